@@ -1,0 +1,35 @@
+package io.csfl.node;
+
+import java.io.PrintWriter;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** The {@code csfl} command line. */
+@Command(name = "csfl", mixinStandardHelpOptions = true, version = "csfl 0.1.0",
+    description = "Complement Sparsification federated learning on Akka typed actors.",
+    subcommands = {SimulateCommand.class, CommandLine.HelpCommand.class})
+public final class CsflCommand implements Runnable {
+  @CommandLine.Spec
+  CommandLine.Model.CommandSpec spec;
+
+  @Override
+  public void run() {
+    throw new CommandLine.ParameterException(spec.commandLine(), "missing command (try 'csfl simulate --help')");
+  }
+
+  public static void main(String[] args) {
+    System.exit(commandLine().execute(args));
+  }
+
+  /** A bad flag or value: one line on stderr, exit code 2. */
+  static CommandLine commandLine() {
+    CommandLine cl = new CommandLine(new CsflCommand());
+    cl.setParameterExceptionHandler((ex, args) -> {
+      PrintWriter err = ex.getCommandLine().getErr();
+      err.println("csfl: " + ex.getMessage() + " (see '" + ex.getCommandLine().getCommandSpec().qualifiedName() + " --help')");
+      err.flush();
+      return CommandLine.ExitCode.USAGE;
+    });
+    return cl;
+  }
+}

@@ -1,0 +1,178 @@
+package io.csfl.actor;
+
+import akka.actor.NoSerializationVerificationNeeded;
+import akka.actor.typed.ActorRef;
+import akka.actor.typed.Behavior;
+import akka.actor.typed.SupervisorStrategy;
+import akka.actor.typed.javadsl.AbstractBehavior;
+import akka.actor.typed.javadsl.ActorContext;
+import akka.actor.typed.javadsl.Behaviors;
+import akka.actor.typed.javadsl.Receive;
+import io.csfl.codec.Payload;
+import io.csfl.strategy.InvalidUpdateException;
+import io.csfl.strategy.Pruner;
+import io.csfl.strategy.PruneRequest;
+import io.csfl.strategy.ServerAlgorithm;
+import io.csfl.tensor.MaskSet;
+import io.csfl.tensor.Model;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Owns the server half of the strategy, and with it the global model: prepares each round's
+ * downlink, folds client updates into a running weighted sum as they arrive (memory O(model), not
+ * O(clients x model)), and at the close has its {@link PruningStrategy} child compute the next
+ * masks. An update that does not fit is rejected with its reason and changes nothing.
+ */
+public final class Aggregator extends AbstractBehavior<Aggregator.Command> {
+  private static final Duration PRUNING_TIMEOUT = Duration.ofMinutes(5);
+
+  public interface Command {}
+
+  public interface Reply {}
+
+  public record PrepareRound(int round, ActorRef<Reply> replyTo) implements Command, ControlMessage {}
+
+  /** The payload every client selected for {@code round} receives. */
+  public record RoundPrepared(int round, Payload downlink) implements Reply, WireMessage {}
+
+  /** One client's update, forwarded by the round's collector. */
+  public record Fold(int round, String clientId, int examples, Payload update) implements Command, WireMessage {}
+
+  /** No more updates for {@code round}: aggregate, prune, and reply with the new global model. */
+  public record CloseRound(int round, ActorRef<Reply> replyTo) implements Command, ControlMessage {}
+
+  /** The round is given up (too few updates); its partial sums are discarded. */
+  public record AbandonRound(int round) implements Command, ControlMessage {}
+
+  /**
+   * The result of {@code round}: how many updates were folded, why others were rejected, the new
+   * global model (what the server ships next) and the aggregator's own time on the round.
+   */
+  public record RoundAggregated(int round, int accepted, List<String> rejections, Model global, long serverMillis)
+      implements Reply, WireMessage {
+    public RoundAggregated {
+      rejections = List.copyOf(rejections);
+    }
+  }
+
+  private record MasksReady(int round, Optional<MaskSet> masks, long millis, String failure)
+      implements Command, NoSerializationVerificationNeeded {}
+
+  private final ServerAlgorithm algorithm;
+  private final ActorRef<PruningStrategy.Command> pruner;
+  private int round;
+  private boolean closing;
+  private int accepted;
+  private List<String> rejections = new ArrayList<>();
+  private long serverNanos;
+  private ActorRef<Reply> closeReplyTo;
+
+  private Aggregator(ActorContext<Command> context, ServerAlgorithm algorithm, Pruner pruner) {
+    super(context);
+    this.algorithm = algorithm;
+    this.pruner = context.spawn(
+        Behaviors.supervise(PruningStrategy.create(pruner)).onFailure(SupervisorStrategy.restart()), "pruning-strategy");
+  }
+
+  public static Behavior<Command> create(ServerAlgorithm algorithm, Pruner pruner) {
+    return Behaviors.setup(ctx -> new Aggregator(ctx, algorithm, pruner));
+  }
+
+  @Override
+  public Receive<Command> createReceive() {
+    return newReceiveBuilder()
+        .onMessage(PrepareRound.class, this::onPrepare)
+        .onMessage(Fold.class, this::onFold)
+        .onMessage(CloseRound.class, this::onClose)
+        .onMessage(AbandonRound.class, this::onAbandon)
+        .onMessage(MasksReady.class, this::onMasksReady)
+        .build();
+  }
+
+  private Behavior<Command> onPrepare(PrepareRound request) {
+    round = request.round();
+    closing = false;
+    accepted = 0;
+    rejections = new ArrayList<>();
+    serverNanos = 0;
+    request.replyTo().tell(new RoundPrepared(round, algorithm.downlink(round)));
+    return this;
+  }
+
+  private Behavior<Command> onFold(Fold fold) {
+    if (fold.round() != round || closing) {
+      reject(fold.clientId(), "update for round " + fold.round() + " arrived after that round closed (current round " + round + ")");
+      return this;
+    }
+    long t0 = System.nanoTime();
+    try {
+      algorithm.accumulate(fold.round(), fold.update(), fold.examples());
+      accepted++;
+    } catch (InvalidUpdateException e) {
+      reject(fold.clientId(), e.getMessage());
+    }
+    serverNanos += System.nanoTime() - t0;
+    return this;
+  }
+
+  private void reject(String clientId, String reason) {
+    String entry = "client " + clientId + ": " + reason;
+    rejections.add(entry);
+    getContext().getLog().warn("rejected update of {}", entry);
+  }
+
+  private Behavior<Command> onClose(CloseRound request) {
+    if (request.round() != round || closing) {
+      getContext().getLog().warn("ignoring close of round {} (current round {})", request.round(), round);
+      return this;
+    }
+    closing = true;
+    closeReplyTo = request.replyTo();
+    long t0 = System.nanoTime();
+    Optional<PruneRequest> prune = algorithm.close(round);
+    serverNanos += System.nanoTime() - t0;
+    if (prune.isEmpty()) {
+      finish(Optional.empty());
+      return this;
+    }
+    int closingRound = round;
+    getContext().ask(PruningStrategy.MasksComputed.class, pruner, PRUNING_TIMEOUT,
+        replyTo -> new PruningStrategy.ComputeMasks(closingRound, prune.get().candidate(), prune.get().sparsity(), replyTo),
+        (result, failure) -> result != null
+            ? new MasksReady(closingRound, Optional.of(result.masks()), result.millis(), null)
+            : new MasksReady(closingRound, Optional.empty(), 0, String.valueOf(failure)));
+    return this;
+  }
+
+  private Behavior<Command> onMasksReady(MasksReady ready) {
+    if (ready.round() != round || !closing) {
+      return this;
+    }
+    if (ready.failure() != null) {
+      // The candidate is still a valid model; shipping it unpruned for one round loses nothing.
+      getContext().getLog().error("pruning failed in round {}, keeping the candidate unpruned: {}", round, ready.failure());
+    }
+    serverNanos += ready.millis() * 1_000_000;
+    finish(ready.masks());
+    return this;
+  }
+
+  private void finish(Optional<MaskSet> masks) {
+    long t0 = System.nanoTime();
+    algorithm.commit(round, masks);
+    serverNanos += System.nanoTime() - t0;
+    closeReplyTo.tell(new RoundAggregated(round, accepted, rejections, algorithm.globalModel(), serverNanos / 1_000_000));
+  }
+
+  private Behavior<Command> onAbandon(AbandonRound request) {
+    if (request.round() == round && !closing) {
+      algorithm.abandon(round);
+      closing = true;
+      getContext().getLog().info("round {} abandoned; its {} folded updates are discarded", round, accepted);
+    }
+    return this;
+  }
+}

@@ -1,0 +1,102 @@
+package io.csfl.actor;
+
+import akka.actor.typed.ActorRef;
+import akka.actor.typed.Behavior;
+import akka.actor.typed.DispatcherSelector;
+import akka.actor.typed.javadsl.AbstractBehavior;
+import akka.actor.typed.javadsl.ActorContext;
+import akka.actor.typed.javadsl.Behaviors;
+import akka.actor.typed.javadsl.Receive;
+import io.csfl.codec.Payload;
+import io.csfl.data.Dataset;
+import io.csfl.nn.LocalTrainer;
+import io.csfl.nn.TrainingResult;
+import io.csfl.strategy.ClientAlgorithm;
+import io.csfl.tensor.Model;
+
+/**
+ * One federated client: its examples (indices into a shared dataset), a trainer and its half of
+ * the strategy. Training blocks the actor's thread, so spawn clients on {@link #DISPATCHER}.
+ */
+public final class Client extends AbstractBehavior<Client.Command> {
+  /** The dispatcher clients should run on: {@code Props} for {@code spawn}. */
+  public static final DispatcherSelector DISPATCHER = DispatcherSelector.fromConfig("csfl.training-dispatcher");
+
+  public interface Command {}
+
+  /** Train on {@code model} (the server's downlink for {@code round}) and reply to {@code replyTo}. */
+  public record TrainRound(int round, Payload model, ActorRef<Reply> replyTo) implements Command, WireMessage {}
+
+  public interface Reply {
+    int round();
+
+    String clientId();
+  }
+
+  /**
+   * The update for {@code round}. Timings are the client's own: training, and the rest of its
+   * handling (rebuilding the model from the downlink, building the uplink).
+   */
+  public record Trained(int round, String clientId, int examples, Payload update, double loss,
+                        long trainMillis, long overheadMillis) implements Reply, WireMessage {}
+
+  /** Local training failed; the round goes on without this client. */
+  public record Failed(int round, String clientId, String reason) implements Reply, ControlMessage {}
+
+  private final String clientId;
+  private final ClientAlgorithm algorithm;
+  private final LocalTrainer trainer;
+  private final Dataset data;
+  private final int[] examples;
+  private final long seed;
+
+  private Client(ActorContext<Command> context, String clientId, ClientAlgorithm algorithm, LocalTrainer trainer,
+                 Dataset data, int[] examples, long seed) {
+    super(context);
+    this.clientId = clientId;
+    this.algorithm = algorithm;
+    this.trainer = trainer;
+    this.data = data;
+    this.examples = examples.clone();
+    this.seed = seed;
+  }
+
+  /**
+   * @param examples indices into {@code data} this client owns
+   * @param seed     base seed of local shuffling; each round derives its own from it
+   */
+  public static Behavior<Command> create(String clientId, ClientAlgorithm algorithm, LocalTrainer trainer,
+                                         Dataset data, int[] examples, long seed) {
+    if (examples.length == 0) {
+      throw new IllegalArgumentException("client " + clientId + " has no examples");
+    }
+    return Behaviors.setup(ctx -> new Client(ctx, clientId, algorithm, trainer, data, examples, seed));
+  }
+
+  @Override
+  public Receive<Command> createReceive() {
+    return newReceiveBuilder().onMessage(TrainRound.class, this::onTrainRound).build();
+  }
+
+  private Behavior<Command> onTrainRound(TrainRound request) {
+    long t0 = System.nanoTime();
+    try {
+      Model start = algorithm.startingModel(request.model(), trainer.spec());
+      long t1 = System.nanoTime();
+      TrainingResult result = trainer.train(start, data, examples, seed * 1_000_003L + request.round());
+      long t2 = System.nanoTime();
+      Payload update = algorithm.uplink(request.model(), start, result.model());
+      long t3 = System.nanoTime();
+      request.replyTo().tell(new Trained(request.round(), clientId, result.examples(), update, result.meanLoss(),
+          millis(t2 - t1), millis((t1 - t0) + (t3 - t2))));
+    } catch (RuntimeException e) {
+      getContext().getLog().warn("client {} failed to train round {}: {}", clientId, request.round(), e.toString());
+      request.replyTo().tell(new Failed(request.round(), clientId, e.toString()));
+    }
+    return this;
+  }
+
+  private static long millis(long nanos) {
+    return nanos / 1_000_000;
+  }
+}

@@ -1,0 +1,153 @@
+package io.csfl.actor;
+
+import akka.actor.NoSerializationVerificationNeeded;
+import akka.actor.typed.ActorRef;
+import akka.actor.typed.Behavior;
+import akka.actor.typed.javadsl.AbstractBehavior;
+import akka.actor.typed.javadsl.ActorContext;
+import akka.actor.typed.javadsl.Behaviors;
+import akka.actor.typed.javadsl.Receive;
+import akka.actor.typed.javadsl.TimerScheduler;
+import io.csfl.codec.Payload;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Runs one attempt at one round, in the shape of Akka's DeviceGroupQuery: it sends the round to
+ * every selected client, watches each, and keeps a still-waiting set; it finishes when that set is
+ * empty or at the deadline. Each accepted update goes to the aggregator at once; then the
+ * collector closes (or, with too few updates, abandons) the round at the aggregator and reports to
+ * the server. A reply for another round, from a client that was not selected, or a second one
+ * from the same client is refused, counted and logged with its reason.
+ */
+final class RoundCollector extends AbstractBehavior<RoundCollector.Command> {
+  interface Command {}
+
+  private record ClientReply(Client.Reply reply) implements Command, NoSerializationVerificationNeeded {}
+
+  private record ClientStopped(String clientId) implements Command, NoSerializationVerificationNeeded {}
+
+  private enum Deadline implements Command, NoSerializationVerificationNeeded { INSTANCE }
+
+  /** What one collector needs to know; immutable. */
+  record Plan(int round, int attempt, Map<String, ActorRef<Client.Command>> selected, Payload downlink,
+              Duration timeout, int minCompleted) {
+    Plan {
+      selected = Map.copyOf(selected);
+    }
+  }
+
+  private final Plan plan;
+  private final ActorRef<Aggregator.Command> aggregator;
+  private final ActorRef<Aggregator.Reply> aggregateReplyTo;
+  private final ActorRef<RoundReport> server;
+  private final Set<String> stillWaiting;
+  private final Set<String> answered = new HashSet<>();
+  private final List<String> rejected = new ArrayList<>();
+  private final long bytesDown;
+  private long bytesUp;
+  private long trainMillis;
+  private long overheadMillis;
+  private int completed;
+  private int dropped;
+  private int failed;
+
+  private RoundCollector(ActorContext<Command> context, TimerScheduler<Command> timers, Plan plan,
+                         ActorRef<Aggregator.Command> aggregator, ActorRef<Aggregator.Reply> aggregateReplyTo,
+                         ActorRef<RoundReport> server) {
+    super(context);
+    this.plan = plan;
+    this.aggregator = aggregator;
+    this.aggregateReplyTo = aggregateReplyTo;
+    this.server = server;
+    this.stillWaiting = new HashSet<>(plan.selected().keySet());
+    timers.startSingleTimer(Deadline.INSTANCE, plan.timeout());
+    ActorRef<Client.Reply> replies = context.messageAdapter(Client.Reply.class, ClientReply::new);
+    Client.TrainRound request = new Client.TrainRound(plan.round(), plan.downlink(), replies);
+    // Every client gets the identical message, so its size is measured once.
+    this.bytesDown = WireSize.of(context.getSystem(), request) * plan.selected().size();
+    for (Map.Entry<String, ActorRef<Client.Command>> e : plan.selected().entrySet()) {
+      context.watchWith(e.getValue(), new ClientStopped(e.getKey()));
+      e.getValue().tell(request);
+    }
+  }
+
+  static Behavior<Command> create(Plan plan, ActorRef<Aggregator.Command> aggregator,
+                                  ActorRef<Aggregator.Reply> aggregateReplyTo, ActorRef<RoundReport> server) {
+    return Behaviors.setup(ctx -> Behaviors.withTimers(timers ->
+        new RoundCollector(ctx, timers, plan, aggregator, aggregateReplyTo, server)));
+  }
+
+  @Override
+  public Receive<Command> createReceive() {
+    return newReceiveBuilder()
+        .onMessage(ClientReply.class, this::onReply)
+        .onMessage(ClientStopped.class, this::onClientStopped)
+        .onMessage(Deadline.class, d -> finish())
+        .build();
+  }
+
+  private Behavior<Command> onReply(ClientReply wrapped) {
+    Client.Reply reply = wrapped.reply();
+    if (reply instanceof Client.Trained t) {
+      bytesUp += WireSize.of(getContext().getSystem(), t);
+    }
+    String refusal = refusal(reply);
+    if (refusal != null) {
+      rejected.add("client " + reply.clientId() + ": " + refusal);
+      getContext().getLog().warn("round {}: refused a reply of client {}: {}", plan.round(), reply.clientId(), refusal);
+      return this;
+    }
+    answered.add(reply.clientId());
+    stillWaiting.remove(reply.clientId());
+    if (reply instanceof Client.Trained t) {
+      completed++;
+      trainMillis += t.trainMillis();
+      overheadMillis += t.overheadMillis();
+      aggregator.tell(new Aggregator.Fold(t.round(), t.clientId(), t.examples(), t.update()));
+    } else if (reply instanceof Client.Failed f) {
+      failed++;
+      getContext().getLog().warn("round {}: client {} failed: {}", plan.round(), f.clientId(), f.reason());
+    }
+    return stillWaiting.isEmpty() ? finish() : this;
+  }
+
+  private String refusal(Client.Reply reply) {
+    if (reply.round() != plan.round()) {
+      return "reply for round " + reply.round() + " during round " + plan.round();
+    }
+    if (!plan.selected().containsKey(reply.clientId())) {
+      return "not selected for round " + plan.round();
+    }
+    if (answered.contains(reply.clientId())) {
+      return "second reply for round " + plan.round();
+    }
+    if (!stillWaiting.contains(reply.clientId())) {
+      return "reply after the client was counted as dropped";
+    }
+    return null;
+  }
+
+  private Behavior<Command> onClientStopped(ClientStopped stopped) {
+    if (stillWaiting.remove(stopped.clientId())) {
+      dropped++;
+      getContext().getLog().warn("round {}: client {} dropped out", plan.round(), stopped.clientId());
+    }
+    return stillWaiting.isEmpty() ? finish() : this;
+  }
+
+  private Behavior<Command> finish() {
+    if (completed >= plan.minCompleted()) {
+      aggregator.tell(new Aggregator.CloseRound(plan.round(), aggregateReplyTo));
+    } else {
+      aggregator.tell(new Aggregator.AbandonRound(plan.round()));
+    }
+    server.tell(new RoundReport(plan.round(), plan.attempt(), plan.selected().size(), completed, dropped, failed,
+        stillWaiting.size(), rejected, bytesDown, bytesUp, trainMillis, overheadMillis));
+    return Behaviors.stopped();
+  }
+}

@@ -1,0 +1,251 @@
+package io.csfl.actor;
+
+import akka.actor.NoSerializationVerificationNeeded;
+import akka.actor.typed.ActorRef;
+import akka.actor.typed.Behavior;
+import akka.actor.typed.DispatcherSelector;
+import akka.actor.typed.javadsl.AbstractBehavior;
+import akka.actor.typed.javadsl.ActorContext;
+import akka.actor.typed.javadsl.Behaviors;
+import akka.actor.typed.javadsl.Receive;
+import io.csfl.metrics.RoundMetrics;
+import io.csfl.nn.Evaluation;
+import io.csfl.nn.Evaluator;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.TreeMap;
+
+/**
+ * The round coordinator. Clients register with it; on {@link Start} it runs the rounds: ask the
+ * aggregator for the downlink, sample clients with a seeded RNG, hand the round to a
+ * {@link RoundCollector}, and once both the collector's report and the aggregator's new model are
+ * in, evaluate that model and publish the round's metrics. A round with too few updates is
+ * retried with a fresh sample, up to {@link Settings#maxAttempts()} attempts; the retry's bytes
+ * and clients count in the round's metrics.
+ */
+public final class Server extends AbstractBehavior<Server.Command> {
+  /** Evaluation blocks; run the server here, not on the default dispatcher. */
+  public static final DispatcherSelector DISPATCHER = DispatcherSelector.fromConfig("csfl.server-dispatcher");
+
+  public interface Command {}
+
+  public record RegisterClient(String clientId, ActorRef<Client.Command> client) implements Command, ControlMessage {}
+
+  public record Start() implements Command, ControlMessage {}
+
+  public interface Event extends ControlMessage {}
+
+  /** Published after every round. */
+  public record RoundCompleted(RoundMetrics metrics, List<String> rejections) implements Event {
+    public RoundCompleted {
+      rejections = List.copyOf(rejections);
+    }
+  }
+
+  /** Published once after the last round; the server then stops. */
+  public record Finished(String algorithm, List<RoundMetrics> rounds) implements Event {
+    public Finished {
+      rounds = List.copyOf(rounds);
+    }
+  }
+
+  /** Published when training cannot go on (no clients, or a round failed every attempt); the server then stops. */
+  public record Aborted(String algorithm, int round, String reason) implements Event {}
+
+  /**
+   * @param algorithm       the name written to metrics
+   * @param clientsPerRound clients sampled per round (fewer if fewer are registered)
+   * @param roundTimeout    deadline of one attempt at a round
+   * @param minCompleted    updates needed to aggregate; below it the attempt is retried
+   * @param maxAttempts     attempts per round before training is aborted
+   */
+  public record Settings(String algorithm, int rounds, int clientsPerRound, Duration roundTimeout, int minCompleted,
+                         int maxAttempts, long seed) {
+    public Settings {
+      if (rounds <= 0 || clientsPerRound <= 0 || minCompleted <= 0 || maxAttempts <= 0) {
+        throw new IllegalArgumentException("rounds, clients per round, min completed and attempts must be positive");
+      }
+      if (minCompleted > clientsPerRound) {
+        throw new IllegalArgumentException("min completed (" + minCompleted + ") exceeds clients per round (" + clientsPerRound + ")");
+      }
+    }
+  }
+
+  private record AggregatorReply(Aggregator.Reply reply) implements Command, NoSerializationVerificationNeeded {}
+
+  private record Collected(RoundReport report) implements Command, NoSerializationVerificationNeeded {}
+
+  private record ClientGone(String clientId) implements Command, NoSerializationVerificationNeeded {}
+
+  private final Settings settings;
+  private final ActorRef<Aggregator.Command> aggregator;
+  private final Evaluator evaluator;
+  private final ActorRef<Event> listener;
+  private final ActorRef<Aggregator.Reply> aggregatorReplies;
+  private final ActorRef<RoundReport> collectorReports;
+  private final Map<String, ActorRef<Client.Command>> clients = new TreeMap<>();
+  private final List<RoundMetrics> history = new ArrayList<>();
+  private boolean started;
+  private int round;
+  private int attempt;
+  private long roundStartNanos;
+  private RoundReport report;
+  private Aggregator.RoundAggregated aggregated;
+  private long bytesDown;
+  private long bytesUp;
+  private long trainMillis;
+  private long overheadMillis;
+  private int selected;
+
+  private Server(ActorContext<Command> context, Settings settings, ActorRef<Aggregator.Command> aggregator,
+                 Evaluator evaluator, ActorRef<Event> listener) {
+    super(context);
+    this.settings = settings;
+    this.aggregator = aggregator;
+    this.evaluator = evaluator;
+    this.listener = listener;
+    this.aggregatorReplies = context.messageAdapter(Aggregator.Reply.class, AggregatorReply::new);
+    this.collectorReports = context.messageAdapter(RoundReport.class, Collected::new);
+  }
+
+  /**
+   * @param evaluator used only by this actor: the test-set evaluation of each round's model
+   * @param listener  receives a {@link RoundCompleted} per round and a final {@link Finished} or {@link Aborted}
+   */
+  public static Behavior<Command> create(Settings settings, ActorRef<Aggregator.Command> aggregator,
+                                         Evaluator evaluator, ActorRef<Event> listener) {
+    return Behaviors.setup(ctx -> new Server(ctx, settings, aggregator, evaluator, listener));
+  }
+
+  @Override
+  public Receive<Command> createReceive() {
+    return newReceiveBuilder()
+        .onMessage(RegisterClient.class, this::onRegister)
+        .onMessage(ClientGone.class, this::onClientGone)
+        .onMessage(Start.class, this::onStart)
+        .onMessage(AggregatorReply.class, this::onAggregatorReply)
+        .onMessage(Collected.class, this::onCollected)
+        .build();
+  }
+
+  private Behavior<Command> onRegister(RegisterClient r) {
+    if (clients.put(r.clientId(), r.client()) == null) {
+      getContext().watchWith(r.client(), new ClientGone(r.clientId()));
+    }
+    return this;
+  }
+
+  private Behavior<Command> onClientGone(ClientGone gone) {
+    clients.remove(gone.clientId());
+    return this;
+  }
+
+  private Behavior<Command> onStart(Start start) {
+    if (started) {
+      return this;
+    }
+    started = true;
+    return startRound(1);
+  }
+
+  private Behavior<Command> startRound(int r) {
+    round = r;
+    attempt = 0;
+    roundStartNanos = System.nanoTime();
+    bytesDown = bytesUp = trainMillis = overheadMillis = 0;
+    selected = 0;
+    return startAttempt();
+  }
+
+  private Behavior<Command> startAttempt() {
+    attempt++;
+    report = null;
+    aggregated = null;
+    if (clients.isEmpty()) {
+      return abort("no clients registered");
+    }
+    aggregator.tell(new Aggregator.PrepareRound(round, aggregatorReplies));
+    return this;
+  }
+
+  private Behavior<Command> onAggregatorReply(AggregatorReply wrapped) {
+    if (wrapped.reply() instanceof Aggregator.RoundPrepared p && p.round() == round && report == null) {
+      Map<String, ActorRef<Client.Command>> sample = sample();
+      int minCompleted = Math.min(settings.minCompleted(), sample.size());
+      RoundCollector.Plan plan = new RoundCollector.Plan(round, attempt, sample, p.downlink(), settings.roundTimeout(), minCompleted);
+      getContext().spawn(RoundCollector.create(plan, aggregator, aggregatorReplies, collectorReports), "round-" + round + "-" + attempt);
+    } else if (wrapped.reply() instanceof Aggregator.RoundAggregated a && a.round() == round) {
+      aggregated = a;
+      return maybeComplete();
+    }
+    return this;
+  }
+
+  /** The same seed, round and attempt give the same sample, whichever algorithm runs. */
+  private Map<String, ActorRef<Client.Command>> sample() {
+    List<String> ids = new ArrayList<>(clients.keySet());
+    Random rng = new Random(settings.seed() * 0x9E3779B97F4A7C15L + round * 31L + attempt);
+    int k = Math.min(settings.clientsPerRound(), ids.size());
+    for (int i = 0; i < k; i++) {
+      int j = i + rng.nextInt(ids.size() - i);
+      String t = ids.get(i);
+      ids.set(i, ids.get(j));
+      ids.set(j, t);
+    }
+    Map<String, ActorRef<Client.Command>> out = new LinkedHashMap<>();
+    for (String id : ids.subList(0, k)) {
+      out.put(id, clients.get(id));
+    }
+    return out;
+  }
+
+  private Behavior<Command> onCollected(Collected c) {
+    RoundReport r = c.report();
+    if (r.round() != round || r.attempt() != attempt) {
+      return this;
+    }
+    bytesDown += r.bytesDown();
+    bytesUp += r.bytesUp();
+    trainMillis += r.trainMillis();
+    overheadMillis += r.overheadMillis();
+    selected += r.selected();
+    int minCompleted = Math.min(settings.minCompleted(), r.selected());
+    if (r.completed() < minCompleted) {
+      getContext().getLog().warn("round {} attempt {}: {} of {} clients completed ({} dropped, {} failed, {} timed out), need {}",
+          round, attempt, r.completed(), r.selected(), r.dropped(), r.failed(), r.timedOut(), minCompleted);
+      return attempt < settings.maxAttempts() ? startAttempt()
+          : abort("round " + round + " got fewer than " + minCompleted + " updates in " + attempt + " attempts");
+    }
+    report = r;
+    return maybeComplete();
+  }
+
+  private Behavior<Command> maybeComplete() {
+    if (report == null || aggregated == null) {
+      return this;
+    }
+    Evaluation eval = evaluator.evaluate(aggregated.global());
+    long wall = (System.nanoTime() - roundStartNanos) / 1_000_000;
+    RoundMetrics m = new RoundMetrics(settings.algorithm(), round, eval.accuracy(), eval.loss(), bytesDown, bytesUp,
+        selected, aggregated.accepted(), trainMillis, overheadMillis, aggregated.serverMillis(), wall);
+    history.add(m);
+    List<String> rejections = new ArrayList<>(report.rejected());
+    rejections.addAll(aggregated.rejections());
+    listener.tell(new RoundCompleted(m, rejections));
+    if (round >= settings.rounds()) {
+      listener.tell(new Finished(settings.algorithm(), history));
+      return Behaviors.stopped();
+    }
+    return startRound(round + 1);
+  }
+
+  private Behavior<Command> abort(String reason) {
+    getContext().getLog().error("{}: training aborted in round {}: {}", settings.algorithm(), round, reason);
+    listener.tell(new Aborted(settings.algorithm(), round, reason));
+    return Behaviors.stopped();
+  }
+}

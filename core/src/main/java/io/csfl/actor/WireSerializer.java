@@ -1,0 +1,176 @@
+package io.csfl.actor;
+
+import akka.actor.ExtendedActorSystem;
+import akka.actor.typed.ActorRef;
+import akka.actor.typed.ActorRefResolver;
+import akka.actor.typed.javadsl.Adapter;
+import akka.serialization.SerializerWithStringManifest;
+import io.csfl.codec.ModelCodec;
+import io.csfl.codec.PayloadCodec;
+import io.csfl.codec.WireReader;
+import io.csfl.codec.WireWriter;
+import io.csfl.tensor.Model;
+import java.io.NotSerializableException;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * CSFL's binary serializer for the messages that carry tensors ({@link WireMessage}). The
+ * manifest names the message and its format version ({@code TrainRound/1}); a node that meets an
+ * unknown manifest fails that one message with a clear error instead of misreading it. Tensors
+ * use {@link PayloadCodec} and {@link ModelCodec}; control fields are varints and UTF-8 strings.
+ */
+public final class WireSerializer extends SerializerWithStringManifest {
+  static final String TRAIN_ROUND = "TrainRound/1";
+  static final String TRAINED = "Trained/1";
+  static final String ROUND_PREPARED = "RoundPrepared/1";
+  static final String FOLD = "Fold/1";
+  static final String ROUND_AGGREGATED = "RoundAggregated/1";
+  static final String COMPUTE_MASKS = "ComputeMasks/1";
+  static final String MASKS_COMPUTED = "MasksComputed/1";
+  private static final int MAX_ID_BYTES = 4096;
+  private static final int MAX_REJECTIONS = 100_000;
+
+  private final ActorRefResolver resolver;
+
+  public WireSerializer(ExtendedActorSystem system) {
+    this.resolver = ActorRefResolver.get(Adapter.toTyped(system));
+  }
+
+  @Override
+  public int identifier() {
+    return 7263001;
+  }
+
+  @Override
+  public String manifest(Object o) {
+    if (o instanceof Client.TrainRound) {
+      return TRAIN_ROUND;
+    } else if (o instanceof Client.Trained) {
+      return TRAINED;
+    } else if (o instanceof Aggregator.RoundPrepared) {
+      return ROUND_PREPARED;
+    } else if (o instanceof Aggregator.Fold) {
+      return FOLD;
+    } else if (o instanceof Aggregator.RoundAggregated) {
+      return ROUND_AGGREGATED;
+    } else if (o instanceof PruningStrategy.ComputeMasks) {
+      return COMPUTE_MASKS;
+    } else if (o instanceof PruningStrategy.MasksComputed) {
+      return MASKS_COMPUTED;
+    }
+    throw new IllegalArgumentException("WireSerializer cannot serialize " + o.getClass().getName());
+  }
+
+  @Override
+  public byte[] toBinary(Object o) {
+    WireWriter out = new WireWriter(1024);
+    if (o instanceof Client.TrainRound m) {
+      out.writeVarInt(m.round()).writeString(ref(m.replyTo()));
+      PayloadCodec.encode(m.model(), out);
+    } else if (o instanceof Client.Trained m) {
+      out.writeVarInt(m.round()).writeString(m.clientId()).writeVarInt(m.examples())
+          .writeLong(Double.doubleToLongBits(m.loss())).writeLong(m.trainMillis()).writeLong(m.overheadMillis());
+      PayloadCodec.encode(m.update(), out);
+    } else if (o instanceof Aggregator.RoundPrepared m) {
+      out.writeVarInt(m.round());
+      PayloadCodec.encode(m.downlink(), out);
+    } else if (o instanceof Aggregator.Fold m) {
+      out.writeVarInt(m.round()).writeString(m.clientId()).writeVarInt(m.examples());
+      PayloadCodec.encode(m.update(), out);
+    } else if (o instanceof Aggregator.RoundAggregated m) {
+      out.writeVarInt(m.round()).writeVarInt(m.accepted()).writeLong(m.serverMillis()).writeVarInt(m.rejections().size());
+      m.rejections().forEach(out::writeString);
+      ModelCodec.writeModel(m.global(), out);
+    } else if (o instanceof PruningStrategy.ComputeMasks m) {
+      out.writeVarInt(m.round()).writeLong(Double.doubleToLongBits(m.sparsity())).writeString(ref(m.replyTo()));
+      ModelCodec.writeModel(m.model(), out);
+    } else if (o instanceof PruningStrategy.MasksComputed m) {
+      out.writeVarInt(m.round()).writeLong(m.millis());
+      ModelCodec.writeMasks(m.masks(), out);
+    } else {
+      throw new IllegalArgumentException("WireSerializer cannot serialize " + o.getClass().getName());
+    }
+    return out.toByteArray();
+  }
+
+  @Override
+  public Object fromBinary(byte[] bytes, String manifest) throws NotSerializableException {
+    WireReader in = new WireReader(bytes);
+    try {
+      Object message = switch (manifest) {
+        case TRAIN_ROUND -> readTrainRound(in);
+        case TRAINED -> readTrained(in);
+        case ROUND_PREPARED -> new Aggregator.RoundPrepared(in.readVarInt("round"), PayloadCodec.decode(in));
+        case FOLD -> readFold(in);
+        case ROUND_AGGREGATED -> readRoundAggregated(in);
+        case COMPUTE_MASKS -> readComputeMasks(in);
+        case MASKS_COMPUTED -> readMasksComputed(in);
+        default -> throw new NotSerializableException("unknown CSFL wire manifest '" + manifest + "' (a newer or older node?)");
+      };
+      in.requireEnd(manifest);
+      return message;
+    } catch (IllegalArgumentException e) {
+      NotSerializableException n = new NotSerializableException(manifest + ": " + e.getMessage());
+      n.initCause(e);
+      throw n;
+    }
+  }
+
+  private Client.TrainRound readTrainRound(WireReader in) {
+    int round = in.readVarInt("round");
+    ActorRef<Client.Reply> replyTo = resolve(in.readString("replyTo", MAX_ID_BYTES));
+    return new Client.TrainRound(round, PayloadCodec.decode(in), replyTo);
+  }
+
+  private static Client.Trained readTrained(WireReader in) {
+    int round = in.readVarInt("round");
+    String clientId = in.readString("client id", MAX_ID_BYTES);
+    int examples = in.readVarInt("examples");
+    double loss = Double.longBitsToDouble(in.readLong("loss"));
+    long trainMillis = in.readLong("train ms");
+    long overheadMillis = in.readLong("overhead ms");
+    return new Client.Trained(round, clientId, examples, PayloadCodec.decode(in), loss, trainMillis, overheadMillis);
+  }
+
+  private static Aggregator.Fold readFold(WireReader in) {
+    int round = in.readVarInt("round");
+    String clientId = in.readString("client id", MAX_ID_BYTES);
+    int examples = in.readVarInt("examples");
+    return new Aggregator.Fold(round, clientId, examples, PayloadCodec.decode(in));
+  }
+
+  private PruningStrategy.ComputeMasks readComputeMasks(WireReader in) {
+    int round = in.readVarInt("round");
+    double sparsity = Double.longBitsToDouble(in.readLong("sparsity"));
+    ActorRef<PruningStrategy.MasksComputed> replyTo = resolve(in.readString("replyTo", MAX_ID_BYTES));
+    return new PruningStrategy.ComputeMasks(round, ModelCodec.readModel(in), sparsity, replyTo);
+  }
+
+  private static PruningStrategy.MasksComputed readMasksComputed(WireReader in) {
+    int round = in.readVarInt("round");
+    long millis = in.readLong("millis");
+    return new PruningStrategy.MasksComputed(round, ModelCodec.readMasks(in), millis);
+  }
+
+  private Aggregator.RoundAggregated readRoundAggregated(WireReader in) {
+    int round = in.readVarInt("round");
+    int accepted = in.readVarInt("accepted");
+    long serverMillis = in.readLong("server ms");
+    int n = in.readCount("rejection count", MAX_REJECTIONS);
+    List<String> rejections = new ArrayList<>(Math.min(n, 64));
+    for (int i = 0; i < n; i++) {
+      rejections.add(in.readString("rejection", MAX_ID_BYTES));
+    }
+    Model global = ModelCodec.readModel(in);
+    return new Aggregator.RoundAggregated(round, accepted, rejections, global, serverMillis);
+  }
+
+  private String ref(ActorRef<?> ref) {
+    return resolver.toSerializationFormat(ref);
+  }
+
+  private <T> ActorRef<T> resolve(String path) {
+    return resolver.resolveActorRef(path);
+  }
+}

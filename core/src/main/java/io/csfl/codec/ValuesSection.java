@@ -1,0 +1,20 @@
+package io.csfl.codec;
+
+import io.csfl.tensor.Values;
+import java.util.Objects;
+
+/**
+ * Values at positions the receiver already knows, in ascending position order. The CS uplink uses
+ * it: the server knows the mask it sent, so the complement values need no index or mask.
+ */
+public record ValuesSection(int tensor, Values values) implements Section {
+  public ValuesSection {
+    Sections.requireIndex(tensor);
+    Objects.requireNonNull(values, "values");
+  }
+
+  @Override
+  public int valueCount() {
+    return values.length();
+  }
+}

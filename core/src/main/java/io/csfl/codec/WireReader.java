@@ -1,0 +1,107 @@
+package io.csfl.codec;
+
+import io.csfl.tensor.Values;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * Reads what {@link WireWriter} wrote. Every length is checked against the bytes that remain
+ * before anything is allocated, so a forged length fails with {@link MalformedWireException}
+ * instead of an out-of-bounds read or a huge allocation.
+ */
+public final class WireReader {
+  private final byte[] buf;
+  private int pos;
+  private final int limit;
+
+  public WireReader(byte[] bytes) {
+    this.buf = bytes;
+    this.pos = 0;
+    this.limit = bytes.length;
+  }
+
+  public int remaining() {
+    return limit - pos;
+  }
+
+  private void need(long bytes, String what) {
+    if (bytes < 0 || bytes > remaining()) {
+      throw new MalformedWireException(what + " needs " + bytes + " bytes but only " + remaining() + " remain");
+    }
+  }
+
+  public int readByte(String what) {
+    need(1, what);
+    return buf[pos++] & 0xFF;
+  }
+
+  public int readVarInt(String what) {
+    int result = 0;
+    for (int shift = 0; shift < 35; shift += 7) {
+      int b = readByte(what);
+      result |= (b & 0x7F) << shift;
+      if ((b & 0x80) == 0) {
+        if (result < 0 || (shift == 28 && b > 0x07)) {
+          throw new MalformedWireException(what + " is out of range");
+        }
+        return result;
+      }
+    }
+    throw new MalformedWireException(what + " is longer than a 32-bit varint");
+  }
+
+  /** A varint that must lie in [0, max]. */
+  public int readCount(String what, int max) {
+    int n = readVarInt(what);
+    if (n > max) {
+      throw new MalformedWireException(what + " is " + n + ", at most " + max + " allowed");
+    }
+    return n;
+  }
+
+  public long readLong(String what) {
+    need(8, what);
+    long v = ByteBuffer.wrap(buf, pos, 8).order(ByteOrder.LITTLE_ENDIAN).getLong();
+    pos += 8;
+    return v;
+  }
+
+  public String readString(String what, int maxBytes) {
+    int n = readCount(what + " length", maxBytes);
+    need(n, what);
+    String s = new String(buf, pos, n, StandardCharsets.UTF_8);
+    pos += n;
+    return s;
+  }
+
+  /** {@code count} float32 values; rejects NaN and infinities. */
+  public Values readFloats(int count, String what) {
+    need(4L * count, what);
+    float[] out = new float[count];
+    ByteBuffer.wrap(buf, pos, 4 * count).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(out);
+    pos += 4 * count;
+    try {
+      return Values.copyOf(out);
+    } catch (IllegalArgumentException e) {
+      throw new MalformedWireException(what + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** {@code bitCount} bits written by {@link WireWriter#writeBits}. */
+  public long[] readBits(int bitCount, String what) {
+    int bytes = (bitCount + 7) >>> 3;
+    need(bytes, what);
+    long[] words = new long[(bitCount + 63) >>> 6];
+    for (int i = 0; i < bytes; i++) {
+      words[i >>> 3] |= (buf[pos++] & 0xFFL) << ((i & 7) << 3);
+    }
+    return words;
+  }
+
+  public void requireEnd(String what) {
+    if (remaining() != 0) {
+      throw new MalformedWireException(what + " has " + remaining() + " trailing bytes");
+    }
+  }
+}

@@ -1,0 +1,135 @@
+package io.csfl.data;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Random;
+
+/**
+ * Label-skewed split (Hsu et al. 2019): for each class, client shares are drawn from
+ * Dirichlet(alpha); small alpha gives few classes per client. As in common FL code, a client that
+ * already holds its fair share of examples gets no more, and the draw is repeated until every
+ * client holds at least {@link #MIN_EXAMPLES} examples (or fewer than that for tiny datasets).
+ */
+final class DirichletPartitioner implements Partitioner {
+  static final int MIN_EXAMPLES = 10;
+  private static final int MAX_ATTEMPTS = 1000;
+  private final double alpha;
+
+  DirichletPartitioner(double alpha) {
+    if (!(alpha > 0) || !Double.isFinite(alpha)) {
+      throw new IllegalArgumentException("alpha must be a positive number, got " + alpha);
+    }
+    this.alpha = alpha;
+  }
+
+  @Override
+  public List<int[]> split(Dataset data, int clients, Random rng) {
+    Partitioner.requireClients(data, clients);
+    int minSize = Math.min(MIN_EXAMPLES, data.size() / clients);
+    int[][] byClass = indicesByClass(data);
+    for (int attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+      List<List<Integer>> parts = new ArrayList<>();
+      for (int c = 0; c < clients; c++) {
+        parts.add(new ArrayList<>());
+      }
+      double fairShare = (double) data.size() / clients;
+      for (int[] classIndices : byClass) {
+        int[] shuffled = classIndices.clone();
+        shuffle(shuffled, rng);
+        double[] p = sampleDirichlet(clients, rng);
+        double total = 0;
+        for (int c = 0; c < clients; c++) {
+          if (parts.get(c).size() >= fairShare) {
+            p[c] = 0;
+          }
+          total += p[c];
+        }
+        int from = 0;
+        double cumulative = 0;
+        for (int c = 0; c < clients; c++) {
+          cumulative += total > 0 ? p[c] / total : 1.0 / clients;
+          int to = c == clients - 1 ? shuffled.length : (int) Math.round(cumulative * shuffled.length);
+          for (int i = from; i < to; i++) {
+            parts.get(c).add(shuffled[i]);
+          }
+          from = Math.max(from, to);
+        }
+      }
+      if (parts.stream().allMatch(l -> l.size() >= Math.max(1, minSize))) {
+        List<int[]> out = new ArrayList<>(clients);
+        for (List<Integer> l : parts) {
+          out.add(l.stream().mapToInt(Integer::intValue).sorted().toArray());
+        }
+        return out;
+      }
+    }
+    throw new IllegalArgumentException("dirichlet:" + alpha + " left a client with fewer than " + minSize
+        + " examples in " + MAX_ATTEMPTS + " draws; use fewer clients or a larger alpha");
+  }
+
+  private static int[][] indicesByClass(Dataset data) {
+    int[] counts = new int[data.classes()];
+    for (int i = 0; i < data.size(); i++) {
+      counts[data.label(i)]++;
+    }
+    int[][] out = new int[data.classes()][];
+    for (int c = 0; c < out.length; c++) {
+      out[c] = new int[counts[c]];
+    }
+    int[] fill = new int[data.classes()];
+    for (int i = 0; i < data.size(); i++) {
+      int l = data.label(i);
+      out[l][fill[l]++] = i;
+    }
+    return Arrays.stream(out).filter(a -> a.length > 0).toArray(int[][]::new);
+  }
+
+  private double[] sampleDirichlet(int k, Random rng) {
+    double[] g = new double[k];
+    double sum = 0;
+    for (int i = 0; i < k; i++) {
+      g[i] = sampleGamma(alpha, rng);
+      sum += g[i];
+    }
+    for (int i = 0; i < k; i++) {
+      g[i] = sum > 0 ? g[i] / sum : 1.0 / k;
+    }
+    return g;
+  }
+
+  /** Marsaglia and Tsang (2000); shape below 1 through Gamma(a + 1) * U^(1/a). */
+  static double sampleGamma(double shape, Random rng) {
+    if (shape < 1) {
+      return sampleGamma(shape + 1, rng) * Math.pow(rng.nextDouble(), 1 / shape);
+    }
+    double d = shape - 1.0 / 3;
+    double c = 1 / Math.sqrt(9 * d);
+    while (true) {
+      double x = rng.nextGaussian();
+      double v = 1 + c * x;
+      if (v <= 0) {
+        continue;
+      }
+      v = v * v * v;
+      double u = rng.nextDouble();
+      if (Math.log(u) < 0.5 * x * x + d - d * v + d * Math.log(v)) {
+        return d * v;
+      }
+    }
+  }
+
+  private static void shuffle(int[] a, Random rng) {
+    for (int i = a.length - 1; i > 0; i--) {
+      int j = rng.nextInt(i + 1);
+      int t = a[i];
+      a[i] = a[j];
+      a[j] = t;
+    }
+  }
+
+  @Override
+  public String spec() {
+    return "dirichlet:" + alpha;
+  }
+}

@@ -1,0 +1,82 @@
+package io.csfl.data;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Locates and loads Fashion-MNIST (Xiao et al. 2017, MIT licence). Lookup order: an explicit
+ * directory, then the {@code CSFL_DATA} environment variable, then {@code data/fashion-mnist}
+ * under the CSFL home (the {@code csfl.home} system property, else the working directory), then
+ * the Debian package's {@code /usr/share/datasets/fashion-mnist}.
+ */
+public final class FashionMnist {
+  public static final String TRAIN_IMAGES = "train-images-idx3-ubyte.gz";
+  public static final String TRAIN_LABELS = "train-labels-idx1-ubyte.gz";
+  public static final String TEST_IMAGES = "t10k-images-idx3-ubyte.gz";
+  public static final String TEST_LABELS = "t10k-labels-idx1-ubyte.gz";
+  public static final Path DEBIAN_DIR = Path.of("/usr/share/datasets/fashion-mnist");
+  private static final List<String> FILES = List.of(TRAIN_IMAGES, TRAIN_LABELS, TEST_IMAGES, TEST_LABELS);
+
+  /** The 60,000 training and 10,000 test images. */
+  public record Splits(Dataset train, Dataset test, Path directory) {}
+
+  private FashionMnist() {}
+
+  /** Candidate directories in lookup order, each with where it came from. */
+  public static Map<Path, String> candidates(Optional<Path> explicit) {
+    Map<Path, String> c = new LinkedHashMap<>();
+    explicit.ifPresent(p -> c.put(p, "--data-dir"));
+    Optional.ofNullable(System.getenv("CSFL_DATA")).filter(s -> !s.isBlank()).ifPresent(s -> c.putIfAbsent(Path.of(s), "CSFL_DATA"));
+    Path home = Path.of(System.getProperty("csfl.home", "."));
+    c.putIfAbsent(home.resolve("data/fashion-mnist"), "the repository copy");
+    c.putIfAbsent(DEBIAN_DIR, "the Debian package dataset-fashion-mnist");
+    return c;
+  }
+
+  /**
+   * Loads from the first candidate that has all four files. An explicit directory is final: if it
+   * lacks the files, that is the error, rather than silently using another copy.
+   */
+  public static Splits load(Optional<Path> explicit) {
+    Map<Path, String> candidates = candidates(explicit);
+    List<String> tried = new ArrayList<>();
+    for (Map.Entry<Path, String> e : candidates.entrySet()) {
+      Path dir = e.getKey();
+      List<String> missing = FILES.stream().filter(f -> !Files.isRegularFile(dir.resolve(f))).toList();
+      if (missing.isEmpty()) {
+        return loadFrom(dir);
+      }
+      tried.add(dir.toAbsolutePath().normalize() + " (" + e.getValue() + "): missing " + String.join(", ", missing));
+      if (explicit.isPresent()) {
+        break;
+      }
+    }
+    throw new DataFileException("Fashion-MNIST not found. Looked in:\n  " + String.join("\n  ", tried)
+        + "\nGet the four files with 'apt-get install dataset-fashion-mnist' (Debian) or from"
+        + " the Fashion-MNIST project, and point --data-dir or CSFL_DATA at their directory.");
+  }
+
+  public static Splits loadFrom(Path dir) {
+    Dataset train = read(dir, TRAIN_IMAGES, TRAIN_LABELS, "fashion-mnist-train");
+    Dataset test = read(dir, TEST_IMAGES, TEST_LABELS, "fashion-mnist-test");
+    return new Splits(train, test, dir);
+  }
+
+  private static Dataset read(Path dir, String imagesFile, String labelsFile, String name) {
+    IdxReader.IdxArray images = IdxReader.read(dir.resolve(imagesFile), 3);
+    IdxReader.IdxArray labels = IdxReader.read(dir.resolve(labelsFile), 1);
+    if (images.dims()[0] != labels.dims()[0]) {
+      throw new DataFileException(dir + ": " + images.dims()[0] + " images but " + labels.dims()[0] + " labels");
+    }
+    try {
+      return Dataset.of(name, images.dims()[1], images.dims()[2], 10, images.data(), labels.data());
+    } catch (IllegalArgumentException e) {
+      throw new DataFileException(dir + ": " + e.getMessage(), e);
+    }
+  }
+}

@@ -1,0 +1,66 @@
+package io.csfl.data;
+
+import java.util.List;
+import java.util.Locale;
+import java.util.Random;
+
+/**
+ * Splits a dataset's example indices among clients. Deterministic for a seed, so a client node
+ * can compute its own clients' partitions from the same flags as the server.
+ */
+public interface Partitioner {
+  /** One ascending index array per client; every client gets at least one example. */
+  List<int[]> split(Dataset data, int clients, Random rng);
+
+  /** The spec string this partitioner parses from. */
+  String spec();
+
+  /** {@code iid}, {@code shards:K} or {@code dirichlet:ALPHA}. */
+  static Partitioner parse(String spec) {
+    String s = spec.trim().toLowerCase(Locale.ROOT);
+    String[] parts = s.split(":", 2);
+    try {
+      return switch (parts[0]) {
+        case "iid" -> {
+          if (parts.length > 1) {
+            throw new IllegalArgumentException("iid takes no parameter");
+          }
+          yield new IidPartitioner();
+        }
+        case "shards" -> new ShardPartitioner(Integer.parseInt(requireArg(parts, "shards:K")));
+        case "dirichlet" -> new DirichletPartitioner(Double.parseDouble(requireArg(parts, "dirichlet:ALPHA")));
+        default -> throw new IllegalArgumentException("unknown kind '" + parts[0] + "'");
+      };
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("bad partition '" + spec + "': " + e.getMessage()
+          + " (expected iid, shards:K or dirichlet:ALPHA)", e);
+    }
+  }
+
+  private static String requireArg(String[] parts, String form) {
+    if (parts.length < 2 || parts[1].isBlank()) {
+      throw new IllegalArgumentException("needs a parameter, as in " + form);
+    }
+    return parts[1];
+  }
+
+  static void requireClients(Dataset data, int clients) {
+    if (clients <= 0 || clients > data.size()) {
+      throw new IllegalArgumentException("cannot split " + data.size() + " examples among " + clients + " clients");
+    }
+  }
+
+  static int[] shuffledRange(int n, Random rng) {
+    int[] a = new int[n];
+    for (int i = 0; i < n; i++) {
+      a[i] = i;
+    }
+    for (int i = n - 1; i > 0; i--) {
+      int j = rng.nextInt(i + 1);
+      int t = a[i];
+      a[i] = a[j];
+      a[j] = t;
+    }
+    return a;
+  }
+}

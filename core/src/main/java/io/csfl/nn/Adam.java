@@ -1,0 +1,47 @@
+package io.csfl.nn;
+
+/**
+ * Adam (Kingma and Ba) with Keras' defaults (beta1 0.9, beta2 0.999, epsilon 1e-7), the
+ * optimiser of the CS reference code.
+ */
+final class Adam implements Optimizer {
+  private static final double BETA1 = 0.9;
+  private static final double BETA2 = 0.999;
+  private static final float EPSILON = 1e-7f;
+  private final double lr;
+  private float[][] m;
+  private float[][] v;
+  private int t;
+
+  Adam(double lr) {
+    this.lr = lr;
+  }
+
+  @Override
+  public void step(float[][] params, float[][] grads) {
+    if (m == null) {
+      m = new float[params.length][];
+      v = new float[params.length][];
+      for (int i = 0; i < params.length; i++) {
+        m[i] = new float[params[i].length];
+        v[i] = new float[params[i].length];
+      }
+    }
+    t++;
+    float stepSize = (float) (lr * Math.sqrt(1 - Math.pow(BETA2, t)) / (1 - Math.pow(BETA1, t)));
+    float b1 = (float) BETA1;
+    float b2 = (float) BETA2;
+    for (int k = 0; k < params.length; k++) {
+      float[] p = params[k];
+      float[] g = grads[k];
+      float[] mk = m[k];
+      float[] vk = v[k];
+      for (int i = 0; i < p.length; i++) {
+        float gi = g[i];
+        mk[i] = b1 * mk[i] + (1 - b1) * gi;
+        vk[i] = b2 * vk[i] + (1 - b2) * gi * gi;
+        p[i] -= stepSize * mk[i] / ((float) Math.sqrt(vk[i]) + EPSILON);
+      }
+    }
+  }
+}

@@ -1,0 +1,147 @@
+package io.csfl.nn;
+
+import io.csfl.tensor.TensorSpec;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Random;
+
+/**
+ * k x k convolution, stride 1, "same" zero padding, over NHWC images, kernel [k, k, in, out]
+ * (Keras' layout). Each sample is lowered to a patch matrix (im2col) so the work is one
+ * {@link Gemm} call; the patch matrix is rebuilt in the backward pass rather than kept for the
+ * whole batch, which would cost 40 MB for the second conv layer of the McMahan CNN.
+ */
+final class Conv2D implements Layer {
+  private final String name;
+  private final int height;
+  private final int width;
+  private final int inChannels;
+  private final int outChannels;
+  private final int k;
+  private final int patchSize;
+  private final float[] patches;
+  private final float[] dPatches;
+  private final float[] kernelT;
+  private float[] kernel;
+  private float[] bias;
+  private float[] dKernel;
+  private float[] dBias;
+
+  Conv2D(String name, int height, int width, int inChannels, int outChannels, int k) {
+    if (k % 2 != 1) {
+      throw new IllegalArgumentException("same padding needs an odd kernel size, got " + k);
+    }
+    this.name = name;
+    this.height = height;
+    this.width = width;
+    this.inChannels = inChannels;
+    this.outChannels = outChannels;
+    this.k = k;
+    this.patchSize = k * k * inChannels;
+    this.patches = new float[height * width * patchSize];
+    this.dPatches = new float[height * width * patchSize];
+    this.kernelT = new float[patchSize * outChannels];
+  }
+
+  @Override
+  public int inputSize() {
+    return height * width * inChannels;
+  }
+
+  @Override
+  public int outputSize() {
+    return height * width * outChannels;
+  }
+
+  @Override
+  public List<TensorSpec> parameters() {
+    return List.of(TensorSpec.kernel(name + "/kernel", k, k, inChannels, outChannels), TensorSpec.bias(name + "/bias", outChannels));
+  }
+
+  @Override
+  public void bind(float[][] params, float[][] grads) {
+    kernel = params[0];
+    bias = params[1];
+    dKernel = grads[0];
+    dBias = grads[1];
+  }
+
+  @Override
+  public void initialize(Random rng) {
+    HeInit.fill(kernel, patchSize, rng);
+    Arrays.fill(bias, 0f);
+  }
+
+  private void im2col(float[] x, int xOff) {
+    int pad = k / 2;
+    int row = 0;
+    for (int oh = 0; oh < height; oh++) {
+      for (int ow = 0; ow < width; ow++, row += patchSize) {
+        int q = row;
+        for (int kh = 0; kh < k; kh++) {
+          int ih = oh + kh - pad;
+          for (int kw = 0; kw < k; kw++, q += inChannels) {
+            int iw = ow + kw - pad;
+            if (ih < 0 || ih >= height || iw < 0 || iw >= width) {
+              Arrays.fill(patches, q, q + inChannels, 0f);
+            } else {
+              System.arraycopy(x, xOff + (ih * width + iw) * inChannels, patches, q, inChannels);
+            }
+          }
+        }
+      }
+    }
+  }
+
+  private void col2imAdd(float[] dx, int dxOff) {
+    int pad = k / 2;
+    int row = 0;
+    for (int oh = 0; oh < height; oh++) {
+      for (int ow = 0; ow < width; ow++, row += patchSize) {
+        int q = row;
+        for (int kh = 0; kh < k; kh++) {
+          int ih = oh + kh - pad;
+          for (int kw = 0; kw < k; kw++, q += inChannels) {
+            int iw = ow + kw - pad;
+            if (ih >= 0 && ih < height && iw >= 0 && iw < width) {
+              Gemm.axpy(inChannels, 1f, dPatches, q, dx, dxOff + (ih * width + iw) * inChannels);
+            }
+          }
+        }
+      }
+    }
+  }
+
+  @Override
+  public void forward(float[] x, float[] y, int batch) {
+    int pixels = height * width;
+    Arrays.fill(y, 0, batch * outputSize(), 0f);
+    for (int s = 0; s < batch; s++) {
+      im2col(x, s * inputSize());
+      int yOff = s * outputSize();
+      Gemm.mulAdd(pixels, outChannels, patchSize, patches, 0, patchSize, 1, kernel, 0, y, yOff);
+      Gemm.addRowVector(y, yOff, pixels, bias);
+    }
+  }
+
+  @Override
+  public void backward(float[] x, float[] y, float[] dy, float[] dx, int batch) {
+    int pixels = height * width;
+    if (dx != null) {
+      Gemm.transpose(kernel, patchSize, outChannels, kernelT);
+      Arrays.fill(dx, 0, batch * inputSize(), 0f);
+    }
+    for (int s = 0; s < batch; s++) {
+      im2col(x, s * inputSize());
+      int dyOff = s * outputSize();
+      // dKernel[patch x out] += patches^T * dy
+      Gemm.mulAdd(patchSize, outChannels, pixels, patches, 0, 1, patchSize, dy, dyOff, dKernel, 0);
+      Gemm.addColumnSums(dy, dyOff, pixels, dBias);
+      if (dx != null) {
+        Arrays.fill(dPatches, 0f);
+        Gemm.mulAdd(pixels, patchSize, outChannels, dy, dyOff, outChannels, 1, kernelT, 0, dPatches, 0);
+        col2imAdd(dx, s * inputSize());
+      }
+    }
+  }
+}

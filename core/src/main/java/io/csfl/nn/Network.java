@@ -1,0 +1,162 @@
+package io.csfl.nn;
+
+import io.csfl.tensor.Model;
+import io.csfl.tensor.ModelSpec;
+import io.csfl.tensor.TensorSpec;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+
+/**
+ * A sequence of layers with its parameters, gradients and activation buffers for batches of up
+ * to {@code maxBatch} samples. Mutable and single-threaded: one per training run or evaluator.
+ */
+public final class Network {
+  private final List<Layer> layers;
+  private final ModelSpec spec;
+  private final float[][] params;
+  private final float[][] grads;
+  private final int classes;
+  private final int maxBatch;
+  /** activations[0] is the input, activations[i + 1] the output of layer i. */
+  private final float[][] activations;
+  private final float[][] activationGrads;
+  private final int[] labels;
+
+  Network(List<Layer> layers, int maxBatch) {
+    this.layers = List.copyOf(layers);
+    this.maxBatch = maxBatch;
+    List<TensorSpec> specs = new ArrayList<>();
+    for (Layer l : layers) {
+      specs.addAll(l.parameters());
+    }
+    this.spec = ModelSpec.of(specs);
+    this.params = new float[specs.size()][];
+    this.grads = new float[specs.size()][];
+    int t = 0;
+    for (Layer l : layers) {
+      int n = l.parameters().size();
+      float[][] p = new float[n][];
+      float[][] g = new float[n][];
+      for (int i = 0; i < n; i++, t++) {
+        params[t] = p[i] = new float[specs.get(t).size()];
+        grads[t] = g[i] = new float[specs.get(t).size()];
+      }
+      l.bind(p, g);
+    }
+    this.activations = new float[layers.size() + 1][];
+    this.activationGrads = new float[layers.size() + 1][];
+    activations[0] = new float[maxBatch * layers.get(0).inputSize()];
+    for (int i = 0; i < layers.size(); i++) {
+      activations[i + 1] = new float[maxBatch * layers.get(i).outputSize()];
+      activationGrads[i + 1] = new float[maxBatch * layers.get(i).outputSize()];
+    }
+    this.classes = layers.get(layers.size() - 1).outputSize();
+    this.labels = new int[maxBatch];
+  }
+
+  public ModelSpec spec() {
+    return spec;
+  }
+
+  public int maxBatch() {
+    return maxBatch;
+  }
+
+  public int inputSize() {
+    return layers.get(0).inputSize();
+  }
+
+  /** Where callers write a batch of inputs, one row per sample. */
+  public float[] inputBuffer() {
+    return activations[0];
+  }
+
+  /** Where callers write the labels of that batch. */
+  public int[] labelBuffer() {
+    return labels;
+  }
+
+  public void initialize(long seed) {
+    Random rng = new Random(seed);
+    for (Layer l : layers) {
+      l.initialize(rng);
+    }
+  }
+
+  public void load(Model model) {
+    if (!model.spec().equals(spec)) {
+      throw new IllegalArgumentException("model " + model.spec() + " does not fit network " + spec);
+    }
+    for (int t = 0; t < params.length; t++) {
+      model.tensor(t).copyTo(params[t], 0);
+    }
+  }
+
+  public Model snapshot() {
+    return Model.copyOf(spec, params);
+  }
+
+  private float[] forward(int batch) {
+    for (int i = 0; i < layers.size(); i++) {
+      layers.get(i).forward(activations[i], activations[i + 1], batch);
+    }
+    return activations[layers.size()];
+  }
+
+  /**
+   * Forward pass on the input buffer; turns the output into class probabilities and returns the
+   * summed loss. {@code correct[0]} receives the number of arg-max hits when non-null.
+   */
+  public double evaluateBatch(int batch, int[] correct) {
+    float[] probs = forward(batch);
+    double loss = SoftmaxCrossEntropy.softmaxInPlace(probs, labels, batch, classes);
+    if (correct != null) {
+      int hits = 0;
+      for (int s = 0; s < batch; s++) {
+        int best = 0;
+        for (int c = 1; c < classes; c++) {
+          if (probs[s * classes + c] > probs[s * classes + best]) {
+            best = c;
+          }
+        }
+        if (best == labels[s]) {
+          hits++;
+        }
+      }
+      correct[0] = hits;
+    }
+    return loss;
+  }
+
+  /** Forward, backward and gradient only: the summed loss, gradients left in place. */
+  double computeGradients(int batch) {
+    for (float[] g : grads) {
+      java.util.Arrays.fill(g, 0f);
+    }
+    double loss = evaluateBatch(batch, null);
+    int last = layers.size();
+    SoftmaxCrossEntropy.gradient(activations[last], labels, batch, classes, activationGrads[last]);
+    for (int i = last - 1; i >= 0; i--) {
+      // The input of the first layer needs no gradient: skipping it saves the largest matmul.
+      float[] dIn = i == 0 ? null : activationGrads[i];
+      layers.get(i).backward(activations[i], activations[i + 1], activationGrads[i + 1], dIn, batch);
+    }
+    return loss;
+  }
+
+  /** One optimiser step on the batch in the input and label buffers; returns its summed loss. */
+  public double trainBatch(int batch, Optimizer optimizer) {
+    double loss = computeGradients(batch);
+    optimizer.step(params, grads);
+    return loss;
+  }
+
+  float[][] params() {
+    return params;
+  }
+
+  float[][] grads() {
+    return grads;
+  }
+}

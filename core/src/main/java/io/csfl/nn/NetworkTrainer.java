@@ -1,0 +1,65 @@
+package io.csfl.nn;
+
+import io.csfl.data.Dataset;
+import io.csfl.tensor.Model;
+import io.csfl.tensor.ModelSpec;
+import java.util.Random;
+
+/**
+ * Mini-batch training of an {@link Architecture} with a fresh optimiser state each call (each
+ * round starts from the model the server sent). Networks are reused per thread, so a client
+ * actor on a training dispatcher does not reallocate its buffers every round.
+ */
+public final class NetworkTrainer implements LocalTrainer {
+  private final Architecture architecture;
+  private final TrainingConfig config;
+  private final ThreadLocal<Network> networks;
+
+  public NetworkTrainer(Architecture architecture, TrainingConfig config) {
+    this.architecture = architecture;
+    this.config = config;
+    this.networks = ThreadLocal.withInitial(() -> architecture.newNetwork(config.batchSize()));
+  }
+
+  @Override
+  public ModelSpec spec() {
+    return architecture.spec();
+  }
+
+  public TrainingConfig config() {
+    return config;
+  }
+
+  @Override
+  public TrainingResult train(Model start, Dataset data, int[] examples, long seed) {
+    if (examples.length == 0) {
+      throw new IllegalArgumentException("a client with no examples cannot train");
+    }
+    Network net = networks.get();
+    net.load(start);
+    Optimizer optimizer = config.optimizer().create();
+    int[] order = examples.clone();
+    Random rng = new Random(seed);
+    double lossSum = 0;
+    int seen = 0;
+    for (int epoch = 0; epoch < config.epochs(); epoch++) {
+      shuffle(order, rng);
+      for (int from = 0; from < order.length; from += config.batchSize()) {
+        int batch = Math.min(config.batchSize(), order.length - from);
+        data.fill(order, from, batch, net.inputBuffer(), net.labelBuffer());
+        lossSum += net.trainBatch(batch, optimizer);
+        seen += batch;
+      }
+    }
+    return new TrainingResult(net.snapshot(), lossSum / seen, examples.length);
+  }
+
+  private static void shuffle(int[] a, Random rng) {
+    for (int i = a.length - 1; i > 0; i--) {
+      int j = rng.nextInt(i + 1);
+      int t = a[i];
+      a[i] = a[j];
+      a[j] = t;
+    }
+  }
+}

@@ -1,0 +1,38 @@
+package io.csfl.nn;
+
+/** Stochastic gradient descent with optional (heavy-ball) momentum. */
+final class Sgd implements Optimizer {
+  private final float lr;
+  private final float momentum;
+  private float[][] velocity;
+
+  Sgd(double lr, double momentum) {
+    this.lr = (float) lr;
+    this.momentum = (float) momentum;
+  }
+
+  @Override
+  public void step(float[][] params, float[][] grads) {
+    if (momentum == 0f) {
+      for (int t = 0; t < params.length; t++) {
+        Gemm.axpy(params[t].length, -lr, grads[t], 0, params[t], 0);
+      }
+      return;
+    }
+    if (velocity == null) {
+      velocity = new float[params.length][];
+      for (int t = 0; t < params.length; t++) {
+        velocity[t] = new float[params[t].length];
+      }
+    }
+    for (int t = 0; t < params.length; t++) {
+      float[] p = params[t];
+      float[] g = grads[t];
+      float[] v = velocity[t];
+      for (int i = 0; i < p.length; i++) {
+        v[i] = momentum * v[i] - lr * g[i];
+        p[i] += v[i];
+      }
+    }
+  }
+}

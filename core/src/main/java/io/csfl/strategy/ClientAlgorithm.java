@@ -1,0 +1,14 @@
+package io.csfl.strategy;
+
+import io.csfl.codec.Payload;
+import io.csfl.tensor.Model;
+import io.csfl.tensor.ModelSpec;
+
+/** The client's half of a strategy; confined to one client actor. */
+public interface ClientAlgorithm {
+  /** The model to start local training from, rebuilt from what the server sent. */
+  Model startingModel(Payload downlink, ModelSpec spec);
+
+  /** What to send back after training {@code start} into {@code trained}. */
+  Payload uplink(Payload downlink, Model start, Model trained);
+}

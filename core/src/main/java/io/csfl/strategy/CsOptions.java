@@ -1,0 +1,50 @@
+package io.csfl.strategy;
+
+/**
+ * Complement Sparsification settings; defaults are the reference code's (s = 0.5, eta = 1.5, no
+ * warm-up).
+ *
+ * @param sparsityStart server sparsity of the first mask
+ * @param sparsityEnd   server sparsity of the last mask; the schedule is linear between them
+ * @param serverRate    eta, the scale of the clients' complement in D = S + eta * A
+ * @param warmupRounds  dense FedAvg rounds before the first pruning
+ */
+public record CsOptions(double sparsityStart, double sparsityEnd, double serverRate, int warmupRounds) {
+  public CsOptions {
+    requireSparsity(sparsityStart);
+    requireSparsity(sparsityEnd);
+    if (!(serverRate > 0) || !Double.isFinite(serverRate)) {
+      throw new IllegalArgumentException("server rate (eta) must be a positive number, got " + serverRate);
+    }
+    if (warmupRounds < 0) {
+      throw new IllegalArgumentException("warm-up rounds must be >= 0, got " + warmupRounds);
+    }
+  }
+
+  public static CsOptions defaults() {
+    return new CsOptions(0.5, 0.5, 1.5, 0);
+  }
+
+  public CsOptions withSparsity(double s) {
+    return new CsOptions(s, s, serverRate, warmupRounds);
+  }
+
+  private static void requireSparsity(double s) {
+    if (!(s >= 0 && s < 1)) {
+      throw new IllegalArgumentException("sparsity must be in [0, 1), got " + s);
+    }
+  }
+
+  /**
+   * Sparsity of the mask used in {@code round} (the one made at the end of round - 1): linear
+   * from start, for the first pruned round, to end, for the last round of the run.
+   */
+  public double sparsityFor(int round, int totalRounds) {
+    int first = warmupRounds + 2;
+    if (totalRounds <= first || round <= first) {
+      return sparsityStart;
+    }
+    double f = Math.min(1.0, (double) (round - first) / (totalRounds - first));
+    return sparsityStart + f * (sparsityEnd - sparsityStart);
+  }
+}

@@ -1,0 +1,73 @@
+package io.csfl.strategy;
+
+import io.csfl.codec.DenseSection;
+import io.csfl.codec.MaskedSection;
+import io.csfl.codec.Payload;
+import io.csfl.codec.Section;
+import io.csfl.tensor.Mask;
+import io.csfl.tensor.Model;
+import io.csfl.tensor.ModelSpec;
+import io.csfl.tensor.TensorOps;
+import io.csfl.tensor.Values;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/** Conversions between models and payloads shared by the strategies. */
+public final class Payloads {
+  private Payloads() {}
+
+  /** Every tensor dense. */
+  public static Payload dense(Model model) {
+    List<Section> sections = new ArrayList<>();
+    for (int t = 0; t < model.spec().tensorCount(); t++) {
+      sections.add(new DenseSection(t, model.tensor(t)));
+    }
+    return new Payload(sections);
+  }
+
+  /**
+   * Masked tensors as their mask and kept values, the others dense: the sparse model CS ships.
+   * {@code model} must already be zero outside the masks.
+   */
+  public static Payload sparse(Model model, Optional<io.csfl.tensor.MaskSet> masks) {
+    if (masks.isEmpty()) {
+      return dense(model);
+    }
+    List<Section> sections = new ArrayList<>();
+    for (int t = 0; t < model.spec().tensorCount(); t++) {
+      Optional<Mask> mask = masks.get().mask(t);
+      sections.add(mask.isPresent()
+          ? new MaskedSection(t, mask.get(), TensorOps.gather(model.tensor(t), mask.get()))
+          : new DenseSection(t, model.tensor(t)));
+    }
+    return new Payload(sections);
+  }
+
+  /**
+   * The model a downlink describes: dense sections as they are, masked sections with zeros at the
+   * pruned positions. Fails when the payload does not cover every tensor of {@code spec}.
+   */
+  public static Model toModel(Payload payload, ModelSpec spec) {
+    requireAllTensors(payload, spec);
+    List<Values> tensors = new ArrayList<>(spec.tensorCount());
+    for (Section s : payload.sections()) {
+      int size = spec.tensor(s.tensor()).size();
+      if (s instanceof DenseSection d && d.values().length() == size) {
+        tensors.add(d.values());
+      } else if (s instanceof MaskedSection m && m.mask().length() == size) {
+        tensors.add(Values.copyOf(TensorOps.scatter(m.mask(), m.values())));
+      } else {
+        throw new IllegalArgumentException("downlink section for " + spec.tensor(s.tensor()).name() + " does not describe a tensor of " + size + " values: " + s);
+      }
+    }
+    return Model.of(spec, tensors);
+  }
+
+  static void requireAllTensors(Payload payload, ModelSpec spec) {
+    List<Section> sections = payload.sections();
+    if (sections.size() != spec.tensorCount() || (!sections.isEmpty() && sections.get(sections.size() - 1).tensor() != spec.tensorCount() - 1)) {
+      throw new IllegalArgumentException("payload has sections for " + sections.size() + " tensors, the model has " + spec.tensorCount());
+    }
+  }
+}

@@ -1,0 +1,37 @@
+package io.csfl.strategy;
+
+import io.csfl.codec.Payload;
+import io.csfl.tensor.MaskSet;
+import io.csfl.tensor.Model;
+import java.util.Optional;
+
+/**
+ * The server's half of a strategy. It owns the global model buffer and is confined to one actor
+ * (the aggregator), which calls it in this order each round: {@link #downlink}, then
+ * {@link #accumulate} per update, then {@link #close}, then {@link #commit} with the masks the
+ * pruning actor computed (or empty, when close asked for none).
+ */
+public interface ServerAlgorithm {
+  /** What every client selected for {@code round} receives. */
+  Payload downlink(int round);
+
+  /**
+   * Validates one client's update completely before folding it into the running sum, so a bad
+   * update changes nothing.
+   *
+   * @throws InvalidUpdateException naming what is wrong (shape, kind, count)
+   */
+  void accumulate(int round, Payload update, int examples) throws InvalidUpdateException;
+
+  /** Ends the round's folding; asks for pruning of a candidate model, or for none. */
+  Optional<PruneRequest> close(int round);
+
+  /** Installs the next global model: the candidate, pruned with {@code masks} if there are any. */
+  void commit(int round, Optional<MaskSet> masks);
+
+  /** Throws away the partial sums of an abandoned round; the global model stays as it was. */
+  void abandon(int round);
+
+  /** The model the server would ship next round: the one that is evaluated and reported. */
+  Model globalModel();
+}

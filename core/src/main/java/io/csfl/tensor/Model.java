@@ -1,0 +1,79 @@
+package io.csfl.tensor;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+
+/** An immutable model: one {@link Values} per tensor of its {@link ModelSpec}. */
+public final class Model {
+  private final ModelSpec spec;
+  private final List<Values> tensors;
+
+  private Model(ModelSpec spec, List<Values> tensors) {
+    this.spec = spec;
+    this.tensors = tensors;
+  }
+
+  public static Model of(ModelSpec spec, List<Values> tensors) {
+    Objects.requireNonNull(spec, "spec");
+    if (tensors.size() != spec.tensorCount()) {
+      throw new IllegalArgumentException("model has " + tensors.size() + " tensors, spec has " + spec.tensorCount());
+    }
+    for (int i = 0; i < tensors.size(); i++) {
+      TensorSpec t = spec.tensor(i);
+      if (tensors.get(i).length() != t.size()) {
+        throw new IllegalArgumentException("tensor " + t.name() + " has " + tensors.get(i).length() + " values, expected " + t.size());
+      }
+    }
+    return new Model(spec, List.copyOf(tensors));
+  }
+
+  /** Copies and validates arrays given in spec order. */
+  public static Model copyOf(ModelSpec spec, float[][] arrays) {
+    List<Values> list = new ArrayList<>(arrays.length);
+    for (float[] a : arrays) {
+      list.add(Values.copyOf(a));
+    }
+    return of(spec, list);
+  }
+
+  public static Model zeros(ModelSpec spec) {
+    List<Values> list = new ArrayList<>();
+    for (TensorSpec t : spec.tensors()) {
+      list.add(Values.zeros(t.size()));
+    }
+    return new Model(spec, List.copyOf(list));
+  }
+
+  public ModelSpec spec() {
+    return spec;
+  }
+
+  public Values tensor(int index) {
+    return tensors.get(index);
+  }
+
+  /** Copies every tensor into fresh arrays, e.g. to load them into a trainer. */
+  public float[][] toArrays() {
+    float[][] out = new float[tensors.size()][];
+    for (int i = 0; i < out.length; i++) {
+      out[i] = tensors.get(i).toArray();
+    }
+    return out;
+  }
+
+  @Override
+  public boolean equals(Object o) {
+    return o instanceof Model m && m.spec.equals(spec) && m.tensors.equals(tensors);
+  }
+
+  @Override
+  public int hashCode() {
+    return 31 * spec.hashCode() + tensors.hashCode();
+  }
+
+  @Override
+  public String toString() {
+    return "Model(" + spec.parameterCount() + " parameters)";
+  }
+}

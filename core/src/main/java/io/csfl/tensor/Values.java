@@ -1,0 +1,95 @@
+package io.csfl.tensor;
+
+import java.nio.FloatBuffer;
+import java.util.Arrays;
+
+/**
+ * An immutable vector of finite floats. The factory copies and validates its input, so a
+ * {@code Values} never holds a NaN or an infinity and no caller can change it afterwards.
+ */
+public final class Values {
+  private static final Values EMPTY = new Values(new float[0]);
+  private final float[] data;
+
+  private Values(float[] data) {
+    this.data = data;
+  }
+
+  /** Copies {@code source}; rejects NaN and infinite entries, naming the first one found. */
+  public static Values copyOf(float[] source) {
+    return copyOf(source, 0, source.length);
+  }
+
+  public static Values copyOf(float[] source, int from, int length) {
+    float[] copy = Arrays.copyOfRange(source, from, from + length);
+    requireFinite(copy);
+    return new Values(copy);
+  }
+
+  public static Values empty() {
+    return EMPTY;
+  }
+
+  public static Values zeros(int length) {
+    return new Values(new float[length]);
+  }
+
+  /**
+   * Takes ownership of an array that no one else holds a reference to (a fresh result of a kernel
+   * or a decoder); still checks finiteness.
+   */
+  static Values adopt(float[] fresh) {
+    requireFinite(fresh);
+    return new Values(fresh);
+  }
+
+  private static void requireFinite(float[] a) {
+    for (int i = 0; i < a.length; i++) {
+      if (!Float.isFinite(a[i])) {
+        throw new IllegalArgumentException("value " + i + " is not finite: " + a[i]);
+      }
+    }
+  }
+
+  public int length() {
+    return data.length;
+  }
+
+  public float get(int i) {
+    return data[i];
+  }
+
+  public float[] toArray() {
+    return data.clone();
+  }
+
+  /** Copies into {@code target} at {@code offset}. */
+  public void copyTo(float[] target, int offset) {
+    System.arraycopy(data, 0, target, offset, data.length);
+  }
+
+  /** The backing array, for kernels in this package that only read it. */
+  float[] raw() {
+    return data;
+  }
+
+  /** A read-only view for bulk reads (encoders) without a copy. */
+  public FloatBuffer asReadOnlyBuffer() {
+    return FloatBuffer.wrap(data).asReadOnlyBuffer();
+  }
+
+  @Override
+  public boolean equals(Object o) {
+    return o instanceof Values v && Arrays.equals(v.data, data);
+  }
+
+  @Override
+  public int hashCode() {
+    return Arrays.hashCode(data);
+  }
+
+  @Override
+  public String toString() {
+    return data.length <= 8 ? Arrays.toString(data) : "Values[" + data.length + "]";
+  }
+}
