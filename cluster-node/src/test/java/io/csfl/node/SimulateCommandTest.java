@@ -1,0 +1,99 @@
+package io.csfl.node;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.csfl.metrics.MetricsCsv;
+import io.csfl.metrics.RoundMetrics;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/** The CLI end to end on the repository's copy of the real Fashion-MNIST. */
+class SimulateCommandTest {
+  @TempDir
+  Path out;
+
+  static Path repoData() {
+    Path p = Path.of("").toAbsolutePath();
+    while (p != null && !Files.isDirectory(p.resolve("data/fashion-mnist"))) {
+      p = p.getParent();
+    }
+    if (p == null) {
+      throw new IllegalStateException("data/fashion-mnist not found above " + Path.of("").toAbsolutePath());
+    }
+    return p.resolve("data/fashion-mnist");
+  }
+
+  private record Result(int exitCode, String err) {}
+
+  private static Result run(String... args) {
+    CommandLine cl = CsflCommand.commandLine();
+    StringWriter err = new StringWriter();
+    cl.setErr(new PrintWriter(err));
+    int code = cl.execute(args);
+    return new Result(code, err.toString());
+  }
+
+  @Test
+  void fedAvgAndCsTrainOnRealFashionMnistAndCsMovesFarFewerBytes() throws Exception {
+    Result r = run("simulate", "--algorithm", "fedavg,cs", "--data-dir", repoData().toString(), "--clients", "20",
+        "--per-round", "2", "--rounds", "8", "--partition", "iid", "--local-epochs", "1", "--seed", "3",
+        "--out", out.toString());
+    assertEquals(0, r.exitCode(), r.err());
+    List<String> lines = Files.readAllLines(out.resolve("metrics.csv"));
+    assertEquals("algorithm,round,accuracy,loss,bytes_down,bytes_up,clients_selected,clients_completed,"
+        + "client_train_ms,client_overhead_ms,server_ms,wall_ms", lines.get(0));
+    List<RoundMetrics> rows = MetricsCsv.read(out.resolve("metrics.csv"));
+    assertEquals(16, rows.size());
+    List<RoundMetrics> fedavg = rows.stream().filter(m -> m.algorithm().equals("fedavg")).toList();
+    List<RoundMetrics> cs = rows.stream().filter(m -> m.algorithm().equals("cs")).toList();
+    assertEquals(8, fedavg.size());
+    assertEquals(8, cs.size());
+    for (RoundMetrics m : rows) {
+      assertEquals(2, m.clientsSelected());
+      assertEquals(2, m.clientsCompleted());
+      assertTrue(m.accuracy() >= 0 && m.accuracy() <= 1);
+    }
+    // Chance is 0.10 on ten balanced classes.
+    assertTrue(fedavg.get(7).accuracy() > 0.5, "fedavg accuracy " + fedavg.get(7).accuracy());
+    assertTrue(cs.get(7).accuracy() > 0.3, "cs accuracy " + cs.get(7).accuracy());
+    long fedavgBytes = fedavg.stream().mapToLong(m -> m.bytesDown() + m.bytesUp()).sum();
+    long csBytes = cs.stream().mapToLong(m -> m.bytesDown() + m.bytesUp()).sum();
+    assertTrue(csBytes < 0.6 * fedavgBytes, "cs moved " + csBytes + " bytes, fedavg " + fedavgBytes);
+    // Round 1 of CS is dense, so its first round costs what FedAvg's does.
+    assertEquals(fedavg.get(0).bytesDown(), cs.get(0).bytesDown(), 0.01 * fedavg.get(0).bytesDown());
+  }
+
+  @Test
+  void badFlagsGetOneLineAndExitCodeTwo() {
+    String[][] bad = {
+        {"simulate", "--rounds", "0"},
+        {"simulate", "--partition", "zipf:3"},
+        {"simulate", "--algorithm", "fedavg,magic"},
+        {"simulate", "--optimizer", "rmsprop"},
+        {"simulate", "--lr", "abc"},
+        {"simulate", "--round-timeout", "soon"},
+        {"simulate", "--sparsity", "1.5"},
+        {"simulate", "--no-such-flag"},
+    };
+    for (String[] args : bad) {
+      Result r = run(args);
+      assertEquals(2, r.exitCode(), String.join(" ", args) + " -> " + r.err());
+      assertEquals(1, r.err().strip().lines().count(), "one line for " + String.join(" ", args) + ": " + r.err());
+      assertTrue(r.err().startsWith("csfl: "), r.err());
+    }
+  }
+
+  @Test
+  void aMissingDataDirectoryIsNamed() {
+    Result r = run("simulate", "--data-dir", out.resolve("nowhere").toString(), "--rounds", "1");
+    assertEquals(2, r.exitCode());
+    assertTrue(r.err().contains(out.resolve("nowhere").toString()) && r.err().contains("missing"), r.err());
+  }
+}

@@ -1,0 +1,33 @@
+package io.csfl.actor;
+
+import io.csfl.data.Dataset;
+import io.csfl.nn.Architecture;
+import io.csfl.nn.NetworkTrainer;
+import io.csfl.nn.OptimizerConfig;
+import io.csfl.nn.TrainingConfig;
+import java.util.Random;
+
+/** Small real models and data for actor tests that do not need Fashion-MNIST. */
+final class TestModels {
+  private TestModels() {}
+
+  static Architecture tiny() {
+    return Architecture.mlp();
+  }
+
+  static NetworkTrainer trainer() {
+    return new NetworkTrainer(tiny(), new TrainingConfig(1, 4, OptimizerConfig.sgd(0.1, 0)));
+  }
+
+  /** 64 random 28x28 images with random labels. */
+  static Dataset dataset() {
+    Random rng = new Random(9);
+    byte[] pixels = new byte[64 * 784];
+    rng.nextBytes(pixels);
+    byte[] labels = new byte[64];
+    for (int i = 0; i < labels.length; i++) {
+      labels[i] = (byte) rng.nextInt(10);
+    }
+    return Dataset.of("random", 28, 28, 10, pixels, labels);
+  }
+}

@@ -1,0 +1,87 @@
+package io.csfl.actor;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import akka.actor.testkit.typed.javadsl.ActorTestKit;
+import akka.actor.testkit.typed.javadsl.TestProbe;
+import akka.actor.typed.ActorRef;
+import akka.actor.typed.javadsl.Adapter;
+import akka.serialization.Serialization;
+import akka.serialization.SerializationExtension;
+import akka.serialization.Serializers;
+import com.typesafe.config.ConfigFactory;
+import io.csfl.codec.Payload;
+import io.csfl.strategy.FedAvg;
+import io.csfl.strategy.MagnitudePruner;
+import io.csfl.strategy.Payloads;
+import io.csfl.tensor.Model;
+import java.io.NotSerializableException;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
+
+class WireSerializerTest {
+  static final ActorTestKit testKit = ActorTestKit.create(ConfigFactory.parseString(
+      "akka.actor.serialize-messages = on\nakka.actor.serialize-creators = off").withFallback(ConfigFactory.load()));
+
+  @AfterAll
+  static void cleanup() {
+    testKit.shutdownTestKit();
+  }
+
+  private final Model model = TestModels.tiny().initialModel(3);
+  private final Payload dense = Payloads.dense(model);
+
+  private Object roundTrip(Object message) throws NotSerializableException {
+    Serialization s = SerializationExtension.get(Adapter.toClassic(testKit.system()));
+    var serializer = s.findSerializerFor(message);
+    assertTrue(serializer instanceof WireSerializer || message instanceof ControlMessage, serializer.getClass().getName());
+    byte[] bytes = s.serialize(message).get();
+    return s.deserialize(bytes, serializer.identifier(), Serializers.manifestFor(serializer, message)).get();
+  }
+
+  @Test
+  void everyTensorMessageRoundTrips() throws Exception {
+    TestProbe<Client.Reply> replies = testKit.createTestProbe();
+    TestProbe<PruningStrategy.MasksComputed> masks = testKit.createTestProbe();
+    List<Object> messages = List.of(
+        new Client.TrainRound(4, dense, replies.getRef()),
+        new Client.Trained(4, "client-7", 120, dense, 0.25, 1500, 12),
+        new Client.Failed(4, "client-7", "boom"),
+        new Aggregator.RoundPrepared(4, dense),
+        new Aggregator.Fold(4, "client-7", 120, dense),
+        new Aggregator.RoundAggregated(4, 9, List.of("client-1: stale"), model, 31),
+        new PruningStrategy.ComputeMasks(4, model, 0.5, masks.getRef()),
+        new PruningStrategy.MasksComputed(4, new MagnitudePruner().masks(model, 0.5), 3),
+        new RoundReport(4, 1, 10, 8, 1, 0, 1, List.of("client-3: duplicate"), 123, 456, 789, 10));
+    for (Object m : messages) {
+      assertEquals(m, roundTrip(m), m.getClass().getSimpleName());
+    }
+  }
+
+  @Test
+  void malformedBytesFailWithTheManifestAndReason() {
+    WireSerializer serializer = new WireSerializer((akka.actor.ExtendedActorSystem) Adapter.toClassic(testKit.system()));
+    NotSerializableException e = assertThrows(NotSerializableException.class,
+        () -> serializer.fromBinary(new byte[] {4, 1, 2}, WireSerializer.TRAINED));
+    assertTrue(e.getMessage().startsWith("Trained/1"), e.getMessage());
+    assertThrows(NotSerializableException.class, () -> serializer.fromBinary(new byte[0], "Trained/99"));
+  }
+
+  @Test
+  void aClientTrainsThroughRealSerialization() {
+    TestProbe<Client.Reply> probe = testKit.createTestProbe();
+    ActorRef<Client.Command> client = testKit.spawn(Client.create("c1", new FedAvg().newClient(),
+        TestModels.trainer(), TestModels.dataset(), new int[] {0, 1, 2, 3, 4, 5}, 1), Client.DISPATCHER);
+    client.tell(new Client.TrainRound(1, dense, probe.getRef()));
+    Client.Trained trained = probe.expectMessageClass(Client.Trained.class, Duration.ofSeconds(30));
+    assertEquals("c1", trained.clientId());
+    assertEquals(6, trained.examples());
+    Model after = Payloads.toModel(trained.update(), model.spec());
+    assertTrue(!after.equals(model), "training changed the weights");
+    assertTrue(WireSize.of(testKit.system(), trained) > 4 * model.spec().parameterCount(), "a dense update costs at least 4 bytes per parameter");
+  }
+}

@@ -1,0 +1,109 @@
+package io.csfl.codec;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.csfl.tensor.Mask;
+import io.csfl.tensor.Values;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+class PayloadCodecTest {
+  private static byte[] encode(Payload p) {
+    WireWriter w = new WireWriter(16);
+    PayloadCodec.encode(p, w);
+    return w.toByteArray();
+  }
+
+  private static Payload decode(byte[] b) {
+    WireReader r = new WireReader(b);
+    Payload p = PayloadCodec.decode(r);
+    r.requireEnd("payload");
+    return p;
+  }
+
+  private static Payload sample() {
+    Random rng = new Random(5);
+    boolean[] keep = new boolean[130];
+    int kept = 0;
+    for (int i = 0; i < keep.length; i++) {
+      keep[i] = rng.nextBoolean();
+      kept += keep[i] ? 1 : 0;
+    }
+    int[] positions = new int[kept];
+    for (int i = 0, j = 0; i < keep.length; i++) {
+      if (keep[i]) {
+        positions[j++] = i;
+      }
+    }
+    float[] kv = new float[kept];
+    for (int i = 0; i < kept; i++) {
+      kv[i] = (float) rng.nextGaussian();
+    }
+    return new Payload(List.of(
+        new MaskedSection(0, Mask.fromPositions(130, positions), Values.copyOf(kv)),
+        new DenseSection(1, Values.copyOf(new float[] {1.5f, -2f, 0f})),
+        new ValuesSection(3, Values.copyOf(new float[] {Float.MIN_VALUE, -0f, 3e38f}))));
+  }
+
+  @Test
+  void roundTripsEverySectionKind() {
+    Payload p = sample();
+    assertEquals(p, decode(encode(p)));
+  }
+
+  @Test
+  void rejectsTruncatedInputAtEveryLength() {
+    byte[] full = encode(sample());
+    for (int n = 0; n < full.length; n++) {
+      byte[] cut = Arrays.copyOf(full, n);
+      assertThrows(MalformedWireException.class, () -> decode(cut), "prefix of " + n + " bytes");
+    }
+  }
+
+  @Test
+  void rejectsAForgedHugeLengthWithoutAllocatingIt() {
+    WireWriter w = new WireWriter(16).writeByte(PayloadCodec.VERSION).writeVarInt(1).writeByte(1).writeVarInt(0).writeVarInt(PayloadCodec.MAX_TENSOR_VALUES);
+    MalformedWireException e = assertThrows(MalformedWireException.class, () -> decode(w.toByteArray()));
+    assertTrue(e.getMessage().contains("needs 1073741824 bytes"), e.getMessage());
+    WireWriter over = new WireWriter(16).writeByte(PayloadCodec.VERSION).writeVarInt(1).writeByte(1).writeVarInt(0).writeVarInt(Integer.MAX_VALUE);
+    assertThrows(MalformedWireException.class, () -> decode(over.toByteArray()));
+  }
+
+  @Test
+  void rejectsNanValues() {
+    WireWriter w = new WireWriter(16).writeByte(PayloadCodec.VERSION).writeVarInt(1).writeByte(1).writeVarInt(0).writeVarInt(1);
+    byte[] b = Arrays.copyOf(w.toByteArray(), w.size() + 4);
+    int nan = Float.floatToRawIntBits(Float.NaN);
+    for (int i = 0; i < 4; i++) {
+      b[w.size() + i] = (byte) (nan >>> (8 * i));
+    }
+    MalformedWireException e = assertThrows(MalformedWireException.class, () -> decode(b));
+    assertTrue(e.getMessage().contains("not finite"), e.getMessage());
+  }
+
+  @Test
+  void rejectsUnknownVersionKindAndStrayMaskBits() {
+    assertThrows(MalformedWireException.class, () -> decode(new byte[] {9, 0}));
+    assertThrows(MalformedWireException.class, () -> decode(new byte[] {PayloadCodec.VERSION, 1, 42, 0}));
+    // A mask of length 3 whose byte sets bit 5: beyond the tensor.
+    byte[] stray = {PayloadCodec.VERSION, 1, 2, 0, 3, 0, 0b0010_0001};
+    MalformedWireException e = assertThrows(MalformedWireException.class, () -> decode(stray));
+    assertTrue(e.getMessage().contains("beyond its length"), e.getMessage());
+  }
+
+  @Test
+  void rejectsSectionsOutOfOrder() {
+    Payload twice = sample();
+    byte[] b = encode(new Payload(List.of(twice.sections().get(1))));
+    byte[] doubled = new byte[2 + 2 * (b.length - 2)];
+    doubled[0] = PayloadCodec.VERSION;
+    doubled[1] = 2;
+    System.arraycopy(b, 2, doubled, 2, b.length - 2);
+    System.arraycopy(b, 2, doubled, b.length, b.length - 2);
+    assertThrows(MalformedWireException.class, () -> decode(doubled));
+  }
+}
