@@ -36,7 +36,7 @@ final class DirichletPartitioner implements Partitioner {
       double fairShare = (double) data.size() / clients;
       for (int[] classIndices : byClass) {
         int[] shuffled = classIndices.clone();
-        shuffle(shuffled, rng);
+        Shuffle.inPlace(shuffled, rng);
         double[] p = sampleDirichlet(clients, rng);
         double total = 0;
         for (int c = 0; c < clients; c++) {
@@ -116,15 +116,6 @@ final class DirichletPartitioner implements Partitioner {
       if (Math.log(u) < 0.5 * x * x + d - d * v + d * Math.log(v)) {
         return d * v;
       }
-    }
-  }
-
-  private static void shuffle(int[] a, Random rng) {
-    for (int i = a.length - 1; i > 0; i--) {
-      int j = rng.nextInt(i + 1);
-      int t = a[i];
-      a[i] = a[j];
-      a[j] = t;
     }
   }
 

@@ -10,7 +10,7 @@ final class IidPartitioner implements Partitioner {
   @Override
   public List<int[]> split(Dataset data, int clients, Random rng) {
     Partitioner.requireClients(data, clients);
-    int[] order = Partitioner.shuffledRange(data.size(), rng);
+    int[] order = Shuffle.range(data.size(), rng);
     List<int[]> out = new ArrayList<>(clients);
     for (int c = 0; c < clients; c++) {
       int from = (int) ((long) c * order.length / clients);

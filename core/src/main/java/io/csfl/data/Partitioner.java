@@ -49,18 +49,4 @@ public interface Partitioner {
       throw new IllegalArgumentException("cannot split " + data.size() + " examples among " + clients + " clients");
     }
   }
-
-  static int[] shuffledRange(int n, Random rng) {
-    int[] a = new int[n];
-    for (int i = 0; i < n; i++) {
-      a[i] = i;
-    }
-    for (int i = n - 1; i > 0; i--) {
-      int j = rng.nextInt(i + 1);
-      int t = a[i];
-      a[i] = a[j];
-      a[j] = t;
-    }
-    return a;
-  }
 }

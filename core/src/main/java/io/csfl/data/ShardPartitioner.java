@@ -27,9 +27,9 @@ final class ShardPartitioner implements Partitioner {
     if (shards > data.size()) {
       throw new IllegalArgumentException(shards + " shards need at least as many examples, have " + data.size());
     }
-    Integer[] byLabel = Arrays.stream(Partitioner.shuffledRange(data.size(), rng)).boxed().toArray(Integer[]::new);
+    Integer[] byLabel = Arrays.stream(Shuffle.range(data.size(), rng)).boxed().toArray(Integer[]::new);
     Arrays.sort(byLabel, Comparator.comparingInt(data::label));
-    int[] shardOrder = Partitioner.shuffledRange(shards, rng);
+    int[] shardOrder = Shuffle.range(shards, rng);
     List<int[]> out = new ArrayList<>(clients);
     for (int c = 0; c < clients; c++) {
       List<Integer> mine = new ArrayList<>();

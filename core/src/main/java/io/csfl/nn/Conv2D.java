@@ -72,7 +72,12 @@ final class Conv2D implements Layer {
     Arrays.fill(bias, 0f);
   }
 
-  private void im2col(float[] x, int xOff) {
+  /**
+   * Walks every (output pixel, kernel tap) pair once. Gathering copies image pixels into the patch
+   * matrix (zeros for taps in the padding); scattering adds the patch-matrix gradient back into
+   * the image gradient (taps in the padding have nowhere to go).
+   */
+  private void transferPatches(float[] image, int imageOff, boolean gather) {
     int pad = k / 2;
     int row = 0;
     for (int oh = 0; oh < height; oh++) {
@@ -82,29 +87,14 @@ final class Conv2D implements Layer {
           int ih = oh + kh - pad;
           for (int kw = 0; kw < k; kw++, q += inChannels) {
             int iw = ow + kw - pad;
-            if (ih < 0 || ih >= height || iw < 0 || iw >= width) {
+            boolean inside = ih >= 0 && ih < height && iw >= 0 && iw < width;
+            int pixel = imageOff + (ih * width + iw) * inChannels;
+            if (gather && inside) {
+              System.arraycopy(image, pixel, patches, q, inChannels);
+            } else if (gather) {
               Arrays.fill(patches, q, q + inChannels, 0f);
-            } else {
-              System.arraycopy(x, xOff + (ih * width + iw) * inChannels, patches, q, inChannels);
-            }
-          }
-        }
-      }
-    }
-  }
-
-  private void col2imAdd(float[] dx, int dxOff) {
-    int pad = k / 2;
-    int row = 0;
-    for (int oh = 0; oh < height; oh++) {
-      for (int ow = 0; ow < width; ow++, row += patchSize) {
-        int q = row;
-        for (int kh = 0; kh < k; kh++) {
-          int ih = oh + kh - pad;
-          for (int kw = 0; kw < k; kw++, q += inChannels) {
-            int iw = ow + kw - pad;
-            if (ih >= 0 && ih < height && iw >= 0 && iw < width) {
-              Gemm.axpy(inChannels, 1f, dPatches, q, dx, dxOff + (ih * width + iw) * inChannels);
+            } else if (inside) {
+              Gemm.axpy(inChannels, 1f, dPatches, q, image, pixel);
             }
           }
         }
@@ -117,7 +107,7 @@ final class Conv2D implements Layer {
     int pixels = height * width;
     Arrays.fill(y, 0, batch * outputSize(), 0f);
     for (int s = 0; s < batch; s++) {
-      im2col(x, s * inputSize());
+      transferPatches(x, s * inputSize(), true);
       int yOff = s * outputSize();
       Gemm.mulAdd(pixels, outChannels, patchSize, patches, 0, patchSize, 1, kernel, 0, y, yOff);
       Gemm.addRowVector(y, yOff, pixels, bias);
@@ -132,7 +122,7 @@ final class Conv2D implements Layer {
       Arrays.fill(dx, 0, batch * inputSize(), 0f);
     }
     for (int s = 0; s < batch; s++) {
-      im2col(x, s * inputSize());
+      transferPatches(x, s * inputSize(), true);
       int dyOff = s * outputSize();
       // dKernel[patch x out] += patches^T * dy
       Gemm.mulAdd(patchSize, outChannels, pixels, patches, 0, 1, patchSize, dy, dyOff, dKernel, 0);
@@ -140,7 +130,7 @@ final class Conv2D implements Layer {
       if (dx != null) {
         Arrays.fill(dPatches, 0f);
         Gemm.mulAdd(pixels, patchSize, outChannels, dy, dyOff, outChannels, 1, kernelT, 0, dPatches, 0);
-        col2imAdd(dx, s * inputSize());
+        transferPatches(dx, s * inputSize(), false);
       }
     }
   }

@@ -14,14 +14,16 @@ interface Layer {
 
   int outputSize();
 
-  /** The tensors this layer owns, in the order {@link #bind} receives them. */
-  List<TensorSpec> parameters();
+  /** The tensors this layer owns, in the order {@link #bind} receives them; none by default. */
+  default List<TensorSpec> parameters() {
+    return List.of();
+  }
 
   /** Gives the layer its parameter arrays and the matching gradient arrays. */
-  void bind(float[][] params, float[][] grads);
+  default void bind(float[][] params, float[][] grads) {}
 
   /** Fills freshly bound parameters (He initialisation for kernels, zero biases). */
-  void initialize(Random rng);
+  default void initialize(Random rng) {}
 
   void forward(float[] in, float[] out, int batch);
 

@@ -1,9 +1,6 @@
 package io.csfl.nn;
 
-import io.csfl.tensor.TensorSpec;
 import java.util.Arrays;
-import java.util.List;
-import java.util.Random;
 
 /** 2x2 max pooling with stride 2 over an NHWC image; height and width must be even. */
 final class MaxPool2x2 implements Layer {
@@ -30,17 +27,6 @@ final class MaxPool2x2 implements Layer {
   public int outputSize() {
     return inputSize() / 4;
   }
-
-  @Override
-  public List<TensorSpec> parameters() {
-    return List.of();
-  }
-
-  @Override
-  public void bind(float[][] params, float[][] grads) {}
-
-  @Override
-  public void initialize(Random rng) {}
 
   @Override
   public void forward(float[] x, float[] y, int batch) {

@@ -1,6 +1,7 @@
 package io.csfl.nn;
 
 import io.csfl.data.Dataset;
+import io.csfl.data.Shuffle;
 import io.csfl.tensor.Model;
 import io.csfl.tensor.ModelSpec;
 import java.util.Random;
@@ -19,6 +20,11 @@ public final class NetworkTrainer implements LocalTrainer {
     this.architecture = architecture;
     this.config = config;
     this.networks = ThreadLocal.withInitial(() -> architecture.newNetwork(config.batchSize()));
+  }
+
+  /** Which matrix kernel this JVM runs: SIMD through the Vector API, or the scalar fallback. */
+  public static String kernel() {
+    return Gemm.kernelName();
   }
 
   @Override
@@ -43,7 +49,7 @@ public final class NetworkTrainer implements LocalTrainer {
     double lossSum = 0;
     int seen = 0;
     for (int epoch = 0; epoch < config.epochs(); epoch++) {
-      shuffle(order, rng);
+      Shuffle.inPlace(order, rng);
       for (int from = 0; from < order.length; from += config.batchSize()) {
         int batch = Math.min(config.batchSize(), order.length - from);
         data.fill(order, from, batch, net.inputBuffer(), net.labelBuffer());
@@ -52,14 +58,5 @@ public final class NetworkTrainer implements LocalTrainer {
       }
     }
     return new TrainingResult(net.snapshot(), lossSum / seen, examples.length);
-  }
-
-  private static void shuffle(int[] a, Random rng) {
-    for (int i = a.length - 1; i > 0; i--) {
-      int j = rng.nextInt(i + 1);
-      int t = a[i];
-      a[i] = a[j];
-      a[j] = t;
-    }
   }
 }

@@ -1,8 +1,5 @@
 package io.csfl.nn;
 
-import io.csfl.tensor.TensorSpec;
-import java.util.List;
-import java.util.Random;
 
 final class Relu implements Layer {
   private final int size;
@@ -20,17 +17,6 @@ final class Relu implements Layer {
   public int outputSize() {
     return size;
   }
-
-  @Override
-  public List<TensorSpec> parameters() {
-    return List.of();
-  }
-
-  @Override
-  public void bind(float[][] params, float[][] grads) {}
-
-  @Override
-  public void initialize(Random rng) {}
 
   @Override
   public void forward(float[] x, float[] y, int batch) {
