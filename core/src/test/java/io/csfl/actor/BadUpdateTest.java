@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import akka.actor.testkit.typed.javadsl.ActorTestKit;
 import akka.actor.testkit.typed.javadsl.TestProbe;
 import akka.actor.typed.ActorRef;
-import com.typesafe.config.ConfigFactory;
 import io.csfl.codec.DenseSection;
 import io.csfl.codec.Payload;
 import io.csfl.nn.Evaluator;
@@ -25,8 +24,7 @@ import org.junit.jupiter.api.Test;
  * complete with the one good update, and every bad one must be refused with its reason.
  */
 class BadUpdateTest {
-  static final ActorTestKit testKit = ActorTestKit.create(ConfigFactory.parseString(
-      "akka.actor.serialize-messages = on").withFallback(ConfigFactory.load()));
+  static final ActorTestKit testKit = TestModels.serializingTestKit();
 
   @AfterAll
   static void cleanup() {

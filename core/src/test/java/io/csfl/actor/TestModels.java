@@ -1,5 +1,7 @@
 package io.csfl.actor;
 
+import akka.actor.testkit.typed.javadsl.ActorTestKit;
+import com.typesafe.config.ConfigFactory;
 import io.csfl.data.Dataset;
 import io.csfl.nn.Architecture;
 import io.csfl.nn.NetworkTrainer;
@@ -10,6 +12,12 @@ import java.util.Random;
 /** Small real models and data for actor tests that do not need Fashion-MNIST. */
 final class TestModels {
   private TestModels() {}
+
+  /** A test kit whose every message goes through real serialization. */
+  static ActorTestKit serializingTestKit() {
+    return ActorTestKit.create(ConfigFactory.parseString("akka.actor.serialize-messages = on")
+        .withFallback(ConfigFactory.load()));
+  }
 
   static Architecture tiny() {
     return Architecture.mlp();

@@ -11,7 +11,6 @@ import akka.actor.typed.javadsl.Adapter;
 import akka.serialization.Serialization;
 import akka.serialization.SerializationExtension;
 import akka.serialization.Serializers;
-import com.typesafe.config.ConfigFactory;
 import io.csfl.codec.Payload;
 import io.csfl.strategy.FedAvg;
 import io.csfl.strategy.MagnitudePruner;
@@ -24,8 +23,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 
 class WireSerializerTest {
-  static final ActorTestKit testKit = ActorTestKit.create(ConfigFactory.parseString(
-      "akka.actor.serialize-messages = on\nakka.actor.serialize-creators = off").withFallback(ConfigFactory.load()));
+  static final ActorTestKit testKit = TestModels.serializingTestKit();
 
   @AfterAll
   static void cleanup() {
