@@ -6,21 +6,23 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The binary form of a {@link Payload}, version 1:
+ * The binary form of a {@link Payload}, version 2:
  *
  * <pre>
- * version:u8  sectionCount:varint  section*
+ * version:u8  precision:u8  sectionCount:varint  section*
  * section  = kind:u8 tensor:varint body
- * DENSE    : count:varint  float32[count]
- * MASKED   : length:varint maskCoding:u8 mask  float32[cardinality(mask)]
- * VALUES   : count:varint  float32[count]
- * mask (maskCoding 0, bitmap): ceil(length / 8) bytes, bit i of byte i/8 = position i
+ * DENSE    : count:varint  value[count]
+ * MASKED   : length:varint mask  value[cardinality(mask)]
+ * VALUES   : count:varint  value[count]
+ * SIGNS    : count:varint  scale:float32  ceil(count / 8) bytes of sign bits (1 = +scale)
+ * mask     : see {@link MaskCoder}
  * </pre>
  *
- * Floats are little-endian IEEE 754. Decoding never trusts a length: see {@link WireReader}.
+ * Values are little-endian IEEE 754 in the payload's precision (4 or 2 bytes each). Decoding
+ * never trusts a length: see {@link WireReader}.
  */
 public final class PayloadCodec {
-  public static final int VERSION = 1;
+  public static final int VERSION = 2;
   /** No tensor may claim more values than this (1 GiB of float32), whatever the bytes say. */
   public static final int MAX_TENSOR_VALUES = 1 << 28;
   public static final int MAX_SECTIONS = 1 << 16;
@@ -28,24 +30,29 @@ public final class PayloadCodec {
   private static final int DENSE = 1;
   private static final int MASKED = 2;
   private static final int VALUES = 3;
-  private static final int BITMAP = 0;
+  private static final int SIGNS = 4;
 
   private PayloadCodec() {}
 
   public static void encode(Payload payload, WireWriter out) {
-    out.writeByte(VERSION);
+    Precision precision = payload.precision();
+    out.writeByte(VERSION).writeByte(precision.ordinal());
     out.writeVarInt(payload.sections().size());
     for (Section s : payload.sections()) {
       if (s instanceof DenseSection d) {
         out.writeByte(DENSE).writeVarInt(d.tensor()).writeVarInt(d.values().length());
-        out.writeFloats(d.values());
+        out.writeFloats(d.values(), precision);
       } else if (s instanceof MaskedSection m) {
-        out.writeByte(MASKED).writeVarInt(m.tensor()).writeVarInt(m.mask().length()).writeByte(BITMAP);
-        out.writeBits(m.mask().toWords(), m.mask().length());
-        out.writeFloats(m.values());
+        out.writeByte(MASKED).writeVarInt(m.tensor()).writeVarInt(m.mask().length());
+        MaskCoder.encode(m.mask(), out);
+        out.writeFloats(m.values(), precision);
       } else if (s instanceof ValuesSection v) {
         out.writeByte(VALUES).writeVarInt(v.tensor()).writeVarInt(v.values().length());
-        out.writeFloats(v.values());
+        out.writeFloats(v.values(), precision);
+      } else if (s instanceof SignSection g) {
+        out.writeByte(SIGNS).writeVarInt(g.tensor()).writeVarInt(g.positive().length());
+        out.writeFloats(io.csfl.tensor.Values.copyOf(new float[] {g.scale()}));
+        out.writeBits(g.positive().toWords(), g.positive().length());
       }
     }
   }
@@ -55,42 +62,49 @@ public final class PayloadCodec {
     if (version != VERSION) {
       throw new MalformedWireException("unsupported payload version " + version + " (this build reads " + VERSION + ")");
     }
+    int precisionCode = in.readByte("precision");
+    if (precisionCode >= Precision.values().length) {
+      throw new MalformedWireException("unknown value precision " + precisionCode);
+    }
+    Precision precision = Precision.values()[precisionCode];
     int count = in.readCount("section count", MAX_SECTIONS);
     List<Section> sections = new ArrayList<>(Math.min(count, 64));
     for (int i = 0; i < count; i++) {
       int kind = in.readByte("section kind");
       int tensor = in.readCount("tensor index", MAX_SECTIONS);
       sections.add(switch (kind) {
-        case DENSE -> new DenseSection(tensor, readValues(in, tensor));
-        case VALUES -> new ValuesSection(tensor, readValues(in, tensor));
-        case MASKED -> readMasked(in, tensor);
+        case DENSE -> new DenseSection(tensor, readValues(in, tensor, precision));
+        case VALUES -> new ValuesSection(tensor, readValues(in, tensor, precision));
+        case MASKED -> readMasked(in, tensor, precision);
+        case SIGNS -> readSigns(in, tensor);
         default -> throw new MalformedWireException("unknown section kind " + kind + " for tensor " + tensor);
       });
     }
     try {
-      return new Payload(sections);
+      return new Payload(sections, precision);
     } catch (IllegalArgumentException e) {
       throw new MalformedWireException("payload: " + e.getMessage(), e);
     }
   }
 
-  private static Values readValues(WireReader in, int tensor) {
+  private static Values readValues(WireReader in, int tensor, Precision precision) {
     int n = in.readCount("value count of tensor " + tensor, MAX_TENSOR_VALUES);
-    return in.readFloats(n, "values of tensor " + tensor);
+    return in.readFloats(n, precision, "values of tensor " + tensor);
   }
 
-  private static MaskedSection readMasked(WireReader in, int tensor) {
+  private static MaskedSection readMasked(WireReader in, int tensor, Precision precision) {
     int length = in.readCount("mask length of tensor " + tensor, MAX_TENSOR_VALUES);
-    int coding = in.readByte("mask coding");
-    if (coding != BITMAP) {
-      throw new MalformedWireException("unknown mask coding " + coding + " for tensor " + tensor);
-    }
-    Mask mask;
+    Mask mask = MaskCoder.decode(in, length, "mask of tensor " + tensor);
+    return new MaskedSection(tensor, mask, in.readFloats(mask.cardinality(), precision, "kept values of tensor " + tensor));
+  }
+
+  private static SignSection readSigns(WireReader in, int tensor) {
+    int n = in.readCount("sign count of tensor " + tensor, MAX_TENSOR_VALUES);
+    float scale = in.readFloats(1, "sign scale of tensor " + tensor).get(0);
     try {
-      mask = Mask.fromWords(length, in.readBits(length, "mask of tensor " + tensor));
+      return new SignSection(tensor, Mask.fromWords(n, in.readBits(n, "signs of tensor " + tensor)), scale);
     } catch (IllegalArgumentException e) {
-      throw new MalformedWireException("mask of tensor " + tensor + ": " + e.getMessage(), e);
+      throw e instanceof MalformedWireException m ? m : new MalformedWireException("signs of tensor " + tensor + ": " + e.getMessage(), e);
     }
-    return new MaskedSection(tensor, mask, in.readFloats(mask.cardinality(), "kept values of tensor " + tensor));
   }
 }

@@ -75,6 +75,34 @@ public final class WireReader {
     return s;
   }
 
+  /** {@code count} values in {@code precision}; rejects NaN and infinities. */
+  public Values readFloats(int count, Precision precision, String what) {
+    if (precision == Precision.FP32) {
+      return readFloats(count, what);
+    }
+    need(2L * count, what);
+    float[] out = new float[count];
+    for (int i = 0; i < count; i++) {
+      short h = (short) ((buf[pos] & 0xFF) | (buf[pos + 1] << 8));
+      pos += 2;
+      out[i] = precision == Precision.FP16 ? Precision.halfToFloat(h) : Precision.bf16ToFloat(h);
+    }
+    try {
+      return Values.copyOf(out);
+    } catch (IllegalArgumentException e) {
+      throw new MalformedWireException(what + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** A length-prefixed slice of raw bytes, at most {@code max}. */
+  public byte[] readBytes(String what, int max) {
+    int n = readCount(what + " length", max);
+    need(n, what);
+    byte[] out = java.util.Arrays.copyOfRange(buf, pos, pos + n);
+    pos += n;
+    return out;
+  }
+
   /** {@code count} float32 values; rejects NaN and infinities. */
   public Values readFloats(int count, String what) {
     need(4L * count, what);

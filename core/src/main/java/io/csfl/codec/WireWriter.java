@@ -66,6 +66,22 @@ public final class WireWriter {
     return this;
   }
 
+  /** The values in {@code precision}, without a length prefix. */
+  public WireWriter writeFloats(Values values, Precision precision) {
+    if (precision == Precision.FP32) {
+      return writeFloats(values);
+    }
+    int n = values.length();
+    ensure(2 * n);
+    for (int i = 0; i < n; i++) {
+      float v = values.get(i);
+      short h = precision == Precision.FP16 ? Precision.floatToHalf(precision.clamp(v)) : Precision.floatToBf16(v);
+      buf[size++] = (byte) h;
+      buf[size++] = (byte) (h >>> 8);
+    }
+    return this;
+  }
+
   /** The values as float32, without a length prefix. */
   public WireWriter writeFloats(Values values) {
     int n = values.length();
