@@ -16,6 +16,7 @@ import io.csfl.nn.TrainingConfig;
 import io.csfl.strategy.CsOptions;
 import io.csfl.strategy.FederatedStrategy;
 import io.csfl.strategy.Strategies;
+import io.csfl.strategy.StrategyParams;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -91,6 +92,12 @@ final class SimulateCommand implements java.util.concurrent.Callable<Integer> {
   @Option(names = "--warmup-rounds", defaultValue = "0", description = "CS dense FedAvg rounds before the first pruning. Default: ${DEFAULT-VALUE}.")
   int warmupRounds;
 
+  @Option(names = "--density", defaultValue = "0.1", description = "topk: fraction of each update a client sends. Default: ${DEFAULT-VALUE}.")
+  double density;
+
+  @Option(names = "--uplink-density", defaultValue = "0.1", description = "cs-topk: fraction of the complement a client sends. Default: ${DEFAULT-VALUE}.")
+  double uplinkDensity;
+
   @Option(names = "--round-timeout", defaultValue = "10m", converter = DurationConverter.class,
       description = "Deadline of one attempt at a round, e.g. 60s or 2m. Default: ${DEFAULT-VALUE}.")
   Duration roundTimeout;
@@ -104,8 +111,11 @@ final class SimulateCommand implements java.util.concurrent.Callable<Integer> {
   @Option(names = "--seed", defaultValue = "1", description = "Seed of the split, the initial model, sampling and shuffling. Default: ${DEFAULT-VALUE}.")
   long seed;
 
-  @Option(names = "--out", defaultValue = "out", description = "Output directory for metrics.csv. Default: ${DEFAULT-VALUE}.")
+  @Option(names = "--out", defaultValue = "out", description = "Output directory for metrics.csv, charts and summary.md. Default: ${DEFAULT-VALUE}.")
   Path out;
+
+  @Option(names = "--target", defaultValue = "0.70", description = "Accuracy target reported in summary.md. Default: ${DEFAULT-VALUE}.")
+  double target;
 
   /** Lists the algorithm names in --help. */
   static final class AlgorithmNames extends ArrayList<String> {
@@ -134,6 +144,7 @@ final class SimulateCommand implements java.util.concurrent.Callable<Integer> {
     require(rounds > 0, "--rounds must be positive");
     require(minCompleted > 0 && minCompleted <= perRound, "--min-completed must be between 1 and --per-round");
     require(threads == null || threads > 0, "--threads must be positive");
+    require(target > 0 && target <= 1, "--target must be in (0, 1]");
     require(!algorithms.isEmpty(), "--algorithm needs at least one name");
     require(algorithms.stream().distinct().count() == algorithms.size(), "--algorithm lists a name twice");
     Architecture architecture = Architecture.byName(model);
@@ -142,7 +153,8 @@ final class SimulateCommand implements java.util.concurrent.Callable<Integer> {
     OptimizerConfig opt = new OptimizerConfig(kind, lr, momentum);
     TrainingConfig training = new TrainingConfig(localEpochs, batchSize, opt);
     CsOptions cs = new CsOptions(sparsity, sparsityEnd == null ? sparsity : sparsityEnd, serverRate, warmupRounds);
-    List<FederatedStrategy> strategies = algorithms.stream().map(a -> Strategies.byName(a, cs)).toList();
+    StrategyParams params = new StrategyParams(cs, density, uplinkDensity);
+    List<FederatedStrategy> strategies = algorithms.stream().map(a -> Strategies.byName(a, params)).toList();
     Server.Settings settings = new Server.Settings("", rounds, perRound, roundTimeout, minCompleted, 3, seed);
 
     FashionMnist.Splits data = FashionMnist.load(Optional.ofNullable(dataDir));
@@ -194,6 +206,14 @@ final class SimulateCommand implements java.util.concurrent.Callable<Integer> {
     System.out.println();
     System.out.print(SummaryTable.render(results));
     System.out.printf("%nmetrics: %s  (%.1f s in all)%n", csvPath, (System.nanoTime() - t0) / 1e9);
+    if (!results.isEmpty()) {
+      try {
+        io.csfl.report.Report.render(out, target);
+        System.out.printf("report: %s and three PNG charts in %s%n", out.resolve(io.csfl.report.Report.SUMMARY), out);
+      } catch (java.io.IOException | RuntimeException e) {
+        spec.commandLine().getErr().println("csfl: could not render the report: " + e);
+      }
+    }
     failures.forEach(f -> System.err.println("csfl: aborted " + f));
     return failures.isEmpty() ? 0 : 1;
   }

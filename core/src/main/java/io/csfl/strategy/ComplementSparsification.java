@@ -4,6 +4,7 @@ import io.csfl.codec.DenseSection;
 import io.csfl.codec.MaskedSection;
 import io.csfl.codec.Payload;
 import io.csfl.codec.Section;
+import io.csfl.codec.SignSection;
 import io.csfl.codec.ValuesSection;
 import io.csfl.tensor.Mask;
 import io.csfl.tensor.MaskSet;
@@ -25,15 +26,25 @@ import java.util.Optional;
  */
 public final class ComplementSparsification implements FederatedStrategy {
   public static final String NAME = "cs";
+  private final String name;
   private final CsOptions options;
+  private final CsVariant variant;
 
+  /** The paper's method. */
   public ComplementSparsification(CsOptions options) {
+    this(NAME, options, CsVariant.paper());
+  }
+
+  /** A variant beyond the paper (cs-fp16, cs-1bit, cs-topk), under its own name. */
+  public ComplementSparsification(String name, CsOptions options, CsVariant variant) {
+    this.name = name;
     this.options = options;
+    this.variant = variant;
   }
 
   @Override
   public String name() {
-    return NAME;
+    return name;
   }
 
   public CsOptions options() {
@@ -42,36 +53,88 @@ public final class ComplementSparsification implements FederatedStrategy {
 
   @Override
   public ServerAlgorithm newServer(Model initial, int totalRounds) {
-    return new Server(initial, options, totalRounds);
+    return new Server(initial, options, variant, totalRounds);
   }
 
   @Override
   public ClientAlgorithm newClient() {
-    return new Client();
+    return new Client(variant);
   }
 
-  /** Returns the complement of every masked tensor, everything else dense. Stateless. */
+  /**
+   * Returns the complement of every masked tensor, everything else dense; per the variant, only
+   * the top fraction of the complement (with error feedback) and the signs of the kept updates.
+   */
   static final class Client implements ClientAlgorithm {
-    @Override
-    public Model startingModel(Payload downlink, ModelSpec spec) {
-      return Payloads.toModel(downlink, spec);
+    private final CsVariant variant;
+    /** cs-topk: complement values not sent yet, per tensor, by absolute position. */
+    private float[][] residual;
+
+    Client(CsVariant variant) {
+      this.variant = variant;
     }
+
 
     @Override
     public Payload uplink(Payload downlink, Model start, Model trained) {
       List<Section> sections = new ArrayList<>();
       for (Section s : downlink.sections()) {
         int t = s.tensor();
-        sections.add(s instanceof MaskedSection m
-            ? new ValuesSection(t, TensorOps.gather(trained.tensor(t), m.mask().complement()))
-            : new DenseSection(t, trained.tensor(t)));
+        if (!(s instanceof MaskedSection m)) {
+          sections.add(new DenseSection(t, trained.tensor(t)));
+          continue;
+        }
+        Mask complement = m.mask().complement();
+        sections.add(variant.sparseUplink()
+            ? topOfComplement(t, complement, trained)
+            : new ValuesSection(t, TensorOps.gather(trained.tensor(t), complement)));
+        if (variant.keptSigns()) {
+          sections.add(keptSigns(t, m.mask(), start, trained));
+        }
       }
-      return new Payload(sections);
+      return new Payload(sections, variant.precision());
+    }
+
+    private MaskedSection topOfComplement(int t, Mask complement, Model trained) {
+      if (residual == null) {
+        residual = new float[trained.spec().tensorCount()][];
+      }
+      if (residual[t] == null) {
+        residual[t] = new float[trained.spec().tensor(t).size()];
+      }
+      int[] positions = complement.positions();
+      float[] values = TensorOps.gather(trained.tensor(t), complement).toArray();
+      float[] carried = new float[positions.length];
+      for (int j = 0; j < positions.length; j++) {
+        carried[j] = residual[t][positions[j]];
+      }
+      Mask chosen = TopK.selectWithFeedback(values, carried, TopK.count(values.length, variant.uplinkDensity()));
+      for (int j = 0; j < positions.length; j++) {
+        residual[t][positions[j]] = carried[j];
+      }
+      return new MaskedSection(t, chosen, TensorOps.gather(values, chosen));
+    }
+
+    private static SignSection keptSigns(int t, Mask kept, Model start, Model trained) {
+      float[] before = TensorOps.gather(start.tensor(t), kept).toArray();
+      float[] after = TensorOps.gather(trained.tensor(t), kept).toArray();
+      long[] positive = new long[(before.length + 63) >>> 6];
+      double magnitude = 0;
+      for (int j = 0; j < before.length; j++) {
+        float delta = after[j] - before[j];
+        magnitude += Math.abs(delta);
+        if (delta > 0) {
+          positive[j >>> 6] |= 1L << j;
+        }
+      }
+      float scale = before.length == 0 ? 0f : (float) (magnitude / before.length);
+      return new SignSection(t, Mask.fromWords(before.length, positive), scale);
     }
   }
 
   private static final class Server implements ServerAlgorithm {
     private final CsOptions options;
+    private final CsVariant variant;
     private final int totalRounds;
     private final ModelSpec spec;
     private final WeightedSum sum;
@@ -82,8 +145,9 @@ public final class ComplementSparsification implements FederatedStrategy {
     private Mask[] complements;
     private Model candidate;
 
-    Server(Model initial, CsOptions options, int totalRounds) {
+    Server(Model initial, CsOptions options, CsVariant variant, int totalRounds) {
       this.options = options;
+      this.variant = variant;
       this.totalRounds = totalRounds;
       this.spec = initial.spec();
       this.sum = new WeightedSum(spec);
@@ -93,12 +157,20 @@ public final class ComplementSparsification implements FederatedStrategy {
 
     @Override
     public Payload downlink(int round) {
-      return Payloads.sparse(global, masks);
+      return Payloads.sparse(global, masks, variant.precision());
     }
 
     @Override
     public void accumulate(int round, Payload update, int examples) throws InvalidUpdateException {
-      sum.add(update, examples, t -> Optional.ofNullable(complements[t]));
+      sum.add(update, examples, this::expect);
+    }
+
+    private WeightedSum.Expect expect(int t) {
+      if (complements[t] == null) {
+        return WeightedSum.Expect.DENSE;
+      }
+      Optional<Mask> signs = variant.keptSigns() ? masks.orElseThrow().mask(t) : Optional.empty();
+      return new WeightedSum.Expect(Optional.of(complements[t]), signs);
     }
 
     @Override
@@ -114,10 +186,12 @@ public final class ComplementSparsification implements FederatedStrategy {
             System.arraycopy(mean, 0, out, 0, mean.length);
           } else {
             // D = S + eta * A: A is zero on the kept positions and S is zero on the pruned ones.
+            // cs-1bit also adds the clients' mean signed step on the kept positions.
             global.tensor(t).copyTo(out, 0);
             float eta = (float) options.serverRate();
+            float[] kept = sum.signMean(t);
             for (int i = 0; i < out.length; i++) {
-              out[i] += eta * mean[i];
+              out[i] += eta * mean[i] + kept[i];
             }
           }
         }

@@ -30,9 +30,9 @@ public final class Payloads {
    * Masked tensors as their mask and kept values, the others dense: the sparse model CS ships.
    * {@code model} must already be zero outside the masks.
    */
-  public static Payload sparse(Model model, Optional<io.csfl.tensor.MaskSet> masks) {
+  public static Payload sparse(Model model, Optional<io.csfl.tensor.MaskSet> masks, io.csfl.codec.Precision precision) {
     if (masks.isEmpty()) {
-      return dense(model);
+      return new Payload(dense(model).sections(), precision);
     }
     List<Section> sections = new ArrayList<>();
     for (int t = 0; t < model.spec().tensorCount(); t++) {
@@ -41,7 +41,7 @@ public final class Payloads {
           ? new MaskedSection(t, mask.get(), TensorOps.gather(model.tensor(t), mask.get()))
           : new DenseSection(t, model.tensor(t)));
     }
-    return new Payload(sections);
+    return new Payload(sections, precision);
   }
 
   /**

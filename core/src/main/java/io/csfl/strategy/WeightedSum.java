@@ -1,24 +1,46 @@
 package io.csfl.strategy;
 
 import io.csfl.codec.DenseSection;
+import io.csfl.codec.MaskedSection;
 import io.csfl.codec.Payload;
 import io.csfl.codec.Section;
+import io.csfl.codec.SignSection;
 import io.csfl.codec.ValuesSection;
 import io.csfl.tensor.Mask;
 import io.csfl.tensor.ModelBuffer;
 import io.csfl.tensor.ModelSpec;
-import io.csfl.tensor.TensorOps;
+import java.util.List;
 import java.util.Optional;
-import java.util.function.IntFunction;
 
 /**
  * The running sum of n_k-weighted client updates: memory O(model), however many clients report.
- * Each tensor is expected either dense or as values at known positions (for CS, the complement of
- * the mask the server sent); an update is checked whole before any of it is added.
+ * For each tensor the server says what it expects ({@link Expect}); an update is checked whole
+ * against that before any of it is added, so a bad update changes nothing.
  */
 final class WeightedSum {
+  /**
+   * What the server expects for one tensor.
+   *
+   * @param values where the tensor's values go: empty for every position (a dense section);
+   *               otherwise these positions, sent all (values section) or as any subset of them
+   *               (a masked section whose mask indexes these positions)
+   * @param signs  positions that also get one sign bit each (a sign section), or empty for none
+   */
+  record Expect(Optional<Mask> values, Optional<Mask> signs) {
+    static final Expect DENSE = new Expect(Optional.empty(), Optional.empty());
+
+    static Expect at(Mask positions) {
+      return new Expect(Optional.of(positions), Optional.empty());
+    }
+  }
+
+  interface Layout {
+    Expect expect(int tensor);
+  }
+
   private final ModelSpec spec;
   private final ModelBuffer sum;
+  private ModelBuffer signSum;
   private long examples;
 
   WeightedSum(ModelSpec spec) {
@@ -26,39 +48,49 @@ final class WeightedSum {
     this.sum = ModelBuffer.zeros(spec);
   }
 
-  /**
-   * @param positions for each tensor, the positions its values stand for, or empty for dense
-   */
-  void add(Payload update, int examplesOfClient, IntFunction<Optional<Mask>> positions) throws InvalidUpdateException {
+  void add(Payload update, int examplesOfClient, Layout layout) throws InvalidUpdateException {
     if (examplesOfClient <= 0) {
       throw new InvalidUpdateException("example count must be positive, got " + examplesOfClient);
     }
-    if (update.sections().size() != spec.tensorCount()) {
-      throw new InvalidUpdateException("update has " + update.sections().size() + " sections, expected one per tensor (" + spec.tensorCount() + ")");
+    int expectedSections = 0;
+    for (int t = 0; t < spec.tensorCount(); t++) {
+      expectedSections += layout.expect(t).signs().isPresent() ? 2 : 1;
     }
-    for (Section s : update.sections()) {
-      check(s, positions.apply(s.tensor()));
+    List<Section> sections = update.sections();
+    if (sections.size() != expectedSections) {
+      throw new InvalidUpdateException("update has " + sections.size() + " sections, expected " + expectedSections);
+    }
+    for (Section s : sections) {
+      if (s.tensor() >= spec.tensorCount()) {
+        throw new InvalidUpdateException("section for tensor " + s.tensor() + ", the model has " + spec.tensorCount());
+      }
+      check(s, layout.expect(s.tensor()));
     }
     float weight = examplesOfClient;
-    for (Section s : update.sections()) {
-      Optional<Mask> at = positions.apply(s.tensor());
-      if (at.isPresent()) {
-        TensorOps.scatterAdd(sum.tensor(s.tensor()), at.get(), ((ValuesSection) s).values(), weight);
-      } else {
-        TensorOps.addScaled(sum.tensor(s.tensor()), ((DenseSection) s).values(), weight);
-      }
+    for (Section s : sections) {
+      fold(s, layout.expect(s.tensor()), weight);
     }
     examples += examplesOfClient;
   }
 
-  private void check(Section s, Optional<Mask> positions) throws InvalidUpdateException {
+  private void check(Section s, Expect expect) throws InvalidUpdateException {
     String name = spec.tensor(s.tensor()).name();
-    if (positions.isPresent()) {
-      if (!(s instanceof ValuesSection v) || v.values().length() != positions.get().cardinality()) {
-        throw new InvalidUpdateException(name + ": expected " + positions.get().cardinality() + " values at the pruned positions, got " + describe(s));
+    int size = spec.tensor(s.tensor()).size();
+    if (s instanceof SignSection g) {
+      if (expect.signs().isEmpty() || g.positive().length() != expect.signs().get().cardinality()) {
+        throw new InvalidUpdateException(name + ": unexpected " + describe(s));
       }
-    } else if (!(s instanceof DenseSection d) || d.values().length() != spec.tensor(s.tensor()).size()) {
-      throw new InvalidUpdateException(name + ": expected " + spec.tensor(s.tensor()).size() + " dense values, got " + describe(s));
+    } else if (expect.values().isEmpty()) {
+      if (!(s instanceof DenseSection d) || d.values().length() != size) {
+        throw new InvalidUpdateException(name + ": expected " + size + " dense values, got " + describe(s));
+      }
+    } else {
+      int count = expect.values().get().cardinality();
+      boolean fits = (s instanceof ValuesSection v && v.values().length() == count)
+          || (s instanceof MaskedSection m && m.mask().length() == count);
+      if (!fits) {
+        throw new InvalidUpdateException(name + ": expected " + count + " values at the server's positions (all, or a masked subset), got " + describe(s));
+      }
     }
   }
 
@@ -66,13 +98,47 @@ final class WeightedSum {
     return s.getClass().getSimpleName() + " with " + s.valueCount() + " values";
   }
 
+  private void fold(Section s, Expect expect, float weight) {
+    float[] target = sum.tensor(s.tensor());
+    if (s instanceof DenseSection d) {
+      io.csfl.tensor.TensorOps.addScaled(target, d.values(), weight);
+    } else if (s instanceof ValuesSection v) {
+      io.csfl.tensor.TensorOps.scatterAdd(target, expect.values().get(), v.values(), weight);
+    } else if (s instanceof MaskedSection m) {
+      int[] positions = expect.values().get().positions();
+      int[] chosen = m.mask().positions();
+      for (int j = 0; j < chosen.length; j++) {
+        target[positions[chosen[j]]] += weight * m.values().get(j);
+      }
+    } else if (s instanceof SignSection g) {
+      if (signSum == null) {
+        signSum = ModelBuffer.zeros(spec);
+      }
+      float[] signTarget = signSum.tensor(s.tensor());
+      int[] positions = expect.signs().get().positions();
+      float step = weight * g.scale();
+      for (int j = 0; j < positions.length; j++) {
+        signTarget[positions[j]] += g.positive().get(j) ? step : -step;
+      }
+    }
+  }
+
   long examples() {
     return examples;
   }
 
-  /** sum / examples for one tensor, as a fresh array. */
+  /** sum / examples of one tensor's values, as a fresh array. */
   float[] mean(int tensor) {
-    float[] out = sum.tensor(tensor).clone();
+    return meanOf(sum, tensor);
+  }
+
+  /** sum / examples of one tensor's sign contributions (zeros if none arrived). */
+  float[] signMean(int tensor) {
+    return signSum == null ? new float[spec.tensor(tensor).size()] : meanOf(signSum, tensor);
+  }
+
+  private float[] meanOf(ModelBuffer buffer, int tensor) {
+    float[] out = buffer.tensor(tensor).clone();
     if (examples > 0) {
       float inv = (float) (1.0 / examples);
       for (int i = 0; i < out.length; i++) {
@@ -84,6 +150,9 @@ final class WeightedSum {
 
   void reset() {
     sum.fill(0f);
+    if (signSum != null) {
+      signSum.fill(0f);
+    }
     examples = 0;
   }
 }

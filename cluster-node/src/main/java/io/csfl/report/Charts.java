@@ -1,0 +1,69 @@
+package io.csfl.report;
+
+import io.csfl.metrics.RoundMetrics;
+import java.awt.BasicStroke;
+import java.awt.Color;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.function.ToDoubleFunction;
+import org.jfree.chart.ChartUtils;
+import org.jfree.chart.JFreeChart;
+import org.jfree.chart.axis.NumberAxis;
+import org.jfree.chart.plot.XYPlot;
+import org.jfree.chart.renderer.xy.XYLineAndShapeRenderer;
+import org.jfree.data.xy.XYSeries;
+import org.jfree.data.xy.XYSeriesCollection;
+
+/** Line charts of accuracy against rounds and against traffic, one series per algorithm, as PNG. */
+final class Charts {
+  private static final Color[] PALETTE = {
+      new Color(0x1f77b4), new Color(0xd62728), new Color(0x2ca02c), new Color(0xff7f0e),
+      new Color(0x9467bd), new Color(0x8c564b), new Color(0xe377c2), new Color(0x7f7f7f),
+      new Color(0xbcbd22), new Color(0x17becf)};
+
+  private Charts() {}
+
+  /** x per round: a function of the rows so far (cumulative traffic) or of the row itself. */
+  interface XAxis {
+    double at(List<RoundMetrics> soFar);
+  }
+
+  static XAxis round() {
+    return soFar -> soFar.get(soFar.size() - 1).round();
+  }
+
+  static XAxis cumulativeMegabytes(ToDoubleFunction<RoundMetrics> bytes) {
+    return soFar -> soFar.stream().mapToDouble(bytes).sum() / 1e6;
+  }
+
+  static void accuracyChart(Map<String, List<RoundMetrics>> runs, String title, String xLabel, XAxis x, Path png)
+      throws IOException {
+    XYSeriesCollection data = new XYSeriesCollection();
+    for (Map.Entry<String, List<RoundMetrics>> run : runs.entrySet()) {
+      XYSeries series = new XYSeries(run.getKey(), false);
+      List<RoundMetrics> rows = run.getValue();
+      for (int i = 0; i < rows.size(); i++) {
+        series.add(x.at(rows.subList(0, i + 1)), rows.get(i).accuracy());
+      }
+      data.addSeries(series);
+    }
+    NumberAxis xAxis = new NumberAxis(xLabel);
+    xAxis.setAutoRangeIncludesZero(true);
+    NumberAxis yAxis = new NumberAxis("test accuracy");
+    yAxis.setAutoRangeIncludesZero(false);
+    XYLineAndShapeRenderer renderer = new XYLineAndShapeRenderer(true, false);
+    for (int i = 0; i < data.getSeriesCount(); i++) {
+      renderer.setSeriesPaint(i, PALETTE[i % PALETTE.length]);
+      renderer.setSeriesStroke(i, new BasicStroke(2f));
+    }
+    XYPlot plot = new XYPlot(data, xAxis, yAxis, renderer);
+    plot.setBackgroundPaint(Color.WHITE);
+    plot.setDomainGridlinePaint(Color.LIGHT_GRAY);
+    plot.setRangeGridlinePaint(Color.LIGHT_GRAY);
+    JFreeChart chart = new JFreeChart(title, JFreeChart.DEFAULT_TITLE_FONT, plot, true);
+    chart.setBackgroundPaint(Color.WHITE);
+    ChartUtils.saveChartAsPNG(png.toFile(), chart, 900, 560);
+  }
+}

@@ -1,0 +1,70 @@
+package io.csfl.report;
+
+import io.csfl.metrics.MetricsCsv;
+import io.csfl.metrics.RoundMetrics;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * Renders a run directory's metrics.csv into three PNG charts (accuracy against rounds, against
+ * cumulative traffic in both directions, and against cumulative uplink traffic) and summary.md.
+ */
+public final class Report {
+  public static final String ACCURACY_BY_ROUND = "accuracy-by-round.png";
+  public static final String ACCURACY_BY_MB = "accuracy-by-mb.png";
+  public static final String ACCURACY_BY_UPLINK_MB = "accuracy-by-uplink-mb.png";
+  public static final String SUMMARY = "summary.md";
+
+  private Report() {}
+
+  /** Writes the charts and summary.md into {@code dir}; returns the summary's text. */
+  public static String render(Path dir, double target) throws IOException {
+    System.setProperty("java.awt.headless", "true");
+    Map<String, List<RoundMetrics>> runs = new LinkedHashMap<>();
+    for (RoundMetrics m : MetricsCsv.read(dir.resolve("metrics.csv"))) {
+      runs.computeIfAbsent(m.algorithm(), k -> new ArrayList<>()).add(m);
+    }
+    if (runs.isEmpty()) {
+      throw new IllegalArgumentException(dir.resolve("metrics.csv") + " has no rows");
+    }
+    Charts.accuracyChart(runs, "Accuracy by round", "round", Charts.round(), dir.resolve(ACCURACY_BY_ROUND));
+    Charts.accuracyChart(runs, "Accuracy by traffic (both directions)", "cumulative MB, down + up",
+        Charts.cumulativeMegabytes(m -> m.bytesDown() + m.bytesUp()), dir.resolve(ACCURACY_BY_MB));
+    Charts.accuracyChart(runs, "Accuracy by uplink traffic", "cumulative MB, up",
+        Charts.cumulativeMegabytes(RoundMetrics::bytesUp), dir.resolve(ACCURACY_BY_UPLINK_MB));
+    String summary = summary(runs, target);
+    Files.writeString(dir.resolve(SUMMARY), summary, StandardCharsets.UTF_8);
+    return summary;
+  }
+
+  static String summary(Map<String, List<RoundMetrics>> runs, double target) {
+    List<AlgorithmSummary> rows = new ArrayList<>();
+    runs.forEach((name, metrics) -> rows.add(AlgorithmSummary.of(name, metrics, target)));
+    long fedavg = rows.stream().filter(r -> r.algorithm().equals("fedavg")).mapToLong(AlgorithmSummary::totalBytes).findFirst().orElse(0);
+    StringBuilder sb = new StringBuilder();
+    sb.append("# Summary\n\n");
+    sb.append(String.format(Locale.ROOT, "Target accuracy: %.2f. Bytes are serialized message sizes; MB = 10^6 bytes.%n%n", target));
+    sb.append("| algorithm | rounds | final acc | best acc | round to target | MB to target | MB down | MB up | MB total | total vs fedavg | client train s | client overhead s |\n");
+    sb.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+    for (AlgorithmSummary r : rows) {
+      sb.append(String.format(Locale.ROOT, "| %s | %d | %.4f | %.4f | %s | %s | %.2f | %.2f | %.2f | %s | %.1f | %.2f |%n",
+          r.algorithm(), r.rounds(), r.finalAccuracy(), r.bestAccuracy(),
+          r.roundToTarget().isPresent() ? String.valueOf(r.roundToTarget().getAsInt()) : "not reached",
+          r.roundToTarget().isPresent() ? String.format(Locale.ROOT, "%.2f", r.bytesToTarget() / 1e6) : "-",
+          r.bytesDown() / 1e6, r.bytesUp() / 1e6, r.totalBytes() / 1e6,
+          fedavg > 0 ? String.format(Locale.ROOT, "%.4f", (double) r.totalBytes() / fedavg) : "-",
+          r.clientTrainMs() / 1e3, r.clientOverheadMs() / 1e3));
+    }
+    sb.append("\n![accuracy by round](").append(ACCURACY_BY_ROUND).append(")\n");
+    sb.append("![accuracy by traffic](").append(ACCURACY_BY_MB).append(")\n");
+    sb.append("![accuracy by uplink traffic](").append(ACCURACY_BY_UPLINK_MB).append(")\n");
+    return sb.toString();
+  }
+}

@@ -1,0 +1,30 @@
+package io.csfl.strategy;
+
+import io.csfl.codec.Precision;
+import java.util.Objects;
+
+/**
+ * What a CS variant adds to the paper's method; {@link #paper()} adds nothing.
+ *
+ * @param precision     how values travel in both directions
+ * @param keptSigns     cs-1bit: clients also send, for the kept positions, the sign of their update
+ *                      scaled by its mean magnitude per tensor, and the server adds it to the kept weights
+ * @param uplinkDensity cs-topk: the fraction q of complement values a client sends (the largest in
+ *                      magnitude, with error feedback of the rest); 1 sends all of them
+ */
+public record CsVariant(Precision precision, boolean keptSigns, double uplinkDensity) {
+  public CsVariant {
+    Objects.requireNonNull(precision, "precision");
+    if (!(uplinkDensity > 0 && uplinkDensity <= 1)) {
+      throw new IllegalArgumentException("uplink density must be in (0, 1], got " + uplinkDensity);
+    }
+  }
+
+  public static CsVariant paper() {
+    return new CsVariant(Precision.FP32, false, 1.0);
+  }
+
+  boolean sparseUplink() {
+    return uplinkDensity < 1;
+  }
+}

@@ -1,0 +1,14 @@
+package io.csfl.strategy;
+
+/**
+ * The parameters of every selectable strategy.
+ *
+ * @param cs            the CS settings, shared by cs and its variants
+ * @param topkDensity   topk: fraction of each update a client sends
+ * @param uplinkDensity cs-topk: fraction of the complement a client sends
+ */
+public record StrategyParams(CsOptions cs, double topkDensity, double uplinkDensity) {
+  public static StrategyParams defaults() {
+    return new StrategyParams(CsOptions.defaults(), 0.1, 0.1);
+  }
+}
