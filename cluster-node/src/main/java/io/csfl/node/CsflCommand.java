@@ -21,8 +21,8 @@ public final class CsflCommand implements Runnable {
     System.exit(commandLine().execute(args));
   }
 
-  /** A bad flag or value: one line on stderr, exit code 2. */
-  static CommandLine commandLine() {
+  /** The command line, for programs that drive csfl in-process; a bad flag or value: one line on stderr, exit code 2. */
+  public static CommandLine commandLine() {
     CommandLine cl = new CommandLine(new CsflCommand());
     cl.setParameterExceptionHandler((ex, args) -> {
       PrintWriter err = ex.getCommandLine().getErr();

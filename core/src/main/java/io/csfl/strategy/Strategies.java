@@ -11,8 +11,22 @@ public final class Strategies {
 
   private Strategies() {}
 
+  /**
+   * A name from {@link #NAMES}, or {@code cs:S} for the paper's CS at server sparsity S (so that
+   * several sparsities run side by side on the same data and client samples).
+   */
   public static FederatedStrategy byName(String name, StrategyParams p) {
-    return switch (name.trim().toLowerCase(Locale.ROOT)) {
+    String key = name.trim().toLowerCase(Locale.ROOT);
+    if (key.startsWith(ComplementSparsification.NAME + ":")) {
+      double s;
+      try {
+        s = Double.parseDouble(key.substring(3));
+      } catch (NumberFormatException e) {
+        throw new IllegalArgumentException("bad sparsity in '" + name + "' (expected cs:S with S in [0, 1))");
+      }
+      return new ComplementSparsification(key, p.cs().withSparsity(s), CsVariant.paper());
+    }
+    return switch (key) {
       case FedAvg.NAME -> new FedAvg();
       case ComplementSparsification.NAME -> new ComplementSparsification(p.cs());
       case "cs-1bit" -> new ComplementSparsification("cs-1bit", p.cs(), new CsVariant(Precision.FP32, true, 1.0));

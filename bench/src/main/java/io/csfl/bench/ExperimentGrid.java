@@ -1,0 +1,127 @@
+package io.csfl.bench;
+
+import io.csfl.metrics.MetricsCsv;
+import io.csfl.metrics.RoundMetrics;
+import io.csfl.node.CsflCommand;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * Runs {@code csfl simulate} over partitions x local-training settings x seeds (all algorithms of
+ * a cell in one run, so they share the split, the client samples and the initial model), then
+ * writes a results page with mean +- std over seeds, the commands, and the charts of the first seed.
+ */
+@Command(name = "experiment-grid", mixinStandardHelpOptions = true,
+    description = "Run the CS experiment grid and write a markdown results page.")
+public final class ExperimentGrid implements Callable<Integer> {
+  /** A named local-training setting: the simulate flags that define it. */
+  record Setting(String name, List<String> flags) {}
+
+  static final Map<String, Setting> SETTINGS = Map.of(
+      "adam-5ep", new Setting("adam-5ep", List.of("--optimizer", "adam", "--lr", "0.01", "--local-epochs", "5")),
+      "sgd-1ep", new Setting("sgd-1ep", List.of("--optimizer", "sgd", "--lr", "0.05", "--local-epochs", "1")));
+
+  @Option(names = "--algorithms", split = ",", defaultValue = "fedavg,cs,cs:0.7,cs:0.9,cs-1bit,cs-fp16,cs-topk,topk")
+  List<String> algorithms;
+
+  @Option(names = "--partitions", split = ",", defaultValue = "iid,shards:2,dirichlet:0.5")
+  List<String> partitions;
+
+  @Option(names = "--settings", split = ",", defaultValue = "adam-5ep,sgd-1ep")
+  List<String> settings;
+
+  @Option(names = "--seeds", split = ",", defaultValue = "1,2,3")
+  List<Long> seeds;
+
+  @Option(names = "--model", defaultValue = "mlp")
+  String model;
+
+  @Option(names = "--rounds", defaultValue = "30")
+  int rounds;
+
+  @Option(names = "--out", defaultValue = "out/grid", description = "Where each run writes its metrics.")
+  Path out;
+
+  @Option(names = "--results", defaultValue = "docs/results.md", description = "The results page to write.")
+  Path results;
+
+  @Option(names = "--render-only", description = "Do not run; rebuild the page from the runs already in --out.")
+  boolean renderOnly;
+
+  public static void main(String[] args) {
+    System.exit(new CommandLine(new ExperimentGrid()).execute(args));
+  }
+
+  @Override
+  public Integer call() throws IOException {
+    Map<String, List<String>> commands = new LinkedHashMap<>();
+    Map<String, Map<String, List<List<RoundMetrics>>>> byCell = new LinkedHashMap<>();
+    for (String setting : settings) {
+      Setting s = SETTINGS.get(setting);
+      if (s == null) {
+        throw new CommandLine.ParameterException(new CommandLine(this), "unknown setting " + setting + " (known: " + SETTINGS.keySet() + ")");
+      }
+      for (String partition : partitions) {
+        String cell = partition + " / " + setting;
+        for (long seed : seeds) {
+          Path dir = out.resolve(model + "_" + partition.replace(':', '-') + "_" + setting + "_seed" + seed);
+          List<String> args = new ArrayList<>(List.of("simulate", "--algorithm", String.join(",", algorithms),
+              "--model", model, "--partition", partition, "--rounds", String.valueOf(rounds), "--seed", String.valueOf(seed),
+              "--out", dir.toString()));
+          args.addAll(s.flags());
+          commands.computeIfAbsent(cell, k -> new ArrayList<>()).add("bin/csfl " + String.join(" ", args));
+          System.out.printf("%n=== %s, seed %d ===%n", cell, seed);
+          int code = renderOnly ? 0 : CsflCommand.commandLine().execute(args.toArray(String[]::new));
+          if (code != 0) {
+            System.err.println("experiment-grid: a run failed with exit code " + code + ": " + String.join(" ", args));
+            return code;
+          }
+          Map<String, List<RoundMetrics>> byAlgorithm = new LinkedHashMap<>();
+          for (RoundMetrics m : MetricsCsv.read(dir.resolve("metrics.csv"))) {
+            byAlgorithm.computeIfAbsent(m.algorithm(), k -> new ArrayList<>()).add(m);
+          }
+          byAlgorithm.forEach((a, rows) -> byCell.computeIfAbsent(cell, k -> new LinkedHashMap<>())
+              .computeIfAbsent(a, k -> new ArrayList<>()).add(rows));
+          if (seed == seeds.get(0)) {
+            copyCharts(dir, cell);
+          }
+        }
+      }
+    }
+    Files.createDirectories(results.toAbsolutePath().getParent());
+    Files.writeString(results, ResultsPage.render(model, rounds, seeds, byCell, commands, this::chartPath), StandardCharsets.UTF_8);
+    System.out.println("experiment-grid: wrote " + results);
+    return 0;
+  }
+
+  private String chartPath(String cell, String chart) {
+    return "results/" + slug(cell) + "-" + chart;
+  }
+
+  private void copyCharts(Path dir, String cell) throws IOException {
+    Path target = results.toAbsolutePath().getParent().resolve("results");
+    Files.createDirectories(target);
+    for (String chart : List.of("accuracy-by-round.png", "accuracy-by-mb.png", "accuracy-by-uplink-mb.png")) {
+      Path png = dir.resolve(chart);
+      if (Files.exists(png)) {
+        Files.copy(png, target.resolve(slug(cell) + "-" + chart), StandardCopyOption.REPLACE_EXISTING);
+      }
+    }
+  }
+
+  static String slug(String cell) {
+    return cell.toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9.]+", "-").replaceAll("^-+|-+$", "");
+  }
+}
