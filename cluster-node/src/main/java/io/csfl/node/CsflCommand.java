@@ -7,7 +7,7 @@ import picocli.CommandLine.Command;
 /** The {@code csfl} command line. */
 @Command(name = "csfl", mixinStandardHelpOptions = true, version = "csfl 0.1.0",
     description = "Complement Sparsification federated learning on Akka typed actors.",
-    subcommands = {SimulateCommand.class, ReportCommand.class, CommandLine.HelpCommand.class})
+    subcommands = {SimulateCommand.class, NodeCommand.class, ReportCommand.class, CommandLine.HelpCommand.class})
 public final class CsflCommand implements Runnable {
   @CommandLine.Spec
   CommandLine.Model.CommandSpec spec;
@@ -18,7 +18,14 @@ public final class CsflCommand implements Runnable {
   }
 
   public static void main(String[] args) {
-    System.exit(commandLine().execute(args));
+    CommandLine cl = commandLine();
+    try {
+      cl.setDefaultValueProvider(new FlagDefaults(System.getenv(), FlagDefaults.configFile(args, System.getenv())));
+    } catch (CommandLine.PicocliException e) {
+      System.err.println("csfl: " + e.getMessage());
+      System.exit(CommandLine.ExitCode.USAGE);
+    }
+    System.exit(cl.execute(args));
   }
 
   /** The command line, for programs that drive csfl in-process; a bad flag or value: one line on stderr, exit code 2. */

@@ -9,7 +9,6 @@ import akka.actor.typed.javadsl.Receive;
 import io.csfl.actor.Aggregator;
 import io.csfl.actor.Client;
 import io.csfl.actor.Server;
-import io.csfl.nn.Evaluator;
 import io.csfl.strategy.FederatedStrategy;
 import io.csfl.strategy.MagnitudePruner;
 import java.util.ArrayList;
@@ -48,12 +47,12 @@ final class SimulationGuardian extends AbstractBehavior<Server.Event> {
         Aggregator.create(strategy.newServer(setup.initialModel(), setup.settings().rounds()), new MagnitudePruner()),
         prefix + "-aggregator");
     ActorRef<Server.Command> server = ctx.spawn(
-        Server.create(setup.settingsFor(strategy), aggregator, new Evaluator(setup.architecture(), setup.test()), ctx.getSelf()),
+        Server.create(setup.settingsFor(strategy), aggregator, setup.evaluator(), ctx.getSelf()),
         prefix + "-server", Server.DISPATCHER);
     running.add(aggregator);
     running.add(server);
     for (int i = 0; i < setup.partition().size(); i++) {
-      String id = String.format("client-%04d", i);
+      String id = FederationOptions.clientId(i);
       ActorRef<Client.Command> client = ctx.spawn(
           Client.create(id, strategy.newClient(), setup.trainer(), setup.train(), setup.partition().get(i), setup.settings().seed() + i),
           prefix + "-" + id, Client.DISPATCHER);

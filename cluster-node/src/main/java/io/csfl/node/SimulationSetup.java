@@ -12,11 +12,15 @@ import java.util.List;
  * Everything the algorithms of one simulation share, so that they are compared on the same
  * partition, the same initial model and (through the server's seeded sampling) the same clients.
  */
-record SimulationSetup(List<FederatedStrategy> strategies, Architecture architecture, Dataset train, Dataset test,
+record SimulationSetup(List<FederatedStrategy> strategies, Architecture architecture, Dataset train,
+                       java.util.function.Supplier<io.csfl.nn.Evaluator> evaluators,
                        List<int[]> partition, Model initialModel, LocalTrainer trainer, Server.Settings settings) {
+  /** A fresh evaluator for one federation's server (evaluators are single-threaded). */
+  io.csfl.nn.Evaluator evaluator() {
+    return evaluators.get();
+  }
+
   Server.Settings settingsFor(FederatedStrategy strategy) {
-    Server.Settings s = settings;
-    return new Server.Settings(strategy.name(), s.rounds(), s.clientsPerRound(), s.roundTimeout(), s.minCompleted(),
-        s.maxAttempts(), s.seed());
+    return settings.withAlgorithm(strategy.name());
   }
 }

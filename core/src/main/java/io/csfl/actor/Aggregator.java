@@ -4,6 +4,7 @@ import akka.actor.NoSerializationVerificationNeeded;
 import akka.actor.typed.ActorRef;
 import akka.actor.typed.Behavior;
 import akka.actor.typed.SupervisorStrategy;
+import akka.actor.typed.receptionist.ServiceKey;
 import akka.actor.typed.javadsl.AbstractBehavior;
 import akka.actor.typed.javadsl.ActorContext;
 import akka.actor.typed.javadsl.Behaviors;
@@ -28,6 +29,9 @@ import java.util.Optional;
  */
 public final class Aggregator extends AbstractBehavior<Aggregator.Command> {
   private static final Duration PRUNING_TIMEOUT = Duration.ofMinutes(5);
+
+  /** The aggregator of a cluster registers under this key; the server subscribes to it. */
+  public static final ServiceKey<Command> KEY = ServiceKey.create(Command.class, "csfl-aggregator");
 
   public interface Command {}
 

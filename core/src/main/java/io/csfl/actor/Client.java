@@ -3,6 +3,7 @@ package io.csfl.actor;
 import akka.actor.typed.ActorRef;
 import akka.actor.typed.Behavior;
 import akka.actor.typed.DispatcherSelector;
+import akka.actor.typed.receptionist.ServiceKey;
 import akka.actor.typed.javadsl.AbstractBehavior;
 import akka.actor.typed.javadsl.ActorContext;
 import akka.actor.typed.javadsl.Behaviors;
@@ -22,7 +23,19 @@ public final class Client extends AbstractBehavior<Client.Command> {
   /** The dispatcher clients should run on: {@code Props} for {@code spawn}. */
   public static final DispatcherSelector DISPATCHER = DispatcherSelector.fromConfig("csfl.training-dispatcher");
 
+  /** Clients on cluster nodes register under this key; the server subscribes to it. */
+  public static final ServiceKey<Command> KEY = ServiceKey.create(Command.class, "csfl-client");
+
   public interface Command {}
+
+  /** The server's handshake with a client it found through the receptionist. */
+  public record Describe(ActorRef<Description> replyTo) implements Command, ControlMessage {}
+
+  /**
+   * Who the client is and how its data was derived ({@code dataSignature}: dataset, client count,
+   * partition and seed), so a server can refuse a client whose partition does not match its own.
+   */
+  public record Description(String clientId, String dataSignature, int examples, ActorRef<Command> client) implements ControlMessage {}
 
   /** Train on {@code model} (the server's downlink for {@code round}) and reply to {@code replyTo}. */
   public record TrainRound(int round, Payload model, ActorRef<Reply> replyTo) implements Command, WireMessage {}
@@ -44,16 +57,18 @@ public final class Client extends AbstractBehavior<Client.Command> {
   public record Failed(int round, String clientId, String reason) implements Reply, ControlMessage {}
 
   private final String clientId;
+  private final String dataSignature;
   private final ClientAlgorithm algorithm;
   private final LocalTrainer trainer;
   private final Dataset data;
   private final int[] examples;
   private final long seed;
 
-  private Client(ActorContext<Command> context, String clientId, ClientAlgorithm algorithm, LocalTrainer trainer,
-                 Dataset data, int[] examples, long seed) {
+  private Client(ActorContext<Command> context, String clientId, String dataSignature, ClientAlgorithm algorithm,
+                 LocalTrainer trainer, Dataset data, int[] examples, long seed) {
     super(context);
     this.clientId = clientId;
+    this.dataSignature = dataSignature;
     this.algorithm = algorithm;
     this.trainer = trainer;
     this.data = data;
@@ -67,15 +82,29 @@ public final class Client extends AbstractBehavior<Client.Command> {
    */
   public static Behavior<Command> create(String clientId, ClientAlgorithm algorithm, LocalTrainer trainer,
                                          Dataset data, int[] examples, long seed) {
+    return create(clientId, "", algorithm, trainer, data, examples, seed);
+  }
+
+  /** As above, with the signature of how this client's data was derived, for the server's handshake. */
+  public static Behavior<Command> create(String clientId, String dataSignature, ClientAlgorithm algorithm,
+                                         LocalTrainer trainer, Dataset data, int[] examples, long seed) {
     if (examples.length == 0) {
       throw new IllegalArgumentException("client " + clientId + " has no examples");
     }
-    return Behaviors.setup(ctx -> new Client(ctx, clientId, algorithm, trainer, data, examples, seed));
+    return Behaviors.setup(ctx -> new Client(ctx, clientId, dataSignature, algorithm, trainer, data, examples, seed));
   }
 
   @Override
   public Receive<Command> createReceive() {
-    return newReceiveBuilder().onMessage(TrainRound.class, this::onTrainRound).build();
+    return newReceiveBuilder()
+        .onMessage(TrainRound.class, this::onTrainRound)
+        .onMessage(Describe.class, this::onDescribe)
+        .build();
+  }
+
+  private Behavior<Command> onDescribe(Describe request) {
+    request.replyTo().tell(new Description(clientId, dataSignature, examples.length, getContext().getSelf()));
+    return this;
   }
 
   private Behavior<Command> onTrainRound(TrainRound request) {

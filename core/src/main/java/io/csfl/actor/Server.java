@@ -8,15 +8,18 @@ import akka.actor.typed.javadsl.AbstractBehavior;
 import akka.actor.typed.javadsl.ActorContext;
 import akka.actor.typed.javadsl.Behaviors;
 import akka.actor.typed.javadsl.Receive;
+import akka.actor.typed.receptionist.Receptionist;
 import io.csfl.metrics.RoundMetrics;
 import io.csfl.nn.Evaluation;
 import io.csfl.nn.Evaluator;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.Set;
 import java.util.TreeMap;
 
 /**
@@ -64,14 +67,24 @@ public final class Server extends AbstractBehavior<Server.Command> {
    * @param maxAttempts     attempts per round before training is aborted
    */
   public record Settings(String algorithm, int rounds, int clientsPerRound, Duration roundTimeout, int minCompleted,
-                         int maxAttempts, long seed) {
+                         int maxAttempts, long seed, int minClients, String dataSignature) {
     public Settings {
-      if (rounds <= 0 || clientsPerRound <= 0 || minCompleted <= 0 || maxAttempts <= 0) {
+      if (rounds <= 0 || clientsPerRound <= 0 || minCompleted <= 0 || maxAttempts <= 0 || minClients < 0) {
         throw new IllegalArgumentException("rounds, clients per round, min completed and attempts must be positive");
       }
       if (minCompleted > clientsPerRound) {
         throw new IllegalArgumentException("min completed (" + minCompleted + ") exceeds clients per round (" + clientsPerRound + ")");
       }
+    }
+
+    /** For a server that is started by {@link Start} and trusts the clients registered with it. */
+    public Settings(String algorithm, int rounds, int clientsPerRound, Duration roundTimeout, int minCompleted,
+                    int maxAttempts, long seed) {
+      this(algorithm, rounds, clientsPerRound, roundTimeout, minCompleted, maxAttempts, seed, 0, "");
+    }
+
+    public Settings withAlgorithm(String name) {
+      return new Settings(name, rounds, clientsPerRound, roundTimeout, minCompleted, maxAttempts, seed, minClients, dataSignature);
     }
   }
 
@@ -81,8 +94,16 @@ public final class Server extends AbstractBehavior<Server.Command> {
 
   private record ClientGone(String clientId) implements Command, NoSerializationVerificationNeeded {}
 
+  private record ClientsListed(Set<ActorRef<Client.Command>> clients) implements Command, NoSerializationVerificationNeeded {}
+
+  private record AggregatorsListed(Set<ActorRef<Aggregator.Command>> aggregators)
+      implements Command, NoSerializationVerificationNeeded {}
+
+  private record Described(Client.Description description) implements Command, NoSerializationVerificationNeeded {}
+
   private final Settings settings;
-  private final ActorRef<Aggregator.Command> aggregator;
+  private ActorRef<Aggregator.Command> aggregator;
+  private final Set<ActorRef<Client.Command>> asked = new HashSet<>();
   private final Evaluator evaluator;
   private final ActorRef<Event> listener;
   private final ActorRef<Aggregator.Reply> aggregatorReplies;
@@ -112,6 +133,19 @@ public final class Server extends AbstractBehavior<Server.Command> {
     this.collectorReports = context.messageAdapter(RoundReport.class, Collected::new);
   }
 
+  /** Finds the aggregator and the clients through the receptionist; a listing is a hint, confirmed by handshake. */
+  private void discover() {
+    ActorContext<Command> ctx = getContext();
+    // Message adapters are per message class, so one adapter serves both subscriptions.
+    ActorRef<Receptionist.Listing> listings = ctx.messageAdapter(Receptionist.Listing.class,
+        l -> l.isForKey(Client.KEY)
+            ? new ClientsListed(l.getServiceInstances(Client.KEY))
+            : new AggregatorsListed(l.getServiceInstances(Aggregator.KEY)));
+    ctx.getSystem().receptionist().tell(Receptionist.subscribe(Client.KEY, listings));
+    ctx.getSystem().receptionist().tell(Receptionist.subscribe(Aggregator.KEY, listings));
+    ctx.getLog().info("server at {}", ctx.getSelf().path());
+  }
+
   /**
    * @param evaluator used only by this actor: the test-set evaluation of each round's model
    * @param listener  receives a {@link RoundCompleted} per round and a final {@link Finished} or {@link Aborted}
@@ -121,11 +155,28 @@ public final class Server extends AbstractBehavior<Server.Command> {
     return Behaviors.setup(ctx -> new Server(ctx, settings, aggregator, evaluator, listener));
   }
 
+  /**
+   * A server for a cluster: it finds the aggregator and the clients through the receptionist
+   * ({@link Aggregator#KEY}, {@link Client#KEY}), accepts a client only when its data signature
+   * equals {@link Settings#dataSignature()}, and starts by itself once {@link Settings#minClients()}
+   * clients and an aggregator are known.
+   */
+  public static Behavior<Command> createDiscovering(Settings settings, Evaluator evaluator, ActorRef<Event> listener) {
+    return Behaviors.setup(ctx -> {
+      Server server = new Server(ctx, settings, null, evaluator, listener);
+      server.discover();
+      return server;
+    });
+  }
+
   @Override
   public Receive<Command> createReceive() {
     return newReceiveBuilder()
         .onMessage(RegisterClient.class, this::onRegister)
         .onMessage(ClientGone.class, this::onClientGone)
+        .onMessage(ClientsListed.class, this::onClientsListed)
+        .onMessage(Described.class, this::onDescribed)
+        .onMessage(AggregatorsListed.class, this::onAggregatorsListed)
         .onMessage(Start.class, this::onStart)
         .onMessage(AggregatorReply.class, this::onAggregatorReply)
         .onMessage(Collected.class, this::onCollected)
@@ -140,7 +191,53 @@ public final class Server extends AbstractBehavior<Server.Command> {
   }
 
   private Behavior<Command> onClientGone(ClientGone gone) {
-    clients.remove(gone.clientId());
+    ActorRef<Client.Command> ref = clients.remove(gone.clientId());
+    if (ref != null) {
+      asked.remove(ref);
+    }
+    return this;
+  }
+
+  private Behavior<Command> onClientsListed(ClientsListed listed) {
+    ActorRef<Client.Description> replies = getContext().messageAdapter(Client.Description.class, Described::new);
+    for (ActorRef<Client.Command> ref : listed.clients()) {
+      if (asked.add(ref)) {
+        ref.tell(new Client.Describe(replies));
+      }
+    }
+    return this;
+  }
+
+  private Behavior<Command> onDescribed(Described d) {
+    Client.Description c = d.description();
+    if (!settings.dataSignature().equals(c.dataSignature())) {
+      getContext().getLog().error("refusing client {}: its data are '{}', this server's are '{}'; it will not be trained on",
+          c.clientId(), c.dataSignature(), settings.dataSignature());
+      return this;
+    }
+    if (clients.containsKey(c.clientId()) && !clients.get(c.clientId()).equals(c.client())) {
+      getContext().getLog().error("refusing a second client named {} at {}", c.clientId(), c.client().path());
+      return this;
+    }
+    onRegister(new RegisterClient(c.clientId(), c.client()));
+    return maybeStartByItself();
+  }
+
+  private Behavior<Command> onAggregatorsListed(AggregatorsListed listed) {
+    if (aggregator == null || !listed.aggregators().contains(aggregator)) {
+      aggregator = listed.aggregators().stream().findFirst().orElse(null);
+      if (aggregator != null) {
+        getContext().getLog().info("aggregator at {}", aggregator.path());
+      }
+    }
+    return maybeStartByItself();
+  }
+
+  private Behavior<Command> maybeStartByItself() {
+    if (!started && settings.minClients() > 0 && aggregator != null && clients.size() >= settings.minClients()) {
+      getContext().getLog().info("{} clients and an aggregator registered: starting", clients.size());
+      return onStart(new Start());
+    }
     return this;
   }
 
@@ -167,6 +264,9 @@ public final class Server extends AbstractBehavior<Server.Command> {
     aggregated = null;
     if (clients.isEmpty()) {
       return abort("no clients registered");
+    }
+    if (aggregator == null) {
+      return abort("no aggregator");
     }
     aggregator.tell(new Aggregator.PrepareRound(round, aggregatorReplies));
     return this;

@@ -1,0 +1,168 @@
+package io.csfl.node;
+
+import io.csfl.actor.Server;
+import io.csfl.data.Dataset;
+import io.csfl.data.FashionMnist;
+import io.csfl.data.Partitioner;
+import io.csfl.nn.Architecture;
+import io.csfl.nn.NetworkTrainer;
+import io.csfl.nn.OptimizerConfig;
+import io.csfl.nn.TrainingConfig;
+import io.csfl.strategy.CsOptions;
+import io.csfl.strategy.FederatedStrategy;
+import io.csfl.strategy.Strategies;
+import io.csfl.strategy.StrategyParams;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.Random;
+import picocli.CommandLine.Option;
+
+/**
+ * The flags that define a federation: data, split, model, local training, algorithm, rounds.
+ * {@code simulate} and {@code node} share them, so every node of a cluster can be started with
+ * the same flags and derive the same split, initial model and client samples.
+ */
+final class FederationOptions {
+  @Option(names = "--algorithm", split = ",", defaultValue = "fedavg,cs", completionCandidates = AlgorithmNames.class,
+      description = "Comma list of algorithms (${COMPLETION-CANDIDATES}, or cs:S for CS at sparsity S); simulate runs them in turn, a cluster runs the first. Default: ${DEFAULT-VALUE}.")
+  List<String> algorithms;
+
+  @Option(names = "--model", defaultValue = "mlp", description = "mlp (McMahan 2NN, 199,210 parameters) or cnn (McMahan CNN, 1,663,370). Default: ${DEFAULT-VALUE}.")
+  String model;
+
+  @Option(names = "--data-dir", description = "Directory with the four Fashion-MNIST .gz files. Default: $CSFL_DATA, then data/fashion-mnist, then /usr/share/datasets/fashion-mnist.")
+  Path dataDir;
+
+  @Option(names = "--clients", defaultValue = "100", description = "Number of clients. Default: ${DEFAULT-VALUE}.")
+  int clients;
+
+  @Option(names = "--per-round", defaultValue = "10", description = "Clients sampled per round. Default: ${DEFAULT-VALUE}.")
+  int perRound;
+
+  @Option(names = "--rounds", defaultValue = "30", description = "Rounds per algorithm. Default: ${DEFAULT-VALUE}.")
+  int rounds;
+
+  @Option(names = "--partition", defaultValue = "dirichlet:0.5", description = "iid, shards:K or dirichlet:ALPHA. Default: ${DEFAULT-VALUE}.")
+  String partition;
+
+  @Option(names = "--local-epochs", defaultValue = "5", description = "Local epochs per round. Default: ${DEFAULT-VALUE}.")
+  int localEpochs;
+
+  @Option(names = "--batch-size", defaultValue = "64", description = "Local batch size. Default: ${DEFAULT-VALUE}.")
+  int batchSize;
+
+  @Option(names = "--optimizer", defaultValue = "adam", description = "sgd or adam. Default: ${DEFAULT-VALUE}.")
+  String optimizer;
+
+  @Option(names = "--lr", defaultValue = "0.01", description = "Local learning rate. Default: ${DEFAULT-VALUE}.")
+  double lr;
+
+  @Option(names = "--momentum", defaultValue = "0", description = "SGD momentum. Default: ${DEFAULT-VALUE}.")
+  double momentum;
+
+  @Option(names = "--sparsity", defaultValue = "0.5", description = "CS server sparsity s (first mask). Default: ${DEFAULT-VALUE}.")
+  double sparsity;
+
+  @Option(names = "--sparsity-end", description = "CS sparsity of the last round; linear schedule from --sparsity. Default: same as --sparsity.")
+  Double sparsityEnd;
+
+  @Option(names = "--server-rate", defaultValue = "1.5", description = "CS aggregation ratio eta. Default: ${DEFAULT-VALUE}.")
+  double serverRate;
+
+  @Option(names = "--warmup-rounds", defaultValue = "0", description = "CS dense FedAvg rounds before the first pruning. Default: ${DEFAULT-VALUE}.")
+  int warmupRounds;
+
+  @Option(names = "--density", defaultValue = "0.1", description = "topk: fraction of each update a client sends. Default: ${DEFAULT-VALUE}.")
+  double density;
+
+  @Option(names = "--uplink-density", defaultValue = "0.1", description = "cs-topk: fraction of the complement a client sends. Default: ${DEFAULT-VALUE}.")
+  double uplinkDensity;
+
+  @Option(names = "--round-timeout", defaultValue = "10m", converter = DurationConverter.class,
+      description = "Deadline of one attempt at a round, e.g. 60s or 2m. Default: ${DEFAULT-VALUE}.")
+  Duration roundTimeout;
+
+  @Option(names = "--min-completed", defaultValue = "1", description = "Updates needed to aggregate a round; fewer and the round is retried with a new sample. Default: ${DEFAULT-VALUE}.")
+  int minCompleted;
+
+  @Option(names = "--eval-examples", defaultValue = "10000", description = "Evaluate each round on the first N test images (all 10,000 by default; the cnn evaluates slowly). Default: ${DEFAULT-VALUE}.")
+  int evalExamples;
+
+  @Option(names = "--seed", defaultValue = "1", description = "Seed of the split, the initial model, sampling and shuffling. Default: ${DEFAULT-VALUE}.")
+  long seed;
+
+  /** Lists the algorithm names in --help. */
+  static final class AlgorithmNames extends ArrayList<String> {
+    AlgorithmNames() {
+      super(Strategies.NAMES);
+    }
+  }
+
+  /** Checks every flag that can be checked without the data; throws IllegalArgumentException naming it. */
+  void validate() {
+    require(clients > 0, "--clients must be positive");
+    require(perRound > 0 && perRound <= clients, "--per-round must be between 1 and --clients (" + clients + ")");
+    require(rounds > 0, "--rounds must be positive");
+    require(minCompleted > 0 && minCompleted <= perRound, "--min-completed must be between 1 and --per-round");
+    require(evalExamples > 0, "--eval-examples must be positive");
+    require(!algorithms.isEmpty(), "--algorithm needs at least one name");
+    require(algorithms.stream().distinct().count() == algorithms.size(), "--algorithm lists a name twice");
+    architecture();
+    Partitioner.parse(partition);
+    strategies();
+    training();
+  }
+
+  static void require(boolean ok, String message) {
+    if (!ok) {
+      throw new IllegalArgumentException(message);
+    }
+  }
+
+  Architecture architecture() {
+    return Architecture.byName(model);
+  }
+
+  TrainingConfig training() {
+    return new TrainingConfig(localEpochs, batchSize, new OptimizerConfig(OptimizerConfig.parseKind(optimizer), lr, momentum));
+  }
+
+  List<FederatedStrategy> strategies() {
+    CsOptions cs = new CsOptions(sparsity, sparsityEnd == null ? sparsity : sparsityEnd, serverRate, warmupRounds);
+    StrategyParams params = new StrategyParams(cs, density, uplinkDensity);
+    return algorithms.stream().map(a -> Strategies.byName(a, params)).toList();
+  }
+
+  /** The evaluator of the server, on the first --eval-examples test images. */
+  io.csfl.nn.Evaluator evaluator(Dataset test) {
+    return new io.csfl.nn.Evaluator(architecture(), test.size() > evalExamples ? test.head(evalExamples) : test);
+  }
+
+  NetworkTrainer trainer() {
+    return new NetworkTrainer(architecture(), training());
+  }
+
+  Server.Settings serverSettings(int minClients, String dataSignature) {
+    return new Server.Settings(algorithms.get(0), rounds, perRound, roundTimeout, minCompleted, 3, seed, minClients, dataSignature);
+  }
+
+  FashionMnist.Splits loadData() {
+    return FashionMnist.load(Optional.ofNullable(dataDir));
+  }
+
+  List<int[]> split(Dataset train) {
+    return Partitioner.parse(partition).split(train, clients, new Random(seed));
+  }
+
+  /** What two nodes must agree on to derive the same clients' data. */
+  String dataSignature(Dataset train) {
+    return train.name() + "/" + train.size() + " clients=" + clients + " partition=" + Partitioner.parse(partition).spec() + " seed=" + seed;
+  }
+
+  static String clientId(int index) {
+    return String.format("client-%04d", index);
+  }
+}

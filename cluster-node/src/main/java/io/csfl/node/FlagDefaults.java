@@ -1,0 +1,66 @@
+package io.csfl.node;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import com.typesafe.config.ConfigValueType;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.stream.Collectors;
+import picocli.CommandLine;
+
+/**
+ * Alternatives to flags, for containers and config management: for {@code --seed-nodes}, the
+ * environment variable {@code CSFL_SEED_NODES}, else the key {@code csfl.seed-nodes} of a HOCON
+ * file given by {@code --config FILE} or {@code CSFL_CONFIG}. A flag on the command line wins.
+ */
+final class FlagDefaults implements CommandLine.IDefaultValueProvider {
+  private final Map<String, String> env;
+  private final Config file;
+
+  FlagDefaults(Map<String, String> env, Optional<Path> configFile) {
+    this.env = env;
+    this.file = configFile.map(FlagDefaults::parse).orElse(ConfigFactory.empty());
+  }
+
+  private static Config parse(Path p) {
+    if (!Files.isRegularFile(p)) {
+      throw new CommandLine.PicocliException("config file " + p + " does not exist");
+    }
+    return ConfigFactory.parseFile(p.toFile());
+  }
+
+  /** The config file named on the command line ({@code --config FILE} or {@code --config=FILE}) or in CSFL_CONFIG. */
+  static Optional<Path> configFile(String[] args, Map<String, String> env) {
+    for (int i = 0; i < args.length; i++) {
+      if (args[i].equals("--config") && i + 1 < args.length) {
+        return Optional.of(Path.of(args[i + 1]));
+      }
+      if (args[i].startsWith("--config=")) {
+        return Optional.of(Path.of(args[i].substring("--config=".length())));
+      }
+    }
+    return Optional.ofNullable(env.get("CSFL_CONFIG")).filter(s -> !s.isBlank()).map(Path::of);
+  }
+
+  @Override
+  public String defaultValue(CommandLine.Model.ArgSpec arg) {
+    if (!(arg instanceof CommandLine.Model.OptionSpec option) || option.longestName().equals("--config")) {
+      return null;
+    }
+    String name = option.longestName().replaceFirst("^-+", "");
+    String fromEnv = env.get("CSFL_" + name.toUpperCase(Locale.ROOT).replace('-', '_'));
+    if (fromEnv != null && !fromEnv.isBlank()) {
+      return fromEnv;
+    }
+    String key = "csfl." + name;
+    if (!file.hasPath(key)) {
+      return null;
+    }
+    return file.getValue(key).valueType() == ConfigValueType.LIST
+        ? file.getStringList(key).stream().collect(Collectors.joining(","))
+        : file.getString(key);
+  }
+}

@@ -1,0 +1,152 @@
+package io.csfl.node;
+
+import akka.actor.typed.ActorSystem;
+import com.typesafe.config.ConfigFactory;
+import io.csfl.cluster.ClientsHost;
+import io.csfl.cluster.ClusterConfig;
+import io.csfl.cluster.NodeGuardian;
+import io.csfl.cluster.NodePlan;
+import io.csfl.data.DataFileException;
+import io.csfl.data.FashionMnist;
+import io.csfl.metrics.MetricsCsv;
+import io.csfl.nn.NetworkTrainer;
+import io.csfl.report.Report;
+import io.csfl.strategy.FederatedStrategy;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code csfl node}: one process of a CSFL cluster. Every node takes the same federation flags,
+ * so each derives the same split and initial model; the roles say what this one runs.
+ */
+@Command(name = "node", mixinStandardHelpOptions = true, sortOptions = false,
+    description = "Run a node of a CSFL Akka cluster: server, aggregator and/or client role.")
+final class NodeCommand implements Callable<Integer> {
+  static final String SYSTEM_NAME = "csfl";
+  private static final Pattern RANGE = Pattern.compile("(\\d+)-(\\d+)");
+
+  @CommandLine.Spec
+  CommandLine.Model.CommandSpec spec;
+
+  @Option(names = "--role", required = true, split = ",", description = "Comma list of server, aggregator, client.")
+  List<String> roles;
+
+  @Option(names = "--host", defaultValue = "127.0.0.1", description = "Address this node binds and is reached at. Default: ${DEFAULT-VALUE}.")
+  String host;
+
+  @Option(names = "--port", defaultValue = "25520", description = "Port of this node. Default: ${DEFAULT-VALUE}.")
+  int port;
+
+  @Option(names = "--seed-nodes", split = ",", description = "host:port of the nodes to join through. Default: this node.")
+  List<String> seedNodes;
+
+  @Option(names = "--client-ids", description = "The virtual clients this node hosts, as A-B (inclusive). Default: all.")
+  String clientIds;
+
+  @Option(names = "--min-clients", description = "The server starts once this many clients registered. Default: --clients.")
+  Integer minClients;
+
+  @Option(names = "--out", defaultValue = "out", description = "Server: output directory for metrics.csv and the report. Default: ${DEFAULT-VALUE}.")
+  Path out;
+
+  @Option(names = "--target", defaultValue = "0.70", description = "Accuracy target of the report. Default: ${DEFAULT-VALUE}.")
+  double target;
+
+  @Option(names = "--exit-when-done", description = "Server: leave the cluster and exit 0 after the last round.")
+  boolean exitWhenDone;
+
+  @Option(names = "--config", description = "HOCON file: csfl.<flag> keys as flag defaults; akka.* settings for the node.")
+  Path config;
+
+  @Mixin
+  FederationOptions federation;
+
+  @Override
+  public Integer call() throws Exception {
+    NodePlan plan;
+    try {
+      federation.validate();
+      plan = plan();
+    } catch (IllegalArgumentException e) {
+      throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+    } catch (DataFileException e) {
+      spec.commandLine().getErr().println("csfl: " + e.getMessage());
+      return CommandLine.ExitCode.USAGE;
+    }
+    List<String> seeds = seedNodes == null || seedNodes.isEmpty() ? List.of(host + ":" + port) : seedNodes;
+    var overrides = config == null ? ConfigFactory.empty() : ConfigFactory.parseFile(config.toFile());
+    ActorSystem<Void> system = ActorSystem.create(NodeGuardian.create(plan), SYSTEM_NAME,
+        ClusterConfig.of(SYSTEM_NAME, host, port, plan.roles(), seeds, overrides));
+    System.out.printf("csfl node %s at %s:%d, roles %s, seeds %s%n", system.address(), host, port, plan.roles(), seeds);
+    system.getWhenTerminated().toCompletableFuture().get();
+    return 0;
+  }
+
+  private NodePlan plan() {
+    Set<String> roleSet = new LinkedHashSet<>(roles);
+    for (String r : roleSet) {
+      FederationOptions.require(NodePlan.ROLES.contains(r), "unknown role '" + r + "' (expected server, aggregator, client)");
+    }
+    FederationOptions.require(port >= 0 && port <= 65535, "--port must be in 0..65535");
+    FederationOptions.require(target > 0 && target <= 1, "--target must be in (0, 1]");
+    int[] range = clientRange();
+    int min = minClients == null ? federation.clients : minClients;
+    FederationOptions.require(min >= 1 && min <= federation.clients, "--min-clients must be between 1 and --clients");
+    FederatedStrategy strategy = federation.strategies().get(0);
+    boolean needsData = roleSet.contains(NodePlan.SERVER) || roleSet.contains(NodePlan.CLIENT);
+    FashionMnist.Splits data = needsData ? federation.loadData() : null;
+
+    Optional<NodePlan.AggregatorPart> aggregator = roleSet.contains(NodePlan.AGGREGATOR)
+        ? Optional.of(new NodePlan.AggregatorPart(strategy, federation.architecture().initialModel(federation.seed), federation.rounds))
+        : Optional.empty();
+    List<ClientsHost.HostedClient> hosted = new ArrayList<>();
+    if (roleSet.contains(NodePlan.CLIENT)) {
+      List<int[]> parts = federation.split(data.train());
+      String signature = federation.dataSignature(data.train());
+      NetworkTrainer trainer = federation.trainer();
+      for (int i = range[0]; i <= range[1]; i++) {
+        String id = FederationOptions.clientId(i);
+        hosted.add(new ClientsHost.HostedClient(id, io.csfl.actor.Client.create(id, signature, strategy.newClient(), trainer,
+            data.train(), parts.get(i), federation.seed + i)));
+      }
+    }
+    Optional<NodePlan.ServerPart> server = Optional.empty();
+    if (roleSet.contains(NodePlan.SERVER)) {
+      MetricsCsv csv = MetricsCsv.create(out.resolve("metrics.csv"));
+      server = Optional.of(new NodePlan.ServerPart(federation.serverSettings(min, federation.dataSignature(data.train())),
+          federation.evaluator(data.test()), csv, rounds -> {
+            csv.close();
+            try {
+              Report.render(out, target);
+              System.out.println("report: " + out.resolve(Report.SUMMARY));
+            } catch (Exception e) {
+              System.err.println("csfl: could not render the report: " + e);
+            }
+          }, exitWhenDone));
+    }
+    return new NodePlan(roleSet, aggregator, hosted, server);
+  }
+
+  private int[] clientRange() {
+    if (clientIds == null || clientIds.isBlank()) {
+      return new int[] {0, federation.clients - 1};
+    }
+    Matcher m = RANGE.matcher(clientIds.trim());
+    FederationOptions.require(m.matches(), "--client-ids must look like A-B, got '" + clientIds + "'");
+    int from = Integer.parseInt(m.group(1));
+    int to = Integer.parseInt(m.group(2));
+    FederationOptions.require(from <= to && to < federation.clients, "--client-ids " + clientIds + " must lie within 0-" + (federation.clients - 1));
+    return new int[] {from, to};
+  }
+}

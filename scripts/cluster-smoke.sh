@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# Multi-process smoke test of a CSFL cluster on 127.0.0.1 (run by .ci/run):
+#  1. one server node, one aggregator node and three client-node JVMs train 5 rounds of CS;
+#     one client node is killed with SIGKILL during round 3. All 5 rounds must complete, and the
+#     metrics of the killed round must show fewer completed than selected clients.
+#  2. the cnn (6.6 MB dense, 26 times Artery's default frame size) trains 2 rounds across processes.
+set -euo pipefail
+home="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+work="${1:-$home/target/cluster-smoke}"
+rm -rf "$work" && mkdir -p "$work"
+csfl="$home/bin/csfl"
+base="${CSFL_SMOKE_PORT:-25520}"
+for port in $(seq "$base" $((base + 4))); do
+  if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+    echo "cluster-smoke: port $port on 127.0.0.1 is in use; stop what holds it or set CSFL_SMOKE_PORT" >&2
+    exit 1
+  fi
+done
+"$csfl" --version >/dev/null            # builds the jar once, before five JVMs race to
+pids=()
+cleanup() { for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null || true; done; }
+trap cleanup EXIT
+
+fail() { echo "cluster-smoke: FAIL: $*" >&2; for f in "$work"/*.log; do echo "--- $f" >&2; tail -20 "$f" >&2; done; exit 1; }
+
+start() { # name port args...
+  local name=$1 port=$2; shift 2
+  CSFL_JAVA_OPTS="-Xmx1g" "$csfl" node --port "$port" --seed-nodes "127.0.0.1:$base,127.0.0.1:$((base + 1))" "$@" >"$work/$name.log" 2>&1 &
+  pids+=($!)
+  eval "pid_$name=$!"
+}
+
+wait_for() { # file pattern seconds
+  local deadline=$((SECONDS + $3))
+  until grep -q "$2" "$1" 2>/dev/null; do
+    [ $SECONDS -lt $deadline ] || fail "no '$2' in $1 within $3 s"
+    sleep 0.1
+  done
+}
+
+echo "cluster-smoke: 5 JVMs, CS on the mlp, a client node killed in round 3"
+mlp=(--algorithm cs --model mlp --clients 30 --per-round 15 --rounds 5 --local-epochs 5 --partition iid --round-timeout 45s --seed 3)
+start server "$base" --role server "${mlp[@]}" --out "$work/mlp" --exit-when-done
+start aggregator $((base + 1)) --role aggregator "${mlp[@]}"
+start client1 $((base + 2)) --role client --client-ids 0-9 "${mlp[@]}"
+start client2 $((base + 3)) --role client --client-ids 10-19 "${mlp[@]}"
+start client3 $((base + 4)) --role client --client-ids 20-29 "${mlp[@]}"
+wait_for "$work/server.log" "round 2 " 240
+kill -9 "$pid_client1"
+echo "cluster-smoke: killed client node 1 (pid $pid_client1) after round 2"
+wait "$pid_server" || fail "the server node exited with $?"
+rows=$(($(wc -l < "$work/mlp/metrics.csv") - 1))
+[ "$rows" -eq 5 ] || fail "expected 5 rounds in metrics.csv, got $rows"
+lossy=$(awk -F, 'NR > 1 && $8 < $7 { print $2 }' "$work/mlp/metrics.csv" | head -n 1)
+[ -n "$lossy" ] || fail "no round recorded fewer completed than selected clients"
+echo "cluster-smoke: 5 rounds done; round $lossy completed fewer clients than it selected"
+cat "$work/mlp/metrics.csv"
+cleanup; pids=()
+
+echo "cluster-smoke: the cnn across processes, 2 rounds"
+cnn=(--algorithm cs --model cnn --clients 20 --per-round 2 --rounds 2 --local-epochs 1 --partition iid --eval-examples 1000 --round-timeout 5m --seed 3)
+start server "$base" --role server,aggregator "${cnn[@]}" --out "$work/cnn" --exit-when-done
+start client1 $((base + 1)) --role client --client-ids 0-9 "${cnn[@]}"
+start client2 $((base + 2)) --role client --client-ids 10-19 "${cnn[@]}"
+wait "$pid_server" || fail "the cnn server node exited with $?"
+rows=$(($(wc -l < "$work/cnn/metrics.csv") - 1))
+[ "$rows" -eq 2 ] || fail "expected 2 cnn rounds, got $rows"
+awk -F, 'NR == 2 && $5 < 4 * 1663370 * 2 { bad = 1 } END { exit bad }' "$work/cnn/metrics.csv" || fail "round 1 of the cnn moved less than two dense models down"
+cat "$work/cnn/metrics.csv"
+echo "cluster-smoke: PASS"
