@@ -40,6 +40,12 @@ final class SimulateCommand implements java.util.concurrent.Callable<Integer> {
   @Option(names = "--out", defaultValue = "out", description = "Output directory for metrics.csv, charts and summary.md. Default: ${DEFAULT-VALUE}.")
   Path out;
 
+  @Option(names = "--drop-rate", defaultValue = "0", description = "Churn: probability that a selected client disappears mid-round (it comes back later). Default: ${DEFAULT-VALUE}.")
+  double dropRate;
+
+  @Option(names = "--straggler-rate", defaultValue = "0", description = "Churn: probability that a selected client is slowed past the round deadline (use a short --round-timeout). Default: ${DEFAULT-VALUE}.")
+  double stragglerRate;
+
   @Option(names = "--target", defaultValue = "0.70", description = "Accuracy target reported in summary.md. Default: ${DEFAULT-VALUE}.")
   double target;
 
@@ -49,6 +55,7 @@ final class SimulateCommand implements java.util.concurrent.Callable<Integer> {
     try {
       FederationOptions.require(threads == null || threads > 0, "--threads must be positive");
       FederationOptions.require(target > 0 && target <= 1, "--target must be in (0, 1]");
+      new io.csfl.actor.ChurnModel(dropRate, stragglerRate, 0);
       federation.validate();
       setup = buildSetup();
     } catch (IllegalArgumentException e) {
@@ -74,7 +81,8 @@ final class SimulateCommand implements java.util.concurrent.Callable<Integer> {
     System.out.printf("model %s; local training: %d epochs, batch %d, %s lr %s; %d of %d clients per round, %d rounds%n",
         f.architecture(), f.localEpochs, f.batchSize, f.optimizer, f.lr, f.perRound, f.clients, f.rounds);
     return new SimulationSetup(f.strategies(), f.architecture(), data.train(), () -> f.evaluator(data.test()), parts,
-        f.architecture().initialModel(f.seed), f.trainer(), f.serverSettings(0, ""));
+        f.architecture().initialModel(f.seed), f.trainer(), f.serverSettings(0, ""),
+        new io.csfl.actor.ChurnModel(dropRate, stragglerRate, f.seed));
   }
 
   private int run(SimulationSetup setup) {
@@ -90,7 +98,7 @@ final class SimulateCommand implements java.util.concurrent.Callable<Integer> {
     long t0 = System.nanoTime();
     try (MetricsCsv csv = MetricsCsv.create(csvPath)) {
       ProgressPrinter progress = new ProgressPrinter(federation.rounds);
-      ActorSystem<Server.Event> system = ActorSystem.create(SimulationGuardian.create(setup, event -> {
+      ActorSystem<SimulationGuardian.Command> system = ActorSystem.create(SimulationGuardian.create(setup, event -> {
         if (event instanceof Server.RoundCompleted r) {
           csv.append(r.metrics());
           results.computeIfAbsent(r.metrics().algorithm(), k -> new ArrayList<>()).add(r.metrics());

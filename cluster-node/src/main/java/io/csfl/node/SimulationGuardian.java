@@ -1,5 +1,6 @@
 package io.csfl.node;
 
+import akka.actor.NoSerializationVerificationNeeded;
 import akka.actor.typed.ActorRef;
 import akka.actor.typed.Behavior;
 import akka.actor.typed.javadsl.AbstractBehavior;
@@ -20,67 +21,94 @@ import java.util.function.Consumer;
  * aggregator, the server and the clients through their public {@code create} factories, exactly
  * as an application embedding CSFL would, and listens to the server's events.
  */
-final class SimulationGuardian extends AbstractBehavior<Server.Event> {
+final class SimulationGuardian extends AbstractBehavior<SimulationGuardian.Command> {
+  interface Command {}
+
+  private record ServerEvent(Server.Event event) implements Command, NoSerializationVerificationNeeded {}
+
+  /** A client that churned away; it comes back (a fresh actor, same id and data) for later rounds. */
+  private record ClientGone(int index, int generation) implements Command, NoSerializationVerificationNeeded {}
+
   private final SimulationSetup setup;
   private final Consumer<Server.Event> sink;
   private final List<ActorRef<?>> running = new ArrayList<>();
+  private final ActorRef<Server.Event> events;
+  private FederatedStrategy current;
+  private ActorRef<Server.Command> server;
   private int next;
 
-  private SimulationGuardian(ActorContext<Server.Event> context, SimulationSetup setup, Consumer<Server.Event> sink) {
+  private SimulationGuardian(ActorContext<Command> context, SimulationSetup setup, Consumer<Server.Event> sink) {
     super(context);
     this.setup = setup;
     this.sink = sink;
+    this.events = context.messageAdapter(Server.Event.class, ServerEvent::new);
   }
 
-  static Behavior<Server.Event> create(SimulationSetup setup, Consumer<Server.Event> sink) {
+  static Behavior<Command> create(SimulationSetup setup, Consumer<Server.Event> sink) {
     return Behaviors.setup(ctx -> new SimulationGuardian(ctx, setup, sink).launchNext());
   }
 
-  private Behavior<Server.Event> launchNext() {
+  private Behavior<Command> launchNext() {
     if (next >= setup.strategies().size()) {
       return Behaviors.stopped();
     }
     FederatedStrategy strategy = setup.strategies().get(next++);
+    current = strategy;
     String prefix = strategy.name();
-    ActorContext<Server.Event> ctx = getContext();
+    ActorContext<Command> ctx = getContext();
     ActorRef<Aggregator.Command> aggregator = ctx.spawn(
         Aggregator.create(strategy.newServer(setup.initialModel(), setup.settings().rounds()), new MagnitudePruner()),
         prefix + "-aggregator");
     ActorRef<Server.Command> server = ctx.spawn(
-        Server.create(setup.settingsFor(strategy), aggregator, setup.evaluator(), ctx.getSelf()),
+        Server.create(setup.settingsFor(strategy), aggregator, setup.evaluator(), events),
         prefix + "-server", Server.DISPATCHER);
     running.add(aggregator);
     running.add(server);
+    this.server = server;
     for (int i = 0; i < setup.partition().size(); i++) {
-      String id = FederationOptions.clientId(i);
-      ActorRef<Client.Command> client = ctx.spawn(
-          Client.create(id, strategy.newClient(), setup.trainer(), setup.train(), setup.partition().get(i), setup.settings().seed() + i),
-          prefix + "-" + id, Client.DISPATCHER);
-      running.add(client);
-      server.tell(new Server.RegisterClient(id, client));
+      spawnClient(i, 0);
     }
     server.tell(new Server.Start());
     return this;
   }
 
+  private void spawnClient(int index, int generation) {
+    String id = FederationOptions.clientId(index);
+    Behavior<Client.Command> client = Client.create(id, current.newClient(), setup.trainer(), setup.train(),
+        setup.partition().get(index), setup.settings().seed() + index);
+    ActorRef<Client.Command> ref = getContext().spawn(setup.churn().apply(id, client),
+        current.name() + "-" + id + (generation == 0 ? "" : "-" + generation), Client.DISPATCHER);
+    if (setup.churn().active()) {
+      getContext().watchWith(ref, new ClientGone(index, generation));
+    }
+    running.add(ref);
+    server.tell(new Server.RegisterClient(id, ref));
+  }
+
   @Override
-  public Receive<Server.Event> createReceive() {
+  public Receive<Command> createReceive() {
     return newReceiveBuilder()
-        .onMessage(Server.RoundCompleted.class, this::forward)
-        .onMessage(Server.Finished.class, this::onDone)
-        .onMessage(Server.Aborted.class, this::onDone)
+        .onMessage(ServerEvent.class, this::onServerEvent)
+        .onMessage(ClientGone.class, this::onClientGone)
         .build();
   }
 
-  private Behavior<Server.Event> forward(Server.Event event) {
+  private Behavior<Command> onServerEvent(ServerEvent wrapped) {
+    Server.Event event = wrapped.event();
     sink.accept(event);
-    return this;
-  }
-
-  private Behavior<Server.Event> onDone(Server.Event event) {
-    sink.accept(event);
-    running.forEach(getContext()::stop);
+    if (event instanceof Server.RoundCompleted) {
+      return this;
+    }
+    running.forEach(r -> {
+      getContext().unwatch(r);
+      getContext().stop(r);
+    });
     running.clear();
     return launchNext();
+  }
+
+  private Behavior<Command> onClientGone(ClientGone gone) {
+    spawnClient(gone.index(), gone.generation() + 1);
+    return this;
   }
 }

@@ -71,6 +71,21 @@ class SimulateCommandTest {
   }
 
   @Test
+  void churnDropsAndStragglersShowInTheMetricsAndEveryRoundCompletes() throws Exception {
+    Result r = run("simulate", "--algorithm", "cs", "--data-dir", repoData().toString(), "--clients", "20",
+        "--per-round", "8", "--rounds", "4", "--partition", "iid", "--local-epochs", "1", "--seed", "5",
+        "--drop-rate", "0.25", "--straggler-rate", "0.1", "--round-timeout", "4s", "--eval-examples", "2000",
+        "--out", out.toString());
+    assertEquals(0, r.exitCode(), r.err());
+    List<RoundMetrics> rows = MetricsCsv.read(out.resolve("metrics.csv"));
+    assertEquals(4, rows.size(), "every round completed");
+    int selected = rows.stream().mapToInt(RoundMetrics::clientsSelected).sum();
+    int completed = rows.stream().mapToInt(RoundMetrics::clientsCompleted).sum();
+    assertTrue(completed < selected, "churn cost updates: " + completed + " of " + selected);
+    assertTrue(completed > selected / 3, "most clients still completed: " + completed + " of " + selected);
+  }
+
+  @Test
   void badFlagsGetOneLineAndExitCodeTwo() {
     String[][] bad = {
         {"simulate", "--rounds", "0"},
@@ -81,6 +96,7 @@ class SimulateCommandTest {
         {"simulate", "--round-timeout", "soon"},
         {"simulate", "--sparsity", "1.5"},
         {"simulate", "--no-such-flag"},
+        {"simulate", "--drop-rate", "0.8", "--straggler-rate", "0.5"},
     };
     for (String[] args : bad) {
       Result r = run(args);
