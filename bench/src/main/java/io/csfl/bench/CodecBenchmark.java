@@ -3,6 +3,7 @@ package io.csfl.bench;
 import io.csfl.codec.MaskedSection;
 import io.csfl.codec.Payload;
 import io.csfl.codec.PayloadCodec;
+import io.csfl.codec.TestMasks;
 import io.csfl.codec.WireReader;
 import io.csfl.codec.WireWriter;
 import io.csfl.tensor.Mask;
@@ -44,7 +45,7 @@ public class CodecBenchmark {
 
   @Setup
   public void setUp() {
-    Mask mask = MaskSizeReport.randomMask(N, density, 42);
+    Mask mask = TestMasks.random(N, density, 42);
     float[] dense = new float[N];
     Random rng = new Random(1);
     for (int i = 0; i < N; i++) {

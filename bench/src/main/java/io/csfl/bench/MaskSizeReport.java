@@ -1,10 +1,10 @@
 package io.csfl.bench;
 
 import io.csfl.codec.MaskCoder;
+import io.csfl.codec.TestMasks;
 import io.csfl.codec.WireWriter;
 import io.csfl.tensor.Mask;
 import java.util.Locale;
-import java.util.Random;
 
 /**
  * Prints, for random masks of n = 1,000,000 positions, the coded size against the entropy bound
@@ -13,23 +13,12 @@ import java.util.Random;
 public final class MaskSizeReport {
   private MaskSizeReport() {}
 
-  static Mask randomMask(int n, double density, long seed) {
-    Random rng = new Random(seed);
-    long[] words = new long[(n + 63) >>> 6];
-    for (int i = 0; i < n; i++) {
-      if (rng.nextDouble() < density) {
-        words[i >>> 6] |= 1L << i;
-      }
-    }
-    return Mask.fromWords(n, words);
-  }
-
   public static void main(String[] args) {
     int n = 1_000_000;
     System.out.println("| density | coded bytes | entropy bound n*H(d)/8 | coded / bound | bitmap bytes |");
     System.out.println("|---:|---:|---:|---:|---:|");
     for (double d : new double[] {0.5, 0.3, 0.1, 0.01}) {
-      Mask mask = randomMask(n, d, 42);
+      Mask mask = TestMasks.random(n, d, 42);
       WireWriter w = new WireWriter(n / 8 + 64);
       MaskCoder.encode(mask, w);
       double p = mask.density();

@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.csfl.tensor.Mask;
 import io.csfl.tensor.Values;
 import java.util.List;
-import java.util.Random;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.constraints.DoubleRange;
@@ -15,17 +14,6 @@ import net.jqwik.api.constraints.IntRange;
 
 /** Random masks and values round-trip; coded sizes stay near the entropy bound; garbage never decodes silently. */
 class CodecPropertiesTest {
-  static Mask randomMask(int n, double density, long seed) {
-    Random rng = new Random(seed);
-    long[] words = new long[(n + 63) >>> 6];
-    for (int i = 0; i < n; i++) {
-      if (rng.nextDouble() < density) {
-        words[i >>> 6] |= 1L << i;
-      }
-    }
-    return Mask.fromWords(n, words);
-  }
-
   static Payload decode(byte[] bytes) {
     WireReader r = new WireReader(bytes);
     Payload p = PayloadCodec.decode(r);
@@ -42,7 +30,7 @@ class CodecPropertiesTest {
   @Property(tries = 200)
   void masksRoundTripAtAnyDensity(@ForAll @IntRange(min = 0, max = 5000) int n,
                                   @ForAll @DoubleRange(min = 0, max = 1) double density, @ForAll long seed) {
-    Mask mask = randomMask(n, density, seed);
+    Mask mask = TestMasks.random(n, density, seed);
     WireWriter w = new WireWriter(16);
     MaskCoder.encode(mask, w);
     WireReader r = new WireReader(w.toByteArray());
@@ -55,7 +43,7 @@ class CodecPropertiesTest {
   @Property(tries = 20)
   void sparseMasksCostNearTheirEntropy(@ForAll @DoubleRange(min = 0.01, max = 0.2) double density, @ForAll long seed) {
     int n = 200_000;
-    Mask mask = randomMask(n, density, seed);
+    Mask mask = TestMasks.random(n, density, seed);
     WireWriter w = new WireWriter(16);
     MaskCoder.encode(mask, w);
     double d = mask.density();
@@ -98,7 +86,7 @@ class CodecPropertiesTest {
 
   @Property(tries = 50)
   void aTruncatedGapCodeIsRejected(@ForAll @IntRange(min = 1000, max = 20000) int n, @ForAll long seed) {
-    Mask mask = randomMask(n, 0.02, seed);
+    Mask mask = TestMasks.random(n, 0.02, seed);
     WireWriter w = new WireWriter(16);
     MaskCoder.encode(mask, w);
     byte[] full = w.toByteArray();
