@@ -23,9 +23,17 @@ public final class MaskCoder {
 
   private MaskCoder() {}
 
+  /** At or above this density of the rarer symbol a gap code cannot beat a bitmap (H(0.45) > 0.99). */
+  private static final double BITMAP_DENSITY = 0.45;
+
   public static void encode(Mask mask, WireWriter out) {
     int n = mask.length();
     boolean keptAreRarer = mask.cardinality() <= n - mask.cardinality();
+    int rare = Math.min(mask.cardinality(), n - mask.cardinality());
+    if (n > 0 && (double) rare / n >= BITMAP_DENSITY) {
+      out.writeByte(BITMAP).writeBits(mask.toWords(), n);
+      return;
+    }
     int[] positions = keptAreRarer ? mask.positions() : mask.complement().positions();
     int k = bestK(positions);
     long gapBits = gapBits(positions, k);
@@ -65,7 +73,7 @@ public final class MaskCoder {
       int[] positions = new int[count];
       long position = -1;
       for (int i = 0; i < count; i++) {
-        long gap = ((long) bits.readUnary() << k) | bits.readLow(k);
+        long gap = bits.readGap(k);
         position += gap + 1;
         if (position >= length) {
           throw new MalformedWireException(what + ": position " + position + " beyond length " + length);
@@ -81,7 +89,7 @@ public final class MaskCoder {
     }
   }
 
-  /** The Rice parameter that minimises the coded size of these gaps. */
+  /** The Rice parameter that minimises the coded size of these gaps: candidates around the estimate, costed in one pass. */
   static int bestK(int[] positions) {
     if (positions.length == 0) {
       return 0;
@@ -89,12 +97,20 @@ public final class MaskCoder {
     long span = positions[positions.length - 1] + 1L;
     double meanGap = (double) (span - positions.length) / positions.length;
     int guess = meanGap < 1 ? 0 : (int) Math.floor(Math.log(meanGap * Math.log(2)) / Math.log(2)) + 1;
-    int best = Math.max(0, Math.min(MAX_K, guess));
-    long bestBits = gapBits(positions, best);
-    for (int k = Math.max(0, best - 2); k <= Math.min(MAX_K, best + 2); k++) {
-      long b = gapBits(positions, k);
-      if (b < bestBits) {
-        bestBits = b;
+    int from = Math.max(0, Math.min(MAX_K, guess) - 2);
+    int to = Math.min(MAX_K, from + 4);
+    long[] quotients = new long[to - from + 1];
+    int previous = -1;
+    for (int p : positions) {
+      int gap = p - previous - 1;
+      for (int k = from; k <= to; k++) {
+        quotients[k - from] += gap >>> k;
+      }
+      previous = p;
+    }
+    int best = from;
+    for (int k = from; k <= to; k++) {
+      if (quotients[k - from] + (long) (k + 1) * positions.length < quotients[best - from] + (long) (best + 1) * positions.length) {
         best = k;
       }
     }
@@ -111,43 +127,57 @@ public final class MaskCoder {
     return bits;
   }
 
+  /** Most significant bit first, through a 64-bit accumulator. */
   private static final class BitWriter {
     private byte[] buf;
-    private long bit;
+    private int size;
+    private long acc;
+    private int pending;
 
     BitWriter(int bytes) {
-      buf = new byte[Math.max(1, bytes)];
+      buf = new byte[Math.max(8, bytes + 8)];
     }
 
-    private void put(int b) {
-      int index = (int) (bit >>> 3);
-      if (index >= buf.length) {
+    /** The low {@code count} (at most 56) bits of {@code bits}. */
+    private void put(long bits, int count) {
+      acc = (acc << count) | (bits & ((1L << count) - 1));
+      pending += count;
+      if (size + 8 > buf.length) {
         buf = java.util.Arrays.copyOf(buf, 2 * buf.length);
       }
-      if (b != 0) {
-        buf[index] |= (byte) (0x80 >>> (bit & 7));
+      while (pending >= 8) {
+        pending -= 8;
+        buf[size++] = (byte) (acc >>> pending);
       }
-      bit++;
     }
 
     void writeUnary(int ones) {
-      for (int i = 0; i < ones; i++) {
-        put(1);
+      while (ones > 55) {
+        put(-1L, 55);
+        ones -= 55;
       }
-      put(0);
+      put(((1L << ones) - 1) << 1, ones + 1);
     }
 
     void writeLow(int value, int k) {
-      for (int i = k - 1; i >= 0; i--) {
-        put((value >>> i) & 1);
+      if (k > 0) {
+        put(value, k);
       }
     }
 
     byte[] toByteArray() {
-      return java.util.Arrays.copyOf(buf, (int) ((bit + 7) >>> 3));
+      byte[] out = java.util.Arrays.copyOf(buf, size + (pending > 0 ? 1 : 0));
+      if (pending > 0) {
+        out[size] = (byte) (acc << (8 - pending));
+      }
+      return out;
     }
   }
 
+  private static final java.lang.invoke.VarHandle LONG_BE =
+      java.lang.invoke.MethodHandles.byteArrayViewVarHandle(long[].class, java.nio.ByteOrder.BIG_ENDIAN);
+
+  /** Reads what {@link BitWriter} wrote, 64 bits at a time; never past the end. */
   private static final class BitReader {
     private final byte[] buf;
     private final long limit;
@@ -160,28 +190,62 @@ public final class MaskCoder {
       this.what = what;
     }
 
-    private int get() {
-      if (bit >= limit) {
+    /** The 64 bits from the current position, zeros past the end. */
+    private long window() {
+      int at = (int) (bit >>> 3);
+      int shift = (int) (bit & 7);
+      long w = 0;
+      if (at + 9 <= buf.length) {
+        w = (long) LONG_BE.get(buf, at);
+        return shift == 0 ? w : (w << shift) | ((buf[at + 8] & 0xFFL) >>> (8 - shift));
+      }
+      for (int i = 0; i < 9; i++) {
+        long b = at + i < buf.length ? buf[at + i] & 0xFFL : 0;
+        w = i < 8 ? (w << 8) | b : w;
+        if (i == 8 && shift > 0) {
+          w = (w << shift) | (b >>> (8 - shift));
+        }
+      }
+      return w;
+    }
+
+    private void advance(long bits) {
+      bit += bits;
+      if (bit > limit) {
         throw new MalformedWireException(what + ": gap code ends early");
       }
-      int b = (buf[(int) (bit >>> 3)] >>> (7 - (bit & 7))) & 1;
-      bit++;
-      return b;
+    }
+
+    /** One gap: its unary quotient and k low bits, from a single 64-bit window when they fit. */
+    long readGap(int k) {
+      long w = window();
+      int lead = Long.numberOfLeadingZeros(~w);
+      if (lead + 1 + k <= 64) {
+        advance(lead + 1L + k);
+        return ((long) lead << k) | (k == 0 ? 0 : (w << (lead + 1)) >>> (64 - k));
+      }
+      return (readUnary() << k) | readLow(k);
     }
 
     long readUnary() {
       long ones = 0;
-      while (get() == 1) {
-        ones++;
+      while (true) {
+        int lead = Long.numberOfLeadingZeros(~window());
+        if (lead < 64) {
+          advance(lead + 1L);
+          return ones + lead;
+        }
+        advance(64);
+        ones += 64;
       }
-      return ones;
     }
 
     long readLow(int k) {
-      long v = 0;
-      for (int i = 0; i < k; i++) {
-        v = (v << 1) | get();
+      if (k == 0) {
+        return 0;
       }
+      long v = window() >>> (64 - k);
+      advance(k);
       return v;
     }
   }
