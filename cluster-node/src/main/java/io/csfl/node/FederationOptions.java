@@ -88,6 +88,9 @@ final class FederationOptions {
   @Option(names = "--min-completed", defaultValue = "1", description = "Updates needed to aggregate a round; fewer and the round is retried with a new sample. Default: ${DEFAULT-VALUE}.")
   int minCompleted;
 
+  @Option(names = "--over-select", defaultValue = "1", description = "Select this factor more clients than --per-round and aggregate the first --per-round to finish. Default: ${DEFAULT-VALUE}.")
+  double overSelect;
+
   @Option(names = "--eval-examples", defaultValue = "10000", description = "Evaluate each round on the first N test images (all 10,000 by default; the cnn evaluates slowly). Default: ${DEFAULT-VALUE}.")
   int evalExamples;
 
@@ -108,6 +111,7 @@ final class FederationOptions {
     require(rounds > 0, "--rounds must be positive");
     require(minCompleted > 0 && minCompleted <= perRound, "--min-completed must be between 1 and --per-round");
     require(evalExamples > 0, "--eval-examples must be positive");
+    require(overSelect >= 1 && overSelect <= 10, "--over-select must be between 1 and 10");
     require(!algorithms.isEmpty(), "--algorithm needs at least one name");
     require(algorithms.stream().distinct().count() == algorithms.size(), "--algorithm lists a name twice");
     architecture();
@@ -146,7 +150,8 @@ final class FederationOptions {
   }
 
   Server.Settings serverSettings(int minClients, String dataSignature) {
-    return new Server.Settings(algorithms.get(0), rounds, perRound, roundTimeout, minCompleted, 3, seed, minClients, dataSignature);
+    return new Server.Settings(algorithms.get(0), rounds, perRound, roundTimeout, minCompleted, 3, seed, minClients, dataSignature,
+        overSelect);
   }
 
   FashionMnist.Splits loadData() {

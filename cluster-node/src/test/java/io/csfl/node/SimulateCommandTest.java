@@ -86,6 +86,18 @@ class SimulateCommandTest {
   }
 
   @Test
+  void overSelectionAggregatesTheFirstClientsToFinish() throws Exception {
+    Result r = run("simulate", "--algorithm", "fedavg", "--data-dir", repoData().toString(), "--clients", "20",
+        "--per-round", "4", "--over-select", "1.5", "--rounds", "3", "--partition", "iid", "--local-epochs", "1",
+        "--eval-examples", "1000", "--seed", "9", "--out", out.toString());
+    assertEquals(0, r.exitCode(), r.err());
+    for (RoundMetrics m : MetricsCsv.read(out.resolve("metrics.csv"))) {
+      assertEquals(6, m.clientsSelected(), "4 x 1.5 selected");
+      assertEquals(4, m.clientsCompleted(), "the first 4 to finish are aggregated");
+    }
+  }
+
+  @Test
   void badFlagsGetOneLineAndExitCodeTwo() {
     String[][] bad = {
         {"simulate", "--rounds", "0"},
@@ -97,6 +109,7 @@ class SimulateCommandTest {
         {"simulate", "--sparsity", "1.5"},
         {"simulate", "--no-such-flag"},
         {"simulate", "--drop-rate", "0.8", "--straggler-rate", "0.5"},
+        {"simulate", "--over-select", "0.5"},
     };
     for (String[] args : bad) {
       Result r = run(args);

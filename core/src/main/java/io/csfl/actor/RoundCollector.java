@@ -33,9 +33,12 @@ final class RoundCollector extends AbstractBehavior<RoundCollector.Command> {
 
   private enum Deadline implements Command, NoSerializationVerificationNeeded { INSTANCE }
 
-  /** What one collector needs to know; immutable. */
+  /**
+   * What one collector needs to know; immutable. With over-selection more clients are selected
+   * than {@code wanted}: the round closes as soon as {@code wanted} updates are in.
+   */
   record Plan(int round, int attempt, Map<String, ActorRef<Client.Command>> selected, Payload downlink,
-              Duration timeout, int minCompleted) {
+              Duration timeout, int minCompleted, int wanted) {
     Plan {
       selected = Map.copyOf(selected);
     }
@@ -109,6 +112,10 @@ final class RoundCollector extends AbstractBehavior<RoundCollector.Command> {
       trainMillis += t.trainMillis();
       overheadMillis += t.overheadMillis();
       aggregator.tell(new Aggregator.Fold(t.round(), t.clientId(), t.examples(), t.update()));
+      if (completed >= plan.wanted()) {
+        // Over-selection: the first clients to finish are enough; the rest are not waited for.
+        return finish();
+      }
     } else if (reply instanceof Client.Failed f) {
       failed++;
       getContext().getLog().warn("round {}: client {} failed: {}", plan.round(), f.clientId(), f.reason());
@@ -146,8 +153,10 @@ final class RoundCollector extends AbstractBehavior<RoundCollector.Command> {
     } else {
       aggregator.tell(new Aggregator.AbandonRound(plan.round()));
     }
+    boolean enough = completed >= plan.wanted();
     server.tell(new RoundReport(plan.round(), plan.attempt(), plan.selected().size(), completed, dropped, failed,
-        stillWaiting.size(), rejected, bytesDown, bytesUp, trainMillis, overheadMillis));
+        enough ? 0 : stillWaiting.size(), enough ? stillWaiting.size() : 0, rejected, bytesDown, bytesUp, trainMillis,
+        overheadMillis));
     return Behaviors.stopped();
   }
 }

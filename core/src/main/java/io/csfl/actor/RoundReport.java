@@ -10,12 +10,13 @@ import java.util.List;
  * @param dropped   selected clients that stopped (or whose node left) before answering
  * @param failed    clients that answered that their training failed
  * @param timedOut  clients still silent at the deadline
+ * @param notNeeded over-selected clients still training when enough updates were in
  * @param rejected  messages refused by the collector (stale round, unselected, duplicate), with reasons
  * @param bytesDown serialized size of the round message, times the clients it was sent to
  * @param bytesUp   serialized size of every update that arrived, accepted or not
  */
 public record RoundReport(int round, int attempt, int selected, int completed, int dropped, int failed, int timedOut,
-                          List<String> rejected, long bytesDown, long bytesUp, long trainMillis, long overheadMillis)
+                          int notNeeded, List<String> rejected, long bytesDown, long bytesUp, long trainMillis, long overheadMillis)
     implements ControlMessage {
   public RoundReport {
     rejected = List.copyOf(rejected);

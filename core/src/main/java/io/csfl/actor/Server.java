@@ -67,14 +67,23 @@ public final class Server extends AbstractBehavior<Server.Command> {
    * @param maxAttempts     attempts per round before training is aborted
    */
   public record Settings(String algorithm, int rounds, int clientsPerRound, Duration roundTimeout, int minCompleted,
-                         int maxAttempts, long seed, int minClients, String dataSignature) {
+                         int maxAttempts, long seed, int minClients, String dataSignature, double overSelect) {
     public Settings {
       if (rounds <= 0 || clientsPerRound <= 0 || minCompleted <= 0 || maxAttempts <= 0 || minClients < 0) {
         throw new IllegalArgumentException("rounds, clients per round, min completed and attempts must be positive");
       }
+      if (!(overSelect >= 1) || !Double.isFinite(overSelect)) {
+        throw new IllegalArgumentException("over-selection must be a number >= 1, got " + overSelect);
+      }
       if (minCompleted > clientsPerRound) {
         throw new IllegalArgumentException("min completed (" + minCompleted + ") exceeds clients per round (" + clientsPerRound + ")");
       }
+    }
+
+    /** Without over-selection: every sampled client is waited for. */
+    public Settings(String algorithm, int rounds, int clientsPerRound, Duration roundTimeout, int minCompleted,
+                    int maxAttempts, long seed, int minClients, String dataSignature) {
+      this(algorithm, rounds, clientsPerRound, roundTimeout, minCompleted, maxAttempts, seed, minClients, dataSignature, 1.0);
     }
 
     /** For a server that is started by {@link Start} and trusts the clients registered with it. */
@@ -84,7 +93,13 @@ public final class Server extends AbstractBehavior<Server.Command> {
     }
 
     public Settings withAlgorithm(String name) {
-      return new Settings(name, rounds, clientsPerRound, roundTimeout, minCompleted, maxAttempts, seed, minClients, dataSignature);
+      return new Settings(name, rounds, clientsPerRound, roundTimeout, minCompleted, maxAttempts, seed, minClients,
+          dataSignature, overSelect);
+    }
+
+    /** Clients sampled per round: {@code clientsPerRound} times the over-selection factor, rounded up. */
+    int sampled() {
+      return (int) Math.ceil(clientsPerRound * overSelect - 1e-9);
     }
   }
 
@@ -276,7 +291,9 @@ public final class Server extends AbstractBehavior<Server.Command> {
     if (wrapped.reply() instanceof Aggregator.RoundPrepared p && p.round() == round && report == null) {
       Map<String, ActorRef<Client.Command>> sample = sample();
       int minCompleted = Math.min(settings.minCompleted(), sample.size());
-      RoundCollector.Plan plan = new RoundCollector.Plan(round, attempt, sample, p.downlink(), settings.roundTimeout(), minCompleted);
+      int wanted = Math.min(settings.clientsPerRound(), sample.size());
+      RoundCollector.Plan plan = new RoundCollector.Plan(round, attempt, sample, p.downlink(), settings.roundTimeout(),
+          minCompleted, wanted);
       getContext().spawn(RoundCollector.create(plan, aggregator, aggregatorReplies, collectorReports), "round-" + round + "-" + attempt);
     } else if (wrapped.reply() instanceof Aggregator.RoundAggregated a && a.round() == round) {
       aggregated = a;
@@ -289,7 +306,7 @@ public final class Server extends AbstractBehavior<Server.Command> {
   private Map<String, ActorRef<Client.Command>> sample() {
     List<String> ids = new ArrayList<>(clients.keySet());
     Random rng = new Random(settings.seed() * 0x9E3779B97F4A7C15L + round * 31L + attempt);
-    int k = Math.min(settings.clientsPerRound(), ids.size());
+    int k = Math.min(settings.sampled(), ids.size());
     for (int i = 0; i < k; i++) {
       int j = i + rng.nextInt(ids.size() - i);
       String t = ids.get(i);

@@ -54,7 +54,7 @@ class WireSerializerTest {
         new Aggregator.RoundAggregated(4, 9, List.of("client-1: stale"), model, 31),
         new PruningStrategy.ComputeMasks(4, model, 0.5, masks.getRef()),
         new PruningStrategy.MasksComputed(4, new MagnitudePruner().masks(model, 0.5), 3),
-        new RoundReport(4, 1, 10, 8, 1, 0, 1, List.of("client-3: duplicate"), 123, 456, 789, 10));
+        new RoundReport(4, 1, 10, 8, 1, 0, 1, 0, List.of("client-3: duplicate"), 123, 456, 789, 10));
     for (Object m : messages) {
       assertEquals(m, roundTrip(m), m.getClass().getSimpleName());
     }
