@@ -119,6 +119,8 @@ public final class Server extends AbstractBehavior<Server.Command> {
   private final Settings settings;
   private ActorRef<Aggregator.Command> aggregator;
   private final Set<ActorRef<Client.Command>> asked = new HashSet<>();
+  /** Where clients found through the receptionist answer the handshake; set by {@link #discover()}. */
+  private ActorRef<Client.Description> descriptions;
   private final Evaluator evaluator;
   private final ActorRef<Event> listener;
   private final ActorRef<Aggregator.Reply> aggregatorReplies;
@@ -156,6 +158,7 @@ public final class Server extends AbstractBehavior<Server.Command> {
         l -> l.isForKey(Client.KEY)
             ? new ClientsListed(l.getServiceInstances(Client.KEY))
             : new AggregatorsListed(l.getServiceInstances(Aggregator.KEY)));
+    descriptions = ctx.messageAdapter(Client.Description.class, Described::new);
     ctx.getSystem().receptionist().tell(Receptionist.subscribe(Client.KEY, listings));
     ctx.getSystem().receptionist().tell(Receptionist.subscribe(Aggregator.KEY, listings));
     ctx.getLog().info("server at {}", ctx.getSelf().path());
@@ -214,10 +217,9 @@ public final class Server extends AbstractBehavior<Server.Command> {
   }
 
   private Behavior<Command> onClientsListed(ClientsListed listed) {
-    ActorRef<Client.Description> replies = getContext().messageAdapter(Client.Description.class, Described::new);
     for (ActorRef<Client.Command> ref : listed.clients()) {
       if (asked.add(ref)) {
-        ref.tell(new Client.Describe(replies));
+        ref.tell(new Client.Describe(descriptions));
       }
     }
     return this;

@@ -17,13 +17,18 @@ import java.util.Optional;
 public final class Payloads {
   private Payloads() {}
 
-  /** Every tensor dense. */
+  /** Every tensor dense, in float32. */
   public static Payload dense(Model model) {
+    return dense(model, io.csfl.codec.Precision.FP32);
+  }
+
+  /** Every tensor dense, in {@code precision}. */
+  public static Payload dense(Model model, io.csfl.codec.Precision precision) {
     List<Section> sections = new ArrayList<>();
     for (int t = 0; t < model.spec().tensorCount(); t++) {
       sections.add(new DenseSection(t, model.tensor(t)));
     }
-    return new Payload(sections);
+    return new Payload(sections, precision);
   }
 
   /**
@@ -32,7 +37,7 @@ public final class Payloads {
    */
   public static Payload sparse(Model model, Optional<io.csfl.tensor.MaskSet> masks, io.csfl.codec.Precision precision) {
     if (masks.isEmpty()) {
-      return new Payload(dense(model).sections(), precision);
+      return dense(model, precision);
     }
     List<Section> sections = new ArrayList<>();
     for (int t = 0; t < model.spec().tensorCount(); t++) {

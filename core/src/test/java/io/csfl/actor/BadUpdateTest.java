@@ -33,12 +33,12 @@ class BadUpdateTest {
 
   @Test
   void staleDuplicateUnselectedAndMalformedUpdatesAreRefusedAndTheRoundGoesOn() {
-    Model initial = TestModels.tiny().initialModel(1);
+    Model initial = TestModels.mlp().initialModel(1);
     ActorRef<Aggregator.Command> aggregator = testKit.spawn(Aggregator.create(new FedAvg().newServer(initial, 1), new MagnitudePruner()));
     TestProbe<Server.Event> events = testKit.createTestProbe();
     Server.Settings settings = new Server.Settings("fedavg", 1, 2, Duration.ofSeconds(20), 1, 1, 5);
     ActorRef<Server.Command> server = testKit.spawn(
-        Server.create(settings, aggregator, new Evaluator(TestModels.tiny(), TestModels.dataset()), events.getRef()));
+        Server.create(settings, aggregator, new Evaluator(TestModels.mlp(), TestModels.dataset()), events.getRef()));
     TestProbe<Client.Command> a = testKit.createTestProbe();
     TestProbe<Client.Command> b = testKit.createTestProbe();
     server.tell(new Server.RegisterClient("a", a.getRef()));

@@ -19,12 +19,12 @@ final class TestModels {
         .withFallback(ConfigFactory.load()));
   }
 
-  static Architecture tiny() {
+  static Architecture mlp() {
     return Architecture.mlp();
   }
 
   static NetworkTrainer trainer() {
-    return new NetworkTrainer(tiny(), new TrainingConfig(1, 4, OptimizerConfig.sgd(0.1, 0)));
+    return new NetworkTrainer(mlp(), new TrainingConfig(1, 4, OptimizerConfig.sgd(0.1, 0)));
   }
 
   /** 64 random 28x28 images with random labels. */

@@ -30,7 +30,7 @@ class WireSerializerTest {
     testKit.shutdownTestKit();
   }
 
-  private final Model model = TestModels.tiny().initialModel(3);
+  private final Model model = TestModels.mlp().initialModel(3);
   private final Payload dense = Payloads.dense(model);
 
   private Object roundTrip(Object message) throws NotSerializableException {
