@@ -112,7 +112,7 @@ public final class Client extends AbstractBehavior<Client.Command> {
     try {
       Model start = algorithm.startingModel(request.model(), trainer.spec());
       long t1 = System.nanoTime();
-      TrainingResult result = trainer.train(start, data, examples, seed * 1_000_003L + request.round());
+      TrainingResult result = algorithm.train(trainer, start, data, examples, seed * 1_000_003L + request.round());
       long t2 = System.nanoTime();
       Payload update = algorithm.uplink(request.model(), start, result.model());
       long t3 = System.nanoTime();

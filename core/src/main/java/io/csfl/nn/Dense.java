@@ -15,12 +15,14 @@ final class Dense implements Layer {
   private float[] dw;
   private float[] db;
   private final float[] wT;
+  private final float[] dwT;
 
   Dense(String name, int in, int out) {
     this.name = name;
     this.in = in;
     this.out = out;
     this.wT = new float[in * out];
+    this.dwT = new float[in * out];
   }
 
   @Override
@@ -61,8 +63,19 @@ final class Dense implements Layer {
 
   @Override
   public void backward(float[] x, float[] y, float[] dy, float[] dx, int batch) {
-    // dW[in x out] += x^T * dy: A = x^T, i.e. A[i,p] = x[p*in + i].
-    Gemm.mulAdd(in, out, batch, x, 0, 1, in, dy, 0, dw, 0);
+    // dW[in x out] += x^T * dy. Both factors are sparse (x where inputs are 0, dy where the next
+    // ReLU was off), and the kernel skips the zeros of its left factor: x^T costs one out-long row
+    // update per non-zero of x; dy^T (into dW^T, then transposed back) one in-long row per non-zero
+    // of dy. Take the cheaper: with many inactive units the second is several times faster.
+    long viaInput = Gemm.countNonZeros(x, batch * in) * (long) out;
+    long viaGradient = Gemm.countNonZeros(dy, batch * out) * (long) in + (long) in * out;
+    if (viaGradient < viaInput) {
+      Arrays.fill(dwT, 0f);
+      Gemm.mulAdd(out, in, batch, dy, 0, 1, out, x, 0, dwT, 0);
+      Gemm.addTransposed(dwT, out, in, dw);
+    } else {
+      Gemm.mulAdd(in, out, batch, x, 0, 1, in, dy, 0, dw, 0);
+    }
     Gemm.addColumnSums(dy, 0, batch, db);
     if (dx != null) {
       Gemm.transpose(w, in, out, wT);

@@ -73,6 +73,28 @@ final class Gemm {
     }
   }
 
+  /** {@code out[cols x rows] += in[rows x cols]^T}. */
+  static void addTransposed(float[] in, int rows, int cols, float[] out) {
+    for (int r = 0; r < rows; r++) {
+      int base = r * cols;
+      for (int c = 0; c < cols; c++) {
+        out[c * rows + r] += in[base + c];
+      }
+    }
+  }
+
+  /** How many of {@code x[0..n)} are not zero. */
+  static long countNonZeros(float[] x, int n) {
+    if (VECTORIZED) {
+      return VectorGemm.countNonZeros(x, n);
+    }
+    long count = 0;
+    for (int i = 0; i < n; i++) {
+      count += x[i] != 0f ? 1 : 0;
+    }
+    return count;
+  }
+
   /** Adds {@code bias[n]} to each of the {@code m} rows of {@code c}. */
   static void addRowVector(float[] c, int cOff, int m, float[] bias) {
     int n = bias.length;

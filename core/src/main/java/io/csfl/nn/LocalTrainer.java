@@ -1,6 +1,7 @@
 package io.csfl.nn;
 
 import io.csfl.data.Dataset;
+import io.csfl.tensor.MaskSet;
 import io.csfl.tensor.Model;
 import io.csfl.tensor.ModelSpec;
 
@@ -18,4 +19,13 @@ public interface LocalTrainer {
    * @param seed     seeds the shuffling, so a run is reproducible
    */
   TrainingResult train(Model start, Dataset data, int[] examples, long seed);
+
+  /**
+   * Like {@link #train}, with every weight outside {@code keep} held at zero throughout (pruned
+   * training, which FL-PQSU's clients do after pruning). A trainer that cannot hold weights at
+   * zero keeps this default, and a strategy that needs it fails with this message.
+   */
+  default TrainingResult trainPruned(Model start, MaskSet keep, Dataset data, int[] examples, long seed) {
+    throw new UnsupportedOperationException(getClass().getSimpleName() + " cannot train with pruned weights held at zero");
+  }
 }

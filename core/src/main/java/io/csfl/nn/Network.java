@@ -1,7 +1,9 @@
 package io.csfl.nn;
 
+import io.csfl.tensor.MaskSet;
 import io.csfl.tensor.Model;
 import io.csfl.tensor.ModelSpec;
+import io.csfl.tensor.TensorOps;
 import io.csfl.tensor.TensorSpec;
 import java.util.ArrayList;
 import java.util.List;
@@ -90,6 +92,14 @@ public final class Network {
     }
     for (int t = 0; t < params.length; t++) {
       model.tensor(t).copyTo(params[t], 0);
+    }
+  }
+
+  /** Zeroes every parameter outside the masks of {@code keep}; unmasked tensors are untouched. */
+  public void zeroOutside(MaskSet keep) {
+    for (int t = 0; t < params.length; t++) {
+      int tensor = t;
+      keep.mask(t).ifPresent(mask -> TensorOps.applyMask(params[tensor], mask));
     }
   }
 

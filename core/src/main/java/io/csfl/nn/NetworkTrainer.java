@@ -2,8 +2,10 @@ package io.csfl.nn;
 
 import io.csfl.data.Dataset;
 import io.csfl.data.Shuffle;
+import io.csfl.tensor.MaskSet;
 import io.csfl.tensor.Model;
 import io.csfl.tensor.ModelSpec;
+import java.util.Optional;
 import java.util.Random;
 
 /**
@@ -38,11 +40,21 @@ public final class NetworkTrainer implements LocalTrainer {
 
   @Override
   public TrainingResult train(Model start, Dataset data, int[] examples, long seed) {
+    return run(start, Optional.empty(), data, examples, seed);
+  }
+
+  @Override
+  public TrainingResult trainPruned(Model start, MaskSet keep, Dataset data, int[] examples, long seed) {
+    return run(start, Optional.of(keep.requireFits(spec())), data, examples, seed);
+  }
+
+  private TrainingResult run(Model start, Optional<MaskSet> keep, Dataset data, int[] examples, long seed) {
     if (examples.length == 0) {
       throw new IllegalArgumentException("a client with no examples cannot train");
     }
     Network net = networks.get();
     net.load(start);
+    keep.ifPresent(net::zeroOutside);
     Optimizer optimizer = config.optimizer().create();
     int[] order = examples.clone();
     Random rng = new Random(seed);
@@ -54,6 +66,8 @@ public final class NetworkTrainer implements LocalTrainer {
         int batch = Math.min(config.batchSize(), order.length - from);
         data.fill(order, from, batch, net.inputBuffer(), net.labelBuffer());
         lossSum += net.trainBatch(batch, optimizer);
+        // Momentum would move pruned weights off zero: put them back after every step.
+        keep.ifPresent(net::zeroOutside);
         seen += batch;
       }
     }

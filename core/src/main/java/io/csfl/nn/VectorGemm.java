@@ -1,13 +1,15 @@
 package io.csfl.nn;
 
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * SIMD form of {@link Gemm#mulAdd}. Each row of A is first compressed to its non-zero entries;
- * then, for one 32-column block of B at a time (small enough to stay in L2 across all rows), each
- * row of C keeps its 32 outputs in four vector registers while the non-zero A entries stream by.
- * Loaded only when the JVM has the incubator module.
+ * SIMD form of {@link Gemm#mulAdd}. Each row of A is first compressed to its non-zero entries
+ * (eight lanes tested at a time; a transposed A is compressed along its contiguous rows and
+ * regrouped); then, for one 32-column block of B at a time (small enough to stay in L2 across all
+ * rows), each row of C keeps its 32 outputs in four vector registers while the non-zero A entries
+ * stream by. Loaded only when the JVM has the incubator module.
  */
 final class VectorGemm {
   private static final VectorSpecies<Float> S = FloatVector.SPECIES_256;
@@ -17,43 +19,51 @@ final class VectorGemm {
 
   private VectorGemm() {}
 
-  /** Per-thread buffers for the compressed rows of A, grown on demand. */
-  private static final class Scratch {
-    int[] index = new int[0];
+  /** Compressed rows (per row, its non-zero columns and values), grown on demand. */
+  private static final class SparseRows {
+    int[] column = new int[0];
     float[] value = new float[0];
     int[] rowStart = new int[0];
 
-    void ensure(int m, int k) {
-      long entries = (long) m * k;
-      if (index.length < entries) {
-        index = new int[(int) entries];
-        value = new float[(int) entries];
+    /** Entry arrays get one spare slot: the branch-free compressor writes one past the last kept. */
+    SparseRows ensure(int rows, int cols) {
+      int entries = Math.multiplyExact(rows, cols) + 1;
+      if (column.length < entries) {
+        column = new int[entries];
+        value = new float[entries];
       }
-      if (rowStart.length < m + 1) {
-        rowStart = new int[m + 1];
+      if (rowStart.length < rows + 1) {
+        rowStart = new int[rows + 1];
       }
+      return this;
     }
+  }
+
+  /** Per-thread buffers: A's compressed rows, and A^T's when A is stored transposed. */
+  private static final class Scratch {
+    final SparseRows rows = new SparseRows();
+    final SparseRows transposed = new SparseRows();
   }
 
   static void mulAdd(int m, int n, int k, float[] a, int aOff, int ars, int acs, float[] b, int bOff, float[] c, int cOff) {
     Scratch s = SCRATCH.get();
-    s.ensure(m, k);
-    int[] index = s.index;
-    float[] value = s.value;
-    int[] rowStart = s.rowStart;
-    int count = 0;
-    for (int i = 0; i < m; i++) {
-      rowStart[i] = count;
-      int base = aOff + i * ars;
-      for (int p = 0; p < k; p++) {
-        float v = a[base + p * acs];
-        if (v != 0f) {
-          index[count] = bOff + p * n;
-          value[count++] = v;
-        }
-      }
+    SparseRows rows = s.rows.ensure(m, k);
+    if (acs == 1) {
+      compressRows(m, k, a, aOff, ars, rows);
+    } else {
+      // A is stored transposed (a weight gradient's x^T): scanning its rows column by column would
+      // touch a new cache line per element, so compress A^T's contiguous rows, then regroup.
+      SparseRows transposed = s.transposed.ensure(k, m);
+      compressRows(k, m, a, aOff, acs, transposed);
+      transposeSparse(k, m, transposed, rows);
     }
-    rowStart[m] = count;
+    // From here on an entry's "column" is where its row of B starts.
+    int[] index = rows.column;
+    float[] value = rows.value;
+    int[] rowStart = rows.rowStart;
+    for (int q = 0, count = rowStart[m]; q < count; q++) {
+      index[q] = bOff + index[q] * n;
+    }
     int j = 0;
     for (; j + BLOCK <= n; j += BLOCK) {
       for (int i = 0; i < m; i++) {
@@ -79,6 +89,81 @@ final class VectorGemm {
         c[cOff + i * n + j] += sum;
       }
     }
+  }
+
+  static long countNonZeros(float[] x, int n) {
+    long count = 0;
+    int i = 0;
+    for (; i + W <= n; i += W) {
+      count += FloatVector.fromArray(S, x, i).compare(VectorOperators.NE, 0f).trueCount();
+    }
+    for (; i < n; i++) {
+      count += x[i] != 0f ? 1 : 0;
+    }
+    return count;
+  }
+
+  /**
+   * Lists the non-zero entries of {@code rows} rows of {@code len} contiguous floats in
+   * {@code out}.
+   * Eight lanes are tested for zero at once, so the long zero runs of images and ReLU outputs
+   * cost one compare per eight entries instead of a branch per entry.
+   */
+  private static void compressRows(int rows, int len, float[] a, int aOff, int rowStride, SparseRows out) {
+    int[] column = out.column;
+    float[] value = out.value;
+    int[] rowStart = out.rowStart;
+    int count = 0;
+    for (int r = 0; r < rows; r++) {
+      rowStart[r] = count;
+      int base = aOff + r * rowStride;
+      int p = 0;
+      for (; p + W <= len; p += W) {
+        if (FloatVector.fromArray(S, a, base + p).compare(VectorOperators.NE, 0f).anyTrue()) {
+          for (int q = p; q < p + W; q++) {
+            float v = a[base + q];
+            column[count] = q;
+            value[count] = v;
+            count += v != 0f ? 1 : 0;
+          }
+        }
+      }
+      for (; p < len; p++) {
+        float v = a[base + p];
+        column[count] = p;
+        value[count] = v;
+        count += v != 0f ? 1 : 0;
+      }
+    }
+    rowStart[rows] = count;
+  }
+
+  /** Regroups a compressed [rows x cols] matrix into its transpose's rows (a counting sort). */
+  private static void transposeSparse(int rows, int cols, SparseRows in, SparseRows out) {
+    int[] column = in.column;
+    float[] value = in.value;
+    int[] rowStart = in.rowStart;
+    int[] outColumn = out.column;
+    float[] outValue = out.value;
+    int[] outRowStart = out.rowStart;
+    java.util.Arrays.fill(outRowStart, 0, cols + 1, 0);
+    int count = rowStart[rows];
+    for (int q = 0; q < count; q++) {
+      outRowStart[column[q] + 1]++;
+    }
+    for (int c = 0; c < cols; c++) {
+      outRowStart[c + 1] += outRowStart[c];
+    }
+    for (int r = 0; r < rows; r++) {
+      for (int q = rowStart[r]; q < rowStart[r + 1]; q++) {
+        int at = outRowStart[column[q]]++;
+        outColumn[at] = r;
+        outValue[at] = value[q];
+      }
+    }
+    // Each row's cursor has advanced to the next row's start: shift back.
+    System.arraycopy(outRowStart, 0, outRowStart, 1, cols);
+    outRowStart[0] = 0;
   }
 
   private static void block32(int j, int from, int to, int[] index, float[] value, float[] b, float[] c, int cAt) {

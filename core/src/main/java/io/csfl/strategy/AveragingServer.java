@@ -5,7 +5,9 @@ import io.csfl.tensor.MaskSet;
 import io.csfl.tensor.Model;
 import io.csfl.tensor.ModelBuffer;
 import io.csfl.tensor.ModelSpec;
+import io.csfl.tensor.TensorSpec;
 import java.util.Optional;
+import java.util.function.Function;
 
 /**
  * A server that ships its dense model and replaces it with a function of the example-weighted
@@ -13,18 +15,21 @@ import java.util.Optional;
  */
 abstract class AveragingServer implements ServerAlgorithm {
   protected final ModelSpec spec;
+  private final WeightedSum.Expect[] layout;
   private final WeightedSum sum;
   private Model global;
   private Model candidate;
 
-  AveragingServer(Model initial) {
+  /** @param layout what each tensor of an update must look like */
+  AveragingServer(Model initial, Function<TensorSpec, WeightedSum.Expect> layout) {
     this.spec = initial.spec();
+    this.layout = new WeightedSum.Expect[spec.tensorCount()];
+    for (int t = 0; t < this.layout.length; t++) {
+      this.layout[t] = layout.apply(spec.tensor(t));
+    }
     this.global = initial;
     this.sum = new WeightedSum(spec);
   }
-
-  /** What each tensor of an update must look like. */
-  abstract WeightedSum.Expect expect(int tensor);
 
   /** The next value of one tensor, from its current value and the clients' mean. */
   abstract void next(float[] current, float[] mean);
@@ -36,7 +41,7 @@ abstract class AveragingServer implements ServerAlgorithm {
 
   @Override
   public void accumulate(int round, Payload update, int examples) throws InvalidUpdateException {
-    sum.add(update, examples, this::expect);
+    sum.add(update, examples, t -> layout[t]);
   }
 
   @Override

@@ -1,6 +1,9 @@
 package io.csfl.strategy;
 
 import io.csfl.codec.Payload;
+import io.csfl.data.Dataset;
+import io.csfl.nn.LocalTrainer;
+import io.csfl.nn.TrainingResult;
 import io.csfl.tensor.Model;
 import io.csfl.tensor.ModelSpec;
 
@@ -12,6 +15,14 @@ public interface ClientAlgorithm {
    */
   default Model startingModel(Payload downlink, ModelSpec spec) {
     return Payloads.toModel(downlink, spec);
+  }
+
+  /**
+   * Local training from {@code start}. Most algorithms train once, as here; one that trains
+   * differently (FL-PQSU trains, prunes and trains again) overrides this.
+   */
+  default TrainingResult train(LocalTrainer trainer, Model start, Dataset data, int[] examples, long seed) {
+    return trainer.train(start, data, examples, seed);
   }
 
   /** What to send back after training {@code start} into {@code trained}. */

@@ -2,6 +2,8 @@ package io.csfl.strategy;
 
 import io.csfl.codec.Payload;
 import io.csfl.tensor.Model;
+import io.csfl.tensor.TensorSpec;
+import java.util.function.Function;
 
 /** Federated averaging (McMahan et al. 2017): dense both ways, example-weighted mean. */
 public final class FedAvg implements FederatedStrategy {
@@ -22,15 +24,14 @@ public final class FedAvg implements FederatedStrategy {
     return (downlink, start, trained) -> Payloads.dense(trained);
   }
 
-  /** The new model is the mean of the clients' models. */
-  private static final class Server extends AveragingServer {
+  /** The new model is the mean of the clients' models, sent dense or, with another layout, sparse. */
+  static final class Server extends AveragingServer {
     Server(Model initial) {
-      super(initial);
+      this(initial, tensor -> WeightedSum.Expect.DENSE);
     }
 
-    @Override
-    WeightedSum.Expect expect(int tensor) {
-      return WeightedSum.Expect.DENSE;
+    Server(Model initial, Function<TensorSpec, WeightedSum.Expect> layout) {
+      super(initial, layout);
     }
 
     @Override

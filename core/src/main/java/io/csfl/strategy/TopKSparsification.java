@@ -77,19 +77,8 @@ public final class TopKSparsification implements FederatedStrategy {
 
   /** The new model is the current one plus the mean of the clients' sparse deltas. */
   private static final class Server extends AveragingServer {
-    private final WeightedSum.Expect[] anyPosition;
-
     Server(Model initial) {
-      super(initial);
-      this.anyPosition = new WeightedSum.Expect[spec.tensorCount()];
-      for (int t = 0; t < anyPosition.length; t++) {
-        anyPosition[t] = WeightedSum.Expect.at(Mask.all(spec.tensor(t).size()));
-      }
-    }
-
-    @Override
-    WeightedSum.Expect expect(int tensor) {
-      return anyPosition[tensor];
+      super(initial, WeightedSum.Expect::anySubset);
     }
 
     @Override

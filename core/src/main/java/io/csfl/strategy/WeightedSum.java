@@ -32,6 +32,11 @@ final class WeightedSum {
     static Expect at(Mask positions) {
       return new Expect(Optional.of(positions), Optional.empty());
     }
+
+    /** Values at any subset of the tensor's positions (a masked section over all of them). */
+    static Expect anySubset(io.csfl.tensor.TensorSpec tensor) {
+      return at(Mask.all(tensor.size()));
+    }
   }
 
   interface Layout {

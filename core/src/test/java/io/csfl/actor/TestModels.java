@@ -3,11 +3,11 @@ package io.csfl.actor;
 import akka.actor.testkit.typed.javadsl.ActorTestKit;
 import com.typesafe.config.ConfigFactory;
 import io.csfl.data.Dataset;
+import io.csfl.data.RandomImages;
 import io.csfl.nn.Architecture;
 import io.csfl.nn.NetworkTrainer;
 import io.csfl.nn.OptimizerConfig;
 import io.csfl.nn.TrainingConfig;
-import java.util.Random;
 
 /** Small real models and data for actor tests that do not need Fashion-MNIST. */
 final class TestModels {
@@ -29,13 +29,6 @@ final class TestModels {
 
   /** 64 random 28x28 images with random labels. */
   static Dataset dataset() {
-    Random rng = new Random(9);
-    byte[] pixels = new byte[64 * 784];
-    rng.nextBytes(pixels);
-    byte[] labels = new byte[64];
-    for (int i = 0; i < labels.length; i++) {
-      labels[i] = (byte) rng.nextInt(10);
-    }
-    return Dataset.of("random", 28, 28, 10, pixels, labels);
+    return RandomImages.of(64, 9);
   }
 }
