@@ -16,6 +16,8 @@ import io.csfl.strategy.PruneRequest;
 import io.csfl.strategy.ServerAlgorithm;
 import io.csfl.tensor.MaskSet;
 import io.csfl.tensor.Model;
+import io.csfl.transfer.TransferFailed;
+import io.csfl.transfer.Transfers;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -65,7 +67,12 @@ public final class Aggregator extends AbstractBehavior<Aggregator.Command> {
   private record MasksReady(int round, Optional<MaskSet> masks, long millis, String failure)
       implements Command, NoSerializationVerificationNeeded {}
 
+  /** The server retries an attempt whose downlink or aggregate does not arrive; here it is logged. */
+  private record TransferLost(TransferFailed failure) implements Command, NoSerializationVerificationNeeded {}
+
   private final ServerAlgorithm algorithm;
+  private final Transfers transfers;
+  private final ActorRef<TransferFailed> transferFailures;
   private final ActorRef<PruningStrategy.Command> pruner;
   private int round;
   private boolean closing;
@@ -77,6 +84,8 @@ public final class Aggregator extends AbstractBehavior<Aggregator.Command> {
   private Aggregator(ActorContext<Command> context, ServerAlgorithm algorithm, Pruner pruner) {
     super(context);
     this.algorithm = algorithm;
+    this.transfers = Transfers.get(context.getSystem());
+    this.transferFailures = context.messageAdapter(TransferFailed.class, TransferLost::new);
     this.pruner = context.spawn(
         Behaviors.supervise(PruningStrategy.create(pruner)).onFailure(SupervisorStrategy.restart()), "pruning-strategy");
   }
@@ -93,6 +102,10 @@ public final class Aggregator extends AbstractBehavior<Aggregator.Command> {
         .onMessage(CloseRound.class, this::onClose)
         .onMessage(AbandonRound.class, this::onAbandon)
         .onMessage(MasksReady.class, this::onMasksReady)
+        .onMessage(TransferLost.class, lost -> {
+          getContext().getLog().error("round {}: {} for the server did not arrive: {}", round, lost.failure().message(), lost.failure().reason());
+          return this;
+        })
         .build();
   }
 
@@ -102,7 +115,7 @@ public final class Aggregator extends AbstractBehavior<Aggregator.Command> {
     accepted = 0;
     rejections = new ArrayList<>();
     serverNanos = 0;
-    request.replyTo().tell(new RoundPrepared(round, algorithm.downlink(round)));
+    transfers.tell(request.replyTo(), new RoundPrepared(round, algorithm.downlink(round)), transferFailures);
     return this;
   }
 
@@ -168,7 +181,8 @@ public final class Aggregator extends AbstractBehavior<Aggregator.Command> {
     long t0 = System.nanoTime();
     algorithm.commit(round, masks);
     serverNanos += System.nanoTime() - t0;
-    closeReplyTo.tell(new RoundAggregated(round, accepted, rejections, algorithm.globalModel(), serverNanos / 1_000_000));
+    transfers.tell(closeReplyTo, new RoundAggregated(round, accepted, rejections, algorithm.globalModel(), serverNanos / 1_000_000),
+        transferFailures);
   }
 
   private Behavior<Command> onAbandon(AbandonRound request) {

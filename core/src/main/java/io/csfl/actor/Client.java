@@ -1,5 +1,6 @@
 package io.csfl.actor;
 
+import akka.actor.NoSerializationVerificationNeeded;
 import akka.actor.typed.ActorRef;
 import akka.actor.typed.Behavior;
 import akka.actor.typed.DispatcherSelector;
@@ -14,6 +15,8 @@ import io.csfl.nn.LocalTrainer;
 import io.csfl.nn.TrainingResult;
 import io.csfl.strategy.ClientAlgorithm;
 import io.csfl.tensor.Model;
+import io.csfl.transfer.TransferFailed;
+import io.csfl.transfer.Transfers;
 
 /**
  * One federated client: its examples (indices into a shared dataset), a trainer and its half of
@@ -53,8 +56,12 @@ public final class Client extends AbstractBehavior<Client.Command> {
   public record Trained(int round, String clientId, int examples, Payload update, double loss,
                         long trainMillis, long overheadMillis) implements Reply, WireMessage {}
 
-  /** Local training failed; the round goes on without this client. */
+  /** Local training failed, or the update could not be delivered; the round goes on without this client. */
   public record Failed(int round, String clientId, String reason) implements Reply, ControlMessage {}
+
+  /** The chunked transfer of an update failed; told to the round's collector as a {@link Failed}. */
+  private record UplinkLost(int round, ActorRef<Reply> replyTo, TransferFailed failure)
+      implements Command, NoSerializationVerificationNeeded {}
 
   private final String clientId;
   private final String dataSignature;
@@ -63,6 +70,7 @@ public final class Client extends AbstractBehavior<Client.Command> {
   private final Dataset data;
   private final int[] examples;
   private final long seed;
+  private final Transfers transfers;
 
   private Client(ActorContext<Command> context, String clientId, String dataSignature, ClientAlgorithm algorithm,
                  LocalTrainer trainer, Dataset data, int[] examples, long seed) {
@@ -74,6 +82,7 @@ public final class Client extends AbstractBehavior<Client.Command> {
     this.data = data;
     this.examples = examples.clone();
     this.seed = seed;
+    this.transfers = Transfers.get(context.getSystem());
   }
 
   /**
@@ -99,6 +108,7 @@ public final class Client extends AbstractBehavior<Client.Command> {
     return newReceiveBuilder()
         .onMessage(TrainRound.class, this::onTrainRound)
         .onMessage(Describe.class, this::onDescribe)
+        .onMessage(UplinkLost.class, this::onUplinkLost)
         .build();
   }
 
@@ -116,12 +126,20 @@ public final class Client extends AbstractBehavior<Client.Command> {
       long t2 = System.nanoTime();
       Payload update = algorithm.uplink(request.model(), start, result.model());
       long t3 = System.nanoTime();
-      request.replyTo().tell(new Trained(request.round(), clientId, result.examples(), update, result.meanLoss(),
-          millis(t2 - t1), millis((t1 - t0) + (t3 - t2))));
+      ActorRef<TransferFailed> onFailure = getContext().messageAdapter(TransferFailed.class,
+          f -> new UplinkLost(request.round(), request.replyTo(), f));
+      transfers.tell(request.replyTo(), new Trained(request.round(), clientId, result.examples(), update, result.meanLoss(),
+          millis(t2 - t1), millis((t1 - t0) + (t3 - t2))), onFailure);
     } catch (RuntimeException e) {
       getContext().getLog().warn("client {} failed to train round {}: {}", clientId, request.round(), e.toString());
       request.replyTo().tell(new Failed(request.round(), clientId, e.toString()));
     }
+    return this;
+  }
+
+  private Behavior<Command> onUplinkLost(UplinkLost lost) {
+    getContext().getLog().warn("client {}: the update of round {} did not arrive: {}", clientId, lost.round(), lost.failure().reason());
+    lost.replyTo().tell(new Failed(lost.round(), clientId, "update did not arrive: " + lost.failure().reason()));
     return this;
   }
 

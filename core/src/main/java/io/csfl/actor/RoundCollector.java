@@ -2,6 +2,7 @@ package io.csfl.actor;
 
 import akka.actor.NoSerializationVerificationNeeded;
 import akka.actor.typed.ActorRef;
+import akka.actor.typed.ActorRefResolver;
 import akka.actor.typed.Behavior;
 import akka.actor.typed.javadsl.AbstractBehavior;
 import akka.actor.typed.javadsl.ActorContext;
@@ -9,8 +10,11 @@ import akka.actor.typed.javadsl.Behaviors;
 import akka.actor.typed.javadsl.Receive;
 import akka.actor.typed.javadsl.TimerScheduler;
 import io.csfl.codec.Payload;
+import io.csfl.transfer.TransferFailed;
+import io.csfl.transfer.Transfers;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -33,6 +37,9 @@ final class RoundCollector extends AbstractBehavior<RoundCollector.Command> {
 
   private enum Deadline implements Command, NoSerializationVerificationNeeded { INSTANCE }
 
+  /** A chunked transfer from this collector (a downlink, or an update passed to the aggregator) failed. */
+  private record TransferLost(TransferFailed failure) implements Command, NoSerializationVerificationNeeded {}
+
   /**
    * What one collector needs to know; immutable. With over-selection more clients are selected
    * than {@code wanted}: the round closes as soon as {@code wanted} updates are in.
@@ -50,8 +57,12 @@ final class RoundCollector extends AbstractBehavior<RoundCollector.Command> {
   private final ActorRef<RoundReport> server;
   private final Set<String> stillWaiting;
   private final Set<String> answered = new HashSet<>();
+  private final Transfers transfers;
+  private final ActorRef<TransferFailed> transferFailures;
+  /** Which client each downlink went to, by recipient path, to name the client when its transfer fails. */
+  private final Map<String, String> clientByPath = new HashMap<>();
   private final List<String> rejected = new ArrayList<>();
-  private final long bytesDown;
+  private long bytesDown;
   private long bytesUp;
   private long trainMillis;
   private long overheadMillis;
@@ -70,12 +81,13 @@ final class RoundCollector extends AbstractBehavior<RoundCollector.Command> {
     this.stillWaiting = new HashSet<>(plan.selected().keySet());
     timers.startSingleTimer(Deadline.INSTANCE, plan.timeout());
     ActorRef<Client.Reply> replies = context.messageAdapter(Client.Reply.class, ClientReply::new);
+    this.transfers = Transfers.get(context.getSystem());
+    this.transferFailures = context.messageAdapter(TransferFailed.class, TransferLost::new);
     Client.TrainRound request = new Client.TrainRound(plan.round(), plan.downlink(), replies);
-    // Every client gets the identical message, so its size is measured once.
-    this.bytesDown = WireSize.of(context.getSystem(), request) * plan.selected().size();
     for (Map.Entry<String, ActorRef<Client.Command>> e : plan.selected().entrySet()) {
       context.watchWith(e.getValue(), new ClientStopped(e.getKey()));
-      e.getValue().tell(request);
+      clientByPath.put(ActorRefResolver.get(context.getSystem()).toSerializationFormat(e.getValue()), e.getKey());
+      bytesDown += transfers.tell(e.getValue(), request, transferFailures);
     }
   }
 
@@ -91,13 +103,16 @@ final class RoundCollector extends AbstractBehavior<RoundCollector.Command> {
         .onMessage(ClientReply.class, this::onReply)
         .onMessage(ClientStopped.class, this::onClientStopped)
         .onMessage(Deadline.class, d -> finish())
+        .onMessage(TransferLost.class, this::onTransferLost)
         .build();
   }
 
   private Behavior<Command> onReply(ClientReply wrapped) {
     Client.Reply reply = wrapped.reply();
     if (reply instanceof Client.Trained t) {
-      bytesUp += WireSize.of(getContext().getSystem(), t);
+      // Measured as it crossed from the client's node (a reply from an unknown client: as a local one).
+      ActorRef<?> from = plan.selected().get(t.clientId());
+      bytesUp += transfers.wireBytes(from != null ? from : getContext().getSelf(), t);
     }
     String refusal = refusal(reply);
     if (refusal != null) {
@@ -111,7 +126,7 @@ final class RoundCollector extends AbstractBehavior<RoundCollector.Command> {
       completed++;
       trainMillis += t.trainMillis();
       overheadMillis += t.overheadMillis();
-      aggregator.tell(new Aggregator.Fold(t.round(), t.clientId(), t.examples(), t.update()));
+      transfers.tell(aggregator, new Aggregator.Fold(t.round(), t.clientId(), t.examples(), t.update()), transferFailures);
       if (completed >= plan.wanted()) {
         // Over-selection: the first clients to finish are enough; the rest are not waited for.
         return finish();
@@ -119,6 +134,22 @@ final class RoundCollector extends AbstractBehavior<RoundCollector.Command> {
     } else if (reply instanceof Client.Failed f) {
       failed++;
       getContext().getLog().warn("round {}: client {} failed: {}", plan.round(), f.clientId(), f.reason());
+    }
+    return stillWaiting.isEmpty() ? finish() : this;
+  }
+
+  /** A client whose downlink did not arrive cannot answer: it counts as failed, with the reason. */
+  private Behavior<Command> onTransferLost(TransferLost lost) {
+    TransferFailed f = lost.failure();
+    String clientId = clientByPath.get(f.recipient());
+    if (clientId == null) {
+      rejected.add("update passed to the aggregator was lost: " + f.reason());
+      getContext().getLog().error("round {}: {} for the aggregator did not arrive: {}", plan.round(), f.message(), f.reason());
+      return this;
+    }
+    if (stillWaiting.remove(clientId)) {
+      failed++;
+      getContext().getLog().warn("round {}: the model for client {} did not arrive: {}", plan.round(), clientId, f.reason());
     }
     return stillWaiting.isEmpty() ? finish() : this;
   }

@@ -8,6 +8,7 @@ import akka.actor.typed.javadsl.AbstractBehavior;
 import akka.actor.typed.javadsl.ActorContext;
 import akka.actor.typed.javadsl.Behaviors;
 import akka.actor.typed.javadsl.Receive;
+import akka.actor.typed.javadsl.TimerScheduler;
 import akka.actor.typed.receptionist.Receptionist;
 import io.csfl.metrics.RoundMetrics;
 import io.csfl.nn.Evaluation;
@@ -116,7 +117,14 @@ public final class Server extends AbstractBehavior<Server.Command> {
 
   private record Described(Client.Description description) implements Command, NoSerializationVerificationNeeded {}
 
+  /**
+   * The aggregator went quiet: no downlink after PrepareRound, or no aggregate after the clients
+   * reported (its node is gone, or a transfer from it failed). The attempt is retried.
+   */
+  private record AggregatorSilent(int round, int attempt) implements Command, NoSerializationVerificationNeeded {}
+
   private final Settings settings;
+  private final TimerScheduler<Command> timers;
   private ActorRef<Aggregator.Command> aggregator;
   private final Set<ActorRef<Client.Command>> asked = new HashSet<>();
   /** Where clients found through the receptionist answer the handshake; set by {@link #discover()}. */
@@ -139,9 +147,10 @@ public final class Server extends AbstractBehavior<Server.Command> {
   private long overheadMillis;
   private int selected;
 
-  private Server(ActorContext<Command> context, Settings settings, ActorRef<Aggregator.Command> aggregator,
-                 Evaluator evaluator, ActorRef<Event> listener) {
+  private Server(ActorContext<Command> context, TimerScheduler<Command> timers, Settings settings,
+                 ActorRef<Aggregator.Command> aggregator, Evaluator evaluator, ActorRef<Event> listener) {
     super(context);
+    this.timers = timers;
     this.settings = settings;
     this.aggregator = aggregator;
     this.evaluator = evaluator;
@@ -170,7 +179,7 @@ public final class Server extends AbstractBehavior<Server.Command> {
    */
   public static Behavior<Command> create(Settings settings, ActorRef<Aggregator.Command> aggregator,
                                          Evaluator evaluator, ActorRef<Event> listener) {
-    return Behaviors.setup(ctx -> new Server(ctx, settings, aggregator, evaluator, listener));
+    return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> new Server(ctx, timers, settings, aggregator, evaluator, listener)));
   }
 
   /**
@@ -180,11 +189,11 @@ public final class Server extends AbstractBehavior<Server.Command> {
    * clients and an aggregator are known.
    */
   public static Behavior<Command> createDiscovering(Settings settings, Evaluator evaluator, ActorRef<Event> listener) {
-    return Behaviors.setup(ctx -> {
-      Server server = new Server(ctx, settings, null, evaluator, listener);
+    return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> {
+      Server server = new Server(ctx, timers, settings, null, evaluator, listener);
       server.discover();
       return server;
-    });
+    }));
   }
 
   @Override
@@ -198,6 +207,7 @@ public final class Server extends AbstractBehavior<Server.Command> {
         .onMessage(Start.class, this::onStart)
         .onMessage(AggregatorReply.class, this::onAggregatorReply)
         .onMessage(Collected.class, this::onCollected)
+        .onMessage(AggregatorSilent.class, this::onAggregatorSilent)
         .build();
   }
 
@@ -286,11 +296,27 @@ public final class Server extends AbstractBehavior<Server.Command> {
       return abort("no aggregator");
     }
     aggregator.tell(new Aggregator.PrepareRound(round, aggregatorReplies));
+    awaitAggregator();
     return this;
+  }
+
+  private void awaitAggregator() {
+    timers.startSingleTimer(AggregatorSilent.class, new AggregatorSilent(round, attempt), settings.roundTimeout());
+  }
+
+  private Behavior<Command> onAggregatorSilent(AggregatorSilent silent) {
+    if (silent.round() != round || silent.attempt() != attempt) {
+      return this;
+    }
+    String what = report == null ? "the round's downlink" : "the round's aggregate";
+    getContext().getLog().warn("round {} attempt {}: no answer from the aggregator for {} within {}", round, attempt, what, settings.roundTimeout());
+    return attempt < settings.maxAttempts() ? startAttempt()
+        : abort("the aggregator did not send " + what + " of round " + round + " in " + attempt + " attempts");
   }
 
   private Behavior<Command> onAggregatorReply(AggregatorReply wrapped) {
     if (wrapped.reply() instanceof Aggregator.RoundPrepared p && p.round() == round && report == null) {
+      timers.cancel(AggregatorSilent.class);
       Map<String, ActorRef<Client.Command>> sample = sample();
       int minCompleted = Math.min(settings.minCompleted(), sample.size());
       int wanted = Math.min(settings.clientsPerRound(), sample.size());
@@ -298,6 +324,7 @@ public final class Server extends AbstractBehavior<Server.Command> {
           minCompleted, wanted);
       getContext().spawn(RoundCollector.create(plan, aggregator, aggregatorReplies, collectorReports), "round-" + round + "-" + attempt);
     } else if (wrapped.reply() instanceof Aggregator.RoundAggregated a && a.round() == round) {
+      timers.cancel(AggregatorSilent.class);
       aggregated = a;
       return maybeComplete();
     }
@@ -340,6 +367,9 @@ public final class Server extends AbstractBehavior<Server.Command> {
           : abort("round " + round + " got fewer than " + minCompleted + " updates in " + attempt + " attempts");
     }
     report = r;
+    if (aggregated == null) {
+      awaitAggregator();
+    }
     return maybeComplete();
   }
 

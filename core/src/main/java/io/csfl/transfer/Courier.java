@@ -1,0 +1,84 @@
+package io.csfl.transfer;
+
+import akka.actor.InvalidActorNameException;
+import akka.actor.NoSerializationVerificationNeeded;
+import akka.actor.typed.ActorRef;
+import akka.actor.typed.ActorRefResolver;
+import akka.actor.typed.Behavior;
+import akka.actor.typed.javadsl.AbstractBehavior;
+import akka.actor.typed.javadsl.ActorContext;
+import akka.actor.typed.javadsl.Behaviors;
+import akka.actor.typed.javadsl.Receive;
+import java.util.List;
+
+/**
+ * A node's courier: starts an {@link Outbound} child for each chunked message this node sends, and
+ * an {@link Inbound} child for each one another node announces.
+ */
+final class Courier extends AbstractBehavior<Courier.Command> {
+  interface Command {}
+
+  /** From {@link Transfers#tell} on this node: send these chunks of a serialized message. */
+  record Send(long id, ActorRef<?> recipient, int serializerId, String manifest, int totalBytes, List<Chunk> chunks,
+              String messageClass, ActorRef<TransferFailed> onFailure) implements Command, NoSerializationVerificationNeeded {
+    Send {
+      chunks = List.copyOf(chunks);
+    }
+  }
+
+  /** From another node's outbound transfer: a message of {@code totalBytes} in {@code chunkCount} chunks is coming. */
+  record Open(long id, String recipient, int serializerId, String manifest, int totalBytes, int chunkCount,
+              ActorRef<Outbound.Command> sender) implements Command, TransferMessage {}
+
+  private final TransferSettings settings;
+  private final ActorRefResolver resolver;
+
+  private Courier(ActorContext<Command> context, TransferSettings settings) {
+    super(context);
+    this.settings = settings;
+    this.resolver = ActorRefResolver.get(context.getSystem());
+  }
+
+  static Behavior<Command> create(TransferSettings settings) {
+    return Behaviors.setup(ctx -> new Courier(ctx, settings));
+  }
+
+  @Override
+  public Receive<Command> createReceive() {
+    return newReceiveBuilder()
+        .onMessage(Send.class, this::onSend)
+        .onMessage(Open.class, this::onOpen)
+        .build();
+  }
+
+  private Behavior<Command> onSend(Send send) {
+    ActorRef<Command> remote = resolver.resolveActorRef(send.recipient().path().address() + "/system/" + Transfers.COURIER);
+    getContext().spawn(Outbound.create(send, remote, settings), "out-" + send.id());
+    return this;
+  }
+
+  private Behavior<Command> onOpen(Open open) {
+    String refusal = refusal(open);
+    if (refusal != null) {
+      getContext().getLog().warn("refused transfer {} for {}: {}", open.id(), open.recipient(), refusal);
+      open.sender().tell(new Outbound.Refused(refusal));
+      return this;
+    }
+    try {
+      getContext().spawn(Inbound.create(open, settings), "in-" + open.id());
+    } catch (InvalidActorNameException e) {
+      open.sender().tell(new Outbound.Refused("transfer id " + open.id() + " is already in use on this node"));
+    }
+    return this;
+  }
+
+  private String refusal(Open open) {
+    if (open.totalBytes() < 0 || open.totalBytes() > settings.maxBytes()) {
+      return "message of " + open.totalBytes() + " bytes is above this node's csfl.transfer.max-bytes (" + settings.maxBytes() + ")";
+    }
+    if (open.chunkCount() <= 0 || open.chunkCount() > Math.max(1, open.totalBytes())) {
+      return "announced " + open.chunkCount() + " chunks for " + open.totalBytes() + " bytes";
+    }
+    return null;
+  }
+}

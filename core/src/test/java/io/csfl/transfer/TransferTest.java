@@ -1,0 +1,136 @@
+package io.csfl.transfer;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import akka.actor.testkit.typed.javadsl.ActorTestKit;
+import akka.actor.testkit.typed.javadsl.TestProbe;
+import akka.actor.typed.ActorRef;
+import akka.actor.typed.ActorRefResolver;
+import akka.cluster.ClusterEvent;
+import akka.cluster.typed.Cluster;
+import akka.cluster.typed.Join;
+import akka.cluster.typed.Subscribe;
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import io.csfl.actor.Aggregator;
+import io.csfl.codec.DenseSection;
+import io.csfl.codec.Payload;
+import io.csfl.tensor.Values;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Two ActorSystems in one cluster on loopback, with real remoting and serialization: messages far
+ * above Artery's 256 KiB frame cross in chunks, and failed transfers are reported to the sender.
+ */
+class TransferTest {
+  private ActorTestKit sender;
+  private ActorTestKit receiver;
+
+  private static Config node(String extra) {
+    return ConfigFactory.parseString("""
+        akka.actor.provider = cluster
+        akka.actor.serialize-messages = on
+        akka.remote.artery.canonical.hostname = 127.0.0.1
+        akka.remote.artery.canonical.port = 0
+        akka.cluster.jmx.multi-mbeans-in-same-jvm = on
+        akka.cluster.failure-detector.acceptable-heartbeat-pause = 3s
+        akka.coordinated-shutdown.exit-jvm = off
+        csfl.transfer.ack-timeout = 4s
+        """ + extra).withFallback(ConfigFactory.load());
+  }
+
+  @BeforeEach
+  void startCluster() {
+    sender = ActorTestKit.create("transfer", node(""));
+    receiver = ActorTestKit.create("transfer", node("csfl.transfer.max-bytes = 220 MiB"));
+    Cluster.get(sender.system()).manager().tell(Join.create(Cluster.get(sender.system()).selfMember().address()));
+    Cluster.get(receiver.system()).manager().tell(Join.create(Cluster.get(sender.system()).selfMember().address()));
+    TestProbe<ClusterEvent.MemberUp> up = sender.createTestProbe();
+    Cluster.get(sender.system()).subscriptions().tell(Subscribe.create(up.ref(), ClusterEvent.MemberUp.class));
+    up.fishForMessage(Duration.ofSeconds(20), m -> m.member().address().equals(Cluster.get(receiver.system()).selfMember().address())
+        ? akka.actor.testkit.typed.javadsl.FishingOutcomes.complete() : akka.actor.testkit.typed.javadsl.FishingOutcomes.continueAndIgnore());
+  }
+
+  @AfterEach
+  void stop() {
+    ActorTestKit.shutdown(receiver.system());
+    ActorTestKit.shutdown(sender.system());
+  }
+
+  /** {@code actor} of system {@code owner} as system {@code viewer} sees it: a remote reference. */
+  private static <T> ActorRef<T> seenFrom(ActorTestKit viewer, ActorTestKit owner, ActorRef<T> actor) {
+    String path = ActorRefResolver.get(owner.system()).toSerializationFormat(actor);
+    return ActorRefResolver.get(viewer.system()).resolveActorRef(path);
+  }
+
+  private static Aggregator.RoundPrepared denseModelOf(int parameters) {
+    float[] values = new float[parameters];
+    for (int i = 0; i < parameters; i++) {
+      values[i] = (i % 1000) * 0.001f - 0.5f;
+    }
+    return new Aggregator.RoundPrepared(3, new Payload(List.of(new DenseSection(0, Values.copyOf(values)))));
+  }
+
+  @Test
+  void fiftyMillionParametersCrossInChunksWithoutMakingEitherNodeUnreachable() {
+    TestProbe<Aggregator.Reply> recipient = receiver.createTestProbe();
+    TestProbe<TransferFailed> failures = sender.createTestProbe();
+    TestProbe<ClusterEvent.UnreachableMember> unreachable = sender.createTestProbe();
+    Cluster.get(sender.system()).subscriptions().tell(Subscribe.create(unreachable.ref(), ClusterEvent.UnreachableMember.class));
+    ActorRef<Aggregator.Reply> remote = seenFrom(sender, receiver, recipient.ref());
+    Aggregator.RoundPrepared message = denseModelOf(50_000_000);
+    Transfers transfers = Transfers.get(sender.system());
+
+    long wire = transfers.tell(remote, message, failures.ref());
+
+    Aggregator.RoundPrepared arrived = (Aggregator.RoundPrepared) recipient.receiveMessage(Duration.ofSeconds(120));
+    assertEquals(3, arrived.round());
+    Values sent = ((DenseSection) message.downlink().sections().get(0)).values();
+    Values got = ((DenseSection) arrived.downlink().sections().get(0)).values();
+    assertEquals(50_000_000, got.length());
+    for (int i = 0; i < got.length(); i += 999_983) {
+      assertEquals(sent.get(i), got.get(i), "value " + i);
+    }
+    assertEquals(sent.get(got.length() - 1), got.get(got.length() - 1));
+    long raw = 4L * 50_000_000;
+    int chunks = (int) Math.ceil((double) wire / transfers.settings().chunkSize());
+    assertTrue(wire > raw && wire < raw + raw / 100, "wire bytes " + wire + " are the 200 MB payload plus framing");
+    assertTrue(chunks > 1000, "the transfer went in " + chunks + " chunks");
+    assertEquals(wire, Transfers.get(receiver.system()).wireBytes(seenFrom(receiver, sender, failures.ref()), arrived),
+        "both sides measure the same wire bytes");
+    unreachable.expectNoMessage(Duration.ofSeconds(1));
+    failures.expectNoMessage(Duration.ZERO);
+  }
+
+  @Test
+  void aMessageAboveTheReceiversLimitIsRefusedAndReportedToTheSender() {
+    TestProbe<Aggregator.Reply> recipient = receiver.createTestProbe();
+    TestProbe<TransferFailed> failures = sender.createTestProbe();
+    ActorRef<Aggregator.Reply> remote = seenFrom(sender, receiver, recipient.ref());
+
+    Transfers.get(sender.system()).tell(remote, denseModelOf(60_000_000), failures.ref());
+
+    TransferFailed failed = failures.receiveMessage(Duration.ofSeconds(30));
+    assertTrue(failed.reason().contains("max-bytes"), failed.reason());
+    assertTrue(failed.message().endsWith("RoundPrepared"), failed.message());
+    recipient.expectNoMessage(Duration.ofMillis(200));
+  }
+
+  @Test
+  void aTransferToANodeThatIsGoneIsReportedAfterTheAckTimeout() {
+    TestProbe<Aggregator.Reply> recipient = receiver.createTestProbe();
+    ActorRef<Aggregator.Reply> remote = seenFrom(sender, receiver, recipient.ref());
+    ActorTestKit.shutdown(receiver.system());
+    TestProbe<TransferFailed> failures = sender.createTestProbe();
+
+    Transfers.get(sender.system()).tell(remote, denseModelOf(1_000_000), failures.ref());
+
+    TransferFailed failed = failures.receiveMessage(Duration.ofSeconds(20));
+    assertTrue(failed.reason().contains("no answer"), failed.reason());
+  }
+}
