@@ -60,6 +60,10 @@ public final class ExperimentGrid implements Callable<Integer> {
   @Option(names = "--render-only", description = "Do not run; rebuild the page from the runs already in --out.")
   boolean renderOnly;
 
+  @Option(names = "--add", split = ",", description = "Run only these algorithms, each cell and seed as one more run "
+      + "beside the existing one in --out, and merge their rows into it (same split, client samples and initial model).")
+  List<String> added = List.of();
+
   public static void main(String[] args) {
     System.exit(new CommandLine(new ExperimentGrid()).execute(args));
   }
@@ -77,16 +81,22 @@ public final class ExperimentGrid implements Callable<Integer> {
         String cell = partition + " / " + setting;
         for (long seed : seeds) {
           Path dir = out.resolve(model + "_" + partition.replace(':', '-') + "_" + setting + "_seed" + seed);
-          List<String> args = new ArrayList<>(List.of("simulate", "--algorithm", String.join(",", algorithms),
-              "--model", model, "--partition", partition, "--rounds", String.valueOf(rounds), "--seed", String.valueOf(seed),
-              "--out", dir.toString()));
-          args.addAll(s.flags());
+          List<String> args = simulateArgs(algorithms, partition, seed, dir, s);
           commands.computeIfAbsent(cell, k -> new ArrayList<>()).add("bin/csfl " + String.join(" ", args));
+          if (!added.isEmpty()) {
+            Path extra = dir.resolve("added-" + slug(String.join("-", added)));
+            List<String> addArgs = simulateArgs(added, partition, seed, extra, s);
+            commands.get(cell).add("bin/csfl " + String.join(" ", addArgs));
+            args = addArgs;
+          }
           System.out.printf("%n=== %s, seed %d ===%n", cell, seed);
           int code = renderOnly ? 0 : CsflCommand.commandLine().execute(args.toArray(String[]::new));
           if (code != 0) {
             System.err.println("experiment-grid: a run failed with exit code " + code + ": " + String.join(" ", args));
             return code;
+          }
+          if (!added.isEmpty() && !renderOnly) {
+            mergeInto(dir, Path.of(args.get(args.indexOf("--out") + 1)));
           }
           Map<String, List<RoundMetrics>> byAlgorithm = new LinkedHashMap<>();
           for (RoundMetrics m : MetricsCsv.read(dir.resolve("metrics.csv"))) {
@@ -104,6 +114,29 @@ public final class ExperimentGrid implements Callable<Integer> {
     Files.writeString(results, ResultsPage.render(model, rounds, seeds, byCell, commands, this::chartPath), StandardCharsets.UTF_8);
     System.out.println("experiment-grid: wrote " + results);
     return 0;
+  }
+
+  private List<String> simulateArgs(List<String> algos, String partition, long seed, Path dir, Setting s) {
+    List<String> args = new ArrayList<>(List.of("simulate", "--algorithm", String.join(",", algos),
+        "--model", model, "--partition", partition, "--rounds", String.valueOf(rounds), "--seed", String.valueOf(seed),
+        "--out", dir.toString()));
+    args.addAll(s.flags());
+    return args;
+  }
+
+  /** Replaces the rows of the added run's algorithms in {@code dir}'s metrics.csv by that run's, and redraws its charts. */
+  private void mergeInto(Path dir, Path extra) throws IOException {
+    List<RoundMetrics> addedRows = MetricsCsv.read(extra.resolve("metrics.csv"));
+    java.util.Set<String> replaced = new java.util.HashSet<>();
+    addedRows.forEach(m -> replaced.add(m.algorithm()));
+    try (MetricsCsv merged = MetricsCsv.create(dir.resolve("metrics.csv.merging"))) {
+      MetricsCsv.read(dir.resolve("metrics.csv")).stream().filter(m -> !replaced.contains(m.algorithm())).forEach(merged::append);
+      addedRows.forEach(merged::append);
+    }
+    Files.move(dir.resolve("metrics.csv.merging"), dir.resolve("metrics.csv"), StandardCopyOption.REPLACE_EXISTING);
+    if (CsflCommand.commandLine().execute("report", dir.toString()) != 0) {
+      throw new IOException("could not redraw the report of " + dir);
+    }
   }
 
   private String chartPath(String cell, String chart) {

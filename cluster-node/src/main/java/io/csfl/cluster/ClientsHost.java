@@ -3,32 +3,152 @@ package io.csfl.cluster;
 import akka.actor.typed.ActorRef;
 import akka.actor.typed.Behavior;
 import akka.actor.typed.SupervisorStrategy;
+import akka.actor.typed.javadsl.AbstractBehavior;
+import akka.actor.typed.javadsl.ActorContext;
 import akka.actor.typed.javadsl.Behaviors;
+import akka.actor.typed.javadsl.Receive;
+import akka.actor.typed.javadsl.TimerScheduler;
 import akka.actor.typed.receptionist.Receptionist;
+import akka.cluster.ClusterEvent;
+import akka.cluster.Member;
+import akka.cluster.MemberStatus;
+import akka.cluster.typed.Cluster;
+import akka.cluster.typed.Subscribe;
 import io.csfl.actor.Client;
+import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.function.IntFunction;
 
 /**
- * The parent of the virtual clients a client node hosts (so their paths are {@code
- * /user/clients/<id>}, which the large-message stream matches). It spawns each client on the
- * training dispatcher and registers it with the receptionist under {@link Client#KEY}.
+ * The parent of the virtual clients a client node hosts ({@code /user/clients/<id>}). It spawns
+ * each on the training dispatcher and registers it with the receptionist under {@link Client#KEY}.
+ *
+ * <p>A node with a fixed range hosts exactly that range. A node of the shared pool (role
+ * {@link #POOL_ROLE}, from {@code --client-ids auto}) hosts one contiguous share of all clients:
+ * the pool's Up members, ordered by address, split the ids evenly. When a pool member joins or
+ * leaves (and membership then stays unchanged for {@code csfl.client-pool.settle}), every member
+ * recomputes its share, starts the clients it gained and stops those it lost,
+ * so replicas of one service ({@code docker compose --scale}) divide the clients among themselves,
+ * and the clients of a crashed node come back on the others.
  */
-public final class ClientsHost {
-  private ClientsHost() {}
+public final class ClientsHost extends AbstractBehavior<ClientsHost.Command> {
+  /** The cluster role of client nodes that share the clients among themselves. */
+  public static final String POOL_ROLE = "client-pool";
 
-  /** One hosted client: its name and its behavior. */
-  public record HostedClient(String id, Behavior<Client.Command> behavior) {}
+  interface Command {}
 
-  public static Behavior<Void> create(List<HostedClient> clients) {
-    return Behaviors.setup(ctx -> {
-      for (HostedClient c : clients) {
-        // A client whose training throws replies Failed itself; a crash of the actor restarts it.
-        ActorRef<Client.Command> ref = ctx.spawn(
-            Behaviors.supervise(c.behavior()).onFailure(SupervisorStrategy.restart()), c.id(), Client.DISPATCHER);
-        ctx.getSystem().receptionist().tell(Receptionist.register(Client.KEY, ref));
+  private record MembersChanged(ClusterEvent.MemberEvent event) implements Command {}
+
+  /** Membership has been quiet for the settle time: draw the shares. */
+  private enum Settled implements Command { INSTANCE }
+
+  /** The clients a node may host, ids {@code 0 .. total-1}, and whether they are shared with other pool nodes. */
+  public record ClientPool(int total, int from, int to, boolean shared, IntFunction<Behavior<Client.Command>> client) {
+    public static ClientPool fixed(int total, int from, int to, IntFunction<Behavior<Client.Command>> client) {
+      return new ClientPool(total, from, to, false, client);
+    }
+
+    public static ClientPool shared(int total, IntFunction<Behavior<Client.Command>> client) {
+      return new ClientPool(total, 0, total - 1, true, client);
+    }
+  }
+
+  private final ClientPool pool;
+  private final TimerScheduler<Command> timers;
+  /**
+   * How long membership must stay unchanged before the shares are redrawn: nodes that start
+   * together are counted together, instead of clients moving at every join while training runs.
+   */
+  private final Duration settle;
+  /** Bumped at every reshare, so a client that comes back never collides with its stopping predecessor. */
+  private int generation;
+  private final Map<Integer, ActorRef<Client.Command>> hosted = new TreeMap<>();
+  /** The pool's Up members by address, kept from the membership events (the cluster's state view may lag them). */
+  private final java.util.TreeMap<String, Member> poolMembers = new java.util.TreeMap<>();
+
+  private ClientsHost(ActorContext<Command> context, TimerScheduler<Command> timers, ClientPool pool) {
+    super(context);
+    this.pool = pool;
+    this.timers = timers;
+    this.settle = context.getSystem().settings().config().getDuration("csfl.client-pool.settle");
+    if (pool.shared()) {
+      ActorRef<ClusterEvent.MemberEvent> events = context.messageAdapter(ClusterEvent.MemberEvent.class, MembersChanged::new);
+      Cluster.get(context.getSystem()).subscriptions().tell(Subscribe.create(events, ClusterEvent.MemberEvent.class));
+    } else {
+      host(pool.from(), pool.to());
+    }
+  }
+
+  public static Behavior<Command> create(ClientPool pool) {
+    return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> new ClientsHost(ctx, timers, pool)));
+  }
+
+  /** The name a client goes by: its actor name and the id the server knows it by. */
+  public static String clientId(int index) {
+    return String.format("client-%04d", index);
+  }
+
+  @Override
+  public Receive<Command> createReceive() {
+    return newReceiveBuilder()
+        .onMessage(MembersChanged.class, this::onMembersChanged)
+        .onMessage(Settled.class, s -> reshare())
+        .build();
+  }
+
+  private Behavior<Command> onMembersChanged(MembersChanged changed) {
+    Member member = changed.event().member();
+    if (!member.hasRole(POOL_ROLE)) {
+      return this;
+    }
+    if (changed.event() instanceof ClusterEvent.MemberUp) {
+      poolMembers.put(member.address().toString(), member);
+    } else if (member.status() != MemberStatus.up()) {
+      poolMembers.remove(member.address().toString());
+    } else {
+      return this;
+    }
+    timers.startSingleTimer(Settled.INSTANCE, settle);
+    return this;
+  }
+
+  private Behavior<Command> reshare() {
+    List<Member> members = new ArrayList<>(poolMembers.values());
+    int me = members.indexOf(Cluster.get(getContext().getSystem()).selfMember());
+    if (me < 0) {
+      return this;
+    }
+    int from = (int) ((long) pool.total() * me / members.size());
+    int to = (int) ((long) pool.total() * (me + 1) / members.size()) - 1;
+    generation++;
+    host(from, to);
+    return this;
+  }
+
+  /** Hosts exactly the clients {@code from..to}: starts the missing ones, stops the others. */
+  private void host(int from, int to) {
+    List<Integer> lost = new ArrayList<>();
+    hosted.keySet().forEach(i -> {
+      if (i < from || i > to) {
+        lost.add(i);
       }
-      ctx.getLog().info("hosting {} clients", clients.size());
-      return Behaviors.empty();
     });
+    for (int i : lost) {
+      getContext().stop(hosted.remove(i));
+    }
+    for (int i = from; i <= to; i++) {
+      if (!hosted.containsKey(i)) {
+        // A client whose training throws replies Failed itself; a crash of the actor restarts it.
+        ActorRef<Client.Command> ref = getContext().spawn(
+            Behaviors.supervise(pool.client().apply(i)).onFailure(SupervisorStrategy.restart()), pool.shared() ? clientId(i) + "-" + generation : clientId(i), Client.DISPATCHER);
+        getContext().getSystem().receptionist().tell(Receptionist.register(Client.KEY, ref));
+        hosted.put(i, ref);
+      }
+    }
+    getContext().getLog().info("hosting clients {}-{} ({} clients{})", from, to, hosted.size(),
+        lost.isEmpty() ? "" : ", handed over " + lost.size());
   }
 }

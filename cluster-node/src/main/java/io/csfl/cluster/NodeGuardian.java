@@ -28,9 +28,7 @@ public final class NodeGuardian {
             .onFailure(SupervisorStrategy.restart().withLimit(3, java.time.Duration.ofMinutes(1))), "aggregator");
         ctx.getSystem().receptionist().tell(Receptionist.register(Aggregator.KEY, aggregator));
       });
-      if (!plan.clients().isEmpty()) {
-        ctx.spawn(ClientsHost.create(plan.clients()), "clients");
-      }
+      plan.clients().ifPresent(pool -> ctx.spawn(ClientsHost.create(pool), "clients"));
       plan.server().ifPresent(s -> {
         ActorRef<Server.Event> sink = ctx.spawn(plan.sink(), "metrics");
         ClusterSingleton.get(ctx.getSystem()).init(

@@ -16,10 +16,10 @@ import java.util.function.Consumer;
  * What one node runs, by role. Each part is present only when the node has that role.
  *
  * @param aggregator the strategy, initial model and rounds the aggregator starts from
- * @param clients    the virtual clients this node hosts
+ * @param clients    the virtual clients this node hosts, or may host when it shares them with other nodes
  * @param server     the server's settings and evaluator, and where its metrics go
  */
-public record NodePlan(Set<String> roles, Optional<AggregatorPart> aggregator, List<ClientsHost.HostedClient> clients,
+public record NodePlan(Set<String> roles, Optional<AggregatorPart> aggregator, Optional<ClientsHost.ClientPool> clients,
                        Optional<ServerPart> server) {
   public static final String SERVER = "server";
   public static final String AGGREGATOR = "aggregator";

@@ -168,6 +168,6 @@ final class FederationOptions {
   }
 
   static String clientId(int index) {
-    return String.format("client-%04d", index);
+    return io.csfl.cluster.ClientsHost.clientId(index);
   }
 }

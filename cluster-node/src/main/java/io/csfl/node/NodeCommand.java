@@ -16,6 +16,8 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.function.IntFunction;
+import akka.actor.typed.Behavior;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.Callable;
@@ -51,7 +53,8 @@ final class NodeCommand implements Callable<Integer> {
   @Option(names = "--seed-nodes", split = ",", description = "host:port of the nodes to join through. Default: this node.")
   List<String> seedNodes;
 
-  @Option(names = "--client-ids", description = "The virtual clients this node hosts, as A-B (inclusive). Default: all.")
+  @Option(names = "--client-ids", description = "The virtual clients this node hosts, as A-B (inclusive), or auto: "
+      + "an even share of all clients, divided among the nodes started with auto and redivided when one joins or leaves. Default: all.")
   String clientIds;
 
   @Option(names = "--min-clients", description = "The server starts once this many clients registered. Default: --clients.")
@@ -110,15 +113,18 @@ final class NodeCommand implements Callable<Integer> {
     Optional<NodePlan.AggregatorPart> aggregator = roleSet.contains(NodePlan.AGGREGATOR)
         ? Optional.of(new NodePlan.AggregatorPart(strategy, federation.architecture().initialModel(federation.seed), federation.rounds))
         : Optional.empty();
-    List<ClientsHost.HostedClient> hosted = new ArrayList<>();
+    Optional<ClientsHost.ClientPool> hosted = Optional.empty();
     if (roleSet.contains(NodePlan.CLIENT)) {
       List<int[]> parts = federation.split(data.train());
       String signature = federation.dataSignature(data.train());
       NetworkTrainer trainer = federation.trainer();
-      for (int i = range[0]; i <= range[1]; i++) {
-        String id = FederationOptions.clientId(i);
-        hosted.add(new ClientsHost.HostedClient(id, io.csfl.actor.Client.create(id, signature, strategy.newClient(), trainer,
-            data.train(), parts.get(i), federation.seed + i)));
+      IntFunction<Behavior<io.csfl.actor.Client.Command>> client = i -> io.csfl.actor.Client.create(FederationOptions.clientId(i),
+          signature, strategy.newClient(), trainer, data.train(), parts.get(i), federation.seed + i);
+      hosted = Optional.of(range == null
+          ? ClientsHost.ClientPool.shared(federation.clients, client)
+          : ClientsHost.ClientPool.fixed(federation.clients, range[0], range[1], client));
+      if (range == null) {
+        roleSet.add(ClientsHost.POOL_ROLE);
       }
     }
     Optional<NodePlan.ServerPart> server = Optional.empty();
@@ -138,9 +144,13 @@ final class NodeCommand implements Callable<Integer> {
     return new NodePlan(roleSet, aggregator, hosted, server);
   }
 
+  /** The fixed range of --client-ids, or null for {@code auto}: a share of all clients, agreed with the other pool nodes. */
   private int[] clientRange() {
     if (clientIds == null || clientIds.isBlank()) {
       return new int[] {0, federation.clients - 1};
+    }
+    if (clientIds.trim().equals("auto")) {
+      return null;
     }
     Matcher m = RANGE.matcher(clientIds.trim());
     FederationOptions.require(m.matches(), "--client-ids must look like A-B, got '" + clientIds + "'");

@@ -177,14 +177,11 @@ class ChurnTest {
     throw new AssertionError("the receptionist never listed " + count + " clients");
   }
 
-  static NodePlan clientPlan(FederatedStrategy strategy, Dataset data, String signature, TestTrainer trainer, int... ids) {
-    List<ClientsHost.HostedClient> hosted = new ArrayList<>();
-    for (int id : ids) {
-      String name = String.format("client-%04d", id);
-      int[] examples = {8 * id, 8 * id + 1, 8 * id + 2, 8 * id + 3, 8 * id + 4, 8 * id + 5, 8 * id + 6, 8 * id + 7};
-      hosted.add(new ClientsHost.HostedClient(name, Client.create(name, signature, strategy.newClient(), trainer, data, examples, id)));
-    }
-    return new NodePlan(Set.of(NodePlan.CLIENT), Optional.empty(), hosted, Optional.empty());
+  /** A client node hosting clients {@code from..to}, each with 8 examples. */
+  static NodePlan clientPlan(FederatedStrategy strategy, Dataset data, String signature, TestTrainer trainer, int from, int to) {
+    ClientsHost.ClientPool pool = ClientsHost.ClientPool.fixed(to + 1, from, to, id -> Client.create(ClientsHost.clientId(id), signature,
+        strategy.newClient(), trainer, data, new int[] {8 * id, 8 * id + 1, 8 * id + 2, 8 * id + 3, 8 * id + 4, 8 * id + 5, 8 * id + 6, 8 * id + 7}, id));
+    return new NodePlan(Set.of(NodePlan.CLIENT), Optional.empty(), Optional.of(pool), Optional.empty());
   }
 
   @Test
@@ -197,7 +194,7 @@ class ChurnTest {
     // Select every registered client each round, so who completes is deterministic.
     Server.Settings settings = new Server.Settings("cs", rounds, 100, Duration.ofSeconds(40), 1, 3, 1, 5, SIGNATURE);
     NodePlan serverPlan = new NodePlan(Set.of(NodePlan.SERVER, NodePlan.AGGREGATOR),
-        Optional.of(new NodePlan.AggregatorPart(cs, MLP.initialModel(1), rounds)), List.of(),
+        Optional.of(new NodePlan.AggregatorPart(cs, MLP.initialModel(1), rounds)), Optional.empty(),
         Optional.of(new NodePlan.ServerPart(settings, new Evaluator(MLP, data), csv, done::complete, false)));
     ActorSystem<Void> server = start(Set.of(NodePlan.SERVER, NodePlan.AGGREGATOR), serverPlan, null);
 
@@ -208,9 +205,9 @@ class ChurnTest {
     TestTrainer mismatched = new TestTrainer(0, false);
     NodePlan b = clientPlan(cs, data, SIGNATURE, steady, 0, 1);
     ActorSystem<Void> nodeB = start(Set.of(NodePlan.CLIENT), b, server);
-    start(Set.of(NodePlan.CLIENT), clientPlan(cs, data, SIGNATURE, failing, 2), server);
+    start(Set.of(NodePlan.CLIENT), clientPlan(cs, data, SIGNATURE, failing, 2, 2), server);
     Process lost = startLostNode(server);
-    start(Set.of(NodePlan.CLIENT), clientPlan(cs, data, "random/64 clients=6 partition=iid seed=2", mismatched, 6), server);
+    start(Set.of(NodePlan.CLIENT), clientPlan(cs, data, "random/64 clients=6 partition=iid seed=2", mismatched, 6, 6), server);
 
     awaitLine(lost, "TRAINING");
     lost.destroyForcibly(); // SIGKILL, mid-round: no goodbye, no reply
@@ -221,7 +218,7 @@ class ChurnTest {
     while (MetricsCsv.read(out.resolve("metrics.csv")).isEmpty() && System.nanoTime() < deadline) {
       Thread.sleep(100);
     }
-    start(Set.of(NodePlan.CLIENT), clientPlan(cs, data, SIGNATURE, late, 5), nodeB);
+    start(Set.of(NodePlan.CLIENT), clientPlan(cs, data, SIGNATURE, late, 5, 5), nodeB);
     awaitListed(server, 5);
     steady.gate.countDown();
 

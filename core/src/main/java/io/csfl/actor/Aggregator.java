@@ -9,6 +9,7 @@ import akka.actor.typed.javadsl.AbstractBehavior;
 import akka.actor.typed.javadsl.ActorContext;
 import akka.actor.typed.javadsl.Behaviors;
 import akka.actor.typed.javadsl.Receive;
+import akka.actor.typed.javadsl.TimerScheduler;
 import io.csfl.codec.Payload;
 import io.csfl.strategy.InvalidUpdateException;
 import io.csfl.strategy.Pruner;
@@ -47,8 +48,12 @@ public final class Aggregator extends AbstractBehavior<Aggregator.Command> {
   /** One client's update, forwarded by the round's collector. */
   public record Fold(int round, String clientId, int examples, Payload update) implements Command, WireMessage {}
 
-  /** No more updates for {@code round}: aggregate, prune, and reply with the new global model. */
-  public record CloseRound(int round, ActorRef<Reply> replyTo) implements Command, ControlMessage {}
+  /**
+   * No more updates for {@code round} after the {@code updates} the collector passed on: aggregate,
+   * prune, and reply with the new global model. A big update travels in chunks and can arrive after
+   * this message, so the aggregator first waits for all {@code updates} (or for the transfer timeout).
+   */
+  public record CloseRound(int round, int updates, ActorRef<Reply> replyTo) implements Command, ControlMessage {}
 
   /** The round is given up (too few updates); its partial sums are discarded. */
   public record AbandonRound(int round) implements Command, ControlMessage {}
@@ -64,6 +69,9 @@ public final class Aggregator extends AbstractBehavior<Aggregator.Command> {
     }
   }
 
+  /** The updates a close waits for did not all arrive in time. */
+  private record StragglingUpdates(int round) implements Command, NoSerializationVerificationNeeded {}
+
   private record MasksReady(int round, Optional<MaskSet> masks, long millis, String failure)
       implements Command, NoSerializationVerificationNeeded {}
 
@@ -71,18 +79,24 @@ public final class Aggregator extends AbstractBehavior<Aggregator.Command> {
   private record TransferLost(TransferFailed failure) implements Command, NoSerializationVerificationNeeded {}
 
   private final ServerAlgorithm algorithm;
+  private final TimerScheduler<Command> timers;
   private final Transfers transfers;
   private final ActorRef<TransferFailed> transferFailures;
   private final ActorRef<PruningStrategy.Command> pruner;
   private int round;
   private boolean closing;
   private int accepted;
+  /** Updates of this round seen so far, accepted or not. */
+  private int received;
+  /** A close that waits for updates still in transit, or null. */
+  private CloseRound pendingClose;
   private List<String> rejections = new ArrayList<>();
   private long serverNanos;
   private ActorRef<Reply> closeReplyTo;
 
-  private Aggregator(ActorContext<Command> context, ServerAlgorithm algorithm, Pruner pruner) {
+  private Aggregator(ActorContext<Command> context, TimerScheduler<Command> timers, ServerAlgorithm algorithm, Pruner pruner) {
     super(context);
+    this.timers = timers;
     this.algorithm = algorithm;
     this.transfers = Transfers.get(context.getSystem());
     this.transferFailures = context.messageAdapter(TransferFailed.class, TransferLost::new);
@@ -91,7 +105,7 @@ public final class Aggregator extends AbstractBehavior<Aggregator.Command> {
   }
 
   public static Behavior<Command> create(ServerAlgorithm algorithm, Pruner pruner) {
-    return Behaviors.setup(ctx -> new Aggregator(ctx, algorithm, pruner));
+    return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> new Aggregator(ctx, timers, algorithm, pruner)));
   }
 
   @Override
@@ -102,6 +116,7 @@ public final class Aggregator extends AbstractBehavior<Aggregator.Command> {
         .onMessage(CloseRound.class, this::onClose)
         .onMessage(AbandonRound.class, this::onAbandon)
         .onMessage(MasksReady.class, this::onMasksReady)
+        .onMessage(StragglingUpdates.class, this::onStragglingUpdates)
         .onMessage(TransferLost.class, lost -> {
           getContext().getLog().error("round {}: {} for the server did not arrive: {}", round, lost.failure().message(), lost.failure().reason());
           return this;
@@ -112,7 +127,9 @@ public final class Aggregator extends AbstractBehavior<Aggregator.Command> {
   private Behavior<Command> onPrepare(PrepareRound request) {
     round = request.round();
     closing = false;
+    pendingClose = null;
     accepted = 0;
+    received = 0;
     rejections = new ArrayList<>();
     serverNanos = 0;
     transfers.tell(request.replyTo(), new RoundPrepared(round, algorithm.downlink(round)), transferFailures);
@@ -132,6 +149,10 @@ public final class Aggregator extends AbstractBehavior<Aggregator.Command> {
       reject(fold.clientId(), e.getMessage());
     }
     serverNanos += System.nanoTime() - t0;
+    received++;
+    if (pendingClose != null) {
+      return received >= pendingClose.updates() ? close(pendingClose) : waitForUpdates();
+    }
     return this;
   }
 
@@ -146,6 +167,31 @@ public final class Aggregator extends AbstractBehavior<Aggregator.Command> {
       getContext().getLog().warn("ignoring close of round {} (current round {})", request.round(), round);
       return this;
     }
+    if (received < request.updates()) {
+      pendingClose = request;
+      return waitForUpdates();
+    }
+    return close(request);
+  }
+
+  /** (Re)arms the wait for updates in transit: as long as one arrives per transfer timeout, keep waiting. */
+  private Behavior<Command> waitForUpdates() {
+    timers.startSingleTimer(StragglingUpdates.class, new StragglingUpdates(round), Transfers.get(getContext().getSystem()).settings().ackTimeout());
+    return this;
+  }
+
+  private Behavior<Command> onStragglingUpdates(StragglingUpdates late) {
+    if (late.round() == round && pendingClose != null && !closing) {
+      getContext().getLog().warn("round {}: closing with {} of the {} updates the collector passed on; the others did not arrive",
+          round, received, pendingClose.updates());
+      return close(pendingClose);
+    }
+    return this;
+  }
+
+  private Behavior<Command> close(CloseRound request) {
+    timers.cancel(StragglingUpdates.class);
+    pendingClose = null;
     closing = true;
     closeReplyTo = request.replyTo();
     long t0 = System.nanoTime();

@@ -180,7 +180,7 @@ final class RoundCollector extends AbstractBehavior<RoundCollector.Command> {
 
   private Behavior<Command> finish() {
     if (completed >= plan.minCompleted()) {
-      aggregator.tell(new Aggregator.CloseRound(plan.round(), aggregateReplyTo));
+      aggregator.tell(new Aggregator.CloseRound(plan.round(), completed, aggregateReplyTo));
     } else {
       aggregator.tell(new Aggregator.AbandonRound(plan.round()));
     }

@@ -108,7 +108,7 @@ public final class Server extends AbstractBehavior<Server.Command> {
 
   private record Collected(RoundReport report) implements Command, NoSerializationVerificationNeeded {}
 
-  private record ClientGone(String clientId) implements Command, NoSerializationVerificationNeeded {}
+  private record ClientGone(String clientId, ActorRef<Client.Command> client) implements Command, NoSerializationVerificationNeeded {}
 
   private record ClientsListed(Set<ActorRef<Client.Command>> clients) implements Command, NoSerializationVerificationNeeded {}
 
@@ -212,17 +212,17 @@ public final class Server extends AbstractBehavior<Server.Command> {
   }
 
   private Behavior<Command> onRegister(RegisterClient r) {
-    if (clients.put(r.clientId(), r.client()) == null) {
-      getContext().watchWith(r.client(), new ClientGone(r.clientId()));
+    ActorRef<Client.Command> previous = clients.put(r.clientId(), r.client());
+    if (!r.client().equals(previous)) {
+      getContext().watchWith(r.client(), new ClientGone(r.clientId(), r.client()));
     }
     return this;
   }
 
   private Behavior<Command> onClientGone(ClientGone gone) {
-    ActorRef<Client.Command> ref = clients.remove(gone.clientId());
-    if (ref != null) {
-      asked.remove(ref);
-    }
+    // Only if the name still belongs to that actor: the client may have moved to another node.
+    clients.remove(gone.clientId(), gone.client());
+    asked.remove(gone.client());
     return this;
   }
 
@@ -244,6 +244,9 @@ public final class Server extends AbstractBehavior<Server.Command> {
     }
     if (clients.containsKey(c.clientId()) && !clients.get(c.clientId()).equals(c.client())) {
       getContext().getLog().error("refusing a second client named {} at {}", c.clientId(), c.client().path());
+      // Asked again at the next listing: when the first one is gone (a client handed over between
+      // nodes), this one is accepted then.
+      asked.remove(c.client());
       return this;
     }
     onRegister(new RegisterClient(c.clientId(), c.client()));

@@ -1,0 +1,65 @@
+package io.csfl.actor;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import akka.actor.testkit.typed.javadsl.ActorTestKit;
+import akka.actor.testkit.typed.javadsl.TestProbe;
+import akka.actor.typed.ActorRef;
+import com.typesafe.config.ConfigFactory;
+import io.csfl.strategy.FedAvg;
+import io.csfl.strategy.MagnitudePruner;
+import io.csfl.strategy.Payloads;
+import io.csfl.tensor.Model;
+import java.time.Duration;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Between nodes a big update travels in chunks and can arrive after the small message that closes
+ * its round. The aggregator waits for the updates the close announces, and closes with what it has
+ * when the rest does not come within the transfer timeout.
+ */
+class AggregatorCloseTest {
+  static final ActorTestKit testKit = ActorTestKit.create(ConfigFactory.parseString(
+      "akka.actor.serialize-messages = on\ncsfl.transfer.ack-timeout = 1s").withFallback(ConfigFactory.load()));
+
+  @AfterAll
+  static void cleanup() {
+    testKit.shutdownTestKit();
+  }
+
+  private static ActorRef<Aggregator.Command> preparedAggregator(Model initial) {
+    ActorRef<Aggregator.Command> aggregator = testKit.spawn(Aggregator.create(new FedAvg().newServer(initial, 3), new MagnitudePruner()));
+    TestProbe<Aggregator.Reply> prepared = testKit.createTestProbe();
+    aggregator.tell(new Aggregator.PrepareRound(1, prepared.getRef()));
+    prepared.expectMessageClass(Aggregator.RoundPrepared.class);
+    return aggregator;
+  }
+
+  @Test
+  void anUpdateThatArrivesAfterTheCloseIsStillAggregated() {
+    Model initial = TestModels.mlp().initialModel(1);
+    ActorRef<Aggregator.Command> aggregator = preparedAggregator(initial);
+    TestProbe<Aggregator.Reply> replies = testKit.createTestProbe();
+
+    aggregator.tell(new Aggregator.CloseRound(1, 1, replies.getRef()));
+    replies.expectNoMessage(Duration.ofMillis(300));
+    aggregator.tell(new Aggregator.Fold(1, "late", 10, Payloads.dense(initial)));
+
+    Aggregator.RoundAggregated done = (Aggregator.RoundAggregated) replies.receiveMessage(Duration.ofSeconds(10));
+    assertEquals(1, done.accepted());
+  }
+
+  @Test
+  void aCloseWaitingForUpdatesThatNeverComeClosesAfterTheTransferTimeout() {
+    Model initial = TestModels.mlp().initialModel(1);
+    ActorRef<Aggregator.Command> aggregator = preparedAggregator(initial);
+    TestProbe<Aggregator.Reply> replies = testKit.createTestProbe();
+
+    aggregator.tell(new Aggregator.Fold(1, "on-time", 10, Payloads.dense(initial)));
+    aggregator.tell(new Aggregator.CloseRound(1, 2, replies.getRef()));
+
+    Aggregator.RoundAggregated done = (Aggregator.RoundAggregated) replies.receiveMessage(Duration.ofSeconds(10));
+    assertEquals(1, done.accepted(), "closed with the one update that came");
+  }
+}
