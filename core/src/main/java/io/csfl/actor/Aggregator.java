@@ -45,6 +45,13 @@ public final class Aggregator extends AbstractBehavior<Aggregator.Command> {
   /** The payload every client selected for {@code round} receives. */
   public record RoundPrepared(int round, Payload downlink) implements Reply, WireMessage {}
 
+  /**
+   * {@link PrepareRound} for an aggregator that has not run the rounds before (it replaced a lost
+   * one): first rebuild the strategy's state from {@code global}, the model after round
+   * {@code round - 1} that the server kept.
+   */
+  public record Resume(int round, Model global, ActorRef<Reply> replyTo) implements Command, WireMessage {}
+
   /** One client's update, forwarded by the round's collector. */
   public record Fold(int round, String clientId, int examples, Payload update) implements Command, WireMessage {}
 
@@ -112,6 +119,7 @@ public final class Aggregator extends AbstractBehavior<Aggregator.Command> {
   public Receive<Command> createReceive() {
     return newReceiveBuilder()
         .onMessage(PrepareRound.class, this::onPrepare)
+        .onMessage(Resume.class, this::onResume)
         .onMessage(Fold.class, this::onFold)
         .onMessage(CloseRound.class, this::onClose)
         .onMessage(AbandonRound.class, this::onAbandon)
@@ -122,6 +130,17 @@ public final class Aggregator extends AbstractBehavior<Aggregator.Command> {
           return this;
         })
         .build();
+  }
+
+  private Behavior<Command> onResume(Resume request) {
+    try {
+      algorithm.restore(request.round() - 1, request.global());
+    } catch (RuntimeException e) {
+      getContext().getLog().error("cannot resume at round {} from the server's model: {}", request.round(), e.toString());
+      return this;
+    }
+    getContext().getLog().info("resumed at round {} from the server's model", request.round());
+    return onPrepare(new PrepareRound(request.round(), request.replyTo()));
   }
 
   private Behavior<Command> onPrepare(PrepareRound request) {

@@ -13,6 +13,8 @@ import akka.actor.typed.receptionist.Receptionist;
 import io.csfl.metrics.RoundMetrics;
 import io.csfl.nn.Evaluation;
 import io.csfl.nn.Evaluator;
+import io.csfl.tensor.Model;
+import io.csfl.transfer.Transfers;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -141,6 +143,9 @@ public final class Server extends AbstractBehavior<Server.Command> {
   private long roundStartNanos;
   private RoundReport report;
   private Aggregator.RoundAggregated aggregated;
+  /** The last round's global model, and the aggregator whose state it is: a new aggregator resumes from it. */
+  private Model lastGlobal;
+  private ActorRef<Aggregator.Command> aggregatorInStep;
   private long bytesDown;
   private long bytesUp;
   private long trainMillis;
@@ -298,7 +303,13 @@ public final class Server extends AbstractBehavior<Server.Command> {
     if (aggregator == null) {
       return abort("no aggregator");
     }
-    aggregator.tell(new Aggregator.PrepareRound(round, aggregatorReplies));
+    if (round > 1 && !aggregator.equals(aggregatorInStep)) {
+      getContext().getLog().info("round {}: aggregator {} resumes from the model of round {}", round, aggregator.path(), round - 1);
+      Transfers.get(getContext().getSystem()).tell(aggregator, new Aggregator.Resume(round, lastGlobal, aggregatorReplies),
+          getContext().getSystem().ignoreRef());
+    } else {
+      aggregator.tell(new Aggregator.PrepareRound(round, aggregatorReplies));
+    }
     awaitAggregator();
     return this;
   }
@@ -380,6 +391,8 @@ public final class Server extends AbstractBehavior<Server.Command> {
     if (report == null || aggregated == null) {
       return this;
     }
+    lastGlobal = aggregated.global();
+    aggregatorInStep = aggregator;
     Evaluation eval = evaluator.evaluate(aggregated.global());
     long wall = (System.nanoTime() - roundStartNanos) / 1_000_000;
     RoundMetrics m = new RoundMetrics(settings.algorithm(), round, eval.accuracy(), eval.loss(), bytesDown, bytesUp,

@@ -28,6 +28,7 @@ public final class WireSerializer extends SerializerWithStringManifest {
   static final String ROUND_AGGREGATED = "RoundAggregated/1";
   static final String COMPUTE_MASKS = "ComputeMasks/1";
   static final String MASKS_COMPUTED = "MasksComputed/1";
+  static final String RESUME = "Resume/1";
   private static final int MAX_ID_BYTES = 4096;
   private static final int MAX_REJECTIONS = 100_000;
 
@@ -58,6 +59,8 @@ public final class WireSerializer extends SerializerWithStringManifest {
       return COMPUTE_MASKS;
     } else if (o instanceof PruningStrategy.MasksComputed) {
       return MASKS_COMPUTED;
+    } else if (o instanceof Aggregator.Resume) {
+      return RESUME;
     }
     throw new IllegalArgumentException("WireSerializer cannot serialize " + o.getClass().getName());
   }
@@ -88,6 +91,9 @@ public final class WireSerializer extends SerializerWithStringManifest {
     } else if (o instanceof PruningStrategy.MasksComputed m) {
       out.writeVarInt(m.round()).writeLong(m.millis());
       ModelCodec.writeMasks(m.masks(), out);
+    } else if (o instanceof Aggregator.Resume m) {
+      out.writeVarInt(m.round()).writeString(ref(m.replyTo()));
+      ModelCodec.writeModel(m.global(), out);
     } else {
       throw new IllegalArgumentException("WireSerializer cannot serialize " + o.getClass().getName());
     }
@@ -106,6 +112,7 @@ public final class WireSerializer extends SerializerWithStringManifest {
         case ROUND_AGGREGATED -> readRoundAggregated(in);
         case COMPUTE_MASKS -> readComputeMasks(in);
         case MASKS_COMPUTED -> readMasksComputed(in);
+        case RESUME -> readResume(in);
         default -> throw new NotSerializableException("unknown CSFL wire manifest '" + manifest + "' (a newer or older node?)");
       };
       in.requireEnd(manifest);
@@ -145,6 +152,12 @@ public final class WireSerializer extends SerializerWithStringManifest {
     double sparsity = Double.longBitsToDouble(in.readLong("sparsity"));
     ActorRef<PruningStrategy.MasksComputed> replyTo = resolve(in.readString("replyTo", MAX_ID_BYTES));
     return new PruningStrategy.ComputeMasks(round, ModelCodec.readModel(in), sparsity, replyTo);
+  }
+
+  private Aggregator.Resume readResume(WireReader in) {
+    int round = in.readVarInt("round");
+    ActorRef<Aggregator.Reply> replyTo = resolve(in.readString("replyTo", MAX_ID_BYTES));
+    return new Aggregator.Resume(round, ModelCodec.readModel(in), replyTo);
   }
 
   private static PruningStrategy.MasksComputed readMasksComputed(WireReader in) {

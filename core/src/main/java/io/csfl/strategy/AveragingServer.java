@@ -70,6 +70,13 @@ abstract class AveragingServer implements ServerAlgorithm {
   }
 
   @Override
+  public void restore(int round, Model global) {
+    this.global = global;
+    this.candidate = null;
+    sum.reset();
+  }
+
+  @Override
   public Model globalModel() {
     return global;
   }

@@ -232,6 +232,28 @@ public final class ComplementSparsification implements FederatedStrategy {
       sum.reset();
     }
 
+    /**
+     * After pruning has started, the masks are the non-zero positions of {@code global}'s prunable
+     * tensors: whatever pruner made them, the model was zeroed exactly outside them. (A kept weight
+     * that is exactly 0 would count as pruned; the next round's pruning draws fresh masks anyway.)
+     */
+    @Override
+    public void restore(int round, Model global) {
+      sum.reset();
+      candidate = global;
+      if (round <= options.warmupRounds()) {
+        commit(round, Optional.empty());
+        return;
+      }
+      Mask[] kept = new Mask[spec.tensorCount()];
+      for (int t = 0; t < kept.length; t++) {
+        if (spec.tensor(t).prunable()) {
+          kept[t] = TensorOps.nonZeros(global.tensor(t));
+        }
+      }
+      commit(round, Optional.of(MaskSet.of(spec, kept)));
+    }
+
     @Override
     public Model globalModel() {
       return global;

@@ -7,12 +7,9 @@ import io.csfl.codec.Section;
 import io.csfl.data.Dataset;
 import io.csfl.nn.LocalTrainer;
 import io.csfl.nn.TrainingResult;
-import io.csfl.tensor.MagnitudePruning;
-import io.csfl.tensor.Mask;
 import io.csfl.tensor.MaskSet;
 import io.csfl.tensor.Model;
 import io.csfl.tensor.ModelBuffer;
-import io.csfl.tensor.ModelSpec;
 import io.csfl.tensor.TensorOps;
 import java.util.ArrayList;
 import java.util.List;
@@ -31,7 +28,7 @@ public final class PrunedUpdateSharing implements FederatedStrategy {
   private final double sparsity;
 
   public PrunedUpdateSharing(double sparsity) {
-    MagnitudePruning.keptCount(1, sparsity);
+    io.csfl.tensor.MagnitudePruning.keptCount(1, sparsity);
     this.sparsity = sparsity;
   }
 
@@ -63,7 +60,7 @@ public final class PrunedUpdateSharing implements FederatedStrategy {
     @Override
     public TrainingResult train(LocalTrainer trainer, Model start, Dataset data, int[] examples, long seed) {
       Model trained = trainer.train(start, data, examples, seed).model();
-      kept = magnitudeMasks(trained, sparsity);
+      kept = new MagnitudePruner().masks(trained, sparsity);
       ModelBuffer pruned = ModelBuffer.copyOf(trained);
       for (int t = 0; t < pruned.spec().tensorCount(); t++) {
         int tensor = t;
@@ -88,16 +85,4 @@ public final class PrunedUpdateSharing implements FederatedStrategy {
     }
   }
 
-  /** Per prunable tensor, the largest-magnitude {@code 1 - sparsity} of its weights. */
-  static MaskSet magnitudeMasks(Model model, double sparsity) {
-    ModelSpec spec = model.spec();
-    Mask[] masks = new Mask[spec.tensorCount()];
-    for (int t = 0; t < masks.length; t++) {
-      if (spec.tensor(t).prunable()) {
-        int size = spec.tensor(t).size();
-        masks[t] = MagnitudePruning.topMagnitude(model.tensor(t), MagnitudePruning.keptCount(size, sparsity));
-      }
-    }
-    return MaskSet.of(spec, masks);
-  }
 }

@@ -34,4 +34,11 @@ public interface ServerAlgorithm {
 
   /** The model the server would ship next round: the one that is evaluated and reported. */
   Model globalModel();
+
+  /**
+   * Rebuilds this server's state on a fresh instance (an aggregator that replaced a lost one) from
+   * what the coordinator kept: the global model after round {@code round}, as
+   * {@link #globalModel()} returned it then. What follows is what the lost instance would have done.
+   */
+  void restore(int round, Model global);
 }

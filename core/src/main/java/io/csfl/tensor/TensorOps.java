@@ -59,6 +59,17 @@ public final class TensorOps {
     return out;
   }
 
+  /** The positions where {@code values} is not zero. */
+  public static Mask nonZeros(Values values) {
+    long[] words = new long[Mask.wordCount(values.length())];
+    for (int i = 0; i < values.length(); i++) {
+      if (values.get(i) != 0f) {
+        words[i >>> 6] |= 1L << i;
+      }
+    }
+    return Mask.fromWords(values.length(), words);
+  }
+
   /** Zeroes every position of {@code target} that {@code mask} does not keep. */
   public static void applyMask(float[] target, Mask mask) {
     long[] words = mask.rawWords();

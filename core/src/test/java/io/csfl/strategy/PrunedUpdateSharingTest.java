@@ -102,7 +102,7 @@ class PrunedUpdateSharingTest {
   private static Payload sparseUpdate(int position, float value, float[] bias) {
     float[] kernel = new float[10];
     kernel[position] = value;
-    MaskSet masks = PrunedUpdateSharing.magnitudeMasks(model(kernel, bias), 0.9);
+    MaskSet masks = new MagnitudePruner().masks(model(kernel, bias), 0.9);
     return Payloads.sparse(model(kernel, bias), Optional.of(masks), io.csfl.codec.Precision.FP32);
   }
 }

@@ -1,0 +1,116 @@
+package io.csfl.actor;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import akka.actor.testkit.typed.javadsl.ActorTestKit;
+import akka.actor.testkit.typed.javadsl.TestProbe;
+import akka.actor.typed.ActorRef;
+import akka.actor.typed.receptionist.Receptionist;
+import io.csfl.codec.Payload;
+import io.csfl.nn.Evaluator;
+import io.csfl.strategy.ComplementSparsification;
+import io.csfl.strategy.CsOptions;
+import io.csfl.strategy.FederatedStrategy;
+import io.csfl.strategy.InvalidUpdateException;
+import io.csfl.strategy.MagnitudePruner;
+import io.csfl.strategy.PruneRequest;
+import io.csfl.strategy.ServerAlgorithm;
+import io.csfl.tensor.MaskSet;
+import io.csfl.tensor.Model;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The aggregator is lost after round 2 and a fresh one (started from the initial model, as on a
+ * new node) takes its place: the server resumes it from its last global model, and training
+ * finishes all rounds instead of restarting from scratch.
+ */
+class AggregatorFailoverTest {
+  static final ActorTestKit testKit = TestModels.serializingTestKit();
+  private static final String SIGNATURE = "random/64 failover";
+
+  @AfterAll
+  static void cleanup() {
+    testKit.shutdownTestKit();
+  }
+
+  /** A strategy server that counts the restores it is asked for. */
+  private record Recording(ServerAlgorithm inner, AtomicInteger restoredAt) implements ServerAlgorithm {
+    @Override
+    public Payload downlink(int round) {
+      return inner.downlink(round);
+    }
+
+    @Override
+    public void accumulate(int round, Payload update, int examples) throws InvalidUpdateException {
+      inner.accumulate(round, update, examples);
+    }
+
+    @Override
+    public Optional<PruneRequest> close(int round) {
+      return inner.close(round);
+    }
+
+    @Override
+    public void commit(int round, Optional<MaskSet> masks) {
+      inner.commit(round, masks);
+    }
+
+    @Override
+    public void abandon(int round) {
+      inner.abandon(round);
+    }
+
+    @Override
+    public Model globalModel() {
+      return inner.globalModel();
+    }
+
+    @Override
+    public void restore(int round, Model global) {
+      restoredAt.set(round);
+      inner.restore(round, global);
+    }
+  }
+
+  private static ActorRef<Aggregator.Command> aggregator(FederatedStrategy cs, Model initial, AtomicInteger restoredAt, String name) {
+    ActorRef<Aggregator.Command> ref = testKit.spawn(
+        Aggregator.create(new Recording(cs.newServer(initial, 4), restoredAt), new MagnitudePruner()), name);
+    testKit.system().receptionist().tell(Receptionist.register(Aggregator.KEY, ref));
+    return ref;
+  }
+
+  @Test
+  void aReplacementAggregatorResumesFromTheServersLastModel() {
+    FederatedStrategy cs = new ComplementSparsification(CsOptions.defaults());
+    Model initial = TestModels.mlp().initialModel(1);
+    AtomicInteger firstRestored = new AtomicInteger(-1);
+    AtomicInteger secondRestored = new AtomicInteger(-1);
+    ActorRef<Aggregator.Command> first = aggregator(cs, initial, firstRestored, "aggregator-1");
+    for (int i = 0; i < 2; i++) {
+      ActorRef<Client.Command> client = testKit.spawn(Client.create("client-" + i, SIGNATURE, cs.newClient(), TestModels.trainer(),
+          TestModels.dataset(), new int[] {4 * i, 4 * i + 1, 4 * i + 2, 4 * i + 3}, i), "client-" + i);
+      testKit.system().receptionist().tell(Receptionist.register(Client.KEY, client));
+    }
+    TestProbe<Server.Event> events = testKit.createTestProbe();
+    Server.Settings settings = new Server.Settings("cs", 4, 2, Duration.ofSeconds(3), 1, 3, 5, 2, SIGNATURE, 1.0);
+    testKit.spawn(Server.createDiscovering(settings, new Evaluator(TestModels.mlp(), TestModels.dataset()), events.getRef()));
+
+    events.expectMessageClass(Server.RoundCompleted.class, Duration.ofSeconds(30));
+    Server.RoundCompleted second = events.expectMessageClass(Server.RoundCompleted.class, Duration.ofSeconds(30));
+    assertEquals(2, second.metrics().round());
+    testKit.stop(first);
+    aggregator(cs, initial, secondRestored, "aggregator-2");
+
+    List<Server.Event> rest = List.of(events.expectMessageClass(Server.RoundCompleted.class, Duration.ofSeconds(30)),
+        events.expectMessageClass(Server.RoundCompleted.class, Duration.ofSeconds(30)),
+        events.expectMessageClass(Server.Finished.class, Duration.ofSeconds(30)));
+    assertEquals(4, ((Server.Finished) rest.get(2)).rounds().size(), "all rounds done");
+    assertEquals(-1, firstRestored.get(), "the first aggregator ran from the start");
+    assertEquals(2, secondRestored.get(), "the replacement resumed after round 2");
+  }
+}
