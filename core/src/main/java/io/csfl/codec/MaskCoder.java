@@ -35,19 +35,26 @@ public final class MaskCoder {
       return;
     }
     int[] positions = keptAreRarer ? mask.positions() : mask.complement().positions();
-    int k = bestK(positions);
-    long gapBits = gapBits(positions, k);
+    RiceChoice rice = bestK(positions);
+    int k = rice.k();
     long bitmapBits = 8L * ((n + 7) >>> 3);
-    if (bitmapBits <= gapBits + 8L * (2 + 5 + 5)) {
+    if (bitmapBits <= rice.bits() + 8L * (2 + 5 + 5)) {
       out.writeByte(BITMAP).writeBits(mask.toWords(), n);
       return;
     }
-    BitWriter bits = new BitWriter((int) ((gapBits + 7) >>> 3));
+    BitWriter bits = new BitWriter((int) ((rice.bits() + 7) >>> 3));
+    long lowMask = (1L << k) - 1;
     int previous = -1;
     for (int p : positions) {
       int gap = p - previous - 1;
-      bits.writeUnary(gap >>> k);
-      bits.writeLow(gap, k);
+      int quotient = gap >>> k;
+      if (quotient + 1 + k <= 56) {
+        // Ones, a zero, then the low bits: one put for the whole code word.
+        bits.put(((((1L << quotient) - 1) << 1) << k) | (gap & lowMask), quotient + 1 + k);
+      } else {
+        bits.writeUnary(quotient);
+        bits.writeLow(gap, k);
+      }
       previous = p;
     }
     byte[] coded = bits.toByteArray();
@@ -89,10 +96,13 @@ public final class MaskCoder {
     }
   }
 
+  /** A Rice parameter and the coded size of the gaps with it. */
+  record RiceChoice(int k, long bits) {}
+
   /** The Rice parameter that minimises the coded size of these gaps: candidates around the estimate, costed in one pass. */
-  static int bestK(int[] positions) {
+  static RiceChoice bestK(int[] positions) {
     if (positions.length == 0) {
-      return 0;
+      return new RiceChoice(0, 0);
     }
     long span = positions[positions.length - 1] + 1L;
     double meanGap = (double) (span - positions.length) / positions.length;
@@ -109,22 +119,16 @@ public final class MaskCoder {
       previous = p;
     }
     int best = from;
+    long bestBits = Long.MAX_VALUE;
     for (int k = from; k <= to; k++) {
-      if (quotients[k - from] + (long) (k + 1) * positions.length < quotients[best - from] + (long) (best + 1) * positions.length) {
+      // Each gap costs its quotient in ones, a terminating zero and k low bits.
+      long bits = quotients[k - from] + (long) (k + 1) * positions.length;
+      if (bits < bestBits) {
         best = k;
+        bestBits = bits;
       }
     }
-    return best;
-  }
-
-  static long gapBits(int[] positions, int k) {
-    long bits = 0;
-    int previous = -1;
-    for (int p : positions) {
-      bits += ((p - previous - 1) >>> k) + 1 + k;
-      previous = p;
-    }
-    return bits;
+    return new RiceChoice(best, bestBits);
   }
 
   /** Most significant bit first, through a 64-bit accumulator. */
@@ -139,7 +143,7 @@ public final class MaskCoder {
     }
 
     /** The low {@code count} (at most 56) bits of {@code bits}. */
-    private void put(long bits, int count) {
+    void put(long bits, int count) {
       acc = (acc << count) | (bits & ((1L << count) - 1));
       pending += count;
       if (size + 8 > buf.length) {
