@@ -2,6 +2,7 @@ package io.csfl.bench;
 
 import io.csfl.data.Dataset;
 import io.csfl.data.FashionMnist;
+import io.csfl.data.Shuffle;
 import io.csfl.nn.Architecture;
 import io.csfl.nn.Network;
 import io.csfl.nn.Optimizer;
@@ -29,12 +30,12 @@ import org.openjdk.jmh.annotations.Warmup;
  * client starting a round sees, early dense phase included (unlike {@link TrainingThroughputBenchmark},
  * which trains on and on). The score is samples/s.
  */
-@BenchmarkMode(Mode.Throughput)
-@OutputTimeUnit(TimeUnit.SECONDS)
+@State(Scope.Thread)
+@Threads(1)
 @Warmup(iterations = 2, time = 10)
 @Measurement(iterations = 5, time = 10)
-@Threads(1)
-@State(Scope.Thread)
+@BenchmarkMode(Mode.Throughput)
+@OutputTimeUnit(TimeUnit.SECONDS)
 public class EpochThroughputBenchmark {
   private static final int BATCH = 64;
   private static final int SAMPLES = 60_000;
@@ -50,13 +51,8 @@ public class EpochThroughputBenchmark {
     train = FashionMnist.load(Optional.empty()).train();
     mlp = Architecture.mlp();
     network = mlp.newNetwork(BATCH);
-    order = new int[train.size()];
-    Random rng = new Random(1);
-    for (int i = 0; i < order.length; i++) {
-      int j = rng.nextInt(i + 1);
-      order[i] = order[j];
-      order[j] = i;
-    }
+    order = java.util.stream.IntStream.range(0, train.size()).toArray();
+    Shuffle.inPlace(order, new Random(1));
   }
 
   @Setup(Level.Invocation)

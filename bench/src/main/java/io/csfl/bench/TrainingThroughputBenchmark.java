@@ -2,6 +2,7 @@ package io.csfl.bench;
 
 import io.csfl.data.Dataset;
 import io.csfl.data.FashionMnist;
+import io.csfl.data.Shuffle;
 import io.csfl.nn.Architecture;
 import io.csfl.nn.Network;
 import io.csfl.nn.NetworkTrainer;
@@ -64,13 +65,8 @@ public class TrainingThroughputBenchmark {
     network = architecture.newNetwork(BATCH);
     network.load(architecture.initialModel(1));
     optimizer = OptimizerConfig.adam(lr).create();
-    order = new int[train.size()];
-    Random rng = new Random(1);
-    for (int i = 0; i < order.length; i++) {
-      int j = rng.nextInt(i + 1);
-      order[i] = order[j];
-      order[j] = i;
-    }
+    order = java.util.stream.IntStream.range(0, train.size()).toArray();
+    Shuffle.inPlace(order, new Random(1));
     System.out.println("\nkernel: " + NetworkTrainer.kernel());
   }
 
