@@ -34,8 +34,16 @@ public final class MaskCoder {
       out.writeByte(BITMAP).writeBits(mask.toWords(), n);
       return;
     }
-    int[] positions = keptAreRarer ? mask.positions() : mask.complement().positions();
-    RiceChoice rice = bestK(positions);
+    long[] rareWords = mask.toWords();
+    if (!keptAreRarer) {
+      for (int w = 0; w < rareWords.length; w++) {
+        rareWords[w] = ~rareWords[w];
+      }
+      if ((n & 63) != 0) {
+        rareWords[rareWords.length - 1] &= (1L << (n & 63)) - 1;
+      }
+    }
+    RiceChoice rice = bestK(rareWords, rare);
     int k = rice.k();
     long bitmapBits = 8L * ((n + 7) >>> 3);
     if (bitmapBits <= rice.bits() + 8L * (2 + 5 + 5)) {
@@ -45,20 +53,23 @@ public final class MaskCoder {
     BitWriter bits = new BitWriter((int) ((rice.bits() + 7) >>> 3));
     long lowMask = (1L << k) - 1;
     int previous = -1;
-    for (int p : positions) {
-      int gap = p - previous - 1;
-      int quotient = gap >>> k;
-      if (quotient + 1 + k <= 56) {
-        // Ones, a zero, then the low bits: one put for the whole code word.
-        bits.put(((((1L << quotient) - 1) << 1) << k) | (gap & lowMask), quotient + 1 + k);
-      } else {
-        bits.writeUnary(quotient);
-        bits.writeLow(gap, k);
+    for (int wi = 0; wi < rareWords.length; wi++) {
+      for (long w = rareWords[wi]; w != 0; w &= w - 1) {
+        int p = (wi << 6) + Long.numberOfTrailingZeros(w);
+        int gap = p - previous - 1;
+        int quotient = gap >>> k;
+        if (quotient + 1 + k <= 56) {
+          // Ones, a zero, then the low bits: one put for the whole code word.
+          bits.put(((((1L << quotient) - 1) << 1) << k) | (gap & lowMask), quotient + 1 + k);
+        } else {
+          bits.writeUnary(quotient);
+          bits.writeLow(gap, k);
+        }
+        previous = p;
       }
-      previous = p;
     }
     byte[] coded = bits.toByteArray();
-    out.writeByte(keptAreRarer ? GAPS_OF_KEPT : GAPS_OF_PRUNED).writeVarInt(positions.length).writeByte(k)
+    out.writeByte(keptAreRarer ? GAPS_OF_KEPT : GAPS_OF_PRUNED).writeVarInt(rare).writeByte(k)
         .writeVarInt(coded.length).writeBytes(coded, 0, coded.length);
   }
 
@@ -99,36 +110,59 @@ public final class MaskCoder {
   /** A Rice parameter and the coded size of the gaps with it. */
   record RiceChoice(int k, long bits) {}
 
-  /** The Rice parameter that minimises the coded size of these gaps: candidates around the estimate, costed in one pass. */
-  static RiceChoice bestK(int[] positions) {
-    if (positions.length == 0) {
+  /**
+   * The Rice parameter that minimises the coded size of the gaps between the set bits of
+   * {@code words} ({@code count} of them): five candidates around the estimate from the mean gap,
+   * costed together in one pass.
+   */
+  static RiceChoice bestK(long[] words, int count) {
+    if (count == 0) {
       return new RiceChoice(0, 0);
     }
-    long span = positions[positions.length - 1] + 1L;
-    double meanGap = (double) (span - positions.length) / positions.length;
+    int last = lastSetBit(words);
+    double meanGap = (double) (last + 1 - count) / count;
     int guess = meanGap < 1 ? 0 : (int) Math.floor(Math.log(meanGap * Math.log(2)) / Math.log(2)) + 1;
     int from = Math.max(0, Math.min(MAX_K, guess) - 2);
-    int to = Math.min(MAX_K, from + 4);
-    long[] quotients = new long[to - from + 1];
+    // Five running sums of the quotients, in locals so they stay in registers.
+    long q0 = 0;
+    long q1 = 0;
+    long q2 = 0;
+    long q3 = 0;
+    long q4 = 0;
     int previous = -1;
-    for (int p : positions) {
-      int gap = p - previous - 1;
-      for (int k = from; k <= to; k++) {
-        quotients[k - from] += gap >>> k;
+    for (int wi = 0; wi < words.length; wi++) {
+      for (long w = words[wi]; w != 0; w &= w - 1) {
+        int p = (wi << 6) + Long.numberOfTrailingZeros(w);
+        int gap = (p - previous - 1) >>> from;
+        q0 += gap;
+        q1 += gap >>> 1;
+        q2 += gap >>> 2;
+        q3 += gap >>> 3;
+        q4 += gap >>> 4;
+        previous = p;
       }
-      previous = p;
     }
+    long[] quotients = {q0, q1, q2, q3, q4};
     int best = from;
     long bestBits = Long.MAX_VALUE;
-    for (int k = from; k <= to; k++) {
+    for (int k = from; k <= Math.min(MAX_K, from + 4); k++) {
       // Each gap costs its quotient in ones, a terminating zero and k low bits.
-      long bits = quotients[k - from] + (long) (k + 1) * positions.length;
+      long bits = quotients[k - from] + (long) (k + 1) * count;
       if (bits < bestBits) {
         best = k;
         bestBits = bits;
       }
     }
     return new RiceChoice(best, bestBits);
+  }
+
+  private static int lastSetBit(long[] words) {
+    for (int wi = words.length - 1; wi >= 0; wi--) {
+      if (words[wi] != 0) {
+        return (wi << 6) + 63 - Long.numberOfLeadingZeros(words[wi]);
+      }
+    }
+    return -1;
   }
 
   /** Most significant bit first, through a 64-bit accumulator. */
