@@ -88,7 +88,7 @@ public final class MaskCoder {
         throw new MalformedWireException(what + ": rice parameter " + k + " above " + MAX_K);
       }
       BitReader bits = new BitReader(in.readBytes(what + " gap code", Integer.MAX_VALUE - 8), what);
-      int[] positions = new int[count];
+      long[] words = new long[(length + 63) >>> 6];
       long position = -1;
       for (int i = 0; i < count; i++) {
         long gap = bits.readGap(k);
@@ -96,10 +96,17 @@ public final class MaskCoder {
         if (position >= length) {
           throw new MalformedWireException(what + ": position " + position + " beyond length " + length);
         }
-        positions[i] = (int) position;
+        words[(int) (position >>> 6)] |= 1L << position;
       }
-      Mask rare = Mask.fromPositions(length, positions);
-      return coding == GAPS_OF_KEPT ? rare : rare.complement();
+      if (coding == GAPS_OF_PRUNED) {
+        for (int w = 0; w < words.length; w++) {
+          words[w] = ~words[w];
+        }
+        if ((length & 63) != 0) {
+          words[words.length - 1] &= (1L << (length & 63)) - 1;
+        }
+      }
+      return Mask.fromWords(length, words);
     } catch (MalformedWireException e) {
       throw e;
     } catch (IllegalArgumentException e) {
