@@ -38,6 +38,11 @@ public final class Transfers implements Extension {
   private final ActorRefResolver resolver;
   private final TransferSettings settings;
   private final ActorRef<Courier.Command> courier;
+  /**
+   * The last message encoded, by identity: a round's downlink is one message told to every selected
+   * client, and is serialized once, not once per client. Immutable, so safe to share across threads.
+   */
+  private volatile Encoded last = new Encoded(null, 0, "", new byte[0]);
 
   private Transfers(ActorSystem<?> system) {
     this.serialization = SerializationExtension.get(Adapter.toClassic(system));
@@ -126,11 +131,20 @@ public final class Transfers implements Extension {
   }
 
   private Encoded encode(Object message) {
+    Encoded cached = last;
+    if (cached.message() == message) {
+      return cached;
+    }
     Serializer serializer = serialization.findSerializerFor(message);
-    return new Encoded(serializer.identifier(), Serializers.manifestFor(serializer, message), serializer.toBinary(message));
+    Encoded encoded = new Encoded(message, serializer.identifier(), Serializers.manifestFor(serializer, message), serializer.toBinary(message));
+    if (!(message instanceof Chunk)) {
+      last = encoded;
+    }
+    return encoded;
   }
 
-  private record Encoded(int serializerId, String manifest, byte[] bytes) {
+  /** A serialized message; {@code bytes} is never written after construction. */
+  private record Encoded(Object message, int serializerId, String manifest, byte[] bytes) {
     long wireBytes() {
       return bytes.length + manifest.length();
     }
