@@ -305,6 +305,8 @@ public final class Server extends AbstractBehavior<Server.Command> {
     }
     if (round > 1 && !aggregator.equals(aggregatorInStep)) {
       getContext().getLog().info("round {}: aggregator {} resumes from the model of round {}", round, aggregator.path(), round - 1);
+      // A failed transfer needs no listener of its own: no RoundPrepared comes, and the
+      // aggregator-silence timer retries the attempt.
       Transfers.get(getContext().getSystem()).tell(aggregator, new Aggregator.Resume(round, lastGlobal, aggregatorReplies),
           getContext().getSystem().ignoreRef());
     } else {
