@@ -83,11 +83,10 @@ public final class ExperimentGrid implements Callable<Integer> {
           Path dir = out.resolve(model + "_" + partition.replace(':', '-') + "_" + setting + "_seed" + seed);
           List<String> args = simulateArgs(algorithms, partition, seed, dir, s);
           commands.computeIfAbsent(cell, k -> new ArrayList<>()).add("bin/csfl " + String.join(" ", args));
+          Path extra = dir.resolve("added-" + slug(String.join("-", added)));
           if (!added.isEmpty()) {
-            Path extra = dir.resolve("added-" + slug(String.join("-", added)));
-            List<String> addArgs = simulateArgs(added, partition, seed, extra, s);
-            commands.get(cell).add("bin/csfl " + String.join(" ", addArgs));
-            args = addArgs;
+            args = simulateArgs(added, partition, seed, extra, s);
+            commands.get(cell).add("bin/csfl " + String.join(" ", args));
           }
           System.out.printf("%n=== %s, seed %d ===%n", cell, seed);
           int code = renderOnly ? 0 : CsflCommand.commandLine().execute(args.toArray(String[]::new));
@@ -96,7 +95,7 @@ public final class ExperimentGrid implements Callable<Integer> {
             return code;
           }
           if (!added.isEmpty() && !renderOnly) {
-            mergeInto(dir, Path.of(args.get(args.indexOf("--out") + 1)));
+            mergeInto(dir, extra);
           }
           Map<String, List<RoundMetrics>> byAlgorithm = new LinkedHashMap<>();
           for (RoundMetrics m : MetricsCsv.read(dir.resolve("metrics.csv"))) {

@@ -67,7 +67,7 @@ public final class ClientsHost extends AbstractBehavior<ClientsHost.Command> {
   private int generation;
   private final Map<Integer, ActorRef<Client.Command>> hosted = new TreeMap<>();
   /** The pool's Up members by address, kept from the membership events (the cluster's state view may lag them). */
-  private final java.util.TreeMap<String, Member> poolMembers = new java.util.TreeMap<>();
+  private final TreeMap<String, Member> poolMembers = new TreeMap<>();
 
   private ClientsHost(ActorContext<Command> context, TimerScheduler<Command> timers, ClientPool pool) {
     super(context);
@@ -142,8 +142,9 @@ public final class ClientsHost extends AbstractBehavior<ClientsHost.Command> {
     for (int i = from; i <= to; i++) {
       if (!hosted.containsKey(i)) {
         // A client whose training throws replies Failed itself; a crash of the actor restarts it.
+        String name = pool.shared() ? clientId(i) + "-" + generation : clientId(i);
         ActorRef<Client.Command> ref = getContext().spawn(
-            Behaviors.supervise(pool.client().apply(i)).onFailure(SupervisorStrategy.restart()), pool.shared() ? clientId(i) + "-" + generation : clientId(i), Client.DISPATCHER);
+            Behaviors.supervise(pool.client().apply(i)).onFailure(SupervisorStrategy.restart()), name, Client.DISPATCHER);
         getContext().getSystem().receptionist().tell(Receptionist.register(Client.KEY, ref));
         hosted.put(i, ref);
       }

@@ -195,7 +195,7 @@ public final class Aggregator extends AbstractBehavior<Aggregator.Command> {
 
   /** (Re)arms the wait for updates in transit: as long as one arrives per transfer timeout, keep waiting. */
   private Behavior<Command> waitForUpdates() {
-    timers.startSingleTimer(StragglingUpdates.class, new StragglingUpdates(round), Transfers.get(getContext().getSystem()).settings().ackTimeout());
+    timers.startSingleTimer(StragglingUpdates.class, new StragglingUpdates(round), transfers.settings().ackTimeout());
     return this;
   }
 

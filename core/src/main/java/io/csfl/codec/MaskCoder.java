@@ -34,15 +34,7 @@ public final class MaskCoder {
       out.writeByte(BITMAP).writeBits(mask.toWords(), n);
       return;
     }
-    long[] rareWords = mask.toWords();
-    if (!keptAreRarer) {
-      for (int w = 0; w < rareWords.length; w++) {
-        rareWords[w] = ~rareWords[w];
-      }
-      if ((n & 63) != 0) {
-        rareWords[rareWords.length - 1] &= (1L << (n & 63)) - 1;
-      }
-    }
+    long[] rareWords = (keptAreRarer ? mask : mask.complement()).toWords();
     RiceChoice rice = bestK(rareWords, rare);
     int k = rice.k();
     long bitmapBits = 8L * ((n + 7) >>> 3);
@@ -98,15 +90,8 @@ public final class MaskCoder {
         }
         words[(int) (position >>> 6)] |= 1L << position;
       }
-      if (coding == GAPS_OF_PRUNED) {
-        for (int w = 0; w < words.length; w++) {
-          words[w] = ~words[w];
-        }
-        if ((length & 63) != 0) {
-          words[words.length - 1] &= (1L << (length & 63)) - 1;
-        }
-      }
-      return Mask.fromWords(length, words);
+      Mask rare = Mask.fromWords(length, words);
+      return coding == GAPS_OF_KEPT ? rare : rare.complement();
     } catch (MalformedWireException e) {
       throw e;
     } catch (IllegalArgumentException e) {
