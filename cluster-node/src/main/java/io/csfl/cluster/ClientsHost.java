@@ -21,6 +21,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.function.IntFunction;
+import java.util.stream.IntStream;
 
 /**
  * The parent of the virtual clients a client node hosts ({@code /user/clients/<id>}). It spawns
@@ -67,10 +68,13 @@ public final class ClientsHost extends AbstractBehavior<ClientsHost.Command> {
   private int generation;
   private final Map<Integer, ActorRef<Client.Command>> hosted = new TreeMap<>();
   /** The pool's Up members by address, kept from the membership events (the cluster's state view may lag them). */
-  private final TreeMap<String, Member> poolMembers = new TreeMap<>();
+  private final Map<String, Member> poolMembers = new TreeMap<>();
 
   private ClientsHost(ActorContext<Command> context, TimerScheduler<Command> timers, ClientPool pool) {
     super(context);
+    // Akka infers the logger from the call stack and names it akka.actor.ActorCell here, a
+    // category the node's logback config keeps at WARN; every CSFL actor names its own.
+    context.setLoggerName(ClientsHost.class);
     this.pool = pool;
     this.timers = timers;
     this.settle = context.getSystem().settings().config().getDuration("csfl.client-pool.settle");
@@ -78,7 +82,7 @@ public final class ClientsHost extends AbstractBehavior<ClientsHost.Command> {
       ActorRef<ClusterEvent.MemberEvent> events = context.messageAdapter(ClusterEvent.MemberEvent.class, MembersChanged::new);
       Cluster.get(context.getSystem()).subscriptions().tell(Subscribe.create(events, ClusterEvent.MemberEvent.class));
     } else {
-      host(pool.from(), pool.to());
+      host(IntStream.rangeClosed(pool.from(), pool.to()).boxed().toList());
     }
   }
 
@@ -116,30 +120,23 @@ public final class ClientsHost extends AbstractBehavior<ClientsHost.Command> {
   }
 
   private Behavior<Command> reshare() {
-    List<Member> members = new ArrayList<>(poolMembers.values());
-    int me = members.indexOf(Cluster.get(getContext().getSystem()).selfMember());
-    if (me < 0) {
+    String self = Cluster.get(getContext().getSystem()).selfMember().address().toString();
+    if (!poolMembers.containsKey(self)) {
       return this;
     }
-    int from = (int) ((long) pool.total() * me / members.size());
-    int to = (int) ((long) pool.total() * (me + 1) / members.size()) - 1;
     generation++;
-    host(from, to);
+    host(ClientShares.of(self, poolMembers.keySet(), pool.total()));
     return this;
   }
 
-  /** Hosts exactly the clients {@code from..to}: starts the missing ones, stops the others. */
-  private void host(int from, int to) {
-    List<Integer> lost = new ArrayList<>();
-    hosted.keySet().forEach(i -> {
-      if (i < from || i > to) {
-        lost.add(i);
-      }
-    });
+  /** Hosts exactly {@code clients}: starts the missing ones, stops the others. */
+  private void host(List<Integer> clients) {
+    List<Integer> lost = new ArrayList<>(hosted.keySet());
+    lost.removeAll(clients);
     for (int i : lost) {
       getContext().stop(hosted.remove(i));
     }
-    for (int i = from; i <= to; i++) {
+    for (int i : clients) {
       if (!hosted.containsKey(i)) {
         // A client whose training throws replies Failed itself; a crash of the actor restarts it.
         String name = pool.shared() ? clientId(i) + "-" + generation : clientId(i);
@@ -149,7 +146,6 @@ public final class ClientsHost extends AbstractBehavior<ClientsHost.Command> {
         hosted.put(i, ref);
       }
     }
-    getContext().getLog().info("hosting clients {}-{} ({} clients{})", from, to, hosted.size(),
-        lost.isEmpty() ? "" : ", handed over " + lost.size());
+    getContext().getLog().info("hosting {} clients{}", hosted.size(), lost.isEmpty() ? "" : ", handed over " + lost.size());
   }
 }

@@ -1,6 +1,7 @@
 package io.csfl.cluster;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import akka.actor.Address;
 import akka.actor.typed.ActorRef;
@@ -23,16 +24,17 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.stream.Collectors;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * Client nodes started with {@code --client-ids auto} share the clients: each hosts an even,
- * contiguous share, and the shares are redrawn when a pool node joins or leaves, which is what
- * lets {@code docker compose --scale client=N} work.
+ * Client nodes started with {@code --client-ids auto} share the clients: each hosts its
+ * {@link ClientShares} share, and the shares are redrawn when a pool node joins or leaves, which is
+ * what lets {@code docker compose --scale client=N} work.
  */
 class ClientPoolTest {
-  private static final int CLIENTS = 6;
+  private static final int CLIENTS = 12;
   private final List<ActorSystem<?>> systems = new CopyOnWriteArrayList<>();
 
   @AfterEach
@@ -52,36 +54,54 @@ class ClientPoolTest {
     return system;
   }
 
-  /** Waits until the receptionist lists every client once and the hosting nodes hold {@code expected} clients each. */
-  private static Map<Address, Integer> awaitShares(ActorSystem<?> node, Map<Address, Integer> expected) throws Exception {
-    Map<Address, Integer> shares = Map.of();
+  /** The clients each node should host when {@code nodes} form the pool. */
+  private static Map<Address, Set<Integer>> sharesOf(ActorSystem<?>... nodes) {
+    List<String> members = Stream.of(nodes).map(n -> n.address().toString()).toList();
+    return Stream.of(nodes).collect(Collectors.toMap(ActorSystem::address,
+        n -> Set.copyOf(ClientShares.of(n.address().toString(), members, CLIENTS))));
+  }
+
+  /** Waits until the receptionist lists every client once, on the node that should host it. */
+  private static void awaitShares(ActorSystem<?> node, Map<Address, Set<Integer>> expected) throws Exception {
+    Map<Address, Set<Integer>> shares = Map.of();
     for (int attempt = 0; attempt < 150; attempt++) {
       Receptionist.Listing listing = AskPattern.<Receptionist.Command, Receptionist.Listing>ask(node.receptionist(),
           replyTo -> Receptionist.find(Client.KEY, replyTo), Duration.ofSeconds(3), node.scheduler()).toCompletableFuture().get();
       Set<ActorRef<Client.Command>> clients = listing.getServiceInstances(Client.KEY);
-      shares = clients.stream().collect(Collectors.toMap(c -> c.path().address().hasGlobalScope() ? c.path().address() : node.address(),
-          c -> 1, Integer::sum));
-      if (clients.size() == CLIENTS && shares.equals(expected)) {
-        return shares;
+      shares = clients.stream().collect(Collectors.groupingBy(
+          c -> c.path().address().hasGlobalScope() ? c.path().address() : node.address(),
+          Collectors.mapping(c -> Integer.parseInt(c.path().name().split("-")[1]), Collectors.toSet())));
+      if (clients.size() == CLIENTS && shares.equals(withoutEmpty(expected))) {
+        return;
       }
       Thread.sleep(100);
     }
-    assertEquals(expected, shares, "client shares of the pool nodes");
-    return shares;
+    assertEquals(withoutEmpty(expected), shares, "clients hosted by each pool node");
+  }
+
+  private static Map<Address, Set<Integer>> withoutEmpty(Map<Address, Set<Integer>> shares) {
+    return shares.entrySet().stream().filter(e -> !e.getValue().isEmpty())
+        .collect(Collectors.toMap(Map.Entry::getKey, Map.Entry::getValue));
   }
 
   @Test
   void poolNodesSplitTheClientsAndTakeThemBackWhenOneLeaves() throws Exception {
     ActorSystem<Void> a = poolNode(null);
-    awaitShares(a, Map.of(a.address(), 6));
+    awaitShares(a, sharesOf(a));
 
     ActorSystem<Void> b = poolNode(a);
-    awaitShares(a, Map.of(a.address(), 3, b.address(), 3));
+    awaitShares(a, sharesOf(a, b));
 
     ActorSystem<Void> c = poolNode(a);
-    awaitShares(a, Map.of(a.address(), 2, b.address(), 2, c.address(), 2));
+    Map<Address, Set<Integer>> three = sharesOf(a, b, c);
+    assertTrue(three.values().stream().filter(share -> !share.isEmpty()).count() >= 2,
+        "the " + CLIENTS + " clients should spread over more than one node: " + three);
+    awaitShares(a, three);
 
     Cluster.get(b).manager().tell(Leave.create(b.address()));
-    awaitShares(a, Map.of(a.address(), 3, c.address(), 3));
+    Map<Address, Set<Integer>> two = sharesOf(a, c);
+    assertTrue(two.get(a.address()).containsAll(three.get(a.address())) && two.get(c.address()).containsAll(three.get(c.address())),
+        "the nodes that stay keep their clients: " + three + " -> " + two);
+    awaitShares(a, two);
   }
 }
