@@ -75,7 +75,7 @@ final class FederationOptions {
   @Option(names = "--warmup-rounds", defaultValue = "0", description = "CS dense FedAvg rounds before the first pruning. Default: ${DEFAULT-VALUE}.")
   int warmupRounds;
 
-  @Option(names = "--density", defaultValue = "0.1", description = "topk: fraction of each update a client sends. Default: ${DEFAULT-VALUE}.")
+  @Option(names = "--density", defaultValue = "0.1", description = "topk and stc: fraction of each update sent (stc: both ways). Default: ${DEFAULT-VALUE}.")
   double density;
 
   @Option(names = "--uplink-density", defaultValue = "0.1", description = "cs-topk: fraction of the complement a client sends. Default: ${DEFAULT-VALUE}.")

@@ -54,7 +54,8 @@ final class NodeCommand implements Callable<Integer> {
   List<String> seedNodes;
 
   @Option(names = "--client-ids", description = "The virtual clients this node hosts, as A-B (inclusive), or auto: "
-      + "an even share of all clients, divided among the nodes started with auto and redivided when one joins or leaves. Default: all.")
+      + "a share of all clients, divided among the nodes started with auto by rendezvous hashing and redivided when one "
+      + "joins or leaves (only the leaver's clients move, or only those the joiner takes). Default: all.")
   String clientIds;
 
   @Option(names = "--min-clients", description = "The server starts once this many clients registered. Default: --clients.")

@@ -21,7 +21,9 @@ import io.csfl.transfer.TransferFailed;
 import io.csfl.transfer.Transfers;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -40,17 +42,42 @@ public final class Aggregator extends AbstractBehavior<Aggregator.Command> {
 
   public interface Reply {}
 
-  public record PrepareRound(int round, ActorRef<Reply> replyTo) implements Command, ControlMessage {}
+  /**
+   * Prepare the downlinks of {@code round}. {@code held} lists, for the selected clients the
+   * server knows about, which global model each holds (by round): a strategy may send those
+   * clients something smaller than the common downlink.
+   */
+  public record PrepareRound(int round, List<Integer> held, ActorRef<Reply> replyTo) implements Command, ControlMessage {
+    public PrepareRound {
+      held = List.copyOf(held);
+    }
+  }
 
-  /** The payload every client selected for {@code round} receives. */
-  public record RoundPrepared(int round, Payload downlink) implements Reply, WireMessage {}
+  /**
+   * The payload the clients selected for {@code round} receive: {@code fromHeld} for a client
+   * holding the global model of one of its keys, {@code downlink} for every other.
+   */
+  public record RoundPrepared(int round, Payload downlink, Map<Integer, Payload> fromHeld) implements Reply, WireMessage {
+    public RoundPrepared {
+      fromHeld = Map.copyOf(fromHeld);
+    }
+
+    /** What a client holding the global model of round {@code held} ({@link Payload#ABSOLUTE} if unknown) is sent. */
+    public Payload downlinkFor(int held) {
+      return fromHeld.getOrDefault(held, downlink);
+    }
+  }
 
   /**
    * {@link PrepareRound} for an aggregator that has not run the rounds before (it replaced a lost
    * one): first rebuild the strategy's state from {@code global}, the model after round
    * {@code round - 1} that the server kept.
    */
-  public record Resume(int round, Model global, ActorRef<Reply> replyTo) implements Command, WireMessage {}
+  public record Resume(int round, Model global, List<Integer> held, ActorRef<Reply> replyTo) implements Command, WireMessage {
+    public Resume {
+      held = List.copyOf(held);
+    }
+  }
 
   /** One client's update, forwarded by the round's collector. */
   public record Fold(int round, String clientId, int examples, Payload update) implements Command, WireMessage {}
@@ -103,6 +130,7 @@ public final class Aggregator extends AbstractBehavior<Aggregator.Command> {
 
   private Aggregator(ActorContext<Command> context, TimerScheduler<Command> timers, ServerAlgorithm algorithm, Pruner pruner) {
     super(context);
+    context.setLoggerName(Aggregator.class);
     this.timers = timers;
     this.algorithm = algorithm;
     this.transfers = Transfers.get(context.getSystem());
@@ -140,7 +168,7 @@ public final class Aggregator extends AbstractBehavior<Aggregator.Command> {
       return this;
     }
     getContext().getLog().info("resumed at round {} from the server's model", request.round());
-    return onPrepare(new PrepareRound(request.round(), request.replyTo()));
+    return onPrepare(new PrepareRound(request.round(), request.held(), request.replyTo()));
   }
 
   private Behavior<Command> onPrepare(PrepareRound request) {
@@ -151,7 +179,11 @@ public final class Aggregator extends AbstractBehavior<Aggregator.Command> {
     received = 0;
     rejections = new ArrayList<>();
     serverNanos = 0;
-    transfers.tell(request.replyTo(), new RoundPrepared(round, algorithm.downlink(round)), transferFailures);
+    Map<Integer, Payload> fromHeld = new HashMap<>();
+    for (int held : request.held()) {
+      algorithm.downlinkFrom(round, held).ifPresent(p -> fromHeld.put(held, p));
+    }
+    transfers.tell(request.replyTo(), new RoundPrepared(round, algorithm.downlink(round), fromHeld), transferFailures);
     return this;
   }
 

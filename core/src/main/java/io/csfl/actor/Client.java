@@ -75,6 +75,7 @@ public final class Client extends AbstractBehavior<Client.Command> {
   private Client(ActorContext<Command> context, String clientId, String dataSignature, ClientAlgorithm algorithm,
                  LocalTrainer trainer, Dataset data, int[] examples, long seed) {
     super(context);
+    context.setLoggerName(Client.class);
     this.clientId = clientId;
     this.dataSignature = dataSignature;
     this.algorithm = algorithm;
@@ -120,7 +121,7 @@ public final class Client extends AbstractBehavior<Client.Command> {
   private Behavior<Command> onTrainRound(TrainRound request) {
     long t0 = System.nanoTime();
     try {
-      Model start = algorithm.startingModel(request.model(), trainer.spec());
+      Model start = algorithm.startingModel(request.round(), request.model(), trainer.spec());
       long t1 = System.nanoTime();
       TrainingResult result = algorithm.train(trainer, start, data, examples, seed * 1_000_003L + request.round());
       long t2 = System.nanoTime();

@@ -16,6 +16,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -44,10 +45,14 @@ final class RoundCollector extends AbstractBehavior<RoundCollector.Command> {
    * What one collector needs to know; immutable. With over-selection more clients are selected
    * than {@code wanted}: the round closes as soon as {@code wanted} updates are in.
    */
-  record Plan(int round, int attempt, Map<String, ActorRef<Client.Command>> selected, Payload downlink,
+  record Plan(int round, int attempt, Map<String, ActorRef<Client.Command>> selected, Map<String, Payload> downlinks,
               Duration timeout, int minCompleted, int wanted) {
     Plan {
       selected = Map.copyOf(selected);
+      downlinks = Map.copyOf(downlinks);
+      if (!downlinks.keySet().equals(selected.keySet())) {
+        throw new IllegalArgumentException("a downlink for each selected client, and only for them");
+      }
     }
   }
 
@@ -57,6 +62,7 @@ final class RoundCollector extends AbstractBehavior<RoundCollector.Command> {
   private final ActorRef<RoundReport> server;
   private final Set<String> stillWaiting;
   private final Set<String> answered = new HashSet<>();
+  private final List<String> trained = new ArrayList<>();
   private final Transfers transfers;
   private final ActorRef<TransferFailed> transferFailures;
   /** Which client each downlink went to, by recipient path, to name the client when its transfer fails. */
@@ -74,6 +80,7 @@ final class RoundCollector extends AbstractBehavior<RoundCollector.Command> {
                          ActorRef<Aggregator.Command> aggregator, ActorRef<Aggregator.Reply> aggregateReplyTo,
                          ActorRef<RoundReport> server) {
     super(context);
+    context.setLoggerName(RoundCollector.class);
     this.plan = plan;
     this.aggregator = aggregator;
     this.aggregateReplyTo = aggregateReplyTo;
@@ -83,10 +90,13 @@ final class RoundCollector extends AbstractBehavior<RoundCollector.Command> {
     ActorRef<Client.Reply> replies = context.messageAdapter(Client.Reply.class, ClientReply::new);
     this.transfers = Transfers.get(context.getSystem());
     this.transferFailures = context.messageAdapter(TransferFailed.class, TransferLost::new);
-    Client.TrainRound request = new Client.TrainRound(plan.round(), plan.downlink(), replies);
+    // One message per distinct payload, so the transfer layer serializes each only once.
+    Map<Payload, Client.TrainRound> requests = new IdentityHashMap<>();
     for (Map.Entry<String, ActorRef<Client.Command>> e : plan.selected().entrySet()) {
       context.watchWith(e.getValue(), new ClientStopped(e.getKey()));
       clientByPath.put(ActorRefResolver.get(context.getSystem()).toSerializationFormat(e.getValue()), e.getKey());
+      Client.TrainRound request = requests.computeIfAbsent(plan.downlinks().get(e.getKey()),
+          downlink -> new Client.TrainRound(plan.round(), downlink, replies));
       bytesDown += transfers.tell(e.getValue(), request, transferFailures);
     }
   }
@@ -124,6 +134,7 @@ final class RoundCollector extends AbstractBehavior<RoundCollector.Command> {
     stillWaiting.remove(reply.clientId());
     if (reply instanceof Client.Trained t) {
       completed++;
+      trained.add(t.clientId());
       trainMillis += t.trainMillis();
       overheadMillis += t.overheadMillis();
       transfers.tell(aggregator, new Aggregator.Fold(t.round(), t.clientId(), t.examples(), t.update()), transferFailures);
@@ -187,7 +198,7 @@ final class RoundCollector extends AbstractBehavior<RoundCollector.Command> {
     boolean enough = completed >= plan.wanted();
     server.tell(new RoundReport(plan.round(), plan.attempt(), plan.selected().size(), completed, dropped, failed,
         enough ? 0 : stillWaiting.size(), enough ? stillWaiting.size() : 0, rejected, bytesDown, bytesUp, trainMillis,
-        overheadMillis));
+        overheadMillis, List.copyOf(plan.selected().keySet()), trained));
     return Behaviors.stopped();
   }
 }

@@ -12,13 +12,18 @@ import java.util.List;
  * @param timedOut  clients still silent at the deadline
  * @param notNeeded over-selected clients still training when enough updates were in
  * @param rejected  messages refused by the collector (stale round, unselected, duplicate), with reasons
- * @param bytesDown serialized size of the round message, times the clients it was sent to
+ * @param bytesDown serialized size of the round messages sent to the clients
  * @param bytesUp   serialized size of every update that arrived, accepted or not
+ * @param selectedIds the clients the round was sent to
+ * @param trainedIds  the clients whose update was accepted
  */
 public record RoundReport(int round, int attempt, int selected, int completed, int dropped, int failed, int timedOut,
-                          int notNeeded, List<String> rejected, long bytesDown, long bytesUp, long trainMillis, long overheadMillis)
+                          int notNeeded, List<String> rejected, long bytesDown, long bytesUp, long trainMillis, long overheadMillis,
+                          List<String> selectedIds, List<String> trainedIds)
     implements ControlMessage {
   public RoundReport {
     rejected = List.copyOf(rejected);
+    selectedIds = List.copyOf(selectedIds);
+    trainedIds = List.copyOf(trainedIds);
   }
 }

@@ -10,6 +10,7 @@ import akka.actor.typed.javadsl.Behaviors;
 import akka.actor.typed.javadsl.Receive;
 import akka.actor.typed.javadsl.TimerScheduler;
 import akka.actor.typed.receptionist.Receptionist;
+import io.csfl.codec.Payload;
 import io.csfl.metrics.RoundMetrics;
 import io.csfl.nn.Evaluation;
 import io.csfl.nn.Evaluator;
@@ -17,6 +18,7 @@ import io.csfl.tensor.Model;
 import io.csfl.transfer.Transfers;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -136,6 +138,14 @@ public final class Server extends AbstractBehavior<Server.Command> {
   private final ActorRef<Aggregator.Reply> aggregatorReplies;
   private final ActorRef<RoundReport> collectorReports;
   private final Map<String, ActorRef<Client.Command>> clients = new TreeMap<>();
+  /**
+   * Which global model each client holds, by round, as far as the server knows: a client that
+   * returned an update for round r was sent the model of round r - 1. A client missing here is
+   * sent the common downlink.
+   */
+  private final Map<String, Integer> held = new HashMap<>();
+  /** This attempt's sample, drawn before the downlinks are prepared (they may depend on it). */
+  private Map<String, ActorRef<Client.Command>> sample = Map.of();
   private final List<RoundMetrics> history = new ArrayList<>();
   private boolean started;
   private int round;
@@ -155,6 +165,7 @@ public final class Server extends AbstractBehavior<Server.Command> {
   private Server(ActorContext<Command> context, TimerScheduler<Command> timers, Settings settings,
                  ActorRef<Aggregator.Command> aggregator, Evaluator evaluator, ActorRef<Event> listener) {
     super(context);
+    context.setLoggerName(Server.class);
     this.timers = timers;
     this.settings = settings;
     this.aggregator = aggregator;
@@ -226,7 +237,9 @@ public final class Server extends AbstractBehavior<Server.Command> {
 
   private Behavior<Command> onClientGone(ClientGone gone) {
     // Only if the name still belongs to that actor: the client may have moved to another node.
-    clients.remove(gone.clientId(), gone.client());
+    if (clients.remove(gone.clientId(), gone.client())) {
+      held.remove(gone.clientId());
+    }
     asked.remove(gone.client());
     return this;
   }
@@ -303,14 +316,16 @@ public final class Server extends AbstractBehavior<Server.Command> {
     if (aggregator == null) {
       return abort("no aggregator");
     }
+    sample = sample();
+    List<Integer> heldBySample = sample.keySet().stream().filter(held::containsKey).map(held::get).distinct().sorted().toList();
     if (round > 1 && !aggregator.equals(aggregatorInStep)) {
       getContext().getLog().info("round {}: aggregator {} resumes from the model of round {}", round, aggregator.path(), round - 1);
       // A failed transfer needs no listener of its own: no RoundPrepared comes, and the
       // aggregator-silence timer retries the attempt.
-      Transfers.get(getContext().getSystem()).tell(aggregator, new Aggregator.Resume(round, lastGlobal, aggregatorReplies),
-          getContext().getSystem().ignoreRef());
+      Transfers.get(getContext().getSystem()).tell(aggregator,
+          new Aggregator.Resume(round, lastGlobal, heldBySample, aggregatorReplies), getContext().getSystem().ignoreRef());
     } else {
-      aggregator.tell(new Aggregator.PrepareRound(round, aggregatorReplies));
+      aggregator.tell(new Aggregator.PrepareRound(round, heldBySample, aggregatorReplies));
     }
     awaitAggregator();
     return this;
@@ -333,10 +348,11 @@ public final class Server extends AbstractBehavior<Server.Command> {
   private Behavior<Command> onAggregatorReply(AggregatorReply wrapped) {
     if (wrapped.reply() instanceof Aggregator.RoundPrepared p && p.round() == round && report == null) {
       timers.cancel(AggregatorSilent.class);
-      Map<String, ActorRef<Client.Command>> sample = sample();
       int minCompleted = Math.min(settings.minCompleted(), sample.size());
       int wanted = Math.min(settings.clientsPerRound(), sample.size());
-      RoundCollector.Plan plan = new RoundCollector.Plan(round, attempt, sample, p.downlink(), settings.roundTimeout(),
+      Map<String, Payload> downlinks = new HashMap<>();
+      sample.keySet().forEach(id -> downlinks.put(id, p.downlinkFor(held.getOrDefault(id, Payload.ABSOLUTE))));
+      RoundCollector.Plan plan = new RoundCollector.Plan(round, attempt, sample, downlinks, settings.roundTimeout(),
           minCompleted, wanted);
       getContext().spawn(RoundCollector.create(plan, aggregator, aggregatorReplies, collectorReports), "round-" + round + "-" + attempt);
     } else if (wrapped.reply() instanceof Aggregator.RoundAggregated a && a.round() == round) {
@@ -370,6 +386,10 @@ public final class Server extends AbstractBehavior<Server.Command> {
     if (r.round() != round || r.attempt() != attempt) {
       return this;
     }
+    // A client that returned an update holds the model it was sent; of any other selected
+    // client the server can no longer be sure, and sends it the common downlink next time.
+    r.selectedIds().forEach(held::remove);
+    r.trainedIds().forEach(id -> held.put(id, round - 1));
     bytesDown += r.bytesDown();
     bytesUp += r.bytesUp();
     trainMillis += r.trainMillis();

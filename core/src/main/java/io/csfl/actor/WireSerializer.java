@@ -6,13 +6,16 @@ import akka.actor.typed.ActorRefResolver;
 import akka.actor.typed.javadsl.Adapter;
 import akka.serialization.SerializerWithStringManifest;
 import io.csfl.codec.ModelCodec;
+import io.csfl.codec.Payload;
 import io.csfl.codec.PayloadCodec;
 import io.csfl.codec.WireReader;
 import io.csfl.codec.WireWriter;
 import io.csfl.tensor.Model;
 import java.io.NotSerializableException;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * CSFL's binary serializer for the messages that carry tensors ({@link WireMessage}). The
@@ -23,14 +26,15 @@ import java.util.List;
 public final class WireSerializer extends SerializerWithStringManifest {
   static final String TRAIN_ROUND = "TrainRound/1";
   static final String TRAINED = "Trained/1";
-  static final String ROUND_PREPARED = "RoundPrepared/1";
+  static final String ROUND_PREPARED = "RoundPrepared/2";
   static final String FOLD = "Fold/1";
   static final String ROUND_AGGREGATED = "RoundAggregated/1";
   static final String COMPUTE_MASKS = "ComputeMasks/1";
   static final String MASKS_COMPUTED = "MasksComputed/1";
-  static final String RESUME = "Resume/1";
+  static final String RESUME = "Resume/2";
   private static final int MAX_ID_BYTES = 4096;
   private static final int MAX_REJECTIONS = 100_000;
+  private static final int MAX_ROUNDS = 1 << 20;
 
   private final ActorRefResolver resolver;
 
@@ -78,6 +82,11 @@ public final class WireSerializer extends SerializerWithStringManifest {
     } else if (o instanceof Aggregator.RoundPrepared m) {
       out.writeVarInt(m.round());
       PayloadCodec.encode(m.downlink(), out);
+      out.writeVarInt(m.fromHeld().size());
+      m.fromHeld().forEach((held, payload) -> {
+        out.writeVarInt(held);
+        PayloadCodec.encode(payload, out);
+      });
     } else if (o instanceof Aggregator.Fold m) {
       out.writeVarInt(m.round()).writeString(m.clientId()).writeVarInt(m.examples());
       PayloadCodec.encode(m.update(), out);
@@ -94,6 +103,7 @@ public final class WireSerializer extends SerializerWithStringManifest {
     } else if (o instanceof Aggregator.Resume m) {
       out.writeVarInt(m.round()).writeString(ref(m.replyTo()));
       ModelCodec.writeModel(m.global(), out);
+      writeRounds(m.held(), out);
     } else {
       throw new IllegalArgumentException("WireSerializer cannot serialize " + o.getClass().getName());
     }
@@ -107,7 +117,7 @@ public final class WireSerializer extends SerializerWithStringManifest {
       Object message = switch (manifest) {
         case TRAIN_ROUND -> readTrainRound(in);
         case TRAINED -> readTrained(in);
-        case ROUND_PREPARED -> new Aggregator.RoundPrepared(in.readVarInt("round"), PayloadCodec.decode(in));
+        case ROUND_PREPARED -> readRoundPrepared(in);
         case FOLD -> readFold(in);
         case ROUND_AGGREGATED -> readRoundAggregated(in);
         case COMPUTE_MASKS -> readComputeMasks(in);
@@ -157,7 +167,36 @@ public final class WireSerializer extends SerializerWithStringManifest {
   private Aggregator.Resume readResume(WireReader in) {
     int round = in.readVarInt("round");
     ActorRef<Aggregator.Reply> replyTo = resolve(in.readString("replyTo", MAX_ID_BYTES));
-    return new Aggregator.Resume(round, ModelCodec.readModel(in), replyTo);
+    Model global = ModelCodec.readModel(in);
+    return new Aggregator.Resume(round, global, readRounds(in), replyTo);
+  }
+
+  private static Aggregator.RoundPrepared readRoundPrepared(WireReader in) {
+    int round = in.readVarInt("round");
+    Payload downlink = PayloadCodec.decode(in);
+    int n = in.readCount("held-model downlink count", MAX_ROUNDS);
+    Map<Integer, Payload> fromHeld = new HashMap<>();
+    for (int i = 0; i < n; i++) {
+      int held = in.readVarInt("held round");
+      if (fromHeld.put(held, PayloadCodec.decode(in)) != null) {
+        throw new IllegalArgumentException("two downlinks for clients holding the model of round " + held);
+      }
+    }
+    return new Aggregator.RoundPrepared(round, downlink, fromHeld);
+  }
+
+  private static void writeRounds(List<Integer> rounds, WireWriter out) {
+    out.writeVarInt(rounds.size());
+    rounds.forEach(out::writeVarInt);
+  }
+
+  private static List<Integer> readRounds(WireReader in) {
+    int n = in.readCount("round count", MAX_ROUNDS);
+    List<Integer> rounds = new ArrayList<>(Math.min(n, 64));
+    for (int i = 0; i < n; i++) {
+      rounds.add(in.readVarInt("round"));
+    }
+    return rounds;
   }
 
   private static PruningStrategy.MasksComputed readMasksComputed(WireReader in) {

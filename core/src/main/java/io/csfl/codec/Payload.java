@@ -8,15 +8,29 @@ import java.util.Optional;
  * ascending tensor order; a tensor may have more than one section only of different kinds (CS
  * with 1-bit kept updates sends a tensor's complement values and its signs). What a strategy
  * sends and receives; the actors carry it without looking inside.
+ *
+ * <p>A downlink is normally a model in itself ({@code base} {@link #ABSOLUTE}). It may instead be
+ * the difference from the global model of round {@code base}, for a client the server knows holds
+ * that model (STC's downlink); such a client checks that it does before adding the difference.
+ * A difference may carry several ternary sections per tensor, the server's updates of several
+ * rounds, to be added in order.
  */
-public record Payload(List<Section> sections, Precision precision) {
+public record Payload(List<Section> sections, Precision precision, int base) {
+  /** The {@code base} of a payload that is not a difference from an earlier model. */
+  public static final int ABSOLUTE = -1;
+
   public Payload {
     sections = List.copyOf(sections);
     java.util.Objects.requireNonNull(precision, "precision");
+    if (base < ABSOLUTE) {
+      throw new IllegalArgumentException("base round must be a round >= 0 or ABSOLUTE, got " + base);
+    }
     Section previous = null;
     for (Section s : sections) {
+      // A difference may list several ternary sections of one tensor: one per round, oldest first.
+      boolean repeatable = base != ABSOLUTE && s instanceof TernarySection;
       if (previous != null && (s.tensor() < previous.tensor()
-          || (s.tensor() == previous.tensor() && s.getClass() == previous.getClass()))) {
+          || (s.tensor() == previous.tensor() && s.getClass() == previous.getClass() && !repeatable))) {
         throw new IllegalArgumentException("sections must be in ascending tensor order, one of each kind per tensor; got "
             + s.getClass().getSimpleName() + " of tensor " + s.tensor() + " after " + previous.getClass().getSimpleName() + " of tensor " + previous.tensor());
       }
@@ -24,9 +38,18 @@ public record Payload(List<Section> sections, Precision precision) {
     }
   }
 
+  public Payload(List<Section> sections, Precision precision) {
+    this(sections, precision, ABSOLUTE);
+  }
+
   /** Values in float32. */
   public Payload(List<Section> sections) {
     this(sections, Precision.FP32);
+  }
+
+  /** Whether this is the difference from the global model of round {@link #base()}. */
+  public boolean isDelta() {
+    return base != ABSOLUTE;
   }
 
   /** The first section of {@code tensor}. */

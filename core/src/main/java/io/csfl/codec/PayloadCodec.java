@@ -6,23 +6,28 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The binary form of a {@link Payload}, version 2:
+ * The binary form of a {@link Payload}, version 3:
  *
  * <pre>
- * version:u8  precision:u8  sectionCount:varint  section*
+ * version:u8  precision:u8  base:varint  sectionCount:varint  section*
  * section  = kind:u8 tensor:varint body
  * DENSE    : count:varint  value[count]
  * MASKED   : length:varint mask  value[cardinality(mask)]
  * VALUES   : count:varint  value[count]
  * SIGNS    : count:varint  scale:float32  ceil(count / 8) bytes of sign bits (1 = +scale)
+ * TERNARY  : length:varint mask  magnitude:float32  ceil(cardinality(mask) / 8) bytes of sign bits
  * mask     : see {@link MaskCoder}
  * </pre>
+ *
+ * {@code base} is the payload's base round plus one (0 for a model in itself). Version 2, which
+ * had no base field and no ternary sections, is still read.
  *
  * Values are little-endian IEEE 754 in the payload's precision (4 or 2 bytes each). Decoding
  * never trusts a length: see {@link WireReader}.
  */
 public final class PayloadCodec {
-  public static final int VERSION = 2;
+  public static final int VERSION = 3;
+  private static final int VERSION_WITHOUT_BASE = 2;
   /** No tensor may claim more values than this (1 GiB of float32), whatever the bytes say. */
   public static final int MAX_TENSOR_VALUES = 1 << 28;
   public static final int MAX_SECTIONS = 1 << 16;
@@ -31,12 +36,13 @@ public final class PayloadCodec {
   private static final int MASKED = 2;
   private static final int VALUES = 3;
   private static final int SIGNS = 4;
+  private static final int TERNARY = 5;
 
   private PayloadCodec() {}
 
   public static void encode(Payload payload, WireWriter out) {
     Precision precision = payload.precision();
-    out.writeByte(VERSION).writeByte(precision.ordinal());
+    out.writeByte(VERSION).writeByte(precision.ordinal()).writeVarInt(payload.base() + 1);
     out.writeVarInt(payload.sections().size());
     for (Section s : payload.sections()) {
       if (s instanceof DenseSection d) {
@@ -53,20 +59,27 @@ public final class PayloadCodec {
         out.writeByte(SIGNS).writeVarInt(g.tensor()).writeVarInt(g.positive().length());
         out.writeFloats(io.csfl.tensor.Values.copyOf(new float[] {g.scale()}));
         out.writeBits(g.positive().toWords(), g.positive().length());
+      } else if (s instanceof TernarySection r) {
+        out.writeByte(TERNARY).writeVarInt(r.tensor()).writeVarInt(r.support().length());
+        MaskCoder.encode(r.support(), out);
+        out.writeFloats(io.csfl.tensor.Values.copyOf(new float[] {r.magnitude()}));
+        out.writeBits(r.positive().toWords(), r.positive().length());
       }
     }
   }
 
   public static Payload decode(WireReader in) {
     int version = in.readByte("payload version");
-    if (version != VERSION) {
-      throw new MalformedWireException("unsupported payload version " + version + " (this build reads " + VERSION + ")");
+    if (version != VERSION && version != VERSION_WITHOUT_BASE) {
+      throw new MalformedWireException("unsupported payload version " + version + " (this build reads "
+          + VERSION_WITHOUT_BASE + " and " + VERSION + ")");
     }
     int precisionCode = in.readByte("precision");
     if (precisionCode >= Precision.values().length) {
       throw new MalformedWireException("unknown value precision " + precisionCode);
     }
     Precision precision = Precision.values()[precisionCode];
+    int base = version == VERSION ? in.readVarInt("base round") - 1 : Payload.ABSOLUTE;
     int count = in.readCount("section count", MAX_SECTIONS);
     List<Section> sections = new ArrayList<>(Math.min(count, 64));
     for (int i = 0; i < count; i++) {
@@ -77,11 +90,12 @@ public final class PayloadCodec {
         case VALUES -> new ValuesSection(tensor, readValues(in, tensor, precision));
         case MASKED -> readMasked(in, tensor, precision);
         case SIGNS -> readSigns(in, tensor);
+        case TERNARY -> readTernary(in, tensor);
         default -> throw new MalformedWireException("unknown section kind " + kind + " for tensor " + tensor);
       });
     }
     try {
-      return new Payload(sections, precision);
+      return new Payload(sections, precision, base);
     } catch (IllegalArgumentException e) {
       throw new MalformedWireException("payload: " + e.getMessage(), e);
     }
@@ -101,10 +115,26 @@ public final class PayloadCodec {
   private static SignSection readSigns(WireReader in, int tensor) {
     int n = in.readCount("sign count of tensor " + tensor, MAX_TENSOR_VALUES);
     float scale = in.readFloats(1, "sign scale of tensor " + tensor).get(0);
+    return checked("signs of tensor " + tensor, () -> new SignSection(tensor, readSignBits(in, n, tensor), scale));
+  }
+
+  private static TernarySection readTernary(WireReader in, int tensor) {
+    int length = in.readCount("mask length of tensor " + tensor, MAX_TENSOR_VALUES);
+    Mask support = MaskCoder.decode(in, length, "support of tensor " + tensor);
+    float magnitude = in.readFloats(1, "ternary magnitude of tensor " + tensor).get(0);
+    return checked("ternary tensor " + tensor, () -> new TernarySection(tensor, support, readSignBits(in, support.cardinality(), tensor), magnitude));
+  }
+
+  private static Mask readSignBits(WireReader in, int n, int tensor) {
+    return Mask.fromWords(n, in.readBits(n, "signs of tensor " + tensor));
+  }
+
+  /** Builds a section, reporting a validation failure (a NaN scale, say) as malformed input. */
+  private static <T extends Section> T checked(String what, java.util.function.Supplier<T> section) {
     try {
-      return new SignSection(tensor, Mask.fromWords(n, in.readBits(n, "signs of tensor " + tensor)), scale);
+      return section.get();
     } catch (IllegalArgumentException e) {
-      throw e instanceof MalformedWireException m ? m : new MalformedWireException("signs of tensor " + tensor + ": " + e.getMessage(), e);
+      throw e instanceof MalformedWireException m ? m : new MalformedWireException(what + ": " + e.getMessage(), e);
     }
   }
 }

@@ -18,6 +18,16 @@ public interface ClientAlgorithm {
   }
 
   /**
+   * As above, for the downlink of {@code round}: the model the client then holds is the global
+   * model of round {@code round - 1}. A strategy whose downlink may be a difference from an earlier
+   * model (STC) keeps that model here, and throws {@link IllegalStateException} when a difference
+   * comes from a base it does not hold.
+   */
+  default Model startingModel(int round, Payload downlink, ModelSpec spec) {
+    return startingModel(downlink, spec);
+  }
+
+  /**
    * Local training from {@code start}. Most algorithms train once, as here; one that trains
    * differently (FL-PQSU trains, prunes and trains again) overrides this.
    */

@@ -4,8 +4,10 @@ import io.csfl.codec.DenseSection;
 import io.csfl.codec.MaskedSection;
 import io.csfl.codec.Payload;
 import io.csfl.codec.Section;
+import io.csfl.codec.TernarySection;
 import io.csfl.tensor.Mask;
 import io.csfl.tensor.Model;
+import io.csfl.tensor.ModelBuffer;
 import io.csfl.tensor.ModelSpec;
 import io.csfl.tensor.TensorOps;
 import io.csfl.tensor.Values;
@@ -67,6 +69,37 @@ public final class Payloads {
       }
     }
     return Model.of(spec, tensors);
+  }
+
+  /**
+   * {@code base} plus the difference {@code delta} (a {@link Payload#isDelta() delta} downlink):
+   * ternary, masked or dense sections, at least one per tensor, added in order.
+   */
+  public static Model plus(Model base, Payload delta) {
+    ModelSpec spec = base.spec();
+    if (delta.sections().stream().mapToInt(Section::tensor).distinct().count() != spec.tensorCount()
+        || delta.sections().get(delta.sections().size() - 1).tensor() != spec.tensorCount() - 1) {
+      throw new IllegalArgumentException("a difference must cover each of the model's " + spec.tensorCount() + " tensors");
+    }
+    ModelBuffer sum = ModelBuffer.copyOf(base);
+    // In section order: the server added its rounds' updates in that order, so the sums agree to the bit.
+    for (Section s : delta.sections()) {
+      float[] target = sum.tensor(s.tensor());
+      int size = target.length;
+      if (s instanceof TernarySection r && r.support().length() == size) {
+        int[] positions = r.support().positions();
+        for (int j = 0; j < positions.length; j++) {
+          target[positions[j]] += r.value(j);
+        }
+      } else if (s instanceof MaskedSection m && m.mask().length() == size) {
+        TensorOps.scatterAdd(target, m.mask(), m.values(), 1f);
+      } else if (s instanceof DenseSection d && d.values().length() == size) {
+        TensorOps.addScaled(target, d.values(), 1f);
+      } else {
+        throw new IllegalArgumentException("difference section for " + spec.tensor(s.tensor()).name() + " does not describe a tensor of " + size + " values: " + s);
+      }
+    }
+    return sum.toModel();
   }
 
   static void requireAllTensors(Payload payload, ModelSpec spec) {

@@ -12,8 +12,17 @@ import java.util.Optional;
  * pruning actor computed (or empty, when close asked for none).
  */
 public interface ServerAlgorithm {
-  /** What every client selected for {@code round} receives. */
+  /** What every client selected for {@code round} receives, unless {@link #downlinkFrom} offers it something smaller. */
   Payload downlink(int round);
+
+  /**
+   * A smaller downlink for a client that holds the global model of round {@code held} (it was
+   * last sent the downlink of round {@code held + 1}): for STC, the difference from that model.
+   * Empty, the default, when the client gets the common {@link #downlink}.
+   */
+  default Optional<Payload> downlinkFrom(int round, int held) {
+    return Optional.empty();
+  }
 
   /**
    * Validates one client's update completely before folding it into the running sum, so a bad

@@ -4,7 +4,7 @@ package io.csfl.strategy;
  * The parameters of every selectable strategy.
  *
  * @param cs            the CS settings, shared by cs and its variants
- * @param topkDensity   topk: fraction of each update a client sends
+ * @param topkDensity   topk and stc: fraction of each update sent (stc: in both directions)
  * @param uplinkDensity cs-topk: fraction of the complement a client sends
  */
 public record StrategyParams(CsOptions cs, double topkDensity, double uplinkDensity) {

@@ -1,14 +1,10 @@
 package io.csfl.strategy;
 
 import io.csfl.codec.MaskedSection;
-import io.csfl.codec.Payload;
 import io.csfl.codec.Section;
 import io.csfl.tensor.Mask;
 import io.csfl.tensor.Model;
-import io.csfl.tensor.ModelSpec;
 import io.csfl.tensor.TensorOps;
-import java.util.ArrayList;
-import java.util.List;
 
 /**
  * Uplink top-k sparsification with error feedback (the classic baseline, e.g. Aji and Heafield
@@ -22,10 +18,7 @@ public final class TopKSparsification implements FederatedStrategy {
   private final double density;
 
   public TopKSparsification(double density) {
-    if (!(density > 0 && density <= 1)) {
-      throw new IllegalArgumentException("top-k density must be in (0, 1], got " + density);
-    }
-    this.density = density;
+    this.density = TopK.requireDensity("top-k", density);
   }
 
   @Override
@@ -43,35 +36,15 @@ public final class TopKSparsification implements FederatedStrategy {
     return new Client(density);
   }
 
-  static final class Client implements ClientAlgorithm {
-    private final double density;
-    private float[][] residual;
-
+  static final class Client extends ErrorFeedbackClient {
     Client(double density) {
-      this.density = density;
+      super(density);
     }
 
-
     @Override
-    public Payload uplink(Payload downlink, Model start, Model trained) {
-      ModelSpec spec = trained.spec();
-      if (residual == null) {
-        residual = new float[spec.tensorCount()][];
-        for (int t = 0; t < residual.length; t++) {
-          residual[t] = new float[spec.tensor(t).size()];
-        }
-      }
-      List<Section> sections = new ArrayList<>();
-      for (int t = 0; t < spec.tensorCount(); t++) {
-        float[] update = trained.tensor(t).toArray();
-        float[] before = start.tensor(t).toArray();
-        for (int i = 0; i < update.length; i++) {
-          update[i] -= before[i];
-        }
-        Mask chosen = TopK.selectWithFeedback(update, residual[t], TopK.count(update.length, density));
-        sections.add(new MaskedSection(t, chosen, TensorOps.gather(update, chosen)));
-      }
-      return new Payload(sections);
+    Section compress(int tensor, float[] update, float[] residual, int k) {
+      Mask chosen = TopK.selectWithFeedback(update, residual, k);
+      return new MaskedSection(tensor, chosen, TensorOps.gather(update, chosen));
     }
   }
 

@@ -5,6 +5,7 @@ import io.csfl.codec.MaskedSection;
 import io.csfl.codec.Payload;
 import io.csfl.codec.Section;
 import io.csfl.codec.SignSection;
+import io.csfl.codec.TernarySection;
 import io.csfl.codec.ValuesSection;
 import io.csfl.tensor.Mask;
 import io.csfl.tensor.ModelBuffer;
@@ -23,7 +24,7 @@ final class WeightedSum {
    *
    * @param values where the tensor's values go: empty for every position (a dense section);
    *               otherwise these positions, sent all (values section) or as any subset of them
-   *               (a masked section whose mask indexes these positions)
+   *               (a masked or ternary section whose mask indexes these positions)
    * @param signs  positions that also get one sign bit each (a sign section), or empty for none
    */
   record Expect(Optional<Mask> values, Optional<Mask> signs) {
@@ -92,7 +93,8 @@ final class WeightedSum {
     } else {
       int count = expect.values().get().cardinality();
       boolean fits = (s instanceof ValuesSection v && v.values().length() == count)
-          || (s instanceof MaskedSection m && m.mask().length() == count);
+          || (s instanceof MaskedSection m && m.mask().length() == count)
+          || (s instanceof TernarySection r && r.support().length() == count);
       if (!fits) {
         throw new InvalidUpdateException(name + ": expected " + count + " values at the server's positions (all, or a masked subset), got " + describe(s));
       }
@@ -114,6 +116,12 @@ final class WeightedSum {
       int[] chosen = m.mask().positions();
       for (int j = 0; j < chosen.length; j++) {
         target[positions[chosen[j]]] += weight * m.values().get(j);
+      }
+    } else if (s instanceof TernarySection r) {
+      int[] positions = expect.values().get().positions();
+      int[] chosen = r.support().positions();
+      for (int j = 0; j < chosen.length; j++) {
+        target[positions[chosen[j]]] += weight * r.value(j);
       }
     } else if (s instanceof SignSection g) {
       if (signSum == null) {

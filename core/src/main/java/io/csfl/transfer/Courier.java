@@ -35,6 +35,7 @@ final class Courier extends AbstractBehavior<Courier.Command> {
 
   private Courier(ActorContext<Command> context, TransferSettings settings) {
     super(context);
+    context.setLoggerName(Courier.class);
     this.settings = settings;
     this.resolver = ActorRefResolver.get(context.getSystem());
   }

@@ -33,6 +33,7 @@ final class Inbound extends AbstractBehavior<Inbound.Command> {
 
   private Inbound(ActorContext<Command> context, TimerScheduler<Command> timers, Courier.Open open, TransferSettings settings) {
     super(context);
+    context.setLoggerName(Inbound.class);
     this.open = open;
     this.settings = settings;
     this.timers = timers;

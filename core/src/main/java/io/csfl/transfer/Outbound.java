@@ -42,6 +42,7 @@ final class Outbound extends AbstractBehavior<Outbound.Command> {
   private Outbound(ActorContext<Command> context, TimerScheduler<Command> timers, Courier.Send send,
                    ActorRef<Courier.Command> remoteCourier, TransferSettings settings) {
     super(context);
+    context.setLoggerName(Outbound.class);
     this.send = send;
     this.settings = settings;
     this.timers = timers;

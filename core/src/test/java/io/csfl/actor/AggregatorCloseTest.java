@@ -11,6 +11,7 @@ import io.csfl.strategy.MagnitudePruner;
 import io.csfl.strategy.Payloads;
 import io.csfl.tensor.Model;
 import java.time.Duration;
+import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 
@@ -31,7 +32,7 @@ class AggregatorCloseTest {
   private static ActorRef<Aggregator.Command> preparedAggregator(Model initial) {
     ActorRef<Aggregator.Command> aggregator = testKit.spawn(Aggregator.create(new FedAvg().newServer(initial, 3), new MagnitudePruner()));
     TestProbe<Aggregator.Reply> prepared = testKit.createTestProbe();
-    aggregator.tell(new Aggregator.PrepareRound(1, prepared.getRef()));
+    aggregator.tell(new Aggregator.PrepareRound(1, List.of(), prepared.getRef()));
     prepared.expectMessageClass(Aggregator.RoundPrepared.class);
     return aggregator;
   }

@@ -12,15 +12,19 @@ import akka.serialization.Serialization;
 import akka.serialization.SerializationExtension;
 import akka.serialization.Serializers;
 import io.csfl.codec.Payload;
+import io.csfl.codec.Precision;
+import io.csfl.codec.TernarySection;
 import io.csfl.strategy.FedAvg;
 import io.csfl.strategy.MagnitudePruner;
 import io.csfl.strategy.Payloads;
+import io.csfl.tensor.Mask;
 import io.csfl.tensor.Model;
 import java.io.NotSerializableException;
 import java.time.Duration;
-import java.util.List;
-import org.junit.jupiter.api.AfterAll;
 import io.csfl.transfer.Transfers;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 
 class WireSerializerTest {
@@ -46,16 +50,23 @@ class WireSerializerTest {
   void everyTensorMessageRoundTrips() throws Exception {
     TestProbe<Client.Reply> replies = testKit.createTestProbe();
     TestProbe<PruningStrategy.MasksComputed> masks = testKit.createTestProbe();
+    TestProbe<Aggregator.Reply> prepared = testKit.createTestProbe();
+    Mask support = Mask.fromPositions(5, new int[] {1, 4});
+    Payload ternaryDelta = new Payload(List.of(new TernarySection(0, support, Mask.fromPositions(2, new int[] {1}), 0.5f)),
+        Precision.FP32, 2);
     List<Object> messages = List.of(
         new Client.TrainRound(4, dense, replies.getRef()),
         new Client.Trained(4, "client-7", 120, dense, 0.25, 1500, 12),
         new Client.Failed(4, "client-7", "boom"),
-        new Aggregator.RoundPrepared(4, dense),
+        new Aggregator.RoundPrepared(4, dense, Map.of()),
+        new Aggregator.RoundPrepared(4, dense, Map.of(2, ternaryDelta, 1, dense)),
+        new Aggregator.Resume(4, model, List.of(1, 2), prepared.getRef()),
         new Aggregator.Fold(4, "client-7", 120, dense),
         new Aggregator.RoundAggregated(4, 9, List.of("client-1: stale"), model, 31),
         new PruningStrategy.ComputeMasks(4, model, 0.5, masks.getRef()),
         new PruningStrategy.MasksComputed(4, new MagnitudePruner().masks(model, 0.5), 3),
-        new RoundReport(4, 1, 10, 8, 1, 0, 1, 0, List.of("client-3: duplicate"), 123, 456, 789, 10));
+        new RoundReport(4, 1, 10, 8, 1, 0, 1, 0, List.of("client-3: duplicate"), 123, 456, 789, 10,
+            List.of("client-3", "client-7"), List.of("client-7")));
     for (Object m : messages) {
       assertEquals(m, roundTrip(m), m.getClass().getSimpleName());
     }

@@ -69,6 +69,20 @@ class CodecPropertiesTest {
     }
   }
 
+  @Property(tries = 100)
+  void ternaryDifferencesRoundTrip(@ForAll @IntRange(min = 0, max = 3000) int n, @ForAll @DoubleRange(min = 0, max = 1) double density,
+                                   @ForAll @IntRange(min = 1, max = 4) int rounds, @ForAll @IntRange(min = 0, max = 1000) int base,
+                                   @ForAll long seed) {
+    java.util.List<Section> sections = new java.util.ArrayList<>();
+    for (int r = 0; r < rounds; r++) {
+      Mask support = TestMasks.random(n, density, seed + r);
+      Mask positive = TestMasks.random(support.cardinality(), 0.5, seed - r);
+      sections.add(new TernarySection(0, support, positive, Math.floorMod(seed, 1000) / 7f + r));
+    }
+    Payload p = new Payload(sections, Precision.FP32, base);
+    assertEquals(p, decode(encode(p)));
+  }
+
   @Property(tries = 300)
   void randomBytesNeverDecodeToSomethingUnchecked(@ForAll byte[] garbage) {
     byte[] bytes = garbage.clone();

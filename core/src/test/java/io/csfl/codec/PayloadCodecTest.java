@@ -66,16 +66,16 @@ class PayloadCodecTest {
 
   @Test
   void rejectsAForgedHugeLengthWithoutAllocatingIt() {
-    WireWriter w = new WireWriter(16).writeByte(PayloadCodec.VERSION).writeByte(0).writeVarInt(1).writeByte(1).writeVarInt(0).writeVarInt(PayloadCodec.MAX_TENSOR_VALUES);
+    WireWriter w = new WireWriter(16).writeByte(PayloadCodec.VERSION).writeByte(0).writeVarInt(0).writeVarInt(1).writeByte(1).writeVarInt(0).writeVarInt(PayloadCodec.MAX_TENSOR_VALUES);
     MalformedWireException e = assertThrows(MalformedWireException.class, () -> decode(w.toByteArray()));
     assertTrue(e.getMessage().contains("needs 1073741824 bytes"), e.getMessage());
-    WireWriter over = new WireWriter(16).writeByte(PayloadCodec.VERSION).writeByte(0).writeVarInt(1).writeByte(1).writeVarInt(0).writeVarInt(Integer.MAX_VALUE);
+    WireWriter over = new WireWriter(16).writeByte(PayloadCodec.VERSION).writeByte(0).writeVarInt(0).writeVarInt(1).writeByte(1).writeVarInt(0).writeVarInt(Integer.MAX_VALUE);
     assertThrows(MalformedWireException.class, () -> decode(over.toByteArray()));
   }
 
   @Test
   void rejectsNanValues() {
-    WireWriter w = new WireWriter(16).writeByte(PayloadCodec.VERSION).writeByte(0).writeVarInt(1).writeByte(1).writeVarInt(0).writeVarInt(1);
+    WireWriter w = new WireWriter(16).writeByte(PayloadCodec.VERSION).writeByte(0).writeVarInt(0).writeVarInt(1).writeByte(1).writeVarInt(0).writeVarInt(1);
     byte[] b = Arrays.copyOf(w.toByteArray(), w.size() + 4);
     int nan = Float.floatToRawIntBits(Float.NaN);
     for (int i = 0; i < 4; i++) {
@@ -88,23 +88,35 @@ class PayloadCodecTest {
   @Test
   void rejectsUnknownVersionKindAndStrayMaskBits() {
     assertThrows(MalformedWireException.class, () -> decode(new byte[] {9, 0}));
-    assertThrows(MalformedWireException.class, () -> decode(new byte[] {PayloadCodec.VERSION, 0, 1, 42, 0}));
-    assertThrows(MalformedWireException.class, () -> decode(new byte[] {PayloadCodec.VERSION, 7, 0}), "unknown precision");
+    assertThrows(MalformedWireException.class, () -> decode(new byte[] {PayloadCodec.VERSION, 0, 0, 1, 42, 0}));
+    assertThrows(MalformedWireException.class, () -> decode(new byte[] {PayloadCodec.VERSION, 7, 0, 0}), "unknown precision");
     // A mask of length 3 whose byte sets bit 5: beyond the tensor.
-    byte[] stray = {PayloadCodec.VERSION, 0, 1, 2, 0, 3, 0, 0b0010_0001};
+    byte[] stray = {PayloadCodec.VERSION, 0, 0, 1, 2, 0, 3, 0, 0b0010_0001};
     MalformedWireException e = assertThrows(MalformedWireException.class, () -> decode(stray));
     assertTrue(e.getMessage().contains("beyond its length"), e.getMessage());
+  }
+
+  @Test
+  void readsVersionTwoWhichHadNoBaseRound() {
+    byte[] v3 = encode(sample());
+    byte[] v2 = new byte[v3.length - 1];
+    v2[0] = 2;
+    v2[1] = v3[1];
+    System.arraycopy(v3, 3, v2, 2, v3.length - 3);
+    assertEquals(sample(), decode(v2));
   }
 
   @Test
   void rejectsSectionsOutOfOrder() {
     Payload twice = sample();
     byte[] b = encode(new Payload(List.of(twice.sections().get(1))));
-    byte[] doubled = new byte[3 + 2 * (b.length - 3)];
+    int header = 4; // version, precision, base, section count
+    byte[] doubled = new byte[header + 2 * (b.length - header)];
     doubled[0] = PayloadCodec.VERSION;
-    doubled[2] = 2;
-    System.arraycopy(b, 3, doubled, 3, b.length - 3);
-    System.arraycopy(b, 3, doubled, b.length, b.length - 3);
-    assertThrows(MalformedWireException.class, () -> decode(doubled));
+    doubled[3] = 2;
+    System.arraycopy(b, header, doubled, header, b.length - header);
+    System.arraycopy(b, header, doubled, b.length, b.length - header);
+    MalformedWireException e = assertThrows(MalformedWireException.class, () -> decode(doubled));
+    assertTrue(e.getMessage().contains("ascending tensor order"), e.getMessage());
   }
 }

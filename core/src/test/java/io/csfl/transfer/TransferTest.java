@@ -19,6 +19,7 @@ import io.csfl.codec.Payload;
 import io.csfl.tensor.Values;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -73,7 +74,7 @@ class TransferTest {
     for (int i = 0; i < parameters; i++) {
       values[i] = (i % 1000) * 0.001f - 0.5f;
     }
-    return new Aggregator.RoundPrepared(3, new Payload(List.of(new DenseSection(0, Values.copyOf(values)))));
+    return new Aggregator.RoundPrepared(3, new Payload(List.of(new DenseSection(0, Values.copyOf(values)))), Map.of());
   }
 
   @Test

@@ -1,0 +1,209 @@
+package io.csfl.strategy;
+
+import io.csfl.codec.Payload;
+import io.csfl.codec.PayloadCodec;
+import io.csfl.codec.Precision;
+import io.csfl.codec.Section;
+import io.csfl.codec.TernarySection;
+import io.csfl.codec.WireWriter;
+import io.csfl.tensor.Mask;
+import io.csfl.tensor.MaskSet;
+import io.csfl.tensor.Model;
+import io.csfl.tensor.ModelBuffer;
+import io.csfl.tensor.ModelSpec;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Optional;
+import java.util.TreeMap;
+
+/**
+ * Sparse Ternary Compression (Sattler et al. 2019, "Robust and communication-efficient federated
+ * learning from non-iid data"), in both directions. A client sends, per tensor, the top
+ * {@code density} fraction of its update plus its residual, ternarized to {@code {-mu, 0, +mu}}
+ * (mu: the mean kept magnitude), and keeps what that does not say as its residual. The server
+ * compresses the example-weighted mean of those updates the same way, with its own residual, and
+ * adds the ternary result to the global model.
+ *
+ * <p>Downlink under partial participation: the server remembers its last {@link #HISTORY} ternary
+ * updates. A client that holds the global model of an earlier round gets the updates since then,
+ * in order (a {@link Payload#isDelta() difference}), and adds them as the server did, so its
+ * model equals the global model to the bit; a client the server knows nothing of, or for whom the
+ * difference would outweigh the dense model, gets the dense model.
+ * A client asked to add a difference to a model it does not hold refuses the round, and gets the
+ * dense model next time.
+ */
+public final class SparseTernaryCompression implements FederatedStrategy {
+  public static final String NAME = "stc";
+  /** Rounds of server updates kept to bring returning clients up to date. */
+  static final int HISTORY = 64;
+  private final double density;
+
+  public SparseTernaryCompression(double density) {
+    this.density = TopK.requireDensity("stc", density);
+  }
+
+  @Override
+  public String name() {
+    return NAME;
+  }
+
+  @Override
+  public ServerAlgorithm newServer(Model initial, int totalRounds) {
+    return new Server(initial, density);
+  }
+
+  @Override
+  public ClientAlgorithm newClient() {
+    return new Client(density);
+  }
+
+  static final class Client extends ErrorFeedbackClient {
+    /** The global model this client was last sent, and its round; a difference must start from it. */
+    private Model held;
+    private int heldRound = Payload.ABSOLUTE;
+
+    Client(double density) {
+      super(density);
+    }
+
+    @Override
+    public Model startingModel(int round, Payload downlink, ModelSpec spec) {
+      Model model;
+      if (downlink.isDelta()) {
+        if (held == null || heldRound != downlink.base()) {
+          throw new IllegalStateException("stc: the downlink is a difference from the model of round " + downlink.base()
+              + ", but this client holds " + (held == null ? "none" : "the model of round " + heldRound));
+        }
+        model = Payloads.plus(held, downlink);
+      } else {
+        model = Payloads.toModel(downlink, spec);
+      }
+      held = model;
+      heldRound = round - 1;
+      return model;
+    }
+
+    @Override
+    Section compress(int tensor, float[] update, float[] residual, int k) {
+      return TopK.ternarizeWithFeedback(tensor, update, residual, k);
+    }
+  }
+
+  private static final class Server implements ServerAlgorithm {
+    private final ModelSpec spec;
+    private final double density;
+    private final WeightedSum sum;
+    private final WeightedSum.Expect[] layout;
+    private final ModelBuffer global;
+    private float[][] residual;
+    private Model snapshot;
+    /** The ternary update committed in each recent round, by round. */
+    private final TreeMap<Integer, List<TernarySection>> updates = new TreeMap<>();
+    private List<TernarySection> pending;
+
+    Server(Model initial, double density) {
+      this.spec = initial.spec();
+      this.density = density;
+      this.sum = new WeightedSum(spec);
+      this.layout = new WeightedSum.Expect[spec.tensorCount()];
+      for (int t = 0; t < layout.length; t++) {
+        layout[t] = WeightedSum.Expect.anySubset(spec.tensor(t));
+      }
+      this.global = ModelBuffer.copyOf(initial);
+      this.residual = TopK.zeros(spec);
+      this.snapshot = initial;
+    }
+
+    @Override
+    public Payload downlink(int round) {
+      return Payloads.dense(snapshot);
+    }
+
+    @Override
+    public Optional<Payload> downlinkFrom(int round, int held) {
+      if (held < 0 || held >= round || !updates.keySet().containsAll(rangeOf(held + 1, round - 1))) {
+        return Optional.empty();
+      }
+      Collection<List<TernarySection>> since = updates.subMap(held, false, round, false).values();
+      List<Section> sections = new ArrayList<>();
+      for (int t = 0; t < spec.tensorCount(); t++) {
+        if (since.isEmpty()) {
+          // Asked again in the same round (a retried attempt): nothing changed.
+          sections.add(new TernarySection(t, Mask.fromPositions(spec.tensor(t).size(), new int[0]), Mask.fromPositions(0, new int[0]), 0f));
+        }
+        for (List<TernarySection> update : since) {
+          sections.add(update.get(t));
+        }
+      }
+      Payload difference = new Payload(sections, Precision.FP32, held);
+      WireWriter size = new WireWriter(1024);
+      PayloadCodec.encode(difference, size);
+      // Each missed round adds its ternary update; after enough of them the dense model is smaller.
+      return size.size() < 4L * spec.parameterCount() ? Optional.of(difference) : Optional.empty();
+    }
+
+    private static List<Integer> rangeOf(int from, int to) {
+      List<Integer> rounds = new ArrayList<>();
+      for (int r = from; r <= to; r++) {
+        rounds.add(r);
+      }
+      return rounds;
+    }
+
+    @Override
+    public void accumulate(int round, Payload update, int examples) throws InvalidUpdateException {
+      sum.add(update, examples, t -> layout[t]);
+    }
+
+    @Override
+    public Optional<PruneRequest> close(int round) {
+      pending = new ArrayList<>(spec.tensorCount());
+      for (int t = 0; t < spec.tensorCount(); t++) {
+        float[] mean = sum.examples() == 0 ? new float[spec.tensor(t).size()] : sum.mean(t);
+        pending.add(TopK.ternarizeWithFeedback(t, mean, residual[t], TopK.count(mean.length, density)));
+      }
+      sum.reset();
+      return Optional.empty();
+    }
+
+    @Override
+    public void commit(int round, Optional<MaskSet> masks) {
+      for (TernarySection r : pending) {
+        float[] target = global.tensor(r.tensor());
+        int[] positions = r.support().positions();
+        for (int j = 0; j < positions.length; j++) {
+          target[positions[j]] += r.value(j);
+        }
+      }
+      snapshot = global.toModel();
+      updates.put(round, pending);
+      pending = null;
+      while (updates.size() > HISTORY) {
+        updates.pollFirstEntry();
+      }
+    }
+
+    @Override
+    public void abandon(int round) {
+      sum.reset();
+    }
+
+    @Override
+    public Model globalModel() {
+      return snapshot;
+    }
+
+    @Override
+    public void restore(int round, Model global) {
+      for (int t = 0; t < spec.tensorCount(); t++) {
+        global.tensor(t).copyTo(this.global.tensor(t), 0);
+      }
+      snapshot = global;
+      residual = TopK.zeros(spec);
+      updates.clear();
+      pending = null;
+      sum.reset();
+    }
+  }
+}
