@@ -33,7 +33,7 @@ public final class ExperimentGrid implements Callable<Integer> {
       "adam-5ep", new Setting("adam-5ep", List.of("--optimizer", "adam", "--lr", "0.01", "--local-epochs", "5")),
       "sgd-1ep", new Setting("sgd-1ep", List.of("--optimizer", "sgd", "--lr", "0.05", "--local-epochs", "1")));
 
-  @Option(names = "--algorithms", split = ",", defaultValue = "fedavg,cs,cs:0.7,cs:0.9,cs-1bit,cs-fp16,cs-topk,topk")
+  @Option(names = "--algorithms", split = ",", defaultValue = "fedavg,cs,cs:0.7,cs:0.9,cs-1bit,cs-fp16,cs-topk,cs-1bit-topk,topk,stc,pqsu")
   List<String> algorithms;
 
   @Option(names = "--partitions", split = ",", defaultValue = "iid,shards:2,dirichlet:0.5")
@@ -86,7 +86,6 @@ public final class ExperimentGrid implements Callable<Integer> {
           Path extra = dir.resolve("added-" + slug(String.join("-", added)));
           if (!added.isEmpty()) {
             args = simulateArgs(added, partition, seed, extra, s);
-            commands.get(cell).add("bin/csfl " + String.join(" ", args));
           }
           System.out.printf("%n=== %s, seed %d ===%n", cell, seed);
           int code = renderOnly ? 0 : CsflCommand.commandLine().execute(args.toArray(String[]::new));
@@ -96,6 +95,12 @@ public final class ExperimentGrid implements Callable<Integer> {
           }
           if (!added.isEmpty() && !renderOnly) {
             mergeInto(dir, extra);
+          }
+          // Every run merged into this one so far, this session's or an earlier one's.
+          for (Path addedRun : addedRuns(dir)) {
+            List<String> addedAlgorithms = MetricsCsv.read(addedRun.resolve("metrics.csv")).stream()
+                .map(RoundMetrics::algorithm).distinct().toList();
+            commands.get(cell).add("bin/csfl " + String.join(" ", simulateArgs(addedAlgorithms, partition, seed, addedRun, s)));
           }
           Map<String, List<RoundMetrics>> byAlgorithm = new LinkedHashMap<>();
           for (RoundMetrics m : MetricsCsv.read(dir.resolve("metrics.csv"))) {
@@ -113,6 +118,16 @@ public final class ExperimentGrid implements Callable<Integer> {
     Files.writeString(results, ResultsPage.render(model, rounds, seeds, byCell, commands, this::chartPath), StandardCharsets.UTF_8);
     System.out.println("experiment-grid: wrote " + results);
     return 0;
+  }
+
+  private static List<Path> addedRuns(Path dir) throws IOException {
+    if (!Files.isDirectory(dir)) {
+      return List.of();
+    }
+    try (var entries = Files.list(dir)) {
+      return entries.filter(p -> p.getFileName().toString().startsWith("added-") && Files.isRegularFile(p.resolve("metrics.csv")))
+          .sorted().toList();
+    }
   }
 
   private List<String> simulateArgs(List<String> algos, String partition, long seed, Path dir, Setting s) {

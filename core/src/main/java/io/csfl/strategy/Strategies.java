@@ -7,7 +7,7 @@ import java.util.Locale;
 /** The strategies selectable by name on the command line. */
 public final class Strategies {
   public static final List<String> NAMES = List.of(FedAvg.NAME, ComplementSparsification.NAME, "cs-1bit", "cs-fp16",
-      "cs-topk", TopKSparsification.NAME, SparseTernaryCompression.NAME, PrunedUpdateSharing.NAME);
+      "cs-topk", "cs-1bit-topk", TopKSparsification.NAME, SparseTernaryCompression.NAME, PrunedUpdateSharing.NAME);
 
   private Strategies() {}
 
@@ -32,6 +32,7 @@ public final class Strategies {
       case "cs-1bit" -> new ComplementSparsification("cs-1bit", p.cs(), new CsVariant(Precision.FP32, true, 1.0));
       case "cs-fp16" -> new ComplementSparsification("cs-fp16", p.cs(), new CsVariant(Precision.FP16, false, 1.0));
       case "cs-topk" -> new ComplementSparsification("cs-topk", p.cs(), new CsVariant(Precision.FP32, false, p.uplinkDensity()));
+      case "cs-1bit-topk" -> new ComplementSparsification("cs-1bit-topk", p.cs(), new CsVariant(Precision.FP32, true, p.uplinkDensity()));
       case TopKSparsification.NAME -> new TopKSparsification(p.topkDensity());
       case SparseTernaryCompression.NAME -> new SparseTernaryCompression(p.topkDensity());
       case PrunedUpdateSharing.NAME -> new PrunedUpdateSharing(PrunedUpdateSharing.PAPER_SPARSITY);

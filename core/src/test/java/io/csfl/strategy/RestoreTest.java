@@ -50,7 +50,7 @@ class RestoreTest {
 
   /** pqsu's server is FedAvg's (only the update layout differs), so fedavg covers its restore. */
   @ParameterizedTest
-  @ValueSource(strings = {"fedavg", "cs", "cs-1bit", "cs-fp16", "cs-topk", "topk"})
+  @ValueSource(strings = {"fedavg", "cs", "cs-1bit", "cs-fp16", "cs-topk", "cs-1bit-topk", "topk"})
   void aRestoredServerContinuesExactlyAsTheOriginal(String name) throws InvalidUpdateException {
     FederatedStrategy strategy = Strategies.byName(name, PARAMS);
     Model initial = randomModel(new Random(1));

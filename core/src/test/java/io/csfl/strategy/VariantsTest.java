@@ -98,6 +98,26 @@ class VariantsTest {
   }
 
   @Test
+  void csOneBitTopkSendsTheTopComplementValuesAndTheKeptSigns() throws InvalidUpdateException {
+    FederatedStrategy s = Strategies.byName("cs-1bit-topk", PARAMS);
+    ServerAlgorithm server = prunedServer(s);
+    Payload down = server.downlink(2);
+    ClientAlgorithm c = s.newClient();
+    Model start = c.startingModel(down, SPEC);
+    // Complement positions 0, 4, 5 trained to {1, -5, 2}: only -5 is sent. Kept {-4, 3, 2} move by
+    // {+1, -3, +2}: signs +, -, + with scale 2, as in cs-1bit.
+    Payload up = c.uplink(down, start, model(new float[] {1, -3, 0, 4, -5, 2}, new float[] {0, 0, 0}));
+    MaskedSection top = assertInstanceOf(MaskedSection.class, up.sections().get(0));
+    assertArrayEquals(new int[] {1}, top.mask().positions());
+    SignSection signs = assertInstanceOf(SignSection.class, up.sections().get(1));
+    assertArrayEquals(new int[] {0, 2}, signs.positive().positions());
+    assertEquals(2f, signs.scale());
+    server.accumulate(2, up, 1);
+    // {0, -4 + 2, 3 - 2, 2 + 2, 1.5 * -5, 0}
+    assertArrayEquals(new float[] {0, -2, 1, 4, -7.5f, 0}, server.close(2).orElseThrow().candidate().tensor(0).toArray(), 1e-6f);
+  }
+
+  @Test
   void topkSendsSparseUpdatesWithErrorFeedbackAndTheServerAddsTheirMean() throws InvalidUpdateException {
     FederatedStrategy s = Strategies.byName("topk", PARAMS);
     ServerAlgorithm server = s.newServer(model(new float[] {1, 1, 1, 1, 1, 1}, new float[] {0, 0, 0}), 5);
