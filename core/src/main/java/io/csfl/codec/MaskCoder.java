@@ -35,20 +35,58 @@ public final class MaskCoder {
       return;
     }
     long[] rareWords = (keptAreRarer ? mask : mask.complement()).toWords();
-    RiceChoice rice = bestK(rareWords, rare);
-    int k = rice.k();
+    // One pass codes the gaps with the Rice parameter estimated from the mean gap while costing
+    // the four parameters around it; a second pass runs only when one of those is smaller.
+    int guess = estimateK(rareWords, rare);
+    int from = Math.max(0, guess - 2);
+    long[] quotients = new long[CANDIDATES];
+    BitWriter bits = writeGaps(rareWords, rare, guess, quotients, from);
+    int k = guess;
+    long codedBits = quotients[guess - from] + (long) (guess + 1) * rare;
+    for (int c = from; c < from + CANDIDATES && c <= MAX_K; c++) {
+      long cost = quotients[c - from] + (long) (c + 1) * rare;
+      if (cost < codedBits) {
+        k = c;
+        codedBits = cost;
+      }
+    }
     long bitmapBits = 8L * ((n + 7) >>> 3);
-    if (bitmapBits <= rice.bits() + 8L * (2 + 5 + 5)) {
+    if (bitmapBits <= codedBits + 8L * (2 + 5 + 5)) {
       out.writeByte(BITMAP).writeBits(mask.toWords(), n);
       return;
     }
-    BitWriter bits = new BitWriter((int) ((rice.bits() + 7) >>> 3));
+    if (k != guess) {
+      bits = writeGaps(rareWords, rare, k, null, 0);
+    }
+    byte[] coded = bits.toByteArray();
+    out.writeByte(keptAreRarer ? GAPS_OF_KEPT : GAPS_OF_PRUNED).writeVarInt(rare).writeByte(k)
+        .writeVarInt(coded.length).writeBytes(coded, 0, coded.length);
+  }
+
+  /** Rice parameters costed around the estimate. */
+  private static final int CANDIDATES = 5;
+
+  /**
+   * The Rice code with parameter {@code k} of the gaps between the {@code count} set bits of
+   * {@code words}. With {@code quotients}, also adds up each gap's quotient for the parameters
+   * {@code from .. from + CANDIDATES - 1}, so their coded sizes are known after this one pass.
+   */
+  private static BitWriter writeGaps(long[] words, int count, int k, long[] quotients, int from) {
+    long totalGaps = count == 0 ? 0 : lastSetBit(words) + 1L - count;
+    // The sum of the quotients is at most the sum of the gaps shifted right by k.
+    BitWriter bits = new BitWriter((int) Math.min(Integer.MAX_VALUE - 64, ((totalGaps >>> k) + (long) (k + 1) * count + 7) >>> 3));
     long lowMask = (1L << k) - 1;
+    long q0 = 0;
+    long q1 = 0;
+    long q2 = 0;
+    long q3 = 0;
+    long q4 = 0;
     int previous = -1;
-    for (int wi = 0; wi < rareWords.length; wi++) {
-      for (long w = rareWords[wi]; w != 0; w &= w - 1) {
+    for (int wi = 0; wi < words.length; wi++) {
+      for (long w = words[wi]; w != 0; w &= w - 1) {
         int p = (wi << 6) + Long.numberOfTrailingZeros(w);
         int gap = p - previous - 1;
+        previous = p;
         int quotient = gap >>> k;
         if (quotient + 1 + k <= 56) {
           // Ones, a zero, then the low bits: one put for the whole code word.
@@ -57,12 +95,32 @@ public final class MaskCoder {
           bits.writeUnary(quotient);
           bits.writeLow(gap, k);
         }
-        previous = p;
+        int g = gap >>> from;
+        q0 += g;
+        q1 += g >>> 1;
+        q2 += g >>> 2;
+        q3 += g >>> 3;
+        q4 += g >>> 4;
       }
     }
-    byte[] coded = bits.toByteArray();
-    out.writeByte(keptAreRarer ? GAPS_OF_KEPT : GAPS_OF_PRUNED).writeVarInt(rare).writeByte(k)
-        .writeVarInt(coded.length).writeBytes(coded, 0, coded.length);
+    if (quotients != null) {
+      quotients[0] = q0;
+      quotients[1] = q1;
+      quotients[2] = q2;
+      quotients[3] = q3;
+      quotients[4] = q4;
+    }
+    return bits;
+  }
+
+  /** The Rice parameter for geometric gaps of the observed mean: about log2 of the mean gap times ln 2. */
+  static int estimateK(long[] words, int count) {
+    if (count == 0) {
+      return 0;
+    }
+    double meanGap = (double) (lastSetBit(words) + 1 - count) / count;
+    int guess = meanGap < 1 ? 0 : (int) Math.floor(Math.log(meanGap * Math.log(2)) / Math.log(2)) + 1;
+    return Math.max(0, Math.min(MAX_K, guess));
   }
 
   public static Mask decode(WireReader in, int length, String what) {
@@ -99,55 +157,6 @@ public final class MaskCoder {
     }
   }
 
-  /** A Rice parameter and the coded size of the gaps with it. */
-  record RiceChoice(int k, long bits) {}
-
-  /**
-   * The Rice parameter that minimises the coded size of the gaps between the set bits of
-   * {@code words} ({@code count} of them): five candidates around the estimate from the mean gap,
-   * costed together in one pass.
-   */
-  static RiceChoice bestK(long[] words, int count) {
-    if (count == 0) {
-      return new RiceChoice(0, 0);
-    }
-    int last = lastSetBit(words);
-    double meanGap = (double) (last + 1 - count) / count;
-    int guess = meanGap < 1 ? 0 : (int) Math.floor(Math.log(meanGap * Math.log(2)) / Math.log(2)) + 1;
-    int from = Math.max(0, Math.min(MAX_K, guess) - 2);
-    // Five running sums of the quotients, in locals so they stay in registers.
-    long q0 = 0;
-    long q1 = 0;
-    long q2 = 0;
-    long q3 = 0;
-    long q4 = 0;
-    int previous = -1;
-    for (int wi = 0; wi < words.length; wi++) {
-      for (long w = words[wi]; w != 0; w &= w - 1) {
-        int p = (wi << 6) + Long.numberOfTrailingZeros(w);
-        int gap = (p - previous - 1) >>> from;
-        q0 += gap;
-        q1 += gap >>> 1;
-        q2 += gap >>> 2;
-        q3 += gap >>> 3;
-        q4 += gap >>> 4;
-        previous = p;
-      }
-    }
-    long[] quotients = {q0, q1, q2, q3, q4};
-    int best = from;
-    long bestBits = Long.MAX_VALUE;
-    for (int k = from; k <= Math.min(MAX_K, from + 4); k++) {
-      // Each gap costs its quotient in ones, a terminating zero and k low bits.
-      long bits = quotients[k - from] + (long) (k + 1) * count;
-      if (bits < bestBits) {
-        best = k;
-        bestBits = bits;
-      }
-    }
-    return new RiceChoice(best, bestBits);
-  }
-
   private static int lastSetBit(long[] words) {
     for (int wi = words.length - 1; wi >= 0; wi--) {
       if (words[wi] != 0) {
@@ -157,28 +166,39 @@ public final class MaskCoder {
     return -1;
   }
 
-  /** Most significant bit first, through a 64-bit accumulator. */
+  /**
+   * Most significant bit first, through a 64-bit accumulator that is stored a whole word at a
+   * time: a code word of a dense mask is only a few bits, so per-byte stores would dominate.
+   */
   private static final class BitWriter {
     private byte[] buf;
     private int size;
+    /** The last {@code pending} bits written, right-aligned; fewer than 64. */
     private long acc;
     private int pending;
 
     BitWriter(int bytes) {
-      buf = new byte[Math.max(8, bytes + 8)];
+      buf = new byte[Math.max(16, bytes + 16)];
     }
 
     /** The low {@code count} (at most 56) bits of {@code bits}. */
     void put(long bits, int count) {
-      acc = (acc << count) | (bits & ((1L << count) - 1));
-      pending += count;
+      bits &= (1L << count) - 1;
+      int total = pending + count;
+      if (total < 64) {
+        acc = (acc << count) | bits;
+        pending = total;
+        return;
+      }
+      int over = total - 64;
       if (size + 8 > buf.length) {
         buf = java.util.Arrays.copyOf(buf, 2 * buf.length);
       }
-      while (pending >= 8) {
-        pending -= 8;
-        buf[size++] = (byte) (acc >>> pending);
-      }
+      // pending > 0 here (count <= 56), so the shift is below 64.
+      LONG_BE.set(buf, size, (acc << (count - over)) | (bits >>> over));
+      size += 8;
+      acc = bits;
+      pending = over;
     }
 
     void writeUnary(int ones) {
@@ -196,9 +216,11 @@ public final class MaskCoder {
     }
 
     byte[] toByteArray() {
-      byte[] out = java.util.Arrays.copyOf(buf, size + (pending > 0 ? 1 : 0));
-      if (pending > 0) {
-        out[size] = (byte) (acc << (8 - pending));
+      int tail = (pending + 7) >>> 3;
+      byte[] out = java.util.Arrays.copyOf(buf, size + tail);
+      long left = pending == 0 ? 0 : acc << (64 - pending);
+      for (int i = 0; i < tail; i++) {
+        out[size + i] = (byte) (left >>> (56 - 8 * i));
       }
       return out;
     }
