@@ -8,7 +8,6 @@ import io.csfl.codec.SignSection;
 import io.csfl.codec.TernarySection;
 import io.csfl.codec.ValuesSection;
 import io.csfl.tensor.Mask;
-import io.csfl.tensor.ModelBuffer;
 import io.csfl.tensor.ModelSpec;
 import java.util.List;
 import java.util.Optional;
@@ -17,6 +16,11 @@ import java.util.Optional;
  * The running sum of n_k-weighted client updates: memory O(model), however many clients report.
  * For each tensor the server says what it expects ({@link Expect}); an update is checked whole
  * against that before any of it is added, so a bad update changes nothing.
+ *
+ * <p>Updates are folded in the order they arrive, which varies from run to run. The sums are kept
+ * in double precision, where each float product is exact and a handful of additions lose far less
+ * than a float's precision, so the float mean comes out the same whatever the order (barring a
+ * value within a double rounding of a float tie) and a seeded run is reproducible.
  */
 final class WeightedSum {
   /**
@@ -45,13 +49,21 @@ final class WeightedSum {
   }
 
   private final ModelSpec spec;
-  private final ModelBuffer sum;
-  private ModelBuffer signSum;
+  private final double[][] sum;
+  private double[][] signSum;
   private long examples;
 
   WeightedSum(ModelSpec spec) {
     this.spec = spec;
-    this.sum = ModelBuffer.zeros(spec);
+    this.sum = zeros(spec);
+  }
+
+  private static double[][] zeros(ModelSpec spec) {
+    double[][] out = new double[spec.tensorCount()][];
+    for (int t = 0; t < out.length; t++) {
+      out[t] = new double[spec.tensor(t).size()];
+    }
+    return out;
   }
 
   void add(Payload update, int examplesOfClient, Layout layout) throws InvalidUpdateException {
@@ -72,7 +84,7 @@ final class WeightedSum {
       }
       check(s, layout.expect(s.tensor()));
     }
-    float weight = examplesOfClient;
+    double weight = examplesOfClient;
     for (Section s : sections) {
       fold(s, layout.expect(s.tensor()), weight);
     }
@@ -105,12 +117,17 @@ final class WeightedSum {
     return s.getClass().getSimpleName() + " with " + s.valueCount() + " values";
   }
 
-  private void fold(Section s, Expect expect, float weight) {
-    float[] target = sum.tensor(s.tensor());
+  private void fold(Section s, Expect expect, double weight) {
+    double[] target = sum[s.tensor()];
     if (s instanceof DenseSection d) {
-      io.csfl.tensor.TensorOps.addScaled(target, d.values(), weight);
+      for (int i = 0; i < target.length; i++) {
+        target[i] += weight * d.values().get(i);
+      }
     } else if (s instanceof ValuesSection v) {
-      io.csfl.tensor.TensorOps.scatterAdd(target, expect.values().get(), v.values(), weight);
+      int[] positions = expect.values().get().positions();
+      for (int j = 0; j < positions.length; j++) {
+        target[positions[j]] += weight * v.values().get(j);
+      }
     } else if (s instanceof MaskedSection m) {
       int[] positions = expect.values().get().positions();
       int[] chosen = m.mask().positions();
@@ -125,11 +142,11 @@ final class WeightedSum {
       }
     } else if (s instanceof SignSection g) {
       if (signSum == null) {
-        signSum = ModelBuffer.zeros(spec);
+        signSum = zeros(spec);
       }
-      float[] signTarget = signSum.tensor(s.tensor());
+      double[] signTarget = signSum[s.tensor()];
       int[] positions = expect.signs().get().positions();
-      float step = weight * g.scale();
+      double step = weight * g.scale();
       for (int j = 0; j < positions.length; j++) {
         signTarget[positions[j]] += g.positive().get(j) ? step : -step;
       }
@@ -150,21 +167,24 @@ final class WeightedSum {
     return signSum == null ? new float[spec.tensor(tensor).size()] : meanOf(signSum, tensor);
   }
 
-  private float[] meanOf(ModelBuffer buffer, int tensor) {
-    float[] out = buffer.tensor(tensor).clone();
-    if (examples > 0) {
-      float inv = (float) (1.0 / examples);
-      for (int i = 0; i < out.length; i++) {
-        out[i] *= inv;
-      }
+  private float[] meanOf(double[][] buffer, int tensor) {
+    double[] sums = buffer[tensor];
+    float[] out = new float[sums.length];
+    double divisor = examples > 0 ? examples : 1;
+    for (int i = 0; i < out.length; i++) {
+      out[i] = (float) (sums[i] / divisor);
     }
     return out;
   }
 
   void reset() {
-    sum.fill(0f);
+    for (double[] t : sum) {
+      java.util.Arrays.fill(t, 0);
+    }
     if (signSum != null) {
-      signSum.fill(0f);
+      for (double[] t : signSum) {
+        java.util.Arrays.fill(t, 0);
+      }
     }
     examples = 0;
   }
