@@ -7,14 +7,20 @@ import jdk.incubator.vector.VectorSpecies;
 /**
  * SIMD form of {@link Gemm#mulAdd}. Each row of A is first compressed to its non-zero entries
  * (eight lanes tested at a time; a transposed A is compressed along its contiguous rows and
- * regrouped); then, for one 32-column block of B at a time (small enough to stay in L2 across all
- * rows), each row of C keeps its 32 outputs in four vector registers while the non-zero A entries
- * stream by. Loaded only when the JVM has the incubator module.
+ * regrouped); then, for one 64-column block of B at a time (small enough to stay in L2 across all
+ * rows), each row of C keeps its 64 outputs in eight vector registers while the non-zero A entries
+ * stream by; narrower blocks take the remaining columns. Loaded only when the JVM has the
+ * incubator module.
  */
 final class VectorGemm {
   private static final VectorSpecies<Float> S = FloatVector.SPECIES_256;
   private static final int W = 8;
   private static final int BLOCK = 4 * W;
+  /**
+   * Eight accumulators: an FMA's result is needed by the next FMA on the same accumulator four or
+   * so cycles later, so four chains leave the FMA units idle half the time; eight keep them busy.
+   */
+  private static final int WIDE_BLOCK = 8 * W;
   private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
 
   private VectorGemm() {}
@@ -65,9 +71,14 @@ final class VectorGemm {
       index[q] = bOff + index[q] * n;
     }
     int j = 0;
+    for (; j + WIDE_BLOCK <= n; j += WIDE_BLOCK) {
+      for (int i = 0; i < m; i++) {
+        block(true, j, rowStart[i], rowStart[i + 1], index, value, b, c, cOff + i * n + j);
+      }
+    }
     for (; j + BLOCK <= n; j += BLOCK) {
       for (int i = 0; i < m; i++) {
-        block32(j, rowStart[i], rowStart[i + 1], index, value, b, c, cOff + i * n + j);
+        block(false, j, rowStart[i], rowStart[i + 1], index, value, b, c, cOff + i * n + j);
       }
     }
     for (; j + W <= n; j += W) {
@@ -166,11 +177,19 @@ final class VectorGemm {
     outRowStart[0] = 0;
   }
 
-  private static void block32(int j, int from, int to, int[] index, float[] value, float[] b, float[] c, int cAt) {
+  /**
+   * Adds into 64 columns of one row of C ({@code wide}) or 32, the non-zero entries of A's row
+   * times B's rows. The flag is loop-invariant, so the JIT compiles one loop per width.
+   */
+  private static void block(boolean wide, int j, int from, int to, int[] index, float[] value, float[] b, float[] c, int cAt) {
     FloatVector c0 = FloatVector.fromArray(S, c, cAt);
     FloatVector c1 = FloatVector.fromArray(S, c, cAt + W);
     FloatVector c2 = FloatVector.fromArray(S, c, cAt + 2 * W);
     FloatVector c3 = FloatVector.fromArray(S, c, cAt + 3 * W);
+    FloatVector c4 = wide ? FloatVector.fromArray(S, c, cAt + 4 * W) : c0;
+    FloatVector c5 = wide ? FloatVector.fromArray(S, c, cAt + 5 * W) : c0;
+    FloatVector c6 = wide ? FloatVector.fromArray(S, c, cAt + 6 * W) : c0;
+    FloatVector c7 = wide ? FloatVector.fromArray(S, c, cAt + 7 * W) : c0;
     for (int q = from; q < to; q++) {
       FloatVector av = FloatVector.broadcast(S, value[q]);
       int row = index[q] + j;
@@ -178,10 +197,22 @@ final class VectorGemm {
       c1 = FloatVector.fromArray(S, b, row + W).fma(av, c1);
       c2 = FloatVector.fromArray(S, b, row + 2 * W).fma(av, c2);
       c3 = FloatVector.fromArray(S, b, row + 3 * W).fma(av, c3);
+      if (wide) {
+        c4 = FloatVector.fromArray(S, b, row + 4 * W).fma(av, c4);
+        c5 = FloatVector.fromArray(S, b, row + 5 * W).fma(av, c5);
+        c6 = FloatVector.fromArray(S, b, row + 6 * W).fma(av, c6);
+        c7 = FloatVector.fromArray(S, b, row + 7 * W).fma(av, c7);
+      }
     }
     c0.intoArray(c, cAt);
     c1.intoArray(c, cAt + W);
     c2.intoArray(c, cAt + 2 * W);
     c3.intoArray(c, cAt + 3 * W);
+    if (wide) {
+      c4.intoArray(c, cAt + 4 * W);
+      c5.intoArray(c, cAt + 5 * W);
+      c6.intoArray(c, cAt + 6 * W);
+      c7.intoArray(c, cAt + 7 * W);
+    }
   }
 }
