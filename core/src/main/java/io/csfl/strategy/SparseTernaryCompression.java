@@ -32,6 +32,10 @@ import java.util.TreeMap;
  * difference would outweigh the dense model, gets the dense model.
  * A client asked to add a difference to a model it does not hold refuses the round, and gets the
  * dense model next time.
+ *
+ * <p>{@link ServerAlgorithm#restore} (a replacement aggregator) can rebuild the global model but
+ * not the server's residual or its history: both start empty, so what the residual held is lost
+ * and every client gets the dense model once.
  */
 public final class SparseTernaryCompression implements FederatedStrategy {
   public static final String NAME = "stc";
