@@ -67,8 +67,10 @@ final class Inbound extends AbstractBehavior<Inbound.Command> {
     System.arraycopy(chunk.bytes(), 0, buffer, filled, chunk.bytes().length);
     filled += chunk.bytes().length;
     received++;
+    // The last chunk is acknowledged too, before decoding: decoding a big message can take longer
+    // than the ack timeout, and the sender must not take that time for a silent node.
+    open.sender().tell(new Outbound.Acked(received));
     if (received < open.chunkCount()) {
-      open.sender().tell(new Outbound.Acked(received));
       timers.startSingleTimer(Silence.INSTANCE, settings.ackTimeout());
       return this;
     }

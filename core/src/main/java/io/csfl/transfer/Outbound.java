@@ -13,7 +13,10 @@ import akka.actor.typed.javadsl.TimerScheduler;
 /**
  * Sends one chunked message: announces it to the remote courier, then keeps at most
  * {@code window} chunks unacknowledged. Any silence longer than the ack timeout, or a refusal, ends
- * the transfer with a {@link TransferFailed} to the sender's listener.
+ * the transfer with a {@link TransferFailed} to the sender's listener. Once every chunk is
+ * acknowledged the receiver holds all the bytes and decodes them, which for a big message can
+ * take longer than the ack timeout; from then on only its refusal (the bytes do not decode) is a
+ * failure.
  */
 final class Outbound extends AbstractBehavior<Outbound.Command> {
   interface Command {}
@@ -28,6 +31,12 @@ final class Outbound extends AbstractBehavior<Outbound.Command> {
   record Refused(String reason) implements Command, TransferMessage {}
 
   private enum Silence implements Command, NoSerializationVerificationNeeded { INSTANCE }
+
+  /** All chunks arrived long ago and neither delivery nor refusal was heard: stop waiting. */
+  private enum Unconfirmed implements Command, NoSerializationVerificationNeeded { INSTANCE }
+
+  /** How many ack timeouts to wait for the receiver's word after the last chunk arrived. */
+  private static final int DECODE_ALLOWANCE = 10;
 
   private final Courier.Send send;
   private final TransferSettings settings;
@@ -66,6 +75,11 @@ final class Outbound extends AbstractBehavior<Outbound.Command> {
         .onMessage(Refused.class, r -> fail("refused by the receiver: " + r.reason()))
         .onMessage(Silence.class, s -> fail("no answer from " + send.recipient().path().address() + " for " + settings.ackTimeout().toSeconds()
             + " s after " + acked + " of " + pending.length + " chunks (node down or unreachable?)"))
+        .onMessage(Unconfirmed.class, u -> {
+          getContext().getLog().warn("transfer {} of {} to {}: every chunk arrived, but no word of its delivery after {} s",
+              send.id(), send.messageClass(), recipient, settings.ackTimeout().multipliedBy(DECODE_ALLOWANCE).toSeconds());
+          return Behaviors.stopped();
+        })
         .build();
   }
 
@@ -79,6 +93,11 @@ final class Outbound extends AbstractBehavior<Outbound.Command> {
       pending[i] = null;
     }
     acked = Math.max(acked, Math.min(ack.received(), sent));
+    if (acked == pending.length) {
+      timers.cancel(Silence.INSTANCE);
+      timers.startSingleTimer(Unconfirmed.INSTANCE, settings.ackTimeout().multipliedBy(DECODE_ALLOWANCE));
+      return this;
+    }
     return pump();
   }
 

@@ -42,6 +42,8 @@ class TransferTest {
         akka.cluster.failure-detector.acceptable-heartbeat-pause = 3s
         akka.coordinated-shutdown.exit-jvm = off
         csfl.transfer.ack-timeout = 4s
+        akka.actor.serializers.slow = "io.csfl.transfer.TransferTest$SlowSerializer"
+        akka.actor.serialization-bindings { "io.csfl.transfer.TransferTest$SlowMessage" = slow }
         """ + extra).withFallback(ConfigFactory.load());
   }
 
@@ -133,5 +135,49 @@ class TransferTest {
 
     TransferFailed failed = failures.receiveMessage(Duration.ofSeconds(20));
     assertTrue(failed.reason().contains("no answer"), failed.reason());
+  }
+
+  /** A message whose decoding takes longer than the ack timeout (4 s here), as a big one may. */
+  record SlowMessage(byte[] data) implements akka.actor.NoSerializationVerificationNeeded {}
+
+  public static final class SlowSerializer extends akka.serialization.SerializerWithStringManifest {
+    static final long DECODE_MILLIS = 6_000;
+
+    @Override
+    public int identifier() {
+      return 7263999;
+    }
+
+    @Override
+    public String manifest(Object o) {
+      return "slow";
+    }
+
+    @Override
+    public byte[] toBinary(Object o) {
+      return ((SlowMessage) o).data();
+    }
+
+    @Override
+    public Object fromBinary(byte[] bytes, String manifest) {
+      try {
+        Thread.sleep(DECODE_MILLIS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      return new SlowMessage(bytes);
+    }
+  }
+
+  @Test
+  void aSlowDecodeAfterTheLastChunkIsNotTakenForASilentNode() {
+    TestProbe<SlowMessage> recipient = receiver.createTestProbe();
+    TestProbe<TransferFailed> failures = sender.createTestProbe();
+    ActorRef<SlowMessage> remote = seenFrom(sender, receiver, recipient.ref());
+
+    Transfers.get(sender.system()).tell(remote, new SlowMessage(new byte[1 << 20]), failures.ref());
+
+    assertEquals(1 << 20, recipient.receiveMessage(Duration.ofSeconds(30)).data().length);
+    failures.expectNoMessage(Duration.ofSeconds(1));
   }
 }
