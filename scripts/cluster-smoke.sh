@@ -7,6 +7,8 @@
 #     (the survivors' own clients are never moved), and the two surviving nodes must end up
 #     hosting all 30 clients.
 #  2. the cnn (6.6 MB dense, 26 times Artery's default frame size) trains 2 rounds across processes.
+#  3. STC trains 6 rounds with server and aggregator on separate nodes: every round completes all
+#     its clients, and returning clients get differences, far smaller than the dense model.
 set -euo pipefail
 home="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 work="${1:-$home/target/cluster-smoke}"
@@ -78,4 +80,21 @@ rows=$(($(wc -l < "$work/cnn/metrics.csv") - 1))
 [ "$rows" -eq 2 ] || fail "expected 2 cnn rounds, got $rows"
 awk -F, 'NR == 2 && $5 < 4 * 1663370 * 2 { bad = 1 } END { exit bad }' "$work/cnn/metrics.csv" || fail "round 1 of the cnn moved less than two dense models down"
 cat "$work/cnn/metrics.csv"
+cleanup; pids=()
+
+echo "cluster-smoke: STC across processes, 6 rounds (server and aggregator on separate nodes)"
+stc=(--algorithm stc --model mlp --clients 12 --per-round 4 --rounds 6 --local-epochs 1 --partition iid --round-timeout 60s --seed 3)
+start stc_server "$base" --role server "${stc[@]}" --out "$work/stc" --exit-when-done
+start stc_aggregator $((base + 1)) --role aggregator "${stc[@]}"
+start stc_client1 $((base + 2)) --role client --client-ids 0-5 "${stc[@]}"
+start stc_client2 $((base + 3)) --role client --client-ids 6-11 "${stc[@]}"
+wait "$pid_stc_server" || fail "the stc server node exited with $?"
+rows=$(($(wc -l < "$work/stc/metrics.csv") - 1))
+[ "$rows" -eq 6 ] || fail "expected 6 stc rounds, got $rows"
+awk -F, 'NR > 1 && $8 != $7 { bad = 1 } END { exit bad }' "$work/stc/metrics.csv" \
+  || fail "an stc round lost clients: a client refused the difference it was sent?"
+# Round 1 sends every client the dense model; returning clients then get only the updates they missed.
+awk -F, 'NR == 2 { dense = $5 } NR > 2 && $5 < dense / 2 { small = 1 } END { exit !small }' "$work/stc/metrics.csv" \
+  || fail "no stc round sent less than half of round 1's dense downlink"
+cat "$work/stc/metrics.csv"
 echo "cluster-smoke: PASS"
