@@ -114,7 +114,7 @@ public final class MaskCoder {
   }
 
   /** The Rice parameter for geometric gaps of the observed mean: about log2 of the mean gap times ln 2. */
-  static int estimateK(long[] words, int count) {
+  private static int estimateK(long[] words, int count) {
     if (count == 0) {
       return 0;
     }

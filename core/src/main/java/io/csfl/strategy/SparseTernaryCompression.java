@@ -9,7 +9,6 @@ import io.csfl.codec.WireWriter;
 import io.csfl.tensor.Mask;
 import io.csfl.tensor.MaskSet;
 import io.csfl.tensor.Model;
-import io.csfl.tensor.ModelBuffer;
 import io.csfl.tensor.ModelSpec;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -99,9 +98,8 @@ public final class SparseTernaryCompression implements FederatedStrategy {
     private final double density;
     private final WeightedSum sum;
     private final WeightedSum.Expect[] layout;
-    private final ModelBuffer global;
     private float[][] residual;
-    private Model snapshot;
+    private Model global;
     /** The ternary update committed in each recent round, by round. */
     private final TreeMap<Integer, List<TernarySection>> updates = new TreeMap<>();
     private List<TernarySection> pending;
@@ -114,14 +112,13 @@ public final class SparseTernaryCompression implements FederatedStrategy {
       for (int t = 0; t < layout.length; t++) {
         layout[t] = WeightedSum.Expect.anySubset(spec.tensor(t));
       }
-      this.global = ModelBuffer.copyOf(initial);
       this.residual = TopK.zeros(spec);
-      this.snapshot = initial;
+      this.global = initial;
     }
 
     @Override
     public Payload downlink(int round) {
-      return Payloads.dense(snapshot);
+      return Payloads.dense(global);
     }
 
     @Override
@@ -164,7 +161,7 @@ public final class SparseTernaryCompression implements FederatedStrategy {
     public Optional<PruneRequest> close(int round) {
       pending = new ArrayList<>(spec.tensorCount());
       for (int t = 0; t < spec.tensorCount(); t++) {
-        float[] mean = sum.examples() == 0 ? new float[spec.tensor(t).size()] : sum.mean(t);
+        float[] mean = sum.mean(t);
         pending.add(TopK.ternarizeWithFeedback(t, mean, residual[t], TopK.count(mean.length, density)));
       }
       sum.reset();
@@ -173,14 +170,8 @@ public final class SparseTernaryCompression implements FederatedStrategy {
 
     @Override
     public void commit(int round, Optional<MaskSet> masks) {
-      for (TernarySection r : pending) {
-        float[] target = global.tensor(r.tensor());
-        int[] positions = r.support().positions();
-        for (int j = 0; j < positions.length; j++) {
-          target[positions[j]] += r.value(j);
-        }
-      }
-      snapshot = global.toModel();
+      // The same addition a client makes of this update, so both sides agree to the bit.
+      global = Payloads.plus(global, new Payload(new ArrayList<>(pending), Precision.FP32, round - 1));
       updates.put(round, pending);
       pending = null;
       while (updates.size() > HISTORY) {
@@ -195,15 +186,12 @@ public final class SparseTernaryCompression implements FederatedStrategy {
 
     @Override
     public Model globalModel() {
-      return snapshot;
+      return global;
     }
 
     @Override
     public void restore(int round, Model global) {
-      for (int t = 0; t < spec.tensorCount(); t++) {
-        global.tensor(t).copyTo(this.global.tensor(t), 0);
-      }
-      snapshot = global;
+      this.global = global;
       residual = TopK.zeros(spec);
       updates.clear();
       pending = null;
