@@ -75,6 +75,10 @@ final class FederationOptions {
   @Option(names = "--warmup-rounds", defaultValue = "0", description = "CS dense FedAvg rounds before the first pruning. Default: ${DEFAULT-VALUE}.")
   int warmupRounds;
 
+  @Option(names = "--downlink-history", defaultValue = "" + CsOptions.DEFAULT_DOWNLINK_HISTORY,
+      description = "CS: recent global models the server keeps, so a returning client gets only what changed since the one it holds; 0 sends every client the whole sparse model. Default: ${DEFAULT-VALUE}.")
+  int downlinkHistory;
+
   @Option(names = "--density", defaultValue = "0.1", description = "topk and stc: fraction of each update sent (stc: both ways). Default: ${DEFAULT-VALUE}.")
   double density;
 
@@ -135,7 +139,7 @@ final class FederationOptions {
   }
 
   List<FederatedStrategy> strategies() {
-    CsOptions cs = new CsOptions(sparsity, sparsityEnd == null ? sparsity : sparsityEnd, serverRate, warmupRounds);
+    CsOptions cs = new CsOptions(sparsity, sparsityEnd == null ? sparsity : sparsityEnd, serverRate, warmupRounds, downlinkHistory);
     StrategyParams params = new StrategyParams(cs, density, uplinkDensity);
     return algorithms.stream().map(a -> Strategies.byName(a, params)).toList();
   }

@@ -6,7 +6,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The binary form of a {@link Payload}, version 3:
+ * The binary form of a {@link Payload}, version 4:
  *
  * <pre>
  * version:u8  precision:u8  base:varint  sectionCount:varint  section*
@@ -16,18 +16,20 @@ import java.util.List;
  * VALUES   : count:varint  value[count]
  * SIGNS    : count:varint  scale:float32  ceil(count / 8) bytes of sign bits (1 = +scale)
  * TERNARY  : length:varint mask  magnitude:float32  ceil(cardinality(mask) / 8) bytes of sign bits
+ * PATCH    : length:varint mask(flips)  keptCount:varint mask(rewritten)  value[cardinality(rewritten)]
  * mask     : see {@link MaskCoder}
  * </pre>
  *
- * {@code base} is the payload's base round plus one (0 for a model in itself). Version 2, which
- * had no base field and no ternary sections, is still read.
+ * {@code base} is the payload's base round plus one (0 for a model in itself). Versions 2 (no
+ * base field, no ternary sections) and 3 (no patch sections) are still read.
  *
  * Values are little-endian IEEE 754 in the payload's precision (4 or 2 bytes each). Decoding
  * never trusts a length: see {@link WireReader}.
  */
 public final class PayloadCodec {
-  public static final int VERSION = 3;
+  public static final int VERSION = 4;
   private static final int VERSION_WITHOUT_BASE = 2;
+  private static final int VERSION_WITHOUT_PATCHES = 3;
   /** No tensor may claim more values than this (1 GiB of float32), whatever the bytes say. */
   public static final int MAX_TENSOR_VALUES = 1 << 28;
   public static final int MAX_SECTIONS = 1 << 16;
@@ -37,6 +39,7 @@ public final class PayloadCodec {
   private static final int VALUES = 3;
   private static final int SIGNS = 4;
   private static final int TERNARY = 5;
+  private static final int PATCH = 6;
 
   private PayloadCodec() {}
 
@@ -64,22 +67,35 @@ public final class PayloadCodec {
         MaskCoder.encode(r.support(), out);
         out.writeFloats(io.csfl.tensor.Values.copyOf(new float[] {r.magnitude()}));
         out.writeBits(r.positive().toWords(), r.positive().length());
+      } else if (s instanceof PatchSection p) {
+        out.writeByte(PATCH).writeVarInt(p.tensor()).writeVarInt(p.flips().length());
+        MaskCoder.encode(p.flips(), out);
+        out.writeVarInt(p.rewritten().length());
+        MaskCoder.encode(p.rewritten(), out);
+        out.writeFloats(p.values(), precision);
       }
     }
   }
 
+  /** The number of bytes {@link #encode} writes for {@code payload}. */
+  public static long encodedSize(Payload payload) {
+    WireWriter out = new WireWriter(1024);
+    encode(payload, out);
+    return out.size();
+  }
+
   public static Payload decode(WireReader in) {
     int version = in.readByte("payload version");
-    if (version != VERSION && version != VERSION_WITHOUT_BASE) {
+    if (version < VERSION_WITHOUT_BASE || version > VERSION) {
       throw new MalformedWireException("unsupported payload version " + version + " (this build reads "
-          + VERSION_WITHOUT_BASE + " and " + VERSION + ")");
+          + VERSION_WITHOUT_BASE + " to " + VERSION + ")");
     }
     int precisionCode = in.readByte("precision");
     if (precisionCode >= Precision.values().length) {
       throw new MalformedWireException("unknown value precision " + precisionCode);
     }
     Precision precision = Precision.values()[precisionCode];
-    int base = version == VERSION ? in.readVarInt("base round") - 1 : Payload.ABSOLUTE;
+    int base = version > VERSION_WITHOUT_BASE ? in.readVarInt("base round") - 1 : Payload.ABSOLUTE;
     int count = in.readCount("section count", MAX_SECTIONS);
     List<Section> sections = new ArrayList<>(Math.min(count, 64));
     for (int i = 0; i < count; i++) {
@@ -91,6 +107,12 @@ public final class PayloadCodec {
         case MASKED -> readMasked(in, tensor, precision);
         case SIGNS -> readSigns(in, tensor);
         case TERNARY -> readTernary(in, tensor);
+        case PATCH -> {
+          if (version <= VERSION_WITHOUT_PATCHES) {
+            throw new MalformedWireException("patch section for tensor " + tensor + " in a version " + version + " payload");
+          }
+          yield readPatch(in, tensor, precision);
+        }
         default -> throw new MalformedWireException("unknown section kind " + kind + " for tensor " + tensor);
       });
     }
@@ -123,6 +145,14 @@ public final class PayloadCodec {
     Mask support = MaskCoder.decode(in, length, "support of tensor " + tensor);
     float magnitude = in.readFloats(1, "ternary magnitude of tensor " + tensor).get(0);
     return checked("ternary tensor " + tensor, () -> new TernarySection(tensor, support, readSignBits(in, support.cardinality(), tensor), magnitude));
+  }
+
+  private static PatchSection readPatch(WireReader in, int tensor, Precision precision) {
+    int length = in.readCount("mask length of tensor " + tensor, MAX_TENSOR_VALUES);
+    Mask flips = MaskCoder.decode(in, length, "flips of tensor " + tensor);
+    int kept = in.readCount("kept count of tensor " + tensor, length);
+    Mask rewritten = MaskCoder.decode(in, kept, "rewritten positions of tensor " + tensor);
+    return new PatchSection(tensor, flips, rewritten, in.readFloats(rewritten.cardinality(), precision, "rewritten values of tensor " + tensor));
   }
 
   private static Mask readSignBits(WireReader in, int n, int tensor) {

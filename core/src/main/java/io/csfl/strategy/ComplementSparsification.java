@@ -3,6 +3,7 @@ package io.csfl.strategy;
 import io.csfl.codec.DenseSection;
 import io.csfl.codec.MaskedSection;
 import io.csfl.codec.Payload;
+import io.csfl.codec.PayloadCodec;
 import io.csfl.codec.Section;
 import io.csfl.codec.SignSection;
 import io.csfl.codec.ValuesSection;
@@ -15,6 +16,7 @@ import io.csfl.tensor.TensorOps;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.TreeMap;
 
 /**
  * Complement Sparsification (Jiang and Borcea, AAAI 2023), exactly as in the project's spec: the
@@ -23,6 +25,11 @@ import java.util.Optional;
  * the server forms D = S_t + eta * A (A the example-weighted mean complement), averages the
  * biases, and prunes D by magnitude into S_t+1. Round 1 (and any warm-up round) is dense FedAvg
  * followed by pruning.
+ *
+ * <p>On the wire, beyond the paper: a client that returns gets a {@link Patches patch} from the
+ * global model it holds, when the server still has that model and the patch is smaller. The kept
+ * weights of S_t only change when pruning swaps them, so the patch is mostly the swapped positions
+ * and the biases. What the client starts from is the same to the bit.
  */
 public final class ComplementSparsification implements FederatedStrategy {
   public static final String NAME = "cs";
@@ -58,7 +65,7 @@ public final class ComplementSparsification implements FederatedStrategy {
 
   @Override
   public ClientAlgorithm newClient() {
-    return new Client(variant);
+    return new Client(name, variant);
   }
 
   /**
@@ -67,29 +74,36 @@ public final class ComplementSparsification implements FederatedStrategy {
    */
   static final class Client implements ClientAlgorithm {
     private final CsVariant variant;
+    private final HeldModel held;
     /** cs-topk: complement values not sent yet, per tensor, by absolute position. */
     private float[][] residual;
 
-    Client(CsVariant variant) {
+    Client(String name, CsVariant variant) {
       this.variant = variant;
+      this.held = new HeldModel(name);
     }
 
+    @Override
+    public Model startingModel(int round, Payload downlink, ModelSpec spec) {
+      return held.receive(round, downlink, spec);
+    }
 
     @Override
     public Payload uplink(Payload downlink, Model start, Model trained) {
       List<Section> sections = new ArrayList<>();
-      for (Section s : downlink.sections()) {
-        int t = s.tensor();
-        if (!(s instanceof MaskedSection m)) {
+      for (int t = 0; t < trained.spec().tensorCount(); t++) {
+        // A patch downlink carries no masks: they are those of the model it rebuilt.
+        Optional<Mask> kept = downlink.isDelta() ? held.mask(t) : downlink.section(t, MaskedSection.class).map(MaskedSection::mask);
+        if (kept.isEmpty()) {
           sections.add(new DenseSection(t, trained.tensor(t)));
           continue;
         }
-        Mask complement = m.mask().complement();
+        Mask complement = kept.get().complement();
         sections.add(variant.sparseUplink()
             ? topOfComplement(t, complement, trained)
             : new ValuesSection(t, TensorOps.gather(trained.tensor(t), complement)));
         if (variant.keptSigns()) {
-          sections.add(keptSigns(t, m.mask(), start, trained));
+          sections.add(keptSigns(t, kept.get(), start, trained));
         }
       }
       return new Payload(sections, variant.precision());
@@ -144,6 +158,11 @@ public final class ComplementSparsification implements FederatedStrategy {
     /** The complement of each mask: where this round's client values belong. */
     private Mask[] complements;
     private Model candidate;
+    /** Recent global models by round (0: the initial model), to patch returning clients from. */
+    private final TreeMap<Integer, Patches.Sparse> history = new TreeMap<>();
+    /** The encoded size of the common downlink of {@link #sizedRound}: a patch must beat it. */
+    private long downlinkSize;
+    private int sizedRound = -1;
 
     Server(Model initial, CsOptions options, CsVariant variant, int totalRounds) {
       this.options = options;
@@ -153,11 +172,40 @@ public final class ComplementSparsification implements FederatedStrategy {
       this.sum = new WeightedSum(spec);
       this.global = initial;
       this.complements = new Mask[spec.tensorCount()];
+      remember(0);
     }
 
     @Override
     public Payload downlink(int round) {
       return Payloads.sparse(global, masks, variant.precision());
+    }
+
+    /**
+     * The patch from the global model of round {@code held} to this round's, when the server still
+     * has that model and the patch is smaller than the sparse model itself.
+     */
+    @Override
+    public Optional<Payload> downlinkFrom(int round, int held) {
+      Patches.Sparse base = history.get(held);
+      if (base == null) {
+        return Optional.empty();
+      }
+      if (sizedRound != round) {
+        downlinkSize = PayloadCodec.encodedSize(downlink(round));
+        sizedRound = round;
+      }
+      return Patches.between(held, base, new Patches.Sparse(global, masks), variant.precision())
+          .filter(patch -> PayloadCodec.encodedSize(patch) < downlinkSize);
+    }
+
+    private void remember(int round) {
+      if (options.downlinkHistory() == 0) {
+        return;
+      }
+      history.put(round, new Patches.Sparse(global, masks));
+      while (history.size() > options.downlinkHistory()) {
+        history.pollFirstEntry();
+      }
     }
 
     @Override
@@ -210,6 +258,7 @@ public final class ComplementSparsification implements FederatedStrategy {
         global = candidate;
         masks = Optional.empty();
         complements = new Mask[spec.tensorCount()];
+        remember(round);
         return;
       }
       MaskSet m = next.get().requireFits(spec);
@@ -225,6 +274,7 @@ public final class ComplementSparsification implements FederatedStrategy {
       global = pruned.toModel();
       masks = Optional.of(m);
       complements = comp;
+      remember(round);
     }
 
     @Override
@@ -240,6 +290,8 @@ public final class ComplementSparsification implements FederatedStrategy {
     @Override
     public void restore(int round, Model global) {
       sum.reset();
+      // Only the restored model is known again: clients that hold older ones get the sparse model.
+      history.clear();
       candidate = global;
       if (round <= options.warmupRounds()) {
         commit(round, Optional.empty());

@@ -2,14 +2,21 @@ package io.csfl.strategy;
 
 /**
  * Complement Sparsification settings; defaults are the reference code's (s = 0.5, eta = 1.5, no
- * warm-up).
+ * warm-up), and a server that remembers {@link #DEFAULT_DOWNLINK_HISTORY} rounds of global models.
  *
  * @param sparsityStart server sparsity of the first mask
  * @param sparsityEnd   server sparsity of the last mask; the schedule is linear between them
  * @param serverRate    eta, the scale of the clients' complement in D = S + eta * A
  * @param warmupRounds  dense FedAvg rounds before the first pruning
+ * @param downlinkHistory how many recent global models the server keeps to send a returning
+ *     client only what changed since the one it holds (a {@link Patches patch}); 0 sends every
+ *     client the whole sparse model, as the paper counts it. Wire coding only: what each client
+ *     starts from is the same to the bit.
  */
-public record CsOptions(double sparsityStart, double sparsityEnd, double serverRate, int warmupRounds) {
+public record CsOptions(double sparsityStart, double sparsityEnd, double serverRate, int warmupRounds, int downlinkHistory) {
+  /** About three times the mean gap between two selections of a client at 10% sampling. */
+  public static final int DEFAULT_DOWNLINK_HISTORY = 32;
+
   public CsOptions {
     requireSparsity(sparsityStart);
     requireSparsity(sparsityEnd);
@@ -19,14 +26,17 @@ public record CsOptions(double sparsityStart, double sparsityEnd, double serverR
     if (warmupRounds < 0) {
       throw new IllegalArgumentException("warm-up rounds must be >= 0, got " + warmupRounds);
     }
+    if (downlinkHistory < 0) {
+      throw new IllegalArgumentException("downlink history must be >= 0 rounds, got " + downlinkHistory);
+    }
   }
 
   public static CsOptions defaults() {
-    return new CsOptions(0.5, 0.5, 1.5, 0);
+    return new CsOptions(0.5, 0.5, 1.5, 0, DEFAULT_DOWNLINK_HISTORY);
   }
 
   public CsOptions withSparsity(double s) {
-    return new CsOptions(s, s, serverRate, warmupRounds);
+    return new CsOptions(s, s, serverRate, warmupRounds, downlinkHistory);
   }
 
   private static void requireSparsity(double s) {

@@ -5,7 +5,6 @@ import io.csfl.codec.PayloadCodec;
 import io.csfl.codec.Precision;
 import io.csfl.codec.Section;
 import io.csfl.codec.TernarySection;
-import io.csfl.codec.WireWriter;
 import io.csfl.tensor.Mask;
 import io.csfl.tensor.MaskSet;
 import io.csfl.tensor.Model;
@@ -62,9 +61,7 @@ public final class SparseTernaryCompression implements FederatedStrategy {
   }
 
   static final class Client extends ErrorFeedbackClient {
-    /** The global model this client was last sent, and its round; a difference must start from it. */
-    private Model held;
-    private int heldRound = Payload.ABSOLUTE;
+    private final HeldModel held = new HeldModel(NAME);
 
     Client(double density) {
       super(density);
@@ -72,19 +69,7 @@ public final class SparseTernaryCompression implements FederatedStrategy {
 
     @Override
     public Model startingModel(int round, Payload downlink, ModelSpec spec) {
-      Model model;
-      if (downlink.isDelta()) {
-        if (held == null || heldRound != downlink.base()) {
-          throw new IllegalStateException("stc: the downlink is a difference from the model of round " + downlink.base()
-              + ", but this client holds " + (held == null ? "none" : "the model of round " + heldRound));
-        }
-        model = Payloads.plus(held, downlink);
-      } else {
-        model = Payloads.toModel(downlink, spec);
-      }
-      held = model;
-      heldRound = round - 1;
-      return model;
+      return held.receive(round, downlink, spec);
     }
 
     @Override
@@ -138,10 +123,8 @@ public final class SparseTernaryCompression implements FederatedStrategy {
         }
       }
       Payload difference = new Payload(sections, Precision.FP32, held);
-      WireWriter size = new WireWriter(1024);
-      PayloadCodec.encode(difference, size);
       // Each missed round adds its ternary update; after enough of them the dense model is smaller.
-      return size.size() < 4L * spec.parameterCount() ? Optional.of(difference) : Optional.empty();
+      return PayloadCodec.encodedSize(difference) < 4L * spec.parameterCount() ? Optional.of(difference) : Optional.empty();
     }
 
     private static List<Integer> rangeOf(int from, int to) {

@@ -99,6 +99,18 @@ public final class Mask {
     return new Mask(length, w);
   }
 
+  /** The positions where this mask and {@code other} differ: what turns one into the other. */
+  public Mask xor(Mask other) {
+    if (other.length != length) {
+      throw new IllegalArgumentException("masks of lengths " + length + " and " + other.length + " cannot be compared");
+    }
+    long[] w = new long[words.length];
+    for (int i = 0; i < w.length; i++) {
+      w[i] = words[i] ^ other.words[i];
+    }
+    return new Mask(length, w);
+  }
+
   public long[] toWords() {
     return words.clone();
   }

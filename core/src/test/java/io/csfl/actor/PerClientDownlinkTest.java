@@ -10,6 +10,8 @@ import io.csfl.codec.Payload;
 import io.csfl.metrics.RoundMetrics;
 import io.csfl.nn.Evaluator;
 import io.csfl.strategy.ClientAlgorithm;
+import io.csfl.strategy.ComplementSparsification;
+import io.csfl.strategy.CsOptions;
 import io.csfl.strategy.FederatedStrategy;
 import io.csfl.strategy.MagnitudePruner;
 import io.csfl.strategy.SparseTernaryCompression;
@@ -22,9 +24,9 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * STC's downlink depends on what each client holds: the server tracks it, the aggregator prepares
- * one payload per held model, and each client gets its own. A client that lost its model refuses
- * a difference, and gets the dense model the round after.
+ * STC's and CS's downlinks depend on what each client holds: the server tracks it, the aggregator
+ * prepares one payload per held model, and each client gets its own. A client that lost its model
+ * refuses a difference, and gets the whole model the round after.
  */
 class PerClientDownlinkTest {
   static final ActorTestKit testKit = TestModels.serializingTestKit();
@@ -61,15 +63,29 @@ class PerClientDownlinkTest {
   }
 
   @Test
-  void eachClientGetsTheDifferenceFromTheModelItHolds() {
-    FederatedStrategy stc = new SparseTernaryCompression(0.01);
+  void eachStcClientGetsTheDifferenceFromTheModelItHolds() {
+    assertEachClientGetsADifference(new SparseTernaryCompression(0.01), 2);
+  }
+
+  /** CS patches start in round 3: round 2's model is the first sparse one, and a patch from the dense initial model would say everything. */
+  @Test
+  void eachCsClientGetsAPatchOfTheModelItHolds() {
+    assertEachClientGetsADifference(new ComplementSparsification(CsOptions.defaults()), 3);
+  }
+
+  /**
+   * Two clients, both selected every round; the second loses its model when round {@code first + 1}
+   * begins, where {@code first} is the first round whose downlinks are differences.
+   */
+  private static void assertEachClientGetsADifference(FederatedStrategy strategy, int first) {
+    int total = first + 3;
     Model initial = TestModels.mlp().initialModel(2);
-    ActorRef<Aggregator.Command> aggregator = testKit.spawn(Aggregator.create(stc.newServer(initial, 5), new MagnitudePruner()));
+    ActorRef<Aggregator.Command> aggregator = testKit.spawn(Aggregator.create(strategy.newServer(initial, total), new MagnitudePruner()));
     TestProbe<Server.Event> events = testKit.createTestProbe();
-    Server.Settings settings = new Server.Settings("stc", 5, 2, Duration.ofSeconds(20), 1, 2, 3);
+    Server.Settings settings = new Server.Settings(strategy.name(), total, 2, Duration.ofSeconds(20), 1, 2, 3);
     ActorRef<Server.Command> server = testKit.spawn(Server.create(settings, aggregator,
         new Evaluator(TestModels.mlp(), TestModels.dataset()), events.getRef()));
-    List<ClientAlgorithm> algorithms = List.of(stc.newClient(), new Forgetful(stc, 3));
+    List<ClientAlgorithm> algorithms = List.of(strategy.newClient(), new Forgetful(strategy, first + 1));
     for (int i = 0; i < algorithms.size(); i++) {
       ActorRef<Client.Command> client = testKit.spawn(Client.create("client-" + i, algorithms.get(i), TestModels.trainer(),
           TestModels.dataset(), new int[] {8 * i, 8 * i + 1, 8 * i + 2, 8 * i + 3}, i));
@@ -78,16 +94,20 @@ class PerClientDownlinkTest {
     server.tell(new Server.Start());
 
     List<RoundMetrics> rounds = new ArrayList<>();
-    for (int r = 1; r <= 5; r++) {
+    rounds.add(null); // rounds.get(r) is round r
+    for (int r = 1; r <= total; r++) {
       rounds.add(events.expectMessageClass(Server.RoundCompleted.class, Duration.ofSeconds(60)).metrics());
     }
-    List<Integer> completed = rounds.stream().map(RoundMetrics::clientsCompleted).toList();
-    assertEquals(List.of(2, 2, 1, 2, 2), completed, "only the client that lost its model fails, once, in round 3");
-    long dense = rounds.get(0).bytesDown() / 2;
-    // Round 2: two differences. Round 4: one dense model (for the client that failed) and one difference.
-    assertTrue(rounds.get(1).bytesDown() < dense / 10, "round 2 sent " + rounds.get(1).bytesDown() + " bytes; a dense model is " + dense);
-    assertTrue(rounds.get(3).bytesDown() > dense && rounds.get(3).bytesDown() < dense * 11 / 10,
-        "round 4 sent " + rounds.get(3).bytesDown() + " bytes; a dense model is " + dense);
-    assertTrue(rounds.get(4).bytesDown() < dense / 10, "round 5 sent " + rounds.get(4).bytesDown() + " bytes");
+    for (int r = 1; r <= total; r++) {
+      assertEquals(r == first + 1 ? 1 : 2, rounds.get(r).clientsCompleted(), "round " + r + ": only the client that lost its model fails, once");
+    }
+    // Round 1 is dense for both strategies.
+    long dense = rounds.get(1).bytesDown() / 2;
+    // What a client that holds nothing gets later: STC's dense model, CS's sparse one.
+    long whole = dense * (strategy instanceof SparseTernaryCompression ? 10 : 5) / 10;
+    assertTrue(rounds.get(first).bytesDown() < dense / 10, "round " + first + " sent " + rounds.get(first).bytesDown() + " bytes; a dense model is " + dense);
+    long mixed = rounds.get(first + 2).bytesDown();
+    assertTrue(mixed > whole && mixed < whole + dense / 10, "round " + (first + 2) + " sent " + mixed + " bytes (one whole model and one difference); a whole model is about " + whole);
+    assertTrue(rounds.get(total).bytesDown() < dense / 10, "round " + total + " sent " + rounds.get(total).bytesDown() + " bytes");
   }
 }

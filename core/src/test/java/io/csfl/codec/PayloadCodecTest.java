@@ -107,6 +107,20 @@ class PayloadCodecTest {
   }
 
   @Test
+  void roundTripsAPatchWhichOlderVersionsCannotHold() {
+    Mask flips = Mask.fromPositions(130, new int[] {3, 64, 129});
+    Mask rewritten = Mask.fromPositions(70, new int[] {0, 7, 69});
+    Payload patch = new Payload(List.of(new PatchSection(0, flips, rewritten, Values.copyOf(new float[] {1f, -0.5f, 2f}))), Precision.FP16, 4);
+    byte[] b = encode(patch);
+    assertEquals(patch, decode(b));
+    b[0] = 3;
+    MalformedWireException e = assertThrows(MalformedWireException.class, () -> decode(b));
+    assertTrue(e.getMessage().contains("patch section for tensor 0 in a version 3 payload"), e.getMessage());
+    assertThrows(IllegalArgumentException.class, () -> new PatchSection(0, flips, rewritten, Values.copyOf(new float[] {1f})),
+        "three rewritten positions need three values");
+  }
+
+  @Test
   void rejectsSectionsOutOfOrder() {
     Payload twice = sample();
     byte[] b = encode(new Payload(List.of(twice.sections().get(1))));

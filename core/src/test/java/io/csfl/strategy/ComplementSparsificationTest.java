@@ -132,7 +132,7 @@ class ComplementSparsificationTest {
 
   @Test
   void warmupRoundsStayDenseAndSkipPruning() throws InvalidUpdateException {
-    ServerAlgorithm server = new ComplementSparsification(new CsOptions(0.5, 0.5, 1.5, 2)).newServer(model(new float[6], new float[3]), 10);
+    ServerAlgorithm server = new ComplementSparsification(new CsOptions(0.5, 0.5, 1.5, 2, 0)).newServer(model(new float[6], new float[3]), 10);
     Payload down = server.downlink(1);
     server.accumulate(1, down, 1);
     assertTrue(server.close(1).isEmpty(), "round 1 of 2 warm-up rounds: no pruning");
@@ -147,7 +147,7 @@ class ComplementSparsificationTest {
 
   @Test
   void linearSparsityScheduleFromStartToEnd() {
-    CsOptions schedule = new CsOptions(0.3, 0.9, 1.5, 0);
+    CsOptions schedule = new CsOptions(0.3, 0.9, 1.5, 0, 0);
     assertEquals(0.3, schedule.sparsityFor(2, 8), 1e-12, "the first mask");
     assertEquals(0.9, schedule.sparsityFor(8, 8), 1e-12, "the last round");
     assertEquals(0.6, schedule.sparsityFor(5, 8), 1e-12);

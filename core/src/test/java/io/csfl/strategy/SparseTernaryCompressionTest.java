@@ -177,9 +177,7 @@ class SparseTernaryCompressionTest {
     assertEquals(difference, PayloadCodec.decode(new WireReader(out.toByteArray())));
   }
 
-  private static int encodedSize(Payload payload) {
-    WireWriter out = new WireWriter(1024);
-    PayloadCodec.encode(payload, out);
-    return out.size();
+  private static long encodedSize(Payload payload) {
+    return PayloadCodec.encodedSize(payload);
   }
 }

@@ -1,0 +1,33 @@
+package io.csfl.codec;
+
+import io.csfl.tensor.Mask;
+import io.csfl.tensor.Values;
+import java.util.Objects;
+
+/**
+ * What changed in one tensor of a sparse model since a model the receiver holds (a difference
+ * downlink, CS's for a returning client). The kept positions change where {@code flips} is set;
+ * {@code rewritten} has one bit per kept position of the new model, ascending, and {@code values}
+ * the new value of each position marked there. Every other kept position keeps the value the
+ * receiver holds, and a position that stops being kept becomes zero. A dense tensor is one whose
+ * every position is kept.
+ *
+ * <p>Only the receiver can check that {@code rewritten} has one bit per kept position: the count
+ * depends on the model it holds.
+ */
+public record PatchSection(int tensor, Mask flips, Mask rewritten, Values values) implements Section {
+  public PatchSection {
+    Sections.requireIndex(tensor);
+    Objects.requireNonNull(flips, "flips");
+    Objects.requireNonNull(rewritten, "rewritten");
+    Objects.requireNonNull(values, "values");
+    if (values.length() != rewritten.cardinality()) {
+      throw new IllegalArgumentException("tensor " + tensor + ": " + values.length() + " values for " + rewritten.cardinality() + " rewritten positions");
+    }
+  }
+
+  @Override
+  public int valueCount() {
+    return values.length();
+  }
+}
