@@ -32,16 +32,21 @@ final class Adam implements Optimizer {
     float b1 = (float) BETA1;
     float b2 = (float) BETA2;
     for (int k = 0; k < params.length; k++) {
-      float[] p = params[k];
-      float[] g = grads[k];
-      float[] mk = m[k];
-      float[] vk = v[k];
-      for (int i = 0; i < p.length; i++) {
-        float gi = g[i];
-        mk[i] = b1 * mk[i] + (1 - b1) * gi;
-        vk[i] = b2 * vk[i] + (1 - b2) * gi * gi;
-        p[i] -= stepSize * mk[i] / ((float) Math.sqrt(vk[i]) + EPSILON);
+      if (Gemm.VECTORIZED) {
+        VectorAdam.update(params[k], grads[k], m[k], v[k], b1, b2, stepSize, EPSILON);
+      } else {
+        update(params[k], grads[k], m[k], v[k], b1, b2, stepSize, EPSILON, 0);
       }
+    }
+  }
+
+  /** The update of one tensor from position {@code from} on. */
+  static void update(float[] p, float[] g, float[] mk, float[] vk, float b1, float b2, float stepSize, float epsilon, int from) {
+    for (int i = from; i < p.length; i++) {
+      float gi = g[i];
+      mk[i] = b1 * mk[i] + (1 - b1) * gi;
+      vk[i] = b2 * vk[i] + (1 - b2) * gi * gi;
+      p[i] -= stepSize * mk[i] / ((float) Math.sqrt(vk[i]) + epsilon);
     }
   }
 }

@@ -1,6 +1,7 @@
 package io.csfl.nn;
 
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -14,6 +15,7 @@ import jdk.incubator.vector.VectorSpecies;
  */
 final class VectorGemm {
   private static final VectorSpecies<Float> S = FloatVector.SPECIES_256;
+  private static final VectorSpecies<Integer> I = IntVector.SPECIES_256;
   private static final int W = 8;
   private static final int BLOCK = 4 * W;
   /**
@@ -102,12 +104,18 @@ final class VectorGemm {
     }
   }
 
+  /**
+   * Lanewise arithmetic only: |bits| clamped to 1 is 1 exactly for a non-zero float (either zero
+   * counts as zero). JDK 17 compiles mask reductions (trueCount) far worse than this.
+   */
   static long countNonZeros(float[] x, int n) {
-    long count = 0;
+    IntVector counts = IntVector.zero(I);
     int i = 0;
     for (; i + W <= n; i += W) {
-      count += FloatVector.fromArray(S, x, i).compare(VectorOperators.NE, 0f).trueCount();
+      IntVector bits = FloatVector.fromArray(S, x, i).reinterpretAsInts();
+      counts = counts.add(bits.and(Integer.MAX_VALUE).min(1));
     }
+    long count = counts.reduceLanes(VectorOperators.ADD);
     for (; i < n; i++) {
       count += x[i] != 0f ? 1 : 0;
     }
