@@ -15,7 +15,7 @@ class GemmTest {
   @Test
   void vectorAndScalarKernelsAgreeOnOddShapesWithZerosAndStrides() {
     Random rng = new Random(3);
-    int[][] shapes = {{1, 1, 1}, {5, 37, 9}, {17, 200, 31}, {64, 10, 50}, {3, 71, 8}};
+    int[][] shapes = {{1, 1, 1}, {5, 37, 9}, {17, 200, 31}, {64, 10, 50}, {3, 71, 8}, {9, 200, 300}, {6, 96, 333}};
     for (int[] s : shapes) {
       int m = s[0];
       int n = s[1];
