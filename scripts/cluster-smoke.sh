@@ -60,6 +60,9 @@ lossy=$(awk -F, 'NR > 1 && $8 < $7 { print $2 }' "$work/mlp/metrics.csv" | head 
 [ -n "$lossy" ] || fail "no round recorded fewer completed than selected clients"
 echo "cluster-smoke: 5 rounds done; round $lossy completed fewer clients than it selected"
 awk -F, 'END { exit !($8 == $7) }' "$work/mlp/metrics.csv" || fail "the last round did not complete every selected client"
+# Round 2 sends every client the first sparse model; later, returning clients get patches of the one they hold.
+awk -F, 'NR == 3 { whole = $5 / $7 } NR > 3 && $5 / $7 < whole / 2 { small = 1 } END { exit !small }' "$work/mlp/metrics.csv" \
+  || fail "no cs round after round 2 sent less than half a sparse model per client: did returning clients get no patches?"
 hosted=0
 for name in client2 client3; do
   last=$(grep -o 'hosting [0-9]* clients' "$work/$name.log" | tail -n 1 | awk '{ print $2 }' || true)
