@@ -113,6 +113,10 @@ class PayloadCodecTest {
     Payload patch = new Payload(List.of(new PatchSection(0, flips, rewritten, Values.copyOf(new float[] {1f, -0.5f, 2f}))), Precision.FP16, 4);
     byte[] b = encode(patch);
     assertEquals(patch, decode(b));
+    for (int n = 0; n < b.length; n++) {
+      byte[] cut = Arrays.copyOf(b, n);
+      assertThrows(MalformedWireException.class, () -> decode(cut), "patch prefix of " + n + " bytes");
+    }
     b[0] = 3;
     MalformedWireException e = assertThrows(MalformedWireException.class, () -> decode(b));
     assertTrue(e.getMessage().contains("patch section for tensor 0 in a version 3 payload"), e.getMessage());
