@@ -8,10 +8,10 @@ import jdk.incubator.vector.VectorSpecies;
 /**
  * SIMD form of {@link Gemm#mulAdd}. Each row of A is first compressed to its non-zero entries
  * (eight lanes tested at a time; a transposed A is compressed along its contiguous rows and
- * regrouped); then, for one 64-column block of B at a time (small enough to stay in L2 across all
- * rows), each row of C keeps its 64 outputs in eight vector registers while the non-zero A entries
- * stream by; narrower blocks take the remaining columns. Loaded only when the JVM has the
- * incubator module.
+ * regrouped); then, for one 64-column block of B at a time, taken in tiles of rows that fit in L1
+ * (see {@link #columnBlock}), each row of C keeps its 64 outputs in eight vector registers while
+ * the non-zero A entries stream by; narrower blocks take the remaining columns. Loaded only when
+ * the JVM has the incubator module.
  */
 final class VectorGemm {
   private static final VectorSpecies<Float> S = FloatVector.SPECIES_256;
@@ -196,9 +196,9 @@ final class VectorGemm {
    * Columns {@code j..j+64} ({@code wide}) or {@code j..j+32} of C, for every row, in tiles of
    * B's rows that fit in L1 (16 KB): each row of C takes its non-zeros that fall in the tile, then
    * the next row does, all reading the same tile of B. Without tiling the slice of B (784 rows of
-   * the first layer's kernel: 200 KB) streams from L2 once per row of C; with it, the product of
-   * the mlp's first layer ran about 20% faster. Every output still sums its terms in ascending
-   * order of p, so results are unchanged to the bit.
+   * the first layer's kernel: 200 KB) streams from L2 once per row of C; with it, that product ran
+   * 10-20% faster in-process, and GemmBenchmark's alternating runs are in the README. Every output
+   * still sums its terms in ascending order of p, so results are unchanged to the bit.
    */
   private static void columnBlock(boolean wide, int j, int m, int k, int n, int bOff, SparseRows rows, int[] cursor,
                                   float[] b, float[] c, int cOff) {
