@@ -73,12 +73,31 @@ final class Gemm {
     }
   }
 
-  /** {@code out[cols x rows] += in[rows x cols]^T}. */
-  static void addTransposed(float[] in, int rows, int cols, float[] out) {
-    for (int r = 0; r < rows; r++) {
+  /**
+   * {@code out[c, r] += in[r, c]} for the rows {@code r} listed in {@code listed[0..count)} of
+   * {@code in[rows x cols]}; {@code out} is [cols x rows].
+   */
+  static void addTransposedRows(float[] in, int rows, int cols, int[] listed, int count, float[] out) {
+    for (int t = 0; t < count; t++) {
+      int r = listed[t];
       int base = r * cols;
       for (int c = 0; c < cols; c++) {
         out[c * rows + r] += in[base + c];
+      }
+    }
+  }
+
+  /**
+   * {@code out[c, r] = in[r, c]} for the columns {@code c} listed in {@code listed[0..count)} of
+   * {@code in[rows x cols]}: rows c of {@code out[cols x rows]}; its other rows are left as they
+   * were.
+   */
+  static void transposeColumns(float[] in, int rows, int cols, int[] listed, int count, float[] out) {
+    for (int t = 0; t < count; t++) {
+      int c = listed[t];
+      int base = c * rows;
+      for (int r = 0; r < rows; r++) {
+        out[base + r] = in[r * cols + c];
       }
     }
   }

@@ -1,6 +1,6 @@
 package io.csfl.nn;
 
-
+/** max(0, x), unit by unit. */
 final class Relu implements Layer {
   private final int size;
 
@@ -31,8 +31,16 @@ final class Relu implements Layer {
     if (dx == null) {
       return;
     }
-    int n = batch * size;
-    for (int i = 0; i < n; i++) {
+    if (Gemm.VECTORIZED) {
+      VectorRelu.backward(y, dy, dx, batch * size);
+    } else {
+      backward(y, dy, dx, 0, batch * size);
+    }
+  }
+
+  /** The gradient of units {@code from..to}: passed through where the unit fired. */
+  static void backward(float[] y, float[] dy, float[] dx, int from, int to) {
+    for (int i = from; i < to; i++) {
       dx[i] = y[i] > 0f ? dy[i] : 0f;
     }
   }
