@@ -16,7 +16,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
- * Two builds of CSFL in one JVM, each in its own class loader, training the mlp on the same
+ * Two builds of CSFL in one JVM, each in its own class loader, training a model on the same
  * batches in alternating steps. On a shared machine whose speed drifts by tens of percent from
  * minute to minute, separate benchmark runs cannot show a 10% change; paired steps can, because
  * both builds see the same drift. The order within a pair alternates too. Both builds must
@@ -24,7 +24,7 @@ import picocli.CommandLine.Option;
  * results is reported as such.
  */
 @Command(name = "paired-steps", mixinStandardHelpOptions = true,
-    description = "Compares the mlp's training step of two CSFL jars (e.g. csfl.jar of two commits), step by step.")
+    description = "Compares the training step of two CSFL jars (e.g. csfl.jar of two commits), step by step.")
 public final class PairedSteps implements Callable<Integer> {
   private static final int BATCH = 64;
 
@@ -33,6 +33,9 @@ public final class PairedSteps implements Callable<Integer> {
 
   @Option(names = "--candidate", required = true, description = "jar of the build under test")
   Path candidate;
+
+  @Option(names = "--model", defaultValue = "mlp", description = "mlp or cnn (default: ${DEFAULT-VALUE})")
+  String model;
 
   @Option(names = "--lr", defaultValue = "0.01", description = "Adam's learning rate; 0.01 is the paper's (default: ${DEFAULT-VALUE})")
   double lr;
@@ -53,12 +56,12 @@ public final class PairedSteps implements Callable<Integer> {
     private final float[] input;
     private final int[] labels;
 
-    Build(Path jar, double lr) throws Exception {
+    Build(Path jar, String model, double lr) throws Exception {
       ClassLoader loader = new URLClassLoader(new URL[] {jar.toUri().toURL()}, ClassLoader.getPlatformClassLoader());
       Object splits = loader.loadClass("io.csfl.data.FashionMnist").getMethod("load", Optional.class).invoke(null, Optional.empty());
       train = splits.getClass().getMethod("train").invoke(splits);
       Class<?> architectureClass = loader.loadClass("io.csfl.nn.Architecture");
-      Object architecture = architectureClass.getMethod("byName", String.class).invoke(null, "mlp");
+      Object architecture = architectureClass.getMethod("byName", String.class).invoke(null, model);
       network = architectureClass.getMethod("newNetwork", int.class).invoke(architecture, BATCH);
       Object initial = architectureClass.getMethod("initialModel", long.class).invoke(architecture, 1L);
       Class<?> networkClass = network.getClass();
@@ -89,8 +92,8 @@ public final class PairedSteps implements Callable<Integer> {
         return 2;
       }
     }
-    Build base = new Build(baseline, lr);
-    Build cand = new Build(candidate, lr);
+    Build base = new Build(baseline, model, lr);
+    Build cand = new Build(candidate, model, lr);
     int[] order = java.util.stream.IntStream.range(0, 60_000).toArray();
     Random shuffle = new Random(1);
     long[] baseNs = new long[steps];
@@ -119,7 +122,7 @@ public final class PairedSteps implements Callable<Integer> {
         differing++;
         firstDifference = firstDifference < 0 ? s : firstDifference;
       }
-      if ((s + 1) % 500 == 0) {
+      if ((s + 1) % 100 == 0) {
         System.err.printf(Locale.ROOT, "step %d/%d%n", s + 1, total);
       }
     }
@@ -127,8 +130,8 @@ public final class PairedSteps implements Callable<Integer> {
     for (int i = 0; i < steps; i++) {
       ratios[i] = (double) candNs[i] / baseNs[i];
     }
-    System.out.printf(Locale.ROOT, "mlp, batch %d, Adam %s, %d timed steps per build after %d warm-up steps; samples/s%n",
-        BATCH, lr, steps, warmup);
+    System.out.printf(Locale.ROOT, "%s, batch %d, Adam %s, %d timed steps per build after %d warm-up steps; samples/s%n",
+        model, BATCH, lr, steps, warmup);
     System.out.println("| build | median step | samples/s at the median | samples/s at the fastest 10% |");
     System.out.println("|---|---:|---:|---:|");
     row("baseline " + baseline.getFileName(), baseNs);

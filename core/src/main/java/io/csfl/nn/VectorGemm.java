@@ -217,7 +217,11 @@ final class VectorGemm {
           to++;
         }
         if (to > from) {
-          block(wide, j, from, to, index, value, b, c, cOff + i * n + j);
+          if (wide) {
+            block64(j, from, to, index, value, b, c, cOff + i * n + j);
+          } else {
+            block32(j, from, to, index, value, b, c, cOff + i * n + j);
+          }
         }
         cursor[i] = to;
       }
@@ -225,18 +229,21 @@ final class VectorGemm {
   }
 
   /**
-   * Adds into 64 columns of one row of C ({@code wide}) or 32, the non-zero entries of A's row
-   * times B's rows. The flag is loop-invariant, so the JIT compiles one loop per width.
+   * Adds into 64 columns of one row of C the non-zero entries of A's row ({@code from..to}) times
+   * B's rows. {@link #block32} is the same loop on 32 columns. They are two methods on purpose: as
+   * one method with a width flag, C2 compiled a loop that ran the cnn, which uses both widths, at
+   * half speed (PairedSteps --model cnn, docs/speed.md); the mlp, which uses only the wide one, did
+   * not notice.
    */
-  private static void block(boolean wide, int j, int from, int to, int[] index, float[] value, float[] b, float[] c, int cAt) {
+  private static void block64(int j, int from, int to, int[] index, float[] value, float[] b, float[] c, int cAt) {
     FloatVector c0 = FloatVector.fromArray(S, c, cAt);
     FloatVector c1 = FloatVector.fromArray(S, c, cAt + W);
     FloatVector c2 = FloatVector.fromArray(S, c, cAt + 2 * W);
     FloatVector c3 = FloatVector.fromArray(S, c, cAt + 3 * W);
-    FloatVector c4 = wide ? FloatVector.fromArray(S, c, cAt + 4 * W) : c0;
-    FloatVector c5 = wide ? FloatVector.fromArray(S, c, cAt + 5 * W) : c0;
-    FloatVector c6 = wide ? FloatVector.fromArray(S, c, cAt + 6 * W) : c0;
-    FloatVector c7 = wide ? FloatVector.fromArray(S, c, cAt + 7 * W) : c0;
+    FloatVector c4 = FloatVector.fromArray(S, c, cAt + 4 * W);
+    FloatVector c5 = FloatVector.fromArray(S, c, cAt + 5 * W);
+    FloatVector c6 = FloatVector.fromArray(S, c, cAt + 6 * W);
+    FloatVector c7 = FloatVector.fromArray(S, c, cAt + 7 * W);
     for (int q = from; q < to; q++) {
       FloatVector av = FloatVector.broadcast(S, value[q]);
       int row = index[q] + j;
@@ -244,22 +251,37 @@ final class VectorGemm {
       c1 = FloatVector.fromArray(S, b, row + W).fma(av, c1);
       c2 = FloatVector.fromArray(S, b, row + 2 * W).fma(av, c2);
       c3 = FloatVector.fromArray(S, b, row + 3 * W).fma(av, c3);
-      if (wide) {
-        c4 = FloatVector.fromArray(S, b, row + 4 * W).fma(av, c4);
-        c5 = FloatVector.fromArray(S, b, row + 5 * W).fma(av, c5);
-        c6 = FloatVector.fromArray(S, b, row + 6 * W).fma(av, c6);
-        c7 = FloatVector.fromArray(S, b, row + 7 * W).fma(av, c7);
-      }
+      c4 = FloatVector.fromArray(S, b, row + 4 * W).fma(av, c4);
+      c5 = FloatVector.fromArray(S, b, row + 5 * W).fma(av, c5);
+      c6 = FloatVector.fromArray(S, b, row + 6 * W).fma(av, c6);
+      c7 = FloatVector.fromArray(S, b, row + 7 * W).fma(av, c7);
     }
     c0.intoArray(c, cAt);
     c1.intoArray(c, cAt + W);
     c2.intoArray(c, cAt + 2 * W);
     c3.intoArray(c, cAt + 3 * W);
-    if (wide) {
-      c4.intoArray(c, cAt + 4 * W);
-      c5.intoArray(c, cAt + 5 * W);
-      c6.intoArray(c, cAt + 6 * W);
-      c7.intoArray(c, cAt + 7 * W);
+    c4.intoArray(c, cAt + 4 * W);
+    c5.intoArray(c, cAt + 5 * W);
+    c6.intoArray(c, cAt + 6 * W);
+    c7.intoArray(c, cAt + 7 * W);
+  }
+
+  private static void block32(int j, int from, int to, int[] index, float[] value, float[] b, float[] c, int cAt) {
+    FloatVector c0 = FloatVector.fromArray(S, c, cAt);
+    FloatVector c1 = FloatVector.fromArray(S, c, cAt + W);
+    FloatVector c2 = FloatVector.fromArray(S, c, cAt + 2 * W);
+    FloatVector c3 = FloatVector.fromArray(S, c, cAt + 3 * W);
+    for (int q = from; q < to; q++) {
+      FloatVector av = FloatVector.broadcast(S, value[q]);
+      int row = index[q] + j;
+      c0 = FloatVector.fromArray(S, b, row).fma(av, c0);
+      c1 = FloatVector.fromArray(S, b, row + W).fma(av, c1);
+      c2 = FloatVector.fromArray(S, b, row + 2 * W).fma(av, c2);
+      c3 = FloatVector.fromArray(S, b, row + 3 * W).fma(av, c3);
     }
+    c0.intoArray(c, cAt);
+    c1.intoArray(c, cAt + W);
+    c2.intoArray(c, cAt + 2 * W);
+    c3.intoArray(c, cAt + 3 * W);
   }
 }
