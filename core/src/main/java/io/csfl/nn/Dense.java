@@ -31,7 +31,7 @@ final class Dense implements Layer {
     this.wT = new float[in * out];
     this.dwT = new float[in * out];
     this.unitFired = new boolean[out];
-    this.activeUnit = new int[out + 1];
+    this.activeUnit = new int[out];
   }
 
   @Override
@@ -80,8 +80,7 @@ final class Dense implements Layer {
     // dy, so only their rows of dW^T and of W^T are zeroed, transposed or read; the other rows of
     // those scratch buffers hold stale values that nothing reads.
     int active = activeUnits(dy, batch);
-    long inputNonZeros = Gemm.countNonZeros(x, batch * in);
-    if (weightGradientViaOutput(inputNonZeros, Gemm.countNonZeros(dy, batch * out), active)) {
+    if (weightGradientViaOutput(Gemm.countNonZeros(x, batch * in), Gemm.countNonZeros(dy, batch * out), active)) {
       for (int u = 0; u < active; u++) {
         Arrays.fill(dwT, activeUnit[u] * in, (activeUnit[u] + 1) * in, 0f);
       }
