@@ -100,13 +100,17 @@ final class VectorGemm {
         acc.intoArray(c, cAt);
       }
     }
+    // The last n % 8 columns, one output at a time, with the same fused multiply-adds onto C in the
+    // same order as the vector lanes: so a product's bits do not depend on which factor is A, and
+    // Dense's two routes to a weight gradient agree to the bit (they once differed here).
     for (; j < n; j++) {
       for (int i = 0; i < m; i++) {
-        float sum = 0f;
+        int at = cOff + i * n + j;
+        float sum = c[at];
         for (int q = rowStart[i]; q < rowStart[i + 1]; q++) {
-          sum += value[q] * b[index[q] + j];
+          sum = Math.fma(value[q], b[index[q] + j], sum);
         }
-        c[cOff + i * n + j] += sum;
+        c[at] = sum;
       }
     }
   }

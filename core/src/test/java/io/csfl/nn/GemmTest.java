@@ -1,6 +1,7 @@
 package io.csfl.nn;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.Random;
@@ -36,6 +37,36 @@ class GemmTest {
         Gemm.scalarMulAdd(m, n, k, a, 3, ars, acs, b, 5, expected, 2);
         VectorGemm.mulAdd(m, n, k, a, 3, ars, acs, b, 5, actual, 2);
         assertArrayEquals(expected, actual, 1e-3f, m + "x" + n + "x" + k + (transposed ? " transposed" : ""));
+      }
+    }
+  }
+
+  @Test
+  void bothFactorOrdersOfAWeightGradientGiveTheSameBits() {
+    // Dense computes x^T * dy either directly or as (dy^T * x)^T, whichever is cheaper; training
+    // must not depend on that choice. 10 and 23 columns leave a tail that is not a whole vector.
+    Random rng = new Random(7);
+    int batch = 64;
+    for (int[] s : new int[][] {{200, 10}, {37, 23}, {784, 200}}) {
+      int in = s[0];
+      int out = s[1];
+      float[] x = new float[batch * in];
+      float[] dy = new float[batch * out];
+      for (int i = 0; i < x.length; i++) {
+        x[i] = rng.nextBoolean() ? 0f : rng.nextFloat();
+      }
+      for (int i = 0; i < dy.length; i++) {
+        dy[i] = rng.nextInt(3) == 0 ? 0f : (float) rng.nextGaussian() * 1e-3f;
+      }
+      float[] viaInput = new float[in * out];
+      VectorGemm.mulAdd(in, out, batch, x, 0, 1, in, dy, 0, viaInput, 0);
+      float[] transposed = new float[out * in];
+      VectorGemm.mulAdd(out, in, batch, dy, 0, 1, out, x, 0, transposed, 0);
+      float[] viaGradient = new float[in * out];
+      Gemm.transpose(transposed, out, in, viaGradient);
+      for (int i = 0; i < viaInput.length; i++) {
+        assertEquals(Float.floatToRawIntBits(viaInput[i]), Float.floatToRawIntBits(viaGradient[i]),
+            in + "x" + out + ": weight " + i / out + "," + i % out);
       }
     }
   }
