@@ -55,6 +55,7 @@ public final class PairedSteps implements Callable<Integer> {
     private final Method trainBatch;
     private final float[] input;
     private final int[] labels;
+    private final int trainingImages;
 
     Build(Path jar, String model, double lr) throws Exception {
       ClassLoader loader = new URLClassLoader(new URL[] {jar.toUri().toURL()}, ClassLoader.getPlatformClassLoader());
@@ -72,6 +73,7 @@ public final class PairedSteps implements Callable<Integer> {
       trainBatch = networkClass.getMethod("trainBatch", int.class, loader.loadClass("io.csfl.nn.Optimizer"));
       input = (float[]) networkClass.getMethod("inputBuffer").invoke(network);
       labels = (int[]) networkClass.getMethod("labelBuffer").invoke(network);
+      trainingImages = (int) train.getClass().getMethod("size").invoke(train);
     }
 
     /** One step on {@code order[from..from+64)}: its loss, and its duration in ns in {@code took[at]}. */
@@ -94,7 +96,7 @@ public final class PairedSteps implements Callable<Integer> {
     }
     Build base = new Build(baseline, model, lr);
     Build cand = new Build(candidate, model, lr);
-    int[] order = java.util.stream.IntStream.range(0, 60_000).toArray();
+    int[] order = java.util.stream.IntStream.range(0, base.trainingImages).toArray();
     Random shuffle = new Random(1);
     long[] baseNs = new long[steps];
     long[] candNs = new long[steps];
