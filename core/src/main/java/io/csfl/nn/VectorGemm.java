@@ -201,7 +201,7 @@ final class VectorGemm {
    * B's rows that fit in L1 (16 KB): each row of C takes its non-zeros that fall in the tile, then
    * the next row does, all reading the same tile of B. Without tiling the slice of B (784 rows of
    * the first layer's kernel: 200 KB) streams from L2 once per row of C; with it, that product ran
-   * 10-20% faster in-process, and GemmBenchmark's alternating runs are in the README. Every output
+   * 10-20% faster in-process, and GemmBenchmark's alternating runs are in docs/speed.md. Every output
    * still sums its terms in ascending order of p, so results are unchanged to the bit.
    */
   private static void columnBlock(boolean wide, int j, int m, int k, int n, int bOff, SparseRows rows, int[] cursor,
