@@ -115,7 +115,9 @@ public final class ExperimentGrid implements Callable<Integer> {
       }
     }
     Files.createDirectories(results.toAbsolutePath().getParent());
-    Files.writeString(results, ResultsPage.render(model, rounds, seeds, byCell, commands, this::chartPath), StandardCharsets.UTF_8);
+    String current = Files.exists(results) ? Files.readString(results, StandardCharsets.UTF_8) : "";
+    String generated = ResultsPage.render(model, rounds, seeds, byCell, commands, this::chartPath);
+    Files.writeString(results, ResultsPage.keepIntroduction(current, generated), StandardCharsets.UTF_8);
     System.out.println("experiment-grid: wrote " + results);
     return 0;
   }
