@@ -33,7 +33,7 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>Run: {@code mvn -q -pl examples -am install -DskipTests && java --add-modules
  * jdk.incubator.vector -cp "examples/target/classes:$(cat examples/target/classpath.txt)"
- * io.csfl.examples.EmbeddedFederation [data-dir]}; see the README.
+ * io.csfl.examples.EmbeddedFederation [data-dir]}; see docs/architecture.md.
  */
 public final class EmbeddedFederation {
   private EmbeddedFederation() {}
