@@ -45,7 +45,7 @@ final class FederationOptions {
   @Option(names = "--rounds", defaultValue = "30", description = "Rounds per algorithm. Default: ${DEFAULT-VALUE}.")
   int rounds;
 
-  @Option(names = "--partition", defaultValue = "dirichlet:0.5", description = "iid, shards:K or dirichlet:ALPHA. Default: ${DEFAULT-VALUE}.")
+  @Option(names = "--partition", defaultValue = "dirichlet:0.5", description = "iid, shards:K, dirichlet:ALPHA or dirichlet-capped:ALPHA. Default: ${DEFAULT-VALUE}.")
   String partition;
 
   @Option(names = "--local-epochs", defaultValue = "5", description = "Local epochs per round. Default: ${DEFAULT-VALUE}.")

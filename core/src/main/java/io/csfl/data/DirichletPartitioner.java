@@ -6,21 +6,34 @@ import java.util.List;
 import java.util.Random;
 
 /**
- * Label-skewed split (Hsu et al. 2019): for each class, client shares are drawn from
- * Dirichlet(alpha); small alpha gives few classes per client. As in common FL code, a client that
- * already holds its fair share of examples gets no more, and the draw is repeated until every
- * client holds at least {@link #MIN_EXAMPLES} examples (or fewer than that for tiny datasets).
+ * Label-skewed split (Hsu et al. 2019), {@code dirichlet:ALPHA}: each class's examples are divided
+ * among the clients in proportions drawn from Dirichlet(alpha), independently per class; small
+ * alpha gives few classes per client. A client's label mix is then close to a Dirichlet(alpha)
+ * draw over the classes, as the literature assumes when it quotes alpha.
+ *
+ * <p>{@code dirichlet-capped:ALPHA} is the variant of common FL code: a client that already holds
+ * its fair share of examples gets none of the classes drawn after that. Clients then hold fewer
+ * classes than Dirichlet(alpha) says (on Fashion-MNIST with 100 clients and alpha 0.3, about 1.8
+ * bits of label entropy per client where the plain split has about 2.1), so results under it
+ * are not comparable to results quoted for Dirichlet(alpha).
+ *
+ * <p>A client with almost no examples cannot train, so in both variants the whole split is drawn
+ * again, continuing the seeded stream, until every client holds at least {@link #MIN_EXAMPLES}
+ * examples (or fewer than that for tiny datasets). The result is a split conditioned on that
+ * minimum, which for the settings above is met by the first draw or nearly so.
  */
 final class DirichletPartitioner implements Partitioner {
   static final int MIN_EXAMPLES = 10;
   private static final int MAX_ATTEMPTS = 1000;
   private final double alpha;
+  private final boolean capped;
 
-  DirichletPartitioner(double alpha) {
+  DirichletPartitioner(double alpha, boolean capped) {
     if (!(alpha > 0) || !Double.isFinite(alpha)) {
       throw new IllegalArgumentException("alpha must be a positive number, got " + alpha);
     }
     this.alpha = alpha;
+    this.capped = capped;
   }
 
   @Override
@@ -40,7 +53,7 @@ final class DirichletPartitioner implements Partitioner {
         double[] p = sampleDirichlet(clients, rng);
         double total = 0;
         for (int c = 0; c < clients; c++) {
-          if (parts.get(c).size() >= fairShare) {
+          if (capped && parts.get(c).size() >= fairShare) {
             p[c] = 0;
           }
           total += p[c];
@@ -64,7 +77,7 @@ final class DirichletPartitioner implements Partitioner {
         return out;
       }
     }
-    throw new IllegalArgumentException("dirichlet:" + alpha + " left a client with fewer than " + minSize
+    throw new IllegalArgumentException(spec() + " left a client with fewer than " + minSize
         + " examples in " + MAX_ATTEMPTS + " draws; use fewer clients or a larger alpha");
   }
 
@@ -121,6 +134,6 @@ final class DirichletPartitioner implements Partitioner {
 
   @Override
   public String spec() {
-    return "dirichlet:" + alpha;
+    return (capped ? "dirichlet-capped:" : "dirichlet:") + alpha;
   }
 }

@@ -15,7 +15,11 @@ public interface Partitioner {
   /** The spec string this partitioner parses from. */
   String spec();
 
-  /** {@code iid}, {@code shards:K} or {@code dirichlet:ALPHA}. */
+  /**
+   * {@code iid}, {@code shards:K}, {@code dirichlet:ALPHA} (each class divided among the clients by
+   * Dirichlet(ALPHA) proportions) or {@code dirichlet-capped:ALPHA} (the same, but a client stops
+   * receiving examples once it holds its fair share, as in common FL code: more skewed).
+   */
   static Partitioner parse(String spec) {
     String s = spec.trim().toLowerCase(Locale.ROOT);
     String[] parts = s.split(":", 2);
@@ -28,12 +32,13 @@ public interface Partitioner {
           yield new IidPartitioner();
         }
         case "shards" -> new ShardPartitioner(Integer.parseInt(requireArg(parts, "shards:K")));
-        case "dirichlet" -> new DirichletPartitioner(Double.parseDouble(requireArg(parts, "dirichlet:ALPHA")));
+        case "dirichlet" -> new DirichletPartitioner(Double.parseDouble(requireArg(parts, "dirichlet:ALPHA")), false);
+        case "dirichlet-capped" -> new DirichletPartitioner(Double.parseDouble(requireArg(parts, "dirichlet-capped:ALPHA")), true);
         default -> throw new IllegalArgumentException("unknown kind '" + parts[0] + "'");
       };
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException("bad partition '" + spec + "': " + e.getMessage()
-          + " (expected iid, shards:K or dirichlet:ALPHA)", e);
+          + " (expected iid, shards:K, dirichlet:ALPHA or dirichlet-capped:ALPHA)", e);
     }
   }
 

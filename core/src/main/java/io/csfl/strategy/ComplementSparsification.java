@@ -5,7 +5,7 @@ import io.csfl.codec.MaskedSection;
 import io.csfl.codec.Payload;
 import io.csfl.codec.PayloadCodec;
 import io.csfl.codec.Section;
-import io.csfl.codec.SignSection;
+import io.csfl.codec.TernarySection;
 import io.csfl.codec.ValuesSection;
 import io.csfl.tensor.Mask;
 import io.csfl.tensor.MaskSet;
@@ -14,6 +14,7 @@ import io.csfl.tensor.ModelBuffer;
 import io.csfl.tensor.ModelSpec;
 import io.csfl.tensor.TensorOps;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 import java.util.TreeMap;
@@ -70,7 +71,7 @@ public final class ComplementSparsification implements FederatedStrategy {
 
   /**
    * Returns the complement of every masked tensor, everything else dense; per the variant, only
-   * the top fraction of the complement (with error feedback) and the signs of the kept updates.
+   * the top fraction of the complement (with error feedback) and the ternary code of the kept updates.
    */
   static final class Client implements ClientAlgorithm {
     private final CsVariant variant;
@@ -129,20 +130,32 @@ public final class ComplementSparsification implements FederatedStrategy {
       return new MaskedSection(t, chosen, TensorOps.gather(values, chosen));
     }
 
-    private static SignSection keptSigns(int t, Mask kept, Model start, Model trained) {
+    /**
+     * The kept positions' update as a ternary code over those positions: a weight whose update is
+     * exactly zero (a blank pixel of this client's data, a dead unit) is left out of the support,
+     * so it does not move; the others carry their sign, scaled by the mean magnitude of the
+     * non-zero updates, so the code moves the kept weights by the same total amount as the update.
+     */
+    private static TernarySection keptSigns(int t, Mask kept, Model start, Model trained) {
       float[] before = TensorOps.gather(start.tensor(t), kept).toArray();
       float[] after = TensorOps.gather(trained.tensor(t), kept).toArray();
-      long[] positive = new long[(before.length + 63) >>> 6];
+      long[] moved = new long[(before.length + 63) >>> 6];
+      long[] positive = new long[moved.length];
+      int count = 0;
       double magnitude = 0;
       for (int j = 0; j < before.length; j++) {
         float delta = after[j] - before[j];
-        magnitude += Math.abs(delta);
-        if (delta > 0) {
-          positive[j >>> 6] |= 1L << j;
+        if (delta != 0) {
+          moved[j >>> 6] |= 1L << j;
+          magnitude += Math.abs(delta);
+          if (delta > 0) {
+            positive[count >>> 6] |= 1L << count;
+          }
+          count++;
         }
       }
-      float scale = before.length == 0 ? 0f : (float) (magnitude / before.length);
-      return new SignSection(t, Mask.fromWords(before.length, positive), scale);
+      float scale = count == 0 ? 0f : (float) (magnitude / count);
+      return new TernarySection(t, Mask.fromWords(before.length, moved), Mask.fromWords(count, Arrays.copyOf(positive, (count + 63) >>> 6)), scale);
     }
   }
 

@@ -29,7 +29,9 @@ final class WeightedSum {
    * @param values where the tensor's values go: empty for every position (a dense section);
    *               otherwise these positions, sent all (values section) or as any subset of them
    *               (a masked or ternary section whose mask indexes these positions)
-   * @param signs  positions that also get one sign bit each (a sign section), or empty for none
+   * @param signs  positions that also get a ternary step each (cs-1bit's kept positions: a ternary
+   *               section whose support indexes these positions, in addition to the values section),
+   *               or empty for none
    */
   record Expect(Optional<Mask> values, Optional<Mask> signs) {
     static final Expect DENSE = new Expect(Optional.empty(), Optional.empty());
@@ -84,6 +86,7 @@ final class WeightedSum {
       }
       check(s, layout.expect(s.tensor()));
     }
+    requireOneOfEach(sections, layout);
     double weight = examplesOfClient;
     for (Section s : sections) {
       fold(s, layout.expect(s.tensor()), weight);
@@ -94,10 +97,13 @@ final class WeightedSum {
   private void check(Section s, Expect expect) throws InvalidUpdateException {
     String name = spec.tensor(s.tensor()).name();
     int size = spec.tensor(s.tensor()).size();
-    if (s instanceof SignSection g) {
-      if (expect.signs().isEmpty() || g.positive().length() != expect.signs().get().cardinality()) {
-        throw new InvalidUpdateException(name + ": unexpected " + describe(s));
+    if (isStep(s, expect)) {
+      if (((TernarySection) s).support().length() != expect.signs().get().cardinality()) {
+        throw new InvalidUpdateException(name + ": expected a ternary step over " + expect.signs().get().cardinality()
+            + " kept positions, got " + describe(s));
       }
+    } else if (s instanceof SignSection) {
+      throw new InvalidUpdateException(name + ": unexpected " + describe(s));
     } else if (expect.values().isEmpty()) {
       if (!(s instanceof DenseSection d) || d.values().length() != size) {
         throw new InvalidUpdateException(name + ": expected " + size + " dense values, got " + describe(s));
@@ -109,6 +115,30 @@ final class WeightedSum {
           || (s instanceof TernarySection r && r.support().length() == count);
       if (!fits) {
         throw new InvalidUpdateException(name + ": expected " + count + " values at the server's positions (all, or a masked subset), got " + describe(s));
+      }
+    }
+  }
+
+  /**
+   * Where the server expects steps, a ternary section is the step and the values come in another
+   * section kind: the two cannot be confused, whatever the sizes.
+   */
+  private static boolean isStep(Section s, Expect expect) {
+    return expect.signs().isPresent() && s instanceof TernarySection;
+  }
+
+  /** Each tensor gets exactly one values section, and one step section where steps are expected. */
+  private void requireOneOfEach(List<Section> sections, Layout layout) throws InvalidUpdateException {
+    int[] values = new int[spec.tensorCount()];
+    int[] steps = new int[spec.tensorCount()];
+    for (Section s : sections) {
+      (isStep(s, layout.expect(s.tensor())) ? steps : values)[s.tensor()]++;
+    }
+    for (int t = 0; t < values.length; t++) {
+      int stepsExpected = layout.expect(t).signs().isPresent() ? 1 : 0;
+      if (values[t] != 1 || steps[t] != stepsExpected) {
+        throw new InvalidUpdateException(spec.tensor(t).name() + ": " + values[t] + " values and " + steps[t]
+            + " step sections, expected 1 and " + stepsExpected);
       }
     }
   }
@@ -135,20 +165,15 @@ final class WeightedSum {
         target[positions[chosen[j]]] += weight * m.values().get(j);
       }
     } else if (s instanceof TernarySection r) {
-      int[] positions = expect.values().get().positions();
-      int[] chosen = r.support().positions();
-      for (int j = 0; j < chosen.length; j++) {
-        target[positions[chosen[j]]] += weight * r.value(j);
-      }
-    } else if (s instanceof SignSection g) {
-      if (signSum == null) {
+      boolean step = isStep(s, expect);
+      if (step && signSum == null) {
         signSum = zeros(spec);
       }
-      double[] signTarget = signSum[s.tensor()];
-      int[] positions = expect.signs().get().positions();
-      double step = weight * g.scale();
-      for (int j = 0; j < positions.length; j++) {
-        signTarget[positions[j]] += g.positive().get(j) ? step : -step;
+      double[] into = step ? signSum[s.tensor()] : target;
+      int[] positions = (step ? expect.signs() : expect.values()).get().positions();
+      int[] chosen = r.support().positions();
+      for (int j = 0; j < chosen.length; j++) {
+        into[positions[chosen[j]]] += weight * r.value(j);
       }
     }
   }
@@ -162,7 +187,7 @@ final class WeightedSum {
     return meanOf(sum, tensor);
   }
 
-  /** sum / examples of one tensor's sign contributions (zeros if none arrived). */
+  /** sum / examples of one tensor's ternary steps (zeros if none arrived). */
   float[] signMean(int tensor) {
     return signSum == null ? new float[spec.tensor(tensor).size()] : meanOf(signSum, tensor);
   }

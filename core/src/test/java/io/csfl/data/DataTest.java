@@ -35,7 +35,7 @@ class DataTest {
   @Test
   void everyPartitionerCoversEachExampleExactlyOnceAndIsDeterministic() {
     Dataset data = synthetic(2000);
-    for (String spec : List.of("iid", "shards:2", "dirichlet:0.5", "dirichlet:100")) {
+    for (String spec : List.of("iid", "shards:2", "dirichlet:0.5", "dirichlet:100", "dirichlet-capped:0.5")) {
       Partitioner p = Partitioner.parse(spec);
       List<int[]> parts = p.split(data, 20, new Random(7));
       assertEquals(20, parts.size());
@@ -66,7 +66,7 @@ class DataTest {
 
   @Test
   void badPartitionSpecsNameTheProblem() {
-    for (String bad : List.of("dirichlet", "dirichlet:-1", "shards:0", "zipf:2", "iid:3", "shards:x")) {
+    for (String bad : List.of("dirichlet", "dirichlet:-1", "dirichlet-capped", "dirichlet-capped:0", "shards:0", "zipf:2", "iid:3", "shards:x")) {
       IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Partitioner.parse(bad), bad);
       assertTrue(e.getMessage().contains(bad), e.getMessage());
     }
