@@ -42,6 +42,8 @@ class TransferTest {
         akka.cluster.failure-detector.acceptable-heartbeat-pause = 3s
         akka.coordinated-shutdown.exit-jvm = off
         csfl.transfer.ack-timeout = 4s
+        # A 50-million-parameter model, and no model registered to expect.
+        csfl.codec.max-parameters = 60000000
         akka.actor.serializers.slow = "io.csfl.transfer.TransferTest$SlowSerializer"
         akka.actor.serialization-bindings { "io.csfl.transfer.TransferTest$SlowMessage" = slow }
         """ + extra).withFallback(ConfigFactory.load());
