@@ -35,12 +35,12 @@ public final class PayloadCodec {
   public static final int MAX_TENSOR_VALUES = 1 << 28;
   public static final int MAX_SECTIONS = 1 << 16;
 
-  private static final int DENSE = 1;
-  private static final int MASKED = 2;
-  private static final int VALUES = 3;
-  private static final int SIGNS = 4;
-  private static final int TERNARY = 5;
-  private static final int PATCH = 6;
+  static final int DENSE = 1;
+  static final int MASKED = 2;
+  static final int VALUES = 3;
+  static final int SIGNS = 4;
+  static final int TERNARY = 5;
+  static final int PATCH = 6;
 
   private PayloadCodec() {}
 

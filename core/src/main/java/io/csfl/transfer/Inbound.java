@@ -17,17 +17,22 @@ import scala.util.Try;
  * Receives one chunked message: acknowledges each chunk, checks order and size against what was
  * announced, and at the end deserializes the message and delivers it to its recipient. Anything
  * inconsistent ends the transfer with a refusal the sender reports; a sender that goes quiet is
- * given up on after the ack timeout, releasing the buffer.
+ * given up on after the ack timeout, releasing the buffer and its place in the courier's bounds.
+ * The buffer grows as chunks arrive: an announcement alone costs next to nothing.
  */
 final class Inbound extends AbstractBehavior<Inbound.Command> {
   interface Command {}
 
   private enum Silence implements Command, NoSerializationVerificationNeeded { INSTANCE }
 
+  /** The buffer before any chunk arrived: one default-sized chunk. */
+  private static final int FIRST_BUFFER = 128 * 1024;
+
   private final Courier.Open open;
   private final TransferSettings settings;
   private final TimerScheduler<Command> timers;
-  private final byte[] buffer;
+  /** Grows as chunks arrive, never from the announced size alone, and never past it. */
+  private byte[] buffer;
   private int filled;
   private int received;
 
@@ -37,7 +42,7 @@ final class Inbound extends AbstractBehavior<Inbound.Command> {
     this.open = open;
     this.settings = settings;
     this.timers = timers;
-    this.buffer = new byte[open.totalBytes()];
+    this.buffer = new byte[Math.min(open.totalBytes(), FIRST_BUFFER)];
     open.sender().tell(new Outbound.Accepted(context.getSelf()));
     timers.startSingleTimer(Silence.INSTANCE, settings.ackTimeout());
   }
@@ -50,10 +55,7 @@ final class Inbound extends AbstractBehavior<Inbound.Command> {
   public Receive<Command> createReceive() {
     return newReceiveBuilder()
         .onMessage(Chunk.class, this::onChunk)
-        .onMessage(Silence.class, s -> {
-          getContext().getLog().warn("transfer {} for {} stalled after {} of {} chunks; dropped", open.id(), open.recipient(), received, open.chunkCount());
-          return Behaviors.stopped();
-        })
+        .onMessage(Silence.class, s -> refuse("stalled after " + received + " of " + open.chunkCount() + " chunks; dropped"))
         .build();
   }
 
@@ -63,6 +65,10 @@ final class Inbound extends AbstractBehavior<Inbound.Command> {
     }
     if (chunk.bytes().length > open.totalBytes() - filled) {
       return refuse("chunks exceed the announced " + open.totalBytes() + " bytes");
+    }
+    if (filled + chunk.bytes().length > buffer.length) {
+      // Doubling keeps the copies linear in the message; the cap makes the last buffer exact.
+      buffer = java.util.Arrays.copyOf(buffer, (int) Math.min(open.totalBytes(), Math.max(filled + chunk.bytes().length, 2L * buffer.length)));
     }
     System.arraycopy(chunk.bytes(), 0, buffer, filled, chunk.bytes().length);
     filled += chunk.bytes().length;
