@@ -105,16 +105,34 @@ class BoundedDecodingPropertiesTest {
 
   @Test
   void masksOfLegalLengthAreBoundedPerMessage() {
-    // Ternary differences may repeat a tensor: all-zero supports of the full length, 11 bytes each,
-    // until the message's mask budget (128 positions per parameter) is spent.
-    WireWriter w = new WireWriter(64).writeByte(PayloadCodec.VERSION).writeByte(0).writeVarInt(1).writeVarInt(200);
-    for (int i = 0; i < 200; i++) {
-      w.writeByte(PayloadCodec.TERNARY).writeVarInt(0).writeVarInt(600);
-      MaskCoder.encode(Mask.fromPositions(600, new int[0]), w);
-      w.writeFloats(io.csfl.tensor.Values.copyOf(new float[] {1f}));
+    // A difference of 128 rounds: for every tensor, 128 ternary sections whose support is all
+    // zero, 11 bytes each whatever the tensor's size. Legal, and exactly the message's mask budget.
+    java.util.List<Section> sections = new java.util.ArrayList<>();
+    for (int t = 0; t < Hostile.SPEC.tensorCount(); t++) {
+      for (int round = 0; round < WireLimits.MASK_POSITIONS_PER_PARAMETER; round++) {
+        sections.add(new TernarySection(t, Mask.fromPositions(Hostile.SPEC.tensor(t).size(), new int[0]), Mask.fromPositions(0, new int[0]), 0f));
+      }
     }
-    MalformedWireException e = assertThrows(MalformedWireException.class, () -> PayloadCodec.decode(new WireReader(w.toByteArray(), LIMITS)));
-    assertTrue(e.getMessage().contains("second section") || e.getMessage().contains("mask positions"), e.getMessage());
+    byte[] difference = Hostile.encode(new Payload(sections, Precision.FP32, 3));
+    assertEquals(sections.size(), PayloadCodec.decode(new WireReader(difference, LIMITS)).sections().size());
+    // Two of them in one message (as a RoundPrepared could carry) are twice what the model allows.
+    byte[] twice = java.util.Arrays.copyOf(difference, 2 * difference.length);
+    System.arraycopy(difference, 0, twice, difference.length, difference.length);
+    WireReader in = new WireReader(twice, LIMITS);
+    PayloadCodec.decode(in);
+    MalformedWireException e = assertThrows(MalformedWireException.class, () -> PayloadCodec.decode(in));
+    assertTrue(e.getMessage().contains("mask positions"), e.getMessage());
+  }
+
+  @Test
+  void aReceiverExpectingTwoModelsAcceptsEither() {
+    io.csfl.tensor.ModelSpec wide = io.csfl.tensor.ModelSpec.of(java.util.List.of(io.csfl.tensor.TensorSpec.kernel("w", 5000)));
+    WireLimits either = LIMITS.or(WireLimits.of(wide));
+    Payload big = new Payload(java.util.List.of(new MaskedSection(0, Mask.all(5000), io.csfl.tensor.Values.copyOf(new float[5000]))));
+    assertThrows(MalformedWireException.class, () -> PayloadCodec.decode(new WireReader(Hostile.encode(big), LIMITS)));
+    assertEquals(big, PayloadCodec.decode(new WireReader(Hostile.encode(big), either)));
+    Payload small = new Payload(java.util.List.of(new DenseSection(3, io.csfl.tensor.Values.copyOf(new float[10]))));
+    assertEquals(small, PayloadCodec.decode(new WireReader(Hostile.encode(small), either)));
   }
 
   @Test
