@@ -28,10 +28,15 @@ import io.csfl.transfer.TransferMessage;
 public final class JacksonLimits extends Module {
   /** Characters of one string: a client id, an actor path, a failure's reason. */
   public static final int MAX_STRING_CHARS = 256 * 1024;
-  /** Tokens of one message: its values, field names and structure markers together. */
+  /** Tokens of one message: its values, field names and structure markers together (enforced by the JSON parser). */
   public static final long MAX_TOKENS = 1_000_000;
-  /** Bytes of one message. */
-  public static final long MAX_DOCUMENT_BYTES = 16L << 20;
+  /**
+   * Bytes of one message. The CBOR parser does not count tokens, so this bounds how many list
+   * elements a message can hold before its record's own check: at most 4 Mi, some 100 MiB of
+   * boxed integers at worst, and only through a chunked transfer (Artery's frame bounds a direct
+   * message to 256 KiB). A server's Finished event of 10,000 rounds fits.
+   */
+  public static final long MAX_DOCUMENT_BYTES = 4L << 20;
 
   static final StreamReadConstraints CONSTRAINTS = StreamReadConstraints.builder()
       .maxStringLength(MAX_STRING_CHARS)

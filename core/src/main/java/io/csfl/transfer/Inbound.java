@@ -18,21 +18,19 @@ import scala.util.Try;
  * announced, and at the end deserializes the message and delivers it to its recipient. Anything
  * inconsistent ends the transfer with a refusal the sender reports; a sender that goes quiet is
  * given up on after the ack timeout, releasing the buffer and its place in the courier's bounds.
- * The buffer grows as chunks arrive: an announcement alone costs next to nothing.
+ * Chunks are kept as they arrive and joined once, at the end: an announcement alone costs next
+ * to nothing.
  */
 final class Inbound extends AbstractBehavior<Inbound.Command> {
   interface Command {}
 
   private enum Silence implements Command, NoSerializationVerificationNeeded { INSTANCE }
 
-  /** The buffer before any chunk arrived: one default-sized chunk. */
-  private static final int FIRST_BUFFER = 128 * 1024;
-
   private final Courier.Open open;
   private final TransferSettings settings;
   private final TimerScheduler<Command> timers;
-  /** Grows as chunks arrive, never from the announced size alone, and never past it. */
-  private byte[] buffer;
+  /** The chunks' bytes as they arrived: memory follows what was sent, never the announced size alone. */
+  private final java.util.List<byte[]> parts = new java.util.ArrayList<>();
   private int filled;
   private int received;
 
@@ -42,7 +40,6 @@ final class Inbound extends AbstractBehavior<Inbound.Command> {
     this.open = open;
     this.settings = settings;
     this.timers = timers;
-    this.buffer = new byte[Math.min(open.totalBytes(), FIRST_BUFFER)];
     open.sender().tell(new Outbound.Accepted(context.getSelf()));
     timers.startSingleTimer(Silence.INSTANCE, settings.ackTimeout());
   }
@@ -66,11 +63,7 @@ final class Inbound extends AbstractBehavior<Inbound.Command> {
     if (chunk.bytes().length > open.totalBytes() - filled) {
       return refuse("chunks exceed the announced " + open.totalBytes() + " bytes");
     }
-    if (filled + chunk.bytes().length > buffer.length) {
-      // Doubling keeps the copies linear in the message; the cap makes the last buffer exact.
-      buffer = java.util.Arrays.copyOf(buffer, (int) Math.min(open.totalBytes(), Math.max(filled + chunk.bytes().length, 2L * buffer.length)));
-    }
-    System.arraycopy(chunk.bytes(), 0, buffer, filled, chunk.bytes().length);
+    parts.add(chunk.bytes());
     filled += chunk.bytes().length;
     received++;
     // The last chunk is acknowledged too, before decoding: decoding a big message can take longer
@@ -87,6 +80,14 @@ final class Inbound extends AbstractBehavior<Inbound.Command> {
     if (filled != open.totalBytes()) {
       return refuse("received " + filled + " of the announced " + open.totalBytes() + " bytes");
     }
+    // One copy, once every byte announced has arrived.
+    byte[] buffer = new byte[filled];
+    int at = 0;
+    for (byte[] part : parts) {
+      System.arraycopy(part, 0, buffer, at, part.length);
+      at += part.length;
+    }
+    parts.clear();
     Try<Object> message = SerializationExtension.get(Adapter.toClassic(getContext().getSystem()))
         .deserialize(buffer, open.serializerId(), open.manifest());
     if (message.isFailure()) {

@@ -264,6 +264,18 @@ class WireDecodingPropertiesTest {
   }
 
   @Example
+  void theLargestControlMessagesFitTheLimits() {
+    List<io.csfl.metrics.RoundMetrics> rounds = new ArrayList<>();
+    for (int r = 0; r < 10_000; r++) {
+      rounds.add(new io.csfl.metrics.RoundMetrics("cs-1bit", r, 0.8765, 0.4321, 123_456_789L, 98_765_432L, 100, 97, 123_456, 7_890, 4_321, 130_000));
+    }
+    Server.Finished finished = new Server.Finished("cs-1bit", rounds);
+    byte[] bytes = serialization.serialize(finished).get();
+    assertTrue(bytes.length < JacksonLimits.MAX_DOCUMENT_BYTES, bytes.length + " bytes");
+    assertEquals(finished, deserialize(finished, bytes).get());
+  }
+
+  @Example
   void deepNestingIsRefused() {
     byte[] nested = new byte[5000];
     java.util.Arrays.fill(nested, (byte) 0x81);
