@@ -92,6 +92,7 @@ final class NodeCommand implements Callable<Integer> {
     var overrides = config == null ? ConfigFactory.empty() : ConfigFactory.parseFile(config.toFile());
     ActorSystem<Void> system = ActorSystem.create(NodeGuardian.create(plan), SYSTEM_NAME,
         ClusterConfig.of(SYSTEM_NAME, host, port, plan.roles(), seeds, overrides));
+    io.csfl.actor.ExpectedModel.register(system, federation.architecture().spec());
     System.out.printf("csfl node %s at %s:%d, roles %s, seeds %s%n", system.address(), host, port, plan.roles(), seeds);
     system.getWhenTerminated().toCompletableFuture().get();
     return 0;

@@ -9,6 +9,7 @@ import akka.actor.typed.javadsl.Behaviors;
 import akka.actor.typed.javadsl.Receive;
 import io.csfl.actor.Aggregator;
 import io.csfl.actor.Client;
+import io.csfl.actor.ExpectedModel;
 import io.csfl.actor.Server;
 import io.csfl.strategy.FederatedStrategy;
 import io.csfl.strategy.MagnitudePruner;
@@ -56,6 +57,7 @@ final class SimulationGuardian extends AbstractBehavior<SimulationGuardian.Comma
     current = strategy;
     String prefix = strategy.name();
     ActorContext<Command> ctx = getContext();
+    ExpectedModel.register(ctx.getSystem(), setup.initialModel().spec());
     ActorRef<Aggregator.Command> aggregator = ctx.spawn(
         Aggregator.create(strategy.newServer(setup.initialModel(), setup.settings().rounds()), new MagnitudePruner()),
         prefix + "-aggregator");

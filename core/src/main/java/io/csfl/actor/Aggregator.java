@@ -49,7 +49,7 @@ public final class Aggregator extends AbstractBehavior<Aggregator.Command> {
    */
   public record PrepareRound(int round, List<Integer> held, ActorRef<Reply> replyTo) implements Command, ControlMessage {
     public PrepareRound {
-      held = List.copyOf(held);
+      held = Bounded.copyOf(held, "held rounds");
     }
   }
 
@@ -75,7 +75,7 @@ public final class Aggregator extends AbstractBehavior<Aggregator.Command> {
    */
   public record Resume(int round, Model global, List<Integer> held, ActorRef<Reply> replyTo) implements Command, WireMessage {
     public Resume {
-      held = List.copyOf(held);
+      held = Bounded.copyOf(held, "held rounds");
     }
   }
 

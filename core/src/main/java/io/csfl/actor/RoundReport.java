@@ -22,8 +22,8 @@ public record RoundReport(int round, int attempt, int selected, int completed, i
                           List<String> selectedIds, List<String> trainedIds)
     implements ControlMessage {
   public RoundReport {
-    rejected = List.copyOf(rejected);
-    selectedIds = List.copyOf(selectedIds);
-    trainedIds = List.copyOf(trainedIds);
+    rejected = Bounded.copyOf(rejected, "rejected");
+    selectedIds = Bounded.copyOf(selectedIds, "selected ids");
+    trainedIds = Bounded.copyOf(trainedIds, "trained ids");
   }
 }

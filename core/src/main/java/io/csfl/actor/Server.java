@@ -50,14 +50,14 @@ public final class Server extends AbstractBehavior<Server.Command> {
   /** Published after every round. */
   public record RoundCompleted(RoundMetrics metrics, List<String> rejections) implements Event {
     public RoundCompleted {
-      rejections = List.copyOf(rejections);
+      rejections = Bounded.copyOf(rejections, "rejections");
     }
   }
 
   /** Published once after the last round; the server then stops. */
   public record Finished(String algorithm, List<RoundMetrics> rounds) implements Event {
     public Finished {
-      rounds = List.copyOf(rounds);
+      rounds = Bounded.copyOf(rounds, "rounds");
     }
   }
 

@@ -22,6 +22,8 @@ import java.util.Map;
  * manifest names the message and its format version ({@code TrainRound/1}); a node that meets an
  * unknown manifest fails that one message with a clear error instead of misreading it. Tensors
  * use {@link PayloadCodec} and {@link ModelCodec}; control fields are varints and UTF-8 strings.
+ * Decoding is bounded by the node's {@link ExpectedModel}; bytes that do not decode, or announce
+ * more than that model holds, fail with {@link NotSerializableException}.
  */
 public final class WireSerializer extends SerializerWithStringManifest {
   static final String TRAIN_ROUND = "TrainRound/1";
@@ -37,9 +39,11 @@ public final class WireSerializer extends SerializerWithStringManifest {
   private static final int MAX_ROUNDS = 1 << 20;
 
   private final ActorRefResolver resolver;
+  private final akka.actor.typed.ActorSystem<Void> system;
 
   public WireSerializer(ExtendedActorSystem system) {
-    this.resolver = ActorRefResolver.get(Adapter.toTyped(system));
+    this.system = Adapter.toTyped(system);
+    this.resolver = ActorRefResolver.get(this.system);
   }
 
   @Override
@@ -112,7 +116,8 @@ public final class WireSerializer extends SerializerWithStringManifest {
 
   @Override
   public Object fromBinary(byte[] bytes, String manifest) throws NotSerializableException {
-    WireReader in = new WireReader(bytes);
+    // Bounded by the model this node expects, which may be registered after this serializer is made.
+    WireReader in = new WireReader(bytes, ExpectedModel.limits(system));
     try {
       Object message = switch (manifest) {
         case TRAIN_ROUND -> readTrainRound(in);

@@ -123,7 +123,13 @@ public final class MaskCoder {
     return Math.max(0, Math.min(MAX_K, guess));
   }
 
+  /**
+   * A mask of {@code length} positions. The length is taken from the reader's mask budget before
+   * anything is allocated, and a gap count is refused at once when the bytes that remain cannot
+   * hold that many gaps (each takes at least k + 1 bits).
+   */
   public static Mask decode(WireReader in, int length, String what) {
+    in.chargeMask(length, what);
     int coding = in.readByte(what + " coding");
     try {
       if (coding == BITMAP) {
@@ -137,8 +143,19 @@ public final class MaskCoder {
       if (k > MAX_K) {
         throw new MalformedWireException(what + ": rice parameter " + k + " above " + MAX_K);
       }
-      BitReader bits = new BitReader(in.readBytes(what + " gap code", Integer.MAX_VALUE - 8), what);
+      requireRoom(count, k, in.remaining(), what);
+      byte[] code = in.readBytes(what + " gap code", in.remaining());
+      requireRoom(count, k, code.length, what);
+      BitReader bits = new BitReader(code, what);
+      // The rarer symbol's positions are set (kept) or cleared (pruned) in place: no complement copy.
+      boolean kept = coding == GAPS_OF_KEPT;
       long[] words = new long[(length + 63) >>> 6];
+      if (!kept) {
+        java.util.Arrays.fill(words, -1L);
+        if ((length & 63) != 0) {
+          words[words.length - 1] = (1L << length) - 1;
+        }
+      }
       long position = -1;
       for (int i = 0; i < count; i++) {
         long gap = bits.readGap(k);
@@ -146,14 +163,20 @@ public final class MaskCoder {
         if (position >= length) {
           throw new MalformedWireException(what + ": position " + position + " beyond length " + length);
         }
-        words[(int) (position >>> 6)] |= 1L << position;
+        words[(int) (position >>> 6)] ^= 1L << position;
       }
-      Mask rare = Mask.fromWords(length, words);
-      return coding == GAPS_OF_KEPT ? rare : rare.complement();
+      return Mask.fromWords(length, words);
     } catch (MalformedWireException e) {
       throw e;
     } catch (IllegalArgumentException e) {
       throw new MalformedWireException(what + ": " + e.getMessage(), e);
+    }
+  }
+
+  private static void requireRoom(int count, int k, int bytes, String what) {
+    if ((long) count * (k + 1) > 8L * bytes) {
+      throw new MalformedWireException(what + ": " + count + " gaps of at least " + (k + 1) + " bits each do not fit in "
+          + bytes + " bytes");
     }
   }
 

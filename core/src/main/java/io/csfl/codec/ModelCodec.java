@@ -11,7 +11,8 @@ import java.util.List;
 
 /**
  * Binary forms of a whole model (its spec, then every tensor dense) and of a mask set, for the
- * messages between server-side actors. Same primitives and checks as {@link PayloadCodec}.
+ * messages between server-side actors. Same primitives and checks as {@link PayloadCodec}; a
+ * decoded spec must be one the reader's {@link WireLimits} expect.
  */
 public final class ModelCodec {
   private static final int MAX_NAME_BYTES = 1024;
@@ -30,7 +31,7 @@ public final class ModelCodec {
   }
 
   public static ModelSpec readSpec(WireReader in) {
-    int count = in.readCount("tensor count", PayloadCodec.MAX_SECTIONS);
+    int count = in.readCount("tensor count", in.limits().tensorCount());
     List<TensorSpec> tensors = new ArrayList<>(Math.min(count, 64));
     try {
       for (int i = 0; i < count; i++) {
@@ -41,8 +42,9 @@ public final class ModelCodec {
           shape[d] = in.readCount("dimension of " + name, PayloadCodec.MAX_TENSOR_VALUES);
         }
         tensors.add(TensorSpec.of(name, prunable, shape));
+        in.limits().tensorSize(i, name);
       }
-      return ModelSpec.of(tensors);
+      return in.limits().require(ModelSpec.of(tensors));
     } catch (IllegalArgumentException e) {
       throw e instanceof MalformedWireException m ? m : new MalformedWireException("model spec: " + e.getMessage(), e);
     }
@@ -75,11 +77,12 @@ public final class ModelCodec {
   }
 
   public static MaskSet readMasks(WireReader in) {
-    Mask[] masks = new Mask[in.readCount("mask count", PayloadCodec.MAX_SECTIONS)];
+    Mask[] masks = new Mask[in.readCount("mask count", in.limits().tensorCount())];
     try {
       for (int t = 0; t < masks.length; t++) {
         if (in.readByte("mask flag") == 1) {
-          int length = in.readCount("mask length", PayloadCodec.MAX_TENSOR_VALUES);
+          int length = in.readCount("mask length", in.limits().tensorSize(t, "mask set"));
+          in.chargeMask(length, "mask of tensor " + t);
           masks[t] = Mask.fromWords(length, in.readBits(length, "mask of tensor " + t));
         }
       }

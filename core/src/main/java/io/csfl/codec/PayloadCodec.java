@@ -24,7 +24,8 @@ import java.util.List;
  * base field, no ternary sections) and 3 (no patch sections) are still read.
  *
  * Values are little-endian IEEE 754 in the payload's precision (4 or 2 bytes each). Decoding
- * never trusts a length: see {@link WireReader}.
+ * never trusts a length: see {@link WireReader}; tensor indices, counts and mask lengths are
+ * bounded by the model the reader expects ({@link WireLimits}) before anything is allocated.
  */
 public final class PayloadCodec {
   public static final int VERSION = 4;
@@ -34,12 +35,12 @@ public final class PayloadCodec {
   public static final int MAX_TENSOR_VALUES = 1 << 28;
   public static final int MAX_SECTIONS = 1 << 16;
 
-  private static final int DENSE = 1;
-  private static final int MASKED = 2;
-  private static final int VALUES = 3;
-  private static final int SIGNS = 4;
-  private static final int TERNARY = 5;
-  private static final int PATCH = 6;
+  static final int DENSE = 1;
+  static final int MASKED = 2;
+  static final int VALUES = 3;
+  static final int SIGNS = 4;
+  static final int TERNARY = 5;
+  static final int PATCH = 6;
 
   private PayloadCodec() {}
 
@@ -96,22 +97,26 @@ public final class PayloadCodec {
     }
     Precision precision = Precision.values()[precisionCode];
     int base = version > VERSION_WITHOUT_BASE ? in.readVarInt("base round") - 1 : Payload.ABSOLUTE;
+    WireLimits limits = in.limits();
     int count = in.readCount("section count", MAX_SECTIONS);
     List<Section> sections = new ArrayList<>(Math.min(count, 64));
+    SectionOrder order = new SectionOrder(base != Payload.ABSOLUTE);
     for (int i = 0; i < count; i++) {
       int kind = in.readByte("section kind");
       int tensor = in.readCount("tensor index", MAX_SECTIONS);
+      int size = limits.tensorSize(tensor, "section " + i);
+      order.next(tensor, kind);
       sections.add(switch (kind) {
-        case DENSE -> new DenseSection(tensor, readValues(in, tensor, precision));
-        case VALUES -> new ValuesSection(tensor, readValues(in, tensor, precision));
-        case MASKED -> readMasked(in, tensor, precision);
-        case SIGNS -> readSigns(in, tensor);
-        case TERNARY -> readTernary(in, tensor);
+        case DENSE -> new DenseSection(tensor, readValues(in, tensor, size, precision));
+        case VALUES -> new ValuesSection(tensor, readValues(in, tensor, size, precision));
+        case MASKED -> readMasked(in, tensor, size, precision);
+        case SIGNS -> readSigns(in, tensor, size);
+        case TERNARY -> readTernary(in, tensor, size);
         case PATCH -> {
           if (version <= VERSION_WITHOUT_PATCHES) {
             throw new MalformedWireException("patch section for tensor " + tensor + " in a version " + version + " payload");
           }
-          yield readPatch(in, tensor, precision);
+          yield readPatch(in, tensor, size, precision);
         }
         default -> throw new MalformedWireException("unknown section kind " + kind + " for tensor " + tensor);
       });
@@ -123,32 +128,65 @@ public final class PayloadCodec {
     }
   }
 
-  private static Values readValues(WireReader in, int tensor, Precision precision) {
-    int n = in.readCount("value count of tensor " + tensor, MAX_TENSOR_VALUES);
+  /**
+   * The order {@link Payload} requires, checked as each section's header arrives rather than after
+   * all are decoded: ascending tensors, each kind once per tensor, except that a difference may
+   * repeat ternary sections (one per round, at most {@link WireLimits#MASK_POSITIONS_PER_PARAMETER}).
+   * So the sections a payload can hold are bounded by the expected model.
+   */
+  private static final class SectionOrder {
+    private final boolean difference;
+    private int tensor = -1;
+    private int kinds;
+    private int ternaries;
+
+    SectionOrder(boolean difference) {
+      this.difference = difference;
+    }
+
+    void next(int nextTensor, int kind) {
+      if (nextTensor < tensor) {
+        throw new MalformedWireException("section of tensor " + nextTensor + " after tensor " + tensor);
+      }
+      if (nextTensor > tensor) {
+        tensor = nextTensor;
+        kinds = 0;
+        ternaries = 0;
+      }
+      boolean repeatable = difference && kind == TERNARY && ++ternaries <= WireLimits.MASK_POSITIONS_PER_PARAMETER;
+      if (kind < 32 && (kinds & (1 << kind)) != 0 && !repeatable) {
+        throw new MalformedWireException("a second section of kind " + kind + " for tensor " + tensor);
+      }
+      kinds |= kind < 32 ? 1 << kind : 0;
+    }
+  }
+
+  private static Values readValues(WireReader in, int tensor, int size, Precision precision) {
+    int n = in.readCount("value count of tensor " + tensor, size);
     return in.readFloats(n, precision, "values of tensor " + tensor);
   }
 
-  private static MaskedSection readMasked(WireReader in, int tensor, Precision precision) {
-    int length = in.readCount("mask length of tensor " + tensor, MAX_TENSOR_VALUES);
+  private static MaskedSection readMasked(WireReader in, int tensor, int size, Precision precision) {
+    int length = in.readCount("mask length of tensor " + tensor, size);
     Mask mask = MaskCoder.decode(in, length, "mask of tensor " + tensor);
     return new MaskedSection(tensor, mask, in.readFloats(mask.cardinality(), precision, "kept values of tensor " + tensor));
   }
 
-  private static SignSection readSigns(WireReader in, int tensor) {
-    int n = in.readCount("sign count of tensor " + tensor, MAX_TENSOR_VALUES);
+  private static SignSection readSigns(WireReader in, int tensor, int size) {
+    int n = in.readCount("sign count of tensor " + tensor, size);
     float scale = in.readFloats(1, "sign scale of tensor " + tensor).get(0);
     return checked("signs of tensor " + tensor, () -> new SignSection(tensor, readSignBits(in, n, tensor), scale));
   }
 
-  private static TernarySection readTernary(WireReader in, int tensor) {
-    int length = in.readCount("mask length of tensor " + tensor, MAX_TENSOR_VALUES);
+  private static TernarySection readTernary(WireReader in, int tensor, int size) {
+    int length = in.readCount("mask length of tensor " + tensor, size);
     Mask support = MaskCoder.decode(in, length, "support of tensor " + tensor);
     float magnitude = in.readFloats(1, "ternary magnitude of tensor " + tensor).get(0);
     return checked("ternary tensor " + tensor, () -> new TernarySection(tensor, support, readSignBits(in, support.cardinality(), tensor), magnitude));
   }
 
-  private static PatchSection readPatch(WireReader in, int tensor, Precision precision) {
-    int length = in.readCount("mask length of tensor " + tensor, MAX_TENSOR_VALUES);
+  private static PatchSection readPatch(WireReader in, int tensor, int size, Precision precision) {
+    int length = in.readCount("mask length of tensor " + tensor, size);
     Mask flips = MaskCoder.decode(in, length, "flips of tensor " + tensor);
     int kept = in.readCount("kept count of tensor " + tensor, length);
     Mask rewritten = MaskCoder.decode(in, kept, "rewritten positions of tensor " + tensor);

@@ -8,17 +8,43 @@ import java.nio.charset.StandardCharsets;
 /**
  * Reads what {@link WireWriter} wrote. Every length is checked against the bytes that remain
  * before anything is allocated, so a forged length fails with {@link MalformedWireException}
- * instead of an out-of-bounds read or a huge allocation.
+ * instead of an out-of-bounds read or a huge allocation. What the bytes may announce beyond that
+ * (tensor indices, mask lengths) is bounded by the reader's {@link WireLimits}, for the whole
+ * message it reads.
  */
 public final class WireReader {
   private final byte[] buf;
   private int pos;
   private final int limit;
+  private final WireLimits limits;
+  /** Mask positions this message may still decode. */
+  private long maskPositionsLeft;
 
+  /** A reader of bytes this process wrote ({@link WireLimits#DEFAULT}). */
   public WireReader(byte[] bytes) {
+    this(bytes, WireLimits.DEFAULT);
+  }
+
+  /** A reader of one message from elsewhere, decoded as far as {@code limits} allow. */
+  public WireReader(byte[] bytes, WireLimits limits) {
     this.buf = bytes;
     this.pos = 0;
     this.limit = bytes.length;
+    this.limits = java.util.Objects.requireNonNull(limits, "limits");
+    this.maskPositionsLeft = limits.maskPositions();
+  }
+
+  WireLimits limits() {
+    return limits;
+  }
+
+  /** Takes {@code positions} from the message's mask budget, before a mask of that length is allocated. */
+  void chargeMask(int positions, String what) {
+    if (positions > maskPositionsLeft) {
+      throw new MalformedWireException(what + ": " + positions + " more mask positions exceed what one message for "
+          + limits + " may hold (" + limits.maskPositions() + ")");
+    }
+    maskPositionsLeft -= positions;
   }
 
   public int remaining() {

@@ -13,7 +13,10 @@ import java.util.List;
 
 /**
  * A node's courier: starts an {@link Outbound} child for each chunked message this node sends, and
- * an {@link Inbound} child for each one another node announces.
+ * an {@link Inbound} child for each one another node announces. An announcement is hostile until
+ * checked: one above {@code max-bytes}, or beyond what the node receives at once
+ * ({@code max-inbound-transfers}, {@code max-inbound-bytes}), is refused to its sender, who reports
+ * a {@link TransferFailed}; the transfers already running go on.
  */
 final class Courier extends AbstractBehavior<Courier.Command> {
   interface Command {}
@@ -30,8 +33,13 @@ final class Courier extends AbstractBehavior<Courier.Command> {
   record Open(long id, String recipient, int serializerId, String manifest, int totalBytes, int chunkCount,
               ActorRef<Outbound.Command> sender) implements Command, TransferMessage {}
 
+  /** An inbound transfer ended (delivered, refused or silent): its place and bytes are free again. */
+  private record InboundEnded(int totalBytes) implements Command, NoSerializationVerificationNeeded {}
+
   private final TransferSettings settings;
   private final ActorRefResolver resolver;
+  private int inbound;
+  private long inboundBytes;
 
   private Courier(ActorContext<Command> context, TransferSettings settings) {
     super(context);
@@ -49,6 +57,7 @@ final class Courier extends AbstractBehavior<Courier.Command> {
     return newReceiveBuilder()
         .onMessage(Send.class, this::onSend)
         .onMessage(Open.class, this::onOpen)
+        .onMessage(InboundEnded.class, this::onInboundEnded)
         .build();
   }
 
@@ -66,10 +75,19 @@ final class Courier extends AbstractBehavior<Courier.Command> {
       return this;
     }
     try {
-      getContext().spawn(Inbound.create(open, settings), "in-" + open.id());
+      ActorRef<Inbound.Command> child = getContext().spawn(Inbound.create(open, settings), "in-" + open.id());
+      getContext().watchWith(child, new InboundEnded(open.totalBytes()));
+      inbound++;
+      inboundBytes += open.totalBytes();
     } catch (InvalidActorNameException e) {
       open.sender().tell(new Outbound.Refused("transfer id " + open.id() + " is already in use on this node"));
     }
+    return this;
+  }
+
+  private Behavior<Command> onInboundEnded(InboundEnded ended) {
+    inbound--;
+    inboundBytes -= ended.totalBytes();
     return this;
   }
 
@@ -79,6 +97,13 @@ final class Courier extends AbstractBehavior<Courier.Command> {
     }
     if (open.chunkCount() <= 0 || open.chunkCount() > Math.max(1, open.totalBytes())) {
       return "announced " + open.chunkCount() + " chunks for " + open.totalBytes() + " bytes";
+    }
+    if (inbound >= settings.maxInboundTransfers()) {
+      return "this node already receives " + inbound + " messages, its csfl.transfer.max-inbound-transfers";
+    }
+    if (inboundBytes + open.totalBytes() > settings.maxInboundBytes()) {
+      return "this node already receives " + inboundBytes + " bytes; " + open.totalBytes() + " more would pass its csfl.transfer.max-inbound-bytes ("
+          + settings.maxInboundBytes() + ")";
     }
     return null;
   }

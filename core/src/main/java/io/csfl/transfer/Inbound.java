@@ -17,7 +17,9 @@ import scala.util.Try;
  * Receives one chunked message: acknowledges each chunk, checks order and size against what was
  * announced, and at the end deserializes the message and delivers it to its recipient. Anything
  * inconsistent ends the transfer with a refusal the sender reports; a sender that goes quiet is
- * given up on after the ack timeout, releasing the buffer.
+ * given up on after the ack timeout, releasing the buffer and its place in the courier's bounds.
+ * Chunks are kept as they arrive and joined once, at the end: an announcement alone costs next
+ * to nothing.
  */
 final class Inbound extends AbstractBehavior<Inbound.Command> {
   interface Command {}
@@ -27,7 +29,8 @@ final class Inbound extends AbstractBehavior<Inbound.Command> {
   private final Courier.Open open;
   private final TransferSettings settings;
   private final TimerScheduler<Command> timers;
-  private final byte[] buffer;
+  /** The chunks' bytes as they arrived: memory follows what was sent, never the announced size alone. */
+  private final java.util.List<byte[]> parts = new java.util.ArrayList<>();
   private int filled;
   private int received;
 
@@ -37,7 +40,6 @@ final class Inbound extends AbstractBehavior<Inbound.Command> {
     this.open = open;
     this.settings = settings;
     this.timers = timers;
-    this.buffer = new byte[open.totalBytes()];
     open.sender().tell(new Outbound.Accepted(context.getSelf()));
     timers.startSingleTimer(Silence.INSTANCE, settings.ackTimeout());
   }
@@ -50,10 +52,7 @@ final class Inbound extends AbstractBehavior<Inbound.Command> {
   public Receive<Command> createReceive() {
     return newReceiveBuilder()
         .onMessage(Chunk.class, this::onChunk)
-        .onMessage(Silence.class, s -> {
-          getContext().getLog().warn("transfer {} for {} stalled after {} of {} chunks; dropped", open.id(), open.recipient(), received, open.chunkCount());
-          return Behaviors.stopped();
-        })
+        .onMessage(Silence.class, s -> refuse("stalled after " + received + " of " + open.chunkCount() + " chunks; dropped"))
         .build();
   }
 
@@ -64,7 +63,7 @@ final class Inbound extends AbstractBehavior<Inbound.Command> {
     if (chunk.bytes().length > open.totalBytes() - filled) {
       return refuse("chunks exceed the announced " + open.totalBytes() + " bytes");
     }
-    System.arraycopy(chunk.bytes(), 0, buffer, filled, chunk.bytes().length);
+    parts.add(chunk.bytes());
     filled += chunk.bytes().length;
     received++;
     // The last chunk is acknowledged too, before decoding: decoding a big message can take longer
@@ -81,6 +80,14 @@ final class Inbound extends AbstractBehavior<Inbound.Command> {
     if (filled != open.totalBytes()) {
       return refuse("received " + filled + " of the announced " + open.totalBytes() + " bytes");
     }
+    // One copy, once every byte announced has arrived.
+    byte[] buffer = new byte[filled];
+    int at = 0;
+    for (byte[] part : parts) {
+      System.arraycopy(part, 0, buffer, at, part.length);
+      at += part.length;
+    }
+    parts.clear();
     Try<Object> message = SerializationExtension.get(Adapter.toClassic(getContext().getSystem()))
         .deserialize(buffer, open.serializerId(), open.manifest());
     if (message.isFailure()) {

@@ -42,6 +42,8 @@ class TransferTest {
         akka.cluster.failure-detector.acceptable-heartbeat-pause = 3s
         akka.coordinated-shutdown.exit-jvm = off
         csfl.transfer.ack-timeout = 4s
+        # A 50-million-parameter model, and no model registered to expect.
+        csfl.codec.max-parameters = 60000000
         akka.actor.serializers.slow = "io.csfl.transfer.TransferTest$SlowSerializer"
         akka.actor.serialization-bindings { "io.csfl.transfer.TransferTest$SlowMessage" = slow }
         """ + extra).withFallback(ConfigFactory.load());
@@ -50,7 +52,12 @@ class TransferTest {
   @BeforeEach
   void startCluster() {
     sender = ActorTestKit.create("transfer", node(""));
-    receiver = ActorTestKit.create("transfer", node("csfl.transfer.max-bytes = 220 MiB"));
+    receiver = ActorTestKit.create("transfer", node("""
+        csfl.transfer.max-bytes = 220 MiB
+        csfl.transfer.max-inbound-transfers = 8
+        # A transfer that goes quiet holds its place this long: longer than any test here waits.
+        csfl.transfer.ack-timeout = 60s
+        """));
     Cluster.get(sender.system()).manager().tell(Join.create(Cluster.get(sender.system()).selfMember().address()));
     Cluster.get(receiver.system()).manager().tell(Join.create(Cluster.get(sender.system()).selfMember().address()));
     TestProbe<ClusterEvent.MemberUp> up = sender.createTestProbe();
@@ -110,18 +117,59 @@ class TransferTest {
     failures.expectNoMessage(Duration.ZERO);
   }
 
+  /** Tells a dense model of {@code parameters} to {@code remote}, which must refuse it: the sender's report. */
+  private TransferFailed failedTell(ActorRef<Aggregator.Reply> remote, int parameters) {
+    TestProbe<TransferFailed> failures = sender.createTestProbe();
+    Transfers.get(sender.system()).tell(remote, denseModelOf(parameters), failures.ref());
+    return failures.receiveMessage(Duration.ofSeconds(30));
+  }
+
   @Test
   void aMessageAboveTheReceiversLimitIsRefusedAndReportedToTheSender() {
     TestProbe<Aggregator.Reply> recipient = receiver.createTestProbe();
-    TestProbe<TransferFailed> failures = sender.createTestProbe();
-    ActorRef<Aggregator.Reply> remote = seenFrom(sender, receiver, recipient.ref());
-
-    Transfers.get(sender.system()).tell(remote, denseModelOf(60_000_000), failures.ref());
-
-    TransferFailed failed = failures.receiveMessage(Duration.ofSeconds(30));
+    TransferFailed failed = failedTell(seenFrom(sender, receiver, recipient.ref()), 60_000_000);
     assertTrue(failed.reason().contains("max-bytes"), failed.reason());
     assertTrue(failed.message().endsWith("RoundPrepared"), failed.message());
     recipient.expectNoMessage(Duration.ofMillis(200));
+  }
+
+  @Test
+  void aFloodOfOversizedAnnouncementsIsRefusedAndTheNodeKeepsReceiving() {
+    // Forged announcements straight to the receiver's courier, as a hostile node could send them:
+    // half above its max-bytes, half within it but beyond what it receives at once.
+    TestProbe<Outbound.Command> attacker = sender.createTestProbe();
+    String receiverAddress = Cluster.get(receiver.system()).selfMember().address().toString();
+    ActorRef<Courier.Command> courier = ActorRefResolver.get(sender.system()).resolveActorRef(receiverAddress + "/system/" + Transfers.COURIER);
+    int flood = 40;
+    for (int i = 0; i < flood; i++) {
+      int bytes = i % 2 == 0 ? 512 << 20 : 100 << 20;
+      courier.tell(new Courier.Open(7000 + i, receiverAddress + "/user/nobody", 4, "", bytes, bytes / (128 << 10), attacker.ref()));
+    }
+    List<ActorRef<Inbound.Command>> accepted = new java.util.ArrayList<>();
+    for (int replies = 0; replies < flood; replies++) {
+      if (attacker.receiveMessage(Duration.ofSeconds(20)) instanceof Outbound.Accepted a) {
+        accepted.add(a.inbound());
+      }
+    }
+    assertEquals(8, accepted.size(), "as many as csfl.transfer.max-inbound-transfers");
+
+    // While the accepted ones hold every place, a real transfer is refused and its sender told.
+    TestProbe<Aggregator.Reply> recipient = receiver.createTestProbe();
+    ActorRef<Aggregator.Reply> remote = seenFrom(sender, receiver, recipient.ref());
+    TransferFailed failed = failedTell(remote, 1_000_000);
+    assertTrue(failed.reason().contains("max-inbound-transfers"), failed.reason());
+
+    // A chunk out of order ends each forged transfer, and frees its place.
+    for (ActorRef<Inbound.Command> inbound : accepted) {
+      inbound.tell(new Chunk(0, 5, new byte[16]));
+      Outbound.Refused ended = attacker.expectMessageClass(Outbound.Refused.class, Duration.ofSeconds(20));
+      assertTrue(ended.reason().contains("expected chunk 0"), ended.reason());
+    }
+    TestProbe<TransferFailed> failures = sender.createTestProbe();
+    Transfers.get(sender.system()).tell(remote, denseModelOf(1_000_000), failures.ref());
+    Aggregator.RoundPrepared arrived = (Aggregator.RoundPrepared) recipient.receiveMessage(Duration.ofSeconds(60));
+    assertEquals(1_000_000, arrived.downlink().sections().get(0).valueCount());
+    failures.expectNoMessage(Duration.ZERO);
   }
 
   @Test

@@ -6,6 +6,7 @@ import akka.actor.typed.Behavior;
 import akka.actor.typed.javadsl.Behaviors;
 import io.csfl.actor.Aggregator;
 import io.csfl.actor.Client;
+import io.csfl.actor.ExpectedModel;
 import io.csfl.actor.Server;
 import io.csfl.data.FashionMnist;
 import io.csfl.data.Partitioner;
@@ -67,6 +68,8 @@ public final class EmbeddedFederation {
     CompletableFuture<Server.Event> done = new CompletableFuture<>();
 
     Behavior<Void> app = Behaviors.setup(ctx -> {
+      // Messages from other nodes are decoded only as far as this model allows.
+      ExpectedModel.register(ctx.getSystem(), mlp.spec());
       ActorRef<Server.Event> dashboard = ctx.spawn(dashboard(done), "dashboard");
       ActorRef<Aggregator.Command> aggregator =
           ctx.spawn(Aggregator.create(cs.newServer(mlp.initialModel(1), rounds), new MagnitudePruner()), "aggregator");
