@@ -170,7 +170,7 @@ final class FederationOptions {
 
   Server.Settings serverSettings(int minClients, String dataSignature) {
     return new Server.Settings(algorithms.get(0), rounds, perRound, roundTimeout, minCompleted, 3, seed, minClients, dataSignature,
-        overSelect);
+        overSelect).withClients(clients);
   }
 
   FashionMnist.Splits loadData() {
