@@ -35,6 +35,13 @@ import java.util.TreeMap;
  * in, evaluate that model and publish the round's metrics. A round with too few updates is
  * retried with a fresh sample, up to {@link Settings#maxAttempts()} attempts; the retry's bytes
  * and clients count in the round's metrics.
+ *
+ * <p>Who is believed: a client is trained on only after the handshake ({@link Client.Describe}),
+ * asked of its own actor, answers with an id of the federation ({@link Settings#clients()}), this
+ * server's data signature and its example count; each of its updates must then claim exactly that
+ * count. Each attempt gets an unguessable token that only the aggregator and that attempt's
+ * collector learn: updates, closes and reports without it are refused, so a member that can reach
+ * the aggregator cannot fold an update of its own.
  */
 public final class Server extends AbstractBehavior<Server.Command> {
   /** Evaluation blocks; run the server here, not on the default dispatcher. */
@@ -470,7 +477,11 @@ public final class Server extends AbstractBehavior<Server.Command> {
 
   private Behavior<Command> onCollected(Collected c) {
     RoundReport r = c.report();
-    if (r.round() != round || r.attempt() != attempt || r.token() != token) {
+    if (r.round() != round || r.attempt() != attempt) {
+      return this;
+    }
+    if (r.token() != token) {
+      getContext().getLog().warn("round {} attempt {}: refused a round report without the attempt's token", round, attempt);
       return this;
     }
     // A client that returned an update holds the model it was sent; of any other selected
