@@ -92,7 +92,7 @@ public final class ClientsHost extends AbstractBehavior<ClientsHost.Command> {
 
   /** The name a client goes by: its actor name and the id the server knows it by. */
   public static String clientId(int index) {
-    return String.format("client-%04d", index);
+    return io.csfl.actor.Client.id(index);
   }
 
   @Override

@@ -10,6 +10,7 @@ import io.csfl.nn.OptimizerConfig;
 import io.csfl.nn.TrainingConfig;
 import io.csfl.strategy.CsOptions;
 import io.csfl.strategy.FederatedStrategy;
+import io.csfl.strategy.RobustAggregation;
 import io.csfl.strategy.Strategies;
 import io.csfl.strategy.StrategyParams;
 import java.nio.file.Path;
@@ -98,6 +99,13 @@ final class FederationOptions {
   @Option(names = "--eval-examples", defaultValue = "10000", description = "Evaluate each round on the first N test images (all 10,000 by default; the cnn evaluates slowly). Default: ${DEFAULT-VALUE}.")
   int evalExamples;
 
+  @Option(names = "--aggregation", defaultValue = "mean",
+      description = "How the server combines updates: mean (example-weighted, streaming), trimmed-mean:F (drop the fraction F at each end of each coordinate) or median (coordinate-wise); the last two hold every update of a round in memory. Default: ${DEFAULT-VALUE}.")
+  String aggregation;
+
+  @Option(names = "--clip-norm", description = "Scale each client update down to this L2 norm before it is combined (measured from the model the client was sent). Default: no clipping.")
+  Double clipNorm;
+
   @Option(names = "--seed", defaultValue = "1", description = "Seed of the split, the initial model, sampling and shuffling. Default: ${DEFAULT-VALUE}.")
   long seed;
 
@@ -120,6 +128,8 @@ final class FederationOptions {
     require(algorithms.stream().distinct().count() == algorithms.size(), "--algorithm lists a name twice");
     architecture();
     Partitioner.parse(partition);
+    require(clipNorm == null || (clipNorm > 0 && Double.isFinite(clipNorm)), "--clip-norm must be a positive number");
+    aggregation();
     strategies();
     training();
   }
@@ -141,7 +151,12 @@ final class FederationOptions {
   List<FederatedStrategy> strategies() {
     CsOptions cs = new CsOptions(sparsity, sparsityEnd == null ? sparsity : sparsityEnd, serverRate, warmupRounds, downlinkHistory);
     StrategyParams params = new StrategyParams(cs, density, uplinkDensity);
-    return algorithms.stream().map(a -> Strategies.byName(a, params)).toList();
+    RobustAggregation robust = aggregation();
+    return algorithms.stream().map(a -> Strategies.byName(a, params).withAggregation(robust)).toList();
+  }
+
+  RobustAggregation aggregation() {
+    return RobustAggregation.parse(aggregation, clipNorm == null ? Double.POSITIVE_INFINITY : clipNorm);
   }
 
   /** The evaluator of the server, on the first --eval-examples test images. */
@@ -155,7 +170,7 @@ final class FederationOptions {
 
   Server.Settings serverSettings(int minClients, String dataSignature) {
     return new Server.Settings(algorithms.get(0), rounds, perRound, roundTimeout, minCompleted, 3, seed, minClients, dataSignature,
-        overSelect);
+        overSelect).withClients(clients);
   }
 
   FashionMnist.Splits loadData() {

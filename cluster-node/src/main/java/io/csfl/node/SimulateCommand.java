@@ -49,6 +49,13 @@ final class SimulateCommand implements java.util.concurrent.Callable<Integer> {
   @Option(names = "--target", defaultValue = "0.70", description = "Accuracy target reported in summary.md. Default: ${DEFAULT-VALUE}.")
   double target;
 
+  @Option(names = "--attack", hidden = true, defaultValue = "scale:1",
+      description = "Experiments: the attack of the --attackers clients, scale:S (send a training step S times as long).")
+  String attack;
+
+  @Option(names = "--attackers", hidden = true, defaultValue = "0", description = "Experiments: how many clients (client-0000 on) attack.")
+  int attackers;
+
   @Override
   public Integer call() {
     SimulationSetup setup;
@@ -57,6 +64,7 @@ final class SimulateCommand implements java.util.concurrent.Callable<Integer> {
       FederationOptions.require(target > 0 && target <= 1, "--target must be in (0, 1]");
       new io.csfl.actor.ChurnModel(dropRate, stragglerRate, 0);
       federation.validate();
+      Attack.parse(attack, attackers, federation.clients);
       setup = buildSetup();
     } catch (IllegalArgumentException e) {
       throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
@@ -80,9 +88,14 @@ final class SimulateCommand implements java.util.concurrent.Callable<Integer> {
     }
     System.out.printf("model %s; local training: %d epochs, batch %d, %s lr %s; %d of %d clients per round, %d rounds%n",
         f.architecture(), f.localEpochs, f.batchSize, f.optimizer, f.lr, f.perRound, f.clients, f.rounds);
+    System.out.printf("aggregation: %s%n", f.aggregation());
+    Attack threat = Attack.parse(attack, attackers, f.clients);
+    if (threat.attackers() > 0) {
+      System.out.printf("attack: clients 0 to %d send their training step scaled by %s%n", threat.attackers() - 1, threat.scale());
+    }
     return new SimulationSetup(f.strategies(), f.architecture(), data.train(), () -> f.evaluator(data.test()), parts,
         f.architecture().initialModel(f.seed), f.trainer(), f.serverSettings(0, ""),
-        new io.csfl.actor.ChurnModel(dropRate, stragglerRate, f.seed));
+        new io.csfl.actor.ChurnModel(dropRate, stragglerRate, f.seed), threat);
   }
 
   private int run(SimulationSetup setup) {

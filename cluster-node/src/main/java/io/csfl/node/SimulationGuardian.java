@@ -76,7 +76,7 @@ final class SimulationGuardian extends AbstractBehavior<SimulationGuardian.Comma
 
   private void spawnClient(int index, int generation) {
     String id = FederationOptions.clientId(index);
-    Behavior<Client.Command> client = Client.create(id, current.newClient(), setup.trainer(), setup.train(),
+    Behavior<Client.Command> client = Client.create(id, setup.attack().apply(index, current.newClient()), setup.trainer(), setup.train(),
         setup.partition().get(index), setup.settings().seed() + index);
     ActorRef<Client.Command> ref = getContext().spawn(setup.churn().apply(id, client),
         current.name() + "-" + id + (generation == 0 ? "" : "-" + generation), Client.DISPATCHER);

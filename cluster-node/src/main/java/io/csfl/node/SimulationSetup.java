@@ -15,7 +15,7 @@ import java.util.List;
 record SimulationSetup(List<FederatedStrategy> strategies, Architecture architecture, Dataset train,
                        java.util.function.Supplier<io.csfl.nn.Evaluator> evaluators,
                        List<int[]> partition, Model initialModel, LocalTrainer trainer, Server.Settings settings,
-                       io.csfl.actor.ChurnModel churn) {
+                       io.csfl.actor.ChurnModel churn, Attack attack) {
   /** A fresh evaluator for one federation's server (evaluators are single-threaded). */
   io.csfl.nn.Evaluator evaluator() {
     return evaluators.get();

@@ -98,6 +98,24 @@ class SimulateCommandTest {
   }
 
   @Test
+  void oneClientSendingItsStepScaledBy1e4WrecksTheMeanButNotTheMedian() throws Exception {
+    double[] last = new double[2];
+    String[] rules = {"mean", "median"};
+    for (int k = 0; k < rules.length; k++) {
+      Path dir = out.resolve(rules[k]);
+      Result r = run("simulate", "--algorithm", "fedavg", "--data-dir", repoData().toString(), "--clients", "5",
+          "--per-round", "5", "--rounds", "2", "--partition", "iid", "--local-epochs", "1", "--eval-examples", "1000",
+          "--seed", "4", "--aggregation", rules[k], "--attack", "scale:1e4", "--attackers", "1", "--out", dir.toString());
+      assertEquals(0, r.exitCode(), r.err());
+      List<RoundMetrics> rows = MetricsCsv.read(dir.resolve("metrics.csv"));
+      assertEquals(5, rows.get(1).clientsCompleted(), "the attacker's update is well-formed and accepted");
+      last[k] = rows.get(1).accuracy();
+    }
+    assertTrue(last[0] < 0.3, "the mean follows the attacker: accuracy " + last[0]);
+    assertTrue(last[1] > 0.6, "the median does not: accuracy " + last[1]);
+  }
+
+  @Test
   void badFlagsGetOneLineAndExitCodeTwo() {
     String[][] bad = {
         {"simulate", "--rounds", "0"},
@@ -110,6 +128,13 @@ class SimulateCommandTest {
         {"simulate", "--no-such-flag"},
         {"simulate", "--drop-rate", "0.8", "--straggler-rate", "0.5"},
         {"simulate", "--over-select", "0.5"},
+        {"simulate", "--aggregation", "mode"},
+        {"simulate", "--aggregation", "trimmed-mean:0.7"},
+        {"simulate", "--clip-norm", "-1"},
+        {"simulate", "--clip-norm", "NaN"},
+        {"simulate", "--attack", "flip"},
+        {"simulate", "--attack", "scale:x"},
+        {"simulate", "--attackers", "101"},
     };
     for (String[] args : bad) {
       Result r = run(args);

@@ -40,14 +40,18 @@ public final class Aggregator extends AbstractBehavior<Aggregator.Command> {
 
   public interface Command {}
 
-  public interface Reply {}
+  /** Every reply carries the token of the attempt it answers, so the server believes only its own aggregator's. */
+  public interface Reply {
+    long token();
+  }
 
   /**
    * Prepare the downlinks of {@code round}. {@code held} lists, for the selected clients the
    * server knows about, which global model each holds (by round): a strategy may send those
-   * clients something smaller than the common downlink.
+   * clients something smaller than the common downlink. {@code token} is the attempt's, unguessable:
+   * from now on only the messages that carry it (the collector's updates and close) are acted on.
    */
-  public record PrepareRound(int round, List<Integer> held, ActorRef<Reply> replyTo) implements Command, ControlMessage {
+  public record PrepareRound(int round, long token, List<Integer> held, ActorRef<Reply> replyTo) implements Command, ControlMessage {
     public PrepareRound {
       held = Bounded.copyOf(held, "held rounds");
     }
@@ -57,7 +61,7 @@ public final class Aggregator extends AbstractBehavior<Aggregator.Command> {
    * The payload the clients selected for {@code round} receive: {@code fromHeld} for a client
    * holding the global model of one of its keys, {@code downlink} for every other.
    */
-  public record RoundPrepared(int round, Payload downlink, Map<Integer, Payload> fromHeld) implements Reply, WireMessage {
+  public record RoundPrepared(int round, long token, Payload downlink, Map<Integer, Payload> fromHeld) implements Reply, WireMessage {
     public RoundPrepared {
       fromHeld = Map.copyOf(fromHeld);
     }
@@ -73,30 +77,30 @@ public final class Aggregator extends AbstractBehavior<Aggregator.Command> {
    * one): first rebuild the strategy's state from {@code global}, the model after round
    * {@code round - 1} that the server kept.
    */
-  public record Resume(int round, Model global, List<Integer> held, ActorRef<Reply> replyTo) implements Command, WireMessage {
+  public record Resume(int round, long token, Model global, List<Integer> held, ActorRef<Reply> replyTo) implements Command, WireMessage {
     public Resume {
       held = Bounded.copyOf(held, "held rounds");
     }
   }
 
-  /** One client's update, forwarded by the round's collector. */
-  public record Fold(int round, String clientId, int examples, Payload update) implements Command, WireMessage {}
+  /** One client's update, forwarded by the round's collector with the attempt's token; without it, refused. */
+  public record Fold(int round, long token, String clientId, int examples, Payload update) implements Command, WireMessage {}
 
   /**
    * No more updates for {@code round} after the {@code updates} the collector passed on: aggregate,
    * prune, and reply with the new global model. A big update travels in chunks and can arrive after
    * this message, so the aggregator first waits for all {@code updates} (or for the transfer timeout).
    */
-  public record CloseRound(int round, int updates, ActorRef<Reply> replyTo) implements Command, ControlMessage {}
+  public record CloseRound(int round, long token, int updates, ActorRef<Reply> replyTo) implements Command, ControlMessage {}
 
   /** The round is given up (too few updates); its partial sums are discarded. */
-  public record AbandonRound(int round) implements Command, ControlMessage {}
+  public record AbandonRound(int round, long token) implements Command, ControlMessage {}
 
   /**
    * The result of {@code round}: how many updates were folded, why others were rejected, the new
    * global model (what the server ships next) and the aggregator's own time on the round.
    */
-  public record RoundAggregated(int round, int accepted, List<String> rejections, Model global, long serverMillis)
+  public record RoundAggregated(int round, long token, int accepted, List<String> rejections, Model global, long serverMillis)
       implements Reply, WireMessage {
     public RoundAggregated {
       rejections = List.copyOf(rejections);
@@ -118,6 +122,8 @@ public final class Aggregator extends AbstractBehavior<Aggregator.Command> {
   private final ActorRef<TransferFailed> transferFailures;
   private final ActorRef<PruningStrategy.Command> pruner;
   private int round;
+  /** The current attempt's token; 0 before the first PrepareRound. */
+  private long token;
   private boolean closing;
   private int accepted;
   /** Updates of this round seen so far, accepted or not. */
@@ -168,11 +174,12 @@ public final class Aggregator extends AbstractBehavior<Aggregator.Command> {
       return this;
     }
     getContext().getLog().info("resumed at round {} from the server's model", request.round());
-    return onPrepare(new PrepareRound(request.round(), request.held(), request.replyTo()));
+    return onPrepare(new PrepareRound(request.round(), request.token(), request.held(), request.replyTo()));
   }
 
   private Behavior<Command> onPrepare(PrepareRound request) {
     round = request.round();
+    token = request.token();
     closing = false;
     pendingClose = null;
     accepted = 0;
@@ -183,13 +190,17 @@ public final class Aggregator extends AbstractBehavior<Aggregator.Command> {
     for (int held : request.held()) {
       algorithm.downlinkFrom(round, held).ifPresent(p -> fromHeld.put(held, p));
     }
-    transfers.tell(request.replyTo(), new RoundPrepared(round, algorithm.downlink(round), fromHeld), transferFailures);
+    transfers.tell(request.replyTo(), new RoundPrepared(round, token, algorithm.downlink(round), fromHeld), transferFailures);
     return this;
   }
 
   private Behavior<Command> onFold(Fold fold) {
     if (fold.round() != round || closing) {
       reject(fold.clientId(), "update for round " + fold.round() + " arrived after that round closed (current round " + round + ")");
+      return this;
+    }
+    if (fold.token() != token) {
+      reject(fold.clientId(), "update not passed on by the collector of round " + round + "'s current attempt (wrong token)");
       return this;
     }
     long t0 = System.nanoTime();
@@ -216,6 +227,10 @@ public final class Aggregator extends AbstractBehavior<Aggregator.Command> {
   private Behavior<Command> onClose(CloseRound request) {
     if (request.round() != round || closing) {
       getContext().getLog().warn("ignoring close of round {} (current round {})", request.round(), round);
+      return this;
+    }
+    if (request.token() != token) {
+      getContext().getLog().warn("refused a close of round {} without the current attempt's token", round);
       return this;
     }
     if (received < request.updates()) {
@@ -278,12 +293,14 @@ public final class Aggregator extends AbstractBehavior<Aggregator.Command> {
     long t0 = System.nanoTime();
     algorithm.commit(round, masks);
     serverNanos += System.nanoTime() - t0;
-    transfers.tell(closeReplyTo, new RoundAggregated(round, accepted, rejections, algorithm.globalModel(), serverNanos / 1_000_000),
+    transfers.tell(closeReplyTo, new RoundAggregated(round, token, accepted, rejections, algorithm.globalModel(), serverNanos / 1_000_000),
         transferFailures);
   }
 
   private Behavior<Command> onAbandon(AbandonRound request) {
-    if (request.round() == round && !closing) {
+    if (request.round() == round && request.token() != token) {
+      getContext().getLog().warn("refused an abandon of round {} without the current attempt's token", round);
+    } else if (request.round() == round && !closing) {
       algorithm.abandon(round);
       closing = true;
       getContext().getLog().info("round {} abandoned; its {} folded updates are discarded", round, accepted);

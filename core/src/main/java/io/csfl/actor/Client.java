@@ -31,6 +31,26 @@ public final class Client extends AbstractBehavior<Client.Command> {
 
   public interface Command {}
 
+  private static final java.util.regex.Pattern ID = java.util.regex.Pattern.compile("client-(\\d{4,9})");
+
+  /** The id of client {@code index} of a federation: {@code client-0007}. */
+  public static String id(int index) {
+    if (index < 0) {
+      throw new IllegalArgumentException("a client index must not be negative, got " + index);
+    }
+    return String.format("client-%04d", index);
+  }
+
+  /** The index of a client id written as {@link #id} writes it, or empty for any other string. */
+  public static java.util.OptionalInt index(String id) {
+    java.util.regex.Matcher m = ID.matcher(id);
+    if (!m.matches()) {
+      return java.util.OptionalInt.empty();
+    }
+    int index = Integer.parseInt(m.group(1));
+    return id.equals(id(index)) ? java.util.OptionalInt.of(index) : java.util.OptionalInt.empty();
+  }
+
   /** The server's handshake with a client it found through the receptionist. */
   public record Describe(ActorRef<Description> replyTo) implements Command, ControlMessage {}
 

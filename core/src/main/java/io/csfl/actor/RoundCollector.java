@@ -44,14 +44,19 @@ final class RoundCollector extends AbstractBehavior<RoundCollector.Command> {
   /**
    * What one collector needs to know; immutable. With over-selection more clients are selected
    * than {@code wanted}: the round closes as soon as {@code wanted} updates are in.
+   *
+   * @param token    the attempt's token: the aggregator folds only updates that carry it
+   * @param examples the example count each selected client declared at the handshake: its update
+   *                 must claim exactly that
    */
-  record Plan(int round, int attempt, Map<String, ActorRef<Client.Command>> selected, Map<String, Payload> downlinks,
-              Duration timeout, int minCompleted, int wanted) {
+  record Plan(int round, int attempt, long token, Map<String, ActorRef<Client.Command>> selected,
+              Map<String, Integer> examples, Map<String, Payload> downlinks, Duration timeout, int minCompleted, int wanted) {
     Plan {
       selected = Map.copyOf(selected);
+      examples = Map.copyOf(examples);
       downlinks = Map.copyOf(downlinks);
-      if (!downlinks.keySet().equals(selected.keySet())) {
-        throw new IllegalArgumentException("a downlink for each selected client, and only for them");
+      if (!downlinks.keySet().equals(selected.keySet()) || !examples.keySet().equals(selected.keySet())) {
+        throw new IllegalArgumentException("a downlink and an example count for each selected client, and only for them");
       }
     }
   }
@@ -130,6 +135,16 @@ final class RoundCollector extends AbstractBehavior<RoundCollector.Command> {
       getContext().getLog().warn("round {}: refused a reply of client {}: {}", plan.round(), reply.clientId(), refusal);
       return this;
     }
+    String untrue = reply instanceof Client.Trained t ? falseClaim(t) : null;
+    if (untrue != null) {
+      // The client's one answer, refused for what it claims: the round does not wait for another.
+      rejected.add("client " + reply.clientId() + ": " + untrue);
+      getContext().getLog().warn("round {}: refused the update of client {}: {}", plan.round(), reply.clientId(), untrue);
+      answered.add(reply.clientId());
+      stillWaiting.remove(reply.clientId());
+      failed++;
+      return stillWaiting.isEmpty() ? finish() : this;
+    }
     answered.add(reply.clientId());
     stillWaiting.remove(reply.clientId());
     if (reply instanceof Client.Trained t) {
@@ -137,7 +152,7 @@ final class RoundCollector extends AbstractBehavior<RoundCollector.Command> {
       trained.add(t.clientId());
       trainMillis += t.trainMillis();
       overheadMillis += t.overheadMillis();
-      transfers.tell(aggregator, new Aggregator.Fold(t.round(), t.clientId(), t.examples(), t.update()), transferFailures);
+      transfers.tell(aggregator, new Aggregator.Fold(t.round(), plan.token(), t.clientId(), t.examples(), t.update()), transferFailures);
       if (completed >= plan.wanted()) {
         // Over-selection: the first clients to finish are enough; the rest are not waited for.
         return finish();
@@ -181,6 +196,13 @@ final class RoundCollector extends AbstractBehavior<RoundCollector.Command> {
     return null;
   }
 
+  /** Why an update of a selected client is not believed, or null: its example count must be the one declared at the handshake. */
+  private String falseClaim(Client.Trained t) {
+    int declared = plan.examples().get(t.clientId());
+    return t.examples() == declared ? null
+        : "update claims " + t.examples() + " examples, the client declared " + declared + " at the handshake";
+  }
+
   private Behavior<Command> onClientStopped(ClientStopped stopped) {
     if (stillWaiting.remove(stopped.clientId())) {
       dropped++;
@@ -191,12 +213,12 @@ final class RoundCollector extends AbstractBehavior<RoundCollector.Command> {
 
   private Behavior<Command> finish() {
     if (completed >= plan.minCompleted()) {
-      aggregator.tell(new Aggregator.CloseRound(plan.round(), completed, aggregateReplyTo));
+      aggregator.tell(new Aggregator.CloseRound(plan.round(), plan.token(), completed, aggregateReplyTo));
     } else {
-      aggregator.tell(new Aggregator.AbandonRound(plan.round()));
+      aggregator.tell(new Aggregator.AbandonRound(plan.round(), plan.token()));
     }
     boolean enough = completed >= plan.wanted();
-    server.tell(new RoundReport(plan.round(), plan.attempt(), plan.selected().size(), completed, dropped, failed,
+    server.tell(new RoundReport(plan.round(), plan.attempt(), plan.token(), plan.selected().size(), completed, dropped, failed,
         enough ? 0 : stillWaiting.size(), enough ? stillWaiting.size() : 0, rejected, bytesDown, bytesUp, trainMillis,
         overheadMillis, List.copyOf(plan.selected().keySet()), trained));
     return Behaviors.stopped();

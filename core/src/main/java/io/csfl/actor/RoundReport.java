@@ -5,6 +5,7 @@ import java.util.List;
 /**
  * What the collector saw in one attempt at a round.
  *
+ * @param token     the attempt's token, which the server gave the collector: the report is believed only with it
  * @param selected  clients the round was sent to
  * @param completed updates accepted by the collector and forwarded to the aggregator
  * @param dropped   selected clients that stopped (or whose node left) before answering
@@ -17,7 +18,7 @@ import java.util.List;
  * @param selectedIds the clients the round was sent to
  * @param trainedIds  the clients whose update was accepted
  */
-public record RoundReport(int round, int attempt, int selected, int completed, int dropped, int failed, int timedOut,
+public record RoundReport(int round, int attempt, long token, int selected, int completed, int dropped, int failed, int timedOut,
                           int notNeeded, List<String> rejected, long bytesDown, long bytesUp, long trainMillis, long overheadMillis,
                           List<String> selectedIds, List<String> trainedIds)
     implements ControlMessage {

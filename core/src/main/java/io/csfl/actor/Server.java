@@ -16,6 +16,7 @@ import io.csfl.nn.Evaluation;
 import io.csfl.nn.Evaluator;
 import io.csfl.tensor.Model;
 import io.csfl.transfer.Transfers;
+import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -34,16 +35,35 @@ import java.util.TreeMap;
  * in, evaluate that model and publish the round's metrics. A round with too few updates is
  * retried with a fresh sample, up to {@link Settings#maxAttempts()} attempts; the retry's bytes
  * and clients count in the round's metrics.
+ *
+ * <p>Who is believed: a client is trained on only after the handshake ({@link Client.Describe}),
+ * asked of its own actor, answers with an id of the federation ({@link Settings#clients()}), this
+ * server's data signature and its example count; each of its updates must then claim exactly that
+ * count. Each attempt gets an unguessable token that only the aggregator and that attempt's
+ * collector learn: updates, closes and reports without it are refused, so a member that can reach
+ * the aggregator cannot fold an update of its own.
  */
 public final class Server extends AbstractBehavior<Server.Command> {
   /** Evaluation blocks; run the server here, not on the default dispatcher. */
   public static final DispatcherSelector DISPATCHER = DispatcherSelector.fromConfig("csfl.server-dispatcher");
 
+  /** How long a client has to answer the handshake; without an answer it is not taken on. */
+  static final Duration HANDSHAKE_TIMEOUT = Duration.ofSeconds(30);
+
   public interface Command {}
 
-  public record RegisterClient(String clientId, ActorRef<Client.Command> client) implements Command, ControlMessage {}
+  /**
+   * Asks the server to take {@code client} on, through the same handshake as a client found in a
+   * cluster: it is accepted when it describes itself as {@code clientId}, with this server's data
+   * signature and, when {@link Settings#clients()} is set, an id in range. For an application in
+   * the same ActorSystem only: the message has no serializer, so it cannot be sent from another
+   * node (the sending node fails to serialize it and logs that), and a member of a cluster cannot
+   * register a client of its own under another client's name.
+   */
+  public record RegisterClient(String clientId, ActorRef<Client.Command> client) implements Command, NoSerializationVerificationNeeded {}
 
-  public record Start() implements Command, ControlMessage {}
+  /** Starts training once the registered clients have answered the handshake; local only, like {@link RegisterClient}. */
+  public record Start() implements Command, NoSerializationVerificationNeeded {}
 
   public interface Event extends ControlMessage {}
 
@@ -72,10 +92,13 @@ public final class Server extends AbstractBehavior<Server.Command> {
    * @param maxAttempts     attempts per round before training is aborted
    */
   public record Settings(String algorithm, int rounds, int clientsPerRound, Duration roundTimeout, int minCompleted,
-                         int maxAttempts, long seed, int minClients, String dataSignature, double overSelect) {
+                         int maxAttempts, long seed, int minClients, String dataSignature, double overSelect, int clients) {
     public Settings {
       if (rounds <= 0 || clientsPerRound <= 0 || minCompleted <= 0 || maxAttempts <= 0 || minClients < 0) {
         throw new IllegalArgumentException("rounds, clients per round, min completed and attempts must be positive");
+      }
+      if (clients < 0) {
+        throw new IllegalArgumentException("the client count must not be negative, got " + clients);
       }
       if (!(overSelect >= 1) || !Double.isFinite(overSelect)) {
         throw new IllegalArgumentException("over-selection must be a number >= 1, got " + overSelect);
@@ -83,6 +106,13 @@ public final class Server extends AbstractBehavior<Server.Command> {
       if (minCompleted > clientsPerRound) {
         throw new IllegalArgumentException("min completed (" + minCompleted + ") exceeds clients per round (" + clientsPerRound + ")");
       }
+    }
+
+    /** Any client id is accepted. */
+    public Settings(String algorithm, int rounds, int clientsPerRound, Duration roundTimeout, int minCompleted,
+                    int maxAttempts, long seed, int minClients, String dataSignature, double overSelect) {
+      this(algorithm, rounds, clientsPerRound, roundTimeout, minCompleted, maxAttempts, seed, minClients, dataSignature,
+          overSelect, 0);
     }
 
     /** Without over-selection: every sampled client is waited for. */
@@ -99,7 +129,16 @@ public final class Server extends AbstractBehavior<Server.Command> {
 
     public Settings withAlgorithm(String name) {
       return new Settings(name, rounds, clientsPerRound, roundTimeout, minCompleted, maxAttempts, seed, minClients,
-          dataSignature, overSelect);
+          dataSignature, overSelect, clients);
+    }
+
+    /**
+     * Accept only the ids of a federation of {@code count} clients, {@link Client#id(int) client-0000}
+     * to client-(count - 1); 0 accepts any id.
+     */
+    public Settings withClients(int count) {
+      return new Settings(algorithm, rounds, clientsPerRound, roundTimeout, minCompleted, maxAttempts, seed, minClients,
+          dataSignature, overSelect, count);
     }
 
     /** Clients sampled per round: {@code clientsPerRound} times the over-selection factor, rounded up. */
@@ -119,7 +158,9 @@ public final class Server extends AbstractBehavior<Server.Command> {
   private record AggregatorsListed(Set<ActorRef<Aggregator.Command>> aggregators)
       implements Command, NoSerializationVerificationNeeded {}
 
-  private record Described(Client.Description description) implements Command, NoSerializationVerificationNeeded {}
+  /** The answer to the handshake with {@code asked} (or null, with the failure, when none came). */
+  private record Described(ActorRef<Client.Command> asked, Client.Description description, String failure, String registeredAs)
+      implements Command, NoSerializationVerificationNeeded {}
 
   /**
    * The aggregator went quiet: no downlink after PrepareRound, or no aggregate after the clients
@@ -131,8 +172,13 @@ public final class Server extends AbstractBehavior<Server.Command> {
   private final TimerScheduler<Command> timers;
   private ActorRef<Aggregator.Command> aggregator;
   private final Set<ActorRef<Client.Command>> asked = new HashSet<>();
-  /** Where clients found through the receptionist answer the handshake; set by {@link #discover()}. */
-  private ActorRef<Client.Description> descriptions;
+  /** Handshakes not answered yet; training starts only when none is. */
+  private int handshaking;
+  /** The example count each client declared at the handshake: its updates must claim exactly that. */
+  private final Map<String, Integer> declared = new HashMap<>();
+  private final SecureRandom tokens = new SecureRandom();
+  /** Unguessable, per attempt: the aggregator and the collector accept each other's messages only with it. */
+  private long token;
   private final Evaluator evaluator;
   private final ActorRef<Event> listener;
   private final ActorRef<Aggregator.Reply> aggregatorReplies;
@@ -183,7 +229,6 @@ public final class Server extends AbstractBehavior<Server.Command> {
         l -> l.isForKey(Client.KEY)
             ? new ClientsListed(l.getServiceInstances(Client.KEY))
             : new AggregatorsListed(l.getServiceInstances(Aggregator.KEY)));
-    descriptions = ctx.messageAdapter(Client.Description.class, Described::new);
     ctx.getSystem().receptionist().tell(Receptionist.subscribe(Client.KEY, listings));
     ctx.getSystem().receptionist().tell(Receptionist.subscribe(Aggregator.KEY, listings));
     ctx.getLog().info("server at {}", ctx.getSelf().path());
@@ -227,18 +272,23 @@ public final class Server extends AbstractBehavior<Server.Command> {
         .build();
   }
 
+  /** A local registration: the same handshake as a listed client, and the client must answer to the name it was registered as. */
   private Behavior<Command> onRegister(RegisterClient r) {
-    ActorRef<Client.Command> previous = clients.put(r.clientId(), r.client());
-    if (!r.client().equals(previous)) {
-      getContext().watchWith(r.client(), new ClientGone(r.clientId(), r.client()));
-    }
+    handshake(r.client(), r.clientId());
     return this;
+  }
+
+  private void handshake(ActorRef<Client.Command> client, String registeredAs) {
+    handshaking++;
+    getContext().ask(Client.Description.class, client, HANDSHAKE_TIMEOUT, Client.Describe::new,
+        (description, failure) -> new Described(client, description, failure == null ? null : failure.toString(), registeredAs));
   }
 
   private Behavior<Command> onClientGone(ClientGone gone) {
     // Only if the name still belongs to that actor: the client may have moved to another node.
     if (clients.remove(gone.clientId(), gone.client())) {
       held.remove(gone.clientId());
+      declared.remove(gone.clientId());
     }
     asked.remove(gone.client());
     return this;
@@ -247,28 +297,60 @@ public final class Server extends AbstractBehavior<Server.Command> {
   private Behavior<Command> onClientsListed(ClientsListed listed) {
     for (ActorRef<Client.Command> ref : listed.clients()) {
       if (asked.add(ref)) {
-        ref.tell(new Client.Describe(descriptions));
+        handshake(ref, null);
       }
     }
     return this;
   }
 
   private Behavior<Command> onDescribed(Described d) {
+    handshaking--;
+    String refusal = refusal(d);
+    if (refusal != null) {
+      getContext().getLog().error("refusing client {} at {}: {}; it will not be trained on",
+          d.description() == null ? d.registeredAs() : d.description().clientId(), d.asked().path(), refusal);
+      // Asked again at the next listing: a client handed over between nodes is accepted once its
+      // predecessor is gone.
+      asked.remove(d.asked());
+      return beginIfWaiting();
+    }
     Client.Description c = d.description();
+    ActorRef<Client.Command> previous = clients.put(c.clientId(), c.client());
+    if (!c.client().equals(previous)) {
+      getContext().watchWith(c.client(), new ClientGone(c.clientId(), c.client()));
+    }
+    declared.put(c.clientId(), c.examples());
+    return started ? beginIfWaiting() : maybeStartByItself();
+  }
+
+  /** Why the handshake's answer is not accepted, or null. */
+  private String refusal(Described d) {
+    Client.Description c = d.description();
+    if (c == null) {
+      return "no answer to the handshake: " + d.failure();
+    }
+    if (!c.client().equals(d.asked())) {
+      return "it answered for another actor, " + c.client().path();
+    }
+    if (d.registeredAs() != null && !d.registeredAs().equals(c.clientId())) {
+      return "registered as " + d.registeredAs() + " but describes itself as " + c.clientId();
+    }
+    if (settings.clients() > 0 && Client.index(c.clientId()).orElse(settings.clients()) >= settings.clients()) {
+      return "id " + c.clientId() + " is not one of the federation's " + settings.clients() + " (" + Client.id(0) + " to "
+          + Client.id(settings.clients() - 1) + ")";
+    }
     if (!settings.dataSignature().equals(c.dataSignature())) {
-      getContext().getLog().error("refusing client {}: its data are '{}', this server's are '{}'; it will not be trained on",
-          c.clientId(), c.dataSignature(), settings.dataSignature());
-      return this;
+      return "its data are '" + c.dataSignature() + "', this server's are '" + settings.dataSignature() + "'";
     }
-    if (clients.containsKey(c.clientId()) && !clients.get(c.clientId()).equals(c.client())) {
-      getContext().getLog().error("refusing a second client named {} at {}", c.clientId(), c.client().path());
-      // Asked again at the next listing: when the first one is gone (a client handed over between
-      // nodes), this one is accepted then.
-      asked.remove(c.client());
-      return this;
+    if (c.examples() <= 0) {
+      return "it declares " + c.examples() + " examples";
     }
-    onRegister(new RegisterClient(c.clientId(), c.client()));
-    return maybeStartByItself();
+    // A local registration replaces the client of that name (an embedder respawning it); a listed
+    // client never takes the name of another that is still there.
+    if (d.registeredAs() == null && clients.containsKey(c.clientId()) && !clients.get(c.clientId()).equals(c.client())) {
+      return "a second client named " + c.clientId();
+    }
+    return null;
   }
 
   private Behavior<Command> onAggregatorsListed(AggregatorsListed listed) {
@@ -294,7 +376,12 @@ public final class Server extends AbstractBehavior<Server.Command> {
       return this;
     }
     started = true;
-    return startRound(1);
+    return beginIfWaiting();
+  }
+
+  /** Once started, the first round begins when no handshake is outstanding (clients registered just before Start). */
+  private Behavior<Command> beginIfWaiting() {
+    return started && round == 0 && handshaking == 0 ? startRound(1) : this;
   }
 
   private Behavior<Command> startRound(int r) {
@@ -317,15 +404,16 @@ public final class Server extends AbstractBehavior<Server.Command> {
       return abort("no aggregator");
     }
     sample = sample();
+    token = tokens.nextLong();
     List<Integer> heldBySample = sample.keySet().stream().filter(held::containsKey).map(held::get).distinct().sorted().toList();
     if (round > 1 && !aggregator.equals(aggregatorInStep)) {
       getContext().getLog().info("round {}: aggregator {} resumes from the model of round {}", round, aggregator.path(), round - 1);
       // A failed transfer needs no listener of its own: no RoundPrepared comes, and the
       // aggregator-silence timer retries the attempt.
       Transfers.get(getContext().getSystem()).tell(aggregator,
-          new Aggregator.Resume(round, lastGlobal, heldBySample, aggregatorReplies), getContext().getSystem().ignoreRef());
+          new Aggregator.Resume(round, token, lastGlobal, heldBySample, aggregatorReplies), getContext().getSystem().ignoreRef());
     } else {
-      aggregator.tell(new Aggregator.PrepareRound(round, heldBySample, aggregatorReplies));
+      aggregator.tell(new Aggregator.PrepareRound(round, token, heldBySample, aggregatorReplies));
     }
     awaitAggregator();
     return this;
@@ -346,14 +434,20 @@ public final class Server extends AbstractBehavior<Server.Command> {
   }
 
   private Behavior<Command> onAggregatorReply(AggregatorReply wrapped) {
+    if (wrapped.reply().token() != token) {
+      getContext().getLog().warn("round {}: refused a reply to the aggregator's address without this attempt's token", round);
+      return this;
+    }
     if (wrapped.reply() instanceof Aggregator.RoundPrepared p && p.round() == round && report == null) {
       timers.cancel(AggregatorSilent.class);
       int minCompleted = Math.min(settings.minCompleted(), sample.size());
       int wanted = Math.min(settings.clientsPerRound(), sample.size());
       Map<String, Payload> downlinks = new HashMap<>();
       sample.keySet().forEach(id -> downlinks.put(id, p.downlinkFor(held.getOrDefault(id, Payload.ABSOLUTE))));
-      RoundCollector.Plan plan = new RoundCollector.Plan(round, attempt, sample, downlinks, settings.roundTimeout(),
-          minCompleted, wanted);
+      Map<String, Integer> examples = new HashMap<>();
+      sample.keySet().forEach(id -> examples.put(id, declared.get(id)));
+      RoundCollector.Plan plan = new RoundCollector.Plan(round, attempt, token, sample, examples, downlinks,
+          settings.roundTimeout(), minCompleted, wanted);
       getContext().spawn(RoundCollector.create(plan, aggregator, aggregatorReplies, collectorReports), "round-" + round + "-" + attempt);
     } else if (wrapped.reply() instanceof Aggregator.RoundAggregated a && a.round() == round) {
       timers.cancel(AggregatorSilent.class);
@@ -384,6 +478,10 @@ public final class Server extends AbstractBehavior<Server.Command> {
   private Behavior<Command> onCollected(Collected c) {
     RoundReport r = c.report();
     if (r.round() != round || r.attempt() != attempt) {
+      return this;
+    }
+    if (r.token() != token) {
+      getContext().getLog().warn("round {} attempt {}: refused a round report without the attempt's token", round, attempt);
       return this;
     }
     // A client that returned an update holds the model it was sent; of any other selected

@@ -28,12 +28,12 @@ import java.util.Map;
 public final class WireSerializer extends SerializerWithStringManifest {
   static final String TRAIN_ROUND = "TrainRound/1";
   static final String TRAINED = "Trained/1";
-  static final String ROUND_PREPARED = "RoundPrepared/2";
-  static final String FOLD = "Fold/1";
-  static final String ROUND_AGGREGATED = "RoundAggregated/1";
+  static final String ROUND_PREPARED = "RoundPrepared/3";
+  static final String FOLD = "Fold/2";
+  static final String ROUND_AGGREGATED = "RoundAggregated/2";
   static final String COMPUTE_MASKS = "ComputeMasks/1";
   static final String MASKS_COMPUTED = "MasksComputed/1";
-  static final String RESUME = "Resume/2";
+  static final String RESUME = "Resume/3";
   private static final int MAX_ID_BYTES = 4096;
   private static final int MAX_REJECTIONS = 100_000;
   private static final int MAX_ROUNDS = 1 << 20;
@@ -84,7 +84,7 @@ public final class WireSerializer extends SerializerWithStringManifest {
           .writeLong(Double.doubleToLongBits(m.loss())).writeLong(m.trainMillis()).writeLong(m.overheadMillis());
       PayloadCodec.encode(m.update(), out);
     } else if (o instanceof Aggregator.RoundPrepared m) {
-      out.writeVarInt(m.round());
+      out.writeVarInt(m.round()).writeLong(m.token());
       PayloadCodec.encode(m.downlink(), out);
       out.writeVarInt(m.fromHeld().size());
       m.fromHeld().forEach((held, payload) -> {
@@ -92,10 +92,10 @@ public final class WireSerializer extends SerializerWithStringManifest {
         PayloadCodec.encode(payload, out);
       });
     } else if (o instanceof Aggregator.Fold m) {
-      out.writeVarInt(m.round()).writeString(m.clientId()).writeVarInt(m.examples());
+      out.writeVarInt(m.round()).writeLong(m.token()).writeString(m.clientId()).writeVarInt(m.examples());
       PayloadCodec.encode(m.update(), out);
     } else if (o instanceof Aggregator.RoundAggregated m) {
-      out.writeVarInt(m.round()).writeVarInt(m.accepted()).writeLong(m.serverMillis()).writeVarInt(m.rejections().size());
+      out.writeVarInt(m.round()).writeLong(m.token()).writeVarInt(m.accepted()).writeLong(m.serverMillis()).writeVarInt(m.rejections().size());
       m.rejections().forEach(out::writeString);
       ModelCodec.writeModel(m.global(), out);
     } else if (o instanceof PruningStrategy.ComputeMasks m) {
@@ -105,7 +105,7 @@ public final class WireSerializer extends SerializerWithStringManifest {
       out.writeVarInt(m.round()).writeLong(m.millis());
       ModelCodec.writeMasks(m.masks(), out);
     } else if (o instanceof Aggregator.Resume m) {
-      out.writeVarInt(m.round()).writeString(ref(m.replyTo()));
+      out.writeVarInt(m.round()).writeLong(m.token()).writeString(ref(m.replyTo()));
       ModelCodec.writeModel(m.global(), out);
       writeRounds(m.held(), out);
     } else {
@@ -157,9 +157,10 @@ public final class WireSerializer extends SerializerWithStringManifest {
 
   private static Aggregator.Fold readFold(WireReader in) {
     int round = in.readVarInt("round");
+    long token = in.readLong("token");
     String clientId = in.readString("client id", MAX_ID_BYTES);
     int examples = in.readVarInt("examples");
-    return new Aggregator.Fold(round, clientId, examples, PayloadCodec.decode(in));
+    return new Aggregator.Fold(round, token, clientId, examples, PayloadCodec.decode(in));
   }
 
   private PruningStrategy.ComputeMasks readComputeMasks(WireReader in) {
@@ -171,13 +172,15 @@ public final class WireSerializer extends SerializerWithStringManifest {
 
   private Aggregator.Resume readResume(WireReader in) {
     int round = in.readVarInt("round");
+    long token = in.readLong("token");
     ActorRef<Aggregator.Reply> replyTo = resolve(in.readString("replyTo", MAX_ID_BYTES));
     Model global = ModelCodec.readModel(in);
-    return new Aggregator.Resume(round, global, readRounds(in), replyTo);
+    return new Aggregator.Resume(round, token, global, readRounds(in), replyTo);
   }
 
   private static Aggregator.RoundPrepared readRoundPrepared(WireReader in) {
     int round = in.readVarInt("round");
+    long token = in.readLong("token");
     Payload downlink = PayloadCodec.decode(in);
     int n = in.readCount("held-model downlink count", MAX_ROUNDS);
     Map<Integer, Payload> fromHeld = new HashMap<>();
@@ -187,7 +190,7 @@ public final class WireSerializer extends SerializerWithStringManifest {
         throw new IllegalArgumentException("two downlinks for clients holding the model of round " + held);
       }
     }
-    return new Aggregator.RoundPrepared(round, downlink, fromHeld);
+    return new Aggregator.RoundPrepared(round, token, downlink, fromHeld);
   }
 
   private static void writeRounds(List<Integer> rounds, WireWriter out) {
@@ -212,6 +215,7 @@ public final class WireSerializer extends SerializerWithStringManifest {
 
   private Aggregator.RoundAggregated readRoundAggregated(WireReader in) {
     int round = in.readVarInt("round");
+    long token = in.readLong("token");
     int accepted = in.readVarInt("accepted");
     long serverMillis = in.readLong("server ms");
     int n = in.readCount("rejection count", MAX_REJECTIONS);
@@ -220,7 +224,7 @@ public final class WireSerializer extends SerializerWithStringManifest {
       rejections.add(in.readString("rejection", MAX_ID_BYTES));
     }
     Model global = ModelCodec.readModel(in);
-    return new Aggregator.RoundAggregated(round, accepted, rejections, global, serverMillis);
+    return new Aggregator.RoundAggregated(round, token, accepted, rejections, global, serverMillis);
   }
 
   private String ref(ActorRef<?> ref) {

@@ -17,18 +17,25 @@ abstract class AveragingServer implements ServerAlgorithm {
   protected final ModelSpec spec;
   private final WeightedSum.Expect[] layout;
   private final WeightedSum sum;
+  /** Whether clients send model values (the update is their difference from the global model) rather than differences. */
+  private final boolean absolute;
   private Model global;
   private Model candidate;
 
-  /** @param layout what each tensor of an update must look like */
-  AveragingServer(Model initial, Function<TensorSpec, WeightedSum.Expect> layout) {
+  /**
+   * @param layout   what each tensor of an update must look like
+   * @param absolute whether clients send model values rather than differences from the global model
+   */
+  AveragingServer(Model initial, Function<TensorSpec, WeightedSum.Expect> layout, RobustAggregation aggregation,
+                  boolean absolute) {
     this.spec = initial.spec();
     this.layout = new WeightedSum.Expect[spec.tensorCount()];
     for (int t = 0; t < this.layout.length; t++) {
       this.layout[t] = layout.apply(spec.tensor(t));
     }
     this.global = initial;
-    this.sum = new WeightedSum(spec);
+    this.sum = new WeightedSum(spec, aggregation);
+    this.absolute = absolute;
   }
 
   /** The next value of one tensor, from its current value and the clients' mean. */
@@ -41,7 +48,7 @@ abstract class AveragingServer implements ServerAlgorithm {
 
   @Override
   public void accumulate(int round, Payload update, int examples) throws InvalidUpdateException {
-    sum.add(update, examples, t -> layout[t]);
+    sum.add(update, examples, t -> layout[t], absolute ? global : null);
   }
 
   @Override

@@ -60,8 +60,8 @@ public final class ComplementSparsification implements FederatedStrategy {
   }
 
   @Override
-  public ServerAlgorithm newServer(Model initial, int totalRounds) {
-    return new Server(initial, options, variant, totalRounds);
+  public ServerAlgorithm newServer(Model initial, int totalRounds, RobustAggregation aggregation) {
+    return new Server(initial, options, variant, totalRounds, aggregation);
   }
 
   @Override
@@ -177,12 +177,12 @@ public final class ComplementSparsification implements FederatedStrategy {
     private long downlinkSize;
     private int sizedRound = -1;
 
-    Server(Model initial, CsOptions options, CsVariant variant, int totalRounds) {
+    Server(Model initial, CsOptions options, CsVariant variant, int totalRounds, RobustAggregation aggregation) {
       this.options = options;
       this.variant = variant;
       this.totalRounds = totalRounds;
       this.spec = initial.spec();
-      this.sum = new WeightedSum(spec);
+      this.sum = new WeightedSum(spec, aggregation);
       this.global = initial;
       this.complements = new Mask[spec.tensorCount()];
       remember(0);
@@ -223,7 +223,8 @@ public final class ComplementSparsification implements FederatedStrategy {
 
     @Override
     public void accumulate(int round, Payload update, int examples) throws InvalidUpdateException {
-      sum.add(update, examples, this::expect);
+      // The complement values are measured from S_t too: it is zero there, so they are their own difference.
+      sum.add(update, examples, this::expect, global);
     }
 
     private WeightedSum.Expect expect(int t) {

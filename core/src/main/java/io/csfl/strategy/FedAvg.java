@@ -15,8 +15,8 @@ public final class FedAvg implements FederatedStrategy {
   }
 
   @Override
-  public ServerAlgorithm newServer(Model initial, int totalRounds) {
-    return new Server(initial);
+  public ServerAlgorithm newServer(Model initial, int totalRounds, RobustAggregation aggregation) {
+    return new Server(initial, tensor -> WeightedSum.Expect.DENSE, aggregation);
   }
 
   @Override
@@ -26,12 +26,8 @@ public final class FedAvg implements FederatedStrategy {
 
   /** The new model is the mean of the clients' models, sent dense or, with another layout, sparse. */
   static final class Server extends AveragingServer {
-    Server(Model initial) {
-      this(initial, tensor -> WeightedSum.Expect.DENSE);
-    }
-
-    Server(Model initial, Function<TensorSpec, WeightedSum.Expect> layout) {
-      super(initial, layout);
+    Server(Model initial, Function<TensorSpec, WeightedSum.Expect> layout, RobustAggregation aggregation) {
+      super(initial, layout, aggregation, true);
     }
 
     @Override

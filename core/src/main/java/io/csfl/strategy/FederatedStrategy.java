@@ -11,8 +11,24 @@ public interface FederatedStrategy {
   /** The name used on the command line and in metrics.csv, e.g. {@code fedavg} or {@code cs}. */
   String name();
 
-  /** The server side, starting from {@code initial}, for a run of {@code totalRounds} rounds. */
-  ServerAlgorithm newServer(Model initial, int totalRounds);
+  /** The server side, starting from {@code initial}, for a run of {@code totalRounds} rounds, with the plain mean. */
+  default ServerAlgorithm newServer(Model initial, int totalRounds) {
+    return newServer(initial, totalRounds, RobustAggregation.NONE);
+  }
+
+  /**
+   * As above, combining the clients' updates by {@code aggregation} (clipping, trimmed mean or
+   * median), so that one client cannot drag the global model away.
+   */
+  ServerAlgorithm newServer(Model initial, int totalRounds, RobustAggregation aggregation);
+
+  /**
+   * This strategy with every server it makes combining updates by {@code aggregation}: for a
+   * command line or a node that chooses the rule once for whatever algorithm runs.
+   */
+  default FederatedStrategy withAggregation(RobustAggregation aggregation) {
+    return new Aggregating(this, aggregation);
+  }
 
   /** The client side; one per client, so a strategy may keep per-client state (error feedback). */
   ClientAlgorithm newClient();

@@ -38,9 +38,10 @@ public final class PrunedUpdateSharing implements FederatedStrategy {
   }
 
   @Override
-  public ServerAlgorithm newServer(Model initial, int totalRounds) {
+  public ServerAlgorithm newServer(Model initial, int totalRounds, RobustAggregation aggregation) {
     // FedAvg's mean, zeros included, over kernels that arrive as any subset of their positions.
-    return new FedAvg.Server(initial, t -> t.prunable() ? WeightedSum.Expect.anySubset(t) : WeightedSum.Expect.DENSE);
+    return new FedAvg.Server(initial, t -> t.prunable() ? WeightedSum.Expect.anySubset(t) : WeightedSum.Expect.DENSE,
+        aggregation);
   }
 
   @Override

@@ -51,8 +51,8 @@ public final class SparseTernaryCompression implements FederatedStrategy {
   }
 
   @Override
-  public ServerAlgorithm newServer(Model initial, int totalRounds) {
-    return new Server(initial, density);
+  public ServerAlgorithm newServer(Model initial, int totalRounds, RobustAggregation aggregation) {
+    return new Server(initial, density, aggregation);
   }
 
   @Override
@@ -89,10 +89,10 @@ public final class SparseTernaryCompression implements FederatedStrategy {
     private final TreeMap<Integer, List<TernarySection>> updates = new TreeMap<>();
     private List<TernarySection> pending;
 
-    Server(Model initial, double density) {
+    Server(Model initial, double density, RobustAggregation aggregation) {
       this.spec = initial.spec();
       this.density = density;
-      this.sum = new WeightedSum(spec);
+      this.sum = new WeightedSum(spec, aggregation);
       this.layout = new WeightedSum.Expect[spec.tensorCount()];
       for (int t = 0; t < layout.length; t++) {
         layout[t] = WeightedSum.Expect.anySubset(spec.tensor(t));

@@ -27,8 +27,8 @@ public final class TopKSparsification implements FederatedStrategy {
   }
 
   @Override
-  public ServerAlgorithm newServer(Model initial, int totalRounds) {
-    return new Server(initial);
+  public ServerAlgorithm newServer(Model initial, int totalRounds, RobustAggregation aggregation) {
+    return new Server(initial, aggregation);
   }
 
   @Override
@@ -50,8 +50,8 @@ public final class TopKSparsification implements FederatedStrategy {
 
   /** The new model is the current one plus the mean of the clients' sparse deltas. */
   private static final class Server extends AveragingServer {
-    Server(Model initial) {
-      super(initial, WeightedSum.Expect::anySubset);
+    Server(Model initial, RobustAggregation aggregation) {
+      super(initial, WeightedSum.Expect::anySubset, aggregation, false);
     }
 
     @Override

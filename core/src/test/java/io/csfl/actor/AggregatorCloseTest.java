@@ -29,10 +29,12 @@ class AggregatorCloseTest {
     testKit.shutdownTestKit();
   }
 
+  private static final long TOKEN = 0x5EC12E7L;
+
   private static ActorRef<Aggregator.Command> preparedAggregator(Model initial) {
     ActorRef<Aggregator.Command> aggregator = testKit.spawn(Aggregator.create(new FedAvg().newServer(initial, 3), new MagnitudePruner()));
     TestProbe<Aggregator.Reply> prepared = testKit.createTestProbe();
-    aggregator.tell(new Aggregator.PrepareRound(1, List.of(), prepared.getRef()));
+    aggregator.tell(new Aggregator.PrepareRound(1, TOKEN, List.of(), prepared.getRef()));
     prepared.expectMessageClass(Aggregator.RoundPrepared.class);
     return aggregator;
   }
@@ -43,9 +45,9 @@ class AggregatorCloseTest {
     ActorRef<Aggregator.Command> aggregator = preparedAggregator(initial);
     TestProbe<Aggregator.Reply> replies = testKit.createTestProbe();
 
-    aggregator.tell(new Aggregator.CloseRound(1, 1, replies.getRef()));
+    aggregator.tell(new Aggregator.CloseRound(1, TOKEN, 1, replies.getRef()));
     replies.expectNoMessage(Duration.ofMillis(300));
-    aggregator.tell(new Aggregator.Fold(1, "late", 10, Payloads.dense(initial)));
+    aggregator.tell(new Aggregator.Fold(1, TOKEN, "late", 10, Payloads.dense(initial)));
 
     Aggregator.RoundAggregated done = (Aggregator.RoundAggregated) replies.receiveMessage(Duration.ofSeconds(10));
     assertEquals(1, done.accepted());
@@ -57,8 +59,8 @@ class AggregatorCloseTest {
     ActorRef<Aggregator.Command> aggregator = preparedAggregator(initial);
     TestProbe<Aggregator.Reply> replies = testKit.createTestProbe();
 
-    aggregator.tell(new Aggregator.Fold(1, "on-time", 10, Payloads.dense(initial)));
-    aggregator.tell(new Aggregator.CloseRound(1, 2, replies.getRef()));
+    aggregator.tell(new Aggregator.Fold(1, TOKEN, "on-time", 10, Payloads.dense(initial)));
+    aggregator.tell(new Aggregator.CloseRound(1, TOKEN, 2, replies.getRef()));
 
     Aggregator.RoundAggregated done = (Aggregator.RoundAggregated) replies.receiveMessage(Duration.ofSeconds(10));
     assertEquals(1, done.accepted(), "closed with the one update that came");

@@ -44,9 +44,11 @@ class BadUpdateTest {
     server.tell(new Server.RegisterClient("a", a.getRef()));
     server.tell(new Server.RegisterClient("b", b.getRef()));
     server.tell(new Server.Start());
+    a.expectMessageClass(Client.Describe.class, Duration.ofSeconds(30)).replyTo().tell(new Client.Description("a", "", 10, a.getRef()));
+    b.expectMessageClass(Client.Describe.class, Duration.ofSeconds(30)).replyTo().tell(new Client.Description("b", "", 10, b.getRef()));
 
-    Client.TrainRound toA = a.expectMessageClass(Client.TrainRound.class);
-    b.expectMessageClass(Client.TrainRound.class);
+    Client.TrainRound toA = a.expectMessageClass(Client.TrainRound.class, Duration.ofSeconds(30));
+    b.expectMessageClass(Client.TrainRound.class, Duration.ofSeconds(30));
     Payload good = Payloads.dense(initial);
     Payload malformed = new Payload(List.of(new DenseSection(0, Values.copyOf(new float[] {1, 2, 3}))));
     toA.replyTo().tell(new Client.Trained(7, "a", 10, good, 0.1, 1, 1));          // stale round

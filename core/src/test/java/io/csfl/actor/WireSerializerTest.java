@@ -58,14 +58,14 @@ class WireSerializerTest {
         new Client.TrainRound(4, dense, replies.getRef()),
         new Client.Trained(4, "client-7", 120, dense, 0.25, 1500, 12),
         new Client.Failed(4, "client-7", "boom"),
-        new Aggregator.RoundPrepared(4, dense, Map.of()),
-        new Aggregator.RoundPrepared(4, dense, Map.of(2, ternaryDelta, 1, dense)),
-        new Aggregator.Resume(4, model, List.of(1, 2), prepared.getRef()),
-        new Aggregator.Fold(4, "client-7", 120, dense),
-        new Aggregator.RoundAggregated(4, 9, List.of("client-1: stale"), model, 31),
+        new Aggregator.RoundPrepared(4, -3L, dense, Map.of()),
+        new Aggregator.RoundPrepared(4, -3L, dense, Map.of(2, ternaryDelta, 1, dense)),
+        new Aggregator.Resume(4, Long.MIN_VALUE, model, List.of(1, 2), prepared.getRef()),
+        new Aggregator.Fold(4, Long.MAX_VALUE, "client-7", 120, dense),
+        new Aggregator.RoundAggregated(4, 77L, 9, List.of("client-1: stale"), model, 31),
         new PruningStrategy.ComputeMasks(4, model, 0.5, masks.getRef()),
         new PruningStrategy.MasksComputed(4, new MagnitudePruner().masks(model, 0.5), 3),
-        new RoundReport(4, 1, 10, 8, 1, 0, 1, 0, List.of("client-3: duplicate"), 123, 456, 789, 10,
+        new RoundReport(4, 1, 5L, 10, 8, 1, 0, 1, 0, List.of("client-3: duplicate"), 123, 456, 789, 10,
             List.of("client-3", "client-7"), List.of("client-7")));
     for (Object m : messages) {
       assertEquals(m, roundTrip(m), m.getClass().getSimpleName());

@@ -83,7 +83,7 @@ class TransferTest {
     for (int i = 0; i < parameters; i++) {
       values[i] = (i % 1000) * 0.001f - 0.5f;
     }
-    return new Aggregator.RoundPrepared(3, new Payload(List.of(new DenseSection(0, Values.copyOf(values)))), Map.of());
+    return new Aggregator.RoundPrepared(3, 0L, new Payload(List.of(new DenseSection(0, Values.copyOf(values)))), Map.of());
   }
 
   @Test

@@ -1,0 +1,210 @@
+package io.csfl.actor;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import akka.actor.testkit.typed.javadsl.ActorTestKit;
+import akka.actor.testkit.typed.javadsl.TestProbe;
+import akka.actor.typed.ActorRef;
+import akka.actor.typed.ActorRefResolver;
+import akka.serialization.SerializationExtension;
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import io.csfl.codec.Payload;
+import io.csfl.nn.Evaluation;
+import io.csfl.nn.Evaluator;
+import io.csfl.strategy.FedAvg;
+import io.csfl.strategy.MagnitudePruner;
+import io.csfl.strategy.Payloads;
+import io.csfl.tensor.Model;
+import io.csfl.tensor.ModelBuffer;
+import java.time.Duration;
+import java.util.List;
+import java.util.OptionalInt;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Forged messages from a member that can reach the actors: each is refused with its reason, and the
+ * global model is what the honest updates alone make it. Clients are probes, so a test can send
+ * exactly what a misbehaving client would; every message goes through real serialization.
+ */
+class CheckedSendersTest {
+  static final ActorTestKit testKit = TestModels.serializingTestKit();
+  private static final String SIGNATURE = "random/64 clients=2 seed=9";
+  private static final int EXAMPLES = 10;
+  /** The longest a test waits for a message that follows actor work; the machine may be busy. */
+  private static final Duration WAIT = Duration.ofSeconds(30);
+
+  @AfterAll
+  static void cleanup() {
+    testKit.shutdownTestKit();
+  }
+
+  /** A FedAvg federation of at most two clients, client-0000 and client-0001, with this signature. */
+  private static ActorRef<Server.Command> server(ActorTestKit kit, Model initial, TestProbe<Server.Event> events) {
+    ActorRef<Aggregator.Command> aggregator = kit.spawn(Aggregator.create(new FedAvg().newServer(initial, 1), new MagnitudePruner()));
+    Server.Settings settings = new Server.Settings("fedavg", 1, 2, Duration.ofMinutes(5), 1, 1, 5, 0, SIGNATURE, 1.0).withClients(2);
+    return kit.spawn(Server.create(settings, aggregator, new Evaluator(TestModels.mlp(), TestModels.dataset()), events.getRef()));
+  }
+
+  /** A probe for a client, registered with {@code server} as {@code id}. */
+  private static TestProbe<Client.Command> registered(ActorTestKit kit, ActorRef<Server.Command> server, String id) {
+    TestProbe<Client.Command> probe = kit.createTestProbe();
+    server.tell(new Server.RegisterClient(id, probe.getRef()));
+    return probe;
+  }
+
+  /** Answers the server's handshake as {@code id}, for the probe's own actor. */
+  private static void describe(TestProbe<Client.Command> probe, String id, String signature) {
+    probe.expectMessageClass(Client.Describe.class, WAIT).replyTo().tell(new Client.Description(id, signature, EXAMPLES, probe.getRef()));
+  }
+
+  /** A model far from {@code initial}: what a poisoning client sends. */
+  private static Payload poisoned(Model initial) {
+    ModelBuffer far = ModelBuffer.copyOf(initial);
+    for (int t = 0; t < far.spec().tensorCount(); t++) {
+      java.util.Arrays.fill(far.tensor(t), 1e4f);
+    }
+    return Payloads.dense(far.toModel());
+  }
+
+  private static Evaluation evaluate(Model model) {
+    return new Evaluator(TestModels.mlp(), TestModels.dataset()).evaluate(model);
+  }
+
+  @Test
+  void idsAreTheFederationsAndNothingElse() {
+    assertEquals("client-0007", Client.id(7));
+    assertEquals(OptionalInt.of(7), Client.index("client-0007"));
+    assertEquals(OptionalInt.of(12345), Client.index("client-12345"));
+    for (String bad : List.of("client-7", "client-00007", "client-0007 ", "Client-0007", "client--001", "mallory", "")) {
+      assertTrue(Client.index(bad).isEmpty(), bad);
+    }
+  }
+
+  @Test
+  void theHandshakeRefusesIdsOutsideTheFederationForeignDataAndAnotherName() {
+    Model initial = TestModels.mlp().initialModel(1);
+    TestProbe<Server.Event> events = testKit.createTestProbe();
+    ActorRef<Server.Command> server = server(testKit, initial, events);
+    TestProbe<Client.Command> first = registered(testKit, server, "client-0000");
+    TestProbe<Client.Command> outside = registered(testKit, server, "client-0999");
+    TestProbe<Client.Command> foreign = registered(testKit, server, "client-0001");
+    TestProbe<Client.Command> impostor = registered(testKit, server, "client-0001");
+    TestProbe<Client.Command> second = registered(testKit, server, "client-0001");
+    server.tell(new Server.Start());
+    describe(first, "client-0000", SIGNATURE);
+    describe(outside, "client-0999", SIGNATURE);
+    describe(foreign, "client-0001", "other data");
+    describe(impostor, "client-0000", SIGNATURE);
+    describe(second, "client-0001", SIGNATURE);
+
+    Client.TrainRound round = first.expectMessageClass(Client.TrainRound.class, WAIT);
+    second.expectMessageClass(Client.TrainRound.class, WAIT);
+    Payload unchanged = Payloads.dense(initial);
+    round.replyTo().tell(new Client.Trained(1, "client-0000", EXAMPLES, unchanged, 0.1, 1, 1));
+    round.replyTo().tell(new Client.Trained(1, "client-0001", EXAMPLES, unchanged, 0.1, 1, 1));
+
+    Server.RoundCompleted done = events.expectMessageClass(Server.RoundCompleted.class, WAIT);
+    assertEquals(2, done.metrics().clientsSelected(), "only the two accepted clients are sampled");
+    assertEquals(2, done.metrics().clientsCompleted());
+    for (TestProbe<Client.Command> refused : List.of(outside, foreign, impostor)) {
+      refused.expectNoMessage(Duration.ofMillis(100));
+    }
+    assertEquals(evaluate(initial).loss(), done.metrics().loss(), "the model is the mean of the two honest updates");
+  }
+
+  @Test
+  void anUpdateClaimingOtherThanTheDeclaredExamplesIsRefusedAndTheRoundDoesNotWaitForIt() {
+    Model initial = TestModels.mlp().initialModel(1);
+    TestProbe<Server.Event> events = testKit.createTestProbe();
+    ActorRef<Server.Command> server = server(testKit, initial, events);
+    TestProbe<Client.Command> honest = registered(testKit, server, "client-0000");
+    TestProbe<Client.Command> boastful = registered(testKit, server, "client-0001");
+    server.tell(new Server.Start());
+    describe(honest, "client-0000", SIGNATURE);
+    describe(boastful, "client-0001", SIGNATURE);
+
+    honest.expectMessageClass(Client.TrainRound.class, WAIT);
+    Client.TrainRound round = boastful.expectMessageClass(Client.TrainRound.class, WAIT);
+    round.replyTo().tell(new Client.Trained(1, "client-0001", 1_000_000_000, poisoned(initial), 0.1, 1, 1));
+    round.replyTo().tell(new Client.Trained(1, "client-0000", EXAMPLES, Payloads.dense(initial), 0.1, 1, 1));
+
+    // The round's deadline is five minutes: it ends here because every selected client answered.
+    Server.RoundCompleted done = events.expectMessageClass(Server.RoundCompleted.class, WAIT);
+    assertEquals(1, done.metrics().clientsCompleted());
+    assertTrue(done.rejections().stream().anyMatch(r -> r.contains("client-0001") && r.contains("claims 1000000000 examples")
+        && r.contains("declared " + EXAMPLES)), done.rejections().toString());
+    assertEquals(evaluate(initial).loss(), done.metrics().loss(), "the refused update changed nothing");
+  }
+
+  @Test
+  void theAggregatorFoldsAndClosesOnlyWithTheAttemptsToken() {
+    Model initial = TestModels.mlp().initialModel(1);
+    ActorRef<Aggregator.Command> aggregator = testKit.spawn(Aggregator.create(new FedAvg().newServer(initial, 1), new MagnitudePruner()));
+    TestProbe<Aggregator.Reply> replies = testKit.createTestProbe();
+    long token = 0x1234_5678_9ABCL;
+    aggregator.tell(new Aggregator.PrepareRound(1, token, List.of(), replies.getRef()));
+    assertEquals(token, replies.expectMessageClass(Aggregator.RoundPrepared.class, WAIT).token());
+
+    aggregator.tell(new Aggregator.Fold(1, token + 1, "client-0000", EXAMPLES, poisoned(initial)));
+    aggregator.tell(new Aggregator.CloseRound(1, token + 1, 0, replies.getRef()));
+    aggregator.tell(new Aggregator.AbandonRound(1, token - 1));
+    aggregator.tell(new Aggregator.Fold(1, token, "client-0001", EXAMPLES, Payloads.dense(initial)));
+    aggregator.tell(new Aggregator.CloseRound(1, token, 1, replies.getRef()));
+
+    Aggregator.RoundAggregated done = replies.expectMessageClass(Aggregator.RoundAggregated.class, WAIT);
+    assertEquals(token, done.token());
+    assertEquals(1, done.accepted(), "the forged close and abandon were ignored: the round closed with the honest update");
+    assertEquals(1, done.rejections().size(), done.rejections().toString());
+    assertTrue(done.rejections().get(0).contains("client-0000") && done.rejections().get(0).contains("wrong token"),
+        done.rejections().toString());
+    assertEquals(initial, done.global(), "only the honest update, the initial model itself, was folded");
+  }
+
+  @Test
+  void aRegistrationFromAnotherNodeCannotBeSent() {
+    Config remote = ConfigFactory.parseString("""
+            akka.actor.provider = remote
+            akka.actor.serialize-messages = on
+            akka.remote.artery.canonical.hostname = "127.0.0.1"
+            akka.remote.artery.canonical.port = 0
+            """).withFallback(ConfigFactory.load());
+    ActorTestKit home = ActorTestKit.create("home", remote);
+    ActorTestKit foreign = ActorTestKit.create("foreign", remote);
+    try {
+      Model initial = TestModels.mlp().initialModel(1);
+      TestProbe<Server.Event> events = home.createTestProbe();
+      ActorRef<Server.Command> server = server(home, initial, events);
+      TestProbe<Client.Command> local = home.createTestProbe();
+      TestProbe<Client.Command> reachable = home.createTestProbe();
+      TestProbe<Client.Command> intruder = foreign.createTestProbe();
+      ActorRefResolver there = ActorRefResolver.get(foreign.system());
+      ActorRef<Server.Command> remoteServer = there.resolveActorRef(ActorRefResolver.get(home.system()).toSerializationFormat(server));
+      ActorRef<Client.Command> remoteProbe = there.resolveActorRef(ActorRefResolver.get(home.system()).toSerializationFormat(reachable.getRef()));
+
+      Server.RegisterClient forged = new Server.RegisterClient("client-0000", intruder.getRef());
+      assertThrows(Exception.class, () -> SerializationExtension.get(foreign.system()).findSerializerFor(forged),
+          "a registration has no serializer, so no node can send one");
+      remoteServer.tell(forged);
+      remoteServer.tell(new Server.Start());
+      // The same node reaches the server's node: the registration was dropped at the sender, in order before this.
+      remoteProbe.tell(new Client.Describe(foreign.createTestProbe(Client.Description.class).getRef()));
+      reachable.expectMessageClass(Client.Describe.class, WAIT);
+
+      server.tell(new Server.RegisterClient("client-0000", local.getRef()));
+      server.tell(new Server.Start());
+      describe(local, "client-0000", SIGNATURE);
+      Client.TrainRound round = local.expectMessageClass(Client.TrainRound.class, WAIT);
+      round.replyTo().tell(new Client.Trained(1, "client-0000", EXAMPLES, Payloads.dense(initial), 0.1, 1, 1));
+      Server.RoundCompleted done = events.expectMessageClass(Server.RoundCompleted.class, WAIT);
+      assertEquals(1, done.metrics().clientsSelected(), "the foreign registration never reached the server");
+      intruder.expectNoMessage(Duration.ofMillis(100));
+    } finally {
+      foreign.shutdownTestKit();
+      home.shutdownTestKit();
+    }
+  }
+}
