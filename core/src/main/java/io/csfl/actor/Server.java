@@ -10,12 +10,15 @@ import akka.actor.typed.javadsl.Behaviors;
 import akka.actor.typed.javadsl.Receive;
 import akka.actor.typed.javadsl.TimerScheduler;
 import akka.actor.typed.receptionist.Receptionist;
+import io.csfl.checkpoint.Checkpoint;
+import io.csfl.checkpoint.TensorFile;
 import io.csfl.codec.Payload;
 import io.csfl.metrics.RoundMetrics;
 import io.csfl.nn.Evaluation;
 import io.csfl.nn.Evaluator;
 import io.csfl.tensor.Model;
 import io.csfl.transfer.Transfers;
+import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -23,6 +26,7 @@ import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Random;
 import java.util.Set;
 import java.util.TreeMap;
@@ -108,6 +112,17 @@ public final class Server extends AbstractBehavior<Server.Command> {
     }
   }
 
+  /**
+   * Where the server saves each committed round before it publishes the round's metrics, so a
+   * checkpoint is never behind metrics.csv. Called on the server's dispatcher; it may block.
+   */
+  @FunctionalInterface
+  public interface Checkpointer {
+    Checkpointer NONE = c -> {};
+
+    void save(Checkpoint checkpoint) throws IOException;
+  }
+
   private record AggregatorReply(Aggregator.Reply reply) implements Command, NoSerializationVerificationNeeded {}
 
   private record Collected(RoundReport report) implements Command, NoSerializationVerificationNeeded {}
@@ -135,6 +150,9 @@ public final class Server extends AbstractBehavior<Server.Command> {
   private ActorRef<Client.Description> descriptions;
   private final Evaluator evaluator;
   private final ActorRef<Event> listener;
+  private final Checkpointer checkpointer;
+  /** The checkpoint this server continues from, or empty for a fresh run. */
+  private final Optional<Checkpoint> resumeFrom;
   private final ActorRef<Aggregator.Reply> aggregatorReplies;
   private final ActorRef<RoundReport> collectorReports;
   private final Map<String, ActorRef<Client.Command>> clients = new TreeMap<>();
@@ -155,6 +173,8 @@ public final class Server extends AbstractBehavior<Server.Command> {
   private Aggregator.RoundAggregated aggregated;
   /** The last round's global model, and the aggregator whose state it is: a new aggregator resumes from it. */
   private Model lastGlobal;
+  /** The strategy's state after the last round, for an aggregator that resumes. */
+  private TensorFile lastState = TensorFile.EMPTY;
   private ActorRef<Aggregator.Command> aggregatorInStep;
   private long bytesDown;
   private long bytesUp;
@@ -163,7 +183,8 @@ public final class Server extends AbstractBehavior<Server.Command> {
   private int selected;
 
   private Server(ActorContext<Command> context, TimerScheduler<Command> timers, Settings settings,
-                 ActorRef<Aggregator.Command> aggregator, Evaluator evaluator, ActorRef<Event> listener) {
+                 ActorRef<Aggregator.Command> aggregator, Evaluator evaluator, ActorRef<Event> listener,
+                 Optional<Checkpoint> resumeFrom, Checkpointer checkpointer) {
     super(context);
     context.setLoggerName(Server.class);
     this.timers = timers;
@@ -171,6 +192,13 @@ public final class Server extends AbstractBehavior<Server.Command> {
     this.aggregator = aggregator;
     this.evaluator = evaluator;
     this.listener = listener;
+    this.resumeFrom = resumeFrom;
+    this.checkpointer = checkpointer;
+    resumeFrom.ifPresent(c -> {
+      if (!c.algorithm().equals(settings.algorithm())) {
+        throw new IllegalArgumentException("a checkpoint of " + c.algorithm() + " cannot resume " + settings.algorithm());
+      }
+    });
     this.aggregatorReplies = context.messageAdapter(Aggregator.Reply.class, AggregatorReply::new);
     this.collectorReports = context.messageAdapter(RoundReport.class, Collected::new);
   }
@@ -195,7 +223,20 @@ public final class Server extends AbstractBehavior<Server.Command> {
    */
   public static Behavior<Command> create(Settings settings, ActorRef<Aggregator.Command> aggregator,
                                          Evaluator evaluator, ActorRef<Event> listener) {
-    return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> new Server(ctx, timers, settings, aggregator, evaluator, listener)));
+    return create(settings, aggregator, evaluator, listener, Optional.empty(), Checkpointer.NONE);
+  }
+
+  /**
+   * As above, saving a {@link Checkpoint} after every round through {@code checkpointer}, and, if
+   * {@code resumeFrom} is present, continuing after its round: its metrics are this run's first
+   * rows, and the aggregator is first sent an {@link Aggregator.Resume} with its model and state.
+   * Clients are sent what the checkpoint says they hold; pass a checkpoint without
+   * {@link Checkpoint#held()} entries when the clients restarted with nothing.
+   */
+  public static Behavior<Command> create(Settings settings, ActorRef<Aggregator.Command> aggregator, Evaluator evaluator,
+                                         ActorRef<Event> listener, Optional<Checkpoint> resumeFrom, Checkpointer checkpointer) {
+    return Behaviors.setup(ctx -> Behaviors.withTimers(
+        timers -> new Server(ctx, timers, settings, aggregator, evaluator, listener, resumeFrom, checkpointer)));
   }
 
   /**
@@ -206,7 +247,7 @@ public final class Server extends AbstractBehavior<Server.Command> {
    */
   public static Behavior<Command> createDiscovering(Settings settings, Evaluator evaluator, ActorRef<Event> listener) {
     return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> {
-      Server server = new Server(ctx, timers, settings, null, evaluator, listener);
+      Server server = new Server(ctx, timers, settings, null, evaluator, listener, Optional.empty(), Checkpointer.NONE);
       server.discover();
       return server;
     }));
@@ -294,7 +335,20 @@ public final class Server extends AbstractBehavior<Server.Command> {
       return this;
     }
     started = true;
-    return startRound(1);
+    if (resumeFrom.isEmpty()) {
+      return startRound(1);
+    }
+    Checkpoint c = resumeFrom.get();
+    history.addAll(c.metrics());
+    held.putAll(c.held());
+    lastGlobal = c.global();
+    lastState = c.strategyState();
+    getContext().getLog().info("{}: resuming after round {} from a checkpoint", settings.algorithm(), c.round());
+    if (c.round() >= settings.rounds()) {
+      listener.tell(new Finished(settings.algorithm(), history));
+      return Behaviors.stopped();
+    }
+    return startRound(c.round() + 1);
   }
 
   private Behavior<Command> startRound(int r) {
@@ -323,7 +377,7 @@ public final class Server extends AbstractBehavior<Server.Command> {
       // A failed transfer needs no listener of its own: no RoundPrepared comes, and the
       // aggregator-silence timer retries the attempt.
       Transfers.get(getContext().getSystem()).tell(aggregator,
-          new Aggregator.Resume(round, lastGlobal, heldBySample, aggregatorReplies), getContext().getSystem().ignoreRef());
+          new Aggregator.Resume(round, lastGlobal, heldBySample, aggregatorReplies, lastState), getContext().getSystem().ignoreRef());
     } else {
       aggregator.tell(new Aggregator.PrepareRound(round, heldBySample, aggregatorReplies));
     }
@@ -414,12 +468,14 @@ public final class Server extends AbstractBehavior<Server.Command> {
       return this;
     }
     lastGlobal = aggregated.global();
+    lastState = aggregated.state();
     aggregatorInStep = aggregator;
     Evaluation eval = evaluator.evaluate(aggregated.global());
     long wall = (System.nanoTime() - roundStartNanos) / 1_000_000;
     RoundMetrics m = new RoundMetrics(settings.algorithm(), round, eval.accuracy(), eval.loss(), bytesDown, bytesUp,
         selected, aggregated.accepted(), trainMillis, overheadMillis, aggregated.serverMillis(), wall);
     history.add(m);
+    saveCheckpoint();
     List<String> rejections = new ArrayList<>(report.rejected());
     rejections.addAll(aggregated.rejections());
     listener.tell(new RoundCompleted(m, rejections));
@@ -428,6 +484,15 @@ public final class Server extends AbstractBehavior<Server.Command> {
       return Behaviors.stopped();
     }
     return startRound(round + 1);
+  }
+
+  /** A failed save is logged and training goes on: the previous checkpoint still stands. */
+  private void saveCheckpoint() {
+    try {
+      checkpointer.save(new Checkpoint(settings.algorithm(), round, history, held, lastGlobal, lastState));
+    } catch (IOException | RuntimeException e) {
+      getContext().getLog().error("{}: round {} could not be checkpointed: {}", settings.algorithm(), round, e.toString());
+    }
   }
 
   private Behavior<Command> abort(String reason) {
