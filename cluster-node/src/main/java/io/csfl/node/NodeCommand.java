@@ -94,7 +94,9 @@ final class NodeCommand implements Callable<Integer> {
         ClusterConfig.of(SYSTEM_NAME, host, port, plan.roles(), seeds, overrides));
     System.out.printf("csfl node %s at %s:%d, roles %s, seeds %s%n", system.address(), host, port, plan.roles(), seeds);
     system.getWhenTerminated().toCompletableFuture().get();
-    return 0;
+    boolean aborted = akka.actor.CoordinatedShutdown.get(akka.actor.typed.javadsl.Adapter.toClassic(system)).getShutdownReason()
+        .filter(io.csfl.cluster.MetricsSink.TRAINING_ABORTED::equals).isPresent();
+    return aborted ? io.csfl.cluster.MetricsSink.ABORTED_EXIT_CODE : 0;
   }
 
   private NodePlan plan() {
@@ -130,7 +132,7 @@ final class NodeCommand implements Callable<Integer> {
     }
     Optional<NodePlan.ServerPart> server = Optional.empty();
     if (roleSet.contains(NodePlan.SERVER)) {
-      MetricsCsv csv = MetricsCsv.create(out.resolve("metrics.csv"));
+      MetricsCsv csv = MetricsCsv.openAppending(out.resolve("metrics.csv"));
       server = Optional.of(new NodePlan.ServerPart(federation.serverSettings(min, federation.dataSignature(data.train())),
           federation.evaluator(data.test()), csv, rounds -> {
             csv.close();
