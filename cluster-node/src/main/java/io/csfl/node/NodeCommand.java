@@ -142,7 +142,8 @@ final class NodeCommand implements Callable<Integer> {
             } catch (Exception e) {
               System.err.println("csfl: could not render the report: " + e);
             }
-          }, exitWhenDone));
+          }, exitWhenDone, ModelFiles.checkpointer(new io.csfl.checkpoint.Checkpoints(out.resolve("checkpoints"), 3),
+              federation.rounds, federation.architecture(), algorithm -> out.resolve("model.safetensors"))));
     }
     return new NodePlan(roleSet, aggregator, hosted, server);
   }

@@ -179,15 +179,7 @@ final class SimulateCommand implements java.util.concurrent.Callable<Integer> {
       }
     }
     int strategies = f.strategies().size();
-    Server.Checkpointer checkpointer = c -> {
-      store.save(c);
-      if (c.round() == f.rounds) {
-        Path model = modelFile(c.algorithm(), strategies);
-        io.csfl.checkpoint.SafeTensors.write(model, io.csfl.checkpoint.SafeTensors.ofModel(c.global())
-            .withMeta("architecture", f.architecture().name()).withMeta("algorithm", c.algorithm())
-            .withMeta("rounds", Integer.toString(c.round())));
-      }
-    };
+    Server.Checkpointer checkpointer = ModelFiles.checkpointer(store, f.rounds, f.architecture(), a -> modelFile(a, strategies));
     return new SimulationSetup(f.strategies(), f.architecture(), data.train(), () -> f.evaluator(data.test()), parts,
         initial, f.trainer(), f.serverSettings(0, ""), new io.csfl.actor.ChurnModel(dropRate, stragglerRate, f.seed),
         from, checkpointer);

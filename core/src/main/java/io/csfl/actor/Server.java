@@ -246,8 +246,14 @@ public final class Server extends AbstractBehavior<Server.Command> {
    * clients and an aggregator are known.
    */
   public static Behavior<Command> createDiscovering(Settings settings, Evaluator evaluator, ActorRef<Event> listener) {
+    return createDiscovering(settings, evaluator, listener, Checkpointer.NONE);
+  }
+
+  /** As above, saving a {@link Checkpoint} after every round through {@code checkpointer}. */
+  public static Behavior<Command> createDiscovering(Settings settings, Evaluator evaluator, ActorRef<Event> listener,
+                                                    Checkpointer checkpointer) {
     return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> {
-      Server server = new Server(ctx, timers, settings, null, evaluator, listener, Optional.empty(), Checkpointer.NONE);
+      Server server = new Server(ctx, timers, settings, null, evaluator, listener, Optional.empty(), checkpointer);
       server.discover();
       return server;
     }));
