@@ -154,6 +154,8 @@ final class SimulateCommand implements java.util.concurrent.Callable<Integer> {
 
   private SimulationSetup buildSetup() {
     FederationOptions f = federation;
+    // Before the data are read, so a wrong file fails fast.
+    io.csfl.tensor.Model initial = f.initialModel();
     FashionMnist.Splits data = f.loadData();
     System.out.printf("data: %s and %s from %s%n", data.train(), data.test(), data.directory());
     List<int[]> parts = f.split(data.train());
@@ -165,7 +167,6 @@ final class SimulateCommand implements java.util.concurrent.Callable<Integer> {
     }
     System.out.printf("model %s; local training: %d epochs, batch %d, %s lr %s; %d of %d clients per round, %d rounds%n",
         f.architecture(), f.localEpochs, f.batchSize, f.optimizer, f.lr, f.perRound, f.clients, f.rounds);
-    io.csfl.tensor.Model initial = f.initialModel();
     io.csfl.checkpoint.Checkpoints store = checkpoints();
     Map<String, io.csfl.checkpoint.Checkpoint> from = new LinkedHashMap<>();
     if (resuming) {
