@@ -74,6 +74,33 @@ class ServerStateTest {
   }
 
   @Test
+  void csKeepsItsMasksEvenWhereAKeptWeightIsZero() throws InvalidUpdateException {
+    ComplementSparsification cs = new ComplementSparsification(new CsOptions(0.5, 0.5, 1.5, 0, 0));
+    ServerAlgorithm server = cs.newServer(random(new Random(3), 1f), 10);
+    Model start = random(new Random(4), 1f);
+    server.accumulate(1, Payloads.dense(start), 10);
+    var prune = server.close(1).orElseThrow();
+    // A kept position whose weight is exactly zero: the model's zeros alone would call it pruned.
+    var masks = new MagnitudePruner().masks(prune.candidate(), prune.sparsity());
+    int keptAt = masks.mask(0).orElseThrow().positions()[0];
+    float[][] arrays = prune.candidate().toArrays();
+    arrays[0][keptAt] = 0f;
+    ServerAlgorithm original = cs.newServer(random(new Random(3), 1f), 10);
+    original.restore(1, Model.copyOf(SPEC, arrays), TensorFile.EMPTY);
+    // The model-only restore lost the position; one given the masks keeps it.
+    ServerAlgorithm withMasks = cs.newServer(random(new Random(3), 1f), 10);
+    TensorFile state = TensorFile.EMPTY;
+    byte[] kept = new byte[SPEC.tensor(0).size()];
+    for (int p : masks.mask(0).orElseThrow().positions()) {
+      kept[p] = 1;
+    }
+    state = state.withBytes("mask/k", kept);
+    withMasks.restore(1, Model.copyOf(SPEC, arrays), state);
+    assertEquals(state, SafeTensors.fromBytes(SafeTensors.toBytes(withMasks.exportState()), "state"));
+    assertNotEquals(state, original.exportState());
+  }
+
+  @Test
   void aStateOfAnotherModelIsRefused() {
     SparseTernaryCompression stc = new SparseTernaryCompression(0.1);
     ServerAlgorithm server = stc.newServer(random(new Random(1), 1f), 10);
