@@ -88,6 +88,9 @@ public final class ExperimentGrid implements Callable<Integer> {
             args = simulateArgs(added, partition, seed, extra, s);
           }
           System.out.printf("%n=== %s, seed %d ===%n", cell, seed);
+          if (!renderOnly) {
+            forgetRun(added.isEmpty() ? dir : extra);
+          }
           int code = renderOnly ? 0 : CsflCommand.commandLine().execute(args.toArray(String[]::new));
           if (code != 0) {
             System.err.println("experiment-grid: a run failed with exit code " + code + ": " + String.join(" ", args));
@@ -120,6 +123,30 @@ public final class ExperimentGrid implements Callable<Integer> {
     Files.writeString(results, ResultsPage.keepIntroduction(current, generated), StandardCharsets.UTF_8);
     System.out.println("experiment-grid: wrote " + results);
     return 0;
+  }
+
+  /**
+   * A grid run replaces the run in its directory: {@code simulate} refuses to start afresh over
+   * one (it would be resumed with --resume), so its metrics, flags, checkpoints and models go first.
+   */
+  private static void forgetRun(Path dir) throws IOException {
+    if (!Files.isDirectory(dir)) {
+      return;
+    }
+    try (var entries = Files.list(dir)) {
+      for (Path p : entries.toList()) {
+        String name = p.getFileName().toString();
+        if (name.equals("metrics.csv") || name.equals("run-flags.json") || name.startsWith("model") && name.endsWith(".safetensors")) {
+          Files.delete(p);
+        } else if (name.equals("checkpoints") && Files.isDirectory(p)) {
+          try (var checkpoints = Files.list(p)) {
+            for (Path c : checkpoints.toList()) {
+              Files.delete(c);
+            }
+          }
+        }
+      }
+    }
   }
 
   private static List<Path> addedRuns(Path dir) throws IOException {

@@ -17,6 +17,18 @@ import java.util.function.Consumer;
  * process exits.
  */
 public final class MetricsSink {
+  /**
+   * Why a server node shuts down when training was aborted, so its process exits with
+   * {@link #ABORTED_EXIT_CODE} rather than 0: a script can tell a finished run from a failed one.
+   */
+  public static final CoordinatedShutdown.Reason TRAINING_ABORTED = new CoordinatedShutdown.Reason() {
+    @Override
+    public String toString() {
+      return "training aborted";
+    }
+  };
+  public static final int ABORTED_EXIT_CODE = 3;
+
   private MetricsSink() {}
 
   public static Behavior<Server.Event> create(MetricsCsv csv, Consumer<List<RoundMetrics>> onEnd, boolean exitWhenDone) {
@@ -31,17 +43,22 @@ public final class MetricsSink {
           r.rejections().forEach(reason -> System.out.println("    rejected: " + reason));
           return Behaviors.same();
         })
-        .onMessage(Server.Finished.class, f -> end(ctx.getSystem(), rounds, onEnd, exitWhenDone, "training finished"))
-        .onMessage(Server.Aborted.class, a -> end(ctx.getSystem(), rounds, onEnd, exitWhenDone, "training aborted: " + a.reason()))
+        .onMessage(Server.Finished.class, f -> end(ctx.getSystem(), rounds, onEnd, exitWhenDone, "training finished",
+            CoordinatedShutdown.clusterLeavingReason()))
+        .onMessage(Server.Aborted.class, a -> {
+          System.err.println("csfl node: training aborted in round " + a.round() + ": " + a.reason());
+          return end(ctx.getSystem(), rounds, onEnd, exitWhenDone, "training aborted: " + a.reason(), TRAINING_ABORTED);
+        })
         .build());
   }
 
   private static Behavior<Server.Event> end(akka.actor.typed.ActorSystem<?> system, List<RoundMetrics> rounds,
-                                           Consumer<List<RoundMetrics>> onEnd, boolean exitWhenDone, String why) {
+                                           Consumer<List<RoundMetrics>> onEnd, boolean exitWhenDone, String why,
+                                           CoordinatedShutdown.Reason reason) {
     System.out.println("csfl node: " + why);
     onEnd.accept(rounds);
     if (exitWhenDone) {
-      CoordinatedShutdown.get(Adapter.toClassic(system)).runAll(CoordinatedShutdown.clusterLeavingReason());
+      CoordinatedShutdown.get(Adapter.toClassic(system)).runAll(reason);
     }
     return Behaviors.stopped();
   }

@@ -32,7 +32,7 @@ public final class NodeGuardian {
       plan.server().ifPresent(s -> {
         ActorRef<Server.Event> sink = ctx.spawn(plan.sink(), "metrics");
         ClusterSingleton.get(ctx.getSystem()).init(
-            SingletonActor.of(Server.createDiscovering(s.settings(), s.evaluator(), sink), NodePlan.SERVER_NAME)
+            SingletonActor.of(Server.createDiscovering(s.settings(), s.evaluator(), sink, s.checkpointer()), NodePlan.SERVER_NAME)
                 .withSettings(ClusterSingletonSettings.create(ctx.getSystem()).withRole(NodePlan.SERVER))
                 .withProps(Server.DISPATCHER));
       });

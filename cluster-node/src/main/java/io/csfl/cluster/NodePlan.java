@@ -28,8 +28,14 @@ public record NodePlan(Set<String> roles, Optional<AggregatorPart> aggregator, O
 
   public record AggregatorPart(FederatedStrategy strategy, Model initial, int rounds) {}
 
+  /** @param checkpointer where the server saves each round's checkpoint (and the model after the last) */
   public record ServerPart(Server.Settings settings, Evaluator evaluator, MetricsCsv csv,
-                           Consumer<List<RoundMetrics>> onEnd, boolean exitWhenDone) {}
+                           Consumer<List<RoundMetrics>> onEnd, boolean exitWhenDone, Server.Checkpointer checkpointer) {
+    public ServerPart(Server.Settings settings, Evaluator evaluator, MetricsCsv csv, Consumer<List<RoundMetrics>> onEnd,
+                      boolean exitWhenDone) {
+      this(settings, evaluator, csv, onEnd, exitWhenDone, Server.Checkpointer.NONE);
+    }
+  }
 
   /** The name of the server singleton; Artery's large-message paths depend on it. */
   public static final String SERVER_NAME = "server";

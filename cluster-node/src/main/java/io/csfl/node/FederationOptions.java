@@ -106,6 +106,9 @@ final class FederationOptions {
   @Option(names = "--clip-norm", description = "Scale each client update down to this L2 norm before it is combined (measured from the model the client was sent). Default: no clipping.")
   Double clipNorm;
 
+  @Option(names = "--initial-model", description = "A safetensors model (e.g. the model.safetensors of an earlier run) to start from instead of a seeded random one; it must be of the --model architecture.")
+  Path initialModel;
+
   @Option(names = "--seed", defaultValue = "1", description = "Seed of the split, the initial model, sampling and shuffling. Default: ${DEFAULT-VALUE}.")
   long seed;
 
@@ -162,6 +165,25 @@ final class FederationOptions {
   /** The evaluator of the server, on the first --eval-examples test images. */
   io.csfl.nn.Evaluator evaluator(Dataset test) {
     return new io.csfl.nn.Evaluator(architecture(), test.size() > evalExamples ? test.head(evalExamples) : test);
+  }
+
+  /**
+   * The model every algorithm starts from: --initial-model if given, else He-initialised from
+   * --seed. A file of another architecture, or not a safetensors file, is an
+   * IllegalArgumentException naming the file and the fault.
+   */
+  io.csfl.tensor.Model initialModel() {
+    if (initialModel == null) {
+      return architecture().initialModel(seed);
+    }
+    io.csfl.tensor.ModelSpec spec = architecture().spec();
+    try {
+      return io.csfl.checkpoint.SafeTensors.toModel(
+          io.csfl.checkpoint.SafeTensors.read(initialModel, io.csfl.checkpoint.SafeTensors.maxModelFileBytes(spec)),
+          spec, initialModel.toString());
+    } catch (io.csfl.checkpoint.TensorFileException e) {
+      throw new IllegalArgumentException("--initial-model: " + e.getMessage() + " (--model is " + model + ")");
+    }
   }
 
   NetworkTrainer trainer() {

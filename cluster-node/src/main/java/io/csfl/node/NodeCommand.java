@@ -95,7 +95,9 @@ final class NodeCommand implements Callable<Integer> {
     io.csfl.actor.ExpectedModel.register(system, federation.architecture().spec());
     System.out.printf("csfl node %s at %s:%d, roles %s, seeds %s%n", system.address(), host, port, plan.roles(), seeds);
     system.getWhenTerminated().toCompletableFuture().get();
-    return 0;
+    boolean aborted = akka.actor.CoordinatedShutdown.get(akka.actor.typed.javadsl.Adapter.toClassic(system)).getShutdownReason()
+        .filter(io.csfl.cluster.MetricsSink.TRAINING_ABORTED::equals).isPresent();
+    return aborted ? io.csfl.cluster.MetricsSink.ABORTED_EXIT_CODE : 0;
   }
 
   private NodePlan plan() {
@@ -131,7 +133,7 @@ final class NodeCommand implements Callable<Integer> {
     }
     Optional<NodePlan.ServerPart> server = Optional.empty();
     if (roleSet.contains(NodePlan.SERVER)) {
-      MetricsCsv csv = MetricsCsv.create(out.resolve("metrics.csv"));
+      MetricsCsv csv = MetricsCsv.openAppending(out.resolve("metrics.csv"));
       server = Optional.of(new NodePlan.ServerPart(federation.serverSettings(min, federation.dataSignature(data.train())),
           federation.evaluator(data.test()), csv, rounds -> {
             csv.close();
@@ -141,7 +143,8 @@ final class NodeCommand implements Callable<Integer> {
             } catch (Exception e) {
               System.err.println("csfl: could not render the report: " + e);
             }
-          }, exitWhenDone));
+          }, exitWhenDone, ModelFiles.checkpointer(new io.csfl.checkpoint.Checkpoints(out.resolve("checkpoints"), 3),
+              federation.rounds, federation.architecture(), algorithm -> out.resolve("model.safetensors"))));
     }
     return new NodePlan(roleSet, aggregator, hosted, server);
   }

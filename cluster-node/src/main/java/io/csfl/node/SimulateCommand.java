@@ -56,15 +56,39 @@ final class SimulateCommand implements java.util.concurrent.Callable<Integer> {
   @Option(names = "--attackers", hidden = true, defaultValue = "0", description = "Experiments: how many clients (client-0000 on) attack.")
   int attackers;
 
+  @Option(names = "--checkpoint-dir", description = "Where a checkpoint is written after every round. Default: OUT/checkpoints.")
+  Path checkpointDir;
+
+  @Option(names = "--keep-checkpoints", defaultValue = "3", description = "Checkpoints kept per algorithm (the newest). Default: ${DEFAULT-VALUE}.")
+  int keepCheckpoints;
+
+  @Option(names = "--resume", paramLabel = "OUT", description = "Continue the interrupted run in OUT from its last checkpoints, with the flags it was started with (only --threads may be given too); metrics.csv is appended to.")
+  Path resume;
+
+  /** The exit code of a run that stopped before its last round. */
+  static final int ABORTED = 3;
+  /** The flags a run was started with, in its output directory, for --resume. */
+  static final String RUN_FLAGS = "run-flags.json";
+  private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
+  private boolean resuming;
+
   @Override
   public Integer call() {
+    if (resume != null) {
+      return resumeRun();
+    }
     SimulationSetup setup;
     try {
       FederationOptions.require(threads == null || threads > 0, "--threads must be positive");
       FederationOptions.require(target > 0 && target <= 1, "--target must be in (0, 1]");
+      FederationOptions.require(keepCheckpoints >= 1, "--keep-checkpoints must be at least 1");
       new io.csfl.actor.ChurnModel(dropRate, stragglerRate, 0);
       federation.validate();
       Attack.parse(attack, attackers, federation.clients);
+      if (!resuming) {
+        FederationOptions.require(!holdsARun(), out + " already holds a run: continue it with --resume " + out
+            + ", or choose a new --out directory");
+      }
       setup = buildSetup();
     } catch (IllegalArgumentException e) {
       throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
@@ -72,11 +96,74 @@ final class SimulateCommand implements java.util.concurrent.Callable<Integer> {
       spec.commandLine().getErr().println("csfl: " + e.getMessage());
       return CommandLine.ExitCode.USAGE;
     }
+    if (!resuming) {
+      try {
+        java.nio.file.Files.createDirectories(out);
+        JSON.writeValue(out.resolve(RUN_FLAGS).toFile(), ownFlags(spec.commandLine().getParseResult().originalArgs()));
+      } catch (java.io.IOException e) {
+        spec.commandLine().getErr().println("csfl: cannot write to " + out + ": " + e.getMessage());
+        return 1;
+      }
+    }
     return run(setup);
+  }
+
+  private boolean holdsARun() {
+    return java.nio.file.Files.exists(out.resolve("metrics.csv")) || java.nio.file.Files.exists(out.resolve(RUN_FLAGS))
+        || !checkpoints().isEmpty();
+  }
+
+  private io.csfl.checkpoint.Checkpoints checkpoints() {
+    return new io.csfl.checkpoint.Checkpoints(checkpointDir != null ? checkpointDir : out.resolve("checkpoints"), keepCheckpoints);
+  }
+
+  /** Parses the flags saved in the run's directory into a fresh command, which then runs as a resumed one. */
+  private int resumeRun() {
+    CommandLine.ParseResult given = spec.commandLine().getParseResult();
+    boolean onlyThreads = given.matchedOptions().stream()
+        .allMatch(o -> o.longestName().equals("--resume") || o.longestName().equals("--threads"));
+    if (!onlyThreads) {
+      throw new CommandLine.ParameterException(spec.commandLine(),
+          "--resume takes the run's flags from " + resume.resolve(RUN_FLAGS) + "; only --threads may be given with it");
+    }
+    List<String> flags;
+    try {
+      flags = JSON.readValue(resume.resolve(RUN_FLAGS).toFile(), new com.fasterxml.jackson.core.type.TypeReference<List<String>>() {});
+    } catch (java.io.IOException e) {
+      throw new CommandLine.ParameterException(spec.commandLine(),
+          "--resume " + resume + ": no run to continue there (" + resume.resolve(RUN_FLAGS) + " is missing or unreadable)");
+    }
+    flags = ownFlags(flags);
+    SimulateCommand resumed = new SimulateCommand();
+    CommandLine cl = new CommandLine(resumed);
+    cl.setErr(spec.commandLine().getErr());
+    cl.setOut(spec.commandLine().getOut());
+    if (spec.commandLine().getDefaultValueProvider() != null) {
+      cl.setDefaultValueProvider(spec.commandLine().getDefaultValueProvider());
+    }
+    try {
+      cl.parseArgs(flags.toArray(String[]::new));
+    } catch (CommandLine.ParameterException e) {
+      throw new CommandLine.ParameterException(spec.commandLine(), "--resume " + resume + ": its saved flags are invalid: " + e.getMessage());
+    }
+    resumed.out = resume;
+    if (threads != null) {
+      resumed.threads = threads;
+    }
+    resumed.resuming = true;
+    return resumed.call();
+  }
+
+  /** The flags after the command's name: what a fresh {@code simulate} command parses. */
+  private static List<String> ownFlags(List<String> args) {
+    int at = args.indexOf("simulate");
+    return at >= 0 ? args.subList(at + 1, args.size()) : args;
   }
 
   private SimulationSetup buildSetup() {
     FederationOptions f = federation;
+    // Before the data are read, so a wrong file fails fast.
+    io.csfl.tensor.Model initial = f.initialModel();
     FashionMnist.Splits data = f.loadData();
     System.out.printf("data: %s and %s from %s%n", data.train(), data.test(), data.directory());
     List<int[]> parts = f.split(data.train());
@@ -93,9 +180,28 @@ final class SimulateCommand implements java.util.concurrent.Callable<Integer> {
     if (threat.attackers() > 0) {
       System.out.printf("attack: clients 0 to %d send their training step scaled by %s%n", threat.attackers() - 1, threat.scale());
     }
+    io.csfl.checkpoint.Checkpoints store = checkpoints();
+    Map<String, io.csfl.checkpoint.Checkpoint> from = new LinkedHashMap<>();
+    if (resuming) {
+      for (var strategy : f.strategies()) {
+        store.latest(strategy.name(), initial.spec(), w -> System.err.println("csfl: " + w)).ifPresent(c -> {
+          System.out.printf("%s: resuming after round %d from %s%n", c.algorithm(), c.round(), store.directory());
+          // The clients start afresh: none holds a model, none has a residual.
+          from.put(c.algorithm(), new io.csfl.checkpoint.Checkpoint(c.algorithm(), c.round(), c.metrics(), Map.of(), c.global(),
+              c.strategyState()));
+        });
+      }
+    }
+    int strategies = f.strategies().size();
+    Server.Checkpointer checkpointer = ModelFiles.checkpointer(store, f.rounds, f.architecture(), a -> modelFile(a, strategies));
     return new SimulationSetup(f.strategies(), f.architecture(), data.train(), () -> f.evaluator(data.test()), parts,
-        f.architecture().initialModel(f.seed), f.trainer(), f.serverSettings(0, ""),
-        new io.csfl.actor.ChurnModel(dropRate, stragglerRate, f.seed), threat);
+        initial, f.trainer(), f.serverSettings(0, ""), new io.csfl.actor.ChurnModel(dropRate, stragglerRate, f.seed),
+        threat, from, checkpointer);
+  }
+
+  /** model.safetensors for a run of one algorithm; model-ALGORITHM.safetensors each when several run. */
+  private Path modelFile(String algorithm, int strategies) {
+    return out.resolve(strategies == 1 ? "model.safetensors" : "model-" + algorithm + ".safetensors");
   }
 
   private int run(SimulationSetup setup) {
@@ -109,11 +215,27 @@ final class SimulateCommand implements java.util.concurrent.Callable<Integer> {
     Map<String, List<RoundMetrics>> results = new LinkedHashMap<>();
     List<String> failures = new ArrayList<>();
     long t0 = System.nanoTime();
-    try (MetricsCsv csv = MetricsCsv.create(csvPath)) {
+    // Rows already in metrics.csv (a resumed run's) stay, and are not written twice.
+    java.util.Set<String> written = new java.util.HashSet<>();
+    if (java.nio.file.Files.exists(csvPath)) {
+      for (RoundMetrics m : MetricsCsv.read(csvPath)) {
+        written.add(m.algorithm() + "/" + m.round());
+      }
+    }
+    try (MetricsCsv csv = MetricsCsv.openAppending(csvPath)) {
+      // A checkpoint is saved before its round's row: rows a crash kept out of the file come from it.
+      setup.resume().values().forEach(c -> c.metrics().forEach(m -> {
+        if (written.add(m.algorithm() + "/" + m.round())) {
+          csv.append(m);
+        }
+        results.computeIfAbsent(m.algorithm(), k -> new ArrayList<>()).add(m);
+      }));
       ProgressPrinter progress = new ProgressPrinter(federation.rounds);
       ActorSystem<SimulationGuardian.Command> system = ActorSystem.create(SimulationGuardian.create(setup, event -> {
         if (event instanceof Server.RoundCompleted r) {
-          csv.append(r.metrics());
+          if (written.add(r.metrics().algorithm() + "/" + r.metrics().round())) {
+            csv.append(r.metrics());
+          }
           results.computeIfAbsent(r.metrics().algorithm(), k -> new ArrayList<>()).add(r.metrics());
           progress.round(r.metrics(), results.get(r.metrics().algorithm()));
           r.rejections().forEach(reason -> System.out.println("    rejected: " + reason));
@@ -137,7 +259,19 @@ final class SimulateCommand implements java.util.concurrent.Callable<Integer> {
         spec.commandLine().getErr().println("csfl: could not render the report: " + e);
       }
     }
-    failures.forEach(f -> System.err.println("csfl: aborted " + f));
-    return failures.isEmpty() ? 0 : 1;
+    if (failures.isEmpty()) {
+      return 0;
+    }
+    failures.forEach(f -> spec.commandLine().getErr().println("csfl: aborted " + f));
+    spec.commandLine().getErr().flush();
+    try {
+      StringBuilder note = new StringBuilder("\n## Aborted\n\nTraining stopped before its last round:\n\n");
+      failures.forEach(f -> note.append("- ").append(f).append('\n'));
+      java.nio.file.Files.writeString(out.resolve(Report.SUMMARY), note, java.nio.file.StandardOpenOption.CREATE,
+          java.nio.file.StandardOpenOption.APPEND);
+    } catch (java.io.IOException e) {
+      spec.commandLine().getErr().println("csfl: could not note the abort in " + out.resolve(Report.SUMMARY) + ": " + e);
+    }
+    return ABORTED;
   }
 }

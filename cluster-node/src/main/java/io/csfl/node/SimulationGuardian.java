@@ -62,7 +62,8 @@ final class SimulationGuardian extends AbstractBehavior<SimulationGuardian.Comma
         Aggregator.create(strategy.newServer(setup.initialModel(), setup.settings().rounds()), new MagnitudePruner()),
         prefix + "-aggregator");
     ActorRef<Server.Command> server = ctx.spawn(
-        Server.create(setup.settingsFor(strategy), aggregator, setup.evaluator(), events),
+        Server.create(setup.settingsFor(strategy), aggregator, setup.evaluator(), events, setup.resumeOf(strategy),
+            setup.checkpointer()),
         prefix + "-server", Server.DISPATCHER);
     running.add(aggregator);
     running.add(server);

@@ -10,6 +10,7 @@ import akka.actor.typed.javadsl.ActorContext;
 import akka.actor.typed.javadsl.Behaviors;
 import akka.actor.typed.javadsl.Receive;
 import akka.actor.typed.javadsl.TimerScheduler;
+import io.csfl.checkpoint.TensorFile;
 import io.csfl.codec.Payload;
 import io.csfl.strategy.InvalidUpdateException;
 import io.csfl.strategy.Pruner;
@@ -74,12 +75,19 @@ public final class Aggregator extends AbstractBehavior<Aggregator.Command> {
 
   /**
    * {@link PrepareRound} for an aggregator that has not run the rounds before (it replaced a lost
-   * one): first rebuild the strategy's state from {@code global}, the model after round
-   * {@code round - 1} that the server kept.
+   * one, or the server resumes from a checkpoint): first rebuild the strategy's state from
+   * {@code global}, the model after round {@code round - 1} that the server kept, and
+   * {@code state}, what {@link ServerAlgorithm#exportState()} gave then (empty if unknown).
    */
-  public record Resume(int round, long token, Model global, List<Integer> held, ActorRef<Reply> replyTo) implements Command, WireMessage {
+  public record Resume(int round, long token, Model global, List<Integer> held, ActorRef<Reply> replyTo, TensorFile state)
+      implements Command, WireMessage {
     public Resume {
       held = Bounded.copyOf(held, "held rounds");
+    }
+
+    /** Without the strategy's state: the restore is as close as the model alone allows. */
+    public Resume(int round, long token, Model global, List<Integer> held, ActorRef<Reply> replyTo) {
+      this(round, token, global, held, replyTo, TensorFile.EMPTY);
     }
   }
 
@@ -98,12 +106,18 @@ public final class Aggregator extends AbstractBehavior<Aggregator.Command> {
 
   /**
    * The result of {@code round}: how many updates were folded, why others were rejected, the new
-   * global model (what the server ships next) and the aggregator's own time on the round.
+   * global model (what the server ships next), the aggregator's own time on the round, and the
+   * strategy's state after it ({@link ServerAlgorithm#exportState()}), which the server
+   * checkpoints and hands to a replacement aggregator.
    */
-  public record RoundAggregated(int round, long token, int accepted, List<String> rejections, Model global, long serverMillis)
-      implements Reply, WireMessage {
+  public record RoundAggregated(int round, long token, int accepted, List<String> rejections, Model global, long serverMillis,
+                                TensorFile state) implements Reply, WireMessage {
     public RoundAggregated {
       rejections = List.copyOf(rejections);
+    }
+
+    public RoundAggregated(int round, long token, int accepted, List<String> rejections, Model global, long serverMillis) {
+      this(round, token, accepted, rejections, global, serverMillis, TensorFile.EMPTY);
     }
   }
 
@@ -168,7 +182,7 @@ public final class Aggregator extends AbstractBehavior<Aggregator.Command> {
 
   private Behavior<Command> onResume(Resume request) {
     try {
-      algorithm.restore(request.round() - 1, request.global());
+      algorithm.restore(request.round() - 1, request.global(), request.state());
     } catch (RuntimeException e) {
       getContext().getLog().error("cannot resume at round {} from the server's model: {}", request.round(), e.toString());
       return this;
@@ -293,8 +307,8 @@ public final class Aggregator extends AbstractBehavior<Aggregator.Command> {
     long t0 = System.nanoTime();
     algorithm.commit(round, masks);
     serverNanos += System.nanoTime() - t0;
-    transfers.tell(closeReplyTo, new RoundAggregated(round, token, accepted, rejections, algorithm.globalModel(), serverNanos / 1_000_000),
-        transferFailures);
+    transfers.tell(closeReplyTo, new RoundAggregated(round, token, accepted, rejections, algorithm.globalModel(),
+        serverNanos / 1_000_000, algorithm.exportState()), transferFailures);
   }
 
   private Behavior<Command> onAbandon(AbandonRound request) {

@@ -10,12 +10,15 @@ import akka.actor.typed.javadsl.Behaviors;
 import akka.actor.typed.javadsl.Receive;
 import akka.actor.typed.javadsl.TimerScheduler;
 import akka.actor.typed.receptionist.Receptionist;
+import io.csfl.checkpoint.Checkpoint;
+import io.csfl.checkpoint.TensorFile;
 import io.csfl.codec.Payload;
 import io.csfl.metrics.RoundMetrics;
 import io.csfl.nn.Evaluation;
 import io.csfl.nn.Evaluator;
 import io.csfl.tensor.Model;
 import io.csfl.transfer.Transfers;
+import java.io.IOException;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -24,6 +27,7 @@ import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Random;
 import java.util.Set;
 import java.util.TreeMap;
@@ -147,6 +151,17 @@ public final class Server extends AbstractBehavior<Server.Command> {
     }
   }
 
+  /**
+   * Where the server saves each committed round before it publishes the round's metrics, so a
+   * checkpoint is never behind metrics.csv. Called on the server's dispatcher; it may block.
+   */
+  @FunctionalInterface
+  public interface Checkpointer {
+    Checkpointer NONE = c -> {};
+
+    void save(Checkpoint checkpoint) throws IOException;
+  }
+
   private record AggregatorReply(Aggregator.Reply reply) implements Command, NoSerializationVerificationNeeded {}
 
   private record Collected(RoundReport report) implements Command, NoSerializationVerificationNeeded {}
@@ -181,6 +196,9 @@ public final class Server extends AbstractBehavior<Server.Command> {
   private long token;
   private final Evaluator evaluator;
   private final ActorRef<Event> listener;
+  private final Checkpointer checkpointer;
+  /** The checkpoint this server continues from, or empty for a fresh run. */
+  private final Optional<Checkpoint> resumeFrom;
   private final ActorRef<Aggregator.Reply> aggregatorReplies;
   private final ActorRef<RoundReport> collectorReports;
   private final Map<String, ActorRef<Client.Command>> clients = new TreeMap<>();
@@ -201,6 +219,8 @@ public final class Server extends AbstractBehavior<Server.Command> {
   private Aggregator.RoundAggregated aggregated;
   /** The last round's global model, and the aggregator whose state it is: a new aggregator resumes from it. */
   private Model lastGlobal;
+  /** The strategy's state after the last round, for an aggregator that resumes. */
+  private TensorFile lastState = TensorFile.EMPTY;
   private ActorRef<Aggregator.Command> aggregatorInStep;
   private long bytesDown;
   private long bytesUp;
@@ -209,7 +229,8 @@ public final class Server extends AbstractBehavior<Server.Command> {
   private int selected;
 
   private Server(ActorContext<Command> context, TimerScheduler<Command> timers, Settings settings,
-                 ActorRef<Aggregator.Command> aggregator, Evaluator evaluator, ActorRef<Event> listener) {
+                 ActorRef<Aggregator.Command> aggregator, Evaluator evaluator, ActorRef<Event> listener,
+                 Optional<Checkpoint> resumeFrom, Checkpointer checkpointer) {
     super(context);
     context.setLoggerName(Server.class);
     this.timers = timers;
@@ -217,6 +238,13 @@ public final class Server extends AbstractBehavior<Server.Command> {
     this.aggregator = aggregator;
     this.evaluator = evaluator;
     this.listener = listener;
+    this.resumeFrom = resumeFrom;
+    this.checkpointer = checkpointer;
+    resumeFrom.ifPresent(c -> {
+      if (!c.algorithm().equals(settings.algorithm())) {
+        throw new IllegalArgumentException("a checkpoint of " + c.algorithm() + " cannot resume " + settings.algorithm());
+      }
+    });
     this.aggregatorReplies = context.messageAdapter(Aggregator.Reply.class, AggregatorReply::new);
     this.collectorReports = context.messageAdapter(RoundReport.class, Collected::new);
   }
@@ -240,7 +268,20 @@ public final class Server extends AbstractBehavior<Server.Command> {
    */
   public static Behavior<Command> create(Settings settings, ActorRef<Aggregator.Command> aggregator,
                                          Evaluator evaluator, ActorRef<Event> listener) {
-    return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> new Server(ctx, timers, settings, aggregator, evaluator, listener)));
+    return create(settings, aggregator, evaluator, listener, Optional.empty(), Checkpointer.NONE);
+  }
+
+  /**
+   * As above, saving a {@link Checkpoint} after every round through {@code checkpointer}, and, if
+   * {@code resumeFrom} is present, continuing after its round: its metrics are this run's first
+   * rows, and the aggregator is first sent an {@link Aggregator.Resume} with its model and state.
+   * Clients are sent what the checkpoint says they hold; pass a checkpoint without
+   * {@link Checkpoint#held()} entries when the clients restarted with nothing.
+   */
+  public static Behavior<Command> create(Settings settings, ActorRef<Aggregator.Command> aggregator, Evaluator evaluator,
+                                         ActorRef<Event> listener, Optional<Checkpoint> resumeFrom, Checkpointer checkpointer) {
+    return Behaviors.setup(ctx -> Behaviors.withTimers(
+        timers -> new Server(ctx, timers, settings, aggregator, evaluator, listener, resumeFrom, checkpointer)));
   }
 
   /**
@@ -250,8 +291,14 @@ public final class Server extends AbstractBehavior<Server.Command> {
    * clients and an aggregator are known.
    */
   public static Behavior<Command> createDiscovering(Settings settings, Evaluator evaluator, ActorRef<Event> listener) {
+    return createDiscovering(settings, evaluator, listener, Checkpointer.NONE);
+  }
+
+  /** As above, saving a {@link Checkpoint} after every round through {@code checkpointer}. */
+  public static Behavior<Command> createDiscovering(Settings settings, Evaluator evaluator, ActorRef<Event> listener,
+                                                    Checkpointer checkpointer) {
     return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> {
-      Server server = new Server(ctx, timers, settings, null, evaluator, listener);
+      Server server = new Server(ctx, timers, settings, null, evaluator, listener, Optional.empty(), checkpointer);
       server.discover();
       return server;
     }));
@@ -381,7 +428,25 @@ public final class Server extends AbstractBehavior<Server.Command> {
 
   /** Once started, the first round begins when no handshake is outstanding (clients registered just before Start). */
   private Behavior<Command> beginIfWaiting() {
-    return started && round == 0 && handshaking == 0 ? startRound(1) : this;
+    return started && round == 0 && handshaking == 0 ? begin() : this;
+  }
+
+  /** Round 1, or the round after the checkpoint this server resumes from. */
+  private Behavior<Command> begin() {
+    if (resumeFrom.isEmpty()) {
+      return startRound(1);
+    }
+    Checkpoint c = resumeFrom.get();
+    history.addAll(c.metrics());
+    held.putAll(c.held());
+    lastGlobal = c.global();
+    lastState = c.strategyState();
+    getContext().getLog().info("{}: resuming after round {} from a checkpoint", settings.algorithm(), c.round());
+    if (c.round() >= settings.rounds()) {
+      listener.tell(new Finished(settings.algorithm(), history));
+      return Behaviors.stopped();
+    }
+    return startRound(c.round() + 1);
   }
 
   private Behavior<Command> startRound(int r) {
@@ -411,7 +476,7 @@ public final class Server extends AbstractBehavior<Server.Command> {
       // A failed transfer needs no listener of its own: no RoundPrepared comes, and the
       // aggregator-silence timer retries the attempt.
       Transfers.get(getContext().getSystem()).tell(aggregator,
-          new Aggregator.Resume(round, token, lastGlobal, heldBySample, aggregatorReplies), getContext().getSystem().ignoreRef());
+          new Aggregator.Resume(round, token, lastGlobal, heldBySample, aggregatorReplies, lastState), getContext().getSystem().ignoreRef());
     } else {
       aggregator.tell(new Aggregator.PrepareRound(round, token, heldBySample, aggregatorReplies));
     }
@@ -512,12 +577,14 @@ public final class Server extends AbstractBehavior<Server.Command> {
       return this;
     }
     lastGlobal = aggregated.global();
+    lastState = aggregated.state();
     aggregatorInStep = aggregator;
     Evaluation eval = evaluator.evaluate(aggregated.global());
     long wall = (System.nanoTime() - roundStartNanos) / 1_000_000;
     RoundMetrics m = new RoundMetrics(settings.algorithm(), round, eval.accuracy(), eval.loss(), bytesDown, bytesUp,
         selected, aggregated.accepted(), trainMillis, overheadMillis, aggregated.serverMillis(), wall);
     history.add(m);
+    saveCheckpoint();
     List<String> rejections = new ArrayList<>(report.rejected());
     rejections.addAll(aggregated.rejections());
     listener.tell(new RoundCompleted(m, rejections));
@@ -526,6 +593,15 @@ public final class Server extends AbstractBehavior<Server.Command> {
       return Behaviors.stopped();
     }
     return startRound(round + 1);
+  }
+
+  /** A failed save is logged and training goes on: the previous checkpoint still stands. */
+  private void saveCheckpoint() {
+    try {
+      checkpointer.save(new Checkpoint(settings.algorithm(), round, history, held, lastGlobal, lastState));
+    } catch (IOException | RuntimeException e) {
+      getContext().getLog().error("{}: round {} could not be checkpointed: {}", settings.algorithm(), round, e.toString());
+    }
   }
 
   private Behavior<Command> abort(String reason) {

@@ -5,6 +5,9 @@ import akka.actor.typed.ActorRef;
 import akka.actor.typed.ActorRefResolver;
 import akka.actor.typed.javadsl.Adapter;
 import akka.serialization.SerializerWithStringManifest;
+import io.csfl.checkpoint.SafeTensors;
+import io.csfl.checkpoint.TensorFile;
+import io.csfl.checkpoint.TensorFileException;
 import io.csfl.codec.ModelCodec;
 import io.csfl.codec.Payload;
 import io.csfl.codec.PayloadCodec;
@@ -98,6 +101,7 @@ public final class WireSerializer extends SerializerWithStringManifest {
       out.writeVarInt(m.round()).writeLong(m.token()).writeVarInt(m.accepted()).writeLong(m.serverMillis()).writeVarInt(m.rejections().size());
       m.rejections().forEach(out::writeString);
       ModelCodec.writeModel(m.global(), out);
+      writeState(m.state(), out);
     } else if (o instanceof PruningStrategy.ComputeMasks m) {
       out.writeVarInt(m.round()).writeLong(Double.doubleToLongBits(m.sparsity())).writeString(ref(m.replyTo()));
       ModelCodec.writeModel(m.model(), out);
@@ -108,6 +112,7 @@ public final class WireSerializer extends SerializerWithStringManifest {
       out.writeVarInt(m.round()).writeLong(m.token()).writeString(ref(m.replyTo()));
       ModelCodec.writeModel(m.global(), out);
       writeRounds(m.held(), out);
+      writeState(m.state(), out);
     } else {
       throw new IllegalArgumentException("WireSerializer cannot serialize " + o.getClass().getName());
     }
@@ -175,7 +180,8 @@ public final class WireSerializer extends SerializerWithStringManifest {
     long token = in.readLong("token");
     ActorRef<Aggregator.Reply> replyTo = resolve(in.readString("replyTo", MAX_ID_BYTES));
     Model global = ModelCodec.readModel(in);
-    return new Aggregator.Resume(round, token, global, readRounds(in), replyTo);
+    List<Integer> held = readRounds(in);
+    return new Aggregator.Resume(round, token, global, held, replyTo, readState(in));
   }
 
   private static Aggregator.RoundPrepared readRoundPrepared(WireReader in) {
@@ -224,7 +230,23 @@ public final class WireSerializer extends SerializerWithStringManifest {
       rejections.add(in.readString("rejection", MAX_ID_BYTES));
     }
     Model global = ModelCodec.readModel(in);
-    return new Aggregator.RoundAggregated(round, token, accepted, rejections, global, serverMillis);
+    return new Aggregator.RoundAggregated(round, token, accepted, rejections, global, serverMillis, readState(in));
+  }
+
+  /** A strategy's state as a safetensors file, length-prefixed. */
+  private static void writeState(TensorFile state, WireWriter out) {
+    byte[] b = SafeTensors.toBytes(state);
+    out.writeVarInt(b.length).writeBytes(b, 0, b.length);
+  }
+
+  private static TensorFile readState(WireReader in) {
+    // Bounded by what the message holds: readBytes refuses a length beyond the remaining bytes.
+    byte[] b = in.readBytes("strategy state", Integer.MAX_VALUE - 8);
+    try {
+      return SafeTensors.fromBytes(b, "the strategy state");
+    } catch (TensorFileException e) {
+      throw new IllegalArgumentException(e.getMessage(), e);
+    }
   }
 
   private String ref(ActorRef<?> ref) {

@@ -16,19 +16,62 @@ public final class MetricsCsv implements AutoCloseable {
     this.out = out;
   }
 
+  /** A new metrics.csv, replacing any file of that name: for a file this program owns (a merge in progress). */
   public static MetricsCsv create(Path file) {
     try {
       if (file.getParent() != null) {
         Files.createDirectories(file.getParent());
       }
-      java.io.BufferedWriter w = Files.newBufferedWriter(file, StandardCharsets.UTF_8,
-          StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE);
-      w.write(RoundMetrics.CSV_HEADER);
-      w.newLine();
-      w.flush();
-      return new MetricsCsv(w);
+      return withHeader(Files.newBufferedWriter(file, StandardCharsets.UTF_8,
+          StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE));
     } catch (IOException e) {
       throw new UncheckedIOException("cannot write " + file + ": " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * Opens {@code file} to add rows after those it holds, never truncating it: what an earlier run
+   * wrote stays. A new or empty file gets the header; a file that does not start with the header
+   * is refused, not appended to.
+   */
+  public static MetricsCsv openAppending(Path file) {
+    try {
+      if (file.getParent() != null) {
+        Files.createDirectories(file.getParent());
+      }
+      boolean fresh = !Files.exists(file) || Files.size(file) == 0;
+      if (!fresh) {
+        String first;
+        try (java.io.BufferedReader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+          first = r.readLine();
+        }
+        if (!RoundMetrics.CSV_HEADER.equals(first)) {
+          throw new IllegalArgumentException(file + " does not start with the metrics header; not appending to it");
+        }
+        if (!endsWithNewline(file)) {
+          throw new IllegalArgumentException(file + " ends in a partial row; not appending to it");
+        }
+      }
+      java.io.BufferedWriter w = Files.newBufferedWriter(file, StandardCharsets.UTF_8,
+          StandardOpenOption.CREATE, StandardOpenOption.APPEND, StandardOpenOption.WRITE);
+      return fresh ? withHeader(w) : new MetricsCsv(w);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot write " + file + ": " + e.getMessage(), e);
+    }
+  }
+
+  private static MetricsCsv withHeader(java.io.BufferedWriter w) throws IOException {
+    w.write(RoundMetrics.CSV_HEADER);
+    w.newLine();
+    w.flush();
+    return new MetricsCsv(w);
+  }
+
+  private static boolean endsWithNewline(Path file) throws IOException {
+    try (java.nio.channels.SeekableByteChannel ch = Files.newByteChannel(file)) {
+      java.nio.ByteBuffer last = java.nio.ByteBuffer.allocate(1);
+      ch.position(ch.size() - 1).read(last);
+      return last.get(0) == '\n';
     }
   }
 

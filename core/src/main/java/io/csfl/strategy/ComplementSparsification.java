@@ -1,5 +1,6 @@
 package io.csfl.strategy;
 
+import io.csfl.checkpoint.TensorFile;
 import io.csfl.codec.DenseSection;
 import io.csfl.codec.MaskedSection;
 import io.csfl.codec.Payload;
@@ -34,6 +35,7 @@ import java.util.TreeMap;
  */
 public final class ComplementSparsification implements FederatedStrategy {
   public static final String NAME = "cs";
+  private static final String MASK = "mask/";
   private final String name;
   private final CsOptions options;
   private final CsVariant variant;
@@ -317,6 +319,63 @@ public final class ComplementSparsification implements FederatedStrategy {
           kept[t] = TensorOps.nonZeros(global.tensor(t));
         }
       }
+      commit(round, Optional.of(MaskSet.of(spec, kept)));
+    }
+
+    /**
+     * The masks, one byte per position (1: kept), so a restore does not have to infer them from
+     * the model's zeros. The recent models that patches start from are not saved: a client that
+     * holds one gets the whole sparse model once.
+     */
+    @Override
+    public TensorFile exportState() {
+      TensorFile state = TensorFile.EMPTY;
+      if (masks.isEmpty()) {
+        return state;
+      }
+      for (int t = 0; t < spec.tensorCount(); t++) {
+        Optional<Mask> m = masks.get().mask(t);
+        if (m.isPresent()) {
+          byte[] kept = new byte[m.get().length()];
+          for (int p : m.get().positions()) {
+            kept[p] = 1;
+          }
+          state = state.withBytes(MASK + spec.tensor(t).name(), kept);
+        }
+      }
+      return state;
+    }
+
+    @Override
+    public void restore(int round, Model global, TensorFile state) {
+      if (state.tensors().isEmpty()) {
+        restore(round, global);
+        return;
+      }
+      Mask[] kept = new Mask[spec.tensorCount()];
+      for (int t = 0; t < kept.length; t++) {
+        String name = MASK + spec.tensor(t).name();
+        if (!state.tensors().containsKey(name)) {
+          continue;
+        }
+        byte[] b = state.bytes(name);
+        if (b.length != spec.tensor(t).size()) {
+          throw new IllegalArgumentException("cs state: " + name + " has " + b.length + " positions, the tensor " + spec.tensor(t).size());
+        }
+        int[] positions = new int[b.length];
+        int n = 0;
+        for (int i = 0; i < b.length; i++) {
+          if (b[i] == 1) {
+            positions[n++] = i;
+          } else if (b[i] != 0) {
+            throw new IllegalArgumentException("cs state: " + name + " holds a byte other than 0 and 1");
+          }
+        }
+        kept[t] = Mask.fromPositions(b.length, java.util.Arrays.copyOf(positions, n));
+      }
+      sum.reset();
+      history.clear();
+      candidate = global;
       commit(round, Optional.of(MaskSet.of(spec, kept)));
     }
 

@@ -1,5 +1,6 @@
 package io.csfl.strategy;
 
+import io.csfl.checkpoint.TensorFile;
 import io.csfl.codec.Payload;
 import io.csfl.tensor.MaskSet;
 import io.csfl.tensor.Model;
@@ -50,4 +51,24 @@ public interface ServerAlgorithm {
    * {@link #globalModel()} returned it then. What follows is what the lost instance would have done.
    */
   void restore(int round, Model global);
+
+  /**
+   * The state beyond {@link #globalModel()} that {@link #restore(int, Model)} cannot rebuild, as
+   * named tensors and metadata: what a checkpoint saves so that a resumed run continues exactly as
+   * this one would have. Called between rounds. Empty, the default, when the model is all there is.
+   */
+  default TensorFile exportState() {
+    return TensorFile.EMPTY;
+  }
+
+  /**
+   * {@link #restore(int, Model)}, then whatever {@code state} (from {@link #exportState()} after
+   * round {@code round}) adds. An empty state leaves the restore approximate, as documented by
+   * each strategy.
+   *
+   * @throws IllegalArgumentException when {@code state} does not fit this strategy and model
+   */
+  default void restore(int round, Model global, TensorFile state) {
+    restore(round, global);
+  }
 }

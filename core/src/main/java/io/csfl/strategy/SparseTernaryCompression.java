@@ -1,10 +1,13 @@
 package io.csfl.strategy;
 
+import io.csfl.checkpoint.TensorFile;
 import io.csfl.codec.Payload;
 import io.csfl.codec.PayloadCodec;
 import io.csfl.codec.Precision;
 import io.csfl.codec.Section;
 import io.csfl.codec.TernarySection;
+import io.csfl.codec.WireReader;
+import io.csfl.codec.WireWriter;
 import io.csfl.tensor.Mask;
 import io.csfl.tensor.MaskSet;
 import io.csfl.tensor.Model;
@@ -31,14 +34,17 @@ import java.util.TreeMap;
  * A client asked to add a difference to a model it does not hold refuses the round, and gets the
  * dense model next time.
  *
- * <p>{@link ServerAlgorithm#restore} (a replacement aggregator) can rebuild the global model but
- * not the server's residual or its history: both start empty, so what the residual held is lost
- * and every client gets the dense model once.
+ * <p>{@link ServerAlgorithm#restore(int, Model)} (a replacement aggregator given only the model)
+ * can rebuild the global model but not the server's residual or its history: both start empty, so
+ * what the residual held is lost and every client gets the dense model once. With the state of
+ * {@link ServerAlgorithm#exportState()} (a checkpoint) both come back exactly.
  */
 public final class SparseTernaryCompression implements FederatedStrategy {
   public static final String NAME = "stc";
   /** Rounds of server updates kept to bring returning clients up to date. */
   static final int HISTORY = 64;
+  private static final String RESIDUAL = "residual/";
+  private static final String UPDATE = "update/";
   private final double density;
 
   public SparseTernaryCompression(double density) {
@@ -179,6 +185,57 @@ public final class SparseTernaryCompression implements FederatedStrategy {
       updates.clear();
       pending = null;
       sum.reset();
+    }
+
+    /** The residual (one fp32 tensor per model tensor) and each remembered update, encoded as on the wire. */
+    @Override
+    public TensorFile exportState() {
+      TensorFile state = TensorFile.EMPTY;
+      for (int t = 0; t < spec.tensorCount(); t++) {
+        state = state.withF32(RESIDUAL + spec.tensor(t).name(), new long[] {residual[t].length}, residual[t]);
+      }
+      for (var e : updates.entrySet()) {
+        WireWriter out = new WireWriter(1024);
+        PayloadCodec.encode(new Payload(new ArrayList<>(e.getValue()), Precision.FP32, e.getKey() - 1), out);
+        state = state.withBytes(UPDATE + e.getKey(), out.toByteArray());
+      }
+      return state;
+    }
+
+    @Override
+    public void restore(int round, Model global, TensorFile state) {
+      restore(round, global);
+      if (state.tensors().isEmpty()) {
+        return;
+      }
+      float[][] r = new float[spec.tensorCount()][];
+      for (int t = 0; t < r.length; t++) {
+        r[t] = state.f32(RESIDUAL + spec.tensor(t).name(), spec.tensor(t).size());
+      }
+      TreeMap<Integer, List<TernarySection>> u = new TreeMap<>();
+      for (String name : state.tensors().keySet()) {
+        if (!name.startsWith(UPDATE)) {
+          continue;
+        }
+        int at = Integer.parseInt(name.substring(UPDATE.length()));
+        if (at < 1 || at > round || u.size() >= HISTORY) {
+          throw new IllegalArgumentException("stc state: update of round " + at + " does not belong to a state after round " + round);
+        }
+        WireReader in = new WireReader(state.bytes(name));
+        Payload p = PayloadCodec.decode(in);
+        in.requireEnd(name);
+        List<TernarySection> sections = new ArrayList<>();
+        for (int t = 0; t < spec.tensorCount(); t++) {
+          if (!(p.sections().size() == spec.tensorCount() && p.sections().get(t) instanceof TernarySection s
+              && s.tensor() == t && s.support().length() == spec.tensor(t).size())) {
+            throw new IllegalArgumentException("stc state: " + name + " is not a ternary update of this model");
+          }
+          sections.add(s);
+        }
+        u.put(at, sections);
+      }
+      residual = r;
+      updates.putAll(u);
     }
   }
 }

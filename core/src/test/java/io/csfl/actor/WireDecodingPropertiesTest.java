@@ -108,8 +108,8 @@ class WireDecodingPropertiesTest {
   /** A valid message of kind {@code kind} for the expected model, its manifest and bytes. */
   private static Object[] validWire(int kind, Random rng) {
     if (kind == 7) {
-      // Fold, written field by field: round, client id, examples, payload.
-      WireWriter w = new WireWriter(256).writeVarInt(rng.nextInt(100)).writeString("client-" + rng.nextInt(10)).writeVarInt(rng.nextInt(600));
+      // Fold, written field by field: round, token, client id, examples, payload.
+      WireWriter w = new WireWriter(256).writeVarInt(rng.nextInt(100)).writeLong(rng.nextLong()).writeString("client-" + rng.nextInt(10)).writeVarInt(rng.nextInt(600));
       byte[] payload = Hostile.encode(Hostile.payload(rng));
       w.writeBytes(payload, 0, payload.length);
       return new Object[] {WireSerializer.FOLD, w.toByteArray()};
@@ -117,12 +117,12 @@ class WireDecodingPropertiesTest {
     Object message = switch (kind) {
       case 0 -> new Client.TrainRound(rng.nextInt(100), Hostile.payload(rng), someone.unsafeUpcast());
       case 1 -> new Client.Trained(rng.nextInt(100), "client-1", 60, Hostile.payload(rng), 0.5, 10, 2);
-      case 2 -> new Aggregator.RoundPrepared(rng.nextInt(100), Hostile.payload(rng), Map.of(1, Hostile.payload(rng)));
-      case 3 -> new Aggregator.RoundAggregated(rng.nextInt(100), 3, List.of("late"), model(rng), 12);
+      case 2 -> new Aggregator.RoundPrepared(rng.nextInt(100), rng.nextLong(), Hostile.payload(rng), Map.of(1, Hostile.payload(rng)));
+      case 3 -> new Aggregator.RoundAggregated(rng.nextInt(100), rng.nextLong(), 3, List.of("late"), model(rng), 12);
       case 4 -> new PruningStrategy.ComputeMasks(rng.nextInt(100), model(rng), 0.5, someone.unsafeUpcast());
       case 5 -> new PruningStrategy.MasksComputed(rng.nextInt(100), MaskSet.of(Hostile.SPEC,
           new Mask[] {Mask.all(600), null, Mask.fromPositions(300, new int[] {rng.nextInt(300)}), null}), 7);
-      default -> new Aggregator.Resume(rng.nextInt(100), model(rng), List.of(1, 2), someone.unsafeUpcast());
+      default -> new Aggregator.Resume(rng.nextInt(100), rng.nextLong(), model(rng), List.of(1, 2), someone.unsafeUpcast());
     };
     return new Object[] {wire.manifest(message), wire.toBinary(message)};
   }
@@ -151,8 +151,8 @@ class WireDecodingPropertiesTest {
   private static Object validControl(int kind, Random rng) {
     return switch (kind) {
       case 0 -> new Client.Failed(rng.nextInt(100), "client-" + rng.nextInt(100), "out of memory in the phone's trainer");
-      case 1 -> new Aggregator.PrepareRound(rng.nextInt(100), List.of(rng.nextInt(50), 3, 4), someone.unsafeUpcast());
-      case 2 -> new RoundReport(rng.nextInt(100), 1, 4, 3, 1, 0, 0, 0, List.of("stale"), 1000, 2000, 10, 2,
+      case 1 -> new Aggregator.PrepareRound(rng.nextInt(100), rng.nextLong(), List.of(rng.nextInt(50), 3, 4), someone.unsafeUpcast());
+      case 2 -> new RoundReport(rng.nextInt(100), 1, rng.nextLong(), 4, 3, 1, 0, 0, 0, List.of("stale"), 1000, 2000, 10, 2,
           List.of("a", "b", "c", "d"), List.of("a", "b", "c"));
       case 3 -> new TransferFailed("akka://x@127.0.0.1:26100/user/y", "Fold", 1 << 20, "refused");
       case 4 -> new Server.Aborted("cs", rng.nextInt(100), "no clients");
@@ -246,7 +246,7 @@ class WireDecodingPropertiesTest {
 
   @Example
   void aControlMessageListBeyondItsBoundIsRefused() throws IOException {
-    Aggregator.PrepareRound like = new Aggregator.PrepareRound(1, List.of(), someone.unsafeUpcast());
+    Aggregator.PrepareRound like = new Aggregator.PrepareRound(1, 7L, List.of(), someone.unsafeUpcast());
     String replyTo = akka.actor.typed.ActorRefResolver.get(kit.system()).toSerializationFormat(someone);
     byte[] bytes = cbor(g -> {
       g.writeStartObject();
@@ -285,7 +285,7 @@ class WireDecodingPropertiesTest {
 
   @Example
   void aFoldOfHugeMasksIsRefusedByTheRegisteredModel() {
-    WireWriter w = new WireWriter(4096).writeVarInt(1).writeString("client-0001").writeVarInt(60);
+    WireWriter w = new WireWriter(4096).writeVarInt(1).writeLong(0x5eedL).writeString("client-0001").writeVarInt(60);
     Hostile.writeEmptyMaskBomb(w, 300, 1 << 28, Hostile.emptyMaskCode());
     byte[] bomb = w.toByteArray();
     NotSerializableException e = assertThrows(NotSerializableException.class, () -> wire.fromBinary(bomb, WireSerializer.FOLD));

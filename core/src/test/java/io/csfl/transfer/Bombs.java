@@ -41,9 +41,9 @@ public final class Bombs {
       MaskCoder.encode(Mask.fromPositions(1 << 28, new int[0]), code);
       byte[] emptyMask = code.toByteArray();
 
-      WireWriter fold = new WireWriter(4096).writeVarInt(1).writeString("client-0001").writeVarInt(60);
+      WireWriter fold = new WireWriter(4096).writeVarInt(1).writeLong(0x5eedL).writeString("client-0001").writeVarInt(60);
       Hostile.writeEmptyMaskBomb(fold, 300, 1 << 28, emptyMask);
-      Try<Object> folded = SerializationExtension.get(Adapter.toClassic(system)).deserialize(fold.toByteArray(), 7263001, "Fold/1");
+      Try<Object> folded = SerializationExtension.get(Adapter.toClassic(system)).deserialize(fold.toByteArray(), 7263001, "Fold/2");
       System.out.println("fold of " + fold.size() + " bytes: " + (folded.isFailure() ? "refused: " + folded.failed().get() : "decoded"));
       allRefused = folded.isFailure() && folded.failed().get() instanceof java.io.NotSerializableException;
 

@@ -32,7 +32,7 @@ class DecodingBombsTest {
       assertTrue(ended, "the bombed JVM did not finish:\n" + log);
       assertEquals(0, process.exitValue(), log);
       assertTrue(!log.contains("OutOfMemoryError"), log);
-      assertTrue(log.contains("fold of 3491 bytes: refused: java.io.NotSerializableException: Fold/1: mask length of tensor 0 is 268435456, at most"), log);
+      assertTrue(log.contains("fold of 3499 bytes: refused: java.io.NotSerializableException: Fold/2: mask length of tensor 0 is 268435456, at most"), log);
       assertTrue(log.contains("payload of 1104 bytes: refused: mask length of tensor 0 is 268435456, at most 4194304 allowed"), log);
       assertTrue(log.contains("12 of 12 announcements of 536870912 bytes refused"), log);
     } finally {

@@ -1,0 +1,158 @@
+package io.csfl.node;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.csfl.metrics.MetricsCsv;
+import io.csfl.metrics.RoundMetrics;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/**
+ * Checkpoints, resume, the saved model and exit codes, through the CLI on the real Fashion-MNIST.
+ * One uninterrupted run is the reference; a crash after round {@link #CUT} is rebuilt from what it
+ * leaves on disk (the flags, that round's checkpoints, metrics.csv without the last row, which the
+ * crash kept out of the file) and resumed in a new ActorSystem.
+ */
+class DurabilityTest {
+  private static final int ROUNDS = 6;
+  private static final int CUT = 3;
+  private static final String EVAL = "500";
+
+  @TempDir
+  static Path dir;
+  private static Path full;
+
+  private record Result(int exitCode, String out, String err) {}
+
+  private static Result run(String... args) {
+    CommandLine cl = CsflCommand.commandLine();
+    StringWriter err = new StringWriter();
+    StringWriter out = new StringWriter();
+    cl.setErr(new PrintWriter(err));
+    cl.setOut(new PrintWriter(out));
+    int code = cl.execute(args);
+    return new Result(code, out.toString(), err.toString());
+  }
+
+  @BeforeAll
+  static void uninterruptedRun() {
+    full = dir.resolve("full");
+    Result r = run("simulate", "--algorithm", "fedavg,cs", "--data-dir", SimulateCommandTest.repoData().toString(),
+        "--clients", "20", "--per-round", "2", "--rounds", "" + ROUNDS, "--partition", "iid", "--local-epochs", "1",
+        "--eval-examples", EVAL, "--seed", "4", "--keep-checkpoints", "" + ROUNDS, "--out", full.toString());
+    assertEquals(0, r.exitCode(), r.err());
+  }
+
+  @Test
+  void aResumedRunRepeatsTheUninterruptedOne() throws Exception {
+    Path crashed = dir.resolve("crashed");
+    Files.createDirectories(crashed.resolve("checkpoints"));
+    Files.copy(full.resolve(SimulateCommand.RUN_FLAGS), crashed.resolve(SimulateCommand.RUN_FLAGS));
+    for (String alg : List.of("fedavg", "cs")) {
+      String name = String.format("%s-round-%06d.safetensors", alg, CUT);
+      Files.copy(full.resolve("checkpoints").resolve(name), crashed.resolve("checkpoints").resolve(name));
+    }
+    List<String> lines = Files.readAllLines(full.resolve("metrics.csv"));
+    // fedavg's rows 1..CUT-1 only: its row CUT was not written, and cs had not started.
+    Files.write(crashed.resolve("metrics.csv"), lines.subList(0, CUT));
+
+    Result r = run("simulate", "--resume", crashed.toString());
+    assertEquals(0, r.exitCode(), r.err());
+
+    List<RoundMetrics> before = MetricsCsv.read(full.resolve("metrics.csv"));
+    List<RoundMetrics> after = MetricsCsv.read(crashed.resolve("metrics.csv"));
+    assertEquals(2 * ROUNDS, after.size(), "every row once");
+    for (String alg : List.of("fedavg", "cs")) {
+      List<RoundMetrics> a = before.stream().filter(m -> m.algorithm().equals(alg)).toList();
+      List<RoundMetrics> b = after.stream().filter(m -> m.algorithm().equals(alg)).toList();
+      for (int i = 0; i < ROUNDS; i++) {
+        assertEquals(i + 1, b.get(i).round());
+        assertEquals(f6(a.get(i).accuracy()), f6(b.get(i).accuracy()), alg + " round " + (i + 1) + " accuracy");
+        assertEquals(f6(a.get(i).loss()), f6(b.get(i).loss()), alg + " round " + (i + 1) + " loss");
+        assertEquals(a.get(i).bytesUp(), b.get(i).bytesUp(), alg + " round " + (i + 1) + " uplink bytes");
+        assertEquals(a.get(i).clientsCompleted(), b.get(i).clientsCompleted());
+      }
+    }
+    // FedAvg always ships the dense model: the same bytes, up to the actor reference in each
+    // message (its uid varies in length between runs, resumed or not). CS's returning clients lost
+    // the model they held, so right after the resume they get the whole sparse model, not a patch.
+    List<RoundMetrics> fedavgBefore = before.stream().filter(m -> m.algorithm().equals("fedavg")).toList();
+    List<RoundMetrics> fedavgAfter = after.stream().filter(m -> m.algorithm().equals("fedavg")).toList();
+    for (int i = CUT; i < ROUNDS; i++) {
+      assertEquals(fedavgBefore.get(i).bytesDown(), fedavgAfter.get(i).bytesDown(), 64, "fedavg round " + (i + 1));
+    }
+    RoundMetrics csFirst = after.stream().filter(m -> m.algorithm().equals("cs") && m.round() == CUT + 1).findFirst().orElseThrow();
+    RoundMetrics csFirstFull = before.stream().filter(m -> m.algorithm().equals("cs") && m.round() == CUT + 1).findFirst().orElseThrow();
+    assertTrue(csFirst.bytesDown() >= csFirstFull.bytesDown(), csFirst.bytesDown() + " vs " + csFirstFull.bytesDown());
+  }
+
+  private static String f6(double v) {
+    return String.format(Locale.ROOT, "%.6f", v);
+  }
+
+  @Test
+  void aFreshStartIntoADirectoryWithARunIsRefused() throws Exception {
+    long size = Files.size(full.resolve("metrics.csv"));
+    Result r = run("simulate", "--data-dir", SimulateCommandTest.repoData().toString(), "--rounds", "1", "--out", full.toString());
+    assertEquals(2, r.exitCode(), r.err());
+    assertEquals(1, r.err().strip().lines().count(), r.err());
+    assertTrue(r.err().contains("--resume " + full), r.err());
+    assertEquals(size, Files.size(full.resolve("metrics.csv")), "metrics.csv untouched");
+  }
+
+  @Test
+  void theSavedModelIsSafetensorsAndEvaluatesToTheRunsFinalAccuracy() throws Exception {
+    Path model = full.resolve("model-cs.safetensors");
+    byte[] bytes = Files.readAllBytes(model);
+    long n = ByteBuffer.wrap(bytes, 0, 8).order(ByteOrder.LITTLE_ENDIAN).getLong();
+    JsonNode header = new ObjectMapper().readTree(new String(bytes, 8, (int) n, StandardCharsets.UTF_8));
+    assertEquals("mlp", header.get("__metadata__").get("architecture").asText());
+    assertEquals(List.of(784, 200), List.of(header.get("dense1/kernel").get("shape").get(0).asInt(),
+        header.get("dense1/kernel").get("shape").get(1).asInt()));
+    long end = 0;
+    for (JsonNode e : (Iterable<JsonNode>) header::elements) {
+      if (e.has("data_offsets")) {
+        end = Math.max(end, e.get("data_offsets").get(1).asLong());
+      }
+    }
+    assertEquals(bytes.length - 8 - n, end, "the data ends where the last tensor does");
+
+    Result r = run("evaluate", "--model", model.toString(), "--data-dir", SimulateCommandTest.repoData().toString(),
+        "--eval-examples", EVAL);
+    assertEquals(0, r.exitCode(), r.err());
+    RoundMetrics last = MetricsCsv.read(full.resolve("metrics.csv")).get(2 * ROUNDS - 1);
+    assertEquals("cs", last.algorithm());
+    assertTrue(r.out().contains(String.format(Locale.ROOT, "accuracy %.4f", last.accuracy())), r.out() + " vs " + last);
+
+    Result cnn = run("simulate", "--model", "cnn", "--initial-model", model.toString(), "--data-dir",
+        SimulateCommandTest.repoData().toString(), "--rounds", "1", "--out", dir.resolve("cnn").toString());
+    assertEquals(2, cnn.exitCode(), cnn.err());
+    assertEquals(1, cnn.err().strip().lines().count(), cnn.err());
+    assertTrue(cnn.err().contains(model.toString()) && cnn.err().contains("conv1"), cnn.err());
+  }
+
+  @Test
+  void anAbortedRunExitsThreeAndSaysWhy() throws Exception {
+    Path out = dir.resolve("aborted");
+    Result r = run("simulate", "--algorithm", "fedavg", "--data-dir", SimulateCommandTest.repoData().toString(),
+        "--clients", "4", "--per-round", "2", "--rounds", "2", "--local-epochs", "1", "--eval-examples", "100",
+        "--drop-rate", "1", "--round-timeout", "5s", "--out", out.toString());
+    assertEquals(SimulateCommand.ABORTED, r.exitCode(), r.err());
+    assertTrue(r.err().contains("aborted fedavg"), r.err());
+    assertTrue(Files.readString(out.resolve("summary.md")).contains("Aborted"), "summary.md names the abort");
+  }
+}

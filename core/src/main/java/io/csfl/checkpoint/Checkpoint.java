@@ -1,0 +1,81 @@
+package io.csfl.checkpoint;
+
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.csfl.metrics.RoundMetrics;
+import io.csfl.tensor.Model;
+import io.csfl.tensor.ModelSpec;
+import java.io.IOException;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * What a server needs to go on after round {@link #round()} as if it had never stopped: the global
+ * model, the strategy's server state, the metrics so far, and which global model (by round) each
+ * client was last known to hold. Saved as one safetensors file, so a server on another node that
+ * shares the directory can resume from it.
+ *
+ * @param held client id to the round whose global model it holds; only valid while those clients
+ *             kept their state (a restarted client holds nothing)
+ */
+public record Checkpoint(String algorithm, int round, List<RoundMetrics> metrics, Map<String, Integer> held, Model global,
+                         TensorFile strategyState) {
+  /** The format version in each file's metadata; a reader refuses others. */
+  public static final String VERSION = "1";
+  static final String VERSION_KEY = "csfl.checkpoint";
+  private static final String MODEL = "model/";
+  private static final String STATE = "state/";
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  public Checkpoint {
+    if (round < 1) {
+      throw new IllegalArgumentException("a checkpoint follows a committed round, got round " + round);
+    }
+    if (metrics.size() != round) {
+      throw new IllegalArgumentException("a checkpoint after round " + round + " needs " + round + " metrics rows, has " + metrics.size());
+    }
+    for (int i = 0; i < metrics.size(); i++) {
+      if (metrics.get(i).round() != i + 1 || !metrics.get(i).algorithm().equals(algorithm)) {
+        throw new IllegalArgumentException("metrics row " + (i + 1) + " is " + metrics.get(i).algorithm() + " round " + metrics.get(i).round());
+      }
+    }
+    metrics = List.copyOf(metrics);
+    held = Map.copyOf(held);
+  }
+
+  TensorFile toFile() {
+    StringBuilder csv = new StringBuilder();
+    metrics.forEach(m -> csv.append(m.toCsvRow()).append('\n'));
+    try {
+      return TensorFile.EMPTY.withMeta(VERSION_KEY, VERSION).withMeta("algorithm", algorithm)
+          .withMeta("round", Integer.toString(round)).withMeta("metrics", csv.toString())
+          .withMeta("held", JSON.writeValueAsString(new TreeMap<>(held)))
+          .withAll(MODEL, SafeTensors.ofModel(global)).withAll(STATE, strategyState);
+    } catch (IOException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** The checkpoint in {@code file}, read from {@code source}, for a model of {@code spec}. */
+  static Checkpoint fromFile(TensorFile file, ModelSpec spec, String source) {
+    String version = file.meta(VERSION_KEY).orElseThrow(() -> new TensorFileException(source + " is not a CSFL checkpoint"));
+    if (!version.equals(VERSION)) {
+      throw new TensorFileException(source + " is a checkpoint of format " + version + ", this version reads " + VERSION);
+    }
+    try {
+      String algorithm = required(file, "algorithm", source);
+      int round = Integer.parseInt(required(file, "round", source));
+      List<RoundMetrics> metrics = required(file, "metrics", source).lines().map(RoundMetrics::parse).toList();
+      Map<String, Integer> held = JSON.readValue(required(file, "held", source), new TypeReference<Map<String, Integer>>() {});
+      Model global = SafeTensors.toModel(file.under(MODEL), spec, source);
+      return new Checkpoint(algorithm, round, metrics, held, global, file.under(STATE));
+    } catch (IOException | IllegalArgumentException e) {
+      throw new TensorFileException(source + " is not a valid checkpoint: " + e.getMessage(), e);
+    }
+  }
+
+  private static String required(TensorFile file, String key, String source) {
+    return file.meta(key).orElseThrow(() -> new TensorFileException(source + " has no '" + key + "' metadata"));
+  }
+}
