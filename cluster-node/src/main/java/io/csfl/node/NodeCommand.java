@@ -1,10 +1,12 @@
 package io.csfl.node;
 
 import akka.actor.typed.ActorSystem;
+import akka.actor.typed.Props;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import io.csfl.cluster.ClientsHost;
 import io.csfl.cluster.ClusterConfig;
+import io.csfl.cluster.MembershipLog;
 import io.csfl.cluster.NodeGuardian;
 import io.csfl.cluster.NodePlan;
 import io.csfl.data.DataFileException;
@@ -106,6 +108,7 @@ final class NodeCommand implements Callable<Integer> {
     }
     ActorSystem<Void> system = ActorSystem.create(NodeGuardian.create(plan), SYSTEM_NAME,
         ClusterConfig.of(SYSTEM_NAME, host, port, plan.roles(), seeds, overrides));
+    system.systemActorOf(MembershipLog.create(), "membership-log", Props.empty());
     System.out.printf("csfl node %s at %s:%d, roles %s, seeds %s%n", system.address(), host, port, plan.roles(), seeds);
     system.getWhenTerminated().toCompletableFuture().get();
     return 0;
