@@ -138,7 +138,9 @@ rows=$(($(wc -l < "$work/intruders/metrics.csv") - 1))
 [ "$rows" -eq 4 ] || fail "expected 4 rounds with intruders knocking, got $rows"
 awk -F, 'NR > 1 && $8 != $7 { bad = 1 } END { exit bad }' "$work/intruders/metrics.csv" \
   || fail "a round with intruders knocking did not complete all its selected clients"
-echo "cluster-smoke: neither intruder joined"
+grep -q "refused [0-9]* inbound connection" "$work/intr_server.log" || fail "the server logged no refused connection"
+echo "cluster-smoke: neither intruder joined; the server's first refusal:"
+grep -m 1 "refused [0-9]* inbound connection" "$work/intr_server.log" | cut -c1-240
 cat "$work/intruders/metrics.csv"
 cleanup; pids=()
 

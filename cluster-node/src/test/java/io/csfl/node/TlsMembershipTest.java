@@ -6,8 +6,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import akka.actor.Address;
 import akka.actor.typed.ActorSystem;
+import akka.actor.typed.Props;
+import akka.actor.typed.eventstream.EventStream;
 import akka.actor.typed.javadsl.Behaviors;
 import akka.cluster.MemberStatus;
+import akka.event.Logging;
 import akka.cluster.typed.Cluster;
 import akka.cluster.typed.Join;
 import com.typesafe.config.Config;
@@ -41,7 +44,7 @@ class TlsMembershipTest {
       "akka.actor.serialize-messages = on",
       "akka.coordinated-shutdown.exit-jvm = off",
       "akka.cluster.retry-unsuccessful-join-after = 1s",
-      "akka.loglevel = ERROR"));
+      "akka.loglevel = WARNING"));
 
   @TempDir
   Path dir;
@@ -88,6 +91,12 @@ class TlsMembershipTest {
     assertEquals(0, certs("certs", "--out", theirs.toString(), "--nodes", "intruder"));
 
     ActorSystem<Void> seed = node(ClusterConfig.tls(ours.resolve("seed")), null);
+    List<String> warnings = new CopyOnWriteArrayList<>();
+    seed.eventStream().tell(new EventStream.Subscribe<>(Logging.Warning.class,
+        seed.systemActorOf(Behaviors.<Logging.Warning>receiveMessage(w -> {
+          warnings.add(String.valueOf(w.message()));
+          return Behaviors.same();
+        }), "warnings", Props.empty())));
     await("the seed is up", () -> up(seed).equals(Set.of(seed.address())));
 
     // The foreign nodes knock first, so they have had longer than the member when it is in.
@@ -96,6 +105,8 @@ class TlsMembershipTest {
     ActorSystem<Void> member = node(ClusterConfig.tls(ours.resolve("member")), seed);
     Set<Address> both = Set.of(seed.address(), member.address());
     await("the member with our CA's certificate is up, as both see it", () -> up(seed).equals(both) && up(member).equals(both));
+
+    await("the seed logged that it refused them", () -> warnings.stream().anyMatch(w -> w.startsWith("refused ")));
 
     // Several more join attempts of each foreign node: none gets in, nor sees anyone.
     long watchUntil = System.nanoTime() + Duration.ofSeconds(5).toNanos();
