@@ -9,6 +9,13 @@
 #  2. the cnn (6.6 MB dense, 26 times Artery's default frame size) trains 2 rounds across processes.
 #  3. STC trains 6 rounds with server and aggregator on separate nodes: every round completes all
 #     its clients, and returning clients get differences, far smaller than the dense model.
+#  4. intruders: a node without TLS (--insecure) and one with a certificate from another CA knock
+#     on a running federation, claiming the clients nobody else hosts. Neither becomes a member,
+#     the server starts with and keeps the certified client node's clients only, and every round
+#     completes all its selected clients.
+#  5. the cost of TLS: one short CS federation with mutual TLS and the same with --insecure; the
+#     ratio of their mean round wall times is printed.
+# All nodes speak mutual TLS with certificates made once by 'csfl certs' (except where --insecure).
 set -euo pipefail
 home="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 work="${1:-$home/target/cluster-smoke}"
@@ -22,15 +29,21 @@ for port in $(seq "$base" $((base + 4))); do
   fi
 done
 "$csfl" --version >/dev/null            # builds the jar once, before five JVMs race to
+# One certificate per kind of node; the client nodes share one, as replicas of docker-compose.yml's client service do.
+"$csfl" certs --out "$work/certs" --nodes server,aggregator,client >/dev/null
+"$csfl" certs --out "$work/foreign-certs" --nodes intruder >/dev/null
 pids=()
 cleanup() { for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null || true; done; }
 trap cleanup EXIT
 
 fail() { echo "cluster-smoke: FAIL: $*" >&2; for f in "$work"/*.log; do echo "--- $f" >&2; tail -20 "$f" >&2; done; exit 1; }
 
-start() { # name port args...
-  local name=$1 port=$2; shift 2
-  CSFL_LOG_LEVEL=INFO CSFL_JAVA_OPTS="-Xmx1g" "$csfl" node --port "$port" --seed-nodes "127.0.0.1:$base,127.0.0.1:$((base + 1))" "$@" >"$work/$name.log" 2>&1 &
+start() { # name port args... (the certificate of the name after its last '_' less digits, unless args has --insecure or --tls-dir)
+  local name=$1 port=$2 cert=${1##*_} tls; shift 2
+  tls=(--tls-dir "$work/certs/${cert%%[0-9]*}")
+  case " $* " in *" --insecure "* | *" --tls-dir "*) tls=() ;; esac
+  CSFL_LOG_LEVEL=INFO CSFL_JAVA_OPTS="-Xmx1g" "$csfl" node --port "$port" --seed-nodes "127.0.0.1:$base,127.0.0.1:$((base + 1))" \
+    "${tls[@]}" "$@" >"$work/$name.log" 2>&1 &
   pids+=($!)
   eval "pid_$name=$!"
 }
@@ -100,4 +113,61 @@ awk -F, 'NR > 1 && $8 != $7 { bad = 1 } END { exit bad }' "$work/stc/metrics.csv
 awk -F, 'NR == 2 { dense = $5 } NR > 2 && $5 < dense / 2 { small = 1 } END { exit !small }' "$work/stc/metrics.csv" \
   || fail "no stc round sent less than half of round 1's dense downlink"
 cat "$work/stc/metrics.csv"
+cleanup; pids=()
+
+echo "cluster-smoke: intruders without the federation's certificate knock during 4 rounds"
+intr=(--algorithm cs --model mlp --clients 30 --min-clients 20 --per-round 10 --rounds 4 --local-epochs 1 --partition iid --round-timeout 60s --seed 3)
+start intr_server "$base" --role server,aggregator "${intr[@]}" --out "$work/intruders" --exit-when-done
+wait_for "$work/intr_server.log" "member up: akka://csfl@127.0.0.1:$base " 120
+# They claim clients 20-29, which no certified node hosts: were they let in, the server would
+# register 30 clients, not 20, and select some of theirs.
+start intr_plain $((base + 3)) --role client --client-ids 20-24 --insecure "${intr[@]}"
+start intr_foreign $((base + 4)) --role client --client-ids 25-29 --tls-dir "$work/foreign-certs/intruder" "${intr[@]}"
+for name in intr_plain intr_foreign; do wait_for "$work/$name.log" "Couldn't join seed nodes" 120; done
+start intr_client1 $((base + 2)) --role client --client-ids 0-19 "${intr[@]}"
+wait "$pid_intr_server" || fail "the server node exited with $?"
+grep -q "20 clients and an aggregator registered: starting" "$work/intr_server.log" \
+  || fail "the server did not start with exactly the certified node's 20 clients"
+for port in $((base + 3)) $((base + 4)); do
+  ! grep -q "member up: akka://csfl@127.0.0.1:$port " "$work"/intr_*.log || fail "the intruder at port $port became a member"
+done
+members=$(grep -o "member up: akka://csfl@[0-9.:]*" "$work/intr_server.log" | sort -u | wc -l)
+[ "$members" -eq 2 ] || fail "the server saw $members members up, not the 2 certified nodes"
+kill -0 "$pid_intr_plain" && kill -0 "$pid_intr_foreign" || fail "an intruder node died instead of being kept out"
+rows=$(($(wc -l < "$work/intruders/metrics.csv") - 1))
+[ "$rows" -eq 4 ] || fail "expected 4 rounds with intruders knocking, got $rows"
+awk -F, 'NR > 1 && $8 != $7 { bad = 1 } END { exit bad }' "$work/intruders/metrics.csv" \
+  || fail "a round with intruders knocking did not complete all its selected clients"
+grep -q "refused [0-9]* inbound connection" "$work/intr_server.log" || fail "the server logged no refused connection"
+echo "cluster-smoke: neither intruder joined; the server's first refusal:"
+grep -m 1 "refused [0-9]* inbound connection" "$work/intr_server.log" | cut -c1-240
+cat "$work/intruders/metrics.csv"
+cleanup; pids=()
+
+# The cost of TLS: the same short federation with mutual TLS and with --insecure, twice in ABBA
+# order, so that a trend in the machine's load falls on both.
+cost=(--algorithm cs --model mlp --clients 8 --per-round 4 --rounds 6 --local-epochs 1 --partition iid --round-timeout 60s --seed 3)
+run_cost() { # name args...
+  local name=$1; shift
+  start "${name}_server" "$base" --role server,aggregator "${cost[@]}" --out "$work/$name" --exit-when-done "$@"
+  start "${name}_client1" $((base + 1)) --role client --client-ids 0-3 "${cost[@]}" "$@"
+  start "${name}_client2" $((base + 2)) --role client --client-ids 4-7 "${cost[@]}" "$@"
+  eval "wait \"\$pid_${name}_server\"" || fail "the $name server node exited with $?"
+  cleanup; pids=()
+}
+mean_wall() { # name first-round: the mean wall_ms of its rounds from first-round on
+  awk -F, -v from="$2" 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == "wall_ms") c = i } NR > from { s += $c; n++ } END { print s / n }' "$work/$1/metrics.csv"
+}
+echo "cluster-smoke: the cost of TLS: ${cost[*]}, with TLS and with --insecure in ABBA order"
+run_cost cost_tls1
+run_cost cost_plain1 --insecure
+run_cost cost_plain2 --insecure
+run_cost cost_tls2
+# Round 1 also holds the JVMs' warm-up, so the rounds after it are shown apart.
+for from in 1 2; do
+  awk -v from="$from" -v t1="$(mean_wall cost_tls1 "$from")" -v t2="$(mean_wall cost_tls2 "$from")" \
+    -v p1="$(mean_wall cost_plain1 "$from")" -v p2="$(mean_wall cost_plain2 "$from")" 'BEGIN {
+    printf "cluster-smoke: mean wall time of rounds %d-6: TLS %.0f and %.0f ms, plain TCP %.0f and %.0f ms; TLS/plain = %.3f\n",
+      from, t1, t2, p1, p2, (t1 + t2) / (p1 + p2) }'
+done
 echo "cluster-smoke: PASS"

@@ -3,17 +3,33 @@ package io.csfl.cluster;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigValueFactory;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.security.cert.CertificateException;
+import java.security.cert.CertificateFactory;
+import java.security.cert.X509Certificate;
 import java.util.List;
 import java.util.Set;
 import java.util.stream.Collectors;
 
-/** The Akka configuration of one cluster node: CSFL's cluster defaults plus this node's address and roles. */
+/**
+ * The Akka configuration of one cluster node: CSFL's cluster defaults plus this node's address and
+ * roles. The defaults (csfl-cluster.conf) speak mutual TLS: give a node its certificate with
+ * {@link #tls(Path)}, or opt out with {@link #insecure()}.
+ */
 public final class ClusterConfig {
+  /** The files of a node's TLS directory, as {@code csfl certs} writes them (and cert-manager does). */
+  public static final List<String> TLS_FILES = List.of("tls.key", "tls.crt", "ca.crt");
+
   private ClusterConfig() {}
 
   /**
    * @param seedNodes host:port of the nodes to join through (this node's own address may be one)
-   * @param overrides a user's HOCON, applied over everything else
+   * @param overrides a user's HOCON, applied over everything else; include {@link #tls(Path)} or
+   *     {@link #insecure()} here
    */
   public static Config of(String systemName, String host, int port, Set<String> roles, List<String> seedNodes, Config overrides) {
     List<String> seeds = seedNodes.stream().map(s -> "akka://" + systemName + "@" + s).collect(Collectors.toList());
@@ -25,5 +41,56 @@ public final class ClusterConfig {
             .withValue("akka.cluster.seed-nodes", ConfigValueFactory.fromIterable(seeds)))
         .withFallback(ConfigFactory.parseResources("csfl-cluster.conf"))
         .withFallback(ConfigFactory.load());
+  }
+
+  /**
+   * Mutual TLS with the PEM files in {@code dir} ({@link #TLS_FILES}): the node presents
+   * tls.crt and accepts only peers whose certificate ca.crt signed. The node rereads the files
+   * every few minutes, so replaced certificates take effect without a restart.
+   */
+  public static Config tls(Path dir) {
+    checkTlsDir(dir);
+    Path abs = dir.toAbsolutePath();
+    String engine = "akka.remote.artery.ssl.rotating-keys-engine.";
+    return ConfigFactory.empty()
+        .withValue("akka.remote.artery.transport", ConfigValueFactory.fromAnyRef("tls-tcp"))
+        .withValue(engine + "key-file", ConfigValueFactory.fromAnyRef(abs.resolve(TLS_FILES.get(0)).toString()))
+        .withValue(engine + "cert-file", ConfigValueFactory.fromAnyRef(abs.resolve(TLS_FILES.get(1)).toString()))
+        .withValue(engine + "ca-cert-file", ConfigValueFactory.fromAnyRef(abs.resolve(TLS_FILES.get(2)).toString()));
+  }
+
+  /**
+   * Fails with one line naming the problem when {@code dir} lacks a file, or its certificate is
+   * not signed by its CA or not valid now: Akka would only log a failed handshake per connection.
+   */
+  static void checkTlsDir(Path dir) {
+    for (String file : TLS_FILES) {
+      if (!Files.isReadable(dir.resolve(file))) {
+        throw new IllegalArgumentException("--tls-dir " + dir + ": no readable " + file + " (create it with 'csfl certs')");
+      }
+    }
+    X509Certificate cert = certificate(dir.resolve(TLS_FILES.get(1)));
+    X509Certificate ca = certificate(dir.resolve(TLS_FILES.get(2)));
+    try {
+      cert.verify(ca.getPublicKey());
+      cert.checkValidity();
+    } catch (CertificateException e) {
+      throw new IllegalArgumentException("--tls-dir " + dir + ": tls.crt is not valid now: " + e.getMessage());
+    } catch (GeneralSecurityException e) {
+      throw new IllegalArgumentException("--tls-dir " + dir + ": tls.crt is not signed by ca.crt");
+    }
+  }
+
+  private static X509Certificate certificate(Path file) {
+    try (InputStream in = Files.newInputStream(file)) {
+      return (X509Certificate) CertificateFactory.getInstance("X.509").generateCertificate(in);
+    } catch (IOException | CertificateException | ClassCastException e) {
+      throw new IllegalArgumentException(file + " is not a PEM X.509 certificate");
+    }
+  }
+
+  /** Plain TCP: anyone who reaches the port can join. For a laptop or a closed test network only. */
+  public static Config insecure() {
+    return ConfigFactory.empty().withValue("akka.remote.artery.transport", ConfigValueFactory.fromAnyRef("tcp"));
   }
 }

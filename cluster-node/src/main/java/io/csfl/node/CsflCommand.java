@@ -7,7 +7,8 @@ import picocli.CommandLine.Command;
 /** The {@code csfl} command line. */
 @Command(name = "csfl", mixinStandardHelpOptions = true, version = "csfl 0.1.0",
     description = "Complement Sparsification federated learning on Akka typed actors.",
-    subcommands = {SimulateCommand.class, NodeCommand.class, ReportCommand.class, EvaluateCommand.class, CommandLine.HelpCommand.class})
+    subcommands = {SimulateCommand.class, NodeCommand.class, CertsCommand.class, ReportCommand.class, EvaluateCommand.class,
+        CommandLine.HelpCommand.class})
 public final class CsflCommand implements Runnable {
   @CommandLine.Spec
   CommandLine.Model.CommandSpec spec;

@@ -1,9 +1,12 @@
 package io.csfl.node;
 
 import akka.actor.typed.ActorSystem;
+import akka.actor.typed.Props;
+import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import io.csfl.cluster.ClientsHost;
 import io.csfl.cluster.ClusterConfig;
+import io.csfl.cluster.MembershipLog;
 import io.csfl.cluster.NodeGuardian;
 import io.csfl.cluster.NodePlan;
 import io.csfl.data.DataFileException;
@@ -70,6 +73,14 @@ final class NodeCommand implements Callable<Integer> {
   @Option(names = "--exit-when-done", description = "Server: leave the cluster and exit 0 after the last round.")
   boolean exitWhenDone;
 
+  @Option(names = "--tls-dir", description = "This node's certificate directory from 'csfl certs' (tls.key, tls.crt, ca.crt): "
+      + "the node presents tls.crt and accepts only peers with a certificate from the same CA.")
+  Path tlsDir;
+
+  @Option(names = "--insecure", description = "Plain TCP without certificates: anyone who reaches the port can join. "
+      + "For a laptop or a closed test network.")
+  boolean insecure;
+
   @Option(names = "--config", description = "HOCON file: csfl.<flag> keys as flag defaults; akka.* settings for the node.")
   Path config;
 
@@ -79,7 +90,9 @@ final class NodeCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     NodePlan plan;
+    Config transport;
     try {
+      transport = transport();
       federation.validate();
       plan = plan();
     } catch (IllegalArgumentException e) {
@@ -89,15 +102,27 @@ final class NodeCommand implements Callable<Integer> {
       return CommandLine.ExitCode.USAGE;
     }
     List<String> seeds = seedNodes == null || seedNodes.isEmpty() ? List.of(host + ":" + port) : seedNodes;
-    var overrides = config == null ? ConfigFactory.empty() : ConfigFactory.parseFile(config.toFile());
+    var overrides = (config == null ? ConfigFactory.empty() : ConfigFactory.parseFile(config.toFile())).withFallback(transport);
+    if (insecure) {
+      System.err.println("csfl: WARNING: --insecure: plain TCP, anyone who reaches " + host + ":" + port + " can join this federation");
+    }
     ActorSystem<Void> system = ActorSystem.create(NodeGuardian.create(plan), SYSTEM_NAME,
         ClusterConfig.of(SYSTEM_NAME, host, port, plan.roles(), seeds, overrides));
     io.csfl.actor.ExpectedModel.register(system, federation.architecture().spec());
+    system.systemActorOf(MembershipLog.create(), "membership-log", Props.empty());
     System.out.printf("csfl node %s at %s:%d, roles %s, seeds %s%n", system.address(), host, port, plan.roles(), seeds);
     system.getWhenTerminated().toCompletableFuture().get();
     boolean aborted = akka.actor.CoordinatedShutdown.get(akka.actor.typed.javadsl.Adapter.toClassic(system)).getShutdownReason()
         .filter(io.csfl.cluster.MetricsSink.TRAINING_ABORTED::equals).isPresent();
     return aborted ? io.csfl.cluster.MetricsSink.ABORTED_EXIT_CODE : 0;
+  }
+
+  /** Mutual TLS with --tls-dir, or plain TCP with --insecure; one of them is required. */
+  private Config transport() {
+    FederationOptions.require(!(insecure && tlsDir != null), "--insecure and --tls-dir exclude each other");
+    FederationOptions.require(insecure || tlsDir != null,
+        "a node needs --tls-dir DIR (its certificates from 'csfl certs'), or --insecure to run without TLS");
+    return insecure ? ClusterConfig.insecure() : ClusterConfig.tls(tlsDir);
   }
 
   private NodePlan plan() {

@@ -125,7 +125,7 @@ class ChurnTest {
       "akka.actor.serialize-messages = on",
       "akka.coordinated-shutdown.exit-jvm = off",
       "akka.cluster.split-brain-resolver.stable-after = 3s",
-      "akka.loglevel = WARNING"));
+      "akka.loglevel = WARNING")).withFallback(ClusterConfig.insecure());
 
   private ActorSystem<Void> start(Set<String> roles, NodePlan plan, ActorSystem<?> joinTo) {
     ActorSystem<Void> system = ActorSystem.create(NodeGuardian.create(plan), "csfl",

@@ -1,0 +1,137 @@
+package io.csfl.cluster;
+
+import akka.actor.ActorSystem;
+import akka.event.Logging;
+import akka.event.LoggingAdapter;
+import akka.remote.artery.tcp.SSLEngineProvider;
+import akka.remote.artery.tcp.ssl.RotatingKeysSSLEngineProvider;
+import java.nio.ByteBuffer;
+import java.util.concurrent.atomic.AtomicLong;
+import javax.net.ssl.SSLEngine;
+import javax.net.ssl.SSLEngineResult;
+import javax.net.ssl.SSLException;
+import javax.net.ssl.SSLParameters;
+import javax.net.ssl.SSLSession;
+import scala.Option;
+
+/**
+ * Akka's {@link RotatingKeysSSLEngineProvider}, plus a log line for every inbound connection it
+ * refuses. Akka drops a connection whose TLS handshake fails without a word, so a node would not
+ * show that something without the federation's certificate is knocking. The TLS itself is Akka's
+ * and the JDK's: this class only watches the server side's engines for the exception that ends a
+ * handshake. At most one line per {@link #QUIET_MS} ms, with the count of refusals since the last.
+ */
+public final class RefusalLoggingSSLEngineProvider implements SSLEngineProvider {
+  static final long QUIET_MS = 10_000;
+
+  private final SSLEngineProvider delegate;
+  private final LoggingAdapter log;
+  private final AtomicLong refused = new AtomicLong();
+  private final AtomicLong lastLogged = new AtomicLong();
+
+  /** Akka creates the provider named in {@code akka.remote.artery.ssl.ssl-engine-provider} with this constructor. */
+  public RefusalLoggingSSLEngineProvider(ActorSystem system) {
+    this.delegate = new RotatingKeysSSLEngineProvider(system);
+    this.log = Logging.getLogger(system, RefusalLoggingSSLEngineProvider.class);
+  }
+
+  @Override
+  public SSLEngine createServerSSLEngine(String hostname, int port) {
+    return new Watched(delegate.createServerSSLEngine(hostname, port));
+  }
+
+  @Override
+  public SSLEngine createClientSSLEngine(String hostname, int port) {
+    return delegate.createClientSSLEngine(hostname, port);
+  }
+
+  @Override
+  public Option<Throwable> verifyClientSession(String hostname, SSLSession session) {
+    return delegate.verifyClientSession(hostname, session);
+  }
+
+  @Override
+  public Option<Throwable> verifyServerSession(String hostname, SSLSession session) {
+    Option<Throwable> problem = delegate.verifyServerSession(hostname, session);
+    if (problem.isDefined()) {
+      refused(problem.get());
+    }
+    return problem;
+  }
+
+  private void refused(Throwable why) {
+    refused.incrementAndGet();
+    long now = System.currentTimeMillis();
+    long last = lastLogged.get();
+    if (now - last >= QUIET_MS && lastLogged.compareAndSet(last, now)) {
+      long count = refused.getAndSet(0);
+      log.warning("refused {} inbound connection(s) without a valid federation certificate, the last because: {}", count, why.getMessage());
+    }
+  }
+
+  /** The server side of one connection; wrap and unwrap are where a failed handshake surfaces. */
+  private final class Watched extends SSLEngine {
+    private final SSLEngine engine;
+    private boolean reported;
+
+    Watched(SSLEngine engine) {
+      this.engine = engine;
+    }
+
+    private SSLException report(SSLException e) {
+      if (!reported) {
+        reported = true;
+        refused(e);
+      }
+      return e;
+    }
+
+    @Override
+    public SSLEngineResult wrap(ByteBuffer[] srcs, int offset, int length, ByteBuffer dst) throws SSLException {
+      try {
+        return engine.wrap(srcs, offset, length, dst);
+      } catch (SSLException e) {
+        throw report(e);
+      }
+    }
+
+    @Override
+    public SSLEngineResult unwrap(ByteBuffer src, ByteBuffer[] dsts, int offset, int length) throws SSLException {
+      try {
+        return engine.unwrap(src, dsts, offset, length);
+      } catch (SSLException e) {
+        throw report(e);
+      }
+    }
+
+    @Override public Runnable getDelegatedTask() { return engine.getDelegatedTask(); }
+    @Override public void closeInbound() throws SSLException { engine.closeInbound(); }
+    @Override public boolean isInboundDone() { return engine.isInboundDone(); }
+    @Override public void closeOutbound() { engine.closeOutbound(); }
+    @Override public boolean isOutboundDone() { return engine.isOutboundDone(); }
+    @Override public String[] getSupportedCipherSuites() { return engine.getSupportedCipherSuites(); }
+    @Override public String[] getEnabledCipherSuites() { return engine.getEnabledCipherSuites(); }
+    @Override public void setEnabledCipherSuites(String[] suites) { engine.setEnabledCipherSuites(suites); }
+    @Override public String[] getSupportedProtocols() { return engine.getSupportedProtocols(); }
+    @Override public String[] getEnabledProtocols() { return engine.getEnabledProtocols(); }
+    @Override public void setEnabledProtocols(String[] protocols) { engine.setEnabledProtocols(protocols); }
+    @Override public SSLSession getSession() { return engine.getSession(); }
+    @Override public SSLSession getHandshakeSession() { return engine.getHandshakeSession(); }
+    @Override public void beginHandshake() throws SSLException { engine.beginHandshake(); }
+    @Override public SSLEngineResult.HandshakeStatus getHandshakeStatus() { return engine.getHandshakeStatus(); }
+    @Override public void setUseClientMode(boolean mode) { engine.setUseClientMode(mode); }
+    @Override public boolean getUseClientMode() { return engine.getUseClientMode(); }
+    @Override public void setNeedClientAuth(boolean need) { engine.setNeedClientAuth(need); }
+    @Override public boolean getNeedClientAuth() { return engine.getNeedClientAuth(); }
+    @Override public void setWantClientAuth(boolean want) { engine.setWantClientAuth(want); }
+    @Override public boolean getWantClientAuth() { return engine.getWantClientAuth(); }
+    @Override public void setEnableSessionCreation(boolean flag) { engine.setEnableSessionCreation(flag); }
+    @Override public boolean getEnableSessionCreation() { return engine.getEnableSessionCreation(); }
+    @Override public SSLParameters getSSLParameters() { return engine.getSSLParameters(); }
+    @Override public void setSSLParameters(SSLParameters params) { engine.setSSLParameters(params); }
+    @Override public String getApplicationProtocol() { return engine.getApplicationProtocol(); }
+    @Override public String getHandshakeApplicationProtocol() { return engine.getHandshakeApplicationProtocol(); }
+    @Override public String getPeerHost() { return engine.getPeerHost(); }
+    @Override public int getPeerPort() { return engine.getPeerPort(); }
+  }
+}

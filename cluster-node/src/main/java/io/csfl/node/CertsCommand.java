@@ -1,0 +1,261 @@
+package io.csfl.node;
+
+import java.io.IOException;
+import java.math.BigInteger;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.GeneralSecurityException;
+import java.security.KeyFactory;
+import java.security.KeyPair;
+import java.security.KeyPairGenerator;
+import java.security.PrivateKey;
+import java.security.PublicKey;
+import java.security.SecureRandom;
+import java.security.cert.CertificateFactory;
+import java.security.cert.X509Certificate;
+import java.security.spec.PKCS8EncodedKeySpec;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Base64;
+import java.util.Date;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import java.util.regex.Pattern;
+import javax.security.auth.x500.X500Principal;
+import org.bouncycastle.asn1.x509.BasicConstraints;
+import org.bouncycastle.asn1.x509.ExtendedKeyUsage;
+import org.bouncycastle.asn1.x509.Extension;
+import org.bouncycastle.asn1.x509.GeneralName;
+import org.bouncycastle.asn1.x509.GeneralNames;
+import org.bouncycastle.asn1.x509.KeyPurposeId;
+import org.bouncycastle.asn1.x509.KeyUsage;
+import org.bouncycastle.cert.CertIOException;
+import org.bouncycastle.cert.X509v3CertificateBuilder;
+import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
+import org.bouncycastle.cert.jcajce.JcaX509ExtensionUtils;
+import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
+import org.bouncycastle.operator.OperatorCreationException;
+import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code csfl certs}: a federation's own certificate authority and one certificate per node, as
+ * the PEM files Akka's {@code RotatingKeysSSLEngineProvider} reads (the layout cert-manager
+ * writes): {@code NAME/tls.key}, {@code NAME/tls.crt} and {@code NAME/ca.crt}. A node trusts only
+ * this CA, so only holders of its certificates can join. Keys are RSA because Akka's PEM reader
+ * reads RSA keys only.
+ */
+@Command(name = "certs", mixinStandardHelpOptions = true, sortOptions = false,
+    description = "Create a federation CA (DIR/ca/) and a certificate per node (DIR/NAME/: tls.key, tls.crt, ca.crt) "
+        + "for 'csfl node --tls-dir DIR/NAME'.")
+final class CertsCommand implements Callable<Integer> {
+  /**
+   * A DNS name every node certificate carries: Akka's provider accepts a peer only if it shares a
+   * subject name with the node's own certificate, besides chaining to the CA.
+   */
+  static final String FEDERATION_NAME = "csfl-federation";
+  static final String CA_DIR = "ca";
+  static final String KEY = "tls.key";
+  static final String CERT = "tls.crt";
+  static final String CA_CERT = "ca.crt";
+  private static final String CA_KEY = "ca.key";
+  private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9.-]{0,62}");
+  private static final String SIGNATURE = "SHA256withRSA";
+
+  @CommandLine.Spec
+  CommandLine.Model.CommandSpec spec;
+
+  @Option(names = "--out", required = true, description = "Directory for ca/ and one subdirectory per node.")
+  Path out;
+
+  @Option(names = "--nodes", required = true, split = ",", description = "Comma list of node names (letters, digits, '.', '-').")
+  List<String> nodes;
+
+  @Option(names = "--add-nodes", description = "Issue the certificates from the CA already in DIR/ca/ (new nodes, or "
+      + "renewed certificates for existing ones) instead of creating a CA.")
+  boolean addNodes;
+
+  @Option(names = "--days", defaultValue = "365", description = "Validity of the node certificates, in days. Default: ${DEFAULT-VALUE}.")
+  int days;
+
+  @Option(names = "--ca-days", defaultValue = "3650", description = "Validity of a new CA, in days. Default: ${DEFAULT-VALUE}.")
+  int caDays;
+
+  private final SecureRandom random = new SecureRandom();
+
+  @Override
+  public Integer call() throws Exception {
+    Set<String> names = new LinkedHashSet<>(nodes);
+    for (String name : names) {
+      if (!NAME.matcher(name).matches() || name.equals(CA_DIR)) {
+        throw new CommandLine.ParameterException(spec.commandLine(),
+            "--nodes: '" + name + "' is not a node name (1-63 letters, digits, '.', '-'; not 'ca')");
+      }
+    }
+    if (days < 1 || caDays < 1) {
+      throw new CommandLine.ParameterException(spec.commandLine(), "--days and --ca-days must be at least 1");
+    }
+    Path caDir = out.resolve(CA_DIR);
+    boolean haveCa = Files.exists(caDir.resolve(CA_CERT)) || Files.exists(caDir.resolve(CA_KEY));
+    if (haveCa && !addNodes) {
+      return refuse(caDir + " already holds a CA; pass --add-nodes to issue certificates from it, or choose another --out");
+    }
+    if (!haveCa && addNodes) {
+      return refuse("--add-nodes: no CA in " + caDir + " (create one with 'csfl certs --out " + out + " --nodes ...')");
+    }
+    Authority ca;
+    try {
+      ca = haveCa ? Authority.read(caDir) : Authority.create(caDir, caDays, random);
+    } catch (IOException | GeneralSecurityException e) {
+      return refuse("cannot " + (haveCa ? "read the CA in " : "create a CA in ") + caDir + ": " + e.getMessage());
+    }
+    if (!haveCa) {
+      System.out.println("created CA " + caDir.resolve(CA_CERT) + " (keep " + caDir.resolve(CA_KEY) + " off the nodes)");
+    }
+    for (String name : names) {
+      Path dir = out.resolve(name);
+      boolean renewed = Files.exists(dir.resolve(CERT));
+      ca.issue(name, dir, days, random);
+      System.out.println((renewed ? "renewed " : "issued ") + name + ": " + dir + " (" + KEY + ", " + CERT + ", " + CA_CERT + ")");
+    }
+    return 0;
+  }
+
+  private int refuse(String problem) {
+    spec.commandLine().getErr().println("csfl: " + problem);
+    return CommandLine.ExitCode.USAGE;
+  }
+
+  /** A CA's key and self-signed certificate. */
+  private record Authority(PrivateKey key, X509Certificate cert) {
+    static Authority create(Path dir, int days, SecureRandom random) throws IOException, GeneralSecurityException {
+      KeyPair pair = rsa(3072, random);
+      X500Principal subject = new X500Principal("CN=CSFL federation CA, O=" + FEDERATION_NAME);
+      JcaX509ExtensionUtils ext = new JcaX509ExtensionUtils();
+      X509v3CertificateBuilder builder = builder(subject, subject, pair.getPublic(), days, random);
+      try {
+        builder.addExtension(Extension.basicConstraints, true, new BasicConstraints(0))
+            .addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.keyCertSign | KeyUsage.cRLSign))
+            .addExtension(Extension.subjectKeyIdentifier, false, ext.createSubjectKeyIdentifier(pair.getPublic()));
+      } catch (CertIOException e) {
+        throw new GeneralSecurityException(e);
+      }
+      X509Certificate cert = sign(builder, pair.getPrivate());
+      Files.createDirectories(dir);
+      restrict(dir, "rwx------");
+      writePrivate(dir.resolve(CA_KEY), pair.getPrivate());
+      writeAtomically(dir.resolve(CA_CERT), pem("CERTIFICATE", cert.getEncoded()), false);
+      return new Authority(pair.getPrivate(), cert);
+    }
+
+    static Authority read(Path dir) throws IOException, GeneralSecurityException {
+      X509Certificate cert;
+      try (var in = Files.newInputStream(dir.resolve(CA_CERT))) {
+        cert = (X509Certificate) CertificateFactory.getInstance("X.509").generateCertificate(in);
+      }
+      String text = Files.readString(dir.resolve(CA_KEY), StandardCharsets.US_ASCII);
+      String body = text.replace("-----BEGIN PRIVATE KEY-----", "").replace("-----END PRIVATE KEY-----", "").replaceAll("\\s", "");
+      PrivateKey key;
+      try {
+        key = KeyFactory.getInstance("RSA").generatePrivate(new PKCS8EncodedKeySpec(Base64.getDecoder().decode(body)));
+      } catch (IllegalArgumentException e) {
+        throw new GeneralSecurityException(CA_KEY + " is not a PEM PKCS#8 private key");
+      }
+      return new Authority(key, cert);
+    }
+
+    /** Writes DIR/tls.key, DIR/tls.crt and DIR/ca.crt for node {@code name}, replacing earlier ones. */
+    void issue(String name, Path dir, int days, SecureRandom random) throws IOException, GeneralSecurityException {
+      KeyPair pair = rsa(2048, random);
+      JcaX509ExtensionUtils ext = new JcaX509ExtensionUtils();
+      X509v3CertificateBuilder builder = builder(cert.getSubjectX500Principal(), new X500Principal("CN=" + name + ", O=" + FEDERATION_NAME),
+          pair.getPublic(), days, random);
+      try {
+        builder.addExtension(Extension.basicConstraints, true, new BasicConstraints(false))
+            .addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.digitalSignature | KeyUsage.keyEncipherment))
+            .addExtension(Extension.extendedKeyUsage, false,
+                new ExtendedKeyUsage(new KeyPurposeId[] {KeyPurposeId.id_kp_serverAuth, KeyPurposeId.id_kp_clientAuth}))
+            .addExtension(Extension.subjectAlternativeName, false, new GeneralNames(new GeneralName[] {
+                new GeneralName(GeneralName.dNSName, name), new GeneralName(GeneralName.dNSName, FEDERATION_NAME)}))
+            .addExtension(Extension.subjectKeyIdentifier, false, ext.createSubjectKeyIdentifier(pair.getPublic()))
+            .addExtension(Extension.authorityKeyIdentifier, false, ext.createAuthorityKeyIdentifier(cert));
+      } catch (CertIOException e) {
+        throw new GeneralSecurityException(e);
+      }
+      X509Certificate issued = sign(builder, key);
+      Files.createDirectories(dir);
+      writePrivate(dir.resolve(KEY), pair.getPrivate());
+      writeAtomically(dir.resolve(CERT), pem("CERTIFICATE", issued.getEncoded()), false);
+      writeAtomically(dir.resolve(CA_CERT), pem("CERTIFICATE", cert.getEncoded()), false);
+    }
+
+    private static X509v3CertificateBuilder builder(X500Principal issuer, X500Principal subject, PublicKey key, int days, SecureRandom random) {
+      Instant now = Instant.now();
+      return new JcaX509v3CertificateBuilder(issuer, new BigInteger(127, random).add(BigInteger.ONE),
+          Date.from(now.minus(Duration.ofMinutes(5))), Date.from(now.plus(Duration.ofDays(days))), subject, key);
+    }
+
+    private static X509Certificate sign(X509v3CertificateBuilder builder, PrivateKey key) throws GeneralSecurityException {
+      try {
+        return new JcaX509CertificateConverter().getCertificate(builder.build(new JcaContentSignerBuilder(SIGNATURE).build(key)));
+      } catch (OperatorCreationException e) {
+        throw new GeneralSecurityException(e);
+      }
+    }
+  }
+
+  private static KeyPair rsa(int bits, SecureRandom random) throws GeneralSecurityException {
+    KeyPairGenerator generator = KeyPairGenerator.getInstance("RSA");
+    generator.initialize(bits, random);
+    return generator.generateKeyPair();
+  }
+
+  private static String pem(String type, byte[] der) {
+    return "-----BEGIN " + type + "-----\n" + Base64.getMimeEncoder(64, new byte[] {'\n'}).encodeToString(der)
+        + "\n-----END " + type + "-----\n";
+  }
+
+  /** An unencrypted PKCS#8 PEM file that only its owner can read. */
+  private static void writePrivate(Path file, PrivateKey key) throws IOException {
+    writeAtomically(file, pem("PRIVATE KEY", key.getEncoded()), true);
+  }
+
+  /**
+   * Writes through a temporary file in the same directory and a rename, so a running node (which
+   * rereads its files, see docs/security.md) never sees half a key or certificate.
+   */
+  private static void writeAtomically(Path file, String text, boolean ownerOnly) throws IOException {
+    Path tmp = file.resolveSibling("." + file.getFileName() + ".tmp");
+    Files.deleteIfExists(tmp);
+    Files.createFile(tmp);
+    if (ownerOnly) {
+      restrict(tmp, "rw-------");
+    }
+    Files.writeString(tmp, text, StandardCharsets.US_ASCII);
+    try {
+      Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE);
+    } catch (AtomicMoveNotSupportedException e) {
+      Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);
+    }
+  }
+
+  private static void restrict(Path path, String permissions) throws IOException {
+    try {
+      Files.setPosixFilePermissions(path, PosixFilePermissions.fromString(permissions));
+    } catch (UnsupportedOperationException e) { // not POSIX: owner-only through the portable calls
+      boolean ok = path.toFile().setReadable(false, false) && path.toFile().setReadable(true, true)
+          && path.toFile().setWritable(false, false) && path.toFile().setWritable(true, true);
+      if (!ok) {
+        throw new IOException("cannot make " + path + " private to its owner");
+      }
+    }
+  }
+}

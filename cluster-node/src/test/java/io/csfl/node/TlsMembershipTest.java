@@ -1,0 +1,163 @@
+package io.csfl.node;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import akka.actor.Address;
+import akka.actor.typed.ActorSystem;
+import akka.actor.typed.Props;
+import akka.actor.typed.eventstream.EventStream;
+import akka.actor.typed.javadsl.Behaviors;
+import akka.cluster.MemberStatus;
+import akka.event.Logging;
+import akka.cluster.typed.Cluster;
+import akka.cluster.typed.Join;
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import io.csfl.cluster.ClusterConfig;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.BooleanSupplier;
+import java.util.stream.Collectors;
+import java.util.stream.StreamSupport;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Mutual TLS keeps a federation closed: nodes with a certificate from the federation's CA (made by
+ * {@code csfl certs}) become members; a node without TLS, and one whose certificate comes from
+ * another CA, keep knocking and never do.
+ */
+class TlsMembershipTest {
+  /** The foreign nodes retry their join every second, so the watch below sees many attempts. */
+  private static final Config NODE = ConfigFactory.parseString(String.join("\n",
+      "akka.actor.serialize-messages = on",
+      "akka.coordinated-shutdown.exit-jvm = off",
+      "akka.cluster.retry-unsuccessful-join-after = 1s",
+      "akka.loglevel = WARNING"));
+
+  @TempDir
+  Path dir;
+
+  private final List<ActorSystem<?>> systems = new CopyOnWriteArrayList<>();
+
+  @AfterEach
+  void stopAll() {
+    systems.forEach(ActorSystem::terminate);
+  }
+
+  private static int certs(String... args) {
+    return CsflCommand.commandLine().execute(args);
+  }
+
+  private ActorSystem<Void> node(Config transport, ActorSystem<?> joinTo) {
+    ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "csfl",
+        ClusterConfig.of("csfl", "127.0.0.1", 0, Set.of(), List.of(), NODE.withFallback(transport)));
+    systems.add(system);
+    Cluster.get(system).manager().tell(Join.create(joinTo == null ? system.address() : joinTo.address()));
+    return system;
+  }
+
+  private static Set<Address> up(ActorSystem<?> system) {
+    return StreamSupport.stream(Cluster.get(system).state().getMembers().spliterator(), false)
+        .filter(m -> m.status() == MemberStatus.up())
+        .map(m -> m.address())
+        .collect(Collectors.toSet());
+  }
+
+  private static void await(String what, BooleanSupplier condition) throws InterruptedException {
+    long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+    while (!condition.getAsBoolean()) {
+      assertTrue(System.nanoTime() < deadline, "timed out waiting until " + what);
+      Thread.sleep(50);
+    }
+  }
+
+  @Test
+  void onlyNodesWithTheFederationsCertificatesBecomeMembers() throws Exception {
+    Path ours = dir.resolve("ours");
+    Path theirs = dir.resolve("theirs");
+    assertEquals(0, certs("certs", "--out", ours.toString(), "--nodes", "seed,member"));
+    assertEquals(0, certs("certs", "--out", theirs.toString(), "--nodes", "intruder"));
+
+    ActorSystem<Void> seed = node(ClusterConfig.tls(ours.resolve("seed")), null);
+    List<String> warnings = new CopyOnWriteArrayList<>();
+    seed.eventStream().tell(new EventStream.Subscribe<>(Logging.Warning.class,
+        seed.systemActorOf(Behaviors.<Logging.Warning>receiveMessage(w -> {
+          warnings.add(String.valueOf(w.message()));
+          return Behaviors.same();
+        }), "warnings", Props.empty())));
+    await("the seed is up", () -> up(seed).equals(Set.of(seed.address())));
+
+    // The foreign nodes knock first, so they have had longer than the member when it is in.
+    ActorSystem<Void> plain = node(ClusterConfig.insecure(), seed);
+    ActorSystem<Void> otherCa = node(ClusterConfig.tls(theirs.resolve("intruder")), seed);
+    ActorSystem<Void> member = node(ClusterConfig.tls(ours.resolve("member")), seed);
+    Set<Address> both = Set.of(seed.address(), member.address());
+    await("the member with our CA's certificate is up, as both see it", () -> up(seed).equals(both) && up(member).equals(both));
+
+    await("the seed logged that it refused them", () -> warnings.stream().anyMatch(w -> w.startsWith("refused ")));
+
+    // Several more join attempts of each foreign node: none gets in, nor sees anyone.
+    long watchUntil = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+    while (System.nanoTime() < watchUntil) {
+      assertEquals(both, up(seed), "only the two certified nodes are members");
+      assertEquals(2, StreamSupport.stream(Cluster.get(seed).state().getMembers().spliterator(), false).count(),
+          "nobody else, not even joining");
+      assertTrue(up(plain).isEmpty(), "the node without TLS is no member");
+      assertTrue(up(otherCa).isEmpty(), "the node with another CA's certificate is no member");
+      Thread.sleep(100);
+    }
+  }
+
+  @Test
+  void certsRefusesToReplaceACaAndAddsNodesFromTheSameOne() throws Exception {
+    Path out = dir.resolve("fed");
+    assertEquals(0, certs("certs", "--out", out.toString(), "--nodes", "a"));
+    String caBefore = Files.readString(out.resolve("ca/ca.crt"));
+
+    StringWriter err = new StringWriter();
+    var cl = CsflCommand.commandLine();
+    cl.setErr(new PrintWriter(err, true));
+    assertEquals(2, cl.execute("certs", "--out", out.toString(), "--nodes", "b"));
+    assertEquals(1, err.toString().lines().count(), "one line: " + err);
+    assertTrue(err.toString().contains("--add-nodes"), err.toString());
+
+    assertEquals(0, certs("certs", "--out", out.toString(), "--nodes", "b", "--add-nodes"));
+    assertEquals(caBefore, Files.readString(out.resolve("ca/ca.crt")), "the CA is kept");
+    assertEquals(caBefore, Files.readString(out.resolve("b/ca.crt")));
+    for (Path key : List.of(out.resolve("ca/ca.key"), out.resolve("a/tls.key"), out.resolve("b/tls.key"))) {
+      assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(key)), key.toString());
+    }
+    // tls.crt chains to the CA: the node's own start-up check passes, and fails for a foreign CA.
+    ClusterConfig.tls(out.resolve("b"));
+    assertEquals(0, certs("certs", "--out", dir.resolve("other").toString(), "--nodes", "x"));
+    Files.copy(dir.resolve("other/ca/ca.crt"), out.resolve("b/ca.crt"), StandardCopyOption.REPLACE_EXISTING);
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> ClusterConfig.tls(out.resolve("b")));
+    assertTrue(e.getMessage().contains("not signed by ca.crt"), e.getMessage());
+  }
+
+  @Test
+  void aNodeWithoutCertificatesOrInsecureRefusesToStart() {
+    for (List<String> args : List.of(List.of("node", "--role", "client"),
+        List.of("node", "--role", "client", "--tls-dir", dir.toString()),
+        List.of("node", "--role", "client", "--insecure", "--tls-dir", dir.toString()),
+        List.of("certs", "--out", dir.toString(), "--nodes", "../x"))) {
+      StringWriter err = new StringWriter();
+      var cl = CsflCommand.commandLine();
+      cl.setErr(new PrintWriter(err, true));
+      assertEquals(2, cl.execute(args.toArray(String[]::new)), args.toString());
+      assertEquals(1, err.toString().lines().count(), args + ": " + err);
+    }
+  }
+}
