@@ -128,7 +128,7 @@ for page in pages:
     check_page(page)
 
 for p in problems:
-    print(p)
+    print(p, file=sys.stderr)
 if problems:
     print(f"check-docs: {len(problems)} problem(s) in {len(pages)} page(s)", file=sys.stderr)
     sys.exit(1)
