@@ -1,12 +1,19 @@
 package io.csfl.tensor;
 
-import java.util.Arrays;
-
 /**
  * Keeps the largest-magnitude entries of a tensor. The kept count is exact: ties at the threshold
  * are broken by lower position first, so the result is deterministic.
+ *
+ * <p>The threshold is found by a radix select on the bits of |w| rather than by sorting: for a
+ * non-negative float, the order of its bits as an int is its numeric order, so three counting
+ * passes over 11, 10 and 10 bits find the keep-th largest magnitude in linear time (the cnn's
+ * 1.66M weights took 145 ms to sort, and a selection needs no copy of them at all).
  */
 public final class MagnitudePruning {
+  private static final int HIGH_SHIFT = 20;
+  private static final int MID_SHIFT = 10;
+  private static final int LOW_BITS = 0x3ff;
+
   private MagnitudePruning() {}
 
   /** How many of {@code size} entries survive pruning at {@code sparsity}. */
@@ -27,23 +34,19 @@ public final class MagnitudePruning {
     if (keep == 0) {
       return Mask.adopt(n, words);
     }
-    float[] magnitudes = new float[n];
-    for (int i = 0; i < n; i++) {
-      magnitudes[i] = Math.abs(values[i]);
-    }
-    float[] sorted = magnitudes.clone();
-    Arrays.sort(sorted);
-    float threshold = sorted[n - keep];
+    // Compared as floats, as a sort would: a NaN threshold (only if NaNs are among the keep
+    // largest) keeps nothing at or above it, exactly as the sorted threshold did.
+    float threshold = Float.intBitsToFloat(keepthLargestMagnitudeBits(values, keep));
     int above = 0;
     for (int i = 0; i < n; i++) {
-      if (magnitudes[i] > threshold) {
+      if (Math.abs(values[i]) > threshold) {
         words[i >>> 6] |= 1L << i;
         above++;
       }
     }
     int ties = keep - above;
     for (int i = 0; i < n && ties > 0; i++) {
-      if (magnitudes[i] == threshold) {
+      if (Math.abs(values[i]) == threshold) {
         words[i >>> 6] |= 1L << i;
         ties--;
       }
@@ -53,5 +56,66 @@ public final class MagnitudePruning {
 
   public static Mask topMagnitude(Values values, int keep) {
     return topMagnitude(values.raw(), keep);
+  }
+
+  /**
+   * The bits of the {@code keep}-th largest |value| ({@code 1 <= keep <= n}): with the sign bit
+   * cleared, a magnitude's bits order as the float does (+0 lowest, NaNs above infinity, where a
+   * sort puts them too). Each pass counts the candidates' next digit and narrows to the digit that
+   * holds the keep-th largest.
+   */
+  static int keepthLargestMagnitudeBits(float[] values, int keep) {
+    int[] high = new int[1 << 11];
+    for (float v : values) {
+      high[magnitudeBits(v) >>> HIGH_SHIFT]++;
+    }
+    int rank = keep;
+    int digit = digitHolding(high, rank);
+    rank -= countAbove(high, digit);
+    int prefix = digit << HIGH_SHIFT;
+
+    int[] mid = new int[1 << 10];
+    for (float v : values) {
+      int bits = magnitudeBits(v);
+      if (bits >>> HIGH_SHIFT == prefix >>> HIGH_SHIFT) {
+        mid[(bits >>> MID_SHIFT) & LOW_BITS]++;
+      }
+    }
+    digit = digitHolding(mid, rank);
+    rank -= countAbove(mid, digit);
+    prefix |= digit << MID_SHIFT;
+
+    int[] low = new int[1 << 10];
+    for (float v : values) {
+      int bits = magnitudeBits(v);
+      if (bits >>> MID_SHIFT == prefix >>> MID_SHIFT) {
+        low[bits & LOW_BITS]++;
+      }
+    }
+    return prefix | digitHolding(low, rank);
+  }
+
+  private static int magnitudeBits(float v) {
+    return Float.floatToRawIntBits(v) & Integer.MAX_VALUE;
+  }
+
+  /** The highest digit whose count, added to all higher digits' counts, reaches {@code rank}. */
+  private static int digitHolding(int[] counts, int rank) {
+    int seen = 0;
+    for (int d = counts.length - 1; d >= 0; d--) {
+      seen += counts[d];
+      if (seen >= rank) {
+        return d;
+      }
+    }
+    throw new IllegalStateException("rank " + rank + " exceeds the " + seen + " candidates");
+  }
+
+  private static int countAbove(int[] counts, int digit) {
+    int above = 0;
+    for (int d = digit + 1; d < counts.length; d++) {
+      above += counts[d];
+    }
+    return above;
   }
 }
