@@ -135,6 +135,8 @@ final class FederationOptions {
     aggregation();
     strategies();
     training();
+    // Both simulate and node validate first: the kernel line goes out with their start-up lines.
+    System.out.println("kernels: " + NetworkTrainer.kernel());
   }
 
   static void require(boolean ok, String message) {
