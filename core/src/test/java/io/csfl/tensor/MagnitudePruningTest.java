@@ -2,46 +2,14 @@ package io.csfl.tensor;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import java.util.Arrays;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 
 class MagnitudePruningTest {
-  /** The sort-based selection the radix select replaced, kept as the oracle of its tie rule. */
-  static Mask sortedOracle(float[] values, int keep) {
-    int n = values.length;
-    long[] words = new long[Mask.wordCount(n)];
-    if (keep == 0) {
-      return Mask.adopt(n, words);
-    }
-    float[] magnitudes = new float[n];
-    for (int i = 0; i < n; i++) {
-      magnitudes[i] = Math.abs(values[i]);
-    }
-    float[] sorted = magnitudes.clone();
-    Arrays.sort(sorted);
-    float threshold = sorted[n - keep];
-    int above = 0;
-    for (int i = 0; i < n; i++) {
-      if (magnitudes[i] > threshold) {
-        words[i >>> 6] |= 1L << i;
-        above++;
-      }
-    }
-    int ties = keep - above;
-    for (int i = 0; i < n && ties > 0; i++) {
-      if (magnitudes[i] == threshold) {
-        words[i >>> 6] |= 1L << i;
-        ties--;
-      }
-    }
-    return Mask.adopt(n, words);
-  }
-
   private static void assertSameMaskForEveryKeep(float[] values, String what) {
     int n = values.length;
     for (int keep = 0; keep <= n; keep++) {
-      Mask expected = sortedOracle(values, keep);
+      Mask expected = SortedMagnitudePruning.topMagnitude(values, keep);
       Mask actual = MagnitudePruning.topMagnitude(values, keep);
       assertEquals(expected, actual, what + ", keep " + keep + " of " + n);
       assertEquals(keep, actual.cardinality(), what + ", keep " + keep);
@@ -107,7 +75,7 @@ class MagnitudePruningTest {
     }
     for (double sparsity : new double[] {0, 0.5, 0.9, 0.99, 0.999999}) {
       int keep = MagnitudePruning.keptCount(v.length, sparsity);
-      assertEquals(sortedOracle(v, keep), MagnitudePruning.topMagnitude(v, keep), "sparsity " + sparsity);
+      assertEquals(SortedMagnitudePruning.topMagnitude(v, keep), MagnitudePruning.topMagnitude(v, keep), "sparsity " + sparsity);
     }
   }
 }
