@@ -26,36 +26,71 @@ public final class MagnitudePruning {
 
   /** The mask of the {@code keep} largest |values|. */
   public static Mask topMagnitude(float[] values, int keep) {
-    int n = values.length;
-    if (keep < 0 || keep > n) {
-      throw new IllegalArgumentException("cannot keep " + keep + " of " + n);
-    }
-    long[] words = new long[Mask.wordCount(n)];
-    if (keep == 0) {
-      return Mask.adopt(n, words);
-    }
-    // Compared as floats, as a sort would: a NaN threshold (only if NaNs are among the keep
-    // largest) keeps nothing at or above it, exactly as the sorted threshold did.
-    float threshold = Float.intBitsToFloat(keepthLargestMagnitudeBits(values, keep));
-    int above = 0;
-    for (int i = 0; i < n; i++) {
-      if (Math.abs(values[i]) > threshold) {
-        words[i >>> 6] |= 1L << i;
-        above++;
-      }
-    }
-    int ties = keep - above;
-    for (int i = 0; i < n && ties > 0; i++) {
-      if (Math.abs(values[i]) == threshold) {
-        words[i >>> 6] |= 1L << i;
-        ties--;
-      }
-    }
-    return Mask.adopt(n, words);
+    return topMagnitudeAcross(new float[][] {values}, keep)[0];
   }
 
   public static Mask topMagnitude(Values values, int keep) {
     return topMagnitude(values.raw(), keep);
+  }
+
+  /**
+   * Global magnitude pruning: the masks of the {@code keep} largest |values| over all the
+   * {@code tensors} together, one threshold for all, so a layer of small weights may lose more
+   * than its share. Ties at the threshold go to earlier tensors first, then to lower positions.
+   */
+  public static Mask[] topMagnitude(java.util.List<Values> tensors, int keep) {
+    return topMagnitudeAcross(tensors.stream().map(Values::raw).toArray(float[][]::new), keep);
+  }
+
+  private static Mask[] topMagnitudeAcross(float[][] tensors, int keep) {
+    int n = 0;
+    for (float[] t : tensors) {
+      n = Math.addExact(n, t.length);
+    }
+    if (keep < 0 || keep > n) {
+      throw new IllegalArgumentException("cannot keep " + keep + " of " + n);
+    }
+    Mask[] masks = new Mask[tensors.length];
+    if (keep == 0) {
+      for (int t = 0; t < tensors.length; t++) {
+        masks[t] = Mask.adopt(tensors[t].length, new long[Mask.wordCount(tensors[t].length)]);
+      }
+      return masks;
+    }
+    float[] all = tensors.length == 1 ? tensors[0] : concatenate(tensors, n);
+    // Compared as floats, as a sort would: a NaN threshold (only if NaNs are among the keep
+    // largest) keeps nothing at or above it, exactly as the sorted threshold did.
+    float threshold = Float.intBitsToFloat(keepthLargestMagnitudeBits(all, keep));
+    int above = 0;
+    for (float v : all) {
+      above += Math.abs(v) > threshold ? 1 : 0;
+    }
+    int ties = keep - above;
+    for (int t = 0; t < tensors.length; t++) {
+      float[] values = tensors[t];
+      long[] words = new long[Mask.wordCount(values.length)];
+      for (int i = 0; i < values.length; i++) {
+        float magnitude = Math.abs(values[i]);
+        if (magnitude > threshold) {
+          words[i >>> 6] |= 1L << i;
+        } else if (magnitude == threshold && ties > 0) {
+          words[i >>> 6] |= 1L << i;
+          ties--;
+        }
+      }
+      masks[t] = Mask.adopt(values.length, words);
+    }
+    return masks;
+  }
+
+  private static float[] concatenate(float[][] tensors, int n) {
+    float[] all = new float[n];
+    int at = 0;
+    for (float[] t : tensors) {
+      System.arraycopy(t, 0, all, at, t.length);
+      at += t.length;
+    }
+    return all;
   }
 
   /**

@@ -78,4 +78,39 @@ class MagnitudePruningTest {
       assertEquals(SortedMagnitudePruning.topMagnitude(v, keep), MagnitudePruning.topMagnitude(v, keep), "sparsity " + sparsity);
     }
   }
+
+  @Test
+  void oneThresholdAcrossTensorsMatchesTheSortOfTheirConcatenation() {
+    Random rng = new Random(17);
+    for (int trial = 0; trial < 50; trial++) {
+      float[][] tensors = new float[1 + rng.nextInt(4)][];
+      java.util.List<Values> values = new java.util.ArrayList<>();
+      int total = 0;
+      for (int t = 0; t < tensors.length; t++) {
+        tensors[t] = new float[rng.nextInt(90)];
+        float scale = 1 + rng.nextInt(3); // some layers larger than others
+        for (int i = 0; i < tensors[t].length; i++) {
+          tensors[t][i] = rng.nextInt(4) == 0 ? 0.5f : rng.nextInt(8) == 0 ? -0f : scale * Math.round(rng.nextGaussian() * 8) / 8f;
+        }
+        values.add(Values.copyOf(tensors[t]));
+        total += tensors[t].length;
+      }
+      float[] all = new float[total];
+      int at = 0;
+      for (float[] t : tensors) {
+        System.arraycopy(t, 0, all, at, t.length);
+        at += t.length;
+      }
+      for (int keep = 0; keep <= total; keep += 1 + keep / 7) {
+        Mask expected = SortedMagnitudePruning.topMagnitude(all, keep);
+        Mask[] actual = MagnitudePruning.topMagnitude(values, keep);
+        at = 0;
+        for (int t = 0; t < tensors.length; t++) {
+          for (int i = 0; i < tensors[t].length; i++, at++) {
+            assertEquals(expected.get(at), actual[t].get(i), "trial " + trial + ", keep " + keep + ", tensor " + t + "[" + i + "]");
+          }
+        }
+      }
+    }
+  }
 }
