@@ -1,6 +1,7 @@
 package io.csfl.strategy;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.csfl.nn.Architecture;
@@ -43,5 +44,16 @@ class GlobalMagnitudePrunerTest {
     assertTrue(smallestKept >= largestPruned, smallestKept + " kept, " + largestPruned + " pruned");
     // He initialisation scales each layer by its fan-in, so one threshold prunes layers unequally.
     assertTrue(sparsitiesDiffer, "global pruning kept each layer's per-tensor share");
+  }
+
+  @Test
+  void aStrategyKeepsItsPrunerWhicheverWrapperComesFirst() {
+    StrategyParams params = new StrategyParams(CsOptions.defaults(), 0.1, 0.1);
+    RobustAggregation median = RobustAggregation.parse("median", Double.POSITIVE_INFINITY);
+    Pruner global = new GlobalMagnitudePruner();
+    assertInstanceOf(MagnitudePruner.class, Strategies.byName("cs", params).pruner());
+    assertEquals(global, Strategies.byName("cs", params).withAggregation(median).withPruner(global).pruner());
+    assertEquals(global, Strategies.byName("cs", params).withPruner(global).withAggregation(median).pruner());
+    assertEquals("cs", Strategies.byName("cs", params).withPruner(global).withAggregation(median).name());
   }
 }
