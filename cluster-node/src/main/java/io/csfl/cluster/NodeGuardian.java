@@ -10,7 +10,6 @@ import akka.cluster.typed.ClusterSingletonSettings;
 import akka.cluster.typed.SingletonActor;
 import io.csfl.actor.Aggregator;
 import io.csfl.actor.Server;
-import io.csfl.strategy.MagnitudePruner;
 
 /**
  * The root of a cluster node: spawns what the node's roles call for. The aggregator (with its
@@ -24,7 +23,7 @@ public final class NodeGuardian {
     return Behaviors.setup(ctx -> {
       plan.aggregator().ifPresent(a -> {
         ActorRef<Aggregator.Command> aggregator = ctx.spawn(Behaviors.supervise(
-                Aggregator.create(a.strategy().newServer(a.initial(), a.rounds()), new MagnitudePruner()))
+                Aggregator.create(a.strategy().newServer(a.initial(), a.rounds()), a.strategy().pruner()))
             .onFailure(SupervisorStrategy.restart().withLimit(3, java.time.Duration.ofMinutes(1))), "aggregator");
         ctx.getSystem().receptionist().tell(Receptionist.register(Aggregator.KEY, aggregator));
       });

@@ -10,6 +10,9 @@ import io.csfl.nn.OptimizerConfig;
 import io.csfl.nn.TrainingConfig;
 import io.csfl.strategy.CsOptions;
 import io.csfl.strategy.FederatedStrategy;
+import io.csfl.strategy.GlobalMagnitudePruner;
+import io.csfl.strategy.MagnitudePruner;
+import io.csfl.strategy.Pruner;
 import io.csfl.strategy.RobustAggregation;
 import io.csfl.strategy.Strategies;
 import io.csfl.strategy.StrategyParams;
@@ -80,6 +83,10 @@ final class FederationOptions {
       description = "CS: recent global models the server keeps, so a returning client gets only what changed since the one it holds; 0 sends every client the whole sparse model. Default: ${DEFAULT-VALUE}.")
   int downlinkHistory;
 
+  @Option(names = "--pruner", defaultValue = "per-tensor",
+      description = "CS: how the server's masks are computed: per-tensor (each weight tensor pruned to the sparsity, as in the CS paper) or global (one magnitude threshold across all weight tensors). Default: ${DEFAULT-VALUE}.")
+  String pruner;
+
   @Option(names = "--density", defaultValue = "0.1", description = "topk and stc: fraction of each update sent (stc: both ways). Default: ${DEFAULT-VALUE}.")
   double density;
 
@@ -135,6 +142,8 @@ final class FederationOptions {
     aggregation();
     strategies();
     training();
+    // Both simulate and node validate first: the kernel line goes out with their start-up lines.
+    System.out.println("kernels: " + NetworkTrainer.kernel());
   }
 
   static void require(boolean ok, String message) {
@@ -155,7 +164,16 @@ final class FederationOptions {
     CsOptions cs = new CsOptions(sparsity, sparsityEnd == null ? sparsity : sparsityEnd, serverRate, warmupRounds, downlinkHistory);
     StrategyParams params = new StrategyParams(cs, density, uplinkDensity);
     RobustAggregation robust = aggregation();
-    return algorithms.stream().map(a -> Strategies.byName(a, params).withAggregation(robust)).toList();
+    Pruner masks = pruner();
+    return algorithms.stream().map(a -> Strategies.byName(a, params).withAggregation(robust).withPruner(masks)).toList();
+  }
+
+  Pruner pruner() {
+    return switch (pruner) {
+      case "per-tensor" -> new MagnitudePruner();
+      case "global" -> new GlobalMagnitudePruner();
+      default -> throw new IllegalArgumentException("--pruner must be per-tensor or global, got '" + pruner + "'");
+    };
   }
 
   RobustAggregation aggregation() {

@@ -12,7 +12,6 @@ import io.csfl.actor.Client;
 import io.csfl.actor.ExpectedModel;
 import io.csfl.actor.Server;
 import io.csfl.strategy.FederatedStrategy;
-import io.csfl.strategy.MagnitudePruner;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Consumer;
@@ -59,7 +58,7 @@ final class SimulationGuardian extends AbstractBehavior<SimulationGuardian.Comma
     ActorContext<Command> ctx = getContext();
     ExpectedModel.register(ctx.getSystem(), setup.initialModel().spec());
     ActorRef<Aggregator.Command> aggregator = ctx.spawn(
-        Aggregator.create(strategy.newServer(setup.initialModel(), setup.settings().rounds()), new MagnitudePruner()),
+        Aggregator.create(strategy.newServer(setup.initialModel(), setup.settings().rounds()), strategy.pruner()),
         prefix + "-aggregator");
     ActorRef<Server.Command> server = ctx.spawn(
         Server.create(setup.settingsFor(strategy), aggregator, setup.evaluator(), events, setup.resumeOf(strategy),

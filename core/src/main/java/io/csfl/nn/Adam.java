@@ -32,7 +32,7 @@ final class Adam implements Optimizer {
     float b1 = (float) BETA1;
     float b2 = (float) BETA2;
     for (int k = 0; k < params.length; k++) {
-      if (Gemm.VECTORIZED) {
+      if (Gemm.simd()) {
         VectorAdam.update(params[k], grads[k], m[k], v[k], b1, b2, stepSize, EPSILON);
       } else {
         update(params[k], grads[k], m[k], v[k], b1, b2, stepSize, EPSILON, 0);

@@ -10,16 +10,40 @@ package io.csfl.nn;
  * jdk.incubator.vector} the work goes to {@link VectorGemm}; otherwise to the scalar loop below,
  * which is 4-5 times slower but needs no flag. Zero entries of A are skipped in both: about half
  * of Fashion-MNIST's pixels are 0, and so are about half of the activations after ReLU.
+ *
+ * <p>Both compute the same bits: every output is a chain of fused multiply-adds onto C over the
+ * non-zero entries of A in ascending order of p (there are no lane-wise partial sums to emulate:
+ * each vector lane is one output). So a run's results do not depend on how its JVM was started.
  */
 final class Gemm {
   private static final int ROW_BLOCK = 16;
+  /** Whether this JVM has the Vector API, which the SIMD kernels need. */
   static final boolean VECTORIZED = ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent();
+  /**
+   * Set by tests to run the scalar kernels in a JVM that has the Vector API. Both give the same
+   * bits, so a flip while another thread trains changes its speed, not its results.
+   */
+  private static volatile boolean scalarForced;
 
   private Gemm() {}
 
-  /** Which kernel this JVM runs, for benchmark output. */
+  /** Whether the SIMD kernels run: the Vector API is present and tests have not forced scalar. */
+  static boolean simd() {
+    return VECTORIZED && !scalarForced;
+  }
+
+  /** For tests: run the scalar kernels ({@code true}) or, if the JVM has them, the SIMD ones. */
+  static void forceScalar(boolean forced) {
+    scalarForced = forced;
+  }
+
+  /**
+   * The kernels in use, for start-up lines: SIMD and its vector width, or scalar and how to get
+   * SIMD. Said out loud because a JVM started without the flag is silently 4-5 times slower.
+   */
   static String kernelName() {
-    return VECTORIZED ? "vector-api" : "scalar (start the JVM with --add-modules jdk.incubator.vector for SIMD)";
+    return simd() ? VectorGemm.describe()
+        : "scalar (start the JVM with --add-modules jdk.incubator.vector for SIMD)";
   }
 
   /**
@@ -30,7 +54,7 @@ final class Gemm {
                      float[] a, int aOff, int aRowStride, int aColStride,
                      float[] b, int bOff,
                      float[] c, int cOff) {
-    if (VECTORIZED) {
+    if (simd()) {
       VectorGemm.mulAdd(m, n, k, a, aOff, aRowStride, aColStride, b, bOff, c, cOff);
     } else {
       scalarMulAdd(m, n, k, a, aOff, aRowStride, aColStride, b, bOff, c, cOff);
@@ -49,10 +73,20 @@ final class Gemm {
         for (int i = i0; i < i1; i++) {
           float av = a[aCol + i * aRowStride];
           if (av != 0f) {
-            axpy(n, av, b, bRow, c, cOff + i * n);
+            fusedAxpy(n, av, b, bRow, c, cOff + i * n);
           }
         }
       }
+    }
+  }
+
+  /**
+   * {@code y[yOff..yOff+n) += alpha * x[xOff..xOff+n)} with one rounding per element, as the SIMD
+   * kernel's {@code fma} lanes do; a separate multiply and add would round twice.
+   */
+  private static void fusedAxpy(int n, float alpha, float[] x, int xOff, float[] y, int yOff) {
+    for (int j = 0; j < n; j++) {
+      y[yOff + j] = Math.fma(alpha, x[xOff + j], y[yOff + j]);
     }
   }
 
@@ -104,7 +138,7 @@ final class Gemm {
 
   /** How many of {@code x[0..n)} are not zero. */
   static long countNonZeros(float[] x, int n) {
-    if (VECTORIZED) {
+    if (simd()) {
       return VectorGemm.countNonZeros(x, n);
     }
     long count = 0;

@@ -24,7 +24,11 @@ public final class NetworkTrainer implements LocalTrainer {
     this.networks = ThreadLocal.withInitial(() -> architecture.newNetwork(config.batchSize()));
   }
 
-  /** Which matrix kernel this JVM runs: SIMD through the Vector API, or the scalar fallback. */
+  /**
+   * Which kernels this JVM runs: SIMD through the Vector API and its vector width, or the scalar
+   * fallback and the flag that enables SIMD. Both compute the same results to the bit; the
+   * scalar one is 4-5 times slower.
+   */
   public static String kernel() {
     return Gemm.kernelName();
   }

@@ -31,7 +31,7 @@ final class Relu implements Layer {
     if (dx == null) {
       return;
     }
-    if (Gemm.VECTORIZED) {
+    if (Gemm.simd()) {
       VectorRelu.backward(y, dy, dx, batch * size);
     } else {
       backward(y, dy, dx, 0, batch * size);

@@ -63,6 +63,17 @@ final class VectorGemm {
     }
   }
 
+  /**
+   * This kernel's vector width. It is fixed at 256 bits, not the CPU's preferred width, so that
+   * every machine computes the same bits; on a CPU without 256-bit vectors it is emulated, and says so.
+   */
+  static String describe() {
+    int preferred = FloatVector.SPECIES_PREFERRED.vectorBitSize();
+    String kernel = "SIMD, " + S.vectorBitSize() + "-bit float vectors (Vector API)";
+    return preferred < S.vectorBitSize()
+        ? kernel + ", emulated: this CPU's vectors have " + preferred + " bits" : kernel;
+  }
+
   static void mulAdd(int m, int n, int k, float[] a, int aOff, int ars, int acs, float[] b, int bOff, float[] c, int cOff) {
     Scratch s = SCRATCH.get();
     SparseRows rows = s.rows.ensure(m, k);

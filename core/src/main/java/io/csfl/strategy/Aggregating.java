@@ -23,4 +23,9 @@ record Aggregating(FederatedStrategy inner, RobustAggregation aggregation) imple
   public ClientAlgorithm newClient() {
     return inner.newClient();
   }
+
+  @Override
+  public Pruner pruner() {
+    return inner.pruner();
+  }
 }

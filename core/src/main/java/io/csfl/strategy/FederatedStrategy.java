@@ -32,4 +32,17 @@ public interface FederatedStrategy {
 
   /** The client side; one per client, so a strategy may keep per-client state (error feedback). */
   ClientAlgorithm newClient();
+
+  /**
+   * How the aggregator computes this strategy's masks when the server asks for them:
+   * per-tensor magnitude pruning, the CS paper's, unless {@link #withPruner} chose another.
+   */
+  default Pruner pruner() {
+    return new MagnitudePruner();
+  }
+
+  /** This strategy with its masks computed by {@code pruner}: for a command line that chooses it once. */
+  default FederatedStrategy withPruner(Pruner pruner) {
+    return new Pruning(this, pruner);
+  }
 }

@@ -36,7 +36,7 @@ class GemmTest {
         float[] actual = new float[m * n + 2];
         Gemm.scalarMulAdd(m, n, k, a, 3, ars, acs, b, 5, expected, 2);
         VectorGemm.mulAdd(m, n, k, a, 3, ars, acs, b, 5, actual, 2);
-        assertArrayEquals(expected, actual, 1e-3f, m + "x" + n + "x" + k + (transposed ? " transposed" : ""));
+        assertArrayEquals(expected, actual, 0f, m + "x" + n + "x" + k + (transposed ? " transposed" : ""));
       }
     }
   }
