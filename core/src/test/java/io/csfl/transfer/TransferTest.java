@@ -39,9 +39,10 @@ class TransferTest {
         akka.remote.artery.canonical.hostname = 127.0.0.1
         akka.remote.artery.canonical.port = 0
         akka.cluster.jmx.multi-mbeans-in-same-jvm = on
-        akka.cluster.failure-detector.acceptable-heartbeat-pause = 3s
+        # As csfl-cluster.conf: the production setting must ride out a big transfer on a busy machine.
+        akka.cluster.failure-detector.acceptable-heartbeat-pause = 6s
         akka.coordinated-shutdown.exit-jvm = off
-        csfl.transfer.ack-timeout = 4s
+        csfl.transfer.ack-timeout = 8s
         # A 50-million-parameter model, and no model registered to expect.
         csfl.codec.max-parameters = 60000000
         akka.actor.serializers.slow = "io.csfl.transfer.TransferTest$SlowSerializer"
@@ -185,11 +186,11 @@ class TransferTest {
     assertTrue(failed.reason().contains("no answer"), failed.reason());
   }
 
-  /** A message whose decoding takes longer than the ack timeout (4 s here), as a big one may. */
+  /** A message whose decoding takes longer than the ack timeout (8 s here), as a big one may. */
   record SlowMessage(byte[] data) implements akka.actor.NoSerializationVerificationNeeded {}
 
   public static final class SlowSerializer extends akka.serialization.SerializerWithStringManifest {
-    static final long DECODE_MILLIS = 6_000;
+    static final long DECODE_MILLIS = 12_000;
 
     @Override
     public int identifier() {
