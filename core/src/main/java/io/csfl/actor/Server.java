@@ -525,6 +525,8 @@ public final class Server extends AbstractBehavior<Server.Command> {
     timers.cancel(AggregatorSilent.class);
     if (report == null && collector != null) {
       getContext().stop(collector);
+      // Lost may mean unreachable: should it come back, it must not keep this attempt's partial sums.
+      lost.tell(new Aggregator.AbandonRound(round, token));
       // Of the clients sent the round's model the server cannot be sure what they hold now.
       sample.keySet().forEach(held::remove);
     }
@@ -698,6 +700,14 @@ public final class Server extends AbstractBehavior<Server.Command> {
     }
     if (wrapped.reply() instanceof Aggregator.RoundPrepared p && p.round() == round && report == null) {
       timers.cancel(AggregatorSilent.class);
+      // A client that left while the aggregator prepared the round is not sent it.
+      sample.entrySet().removeIf(e -> !e.getValue().equals(clients.get(e.getKey())));
+      if (sample.size() < settings.minCompleted()) {
+        getContext().getLog().warn("round {} attempt {}: {} of the sampled clients are still registered, a round needs {}; "
+            + "the attempt starts again", round, attempt, sample.size(), settings.minCompleted());
+        aggregator.tell(new Aggregator.AbandonRound(round, token));
+        return startAttempt();
+      }
       int minCompleted = Math.min(settings.minCompleted(), sample.size());
       int wanted = Math.min(settings.clientsPerRound(), sample.size());
       Map<String, Payload> downlinks = new HashMap<>();

@@ -193,6 +193,38 @@ class ServerGraceTest {
   }
 
   @Test
+  void aClientThatLeavesWhileTheAggregatorPreparesTheRoundIsNotSentIt() {
+    TestProbe<Aggregator.Command> aggregator = testKit.createTestProbe();
+    Server.Settings settings = new Server.Settings("fedavg", 1, 2, ROUND_TIMEOUT, 1, 1, 5, 0, SIGNATURE, 1.0).withClients(2);
+    ActorRef<Server.Command> server = testKit.spawn(
+        Server.create(settings, aggregator.getRef(), new Evaluator(TestModels.mlp(), TestModels.dataset()), events.getRef()));
+    List<TestProbe<Client.Command>> clients = new ArrayList<>();
+    for (int i = 0; i < 2; i++) {
+      TestProbe<Client.Command> probe = testKit.createTestProbe();
+      server.tell(new Server.RegisterClient(Client.id(i), probe.getRef()));
+      clients.add(probe);
+    }
+    server.tell(new Server.Start());
+    for (int i = 0; i < 2; i++) {
+      clients.get(i).expectMessageClass(Client.Describe.class, WAIT).replyTo()
+          .tell(new Client.Description(Client.id(i), SIGNATURE, EXAMPLES, clients.get(i).getRef()));
+    }
+    Aggregator.PrepareRound prepare = aggregator.expectMessageClass(Aggregator.PrepareRound.class, WAIT);
+
+    // Both were sampled; one stops before the downlink is ready.
+    clients.get(1).stop();
+    testKit.createTestProbe().expectTerminated(clients.get(1).getRef(), WAIT);
+    prepare.replyTo().tell(new Aggregator.RoundPrepared(1, prepare.token(), Payloads.dense(initial), java.util.Map.of()));
+
+    answer(asked(clients.get(0), 1), Client.id(0));
+    Aggregator.Command closing = aggregator.expectMessageClass(Aggregator.Command.class, WAIT);
+    if (closing instanceof Aggregator.Fold) {
+      closing = aggregator.expectMessageClass(Aggregator.Command.class, WAIT);
+    }
+    assertEquals(1, ((Aggregator.CloseRound) closing).updates(), "the round closes with the update of the client that stayed");
+  }
+
+  @Test
   void missingClientsOfTheFederationAreNamedOncePerRound() {
     aggregator("aggregator-1");
     Server.Settings settings = new Server.Settings("fedavg", 2, 2, ROUND_TIMEOUT, 1, 1, 5, 2, SIGNATURE, 1.0).withClients(6);
