@@ -97,6 +97,14 @@ final class FederationOptions {
       description = "Deadline of one attempt at a round, e.g. 60s or 2m. Default: ${DEFAULT-VALUE}.")
   Duration roundTimeout;
 
+  @Option(names = "--aggregator-grace", defaultValue = "2m", converter = DurationConverter.class,
+      description = "How long a round waits for an aggregator to register when none is left (its node was lost) before training is aborted. Default: ${DEFAULT-VALUE}.")
+  Duration aggregatorGrace;
+
+  @Option(names = "--client-grace", defaultValue = "2m", converter = DurationConverter.class,
+      description = "How long a round waits for clients to come back when fewer than --min-completed are registered before training is aborted. Default: ${DEFAULT-VALUE}.")
+  Duration clientGrace;
+
   @Option(names = "--min-completed", defaultValue = "1", description = "Updates needed to aggregate a round; fewer and the round is retried with a new sample. Default: ${DEFAULT-VALUE}.")
   int minCompleted;
 
@@ -210,7 +218,7 @@ final class FederationOptions {
 
   Server.Settings serverSettings(int minClients, String dataSignature) {
     return new Server.Settings(algorithms.get(0), rounds, perRound, roundTimeout, minCompleted, 3, seed, minClients, dataSignature,
-        overSelect).withClients(clients);
+        overSelect).withClients(clients).withGraces(aggregatorGrace, clientGrace);
   }
 
   FashionMnist.Splits loadData() {

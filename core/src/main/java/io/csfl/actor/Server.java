@@ -31,6 +31,7 @@ import java.util.Optional;
 import java.util.Random;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.stream.IntStream;
 
 /**
  * The round coordinator. Clients register with it; on {@link Start} it runs the rounds: ask the
@@ -39,6 +40,15 @@ import java.util.TreeMap;
  * in, evaluate that model and publish the round's metrics. A round with too few updates is
  * retried with a fresh sample, up to {@link Settings#maxAttempts()} attempts; the retry's bytes
  * and clients count in the round's metrics.
+ *
+ * <p>What it rides out: the server watches the aggregator. When it is lost (its actor stops, or
+ * the receptionist stops listing it) the attempt is retried at once with any other listed
+ * aggregator, which resumes from the server's last global model; with none listed the server
+ * waits up to {@link Settings#aggregatorGrace()} for one to register. An attempt lost this way
+ * does not count against {@link Settings#maxAttempts()}: nothing was wrong with the round. With
+ * fewer clients registered than {@link Settings#minCompleted()} it waits up to
+ * {@link Settings#clientGrace()} for them to come back. Only when a grace runs out is training
+ * aborted.
  *
  * <p>Who is believed: a client is trained on only after the handshake ({@link Client.Describe}),
  * asked of its own actor, answers with an id of the federation ({@link Settings#clients()}), this
@@ -85,21 +95,44 @@ public final class Server extends AbstractBehavior<Server.Command> {
     }
   }
 
-  /** Published when training cannot go on (no clients, or a round failed every attempt); the server then stops. */
+  /**
+   * Published when training cannot go on (a round failed every attempt, or no aggregator or too
+   * few clients registered within the grace); the server then stops.
+   */
   public record Aborted(String algorithm, int round, String reason) implements Event {}
 
   /**
    * @param algorithm       the name written to metrics
    * @param clientsPerRound clients sampled per round (fewer if fewer are registered)
    * @param roundTimeout    deadline of one attempt at a round
-   * @param minCompleted    updates needed to aggregate; below it the attempt is retried
-   * @param maxAttempts     attempts per round before training is aborted
+   * @param minCompleted    updates needed to aggregate; below it the attempt is retried. A round
+   *                        does not start with fewer clients registered: it waits for them
+   * @param maxAttempts     failed attempts per round (too few updates, or a silent aggregator)
+   *                        before training is aborted; an attempt whose aggregator was lost is
+   *                        not counted
+   * @param aggregatorGrace how long a round waits for an aggregator to register when none is
+   *                        left, before training is aborted
+   * @param clientGrace     how long a round waits for {@code minCompleted} clients to be
+   *                        registered, before training is aborted
    */
   public record Settings(String algorithm, int rounds, int clientsPerRound, Duration roundTimeout, int minCompleted,
-                         int maxAttempts, long seed, int minClients, String dataSignature, double overSelect, int clients) {
+                         int maxAttempts, long seed, int minClients, String dataSignature, double overSelect, int clients,
+                         Duration aggregatorGrace, Duration clientGrace) {
+    /**
+     * Long enough for a lost node to be restarted (JVM start, data load, cluster join take tens of
+     * seconds), short enough that a federation that is really gone ends within minutes.
+     */
+    public static final Duration DEFAULT_AGGREGATOR_GRACE = Duration.ofMinutes(2);
+    /** As {@link #DEFAULT_AGGREGATOR_GRACE}: a client node restarts as slowly as an aggregator node. */
+    public static final Duration DEFAULT_CLIENT_GRACE = Duration.ofMinutes(2);
+
     public Settings {
       if (rounds <= 0 || clientsPerRound <= 0 || minCompleted <= 0 || maxAttempts <= 0 || minClients < 0) {
         throw new IllegalArgumentException("rounds, clients per round, min completed and attempts must be positive");
+      }
+      if (aggregatorGrace == null || aggregatorGrace.isNegative() || clientGrace == null || clientGrace.isNegative()) {
+        throw new IllegalArgumentException("the aggregator and client graces must be durations of zero or more, got "
+            + aggregatorGrace + " and " + clientGrace);
       }
       if (clients < 0) {
         throw new IllegalArgumentException("the client count must not be negative, got " + clients);
@@ -110,6 +143,13 @@ public final class Server extends AbstractBehavior<Server.Command> {
       if (minCompleted > clientsPerRound) {
         throw new IllegalArgumentException("min completed (" + minCompleted + ") exceeds clients per round (" + clientsPerRound + ")");
       }
+    }
+
+    /** With the default graces. */
+    public Settings(String algorithm, int rounds, int clientsPerRound, Duration roundTimeout, int minCompleted,
+                    int maxAttempts, long seed, int minClients, String dataSignature, double overSelect, int clients) {
+      this(algorithm, rounds, clientsPerRound, roundTimeout, minCompleted, maxAttempts, seed, minClients, dataSignature,
+          overSelect, clients, DEFAULT_AGGREGATOR_GRACE, DEFAULT_CLIENT_GRACE);
     }
 
     /** Any client id is accepted. */
@@ -133,7 +173,7 @@ public final class Server extends AbstractBehavior<Server.Command> {
 
     public Settings withAlgorithm(String name) {
       return new Settings(name, rounds, clientsPerRound, roundTimeout, minCompleted, maxAttempts, seed, minClients,
-          dataSignature, overSelect, clients);
+          dataSignature, overSelect, clients, aggregatorGrace, clientGrace);
     }
 
     /**
@@ -142,7 +182,13 @@ public final class Server extends AbstractBehavior<Server.Command> {
      */
     public Settings withClients(int count) {
       return new Settings(algorithm, rounds, clientsPerRound, roundTimeout, minCompleted, maxAttempts, seed, minClients,
-          dataSignature, overSelect, count);
+          dataSignature, overSelect, count, aggregatorGrace, clientGrace);
+    }
+
+    /** How long a round waits for an aggregator, and for enough clients, to register before training is aborted. */
+    public Settings withGraces(Duration aggregator, Duration client) {
+      return new Settings(algorithm, rounds, clientsPerRound, roundTimeout, minCompleted, maxAttempts, seed, minClients,
+          dataSignature, overSelect, clients, aggregator, client);
     }
 
     /** Clients sampled per round: {@code clientsPerRound} times the over-selection factor, rounded up. */
@@ -183,9 +229,29 @@ public final class Server extends AbstractBehavior<Server.Command> {
    */
   private record AggregatorSilent(int round, int attempt) implements Command, NoSerializationVerificationNeeded {}
 
+  /** The watched aggregator stopped, or its node was removed from the cluster. */
+  private record AggregatorLost(ActorRef<Aggregator.Command> aggregator) implements Command, NoSerializationVerificationNeeded {}
+
+  /** What keeps a round from starting. */
+  private enum Shortage { AGGREGATOR, CLIENTS }
+
+  /** The grace for {@code shortage} in {@code round} ran out. */
+  private record GraceOver(int round, Shortage shortage) implements Command, NoSerializationVerificationNeeded {}
+
   private final Settings settings;
   private final TimerScheduler<Command> timers;
   private ActorRef<Aggregator.Command> aggregator;
+  /** The receptionist's latest listing of aggregators; a replacement is picked from it. */
+  private Set<ActorRef<Aggregator.Command>> listedAggregators = Set.of();
+  /** Listed aggregators known to have stopped: the listing lags behind death watch. */
+  private final Set<ActorRef<Aggregator.Command>> stoppedAggregators = new HashSet<>();
+  private final Set<ActorRef<Aggregator.Command>> watchedAggregators = new HashSet<>();
+  /** What the current round waits for before its next attempt can start, or null. */
+  private Shortage waitingFor;
+  /** The current attempt's collector, until it reports. */
+  private ActorRef<RoundCollector.Command> collector;
+  /** Attempts of this round that failed for want of updates or of an answer from the aggregator. */
+  private int failures;
   private final Set<ActorRef<Client.Command>> asked = new HashSet<>();
   /** Handshakes not answered yet; training starts only when none is. */
   private int handshaking;
@@ -247,6 +313,9 @@ public final class Server extends AbstractBehavior<Server.Command> {
     });
     this.aggregatorReplies = context.messageAdapter(Aggregator.Reply.class, AggregatorReply::new);
     this.collectorReports = context.messageAdapter(RoundReport.class, Collected::new);
+    if (aggregator != null) {
+      watchAggregator();
+    }
   }
 
   /** Finds the aggregator and the clients through the receptionist; a listing is a hint, confirmed by handshake. */
@@ -316,6 +385,11 @@ public final class Server extends AbstractBehavior<Server.Command> {
         .onMessage(AggregatorReply.class, this::onAggregatorReply)
         .onMessage(Collected.class, this::onCollected)
         .onMessage(AggregatorSilent.class, this::onAggregatorSilent)
+        .onMessage(AggregatorLost.class, lost -> {
+          stoppedAggregators.add(lost.aggregator());
+          return loseAggregator(lost.aggregator(), "stopped");
+        })
+        .onMessage(GraceOver.class, this::onGraceOver)
         .build();
   }
 
@@ -367,6 +441,9 @@ public final class Server extends AbstractBehavior<Server.Command> {
       getContext().watchWith(c.client(), new ClientGone(c.clientId(), c.client()));
     }
     declared.put(c.clientId(), c.examples());
+    if (waitingFor == Shortage.CLIENTS) {
+      return startAttempt();
+    }
     return started ? beginIfWaiting() : maybeStartByItself();
   }
 
@@ -401,13 +478,94 @@ public final class Server extends AbstractBehavior<Server.Command> {
   }
 
   private Behavior<Command> onAggregatorsListed(AggregatorsListed listed) {
-    if (aggregator == null || !listed.aggregators().contains(aggregator)) {
-      aggregator = listed.aggregators().stream().findFirst().orElse(null);
-      if (aggregator != null) {
-        getContext().getLog().info("aggregator at {}", aggregator.path());
-      }
+    listedAggregators = listed.aggregators();
+    stoppedAggregators.retainAll(listedAggregators);
+    if (aggregator != null && !listedAggregators.contains(aggregator)) {
+      // Unreachable or gone: the listing says so before death watch does.
+      return loseAggregator(aggregator, "is no longer listed");
+    }
+    if (aggregator == null && pickAggregator() && waitingFor == Shortage.AGGREGATOR) {
+      return startAttempt();
     }
     return maybeStartByItself();
+  }
+
+  /** Takes any listed aggregator that is not known to have stopped; false if there is none. */
+  private boolean pickAggregator() {
+    aggregator = listedAggregators.stream().filter(a -> !stoppedAggregators.contains(a)).findFirst().orElse(null);
+    if (aggregator == null) {
+      return false;
+    }
+    getContext().getLog().info("aggregator at {}", aggregator.path());
+    watchAggregator();
+    return true;
+  }
+
+  private void watchAggregator() {
+    if (watchedAggregators.add(aggregator)) {
+      getContext().watchWith(aggregator, new AggregatorLost(aggregator));
+    }
+  }
+
+  /**
+   * The current attempt's aggregator is gone: the attempt is retried at once with another, which
+   * resumes from the last global model, or, with none listed, when one registers.
+   */
+  private Behavior<Command> loseAggregator(ActorRef<Aggregator.Command> lost, String how) {
+    if (!lost.equals(aggregator)) {
+      return this;
+    }
+    boolean replaced = pickAggregator();
+    boolean inAttempt = round > 0 && waitingFor == null;
+    getContext().getLog().warn("aggregator {} {}{}", lost.path(), how,
+        !inAttempt ? "" : replaced ? "; round " + round + " attempt " + attempt + " is retried with another" : "");
+    if (!inAttempt) {
+      return this;
+    }
+    timers.cancel(AggregatorSilent.class);
+    if (report == null && collector != null) {
+      getContext().stop(collector);
+      // Lost may mean unreachable: should it come back, it must not keep this attempt's partial sums.
+      lost.tell(new Aggregator.AbandonRound(round, token));
+      // Of the clients sent the round's model the server cannot be sure what they hold now.
+      sample.keySet().forEach(held::remove);
+    }
+    collector = null;
+    return startAttempt();
+  }
+
+  /** The round cannot start for want of {@code shortage}: it waits, up to that shortage's grace, for it to register. */
+  private Behavior<Command> await(Shortage shortage) {
+    if (waitingFor != shortage) {
+      waitingFor = shortage;
+      getContext().getLog().warn("round {}: {}; waiting up to {} for {} to register", round, shortageText(),
+          human(grace(shortage)), shortage == Shortage.AGGREGATOR ? "one" : "more");
+      timers.startSingleTimer(GraceOver.class, new GraceOver(round, shortage), grace(shortage));
+    }
+    return this;
+  }
+
+  private Duration grace(Shortage shortage) {
+    return shortage == Shortage.AGGREGATOR ? settings.aggregatorGrace() : settings.clientGrace();
+  }
+
+  private String shortageText() {
+    return waitingFor == Shortage.AGGREGATOR ? "no aggregator is registered"
+        : clients.size() + " clients are registered, a round needs " + settings.minCompleted();
+  }
+
+  private Behavior<Command> onGraceOver(GraceOver over) {
+    if (over.round() != round || over.shortage() != waitingFor) {
+      return this;
+    }
+    String grace = human(grace(waitingFor));
+    return abort(waitingFor == Shortage.AGGREGATOR ? "no aggregator registered within the aggregator grace of " + grace
+        : shortageText() + "; too few came back within the client grace of " + grace);
+  }
+
+  /** A duration as the command line writes it: 2m, 90s, 1m30s, 500ms. */
+  static String human(Duration d) {
+    return d.toMillis() < 1000 && !d.isZero() ? d.toMillis() + "ms" : d.toString().substring(2).toLowerCase(java.util.Locale.ROOT);
   }
 
   private Behavior<Command> maybeStartByItself() {
@@ -455,19 +613,56 @@ public final class Server extends AbstractBehavior<Server.Command> {
     roundStartNanos = System.nanoTime();
     bytesDown = bytesUp = trainMillis = overheadMillis = 0;
     selected = 0;
+    failures = 0;
+    warnOfMissingClients();
     return startAttempt();
   }
 
+  /** Clients of the fixed federation that are not registered cannot be sampled: the user should know which. */
+  private void warnOfMissingClients() {
+    if (settings.clients() == 0 || clients.size() == settings.clients()) {
+      return;
+    }
+    List<Integer> missing = IntStream.range(0, settings.clients()).filter(i -> !clients.containsKey(Client.id(i))).boxed().toList();
+    getContext().getLog().warn("round {}: {} of the federation's {} clients are not registered and cannot be sampled: {}",
+        round, missing.size(), settings.clients(), ranges(missing));
+  }
+
+  /** The most runs of ids a warning names; the rest are counted. */
+  static final int NAMED_RANGES = 20;
+
+  /** Ascending client indices as runs of ids, e.g. "client-0003..client-0007, client-0012". */
+  static String ranges(List<Integer> ascending) {
+    List<String> runs = new ArrayList<>();
+    int i = 0;
+    while (i < ascending.size()) {
+      int j = i;
+      while (j + 1 < ascending.size() && ascending.get(j + 1) == ascending.get(j) + 1) {
+        j++;
+      }
+      runs.add(i == j ? Client.id(ascending.get(i)) : Client.id(ascending.get(i)) + ".." + Client.id(ascending.get(j)));
+      i = j + 1;
+    }
+    return runs.size() <= NAMED_RANGES ? String.join(", ", runs)
+        : String.join(", ", runs.subList(0, NAMED_RANGES)) + " and " + (runs.size() - NAMED_RANGES) + " more runs";
+  }
+
   private Behavior<Command> startAttempt() {
-    attempt++;
     report = null;
     aggregated = null;
-    if (clients.isEmpty()) {
-      return abort("no clients registered");
+    if (clients.size() < settings.minCompleted()) {
+      return await(Shortage.CLIENTS);
     }
     if (aggregator == null) {
-      return abort("no aggregator");
+      return await(Shortage.AGGREGATOR);
     }
+    if (waitingFor != null) {
+      getContext().getLog().info("round {}: {} registered again; the round goes on", round,
+          waitingFor == Shortage.AGGREGATOR ? "an aggregator" : "enough clients");
+      waitingFor = null;
+      timers.cancel(GraceOver.class);
+    }
+    attempt++;
     sample = sample();
     token = tokens.nextLong();
     List<Integer> heldBySample = sample.keySet().stream().filter(held::containsKey).map(held::get).distinct().sorted().toList();
@@ -494,8 +689,8 @@ public final class Server extends AbstractBehavior<Server.Command> {
     }
     String what = report == null ? "the round's downlink" : "the round's aggregate";
     getContext().getLog().warn("round {} attempt {}: no answer from the aggregator for {} within {}", round, attempt, what, settings.roundTimeout());
-    return attempt < settings.maxAttempts() ? startAttempt()
-        : abort("the aggregator did not send " + what + " of round " + round + " in " + attempt + " attempts");
+    return ++failures < settings.maxAttempts() ? startAttempt()
+        : abort("the aggregator did not send " + what + " of round " + round + " in " + failures + " attempts");
   }
 
   private Behavior<Command> onAggregatorReply(AggregatorReply wrapped) {
@@ -505,6 +700,14 @@ public final class Server extends AbstractBehavior<Server.Command> {
     }
     if (wrapped.reply() instanceof Aggregator.RoundPrepared p && p.round() == round && report == null) {
       timers.cancel(AggregatorSilent.class);
+      // A client that left while the aggregator prepared the round is not sent it.
+      sample.entrySet().removeIf(e -> !e.getValue().equals(clients.get(e.getKey())));
+      if (sample.size() < settings.minCompleted()) {
+        getContext().getLog().warn("round {} attempt {}: {} of the sampled clients are still registered, a round needs {}; "
+            + "the attempt starts again", round, attempt, sample.size(), settings.minCompleted());
+        aggregator.tell(new Aggregator.AbandonRound(round, token));
+        return startAttempt();
+      }
       int minCompleted = Math.min(settings.minCompleted(), sample.size());
       int wanted = Math.min(settings.clientsPerRound(), sample.size());
       Map<String, Payload> downlinks = new HashMap<>();
@@ -513,7 +716,8 @@ public final class Server extends AbstractBehavior<Server.Command> {
       sample.keySet().forEach(id -> examples.put(id, declared.get(id)));
       RoundCollector.Plan plan = new RoundCollector.Plan(round, attempt, token, sample, examples, downlinks,
           settings.roundTimeout(), minCompleted, wanted);
-      getContext().spawn(RoundCollector.create(plan, aggregator, aggregatorReplies, collectorReports), "round-" + round + "-" + attempt);
+      collector = getContext().spawn(RoundCollector.create(plan, aggregator, aggregatorReplies, collectorReports),
+          "round-" + round + "-" + attempt);
     } else if (wrapped.reply() instanceof Aggregator.RoundAggregated a && a.round() == round) {
       timers.cancel(AggregatorSilent.class);
       aggregated = a;
@@ -549,6 +753,7 @@ public final class Server extends AbstractBehavior<Server.Command> {
       getContext().getLog().warn("round {} attempt {}: refused a round report without the attempt's token", round, attempt);
       return this;
     }
+    collector = null;
     // A client that returned an update holds the model it was sent; of any other selected
     // client the server can no longer be sure, and sends it the common downlink next time.
     r.selectedIds().forEach(held::remove);
@@ -562,8 +767,8 @@ public final class Server extends AbstractBehavior<Server.Command> {
     if (r.completed() < minCompleted) {
       getContext().getLog().warn("round {} attempt {}: {} of {} clients completed ({} dropped, {} failed, {} timed out), need {}",
           round, attempt, r.completed(), r.selected(), r.dropped(), r.failed(), r.timedOut(), minCompleted);
-      return attempt < settings.maxAttempts() ? startAttempt()
-          : abort("round " + round + " got fewer than " + minCompleted + " updates in " + attempt + " attempts");
+      return ++failures < settings.maxAttempts() ? startAttempt()
+          : abort("round " + round + " got fewer than " + minCompleted + " updates in " + failures + " attempts");
     }
     report = r;
     if (aggregated == null) {

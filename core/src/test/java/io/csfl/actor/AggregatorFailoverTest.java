@@ -6,20 +6,15 @@ import akka.actor.testkit.typed.javadsl.ActorTestKit;
 import akka.actor.testkit.typed.javadsl.TestProbe;
 import akka.actor.typed.ActorRef;
 import akka.actor.typed.receptionist.Receptionist;
-import io.csfl.codec.Payload;
 import io.csfl.nn.Evaluator;
 import io.csfl.strategy.ComplementSparsification;
 import io.csfl.strategy.CsOptions;
 import io.csfl.strategy.FederatedStrategy;
-import io.csfl.strategy.InvalidUpdateException;
 import io.csfl.strategy.MagnitudePruner;
-import io.csfl.strategy.PruneRequest;
-import io.csfl.strategy.ServerAlgorithm;
-import io.csfl.tensor.MaskSet;
 import io.csfl.tensor.Model;
 import java.time.Duration;
 import java.util.List;
-import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
@@ -38,48 +33,10 @@ class AggregatorFailoverTest {
     testKit.shutdownTestKit();
   }
 
-  /** A strategy server that counts the restores it is asked for. */
-  private record Recording(ServerAlgorithm inner, AtomicInteger restoredAt) implements ServerAlgorithm {
-    @Override
-    public Payload downlink(int round) {
-      return inner.downlink(round);
-    }
-
-    @Override
-    public void accumulate(int round, Payload update, int examples) throws InvalidUpdateException {
-      inner.accumulate(round, update, examples);
-    }
-
-    @Override
-    public Optional<PruneRequest> close(int round) {
-      return inner.close(round);
-    }
-
-    @Override
-    public void commit(int round, Optional<MaskSet> masks) {
-      inner.commit(round, masks);
-    }
-
-    @Override
-    public void abandon(int round) {
-      inner.abandon(round);
-    }
-
-    @Override
-    public Model globalModel() {
-      return inner.globalModel();
-    }
-
-    @Override
-    public void restore(int round, Model global) {
-      restoredAt.set(round);
-      inner.restore(round, global);
-    }
-  }
-
   private static ActorRef<Aggregator.Command> aggregator(FederatedStrategy cs, Model initial, AtomicInteger restoredAt, String name) {
     ActorRef<Aggregator.Command> ref = testKit.spawn(
-        Aggregator.create(new Recording(cs.newServer(initial, 4), restoredAt), new MagnitudePruner()), name);
+        Aggregator.create(new ObservedAlgorithm(cs.newServer(initial, 4), new CopyOnWriteArrayList<>(), restoredAt),
+            new MagnitudePruner()), name);
     testKit.system().receptionist().tell(Receptionist.register(Aggregator.KEY, ref));
     return ref;
   }

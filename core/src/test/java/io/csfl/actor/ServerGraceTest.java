@@ -1,0 +1,263 @@
+package io.csfl.actor;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import akka.actor.testkit.typed.javadsl.ActorTestKit;
+import akka.actor.testkit.typed.javadsl.LoggingTestKit;
+import akka.actor.testkit.typed.javadsl.TestProbe;
+import akka.actor.typed.ActorRef;
+import akka.actor.typed.receptionist.Receptionist;
+import com.typesafe.config.ConfigFactory;
+import io.csfl.metrics.RoundMetrics;
+import io.csfl.nn.Evaluator;
+import io.csfl.strategy.FedAvg;
+import io.csfl.strategy.MagnitudePruner;
+import io.csfl.strategy.Payloads;
+import io.csfl.tensor.Model;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The server rides out the loss of its aggregator and of clients: it watches the aggregator and
+ * retries at once with another, waits a grace for one to register when none is left, and waits a
+ * grace for clients to come back when too few are registered. Clients are probes registered with
+ * the receptionist, so the test decides exactly when a round is under way; aggregators are real,
+ * and every message goes through real serialization. The round timeout is 5 minutes and no wait in
+ * a test is more than a minute: a retry that waited for the timeout would fail the test.
+ */
+class ServerGraceTest {
+  private static final String SIGNATURE = "random/64 grace";
+  private static final int EXAMPLES = 10;
+  private static final Duration ROUND_TIMEOUT = Duration.ofMinutes(5);
+  /** The longest a test waits for a message that follows actor work; well below the round timeout. */
+  private static final Duration WAIT = Duration.ofSeconds(60);
+
+  /** A fresh system per test, so that one test's registrations are not listed in another's. */
+  private final ActorTestKit testKit = ActorTestKit.create(ConfigFactory.parseString(
+          "akka.actor.serialize-messages = on\nakka.actor.testkit.typed.filter-leeway = 60s")
+      .withFallback(ConfigFactory.load()));
+  private final Model initial = TestModels.mlp().initialModel(1);
+  private final TestProbe<Server.Event> events = testKit.createTestProbe();
+
+  @AfterEach
+  void cleanup() {
+    testKit.shutdownTestKit();
+  }
+
+  /** A real aggregator, registered with the receptionist, and what its strategy saw. */
+  private record Spawned(ActorRef<Aggregator.Command> ref, List<Integer> prepared, AtomicInteger restoredAt) {}
+
+  /** A FedAvg aggregator registered with the receptionist. */
+  private Spawned aggregator(String name) {
+    List<Integer> prepared = new CopyOnWriteArrayList<>();
+    AtomicInteger restoredAt = new AtomicInteger(-1);
+    ObservedAlgorithm observed = new ObservedAlgorithm(new FedAvg().newServer(initial, 1), prepared, restoredAt);
+    ActorRef<Aggregator.Command> ref = testKit.spawn(Aggregator.create(observed, new MagnitudePruner()), name);
+    testKit.system().receptionist().tell(Receptionist.register(Aggregator.KEY, ref));
+    return new Spawned(ref, prepared, restoredAt);
+  }
+
+  /** A client probe registered with the receptionist that has answered the server's handshake as {@code id}. */
+  private TestProbe<Client.Command> client(String id) {
+    TestProbe<Client.Command> probe = testKit.createTestProbe();
+    testKit.system().receptionist().tell(Receptionist.register(Client.KEY, probe.getRef()));
+    probe.expectMessageClass(Client.Describe.class, WAIT).replyTo()
+        .tell(new Client.Description(id, SIGNATURE, EXAMPLES, probe.getRef()));
+    return probe;
+  }
+
+  /** The two clients of a run, and what each was asked in the round the run was stopped at. */
+  private record UnderWay(TestProbe<Client.Command> c0, TestProbe<Client.Command> c1, Client.TrainRound asked0) {}
+
+  /**
+   * Starts a discovering server of two clients, both needed in every round, plays the rounds before
+   * {@code round}, and returns once both clients are asked for {@code round}: that round is under way.
+   */
+  private UnderWay runUntilAsked(int rounds, int maxAttempts, Duration aggregatorGrace, int round) {
+    Server.Settings settings = new Server.Settings("fedavg", rounds, 2, ROUND_TIMEOUT, 2, maxAttempts, 5, 2, SIGNATURE, 1.0)
+        .withClients(2).withGraces(aggregatorGrace, Server.Settings.DEFAULT_CLIENT_GRACE);
+    testKit.spawn(Server.createDiscovering(settings, new Evaluator(TestModels.mlp(), TestModels.dataset()), events.getRef()));
+    TestProbe<Client.Command> c0 = client(Client.id(0));
+    TestProbe<Client.Command> c1 = client(Client.id(1));
+    for (int r = 1; r < round; r++) {
+      playRound(r, c0, c1);
+    }
+    Client.TrainRound asked0 = asked(c0, round);
+    asked(c1, round);
+    return new UnderWay(c0, c1, asked0);
+  }
+
+  private static Client.TrainRound asked(TestProbe<Client.Command> probe, int round) {
+    Client.TrainRound request = probe.expectMessageClass(Client.TrainRound.class, WAIT);
+    assertEquals(round, request.round());
+    return request;
+  }
+
+  private void answer(Client.TrainRound request, String id) {
+    request.replyTo().tell(new Client.Trained(request.round(), id, EXAMPLES, Payloads.dense(initial), 0.1, 1, 1));
+  }
+
+  /** Both clients are asked for {@code round} and answer; the round completes. */
+  private void playRound(int round, TestProbe<Client.Command> a, TestProbe<Client.Command> b) {
+    answer(asked(a, round), Client.id(0));
+    answer(asked(b, round), Client.id(1));
+    assertEquals(round, events.expectMessageClass(Server.RoundCompleted.class, WAIT).metrics().round());
+  }
+
+  /** Plays the rounds from {@code round} on; the run finishes with every round exactly once, in order. */
+  private void finishFrom(int round, int rounds, TestProbe<Client.Command> a, TestProbe<Client.Command> b) {
+    List<Integer> expected = new ArrayList<>();
+    for (int r = 1; r <= rounds; r++) {
+      if (r >= round) {
+        playRound(r, a, b);
+      }
+      expected.add(r);
+    }
+    Server.Finished finished = events.expectMessageClass(Server.Finished.class, WAIT);
+    assertEquals(expected, finished.rounds().stream().map(RoundMetrics::round).toList(), "every round exactly once, in order");
+  }
+
+  @Test
+  void aLostAggregatorIsReplacedAtOnceByAnotherListedOneAndTheRoundIsNotCountedAsFailed() {
+    Spawned a = aggregator("aggregator-a");
+    Spawned b = aggregator("aggregator-b");
+    // One attempt per round: a retry that counted as a failed attempt would abort the run.
+    UnderWay run = runUntilAsked(4, 1, Server.Settings.DEFAULT_AGGREGATOR_GRACE, 3);
+
+    // Round 3 is under way at the aggregator in use when it is lost; its clients never answer.
+    Spawned lost = a.prepared().contains(3) ? a : b;
+    Spawned replacement = lost == a ? b : a;
+    assertTrue(!replacement.prepared().contains(3), "exactly one aggregator prepared round 3");
+    testKit.stop(lost.ref());
+
+    finishFrom(3, 4, run.c0(), run.c1());
+    assertEquals(2, replacement.restoredAt().get(), "the replacement resumed from the model of round 2");
+    assertEquals(List.of(3, 4), replacement.prepared(), "the replacement ran rounds 3 and 4, and only those");
+  }
+
+  @Test
+  void withNoAggregatorLeftTheRoundWaitsForOneToRegisterWithinTheGrace() {
+    Spawned only = aggregator("aggregator-1");
+    UnderWay run = runUntilAsked(4, 1, Server.Settings.DEFAULT_AGGREGATOR_GRACE, 3);
+
+    LoggingTestKit.warn("round 3: no aggregator is registered; waiting up to 2m for one to register")
+        .expect(testKit.system(), () -> {
+          testKit.stop(only.ref());
+          return null;
+        });
+    events.expectNoMessage(Duration.ofMillis(200));
+    Spawned replacement = aggregator("aggregator-2");
+
+    finishFrom(3, 4, run.c0(), run.c1());
+    assertEquals(List.of(1, 2, 3), only.prepared(), "the first aggregator was lost in round 3");
+    assertEquals(-1, only.restoredAt().get());
+    assertEquals(2, replacement.restoredAt().get(), "the replacement resumed from the model of round 2");
+    assertEquals(List.of(3, 4), replacement.prepared());
+  }
+
+  @Test
+  void withNoAggregatorRegisteredWithinTheGraceTrainingIsAbortedNamingIt() {
+    Spawned only = aggregator("aggregator-1");
+    runUntilAsked(3, 3, Duration.ofSeconds(1), 2);
+    testKit.stop(only.ref());
+
+    Server.Aborted aborted = events.expectMessageClass(Server.Aborted.class, WAIT);
+    assertEquals(2, aborted.round());
+    assertEquals("no aggregator registered within the aggregator grace of 1s", aborted.reason());
+  }
+
+  @Test
+  void tooFewClientsMakeTheRoundWaitForThemToComeBackWithinTheGrace() {
+    aggregator("aggregator-1");
+    UnderWay run = runUntilAsked(3, 3, Server.Settings.DEFAULT_AGGREGATOR_GRACE, 2);
+    LoggingTestKit.warn("round 2: client client-0001 dropped out").expect(testKit.system(), () -> {
+      run.c1().stop();
+      return null;
+    });
+    // The one update is too few; with one client registered and two needed, the round waits.
+    LoggingTestKit.warn("round 2: 1 clients are registered, a round needs 2; waiting up to 2m for more to register")
+        .expect(testKit.system(), () -> {
+          answer(run.asked0(), Client.id(0));
+          return null;
+        });
+    events.expectNoMessage(Duration.ofMillis(200));
+
+    finishFrom(2, 3, run.c0(), client(Client.id(1)));
+  }
+
+  @Test
+  void aClientThatLeavesWhileTheAggregatorPreparesTheRoundIsNotSentIt() {
+    TestProbe<Aggregator.Command> aggregator = testKit.createTestProbe();
+    Server.Settings settings = new Server.Settings("fedavg", 1, 2, ROUND_TIMEOUT, 1, 1, 5, 0, SIGNATURE, 1.0).withClients(2);
+    ActorRef<Server.Command> server = testKit.spawn(
+        Server.create(settings, aggregator.getRef(), new Evaluator(TestModels.mlp(), TestModels.dataset()), events.getRef()));
+    List<TestProbe<Client.Command>> clients = new ArrayList<>();
+    for (int i = 0; i < 2; i++) {
+      TestProbe<Client.Command> probe = testKit.createTestProbe();
+      server.tell(new Server.RegisterClient(Client.id(i), probe.getRef()));
+      clients.add(probe);
+    }
+    server.tell(new Server.Start());
+    for (int i = 0; i < 2; i++) {
+      clients.get(i).expectMessageClass(Client.Describe.class, WAIT).replyTo()
+          .tell(new Client.Description(Client.id(i), SIGNATURE, EXAMPLES, clients.get(i).getRef()));
+    }
+    Aggregator.PrepareRound prepare = aggregator.expectMessageClass(Aggregator.PrepareRound.class, WAIT);
+
+    // Both were sampled; one stops before the downlink is ready.
+    clients.get(1).stop();
+    testKit.createTestProbe().expectTerminated(clients.get(1).getRef(), WAIT);
+    prepare.replyTo().tell(new Aggregator.RoundPrepared(1, prepare.token(), Payloads.dense(initial), java.util.Map.of()));
+
+    answer(asked(clients.get(0), 1), Client.id(0));
+    Aggregator.Command closing = aggregator.expectMessageClass(Aggregator.Command.class, WAIT);
+    if (closing instanceof Aggregator.Fold) {
+      closing = aggregator.expectMessageClass(Aggregator.Command.class, WAIT);
+    }
+    assertEquals(1, ((Aggregator.CloseRound) closing).updates(), "the round closes with the update of the client that stayed");
+  }
+
+  @Test
+  void missingClientsOfTheFederationAreNamedOncePerRound() {
+    aggregator("aggregator-1");
+    Server.Settings settings = new Server.Settings("fedavg", 2, 2, ROUND_TIMEOUT, 1, 1, 5, 2, SIGNATURE, 1.0).withClients(6);
+    testKit.spawn(Server.createDiscovering(settings, new Evaluator(TestModels.mlp(), TestModels.dataset()), events.getRef()));
+    LoggingTestKit.warn("4 of the federation's 6 clients are not registered and cannot be sampled: "
+            + "client-0001, client-0003..client-0005")
+        .withOccurrences(2)
+        .expect(testKit.system(), () -> {
+          TestProbe<Client.Command> c0 = client(Client.id(0));
+          TestProbe<Client.Command> c2 = client(Client.id(2));
+          for (int round = 1; round <= 2; round++) {
+            answer(asked(c0, round), Client.id(0));
+            answer(asked(c2, round), Client.id(2));
+            assertEquals(round, events.expectMessageClass(Server.RoundCompleted.class, WAIT).metrics().round());
+          }
+          events.expectMessageClass(Server.Finished.class, WAIT);
+          return null;
+        });
+  }
+
+  @Test
+  void idsAreNamedAsRunsAndDurationsAsTheCommandLineWritesThem() {
+    assertEquals("client-0000", Server.ranges(List.of(0)));
+    assertEquals("client-0000..client-0002, client-0004, client-0009..client-0010", Server.ranges(List.of(0, 1, 2, 4, 9, 10)));
+    List<Integer> scattered = new ArrayList<>();
+    for (int i = 0; i < 2 * (Server.NAMED_RANGES + 3); i += 2) {
+      scattered.add(i);
+    }
+    assertTrue(Server.ranges(scattered).endsWith("client-0038 and 3 more runs"), Server.ranges(scattered));
+    assertEquals("2m", Server.human(Duration.ofMinutes(2)));
+    assertEquals("1m30s", Server.human(Duration.ofSeconds(90)));
+    assertEquals("500ms", Server.human(Duration.ofMillis(500)));
+    assertThrows(IllegalArgumentException.class, () -> new Server.Settings("cs", 1, 1, ROUND_TIMEOUT, 1, 1, 1)
+        .withGraces(Duration.ofSeconds(-1), Duration.ofMinutes(1)));
+  }
+}
