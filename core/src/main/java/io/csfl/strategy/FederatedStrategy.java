@@ -27,7 +27,7 @@ public interface FederatedStrategy {
    * command line or a node that chooses the rule once for whatever algorithm runs.
    */
   default FederatedStrategy withAggregation(RobustAggregation aggregation) {
-    return new Aggregating(this, aggregation);
+    return Configured.of(this).withAggregation(aggregation);
   }
 
   /** The client side; one per client, so a strategy may keep per-client state (error feedback). */
@@ -43,6 +43,6 @@ public interface FederatedStrategy {
 
   /** This strategy with its masks computed by {@code pruner}: for a command line that chooses it once. */
   default FederatedStrategy withPruner(Pruner pruner) {
-    return new Pruning(this, pruner);
+    return Configured.of(this).withPruner(pruner);
   }
 }
