@@ -15,6 +15,7 @@
 #     completes all its selected clients.
 #  5. the cost of TLS: one short CS federation with mutual TLS and the same with --insecure; the
 #     ratio of their mean round wall times is printed.
+# Up to five JVMs share the machine, so each node trains on one thread.
 # All nodes speak mutual TLS with certificates made once by 'csfl certs' (except where --insecure).
 set -euo pipefail
 home="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -33,19 +34,56 @@ done
 "$csfl" certs --out "$work/certs" --nodes server,aggregator,client >/dev/null
 "$csfl" certs --out "$work/foreign-certs" --nodes intruder >/dev/null
 pids=()
-cleanup() { for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null || true; done; }
-trap cleanup EXIT
+logs=() # the logs of the phase under way, shown when it fails
 
-fail() { echo "cluster-smoke: FAIL: $*" >&2; for f in "$work"/*.log; do echo "--- $f" >&2; tail -20 "$f" >&2; done; exit 1; }
+ports_free() { # seconds: until no port of the smoke test accepts connections
+  local deadline=$((SECONDS + $1)) port
+  for port in $(seq "$base" $((base + 4))); do
+    while (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; do
+      [ $SECONDS -lt $deadline ] || { echo "cluster-smoke: port $port still in use after $1 s" >&2; return 1; }
+      sleep 0.2
+    done
+  done
+}
+
+# Kills the phase's nodes and reaps them, so that the next phase finds its ports free.
+cleanup() {
+  local p
+  for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null || true; done
+  for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
+  pids=()
+  ports_free 30
+  logs=()
+}
+trap cleanup EXIT
+trap 'echo "cluster-smoke: interrupted" >&2; exit 130' INT TERM
+
+fail() {
+  echo "cluster-smoke: FAIL: $*" >&2
+  for f in "${logs[@]}"; do echo "--- $f" >&2; tail -40 "$f" >&2; done
+  exit 1
+}
 
 start() { # name port args... (the certificate of the name after its last '_' less digits, unless args has --insecure or --tls-dir)
   local name=$1 port=$2 cert=${1##*_} tls; shift 2
   tls=(--tls-dir "$work/certs/${cert%%[0-9]*}")
   case " $* " in *" --insecure "* | *" --tls-dir "*) tls=() ;; esac
-  CSFL_LOG_LEVEL=INFO CSFL_JAVA_OPTS="-Xmx1g" "$csfl" node --port "$port" --seed-nodes "127.0.0.1:$base,127.0.0.1:$((base + 1))" \
+  CSFL_LOG_LEVEL=INFO CSFL_JAVA_OPTS="-Xmx1g" CSFL_TRAINING_THREADS=1 "$csfl" node --port "$port" --seed-nodes "127.0.0.1:$base,127.0.0.1:$((base + 1))" \
     "${tls[@]}" "$@" >"$work/$name.log" 2>&1 &
   pids+=($!)
+  logs+=("$work/$name.log")
   eval "pid_$name=$!"
+}
+
+wait_exit() { # name seconds: waits for the node to exit, at most that long, and fails unless it exits 0
+  local pid deadline=$((SECONDS + $2)) code=0
+  eval "pid=\$pid_$1"
+  while kill -0 "$pid" 2>/dev/null; do
+    [ $SECONDS -lt $deadline ] || fail "the $1 node did not exit within $2 s"
+    sleep 0.5
+  done
+  wait "$pid" || code=$?
+  [ "$code" -eq 0 ] || fail "the $1 node exited with $code"
 }
 
 wait_for() { # file pattern seconds
@@ -66,7 +104,7 @@ start client3 $((base + 4)) --role client --client-ids auto "${mlp[@]}"
 wait_for "$work/server.log" "round 2 " 240
 kill -9 "$pid_client1"
 echo "cluster-smoke: killed client node 1 (pid $pid_client1) after round 2"
-wait "$pid_server" || fail "the server node exited with $?"
+wait_exit server 300
 rows=$(($(wc -l < "$work/mlp/metrics.csv") - 1))
 [ "$rows" -eq 5 ] || fail "expected 5 rounds in metrics.csv, got $rows"
 lossy=$(awk -F, 'NR > 1 && $8 < $7 { print $2 }' "$work/mlp/metrics.csv" | head -n 1)
@@ -84,19 +122,19 @@ done
 [ "$hosted" -eq 30 ] || fail "the two surviving client nodes host $hosted clients, not all 30: the lost clients were not taken over"
 echo "cluster-smoke: the surviving client nodes took over the lost clients (30 hosted)"
 cat "$work/mlp/metrics.csv"
-cleanup; pids=()
+cleanup
 
 echo "cluster-smoke: the cnn across processes, 2 rounds (fixed --client-ids ranges)"
 cnn=(--algorithm cs --model cnn --clients 20 --per-round 2 --rounds 2 --local-epochs 1 --partition iid --eval-examples 1000 --round-timeout 5m --seed 3)
 start cnn_server "$base" --role server,aggregator "${cnn[@]}" --out "$work/cnn" --exit-when-done
 start cnn_client1 $((base + 1)) --role client --client-ids 0-9 "${cnn[@]}"
 start cnn_client2 $((base + 2)) --role client --client-ids 10-19 "${cnn[@]}"
-wait "$pid_cnn_server" || fail "the cnn server node exited with $?"
+wait_exit cnn_server 600
 rows=$(($(wc -l < "$work/cnn/metrics.csv") - 1))
 [ "$rows" -eq 2 ] || fail "expected 2 cnn rounds, got $rows"
 awk -F, 'NR == 2 && $5 < 4 * 1663370 * 2 { bad = 1 } END { exit bad }' "$work/cnn/metrics.csv" || fail "round 1 of the cnn moved less than two dense models down"
 cat "$work/cnn/metrics.csv"
-cleanup; pids=()
+cleanup
 
 echo "cluster-smoke: STC across processes, 6 rounds (server and aggregator on separate nodes)"
 stc=(--algorithm stc --model mlp --clients 12 --per-round 4 --rounds 6 --local-epochs 1 --partition iid --round-timeout 60s --seed 3)
@@ -104,7 +142,7 @@ start stc_server "$base" --role server "${stc[@]}" --out "$work/stc" --exit-when
 start stc_aggregator $((base + 1)) --role aggregator "${stc[@]}"
 start stc_client1 $((base + 2)) --role client --client-ids 0-5 "${stc[@]}"
 start stc_client2 $((base + 3)) --role client --client-ids 6-11 "${stc[@]}"
-wait "$pid_stc_server" || fail "the stc server node exited with $?"
+wait_exit stc_server 300
 rows=$(($(wc -l < "$work/stc/metrics.csv") - 1))
 [ "$rows" -eq 6 ] || fail "expected 6 stc rounds, got $rows"
 awk -F, 'NR > 1 && $8 != $7 { bad = 1 } END { exit bad }' "$work/stc/metrics.csv" \
@@ -113,7 +151,7 @@ awk -F, 'NR > 1 && $8 != $7 { bad = 1 } END { exit bad }' "$work/stc/metrics.csv
 awk -F, 'NR == 2 { dense = $5 } NR > 2 && $5 < dense / 2 { small = 1 } END { exit !small }' "$work/stc/metrics.csv" \
   || fail "no stc round sent less than half of round 1's dense downlink"
 cat "$work/stc/metrics.csv"
-cleanup; pids=()
+cleanup
 
 echo "cluster-smoke: intruders without the federation's certificate knock during 4 rounds"
 intr=(--algorithm cs --model mlp --clients 30 --min-clients 20 --per-round 10 --rounds 4 --local-epochs 1 --partition iid --round-timeout 60s --seed 3)
@@ -125,7 +163,7 @@ start intr_plain $((base + 3)) --role client --client-ids 20-24 --insecure "${in
 start intr_foreign $((base + 4)) --role client --client-ids 25-29 --tls-dir "$work/foreign-certs/intruder" "${intr[@]}"
 for name in intr_plain intr_foreign; do wait_for "$work/$name.log" "Couldn't join seed nodes" 120; done
 start intr_client1 $((base + 2)) --role client --client-ids 0-19 "${intr[@]}"
-wait "$pid_intr_server" || fail "the server node exited with $?"
+wait_exit intr_server 300
 grep -q "20 clients and an aggregator registered: starting" "$work/intr_server.log" \
   || fail "the server did not start with exactly the certified node's 20 clients"
 for port in $((base + 3)) $((base + 4)); do
@@ -142,7 +180,7 @@ grep -q "refused [0-9]* inbound connection" "$work/intr_server.log" || fail "the
 echo "cluster-smoke: neither intruder joined; the server's first refusal:"
 grep -m 1 "refused [0-9]* inbound connection" "$work/intr_server.log" | cut -c1-240
 cat "$work/intruders/metrics.csv"
-cleanup; pids=()
+cleanup
 
 # The cost of TLS: the same short federation with mutual TLS and with --insecure, twice in ABBA
 # order, so that a trend in the machine's load falls on both.
@@ -152,8 +190,8 @@ run_cost() { # name args...
   start "${name}_server" "$base" --role server,aggregator "${cost[@]}" --out "$work/$name" --exit-when-done "$@"
   start "${name}_client1" $((base + 1)) --role client --client-ids 0-3 "${cost[@]}" "$@"
   start "${name}_client2" $((base + 2)) --role client --client-ids 4-7 "${cost[@]}" "$@"
-  eval "wait \"\$pid_${name}_server\"" || fail "the $name server node exited with $?"
-  cleanup; pids=()
+  wait_exit "${name}_server" 180
+  cleanup
 }
 mean_wall() { # name first-round: the mean wall_ms of its rounds from first-round on
   awk -F, -v from="$2" 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == "wall_ms") c = i } NR > from { s += $c; n++ } END { print s / n }' "$work/$1/metrics.csv"

@@ -26,7 +26,27 @@ public final class CsflCommand implements Runnable {
       System.err.println("csfl: " + e.getMessage());
       System.exit(CommandLine.ExitCode.USAGE);
     }
-    System.exit(cl.execute(args));
+    exit(cl.execute(args));
+  }
+
+  /**
+   * Exits with {@code code}. Exiting runs the JVM's shutdown hooks (Akka's among them), each with
+   * its own bound; should they together still hang, the process is halted a minute later, so that
+   * no process outlives its work.
+   */
+  private static void exit(int code) {
+    Thread halt = new Thread(() -> {
+      try {
+        Thread.sleep(60_000);
+      } catch (InterruptedException e) {
+        return;
+      }
+      System.err.println("csfl: the shutdown hooks did not finish within 60 s; halting");
+      Runtime.getRuntime().halt(code);
+    }, "csfl-exit-bound");
+    halt.setDaemon(true);
+    halt.start();
+    System.exit(code);
   }
 
   /** The command line, for programs that drive csfl in-process; a bad flag or value: one line on stderr, exit code 2. */

@@ -8,6 +8,7 @@ import io.csfl.cluster.ClientsHost;
 import io.csfl.cluster.ClusterConfig;
 import io.csfl.cluster.MembershipLog;
 import io.csfl.cluster.NodeGuardian;
+import io.csfl.cluster.NodeLifetime;
 import io.csfl.cluster.NodePlan;
 import io.csfl.data.DataFileException;
 import io.csfl.data.FashionMnist;
@@ -111,10 +112,7 @@ final class NodeCommand implements Callable<Integer> {
     io.csfl.actor.ExpectedModel.register(system, federation.architecture().spec());
     system.systemActorOf(MembershipLog.create(), "membership-log", Props.empty());
     System.out.printf("csfl node %s at %s:%d, roles %s, seeds %s%n", system.address(), host, port, plan.roles(), seeds);
-    system.getWhenTerminated().toCompletableFuture().get();
-    boolean aborted = akka.actor.CoordinatedShutdown.get(akka.actor.typed.javadsl.Adapter.toClassic(system)).getShutdownReason()
-        .filter(io.csfl.cluster.MetricsSink.TRAINING_ABORTED::equals).isPresent();
-    return aborted ? io.csfl.cluster.MetricsSink.ABORTED_EXIT_CODE : 0;
+    return NodeLifetime.awaitEnd(system);
   }
 
   /** Mutual TLS with --tls-dir, or plain TCP with --insecure; one of them is required. */

@@ -63,6 +63,12 @@ public final class Server extends AbstractBehavior<Server.Command> {
 
   /** How long a client has to answer the handshake; without an answer it is not taken on. */
   static final Duration HANDSHAKE_TIMEOUT = Duration.ofSeconds(30);
+  /**
+   * How long after an unanswered handshake a listed client is asked again. Messages sent while a
+   * connection to a starting node is still being set up can be lost; the receptionist lists the
+   * client only once, so without a second question the server could wait for it forever.
+   */
+  static final Duration ASK_AGAIN_AFTER = Duration.ofSeconds(5);
 
   public interface Command {}
 
@@ -216,6 +222,9 @@ public final class Server extends AbstractBehavior<Server.Command> {
 
   private record ClientsListed(Set<ActorRef<Client.Command>> clients) implements Command, NoSerializationVerificationNeeded {}
 
+  /** A listed client that did not answer its handshake is asked again, as long as it stays listed. */
+  private record AskAgain(ActorRef<Client.Command> client) implements Command, NoSerializationVerificationNeeded {}
+
   private record AggregatorsListed(Set<ActorRef<Aggregator.Command>> aggregators)
       implements Command, NoSerializationVerificationNeeded {}
 
@@ -253,6 +262,8 @@ public final class Server extends AbstractBehavior<Server.Command> {
   /** Attempts of this round that failed for want of updates or of an answer from the aggregator. */
   private int failures;
   private final Set<ActorRef<Client.Command>> asked = new HashSet<>();
+  /** The receptionist's latest listing of clients. */
+  private Set<ActorRef<Client.Command>> listedClients = Set.of();
   /** Handshakes not answered yet; training starts only when none is. */
   private int handshaking;
   /** The example count each client declared at the handshake: its updates must claim exactly that. */
@@ -379,6 +390,7 @@ public final class Server extends AbstractBehavior<Server.Command> {
         .onMessage(RegisterClient.class, this::onRegister)
         .onMessage(ClientGone.class, this::onClientGone)
         .onMessage(ClientsListed.class, this::onClientsListed)
+        .onMessage(AskAgain.class, this::onAskAgain)
         .onMessage(Described.class, this::onDescribed)
         .onMessage(AggregatorsListed.class, this::onAggregatorsListed)
         .onMessage(Start.class, this::onStart)
@@ -416,6 +428,7 @@ public final class Server extends AbstractBehavior<Server.Command> {
   }
 
   private Behavior<Command> onClientsListed(ClientsListed listed) {
+    listedClients = listed.clients();
     for (ActorRef<Client.Command> ref : listed.clients()) {
       if (asked.add(ref)) {
         handshake(ref, null);
@@ -424,15 +437,28 @@ public final class Server extends AbstractBehavior<Server.Command> {
     return this;
   }
 
+  private Behavior<Command> onAskAgain(AskAgain again) {
+    if (listedClients.contains(again.client()) && asked.add(again.client())) {
+      handshake(again.client(), null);
+    }
+    return this;
+  }
+
   private Behavior<Command> onDescribed(Described d) {
     handshaking--;
     String refusal = refusal(d);
     if (refusal != null) {
-      getContext().getLog().error("refusing client {} at {}: {}; it will not be trained on",
-          d.description() == null ? d.registeredAs() : d.description().clientId(), d.asked().path(), refusal);
       // Asked again at the next listing: a client handed over between nodes is accepted once its
-      // predecessor is gone.
+      // predecessor is gone. One that did not answer at all is asked again soon, listing or not.
       asked.remove(d.asked());
+      if (d.description() == null && d.registeredAs() == null) {
+        getContext().getLog().warn("the client at {} did not answer the handshake ({}); it is asked again in {} while it stays listed",
+            d.asked().path(), d.failure(), human(ASK_AGAIN_AFTER));
+        timers.startSingleTimer(d.asked(), new AskAgain(d.asked()), ASK_AGAIN_AFTER);
+      } else {
+        getContext().getLog().error("refusing client {} at {}: {}; it will not be trained on",
+            d.description() == null ? d.registeredAs() : d.description().clientId(), d.asked().path(), refusal);
+      }
       return beginIfWaiting();
     }
     Client.Description c = d.description();

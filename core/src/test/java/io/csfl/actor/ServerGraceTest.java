@@ -245,6 +245,26 @@ class ServerGraceTest {
         });
   }
 
+  /**
+   * A Describe lost on its way (as on a connection to a node still starting) is not the end: the
+   * listed client is asked again, and the server starts once it answers. Without that, a server
+   * waiting for its last client would wait forever, since the receptionist lists a client once.
+   */
+  @Test
+  void aListedClientThatMissedItsHandshakeIsAskedAgain() {
+    aggregator("aggregator-1");
+    Server.Settings settings = new Server.Settings("fedavg", 1, 1, ROUND_TIMEOUT, 1, 1, 5, 1, SIGNATURE, 1.0).withClients(1);
+    testKit.spawn(Server.createDiscovering(settings, new Evaluator(TestModels.mlp(), TestModels.dataset()), events.getRef()));
+    TestProbe<Client.Command> probe = testKit.createTestProbe();
+    testKit.system().receptionist().tell(Receptionist.register(Client.KEY, probe.getRef()));
+    probe.expectMessageClass(Client.Describe.class, WAIT); // lost: never answered
+    Duration again = Server.HANDSHAKE_TIMEOUT.plus(Server.ASK_AGAIN_AFTER).plus(WAIT);
+    probe.expectMessageClass(Client.Describe.class, again).replyTo()
+        .tell(new Client.Description(Client.id(0), SIGNATURE, EXAMPLES, probe.getRef()));
+    answer(asked(probe, 1), Client.id(0));
+    assertEquals(1, events.expectMessageClass(Server.RoundCompleted.class, WAIT).metrics().round());
+  }
+
   @Test
   void idsAreNamedAsRunsAndDurationsAsTheCommandLineWritesThem() {
     assertEquals("client-0000", Server.ranges(List.of(0)));
