@@ -1,0 +1,53 @@
+package io.csfl.cluster;
+
+import akka.actor.CoordinatedShutdown;
+import akka.actor.typed.ActorSystem;
+import akka.actor.typed.javadsl.Adapter;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.concurrent.ExecutionException;
+import java.util.function.Supplier;
+
+/**
+ * Runs a node as a series of ActorSystems: when the cluster downs the node while its process is
+ * alive (a long pause or a partition made the others remove it; on its return it learns it was
+ * quarantined and downs itself), the ActorSystem shuts down, and this starts a new one after
+ * {@code csfl.rejoin.delay}, which joins again through the seed nodes with the same roles and
+ * clients. An ActorSystem that was downed can never rejoin; a new incarnation at the same address
+ * can, so the operator does not have to restart the process.
+ *
+ * <p>Only downing restarts: a node that leaves (SIGTERM, the end of the run, an HTTP leave) or is
+ * shut down for any other reason ends the loop with that reason.
+ */
+public final class Rejoin {
+  private Rejoin() {}
+
+  /**
+   * Starts the node with {@code start} and waits for it to terminate, again and again while
+   * {@code rejoin} is on and the cluster downed it.
+   *
+   * @return the last ActorSystem, terminated; its {@link CoordinatedShutdown#getShutdownReason()} says why
+   */
+  public static <T> ActorSystem<T> run(Supplier<ActorSystem<T>> start, boolean rejoin) throws InterruptedException {
+    for (int incarnation = 1; ; incarnation++) {
+      ActorSystem<T> system = start.get();
+      try {
+        system.getWhenTerminated().toCompletableFuture().get();
+      } catch (ExecutionException e) {
+        throw new IllegalStateException("the ActorSystem failed to terminate", e);
+      }
+      Optional<CoordinatedShutdown.Reason> reason = CoordinatedShutdown.get(Adapter.toClassic(system)).getShutdownReason();
+      if (!rejoin || !downed(reason)) {
+        return system;
+      }
+      Duration delay = system.settings().config().getDuration("csfl.rejoin.delay");
+      System.err.printf("csfl node: the cluster downed this node; starting again in %d s to rejoin (incarnation %d)%n",
+          delay.toSeconds(), incarnation + 1);
+      Thread.sleep(delay.toMillis());
+    }
+  }
+
+  static boolean downed(Optional<CoordinatedShutdown.Reason> reason) {
+    return reason.filter(CoordinatedShutdown.clusterDowningReason()::equals).isPresent();
+  }
+}
