@@ -105,10 +105,14 @@ final class NodeCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     NodePlan plan;
     Config transport;
+    Optional<Config> management;
     try {
       transport = transport();
+      int httpPort = managementPort();
       federation.validate();
       plan = plan();
+      management = httpPort < 0 ? Optional.empty()
+          : Optional.of(ClusterConfig.management(managementHost, httpPort, hostedClients(plan)));
     } catch (IllegalArgumentException e) {
       throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
     } catch (DataFileException e) {
@@ -120,7 +124,6 @@ final class NodeCommand implements Callable<Integer> {
     if (insecure) {
       System.err.println("csfl: WARNING: --insecure: plain TCP, anyone who reaches " + host + ":" + port + " can join this federation");
     }
-    Optional<Config> management = management(plan);
     var withManagement = management.map(overrides::withFallback).orElse(overrides);
     ActorSystem<Void> system = Rejoin.run(() -> startSystem(plan, seeds, withManagement, management.isPresent()),
         rejoin == null ? !plan.roles().contains(NodePlan.SERVER) : rejoin);
@@ -145,23 +148,20 @@ final class NodeCommand implements Callable<Integer> {
     return system;
   }
 
-  /** The management endpoint's settings, or empty with {@code --management-port off}. */
-  private Optional<Config> management(NodePlan plan) {
+  /** --management-port as a port (0: any free one), -1 for off; by default --port + 1000, or any free port past 65535. */
+  private int managementPort() {
+    if (managementPort == null || managementPort.isBlank()) {
+      return port > 0 && port + 1000 <= 65535 ? port + 1000 : 0;
+    }
+    if (managementPort.trim().equals("off")) {
+      return -1;
+    }
     try {
-      int p;
-      if (managementPort == null || managementPort.isBlank()) {
-        p = port > 0 && port + 1000 <= 65535 ? port + 1000 : 0;
-      } else if (managementPort.trim().equals("off")) {
-        return Optional.empty();
-      } else {
-        p = Integer.parseInt(managementPort.trim());
-        FederationOptions.require(p >= 0 && p <= 65535, "--management-port must be in 0..65535 or off");
-      }
-      return Optional.of(ClusterConfig.management(managementHost, p, hostedClients(plan)));
-    } catch (NumberFormatException e) {
-      throw new CommandLine.ParameterException(spec.commandLine(), "--management-port must be a port (0..65535) or off, got '" + managementPort + "'");
+      int p = Integer.parseInt(managementPort.trim());
+      FederationOptions.require(p >= 0 && p <= 65535, "");
+      return p;
     } catch (IllegalArgumentException e) {
-      throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+      throw new IllegalArgumentException("--management-port must be a port (0..65535) or off, got '" + managementPort + "'");
     }
   }
 

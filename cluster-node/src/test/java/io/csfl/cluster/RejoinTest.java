@@ -39,6 +39,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -79,6 +80,22 @@ class RejoinTest {
       Cluster.get(system).manager().tell(Join.create(system.address()));
     }
     return system;
+  }
+
+  /** Runs {@link Rejoin#run} on the test's thread, recording every incarnation it starts. */
+  private CompletableFuture<ActorSystem<Void>> rejoining(boolean rejoin, List<ActorSystem<Void>> incarnations,
+                                                         Supplier<ActorSystem<Void>> start) {
+    return CompletableFuture.supplyAsync(() -> {
+      try {
+        return Rejoin.run(() -> {
+          ActorSystem<Void> s = start.get();
+          incarnations.add(s);
+          return s;
+        }, rejoin);
+      } catch (InterruptedException e) {
+        throw new IllegalStateException(e);
+      }
+    }, runner);
   }
 
   private static void await(BooleanSupplier condition, String what) throws InterruptedException {
@@ -133,19 +150,12 @@ class RejoinTest {
     ChurnTest.TestTrainer trainer = new ChurnTest.TestTrainer(0, false);
     NodePlan clientPlan = ChurnTest.clientPlan(cs, data, ChurnTest.SIGNATURE, trainer, 0, 1);
     List<ActorSystem<Void>> incarnations = new CopyOnWriteArrayList<>();
-    CompletableFuture<ActorSystem<Void>> last = CompletableFuture.supplyAsync(() -> {
-      try {
-        return Rejoin.run(() -> {
-          ActorSystem<Void> s = start(clientPlan, CLIENT_PORT, server,
-              ClusterConfig.management("127.0.0.1", MANAGEMENT_PORT, 2).withFallback(FAST_REJOIN));
-          AkkaManagement.get(s).start();
-          incarnations.add(s);
-          return s;
-        }, true);
-      } catch (InterruptedException e) {
-        throw new IllegalStateException(e);
-      }
-    }, runner);
+    CompletableFuture<ActorSystem<Void>> last = rejoining(true, incarnations, () -> {
+      ActorSystem<Void> s = start(clientPlan, CLIENT_PORT, server,
+          ClusterConfig.management("127.0.0.1", MANAGEMENT_PORT, 2).withFallback(FAST_REJOIN));
+      AkkaManagement.get(s).start();
+      return s;
+    });
 
     await(() -> incarnations.size() == 1 && up(incarnations.get(0)), "the client node is up");
     ActorSystem<Void> first = incarnations.get(0);
@@ -177,17 +187,8 @@ class RejoinTest {
   void withoutRejoinADownedNodeStaysDown() throws Exception {
     ActorSystem<Void> seed = start(new NodePlan(Set.of(), Optional.empty(), Optional.empty(), Optional.empty()), 0, null);
     List<ActorSystem<Void>> incarnations = new CopyOnWriteArrayList<>();
-    CompletableFuture<ActorSystem<Void>> last = CompletableFuture.supplyAsync(() -> {
-      try {
-        return Rejoin.run(() -> {
-          ActorSystem<Void> s = start(new NodePlan(Set.of(NodePlan.AGGREGATOR), Optional.empty(), Optional.empty(), Optional.empty()), 0, seed);
-          incarnations.add(s);
-          return s;
-        }, false);
-      } catch (InterruptedException e) {
-        throw new IllegalStateException(e);
-      }
-    }, runner);
+    CompletableFuture<ActorSystem<Void>> last = rejoining(false, incarnations,
+        () -> start(new NodePlan(Set.of(NodePlan.AGGREGATOR), Optional.empty(), Optional.empty(), Optional.empty()), 0, seed));
     await(() -> incarnations.size() == 1 && up(incarnations.get(0)), "the node is up");
     Cluster.get(seed).manager().tell(new Down(incarnations.get(0).address()));
     ActorSystem<Void> ended = last.get(60, TimeUnit.SECONDS);
