@@ -30,7 +30,7 @@ public final class Rejoin {
    */
   public static <T> ActorSystem<T> run(Supplier<ActorSystem<T>> start, boolean rejoin) throws InterruptedException {
     for (int incarnation = 1; ; incarnation++) {
-      ActorSystem<T> system = start.get();
+      ActorSystem<T> system = incarnation == 1 ? start.get() : restart(start);
       try {
         system.getWhenTerminated().toCompletableFuture().get();
       } catch (ExecutionException e) {
@@ -44,6 +44,23 @@ public final class Rejoin {
       System.err.printf("csfl node: the cluster downed this node; starting again in %d s to rejoin (incarnation %d)%n",
           delay.toSeconds(), incarnation + 1);
       Thread.sleep(delay.toMillis());
+    }
+  }
+
+  /** How often a new incarnation that fails to start (its port not yet free, say) is tried again. */
+  private static final int RESTART_ATTEMPTS = 12;
+
+  private static <T> ActorSystem<T> restart(Supplier<ActorSystem<T>> start) throws InterruptedException {
+    for (int attempt = 1; ; attempt++) {
+      try {
+        return start.get();
+      } catch (RuntimeException e) {
+        if (attempt == RESTART_ATTEMPTS) {
+          throw e;
+        }
+        System.err.println("csfl node: could not start again (" + e.getMessage() + "); trying again in 5 s");
+        Thread.sleep(5_000);
+      }
     }
   }
 

@@ -141,9 +141,13 @@ final class NodeCommand implements Callable<Integer> {
     system.systemActorOf(MembershipLog.create(), "membership-log", Props.empty());
     System.out.printf("csfl node %s at %s:%d, roles %s, seeds %s%n", system.address(), host, port, plan.roles(), seeds);
     if (management) {
-      AkkaManagement.get(system).start().whenComplete((uri, failure) -> System.out.println(failure == null
-          ? "csfl node: health at " + uri + "/ready and /alive, cluster routes at " + uri + "/cluster/members"
-          : "csfl node: WARNING: no health endpoint: cannot bind --management-host/--management-port: " + failure.getMessage()));
+      AkkaManagement.get(system).start().whenComplete((uri, failure) -> {
+        if (failure == null) {
+          System.out.println("csfl node: health at " + uri + "/ready and /alive, cluster routes at " + uri + "/cluster/members");
+        } else {
+          System.err.println("csfl node: WARNING: no health endpoint, cannot bind --management-host/--management-port: " + failure.getMessage());
+        }
+      });
     }
     return system;
   }
