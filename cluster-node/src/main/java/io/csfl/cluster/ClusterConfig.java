@@ -89,6 +89,31 @@ public final class ClusterConfig {
     }
   }
 
+  /**
+   * Akka Management's HTTP endpoint on {@code host:port} (0: any free port): {@code /ready} and
+   * {@code /alive}, and the cluster routes under {@code /cluster/members}. The routes that change
+   * membership (leave, down) are served only on a loopback address: the endpoint has no
+   * authentication, and anyone who reaches it could otherwise take nodes out of the federation,
+   * past the TLS that guards the cluster port.
+   *
+   * @param clients how many clients a client node should host before it is ready (see {@link NodeReadiness})
+   */
+  public static Config management(String host, int port, int clients) {
+    return ConfigFactory.empty()
+        .withValue("akka.management.http.hostname", ConfigValueFactory.fromAnyRef(host))
+        .withValue("akka.management.http.port", ConfigValueFactory.fromAnyRef(port))
+        .withValue("akka.management.http.route-providers-read-only", ConfigValueFactory.fromAnyRef(!isLoopback(host)))
+        .withValue(NodeReadiness.CLIENTS_KEY, ConfigValueFactory.fromAnyRef(clients));
+  }
+
+  static boolean isLoopback(String host) {
+    try {
+      return java.net.InetAddress.getByName(host).isLoopbackAddress();
+    } catch (java.net.UnknownHostException e) {
+      throw new IllegalArgumentException("--management-host " + host + ": unknown host");
+    }
+  }
+
   /** Plain TCP: anyone who reaches the port can join. For a laptop or a closed test network only. */
   public static Config insecure() {
     return ConfigFactory.empty().withValue("akka.remote.artery.transport", ConfigValueFactory.fromAnyRef("tcp"));

@@ -2,14 +2,15 @@ package io.csfl.node;
 
 import akka.actor.typed.ActorSystem;
 import akka.actor.typed.Props;
+import akka.management.javadsl.AkkaManagement;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import io.csfl.cluster.ClientsHost;
 import io.csfl.cluster.ClusterConfig;
 import io.csfl.cluster.MembershipLog;
 import io.csfl.cluster.NodeGuardian;
-import io.csfl.cluster.NodeLifetime;
 import io.csfl.cluster.NodePlan;
+import io.csfl.cluster.Rejoin;
 import io.csfl.data.DataFileException;
 import io.csfl.data.FashionMnist;
 import io.csfl.metrics.MetricsCsv;
@@ -85,6 +86,18 @@ final class NodeCommand implements Callable<Integer> {
   @Option(names = "--config", description = "HOCON file: csfl.<flag> keys as flag defaults; akka.* settings for the node.")
   Path config;
 
+  @Option(names = "--management-port", description = "Port of the HTTP endpoint for health checks (/ready, /alive) and "
+      + "the cluster routes (/cluster/members); 0 for any free port, off for none. Default: --port + 1000.")
+  String managementPort;
+
+  @Option(names = "--management-host", defaultValue = "127.0.0.1", description = "Address of that endpoint. On a "
+      + "non-loopback address the cluster routes are read-only (no leave or down over HTTP). Default: ${DEFAULT-VALUE}.")
+  String managementHost;
+
+  @Option(names = "--rejoin", negatable = true, description = "When the cluster downs this node while it runs (a long "
+      + "pause, a partition), start again and rejoin with the same roles and clients. Default: on, off for server nodes.")
+  Boolean rejoin;
+
   @Mixin
   FederationOptions federation;
 
@@ -92,10 +105,14 @@ final class NodeCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     NodePlan plan;
     Config transport;
+    Optional<Config> management;
     try {
       transport = transport();
+      int httpPort = managementPort();
       federation.validate();
       plan = plan();
+      management = httpPort < 0 ? Optional.empty()
+          : Optional.of(ClusterConfig.management(managementHost, httpPort, hostedClients(plan)));
     } catch (IllegalArgumentException e) {
       throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
     } catch (DataFileException e) {
@@ -107,12 +124,50 @@ final class NodeCommand implements Callable<Integer> {
     if (insecure) {
       System.err.println("csfl: WARNING: --insecure: plain TCP, anyone who reaches " + host + ":" + port + " can join this federation");
     }
+    var withManagement = management.map(overrides::withFallback).orElse(overrides);
+    return Rejoin.run(() -> startSystem(plan, seeds, withManagement, management.isPresent()),
+        rejoin == null ? !plan.roles().contains(NodePlan.SERVER) : rejoin);
+  }
+
+  /** One incarnation of this node: its ActorSystem, and the management endpoint when there is one. */
+  private ActorSystem<Void> startSystem(NodePlan plan, List<String> seeds, Config config, boolean management) {
     ActorSystem<Void> system = ActorSystem.create(NodeGuardian.create(plan), SYSTEM_NAME,
-        ClusterConfig.of(SYSTEM_NAME, host, port, plan.roles(), seeds, overrides));
+        ClusterConfig.of(SYSTEM_NAME, host, port, plan.roles(), seeds, config));
     io.csfl.actor.ExpectedModel.register(system, federation.architecture().spec());
     system.systemActorOf(MembershipLog.create(), "membership-log", Props.empty());
     System.out.printf("csfl node %s at %s:%d, roles %s, seeds %s%n", system.address(), host, port, plan.roles(), seeds);
-    return NodeLifetime.awaitEnd(system);
+    if (management) {
+      AkkaManagement.get(system).start().whenComplete((uri, failure) -> {
+        if (failure == null) {
+          System.out.println("csfl node: health at " + uri + "/ready and /alive, cluster routes at " + uri + "/cluster/members");
+        } else {
+          System.err.println("csfl node: WARNING: no health endpoint, cannot bind --management-host/--management-port: " + failure.getMessage());
+        }
+      });
+    }
+    return system;
+  }
+
+  /** --management-port as a port (0: any free one), -1 for off; by default --port + 1000, or any free port past 65535. */
+  private int managementPort() {
+    if (managementPort == null || managementPort.isBlank()) {
+      return port > 0 && port + 1000 <= 65535 ? port + 1000 : 0;
+    }
+    if (managementPort.trim().equals("off")) {
+      return -1;
+    }
+    try {
+      int p = Integer.parseInt(managementPort.trim());
+      FederationOptions.require(p >= 0 && p <= 65535, "");
+      return p;
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("--management-port must be a port (0..65535) or off, got '" + managementPort + "'");
+    }
+  }
+
+  /** The clients a client node must have registered before it is ready: its fixed range, or all for a pool node. */
+  private static int hostedClients(NodePlan plan) {
+    return plan.clients().map(c -> c.shared() ? c.total() : c.to() - c.from() + 1).orElse(0);
   }
 
   /** Mutual TLS with --tls-dir, or plain TCP with --insecure; one of them is required. */
