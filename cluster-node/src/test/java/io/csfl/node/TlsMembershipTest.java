@@ -12,7 +12,6 @@ import akka.actor.typed.javadsl.Behaviors;
 import akka.cluster.MemberStatus;
 import akka.event.Logging;
 import akka.cluster.typed.Cluster;
-import akka.cluster.typed.Join;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import io.csfl.cluster.ClusterConfig;
@@ -49,11 +48,11 @@ class TlsMembershipTest {
   @TempDir
   Path dir;
 
-  private final List<ActorSystem<?>> systems = new CopyOnWriteArrayList<>();
+  private final LoopbackNodes nodes = new LoopbackNodes(NODE);
 
   @AfterEach
   void stopAll() {
-    systems.forEach(ActorSystem::terminate);
+    nodes.close();
   }
 
   private static int certs(String... args) {
@@ -61,11 +60,7 @@ class TlsMembershipTest {
   }
 
   private ActorSystem<Void> node(Config transport, ActorSystem<?> joinTo) {
-    ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "csfl",
-        ClusterConfig.of("csfl", "127.0.0.1", 0, Set.of(), List.of(), NODE.withFallback(transport)));
-    systems.add(system);
-    Cluster.get(system).manager().tell(Join.create(joinTo == null ? system.address() : joinTo.address()));
-    return system;
+    return nodes.start(transport, joinTo);
   }
 
   private static Set<Address> up(ActorSystem<?> system) {

@@ -68,14 +68,17 @@ final class Courier extends AbstractBehavior<Courier.Command> {
   }
 
   private Behavior<Command> onOpen(Open open) {
-    String refusal = refusal(open);
-    if (refusal != null) {
-      getContext().getLog().warn("refused transfer {} for {}: {}", open.id(), open.recipient(), refusal);
-      open.sender().tell(new Outbound.Refused(refusal));
+    Reassembly reassembly;
+    try {
+      reassembly = Reassembly.of(open.id(), open.totalBytes(), open.chunkCount(), settings.maxBytes());
+      checkRoomFor(open);
+    } catch (Reassembly.Refused refused) {
+      getContext().getLog().warn("refused transfer {} for {}: {}", open.id(), open.recipient(), refused.getMessage());
+      open.sender().tell(new Outbound.Refused(refused.getMessage()));
       return this;
     }
     try {
-      ActorRef<Inbound.Command> child = getContext().spawn(Inbound.create(open, settings), "in-" + open.id());
+      ActorRef<Inbound.Command> child = getContext().spawn(Inbound.create(open, reassembly, settings), "in-" + open.id());
       getContext().watchWith(child, new InboundEnded(open.totalBytes()));
       inbound++;
       inboundBytes += open.totalBytes();
@@ -91,20 +94,14 @@ final class Courier extends AbstractBehavior<Courier.Command> {
     return this;
   }
 
-  private String refusal(Open open) {
-    if (open.totalBytes() < 0 || open.totalBytes() > settings.maxBytes()) {
-      return "message of " + open.totalBytes() + " bytes is above this node's csfl.transfer.max-bytes (" + settings.maxBytes() + ")";
-    }
-    if (open.chunkCount() <= 0 || open.chunkCount() > Math.max(1, open.totalBytes())) {
-      return "announced " + open.chunkCount() + " chunks for " + open.totalBytes() + " bytes";
-    }
+  /** Refuses an announcement this node has no room for now, on top of the transfers it receives. */
+  private void checkRoomFor(Open open) throws Reassembly.Refused {
     if (inbound >= settings.maxInboundTransfers()) {
-      return "this node already receives " + inbound + " messages, its csfl.transfer.max-inbound-transfers";
+      throw new Reassembly.Refused("this node already receives " + inbound + " messages, its csfl.transfer.max-inbound-transfers");
     }
     if (inboundBytes + open.totalBytes() > settings.maxInboundBytes()) {
-      return "this node already receives " + inboundBytes + " bytes; " + open.totalBytes() + " more would pass its csfl.transfer.max-inbound-bytes ("
-          + settings.maxInboundBytes() + ")";
+      throw new Reassembly.Refused("this node already receives " + inboundBytes + " bytes; " + open.totalBytes()
+          + " more would pass its csfl.transfer.max-inbound-bytes (" + settings.maxInboundBytes() + ")");
     }
-    return null;
   }
 }

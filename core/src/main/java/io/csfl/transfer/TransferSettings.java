@@ -7,7 +7,7 @@ import java.time.Duration;
  * The {@code csfl.transfer} section of the configuration.
  *
  * @param directLimit         messages up to this size go to a remote recipient as one ordinary message
- * @param chunkSize           bytes of message per chunk; well below Artery's 256 KiB frame
+ * @param chunkSize           bytes of message per chunk; with its envelope within Artery's maximum frame
  * @param window              chunks sent ahead of the receiver's acknowledgements
  * @param ackTimeout          how long a transfer waits for the receiver before it is declared failed
  * @param maxBytes            the largest message either side accepts

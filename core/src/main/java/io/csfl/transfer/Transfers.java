@@ -48,7 +48,23 @@ public final class Transfers implements Extension {
     this.serialization = SerializationExtension.get(Adapter.toClassic(system));
     this.resolver = ActorRefResolver.get(system);
     this.settings = TransferSettings.from(system.settings().config());
+    checkFrameSize(system.settings().config(), settings);
     this.courier = system.systemActorOf(Courier.create(settings), COURIER, Props.empty());
+  }
+
+  /** Room in an Artery frame for a chunk's envelope (recipient, sender, manifest) besides its bytes. */
+  static final int ENVELOPE_ROOM = 4096;
+
+  /**
+   * Refuses a chunk size that does not fit Artery's frame: Artery would drop every chunk with only
+   * a log line, and each transfer would fail after its ack timeout.
+   */
+  static void checkFrameSize(com.typesafe.config.Config config, TransferSettings settings) {
+    String frame = "akka.remote.artery.advanced.maximum-frame-size";
+    if (config.hasPath(frame) && settings.chunkSize() + ChunkSerializer.HEADER_BYTES + ENVELOPE_ROOM > config.getBytes(frame)) {
+      throw new IllegalArgumentException("csfl.transfer.chunk-size (" + settings.chunkSize() + " bytes) leaves no room for a chunk's envelope in "
+          + frame + " (" + config.getBytes(frame) + " bytes); it must be at most " + (config.getBytes(frame) - ChunkSerializer.HEADER_BYTES - ENVELOPE_ROOM));
+    }
   }
 
   /** The extension's id; {@code getInstance} is how Akka loads it from configuration. */
