@@ -147,8 +147,12 @@ public final class Client extends AbstractBehavior<Client.Command> {
       long t2 = System.nanoTime();
       Payload update = algorithm.uplink(request.model(), start, result.model());
       long t3 = System.nanoTime();
+      // The adapter outlives this round (it is replaced at the next), so it must not capture the
+      // request: that would keep its downlink, a whole model, for as long as the client is idle.
+      int round = request.round();
+      ActorRef<Reply> replyTo = request.replyTo();
       ActorRef<TransferFailed> onFailure = getContext().messageAdapter(TransferFailed.class,
-          f -> new UplinkLost(request.round(), request.replyTo(), f));
+          f -> new UplinkLost(round, replyTo, f));
       transfers.tell(request.replyTo(), new Trained(request.round(), clientId, result.examples(), update, result.meanLoss(),
           millis(t2 - t1), millis((t1 - t0) + (t3 - t2))), onFailure);
     } catch (RuntimeException e) {

@@ -78,8 +78,8 @@ public final class ComplementSparsification implements FederatedStrategy {
   static final class Client implements ClientAlgorithm {
     private final CsVariant variant;
     private final HeldModel held;
-    /** cs-topk: complement values not sent yet, per tensor, by absolute position. */
-    private float[][] residual;
+    /** cs-topk: complement values not sent yet, by absolute position; null until first needed. */
+    private Residual residual;
 
     Client(String name, CsVariant variant) {
       this.variant = variant;
@@ -114,21 +114,20 @@ public final class ComplementSparsification implements FederatedStrategy {
 
     private MaskedSection topOfComplement(int t, Mask complement, Model trained) {
       if (residual == null) {
-        residual = new float[trained.spec().tensorCount()][];
+        residual = new Residual(trained.spec());
       }
-      if (residual[t] == null) {
-        residual[t] = new float[trained.spec().tensor(t).size()];
-      }
+      float[] full = residual.expand(t);
       int[] positions = complement.positions();
       float[] values = TensorOps.gather(trained.tensor(t), complement).toArray();
       float[] carried = new float[positions.length];
       for (int j = 0; j < positions.length; j++) {
-        carried[j] = residual[t][positions[j]];
+        carried[j] = full[positions[j]];
       }
       Mask chosen = TopK.selectWithFeedback(values, carried, TopK.count(values.length, variant.uplinkDensity()));
       for (int j = 0; j < positions.length; j++) {
-        residual[t][positions[j]] = carried[j];
+        full[positions[j]] = carried[j];
       }
+      residual.store(t, full);
       return new MaskedSection(t, chosen, TensorOps.gather(values, chosen));
     }
 

@@ -13,7 +13,8 @@ import java.util.List;
  */
 abstract class ErrorFeedbackClient implements ClientAlgorithm {
   private final double density;
-  private float[][] residual;
+  /** Null until the client's first update: an idle client holds none. */
+  private Residual residual;
 
   ErrorFeedbackClient(double density) {
     this.density = density;
@@ -29,7 +30,7 @@ abstract class ErrorFeedbackClient implements ClientAlgorithm {
   public Payload uplink(Payload downlink, Model start, Model trained) {
     ModelSpec spec = trained.spec();
     if (residual == null) {
-      residual = TopK.zeros(spec);
+      residual = new Residual(spec);
     }
     List<Section> sections = new ArrayList<>(spec.tensorCount());
     for (int t = 0; t < spec.tensorCount(); t++) {
@@ -38,8 +39,15 @@ abstract class ErrorFeedbackClient implements ClientAlgorithm {
       for (int i = 0; i < update.length; i++) {
         update[i] -= before[i];
       }
-      sections.add(compress(t, update, residual[t], TopK.count(update.length, density)));
+      float[] carried = residual.expand(t);
+      sections.add(compress(t, update, carried, TopK.count(update.length, density)));
+      residual.store(t, carried);
     }
     return new Payload(sections);
+  }
+
+  /** The bytes this client's residual takes now: none before its first update. */
+  long residualBytes() {
+    return residual == null ? 0 : residual.bytes();
   }
 }

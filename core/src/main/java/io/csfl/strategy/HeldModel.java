@@ -12,16 +12,25 @@ import java.util.Optional;
 
 /**
  * The global model a client was last sent, with its masks and its round: what a difference
- * downlink starts from. Part of a client algorithm's state, so confined to its actor.
+ * downlink starts from. Part of a client algorithm's state, so confined to its actor; the model
+ * itself is the node's one copy, shared with every client that holds the same one
+ * ({@link HeldModels}).
  */
 final class HeldModel {
   private final String algorithm;
-  private Patches.Sparse held;
-  /** The round whose global model {@link #held} is. */
+  private final HeldModels cache;
+  /** Null until the first downlink. */
+  private HeldModels.Lease lease;
+  /** The round whose global model {@link #lease} holds. */
   private int round = Payload.ABSOLUTE;
 
   HeldModel(String algorithm) {
+    this(algorithm, HeldModels.NODE);
+  }
+
+  HeldModel(String algorithm, HeldModels cache) {
     this.algorithm = algorithm;
+    this.cache = cache;
   }
 
   /**
@@ -36,22 +45,26 @@ final class HeldModel {
     Patches.Sparse next;
     if (!downlink.isDelta()) {
       next = new Patches.Sparse(Payloads.toModel(downlink, spec), masksOf(downlink, spec));
-    } else if (held == null || this.round != downlink.base()) {
+    } else if (lease == null || this.round != downlink.base()) {
       throw new IllegalStateException(algorithm + ": the downlink is a difference from the model of round " + downlink.base()
-          + ", but this client holds " + (held == null ? "none" : "the model of round " + this.round));
+          + ", but this client holds " + (lease == null ? "none" : "the model of round " + this.round));
     } else if (downlink.sections().stream().anyMatch(s -> s instanceof PatchSection)) {
-      next = Patches.apply(held, downlink);
+      next = Patches.apply(lease.model(), downlink);
     } else {
-      next = new Patches.Sparse(Payloads.plus(held.model(), downlink), held.masks());
+      next = new Patches.Sparse(Payloads.plus(lease.model().model(), downlink), lease.model().masks());
     }
-    held = next;
+    HeldModels.Lease previous = lease;
+    lease = cache.acquire(algorithm, round - 1, next);
+    if (previous != null) {
+      cache.release(previous);
+    }
     this.round = round - 1;
-    return next.model();
+    return lease.model().model();
   }
 
   /** The kept positions of tensor {@code t} in the model last received; empty when it is dense. */
   Optional<Mask> mask(int t) {
-    return held == null ? Optional.empty() : held.mask(t);
+    return lease == null ? Optional.empty() : lease.model().mask(t);
   }
 
   private static Optional<MaskSet> masksOf(Payload downlink, ModelSpec spec) {

@@ -82,6 +82,8 @@ public final class PrunedUpdateSharing implements FederatedStrategy {
             ? new MaskedSection(t, mask.get(), TensorOps.gather(trained.tensor(t), mask.get()))
             : new DenseSection(t, trained.tensor(t)));
       }
+      // An idle client keeps no masks between rounds: the next training draws new ones.
+      kept = null;
       return new Payload(sections);
     }
   }
