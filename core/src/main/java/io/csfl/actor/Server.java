@@ -69,6 +69,13 @@ public final class Server extends AbstractBehavior<Server.Command> {
    * client only once, so without a second question the server could wait for it forever.
    */
   static final Duration ASK_AGAIN_AFTER = Duration.ofSeconds(5);
+  /**
+   * How often a client registered locally ({@link RegisterClient}) is asked before it is given up:
+   * on a saturated machine thousands of handshakes at once can outlast the timeout, and a client
+   * left out would change which clients are sampled, and so the results. Training does not start
+   * while one is still to be asked.
+   */
+  static final int LOCAL_HANDSHAKE_ATTEMPTS = 3;
 
   public interface Command {}
 
@@ -223,13 +230,15 @@ public final class Server extends AbstractBehavior<Server.Command> {
   private record ClientsListed(Set<ActorRef<Client.Command>> clients) implements Command, NoSerializationVerificationNeeded {}
 
   /** A listed client that did not answer its handshake is asked again, as long as it stays listed. */
-  private record AskAgain(ActorRef<Client.Command> client) implements Command, NoSerializationVerificationNeeded {}
+  private record AskAgain(ActorRef<Client.Command> client, String registeredAs, int attempt)
+      implements Command, NoSerializationVerificationNeeded {}
 
   private record AggregatorsListed(Set<ActorRef<Aggregator.Command>> aggregators)
       implements Command, NoSerializationVerificationNeeded {}
 
   /** The answer to the handshake with {@code asked} (or null, with the failure, when none came). */
-  private record Described(ActorRef<Client.Command> asked, Client.Description description, String failure, String registeredAs)
+  private record Described(ActorRef<Client.Command> asked, Client.Description description, String failure, String registeredAs,
+                           int attempt)
       implements Command, NoSerializationVerificationNeeded {}
 
   /**
@@ -407,14 +416,15 @@ public final class Server extends AbstractBehavior<Server.Command> {
 
   /** A local registration: the same handshake as a listed client, and the client must answer to the name it was registered as. */
   private Behavior<Command> onRegister(RegisterClient r) {
-    handshake(r.client(), r.clientId());
+    handshake(r.client(), r.clientId(), 1);
     return this;
   }
 
-  private void handshake(ActorRef<Client.Command> client, String registeredAs) {
+  private void handshake(ActorRef<Client.Command> client, String registeredAs, int attempt) {
     handshaking++;
     getContext().ask(Client.Description.class, client, HANDSHAKE_TIMEOUT, Client.Describe::new,
-        (description, failure) -> new Described(client, description, failure == null ? null : failure.toString(), registeredAs));
+        (description, failure) -> new Described(client, description, failure == null ? null : failure.toString(), registeredAs,
+            attempt));
   }
 
   private Behavior<Command> onClientGone(ClientGone gone) {
@@ -431,15 +441,18 @@ public final class Server extends AbstractBehavior<Server.Command> {
     listedClients = listed.clients();
     for (ActorRef<Client.Command> ref : listed.clients()) {
       if (asked.add(ref)) {
-        handshake(ref, null);
+        handshake(ref, null, 1);
       }
     }
     return this;
   }
 
   private Behavior<Command> onAskAgain(AskAgain again) {
-    if (listedClients.contains(again.client()) && asked.add(again.client())) {
-      handshake(again.client(), null);
+    if (again.registeredAs() != null) {
+      handshaking--; // the retry was counted as outstanding; handshake counts it again
+      handshake(again.client(), again.registeredAs(), again.attempt());
+    } else if (listedClients.contains(again.client()) && asked.add(again.client())) {
+      handshake(again.client(), null, again.attempt());
     }
     return this;
   }
@@ -451,10 +464,14 @@ public final class Server extends AbstractBehavior<Server.Command> {
       // Asked again at the next listing: a client handed over between nodes is accepted once its
       // predecessor is gone. One that did not answer at all is asked again soon, listing or not.
       asked.remove(d.asked());
-      if (d.description() == null && d.registeredAs() == null) {
-        getContext().getLog().warn("the client at {} did not answer the handshake ({}); it is asked again in {} while it stays listed",
-            d.asked().path(), d.failure(), human(ASK_AGAIN_AFTER));
-        timers.startSingleTimer(d.asked(), new AskAgain(d.asked()), ASK_AGAIN_AFTER);
+      boolean local = d.registeredAs() != null;
+      if (d.description() == null && (!local || d.attempt() < LOCAL_HANDSHAKE_ATTEMPTS)) {
+        getContext().getLog().warn("the client at {} did not answer the handshake ({}); it is asked again in {}{}",
+            d.asked().path(), d.failure(), human(ASK_AGAIN_AFTER), local ? "" : " while it stays listed");
+        if (local) {
+          handshaking++; // training waits for it
+        }
+        timers.startSingleTimer(d.asked(), new AskAgain(d.asked(), d.registeredAs(), d.attempt() + 1), ASK_AGAIN_AFTER);
       } else {
         getContext().getLog().error("refusing client {} at {}: {}; it will not be trained on",
             d.description() == null ? d.registeredAs() : d.description().clientId(), d.asked().path(), refusal);
