@@ -3,7 +3,6 @@ package io.csfl.node;
 import akka.actor.typed.ActorSystem;
 import akka.actor.typed.Props;
 import com.typesafe.config.Config;
-import com.typesafe.config.ConfigFactory;
 import io.csfl.cluster.ClientsHost;
 import io.csfl.cluster.ClusterConfig;
 import io.csfl.cluster.MembershipLog;
@@ -87,13 +86,27 @@ final class NodeCommand implements Callable<Integer> {
   @Mixin
   FederationOptions federation;
 
+  @Option(names = "--algorithm", defaultValue = "cs", paramLabel = "NAME", completionCandidates = FederationOptions.AlgorithmNames.class,
+      description = "The one algorithm the cluster trains (csfl simulate compares several): " + FederationOptions.ALGORITHM_NAMES)
+  void algorithm(String name) {
+    federation.algorithms = List.of(name.split(",", -1));
+  }
+
   @Override
   public Integer call() throws Exception {
     NodePlan plan;
-    Config transport;
+    Config overrides;
+    List<String> seeds = seedNodes == null || seedNodes.isEmpty() ? List.of(host + ":" + port) : seedNodes;
     try {
-      transport = transport();
+      Config transport = transport();
+      FederationOptions.require(federation.algorithms.size() == 1,
+          "a cluster trains one algorithm, but --algorithm names " + federation.algorithms.size() + " (csfl simulate compares several)");
+      NodeAddress.checkHost(host);
+      NodeAddress.checkSeeds(seeds);
       federation.validate();
+      overrides = FlagDefaults.parse(config).withFallback(transport);
+      FederationOptions.require(port >= 0 && port <= 65535, "--port must be in 0..65535");
+      NodeAddress.probe(host, port, overrides);
       plan = plan();
     } catch (IllegalArgumentException e) {
       throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
@@ -101,13 +114,19 @@ final class NodeCommand implements Callable<Integer> {
       spec.commandLine().getErr().println("csfl: " + e.getMessage());
       return CommandLine.ExitCode.USAGE;
     }
-    List<String> seeds = seedNodes == null || seedNodes.isEmpty() ? List.of(host + ":" + port) : seedNodes;
-    var overrides = (config == null ? ConfigFactory.empty() : ConfigFactory.parseFile(config.toFile())).withFallback(transport);
     if (insecure) {
       System.err.println("csfl: WARNING: --insecure: plain TCP, anyone who reaches " + host + ":" + port + " can join this federation");
     }
-    ActorSystem<Void> system = ActorSystem.create(NodeGuardian.create(plan), SYSTEM_NAME,
-        ClusterConfig.of(SYSTEM_NAME, host, port, plan.roles(), seeds, overrides));
+    ActorSystem<Void> system;
+    try {
+      system = ActorSystem.create(NodeGuardian.create(plan), SYSTEM_NAME,
+          ClusterConfig.of(SYSTEM_NAME, host, port, plan.roles(), seeds, overrides));
+    } catch (RuntimeException e) {
+      // The port was free a moment ago; Akka has logged the failure and stopped the system.
+      java.net.BindException bind = NodeAddress.bindException(e);
+      spec.commandLine().getErr().println("csfl: " + (bind != null ? NodeAddress.bindFailure(host, port, bind) : "the node did not start: " + e));
+      return CommandLine.ExitCode.USAGE;
+    }
     io.csfl.actor.ExpectedModel.register(system, federation.architecture().spec());
     system.systemActorOf(MembershipLog.create(), "membership-log", Props.empty());
     System.out.printf("csfl node %s at %s:%d, roles %s, seeds %s%n", system.address(), host, port, plan.roles(), seeds);
@@ -130,7 +149,6 @@ final class NodeCommand implements Callable<Integer> {
     for (String r : roleSet) {
       FederationOptions.require(NodePlan.ROLES.contains(r), "unknown role '" + r + "' (expected server, aggregator, client)");
     }
-    FederationOptions.require(port >= 0 && port <= 65535, "--port must be in 0..65535");
     FederationOptions.require(target > 0 && target <= 1, "--target must be in (0, 1]");
     int[] range = clientRange();
     int min = minClients == null ? federation.clients : minClients;
