@@ -21,6 +21,13 @@ final class NodeAddress {
 
   private NodeAddress() {}
 
+  /** The node cannot listen where it was told to: not a mistake in the flags' syntax, so no pointer to --help. */
+  static final class Unavailable extends RuntimeException {
+    Unavailable(String message) {
+      super(message);
+    }
+  }
+
   static void checkHost(String host) {
     FederationOptions.require(HOST.matcher(host).matches(), "--host '" + host + "' is not a host name or IP address");
   }
@@ -47,14 +54,14 @@ final class NodeAddress {
     try {
       address = InetAddress.getByName(bindHost);
     } catch (UnknownHostException e) {
-      throw new IllegalArgumentException("host " + bindHost + " does not resolve");
+      throw new Unavailable("host " + bindHost + " does not resolve");
     }
     try (ServerSocket socket = new ServerSocket()) {
       socket.bind(new InetSocketAddress(address, bindPort));
     } catch (BindException e) {
-      throw new IllegalArgumentException(bindFailure(bindHost, bindPort, e));
+      throw new Unavailable(bindFailure(bindHost, bindPort, e));
     } catch (IOException e) {
-      throw new IllegalArgumentException("cannot listen on " + bindHost + ":" + bindPort + ": " + e.getMessage());
+      throw new Unavailable("cannot listen on " + bindHost + ":" + bindPort + ": " + e.getMessage());
     }
   }
 

@@ -110,7 +110,7 @@ final class NodeCommand implements Callable<Integer> {
       plan = plan();
     } catch (IllegalArgumentException e) {
       throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
-    } catch (DataFileException e) {
+    } catch (DataFileException | NodeAddress.Unavailable e) {
       spec.commandLine().getErr().println("csfl: " + e.getMessage());
       return CommandLine.ExitCode.USAGE;
     }

@@ -61,8 +61,9 @@ class CliTest {
     try (ServerSocket taken = new ServerSocket()) {
       taken.bind(new InetSocketAddress(InetAddress.getByName("127.0.0.1"), 0));
       int port = taken.getLocalPort();
-      run("node", "--role", "aggregator", "--insecure", "--host", "127.0.0.1", "--port", String.valueOf(port))
-          .isOneLineUsageError("port " + port + " on 127.0.0.1 is in use");
+      Result r = run("node", "--role", "aggregator", "--insecure", "--host", "127.0.0.1", "--port", String.valueOf(port));
+      r.isOneLineUsageError("port " + port + " on 127.0.0.1 is in use");
+      assertEquals("csfl: port " + port + " on 127.0.0.1 is in use", r.err().strip());
     }
   }
 
