@@ -70,7 +70,7 @@ final class SimulateCommand implements java.util.concurrent.Callable<Integer> {
   @Option(names = "--keep-checkpoints", paramLabel = "N", defaultValue = "3", description = "Checkpoints kept per algorithm (the newest). Default: ${DEFAULT-VALUE}.")
   int keepCheckpoints;
 
-  @Option(names = "--resume", paramLabel = "OUT", description = "Continue the interrupted run in OUT from its last checkpoints, with the flags it was started with (only --threads may be given too); metrics.csv is appended to.")
+  @Option(names = "--resume", paramLabel = "OUT", description = "Continue the interrupted run in OUT from its last checkpoints, with the flags it was started with (only --threads, -v and -q may be given too); metrics.csv is appended to.")
   Path resume;
 
   /** The exit code of a run that stopped before its last round. */
@@ -130,10 +130,10 @@ final class SimulateCommand implements java.util.concurrent.Callable<Integer> {
   private int resumeRun() {
     CommandLine.ParseResult given = spec.commandLine().getParseResult();
     boolean onlyThreads = given.matchedOptions().stream()
-        .allMatch(o -> o.longestName().equals("--resume") || o.longestName().equals("--threads"));
+        .allMatch(o -> List.of("--resume", "--threads", "--verbose", "--quiet").contains(o.longestName()));
     if (!onlyThreads) {
       throw new CommandLine.ParameterException(spec.commandLine(),
-          "--resume takes the run's flags from " + resume.resolve(RUN_FLAGS) + "; only --threads may be given with it");
+          "--resume takes the run's flags from " + resume.resolve(RUN_FLAGS) + "; only --threads, -v and -q may be given with it");
     }
     List<String> flags;
     try {
@@ -163,10 +163,14 @@ final class SimulateCommand implements java.util.concurrent.Callable<Integer> {
     return resumed.call();
   }
 
-  /** The flags after the command's name: what a fresh {@code simulate} command parses. */
-  private static List<String> ownFlags(List<String> args) {
+  /**
+   * The flags after the command's name: what a fresh {@code simulate} command parses. The log
+   * level flags are left out: they belong to the csfl command, and a resumed run chooses its own.
+   */
+  static List<String> ownFlags(List<String> args) {
     int at = args.indexOf("simulate");
-    return at >= 0 ? args.subList(at + 1, args.size()) : args;
+    return (at >= 0 ? args.subList(at + 1, args.size()) : args).stream()
+        .filter(a -> !a.matches("-v+|--verbose|-q|--quiet")).toList();
   }
 
   private SimulationSetup buildSetup() {

@@ -115,6 +115,11 @@ class CliTest {
   }
 
   @Test
+  void aRunStartedWithALogLevelCanBeResumed() {
+    assertEquals(List.of("--rounds", "3"), SimulateCommand.ownFlags(List.of("-v", "simulate", "-vv", "--rounds", "-q", "3", "--verbose")));
+  }
+
+  @Test
   void versionNamesTheReleaseTheCommitTheJdkAndTheKernels() {
     Result r = run("--version");
     assertEquals(0, r.exitCode());
