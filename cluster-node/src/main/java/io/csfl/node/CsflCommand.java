@@ -1,17 +1,32 @@
 package io.csfl.node;
 
+import io.csfl.nn.NetworkTrainer;
+import java.io.IOException;
+import java.io.InputStream;
 import java.io.PrintWriter;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 
 /** The {@code csfl} command line. */
-@Command(name = "csfl", mixinStandardHelpOptions = true, version = "csfl 0.1.0",
+@Command(name = "csfl", mixinStandardHelpOptions = true, versionProvider = CsflCommand.Version.class,
     description = "Complement Sparsification federated learning on Akka typed actors.",
+    commandListHeading = "%nCommands:%n",
     subcommands = {SimulateCommand.class, NodeCommand.class, CertsCommand.class, ReportCommand.class, EvaluateCommand.class,
         CommandLine.HelpCommand.class})
 public final class CsflCommand implements Runnable {
   @CommandLine.Spec
   CommandLine.Model.CommandSpec spec;
+
+  @Option(names = {"-v", "--verbose"}, scope = CommandLine.ScopeType.INHERIT,
+      description = "Log more: -v at INFO (cluster membership, rounds), -vv at DEBUG. Default: WARN, or $CSFL_LOG_LEVEL.")
+  boolean[] verbose = new boolean[0];
+
+  @Option(names = {"-q", "--quiet"}, scope = CommandLine.ScopeType.INHERIT, description = "Log errors only.")
+  boolean quiet;
 
   @Override
   public void run() {
@@ -22,7 +37,7 @@ public final class CsflCommand implements Runnable {
     CommandLine cl = commandLine();
     try {
       cl.setDefaultValueProvider(new FlagDefaults(System.getenv(), FlagDefaults.configFile(args, System.getenv())));
-    } catch (CommandLine.PicocliException e) {
+    } catch (CommandLine.PicocliException | IllegalArgumentException e) {
       System.err.println("csfl: " + e.getMessage());
       System.exit(CommandLine.ExitCode.USAGE);
     }
@@ -49,15 +64,86 @@ public final class CsflCommand implements Runnable {
     System.exit(code);
   }
 
-  /** The command line, for programs that drive csfl in-process; a bad flag or value: one line on stderr, exit code 2. */
+  /**
+   * The command line, for programs that drive csfl in-process: a bad flag or value prints one line
+   * on stderr and returns exit code 2; a failure no check foresaw prints one line and returns 1,
+   * with the stack trace only under {@code --verbose}.
+   */
   public static CommandLine commandLine() {
-    CommandLine cl = new CommandLine(new CsflCommand());
+    CsflCommand root = new CsflCommand();
+    CommandLine cl = new CommandLine(root);
     cl.setParameterExceptionHandler((ex, args) -> {
       PrintWriter err = ex.getCommandLine().getErr();
       err.println("csfl: " + ex.getMessage() + " (see '" + ex.getCommandLine().getCommandSpec().qualifiedName() + " --help')");
       err.flush();
       return CommandLine.ExitCode.USAGE;
     });
+    cl.setExecutionStrategy(parsed -> {
+      if (root.verbose.length > 0 && root.quiet) {
+        throw new CommandLine.ParameterException(parsed.asCommandLineList().get(parsed.asCommandLineList().size() - 1),
+            "--verbose and --quiet exclude each other");
+      }
+      LogLevel.apply(root.verbose.length, root.quiet);
+      return new CommandLine.RunLast().execute(parsed);
+    });
+    cl.setExecutionExceptionHandler((ex, command, parsed) -> {
+      PrintWriter err = command.getErr();
+      if (root.verbose.length > 0) {
+        ex.printStackTrace(err);
+      }
+      err.println("csfl: " + command.getCommandSpec().qualifiedName() + " failed: " + ex
+          + (root.verbose.length > 0 ? "" : " (run with --verbose for the stack trace)"));
+      err.flush();
+      return CommandLine.ExitCode.SOFTWARE;
+    });
+    for (String grouped : List.of("simulate", "node")) {
+      OptionGroups.install(cl.getSubcommands().get(grouped));
+    }
+    // One line each in 'csfl --help', and the first line of each command's own help.
+    HEADERS.forEach((name, header) -> cl.getSubcommands().get(name).getCommandSpec().usageMessage().header(header));
     return cl;
+  }
+
+  private static final Map<String, String> HEADERS = Map.of(
+      "simulate", "Train and compare algorithms on a federation simulated in one JVM.",
+      "node", "Run one node of a CSFL cluster: server, aggregator and/or clients.",
+      "certs", "Create a federation's CA and node certificates for mutual TLS.",
+      "report", "Draw a run's accuracy charts and summary.md from its metrics.csv.",
+      "evaluate", "Print the test accuracy and loss of a saved model.");
+
+  /**
+   * {@code --version}: the release from the pom, the commit the jar was built from when the build
+   * knew it, the JDK, and which training kernels this JVM runs (SIMD needs the Vector API module).
+   */
+  static final class Version implements CommandLine.IVersionProvider {
+    static final String RESOURCE = "version.properties";
+
+    @Override
+    public String[] getVersion() {
+      Properties p = built();
+      return new String[] {
+          "csfl " + p.getProperty("version", "unknown"),
+          "commit " + known(p.getProperty("commit")),
+          "JDK " + Runtime.version() + " (" + System.getProperty("java.vendor") + ", " + System.getProperty("java.vm.name") + ")",
+          "kernels: " + NetworkTrainer.kernel()};
+    }
+
+    /** The properties Maven filtered into the jar at build time. */
+    static Properties built() {
+      Properties p = new Properties();
+      try (InputStream in = CsflCommand.class.getResourceAsStream(RESOURCE)) {
+        if (in != null) {
+          p.load(in);
+        }
+      } catch (IOException e) {
+        // A jar without the file still reports what the JVM knows.
+      }
+      return p;
+    }
+
+    /** The build writes the commit when git could tell it; otherwise the placeholder is left, or nothing. */
+    private static String known(String commit) {
+      return commit == null || commit.isBlank() || commit.contains("${") ? "unknown (built without git)" : commit.trim();
+    }
   }
 }

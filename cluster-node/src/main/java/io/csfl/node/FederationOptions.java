@@ -30,101 +30,103 @@ import picocli.CommandLine.Option;
  * the same flags and derive the same split, initial model and client samples.
  */
 final class FederationOptions {
-  @Option(names = "--algorithm", split = ",", defaultValue = "fedavg,cs", completionCandidates = AlgorithmNames.class,
-      description = "Comma list of algorithms (${COMPLETION-CANDIDATES}, or cs:S for CS at sparsity S); simulate runs them in turn, a cluster runs the first. Default: ${DEFAULT-VALUE}.")
-  List<String> algorithms;
+  /** The algorithms to run: each command declares {@code --algorithm} itself, since their defaults differ. */
+  List<String> algorithms = List.of();
 
-  @Option(names = "--model", defaultValue = "mlp", description = "mlp (McMahan 2NN, 199,210 parameters) or cnn (McMahan CNN, 1,663,370). Default: ${DEFAULT-VALUE}.")
+  /** Help text of {@code --algorithm} after its first sentence. */
+  static final String ALGORITHM_NAMES = "${COMPLETION-CANDIDATES}, or cs:S for CS at sparsity S. Default: ${DEFAULT-VALUE}.";
+
+  @Option(names = "--model", paramLabel = "NAME", defaultValue = "mlp", description = "mlp (McMahan 2NN, 199,210 parameters) or cnn (McMahan CNN, 1,663,370). Default: ${DEFAULT-VALUE}.")
   String model;
 
-  @Option(names = "--data-dir", description = "Directory with the four Fashion-MNIST .gz files. Default: $CSFL_DATA, then data/fashion-mnist, then /usr/share/datasets/fashion-mnist.")
+  @Option(names = "--data-dir", paramLabel = "DIR", description = "Directory with the four Fashion-MNIST .gz files. Default: $CSFL_DATA, then data/fashion-mnist, then /usr/share/datasets/fashion-mnist.")
   Path dataDir;
 
-  @Option(names = "--clients", defaultValue = "100", description = "Number of clients. Default: ${DEFAULT-VALUE}.")
+  @Option(names = "--clients", paramLabel = "N", defaultValue = "100", description = "Number of clients. Default: ${DEFAULT-VALUE}.")
   int clients;
 
-  @Option(names = "--per-round", defaultValue = "10", description = "Clients sampled per round. Default: ${DEFAULT-VALUE}.")
+  @Option(names = "--per-round", paramLabel = "N", defaultValue = "10", description = "Clients sampled per round. Default: ${DEFAULT-VALUE}.")
   int perRound;
 
-  @Option(names = "--rounds", defaultValue = "30", description = "Rounds per algorithm. Default: ${DEFAULT-VALUE}.")
+  @Option(names = "--rounds", paramLabel = "N", defaultValue = "30", description = "Rounds per algorithm. Default: ${DEFAULT-VALUE}.")
   int rounds;
 
-  @Option(names = "--partition", defaultValue = "dirichlet:0.5", description = "iid, shards:K, dirichlet:ALPHA or dirichlet-capped:ALPHA. Default: ${DEFAULT-VALUE}.")
+  @Option(names = "--partition", paramLabel = "SPEC", defaultValue = "dirichlet:0.5", description = "iid, shards:K, dirichlet:ALPHA or dirichlet-capped:ALPHA. Default: ${DEFAULT-VALUE}.")
   String partition;
 
-  @Option(names = "--local-epochs", defaultValue = "5", description = "Local epochs per round. Default: ${DEFAULT-VALUE}.")
+  @Option(names = "--local-epochs", paramLabel = "N", defaultValue = "5", description = "Local epochs per round. Default: ${DEFAULT-VALUE}.")
   int localEpochs;
 
-  @Option(names = "--batch-size", defaultValue = "64", description = "Local batch size. Default: ${DEFAULT-VALUE}.")
+  @Option(names = "--batch-size", paramLabel = "N", defaultValue = "64", description = "Local batch size. Default: ${DEFAULT-VALUE}.")
   int batchSize;
 
-  @Option(names = "--optimizer", defaultValue = "adam", description = "sgd or adam. Default: ${DEFAULT-VALUE}.")
+  @Option(names = "--optimizer", paramLabel = "NAME", defaultValue = "adam", description = "sgd or adam. Default: ${DEFAULT-VALUE}.")
   String optimizer;
 
-  @Option(names = "--lr", defaultValue = "0.01", description = "Local learning rate. Default: ${DEFAULT-VALUE}.")
+  @Option(names = "--lr", paramLabel = "RATE", defaultValue = "0.01", description = "Local learning rate. Default: ${DEFAULT-VALUE}.")
   double lr;
 
-  @Option(names = "--momentum", defaultValue = "0", description = "SGD momentum. Default: ${DEFAULT-VALUE}.")
+  @Option(names = "--momentum", paramLabel = "M", defaultValue = "0", description = "SGD momentum. Default: ${DEFAULT-VALUE}.")
   double momentum;
 
-  @Option(names = "--sparsity", defaultValue = "0.5", description = "CS server sparsity s (first mask). Default: ${DEFAULT-VALUE}.")
+  @Option(names = "--sparsity", paramLabel = "S", defaultValue = "0.5", description = "CS server sparsity s (first mask). Default: ${DEFAULT-VALUE}.")
   double sparsity;
 
-  @Option(names = "--sparsity-end", description = "CS sparsity of the last round; linear schedule from --sparsity. Default: same as --sparsity.")
+  @Option(names = "--sparsity-end", paramLabel = "S", description = "CS sparsity of the last round; linear schedule from --sparsity. Default: same as --sparsity.")
   Double sparsityEnd;
 
-  @Option(names = "--server-rate", defaultValue = "1.5", description = "CS aggregation ratio eta. Default: ${DEFAULT-VALUE}.")
+  @Option(names = "--server-rate", paramLabel = "ETA", defaultValue = "1.5", description = "CS aggregation ratio eta. Default: ${DEFAULT-VALUE}.")
   double serverRate;
 
-  @Option(names = "--warmup-rounds", defaultValue = "0", description = "CS dense FedAvg rounds before the first pruning. Default: ${DEFAULT-VALUE}.")
+  @Option(names = "--warmup-rounds", paramLabel = "N", defaultValue = "0", description = "CS dense FedAvg rounds before the first pruning. Default: ${DEFAULT-VALUE}.")
   int warmupRounds;
 
-  @Option(names = "--downlink-history", defaultValue = "" + CsOptions.DEFAULT_DOWNLINK_HISTORY,
+  @Option(names = "--downlink-history", paramLabel = "N", defaultValue = "" + CsOptions.DEFAULT_DOWNLINK_HISTORY,
       description = "CS: recent global models the server keeps, so a returning client gets only what changed since the one it holds; 0 sends every client the whole sparse model. Default: ${DEFAULT-VALUE}.")
   int downlinkHistory;
 
-  @Option(names = "--pruner", defaultValue = "per-tensor",
+  @Option(names = "--pruner", paramLabel = "NAME", defaultValue = "per-tensor",
       description = "CS: how the server's masks are computed: per-tensor (each weight tensor pruned to the sparsity, as in the CS paper) or global (one magnitude threshold across all weight tensors). Default: ${DEFAULT-VALUE}.")
   String pruner;
 
-  @Option(names = "--density", defaultValue = "0.1", description = "topk and stc: fraction of each update sent (stc: both ways). Default: ${DEFAULT-VALUE}.")
+  @Option(names = "--density", paramLabel = "D", defaultValue = "0.1", description = "topk and stc: fraction of each update sent (stc: both ways). Default: ${DEFAULT-VALUE}.")
   double density;
 
-  @Option(names = "--uplink-density", defaultValue = "0.1", description = "cs-topk: fraction of the complement a client sends. Default: ${DEFAULT-VALUE}.")
+  @Option(names = "--uplink-density", paramLabel = "D", defaultValue = "0.1", description = "cs-topk: fraction of the complement a client sends. Default: ${DEFAULT-VALUE}.")
   double uplinkDensity;
 
-  @Option(names = "--round-timeout", defaultValue = "10m", converter = DurationConverter.class,
+  @Option(names = "--round-timeout", paramLabel = "TIME", defaultValue = "10m", converter = DurationConverter.class,
       description = "Deadline of one attempt at a round, e.g. 60s or 2m. Default: ${DEFAULT-VALUE}.")
   Duration roundTimeout;
 
-  @Option(names = "--aggregator-grace", defaultValue = "2m", converter = DurationConverter.class,
+  @Option(names = "--aggregator-grace", paramLabel = "TIME", defaultValue = "2m", converter = DurationConverter.class,
       description = "How long a round waits for an aggregator to register when none is left (its node was lost) before training is aborted. Default: ${DEFAULT-VALUE}.")
   Duration aggregatorGrace;
 
-  @Option(names = "--client-grace", defaultValue = "2m", converter = DurationConverter.class,
+  @Option(names = "--client-grace", paramLabel = "TIME", defaultValue = "2m", converter = DurationConverter.class,
       description = "How long a round waits for clients to come back when fewer than --min-completed are registered before training is aborted. Default: ${DEFAULT-VALUE}.")
   Duration clientGrace;
 
-  @Option(names = "--min-completed", defaultValue = "1", description = "Updates needed to aggregate a round; fewer and the round is retried with a new sample. Default: ${DEFAULT-VALUE}.")
+  @Option(names = "--min-completed", paramLabel = "N", defaultValue = "1", description = "Updates needed to aggregate a round; fewer and the round is retried with a new sample. Default: ${DEFAULT-VALUE}.")
   int minCompleted;
 
-  @Option(names = "--over-select", defaultValue = "1", description = "Select this factor more clients than --per-round and aggregate the first --per-round to finish. Default: ${DEFAULT-VALUE}.")
+  @Option(names = "--over-select", paramLabel = "F", defaultValue = "1", description = "Select this factor more clients than --per-round and aggregate the first --per-round to finish. Default: ${DEFAULT-VALUE}.")
   double overSelect;
 
-  @Option(names = "--eval-examples", defaultValue = "10000", description = "Evaluate each round on the first N test images (all 10,000 by default; the cnn evaluates slowly). Default: ${DEFAULT-VALUE}.")
+  @Option(names = "--eval-examples", paramLabel = "N", defaultValue = "10000", description = "Evaluate each round on the first N test images (all 10,000 by default; the cnn evaluates slowly). Default: ${DEFAULT-VALUE}.")
   int evalExamples;
 
-  @Option(names = "--aggregation", defaultValue = "mean",
+  @Option(names = "--aggregation", paramLabel = "SPEC", defaultValue = "mean",
       description = "How the server combines updates: mean (example-weighted, streaming), trimmed-mean:F (drop the fraction F at each end of each coordinate) or median (coordinate-wise); the last two hold every update of a round in memory. Default: ${DEFAULT-VALUE}.")
   String aggregation;
 
-  @Option(names = "--clip-norm", description = "Scale each client update down to this L2 norm before it is combined (measured from the model the client was sent). Default: no clipping.")
+  @Option(names = "--clip-norm", paramLabel = "NORM", description = "Scale each client update down to this L2 norm before it is combined (measured from the model the client was sent). Default: no clipping.")
   Double clipNorm;
 
-  @Option(names = "--initial-model", description = "A safetensors model (e.g. the model.safetensors of an earlier run) to start from instead of a seeded random one; it must be of the --model architecture.")
+  @Option(names = "--initial-model", paramLabel = "FILE", description = "A safetensors model (e.g. the model.safetensors of an earlier run) to start from instead of a seeded random one; it must be of the --model architecture.")
   Path initialModel;
 
-  @Option(names = "--seed", defaultValue = "1", description = "Seed of the split, the initial model, sampling and shuffling. Default: ${DEFAULT-VALUE}.")
+  @Option(names = "--seed", paramLabel = "N", defaultValue = "1", description = "Seed of the split, the initial model, sampling and shuffling. Default: ${DEFAULT-VALUE}.")
   long seed;
 
   /** Lists the algorithm names in --help. */
@@ -142,6 +144,8 @@ final class FederationOptions {
     require(minCompleted > 0 && minCompleted <= perRound, "--min-completed must be between 1 and --per-round");
     require(evalExamples > 0, "--eval-examples must be positive");
     require(overSelect >= 1 && overSelect <= 10, "--over-select must be between 1 and 10");
+    require(density > 0 && density <= 1, "--density must be in (0, 1], got " + density);
+    require(uplinkDensity > 0 && uplinkDensity <= 1, "--uplink-density must be in (0, 1], got " + uplinkDensity);
     require(!algorithms.isEmpty(), "--algorithm needs at least one name");
     require(algorithms.stream().distinct().count() == algorithms.size(), "--algorithm lists a name twice");
     architecture();

@@ -1,6 +1,7 @@
 package io.csfl.node;
 
 import com.typesafe.config.Config;
+import com.typesafe.config.ConfigException;
 import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigValueType;
 import java.nio.file.Files;
@@ -25,11 +26,19 @@ final class FlagDefaults implements CommandLine.IDefaultValueProvider {
     this.file = configFile.map(FlagDefaults::parse).orElse(ConfigFactory.empty());
   }
 
-  private static Config parse(Path p) {
-    if (!Files.isRegularFile(p)) {
-      throw new CommandLine.PicocliException("config file " + p + " does not exist");
+  /** The HOCON file {@code p}, or an empty config for null; a missing or malformed file is an IllegalArgumentException. */
+  static Config parse(Path p) {
+    if (p == null) {
+      return ConfigFactory.empty();
     }
-    return ConfigFactory.parseFile(p.toFile());
+    if (!Files.isRegularFile(p)) {
+      throw new IllegalArgumentException("config file " + p + " does not exist");
+    }
+    try {
+      return ConfigFactory.parseFile(p.toFile());
+    } catch (ConfigException e) {
+      throw new IllegalArgumentException("config file " + e.getMessage());
+    }
   }
 
   /** The config file named on the command line ({@code --config FILE} or {@code --config=FILE}) or in CSFL_CONFIG. */
@@ -59,8 +68,12 @@ final class FlagDefaults implements CommandLine.IDefaultValueProvider {
     if (!file.hasPath(key)) {
       return null;
     }
-    return file.getValue(key).valueType() == ConfigValueType.LIST
-        ? file.getStringList(key).stream().collect(Collectors.joining(","))
-        : file.getString(key);
+    try {
+      return file.getValue(key).valueType() == ConfigValueType.LIST
+          ? file.getStringList(key).stream().collect(Collectors.joining(","))
+          : file.getString(key);
+    } catch (ConfigException e) {
+      throw new CommandLine.PicocliException("config file: " + e.getMessage());
+    }
   }
 }

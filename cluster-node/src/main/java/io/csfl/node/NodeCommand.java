@@ -4,7 +4,6 @@ import akka.actor.typed.ActorSystem;
 import akka.actor.typed.Props;
 import akka.management.javadsl.AkkaManagement;
 import com.typesafe.config.Config;
-import com.typesafe.config.ConfigFactory;
 import io.csfl.cluster.ClientsHost;
 import io.csfl.cluster.ClusterConfig;
 import io.csfl.cluster.MembershipLog;
@@ -101,32 +100,51 @@ final class NodeCommand implements Callable<Integer> {
   @Mixin
   FederationOptions federation;
 
+  @Option(names = "--algorithm", defaultValue = "cs", paramLabel = "NAME", completionCandidates = FederationOptions.AlgorithmNames.class,
+      description = "The one algorithm the cluster trains (csfl simulate compares several): " + FederationOptions.ALGORITHM_NAMES)
+  void algorithm(String name) {
+    federation.algorithms = List.of(name.split(",", -1));
+  }
+
   @Override
   public Integer call() throws Exception {
     NodePlan plan;
-    Config transport;
+    Config overrides;
     Optional<Config> management;
+    List<String> seeds = seedNodes == null || seedNodes.isEmpty() ? List.of(host + ":" + port) : seedNodes;
     try {
-      transport = transport();
+      Config transport = transport();
       int httpPort = managementPort();
+      FederationOptions.require(federation.algorithms.size() == 1,
+          "a cluster trains one algorithm, but --algorithm names " + federation.algorithms.size() + " (csfl simulate compares several)");
+      NodeAddress.checkHost(host);
+      NodeAddress.checkSeeds(seeds);
       federation.validate();
+      overrides = FlagDefaults.parse(config).withFallback(transport);
+      FederationOptions.require(port >= 0 && port <= 65535, "--port must be in 0..65535");
+      NodeAddress.probe(host, port, overrides);
       plan = plan();
       management = httpPort < 0 ? Optional.empty()
           : Optional.of(ClusterConfig.management(managementHost, httpPort, hostedClients(plan)));
     } catch (IllegalArgumentException e) {
       throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
-    } catch (DataFileException e) {
+    } catch (DataFileException | NodeAddress.Unavailable e) {
       spec.commandLine().getErr().println("csfl: " + e.getMessage());
       return CommandLine.ExitCode.USAGE;
     }
-    List<String> seeds = seedNodes == null || seedNodes.isEmpty() ? List.of(host + ":" + port) : seedNodes;
-    var overrides = (config == null ? ConfigFactory.empty() : ConfigFactory.parseFile(config.toFile())).withFallback(transport);
     if (insecure) {
       System.err.println("csfl: WARNING: --insecure: plain TCP, anyone who reaches " + host + ":" + port + " can join this federation");
     }
     var withManagement = management.map(overrides::withFallback).orElse(overrides);
-    return Rejoin.run(() -> startSystem(plan, seeds, withManagement, management.isPresent()),
-        rejoin == null ? !plan.roles().contains(NodePlan.SERVER) : rejoin);
+    try {
+      return Rejoin.run(() -> startSystem(plan, seeds, withManagement, management.isPresent()),
+          rejoin == null ? !plan.roles().contains(NodePlan.SERVER) : rejoin);
+    } catch (RuntimeException e) {
+      // The port was free a moment ago; Akka has logged the failure and stopped the system.
+      java.net.BindException bind = NodeAddress.bindException(e);
+      spec.commandLine().getErr().println("csfl: " + (bind != null ? NodeAddress.bindFailure(host, port, bind) : "the node did not start: " + e));
+      return CommandLine.ExitCode.USAGE;
+    }
   }
 
   /** One incarnation of this node: its ActorSystem, and the management endpoint when there is one. */
@@ -183,7 +201,6 @@ final class NodeCommand implements Callable<Integer> {
     for (String r : roleSet) {
       FederationOptions.require(NodePlan.ROLES.contains(r), "unknown role '" + r + "' (expected server, aggregator, client)");
     }
-    FederationOptions.require(port >= 0 && port <= 65535, "--port must be in 0..65535");
     FederationOptions.require(target > 0 && target <= 1, "--target must be in (0, 1]");
     int[] range = clientRange();
     int min = minClients == null ? federation.clients : minClients;

@@ -1,7 +1,11 @@
 package io.csfl.node;
 
+import io.csfl.metrics.RoundMetrics;
 import io.csfl.report.Report;
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -22,15 +26,46 @@ final class ReportCommand implements Callable<Integer> {
   double target;
 
   @Override
-  public Integer call() throws Exception {
-    if (!java.nio.file.Files.isRegularFile(dir.resolve("metrics.csv"))) {
+  public Integer call() throws IOException {
+    Path csv = dir.resolve("metrics.csv");
+    if (!Files.isRegularFile(csv)) {
       throw new CommandLine.ParameterException(spec.commandLine(), "no metrics.csv in " + dir);
     }
     if (!(target > 0 && target <= 1)) {
       throw new CommandLine.ParameterException(spec.commandLine(), "--target must be in (0, 1], got " + target);
     }
-    System.out.print(Report.render(dir, target));
-    System.out.println("report: " + dir.resolve(Report.SUMMARY) + " and three PNG charts");
+    String fault = fault(csv);
+    if (fault != null) {
+      spec.commandLine().getErr().println("csfl: " + fault);
+      return CommandLine.ExitCode.USAGE;
+    }
+    spec.commandLine().getOut().print(Report.render(dir, target));
+    spec.commandLine().getOut().println("report: " + dir.resolve(Report.SUMMARY) + " and three PNG charts");
+    spec.commandLine().getOut().flush();
     return 0;
+  }
+
+  /** Why {@code csv} is not a metrics file the report can read, naming the line; null when it is one. */
+  static String fault(Path csv) {
+    List<String> lines;
+    try {
+      lines = Files.readAllLines(csv);
+    } catch (IOException e) {
+      return "cannot read " + csv + ": " + e.getMessage();
+    }
+    if (lines.isEmpty() || !lines.get(0).equals(RoundMetrics.CSV_HEADER)) {
+      return csv + " is not a CSFL metrics file: line 1 is not the header " + RoundMetrics.CSV_HEADER;
+    }
+    for (int i = 1; i < lines.size(); i++) {
+      if (lines.get(i).isBlank()) {
+        continue;
+      }
+      try {
+        RoundMetrics.parse(lines.get(i));
+      } catch (IllegalArgumentException e) {
+        return csv + " line " + (i + 1) + ": " + e.getMessage();
+      }
+    }
+    return lines.stream().skip(1).allMatch(String::isBlank) ? csv + " has no rows" : null;
   }
 }

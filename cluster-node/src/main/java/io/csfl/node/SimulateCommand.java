@@ -34,19 +34,27 @@ final class SimulateCommand implements java.util.concurrent.Callable<Integer> {
   @Mixin
   FederationOptions federation;
 
-  @Option(names = "--threads", description = "Training threads. Default: the number of cores.")
+  @Option(names = "--algorithm", split = ",", defaultValue = "fedavg,cs", paramLabel = "NAME",
+      completionCandidates = FederationOptions.AlgorithmNames.class,
+      description = "Comma list of algorithms, run in turn on the same split, initial model and client samples: "
+          + FederationOptions.ALGORITHM_NAMES)
+  void algorithms(List<String> names) {
+    federation.algorithms = List.copyOf(names);
+  }
+
+  @Option(names = "--threads", paramLabel = "N", description = "Training threads. Default: the number of cores.")
   Integer threads;
 
-  @Option(names = "--out", defaultValue = "out", description = "Output directory for metrics.csv, charts and summary.md. Default: ${DEFAULT-VALUE}.")
+  @Option(names = "--out", paramLabel = "DIR", defaultValue = "out", description = "Output directory for metrics.csv, charts and summary.md. Default: ${DEFAULT-VALUE}.")
   Path out;
 
-  @Option(names = "--drop-rate", defaultValue = "0", description = "Churn: probability that a selected client disappears mid-round (it comes back later). Default: ${DEFAULT-VALUE}.")
+  @Option(names = "--drop-rate", paramLabel = "P", defaultValue = "0", description = "Churn: probability that a selected client disappears mid-round (it comes back later). Default: ${DEFAULT-VALUE}.")
   double dropRate;
 
-  @Option(names = "--straggler-rate", defaultValue = "0", description = "Churn: probability that a selected client is slowed past the round deadline (use a short --round-timeout). Default: ${DEFAULT-VALUE}.")
+  @Option(names = "--straggler-rate", paramLabel = "P", defaultValue = "0", description = "Churn: probability that a selected client is slowed past the round deadline (use a short --round-timeout). Default: ${DEFAULT-VALUE}.")
   double stragglerRate;
 
-  @Option(names = "--target", defaultValue = "0.70", description = "Accuracy target reported in summary.md. Default: ${DEFAULT-VALUE}.")
+  @Option(names = "--target", paramLabel = "ACC", defaultValue = "0.70", description = "Accuracy target reported in summary.md. Default: ${DEFAULT-VALUE}.")
   double target;
 
   @Option(names = "--attack", hidden = true, defaultValue = "scale:1",
@@ -56,13 +64,13 @@ final class SimulateCommand implements java.util.concurrent.Callable<Integer> {
   @Option(names = "--attackers", hidden = true, defaultValue = "0", description = "Experiments: how many clients (client-0000 on) attack.")
   int attackers;
 
-  @Option(names = "--checkpoint-dir", description = "Where a checkpoint is written after every round. Default: OUT/checkpoints.")
+  @Option(names = "--checkpoint-dir", paramLabel = "DIR", description = "Where a checkpoint is written after every round. Default: OUT/checkpoints.")
   Path checkpointDir;
 
-  @Option(names = "--keep-checkpoints", defaultValue = "3", description = "Checkpoints kept per algorithm (the newest). Default: ${DEFAULT-VALUE}.")
+  @Option(names = "--keep-checkpoints", paramLabel = "N", defaultValue = "3", description = "Checkpoints kept per algorithm (the newest). Default: ${DEFAULT-VALUE}.")
   int keepCheckpoints;
 
-  @Option(names = "--resume", paramLabel = "OUT", description = "Continue the interrupted run in OUT from its last checkpoints, with the flags it was started with (only --threads may be given too); metrics.csv is appended to.")
+  @Option(names = "--resume", paramLabel = "OUT", description = "Continue the interrupted run in OUT from its last checkpoints, with the flags it was started with (only --threads, -v and -q may be given too); metrics.csv is appended to.")
   Path resume;
 
   /** The exit code of a run that stopped before its last round. */
@@ -99,10 +107,11 @@ final class SimulateCommand implements java.util.concurrent.Callable<Integer> {
     if (!resuming) {
       try {
         java.nio.file.Files.createDirectories(out);
+        java.nio.file.Files.createDirectories(checkpoints().directory());
         JSON.writeValue(out.resolve(RUN_FLAGS).toFile(), ownFlags(spec.commandLine().getParseResult().originalArgs()));
       } catch (java.io.IOException e) {
-        spec.commandLine().getErr().println("csfl: cannot write to " + out + ": " + e.getMessage());
-        return 1;
+        spec.commandLine().getErr().println("csfl: cannot write the run's files: " + e);
+        return CommandLine.ExitCode.USAGE;
       }
     }
     return run(setup);
@@ -121,10 +130,10 @@ final class SimulateCommand implements java.util.concurrent.Callable<Integer> {
   private int resumeRun() {
     CommandLine.ParseResult given = spec.commandLine().getParseResult();
     boolean onlyThreads = given.matchedOptions().stream()
-        .allMatch(o -> o.longestName().equals("--resume") || o.longestName().equals("--threads"));
+        .allMatch(o -> List.of("--resume", "--threads", "--verbose", "--quiet").contains(o.longestName()));
     if (!onlyThreads) {
       throw new CommandLine.ParameterException(spec.commandLine(),
-          "--resume takes the run's flags from " + resume.resolve(RUN_FLAGS) + "; only --threads may be given with it");
+          "--resume takes the run's flags from " + resume.resolve(RUN_FLAGS) + "; only --threads, -v and -q may be given with it");
     }
     List<String> flags;
     try {
@@ -154,10 +163,14 @@ final class SimulateCommand implements java.util.concurrent.Callable<Integer> {
     return resumed.call();
   }
 
-  /** The flags after the command's name: what a fresh {@code simulate} command parses. */
-  private static List<String> ownFlags(List<String> args) {
+  /**
+   * The flags after the command's name: what a fresh {@code simulate} command parses. The log
+   * level flags are left out: they belong to the csfl command, and a resumed run chooses its own.
+   */
+  static List<String> ownFlags(List<String> args) {
     int at = args.indexOf("simulate");
-    return at >= 0 ? args.subList(at + 1, args.size()) : args;
+    return (at >= 0 ? args.subList(at + 1, args.size()) : args).stream()
+        .filter(a -> !a.matches("-v+|--verbose|-q|--quiet")).toList();
   }
 
   private SimulationSetup buildSetup() {

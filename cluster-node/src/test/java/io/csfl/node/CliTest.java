@@ -1,0 +1,153 @@
+package io.csfl.node;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.net.BindException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/** The command line in-process, as a user meets it: what it prints, and its exit codes. */
+class CliTest {
+  @TempDir
+  Path dir;
+
+  record Result(int exitCode, String out, String err) {
+    /** Asserts the run failed as a bad input does: exit 2 and exactly one line on stderr, containing {@code text}. */
+    void isOneLineUsageError(String text) {
+      assertEquals(2, exitCode, err);
+      List<String> lines = err.lines().toList();
+      assertEquals(1, lines.size(), "one line on stderr, got: " + err);
+      assertTrue(lines.get(0).startsWith("csfl: ") && lines.get(0).contains(text), lines.get(0));
+    }
+  }
+
+  static Result run(String... args) {
+    CommandLine cl = CsflCommand.commandLine();
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
+    cl.setOut(new PrintWriter(out));
+    cl.setErr(new PrintWriter(err));
+    int code = cl.execute(args);
+    return new Result(code, out.toString(), err.toString());
+  }
+
+  @Test
+  void reportOnAMalformedOrMissingMetricsFileIsOneLine() throws Exception {
+    run("report", dir.resolve("nowhere").toString()).isOneLineUsageError("no metrics.csv in");
+    Files.writeString(dir.resolve("metrics.csv"), "algorithm,round\nfoo,bar\n");
+    run("report", dir.toString()).isOneLineUsageError("line 1 is not the header");
+    Files.writeString(dir.resolve("metrics.csv"), io.csfl.metrics.RoundMetrics.CSV_HEADER + "\n"
+        + "cs,1,0.5,1.0,10,10,2,2,5,1,1,9\ncs,two,0.5,1.0,10,10,2,2,5,1,1,9\n");
+    run("report", dir.toString()).isOneLineUsageError("metrics.csv line 3: ");
+    Files.writeString(dir.resolve("metrics.csv"), io.csfl.metrics.RoundMetrics.CSV_HEADER + "\ncs,1,0.5\n");
+    run("report", dir.toString()).isOneLineUsageError("line 2: metrics row has 3 fields");
+  }
+
+  @Test
+  void aPortInUseIsOneLineNamingIt() throws Exception {
+    try (ServerSocket taken = new ServerSocket()) {
+      taken.bind(new InetSocketAddress(InetAddress.getByName("127.0.0.1"), 0));
+      int port = taken.getLocalPort();
+      Result r = run("node", "--role", "aggregator", "--insecure", "--host", "127.0.0.1", "--port", String.valueOf(port));
+      r.isOneLineUsageError("port " + port + " on 127.0.0.1 is in use");
+      assertEquals("csfl: port " + port + " on 127.0.0.1 is in use", r.err().strip());
+    }
+  }
+
+  @Test
+  void akkasBindFailureIsFoundAmongTheCauses() {
+    RuntimeException akka = new RuntimeException("Failed to bind TCP", new IllegalStateException(new BindException("Address already in use")));
+    BindException found = NodeAddress.bindException(akka);
+    assertEquals("port 7 on h is in use", NodeAddress.bindFailure("h", 7, found));
+    assertNull(NodeAddress.bindException(new RuntimeException("other")));
+  }
+
+  @Test
+  void badAddressesAreOneLineBeforeAkkaSeesThem() {
+    run("node", "--role", "client", "--insecure", "--seed-nodes", "not a host").isOneLineUsageError("'not a host' is not HOST:PORT");
+    run("node", "--role", "client", "--insecure", "--seed-nodes", "10.0.0.1:25520,b:99999").isOneLineUsageError("'b:99999'");
+    run("node", "--role", "client", "--insecure", "--host", "not a host").isOneLineUsageError("--host 'not a host'");
+  }
+
+  @Test
+  void aNodeTrainsCsByDefaultAndRefusesSeveralAlgorithms() {
+    CommandLine.ParseResult node = CsflCommand.commandLine().parseArgs("node", "--role", "client");
+    assertEquals(List.of("cs"), ((NodeCommand) node.subcommand().commandSpec().userObject()).federation.algorithms);
+    CommandLine.ParseResult simulate = CsflCommand.commandLine().parseArgs("simulate");
+    assertEquals(List.of("fedavg", "cs"), ((SimulateCommand) simulate.subcommand().commandSpec().userObject()).federation.algorithms);
+    run("node", "--role", "client", "--insecure", "--algorithm", "fedavg,cs").isOneLineUsageError("a cluster trains one algorithm");
+  }
+
+  @Test
+  void badValuesAreOneLineAndExitTwo() {
+    Map<List<String>, String> bad = Map.of(
+        List.of("simulate", "--round-timeout", "99999999999999999999h"), "longer than",
+        List.of("simulate", "--round-timeout", "10000h"), "longer than 200 days",
+        List.of("simulate", "--client-grace", "-5s"), "is not a duration",
+        List.of("simulate", "--density", "0"), "--density must be in (0, 1]",
+        List.of("simulate", "--uplink-density", "5"), "--uplink-density must be in (0, 1]",
+        List.of("simulate", "--clients", "-3"), "--clients must be positive",
+        List.of("simulate", "--partition", "zipf:2"), "bad partition 'zipf:2'",
+        List.of("node", "--role", "client", "--insecure", "--algorithm", "magic"), "unknown algorithm 'magic'",
+        List.of("simulate", "-v", "-q"), "--verbose and --quiet exclude each other");
+    bad.forEach((args, text) -> run(args.toArray(String[]::new)).isOneLineUsageError(text));
+  }
+
+  @Test
+  void anUnwritableOutputDirectoryIsOneLine() throws Exception {
+    Path file = Files.writeString(dir.resolve("a-file"), "");
+    Result r = run("simulate", "--data-dir", SimulateCommandTest.repoData().toString(), "--clients", "2", "--per-round", "1",
+        "--rounds", "1", "--out", file.resolve("out").toString());
+    r.isOneLineUsageError("cannot write the run's files");
+  }
+
+  @Test
+  void aRunStartedWithALogLevelCanBeResumed() {
+    assertEquals(List.of("--rounds", "3"), SimulateCommand.ownFlags(List.of("-v", "simulate", "-vv", "--rounds", "-q", "3", "--verbose")));
+  }
+
+  @Test
+  void versionNamesTheReleaseTheCommitTheJdkAndTheKernels() {
+    Result r = run("--version");
+    assertEquals(0, r.exitCode());
+    List<String> lines = r.out().lines().toList();
+    assertTrue(lines.get(0).matches("csfl \\d+\\.\\d+\\.\\d+(-SNAPSHOT)?"), lines.get(0));
+    assertTrue(lines.get(1).startsWith("commit "), lines.get(1));
+    assertTrue(lines.get(2).startsWith("JDK " + Runtime.version().feature()), lines.get(2));
+    assertTrue(lines.get(3).startsWith("kernels: "), lines.get(3));
+    assertFalse(r.out().contains("${"), r.out());
+  }
+
+  @Test
+  void helpGroupsEveryOptionUnderAHeading() {
+    for (String command : List.of("simulate", "node")) {
+      CommandLine cl = CsflCommand.commandLine().getSubcommands().get(command);
+      Map<String, ?> groups = OptionGroups.grouped(cl.getCommandSpec());
+      assertFalse(groups.containsKey(OptionGroups.OTHER), command + ": add these options to a group of OptionGroups: "
+          + groups.get(OptionGroups.OTHER));
+      String help = run(command, "--help").out();
+      for (String heading : groups.keySet()) {
+        assertTrue(help.contains("\n" + heading + "\n"), command + " --help lacks " + heading + ":\n" + help);
+      }
+      assertTrue(help.contains("Default: "), help);
+    }
+    String top = run("--help").out();
+    for (String command : List.of("simulate", "node", "certs", "report", "evaluate")) {
+      assertTrue(top.lines().anyMatch(l -> l.startsWith("  " + command + " ") && l.endsWith(".")),
+          "one line for " + command + " in:\n" + top);
+    }
+  }
+}
