@@ -10,7 +10,6 @@ import io.csfl.cluster.MembershipLog;
 import io.csfl.cluster.NodeGuardian;
 import io.csfl.cluster.NodePlan;
 import io.csfl.data.DataFileException;
-import io.csfl.data.FashionMnist;
 import io.csfl.metrics.MetricsCsv;
 import io.csfl.nn.NetworkTrainer;
 import io.csfl.report.Report;
@@ -136,8 +135,8 @@ final class NodeCommand implements Callable<Integer> {
     int min = minClients == null ? federation.clients : minClients;
     FederationOptions.require(min >= 1 && min <= federation.clients, "--min-clients must be between 1 and --clients");
     FederatedStrategy strategy = federation.strategies().get(0);
-    boolean needsData = roleSet.contains(NodePlan.SERVER) || roleSet.contains(NodePlan.CLIENT);
-    FashionMnist.Splits data = needsData ? federation.loadData() : null;
+    // Every role needs the data: the aggregator for the model's input shape and classes.
+    io.csfl.data.Splits data = federation.data();
 
     Optional<NodePlan.AggregatorPart> aggregator = roleSet.contains(NodePlan.AGGREGATOR)
         ? Optional.of(new NodePlan.AggregatorPart(strategy, federation.architecture().initialModel(federation.seed), federation.rounds))

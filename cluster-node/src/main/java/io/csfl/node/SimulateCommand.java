@@ -5,7 +5,6 @@ import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import io.csfl.actor.Server;
 import io.csfl.data.DataFileException;
-import io.csfl.data.FashionMnist;
 import io.csfl.metrics.MetricsCsv;
 import io.csfl.metrics.RoundMetrics;
 import io.csfl.report.Report;
@@ -164,8 +163,8 @@ final class SimulateCommand implements java.util.concurrent.Callable<Integer> {
     FederationOptions f = federation;
     // Before the data are read, so a wrong file fails fast.
     io.csfl.tensor.Model initial = f.initialModel();
-    FashionMnist.Splits data = f.loadData();
-    System.out.printf("data: %s and %s from %s%n", data.train(), data.test(), data.directory());
+    io.csfl.data.Splits data = f.data();
+    System.out.printf("data: %s and %s from %s%n", data.train(), data.test(), data.source());
     List<int[]> parts = f.split(data.train());
     int[] sizes = parts.stream().mapToInt(p -> p.length).sorted().toArray();
     System.out.printf("partition %s: %d clients, examples per client min %d, median %d, max %d%n",
