@@ -32,7 +32,8 @@ import org.apache.commons.csv.CSVRecord;
  */
 public final class CsvDataset {
   private static final CSVFormat FORMAT = CSVFormat.RFC4180.builder()
-      .setHeader().setSkipHeaderRecord(true).setIgnoreEmptyLines(true).setTrim(true).get();
+      .setHeader().setSkipHeaderRecord(true).setIgnoreEmptyLines(true).setTrim(true)
+      .setDuplicateHeaderMode(org.apache.commons.csv.DuplicateHeaderMode.DISALLOW).get();
 
   /**
    * How to read the files.
