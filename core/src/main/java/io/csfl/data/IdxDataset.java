@@ -11,8 +11,9 @@ import java.util.stream.Stream;
  * Loads any MNIST-family file set from one directory: four IDX files of unsigned bytes named as
  * MNIST names them, {@code train-images-idx3-ubyte}, {@code train-labels-idx1-ubyte},
  * {@code t10k-images-idx3-ubyte} and {@code t10k-labels-idx1-ubyte}, each optionally gzipped
- * ({@code .gz}); {@code test-} may stand for {@code t10k-}, and {@code .} for the {@code -} before
- * {@code idx} (as in some MNIST copies). The shape comes from the image files' headers: {@code N x
+ * ({@code .gz}); {@code test-} may stand for {@code t10k-}, {@code .} for the {@code -} before
+ * {@code idx} (as in some MNIST copies), and a prefix such as EMNIST's {@code emnist-letters-} may
+ * come first (one such set per directory). The shape comes from the image files' headers: {@code N x
  * H x W} is grey images {@code [1, H, W]}, {@code N x C x H x W} is {@code [C, H, W]}, {@code N x F}
  * is flat vectors {@code [F]}. The classes are 0 to the largest label of either set.
  */
@@ -36,7 +37,7 @@ public final class IdxDataset {
 
   private static Path find(Path dir, String set, String kind, String rank) {
     String sets = set.equals("t10k") ? "(t10k|test)" : set;
-    Pattern p = Pattern.compile(sets + "-" + kind + "[-.]idx\\d-ubyte(\\.gz)?");
+    Pattern p = Pattern.compile("([^/]+-)?" + sets + "-" + kind + "[-.]idx\\d-ubyte(\\.gz)?");
     List<Path> matches;
     try (Stream<Path> files = Files.list(dir)) {
       matches = files.filter(f -> p.matcher(f.getFileName().toString()).matches()).sorted().toList();

@@ -60,11 +60,11 @@ class IdxDatasetTest {
   }
 
   @Test
-  void colourImagesKeepTheirChannels() throws IOException {
-    write("train-images-idx4-ubyte", 0x0804, new int[] {2, 3, 2, 2}, new byte[24]);
-    write("train-labels-idx1-ubyte", 0x0801, new int[] {2}, new byte[] {0, 1});
-    write("t10k-images-idx4-ubyte", 0x0804, new int[] {1, 3, 2, 2}, new byte[12]);
-    write("t10k-labels-idx1-ubyte", 0x0801, new int[] {1}, new byte[] {1});
+  void colourImagesKeepTheirChannelsAndFileNamesMayHaveAPrefix() throws IOException {
+    write("rgb-set-train-images-idx4-ubyte", 0x0804, new int[] {2, 3, 2, 2}, new byte[24]);
+    write("rgb-set-train-labels-idx1-ubyte", 0x0801, new int[] {2}, new byte[] {0, 1});
+    write("rgb-set-test-images-idx4-ubyte", 0x0804, new int[] {1, 3, 2, 2}, new byte[12]);
+    write("rgb-set-test-labels-idx1-ubyte", 0x0801, new int[] {1}, new byte[] {1});
     assertArrayEquals(new int[] {3, 2, 2}, IdxDataset.load(dir, "rgb").train().shape());
   }
 
