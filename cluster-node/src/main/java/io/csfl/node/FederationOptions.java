@@ -271,13 +271,15 @@ final class FederationOptions {
         + " has " + train.groupCount() + ": leave out --clients or give --clients " + train.groupCount());
   }
 
-  /** The CSV flags go with a CSV dataset only; a CSV dataset needs a label column and one test source. */
+  /**
+   * The CSV flags go with a CSV dataset only; a CSV dataset needs a label column and one test
+   * source. --data-dir is ignored by the other datasets, as containers set it for all runs.
+   */
   private void checkDatasetFlags() {
     String kind = dataset.trim().split(":", 2)[0];
     boolean csv = kind.equals("csv");
     require(csv || (labelColumn == null && groupColumn == null && testFile == null && testFraction == null && !standardize),
         "--label-column, --group-column, --test-file, --test-fraction and --standardize go with --dataset csv:FILE only");
-    require(dataDir == null || kind.equals("fashion-mnist"), "--data-dir goes with --dataset fashion-mnist only (idx:DIR names its own directory)");
     if (csv) {
       require(labelColumn != null, "--dataset csv:FILE needs --label-column NAME");
       require((testFile == null) != (testFraction == null), "--dataset csv:FILE needs a test set: --test-file FILE or --test-fraction F, one of them");

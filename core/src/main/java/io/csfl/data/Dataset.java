@@ -69,6 +69,12 @@ public final class Dataset {
         groups == null ? null : groups.clone(), groupNames == null ? null : List.copyOf(groupNames));
   }
 
+  /** As {@link #ofBytes}, without copying {@code values}, which the caller hands over: for loaders of large files. */
+  static Dataset adoptBytes(String name, int[] shape, int classes, byte[] values, int[] labels) {
+    check(name, shape, classes, values.length, labels, null, null);
+    return new Dataset(name, shape.clone(), classes, values, null, labels.clone(), null, null);
+  }
+
   /** Examples whose features are floats, used as they are. Copies its arrays; see {@link #ofBytes}. */
   public static Dataset ofFloats(String name, int[] shape, int classes, float[] values, int[] labels, int[] groups,
                                  List<String> groupNames) {

@@ -84,7 +84,7 @@ public final class IdxDataset {
       l[i] = raw[i] & 0xFF;
     }
     try {
-      return Dataset.ofBytes(name, shape, classes, images.data(), l, null, null);
+      return Dataset.adoptBytes(name, shape, classes, images.data(), l);
     } catch (IllegalArgumentException e) {
       throw new DataFileException(dir + ": " + e.getMessage(), e);
     }
