@@ -182,12 +182,21 @@ final class FederationOptions {
     aggregation();
     strategies();
     training();
+    // Until the data say otherwise (a natural split has one client per group).
+    clients = clientsOption != null ? clientsOption : 100;
+    // Both simulate and node validate first: the kernel line goes out with their start-up lines.
+    System.out.println("kernels: " + NetworkTrainer.kernel());
+  }
+
+  /**
+   * Loads the data and checks the flags that depend on it: the partition and client count it
+   * implies, the clients per round, the model's fit to its shape. After {@link #validate()}.
+   */
+  void validateWithData() {
     resolveForData(data());
     require(perRound > 0 && perRound <= clients, "--per-round must be between 1 and --clients (" + clients + ")");
     require(minCompleted > 0 && minCompleted <= perRound, "--min-completed must be between 1 and --per-round");
     architecture();
-    // Both simulate and node validate first: the kernel line goes out with their start-up lines.
-    System.out.println("kernels: " + NetworkTrainer.kernel());
   }
 
   static void require(boolean ok, String message) {

@@ -93,6 +93,7 @@ final class NodeCommand implements Callable<Integer> {
     try {
       transport = transport();
       federation.validate();
+      federation.validateWithData();
       plan = plan();
     } catch (IllegalArgumentException e) {
       throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());

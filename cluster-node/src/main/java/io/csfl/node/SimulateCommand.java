@@ -84,6 +84,7 @@ final class SimulateCommand implements java.util.concurrent.Callable<Integer> {
       new io.csfl.actor.ChurnModel(dropRate, stragglerRate, 0);
       federation.validate();
       Attack.parse(attack, attackers, federation.clients);
+      federation.validateWithData();
       if (!resuming) {
         FederationOptions.require(!holdsARun(), out + " already holds a run: continue it with --resume " + out
             + ", or choose a new --out directory");
