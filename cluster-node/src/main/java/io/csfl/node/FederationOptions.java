@@ -44,7 +44,7 @@ final class FederationOptions {
   @Option(names = "--data-dir", description = "Directory with the four Fashion-MNIST .gz files. Default: $CSFL_DATA, then data/fashion-mnist, then /usr/share/datasets/fashion-mnist.")
   Path dataDir;
 
-  @Option(names = "--clients", description = "Number of clients. Default: 100, or one per group with --partition natural.")
+  @Option(names = "--clients", paramLabel = "<clients>", description = "Number of clients. Default: 100, or one per group with --partition natural.")
   Integer clientsOption;
 
   /** --clients, or its default for the data and partition; set by {@link #validate()}. */
@@ -56,7 +56,7 @@ final class FederationOptions {
   @Option(names = "--rounds", defaultValue = "30", description = "Rounds per algorithm. Default: ${DEFAULT-VALUE}.")
   int rounds;
 
-  @Option(names = "--partition", description = "iid, shards:K, dirichlet:ALPHA, dirichlet-capped:ALPHA or natural (one client per group). Default: natural for data with groups, else dirichlet:0.5.")
+  @Option(names = "--partition", paramLabel = "<partition>", description = "iid, shards:K, dirichlet:ALPHA, dirichlet-capped:ALPHA or natural (one client per group). Default: natural for data with groups, else dirichlet:0.5.")
   String partitionOption;
 
   /** --partition, or its default for the data; set by {@link #validate()}. */
