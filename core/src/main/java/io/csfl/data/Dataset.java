@@ -150,6 +150,7 @@ public final class Dataset {
     return (int) p;
   }
 
+  /** A short name for messages and the data signature. */
   public String name() {
     return name;
   }
@@ -174,6 +175,7 @@ public final class Dataset {
     return classes;
   }
 
+  /** The label of example {@code index}, in {@code [0, classes())}. */
   public int label(int index) {
     return labels[index];
   }

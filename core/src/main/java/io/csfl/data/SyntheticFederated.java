@@ -25,8 +25,11 @@ import java.util.Random;
  * {@code seed}, so a seed always gives the same data.
  */
 public final class SyntheticFederated {
+  /** The number of devices, each one group of the training set. */
   public static final int DEVICES = 30;
+  /** Features per example. */
   public static final int FEATURES = 60;
+  /** Classes of the labels. */
   public static final int CLASSES = 10;
   /** The fraction of each device's examples that trains, as in the published script. */
   public static final double TRAIN_FRACTION = 0.9;
