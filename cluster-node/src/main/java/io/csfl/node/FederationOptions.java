@@ -1,9 +1,13 @@
 package io.csfl.node;
 
 import io.csfl.actor.Server;
+import io.csfl.data.CsvDataset;
 import io.csfl.data.Dataset;
 import io.csfl.data.FashionMnist;
+import io.csfl.data.IdxDataset;
 import io.csfl.data.Partitioner;
+import io.csfl.data.Splits;
+import io.csfl.data.SyntheticFederated;
 import io.csfl.nn.Architecture;
 import io.csfl.nn.NetworkTrainer;
 import io.csfl.nn.OptimizerConfig;
@@ -36,13 +40,16 @@ final class FederationOptions {
   /** Help text of {@code --algorithm} after its first sentence. */
   static final String ALGORITHM_NAMES = "${COMPLETION-CANDIDATES}, or cs:S for CS at sparsity S. Default: ${DEFAULT-VALUE}.";
 
-  @Option(names = "--model", paramLabel = "NAME", defaultValue = "mlp", description = "mlp (McMahan 2NN, 199,210 parameters) or cnn (McMahan CNN, 1,663,370). Default: ${DEFAULT-VALUE}.")
+  @Option(names = "--model", paramLabel = "NAME", defaultValue = "mlp", description = "mlp (McMahan 2NN, 199,210 parameters on Fashion-MNIST), cnn (McMahan CNN, 1,663,370; images only) or logreg (one dense layer). Inputs and outputs follow the dataset. Default: ${DEFAULT-VALUE}.")
   String model;
 
   @Option(names = "--data-dir", paramLabel = "DIR", description = "Directory with the four Fashion-MNIST .gz files. Default: $CSFL_DATA, then data/fashion-mnist, then /usr/share/datasets/fashion-mnist.")
   Path dataDir;
 
-  @Option(names = "--clients", paramLabel = "N", defaultValue = "100", description = "Number of clients. Default: ${DEFAULT-VALUE}.")
+  @Option(names = "--clients", paramLabel = "N", description = "Number of clients. Default: 100, or one per group with --partition natural.")
+  Integer clientsOption;
+
+  /** --clients, or its default for the data and partition; set by {@link #validate()}. */
   int clients;
 
   @Option(names = "--per-round", paramLabel = "N", defaultValue = "10", description = "Clients sampled per round. Default: ${DEFAULT-VALUE}.")
@@ -51,7 +58,10 @@ final class FederationOptions {
   @Option(names = "--rounds", paramLabel = "N", defaultValue = "30", description = "Rounds per algorithm. Default: ${DEFAULT-VALUE}.")
   int rounds;
 
-  @Option(names = "--partition", paramLabel = "SPEC", defaultValue = "dirichlet:0.5", description = "iid, shards:K, dirichlet:ALPHA or dirichlet-capped:ALPHA. Default: ${DEFAULT-VALUE}.")
+  @Option(names = "--partition", paramLabel = "SPEC", description = "iid, shards:K, dirichlet:ALPHA, dirichlet-capped:ALPHA or natural (one client per group). Default: natural for data with groups, else dirichlet:0.5.")
+  String partitionOption;
+
+  /** --partition, or its default for the data; set by {@link #validate()}. */
   String partition;
 
   @Option(names = "--local-epochs", paramLabel = "N", defaultValue = "5", description = "Local epochs per round. Default: ${DEFAULT-VALUE}.")
@@ -129,6 +139,28 @@ final class FederationOptions {
   @Option(names = "--seed", paramLabel = "N", defaultValue = "1", description = "Seed of the split, the initial model, sampling and shuffling. Default: ${DEFAULT-VALUE}.")
   long seed;
 
+  // The data set and how to read it.
+  @Option(names = "--dataset", defaultValue = "fashion-mnist",
+      description = "fashion-mnist (looked up as --data-dir says), idx:DIR (any MNIST-family set of IDX files), csv:FILE (with --label-column) or synthetic:ALPHA,BETA (FedProx's Synthetic benchmark, 30 devices, generated from --seed). Default: ${DEFAULT-VALUE}.")
+  String dataset;
+
+  @Option(names = "--label-column", paramLabel = "NAME", description = "csv: the column of integer labels (classes 0 to the largest). Required with csv:FILE.")
+  String labelColumn;
+
+  @Option(names = "--group-column", paramLabel = "NAME", description = "csv: the column naming each row's group (user, device) for --partition natural.")
+  String groupColumn;
+
+  @Option(names = "--test-file", paramLabel = "FILE", description = "csv: the test set, a CSV file with the training file's columns.")
+  Path testFile;
+
+  @Option(names = "--test-fraction", paramLabel = "F", description = "csv: hold out this fraction of the rows (of each group) as the test set, drawn from --seed.")
+  Double testFraction;
+
+  @Option(names = "--standardize", description = "csv: scale each feature to mean 0 and standard deviation 1 with the training rows' statistics.")
+  boolean standardize;
+
+  private Splits data;
+
   /** Lists the algorithm names in --help. */
   static final class AlgorithmNames extends ArrayList<String> {
     AlgorithmNames() {
@@ -138,24 +170,37 @@ final class FederationOptions {
 
   /** Checks every flag that can be checked without the data; throws IllegalArgumentException naming it. */
   void validate() {
-    require(clients > 0, "--clients must be positive");
-    require(perRound > 0 && perRound <= clients, "--per-round must be between 1 and --clients (" + clients + ")");
+    require(clientsOption == null || clientsOption > 0, "--clients must be positive");
     require(rounds > 0, "--rounds must be positive");
-    require(minCompleted > 0 && minCompleted <= perRound, "--min-completed must be between 1 and --per-round");
     require(evalExamples > 0, "--eval-examples must be positive");
     require(overSelect >= 1 && overSelect <= 10, "--over-select must be between 1 and 10");
     require(density > 0 && density <= 1, "--density must be in (0, 1], got " + density);
     require(uplinkDensity > 0 && uplinkDensity <= 1, "--uplink-density must be in (0, 1], got " + uplinkDensity);
     require(!algorithms.isEmpty(), "--algorithm needs at least one name");
     require(algorithms.stream().distinct().count() == algorithms.size(), "--algorithm lists a name twice");
-    architecture();
-    Partitioner.parse(partition);
+    if (partitionOption != null) {
+      Partitioner.parse(partitionOption);
+    }
+    checkDatasetFlags();
     require(clipNorm == null || (clipNorm > 0 && Double.isFinite(clipNorm)), "--clip-norm must be a positive number");
     aggregation();
     strategies();
     training();
+    // Until the data say otherwise (a natural split has one client per group).
+    clients = clientsOption != null ? clientsOption : 100;
     // Both simulate and node validate first: the kernel line goes out with their start-up lines.
     System.out.println("kernels: " + NetworkTrainer.kernel());
+  }
+
+  /**
+   * Loads the data and checks the flags that depend on it: the partition and client count it
+   * implies, the clients per round, the model's fit to its shape. After {@link #validate()}.
+   */
+  void validateWithData() {
+    resolveForData(data());
+    require(perRound > 0 && perRound <= clients, "--per-round must be between 1 and --clients (" + clients + ")");
+    require(minCompleted > 0 && minCompleted <= perRound, "--min-completed must be between 1 and --per-round");
+    architecture();
   }
 
   static void require(boolean ok, String message) {
@@ -164,8 +209,10 @@ final class FederationOptions {
     }
   }
 
+  /** The --model preset for the data's shape and classes. */
   Architecture architecture() {
-    return Architecture.byName(model);
+    Dataset train = data().train();
+    return Architecture.byName(model, train.shape(), train.classes());
   }
 
   TrainingConfig training() {
@@ -225,8 +272,70 @@ final class FederationOptions {
         overSelect).withClients(clients).withGraces(aggregatorGrace, clientGrace);
   }
 
-  FashionMnist.Splits loadData() {
-    return FashionMnist.load(Optional.ofNullable(dataDir));
+  /** The partition and client count the data imply when the flags leave them out. */
+  private void resolveForData(Splits d) {
+    Dataset train = d.train();
+    partition = partitionOption != null ? partitionOption : train.hasGroups() ? Partitioner.NATURAL : "dirichlet:0.5";
+    boolean natural = Partitioner.parse(partition).spec().equals(Partitioner.NATURAL);
+    require(!natural || train.hasGroups(), "--partition natural needs data with groups: " + train.name()
+        + " has none (give a CSV file a --group-column)");
+    clients = clientsOption != null ? clientsOption : natural ? train.groupCount() : 100;
+    require(!natural || clients == train.groupCount(), "--partition natural makes one client per group, and " + train.name()
+        + " has " + train.groupCount() + ": leave out --clients or give --clients " + train.groupCount());
+  }
+
+  /**
+   * The CSV flags go with a CSV dataset only; a CSV dataset needs a label column and one test
+   * source. --data-dir is ignored by the other datasets, as containers set it for all runs.
+   */
+  private void checkDatasetFlags() {
+    String kind = dataset.trim().split(":", 2)[0];
+    boolean csv = kind.equals("csv");
+    require(csv || (labelColumn == null && groupColumn == null && testFile == null && testFraction == null && !standardize),
+        "--label-column, --group-column, --test-file, --test-fraction and --standardize go with --dataset csv:FILE only");
+    if (csv) {
+      require(labelColumn != null, "--dataset csv:FILE needs --label-column NAME");
+      require((testFile == null) != (testFraction == null), "--dataset csv:FILE needs a test set: --test-file FILE or --test-fraction F, one of them");
+      require(testFraction == null || (testFraction > 0 && testFraction < 1), "--test-fraction must be between 0 and 1");
+    }
+  }
+
+  /** The training and test sets --dataset names, loaded once. */
+  Splits data() {
+    if (data == null) {
+      data = loadData();
+    }
+    return data;
+  }
+
+  private Splits loadData() {
+    String[] parts = dataset.trim().split(":", 2);
+    String arg = parts.length > 1 ? parts[1].trim() : "";
+    require(List.of("fashion-mnist", "idx", "csv", "synthetic").contains(parts[0]),
+        "unknown --dataset '" + dataset + "' (expected fashion-mnist, idx:DIR, csv:FILE or synthetic:ALPHA,BETA)");
+    require(parts[0].equals("fashion-mnist") || !arg.isEmpty(), "--dataset " + parts[0] + " needs a parameter, as in "
+        + parts[0] + ":" + switch (parts[0]) { case "idx" -> "DIR"; case "csv" -> "FILE"; default -> "ALPHA,BETA"; });
+    return switch (parts[0]) {
+      case "fashion-mnist" -> {
+        require(parts.length == 1, "--dataset fashion-mnist takes no parameter (its directory is --data-dir)");
+        yield FashionMnist.splits(Optional.ofNullable(dataDir));
+      }
+      case "idx" -> IdxDataset.load(Path.of(arg), Path.of(arg).toAbsolutePath().normalize().getFileName().toString());
+      case "csv" -> {
+        CsvDataset.Options o = new CsvDataset.Options(labelColumn, groupColumn, standardize);
+        yield testFile != null ? CsvDataset.load(Path.of(arg), testFile, o) : CsvDataset.loadWithHoldOut(Path.of(arg), testFraction, seed, o);
+      }
+      case "synthetic" -> {
+        String[] ab = arg.split(",");
+        require(ab.length == 2, "--dataset synthetic:ALPHA,BETA needs two numbers, as in synthetic:1,1, got '" + arg + "'");
+        try {
+          yield SyntheticFederated.generate(Double.parseDouble(ab[0].trim()), Double.parseDouble(ab[1].trim()), seed);
+        } catch (NumberFormatException e) {
+          throw new IllegalArgumentException("--dataset synthetic:ALPHA,BETA needs two numbers, as in synthetic:1,1, got '" + arg + "'");
+        }
+      }
+      default -> throw new IllegalStateException(parts[0]);
+    };
   }
 
   List<int[]> split(Dataset train) {
@@ -235,7 +344,7 @@ final class FederationOptions {
 
   /** What two nodes must agree on to derive the same clients' data. */
   String dataSignature(Dataset train) {
-    return train.name() + "/" + train.size() + " clients=" + clients + " partition=" + Partitioner.parse(partition).spec() + " seed=" + seed;
+    return train.name() + "/" + train.size() + "/" + train.fingerprint() + " clients=" + clients + " partition=" + Partitioner.parse(partition).spec() + " seed=" + seed;
   }
 
   static String clientId(int index) {

@@ -11,7 +11,6 @@ import io.csfl.cluster.NodeGuardian;
 import io.csfl.cluster.NodePlan;
 import io.csfl.cluster.Rejoin;
 import io.csfl.data.DataFileException;
-import io.csfl.data.FashionMnist;
 import io.csfl.metrics.MetricsCsv;
 import io.csfl.nn.NetworkTrainer;
 import io.csfl.report.Report;
@@ -123,6 +122,7 @@ final class NodeCommand implements Callable<Integer> {
       overrides = FlagDefaults.parse(config).withFallback(transport);
       FederationOptions.require(port >= 0 && port <= 65535, "--port must be in 0..65535");
       NodeAddress.probe(host, port, overrides);
+      federation.validateWithData();
       plan = plan();
       management = httpPort < 0 ? Optional.empty()
           : Optional.of(ClusterConfig.management(managementHost, httpPort, hostedClients(plan)));
@@ -206,8 +206,8 @@ final class NodeCommand implements Callable<Integer> {
     int min = minClients == null ? federation.clients : minClients;
     FederationOptions.require(min >= 1 && min <= federation.clients, "--min-clients must be between 1 and --clients");
     FederatedStrategy strategy = federation.strategies().get(0);
-    boolean needsData = roleSet.contains(NodePlan.SERVER) || roleSet.contains(NodePlan.CLIENT);
-    FashionMnist.Splits data = needsData ? federation.loadData() : null;
+    // Every role needs the data: the aggregator for the model's input shape and classes.
+    io.csfl.data.Splits data = federation.data();
 
     Optional<NodePlan.AggregatorPart> aggregator = roleSet.contains(NodePlan.AGGREGATOR)
         ? Optional.of(new NodePlan.AggregatorPart(strategy, federation.architecture().initialModel(federation.seed), federation.rounds))

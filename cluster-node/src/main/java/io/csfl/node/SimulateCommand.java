@@ -5,7 +5,6 @@ import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import io.csfl.actor.Server;
 import io.csfl.data.DataFileException;
-import io.csfl.data.FashionMnist;
 import io.csfl.metrics.MetricsCsv;
 import io.csfl.metrics.RoundMetrics;
 import io.csfl.report.Report;
@@ -93,6 +92,7 @@ final class SimulateCommand implements java.util.concurrent.Callable<Integer> {
       new io.csfl.actor.ChurnModel(dropRate, stragglerRate, 0);
       federation.validate();
       Attack.parse(attack, attackers, federation.clients);
+      federation.validateWithData();
       if (!resuming) {
         FederationOptions.require(!holdsARun(), out + " already holds a run: continue it with --resume " + out
             + ", or choose a new --out directory");
@@ -177,8 +177,8 @@ final class SimulateCommand implements java.util.concurrent.Callable<Integer> {
     FederationOptions f = federation;
     // Before the data are read, so a wrong file fails fast.
     io.csfl.tensor.Model initial = f.initialModel();
-    FashionMnist.Splits data = f.loadData();
-    System.out.printf("data: %s and %s from %s%n", data.train(), data.test(), data.directory());
+    io.csfl.data.Splits data = f.data();
+    System.out.printf("data: %s and %s from %s%n", data.train(), data.test(), data.source());
     List<int[]> parts = f.split(data.train());
     int[] sizes = parts.stream().mapToInt(p -> p.length).sorted().toArray();
     System.out.printf("partition %s: %d clients, examples per client min %d, median %d, max %d%n",

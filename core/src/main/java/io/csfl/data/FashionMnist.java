@@ -61,22 +61,18 @@ public final class FashionMnist {
         + " the Fashion-MNIST project, and point --data-dir or CSFL_DATA at their directory.");
   }
 
+  /** Loads the four files in {@code dir}, through the generic {@link IdxDataset} loader. */
   public static Splits loadFrom(Path dir) {
-    Dataset train = read(dir, TRAIN_IMAGES, TRAIN_LABELS, "fashion-mnist-train");
-    Dataset test = read(dir, TEST_IMAGES, TEST_LABELS, "fashion-mnist-test");
-    return new Splits(train, test, dir);
+    io.csfl.data.Splits s = IdxDataset.load(dir, "fashion-mnist");
+    if (s.train().classes() != 10 || s.train().features() != 28 * 28) {
+      throw new DataFileException(dir + ": not Fashion-MNIST (" + s.train() + ")");
+    }
+    return new Splits(s.train(), s.test(), dir);
   }
 
-  private static Dataset read(Path dir, String imagesFile, String labelsFile, String name) {
-    IdxReader.IdxArray images = IdxReader.read(dir.resolve(imagesFile), 3);
-    IdxReader.IdxArray labels = IdxReader.read(dir.resolve(labelsFile), 1);
-    if (images.dims()[0] != labels.dims()[0]) {
-      throw new DataFileException(dir + ": " + images.dims()[0] + " images but " + labels.dims()[0] + " labels");
-    }
-    try {
-      return Dataset.of(name, images.dims()[1], images.dims()[2], 10, images.data(), labels.data());
-    } catch (IllegalArgumentException e) {
-      throw new DataFileException(dir + ": " + e.getMessage(), e);
-    }
+  /** The same sets as the general {@link io.csfl.data.Splits}. */
+  public static io.csfl.data.Splits splits(Optional<Path> explicit) {
+    Splits s = load(explicit);
+    return new io.csfl.data.Splits(s.train(), s.test(), s.directory().toString());
   }
 }

@@ -9,9 +9,9 @@ import java.nio.file.Path;
 import java.util.zip.GZIPInputStream;
 
 /**
- * Reads gzip-compressed IDX files (the MNIST format): a big-endian magic number whose low byte is
- * the rank and whose third byte is the element type (0x08 = unsigned byte), then the dimensions,
- * then the data.
+ * Reads IDX files (the MNIST format), gzip-compressed or not: a big-endian magic number whose low
+ * byte is the rank and whose third byte is the element type (0x08 = unsigned byte), then the
+ * dimensions, then the data.
  */
 public final class IdxReader {
   private static final int UNSIGNED_BYTE = 0x08;
@@ -22,17 +22,24 @@ public final class IdxReader {
   /** Dimensions and unsigned-byte data of one IDX file. */
   public record IdxArray(int[] dims, byte[] data) {}
 
+  /** Reads a file of exactly {@code expectedRank} dimensions. */
   public static IdxArray read(Path file, int expectedRank) {
+    return read(file, expectedRank, expectedRank);
+  }
+
+  /** Reads a file of {@code minRank} to {@code maxRank} dimensions. */
+  public static IdxArray read(Path file, int minRank, int maxRank) {
     if (!Files.isRegularFile(file)) {
       throw new DataFileException("missing data file " + file);
     }
-    try (InputStream raw = Files.newInputStream(file);
-         DataInputStream in = new DataInputStream(new GZIPInputStream(raw, 1 << 16))) {
+    try (InputStream raw = new java.io.BufferedInputStream(Files.newInputStream(file), 1 << 16);
+         DataInputStream in = new DataInputStream(gzipped(raw) ? new GZIPInputStream(raw, 1 << 16) : raw)) {
       int magic = in.readInt();
       int type = (magic >>> 8) & 0xFF;
       int rank = magic & 0xFF;
-      if ((magic >>> 16) != 0 || type != UNSIGNED_BYTE || rank != expectedRank) {
-        throw new DataFileException(String.format("%s is not an IDX file of unsigned bytes with %d dimensions (magic 0x%08x)", file, expectedRank, magic));
+      if ((magic >>> 16) != 0 || type != UNSIGNED_BYTE || rank < minRank || rank > maxRank) {
+        String ranks = minRank == maxRank ? "" + minRank : minRank + " to " + maxRank;
+        throw new DataFileException(String.format("%s is not an IDX file of unsigned bytes with %s dimensions (magic 0x%08x)", file, ranks, magic));
       }
       int[] dims = new int[rank];
       long count = 1;
@@ -57,5 +64,13 @@ public final class IdxReader {
     } catch (IOException e) {
       throw new DataFileException("cannot read " + file + ": " + e.getMessage(), e);
     }
+  }
+
+  private static boolean gzipped(InputStream in) throws IOException {
+    in.mark(2);
+    int a = in.read();
+    int b = in.read();
+    in.reset();
+    return a == 0x1f && b == 0x8b;
   }
 }

@@ -9,6 +9,9 @@ import java.util.Random;
  * can compute its own clients' partitions from the same flags as the server.
  */
 public interface Partitioner {
+  /** The spec of the split the data came with: one client per group. */
+  String NATURAL = "natural";
+
   /** One ascending index array per client; every client gets at least one example. */
   List<int[]> split(Dataset data, int clients, Random rng);
 
@@ -18,7 +21,8 @@ public interface Partitioner {
   /**
    * {@code iid}, {@code shards:K}, {@code dirichlet:ALPHA} (each class divided among the clients by
    * Dirichlet(ALPHA) proportions) or {@code dirichlet-capped:ALPHA} (the same, but a client stops
-   * receiving examples once it holds its fair share, as in common FL code: more skewed).
+   * receiving examples once it holds its fair share, as in common FL code: more skewed), or
+   * {@code natural} (one client per group of a dataset with groups).
    */
   static Partitioner parse(String spec) {
     String s = spec.trim().toLowerCase(Locale.ROOT);
@@ -31,6 +35,12 @@ public interface Partitioner {
           }
           yield new IidPartitioner();
         }
+        case NATURAL -> {
+          if (parts.length > 1) {
+            throw new IllegalArgumentException("natural takes no parameter");
+          }
+          yield new NaturalPartitioner();
+        }
         case "shards" -> new ShardPartitioner(Integer.parseInt(requireArg(parts, "shards:K")));
         case "dirichlet" -> new DirichletPartitioner(Double.parseDouble(requireArg(parts, "dirichlet:ALPHA")), false);
         case "dirichlet-capped" -> new DirichletPartitioner(Double.parseDouble(requireArg(parts, "dirichlet-capped:ALPHA")), true);
@@ -38,7 +48,7 @@ public interface Partitioner {
       };
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException("bad partition '" + spec + "': " + e.getMessage()
-          + " (expected iid, shards:K, dirichlet:ALPHA or dirichlet-capped:ALPHA)", e);
+          + " (expected iid, shards:K, dirichlet:ALPHA, dirichlet-capped:ALPHA or natural)", e);
     }
   }
 

@@ -7,10 +7,14 @@ import java.util.Locale;
 import java.util.function.IntFunction;
 
 /**
- * A named network shape that can build fresh {@link Network}s. The presets are the two models of
- * McMahan et al. 2017 for 28x28 grey images and 10 classes.
+ * A named network shape that can build fresh {@link Network}s. The presets take the input shape
+ * and class count from the dataset; without them they are the models of McMahan et al. 2017 for
+ * 28x28 grey images and 10 classes.
  */
 public final class Architecture {
+  /** The preset names {@link #byName(String, int[], int)} knows. */
+  public static final java.util.List<String> PRESETS = java.util.List.of("mlp", "cnn", "logreg");
+  private static final int[] FASHION_MNIST = {1, 28, 28};
   private final String name;
   private final IntFunction<List<Layer>> layers;
   private final ModelSpec spec;
@@ -23,34 +27,82 @@ public final class Architecture {
 
   /** 2NN: 784-200-200-10 with ReLU, 199,210 parameters. */
   public static Architecture mlp() {
+    return mlp(784, 10);
+  }
+
+  /** 2NN on flat features of any length: inputs-200-200-classes with ReLU. */
+  public static Architecture mlp(int inputs, int classes) {
+    requireSizes(inputs, classes);
     return new Architecture("mlp", batch -> List.of(
-        new Dense("dense1", 784, 200), new Relu(200),
+        new Dense("dense1", inputs, 200), new Relu(200),
         new Dense("dense2", 200, 200), new Relu(200),
-        new Dense("dense3", 200, 10)));
+        new Dense("dense3", 200, classes)));
+  }
+
+  /** Multinomial logistic regression: one dense layer from the features to the classes, under softmax. */
+  public static Architecture logreg(int inputs, int classes) {
+    requireSizes(inputs, classes);
+    return new Architecture("logreg", batch -> List.of(new Dense("dense1", inputs, classes)));
   }
 
   /** CNN: 5x5 conv 32, pool, 5x5 conv 64, pool, dense 512, dense 10; 1,663,370 parameters. */
   public static Architecture cnn() {
+    return cnn(FASHION_MNIST, 10);
+  }
+
+  /**
+   * The same CNN on images of shape {@code [C, H, W]} with H and W divisible by 4 (two 2x2 pools).
+   * Images of several channels are moved to channels-last first, the layout of the conv layers.
+   */
+  public static Architecture cnn(int[] shape, int classes) {
+    if (shape.length != 3 || shape[1] % 4 != 0 || shape[2] % 4 != 0) {
+      throw new IllegalArgumentException("model cnn needs images of shape [C, H, W] with H and W divisible by 4, the data's shape is "
+          + java.util.Arrays.toString(shape) + " (use mlp or logreg for flat features)");
+    }
+    requireSizes(shape[0] * shape[1] * shape[2], classes);
+    int c = shape[0];
+    int h = shape[1];
+    int w = shape[2];
     return new Architecture("cnn", batch -> {
       List<Layer> l = new ArrayList<>();
-      l.add(new Conv2D("conv1", 28, 28, 1, 32, 5));
-      l.add(new Relu(28 * 28 * 32));
-      l.add(new MaxPool2x2(28, 28, 32));
-      l.add(new Conv2D("conv2", 14, 14, 32, 64, 5));
-      l.add(new Relu(14 * 14 * 64));
-      l.add(new MaxPool2x2(14, 14, 64));
-      l.add(new Dense("dense1", 7 * 7 * 64, 512));
+      if (c > 1) {
+        l.add(new ChannelsLast(c, h, w));
+      }
+      l.add(new Conv2D("conv1", h, w, c, 32, 5));
+      l.add(new Relu(h * w * 32));
+      l.add(new MaxPool2x2(h, w, 32));
+      l.add(new Conv2D("conv2", h / 2, w / 2, 32, 64, 5));
+      l.add(new Relu(h / 2 * w / 2 * 64));
+      l.add(new MaxPool2x2(h / 2, w / 2, 64));
+      l.add(new Dense("dense1", h / 4 * w / 4 * 64, 512));
       l.add(new Relu(512));
-      l.add(new Dense("dense2", 512, 10));
+      l.add(new Dense("dense2", 512, classes));
       return l;
     });
   }
 
+  private static void requireSizes(int inputs, int classes) {
+    if (inputs <= 0 || classes < 2) {
+      throw new IllegalArgumentException("a model needs at least one input and two classes, got " + inputs + " and " + classes);
+    }
+  }
+
+  /** A preset for Fashion-MNIST's 28x28 grey images and 10 classes. */
   public static Architecture byName(String name) {
+    return byName(name, FASHION_MNIST, 10);
+  }
+
+  /**
+   * A preset for examples of {@code shape} (flattened for mlp and logreg) and {@code classes}
+   * classes: {@code mlp}, {@code logreg}, or {@code cnn} (images only).
+   */
+  public static Architecture byName(String name, int[] shape, int classes) {
+    int inputs = java.util.Arrays.stream(shape).reduce(1, Math::multiplyExact);
     return switch (name.trim().toLowerCase(Locale.ROOT)) {
-      case "mlp" -> mlp();
-      case "cnn" -> cnn();
-      default -> throw new IllegalArgumentException("unknown model '" + name + "' (expected mlp or cnn)");
+      case "mlp" -> mlp(inputs, classes);
+      case "logreg" -> logreg(inputs, classes);
+      case "cnn" -> cnn(shape, classes);
+      default -> throw new IllegalArgumentException("unknown model '" + name + "' (expected mlp, cnn or logreg)");
     };
   }
 

@@ -1,0 +1,92 @@
+package io.csfl.data;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+
+/**
+ * Loads any MNIST-family file set from one directory: four IDX files of unsigned bytes named as
+ * MNIST names them, {@code train-images-idx3-ubyte}, {@code train-labels-idx1-ubyte},
+ * {@code t10k-images-idx3-ubyte} and {@code t10k-labels-idx1-ubyte}, each optionally gzipped
+ * ({@code .gz}); {@code test-} may stand for {@code t10k-}, {@code .} for the {@code -} before
+ * {@code idx} (as in some MNIST copies), and a prefix such as EMNIST's {@code emnist-letters-} may
+ * come first (one such set per directory). The shape comes from the image files' headers: {@code N x
+ * H x W} is grey images {@code [1, H, W]}, {@code N x C x H x W} is {@code [C, H, W]}, {@code N x F}
+ * is flat vectors {@code [F]}. The classes are 0 to the largest label of either set.
+ */
+public final class IdxDataset {
+  private IdxDataset() {}
+
+  /** The training and test sets in {@code dir}, named {@code NAME-train} and {@code NAME-test}. */
+  public static Splits load(Path dir, String name) {
+    if (!Files.isDirectory(dir)) {
+      throw new DataFileException(dir + " is not a directory (expected the four IDX files of an MNIST-family dataset)");
+    }
+    IdxReader.IdxArray trainImages = IdxReader.read(find(dir, "train", "images", "3"), 2, 4);
+    IdxReader.IdxArray trainLabels = IdxReader.read(find(dir, "train", "labels", "1"), 1);
+    IdxReader.IdxArray testImages = IdxReader.read(find(dir, "t10k", "images", "3"), 2, 4);
+    IdxReader.IdxArray testLabels = IdxReader.read(find(dir, "t10k", "labels", "1"), 1);
+    int classes = Math.max(maxLabel(trainLabels), maxLabel(testLabels)) + 1;
+    Dataset train = build(dir, name + "-train", trainImages, trainLabels, Math.max(classes, 2));
+    Dataset test = build(dir, name + "-test", testImages, testLabels, Math.max(classes, 2));
+    return new Splits(train, test, dir.toString());
+  }
+
+  private static Path find(Path dir, String set, String kind, String rank) {
+    String sets = set.equals("t10k") ? "(t10k|test)" : set;
+    Pattern p = Pattern.compile("([^/]+-)?" + sets + "-" + kind + "[-.]idx\\d-ubyte(\\.gz)?");
+    List<Path> matches;
+    try (Stream<Path> files = Files.list(dir)) {
+      matches = files.filter(f -> p.matcher(f.getFileName().toString()).matches()).sorted().toList();
+    } catch (IOException e) {
+      throw new DataFileException("cannot list " + dir + ": " + e.getMessage(), e);
+    }
+    String expected = set + "-" + kind + "-idx" + rank + "-ubyte[.gz]";
+    if (matches.isEmpty()) {
+      throw new DataFileException(dir + ": no " + expected + " file");
+    }
+    for (String canonical : List.of(set + "-" + kind + "-idx" + rank + "-ubyte.gz", set + "-" + kind + "-idx" + rank + "-ubyte")) {
+      if (matches.size() > 1 && matches.contains(dir.resolve(canonical))) {
+        return dir.resolve(canonical);
+      }
+    }
+    if (matches.size() > 1) {
+      throw new DataFileException(dir + ": " + matches.size() + " files could be " + expected + ": "
+          + matches.stream().map(m -> m.getFileName().toString()).toList() + "; keep one");
+    }
+    return matches.get(0);
+  }
+
+  private static int maxLabel(IdxReader.IdxArray labels) {
+    int max = 0;
+    for (byte b : labels.data()) {
+      max = Math.max(max, b & 0xFF);
+    }
+    return max;
+  }
+
+  private static Dataset build(Path dir, String name, IdxReader.IdxArray images, IdxReader.IdxArray labels, int classes) {
+    int[] d = images.dims();
+    if (d[0] != labels.dims()[0]) {
+      throw new DataFileException(dir + ": " + d[0] + " examples in the " + name + " images but " + labels.dims()[0] + " labels");
+    }
+    int[] shape = switch (d.length) {
+      case 2 -> new int[] {d[1]};
+      case 3 -> new int[] {1, d[1], d[2]};
+      default -> new int[] {d[1], d[2], d[3]};
+    };
+    int[] l = new int[d[0]];
+    byte[] raw = labels.data();
+    for (int i = 0; i < l.length; i++) {
+      l[i] = raw[i] & 0xFF;
+    }
+    try {
+      return Dataset.adoptBytes(name, shape, classes, images.data(), l);
+    } catch (IllegalArgumentException e) {
+      throw new DataFileException(dir + ": " + e.getMessage(), e);
+    }
+  }
+}

@@ -1,0 +1,111 @@
+package io.csfl.data;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The CSV loader: columns by name, groups, train-only standardisation, and one clear error per kind of bad file. */
+class CsvDatasetTest {
+  private static final CsvDataset.Options GROUPED = new CsvDataset.Options("y", "user", false);
+
+  @TempDir
+  Path dir;
+
+  private Path file(String name, String... lines) throws IOException {
+    Path p = dir.resolve(name);
+    Files.writeString(p, String.join("\n", lines) + "\n");
+    return p;
+  }
+
+  private Path train() throws IOException {
+    return file("train.csv", "a,y,user,b", "1,0,u1,10", "3,1,u1,20", "5,2,u2,30", "7,1,u2,40");
+  }
+
+  @Test
+  void readsFeaturesByNameWithGroupsAndATestFileInAnotherColumnOrder() throws IOException {
+    Path test = file("test.csv", "b,a,y", "15,2,1");
+    Splits s = CsvDataset.load(train(), test, GROUPED);
+    Dataset t = s.train();
+    assertArrayEquals(new int[] {2}, t.shape());
+    assertEquals(3, t.classes());
+    assertEquals(List.of("u1", "u2"), t.groupNames());
+    float[] x = new float[2];
+    int[] y = new int[1];
+    t.fill(new int[] {2}, 0, 1, x, y);
+    assertArrayEquals(new float[] {5, 30}, x);
+    assertEquals(2, y[0]);
+    s.test().fill(new int[] {0}, 0, 1, x, y);
+    assertArrayEquals(new float[] {2, 15}, x, "test columns are matched by name");
+    assertFalse(s.test().hasGroups());
+  }
+
+  @Test
+  void standardisationUsesTheTrainingRowsOnly() throws IOException {
+    Path test = file("test.csv", "a,y,b", "4,0,25");
+    Splits s = CsvDataset.load(train(), test, new CsvDataset.Options("y", "user", true));
+    float[] x = new float[2];
+    int[] y = new int[1];
+    s.test().fill(new int[] {0}, 0, 1, x, y);
+    // Training a: mean 4, sd sqrt(5); b: mean 25, sd sqrt(125).
+    assertArrayEquals(new float[] {0, 0}, x, 1e-6f);
+    s.train().fill(new int[] {0}, 0, 1, x, y);
+    assertArrayEquals(new float[] {(float) (-3 / Math.sqrt(5)), (float) (-15 / Math.sqrt(125))}, x, 1e-5f);
+  }
+
+  @Test
+  void aHoldOutIsSeededAndTakenFromEachGroup() throws IOException {
+    StringBuilder csv = new StringBuilder("x,y,user\n");
+    for (int i = 0; i < 40; i++) {
+      csv.append(i).append(',').append(i % 3).append(",g").append(i % 4).append('\n');
+    }
+    Path p = dir.resolve("many.csv");
+    Files.writeString(p, csv);
+    Splits a = CsvDataset.loadWithHoldOut(p, 0.2, 7, GROUPED);
+    Splits b = CsvDataset.loadWithHoldOut(p, 0.2, 7, GROUPED);
+    assertEquals(32, a.train().size());
+    assertEquals(8, a.test().size());
+    assertEquals(4, a.train().groupCount());
+    assertEquals(a.test().fingerprint(), b.test().fingerprint());
+    assertThrows(IllegalArgumentException.class, () -> CsvDataset.loadWithHoldOut(p, 1.0, 7, GROUPED));
+  }
+
+  private void assertBad(Path trainFile, Path testFile, CsvDataset.Options o, String... expected) {
+    DataFileException e = assertThrows(DataFileException.class, () -> CsvDataset.load(trainFile, testFile, o));
+    for (String part : expected) {
+      assertTrue(e.getMessage().contains(part), "'" + part + "' not in: " + e.getMessage());
+    }
+  }
+
+  @Test
+  void missingColumnsAreNamed() throws IOException {
+    Path ok = file("ok.csv", "a,y,user", "1,0,u");
+    assertBad(file("nolabel.csv", "a,label", "1,0"), ok, GROUPED, "nolabel.csv", "no column 'y'", "--label-column");
+    assertBad(file("nogroup.csv", "a,y", "1,0"), ok, GROUPED, "nogroup.csv", "no column 'user'", "--group-column");
+    assertBad(train(), file("short.csv", "a,y", "1,0"), GROUPED, "short.csv", "missing the feature column [b]");
+    assertBad(file("onlylabel.csv", "y", "1"), ok, new CsvDataset.Options("y", null, false), "no feature columns");
+  }
+
+  @Test
+  void raggedRowsNonNumbersLabelsOutOfRangeAndEmptyGroupsAreEachOneError() throws IOException {
+    Path ok = file("ok.csv", "a,y,b", "1,0,2");
+    assertBad(file("ragged.csv", "a,y,user,b", "1,0,u,2", "1,0,u"), ok, GROUPED, "ragged.csv", "row 2", "3 values", "4 columns");
+    assertBad(file("text.csv", "a,y,user,b", "1,0,u,2", "x1,1,u,3"), ok, GROUPED, "text.csv", "row 2", "column 'a'", "'x1' is not a finite number");
+    assertBad(file("nan.csv", "a,y,user,b", "NaN,0,u,2"), ok, GROUPED, "nan.csv", "'NaN' is not a finite number");
+    assertBad(file("neg.csv", "a,y,user,b", "1,-1,u,2"), ok, GROUPED, "neg.csv", "label -1 is out of range");
+    assertBad(file("frac.csv", "a,y,user,b", "1,0.5,u,2"), ok, GROUPED, "frac.csv", "'0.5' is not an integer class");
+    assertBad(train(), file("big.csv", "a,y,b", "1,7,2"), GROUPED, "big.csv", "label 7 is out of range", "0 to 2");
+    assertBad(file("nogroup.csv", "a,y,user,b", "1,0,u,2", "1,1,,2"), ok, GROUPED, "nogroup.csv", "row 2", "group column 'user' is empty");
+    assertBad(file("empty.csv", "a,y,user,b"), ok, GROUPED, "empty.csv", "no rows");
+    assertBad(dir.resolve("absent.csv"), ok, GROUPED, "missing data file", "absent.csv");
+    assertBad(file("dup.csv", "a,a,y", "1,2,0"), ok, new CsvDataset.Options("y", null, false), "dup.csv", "not a valid CSV file");
+  }
+}
