@@ -23,7 +23,7 @@ free_ports "$base" 7 CSFL_FAILOVER_PORT
 
 start() { # node port args... (the certificate: the node's name less its trailing digits)
   local node=$1 port=$2; shift 2
-  CSFL_LOG_LEVEL=INFO CSFL_JAVA_OPTS="-Xmx768m" "$csfl" node --port "$port" \
+  CSFL_LOG_LEVEL=INFO CSFL_JAVA_OPTS="-Xmx768m -XX:+UseSerialGC" "$csfl" node --port "$port" \
     --seed-nodes "127.0.0.1:$base,127.0.0.1:$((base + 1))" --tls-dir "$work/certs/${node%%[0-9]*}" "$@" >"$work/$node.log" 2>&1 &
   pids+=($!)
   eval "pid_$node=$!"
@@ -50,6 +50,8 @@ run=(--algorithm cs --model mlp --clients 12 --per-round 4 --rounds 12 --local-e
   --round-timeout 20s --seed 3 --exit-when-done)
 echo "failover-smoke: 7 JVMs, ${run[*]}"
 start server1 "$base" --role server "${run[@]}" --out "$work/out"
+# One JVM's start at a time first: seven starting at once on two cores starve the failure detector.
+wait_for "$work/server1.log" "member up: akka://csfl@127.0.0.1:$base " 180
 # The standby may start after the run began (or be restarted): --resume lets it start into the shared --out.
 start server2 $((base + 1)) --role server "${run[@]}" --out "$work/out" --resume
 start aggregator1 $((base + 2)) --role aggregator "${run[@]}"
