@@ -29,14 +29,14 @@ start() { # node port args... (the certificate: the node's name less its trailin
   eval "pid_$node=$!"
 }
 
-exit_code() { # pid seconds: waits a bounded time for the process to end, then prints its exit code
-  local deadline=$((SECONDS + $2)) code=0
+exit_code() { # pid seconds: waits a bounded time for the process to end; sets code to its exit code (or "timeout")
+  local deadline=$((SECONDS + $2))
+  code=0
   while kill -0 "$1" 2>/dev/null; do
-    [ $SECONDS -lt $deadline ] || { echo timeout; return; }
+    [ $SECONDS -lt $deadline ] || { code=timeout; return; }
     sleep 0.2
   done
   wait "$1" || code=$?
-  echo "$code"
 }
 
 now() { date +%s.%N; }
@@ -49,13 +49,15 @@ t0=$SECONDS
 run=(--algorithm cs --model mlp --clients 12 --per-round 4 --rounds 12 --local-epochs 1 --partition iid --eval-examples 1000
   --round-timeout 20s --seed 3 --exit-when-done)
 echo "failover-smoke: 7 JVMs, ${run[*]}"
+up() { for port in "$@"; do wait_for "$work/server1.log" "member up: akka://csfl@127.0.0.1:$port " 180; done; }
+# In waves, each once the last is up: seven JVMs starting at once on two busy cores starve the failure detector.
 start server1 "$base" --role server "${run[@]}" --out "$work/out"
-# One JVM's start at a time first: seven starting at once on two cores starve the failure detector.
-wait_for "$work/server1.log" "member up: akka://csfl@127.0.0.1:$base " 180
+up "$base"
 # The standby may start after the run began (or be restarted): --resume lets it start into the shared --out.
 start server2 $((base + 1)) --role server "${run[@]}" --out "$work/out" --resume
 start aggregator1 $((base + 2)) --role aggregator "${run[@]}"
 start aggregator2 $((base + 3)) --role aggregator "${run[@]}"
+up $((base + 1)) $((base + 2)) $((base + 3))
 start client1 $((base + 4)) --role client --client-ids 0-3 "${run[@]}"
 start client2 $((base + 5)) --role client --client-ids 4-7 "${run[@]}"
 start client3 $((base + 6)) --role client --client-ids 8-11 "${run[@]}"
@@ -83,7 +85,7 @@ echo "failover-smoke: killed the active aggregator ($victim) during round 8"
 wait_for "$work/server2.log" "\[cs\] round 8 " 90
 aggregator_back=$(now)
 
-code=$(exit_code "$pid_server2" 120)
+exit_code "$pid_server2" 120
 [ "$code" = 0 ] || fail "server2 exited with $code, not 0"
 csv="$work/out/metrics.csv"
 rounds=$(awk -F, 'NR > 1 { printf "%s ", $2 }' "$csv")
@@ -100,7 +102,7 @@ done
 survivors=(client1 client2 client3)
 [ "$victim" = aggregator1 ] && survivors+=(aggregator2) || survivors+=(aggregator1)
 for node in "${survivors[@]}"; do
-  code=$(exit_code "$(eval "echo \$pid_$node")" 60)
+  exit_code "$(eval "echo \$pid_$node")" 60
   [ "$code" = 0 ] || fail "$node exited with $code, not 0"
 done
 cat "$csv"
