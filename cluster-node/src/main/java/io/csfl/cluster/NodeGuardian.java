@@ -10,11 +10,20 @@ import akka.cluster.typed.ClusterSingletonSettings;
 import akka.cluster.typed.SingletonActor;
 import io.csfl.actor.Aggregator;
 import io.csfl.actor.Server;
+import io.csfl.checkpoint.Checkpoint;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * The root of a cluster node: spawns what the node's roles call for. The aggregator (with its
  * pruning child) registers with the receptionist; clients live under {@code /user/clients}; the
  * server is a cluster singleton on the {@code server} role that finds both through the receptionist.
+ * Every node listens for the end of the run ({@link RunEnd}).
+ *
+ * <p>Server failover: when the singleton starts on a node, first or after its node was lost, it
+ * continues after the last checkpoint its {@link NodePlan.ServerPart#resumeFrom()} finds, which
+ * is the last committed round when the server nodes share one checkpoint directory.
  */
 public final class NodeGuardian {
   private NodeGuardian() {}
@@ -28,14 +37,37 @@ public final class NodeGuardian {
         ctx.getSystem().receptionist().tell(Receptionist.register(Aggregator.KEY, aggregator));
       });
       plan.clients().ifPresent(pool -> ctx.spawn(ClientsHost.create(pool), "clients"));
+      AtomicBoolean ended = new AtomicBoolean();
+      ctx.spawn(RunEnd.listener(ended, plan.exitWhenDone()), "run-end");
       plan.server().ifPresent(s -> {
-        ActorRef<Server.Event> sink = ctx.spawn(plan.sink(), "metrics");
+        MetricsLog log = new MetricsLog(s.metricsCsv());
+        ActorRef<Server.Event> sink = ctx.spawn(MetricsSink.create(log, s.onEnd(), plan.exitWhenDone(), ended), "metrics");
         ClusterSingleton.get(ctx.getSystem()).init(
-            SingletonActor.of(Server.createDiscovering(s.settings(), s.evaluator(), sink, s.checkpointer()), NodePlan.SERVER_NAME)
+            SingletonActor.of(server(s, log, sink, ended), NodePlan.SERVER_NAME)
                 .withSettings(ClusterSingletonSettings.create(ctx.getSystem()).withRole(NodePlan.SERVER))
                 .withProps(Server.DISPATCHER));
       });
       return Behaviors.empty();
+    });
+  }
+
+  /**
+   * The server singleton as it starts on this node: after the last checkpoint, with metrics.csv
+   * brought in line with it first; or not at all once the run has ended, so that a singleton that
+   * moves here after the end does not train again.
+   */
+  private static Behavior<Server.Command> server(NodePlan.ServerPart s, MetricsLog log, ActorRef<Server.Event> sink,
+                                                 AtomicBoolean ended) {
+    return Behaviors.setup(ctx -> {
+      if (ended.get()) {
+        ctx.getLog().info("the run has ended; the server does not start again on this node");
+        return Behaviors.ignore();
+      }
+      return Server.createDiscovering(s.settings(), s.evaluator(), sink, s.checkpointer(), () -> {
+        Optional<Checkpoint> from = s.resumeFrom().get();
+        log.startAfter(s.settings().algorithm(), from.map(Checkpoint::metrics).orElse(List.of()));
+        return from;
+      });
     });
   }
 }

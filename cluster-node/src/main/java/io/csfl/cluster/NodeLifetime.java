@@ -57,6 +57,11 @@ public final class NodeLifetime {
     return exitCode(shutdown.getShutdownReason());
   }
 
+  /** The exit code of a node whose ActorSystem has shut down. */
+  static int exitCode(ActorSystem<?> system) {
+    return exitCode(CoordinatedShutdown.get(Adapter.toClassic(system)).getShutdownReason());
+  }
+
   /** The exit code for the reason the node shut down. */
   static int exitCode(Optional<CoordinatedShutdown.Reason> reason) {
     if (reason.isEmpty()) {

@@ -1,13 +1,20 @@
 package io.csfl.node;
 
 import io.csfl.actor.Server;
+import io.csfl.checkpoint.Checkpoint;
 import io.csfl.checkpoint.Checkpoints;
 import io.csfl.checkpoint.SafeTensors;
 import io.csfl.nn.Architecture;
+import io.csfl.tensor.ModelSpec;
 import java.nio.file.Path;
+import java.util.Map;
+import java.util.Optional;
 import java.util.function.Function;
 
-/** What a server of the command line saves: a checkpoint after every round, the trained model after the last. */
+/**
+ * What a server of the command line saves (a checkpoint after every round, the trained model
+ * after the last) and where it continues from.
+ */
 final class ModelFiles {
   private ModelFiles() {}
 
@@ -24,5 +31,18 @@ final class ModelFiles {
             .withMeta("rounds", Integer.toString(c.round())));
       }
     };
+  }
+
+  /**
+   * The newest readable checkpoint of {@code algorithm} in {@code store}, as a server that takes
+   * over should continue from it: with no client's model known. The clients of the round that was
+   * in flight may hold a newer model than the checkpoint says, and a difference from the wrong one
+   * would be refused, so each client is sent the round's full downlink once.
+   */
+  static Optional<Checkpoint> resumePoint(Checkpoints store, String algorithm, ModelSpec spec) {
+    return store.latest(algorithm, spec, w -> System.err.println("csfl: " + w)).map(c -> {
+      System.out.printf("%s: continuing after round %d from %s%n", c.algorithm(), c.round(), store.directory());
+      return new Checkpoint(c.algorithm(), c.round(), c.metrics(), Map.of(), c.global(), c.strategyState());
+    });
   }
 }

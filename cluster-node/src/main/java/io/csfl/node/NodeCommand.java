@@ -70,8 +70,18 @@ final class NodeCommand implements Callable<Integer> {
   @Option(names = "--target", defaultValue = "0.70", description = "Accuracy target of the report. Default: ${DEFAULT-VALUE}.")
   double target;
 
-  @Option(names = "--exit-when-done", description = "Server: leave the cluster and exit 0 after the last round.")
+  @Option(names = "--exit-when-done", description = "Leave the cluster and exit when the run ends: 0 finished, 3 aborted. "
+      + "The server's node tells every node when the run ends; give it to each node that should then stop.")
   boolean exitWhenDone;
+
+  @Option(names = "--checkpoint-dir", description = "Server: where a checkpoint is written after every round, and where a server "
+      + "that takes over finds the last one; every server-capable node must see the same directory. Default: OUT/checkpoints.")
+  Path checkpointDir;
+
+  @Option(names = "--resume", description = "Server: continue the run in --out and --checkpoint-dir after its last checkpoint, "
+      + "appending to metrics.csv; with no checkpoint there, start at round 1. Without it a server node refuses an --out that "
+      + "already holds a run.")
+  boolean resume;
 
   @Option(names = "--tls-dir", description = "This node's certificate directory from 'csfl certs' (tls.key, tls.crt, ca.crt): "
       + "the node presents tls.crt and accepts only peers with a certificate from the same CA.")
@@ -110,7 +120,9 @@ final class NodeCommand implements Callable<Integer> {
     NodePlan plan;
     Config overrides;
     Optional<Config> management;
-    List<String> seeds = seedNodes == null || seedNodes.isEmpty() ? List.of(host + ":" + port) : seedNodes;
+    // Port 0 binds any free port, which no seed list can name: such a node of its own joins itself once bound.
+    boolean joinSelf = (seedNodes == null || seedNodes.isEmpty()) && port == 0;
+    List<String> seeds = seedNodes == null || seedNodes.isEmpty() ? (joinSelf ? List.of() : List.of(host + ":" + port)) : seedNodes;
     try {
       Config transport = transport();
       int httpPort = managementPort();
@@ -151,6 +163,9 @@ final class NodeCommand implements Callable<Integer> {
   private ActorSystem<Void> startSystem(NodePlan plan, List<String> seeds, Config config, boolean management) {
     ActorSystem<Void> system = ActorSystem.create(NodeGuardian.create(plan), SYSTEM_NAME,
         ClusterConfig.of(SYSTEM_NAME, host, port, plan.roles(), seeds, config));
+    if (seeds.isEmpty()) {
+      akka.cluster.typed.Cluster.get(system).manager().tell(akka.cluster.typed.Join.create(system.address()));
+    }
     io.csfl.actor.ExpectedModel.register(system, federation.architecture().spec());
     system.systemActorOf(MembershipLog.create(), "membership-log", Props.empty());
     System.out.printf("csfl node %s at %s:%d, roles %s, seeds %s%n", system.address(), host, port, plan.roles(), seeds);
@@ -228,20 +243,36 @@ final class NodeCommand implements Callable<Integer> {
     }
     Optional<NodePlan.ServerPart> server = Optional.empty();
     if (roleSet.contains(NodePlan.SERVER)) {
-      MetricsCsv csv = MetricsCsv.openAppending(out.resolve("metrics.csv"));
-      server = Optional.of(new NodePlan.ServerPart(federation.serverSettings(min, federation.dataSignature(data.train())),
-          federation.evaluator(data.test()), csv, rounds -> {
-            csv.close();
+      io.csfl.checkpoint.Checkpoints store = new io.csfl.checkpoint.Checkpoints(checkpointDir != null ? checkpointDir
+          : out.resolve("checkpoints"), 3);
+      FederationOptions.require(resume || !holdsARun(store), out + " already holds a run: continue it with --resume, "
+          + "or choose a new --out directory");
+      io.csfl.tensor.ModelSpec spec = federation.architecture().spec();
+      io.csfl.actor.Server.Settings settings = federation.serverSettings(min, federation.dataSignature(data.train()));
+      server = Optional.of(new NodePlan.ServerPart(settings, federation.evaluator(data.test()), out.resolve("metrics.csv"), rounds -> {
             try {
               Report.render(out, target);
               System.out.println("report: " + out.resolve(Report.SUMMARY));
             } catch (Exception e) {
               System.err.println("csfl: could not render the report: " + e);
             }
-          }, exitWhenDone, ModelFiles.checkpointer(new io.csfl.checkpoint.Checkpoints(out.resolve("checkpoints"), 3),
-              federation.rounds, federation.architecture(), algorithm -> out.resolve("model.safetensors"))));
+          }, ModelFiles.checkpointer(store, federation.rounds, federation.architecture(), a -> out.resolve("model.safetensors")),
+          () -> ModelFiles.resumePoint(store, settings.algorithm(), spec)));
     }
-    return new NodePlan(roleSet, aggregator, hosted, server);
+    return new NodePlan(roleSet, aggregator, hosted, server, exitWhenDone);
+  }
+
+  /**
+   * Whether a server node would continue another run here: a checkpoint, or a metrics row. Only
+   * at the node's start: a server that takes over later continues what the others checkpointed.
+   */
+  private boolean holdsARun(io.csfl.checkpoint.Checkpoints store) {
+    java.nio.file.Path csv = out.resolve("metrics.csv");
+    try {
+      return !store.isEmpty() || (java.nio.file.Files.exists(csv) && !MetricsCsv.read(csv).isEmpty());
+    } catch (RuntimeException e) {
+      return true;
+    }
   }
 
   /** The fixed range of --client-ids, or null for {@code auto}: a share of all clients, agreed with the other pool nodes. */

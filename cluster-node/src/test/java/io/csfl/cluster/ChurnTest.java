@@ -190,12 +190,11 @@ class ChurnTest {
     Dataset data = randomData(64, 1);
     int rounds = 4;
     CompletableFuture<List<RoundMetrics>> done = new CompletableFuture<>();
-    MetricsCsv csv = MetricsCsv.create(out.resolve("metrics.csv"));
     // Select every registered client each round, so who completes is deterministic.
     Server.Settings settings = new Server.Settings("cs", rounds, 100, Duration.ofSeconds(40), 1, 3, 1, 5, SIGNATURE);
     NodePlan serverPlan = new NodePlan(Set.of(NodePlan.SERVER, NodePlan.AGGREGATOR),
         Optional.of(new NodePlan.AggregatorPart(cs, MLP.initialModel(1), rounds)), Optional.empty(),
-        Optional.of(new NodePlan.ServerPart(settings, new Evaluator(MLP, data), csv, done::complete, false)));
+        Optional.of(new NodePlan.ServerPart(settings, new Evaluator(MLP, data), out.resolve("metrics.csv"), done::complete)));
     ActorSystem<Void> server = start(Set.of(NodePlan.SERVER, NodePlan.AGGREGATOR), serverPlan, null);
 
     // The two steady clients train freely in round 1, then hold round 2 until the late node is listed.

@@ -12,7 +12,6 @@ import akka.management.javadsl.AkkaManagement;
 import com.typesafe.config.Config;
 import io.csfl.actor.Server;
 import io.csfl.data.Dataset;
-import io.csfl.metrics.MetricsCsv;
 import io.csfl.nn.Architecture;
 import io.csfl.nn.Evaluator;
 import io.csfl.strategy.ComplementSparsification;
@@ -108,8 +107,7 @@ class HealthEndpointsTest {
     Server.Settings settings = new Server.Settings("cs", 1, 2, Duration.ofSeconds(30), 1, 3, 1, 10, ChurnTest.SIGNATURE);
     NodePlan serverPlan = new NodePlan(Set.of(NodePlan.SERVER, NodePlan.AGGREGATOR),
         Optional.of(new NodePlan.AggregatorPart(cs, mlp.initialModel(1), 1)), Optional.empty(),
-        Optional.of(new NodePlan.ServerPart(settings, new Evaluator(mlp, data), MetricsCsv.create(out.resolve("metrics.csv")),
-            rounds -> {}, false)));
+        Optional.of(new NodePlan.ServerPart(settings, new Evaluator(mlp, data), out.resolve("metrics.csv"), rounds -> {})));
     ActorSystem<Void> server = start(serverPlan, SEED_PORT, List.of(seed), 0);
     String serverUri = management(server);
 

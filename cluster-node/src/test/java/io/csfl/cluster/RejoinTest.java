@@ -17,7 +17,6 @@ import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import io.csfl.actor.Server;
 import io.csfl.data.Dataset;
-import io.csfl.metrics.MetricsCsv;
 import io.csfl.metrics.RoundMetrics;
 import io.csfl.nn.Architecture;
 import io.csfl.nn.Evaluator;
@@ -143,8 +142,7 @@ class RejoinTest {
     CompletableFuture<List<RoundMetrics>> done = new CompletableFuture<>();
     NodePlan serverPlan = new NodePlan(Set.of(NodePlan.SERVER, NodePlan.AGGREGATOR),
         Optional.of(new NodePlan.AggregatorPart(cs, mlp.initialModel(1), 1)), Optional.empty(),
-        Optional.of(new NodePlan.ServerPart(settings, new Evaluator(mlp, data), MetricsCsv.create(out.resolve("metrics.csv")),
-            done::complete, false)));
+        Optional.of(new NodePlan.ServerPart(settings, new Evaluator(mlp, data), out.resolve("metrics.csv"), done::complete)));
     ActorSystem<Void> server = start(serverPlan, 0, null);
 
     ChurnTest.TestTrainer trainer = new ChurnTest.TestTrainer(0, false);

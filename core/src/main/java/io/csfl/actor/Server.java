@@ -50,6 +50,11 @@ import java.util.stream.IntStream;
  * {@link Settings#clientGrace()} for them to come back. Only when a grace runs out is training
  * aborted.
  *
+ * <p>A server started from a {@link Checkpoint} (after a restart, or as a cluster singleton that
+ * moved to another node) continues at the round after the checkpoint's, with its model, strategy
+ * state and metrics: the round that was in flight when the old server stopped is run again, under
+ * the same number.
+ *
  * <p>Who is believed: a client is trained on only after the handshake ({@link Client.Describe}),
  * asked of its own actor, answers with an id of the federation ({@link Settings#clients()}), this
  * server's data signature and its example count; each of its updates must then claim exactly that
@@ -386,8 +391,20 @@ public final class Server extends AbstractBehavior<Server.Command> {
   /** As above, saving a {@link Checkpoint} after every round through {@code checkpointer}. */
   public static Behavior<Command> createDiscovering(Settings settings, Evaluator evaluator, ActorRef<Event> listener,
                                                     Checkpointer checkpointer) {
+    return createDiscovering(settings, evaluator, listener, checkpointer, Optional::empty);
+  }
+
+  /**
+   * As above, and continuing after the checkpoint {@code resumeFrom} supplies, if any. It is asked
+   * each time the behavior starts, not when it is made: a cluster singleton that moves to another
+   * node starts there later, and must continue after the last round committed anywhere (read from
+   * a checkpoint directory the server nodes share), not after what was known when this node
+   * started. It is called on the server's dispatcher and may block on the file system.
+   */
+  public static Behavior<Command> createDiscovering(Settings settings, Evaluator evaluator, ActorRef<Event> listener,
+                                                    Checkpointer checkpointer, java.util.function.Supplier<Optional<Checkpoint>> resumeFrom) {
     return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> {
-      Server server = new Server(ctx, timers, settings, null, evaluator, listener, Optional.empty(), checkpointer);
+      Server server = new Server(ctx, timers, settings, null, evaluator, listener, resumeFrom.get(), checkpointer);
       server.discover();
       return server;
     }));

@@ -1,0 +1,169 @@
+package io.csfl.cluster;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import akka.actor.typed.ActorSystem;
+import akka.cluster.typed.Cluster;
+import akka.cluster.typed.Join;
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import io.csfl.actor.Server;
+import io.csfl.checkpoint.Checkpoint;
+import io.csfl.checkpoint.Checkpoints;
+import io.csfl.data.Dataset;
+import io.csfl.data.FashionMnist;
+import io.csfl.metrics.MetricsCsv;
+import io.csfl.metrics.RoundMetrics;
+import io.csfl.nn.Architecture;
+import io.csfl.nn.Evaluator;
+import io.csfl.strategy.ComplementSparsification;
+import io.csfl.strategy.CsOptions;
+import io.csfl.strategy.FederatedStrategy;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.IntStream;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Server failover and the end of a run on a real cluster of ActorSystems in this JVM (port 0,
+ * every message serialized, Fashion-MNIST): the server's node dies mid-run and a second
+ * server-capable node continues after the last checkpoint they share; and the end of a run,
+ * finished or aborted, stops the aggregator and client nodes too, with the run's exit code.
+ */
+class ServerFailoverTest {
+  private static final Architecture MLP = Architecture.mlp();
+  private static final String SIGNATURE = "fashion-mnist clients=4 test";
+  private static FashionMnist.Splits data;
+  private final List<ActorSystem<?>> systems = new ArrayList<>();
+  private final FederatedStrategy cs = new ComplementSparsification(CsOptions.defaults());
+
+  @TempDir
+  Path out;
+
+  @BeforeAll
+  static void load() {
+    Path dir = Stream.iterate(Path.of("").toAbsolutePath(), p -> p != null, Path::getParent)
+        .map(p -> p.resolve("data/fashion-mnist")).filter(Files::isDirectory).findFirst()
+        .orElseThrow(() -> new IllegalStateException("data/fashion-mnist not found above " + Path.of("").toAbsolutePath()));
+    data = FashionMnist.loadFrom(dir);
+  }
+
+  @AfterEach
+  void stopAll() {
+    systems.forEach(ActorSystem::terminate);
+  }
+
+  private ActorSystem<Void> start(NodePlan plan, ActorSystem<?> joinTo, Config extra) {
+    ActorSystem<Void> system = ActorSystem.create(NodeGuardian.create(plan), "csfl",
+        ClusterConfig.of("csfl", "127.0.0.1", 0, plan.roles(), List.of(), extra.withFallback(ChurnTest.NODE_CONFIG)));
+    systems.add(system);
+    Cluster.get(system).manager().tell(Join.create(joinTo == null ? system.address() : joinTo.address()));
+    return system;
+  }
+
+  private ActorSystem<Void> start(NodePlan plan, ActorSystem<?> joinTo) {
+    return start(plan, joinTo, ConfigFactory.empty());
+  }
+
+  /** A server part that checkpoints into, and continues from, this test's shared directory. */
+  private NodePlan.ServerPart serverPart(Server.Settings settings, CompletableFuture<List<RoundMetrics>> done) {
+    Checkpoints store = new Checkpoints(out.resolve("checkpoints"), 3);
+    return new NodePlan.ServerPart(settings, new Evaluator(MLP, data.test().head(500)), out.resolve("metrics.csv"), done::complete,
+        store::save, () -> store.latest(settings.algorithm(), MLP.spec(), System.err::println)
+            .map(c -> new Checkpoint(c.algorithm(), c.round(), c.metrics(), Map.of(), c.global(), c.strategyState())));
+  }
+
+  private NodePlan serverNode(Server.Settings settings, CompletableFuture<List<RoundMetrics>> done, boolean exitWhenDone) {
+    return new NodePlan(Set.of(NodePlan.SERVER), Optional.empty(), Optional.empty(), Optional.of(serverPart(settings, done)),
+        exitWhenDone);
+  }
+
+  private NodePlan aggregatorNode(int rounds, boolean exitWhenDone) {
+    return new NodePlan(Set.of(NodePlan.AGGREGATOR), Optional.of(new NodePlan.AggregatorPart(cs, MLP.initialModel(1), rounds)),
+        Optional.empty(), Optional.empty(), exitWhenDone);
+  }
+
+  private NodePlan clientNode(int from, int to, long sleepMillis, boolean exitWhenDone) {
+    NodePlan p = ChurnTest.clientPlan(cs, data.train(), SIGNATURE, new ChurnTest.TestTrainer(sleepMillis, false), from, to);
+    return new NodePlan(p.roles(), p.aggregator(), p.clients(), p.server(), exitWhenDone);
+  }
+
+  private int rowsWritten() {
+    Path csv = out.resolve("metrics.csv");
+    return Files.exists(csv) ? MetricsCsv.read(csv).size() : 0;
+  }
+
+  @Test
+  void aServerThatTakesOverContinuesAfterTheLastCommittedRound() throws Exception {
+    int rounds = 6;
+    Server.Settings settings = new Server.Settings("cs", rounds, 100, Duration.ofSeconds(60), 1, 3, 1, 4, SIGNATURE);
+    CompletableFuture<List<RoundMetrics>> first = new CompletableFuture<>();
+    CompletableFuture<List<RoundMetrics>> second = new CompletableFuture<>();
+    // The first server's node dies without leaving: no coordinated shutdown, so the others must detect it.
+    ActorSystem<Void> server1 = start(serverNode(settings, first, false), null,
+        ConfigFactory.parseString("akka.coordinated-shutdown.run-by-actor-system-terminate = off"));
+    start(serverNode(settings, second, false), server1);
+    start(aggregatorNode(rounds, false), server1);
+    start(clientNode(0, 3, 300, false), server1);
+
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+    while (rowsWritten() < 2) {
+      assertTrue(System.nanoTime() < deadline, "two rounds within 120 s");
+      Thread.sleep(50);
+    }
+    server1.terminate();
+    systems.remove(server1);
+    server1.getWhenTerminated().toCompletableFuture().get(60, TimeUnit.SECONDS);
+
+    List<RoundMetrics> done = second.get(240, TimeUnit.SECONDS);
+    assertEquals(rounds, done.size(), "the second server reports the whole run");
+    List<RoundMetrics> rows = MetricsCsv.read(out.resolve("metrics.csv"));
+    assertEquals(IntStream.rangeClosed(1, rounds).boxed().toList(), rows.stream().map(RoundMetrics::round).toList(),
+        "metrics.csv holds every round once, in order");
+    assertTrue(rows.stream().allMatch(m -> m.clientsCompleted() >= 1), "every round aggregated updates: " + rows);
+    assertTrue(!first.isDone(), "the first server never finished");
+    assertTrue(Files.exists(out.resolve("checkpoints").resolve(String.format("cs-round-%06d.safetensors", rounds))));
+  }
+
+  @Test
+  void theEndOfAFinishedRunStopsEveryNodeWithCodeZero() throws Exception {
+    int rounds = 2;
+    Server.Settings settings = new Server.Settings("cs", rounds, 100, Duration.ofSeconds(60), 1, 3, 1, 2, SIGNATURE);
+    CompletableFuture<List<RoundMetrics>> done = new CompletableFuture<>();
+    ActorSystem<Void> server = start(serverNode(settings, done, true), null);
+    ActorSystem<Void> aggregator = start(aggregatorNode(rounds, true), server);
+    ActorSystem<Void> clients = start(clientNode(0, 1, 0, true), server);
+    for (ActorSystem<?> node : List.of(server, aggregator, clients)) {
+      node.getWhenTerminated().toCompletableFuture().get(180, TimeUnit.SECONDS);
+      assertEquals(0, NodeLifetime.exitCode(node), node.address() + " exits 0");
+    }
+    assertEquals(rounds, done.get().size());
+  }
+
+  @Test
+  void theEndOfAnAbortedRunStopsEveryNodeWithCodeThree() throws Exception {
+    // Two updates needed, one client registered: the client grace runs out in round 1.
+    Server.Settings settings = new Server.Settings("cs", 2, 100, Duration.ofSeconds(60), 2, 3, 1, 1, SIGNATURE)
+        .withGraces(Duration.ofMinutes(2), Duration.ofSeconds(1));
+    ActorSystem<Void> server = start(serverNode(settings, new CompletableFuture<>(), true), null);
+    ActorSystem<Void> aggregator = start(aggregatorNode(2, true), server);
+    ActorSystem<Void> clients = start(clientNode(0, 0, 0, true), server);
+    for (ActorSystem<?> node : List.of(server, aggregator, clients)) {
+      node.getWhenTerminated().toCompletableFuture().get(180, TimeUnit.SECONDS);
+      assertEquals(3, NodeLifetime.exitCode(node), node.address() + " exits 3");
+    }
+  }
+}

@@ -1,0 +1,109 @@
+#!/usr/bin/env bash
+# Failover smoke test of a CSFL cluster on 127.0.0.1: 7 JVMs (2 server-capable nodes sharing one
+# --out, 2 aggregator nodes, 3 client nodes), CS on the mlp, 12 rounds, mutual TLS.
+#  - the active server's node is killed with SIGKILL during round 4: the server singleton moves
+#    to the second server node, which continues after the last checkpoint (round 3) and runs
+#    round 4 again;
+#  - the active aggregator's node is killed with SIGKILL during round 8: the server retries the
+#    round with the other aggregator, which resumes from the server's last global model.
+# The run must finish; metrics.csv must hold rounds 1 to 12, each once and in order; each failure
+# may cost at most 30 s of wall time (printed); every surviving node must exit 0, because the end
+# of the run reaches every node (--exit-when-done).
+# Ports: CSFL_FAILOVER_PORT (default 25620) to +6.
+set -euo pipefail
+name=failover-smoke
+base="${CSFL_FAILOVER_PORT:-25620}"
+home="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+work="${1:-$home/target/$name}"
+# shellcheck source=smoke-lib.sh
+. "$home/scripts/smoke-lib.sh"
+free_ports "$base" 7 CSFL_FAILOVER_PORT
+"$csfl" --version >/dev/null            # builds the jar once, before seven JVMs race to
+"$csfl" certs --out "$work/certs" --nodes server,aggregator,client >/dev/null
+
+start() { # node port args... (the certificate: the node's name less its trailing digits)
+  local node=$1 port=$2; shift 2
+  CSFL_LOG_LEVEL=INFO CSFL_JAVA_OPTS="-Xmx768m -XX:+UseSerialGC" "$csfl" node --port "$port" \
+    --seed-nodes "127.0.0.1:$base,127.0.0.1:$((base + 1))" --tls-dir "$work/certs/${node%%[0-9]*}" "$@" >"$work/$node.log" 2>&1 &
+  pids+=($!)
+  eval "pid_$node=$!"
+}
+
+exit_code() { # pid seconds: waits a bounded time for the process to end; sets code to its exit code (or "timeout")
+  local deadline=$((SECONDS + $2))
+  code=0
+  while kill -0 "$1" 2>/dev/null; do
+    [ $SECONDS -lt $deadline ] || { code=timeout; return; }
+    sleep 0.2
+  done
+  wait "$1" || code=$?
+}
+
+now() { date +%s.%N; }
+
+# The node whose log says it runs the server, and the port of the aggregator that server took last.
+active_server() { grep -l "server at akka://" "$work"/server*.log | tail -n 1 | xargs -r basename | sed 's/\.log$//'; }
+aggregator_port() { grep -o "aggregator at akka://csfl@127.0.0.1:[0-9]*" "$work/$1.log" | tail -n 1 | sed 's/.*://'; }
+
+t0=$SECONDS
+run=(--algorithm cs --model mlp --clients 12 --per-round 4 --rounds 12 --local-epochs 1 --partition iid --eval-examples 1000
+  --round-timeout 20s --seed 3 --exit-when-done)
+echo "failover-smoke: 7 JVMs, ${run[*]}"
+up() { for port in "$@"; do wait_for "$work/server1.log" "member up: akka://csfl@127.0.0.1:$port " 180; done; }
+# In waves, each once the last is up: seven JVMs starting at once on two busy cores starve the failure detector.
+start server1 "$base" --role server "${run[@]}" --out "$work/out"
+up "$base"
+# The standby may start after the run began (or be restarted): --resume lets it start into the shared --out.
+start server2 $((base + 1)) --role server "${run[@]}" --out "$work/out" --resume
+start aggregator1 $((base + 2)) --role aggregator "${run[@]}"
+start aggregator2 $((base + 3)) --role aggregator "${run[@]}"
+up $((base + 1)) $((base + 2)) $((base + 3))
+start client1 $((base + 4)) --role client --client-ids 0-3 "${run[@]}"
+start client2 $((base + 5)) --role client --client-ids 4-7 "${run[@]}"
+start client3 $((base + 6)) --role client --client-ids 8-11 "${run[@]}"
+
+wait_for "$work/server1.log" "\[cs\] round 3 " 240
+first=$(active_server)
+[ "$first" = server1 ] || fail "expected server1 (the oldest server node) to run the server, found '$first'"
+kill -9 "$pid_server1"
+killed_server=$(now)
+echo "failover-smoke: killed the active server (server1, pid $pid_server1) during round 4"
+wait_for "$work/server2.log" "\[cs\] round 4 " 90
+server_back=$(now)
+grep -q "continuing after round 3" "$work/server2.log" || fail "server2 did not continue after round 3's checkpoint"
+
+wait_for "$work/server2.log" "\[cs\] round 7 " 120
+port=$(aggregator_port server2)
+case "$port" in
+  $((base + 2))) victim=aggregator1 ;;
+  $((base + 3))) victim=aggregator2 ;;
+  *) fail "cannot tell which aggregator server2 uses (port '$port')" ;;
+esac
+eval "kill -9 \"\$pid_$victim\""
+killed_aggregator=$(now)
+echo "failover-smoke: killed the active aggregator ($victim) during round 8"
+wait_for "$work/server2.log" "\[cs\] round 8 " 90
+aggregator_back=$(now)
+
+exit_code "$pid_server2" 120
+[ "$code" = 0 ] || fail "server2 exited with $code, not 0"
+csv="$work/out/metrics.csv"
+rounds=$(awk -F, 'NR > 1 { printf "%s ", $2 }' "$csv")
+[ "$rounds" = "$(seq -s ' ' 1 12) " ] || fail "metrics.csv holds rounds '$rounds', not 1 to 12 once each in order"
+# A failure's cost: the time from the kill to the end of the round it hit, less a round without failure (the median).
+median=$(awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == "wall_ms") c = i }
+  NR > 2 && $2 != 4 && $2 != 8 { print $c / 1000 }' "$csv" | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }')
+for failure in "server:$killed_server:$server_back" "aggregator:$killed_aggregator:$aggregator_back"; do
+  IFS=: read -r what killed back <<<"$failure"
+  cost=$(awk -v k="$killed" -v b="$back" -v m="$median" 'BEGIN { printf "%.1f", b - k - m }')
+  echo "failover-smoke: losing the $what cost $cost s (kill to the round's end $(awk -v k="$killed" -v b="$back" 'BEGIN { printf "%.1f", b - k }') s, less a normal round of $median s)"
+  awk -v c="$cost" 'BEGIN { exit !(c <= 30) }' || fail "losing the $what cost $cost s, more than 30 s"
+done
+survivors=(client1 client2 client3)
+[ "$victim" = aggregator1 ] && survivors+=(aggregator2) || survivors+=(aggregator1)
+for node in "${survivors[@]}"; do
+  exit_code "$(eval "echo \$pid_$node")" 60
+  [ "$code" = 0 ] || fail "$node exited with $code, not 0"
+done
+cat "$csv"
+echo "failover-smoke: PASS in $((SECONDS - t0)) s: 12 rounds once each; server2 and ${survivors[*]} exited 0"
