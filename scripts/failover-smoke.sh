@@ -7,7 +7,7 @@
 #  - the active aggregator's node is killed with SIGKILL during round 8: the server retries the
 #    round with the other aggregator, which resumes from the server's last global model.
 # The run must finish; metrics.csv must hold rounds 1 to 12, each once and in order; each failure
-# may cost at most 30 s of wall time (printed); every surviving node must exit 0, because the end
+# may cost at most 60 s of wall time (printed); every surviving node must exit 0, because the end
 # of the run reaches every node (--exit-when-done).
 # Ports: CSFL_FAILOVER_PORT (default 25620) to +6.
 set -euo pipefail
@@ -23,7 +23,7 @@ free_ports "$base" 7 CSFL_FAILOVER_PORT
 
 start() { # node port args... (the certificate: the node's name less its trailing digits)
   local node=$1 port=$2; shift 2
-  CSFL_LOG_LEVEL=INFO CSFL_JAVA_OPTS="-Xmx768m -XX:+UseSerialGC" "$csfl" node --port "$port" \
+  CSFL_LOG_LEVEL=INFO CSFL_JAVA_OPTS="-Xmx768m -XX:+UseSerialGC" CSFL_TRAINING_THREADS=1 "$csfl" node --port "$port" \
     --seed-nodes "127.0.0.1:$base,127.0.0.1:$((base + 1))" --tls-dir "$work/certs/${node%%[0-9]*}" "$@" >"$work/$node.log" 2>&1 &
   pids+=($!)
   eval "pid_$node=$!"
@@ -97,7 +97,10 @@ for failure in "server:$killed_server:$server_back" "aggregator:$killed_aggregat
   IFS=: read -r what killed back <<<"$failure"
   cost=$(awk -v k="$killed" -v b="$back" -v m="$median" 'BEGIN { printf "%.1f", b - k - m }')
   echo "failover-smoke: losing the $what cost $cost s (kill to the round's end $(awk -v k="$killed" -v b="$back" 'BEGIN { printf "%.1f", b - k }') s, less a normal round of $median s)"
-  awk -v c="$cost" 'BEGIN { exit !(c <= 30) }' || fail "losing the $what cost $cost s, more than 30 s"
+  # Detection alone takes the failure detector's 10 s and the resolver's 7 s, and the singleton
+  # waits as long again before it moves: about 30 s in all. 60 s is the bound that fails a
+  # regression (a retry that waited for the round timeout) without failing a busy machine.
+  awk -v c="$cost" 'BEGIN { exit !(c <= 60) }' || fail "losing the $what cost $cost s, more than 60 s"
 done
 survivors=(client1 client2 client3)
 [ "$victim" = aggregator1 ] && survivors+=(aggregator2) || survivors+=(aggregator1)
