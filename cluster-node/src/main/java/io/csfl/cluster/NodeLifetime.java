@@ -54,7 +54,11 @@ public final class NodeLifetime {
       System.err.println("csfl node: the actor system did not stop within " + STOP_GRACE.toSeconds()
           + " s of its shutdown; exiting anyway");
     }
-    return exitCode(shutdown.getShutdownReason());
+    int code = exitCode(shutdown.getShutdownReason());
+    if (code == REMOVED_EXIT_CODE) {
+      System.err.println("csfl node: this node was removed from the cluster (downed, for instance as unreachable)");
+    }
+    return code;
   }
 
   /** The exit code of a node whose ActorSystem has shut down. */
@@ -72,7 +76,6 @@ public final class NodeLifetime {
       return MetricsSink.ABORTED_EXIT_CODE;
     }
     if (r.equals(CoordinatedShutdown.clusterDowningReason())) {
-      System.err.println("csfl node: this node was removed from the cluster (downed, for instance as unreachable)");
       return REMOVED_EXIT_CODE;
     }
     return 0;

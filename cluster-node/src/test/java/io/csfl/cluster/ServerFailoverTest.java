@@ -55,10 +55,7 @@ class ServerFailoverTest {
 
   @BeforeAll
   static void load() {
-    Path dir = Stream.iterate(Path.of("").toAbsolutePath(), p -> p != null, Path::getParent)
-        .map(p -> p.resolve("data/fashion-mnist")).filter(Files::isDirectory).findFirst()
-        .orElseThrow(() -> new IllegalStateException("data/fashion-mnist not found above " + Path.of("").toAbsolutePath()));
-    data = FashionMnist.loadFrom(dir);
+    data = FashionMnist.loadFrom(io.csfl.data.RepositoryData.fashionMnistDir());
   }
 
   @AfterEach

@@ -9,7 +9,6 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -19,9 +18,7 @@ class IdxDatasetTest {
   Path dir;
 
   static Path fashionMnist() {
-    return Stream.iterate(Path.of("").toAbsolutePath(), p -> p != null, Path::getParent)
-        .map(p -> p.resolve("data/fashion-mnist")).filter(Files::isDirectory).findFirst()
-        .orElseThrow(() -> new IllegalStateException("data/fashion-mnist not found above " + Path.of("").toAbsolutePath()));
+    return RepositoryData.fashionMnistDir();
   }
 
   @Test

@@ -19,7 +19,6 @@ import io.csfl.nn.NetworkTrainer;
 import io.csfl.nn.OptimizerConfig;
 import io.csfl.nn.TrainingConfig;
 import io.csfl.tensor.Model;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -51,10 +50,7 @@ class SharedModelsRunTest {
 
   @BeforeAll
   static void load() {
-    Path dir = Stream.iterate(Path.of("").toAbsolutePath(), p -> p != null, Path::getParent)
-        .map(p -> p.resolve("data/fashion-mnist")).filter(Files::isDirectory).findFirst()
-        .orElseThrow(() -> new IllegalStateException("data/fashion-mnist not found above " + Path.of("").toAbsolutePath()));
-    data = FashionMnist.loadFrom(dir);
+    data = FashionMnist.loadFrom(io.csfl.data.RepositoryData.fashionMnistDir());
   }
 
   @AfterEach
