@@ -78,6 +78,9 @@ final class NodeCommand implements Callable<Integer> {
       + "that takes over finds the last one; every server-capable node must see the same directory. Default: OUT/checkpoints.")
   Path checkpointDir;
 
+  @Option(names = "--keep-checkpoints", paramLabel = "N", defaultValue = "3", description = "Server: checkpoints kept (the newest). Default: ${DEFAULT-VALUE}.")
+  int keepCheckpoints;
+
   @Option(names = "--resume", description = "Server: continue the run in --out and --checkpoint-dir after its last checkpoint, "
       + "appending to metrics.csv; with no checkpoint there, start at round 1. Without it a server node refuses an --out that "
       + "already holds a run.")
@@ -217,6 +220,7 @@ final class NodeCommand implements Callable<Integer> {
       FederationOptions.require(NodePlan.ROLES.contains(r), "unknown role '" + r + "' (expected server, aggregator, client)");
     }
     FederationOptions.require(target > 0 && target <= 1, "--target must be in (0, 1]");
+    FederationOptions.require(keepCheckpoints >= 1, "--keep-checkpoints must be at least 1");
     int[] range = clientRange();
     int min = minClients == null ? federation.clients : minClients;
     FederationOptions.require(min >= 1 && min <= federation.clients, "--min-clients must be between 1 and --clients");
@@ -244,11 +248,13 @@ final class NodeCommand implements Callable<Integer> {
     Optional<NodePlan.ServerPart> server = Optional.empty();
     if (roleSet.contains(NodePlan.SERVER)) {
       io.csfl.checkpoint.Checkpoints store = new io.csfl.checkpoint.Checkpoints(checkpointDir != null ? checkpointDir
-          : out.resolve("checkpoints"), 3);
+          : out.resolve("checkpoints"), keepCheckpoints);
       FederationOptions.require(resume || !holdsARun(store), out + " already holds a run: continue it with --resume, "
           + "or choose a new --out directory");
+      String signature = federation.dataSignature(data.train());
+      RunDefinition.claim(store.directory(), RunDefinition.of(federation, signature));
       io.csfl.tensor.ModelSpec spec = federation.architecture().spec();
-      io.csfl.actor.Server.Settings settings = federation.serverSettings(min, federation.dataSignature(data.train()));
+      io.csfl.actor.Server.Settings settings = federation.serverSettings(min, signature);
       server = Optional.of(new NodePlan.ServerPart(settings, federation.evaluator(data.test()), out.resolve("metrics.csv"), rounds -> {
             try {
               Report.render(out, target);

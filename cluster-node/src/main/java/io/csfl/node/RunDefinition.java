@@ -1,0 +1,126 @@
+package io.csfl.node;
+
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.SortedMap;
+import java.util.TreeMap;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Model.OptionSpec;
+
+/**
+ * The flags that decide what a cluster run computes, kept beside its checkpoints. Every
+ * server-capable node shares the checkpoint directory and may continue the run from it, so each
+ * one checks at its start that it was given the same flags: a standby with another learning rate,
+ * model or data would otherwise continue someone else's run with its own settings after a
+ * take-over, and nothing would show it.
+ *
+ * <p>The first server node to start publishes the definition; the file is created with an
+ * exclusive link, so of two nodes starting at once one publishes and the other checks.
+ */
+final class RunDefinition {
+  /** The file in the checkpoint directory. */
+  static final String FILE = "run.json";
+  /**
+   * Flags that may differ between the nodes of one run: how long to wait, where files are, and
+   * the initial model, which only round 1 reads (the data are compared by their signature).
+   */
+  static final Set<String> OPERATIONAL = Set.of("--round-timeout", "--aggregator-grace", "--client-grace", "--data-dir",
+      "--initial-model", "--test-file");
+  private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+  private RunDefinition() {}
+
+  /** The run-defining flags of {@code federation}, by name, and the training data's signature. */
+  static SortedMap<String, String> of(FederationOptions federation, String dataSignature) {
+    SortedMap<String, String> run = new TreeMap<>();
+    for (OptionSpec o : CommandSpec.forAnnotatedObject(federation).options()) {
+      if (!OPERATIONAL.contains(o.longestName())) {
+        Object value = o.getValue();
+        run.put(o.longestName(), value == null ? "" : value.toString());
+      }
+    }
+    run.put("--algorithm", String.join(",", federation.algorithms));
+    run.put("data", dataSignature);
+    return run;
+  }
+
+  /**
+   * Publishes {@code run} in {@code directory}, or, if a run is published there already, checks
+   * that it is the same one.
+   *
+   * @throws IllegalArgumentException naming the flags that differ, or why the directory cannot
+   *     be used (a usage error: exit code 2)
+   */
+  static void claim(Path directory, SortedMap<String, String> run) {
+    try {
+      publishOrCheck(directory, run);
+    } catch (IOException e) {
+      throw new IllegalArgumentException("cannot keep the run's flags in " + directory + ": " + e);
+    }
+  }
+
+  private static void publishOrCheck(Path directory, SortedMap<String, String> run) throws IOException {
+    Files.createDirectories(directory);
+    Path file = directory.resolve(FILE);
+    if (!Files.exists(file)) {
+      Path temporary = Files.createTempFile(directory, FILE, ".tmp");
+      try {
+        Files.write(temporary, JSON.writeValueAsBytes(run));
+        try (FileChannel c = FileChannel.open(temporary, StandardOpenOption.WRITE)) {
+          c.force(true);
+        }
+        Files.createLink(file, temporary);
+        return;
+      } catch (FileAlreadyExistsException another) {
+        // Another server node published first: check against its definition below.
+      } finally {
+        Files.deleteIfExists(temporary);
+      }
+    }
+    Map<String, String> published;
+    try {
+      published = JSON.readValue(file.toFile(), new TypeReference<TreeMap<String, String>>() {});
+    } catch (IOException e) {
+      throw new IllegalArgumentException(file + " is not readable (" + e.getMessage().lines().findFirst().orElse("")
+          + "); remove it to start a new run there");
+    }
+    List<String> differences = differences(published, run);
+    FederationOptions.require(differences.isEmpty(), "the run in " + directory + " was started with other flags ("
+        + String.join("; ", differences) + "): give the same flags, or another --checkpoint-dir and --out");
+  }
+
+  /** Each flag whose value differs, as {@code --flag: A there, B here}; at most five, then a count. */
+  static List<String> differences(Map<String, String> there, Map<String, String> here) {
+    TreeMap<String, String> all = new TreeMap<>();
+    there.keySet().forEach(k -> all.put(k, ""));
+    here.keySet().forEach(k -> all.put(k, ""));
+    List<String> out = new ArrayList<>();
+    int more = 0;
+    for (String k : all.keySet()) {
+      String a = there.getOrDefault(k, "(not set)");
+      String b = here.getOrDefault(k, "(not set)");
+      if (!a.equals(b)) {
+        if (out.size() < 5) {
+          out.add(k + ": " + (k.equals("data") ? "other training data" : a + " there, " + b + " here"));
+        } else {
+          more++;
+        }
+      }
+    }
+    if (more > 0) {
+      out.add(more + " more");
+    }
+    return out;
+  }
+}

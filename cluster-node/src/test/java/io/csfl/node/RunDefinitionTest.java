@@ -1,0 +1,112 @@
+package io.csfl.node;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SortedMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CyclicBarrier;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/** A server node checks at its start that the run in its checkpoint directory was started with its flags. */
+class RunDefinitionTest {
+  private static final String[] NODE = {"node", "--role", "server", "--insecure", "--dataset", "synthetic:0,0", "--model",
+      "logreg", "--port", "0", "--management-port", "off"};
+
+  @TempDir
+  Path dir;
+
+  /** The run definition a node parsed from {@code extra} would publish. */
+  private static SortedMap<String, String> definitionOf(String... extra) {
+    List<String> args = new ArrayList<>(List.of(NODE));
+    args.addAll(List.of(extra));
+    CommandLine cl = CsflCommand.commandLine();
+    CommandLine.ParseResult parsed = cl.parseArgs(args.toArray(String[]::new));
+    NodeCommand node = parsed.subcommand().commandSpec().commandLine().getCommand();
+    return RunDefinition.of(node.federation, "signature-1");
+  }
+
+  @Test
+  void theDefinitionHoldsWhatDecidesTheComputationAndNotWhereFilesAre() {
+    SortedMap<String, String> run = definitionOf("--lr", "0.05", "--data-dir", "/somewhere", "--round-timeout", "3m");
+    assertEquals("0.05", run.get("--lr"));
+    assertEquals("cs", run.get("--algorithm"));
+    assertEquals("synthetic:0,0", run.get("--dataset"));
+    assertEquals("signature-1", run.get("data"));
+    assertTrue(run.containsKey("--seed") && run.containsKey("--model") && run.containsKey("--sparsity"), run.toString());
+    assertFalse(run.containsKey("--data-dir") || run.containsKey("--round-timeout"), run.toString());
+    assertEquals(run, definitionOf("--lr", "0.05", "--data-dir", "/elsewhere", "--round-timeout", "9m"));
+  }
+
+  @Test
+  void theFirstNodePublishesAndTheNextWithTheSameFlagsIsAccepted() throws Exception {
+    RunDefinition.claim(dir, definitionOf("--lr", "0.05"));
+    assertTrue(Files.exists(dir.resolve(RunDefinition.FILE)));
+    RunDefinition.claim(dir, definitionOf("--lr", "0.05", "--client-grace", "5m"));
+  }
+
+  @Test
+  void aNodeWithOtherFlagsIsRefusedNamingThem() throws Exception {
+    RunDefinition.claim(dir, definitionOf("--lr", "0.05"));
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> RunDefinition.claim(dir, definitionOf("--lr", "0.1", "--seed", "7")));
+    assertTrue(e.getMessage().contains("--lr: 0.05 there, 0.1 here"), e.getMessage());
+    assertTrue(e.getMessage().contains("--seed: 1 there, 7 here"), e.getMessage());
+    SortedMap<String, String> otherData = definitionOf("--lr", "0.05");
+    otherData.put("data", "signature-2");
+    e = assertThrows(IllegalArgumentException.class, () -> RunDefinition.claim(dir, otherData));
+    assertTrue(e.getMessage().contains("data: other training data"), e.getMessage());
+  }
+
+  @Test
+  void ofTwoNodesStartingAtOnceOnePublishesAndTheOtherChecks() throws Exception {
+    for (int attempt = 0; attempt < 20; attempt++) {
+      Path shared = dir.resolve("race-" + attempt);
+      CyclicBarrier start = new CyclicBarrier(2);
+      SortedMap<String, String> a = definitionOf("--lr", "0.05");
+      SortedMap<String, String> b = definitionOf("--lr", "0.1");
+      CompletableFuture<Boolean> first = CompletableFuture.supplyAsync(() -> claims(start, shared, a));
+      CompletableFuture<Boolean> second = CompletableFuture.supplyAsync(() -> claims(start, shared, b));
+      assertTrue(first.get() ^ second.get(), "exactly one of two different runs may claim the directory");
+      try (var files = Files.list(shared)) {
+        assertEquals(List.of(RunDefinition.FILE), files.map(p -> p.getFileName().toString()).toList());
+      }
+    }
+  }
+
+  private static boolean claims(CyclicBarrier start, Path directory, SortedMap<String, String> run) {
+    try {
+      start.await();
+      RunDefinition.claim(directory, run);
+      return true;
+    } catch (IllegalArgumentException refused) {
+      return false;
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  @Test
+  void anUnreadableDefinitionIsOneClearLine() throws Exception {
+    Files.writeString(dir.resolve(RunDefinition.FILE), "{not json");
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> RunDefinition.claim(dir, definitionOf()));
+    assertTrue(e.getMessage().contains("is not readable") && e.getMessage().contains("remove it"), e.getMessage());
+  }
+
+  @Test
+  void aServerNodeStartedWithOtherFlagsExitsWithAUsageErrorBeforeItJoins() throws Exception {
+    Path out = dir.resolve("out");
+    RunDefinition.claim(out.resolve("checkpoints"), definitionOf("--lr", "0.05"));
+    List<String> args = new ArrayList<>(List.of(NODE));
+    args.addAll(List.of("--lr", "0.02", "--resume", "--out", out.toString()));
+    CliTest.run(args.toArray(String[]::new)).isOneLineUsageError("--lr: 0.05 there, 0.02 here");
+  }
+}
