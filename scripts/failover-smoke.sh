@@ -1,15 +1,17 @@
 #!/usr/bin/env bash
-# Failover smoke test of a CSFL cluster on 127.0.0.1: 7 JVMs (2 server-capable nodes sharing one
+# Failover smoke test of a CSFL cluster on 127.0.0.1: 7 JVMs, then an eighth (2 server-capable nodes sharing one
 # --out, 2 aggregator nodes, 3 client nodes), CS on the mlp, 12 rounds, mutual TLS.
 #  - the active server's node is killed with SIGKILL during round 4: the server singleton moves
 #    to the second server node, which continues after the last checkpoint (round 3) and runs
 #    round 4 again;
 #  - the active aggregator's node is killed with SIGKILL during round 8: the server retries the
-#    round with the other aggregator, which resumes from the server's last global model.
+#    round with the other aggregator, which resumes from the server's last global model;
+#  - the only aggregator left is killed during round 10, and a replacement aggregator node is
+#    started 20 s later: the server waits for it (--aggregator-grace) and it resumes the run.
 # The run must finish; metrics.csv must hold rounds 1 to 12, each once and in order; each failure
 # may cost at most 60 s of wall time (printed); every surviving node must exit 0, because the end
 # of the run reaches every node (--exit-when-done).
-# Ports: CSFL_FAILOVER_PORT (default 25620) to +6.
+# Ports: CSFL_FAILOVER_PORT (default 25620) to +7.
 set -euo pipefail
 name=failover-smoke
 base="${CSFL_FAILOVER_PORT:-25620}"
@@ -17,7 +19,7 @@ home="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 work="${1:-$home/target/$name}"
 # shellcheck source=smoke-lib.sh
 . "$home/scripts/smoke-lib.sh"
-free_ports "$base" 7 CSFL_FAILOVER_PORT
+free_ports "$base" 8 CSFL_FAILOVER_PORT
 "$csfl" --version >/dev/null            # builds the jar once, before seven JVMs race to
 "$csfl" certs --out "$work/certs" --nodes server,aggregator,client >/dev/null
 
@@ -85,6 +87,18 @@ echo "failover-smoke: killed the active aggregator ($victim) during round 8"
 wait_for "$work/server2.log" "\[cs\] round 8 " 90
 aggregator_back=$(now)
 
+wait_for "$work/server2.log" "\[cs\] round 9 " 120
+[ "$victim" = aggregator1 ] && last=aggregator2 || last=aggregator1
+eval "kill -9 \"\$pid_$last\""
+killed_last=$(now)
+echo "failover-smoke: killed the only aggregator left ($last) during round 10; a new one starts in 20 s"
+sleep 20
+start aggregator3 $((base + 7)) --role aggregator "${run[@]}"
+wait_for "$work/server2.log" "\[cs\] round 10 " 180
+replaced_back=$(now)
+echo "failover-smoke: with a replacement started 20 s after the kill, round 10 ended $(awk -v k="$killed_last" \
+  -v b="$replaced_back" 'BEGIN { printf "%.1f", b - k }') s after the kill"
+
 exit_code "$pid_server2" 120
 [ "$code" = 0 ] || fail "server2 exited with $code, not 0"
 csv="$work/out/metrics.csv"
@@ -92,7 +106,7 @@ rounds=$(awk -F, 'NR > 1 { printf "%s ", $2 }' "$csv")
 [ "$rounds" = "$(seq -s ' ' 1 12) " ] || fail "metrics.csv holds rounds '$rounds', not 1 to 12 once each in order"
 # A failure's cost: the time from the kill to the end of the round it hit, less a round without failure (the median).
 median=$(awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == "wall_ms") c = i }
-  NR > 2 && $2 != 4 && $2 != 8 { print $c / 1000 }' "$csv" | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }')
+  NR > 2 && $2 != 4 && $2 != 8 && $2 != 10 { print $c / 1000 }' "$csv" | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }')
 for failure in "server:$killed_server:$server_back" "aggregator:$killed_aggregator:$aggregator_back"; do
   IFS=: read -r what killed back <<<"$failure"
   cost=$(awk -v k="$killed" -v b="$back" -v m="$median" 'BEGIN { printf "%.1f", b - k - m }')
@@ -102,8 +116,7 @@ for failure in "server:$killed_server:$server_back" "aggregator:$killed_aggregat
   # regression (a retry that waited for the round timeout) without failing a busy machine.
   awk -v c="$cost" 'BEGIN { exit !(c <= 60) }' || fail "losing the $what cost $cost s, more than 60 s"
 done
-survivors=(client1 client2 client3)
-[ "$victim" = aggregator1 ] && survivors+=(aggregator2) || survivors+=(aggregator1)
+survivors=(client1 client2 client3 aggregator3)
 for node in "${survivors[@]}"; do
   exit_code "$(eval "echo \$pid_$node")" 60
   [ "$code" = 0 ] || fail "$node exited with $code, not 0"

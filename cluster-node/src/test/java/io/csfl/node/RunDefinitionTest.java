@@ -24,10 +24,17 @@ class RunDefinitionTest {
   @TempDir
   Path dir;
 
-  /** The run definition a node parsed from {@code extra} would publish. */
+  /** The run definition a node would publish, parsed from {@link #NODE} with the flag-value pairs {@code extra} set. */
   private static SortedMap<String, String> definitionOf(String... extra) {
     List<String> args = new ArrayList<>(List.of(NODE));
-    args.addAll(List.of(extra));
+    for (int i = 0; i + 1 < extra.length; i += 2) {
+      int at = args.indexOf(extra[i]);
+      if (at >= 0) {
+        args.set(at + 1, extra[i + 1]);
+      } else {
+        args.addAll(List.of(extra[i], extra[i + 1]));
+      }
+    }
     CommandLine cl = CsflCommand.commandLine();
     CommandLine.ParseResult parsed = cl.parseArgs(args.toArray(String[]::new));
     NodeCommand node = parsed.subcommand().commandSpec().commandLine().getCommand();
@@ -44,6 +51,7 @@ class RunDefinitionTest {
     assertTrue(run.containsKey("--seed") && run.containsKey("--model") && run.containsKey("--sparsity"), run.toString());
     assertFalse(run.containsKey("--data-dir") || run.containsKey("--round-timeout"), run.toString());
     assertEquals(run, definitionOf("--lr", "0.05", "--data-dir", "/elsewhere", "--round-timeout", "9m"));
+    assertEquals(definitionOf("--dataset", "idx:/mnt/a").get("--dataset"), definitionOf("--dataset", "idx:/b").get("--dataset"));
   }
 
   @Test
