@@ -140,7 +140,7 @@ final class FederationOptions {
   long seed;
 
   // The data set and how to read it.
-  @Option(names = "--dataset", defaultValue = "fashion-mnist",
+  @Option(names = "--dataset", paramLabel = "SPEC", defaultValue = "fashion-mnist",
       description = "fashion-mnist (looked up as --data-dir says), idx:DIR (any MNIST-family set of IDX files), csv:FILE (with --label-column) or synthetic:ALPHA,BETA (FedProx's Synthetic benchmark, 30 devices, generated from --seed). Default: ${DEFAULT-VALUE}.")
   String dataset;
 

@@ -44,37 +44,37 @@ final class NodeCommand implements Callable<Integer> {
   @CommandLine.Spec
   CommandLine.Model.CommandSpec spec;
 
-  @Option(names = "--role", required = true, split = ",", description = "Comma list of server, aggregator, client.")
+  @Option(names = "--role", paramLabel = "ROLE", required = true, split = ",", description = "Comma list of server, aggregator, client.")
   List<String> roles;
 
-  @Option(names = "--host", defaultValue = "127.0.0.1", description = "Address this node binds and is reached at. Default: ${DEFAULT-VALUE}.")
+  @Option(names = "--host", paramLabel = "HOST", defaultValue = "127.0.0.1", description = "Address this node binds and is reached at. Default: ${DEFAULT-VALUE}.")
   String host;
 
-  @Option(names = "--port", defaultValue = "25520", description = "Port of this node. Default: ${DEFAULT-VALUE}.")
+  @Option(names = "--port", paramLabel = "PORT", defaultValue = "25520", description = "Port of this node. Default: ${DEFAULT-VALUE}.")
   int port;
 
-  @Option(names = "--seed-nodes", split = ",", description = "host:port of the nodes to join through. Default: this node.")
+  @Option(names = "--seed-nodes", paramLabel = "HOST:PORT", split = ",", description = "host:port of the nodes to join through. Default: this node.")
   List<String> seedNodes;
 
-  @Option(names = "--client-ids", description = "The virtual clients this node hosts, as A-B (inclusive), or auto: "
+  @Option(names = "--client-ids", paramLabel = "A-B|auto", description = "The virtual clients this node hosts, as A-B (inclusive), or auto: "
       + "a share of all clients, divided among the nodes started with auto by rendezvous hashing and redivided when one "
       + "joins or leaves (only the leaver's clients move, or only those the joiner takes). Default: all.")
   String clientIds;
 
-  @Option(names = "--min-clients", description = "The server starts once this many clients registered. Default: --clients.")
+  @Option(names = "--min-clients", paramLabel = "N", description = "The server starts once this many clients registered. Default: --clients.")
   Integer minClients;
 
-  @Option(names = "--out", defaultValue = "out", description = "Server: output directory for metrics.csv and the report. Default: ${DEFAULT-VALUE}.")
+  @Option(names = "--out", paramLabel = "DIR", defaultValue = "out", description = "Server: output directory for metrics.csv and the report. Default: ${DEFAULT-VALUE}.")
   Path out;
 
-  @Option(names = "--target", defaultValue = "0.70", description = "Accuracy target of the report. Default: ${DEFAULT-VALUE}.")
+  @Option(names = "--target", paramLabel = "ACC", defaultValue = "0.70", description = "Accuracy target of the report. Default: ${DEFAULT-VALUE}.")
   double target;
 
   @Option(names = "--exit-when-done", description = "Leave the cluster and exit when the run ends: 0 finished, 3 aborted. "
       + "The server's node tells every node when the run ends; give it to each node that should then stop.")
   boolean exitWhenDone;
 
-  @Option(names = "--checkpoint-dir", description = "Server: where a checkpoint is written after every round, and where a server "
+  @Option(names = "--checkpoint-dir", paramLabel = "DIR", description = "Server: where a checkpoint is written after every round, and where a server "
       + "that takes over finds the last one; every server-capable node must see the same directory. Default: OUT/checkpoints.")
   Path checkpointDir;
 
@@ -86,7 +86,7 @@ final class NodeCommand implements Callable<Integer> {
       + "already holds a run.")
   boolean resume;
 
-  @Option(names = "--tls-dir", description = "This node's certificate directory from 'csfl certs' (tls.key, tls.crt, ca.crt): "
+  @Option(names = "--tls-dir", paramLabel = "DIR", description = "This node's certificate directory from 'csfl certs' (tls.key, tls.crt, ca.crt): "
       + "the node presents tls.crt and accepts only peers with a certificate from the same CA.")
   Path tlsDir;
 
@@ -94,14 +94,14 @@ final class NodeCommand implements Callable<Integer> {
       + "For a laptop or a closed test network.")
   boolean insecure;
 
-  @Option(names = "--config", description = "HOCON file: csfl.<flag> keys as flag defaults; akka.* settings for the node.")
+  @Option(names = "--config", paramLabel = "FILE", description = "HOCON file: csfl.<flag> keys as flag defaults; akka.* settings for the node.")
   Path config;
 
-  @Option(names = "--management-port", description = "Port of the HTTP endpoint for health checks (/ready, /alive) and "
+  @Option(names = "--management-port", paramLabel = "PORT|off", description = "Port of the HTTP endpoint for health checks (/ready, /alive) and "
       + "the cluster routes (/cluster/members); 0 for any free port, off for none. Default: --port + 1000.")
   String managementPort;
 
-  @Option(names = "--management-host", defaultValue = "127.0.0.1", description = "Address of that endpoint. On a "
+  @Option(names = "--management-host", paramLabel = "HOST", defaultValue = "127.0.0.1", description = "Address of that endpoint. On a "
       + "non-loopback address the cluster routes are read-only (no leave or down over HTTP). Default: ${DEFAULT-VALUE}.")
   String managementHost;
 
