@@ -22,9 +22,14 @@ import picocli.CommandLine.Option;
  * Runs {@code csfl simulate} over partitions x local-training settings x seeds (all algorithms of
  * a cell in one run, so they share the split, the client samples and the initial model), then
  * writes a results page with mean +- std over seeds, the commands, and the charts of the first seed.
+ *
+ * <p>Every option the grid does not know is a {@code simulate} option, passed to each run as it is
+ * and checked by the CLI's own parser before anything runs: the grid has no copies of the CLI's
+ * options or defaults that could drift from it.
  */
 @Command(name = "experiment-grid", mixinStandardHelpOptions = true,
-    description = "Run the CS experiment grid and write a markdown results page.")
+    description = "Run the CS experiment grid and write a markdown results page. Options the grid does not define "
+        + "(--model, --rounds, --clients, ...) are csfl simulate options, given to every run.")
 public final class ExperimentGrid implements Callable<Integer> {
   /** A named local-training setting: the simulate flags that define it. */
   record Setting(String name, List<String> flags) {}
@@ -45,11 +50,18 @@ public final class ExperimentGrid implements Callable<Integer> {
   @Option(names = "--seeds", split = ",", defaultValue = "1,2,3")
   List<Long> seeds;
 
-  @Option(names = "--model", defaultValue = "mlp")
-  String model;
+  /** The grid's axes: simulate flags that only the grid itself may set. */
+  static final List<String> AXES = List.of("--algorithm", "--partition", "--seed", "--out", "--resume");
 
-  @Option(names = "--rounds", defaultValue = "30")
-  int rounds;
+  @CommandLine.Unmatched
+  List<String> simulateFlags = new ArrayList<>();
+
+  @CommandLine.Spec
+  CommandLine.Model.CommandSpec spec;
+
+  /** The model and rounds every run uses, as the CLI's parser read them (its defaults included). */
+  private String model;
+  private int rounds;
 
   @Option(names = "--out", defaultValue = "out/grid", description = "Where each run writes its metrics.")
   Path out;
@@ -70,17 +82,15 @@ public final class ExperimentGrid implements Callable<Integer> {
 
   @Override
   public Integer call() throws IOException {
+    readSimulateFlags();
     Map<String, List<String>> commands = new LinkedHashMap<>();
     Map<String, Map<String, List<List<RoundMetrics>>>> byCell = new LinkedHashMap<>();
     for (String setting : settings) {
       Setting s = SETTINGS.get(setting);
-      if (s == null) {
-        throw new CommandLine.ParameterException(new CommandLine(this), "unknown setting " + setting + " (known: " + SETTINGS.keySet() + ")");
-      }
       for (String partition : partitions) {
         String cell = partition + " / " + setting;
         for (long seed : seeds) {
-          Path dir = out.resolve(model + "_" + partition.replace(':', '-') + "_" + setting + "_seed" + seed);
+          Path dir = out.resolve(slug(model) + "_" + partition.replace(':', '-') + "_" + setting + "_seed" + seed);
           List<String> args = simulateArgs(algorithms, partition, seed, dir, s);
           commands.computeIfAbsent(cell, k -> new ArrayList<>()).add("bin/csfl " + String.join(" ", args));
           Path extra = dir.resolve("added-" + slug(String.join("-", added)));
@@ -161,10 +171,41 @@ public final class ExperimentGrid implements Callable<Integer> {
 
   private List<String> simulateArgs(List<String> algos, String partition, long seed, Path dir, Setting s) {
     List<String> args = new ArrayList<>(List.of("simulate", "--algorithm", String.join(",", algos),
-        "--model", model, "--partition", partition, "--rounds", String.valueOf(rounds), "--seed", String.valueOf(seed),
-        "--out", dir.toString()));
+        "--partition", partition, "--seed", String.valueOf(seed), "--out", dir.toString()));
+    args.addAll(simulateFlags);
     args.addAll(s.flags());
     return args;
+  }
+
+  /**
+   * Parses the passed-through flags with each setting's, as {@code simulate} itself will, so a
+   * misspelt or conflicting flag fails before hours of runs; reads the model and rounds from it.
+   */
+  private void readSimulateFlags() {
+    CommandLine grid = spec.commandLine();
+    for (String flag : simulateFlags) {
+      String name = flag.split("=", 2)[0];
+      if (AXES.contains(name)) {
+        throw new CommandLine.ParameterException(grid, name + " is set by the grid for each run; use --algorithms, "
+            + "--partitions, --seeds and --out instead");
+      }
+    }
+    for (String setting : settings) {
+      Setting s = SETTINGS.get(setting);
+      if (s == null) {
+        throw new CommandLine.ParameterException(grid, "unknown setting " + setting + " (known: " + SETTINGS.keySet() + ")");
+      }
+      List<String> args = simulateArgs(algorithms, partitions.get(0), seeds.get(0), out, s);
+      CommandLine.ParseResult parsed;
+      try {
+        parsed = CsflCommand.commandLine().parseArgs(args.toArray(String[]::new));
+      } catch (CommandLine.ParameterException e) {
+        throw new CommandLine.ParameterException(grid, "simulate would refuse the grid's runs: " + e.getMessage());
+      }
+      CommandLine.Model.CommandSpec simulate = parsed.subcommand().commandSpec();
+      model = simulate.findOption("--model").getValue().toString();
+      rounds = Integer.parseInt(simulate.findOption("--rounds").getValue().toString());
+    }
   }
 
   /** Replaces the rows of the added run's algorithms in {@code dir}'s metrics.csv by that run's, and redraws its charts. */
