@@ -31,6 +31,10 @@ public final class MagnitudePruning {
     return topMagnitudeAcross(new float[][] {values}, keep)[0];
   }
 
+  /**
+   * The mask of the {@code keep} largest |values|, ties to lower positions; throws
+   * IllegalArgumentException unless {@code 0 <= keep <= values.length()}.
+   */
   public static Mask topMagnitude(Values values, int keep) {
     return topMagnitude(values.raw(), keep);
   }

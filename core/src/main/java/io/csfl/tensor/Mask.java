@@ -50,6 +50,7 @@ public final class Mask {
     return new Mask(length, w);
   }
 
+  /** The mask that keeps all {@code length} positions. */
   public static Mask all(int length) {
     long[] w = new long[wordCount(length)];
     Arrays.fill(w, -1L);
@@ -68,18 +69,24 @@ public final class Mask {
     return (length + 63) >>> 6;
   }
 
+  /** Number of positions the mask covers, kept or not: the size of its tensor. */
   public int length() {
     return length;
   }
 
+  /** Number of kept positions: how many values travel with this mask. */
   public int cardinality() {
     return cardinality;
   }
 
+  /** Fraction of positions kept, in [0, 1]; 0 for an empty mask. */
   public double density() {
     return length == 0 ? 0 : (double) cardinality / length;
   }
 
+  /**
+   * Whether {@code position} is kept; throws IndexOutOfBoundsException outside {@code [0, length)}.
+   */
   public boolean get(int position) {
     if (position < 0 || position >= length) {
       throw new IndexOutOfBoundsException(position);
@@ -111,6 +118,10 @@ public final class Mask {
     return new Mask(length, w);
   }
 
+  /**
+   * A copy of the bits, 64 positions per word, position p at bit {@code p % 64} of word {@code p /
+   * 64}; the inverse of {@link #fromWords}.
+   */
   public long[] toWords() {
     return words.clone();
   }

@@ -34,10 +34,12 @@ public final class MaskSet {
     return of(spec, masks);
   }
 
+  /** Number of entries, masked or not: the tensor count of the model it fits. */
   public int size() {
     return masks.length;
   }
 
+  /** The mask of tensor {@code tensor}, or empty if that tensor is not masked (sent dense). */
   public Optional<Mask> mask(int tensor) {
     return Optional.ofNullable(masks[tensor]);
   }

@@ -14,6 +14,10 @@ public final class Model {
     this.tensors = tensors;
   }
 
+  /**
+   * A model from one {@link Values} per tensor in spec order; throws IllegalArgumentException if
+   * the count or any length does not match {@code spec}. The list is copied.
+   */
   public static Model of(ModelSpec spec, List<Values> tensors) {
     Objects.requireNonNull(spec, "spec");
     if (tensors.size() != spec.tensorCount()) {
@@ -37,6 +41,7 @@ public final class Model {
     return of(spec, list);
   }
 
+  /** The model of {@code spec} with every value zero. */
   public static Model zeros(ModelSpec spec) {
     List<Values> list = new ArrayList<>();
     for (TensorSpec t : spec.tensors()) {
@@ -45,10 +50,12 @@ public final class Model {
     return new Model(spec, List.copyOf(list));
   }
 
+  /** The tensors this model has values for. */
   public ModelSpec spec() {
     return spec;
   }
 
+  /** The values of tensor {@code index}, in the order of {@link #spec()}. */
   public Values tensor(int index) {
     return tensors.get(index);
   }

@@ -14,6 +14,7 @@ public final class ModelBuffer {
     this.data = data;
   }
 
+  /** A buffer of {@code spec}'s shape with every value zero. */
   public static ModelBuffer zeros(ModelSpec spec) {
     float[][] d = new float[spec.tensorCount()][];
     for (int i = 0; i < d.length; i++) {
@@ -22,10 +23,12 @@ public final class ModelBuffer {
     return new ModelBuffer(spec, d);
   }
 
+  /** A buffer holding a copy of {@code model}'s values; changing it does not affect the model. */
   public static ModelBuffer copyOf(Model model) {
     return new ModelBuffer(model.spec(), model.toArrays());
   }
 
+  /** The tensors this buffer holds, in order. */
   public ModelSpec spec() {
     return spec;
   }
@@ -35,6 +38,9 @@ public final class ModelBuffer {
     return data[index];
   }
 
+  /**
+   * Sets every value of every tensor to {@code value}, e.g. 0 to reuse the buffer for a new sum.
+   */
   public void fill(float value) {
     for (float[] t : data) {
       java.util.Arrays.fill(t, value);

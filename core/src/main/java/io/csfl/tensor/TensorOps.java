@@ -48,6 +48,7 @@ public final class TensorOps {
     return Values.adopt(out);
   }
 
+  /** The values of {@code dense} at the kept positions of {@code mask}, ascending. */
   public static Values gather(Values dense, Mask mask) {
     return gather(dense.raw(), mask);
   }

@@ -24,6 +24,11 @@ public final class TensorSpec {
     this.size = (int) product;
   }
 
+  /**
+   * A tensor named {@code name} (not blank) of the given shape (at least one dimension, all
+   * positive, at most about {@code Integer.MAX_VALUE} values in all); throws
+   * IllegalArgumentException otherwise. The shape is copied.
+   */
   public static TensorSpec of(String name, boolean prunable, int... shape) {
     Objects.requireNonNull(name, "name");
     if (name.isBlank()) {
@@ -45,30 +50,40 @@ public final class TensorSpec {
     return new TensorSpec(name, shape.clone(), prunable);
   }
 
+  /** A prunable weight tensor. */
   public static TensorSpec kernel(String name, int... shape) {
     return of(name, true, shape);
   }
 
+  /** A one-dimensional tensor that is never pruned and always travels dense. */
   public static TensorSpec bias(String name, int length) {
     return of(name, false, length);
   }
 
+  /** The tensor's name, unique within a {@link ModelSpec}; also its key in checkpoints. */
   public String name() {
     return name;
   }
 
+  /** A copy of the dimensions, outermost first. */
   public int[] shape() {
     return shape.clone();
   }
 
+  /** The size of dimension {@code axis}, counted from 0 at the outermost. */
   public int dim(int axis) {
     return shape[axis];
   }
 
+  /** Number of dimensions. */
   public int rank() {
     return shape.length;
   }
 
+  /**
+   * Whether the tensor is a weight kernel that may be pruned and sent masked; if not, it always
+   * travels dense.
+   */
   public boolean prunable() {
     return prunable;
   }

@@ -20,16 +20,23 @@ public final class Values {
     return copyOf(source, 0, source.length);
   }
 
+  /**
+   * Copies {@code length} floats of {@code source} from index {@code from}; rejects NaN and
+   * infinite entries. The range is not checked against the end of {@code source}: positions past it
+   * are copied as zeros.
+   */
   public static Values copyOf(float[] source, int from, int length) {
     float[] copy = Arrays.copyOfRange(source, from, from + length);
     requireFinite(copy);
     return new Values(copy);
   }
 
+  /** The shared vector of length 0. */
   public static Values empty() {
     return EMPTY;
   }
 
+  /** A vector of {@code length} zeros. */
   public static Values zeros(int length) {
     return new Values(new float[length]);
   }
@@ -51,14 +58,19 @@ public final class Values {
     }
   }
 
+  /** Number of values. */
   public int length() {
     return data.length;
   }
 
+  /**
+   * The value at index {@code i}; throws IndexOutOfBoundsException outside {@code [0, length())}.
+   */
   public float get(int i) {
     return data[i];
   }
 
+  /** A fresh copy of the values that the caller may change. */
   public float[] toArray() {
     return data.clone();
   }
