@@ -16,8 +16,16 @@ import java.util.TreeMap;
  * client was last known to hold. Saved as one safetensors file, so a server on another node that
  * shares the directory can resume from it.
  *
+ * @param algorithm the strategy's name as the run gives it (e.g. {@code cs}); the file is named after
+ *             it, and a checkpoint resumes only a run of the same algorithm
+ * @param round the last committed round, at least 1
+ * @param metrics one row per round 1 to {@code round}, in order, all of {@code algorithm}; copied
  * @param held client id to the round whose global model it holds; only valid while those clients
- *             kept their state (a restarted client holds nothing)
+ *             kept their state (a restarted client holds nothing); copied
+ * @param global the global model after {@code round}
+ * @param strategyState what the strategy's server side exported to go on, from
+ *             {@link io.csfl.strategy.ServerAlgorithm#exportState()} (CS's masks, say); empty
+ *             when the global model is all it needs
  */
 public record Checkpoint(String algorithm, int round, List<RoundMetrics> metrics, Map<String, Integer> held, Model global,
                          TensorFile strategyState) {
@@ -28,6 +36,10 @@ public record Checkpoint(String algorithm, int round, List<RoundMetrics> metrics
   private static final String STATE = "state/";
   private static final ObjectMapper JSON = new ObjectMapper();
 
+  /**
+   * Checks that the metrics are exactly rounds 1 to {@code round} of {@code algorithm}
+   * (IllegalArgumentException otherwise) and copies the list and the map.
+   */
   public Checkpoint {
     if (round < 1) {
       throw new IllegalArgumentException("a checkpoint follows a committed round, got round " + round);

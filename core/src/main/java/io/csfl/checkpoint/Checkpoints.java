@@ -33,6 +33,7 @@ public final class Checkpoints {
     this.keep = keep;
   }
 
+  /** The directory the checkpoint files are in; it need not exist until the first save. */
   public Path directory() {
     return directory;
   }

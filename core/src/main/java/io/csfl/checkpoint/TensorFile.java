@@ -18,7 +18,8 @@ import java.util.Optional;
 public final class TensorFile {
   /** The element types CSFL writes; the reader refuses others by name. */
   public enum DType {
-    F32(4), U8(1);
+    /** Little-endian IEEE 754 single precision, 4 bytes: model weights and residuals. */
+    F32(4), /** Unsigned bytes: masks and encoded updates. */ U8(1);
 
     private final int bytes;
 
@@ -54,14 +55,20 @@ public final class TensorFile {
       return new Tensor(dtype, shape.clone(), data);
     }
 
+    /** The element type. */
     public DType dtype() {
       return dtype;
     }
 
+    /** A copy of the dimensions, outermost first; a one-dimensional tensor has one. */
     public long[] shape() {
       return shape.clone();
     }
 
+    /**
+     * Size of the raw data in bytes: the product of the shape times the dtype's {@link
+     * DType#bytes()}.
+     */
     public int byteLength() {
       return data.length;
     }
@@ -96,6 +103,7 @@ public final class TensorFile {
     return n;
   }
 
+  /** The file with no tensors and no metadata, the start of every {@code with...} chain. */
   public static final TensorFile EMPTY = new TensorFile(Map.of(), Map.of());
 
   private final Map<String, Tensor> tensors;
@@ -111,10 +119,14 @@ public final class TensorFile {
     return tensors;
   }
 
+  /**
+   * The string metadata, unmodifiable, in insertion order (the safetensors {@code "__metadata__"}).
+   */
   public Map<String, String> metadata() {
     return metadata;
   }
 
+  /** The metadata value of {@code key}, or empty if it has none. */
   public Optional<String> meta(String key) {
     return Optional.ofNullable(metadata.get(key));
   }

@@ -5,10 +5,15 @@ package io.csfl.checkpoint;
  * its header says. The message names the file, so a user knows which one to delete or replace.
  */
 public final class TensorFileException extends RuntimeException {
+  /** A failure described by {@code message}, which should name the file. */
   public TensorFileException(String message) {
     super(message);
   }
 
+  /**
+   * A failure described by {@code message}, which should name the file, caused by {@code cause} (an
+   * I/O or parse error).
+   */
   public TensorFileException(String message, Throwable cause) {
     super(message, cause);
   }
