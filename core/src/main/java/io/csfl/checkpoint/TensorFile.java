@@ -66,8 +66,8 @@ public final class TensorFile {
     }
 
     /**
-     * Size of the raw data in bytes: the product of the shape times the dtype's {@link
-     * DType#bytes()}.
+     * Size of the raw data in bytes: the product of the shape times the dtype's
+     * {@link DType#bytes()}.
      */
     public int byteLength() {
       return data.length;
