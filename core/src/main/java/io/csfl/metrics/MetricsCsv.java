@@ -75,6 +75,10 @@ public final class MetricsCsv implements AutoCloseable {
     }
   }
 
+  /**
+   * Writes {@code m} as one row and flushes it, so the file is current after every round; throws
+   * UncheckedIOException if the write fails.
+   */
   public synchronized void append(RoundMetrics m) {
     try {
       out.write(m.toCsvRow());
@@ -85,6 +89,11 @@ public final class MetricsCsv implements AutoCloseable {
     }
   }
 
+  /**
+   * The rows of {@code file}, skipping blank lines; IllegalArgumentException if it does not start
+   * with {@link RoundMetrics#CSV_HEADER} or a row does not parse, UncheckedIOException if it cannot
+   * be read.
+   */
   public static List<RoundMetrics> read(Path file) {
     try {
       List<String> lines = Files.readAllLines(file, StandardCharsets.UTF_8);
