@@ -26,6 +26,10 @@ public final class MaskCoder {
   /** At or above this density of the rarer symbol a gap code cannot beat a bitmap (H(0.45) > 0.99). */
   private static final double BITMAP_DENSITY = 0.45;
 
+  /**
+   * Appends {@code mask} to {@code out} in whichever coding is smaller; the length is not written,
+   * the caller writes it (the decoder must be given it).
+   */
   public static void encode(Mask mask, WireWriter out) {
     int n = mask.length();
     boolean keptAreRarer = mask.cardinality() <= n - mask.cardinality();

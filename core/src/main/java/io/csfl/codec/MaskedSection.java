@@ -4,8 +4,18 @@ import io.csfl.tensor.Mask;
 import io.csfl.tensor.Values;
 import java.util.Objects;
 
-/** The values at the kept positions of {@code mask}, ascending; the mask travels with them. */
+/**
+ * The values at the kept positions of {@code mask}, ascending; the mask travels with them.
+ *
+ * @param tensor index of the tensor in the model spec, not negative
+ * @param mask the positions the values belong to; its length is the tensor's size
+ * @param values one value per kept position of {@code mask}, ascending
+ */
 public record MaskedSection(int tensor, Mask mask, Values values) implements Section {
+  /**
+   * Throws IllegalArgumentException for a negative tensor index or a value count other than the
+   * mask's cardinality.
+   */
   public MaskedSection {
     Sections.requireIndex(tensor);
     Objects.requireNonNull(mask, "mask");

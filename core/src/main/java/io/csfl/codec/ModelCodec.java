@@ -20,6 +20,10 @@ public final class ModelCodec {
 
   private ModelCodec() {}
 
+  /**
+   * Appends the spec: the tensor count, then each tensor's name, prunable flag, rank and
+   * dimensions.
+   */
   public static void writeSpec(ModelSpec spec, WireWriter out) {
     out.writeVarInt(spec.tensorCount());
     for (TensorSpec t : spec.tensors()) {
@@ -30,6 +34,10 @@ public final class ModelCodec {
     }
   }
 
+  /**
+   * Reads a spec written by {@link #writeSpec}; throws MalformedWireException when it is malformed
+   * or not one the reader's {@link WireLimits} expect.
+   */
   public static ModelSpec readSpec(WireReader in) {
     int count = in.readCount("tensor count", in.limits().tensorCount());
     List<TensorSpec> tensors = new ArrayList<>(Math.min(count, 64));
@@ -50,6 +58,10 @@ public final class ModelCodec {
     }
   }
 
+  /**
+   * Appends the model's spec, then every tensor's values as float32, with no length prefix (the
+   * spec gives the sizes).
+   */
   public static void writeModel(Model model, WireWriter out) {
     writeSpec(model.spec(), out);
     for (int t = 0; t < model.spec().tensorCount(); t++) {
@@ -57,6 +69,10 @@ public final class ModelCodec {
     }
   }
 
+  /**
+   * Reads a model written by {@link #writeModel}; throws MalformedWireException when it is
+   * malformed, holds a non-finite value or its spec is not expected.
+   */
   public static Model readModel(WireReader in) {
     ModelSpec spec = readSpec(in);
     List<Values> tensors = new ArrayList<>(spec.tensorCount());
@@ -76,6 +92,10 @@ public final class ModelCodec {
     }
   }
 
+  /**
+   * Reads a mask set written by {@link #writeMasks}, bounded by the reader's {@link WireLimits};
+   * the caller checks it against the model with {@link MaskSet#requireFits}.
+   */
   public static MaskSet readMasks(WireReader in) {
     Mask[] masks = new Mask[in.readCount("mask count", in.limits().tensorCount())];
     try {

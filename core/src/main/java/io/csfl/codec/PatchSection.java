@@ -14,8 +14,17 @@ import java.util.Objects;
  *
  * <p>Only the receiver can check that {@code rewritten} has one bit per kept position: the count
  * depends on the model it holds.
+ *
+ * @param tensor index of the tensor in the model spec, not negative
+ * @param flips over the tensor's positions: where kept and pruned trade places
+ * @param rewritten over the kept positions of the new model: which ones get a new value
+ * @param values the new values, one per set bit of {@code rewritten}, ascending
  */
 public record PatchSection(int tensor, Mask flips, Mask rewritten, Values values) implements Section {
+  /**
+   * Throws IllegalArgumentException for a negative tensor index or a value count other than the
+   * cardinality of {@code rewritten}.
+   */
   public PatchSection {
     Sections.requireIndex(tensor);
     Objects.requireNonNull(flips, "flips");

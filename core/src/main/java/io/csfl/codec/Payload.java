@@ -14,11 +14,20 @@ import java.util.Optional;
  * that model (STC's downlink); such a client checks that it does before adding the difference.
  * A difference may carry several ternary sections per tensor, the server's updates of several
  * rounds, to be added in order.
+ *
+ * @param sections the tensors' sections, in the order described above; copied
+ * @param precision the precision the float values travel in (signs' scales and ternary magnitudes
+ *     are always float32)
+ * @param base the round whose global model this is the difference from, or {@link #ABSOLUTE}
  */
 public record Payload(List<Section> sections, Precision precision, int base) {
   /** The {@code base} of a payload that is not a difference from an earlier model. */
   public static final int ABSOLUTE = -1;
 
+  /**
+   * Copies the sections and checks their order; throws IllegalArgumentException when they are out
+   * of order or {@code base} is below {@link #ABSOLUTE}.
+   */
   public Payload {
     sections = List.copyOf(sections);
     java.util.Objects.requireNonNull(precision, "precision");
@@ -38,6 +47,7 @@ public record Payload(List<Section> sections, Precision precision, int base) {
     }
   }
 
+  /** A payload that is a model in itself, not a difference. */
   public Payload(List<Section> sections, Precision precision) {
     this(sections, precision, ABSOLUTE);
   }
@@ -72,6 +82,10 @@ public record Payload(List<Section> sections, Precision precision, int base) {
     return Optional.empty();
   }
 
+  /**
+   * Number of float values over all sections (signs and ternary values count one each): the
+   * payload's size in values rather than bytes.
+   */
   public long valueCount() {
     return sections.stream().mapToLong(Section::valueCount).sum();
   }

@@ -28,11 +28,16 @@ import java.util.List;
  * bounded by the model the reader expects ({@link WireLimits}) before anything is allocated.
  */
 public final class PayloadCodec {
+  /** The version {@link #encode} writes, the payload's first byte. */
   public static final int VERSION = 4;
   private static final int VERSION_WITHOUT_BASE = 2;
   private static final int VERSION_WITHOUT_PATCHES = 3;
   /** No tensor may claim more values than this (1 GiB of float32), whatever the bytes say. */
   public static final int MAX_TENSOR_VALUES = 1 << 28;
+  /**
+   * No payload may hold more sections, nor name a tensor index at or above this, whatever the bytes
+   * say.
+   */
   public static final int MAX_SECTIONS = 1 << 16;
 
   static final int DENSE = 1;
@@ -44,6 +49,10 @@ public final class PayloadCodec {
 
   private PayloadCodec() {}
 
+  /**
+   * Appends {@code payload} in the current {@link #VERSION}. FP16 values beyond its range are
+   * clamped to it.
+   */
   public static void encode(Payload payload, WireWriter out) {
     Precision precision = payload.precision();
     out.writeByte(VERSION).writeByte(precision.ordinal()).writeVarInt(payload.base() + 1);
@@ -85,6 +94,11 @@ public final class PayloadCodec {
     return out.size();
   }
 
+  /**
+   * Reads one payload of version 2 to {@link #VERSION}, within the reader's {@link WireLimits};
+   * throws MalformedWireException when the bytes are not one. Trailing bytes are left for the
+   * caller to check.
+   */
   public static Payload decode(WireReader in) {
     int version = in.readByte("payload version");
     if (version < VERSION_WITHOUT_BASE || version > VERSION) {

@@ -6,7 +6,8 @@ package io.csfl.codec;
  * {@link #clamp}); BF16 keeps float32's exponent and 8 bits of mantissa.
  */
 public enum Precision {
-  FP32(4), FP16(2), BF16(2);
+  /** IEEE 754 single precision, 4 bytes, exact. A constant's ordinal is its code on the wire. */
+  FP32(4), /** IEEE 754 half precision, 2 bytes. */ FP16(2), /** bfloat16, 2 bytes. */ BF16(2);
 
   private static final float FP16_MAX = 65504f;
   private final int bytes;
@@ -15,6 +16,7 @@ public enum Precision {
     this.bytes = bytes;
   }
 
+  /** Bytes one value takes on the wire: 4 or 2. */
   public int bytesPerValue() {
     return bytes;
   }

@@ -47,6 +47,7 @@ public final class WireReader {
     maskPositionsLeft -= positions;
   }
 
+  /** Bytes not yet read. */
   public int remaining() {
     return limit - pos;
   }
@@ -57,11 +58,16 @@ public final class WireReader {
     }
   }
 
+  /** One unsigned byte, 0 to 255; {@code what} names it in the error if none remains. */
   public int readByte(String what) {
     need(1, what);
     return buf[pos++] & 0xFF;
   }
 
+  /**
+   * A non-negative int written by {@link WireWriter#writeVarInt}; refuses one longer than five
+   * bytes or above {@code Integer.MAX_VALUE}.
+   */
   public int readVarInt(String what) {
     int result = 0;
     for (int shift = 0; shift < 35; shift += 7) {
@@ -86,6 +92,7 @@ public final class WireReader {
     return n;
   }
 
+  /** Eight bytes as a little-endian long. */
   public long readLong(String what) {
     need(8, what);
     long v = ByteBuffer.wrap(buf, pos, 8).order(ByteOrder.LITTLE_ENDIAN).getLong();
@@ -93,6 +100,10 @@ public final class WireReader {
     return v;
   }
 
+  /**
+   * A string written by {@link WireWriter#writeString}, whose UTF-8 form may be at most
+   * {@code maxBytes} long; invalid UTF-8 is replaced, not refused.
+   */
   public String readString(String what, int maxBytes) {
     int n = readCount(what + " length", maxBytes);
     need(n, what);
@@ -153,6 +164,10 @@ public final class WireReader {
     return words;
   }
 
+  /**
+   * Throws MalformedWireException unless every byte has been read: a message must be exactly what
+   * its decoder reads.
+   */
   public void requireEnd(String what) {
     if (remaining() != 0) {
       throw new MalformedWireException(what + " has " + remaining() + " trailing bytes");

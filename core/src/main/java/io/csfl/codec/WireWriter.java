@@ -12,6 +12,10 @@ public final class WireWriter {
   private byte[] buf;
   private int size;
 
+  /**
+   * An empty writer whose buffer starts at {@code initialCapacity} bytes (at least 16) and grows as
+   * needed, up to about 2 GiB.
+   */
   public WireWriter(int initialCapacity) {
     buf = new byte[Math.max(16, initialCapacity)];
   }
@@ -26,6 +30,7 @@ public final class WireWriter {
     }
   }
 
+  /** The low eight bits of {@code b}. */
   public WireWriter writeByte(int b) {
     ensure(1);
     buf[size++] = (byte) b;
@@ -46,6 +51,7 @@ public final class WireWriter {
     return this;
   }
 
+  /** Eight bytes, little-endian. */
   public WireWriter writeLong(long value) {
     ensure(8);
     ByteBuffer.wrap(buf, size, 8).order(ByteOrder.LITTLE_ENDIAN).putLong(value);
@@ -53,12 +59,14 @@ public final class WireWriter {
     return this;
   }
 
+  /** The UTF-8 bytes of {@code s}, after their count as a varint. */
   public WireWriter writeString(String s) {
     byte[] b = s.getBytes(StandardCharsets.UTF_8);
     writeVarInt(b.length);
     return writeBytes(b, 0, b.length);
   }
 
+  /** The {@code length} bytes of {@code b} from {@code from}, without a length prefix. */
   public WireWriter writeBytes(byte[] b, int from, int length) {
     ensure(length);
     System.arraycopy(b, from, buf, size, length);
@@ -102,10 +110,12 @@ public final class WireWriter {
     return this;
   }
 
+  /** Bytes written so far. */
   public int size() {
     return size;
   }
 
+  /** A copy of the bytes written so far; the writer may go on writing. */
   public byte[] toByteArray() {
     return Arrays.copyOf(buf, size);
   }
