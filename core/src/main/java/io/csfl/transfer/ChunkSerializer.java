@@ -14,6 +14,10 @@ public final class ChunkSerializer extends SerializerWithStringManifest {
   static final String MANIFEST = "Chunk/1";
   static final int HEADER_BYTES = Long.BYTES + Integer.BYTES;
 
+  /**
+   * Made by Akka's serialization from reference.conf's binding for {@link Chunk}; the system is not
+   * used.
+   */
   public ChunkSerializer(ExtendedActorSystem system) {}
 
   @Override

@@ -7,5 +7,7 @@ package io.csfl.transfer;
  * @param recipient the recipient's actor path
  * @param message   the class of the message that did not arrive
  * @param bytes     its serialized size
+ * @param reason why it failed, for a log line: the receiver's refusal, a stall, or a size above
+ *     {@code csfl.transfer.max-bytes}
  */
 public record TransferFailed(String recipient, String message, long bytes, String reason) implements TransferMessage {}

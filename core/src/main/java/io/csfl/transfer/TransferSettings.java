@@ -17,6 +17,11 @@ import java.time.Duration;
  */
 public record TransferSettings(int directLimit, int chunkSize, int window, Duration ackTimeout, long maxBytes,
                                int maxInboundTransfers, long maxInboundBytes) {
+  /**
+   * Throws IllegalArgumentException unless chunk size, window, ack timeout, max bytes and max
+   * inbound transfers are positive, the direct limit is not negative, max bytes is below 2 GiB and
+   * max inbound bytes is at least max bytes.
+   */
   public TransferSettings {
     if (chunkSize <= 0 || window <= 0 || directLimit < 0 || maxBytes <= 0 || ackTimeout.isNegative() || ackTimeout.isZero()
         || maxInboundTransfers <= 0 || maxInboundBytes < maxBytes) {
@@ -28,6 +33,10 @@ public record TransferSettings(int directLimit, int chunkSize, int window, Durat
     }
   }
 
+  /**
+   * The settings under {@code csfl.transfer} in {@code config}, sizes in HOCON byte units (e.g.
+   * {@code 128 KiB}); throws a ConfigException when one is missing or mistyped.
+   */
   public static TransferSettings from(Config config) {
     Config c = config.getConfig("csfl.transfer");
     return new TransferSettings(Math.toIntExact(c.getBytes("direct-limit")), Math.toIntExact(c.getBytes("chunk-size")),

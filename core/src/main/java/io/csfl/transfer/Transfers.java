@@ -73,6 +73,7 @@ public final class Transfers implements Extension {
 
     private Id() {}
 
+    /** The one id, for Akka to load the extension by. */
     public static Id getInstance() {
       return INSTANCE;
     }
@@ -83,10 +84,19 @@ public final class Transfers implements Extension {
     }
   }
 
+  /**
+   * The extension of {@code system}, created with its courier on first use (reference.conf loads
+   * it at start-up); creating it fails if the system's {@code csfl.transfer} settings are invalid
+   * or the chunk size does not fit Artery's frame.
+   */
   public static Transfers get(ActorSystem<?> system) {
     return Id.INSTANCE.apply(system);
   }
 
+  /**
+   * The {@code csfl.transfer} settings this node sends and receives with, read once from the
+   * system's configuration.
+   */
   public TransferSettings settings() {
     return settings;
   }
