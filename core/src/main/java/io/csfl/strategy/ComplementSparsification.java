@@ -34,6 +34,10 @@ import java.util.TreeMap;
  * and the biases. What the client starts from is the same to the bit.
  */
 public final class ComplementSparsification implements FederatedStrategy {
+  /**
+   * The paper's method's name on the command line and in metrics.csv; its variants and {@code cs:S}
+   * have names of their own.
+   */
   public static final String NAME = "cs";
   private static final String MASK = "mask/";
   private final String name;
@@ -57,6 +61,7 @@ public final class ComplementSparsification implements FederatedStrategy {
     return name;
   }
 
+  /** The settings this instance runs with: sparsity schedule, eta, warm-up and downlink history. */
   public CsOptions options() {
     return options;
   }

@@ -17,6 +17,10 @@ public record CsOptions(double sparsityStart, double sparsityEnd, double serverR
   /** About three times the mean gap between two selections of a client at 10% sampling. */
   public static final int DEFAULT_DOWNLINK_HISTORY = 32;
 
+  /**
+   * Throws IllegalArgumentException unless both sparsities are in [0, 1), the server rate is
+   * positive and finite, and the warm-up rounds and downlink history are not negative.
+   */
   public CsOptions {
     requireSparsity(sparsityStart);
     requireSparsity(sparsityEnd);
@@ -31,10 +35,18 @@ public record CsOptions(double sparsityStart, double sparsityEnd, double serverR
     }
   }
 
+  /**
+   * The reference code's settings: sparsity 0.5 throughout, eta 1.5, no warm-up,
+   * {@link #DEFAULT_DOWNLINK_HISTORY} rounds of history.
+   */
   public static CsOptions defaults() {
     return new CsOptions(0.5, 0.5, 1.5, 0, DEFAULT_DOWNLINK_HISTORY);
   }
 
+  /**
+   * These options with sparsity {@code s} from first to last mask (a constant schedule); throws
+   * IllegalArgumentException unless {@code s} is in [0, 1).
+   */
   public CsOptions withSparsity(double s) {
     return new CsOptions(s, s, serverRate, warmupRounds, downlinkHistory);
   }

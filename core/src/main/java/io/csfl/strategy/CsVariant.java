@@ -17,6 +17,10 @@ import java.util.Objects;
  *                      magnitude, with error feedback of the rest); 1 sends all of them
  */
 public record CsVariant(Precision precision, boolean keptSigns, double uplinkDensity) {
+  /**
+   * Throws NullPointerException without a precision and IllegalArgumentException unless
+   * {@code uplinkDensity} is in (0, 1].
+   */
   public CsVariant {
     Objects.requireNonNull(precision, "precision");
     if (!(uplinkDensity > 0 && uplinkDensity <= 1)) {
@@ -24,6 +28,7 @@ public record CsVariant(Precision precision, boolean keptSigns, double uplinkDen
     }
   }
 
+  /** The paper's method: float32 values, no kept-weight signs, the whole complement sent. */
   public static CsVariant paper() {
     return new CsVariant(Precision.FP32, false, 1.0);
   }

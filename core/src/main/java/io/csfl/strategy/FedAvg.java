@@ -7,6 +7,7 @@ import java.util.function.Function;
 
 /** Federated averaging (McMahan et al. 2017): dense both ways, example-weighted mean. */
 public final class FedAvg implements FederatedStrategy {
+  /** The name that selects FedAvg on the command line and labels its rows in metrics.csv. */
   public static final String NAME = "fedavg";
 
   @Override

@@ -32,6 +32,7 @@ public final class Patches {
   /**
    * A model and the masks it was shipped with.
    *
+   * @param model the model as shipped, with zeros at the positions its masks prune
    * @param masks empty when every tensor is dense (round 1, warm-up); otherwise zero is outside them
    */
   public record Sparse(Model model, Optional<MaskSet> masks) {

@@ -22,11 +22,16 @@ import java.util.List;
  * example-weighted mean of these sparse models, zeros included. Clients do twice the training.
  */
 public final class PrunedUpdateSharing implements FederatedStrategy {
+  /** The name that selects FL-PQSU on the command line and labels its rows in metrics.csv. */
   public static final String NAME = "pqsu";
   /** The reference code's client-side pruning: 90% of each kernel. */
   public static final double PAPER_SPARSITY = 0.9;
   private final double sparsity;
 
+  /**
+   * Clients prune each weight kernel to {@code sparsity} (in [0, 1), else
+   * IllegalArgumentException); the command line uses {@link #PAPER_SPARSITY}.
+   */
   public PrunedUpdateSharing(double sparsity) {
     io.csfl.tensor.MagnitudePruning.keptCount(1, sparsity);
     this.sparsity = sparsity;

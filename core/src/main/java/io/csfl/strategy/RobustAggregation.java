@@ -28,6 +28,7 @@ import java.util.Locale;
  * @param clipNorm the L2 norm each update is scaled down to; {@code Double.POSITIVE_INFINITY} for no clipping
  */
 public record RobustAggregation(Rule rule, double trim, double clipNorm) {
+  /** How the values that clients sent for one position are combined into one. */
   public enum Rule {
     /** The example-weighted mean; streaming. */
     MEAN,
@@ -40,6 +41,11 @@ public record RobustAggregation(Rule rule, double trim, double clipNorm) {
   /** The plain weighted mean, no clipping. */
   public static final RobustAggregation NONE = new RobustAggregation(Rule.MEAN, 0, Double.POSITIVE_INFINITY);
 
+  /**
+   * Throws IllegalArgumentException without a rule, for a trim outside [0, 0.5) with
+   * {@link Rule#TRIMMED_MEAN} or other than 0 with another rule, or for a clip norm that is not
+   * positive.
+   */
   public RobustAggregation {
     if (rule == null) {
       throw new IllegalArgumentException("an aggregation rule is required");

@@ -40,6 +40,7 @@ import java.util.TreeMap;
  * {@link ServerAlgorithm#exportState()} (a checkpoint) both come back exactly.
  */
 public final class SparseTernaryCompression implements FederatedStrategy {
+  /** The name that selects STC on the command line and labels its rows in metrics.csv. */
   public static final String NAME = "stc";
   /** Rounds of server updates kept to bring returning clients up to date. */
   static final int HISTORY = 64;
@@ -47,6 +48,10 @@ public final class SparseTernaryCompression implements FederatedStrategy {
   private static final String UPDATE = "update/";
   private final double density;
 
+  /**
+   * Sends the top {@code density} fraction of each update in both directions, at least one value
+   * per tensor; throws IllegalArgumentException unless {@code density} is in (0, 1].
+   */
   public SparseTernaryCompression(double density) {
     this.density = TopK.requireDensity("stc", density);
   }

@@ -6,6 +6,7 @@ import java.util.Locale;
 
 /** The strategies selectable by name on the command line. */
 public final class Strategies {
+  /** Every name {@link #byName} takes, besides {@code cs:S}; unmodifiable. */
   public static final List<String> NAMES = List.of(FedAvg.NAME, ComplementSparsification.NAME, "cs-1bit", "cs-fp16",
       "cs-topk", "cs-1bit-topk", TopKSparsification.NAME, SparseTernaryCompression.NAME, PrunedUpdateSharing.NAME);
 

@@ -8,6 +8,9 @@ package io.csfl.strategy;
  * @param uplinkDensity cs-topk: fraction of the complement a client sends
  */
 public record StrategyParams(CsOptions cs, double topkDensity, double uplinkDensity) {
+  /**
+   * The CS defaults ({@link CsOptions#defaults()}) and a density of 0.1 for topk, stc and cs-topk.
+   */
   public static StrategyParams defaults() {
     return new StrategyParams(CsOptions.defaults(), 0.1, 0.1);
   }

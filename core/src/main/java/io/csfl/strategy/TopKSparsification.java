@@ -14,9 +14,17 @@ import io.csfl.tensor.TensorOps;
  * example-weighted mean of the sparse updates to the model.
  */
 public final class TopKSparsification implements FederatedStrategy {
+  /**
+   * The name that selects top-k sparsification on the command line and labels its rows in
+   * metrics.csv.
+   */
   public static final String NAME = "topk";
   private final double density;
 
+  /**
+   * Clients send the top {@code density} fraction of each tensor's update, at least one value;
+   * throws IllegalArgumentException unless {@code density} is in (0, 1].
+   */
   public TopKSparsification(double density) {
     this.density = TopK.requireDensity("top-k", density);
   }
