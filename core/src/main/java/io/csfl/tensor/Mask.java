@@ -119,8 +119,8 @@ public final class Mask {
   }
 
   /**
-   * A copy of the bits, 64 positions per word, position p at bit {@code p % 64} of word {@code p /
-   * 64}; the inverse of {@link #fromWords}.
+   * A copy of the bits, 64 positions per word, position p at bit {@code p % 64} of word
+   * {@code p / 64}; the inverse of {@link #fromWords}.
    */
   public long[] toWords() {
     return words.clone();

@@ -5,7 +5,7 @@ import java.util.Objects;
 
 /**
  * Name, shape and role of one tensor of a model. Prunable tensors are weight kernels, which
- * Complement Sparsification prunes; the others (biases) always travel dense.
+ * Complement Sparsification prunes; the others (biases) are never pruned, and CS sends them dense.
  */
 public final class TensorSpec {
   private final String name;
@@ -55,12 +55,12 @@ public final class TensorSpec {
     return of(name, true, shape);
   }
 
-  /** A one-dimensional tensor that is never pruned and always travels dense. */
+  /** A one-dimensional tensor that pruning never masks. */
   public static TensorSpec bias(String name, int length) {
     return of(name, false, length);
   }
 
-  /** The tensor's name, unique within a {@link ModelSpec}; also its key in checkpoints. */
+  /** The tensor's name, unique within a {@link ModelSpec}; its key in safetensors files. */
   public String name() {
     return name;
   }
@@ -81,8 +81,8 @@ public final class TensorSpec {
   }
 
   /**
-   * Whether the tensor is a weight kernel that may be pruned and sent masked; if not, it always
-   * travels dense.
+   * Whether the tensor is a weight kernel, which pruners mask (CS's server, FL-PQSU's clients);
+   * the others are never pruned.
    */
   public boolean prunable() {
     return prunable;
