@@ -16,8 +16,8 @@ import java.util.TreeMap;
  * client was last known to hold. Saved as one safetensors file, so a server on another node that
  * shares the directory can resume from it.
  *
- * @param algorithm the strategy's name as the run gives it (e.g. {@code cs}); the file is named after
- *             it, and a checkpoint resumes only a run of the same algorithm
+ * @param algorithm the strategy's name as the run gives it (e.g. {@code cs}); the file is named
+ *             after it, and a checkpoint resumes only a run of the same algorithm
  * @param round the last committed round, at least 1
  * @param metrics one row per round 1 to {@code round}, in order, all of {@code algorithm}; copied
  * @param held client id to the round whose global model it holds; only valid while those clients
