@@ -27,8 +27,9 @@ public final class MaskCoder {
   private static final double BITMAP_DENSITY = 0.45;
 
   /**
-   * Appends {@code mask} to {@code out} in whichever coding is smaller; the length is not written,
-   * the caller writes it (the decoder must be given it).
+   * Appends {@code mask} to {@code out} in the smaller coding, counting the gap code's header at
+   * its largest (ties go to the bitmap). The length is not written: the caller writes it, and the
+   * decoder must be given it.
    */
   public static void encode(Mask mask, WireWriter out) {
     int n = mask.length();
