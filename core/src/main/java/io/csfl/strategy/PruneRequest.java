@@ -7,7 +7,8 @@ import java.util.Objects;
  * Asks the pruning actor for masks of {@code candidate} at {@code sparsity}.
  *
  * @param candidate the model the round's folding produced, before pruning
- * @param sparsity the fraction of each prunable tensor's values to prune, in [0, 1)
+ * @param sparsity the fraction of the prunable values to prune, in [0, 1): per tensor or over all,
+ *     as the {@link Pruner} does
  */
 public record PruneRequest(Model candidate, double sparsity) {
   /**

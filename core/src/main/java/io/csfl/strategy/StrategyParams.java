@@ -9,7 +9,8 @@ package io.csfl.strategy;
  */
 public record StrategyParams(CsOptions cs, double topkDensity, double uplinkDensity) {
   /**
-   * The CS defaults ({@link CsOptions#defaults()}) and a density of 0.1 for topk, stc and cs-topk.
+   * The CS defaults ({@link CsOptions#defaults()}), a density of 0.1 for topk and stc, and an
+   * uplink density of 0.1 for the cs-topk variants.
    */
   public static StrategyParams defaults() {
     return new StrategyParams(CsOptions.defaults(), 0.1, 0.1);
