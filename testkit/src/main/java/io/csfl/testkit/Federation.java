@@ -96,6 +96,14 @@ public final class Federation {
         throw new IllegalArgumentException("churn at round " + e.round() + " of a run of " + rounds + " rounds");
       }
     }
+    for (Churn.NodeEvent kill : churn.kills()) {
+      for (Churn.NodeEvent join : churn.lateJoins()) {
+        if (kill.node().equals(join.node()) && kill.round() <= join.round()) {
+          throw new IllegalArgumentException("node " + kill.node() + " would be killed at round " + kill.round()
+              + " before it joins at round " + join.round());
+        }
+      }
+    }
   }
 
   /** The node that hosts the server and the aggregator (and, with {@code nodes(1)}, every client). */

@@ -38,7 +38,10 @@ final class FederationRun {
       "akka.actor.serialize-messages = on",
       "akka.coordinated-shutdown.exit-jvm = off",
       "akka.coordinated-shutdown.run-by-jvm-shutdown-hook = off",
-      "akka.jvm-shutdown-hooks = off"));
+      "akka.jvm-shutdown-hooks = off",
+      // Akka's own log lines go where the application's go (csfl-core brings akka-slf4j).
+      "akka.loggers = [\"akka.event.slf4j.Slf4jLogger\"]",
+      "akka.logging-filter = \"akka.event.slf4j.Slf4jLoggingFilter\""));
   /** Several nodes: a cluster on loopback, ports from the OS, plain TCP (nothing leaves the machine). */
   private static final Config CLUSTER = ConfigFactory.parseString(String.join("\n",
       "akka.actor.provider = cluster",

@@ -6,11 +6,14 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.csfl.actor.ChurnModel;
+import io.csfl.actor.Client;
 import io.csfl.metrics.RoundMetrics;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
+import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
 
 /** Federations in one ActorSystem: metrics of every round, and seeded churn that repeats exactly. */
@@ -58,6 +61,21 @@ class FederationTest {
       trainedOther.add(other.trained(r));
     }
     assertNotEquals(trainedA, trainedOther, "another churn seed, other clients out");
+  }
+
+  @Test
+  void stragglersWithinTheDeadlineStillComplete() {
+    Churn churn = Churn.seeded(3).stragglers(0.5, Duration.ofMillis(100));
+    FederationResult result = Blobs.federation(6).perRound(6).rounds(3).churn(churn).run();
+
+    ChurnModel model = new ChurnModel(0, 0.5, 3);
+    long late = IntStream.rangeClosed(1, 3).mapToLong(r -> IntStream.range(0, 6)
+        .filter(i -> model.fate(Client.id(i), r) == ChurnModel.Fate.STRAGGLE).count()).sum();
+    assertTrue(late > 0, "the seed makes some clients straggle");
+    for (int r = 1; r <= 3; r++) {
+      assertEquals(6, result.trained(r).size(), "round " + r + ": the stragglers trained too");
+      assertEquals(6, result.round(r).clientsCompleted(), "round " + r + ": and their updates arrived in time");
+    }
   }
 
   /**
