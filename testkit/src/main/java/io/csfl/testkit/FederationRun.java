@@ -209,15 +209,20 @@ final class FederationRun {
     }
   }
 
-  /** Waits until the server's receptionist lists every client of {@code node}, the server's cue to take them on. */
+  /**
+   * Waits until the server's receptionist lists every client of {@code node} and each of them
+   * answers a handshake from the server's node: the server's own handshake, sent once it is
+   * past this round's start, then travels a connection that is already up instead of one being
+   * set up, where a message can be lost and is only asked again seconds later.
+   */
   private void awaitListed(ActorSystem<?> server, ActorSystem<?> node, int clients) {
     long deadline = System.nanoTime() + NODE_WAIT.toNanos();
     while (System.nanoTime() < deadline) {
-      long listed = AskPattern.<Receptionist.Command, Receptionist.Listing>ask(server.receptionist(),
+      List<ActorRef<Client.Command>> listed = AskPattern.<Receptionist.Command, Receptionist.Listing>ask(server.receptionist(),
               replyTo -> Receptionist.find(Client.KEY, replyTo), Duration.ofSeconds(5), server.scheduler())
           .toCompletableFuture().join().getServiceInstances(Client.KEY).stream()
-          .filter(ref -> ref.path().address().equals(node.address())).count();
-      if (listed >= clients) {
+          .filter(ref -> ref.path().address().equals(node.address())).toList();
+      if (listed.size() >= clients && listed.stream().allMatch(ref -> answers(server, ref))) {
         return;
       }
       try {
@@ -227,7 +232,12 @@ final class FederationRun {
         return;
       }
     }
-    throw new IllegalStateException("the server never listed the " + clients + " clients of " + node.address());
+    throw new IllegalStateException("the server's node never reached the " + clients + " clients of " + node.address());
+  }
+
+  private static boolean answers(ActorSystem<?> from, ActorRef<Client.Command> client) {
+    return AskPattern.<Client.Command, Client.Description>ask(client, Client.Describe::new, Duration.ofSeconds(3), from.scheduler())
+        .toCompletableFuture().handle((description, failure) -> failure == null).join();
   }
 
   private static void awaitTermination(ActorSystem<?> system) {
