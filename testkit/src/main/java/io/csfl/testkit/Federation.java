@@ -1,5 +1,6 @@
 package io.csfl.testkit;
 
+import io.csfl.actor.Client;
 import io.csfl.data.Dataset;
 import io.csfl.data.Partitioner;
 import io.csfl.nn.Evaluator;
@@ -32,6 +33,9 @@ import java.util.Set;
  * }</pre>
  */
 public final class Federation {
+  /** The node that hosts the server and the aggregator (and, with {@code nodes(1)}, every client). */
+  public static final String SERVER_NODE = "server";
+
   final LocalTrainer trainer;
   final Evaluator evaluator;
   final Model initial;
@@ -106,9 +110,6 @@ public final class Federation {
     }
   }
 
-  /** The node that hosts the server and the aggregator (and, with {@code nodes(1)}, every client). */
-  public static final String SERVER_NODE = "server";
-
   /** Starts the description of a federation; see {@link Builder} for what must be set. */
   public static Builder builder() {
     return new Builder();
@@ -133,7 +134,7 @@ public final class Federation {
       out.put(clientNode(n), new ArrayList<>());
     }
     for (int i = 0; i < clients; i++) {
-      out.get(nodes == 1 ? SERVER_NODE : clientNode(1 + i % (nodes - 1))).add(io.csfl.actor.Client.id(i));
+      out.get(nodes == 1 ? SERVER_NODE : clientNode(1 + i % (nodes - 1))).add(Client.id(i));
     }
     return out;
   }
