@@ -73,9 +73,8 @@ final class FederationRun {
     CompletableFuture<Server.Event> end = new CompletableFuture<>();
     try {
       ActorSystem<Void> server = start(Federation.SERVER_NODE, serverNode(end), null);
-      Set<String> late = f.churn.lateJoins().stream().map(Churn.NodeEvent::node).collect(Collectors.toSet());
       for (String node : clientsByNode.keySet()) {
-        if (!node.equals(Federation.SERVER_NODE) && !late.contains(node)) {
+        if (!node.equals(Federation.SERVER_NODE) && !lateNodes().contains(node)) {
           start(node, clientNode(node), server);
         }
       }
@@ -93,19 +92,24 @@ final class FederationRun {
     } catch (ExecutionException e) {
       throw new IllegalStateException("the federation failed", e.getCause());
     } finally {
-      // The client nodes leave first, so the server's node does not see them vanish as failures.
-      List<ActorSystem<Void>> clients;
-      ActorSystem<Void> server;
-      synchronized (systems) {
-        server = systems.remove(Federation.SERVER_NODE);
-        clients = new ArrayList<>(systems.values());
-      }
-      clients.forEach(ActorSystem::terminate);
-      clients.forEach(FederationRun::awaitTermination);
-      if (server != null) {
-        server.terminate();
-        awaitTermination(server);
-      }
+      stopAll();
+    }
+  }
+
+  /** The client nodes leave first, so the server's node does not see them vanish as failures. Best effort. */
+  private void stopAll() {
+    List<ActorSystem<Void>> clients;
+    ActorSystem<Void> server;
+    synchronized (systems) {
+      server = systems.remove(Federation.SERVER_NODE);
+      clients = new ArrayList<>(systems.values());
+      systems.clear();
+    }
+    clients.forEach(ActorSystem::terminate);
+    clients.forEach(FederationRun::terminated);
+    if (server != null) {
+      server.terminate();
+      terminated(server);
     }
   }
 
@@ -193,7 +197,9 @@ final class FederationRun {
         }
         if (system != null) {
           system.terminate();
-          awaitTermination(system);
+          if (!terminated(system)) {
+            throw new IllegalStateException("node " + kill.node() + " did not shut down within " + NODE_WAIT);
+          }
         }
       }
     }
@@ -240,20 +246,26 @@ final class FederationRun {
         .toCompletableFuture().handle((description, failure) -> failure == null).join();
   }
 
-  private static void awaitTermination(ActorSystem<?> system) {
+  /** Whether {@code system} has shut down within {@link #NODE_WAIT}. */
+  private static boolean terminated(ActorSystem<?> system) {
     try {
       system.getWhenTerminated().toCompletableFuture().get(NODE_WAIT.toMillis(), TimeUnit.MILLISECONDS);
+      return true;
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
+      return false;
     } catch (ExecutionException | TimeoutException e) {
-      throw new IllegalStateException("node " + system.address() + " did not shut down within " + NODE_WAIT, e);
+      return false;
     }
   }
 
   /** Every client that starts with the run must be taken on before round 1; late joiners are not waited for. */
   private int clientsAtStart() {
-    Set<String> late = f.churn.lateJoins().stream().map(Churn.NodeEvent::node).collect(Collectors.toSet());
-    return clientsByNode.entrySet().stream().filter(e -> !late.contains(e.getKey())).mapToInt(e -> e.getValue().size()).sum();
+    return clientsByNode.entrySet().stream().filter(e -> !lateNodes().contains(e.getKey())).mapToInt(e -> e.getValue().size()).sum();
+  }
+
+  private Set<String> lateNodes() {
+    return f.churn.lateJoins().stream().map(Churn.NodeEvent::node).collect(Collectors.toSet());
   }
 
   /** The one place the server's settings are made. */
