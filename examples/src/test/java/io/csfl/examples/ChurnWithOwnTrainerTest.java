@@ -37,14 +37,9 @@ class ChurnWithOwnTrainerTest {
    * epoch over the client's examples in a seeded order. Its model has CSFL's tensor names for a
    * dense layer, so the server can score it with an evaluator of the same shape.
    */
-  static final class SoftmaxSgd implements LocalTrainer {
+  record SoftmaxSgd(float learningRate) implements LocalTrainer {
     private static final ModelSpec SPEC = ModelSpec.of(List.of(
         TensorSpec.kernel("dense1/kernel", FEATURES, CLASSES), TensorSpec.bias("dense1/bias", CLASSES)));
-    private final float learningRate;
-
-    SoftmaxSgd(float learningRate) {
-      this.learningRate = learningRate;
-    }
 
     @Override
     public ModelSpec spec() {
