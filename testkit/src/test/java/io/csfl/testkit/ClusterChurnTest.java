@@ -1,0 +1,52 @@
+package io.csfl.testkit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.csfl.metrics.RoundMetrics;
+import java.util.Collections;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Federations over three ActorSystems joined in a cluster on loopback: a client node shut down
+ * mid-run, and a client node that joins a running federation.
+ */
+class ClusterChurnTest {
+  @Test
+  void aKilledNodesClientsAreMissingFromItsRoundOn() {
+    FederationResult result = Blobs.federation(6).perRound(6).rounds(4).nodes(3)
+        .churn(Churn.seeded(1).killNodeAt(3, "clients-2"))
+        .run();
+
+    List<String> killed = result.clientsOn("clients-2");
+    List<String> kept = result.clientsOn("clients-1");
+    assertEquals(3, killed.size());
+    assertEquals(4, result.rounds().size(), "every round completed");
+    for (int r = 1; r <= 2; r++) {
+      assertEquals(6, result.round(r).clientsCompleted(), "round " + r + ", before the kill: " + result.round(r));
+    }
+    for (int r = 3; r <= 4; r++) {
+      RoundMetrics m = result.round(r);
+      assertEquals(3, m.clientsCompleted(), "round " + r + ", after the kill: only clients-1's clients: " + m);
+      assertTrue(m.clientsSelected() >= m.clientsCompleted(), m.toString());
+      assertTrue(Collections.disjoint(result.trained(r), killed), "round " + r + ": " + result.trained(r));
+      assertTrue(result.trained(r).containsAll(kept), "round " + r + ": " + result.trained(r));
+    }
+  }
+
+  @Test
+  void aLateNodesClientsTakePartAfterItJoins() {
+    int rounds = 5;
+    FederationResult result = Blobs.federation(6).perRound(6).rounds(rounds).nodes(3)
+        .churn(Churn.seeded(1).joinLateAt(2, "clients-2"))
+        .run();
+
+    List<String> late = result.clientsOn("clients-2");
+    assertEquals(rounds, result.rounds().size(), "every round completed");
+    assertEquals(3, result.round(1).clientsCompleted(), "round 1: only clients-1 was up");
+    assertTrue(Collections.disjoint(result.trained(1), late), "round 1: " + result.trained(1));
+    assertTrue(result.trained(rounds).containsAll(late), "the last round: " + result.trained(rounds));
+    assertEquals(6, result.round(rounds).clientsCompleted(), "the last round: " + result.round(rounds));
+  }
+}
