@@ -44,7 +44,7 @@ public final class ModelCodec {
     try {
       for (int i = 0; i < count; i++) {
         String name = in.readString("tensor name", MAX_NAME_BYTES);
-        boolean prunable = in.readByte("prunable flag") == 1;
+        boolean prunable = flag(in, "prunable flag");
         int[] shape = new int[in.readCount("rank of " + name, MAX_RANK)];
         for (int d = 0; d < shape.length; d++) {
           shape[d] = in.readCount("dimension of " + name, PayloadCodec.MAX_TENSOR_VALUES);
@@ -100,7 +100,7 @@ public final class ModelCodec {
     Mask[] masks = new Mask[in.readCount("mask count", in.limits().tensorCount())];
     try {
       for (int t = 0; t < masks.length; t++) {
-        if (in.readByte("mask flag") == 1) {
+        if (flag(in, "mask flag")) {
           int length = in.readCount("mask length", in.limits().tensorSize(t, "mask set"));
           in.chargeMask(length, "mask of tensor " + t);
           masks[t] = Mask.fromWords(length, in.readBits(length, "mask of tensor " + t));
@@ -110,5 +110,14 @@ public final class ModelCodec {
     } catch (IllegalArgumentException e) {
       throw e instanceof MalformedWireException m ? m : new MalformedWireException("mask set: " + e.getMessage(), e);
     }
+  }
+
+  /** A flag byte: 1 for yes, 0 for no; anything else is malformed, not a third way of saying no. */
+  private static boolean flag(WireReader in, String what) {
+    int b = in.readByte(what);
+    if (b != 0 && b != 1) {
+      throw new MalformedWireException(what + " is " + b + ", not 0 or 1");
+    }
+    return b == 1;
   }
 }

@@ -104,8 +104,14 @@ public final class Payloads {
 
   static void requireAllTensors(Payload payload, ModelSpec spec) {
     List<Section> sections = payload.sections();
-    if (sections.size() != spec.tensorCount() || (!sections.isEmpty() && sections.get(sections.size() - 1).tensor() != spec.tensorCount() - 1)) {
+    if (sections.size() != spec.tensorCount()) {
       throw new IllegalArgumentException("payload has sections for " + sections.size() + " tensors, the model has " + spec.tensorCount());
+    }
+    for (int i = 0; i < sections.size(); i++) {
+      if (sections.get(i).tensor() != i) {
+        throw new IllegalArgumentException("payload section " + i + " is for tensor " + sections.get(i).tensor()
+            + ": a whole model has one section per tensor, in order");
+      }
     }
   }
 }

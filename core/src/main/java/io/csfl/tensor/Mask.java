@@ -52,6 +52,9 @@ public final class Mask {
 
   /** The mask that keeps all {@code length} positions. */
   public static Mask all(int length) {
+    if (length < 0) {
+      throw new IllegalArgumentException("a mask's length cannot be negative, got " + length);
+    }
     long[] w = new long[wordCount(length)];
     Arrays.fill(w, -1L);
     if ((length & 63) != 0) {

@@ -35,6 +35,7 @@ public final class TensorOps {
 
   /** The values of {@code dense} at the kept positions of {@code mask}, ascending. */
   public static Values gather(float[] dense, Mask mask) {
+    requireLength(mask, dense.length);
     float[] out = new float[mask.cardinality()];
     long[] words = mask.rawWords();
     int j = 0;
@@ -73,11 +74,18 @@ public final class TensorOps {
 
   /** Zeroes every position of {@code target} that {@code mask} does not keep. */
   public static void applyMask(float[] target, Mask mask) {
+    requireLength(mask, target.length);
     long[] words = mask.rawWords();
     for (int i = 0; i < target.length; i++) {
       if ((words[i >>> 6] & (1L << i)) == 0) {
         target[i] = 0f;
       }
+    }
+  }
+
+  private static void requireLength(Mask mask, int length) {
+    if (mask.length() != length) {
+      throw new IllegalArgumentException("a mask of " + mask.length() + " positions for a tensor of " + length + " values");
     }
   }
 

@@ -22,10 +22,10 @@ public final class Values {
 
   /**
    * Copies {@code length} floats of {@code source} from index {@code from}; rejects NaN and
-   * infinite entries. The range is not checked against the end of {@code source}: positions past it
-   * are copied as zeros.
+   * infinite entries, and a range that does not lie within {@code source}.
    */
   public static Values copyOf(float[] source, int from, int length) {
+    java.util.Objects.checkFromIndexSize(from, length, source.length);
     float[] copy = Arrays.copyOfRange(source, from, from + length);
     requireFinite(copy);
     return new Values(copy);
