@@ -53,7 +53,7 @@ final class EvaluateCommand implements Callable<Integer> {
       if (test.size() > evalExamples) {
         test = test.head(evalExamples);
       }
-      Evaluation e = new Evaluator(architecture, test).evaluate(loaded);
+      Evaluation e = Evaluator.of(architecture, test).evaluate(loaded);
       spec.commandLine().getOut().printf(Locale.ROOT, "%s: accuracy %.6f  loss %.6f  (%s, %d test images)%n", model, e.accuracy(),
           e.loss(), architecture.name(), test.size());
       spec.commandLine().getOut().flush();

@@ -241,7 +241,7 @@ final class FederationOptions {
 
   /** The evaluator of the server, on the first --eval-examples test images. */
   io.csfl.nn.Evaluator evaluator(Dataset test) {
-    return new io.csfl.nn.Evaluator(architecture(), test.size() > evalExamples ? test.head(evalExamples) : test);
+    return io.csfl.nn.Evaluator.of(architecture(), test.size() > evalExamples ? test.head(evalExamples) : test);
   }
 
   /**
@@ -268,8 +268,10 @@ final class FederationOptions {
   }
 
   Server.Settings serverSettings(int minClients, String dataSignature) {
-    return new Server.Settings(algorithms.get(0), rounds, perRound, roundTimeout, minCompleted, 3, seed, minClients, dataSignature,
-        overSelect).withClients(clients).withGraces(aggregatorGrace, clientGrace);
+    return Server.Settings.builder(algorithms.get(0)).rounds(rounds).clientsPerRound(perRound)
+        .roundTimeout(roundTimeout).minCompleted(minCompleted).maxAttempts(3).seed(seed).minClients(minClients)
+        .dataSignature(dataSignature).overSelect(overSelect).clients(clients).aggregatorGrace(aggregatorGrace)
+        .clientGrace(clientGrace).build();
   }
 
   /** The partition and client count the data imply when the flags leave them out. */

@@ -57,6 +57,7 @@ public final class NetworkTrainer implements LocalTrainer {
       throw new IllegalArgumentException("a client with no examples cannot train");
     }
     Network net = networks.get();
+    NetworkEvaluator.requireFits(architecture, net, data);
     net.load(start);
     keep.ifPresent(net::zeroOutside);
     Optimizer optimizer = config.optimizer().create();

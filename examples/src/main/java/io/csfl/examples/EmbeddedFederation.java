@@ -73,9 +73,10 @@ public final class EmbeddedFederation {
       ActorRef<Server.Event> dashboard = ctx.spawn(dashboard(done), "dashboard");
       ActorRef<Aggregator.Command> aggregator =
           ctx.spawn(Aggregator.create(cs.newServer(mlp.initialModel(1), rounds), new MagnitudePruner()), "aggregator");
-      Server.Settings settings = new Server.Settings("cs", rounds, 4, Duration.ofMinutes(2), 1, 3, 1);
+      Server.Settings settings = Server.Settings.builder("cs").rounds(rounds).clientsPerRound(4)
+          .roundTimeout(Duration.ofMinutes(2)).build();
       ActorRef<Server.Command> server = ctx.spawn(
-          Server.create(settings, aggregator, new Evaluator(mlp, data.test()), dashboard), "server", Server.DISPATCHER);
+          Server.create(settings, aggregator, Evaluator.of(mlp, data.test()), dashboard), "server", Server.DISPATCHER);
       for (int i = 0; i < parts.size(); i++) {
         String id = "phone-" + i;
         ActorRef<Client.Command> client =
