@@ -171,7 +171,10 @@ public final class Server extends AbstractBehavior<Server.Command> {
 
     /** A builder holding these settings, to derive others from them. */
     public Builder toBuilder() {
-      return new Builder(this);
+      return builder(algorithm).rounds(rounds).clientsPerRound(clientsPerRound).roundTimeout(roundTimeout)
+          .minCompleted(minCompleted).maxAttempts(maxAttempts).seed(seed).minClients(minClients)
+          .dataSignature(dataSignature).overSelect(overSelect).clients(clients).aggregatorGrace(aggregatorGrace)
+          .clientGrace(clientGrace);
     }
 
     /** These settings under another algorithm name. */
@@ -273,22 +276,6 @@ public final class Server extends AbstractBehavior<Server.Command> {
 
       private Builder(String algorithm) {
         algorithm(algorithm);
-      }
-
-      private Builder(Settings s) {
-        this.algorithm = s.algorithm;
-        this.rounds = s.rounds;
-        this.clientsPerRound = s.clientsPerRound;
-        this.roundTimeout = s.roundTimeout;
-        this.minCompleted = s.minCompleted;
-        this.maxAttempts = s.maxAttempts;
-        this.seed = s.seed;
-        this.minClients = s.minClients;
-        this.dataSignature = s.dataSignature;
-        this.overSelect = s.overSelect;
-        this.clients = s.clients;
-        this.aggregatorGrace = s.aggregatorGrace;
-        this.clientGrace = s.clientGrace;
       }
 
       /** The name written to metrics; not blank. */
