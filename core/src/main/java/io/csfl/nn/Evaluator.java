@@ -10,7 +10,8 @@ import io.csfl.tensor.Model;
  * brings the evaluator that goes with it. {@link #of} is the one for the built-in networks.
  *
  * <p>The server calls {@link #evaluate} from its own actor, one call at a time, so an
- * implementation need not be thread-safe; it must not keep or change the model it is given.
+ * implementation need not be thread-safe and may reuse its buffers from call to call. It blocks
+ * the server while it runs: a large test set is better cut down (as {@code --eval-examples} does).
  */
 @FunctionalInterface
 public interface Evaluator {
