@@ -5,17 +5,16 @@ import io.csfl.checkpoint.TensorFile;
 import io.csfl.checkpoint.TensorFileException;
 import io.csfl.data.DataFileException;
 import io.csfl.data.Dataset;
-import io.csfl.data.FashionMnist;
 import io.csfl.nn.Architecture;
 import io.csfl.nn.Evaluation;
 import io.csfl.nn.Evaluator;
 import io.csfl.tensor.Model;
 import java.nio.file.Path;
 import java.util.Locale;
-import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -23,7 +22,8 @@ import picocli.CommandLine.Option;
  * server computes them each round, so the number matches the run's last metrics row.
  */
 @Command(name = "evaluate", mixinStandardHelpOptions = true, sortOptions = false,
-    description = "Print the Fashion-MNIST test accuracy and loss of a model saved as safetensors (e.g. OUT/model.safetensors).")
+    description = "Print the test accuracy and loss of a model saved as safetensors (e.g. OUT/model.safetensors), on the test set of "
+        + "--dataset, named as in simulate.")
 final class EvaluateCommand implements Callable<Integer> {
   @CommandLine.Spec
   CommandLine.Model.CommandSpec spec;
@@ -31,13 +31,16 @@ final class EvaluateCommand implements Callable<Integer> {
   @Option(names = "--model", required = true, paramLabel = "FILE", description = "The safetensors model file.")
   Path model;
 
-  @Option(names = "--model-spec", description = "mlp or cnn. Default: the architecture recorded in the file, else mlp.")
+  @Option(names = "--model-spec", description = "mlp, cnn or logreg, for the data's shape and classes. Default: the architecture recorded in the file, else mlp.")
   String modelSpec;
 
-  @Option(names = "--data-dir", description = "Directory with the four Fashion-MNIST .gz files. Default: $CSFL_DATA, then data/fashion-mnist, then /usr/share/datasets/fashion-mnist.")
-  Path dataDir;
+  @Mixin
+  DataOptions data = new DataOptions();
 
-  @Option(names = "--eval-examples", defaultValue = "10000", description = "Evaluate on the first N test images. Default: ${DEFAULT-VALUE}.")
+  @Option(names = "--seed", paramLabel = "N", defaultValue = "1", description = "The --seed of the run that trained the model: it draws synthetic data and a CSV --test-fraction. Default: ${DEFAULT-VALUE}.")
+  long seed;
+
+  @Option(names = "--eval-examples", defaultValue = "10000", description = "Evaluate on the first N test examples. Default: ${DEFAULT-VALUE}.")
   int evalExamples;
 
   @Override
@@ -46,16 +49,18 @@ final class EvaluateCommand implements Callable<Integer> {
     Dataset test;
     try {
       FederationOptions.require(evalExamples > 0, "--eval-examples must be positive");
-      TensorFile file = SafeTensors.read(model, SafeTensors.maxModelFileBytes(Architecture.cnn().spec()));
-      Architecture architecture = Architecture.byName(modelSpec != null ? modelSpec : file.meta("architecture").orElse("mlp"));
+      data.checkFlags();
+      test = data.load(seed).test();
+      TensorFile file = SafeTensors.read(model, largestPreset(test));
+      Architecture architecture =
+          Architecture.byName(modelSpec != null ? modelSpec : file.meta("architecture").orElse("mlp"), test.shape(), test.classes());
       loaded = SafeTensors.toModel(file, architecture.spec(), model.toString());
-      test = FashionMnist.load(Optional.ofNullable(dataDir)).test();
       if (test.size() > evalExamples) {
         test = test.head(evalExamples);
       }
-      Evaluation e = new Evaluator(architecture, test).evaluate(loaded);
-      spec.commandLine().getOut().printf(Locale.ROOT, "%s: accuracy %.6f  loss %.6f  (%s, %d test images)%n", model, e.accuracy(),
-          e.loss(), architecture.name(), test.size());
+      Evaluation e = Evaluator.of(architecture, test).evaluate(loaded);
+      spec.commandLine().getOut().printf(Locale.ROOT, "%s: accuracy %.6f  loss %.6f  (%s, %d test examples of %s)%n", model,
+          e.accuracy(), e.loss(), architecture.name(), test.size(), test.name());
       spec.commandLine().getOut().flush();
       return 0;
     } catch (IllegalArgumentException | TensorFileException e) {
@@ -64,5 +69,18 @@ final class EvaluateCommand implements Callable<Integer> {
       spec.commandLine().getErr().println("csfl: " + e.getMessage());
       return CommandLine.ExitCode.USAGE;
     }
+  }
+
+  /** The bound of a model file: the file of the largest preset that reads the data (the cnn reads images only). */
+  private static long largestPreset(Dataset test) {
+    long largest = 0;
+    for (String preset : Architecture.PRESETS) {
+      try {
+        largest = Math.max(largest, SafeTensors.maxModelFileBytes(Architecture.byName(preset, test.shape(), test.classes()).spec()));
+      } catch (IllegalArgumentException notForThisData) {
+        // A preset that cannot read this data cannot have been trained on it.
+      }
+    }
+    return largest;
   }
 }

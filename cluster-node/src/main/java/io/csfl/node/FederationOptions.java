@@ -1,13 +1,9 @@
 package io.csfl.node;
 
 import io.csfl.actor.Server;
-import io.csfl.data.CsvDataset;
 import io.csfl.data.Dataset;
-import io.csfl.data.FashionMnist;
-import io.csfl.data.IdxDataset;
 import io.csfl.data.Partitioner;
 import io.csfl.data.Splits;
-import io.csfl.data.SyntheticFederated;
 import io.csfl.nn.Architecture;
 import io.csfl.nn.NetworkTrainer;
 import io.csfl.nn.OptimizerConfig;
@@ -24,8 +20,8 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
 import java.util.Random;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -42,9 +38,6 @@ final class FederationOptions {
 
   @Option(names = "--model", paramLabel = "NAME", defaultValue = "mlp", description = "mlp (McMahan 2NN, 199,210 parameters on Fashion-MNIST), cnn (McMahan CNN, 1,663,370; images only) or logreg (one dense layer). Inputs and outputs follow the dataset. Default: ${DEFAULT-VALUE}.")
   String model;
-
-  @Option(names = "--data-dir", paramLabel = "DIR", description = "Directory with the four Fashion-MNIST .gz files. Default: $CSFL_DATA, then data/fashion-mnist, then /usr/share/datasets/fashion-mnist.")
-  Path dataDir;
 
   @Option(names = "--clients", paramLabel = "N", description = "Number of clients. Default: 100, or one per group with --partition natural.")
   Integer clientsOption;
@@ -139,25 +132,9 @@ final class FederationOptions {
   @Option(names = "--seed", paramLabel = "N", defaultValue = "1", description = "Seed of the split, the initial model, sampling and shuffling. Default: ${DEFAULT-VALUE}.")
   long seed;
 
-  // The data set and how to read it.
-  @Option(names = "--dataset", paramLabel = "SPEC", defaultValue = "fashion-mnist",
-      description = "fashion-mnist (looked up as --data-dir says), idx:DIR (any MNIST-family set of IDX files), csv:FILE (with --label-column) or synthetic:ALPHA,BETA (FedProx's Synthetic benchmark, 30 devices, generated from --seed). Default: ${DEFAULT-VALUE}.")
-  String dataset;
-
-  @Option(names = "--label-column", paramLabel = "NAME", description = "csv: the column of integer labels (classes 0 to the largest). Required with csv:FILE.")
-  String labelColumn;
-
-  @Option(names = "--group-column", paramLabel = "NAME", description = "csv: the column naming each row's group (user, device) for --partition natural.")
-  String groupColumn;
-
-  @Option(names = "--test-file", paramLabel = "FILE", description = "csv: the test set, a CSV file with the training file's columns.")
-  Path testFile;
-
-  @Option(names = "--test-fraction", paramLabel = "F", description = "csv: hold out this fraction of the rows (of each group) as the test set, drawn from --seed.")
-  Double testFraction;
-
-  @Option(names = "--standardize", description = "csv: scale each feature to mean 0 and standard deviation 1 with the training rows' statistics.")
-  boolean standardize;
+  /** --dataset and the flags of how to read it, shared with {@code evaluate}. */
+  @Mixin
+  DataOptions dataOptions = new DataOptions();
 
   private Splits data;
 
@@ -181,7 +158,7 @@ final class FederationOptions {
     if (partitionOption != null) {
       Partitioner.parse(partitionOption);
     }
-    checkDatasetFlags();
+    dataOptions.checkFlags();
     require(clipNorm == null || (clipNorm > 0 && Double.isFinite(clipNorm)), "--clip-norm must be a positive number");
     aggregation();
     strategies();
@@ -241,7 +218,7 @@ final class FederationOptions {
 
   /** The evaluator of the server, on the first --eval-examples test images. */
   io.csfl.nn.Evaluator evaluator(Dataset test) {
-    return new io.csfl.nn.Evaluator(architecture(), test.size() > evalExamples ? test.head(evalExamples) : test);
+    return io.csfl.nn.Evaluator.of(architecture(), test.size() > evalExamples ? test.head(evalExamples) : test);
   }
 
   /**
@@ -268,8 +245,10 @@ final class FederationOptions {
   }
 
   Server.Settings serverSettings(int minClients, String dataSignature) {
-    return new Server.Settings(algorithms.get(0), rounds, perRound, roundTimeout, minCompleted, 3, seed, minClients, dataSignature,
-        overSelect).withClients(clients).withGraces(aggregatorGrace, clientGrace);
+    return Server.Settings.builder(algorithms.get(0)).rounds(rounds).clientsPerRound(perRound)
+        .roundTimeout(roundTimeout).minCompleted(minCompleted).maxAttempts(3).seed(seed).minClients(minClients)
+        .dataSignature(dataSignature).overSelect(overSelect).clients(clients).aggregatorGrace(aggregatorGrace)
+        .clientGrace(clientGrace).build();
   }
 
   /** The partition and client count the data imply when the flags leave them out. */
@@ -284,58 +263,12 @@ final class FederationOptions {
         + " has " + train.groupCount() + ": leave out --clients or give --clients " + train.groupCount());
   }
 
-  /**
-   * The CSV flags go with a CSV dataset only; a CSV dataset needs a label column and one test
-   * source. --data-dir is ignored by the other datasets, as containers set it for all runs.
-   */
-  private void checkDatasetFlags() {
-    String kind = dataset.trim().split(":", 2)[0];
-    boolean csv = kind.equals("csv");
-    require(csv || (labelColumn == null && groupColumn == null && testFile == null && testFraction == null && !standardize),
-        "--label-column, --group-column, --test-file, --test-fraction and --standardize go with --dataset csv:FILE only");
-    if (csv) {
-      require(labelColumn != null, "--dataset csv:FILE needs --label-column NAME");
-      require((testFile == null) != (testFraction == null), "--dataset csv:FILE needs a test set: --test-file FILE or --test-fraction F, one of them");
-      require(testFraction == null || (testFraction > 0 && testFraction < 1), "--test-fraction must be between 0 and 1");
-    }
-  }
-
   /** The training and test sets --dataset names, loaded once. */
   Splits data() {
     if (data == null) {
-      data = loadData();
+      data = dataOptions.load(seed);
     }
     return data;
-  }
-
-  private Splits loadData() {
-    String[] parts = dataset.trim().split(":", 2);
-    String arg = parts.length > 1 ? parts[1].trim() : "";
-    require(List.of("fashion-mnist", "idx", "csv", "synthetic").contains(parts[0]),
-        "unknown --dataset '" + dataset + "' (expected fashion-mnist, idx:DIR, csv:FILE or synthetic:ALPHA,BETA)");
-    require(parts[0].equals("fashion-mnist") || !arg.isEmpty(), "--dataset " + parts[0] + " needs a parameter, as in "
-        + parts[0] + ":" + switch (parts[0]) { case "idx" -> "DIR"; case "csv" -> "FILE"; default -> "ALPHA,BETA"; });
-    return switch (parts[0]) {
-      case "fashion-mnist" -> {
-        require(parts.length == 1, "--dataset fashion-mnist takes no parameter (its directory is --data-dir)");
-        yield FashionMnist.splits(Optional.ofNullable(dataDir));
-      }
-      case "idx" -> IdxDataset.load(Path.of(arg), Path.of(arg).toAbsolutePath().normalize().getFileName().toString());
-      case "csv" -> {
-        CsvDataset.Options o = new CsvDataset.Options(labelColumn, groupColumn, standardize);
-        yield testFile != null ? CsvDataset.load(Path.of(arg), testFile, o) : CsvDataset.loadWithHoldOut(Path.of(arg), testFraction, seed, o);
-      }
-      case "synthetic" -> {
-        String[] ab = arg.split(",");
-        require(ab.length == 2, "--dataset synthetic:ALPHA,BETA needs two numbers, as in synthetic:1,1, got '" + arg + "'");
-        try {
-          yield SyntheticFederated.generate(Double.parseDouble(ab[0].trim()), Double.parseDouble(ab[1].trim()), seed);
-        } catch (NumberFormatException e) {
-          throw new IllegalArgumentException("--dataset synthetic:ALPHA,BETA needs two numbers, as in synthetic:1,1, got '" + arg + "'");
-        }
-      }
-      default -> throw new IllegalStateException(parts[0]);
-    };
   }
 
   List<int[]> split(Dataset train) {

@@ -191,10 +191,11 @@ class ChurnTest {
     int rounds = 4;
     CompletableFuture<List<RoundMetrics>> done = new CompletableFuture<>();
     // Select every registered client each round, so who completes is deterministic.
-    Server.Settings settings = new Server.Settings("cs", rounds, 100, Duration.ofSeconds(40), 1, 3, 1, 5, SIGNATURE);
+    Server.Settings settings = Server.Settings.builder("cs").rounds(rounds).clientsPerRound(100)
+        .roundTimeout(Duration.ofSeconds(40)).minClients(5).dataSignature(SIGNATURE).build();
     NodePlan serverPlan = new NodePlan(Set.of(NodePlan.SERVER, NodePlan.AGGREGATOR),
         Optional.of(new NodePlan.AggregatorPart(cs, MLP.initialModel(1), rounds)), Optional.empty(),
-        Optional.of(new NodePlan.ServerPart(settings, new Evaluator(MLP, data), out.resolve("metrics.csv"), done::complete)));
+        Optional.of(new NodePlan.ServerPart(settings, Evaluator.of(MLP, data), out.resolve("metrics.csv"), done::complete)));
     ActorSystem<Void> server = start(Set.of(NodePlan.SERVER, NodePlan.AGGREGATOR), serverPlan, null);
 
     // The two steady clients train freely in round 1, then hold round 2 until the late node is listed.

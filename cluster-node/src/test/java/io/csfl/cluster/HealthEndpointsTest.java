@@ -104,10 +104,11 @@ class HealthEndpointsTest {
 
     // A server and aggregator node that will never train: it waits for 10 clients.
     Architecture mlp = Architecture.mlp();
-    Server.Settings settings = new Server.Settings("cs", 1, 2, Duration.ofSeconds(30), 1, 3, 1, 10, ChurnTest.SIGNATURE);
+    Server.Settings settings = Server.Settings.builder("cs").rounds(1).clientsPerRound(2)
+        .roundTimeout(Duration.ofSeconds(30)).minClients(10).dataSignature(ChurnTest.SIGNATURE).build();
     NodePlan serverPlan = new NodePlan(Set.of(NodePlan.SERVER, NodePlan.AGGREGATOR),
         Optional.of(new NodePlan.AggregatorPart(cs, mlp.initialModel(1), 1)), Optional.empty(),
-        Optional.of(new NodePlan.ServerPart(settings, new Evaluator(mlp, data), out.resolve("metrics.csv"), rounds -> {})));
+        Optional.of(new NodePlan.ServerPart(settings, Evaluator.of(mlp, data), out.resolve("metrics.csv"), rounds -> {})));
     ActorSystem<Void> server = start(serverPlan, SEED_PORT, List.of(seed), 0);
     String serverUri = management(server);
 

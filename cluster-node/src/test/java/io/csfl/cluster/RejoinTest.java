@@ -138,11 +138,13 @@ class RejoinTest {
     Dataset data = ChurnTest.randomData(64, 1);
     Architecture mlp = Architecture.mlp();
     // One round over 3 clients, which starts only when all 3 are registered: the rejoined node's two and a third.
-    Server.Settings settings = new Server.Settings("cs", 1, 3, Duration.ofSeconds(60), 3, 3, 1, 3, ChurnTest.SIGNATURE);
+    Server.Settings settings = Server.Settings.builder("cs").rounds(1).clientsPerRound(3)
+        .roundTimeout(Duration.ofSeconds(60)).minCompleted(3).minClients(3).dataSignature(ChurnTest.SIGNATURE)
+        .build();
     CompletableFuture<List<RoundMetrics>> done = new CompletableFuture<>();
     NodePlan serverPlan = new NodePlan(Set.of(NodePlan.SERVER, NodePlan.AGGREGATOR),
         Optional.of(new NodePlan.AggregatorPart(cs, mlp.initialModel(1), 1)), Optional.empty(),
-        Optional.of(new NodePlan.ServerPart(settings, new Evaluator(mlp, data), out.resolve("metrics.csv"), done::complete)));
+        Optional.of(new NodePlan.ServerPart(settings, Evaluator.of(mlp, data), out.resolve("metrics.csv"), done::complete)));
     ActorSystem<Void> server = start(serverPlan, 0, null);
 
     ChurnTest.TestTrainer trainer = new ChurnTest.TestTrainer(0, false);

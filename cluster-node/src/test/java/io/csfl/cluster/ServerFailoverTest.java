@@ -78,7 +78,7 @@ class ServerFailoverTest {
   /** A server part that checkpoints into, and continues from, this test's shared directory. */
   private NodePlan.ServerPart serverPart(Server.Settings settings, CompletableFuture<List<RoundMetrics>> done) {
     Checkpoints store = new Checkpoints(out.resolve("checkpoints"), 3);
-    return new NodePlan.ServerPart(settings, new Evaluator(MLP, data.test().head(500)), out.resolve("metrics.csv"), done::complete,
+    return new NodePlan.ServerPart(settings, Evaluator.of(MLP, data.test().head(500)), out.resolve("metrics.csv"), done::complete,
         store::save, () -> store.latest(settings.algorithm(), MLP.spec(), System.err::println)
             .map(c -> new Checkpoint(c.algorithm(), c.round(), c.metrics(), Map.of(), c.global(), c.strategyState())));
   }
@@ -106,7 +106,8 @@ class ServerFailoverTest {
   @Test
   void aServerThatTakesOverContinuesAfterTheLastCommittedRound() throws Exception {
     int rounds = 6;
-    Server.Settings settings = new Server.Settings("cs", rounds, 100, Duration.ofSeconds(60), 1, 3, 1, 4, SIGNATURE);
+    Server.Settings settings = Server.Settings.builder("cs").rounds(rounds).clientsPerRound(100)
+        .roundTimeout(Duration.ofSeconds(60)).minClients(4).dataSignature(SIGNATURE).build();
     CompletableFuture<List<RoundMetrics>> first = new CompletableFuture<>();
     CompletableFuture<List<RoundMetrics>> second = new CompletableFuture<>();
     // The first server's node dies without leaving: no coordinated shutdown, so the others must detect it.
@@ -138,7 +139,8 @@ class ServerFailoverTest {
   @Test
   void theEndOfAFinishedRunStopsEveryNodeWithCodeZero() throws Exception {
     int rounds = 2;
-    Server.Settings settings = new Server.Settings("cs", rounds, 100, Duration.ofSeconds(60), 1, 3, 1, 2, SIGNATURE);
+    Server.Settings settings = Server.Settings.builder("cs").rounds(rounds).clientsPerRound(100)
+        .roundTimeout(Duration.ofSeconds(60)).minClients(2).dataSignature(SIGNATURE).build();
     CompletableFuture<List<RoundMetrics>> done = new CompletableFuture<>();
     ActorSystem<Void> server = start(serverNode(settings, done, true), null);
     ActorSystem<Void> aggregator = start(aggregatorNode(rounds, true), server);
@@ -153,8 +155,9 @@ class ServerFailoverTest {
   @Test
   void theEndOfAnAbortedRunStopsEveryNodeWithCodeThree() throws Exception {
     // Two updates needed, one client registered: the client grace runs out in round 1.
-    Server.Settings settings = new Server.Settings("cs", 2, 100, Duration.ofSeconds(60), 2, 3, 1, 1, SIGNATURE)
-        .withGraces(Duration.ofMinutes(2), Duration.ofSeconds(1));
+    Server.Settings settings = Server.Settings.builder("cs").rounds(2).clientsPerRound(100)
+        .roundTimeout(Duration.ofSeconds(60)).minCompleted(2).minClients(1).dataSignature(SIGNATURE)
+        .aggregatorGrace(Duration.ofMinutes(2)).clientGrace(Duration.ofSeconds(1)).build();
     ActorSystem<Void> server = start(serverNode(settings, new CompletableFuture<>(), true), null);
     ActorSystem<Void> aggregator = start(aggregatorNode(2, true), server);
     ActorSystem<Void> clients = start(clientNode(0, 0, 0, true), server);

@@ -120,22 +120,12 @@ public final class Server extends AbstractBehavior<Server.Command> {
   public record Aborted(String algorithm, int round, String reason) implements Event {}
 
   /**
-   * @param algorithm       the name written to metrics
-   * @param clientsPerRound clients sampled per round (fewer if fewer are registered)
-   * @param roundTimeout    deadline of one attempt at a round
-   * @param minCompleted    updates needed to aggregate; below it the attempt is retried. A round
-   *                        does not start with fewer clients registered: it waits for them
-   * @param maxAttempts     failed attempts per round (too few updates, or a silent aggregator)
-   *                        before training is aborted; an attempt whose aggregator was lost is
-   *                        not counted
-   * @param aggregatorGrace how long a round waits for an aggregator to register when none is
-   *                        left, before training is aborted
-   * @param clientGrace     how long a round waits for {@code minCompleted} clients to be
-   *                        registered, before training is aborted
+   * How the server runs a federation. Built with named setters, so a call site says what each
+   * number is: {@code Settings.builder("cs").rounds(20).clientsPerRound(4).build()}. Every value
+   * but the algorithm has a default (the command line's), each setter refuses a bad value with a
+   * message naming it, and {@link Builder#build()} checks the rules between values. Immutable.
    */
-  public record Settings(String algorithm, int rounds, int clientsPerRound, Duration roundTimeout, int minCompleted,
-                         int maxAttempts, long seed, int minClients, String dataSignature, double overSelect, int clients,
-                         Duration aggregatorGrace, Duration clientGrace) {
+  public static final class Settings {
     /**
      * Long enough for a lost node to be restarted (JVM start, data load, cluster join take tens of
      * seconds), short enough that a federation that is really gone ends within minutes.
@@ -144,74 +134,283 @@ public final class Server extends AbstractBehavior<Server.Command> {
     /** As {@link #DEFAULT_AGGREGATOR_GRACE}: a client node restarts as slowly as an aggregator node. */
     public static final Duration DEFAULT_CLIENT_GRACE = Duration.ofMinutes(2);
 
-    public Settings {
-      if (rounds <= 0 || clientsPerRound <= 0 || minCompleted <= 0 || maxAttempts <= 0 || minClients < 0) {
-        throw new IllegalArgumentException("rounds, clients per round, min completed and attempts must be positive");
-      }
-      if (aggregatorGrace == null || aggregatorGrace.isNegative() || clientGrace == null || clientGrace.isNegative()) {
-        throw new IllegalArgumentException("the aggregator and client graces must be durations of zero or more, got "
-            + aggregatorGrace + " and " + clientGrace);
-      }
-      if (clients < 0) {
-        throw new IllegalArgumentException("the client count must not be negative, got " + clients);
-      }
-      if (!(overSelect >= 1) || !Double.isFinite(overSelect)) {
-        throw new IllegalArgumentException("over-selection must be a number >= 1, got " + overSelect);
-      }
-      if (minCompleted > clientsPerRound) {
-        throw new IllegalArgumentException("min completed (" + minCompleted + ") exceeds clients per round (" + clientsPerRound + ")");
-      }
+    private final String algorithm;
+    private final int rounds;
+    private final int clientsPerRound;
+    private final Duration roundTimeout;
+    private final int minCompleted;
+    private final int maxAttempts;
+    private final long seed;
+    private final int minClients;
+    private final String dataSignature;
+    private final double overSelect;
+    private final int clients;
+    private final Duration aggregatorGrace;
+    private final Duration clientGrace;
+
+    private Settings(Builder b) {
+      this.algorithm = b.algorithm;
+      this.rounds = b.rounds;
+      this.clientsPerRound = b.clientsPerRound;
+      this.roundTimeout = b.roundTimeout;
+      this.minCompleted = b.minCompleted;
+      this.maxAttempts = b.maxAttempts;
+      this.seed = b.seed;
+      this.minClients = b.minClients;
+      this.dataSignature = b.dataSignature;
+      this.overSelect = b.overSelect;
+      this.clients = b.clients;
+      this.aggregatorGrace = b.aggregatorGrace;
+      this.clientGrace = b.clientGrace;
     }
 
-    /** With the default graces. */
-    public Settings(String algorithm, int rounds, int clientsPerRound, Duration roundTimeout, int minCompleted,
-                    int maxAttempts, long seed, int minClients, String dataSignature, double overSelect, int clients) {
-      this(algorithm, rounds, clientsPerRound, roundTimeout, minCompleted, maxAttempts, seed, minClients, dataSignature,
-          overSelect, clients, DEFAULT_AGGREGATOR_GRACE, DEFAULT_CLIENT_GRACE);
+    /** Settings for {@code algorithm} (the name written to metrics), every other value at its default. */
+    public static Builder builder(String algorithm) {
+      return new Builder(algorithm);
     }
 
-    /** Any client id is accepted. */
-    public Settings(String algorithm, int rounds, int clientsPerRound, Duration roundTimeout, int minCompleted,
-                    int maxAttempts, long seed, int minClients, String dataSignature, double overSelect) {
-      this(algorithm, rounds, clientsPerRound, roundTimeout, minCompleted, maxAttempts, seed, minClients, dataSignature,
-          overSelect, 0);
+    /** A builder holding these settings, to derive others from them. */
+    public Builder toBuilder() {
+      return builder(algorithm).rounds(rounds).clientsPerRound(clientsPerRound).roundTimeout(roundTimeout)
+          .minCompleted(minCompleted).maxAttempts(maxAttempts).seed(seed).minClients(minClients)
+          .dataSignature(dataSignature).overSelect(overSelect).clients(clients).aggregatorGrace(aggregatorGrace)
+          .clientGrace(clientGrace);
     }
 
-    /** Without over-selection: every sampled client is waited for. */
-    public Settings(String algorithm, int rounds, int clientsPerRound, Duration roundTimeout, int minCompleted,
-                    int maxAttempts, long seed, int minClients, String dataSignature) {
-      this(algorithm, rounds, clientsPerRound, roundTimeout, minCompleted, maxAttempts, seed, minClients, dataSignature, 1.0);
-    }
-
-    /** For a server that is started by {@link Start} and trusts the clients registered with it. */
-    public Settings(String algorithm, int rounds, int clientsPerRound, Duration roundTimeout, int minCompleted,
-                    int maxAttempts, long seed) {
-      this(algorithm, rounds, clientsPerRound, roundTimeout, minCompleted, maxAttempts, seed, 0, "");
-    }
-
+    /** These settings under another algorithm name. */
     public Settings withAlgorithm(String name) {
-      return new Settings(name, rounds, clientsPerRound, roundTimeout, minCompleted, maxAttempts, seed, minClients,
-          dataSignature, overSelect, clients, aggregatorGrace, clientGrace);
+      return toBuilder().algorithm(name).build();
     }
 
-    /**
-     * Accept only the ids of a federation of {@code count} clients, {@link Client#id(int) client-0000}
-     * to client-(count - 1); 0 accepts any id.
-     */
-    public Settings withClients(int count) {
-      return new Settings(algorithm, rounds, clientsPerRound, roundTimeout, minCompleted, maxAttempts, seed, minClients,
-          dataSignature, overSelect, count, aggregatorGrace, clientGrace);
+    /** The name written to metrics. */
+    public String algorithm() {
+      return algorithm;
     }
 
-    /** How long a round waits for an aggregator, and for enough clients, to register before training is aborted. */
-    public Settings withGraces(Duration aggregator, Duration client) {
-      return new Settings(algorithm, rounds, clientsPerRound, roundTimeout, minCompleted, maxAttempts, seed, minClients,
-          dataSignature, overSelect, clients, aggregator, client);
+    public int rounds() {
+      return rounds;
+    }
+
+    /** Clients whose updates a round aggregates (fewer are sampled if fewer are registered). */
+    public int clientsPerRound() {
+      return clientsPerRound;
+    }
+
+    /** Deadline of one attempt at a round. */
+    public Duration roundTimeout() {
+      return roundTimeout;
+    }
+
+    /** Updates needed to aggregate; below it the attempt is retried. */
+    public int minCompleted() {
+      return minCompleted;
+    }
+
+    /** Failed attempts per round before training is aborted. */
+    public int maxAttempts() {
+      return maxAttempts;
+    }
+
+    public long seed() {
+      return seed;
+    }
+
+    /** Registered clients a discovering server waits for before it starts by itself; 0 waits for {@link Start}. */
+    public int minClients() {
+      return minClients;
+    }
+
+    /** What a client's data signature must equal for it to be registered; empty accepts any. */
+    public String dataSignature() {
+      return dataSignature;
+    }
+
+    /** Clients sampled per round as a factor of {@link #clientsPerRound()}. */
+    public double overSelect() {
+      return overSelect;
+    }
+
+    /** Size of the federation whose client ids are accepted; 0 accepts any id. */
+    public int clients() {
+      return clients;
+    }
+
+    /** How long a round waits for an aggregator to register when none is left. */
+    public Duration aggregatorGrace() {
+      return aggregatorGrace;
+    }
+
+    /** How long a round waits for {@link #minCompleted()} clients to be registered. */
+    public Duration clientGrace() {
+      return clientGrace;
     }
 
     /** Clients sampled per round: {@code clientsPerRound} times the over-selection factor, rounded up. */
     int sampled() {
       return (int) Math.ceil(clientsPerRound * overSelect - 1e-9);
+    }
+
+    @Override
+    public String toString() {
+      return "Settings[algorithm=" + algorithm + ", rounds=" + rounds + ", clientsPerRound=" + clientsPerRound
+          + ", roundTimeout=" + roundTimeout + ", minCompleted=" + minCompleted + ", maxAttempts=" + maxAttempts
+          + ", seed=" + seed + ", minClients=" + minClients + ", dataSignature=" + dataSignature + ", overSelect="
+          + overSelect + ", clients=" + clients + ", aggregatorGrace=" + aggregatorGrace + ", clientGrace=" + clientGrace + "]";
+    }
+
+    /** Named setters for {@link Settings}; each refuses a bad value at once, {@link #build()} the bad combinations. */
+    public static final class Builder {
+      private String algorithm;
+      private int rounds = 30;
+      private int clientsPerRound = 10;
+      private Duration roundTimeout = Duration.ofMinutes(10);
+      private int minCompleted = 1;
+      private int maxAttempts = 3;
+      private long seed = 1;
+      private int minClients;
+      private String dataSignature = "";
+      private double overSelect = 1.0;
+      private int clients;
+      private Duration aggregatorGrace = DEFAULT_AGGREGATOR_GRACE;
+      private Duration clientGrace = DEFAULT_CLIENT_GRACE;
+
+      private Builder(String algorithm) {
+        algorithm(algorithm);
+      }
+
+      /** The name written to metrics; not blank. */
+      public Builder algorithm(String name) {
+        if (name == null || name.isBlank()) {
+          throw new IllegalArgumentException("algorithm must be a name, got " + (name == null ? "null" : "'" + name + "'"));
+        }
+        this.algorithm = name;
+        return this;
+      }
+
+      /** Rounds to train; default 30. */
+      public Builder rounds(int count) {
+        this.rounds = positive("rounds", count);
+        return this;
+      }
+
+      /** Clients sampled per round, at most; default 10. */
+      public Builder clientsPerRound(int count) {
+        this.clientsPerRound = positive("clientsPerRound", count);
+        return this;
+      }
+
+      /** Deadline of one attempt at a round; default 10 minutes. */
+      public Builder roundTimeout(Duration timeout) {
+        if (timeout == null || timeout.isNegative() || timeout.isZero()) {
+          throw new IllegalArgumentException("roundTimeout must be a positive duration, got " + timeout);
+        }
+        this.roundTimeout = timeout;
+        return this;
+      }
+
+      /**
+       * Updates needed to aggregate; below it the attempt is retried, and a round does not start
+       * with fewer clients registered: it waits for them. At most {@link #clientsPerRound}; default 1.
+       */
+      public Builder minCompleted(int count) {
+        this.minCompleted = positive("minCompleted", count);
+        return this;
+      }
+
+      /**
+       * Failed attempts per round (too few updates, or a silent aggregator) before training is
+       * aborted; an attempt whose aggregator was lost is not counted. Default 3.
+       */
+      public Builder maxAttempts(int count) {
+        this.maxAttempts = positive("maxAttempts", count);
+        return this;
+      }
+
+      /** Seeds the sampling of clients; default 1. */
+      public Builder seed(long seed) {
+        this.seed = seed;
+        return this;
+      }
+
+      /**
+       * Registered clients a discovering server waits for before it starts by itself; default 0, a
+       * server started by {@link Start}.
+       */
+      public Builder minClients(int count) {
+        this.minClients = notNegative("minClients", count);
+        return this;
+      }
+
+      /** What a client's data signature must equal for it to be registered; default empty, any. */
+      public Builder dataSignature(String signature) {
+        if (signature == null) {
+          throw new IllegalArgumentException("dataSignature must not be null (empty accepts any)");
+        }
+        this.dataSignature = signature;
+        return this;
+      }
+
+      /**
+       * Sample this factor more clients than {@link #clientsPerRound} and aggregate the first to
+       * finish; a finite number of 1 or more, default 1 (every sampled client is waited for).
+       */
+      public Builder overSelect(double factor) {
+        if (!(factor >= 1) || !Double.isFinite(factor)) {
+          throw new IllegalArgumentException("overSelect must be a number >= 1, got " + factor);
+        }
+        this.overSelect = factor;
+        return this;
+      }
+
+      /**
+       * Accept only the ids of a federation of {@code count} clients, {@link Client#id(int) client-0000}
+       * to client-(count - 1); default 0, any id.
+       */
+      public Builder clients(int count) {
+        this.clients = notNegative("clients", count);
+        return this;
+      }
+
+      /** How long a round waits for an aggregator to register when none is left, before training is aborted. */
+      public Builder aggregatorGrace(Duration grace) {
+        this.aggregatorGrace = notNegative("aggregatorGrace", grace);
+        return this;
+      }
+
+      /** How long a round waits for {@link #minCompleted} clients to be registered, before training is aborted. */
+      public Builder clientGrace(Duration grace) {
+        this.clientGrace = notNegative("clientGrace", grace);
+        return this;
+      }
+
+      /** @throws IllegalArgumentException if {@code minCompleted} exceeds {@code clientsPerRound} */
+      public Settings build() {
+        if (minCompleted > clientsPerRound) {
+          throw new IllegalArgumentException("minCompleted (" + minCompleted + ") exceeds clientsPerRound (" + clientsPerRound + ")");
+        }
+        return new Settings(this);
+      }
+
+      private static int positive(String name, int value) {
+        if (value <= 0) {
+          throw new IllegalArgumentException(name + " must be positive, got " + value);
+        }
+        return value;
+      }
+
+      private static int notNegative(String name, int value) {
+        if (value < 0) {
+          throw new IllegalArgumentException(name + " must not be negative, got " + value);
+        }
+        return value;
+      }
+
+      private static Duration notNegative(String name, Duration value) {
+        if (value == null || value.isNegative()) {
+          throw new IllegalArgumentException(name + " must be a duration of zero or more, got " + value);
+        }
+        return value;
+      }
     }
   }
 

@@ -3,34 +3,27 @@ package io.csfl.nn;
 import io.csfl.data.Dataset;
 import io.csfl.tensor.Model;
 
-/** Central evaluation of the model the server ships, on a held-out test set. */
-public final class Evaluator {
-  private static final int BATCH = 256;
-  private final Network network;
-  private final Dataset testSet;
-  private final int[] all;
+/**
+ * Central evaluation of the model the server holds after each round. The server federates
+ * whatever model the user's {@link LocalTrainer} trains, so it cannot assume one of the built-in
+ * networks: it asks this interface, and a user who brings a trainer of another model family
+ * brings the evaluator that goes with it. {@link #of} is the one for the built-in networks.
+ *
+ * <p>The server calls {@link #evaluate} from its own actor, one call at a time, so an
+ * implementation need not be thread-safe and may reuse its buffers from call to call. It blocks
+ * the server while it runs: a large test set is better cut down (as {@code --eval-examples} does).
+ */
+@FunctionalInterface
+public interface Evaluator {
+  /** Accuracy and loss of {@code model} on this evaluator's test examples. */
+  Evaluation evaluate(Model model);
 
-  public Evaluator(Architecture architecture, Dataset testSet) {
-    this.network = architecture.newNetwork(BATCH);
-    this.testSet = testSet;
-    this.all = new int[testSet.size()];
-    for (int i = 0; i < all.length; i++) {
-      all[i] = i;
-    }
-  }
-
-  /** Not thread-safe: one evaluator per actor. */
-  public Evaluation evaluate(Model model) {
-    network.load(model);
-    int[] hits = new int[1];
-    long correct = 0;
-    double loss = 0;
-    for (int from = 0; from < all.length; from += BATCH) {
-      int batch = Math.min(BATCH, all.length - from);
-      testSet.fill(all, from, batch, network.inputBuffer(), network.labelBuffer());
-      loss += network.evaluateBatch(batch, hits);
-      correct += hits[0];
-    }
-    return new Evaluation((double) correct / all.length, loss / all.length, all.length);
+  /**
+   * Evaluates models of {@code architecture} on every example of {@code testSet}.
+   *
+   * @throws IllegalArgumentException if the data's features or classes do not match the network's
+   */
+  static Evaluator of(Architecture architecture, Dataset testSet) {
+    return new NetworkEvaluator(architecture, testSet);
   }
 }

@@ -6,17 +6,34 @@ import io.csfl.tensor.Model;
 import io.csfl.tensor.ModelSpec;
 
 /**
- * Trains a model on a client's examples. The built-in implementation is {@link NetworkTrainer};
- * a user may bring another one (a native library, another model family) as long as it consumes
- * and produces models of {@link #spec()}. Implementations must be safe to call from several
- * client actors at once.
+ * Trains a model on a client's examples. The framework federates whatever this produces: a user
+ * may bring another model family or a native library, as long as it consumes and produces
+ * models of {@link #spec()}; the built-in networks are one implementation ({@link NetworkTrainer}).
+ *
+ * <p>The contract every implementation keeps:
+ * <ul>
+ *   <li><b>deterministic for a seed</b>: the same start model, data, examples and seed give the
+ *       same result, so a run can be reproduced and a checkpointed run resumed;</li>
+ *   <li><b>no mutation of its inputs</b>: {@code start} is immutable, and {@code data} and
+ *       {@code examples} are shared with other clients, so neither is changed (copy
+ *       {@code examples} before shuffling it). The trainer may keep state of its own, such as
+ *       buffers reused from round to round, but no state that changes a later result;</li>
+ *   <li><b>thread use</b>: client actors of one JVM share one trainer and call it at the same
+ *       time from the threads of {@code Client.DISPATCHER}; a call may block its thread for as long
+ *       as training takes, and must be safe alongside other calls.</li>
+ * </ul>
  */
 public interface LocalTrainer {
+  /** The tensors of the models this trainer reads and writes; the server's initial model must have them. */
   ModelSpec spec();
 
   /**
+   * Trains from {@code start} on {@code examples} of {@code data}.
+   *
+   * @param start    the model the server sent, of {@link #spec()}
    * @param examples indices into {@code data} of this client's examples
    * @param seed     seeds the shuffling, so a run is reproducible
+   * @return the trained model, of {@link #spec()}
    */
   TrainingResult train(Model start, Dataset data, int[] examples, long seed);
 

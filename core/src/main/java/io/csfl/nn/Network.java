@@ -69,6 +69,11 @@ public final class Network {
     return layers.get(0).inputSize();
   }
 
+  /** The number of classes the network predicts: its last layer's outputs. */
+  int classes() {
+    return classes;
+  }
+
   /** Where callers write a batch of inputs, one row per sample. */
   public float[] inputBuffer() {
     return activations[0];

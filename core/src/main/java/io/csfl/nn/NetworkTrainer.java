@@ -11,7 +11,9 @@ import java.util.Random;
 /**
  * Mini-batch training of an {@link Architecture} with a fresh optimiser state each call (each
  * round starts from the model the server sent). Networks are reused per thread, so a client
- * actor on a training dispatcher does not reallocate its buffers every round.
+ * actor on a training dispatcher does not reallocate its buffers every round. Data whose feature
+ * or class count is not the network's is refused with an IllegalArgumentException that says both,
+ * before any training.
  */
 public final class NetworkTrainer implements LocalTrainer {
   private final Architecture architecture;
@@ -57,6 +59,7 @@ public final class NetworkTrainer implements LocalTrainer {
       throw new IllegalArgumentException("a client with no examples cannot train");
     }
     Network net = networks.get();
+    NetworkEvaluator.requireFits(architecture, net, data);
     net.load(start);
     keep.ifPresent(net::zeroOutside);
     Optimizer optimizer = config.optimizer().create();

@@ -54,8 +54,9 @@ class AggregatorFailoverTest {
       testKit.system().receptionist().tell(Receptionist.register(Client.KEY, client));
     }
     TestProbe<Server.Event> events = testKit.createTestProbe();
-    Server.Settings settings = new Server.Settings("cs", 4, 2, Duration.ofSeconds(3), 1, 3, 5, 2, SIGNATURE, 1.0);
-    testKit.spawn(Server.createDiscovering(settings, new Evaluator(TestModels.mlp(), TestModels.dataset()), events.getRef()));
+    Server.Settings settings = Server.Settings.builder("cs").rounds(4).clientsPerRound(2)
+        .roundTimeout(Duration.ofSeconds(3)).seed(5).minClients(2).dataSignature(SIGNATURE).build();
+    testKit.spawn(Server.createDiscovering(settings, Evaluator.of(TestModels.mlp(), TestModels.dataset()), events.getRef()));
 
     events.expectMessageClass(Server.RoundCompleted.class, Duration.ofSeconds(30));
     Server.RoundCompleted second = events.expectMessageClass(Server.RoundCompleted.class, Duration.ofSeconds(30));

@@ -36,9 +36,10 @@ class BadUpdateTest {
     Model initial = TestModels.mlp().initialModel(1);
     ActorRef<Aggregator.Command> aggregator = testKit.spawn(Aggregator.create(new FedAvg().newServer(initial, 1), new MagnitudePruner()));
     TestProbe<Server.Event> events = testKit.createTestProbe();
-    Server.Settings settings = new Server.Settings("fedavg", 1, 2, Duration.ofSeconds(20), 1, 1, 5);
+    Server.Settings settings = Server.Settings.builder("fedavg").rounds(1).clientsPerRound(2)
+        .roundTimeout(Duration.ofSeconds(20)).maxAttempts(1).seed(5).build();
     ActorRef<Server.Command> server = testKit.spawn(
-        Server.create(settings, aggregator, new Evaluator(TestModels.mlp(), TestModels.dataset()), events.getRef()));
+        Server.create(settings, aggregator, Evaluator.of(TestModels.mlp(), TestModels.dataset()), events.getRef()));
     TestProbe<Client.Command> a = testKit.createTestProbe();
     TestProbe<Client.Command> b = testKit.createTestProbe();
     server.tell(new Server.RegisterClient("a", a.getRef()));

@@ -45,8 +45,9 @@ class CheckedSendersTest {
   /** A FedAvg federation of at most two clients, client-0000 and client-0001, with this signature. */
   private static ActorRef<Server.Command> server(ActorTestKit kit, Model initial, TestProbe<Server.Event> events) {
     ActorRef<Aggregator.Command> aggregator = kit.spawn(Aggregator.create(new FedAvg().newServer(initial, 1), new MagnitudePruner()));
-    Server.Settings settings = new Server.Settings("fedavg", 1, 2, Duration.ofMinutes(5), 1, 1, 5, 0, SIGNATURE, 1.0).withClients(2);
-    return kit.spawn(Server.create(settings, aggregator, new Evaluator(TestModels.mlp(), TestModels.dataset()), events.getRef()));
+    Server.Settings settings = Server.Settings.builder("fedavg").rounds(1).clientsPerRound(2)
+        .roundTimeout(Duration.ofMinutes(5)).maxAttempts(1).seed(5).dataSignature(SIGNATURE).clients(2).build();
+    return kit.spawn(Server.create(settings, aggregator, Evaluator.of(TestModels.mlp(), TestModels.dataset()), events.getRef()));
   }
 
   /** A probe for a client, registered with {@code server} as {@code id}. */
@@ -71,7 +72,7 @@ class CheckedSendersTest {
   }
 
   private static Evaluation evaluate(Model model) {
-    return new Evaluator(TestModels.mlp(), TestModels.dataset()).evaluate(model);
+    return Evaluator.of(TestModels.mlp(), TestModels.dataset()).evaluate(model);
   }
 
   @Test

@@ -82,9 +82,10 @@ class PerClientDownlinkTest {
     Model initial = TestModels.mlp().initialModel(2);
     ActorRef<Aggregator.Command> aggregator = testKit.spawn(Aggregator.create(strategy.newServer(initial, total), new MagnitudePruner()));
     TestProbe<Server.Event> events = testKit.createTestProbe();
-    Server.Settings settings = new Server.Settings(strategy.name(), total, 2, Duration.ofSeconds(20), 1, 2, 3);
+    Server.Settings settings = Server.Settings.builder(strategy.name()).rounds(total).clientsPerRound(2)
+        .roundTimeout(Duration.ofSeconds(20)).maxAttempts(2).seed(3).build();
     ActorRef<Server.Command> server = testKit.spawn(Server.create(settings, aggregator,
-        new Evaluator(TestModels.mlp(), TestModels.dataset()), events.getRef()));
+        Evaluator.of(TestModels.mlp(), TestModels.dataset()), events.getRef()));
     List<ClientAlgorithm> algorithms = List.of(strategy.newClient(), new Forgetful(strategy, first + 1));
     for (int i = 0; i < algorithms.size(); i++) {
       ActorRef<Client.Command> client = testKit.spawn(Client.create("client-" + i, algorithms.get(i), TestModels.trainer(),

@@ -81,9 +81,11 @@ class ServerGraceTest {
    * {@code round}, and returns once both clients are asked for {@code round}: that round is under way.
    */
   private UnderWay runUntilAsked(int rounds, int maxAttempts, Duration aggregatorGrace, int round) {
-    Server.Settings settings = new Server.Settings("fedavg", rounds, 2, ROUND_TIMEOUT, 2, maxAttempts, 5, 2, SIGNATURE, 1.0)
-        .withClients(2).withGraces(aggregatorGrace, Server.Settings.DEFAULT_CLIENT_GRACE);
-    testKit.spawn(Server.createDiscovering(settings, new Evaluator(TestModels.mlp(), TestModels.dataset()), events.getRef()));
+    Server.Settings settings = Server.Settings.builder("fedavg").rounds(rounds).clientsPerRound(2)
+        .roundTimeout(ROUND_TIMEOUT).minCompleted(2).maxAttempts(maxAttempts).seed(5).minClients(2)
+        .dataSignature(SIGNATURE).clients(2).aggregatorGrace(aggregatorGrace)
+        .clientGrace(Server.Settings.DEFAULT_CLIENT_GRACE).build();
+    testKit.spawn(Server.createDiscovering(settings, Evaluator.of(TestModels.mlp(), TestModels.dataset()), events.getRef()));
     TestProbe<Client.Command> c0 = client(Client.id(0));
     TestProbe<Client.Command> c1 = client(Client.id(1));
     for (int r = 1; r < round; r++) {
@@ -195,9 +197,10 @@ class ServerGraceTest {
   @Test
   void aClientThatLeavesWhileTheAggregatorPreparesTheRoundIsNotSentIt() {
     TestProbe<Aggregator.Command> aggregator = testKit.createTestProbe();
-    Server.Settings settings = new Server.Settings("fedavg", 1, 2, ROUND_TIMEOUT, 1, 1, 5, 0, SIGNATURE, 1.0).withClients(2);
+    Server.Settings settings = Server.Settings.builder("fedavg").rounds(1).clientsPerRound(2)
+        .roundTimeout(ROUND_TIMEOUT).maxAttempts(1).seed(5).dataSignature(SIGNATURE).clients(2).build();
     ActorRef<Server.Command> server = testKit.spawn(
-        Server.create(settings, aggregator.getRef(), new Evaluator(TestModels.mlp(), TestModels.dataset()), events.getRef()));
+        Server.create(settings, aggregator.getRef(), Evaluator.of(TestModels.mlp(), TestModels.dataset()), events.getRef()));
     List<TestProbe<Client.Command>> clients = new ArrayList<>();
     for (int i = 0; i < 2; i++) {
       TestProbe<Client.Command> probe = testKit.createTestProbe();
@@ -227,8 +230,9 @@ class ServerGraceTest {
   @Test
   void missingClientsOfTheFederationAreNamedOncePerRound() {
     aggregator("aggregator-1");
-    Server.Settings settings = new Server.Settings("fedavg", 2, 2, ROUND_TIMEOUT, 1, 1, 5, 2, SIGNATURE, 1.0).withClients(6);
-    testKit.spawn(Server.createDiscovering(settings, new Evaluator(TestModels.mlp(), TestModels.dataset()), events.getRef()));
+    Server.Settings settings = Server.Settings.builder("fedavg").rounds(2).clientsPerRound(2)
+        .roundTimeout(ROUND_TIMEOUT).maxAttempts(1).seed(5).minClients(2).dataSignature(SIGNATURE).clients(6).build();
+    testKit.spawn(Server.createDiscovering(settings, Evaluator.of(TestModels.mlp(), TestModels.dataset()), events.getRef()));
     LoggingTestKit.warn("4 of the federation's 6 clients are not registered and cannot be sampled: "
             + "client-0001, client-0003..client-0005")
         .withOccurrences(2)
@@ -253,8 +257,9 @@ class ServerGraceTest {
   @Test
   void aListedClientThatMissedItsHandshakeIsAskedAgain() {
     aggregator("aggregator-1");
-    Server.Settings settings = new Server.Settings("fedavg", 1, 1, ROUND_TIMEOUT, 1, 1, 5, 1, SIGNATURE, 1.0).withClients(1);
-    testKit.spawn(Server.createDiscovering(settings, new Evaluator(TestModels.mlp(), TestModels.dataset()), events.getRef()));
+    Server.Settings settings = Server.Settings.builder("fedavg").rounds(1).clientsPerRound(1)
+        .roundTimeout(ROUND_TIMEOUT).maxAttempts(1).seed(5).minClients(1).dataSignature(SIGNATURE).clients(1).build();
+    testKit.spawn(Server.createDiscovering(settings, Evaluator.of(TestModels.mlp(), TestModels.dataset()), events.getRef()));
     TestProbe<Client.Command> probe = testKit.createTestProbe();
     testKit.system().receptionist().tell(Receptionist.register(Client.KEY, probe.getRef()));
     probe.expectMessageClass(Client.Describe.class, WAIT); // lost: never answered
@@ -277,7 +282,6 @@ class ServerGraceTest {
     assertEquals("2m", Server.human(Duration.ofMinutes(2)));
     assertEquals("1m30s", Server.human(Duration.ofSeconds(90)));
     assertEquals("500ms", Server.human(Duration.ofMillis(500)));
-    assertThrows(IllegalArgumentException.class, () -> new Server.Settings("cs", 1, 1, ROUND_TIMEOUT, 1, 1, 1)
-        .withGraces(Duration.ofSeconds(-1), Duration.ofMinutes(1)));
+    assertThrows(IllegalArgumentException.class, () -> Server.Settings.builder("cs").aggregatorGrace(Duration.ofSeconds(-1)));
   }
 }

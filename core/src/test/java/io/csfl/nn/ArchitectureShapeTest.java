@@ -43,6 +43,6 @@ class ArchitectureShapeTest {
     int[] all = java.util.stream.IntStream.range(0, data.size()).toArray();
     TrainingResult r = new NetworkTrainer(cnn, new TrainingConfig(3, 16, OptimizerConfig.adam(0.001)))
         .train(cnn.initialModel(1), data, all, 1);
-    assertEquals(1.0, new Evaluator(cnn, data).evaluate(r.model()).accuracy(), 1e-9);
+    assertEquals(1.0, Evaluator.of(cnn, data).evaluate(r.model()).accuracy(), 1e-9);
   }
 }

@@ -108,8 +108,9 @@ class SharedModelsRunTest {
     ActorRef<Aggregator.Command> aggregator = kit.spawn(Aggregator.create(strategy.newServer(initial, ROUNDS), strategy.pruner()),
         strategy.name() + "-aggregator");
     TestProbe<Server.Event> events = kit.createTestProbe();
-    Server.Settings settings = new Server.Settings(strategy.name(), ROUNDS, PER_ROUND, Duration.ofSeconds(120), PER_ROUND, 3, 7);
-    ActorRef<Server.Command> server = kit.spawn(Server.create(settings, aggregator, new Evaluator(MLP, data.test()), events.getRef()),
+    Server.Settings settings = Server.Settings.builder(strategy.name()).rounds(ROUNDS).clientsPerRound(PER_ROUND)
+        .roundTimeout(Duration.ofSeconds(120)).minCompleted(PER_ROUND).seed(7).build();
+    ActorRef<Server.Command> server = kit.spawn(Server.create(settings, aggregator, Evaluator.of(MLP, data.test()), events.getRef()),
         strategy.name() + "-server");
     List<ActorRef<Client.Command>> clients = new ArrayList<>();
     for (int i = 0; i < CLIENTS; i++) {

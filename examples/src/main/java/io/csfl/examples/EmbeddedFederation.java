@@ -3,15 +3,20 @@ package io.csfl.examples;
 import akka.actor.typed.ActorRef;
 import akka.actor.typed.ActorSystem;
 import akka.actor.typed.Behavior;
+import akka.actor.typed.javadsl.ActorContext;
 import akka.actor.typed.javadsl.Behaviors;
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
 import io.csfl.actor.Aggregator;
 import io.csfl.actor.Client;
 import io.csfl.actor.ExpectedModel;
 import io.csfl.actor.Server;
+import io.csfl.data.Dataset;
 import io.csfl.data.FashionMnist;
 import io.csfl.data.Partitioner;
 import io.csfl.nn.Architecture;
 import io.csfl.nn.Evaluator;
+import io.csfl.nn.LocalTrainer;
 import io.csfl.nn.NetworkTrainer;
 import io.csfl.nn.OptimizerConfig;
 import io.csfl.nn.TrainingConfig;
@@ -73,20 +78,35 @@ public final class EmbeddedFederation {
       ActorRef<Server.Event> dashboard = ctx.spawn(dashboard(done), "dashboard");
       ActorRef<Aggregator.Command> aggregator =
           ctx.spawn(Aggregator.create(cs.newServer(mlp.initialModel(1), rounds), new MagnitudePruner()), "aggregator");
-      Server.Settings settings = new Server.Settings("cs", rounds, 4, Duration.ofMinutes(2), 1, 3, 1);
+      Server.Settings settings = Server.Settings.builder("cs").rounds(rounds).clientsPerRound(4)
+          .roundTimeout(Duration.ofMinutes(2)).build();
       ActorRef<Server.Command> server = ctx.spawn(
-          Server.create(settings, aggregator, new Evaluator(mlp, data.test()), dashboard), "server", Server.DISPATCHER);
-      for (int i = 0; i < parts.size(); i++) {
-        String id = "phone-" + i;
-        ActorRef<Client.Command> client =
-            ctx.spawn(Client.create(id, cs.newClient(), trainer, data.train(), parts.get(i), i), id, Client.DISPATCHER);
-        server.tell(new Server.RegisterClient(id, client));
-      }
-      server.tell(new Server.Start());
+          Server.create(settings, aggregator, Evaluator.of(mlp, data.test()), dashboard), "server", Server.DISPATCHER);
+      startClients(ctx, server, "phone-", cs, trainer, data.train(), parts);
       return Behaviors.empty();
     });
+    return runUntilDone(app, "my-app", ConfigFactory.load(), done);
+  }
 
-    ActorSystem<Void> system = ActorSystem.create(app, "my-app");
+  /**
+   * Spawns one client per part of {@code train}, named {@code prefix} and its number (also its
+   * seed), registers each with {@code server} and starts training.
+   */
+  static void startClients(ActorContext<?> ctx, ActorRef<Server.Command> server, String prefix, FederatedStrategy strategy,
+                           LocalTrainer trainer, Dataset train, List<int[]> parts) {
+    for (int i = 0; i < parts.size(); i++) {
+      String id = prefix + i;
+      ActorRef<Client.Command> client =
+          ctx.spawn(Client.create(id, strategy.newClient(), trainer, train, parts.get(i), i), id, Client.DISPATCHER);
+      server.tell(new Server.RegisterClient(id, client));
+    }
+    server.tell(new Server.Start());
+  }
+
+  /** Runs {@code app} in an actor system of {@code config} until {@code done}, then terminates it. */
+  static Server.Event runUntilDone(Behavior<Void> app, String name, Config config, CompletableFuture<Server.Event> done)
+      throws Exception {
+    ActorSystem<Void> system = ActorSystem.create(app, name, config);
     try {
       return done.get(10, TimeUnit.MINUTES);
     } finally {

@@ -104,9 +104,10 @@ class ConsumerFederationTest {
         ctx.getSystem().receptionist().tell(Receptionist.register(Client.KEY, client));
       }
       Server.Settings settings =
-          new Server.Settings("cs", rounds, 3, Duration.ofMinutes(2), 1, 3, 3, parts.size(), signature);
+          Server.Settings.builder("cs").rounds(rounds).clientsPerRound(3).roundTimeout(Duration.ofMinutes(2)).seed(3)
+              .minClients(parts.size()).dataSignature(signature).build();
       ActorRef<Server.Command> server = ctx.spawn(
-          Server.createDiscovering(settings, new Evaluator(mlp, data.test().head(1000)), listener),
+          Server.createDiscovering(settings, Evaluator.of(mlp, data.test().head(1000)), listener),
           "server", Server.DISPATCHER);
       // A message the server cannot send stops it: fail now rather than at the timeout.
       ctx.watch(server);

@@ -1,0 +1,91 @@
+package io.csfl.node;
+
+import io.csfl.data.CsvDataset;
+import io.csfl.data.FashionMnist;
+import io.csfl.data.IdxDataset;
+import io.csfl.data.Splits;
+import io.csfl.data.SyntheticFederated;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+import picocli.CommandLine.Option;
+
+/**
+ * The flags that say which data set to read and how: {@code --dataset} and its companions. A
+ * mixin of every command that reads data ({@code simulate}, {@code node}, {@code evaluate}), so a
+ * model can be evaluated on the data it was trained on, named the same way.
+ */
+final class DataOptions {
+  @Option(names = "--data-dir", paramLabel = "DIR", description = "Directory with the four Fashion-MNIST .gz files. Default: $CSFL_DATA, then data/fashion-mnist, then /usr/share/datasets/fashion-mnist.")
+  Path dataDir;
+
+  @Option(names = "--dataset", paramLabel = "SPEC", defaultValue = "fashion-mnist",
+      description = "fashion-mnist (looked up as --data-dir says), idx:DIR (any MNIST-family set of IDX files), csv:FILE (with --label-column) or synthetic:ALPHA,BETA (FedProx's Synthetic benchmark, 30 devices, generated from --seed). Default: ${DEFAULT-VALUE}.")
+  String dataset;
+
+  @Option(names = "--label-column", paramLabel = "NAME", description = "csv: the column of integer labels (classes 0 to the largest). Required with csv:FILE.")
+  String labelColumn;
+
+  @Option(names = "--group-column", paramLabel = "NAME", description = "csv: the column naming each row's group (user, device) for --partition natural.")
+  String groupColumn;
+
+  @Option(names = "--test-file", paramLabel = "FILE", description = "csv: the test set, a CSV file with the training file's columns.")
+  Path testFile;
+
+  @Option(names = "--test-fraction", paramLabel = "F", description = "csv: hold out this fraction of the rows (of each group) as the test set, drawn from --seed.")
+  Double testFraction;
+
+  @Option(names = "--standardize", description = "csv: scale each feature to mean 0 and standard deviation 1 with the training rows' statistics.")
+  boolean standardize;
+
+  /**
+   * The CSV flags go with a CSV dataset only; a CSV dataset needs a label column and one test
+   * source. --data-dir is ignored by the other datasets, as containers set it for all runs.
+   */
+  void checkFlags() {
+    String kind = dataset.trim().split(":", 2)[0];
+    boolean csv = kind.equals("csv");
+    FederationOptions.require(csv || (labelColumn == null && groupColumn == null && testFile == null && testFraction == null && !standardize),
+        "--label-column, --group-column, --test-file, --test-fraction and --standardize go with --dataset csv:FILE only");
+    if (csv) {
+      FederationOptions.require(labelColumn != null, "--dataset csv:FILE needs --label-column NAME");
+      FederationOptions.require((testFile == null) != (testFraction == null), "--dataset csv:FILE needs a test set: --test-file FILE or --test-fraction F, one of them");
+      FederationOptions.require(testFraction == null || (testFraction > 0 && testFraction < 1), "--test-fraction must be between 0 and 1");
+    }
+  }
+
+  /**
+   * Reads the data --dataset names; {@code seed} draws the synthetic data and a CSV hold-out.
+   * Bad flags or data are an IllegalArgumentException naming the flag; an unreadable file a
+   * {@link io.csfl.data.DataFileException}.
+   */
+  Splits load(long seed) {
+    String[] parts = dataset.trim().split(":", 2);
+    String arg = parts.length > 1 ? parts[1].trim() : "";
+    FederationOptions.require(List.of("fashion-mnist", "idx", "csv", "synthetic").contains(parts[0]),
+        "unknown --dataset '" + dataset + "' (expected fashion-mnist, idx:DIR, csv:FILE or synthetic:ALPHA,BETA)");
+    FederationOptions.require(parts[0].equals("fashion-mnist") || !arg.isEmpty(), "--dataset " + parts[0] + " needs a parameter, as in "
+        + parts[0] + ":" + switch (parts[0]) { case "idx" -> "DIR"; case "csv" -> "FILE"; default -> "ALPHA,BETA"; });
+    return switch (parts[0]) {
+      case "fashion-mnist" -> {
+        FederationOptions.require(parts.length == 1, "--dataset fashion-mnist takes no parameter (its directory is --data-dir)");
+        yield FashionMnist.splits(Optional.ofNullable(dataDir));
+      }
+      case "idx" -> IdxDataset.load(Path.of(arg), Path.of(arg).toAbsolutePath().normalize().getFileName().toString());
+      case "csv" -> {
+        CsvDataset.Options o = new CsvDataset.Options(labelColumn, groupColumn, standardize);
+        yield testFile != null ? CsvDataset.load(Path.of(arg), testFile, o) : CsvDataset.loadWithHoldOut(Path.of(arg), testFraction, seed, o);
+      }
+      case "synthetic" -> {
+        String[] ab = arg.split(",");
+        FederationOptions.require(ab.length == 2, "--dataset synthetic:ALPHA,BETA needs two numbers, as in synthetic:1,1, got '" + arg + "'");
+        try {
+          yield SyntheticFederated.generate(Double.parseDouble(ab[0].trim()), Double.parseDouble(ab[1].trim()), seed);
+        } catch (NumberFormatException e) {
+          throw new IllegalArgumentException("--dataset synthetic:ALPHA,BETA needs two numbers, as in synthetic:1,1, got '" + arg + "'");
+        }
+      }
+      default -> throw new IllegalStateException(parts[0]);
+    };
+  }
+}
