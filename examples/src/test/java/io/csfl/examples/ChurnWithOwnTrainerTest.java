@@ -111,7 +111,7 @@ class ChurnWithOwnTrainerTest {
   @Test
   void trainingGoesOnWhenAClientNodeGoesDown() throws Exception {
     Dataset train = directions(600, 1);
-    Evaluator evaluator = new Evaluator(Architecture.logreg(FEATURES, CLASSES), directions(300, 2));
+    Evaluator evaluator = Evaluator.of(Architecture.logreg(FEATURES, CLASSES), directions(300, 2));
     // doc:start
     FederationResult result = Federation.builder()
         .trainer(new SoftmaxSgd(0.05f))

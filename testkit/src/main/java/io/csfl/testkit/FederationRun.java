@@ -270,7 +270,8 @@ final class FederationRun {
 
   /** The one place the server's settings are made. */
   private Server.Settings settings() {
-    return new Server.Settings(f.strategy.name(), f.rounds, f.perRound, f.roundTimeout, f.minCompleted, 3, f.seed,
-        clientsAtStart(), signature, 1.0, f.clients);
+    return Server.Settings.builder(f.strategy.name()).rounds(f.rounds).clientsPerRound(f.perRound).roundTimeout(f.roundTimeout)
+        .minCompleted(f.minCompleted).maxAttempts(3).seed(f.seed).minClients(clientsAtStart()).dataSignature(signature)
+        .clients(f.clients).build();
   }
 }

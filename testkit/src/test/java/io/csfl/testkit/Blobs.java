@@ -49,6 +49,6 @@ final class Blobs {
   }
 
   private static Evaluator evaluator(Dataset test) {
-    return new Evaluator(LOGREG, test);
+    return Evaluator.of(LOGREG, test);
   }
 }
