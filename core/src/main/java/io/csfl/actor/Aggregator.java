@@ -20,6 +20,8 @@ import io.csfl.tensor.MaskSet;
 import io.csfl.tensor.Model;
 import io.csfl.transfer.TransferFailed;
 import io.csfl.transfer.Transfers;
+import io.csfl.tensor.ModelSpec;
+import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -32,6 +34,13 @@ import java.util.Optional;
  * downlink, folds client updates into a running weighted sum as they arrive (memory O(model), not
  * O(clients x model)), and at the close has its {@link PruningStrategy} child compute the next
  * masks. An update that does not fit is rejected with its reason and changes nothing.
+ *
+ * <p>Who is believed: a {@link PrepareRound} or {@link Resume} is taken only when its reply
+ * address is on this node or on a cluster member with the {@code server} role, and its round, held
+ * models, model and state fit this aggregator (see {@code ControlChecks}). Each attempt then gets
+ * a fold key that the aggregator draws itself and sends only to that reply address: updates,
+ * closes and abandons without it are refused, so a member that sends a prepare of its own cannot
+ * fold or close anything. A refused message is logged with its reason and changes nothing.
  */
 public final class Aggregator extends AbstractBehavior<Aggregator.Command> {
   private static final Duration PRUNING_TIMEOUT = Duration.ofMinutes(5);
@@ -49,8 +58,8 @@ public final class Aggregator extends AbstractBehavior<Aggregator.Command> {
   /**
    * Prepare the downlinks of {@code round}. {@code held} lists, for the selected clients the
    * server knows about, which global model each holds (by round): a strategy may send those
-   * clients something smaller than the common downlink. {@code token} is the attempt's, unguessable:
-   * from now on only the messages that carry it (the collector's updates and close) are acted on.
+   * clients something smaller than the common downlink. {@code token} is the server's for the
+   * attempt, unguessable: the replies carry it, so the server believes only its own aggregator's.
    */
   public record PrepareRound(int round, long token, List<Integer> held, ActorRef<Reply> replyTo) implements Command, ControlMessage {
     public PrepareRound {
@@ -60,11 +69,19 @@ public final class Aggregator extends AbstractBehavior<Aggregator.Command> {
 
   /**
    * The payload the clients selected for {@code round} receive: {@code fromHeld} for a client
-   * holding the global model of one of its keys, {@code downlink} for every other.
+   * holding the global model of one of its keys, {@code downlink} for every other. {@code key} is
+   * the attempt's fold key, drawn by the aggregator and sent only here: the {@link Fold},
+   * {@link CloseRound} and {@link AbandonRound} of the attempt must carry it as their token.
    */
-  public record RoundPrepared(int round, long token, Payload downlink, Map<Integer, Payload> fromHeld) implements Reply, WireMessage {
+  public record RoundPrepared(int round, long token, long key, Payload downlink, Map<Integer, Payload> fromHeld)
+      implements Reply, WireMessage {
     public RoundPrepared {
       fromHeld = Map.copyOf(fromHeld);
+    }
+
+    /** Without a fold key: what a stand-in for an aggregator in a test or a benchmark sends. */
+    public RoundPrepared(int round, long token, Payload downlink, Map<Integer, Payload> fromHeld) {
+      this(round, token, 0L, downlink, fromHeld);
     }
 
     /** What a client holding the global model of round {@code held} ({@link Payload#ABSOLUTE} if unknown) is sent. */
@@ -91,7 +108,7 @@ public final class Aggregator extends AbstractBehavior<Aggregator.Command> {
     }
   }
 
-  /** One client's update, forwarded by the round's collector with the attempt's token; without it, refused. */
+  /** One client's update, forwarded by the round's collector with the attempt's fold key as token; without it, refused. */
   public record Fold(int round, long token, String clientId, int examples, Payload update) implements Command, WireMessage {}
 
   /**
@@ -135,9 +152,14 @@ public final class Aggregator extends AbstractBehavior<Aggregator.Command> {
   private final Transfers transfers;
   private final ActorRef<TransferFailed> transferFailures;
   private final ActorRef<PruningStrategy.Command> pruner;
+  private final SecureRandom keys = new SecureRandom();
+  /** The model every control message's tensors must fit. */
+  private final ModelSpec spec;
   private int round;
-  /** The current attempt's token; 0 before the first PrepareRound. */
+  /** The server's token for the current attempt, which the replies carry. */
   private long token;
+  /** The current attempt's fold key, never 0; 0 before the first PrepareRound, when nothing can be folded. */
+  private long key;
   private boolean closing;
   private int accepted;
   /** Updates of this round seen so far, accepted or not. */
@@ -153,6 +175,7 @@ public final class Aggregator extends AbstractBehavior<Aggregator.Command> {
     context.setLoggerName(Aggregator.class);
     this.timers = timers;
     this.algorithm = algorithm;
+    this.spec = algorithm.globalModel().spec();
     this.transfers = Transfers.get(context.getSystem());
     this.transferFailures = context.messageAdapter(TransferFailed.class, TransferLost::new);
     this.pruner = context.spawn(
@@ -181,6 +204,14 @@ public final class Aggregator extends AbstractBehavior<Aggregator.Command> {
   }
 
   private Behavior<Command> onResume(Resume request) {
+    String refusal = senderRefusal(request.replyTo());
+    if (refusal == null) {
+      refusal = ControlChecks.resumeRefusal(round, request, spec);
+    }
+    if (refusal != null) {
+      getContext().getLog().warn("refused a resume at round {}: {}", request.round(), refusal);
+      return this;
+    }
     try {
       algorithm.restore(request.round() - 1, request.global(), request.state());
     } catch (RuntimeException e) {
@@ -188,12 +219,35 @@ public final class Aggregator extends AbstractBehavior<Aggregator.Command> {
       return this;
     }
     getContext().getLog().info("resumed at round {} from the server's model", request.round());
-    return onPrepare(new PrepareRound(request.round(), request.token(), request.held(), request.replyTo()));
+    return prepare(new PrepareRound(request.round(), request.token(), request.held(), request.replyTo()));
+  }
+
+  /** Why a prepare or resume naming {@code replyTo} is not the server's, or null. */
+  private String senderRefusal(ActorRef<Reply> replyTo) {
+    String refusal = ControlChecks.notOnMemberWithRole(getContext().getSystem(), replyTo, ControlChecks.SERVER_ROLE);
+    return refusal == null ? null : "its reply address " + replyTo.path() + " is not the server's: " + refusal;
   }
 
   private Behavior<Command> onPrepare(PrepareRound request) {
+    String refusal = senderRefusal(request.replyTo());
+    if (refusal == null) {
+      refusal = ControlChecks.prepareRefusal(round, request.round(), request.held());
+    }
+    if (refusal != null) {
+      getContext().getLog().warn("refused a prepare of round {}: {}", request.round(), refusal);
+      return this;
+    }
+    return prepare(request);
+  }
+
+  private Behavior<Command> prepare(PrepareRound request) {
+    timers.cancel(StragglingUpdates.class);
     round = request.round();
     token = request.token();
+    key = 0;
+    while (key == 0) {
+      key = keys.nextLong();
+    }
     closing = false;
     pendingClose = null;
     accepted = 0;
@@ -204,7 +258,7 @@ public final class Aggregator extends AbstractBehavior<Aggregator.Command> {
     for (int held : request.held()) {
       algorithm.downlinkFrom(round, held).ifPresent(p -> fromHeld.put(held, p));
     }
-    transfers.tell(request.replyTo(), new RoundPrepared(round, token, algorithm.downlink(round), fromHeld), transferFailures);
+    transfers.tell(request.replyTo(), new RoundPrepared(round, token, key, algorithm.downlink(round), fromHeld), transferFailures);
     return this;
   }
 
@@ -213,7 +267,7 @@ public final class Aggregator extends AbstractBehavior<Aggregator.Command> {
       reject(fold.clientId(), "update for round " + fold.round() + " arrived after that round closed (current round " + round + ")");
       return this;
     }
-    if (fold.token() != token) {
+    if (fold.token() != key || key == 0) {
       reject(fold.clientId(), "update not passed on by the collector of round " + round + "'s current attempt (wrong token)");
       return this;
     }
@@ -243,7 +297,7 @@ public final class Aggregator extends AbstractBehavior<Aggregator.Command> {
       getContext().getLog().warn("ignoring close of round {} (current round {})", request.round(), round);
       return this;
     }
-    if (request.token() != token) {
+    if (request.token() != key || key == 0) {
       getContext().getLog().warn("refused a close of round {} without the current attempt's token", round);
       return this;
     }
@@ -312,7 +366,7 @@ public final class Aggregator extends AbstractBehavior<Aggregator.Command> {
   }
 
   private Behavior<Command> onAbandon(AbandonRound request) {
-    if (request.round() == round && request.token() != token) {
+    if (request.round() == round && (request.token() != key || key == 0)) {
       getContext().getLog().warn("refused an abandon of round {} without the current attempt's token", round);
     } else if (request.round() == round && !closing) {
       algorithm.abandon(round);

@@ -31,7 +31,7 @@ import java.util.Map;
 public final class WireSerializer extends SerializerWithStringManifest {
   static final String TRAIN_ROUND = "TrainRound/1";
   static final String TRAINED = "Trained/1";
-  static final String ROUND_PREPARED = "RoundPrepared/3";
+  static final String ROUND_PREPARED = "RoundPrepared/4";
   static final String FOLD = "Fold/2";
   static final String ROUND_AGGREGATED = "RoundAggregated/2";
   static final String COMPUTE_MASKS = "ComputeMasks/1";
@@ -87,7 +87,7 @@ public final class WireSerializer extends SerializerWithStringManifest {
           .writeLong(Double.doubleToLongBits(m.loss())).writeLong(m.trainMillis()).writeLong(m.overheadMillis());
       PayloadCodec.encode(m.update(), out);
     } else if (o instanceof Aggregator.RoundPrepared m) {
-      out.writeVarInt(m.round()).writeLong(m.token());
+      out.writeVarInt(m.round()).writeLong(m.token()).writeLong(m.key());
       PayloadCodec.encode(m.downlink(), out);
       out.writeVarInt(m.fromHeld().size());
       m.fromHeld().forEach((held, payload) -> {
@@ -187,6 +187,7 @@ public final class WireSerializer extends SerializerWithStringManifest {
   private static Aggregator.RoundPrepared readRoundPrepared(WireReader in) {
     int round = in.readVarInt("round");
     long token = in.readLong("token");
+    long key = in.readLong("key");
     Payload downlink = PayloadCodec.decode(in);
     int n = in.readCount("held-model downlink count", MAX_ROUNDS);
     Map<Integer, Payload> fromHeld = new HashMap<>();
@@ -196,7 +197,7 @@ public final class WireSerializer extends SerializerWithStringManifest {
         throw new IllegalArgumentException("two downlinks for clients holding the model of round " + held);
       }
     }
-    return new Aggregator.RoundPrepared(round, token, downlink, fromHeld);
+    return new Aggregator.RoundPrepared(round, token, key, downlink, fromHeld);
   }
 
   private static void writeRounds(List<Integer> rounds, WireWriter out) {
