@@ -35,12 +35,15 @@ import java.util.Optional;
  * O(clients x model)), and at the close has its {@link PruningStrategy} child compute the next
  * masks. An update that does not fit is rejected with its reason and changes nothing.
  *
- * <p>Who is believed: a {@link PrepareRound} or {@link Resume} is taken only when its reply
- * address is on this node or on a cluster member with the {@code server} role, and its round, held
- * models, model and state fit this aggregator (see {@code ControlChecks}). Each attempt then gets
- * a fold key that the aggregator draws itself and sends only to that reply address: updates,
- * closes and abandons without it are refused, so a member that sends a prepare of its own cannot
- * fold or close anything. A refused message is logged with its reason and changes nothing.
+ * <p>Who is believed: a typed message names no sender, only a reply address, and any member can
+ * name the server's. So the aggregator draws two secrets and sends each only to a reply address on
+ * this node or on a cluster member with the {@code server} role: a session key, which every
+ * {@link PrepareRound} and {@link Resume} must carry (one without it is answered with
+ * {@link SessionKey} and otherwise ignored), and per attempt a fold key, which every update, close
+ * and abandon must carry. A prepare or resume must also fit: its round, held models, model and
+ * state (see {@code ControlChecks}). A member that is not the server never learns either secret,
+ * so it can neither restore, prepare, fold nor close anything. A refused message is logged with
+ * its reason and changes nothing.
  */
 public final class Aggregator extends AbstractBehavior<Aggregator.Command> {
   private static final Duration PRUNING_TIMEOUT = Duration.ofMinutes(5);
@@ -60,12 +63,20 @@ public final class Aggregator extends AbstractBehavior<Aggregator.Command> {
    * server knows about, which global model each holds (by round): a strategy may send those
    * clients something smaller than the common downlink. {@code token} is the server's for the
    * attempt, unguessable: the replies carry it, so the server believes only its own aggregator's.
+   * {@code session} is the aggregator's {@link SessionKey}, 0 when the server does not know it yet.
    */
-  public record PrepareRound(int round, long token, List<Integer> held, ActorRef<Reply> replyTo) implements Command, ControlMessage {
+  public record PrepareRound(int round, long token, long session, List<Integer> held, ActorRef<Reply> replyTo)
+      implements Command, ControlMessage {
     public PrepareRound {
       held = Bounded.copyOf(held, "held rounds");
     }
   }
+
+  /**
+   * The aggregator's session key, for a {@link PrepareRound} or {@link Resume} that did not carry
+   * it: send the message again with it. Sent only to a reply address on the server's node.
+   */
+  public record SessionKey(long token, long session) implements Reply, ControlMessage {}
 
   /**
    * The payload the clients selected for {@code round} receive: {@code fromHeld} for a client
@@ -96,15 +107,15 @@ public final class Aggregator extends AbstractBehavior<Aggregator.Command> {
    * {@code global}, the model after round {@code round - 1} that the server kept, and
    * {@code state}, what {@link ServerAlgorithm#exportState()} gave then (empty if unknown).
    */
-  public record Resume(int round, long token, Model global, List<Integer> held, ActorRef<Reply> replyTo, TensorFile state)
-      implements Command, WireMessage {
+  public record Resume(int round, long token, long session, Model global, List<Integer> held, ActorRef<Reply> replyTo,
+                       TensorFile state) implements Command, WireMessage {
     public Resume {
       held = Bounded.copyOf(held, "held rounds");
     }
 
     /** Without the strategy's state: the restore is as close as the model alone allows. */
-    public Resume(int round, long token, Model global, List<Integer> held, ActorRef<Reply> replyTo) {
-      this(round, token, global, held, replyTo, TensorFile.EMPTY);
+    public Resume(int round, long token, long session, Model global, List<Integer> held, ActorRef<Reply> replyTo) {
+      this(round, token, session, global, held, replyTo, TensorFile.EMPTY);
     }
   }
 
@@ -153,6 +164,8 @@ public final class Aggregator extends AbstractBehavior<Aggregator.Command> {
   private final ActorRef<TransferFailed> transferFailures;
   private final ActorRef<PruningStrategy.Command> pruner;
   private final SecureRandom keys = new SecureRandom();
+  /** What every prepare and resume must carry; sent only to the server's node. */
+  private final long session = nonZero(keys);
   /** The model every control message's tensors must fit. */
   private final ModelSpec spec;
   private int round;
@@ -203,13 +216,33 @@ public final class Aggregator extends AbstractBehavior<Aggregator.Command> {
         .build();
   }
 
+  /** The refusal of a prepare that did not carry a session key: the server's first contact, answered with the key. */
+  private static final String NO_SESSION = "no session key yet";
+
+  /** Logs {@code refusal}: a warning, except for a first contact, which is how a session starts. */
+  private void logRefusal(String what, int round, String refusal) {
+    if (NO_SESSION.equals(refusal)) {
+      getContext().getLog().debug("sent the session key for a {} of round {}", what, round);
+    } else {
+      getContext().getLog().warn("refused a {} of round {}: {}", what, round, refusal);
+    }
+  }
+
+  private static long nonZero(SecureRandom random) {
+    long value = 0;
+    while (value == 0) {
+      value = random.nextLong();
+    }
+    return value;
+  }
+
   private Behavior<Command> onResume(Resume request) {
-    String refusal = senderRefusal(request.replyTo());
+    String refusal = senderRefusal(request.replyTo(), request.token(), request.session());
     if (refusal == null) {
       refusal = ControlChecks.resumeRefusal(round, request, spec);
     }
     if (refusal != null) {
-      getContext().getLog().warn("refused a resume at round {}: {}", request.round(), refusal);
+      logRefusal("resume", request.round(), refusal);
       return this;
     }
     try {
@@ -219,22 +252,32 @@ public final class Aggregator extends AbstractBehavior<Aggregator.Command> {
       return this;
     }
     getContext().getLog().info("resumed at round {} from the server's model", request.round());
-    return prepare(new PrepareRound(request.round(), request.token(), request.held(), request.replyTo()));
+    return prepare(new PrepareRound(request.round(), request.token(), request.session(), request.held(), request.replyTo()));
   }
 
-  /** Why a prepare or resume naming {@code replyTo} is not the server's, or null. */
-  private String senderRefusal(ActorRef<Reply> replyTo) {
+  /**
+   * Why a prepare or resume naming {@code replyTo} is not the server's, or null. Without the
+   * session key, the key is sent to {@code replyTo} if it is on the server's node.
+   */
+  private String senderRefusal(ActorRef<Reply> replyTo, long token, long claimed) {
     String refusal = ControlChecks.notOnMemberWithRole(getContext().getSystem(), replyTo, ControlChecks.SERVER_ROLE);
-    return refusal == null ? null : "its reply address " + replyTo.path() + " is not the server's: " + refusal;
+    if (refusal != null) {
+      return "its reply address " + replyTo.path() + " is not the server's: " + refusal;
+    }
+    if (claimed != session) {
+      replyTo.tell(new SessionKey(token, session));
+      return claimed == 0 ? NO_SESSION : "it carries a wrong session key (the key was sent to " + replyTo.path() + ")";
+    }
+    return null;
   }
 
   private Behavior<Command> onPrepare(PrepareRound request) {
-    String refusal = senderRefusal(request.replyTo());
+    String refusal = senderRefusal(request.replyTo(), request.token(), request.session());
     if (refusal == null) {
       refusal = ControlChecks.prepareRefusal(round, request.round(), request.held());
     }
     if (refusal != null) {
-      getContext().getLog().warn("refused a prepare of round {}: {}", request.round(), refusal);
+      logRefusal("prepare", request.round(), refusal);
       return this;
     }
     return prepare(request);
@@ -244,10 +287,7 @@ public final class Aggregator extends AbstractBehavior<Aggregator.Command> {
     timers.cancel(StragglingUpdates.class);
     round = request.round();
     token = request.token();
-    key = 0;
-    while (key == 0) {
-      key = keys.nextLong();
-    }
+    key = nonZero(keys);
     closing = false;
     pendingClose = null;
     accepted = 0;

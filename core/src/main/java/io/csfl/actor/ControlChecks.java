@@ -63,13 +63,14 @@ final class ControlChecks {
 
   /**
    * Rounds only go forward within a run: a prepare is for the current round (a new attempt) or the
-   * next; an aggregator that has prepared nothing yet (new, or restarted) takes any round.
+   * next, or for round 1 (a server that starts a run over); an aggregator that has prepared
+   * nothing yet (new, or restarted) takes any round.
    */
   static String prepareRefusal(int current, int round, List<Integer> held) {
     if (round <= 0) {
       return "round " + round + " is not positive";
     }
-    if (round < current) {
+    if (round < current && round != 1) {
       return "round " + round + " is before the current round " + current;
     }
     if (current > 0 && round > current + 1) {

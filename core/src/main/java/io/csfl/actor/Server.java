@@ -292,6 +292,12 @@ public final class Server extends AbstractBehavior<Server.Command> {
    * updates, close and report carry it. 0 until the aggregator prepared the attempt.
    */
   private long foldKey;
+  /** The current aggregator's session key, which every prepare and resume carries; 0 until it sent it. */
+  private long aggregatorSession;
+  /** Whether this attempt already asked again with a session key it was sent. */
+  private boolean sessionAsked;
+  /** The global models this attempt's sample holds, by round. */
+  private List<Integer> heldBySample = List.of();
   /** Listed aggregators on members without the aggregator role: refused, and logged once each. */
   private final Set<ActorRef<Aggregator.Command>> refusedAggregators = new HashSet<>();
   private final Evaluator evaluator;
@@ -572,6 +578,7 @@ public final class Server extends AbstractBehavior<Server.Command> {
   /** Takes any listed aggregator that is not known to have stopped; false if there is none. */
   private boolean pickAggregator() {
     aggregator = listedAggregators.stream().filter(a -> !stoppedAggregators.contains(a)).findFirst().orElse(null);
+    aggregatorSession = 0;
     if (aggregator == null) {
       return false;
     }
@@ -745,18 +752,30 @@ public final class Server extends AbstractBehavior<Server.Command> {
     sample = sample();
     token = tokens.nextLong();
     foldKey = 0;
-    List<Integer> heldBySample = sample.keySet().stream().filter(held::containsKey).map(held::get).distinct().sorted().toList();
-    if (round > 1 && !aggregator.equals(aggregatorInStep)) {
+    sessionAsked = false;
+    heldBySample = sample.keySet().stream().filter(held::containsKey).map(held::get).distinct().sorted().toList();
+    askAggregator();
+    awaitAggregator();
+    return this;
+  }
+
+  /**
+   * Sends the attempt's prepare, or resume, to the aggregator. Until the aggregator's session key
+   * is known a bare prepare goes first, which the aggregator answers with the key only: a resume
+   * carries a whole model, and is sent once, with the key.
+   */
+  private void askAggregator() {
+    if (aggregatorSession == 0) {
+      aggregator.tell(new Aggregator.PrepareRound(round, token, 0, heldBySample, aggregatorReplies));
+    } else if (round > 1 && !aggregator.equals(aggregatorInStep)) {
       getContext().getLog().info("round {}: aggregator {} resumes from the model of round {}", round, aggregator.path(), round - 1);
       // A failed transfer needs no listener of its own: no RoundPrepared comes, and the
       // aggregator-silence timer retries the attempt.
-      Transfers.get(getContext().getSystem()).tell(aggregator,
-          new Aggregator.Resume(round, token, lastGlobal, heldBySample, aggregatorReplies, lastState), getContext().getSystem().ignoreRef());
+      Transfers.get(getContext().getSystem()).tell(aggregator, new Aggregator.Resume(round, token, aggregatorSession, lastGlobal,
+          heldBySample, aggregatorReplies, lastState), getContext().getSystem().ignoreRef());
     } else {
-      aggregator.tell(new Aggregator.PrepareRound(round, token, heldBySample, aggregatorReplies));
+      aggregator.tell(new Aggregator.PrepareRound(round, token, aggregatorSession, heldBySample, aggregatorReplies));
     }
-    awaitAggregator();
-    return this;
   }
 
   private void awaitAggregator() {
@@ -778,7 +797,15 @@ public final class Server extends AbstractBehavior<Server.Command> {
       getContext().getLog().warn("round {}: refused a reply to the aggregator's address without this attempt's token", round);
       return this;
     }
-    if (wrapped.reply() instanceof Aggregator.RoundPrepared p && p.round() == round && report == null) {
+    if (wrapped.reply() instanceof Aggregator.SessionKey k && collector == null && report == null) {
+      if (sessionAsked) {
+        getContext().getLog().warn("round {} attempt {}: the aggregator sent its session key again; the attempt is retried", round, attempt);
+        return this;
+      }
+      sessionAsked = true;
+      aggregatorSession = k.session();
+      askAggregator();
+    } else if (wrapped.reply() instanceof Aggregator.RoundPrepared p && p.round() == round && report == null) {
       timers.cancel(AggregatorSilent.class);
       foldKey = p.key();
       // A client that left while the aggregator prepared the round is not sent it.

@@ -37,7 +37,7 @@ class AggregatorCloseTest {
   private static Prepared preparedAggregator(Model initial) {
     ActorRef<Aggregator.Command> aggregator = testKit.spawn(Aggregator.create(new FedAvg().newServer(initial, 3), new MagnitudePruner()));
     TestProbe<Aggregator.Reply> prepared = testKit.createTestProbe();
-    aggregator.tell(new Aggregator.PrepareRound(1, TOKEN, List.of(), prepared.getRef()));
+    aggregator.tell(new Aggregator.PrepareRound(1, TOKEN, TestModels.sessionOf(aggregator, prepared), List.of(), prepared.getRef()));
     return new Prepared(aggregator, prepared.expectMessageClass(Aggregator.RoundPrepared.class).key());
   }
 

@@ -201,7 +201,7 @@ class CheckedSendersTest {
     ActorRef<Aggregator.Command> aggregator = testKit.spawn(Aggregator.create(new FedAvg().newServer(initial, 1), new MagnitudePruner()));
     TestProbe<Aggregator.Reply> replies = testKit.createTestProbe();
     long token = 0x1234_5678_9ABCL;
-    aggregator.tell(new Aggregator.PrepareRound(1, token, List.of(), replies.getRef()));
+    aggregator.tell(new Aggregator.PrepareRound(1, token, TestModels.sessionOf(aggregator, replies), List.of(), replies.getRef()));
     Aggregator.RoundPrepared prepared = replies.expectMessageClass(Aggregator.RoundPrepared.class, WAIT);
     assertEquals(token, prepared.token());
     long key = prepared.key();

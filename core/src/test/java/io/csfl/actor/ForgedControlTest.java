@@ -1,7 +1,6 @@
 package io.csfl.actor;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import akka.actor.testkit.typed.javadsl.ActorTestKit;
@@ -111,24 +110,33 @@ class ForgedControlTest {
   }
 
   @Test
-  void aPrepareOrResumeFromAnotherMemberIsRefusedAndOneNamingTheServerTeachesItNoKey() {
+  void aPrepareOrResumeFromAnotherMemberIsRefusedAndOneNamingTheServerTeachesItNothing() {
     Model initial = TestModels.mlp().initialModel(1);
     ActorRef<Aggregator.Command> aggregator = aggregator(initial);
     ActorRef<Aggregator.Command> remote = fromIntruder(aggregator);
     TestProbe<Aggregator.Reply> forger = intruder.createTestProbe();
     TestProbe<Aggregator.Reply> server = home.createTestProbe();
+    long guess = 0x5E55L;
 
     expectWarning("refused a prepare of round 1: its reply address",
-        () -> remote.tell(new Aggregator.PrepareRound(1, 42, List.of(), forger.getRef())));
-    expectWarning("refused a resume at round 1: its reply address",
-        () -> viaTransfers(remote, new Aggregator.Resume(1, 42, poisoned(initial), List.of(), forger.getRef())));
+        () -> remote.tell(new Aggregator.PrepareRound(1, 42, 0, List.of(), forger.getRef())));
+    expectWarning("refused a resume of round 1: its reply address",
+        () -> viaTransfers(remote, new Aggregator.Resume(1, 42, guess, poisoned(initial), List.of(), forger.getRef())));
     forger.expectNoMessage(Duration.ofMillis(200));
 
-    // The member names the server's reply address: the fold key goes there, not to the member.
-    remote.tell(new Aggregator.PrepareRound(1, 42, List.of(), fromIntruder(server.getRef())));
+    // The member names the server's reply address: the session key goes there, not to the member.
+    ActorRef<Aggregator.Reply> serverAsNamed = fromIntruder(server.getRef());
+    expectWarning("refused a resume of round 2: it carries a wrong session key",
+        () -> viaTransfers(remote, new Aggregator.Resume(2, 42, guess, poisoned(initial), List.of(), serverAsNamed)));
+    assertEquals(42, server.expectMessageClass(Aggregator.SessionKey.class, WAIT).token());
+    expectWarning("refused a prepare of round 1: it carries a wrong session key",
+        () -> remote.tell(new Aggregator.PrepareRound(1, 42, guess, List.of(), serverAsNamed)));
+    server.expectMessageClass(Aggregator.SessionKey.class, WAIT);
+
+    long session = TestModels.sessionOf(aggregator, server);
+    aggregator.tell(new Aggregator.PrepareRound(1, 7, session, List.of(), server.getRef()));
     Aggregator.RoundPrepared prepared = server.expectMessageClass(Aggregator.RoundPrepared.class, WAIT);
-    assertEquals(42, prepared.token());
-    assertNotEquals(42, prepared.key());
+    assertEquals(7, prepared.token());
     expectWarning("rejected update of client client-0000: update not passed on by the collector",
         () -> viaTransfers(remote, new Aggregator.Fold(1, 42, "client-0000", 10, Payloads.dense(poisoned(initial)))));
     expectWarning("refused a close of round 1 without the current attempt's token",
@@ -139,7 +147,7 @@ class ForgedControlTest {
     Aggregator.RoundAggregated done = server.expectMessageClass(Aggregator.RoundAggregated.class, WAIT);
     assertEquals(1, done.accepted());
     assertTrue(done.rejections().get(0).contains("wrong token"), done.rejections().toString());
-    assertEquals(initial, done.global(), "only the honest update was folded");
+    assertEquals(initial, done.global(), "the forged resume restored nothing, and only the honest update was folded");
     forger.expectNoMessage(Duration.ofMillis(200));
   }
 
@@ -148,6 +156,7 @@ class ForgedControlTest {
     Model initial = TestModels.mlp().initialModel(1);
     ActorRef<Aggregator.Command> aggregator = aggregator(initial);
     TestProbe<Aggregator.Reply> server = home.createTestProbe();
+    long session = TestModels.sessionOf(aggregator, server);
     Model otherArchitecture = Model.zeros(ModelSpec.of(List.of(TensorSpec.bias("b", 3))));
     long largest = initial.spec().tensors().stream().mapToLong(TensorSpec::size).max().orElseThrow();
     float[] tooBig = new float[(int) largest + 1];
@@ -155,25 +164,25 @@ class ForgedControlTest {
     TensorFile infinite = TensorFile.EMPTY.withF32("residual", new long[] {1}, new float[] {Float.POSITIVE_INFINITY});
 
     expectWarning("round 0 is not positive",
-        () -> aggregator.tell(new Aggregator.PrepareRound(0, 1, List.of(), server.getRef())));
+        () -> aggregator.tell(new Aggregator.PrepareRound(0, 1, session, List.of(), server.getRef())));
     expectWarning("a held model of round 2, outside 0 to 1",
-        () -> aggregator.tell(new Aggregator.PrepareRound(2, 1, List.of(2), server.getRef())));
+        () -> aggregator.tell(new Aggregator.PrepareRound(2, 1, session, List.of(2), server.getRef())));
     expectWarning("held round 0 listed twice",
-        () -> aggregator.tell(new Aggregator.PrepareRound(2, 1, List.of(0, 0), server.getRef())));
+        () -> aggregator.tell(new Aggregator.PrepareRound(2, 1, session, List.of(0, 0), server.getRef())));
     expectWarning("its model is",
-        () -> aggregator.tell(new Aggregator.Resume(2, 1, otherArchitecture, List.of(), server.getRef())));
+        () -> aggregator.tell(new Aggregator.Resume(2, 1, session, otherArchitecture, List.of(), server.getRef())));
     expectWarning("state tensor residual has " + tooBig.length + " values",
-        () -> aggregator.tell(new Aggregator.Resume(2, 1, poisoned(initial), List.of(), server.getRef(), oversized)));
+        () -> aggregator.tell(new Aggregator.Resume(2, 1, session, poisoned(initial), List.of(), server.getRef(), oversized)));
     expectWarning("state tensor residual has a non-finite value",
-        () -> aggregator.tell(new Aggregator.Resume(2, 1, poisoned(initial), List.of(), server.getRef(), infinite)));
+        () -> aggregator.tell(new Aggregator.Resume(2, 1, session, poisoned(initial), List.of(), server.getRef(), infinite)));
     server.expectNoMessage(Duration.ofMillis(200));
 
-    aggregator.tell(new Aggregator.PrepareRound(3, 7, List.of(), server.getRef()));
+    aggregator.tell(new Aggregator.PrepareRound(3, 7, session, List.of(), server.getRef()));
     long key = server.expectMessageClass(Aggregator.RoundPrepared.class, WAIT).key();
     expectWarning("round 2 is before the current round 3",
-        () -> aggregator.tell(new Aggregator.PrepareRound(2, 8, List.of(), server.getRef())));
+        () -> aggregator.tell(new Aggregator.PrepareRound(2, 8, session, List.of(), server.getRef())));
     expectWarning("round 5 skips ahead of the current round 3",
-        () -> aggregator.tell(new Aggregator.PrepareRound(5, 8, List.of(), server.getRef())));
+        () -> aggregator.tell(new Aggregator.PrepareRound(5, 8, session, List.of(), server.getRef())));
     aggregator.tell(new Aggregator.Fold(3, key, "client-0000", 10, Payloads.dense(initial)));
     aggregator.tell(new Aggregator.CloseRound(3, key, 1, server.getRef()));
     Aggregator.RoundAggregated done = server.expectMessageClass(Aggregator.RoundAggregated.class, WAIT);

@@ -60,7 +60,7 @@ class WireSerializerTest {
         new Client.Failed(4, "client-7", "boom"),
         new Aggregator.RoundPrepared(4, -3L, dense, Map.of()),
         new Aggregator.RoundPrepared(4, -3L, 0x7EE7L, dense, Map.of(2, ternaryDelta, 1, dense)),
-        new Aggregator.Resume(4, Long.MIN_VALUE, model, List.of(1, 2), prepared.getRef()),
+        new Aggregator.Resume(4, Long.MIN_VALUE, 0x5E55L, model, List.of(1, 2), prepared.getRef()),
         new Aggregator.Fold(4, Long.MAX_VALUE, "client-7", 120, dense),
         new Aggregator.RoundAggregated(4, 77L, 9, List.of("client-1: stale"), model, 31),
         new PruningStrategy.ComputeMasks(4, model, 0.5, masks.getRef()),
