@@ -35,25 +35,36 @@ final class ControlChecks {
   private ControlChecks() {}
 
   /**
-   * Why {@code ref} is not on this node or on an Up member with {@code role}, or null. Without a
-   * cluster only this node qualifies: its own actors are the application that embeds them.
+   * Why {@code ref} is not on this node or on a cluster member with {@code role}, or null. Without
+   * a cluster only this node qualifies: its own actors are the application that embeds them.
+   * A member counts from the moment it joins (its roles come with it) until it is down or removed.
    */
   static String notOnMemberWithRole(ActorSystem<?> system, ActorRef<?> ref, String role) {
     Address address = ref.path().address();
     if (address.hasLocalScope() || address.equals(system.address())) {
       return null;
     }
-    if (!"cluster".equals(system.settings().config().getString("akka.actor.provider"))) {
+    if (!inCluster(system)) {
       return "it is on another node (" + address + ") and this node is not in a cluster that could say its role";
     }
-    Iterable<Member> members = Cluster.get(system).state().getMembers();
-    boolean member = StreamSupport.stream(members.spliterator(), false)
-        .anyMatch(m -> m.address().equals(address) && m.hasRole(role) && isUp(m.status()));
-    return member ? null : "it is on " + address + ", not an Up member with the " + role + " role";
+    boolean member = members(system).anyMatch(m -> m.address().equals(address) && m.hasRole(role));
+    return member ? null : "it is on " + address + ", not a member with the " + role + " role";
   }
 
-  private static boolean isUp(MemberStatus status) {
-    return status == MemberStatus.up() || status == MemberStatus.weaklyUp() || status == MemberStatus.leaving();
+  /** Whether {@code ref}'s node is not (or no longer) a member this node knows of: a verdict that may change as members join. */
+  static boolean unknownMember(ActorSystem<?> system, ActorRef<?> ref) {
+    Address address = ref.path().address();
+    return inCluster(system) && !address.hasLocalScope() && members(system).noneMatch(m -> m.address().equals(address));
+  }
+
+  private static boolean inCluster(ActorSystem<?> system) {
+    return "cluster".equals(system.settings().config().getString("akka.actor.provider"));
+  }
+
+  /** The members this node knows of, without those downed or removed. */
+  private static java.util.stream.Stream<Member> members(ActorSystem<?> system) {
+    return StreamSupport.stream(Cluster.get(system).state().getMembers().spliterator(), false)
+        .filter(m -> m.status() != MemberStatus.down() && m.status() != MemberStatus.removed());
   }
 
   /** The same node as {@code a}: local refs count as {@code system}'s own address. */

@@ -58,11 +58,12 @@ import java.util.stream.IntStream;
  * <p>Who is believed: a client is trained on only after the handshake ({@link Client.Describe}),
  * asked of its own actor, answers with an id of the federation ({@link Settings#clients()}), this
  * server's data signature and its example count; each of its updates must then claim exactly that
- * count. Each attempt gets an unguessable token, which the aggregator's replies must carry, and
- * an unguessable fold key, which the aggregator draws and sends only to the server: updates,
- * closes and reports without it are refused, so a member that can reach the aggregator cannot
- * fold an update of its own. An aggregator is taken on only from this node or from a cluster
- * member with the {@code aggregator} role.
+ * count. The server learns the aggregator's session key (see {@link Aggregator}) and sends it
+ * with every prepare and resume. Each attempt gets an unguessable token, which the aggregator's
+ * replies must carry, and an unguessable fold key, which the aggregator draws and sends only to
+ * the server: updates, closes and reports without it are refused, so a member that can reach the
+ * aggregator cannot fold an update of its own. An aggregator is taken on only from this node or
+ * from a cluster member with the {@code aggregator} role.
  */
 public final class Server extends AbstractBehavior<Server.Command> {
   /** Evaluation blocks; run the server here, not on the default dispatcher. */
@@ -83,6 +84,8 @@ public final class Server extends AbstractBehavior<Server.Command> {
    * while one is still to be asked.
    */
   static final int LOCAL_HANDSHAKE_ATTEMPTS = 3;
+  /** How soon an aggregator listed from a member this node does not know yet is checked again. */
+  static final Duration RECHECK_UNKNOWN_MEMBERS = Duration.ofSeconds(1);
 
   public interface Command {}
 
@@ -553,11 +556,15 @@ public final class Server extends AbstractBehavior<Server.Command> {
   }
 
   private Behavior<Command> onAggregatorsListed(AggregatorsListed listed) {
+    timers.cancel(AggregatorsListed.class);
     Set<ActorRef<Aggregator.Command>> allowed = new HashSet<>();
     for (ActorRef<Aggregator.Command> a : listed.aggregators()) {
       String refusal = ControlChecks.notOnMemberWithRole(getContext().getSystem(), a, ControlChecks.AGGREGATOR_ROLE);
       if (refusal == null) {
         allowed.add(a);
+      } else if (ControlChecks.unknownMember(getContext().getSystem(), a)) {
+        // Listed before this node heard of its member: asked again once the membership caught up.
+        timers.startSingleTimer(AggregatorsListed.class, listed, RECHECK_UNKNOWN_MEMBERS);
       } else if (refusedAggregators.add(a)) {
         getContext().getLog().warn("refused the aggregator registered at {}: {}", a.path(), refusal);
       }
