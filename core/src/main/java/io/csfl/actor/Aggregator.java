@@ -239,7 +239,7 @@ public final class Aggregator extends AbstractBehavior<Aggregator.Command> {
   private Behavior<Command> onResume(Resume request) {
     String refusal = senderRefusal(request.replyTo(), request.token(), request.session());
     if (refusal == null) {
-      refusal = ControlChecks.resumeRefusal(round, request, spec);
+      refusal = ControlChecks.resumeRefusal(request, spec);
     }
     if (refusal != null) {
       logRefusal("resume", request.round(), refusal);

@@ -90,13 +90,14 @@ final class ControlChecks {
     return heldRefusal(round, held);
   }
 
-  /** A resume may start a later round than the current one (the server continues from its checkpoint), never an earlier. */
-  static String resumeRefusal(int current, Aggregator.Resume resume, ModelSpec expected) {
+  /**
+   * A resume replaces the aggregator's state with the server's, so it may start any round: a later
+   * one (the server continues from its checkpoint) or an earlier one (a server that took over
+   * from an older checkpoint).
+   */
+  static String resumeRefusal(Aggregator.Resume resume, ModelSpec expected) {
     if (resume.round() <= 0) {
       return "round " + resume.round() + " is not positive";
-    }
-    if (resume.round() < current) {
-      return "round " + resume.round() + " is before the current round " + current;
     }
     String held = heldRefusal(resume.round(), resume.held());
     if (held != null) {
