@@ -160,9 +160,10 @@ final class RoundCollector extends AbstractBehavior<RoundCollector.Command> {
     stillWaiting.remove(reply.clientId());
     if (reply instanceof Client.Trained t) {
       if (unconfirmedFailures.remove(t.clientId()) != null) {
-        String forged = "a failure reported in its name that it did not confirm; its update is taken";
-        rejected.add("client " + t.clientId() + ": " + forged);
-        getContext().getLog().warn("round {}: refused a failure report of client {}: {}", plan.round(), t.clientId(), forged);
+        // Forged in its name, or the client's own, about an update it thought lost that did arrive.
+        String unconfirmed = "a failure report not confirmed before the client's update arrived; the update is taken";
+        rejected.add("client " + t.clientId() + ": " + unconfirmed);
+        getContext().getLog().warn("round {}: refused a failure report of client {}: {}", plan.round(), t.clientId(), unconfirmed);
       }
       completed++;
       trained.add(t.clientId());

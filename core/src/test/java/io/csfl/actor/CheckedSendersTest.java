@@ -171,7 +171,7 @@ class CheckedSendersTest {
     assertEquals(2, done.metrics().clientsCompleted(), "the victim's update was still taken");
     assertTrue(done.rejections().stream().anyMatch(r -> r.contains("client-0001: a failure confirmed with a nonce")),
         done.rejections().toString());
-    assertTrue(done.rejections().stream().anyMatch(r -> r.contains("client-0001: a failure reported in its name that it did not confirm")),
+    assertTrue(done.rejections().stream().anyMatch(r -> r.contains("client-0001: a failure report not confirmed before the client's update arrived")),
         done.rejections().toString());
     assertEquals(evaluate(initial).loss(), done.metrics().loss(), "the model is the mean of the two honest updates");
   }
