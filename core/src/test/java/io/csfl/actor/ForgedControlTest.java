@@ -201,9 +201,10 @@ class ForgedControlTest {
         ? FishingOutcomes.complete() : FishingOutcomes.continueAndIgnore());
 
     TestProbe<Server.Event> events = home.createTestProbe();
-    Server.Settings settings = new Server.Settings("fedavg", 1, 1, Duration.ofMinutes(5), 1, 1, 5, 1, SIGNATURE, 1.0);
+    Server.Settings settings = Server.Settings.builder("fedavg").rounds(1).clientsPerRound(1).roundTimeout(Duration.ofMinutes(5))
+        .minCompleted(1).maxAttempts(1).seed(5).minClients(1).dataSignature(SIGNATURE).build();
     expectWarning("refused the aggregator registered at", () -> home.spawn(
-        Server.createDiscovering(settings, new Evaluator(TestModels.mlp(), TestModels.dataset()), events.getRef())));
+        Server.createDiscovering(settings, Evaluator.of(TestModels.mlp(), TestModels.dataset()), events.getRef())));
 
     ActorRef<Aggregator.Command> honest = aggregator(initial);
     home.system().receptionist().tell(Receptionist.register(Aggregator.KEY, honest));
