@@ -31,7 +31,7 @@ final class EvaluateCommand implements Callable<Integer> {
   @Option(names = "--model", required = true, paramLabel = "FILE", description = "The safetensors model file.")
   Path model;
 
-  @Option(names = "--model-spec", description = "mlp or cnn. Default: the architecture recorded in the file, else mlp.")
+  @Option(names = "--model-spec", paramLabel = "SPEC", description = "The model's --model: mlp, cnn, logreg, a layer list or @FILE. Default: the architecture recorded in the file, else mlp.")
   String modelSpec;
 
   @Option(names = "--data-dir", description = "Directory with the four Fashion-MNIST .gz files. Default: $CSFL_DATA, then data/fashion-mnist, then /usr/share/datasets/fashion-mnist.")
@@ -46,8 +46,10 @@ final class EvaluateCommand implements Callable<Integer> {
     Dataset test;
     try {
       FederationOptions.require(evalExamples > 0, "--eval-examples must be positive");
-      TensorFile file = SafeTensors.read(model, SafeTensors.maxModelFileBytes(Architecture.cnn().spec()));
-      Architecture architecture = Architecture.byName(modelSpec != null ? modelSpec : file.meta("architecture").orElse("mlp"));
+      Architecture given = modelSpec == null ? null : Architecture.byName(FederationOptions.modelText(modelSpec));
+      long bound = SafeTensors.maxModelFileBytes(Architecture.cnn().spec());
+      TensorFile file = SafeTensors.read(model, given == null ? bound : Math.max(bound, SafeTensors.maxModelFileBytes(given.spec())));
+      Architecture architecture = given != null ? given : Architecture.byName(file.meta("architecture").orElse("mlp"));
       loaded = SafeTensors.toModel(file, architecture.spec(), model.toString());
       test = FashionMnist.load(Optional.ofNullable(dataDir)).test();
       if (test.size() > evalExamples) {
