@@ -29,14 +29,11 @@ class ConvPoolReferenceTest {
     float[] bias = gaussian(rng, out);
     float[] dKernel = new float[kernel.length];
     conv.bind(new float[][] {kernel, bias}, new float[][] {dKernel, new float[out]});
-    float[] x = gaussian(rng, BATCH * h * w * in);
-    float[] y = new float[BATCH * oh * ow * out];
-    conv.forward(x, y, BATCH);
-    float[] dy = gaussian(rng, y.length);
-    float[] dx = new float[x.length];
-    conv.backward(x, y, dy, dx, BATCH);
+    Pass p = Pass.of(conv, rng);
+    float[] x = p.x();
+    float[] dy = p.dy();
 
-    double[] expectedY = new double[y.length];
+    double[] expectedY = new double[p.y().length];
     double[] expectedDx = new double[x.length];
     double[] expectedDKernel = new double[kernel.length];
     for (int s = 0; s < BATCH; s++) {
@@ -60,8 +57,8 @@ class ConvPoolReferenceTest {
         }
       }
     }
-    assertClose(expectedY, y);
-    assertClose(expectedDx, dx);
+    assertClose(expectedY, p.y());
+    assertClose(expectedDx, p.dx());
     assertClose(expectedDKernel, dKernel);
   }
 
@@ -76,14 +73,9 @@ class ConvPoolReferenceTest {
     MaxPool pool = new MaxPool(h, w, ch, k);
     assertEquals(oh * ow * ch, pool.outputSize());
     Random rng = new Random(2);
-    float[] x = gaussian(rng, BATCH * h * w * ch);
-    float[] y = new float[BATCH * oh * ow * ch];
-    pool.forward(x, y, BATCH);
-    float[] dy = gaussian(rng, y.length);
-    float[] dx = new float[x.length];
-    pool.backward(x, y, dy, dx, BATCH);
-
-    float[] expectedY = new float[y.length];
+    Pass p = Pass.of(pool, rng);
+    float[] x = p.x();
+    float[] expectedY = new float[p.y().length];
     float[] expectedDx = new float[x.length];
     for (int s = 0; s < BATCH; s++) {
       for (int r = 0; r < oh; r++) {
@@ -100,13 +92,26 @@ class ConvPoolReferenceTest {
             }
             int yi = ((s * oh + r) * ow + c) * ch + d;
             expectedY[yi] = x[best];
-            expectedDx[best] += dy[yi];
+            expectedDx[best] += p.dy()[yi];
           }
         }
       }
     }
-    assertArrayEquals(expectedY, y);
-    assertArrayEquals(expectedDx, dx);
+    assertArrayEquals(expectedY, p.y());
+    assertArrayEquals(expectedDx, p.dx());
+  }
+
+  /** One forward and backward pass of a layer on random inputs and output gradients. */
+  private record Pass(float[] x, float[] y, float[] dy, float[] dx) {
+    static Pass of(Layer layer, Random rng) {
+      float[] x = gaussian(rng, BATCH * layer.inputSize());
+      float[] y = new float[BATCH * layer.outputSize()];
+      layer.forward(x, y, BATCH);
+      float[] dy = gaussian(rng, y.length);
+      float[] dx = new float[x.length];
+      layer.backward(x, y, dy, dx, BATCH);
+      return new Pass(x, y, dy, dx);
+    }
   }
 
   private static float[] gaussian(Random rng, int n) {
