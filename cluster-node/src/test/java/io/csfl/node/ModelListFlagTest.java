@@ -26,7 +26,7 @@ class ModelListFlagTest {
     String data = SimulateCommandTest.repoData().toString();
     CliTest.Result r = CliTest.run("simulate", "--model", "@" + spec, "--algorithm", "fedavg", "--data-dir", data, "--clients", "5",
         "--per-round", "2", "--rounds", "2", "--partition", "iid", "--local-epochs", "1", "--eval-examples", "500", "--seed", "2",
-        "--out", out.toString());
+        "--keep-checkpoints", "2", "--out", out.toString());
     assertEquals(0, r.exitCode(), r.err());
     Path model = out.resolve("model.safetensors");
     assertEquals("conv:4:3:valid,pool:3,dense:10",
@@ -44,6 +44,18 @@ class ModelListFlagTest {
     assertEquals(0, given.exitCode(), given.err());
     assertTrue(given.out().contains(accuracy), given.out());
     CliTest.run("evaluate", "--model", model.toString(), "--model-spec", "cnn", "--data-dir", data).isOneLineUsageError("conv1");
+
+    // A run cut after round 1 resumes from its saved flags, @FILE among them, to the same round 2.
+    Path cut = dir.resolve("cut");
+    Files.createDirectories(cut.resolve("checkpoints"));
+    Files.copy(out.resolve(SimulateCommand.RUN_FLAGS), cut.resolve(SimulateCommand.RUN_FLAGS));
+    String checkpoint = "fedavg-round-000001.safetensors";
+    Files.copy(out.resolve("checkpoints").resolve(checkpoint), cut.resolve("checkpoints").resolve(checkpoint));
+    Files.write(cut.resolve("metrics.csv"), Files.readAllLines(out.resolve("metrics.csv")).subList(0, 2));
+    CliTest.Result resumed = CliTest.run("simulate", "--resume", cut.toString());
+    assertEquals(0, resumed.exitCode(), resumed.err());
+    assertEquals(String.format(Locale.ROOT, "%.6f", rows.get(1).accuracy()),
+        String.format(Locale.ROOT, "%.6f", MetricsCsv.read(cut.resolve("metrics.csv")).get(1).accuracy()));
   }
 
   @Test
