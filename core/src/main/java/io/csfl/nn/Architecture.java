@@ -7,9 +7,10 @@ import java.util.Locale;
 import java.util.function.IntFunction;
 
 /**
- * A named network shape that can build fresh {@link Network}s. The presets take the input shape
- * and class count from the dataset; without them they are the models of McMahan et al. 2017 for
- * 28x28 grey images and 10 classes.
+ * A named network shape that can build fresh {@link Network}s: a preset, or a {@link LayerList}
+ * for a network of the user's own. Both take the input shape and class count from the dataset;
+ * without them the presets are the models of McMahan et al. 2017 for 28x28 grey images and 10
+ * classes.
  */
 public final class Architecture {
   /** The preset names {@link #byName(String, int[], int)} knows. */
