@@ -51,6 +51,7 @@ class RunDefinitionTest {
     assertTrue(run.containsKey("--seed") && run.containsKey("--model") && run.containsKey("--sparsity"), run.toString());
     assertFalse(run.containsKey("--data-dir") || run.containsKey("--round-timeout"), run.toString());
     assertEquals(run, definitionOf("--lr", "0.05", "--data-dir", "/elsewhere", "--round-timeout", "9m"));
+    assertEquals(definitionOf("--model", "dense:10").get("--model"), definitionOf("--model", "dense:10 # a comment").get("--model"));
     assertEquals(definitionOf("--dataset", "idx:/mnt/a").get("--dataset"), definitionOf("--dataset", "idx:/b").get("--dataset"));
   }
 
