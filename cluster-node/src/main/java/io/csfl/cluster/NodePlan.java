@@ -23,8 +23,8 @@ import java.util.function.Supplier;
  */
 public record NodePlan(Set<String> roles, Optional<AggregatorPart> aggregator, Optional<ClientsHost.ClientPool> clients,
                        Optional<ServerPart> server, boolean exitWhenDone) {
-  public static final String SERVER = "server";
-  public static final String AGGREGATOR = "aggregator";
+  public static final String SERVER = io.csfl.actor.Server.ROLE;
+  public static final String AGGREGATOR = io.csfl.actor.Aggregator.ROLE;
   public static final String CLIENT = "client";
   public static final Set<String> ROLES = Set.of(SERVER, AGGREGATOR, CLIENT);
 

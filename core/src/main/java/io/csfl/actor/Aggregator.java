@@ -46,6 +46,13 @@ import java.util.Optional;
  * its reason and changes nothing.
  */
 public final class Aggregator extends AbstractBehavior<Aggregator.Command> {
+  /**
+   * The cluster role of the members that may run an aggregator: the server uses a listed
+   * aggregator only on a node with it. An application that embeds CSFL in its own cluster gives it
+   * to the node that runs the aggregator (in {@code akka.cluster.roles}).
+   */
+  public static final String ROLE = "aggregator";
+
   private static final Duration PRUNING_TIMEOUT = Duration.ofMinutes(5);
 
   /** The aggregator of a cluster registers under this key; the server subscribes to it. */

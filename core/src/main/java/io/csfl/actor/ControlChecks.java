@@ -22,10 +22,8 @@ import java.util.stream.StreamSupport;
  * tensors fit what the receiver expects. Each check returns the reason for a refusal, or null.
  */
 final class ControlChecks {
-  /** The role of the members that run the server; {@code csfl node --roles server}. */
-  static final String SERVER_ROLE = "server";
-  /** The role of the members that may run an aggregator; {@code csfl node --roles aggregator}. */
-  static final String AGGREGATOR_ROLE = "aggregator";
+  static final String SERVER_ROLE = Server.ROLE;
+  static final String AGGREGATOR_ROLE = Aggregator.ROLE;
   /**
    * A strategy's state is a few tensors per model tensor (masks, residuals, remembered sparse
    * updates): this many bytes per model parameter is far more than any strategy exports.

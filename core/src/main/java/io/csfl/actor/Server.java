@@ -72,6 +72,13 @@ import java.util.stream.IntStream;
  * from a cluster member with the {@code aggregator} role.
  */
 public final class Server extends AbstractBehavior<Server.Command> {
+  /**
+   * The cluster role of the members that may run the server: clients take orders, and aggregators
+   * take prepares, only from a node with it. An application that embeds CSFL in its own cluster
+   * gives it to the node that runs the server (in {@code akka.cluster.roles}).
+   */
+  public static final String ROLE = "server";
+
   /** Evaluation blocks; run the server here, not on the default dispatcher. */
   public static final DispatcherSelector DISPATCHER = DispatcherSelector.fromConfig("csfl.server-dispatcher");
 

@@ -114,8 +114,11 @@ final class FederationRun {
   }
 
   private ActorSystem<Void> start(String node, Behavior<Void> guardian, ActorSystem<?> seed) {
+    // The server's node has the roles clients and the server check their peers for.
+    Config roles = ConfigFactory.parseString(node.equals(Federation.SERVER_NODE)
+        ? "akka.cluster.roles = [\"" + Server.ROLE + "\", \"" + Aggregator.ROLE + "\"]" : "akka.cluster.roles = []");
     Config config = f.nodes == 1 ? COMMON.withFallback(ConfigFactory.load())
-        : COMMON.withFallback(CLUSTER).withFallback(ConfigFactory.load());
+        : roles.withFallback(COMMON).withFallback(CLUSTER).withFallback(ConfigFactory.load());
     ActorSystem<Void> system = ActorSystem.create(guardian, SYSTEM, config);
     synchronized (systems) {
       systems.put(node, system);

@@ -46,7 +46,9 @@ class FederationTest {
     for (int r = 1; r <= 4; r++) {
       assertEquals(a.trained(r), b.trained(r), "round " + r + ": the same clients trained");
       assertEquals(comparable(a.round(r)), comparable(b.round(r)), "round " + r + ": the same metrics");
-      assertEquals(a.round(r).bytesDown(), b.round(r).bytesDown(), a.round(r).bytesDown() / 100.0, "round " + r);
+      // Each round message names its collector's reply address, whose actor uid (up to 10 digits) and
+      // name differ from run to run: up to 16 bytes per message sent.
+      assertEquals(a.round(r).bytesDown(), b.round(r).bytesDown(), 16.0 * a.round(r).clientsSelected(), "round " + r);
       trainedA.add(a.trained(r));
     }
     int dropped = 0;
