@@ -51,10 +51,15 @@ public final class Aggregator extends AbstractBehavior<Aggregator.Command> {
   /** The aggregator of a cluster registers under this key; the server subscribes to it. */
   public static final ServiceKey<Command> KEY = ServiceKey.create(Command.class, "csfl-aggregator");
 
+  /**
+   * The messages an aggregator takes: {@link PrepareRound}, {@link Resume}, {@link Fold}, {@link CloseRound} and
+   * {@link AbandonRound}. Each is checked against the attempt's secrets before it changes anything.
+   */
   public interface Command {}
 
   /** Every reply carries the token of the attempt it answers, so the server believes only its own aggregator's. */
   public interface Reply {
+    /** The server's token of the attempt this reply answers, as the request carried it. */
     long token();
   }
 
@@ -67,6 +72,7 @@ public final class Aggregator extends AbstractBehavior<Aggregator.Command> {
    */
   public record PrepareRound(int round, long token, long session, List<Integer> held, ActorRef<Reply> replyTo)
       implements Command, ControlMessage {
+    /** Copies {@code held} into an immutable list; more than 65,536 entries throw {@link IllegalArgumentException}. */
     public PrepareRound {
       held = Bounded.copyOf(held, "held rounds");
     }
@@ -86,6 +92,7 @@ public final class Aggregator extends AbstractBehavior<Aggregator.Command> {
    */
   public record RoundPrepared(int round, long token, long key, Payload downlink, Map<Integer, Payload> fromHeld)
       implements Reply, WireMessage {
+    /** Copies {@code fromHeld} into an immutable map; a null key or value throws {@link NullPointerException}. */
     public RoundPrepared {
       fromHeld = Map.copyOf(fromHeld);
     }
@@ -109,6 +116,7 @@ public final class Aggregator extends AbstractBehavior<Aggregator.Command> {
    */
   public record Resume(int round, long token, long session, Model global, List<Integer> held, ActorRef<Reply> replyTo,
                        TensorFile state) implements Command, WireMessage {
+    /** Copies {@code held} into an immutable list; more than 65,536 entries throw {@link IllegalArgumentException}. */
     public Resume {
       held = Bounded.copyOf(held, "held rounds");
     }
@@ -140,10 +148,15 @@ public final class Aggregator extends AbstractBehavior<Aggregator.Command> {
    */
   public record RoundAggregated(int round, long token, int accepted, List<String> rejections, Model global, long serverMillis,
                                 TensorFile state) implements Reply, WireMessage {
+    /** Copies {@code rejections} into an immutable list; a null entry throws {@link NullPointerException}. */
     public RoundAggregated {
       rejections = List.copyOf(rejections);
     }
 
+    /**
+     * Without the strategy's state ({@link TensorFile#EMPTY}): an aggregator that replaces this one can then restore
+     * only as much as the model alone allows.
+     */
     public RoundAggregated(int round, long token, int accepted, List<String> rejections, Model global, long serverMillis) {
       this(round, token, accepted, rejections, global, serverMillis, TensorFile.EMPTY);
     }
@@ -195,6 +208,11 @@ public final class Aggregator extends AbstractBehavior<Aggregator.Command> {
         Behaviors.supervise(PruningStrategy.create(pruner)).onFailure(SupervisorStrategy.restart()), "pruning-strategy");
   }
 
+  /**
+   * An aggregator running the server half of {@code algorithm}; its global model fixes the model every resume must
+   * fit. {@code pruner} runs in a child actor that is restarted if it fails; a pruning that fails or
+   * takes more than five minutes leaves the round's candidate model unpruned for that round.
+   */
   public static Behavior<Command> create(ServerAlgorithm algorithm, Pruner pruner) {
     return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> new Aggregator(ctx, timers, algorithm, pruner)));
   }

@@ -36,6 +36,10 @@ public final class Client extends AbstractBehavior<Client.Command> {
   /** Clients on cluster nodes register under this key; the server subscribes to it. */
   public static final ServiceKey<Command> KEY = ServiceKey.create(Command.class, "csfl-client");
 
+  /**
+   * The messages a client takes: the handshake {@link Describe}, the order {@link TrainRound} and
+   * {@link ConfirmFailure}.
+   */
   public interface Command {}
 
   private static final java.util.regex.Pattern ID = java.util.regex.Pattern.compile("client-(\\d{4,9})");
@@ -70,9 +74,18 @@ public final class Client extends AbstractBehavior<Client.Command> {
   /** Train on {@code model} (the server's downlink for {@code round}) and reply to {@code replyTo}. */
   public record TrainRound(int round, Payload model, ActorRef<Reply> replyTo) implements Command, WireMessage {}
 
+  /**
+   * What a client sends to the reply address of a {@link TrainRound} or {@link ConfirmFailure}; every reply names its
+   * round and client, so one address can serve all clients of a round.
+   */
   public interface Reply {
+    /** The round this reply answers. */
     int round();
 
+    /**
+     * The id of the client that sent it, as {@link #id} writes it; the collector checks it against the round's
+     * selection.
+     */
     String clientId();
   }
 

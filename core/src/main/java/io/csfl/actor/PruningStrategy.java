@@ -15,11 +15,20 @@ import io.csfl.tensor.Model;
  * on the aggregator's node and the candidate model never crosses the network to be pruned.
  */
 public final class PruningStrategy extends AbstractBehavior<PruningStrategy.Command> {
+  /** The messages a pruning strategy takes: only {@link ComputeMasks}. */
   public interface Command {}
 
+  /**
+   * Compute the masks of {@code model} at {@code sparsity} (the fraction of weights to prune, as the {@link Pruner}
+   * takes it) for {@code round}, and reply to {@code replyTo} with {@link MasksComputed}.
+   */
   public record ComputeMasks(int round, Model model, double sparsity, ActorRef<MasksComputed> replyTo)
       implements Command, WireMessage {}
 
+  /**
+   * The masks computed for {@code round}, with the pruner's wall-clock time in milliseconds. A pruner that throws
+   * sends no reply (the actor fails and its supervisor decides), so the asker must time out.
+   */
   public record MasksComputed(int round, MaskSet masks, long millis) implements WireMessage {}
 
   private final Pruner pruner;
@@ -29,6 +38,7 @@ public final class PruningStrategy extends AbstractBehavior<PruningStrategy.Comm
     this.pruner = pruner;
   }
 
+  /** A pruning strategy that computes masks with {@code pruner}, one request at a time on the actor's thread. */
   public static Behavior<Command> create(Pruner pruner) {
     return Behaviors.setup(ctx -> new PruningStrategy(ctx, pruner));
   }

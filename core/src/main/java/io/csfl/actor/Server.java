@@ -87,6 +87,7 @@ public final class Server extends AbstractBehavior<Server.Command> {
   /** How soon an aggregator listed from a member this node does not know yet is checked again. */
   static final Duration RECHECK_UNKNOWN_MEMBERS = Duration.ofSeconds(1);
 
+  /** The messages a server takes from applications on its own node: {@link RegisterClient} and {@link Start}. */
   public interface Command {}
 
   /**
@@ -102,10 +103,15 @@ public final class Server extends AbstractBehavior<Server.Command> {
   /** Starts training once the registered clients have answered the handshake; local only, like {@link RegisterClient}. */
   public record Start() implements Command, NoSerializationVerificationNeeded {}
 
+  /** What the server publishes to its listener: {@link RoundCompleted}, then {@link Finished} or {@link Aborted}. */
   public interface Event extends ControlMessage {}
 
   /** Published after every round. */
   public record RoundCompleted(RoundMetrics metrics, List<String> rejections) implements Event {
+    /**
+     * Copies {@code rejections} into an immutable list; more than 65,536 entries throw
+     * {@link IllegalArgumentException}.
+     */
     public RoundCompleted {
       rejections = Bounded.copyOf(rejections, "rejections");
     }
@@ -113,6 +119,7 @@ public final class Server extends AbstractBehavior<Server.Command> {
 
   /** Published once after the last round; the server then stops. */
   public record Finished(String algorithm, List<RoundMetrics> rounds) implements Event {
+    /** Copies {@code rounds} into an immutable list; more than 65,536 entries throw {@link IllegalArgumentException}. */
     public Finished {
       rounds = Bounded.copyOf(rounds, "rounds");
     }
@@ -192,6 +199,7 @@ public final class Server extends AbstractBehavior<Server.Command> {
       return algorithm;
     }
 
+    /** Rounds to train; a server resumed from a checkpoint of the last round finishes at once. */
     public int rounds() {
       return rounds;
     }
@@ -216,6 +224,7 @@ public final class Server extends AbstractBehavior<Server.Command> {
       return maxAttempts;
     }
 
+    /** Seeds client sampling: the same seed, round and attempt sample the same clients whichever algorithm runs. */
     public long seed() {
       return seed;
     }
@@ -425,8 +434,13 @@ public final class Server extends AbstractBehavior<Server.Command> {
    */
   @FunctionalInterface
   public interface Checkpointer {
+    /** Saves nothing: a server with it cannot be resumed. */
     Checkpointer NONE = c -> {};
 
+    /**
+     * Saves {@code checkpoint}, the state after its round; an {@link IOException} or runtime exception is logged and
+     * training goes on, the previous checkpoint still standing.
+     */
     void save(Checkpoint checkpoint) throws IOException;
   }
 
