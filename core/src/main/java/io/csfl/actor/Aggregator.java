@@ -69,6 +69,13 @@ public final class Aggregator extends AbstractBehavior<Aggregator.Command> {
    * clients something smaller than the common downlink. {@code token} is the server's for the
    * attempt, unguessable: the replies carry it, so the server believes only its own aggregator's.
    * {@code session} is the aggregator's {@link SessionKey}, 0 when the server does not know it yet.
+   *
+   * @param round   the round to prepare, counted from 1
+   * @param token   the server's unguessable token for this attempt
+   * @param session the aggregator's session key, or 0 for a first contact
+   * @param held    the rounds whose global model the selected clients hold; at most 65,536 entries
+   * @param replyTo where the {@link RoundPrepared} goes: on the server's node or a member with the
+   *                {@code server} role
    */
   public record PrepareRound(int round, long token, long session, List<Integer> held, ActorRef<Reply> replyTo)
       implements Command, ControlMessage {
@@ -81,6 +88,9 @@ public final class Aggregator extends AbstractBehavior<Aggregator.Command> {
   /**
    * The aggregator's session key, for a {@link PrepareRound} or {@link Resume} that did not carry
    * it: send the message again with it. Sent only to a reply address on the server's node.
+   *
+   * @param token   the token of the request that lacked the key
+   * @param session the key every later prepare and resume must carry
    */
   public record SessionKey(long token, long session) implements Reply, ControlMessage {}
 
@@ -89,6 +99,12 @@ public final class Aggregator extends AbstractBehavior<Aggregator.Command> {
    * holding the global model of one of its keys, {@code downlink} for every other. {@code key} is
    * the attempt's fold key, drawn by the aggregator and sent only here: the {@link Fold},
    * {@link CloseRound} and {@link AbandonRound} of the attempt must carry it as their token.
+   *
+   * @param round    the round prepared
+   * @param token    the server's token of the attempt, from the request
+   * @param key      the attempt's fold key, never 0 from a real aggregator
+   * @param downlink the payload for clients holding no model listed in {@code fromHeld}
+   * @param fromHeld by held round, the payload for a client holding that round's global model; immutable
    */
   public record RoundPrepared(int round, long token, long key, Payload downlink, Map<Integer, Payload> fromHeld)
       implements Reply, WireMessage {
@@ -113,6 +129,14 @@ public final class Aggregator extends AbstractBehavior<Aggregator.Command> {
    * one, or the server resumes from a checkpoint): first rebuild the strategy's state from
    * {@code global}, the model after round {@code round - 1} that the server kept, and
    * {@code state}, what {@link ServerAlgorithm#exportState()} gave then (empty if unknown).
+   *
+   * @param round   the round to prepare, counted from 1
+   * @param token   the server's unguessable token for this attempt
+   * @param session the aggregator's session key, or 0 for a first contact
+   * @param global  the global model after round {@code round - 1}; must fit the aggregator's model
+   * @param held    as in {@link PrepareRound}
+   * @param replyTo as in {@link PrepareRound}
+   * @param state   the strategy's exported state after round {@code round - 1}, or {@link TensorFile#EMPTY}
    */
   public record Resume(int round, long token, long session, Model global, List<Integer> held, ActorRef<Reply> replyTo,
                        TensorFile state) implements Command, WireMessage {
@@ -127,17 +151,35 @@ public final class Aggregator extends AbstractBehavior<Aggregator.Command> {
     }
   }
 
-  /** One client's update, forwarded by the round's collector with the attempt's fold key as token; without it, refused. */
+  /**
+   * One client's update, forwarded by the round's collector with the attempt's fold key as token; without it, refused.
+   *
+   * @param round    the round the update belongs to
+   * @param token    the attempt's fold key
+   * @param clientId the id of the client that trained it
+   * @param examples the example count the client declared at the handshake: the update's weight in the sum
+   * @param update   the client's uplink, as its strategy encoded it
+   */
   public record Fold(int round, long token, String clientId, int examples, Payload update) implements Command, WireMessage {}
 
   /**
    * No more updates for {@code round} after the {@code updates} the collector passed on: aggregate,
    * prune, and reply with the new global model. A big update travels in chunks and can arrive after
    * this message, so the aggregator first waits for all {@code updates} (or for the transfer timeout).
+   *
+   * @param round   the round to close
+   * @param token   the attempt's fold key
+   * @param updates how many updates the collector passed on for this attempt
+   * @param replyTo where the {@link RoundAggregated} goes
    */
   public record CloseRound(int round, long token, int updates, ActorRef<Reply> replyTo) implements Command, ControlMessage {}
 
-  /** The round is given up (too few updates); its partial sums are discarded. */
+  /**
+   * The round is given up (too few updates); its partial sums are discarded.
+   *
+   * @param round the round given up
+   * @param token the attempt's fold key; without it the abandon is refused
+   */
   public record AbandonRound(int round, long token) implements Command, ControlMessage {}
 
   /**
@@ -145,6 +187,14 @@ public final class Aggregator extends AbstractBehavior<Aggregator.Command> {
    * global model (what the server ships next), the aggregator's own time on the round, and the
    * strategy's state after it ({@link ServerAlgorithm#exportState()}), which the server
    * checkpoints and hands to a replacement aggregator.
+   *
+   * @param round        the round aggregated
+   * @param token        the server's token of the attempt
+   * @param accepted     updates folded into the new model
+   * @param rejections   one entry per rejected update, {@code "client ID: reason"}; immutable
+   * @param global       the new global model
+   * @param serverMillis the aggregator's own time on the round, pruning included, in milliseconds
+   * @param state        the strategy's exported state after the round, or {@link TensorFile#EMPTY}
    */
   public record RoundAggregated(int round, long token, int accepted, List<String> rejections, Model global, long serverMillis,
                                 TensorFile state) implements Reply, WireMessage {

@@ -12,6 +12,11 @@ import java.util.SplittableRandom;
  * probability {@code stragglerRate} it is slowed beyond the round's deadline (it never answers
  * that round). The fate of (client, round) depends only on the seed, so runs are reproducible and
  * every algorithm of a simulation meets the same churn.
+ *
+ * @param dropRate      the probability that a client disappears in a round, in [0, 1]
+ * @param stragglerRate the probability that a client misses a round's deadline, in [0, 1]; at most
+ *                      {@code 1 - dropRate}
+ * @param seed          fixes every client's fate in every round
  */
 public record ChurnModel(double dropRate, double stragglerRate, long seed) {
   /**

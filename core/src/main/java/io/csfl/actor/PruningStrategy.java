@@ -21,6 +21,11 @@ public final class PruningStrategy extends AbstractBehavior<PruningStrategy.Comm
   /**
    * Compute the masks of {@code model} at {@code sparsity} (the fraction of weights to prune, as the {@link Pruner}
    * takes it) for {@code round}, and reply to {@code replyTo} with {@link MasksComputed}.
+   *
+   * @param round    the round whose candidate model this is
+   * @param model    the candidate model to prune
+   * @param sparsity the fraction of weights to prune, as the {@link Pruner} takes it
+   * @param replyTo  where the {@link MasksComputed} goes
    */
   public record ComputeMasks(int round, Model model, double sparsity, ActorRef<MasksComputed> replyTo)
       implements Command, WireMessage {}
@@ -28,6 +33,10 @@ public final class PruningStrategy extends AbstractBehavior<PruningStrategy.Comm
   /**
    * The masks computed for {@code round}, with the pruner's wall-clock time in milliseconds. A pruner that throws
    * sends no reply (the actor fails and its supervisor decides), so the asker must time out.
+   *
+   * @param round  the round of the request
+   * @param masks  the masks of the weights to keep
+   * @param millis the pruner's wall-clock time, in milliseconds
    */
   public record MasksComputed(int round, MaskSet masks, long millis) implements WireMessage {}
 

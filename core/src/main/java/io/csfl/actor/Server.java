@@ -97,6 +97,9 @@ public final class Server extends AbstractBehavior<Server.Command> {
    * the same ActorSystem only: the message has no serializer, so it cannot be sent from another
    * node (the sending node fails to serialize it and logs that), and a member of a cluster cannot
    * register a client of its own under another client's name.
+   *
+   * @param clientId the id the client must give in its {@link Client.Description}
+   * @param client   the client's actor
    */
   public record RegisterClient(String clientId, ActorRef<Client.Command> client) implements Command, NoSerializationVerificationNeeded {}
 
@@ -106,7 +109,12 @@ public final class Server extends AbstractBehavior<Server.Command> {
   /** What the server publishes to its listener: {@link RoundCompleted}, then {@link Finished} or {@link Aborted}. */
   public interface Event extends ControlMessage {}
 
-  /** Published after every round. */
+  /**
+   * Published after every round.
+   *
+   * @param metrics    the round's metrics
+   * @param rejections the updates the round rejected, one entry each with its reason; immutable
+   */
   public record RoundCompleted(RoundMetrics metrics, List<String> rejections) implements Event {
     /**
      * Copies {@code rejections} into an immutable list; more than 65,536 entries throw
@@ -117,7 +125,12 @@ public final class Server extends AbstractBehavior<Server.Command> {
     }
   }
 
-  /** Published once after the last round; the server then stops. */
+  /**
+   * Published once after the last round; the server then stops.
+   *
+   * @param algorithm the algorithm's name, as in the settings
+   * @param rounds    every round's metrics, in order; immutable
+   */
   public record Finished(String algorithm, List<RoundMetrics> rounds) implements Event {
     /** Copies {@code rounds} into an immutable list; more than 65,536 entries throw {@link IllegalArgumentException}. */
     public Finished {
@@ -128,6 +141,10 @@ public final class Server extends AbstractBehavior<Server.Command> {
   /**
    * Published when training cannot go on (a round failed every attempt, or no aggregator or too
    * few clients registered within the grace); the server then stops.
+   *
+   * @param algorithm the algorithm's name, as in the settings
+   * @param round     the round that could not be completed
+   * @param reason    why, for the user
    */
   public record Aborted(String algorithm, int round, String reason) implements Event {}
 
