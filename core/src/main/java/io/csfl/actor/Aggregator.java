@@ -58,10 +58,15 @@ public final class Aggregator extends AbstractBehavior<Aggregator.Command> {
   /** The aggregator of a cluster registers under this key; the server subscribes to it. */
   public static final ServiceKey<Command> KEY = ServiceKey.create(Command.class, "csfl-aggregator");
 
+  /**
+   * The messages an aggregator takes: {@link PrepareRound}, {@link Resume}, {@link Fold}, {@link CloseRound} and
+   * {@link AbandonRound}. Each is checked against the attempt's secrets before it changes anything.
+   */
   public interface Command {}
 
   /** Every reply carries the token of the attempt it answers, so the server believes only its own aggregator's. */
   public interface Reply {
+    /** The server's token of the attempt this reply answers, as the request carried it. */
     long token();
   }
 
@@ -71,9 +76,17 @@ public final class Aggregator extends AbstractBehavior<Aggregator.Command> {
    * clients something smaller than the common downlink. {@code token} is the server's for the
    * attempt, unguessable: the replies carry it, so the server believes only its own aggregator's.
    * {@code session} is the aggregator's {@link SessionKey}, 0 when the server does not know it yet.
+   *
+   * @param round   the round to prepare, counted from 1
+   * @param token   the server's unguessable token for this attempt
+   * @param session the aggregator's session key, or 0 for a first contact
+   * @param held    the rounds whose global model the selected clients hold; at most 65,536 entries
+   * @param replyTo where the {@link RoundPrepared} goes: on the server's node or a member with the
+   *                {@code server} role
    */
   public record PrepareRound(int round, long token, long session, List<Integer> held, ActorRef<Reply> replyTo)
       implements Command, ControlMessage {
+    /** Copies {@code held} into an immutable list; more than 65,536 entries throw {@link IllegalArgumentException}. */
     public PrepareRound {
       held = Bounded.copyOf(held, "held rounds");
     }
@@ -82,6 +95,9 @@ public final class Aggregator extends AbstractBehavior<Aggregator.Command> {
   /**
    * The aggregator's session key, for a {@link PrepareRound} or {@link Resume} that did not carry
    * it: send the message again with it. Sent only to a reply address on the server's node.
+   *
+   * @param token   the token of the request that lacked the key
+   * @param session the key every later prepare and resume must carry
    */
   public record SessionKey(long token, long session) implements Reply, ControlMessage {}
 
@@ -90,9 +106,16 @@ public final class Aggregator extends AbstractBehavior<Aggregator.Command> {
    * holding the global model of one of its keys, {@code downlink} for every other. {@code key} is
    * the attempt's fold key, drawn by the aggregator and sent only here: the {@link Fold},
    * {@link CloseRound} and {@link AbandonRound} of the attempt must carry it as their token.
+   *
+   * @param round    the round prepared
+   * @param token    the server's token of the attempt, from the request
+   * @param key      the attempt's fold key, never 0 from a real aggregator
+   * @param downlink the payload for clients holding no model listed in {@code fromHeld}
+   * @param fromHeld by held round, the payload for a client holding that round's global model; immutable
    */
   public record RoundPrepared(int round, long token, long key, Payload downlink, Map<Integer, Payload> fromHeld)
       implements Reply, WireMessage {
+    /** Copies {@code fromHeld} into an immutable map; a null key or value throws {@link NullPointerException}. */
     public RoundPrepared {
       fromHeld = Map.copyOf(fromHeld);
     }
@@ -113,9 +136,18 @@ public final class Aggregator extends AbstractBehavior<Aggregator.Command> {
    * one, or the server resumes from a checkpoint): first rebuild the strategy's state from
    * {@code global}, the model after round {@code round - 1} that the server kept, and
    * {@code state}, what {@link ServerAlgorithm#exportState()} gave then (empty if unknown).
+   *
+   * @param round   the round to prepare, counted from 1
+   * @param token   the server's unguessable token for this attempt
+   * @param session the aggregator's session key, or 0 for a first contact
+   * @param global  the global model after round {@code round - 1}; must fit the aggregator's model
+   * @param held    as in {@link PrepareRound}
+   * @param replyTo as in {@link PrepareRound}
+   * @param state   the strategy's exported state after round {@code round - 1}, or {@link TensorFile#EMPTY}
    */
   public record Resume(int round, long token, long session, Model global, List<Integer> held, ActorRef<Reply> replyTo,
                        TensorFile state) implements Command, WireMessage {
+    /** Copies {@code held} into an immutable list; more than 65,536 entries throw {@link IllegalArgumentException}. */
     public Resume {
       held = Bounded.copyOf(held, "held rounds");
     }
@@ -126,17 +158,35 @@ public final class Aggregator extends AbstractBehavior<Aggregator.Command> {
     }
   }
 
-  /** One client's update, forwarded by the round's collector with the attempt's fold key as token; without it, refused. */
+  /**
+   * One client's update, forwarded by the round's collector with the attempt's fold key as token; without it, refused.
+   *
+   * @param round    the round the update belongs to
+   * @param token    the attempt's fold key
+   * @param clientId the id of the client that trained it
+   * @param examples the example count the client declared at the handshake: the update's weight in the sum
+   * @param update   the client's uplink, as its strategy encoded it
+   */
   public record Fold(int round, long token, String clientId, int examples, Payload update) implements Command, WireMessage {}
 
   /**
    * No more updates for {@code round} after the {@code updates} the collector passed on: aggregate,
    * prune, and reply with the new global model. A big update travels in chunks and can arrive after
    * this message, so the aggregator first waits for all {@code updates} (or for the transfer timeout).
+   *
+   * @param round   the round to close
+   * @param token   the attempt's fold key
+   * @param updates how many updates the collector passed on for this attempt
+   * @param replyTo where the {@link RoundAggregated} goes
    */
   public record CloseRound(int round, long token, int updates, ActorRef<Reply> replyTo) implements Command, ControlMessage {}
 
-  /** The round is given up (too few updates); its partial sums are discarded. */
+  /**
+   * The round is given up (too few updates); its partial sums are discarded.
+   *
+   * @param round the round given up
+   * @param token the attempt's fold key; without it the abandon is refused
+   */
   public record AbandonRound(int round, long token) implements Command, ControlMessage {}
 
   /**
@@ -144,13 +194,26 @@ public final class Aggregator extends AbstractBehavior<Aggregator.Command> {
    * global model (what the server ships next), the aggregator's own time on the round, and the
    * strategy's state after it ({@link ServerAlgorithm#exportState()}), which the server
    * checkpoints and hands to a replacement aggregator.
+   *
+   * @param round        the round aggregated
+   * @param token        the server's token of the attempt
+   * @param accepted     updates folded into the new model
+   * @param rejections   one entry per rejected update, {@code "client ID: reason"}; immutable
+   * @param global       the new global model
+   * @param serverMillis the aggregator's own time on the round, pruning included, in milliseconds
+   * @param state        the strategy's exported state after the round, or {@link TensorFile#EMPTY}
    */
   public record RoundAggregated(int round, long token, int accepted, List<String> rejections, Model global, long serverMillis,
                                 TensorFile state) implements Reply, WireMessage {
+    /** Copies {@code rejections} into an immutable list; a null entry throws {@link NullPointerException}. */
     public RoundAggregated {
       rejections = List.copyOf(rejections);
     }
 
+    /**
+     * Without the strategy's state ({@link TensorFile#EMPTY}): an aggregator that replaces this one can then restore
+     * only as much as the model alone allows.
+     */
     public RoundAggregated(int round, long token, int accepted, List<String> rejections, Model global, long serverMillis) {
       this(round, token, accepted, rejections, global, serverMillis, TensorFile.EMPTY);
     }
@@ -202,6 +265,11 @@ public final class Aggregator extends AbstractBehavior<Aggregator.Command> {
         Behaviors.supervise(PruningStrategy.create(pruner)).onFailure(SupervisorStrategy.restart()), "pruning-strategy");
   }
 
+  /**
+   * An aggregator running the server half of {@code algorithm}; its global model fixes the model every resume must
+   * fit. {@code pruner} runs in a child actor that is restarted if it fails; a pruning that fails or
+   * takes more than five minutes leaves the round's candidate model unpruned for that round.
+   */
   public static Behavior<Command> create(ServerAlgorithm algorithm, Pruner pruner) {
     return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> new Aggregator(ctx, timers, algorithm, pruner)));
   }

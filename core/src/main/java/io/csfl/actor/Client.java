@@ -36,6 +36,10 @@ public final class Client extends AbstractBehavior<Client.Command> {
   /** Clients on cluster nodes register under this key; the server subscribes to it. */
   public static final ServiceKey<Command> KEY = ServiceKey.create(Command.class, "csfl-client");
 
+  /**
+   * The messages a client takes: the handshake {@link Describe}, the order {@link TrainRound} and
+   * {@link ConfirmFailure}.
+   */
   public interface Command {}
 
   private static final java.util.regex.Pattern ID = java.util.regex.Pattern.compile("client-(\\d{4,9})");
@@ -58,42 +62,90 @@ public final class Client extends AbstractBehavior<Client.Command> {
     return id.equals(id(index)) ? java.util.OptionalInt.of(index) : java.util.OptionalInt.empty();
   }
 
-  /** The server's handshake with a client it found through the receptionist. */
+  /**
+   * The server's handshake with a client it found through the receptionist.
+   *
+   * @param replyTo where the {@link Description} goes: on this node or a member with the {@code server} role
+   */
   public record Describe(ActorRef<Description> replyTo) implements Command, ControlMessage {}
 
   /**
    * Who the client is and how its data was derived ({@code dataSignature}: dataset, client count,
    * partition and seed), so a server can refuse a client whose partition does not match its own.
+   *
+   * @param clientId      the client's id, as {@link #id} writes it
+   * @param dataSignature how the client's data was derived; must equal the server's
+   * @param examples      how many examples the client holds; each of its updates must claim exactly this count
+   * @param client        the client's actor, to send orders to
    */
   public record Description(String clientId, String dataSignature, int examples, ActorRef<Command> client) implements ControlMessage {}
 
-  /** Train on {@code model} (the server's downlink for {@code round}) and reply to {@code replyTo}. */
+  /**
+   * Train on {@code model} (the server's downlink for {@code round}) and reply to {@code replyTo}.
+   *
+   * @param round   the round to train, counted from 1
+   * @param model   the server's downlink for this client
+   * @param replyTo the round's collector, shared by all clients of the round
+   */
   public record TrainRound(int round, Payload model, ActorRef<Reply> replyTo) implements Command, WireMessage {}
 
+  /**
+   * What a client sends to the reply address of a {@link TrainRound} or {@link ConfirmFailure}; every reply names its
+   * round and client, so one address can serve all clients of a round.
+   */
   public interface Reply {
+    /** The round this reply answers. */
     int round();
 
+    /**
+     * The id of the client that sent it, as {@link #id} writes it; the collector checks it against the round's
+     * selection.
+     */
     String clientId();
   }
 
   /**
    * The update for {@code round}. Timings are the client's own: training, and the rest of its
    * handling (rebuilding the model from the downlink, building the uplink).
+   *
+   * @param round          the round trained
+   * @param clientId       the client's id
+   * @param examples       the examples trained on in each epoch
+   * @param update         the uplink, as the client's strategy encoded it
+   * @param loss           the mean per-example training loss over all the round's epochs
+   * @param trainMillis    time spent training, in milliseconds
+   * @param overheadMillis time spent rebuilding the model and building the uplink, in milliseconds
    */
   public record Trained(int round, String clientId, int examples, Payload update, double loss,
                         long trainMillis, long overheadMillis) implements Reply, WireMessage {}
 
-  /** Local training failed, or the update could not be delivered; the round goes on without this client. */
+  /**
+   * Local training failed, or the update could not be delivered; the round goes on without this client.
+   *
+   * @param round    the round that failed
+   * @param clientId the client's id, as claimed: believed only once confirmed
+   * @param reason   what went wrong, for logs
+   */
   public record Failed(int round, String clientId, String reason) implements Reply, ControlMessage {}
 
   /**
    * Did this client report {@link Failed} for {@code round}? The reply address is shared by the
    * round's clients, so a failure report is believed only once its client confirms it: the
    * collector asks the client's own actor, and only it learns {@code nonce}.
+   *
+   * @param round   the round the failure report named
+   * @param nonce   the collector's secret for this question, echoed in the answer
+   * @param replyTo where the {@link FailureConfirmed} goes
    */
   public record ConfirmFailure(int round, long nonce, ActorRef<Reply> replyTo) implements Command, ControlMessage {}
 
-  /** This client did fail {@code round}: the answer to {@link ConfirmFailure}, with its nonce. */
+  /**
+   * This client did fail {@code round}: the answer to {@link ConfirmFailure}, with its nonce.
+   *
+   * @param round    the round the client failed; only its latest failed round is confirmed
+   * @param clientId the client's id
+   * @param nonce    the nonce of the {@link ConfirmFailure} it answers
+   */
   public record FailureConfirmed(int round, String clientId, long nonce) implements Reply, ControlMessage {}
 
   /** The chunked transfer of an update failed; told to the round's collector as a {@link Failed}. */

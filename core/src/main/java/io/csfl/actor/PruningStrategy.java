@@ -15,11 +15,29 @@ import io.csfl.tensor.Model;
  * on the aggregator's node and the candidate model never crosses the network to be pruned.
  */
 public final class PruningStrategy extends AbstractBehavior<PruningStrategy.Command> {
+  /** The messages a pruning strategy takes: only {@link ComputeMasks}. */
   public interface Command {}
 
+  /**
+   * Compute the masks of {@code model} at {@code sparsity} (the fraction of weights to prune, as the {@link Pruner}
+   * takes it) for {@code round}, and reply to {@code replyTo} with {@link MasksComputed}.
+   *
+   * @param round    the round whose candidate model this is
+   * @param model    the candidate model to prune
+   * @param sparsity the fraction of weights to prune, as the {@link Pruner} takes it
+   * @param replyTo  where the {@link MasksComputed} goes
+   */
   public record ComputeMasks(int round, Model model, double sparsity, ActorRef<MasksComputed> replyTo)
       implements Command, WireMessage {}
 
+  /**
+   * The masks computed for {@code round}, with the pruner's wall-clock time in milliseconds. A pruner that throws
+   * sends no reply (the actor fails and its supervisor decides), so the asker must time out.
+   *
+   * @param round  the round of the request
+   * @param masks  the masks of the weights to keep
+   * @param millis the pruner's wall-clock time, in milliseconds
+   */
   public record MasksComputed(int round, MaskSet masks, long millis) implements WireMessage {}
 
   private final Pruner pruner;
@@ -29,6 +47,7 @@ public final class PruningStrategy extends AbstractBehavior<PruningStrategy.Comm
     this.pruner = pruner;
   }
 
+  /** A pruning strategy that computes masks with {@code pruner}, one request at a time on the actor's thread. */
   public static Behavior<Command> create(Pruner pruner) {
     return Behaviors.setup(ctx -> new PruningStrategy(ctx, pruner));
   }

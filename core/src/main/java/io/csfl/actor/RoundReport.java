@@ -5,6 +5,8 @@ import java.util.List;
 /**
  * What the collector saw in one attempt at a round.
  *
+ * @param round     the round, counted from 1
+ * @param attempt   the attempt at that round, counted from 1
  * @param token     the attempt's token, which the server gave the collector: the report is believed only with it
  * @param selected  clients the round was sent to
  * @param completed updates accepted by the collector and forwarded to the aggregator
@@ -15,6 +17,8 @@ import java.util.List;
  * @param rejected  messages refused by the collector (stale round, unselected, duplicate), with reasons
  * @param bytesDown serialized size of the round messages sent to the clients
  * @param bytesUp   serialized size of every update that arrived, accepted or not
+ * @param trainMillis    the clients' own training time, summed over the accepted updates, in milliseconds
+ * @param overheadMillis the clients' other handling time (downlink decoding, uplink building), summed likewise
  * @param selectedIds the clients the round was sent to
  * @param trainedIds  the clients whose update was accepted
  */
@@ -22,6 +26,10 @@ public record RoundReport(int round, int attempt, long token, int selected, int 
                           int notNeeded, List<String> rejected, long bytesDown, long bytesUp, long trainMillis, long overheadMillis,
                           List<String> selectedIds, List<String> trainedIds)
     implements ControlMessage {
+  /**
+   * Copies the three lists into immutable lists; more than 65,536 entries in one throw
+   * {@link IllegalArgumentException}.
+   */
   public RoundReport {
     rejected = Bounded.copyOf(rejected, "rejected");
     selectedIds = Bounded.copyOf(selectedIds, "selected ids");

@@ -100,6 +100,7 @@ public final class Server extends AbstractBehavior<Server.Command> {
   /** How soon an aggregator listed from a member this node does not know yet is checked again. */
   static final Duration RECHECK_UNKNOWN_MEMBERS = Duration.ofSeconds(1);
 
+  /** The messages a server takes from applications on its own node: {@link RegisterClient} and {@link Start}. */
   public interface Command {}
 
   /**
@@ -109,23 +110,42 @@ public final class Server extends AbstractBehavior<Server.Command> {
    * the same ActorSystem only: the message has no serializer, so it cannot be sent from another
    * node (the sending node fails to serialize it and logs that), and a member of a cluster cannot
    * register a client of its own under another client's name.
+   *
+   * @param clientId the id the client must give in its {@link Client.Description}
+   * @param client   the client's actor
    */
   public record RegisterClient(String clientId, ActorRef<Client.Command> client) implements Command, NoSerializationVerificationNeeded {}
 
   /** Starts training once the registered clients have answered the handshake; local only, like {@link RegisterClient}. */
   public record Start() implements Command, NoSerializationVerificationNeeded {}
 
+  /** What the server publishes to its listener: {@link RoundCompleted}, then {@link Finished} or {@link Aborted}. */
   public interface Event extends ControlMessage {}
 
-  /** Published after every round. */
+  /**
+   * Published after every round.
+   *
+   * @param metrics    the round's metrics
+   * @param rejections the updates the round rejected, one entry each with its reason; immutable
+   */
   public record RoundCompleted(RoundMetrics metrics, List<String> rejections) implements Event {
+    /**
+     * Copies {@code rejections} into an immutable list; more than 65,536 entries throw
+     * {@link IllegalArgumentException}.
+     */
     public RoundCompleted {
       rejections = Bounded.copyOf(rejections, "rejections");
     }
   }
 
-  /** Published once after the last round; the server then stops. */
+  /**
+   * Published once after the last round; the server then stops.
+   *
+   * @param algorithm the algorithm's name, as in the settings
+   * @param rounds    every round's metrics, in order; immutable
+   */
   public record Finished(String algorithm, List<RoundMetrics> rounds) implements Event {
+    /** Copies {@code rounds} into an immutable list; more than 65,536 entries throw {@link IllegalArgumentException}. */
     public Finished {
       rounds = Bounded.copyOf(rounds, "rounds");
     }
@@ -134,6 +154,10 @@ public final class Server extends AbstractBehavior<Server.Command> {
   /**
    * Published when training cannot go on (a round failed every attempt, or no aggregator or too
    * few clients registered within the grace); the server then stops.
+   *
+   * @param algorithm the algorithm's name, as in the settings
+   * @param round     the round that could not be completed
+   * @param reason    why, for the user
    */
   public record Aborted(String algorithm, int round, String reason) implements Event {}
 
@@ -207,6 +231,7 @@ public final class Server extends AbstractBehavior<Server.Command> {
       return algorithm;
     }
 
+    /** Rounds to train; a server resumed from a checkpoint of the last round finishes at once. */
     public int rounds() {
       return rounds;
     }
@@ -231,6 +256,7 @@ public final class Server extends AbstractBehavior<Server.Command> {
       return maxAttempts;
     }
 
+    /** Seeds client sampling: the same seed, round and attempt sample the same clients whichever algorithm runs. */
     public long seed() {
       return seed;
     }
@@ -462,8 +488,13 @@ public final class Server extends AbstractBehavior<Server.Command> {
    */
   @FunctionalInterface
   public interface Checkpointer {
+    /** Saves nothing: a server with it cannot be resumed. */
     Checkpointer NONE = c -> {};
 
+    /**
+     * Saves {@code checkpoint}, the state after its round; an {@link IOException} or runtime exception is logged and
+     * training goes on, the previous checkpoint still standing.
+     */
     void save(Checkpoint checkpoint) throws IOException;
   }
 

@@ -44,6 +44,10 @@ public final class WireSerializer extends SerializerWithStringManifest {
   private final ActorRefResolver resolver;
   private final akka.actor.typed.ActorSystem<Void> system;
 
+  /**
+   * Called by Akka, which instantiates the serializer named in the configuration; {@code system} resolves the actor
+   * references the messages carry.
+   */
   public WireSerializer(ExtendedActorSystem system) {
     this.system = Adapter.toTyped(system);
     this.resolver = ActorRefResolver.get(this.system);

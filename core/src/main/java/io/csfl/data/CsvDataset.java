@@ -43,6 +43,12 @@ public final class CsvDataset {
    * @param standardize whether to standardise the features with the training set's statistics
    */
   public record Options(String labelColumn, String groupColumn, boolean standardize) {
+    /**
+     * Checks that a label column is named and that the group column, if any, is another one.
+     *
+     * @throws NullPointerException if {@code labelColumn} is null
+     * @throws IllegalArgumentException if {@code groupColumn} equals {@code labelColumn}
+     */
     public Options {
       Objects.requireNonNull(labelColumn, "labelColumn");
       if (labelColumn.equals(groupColumn)) {

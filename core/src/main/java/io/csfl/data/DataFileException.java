@@ -2,10 +2,12 @@ package io.csfl.data;
 
 /** A data file that is missing, unreadable or not what it claims to be; the message names the path and the cure. */
 public final class DataFileException extends RuntimeException {
+  /** A failure described by {@code message}, which should name the file and how to fix it. */
   public DataFileException(String message) {
     super(message);
   }
 
+  /** As {@link #DataFileException(String)}, keeping the underlying failure (an I/O or parse error) as the cause. */
   public DataFileException(String message, Throwable cause) {
     super(message, cause);
   }

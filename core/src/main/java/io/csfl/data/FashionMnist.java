@@ -15,14 +15,25 @@ import java.util.Optional;
  * the Debian package's {@code /usr/share/datasets/fashion-mnist}.
  */
 public final class FashionMnist {
+  /** File name of the gzipped IDX training images, as the Fashion-MNIST project publishes it. */
   public static final String TRAIN_IMAGES = "train-images-idx3-ubyte.gz";
+  /** File name of the gzipped IDX training labels. */
   public static final String TRAIN_LABELS = "train-labels-idx1-ubyte.gz";
+  /** File name of the gzipped IDX test images. */
   public static final String TEST_IMAGES = "t10k-images-idx3-ubyte.gz";
+  /** File name of the gzipped IDX test labels. */
   public static final String TEST_LABELS = "t10k-labels-idx1-ubyte.gz";
+  /** Where Debian's {@code dataset-fashion-mnist} package installs the four files; the last place looked. */
   public static final Path DEBIAN_DIR = Path.of("/usr/share/datasets/fashion-mnist");
   private static final List<String> FILES = List.of(TRAIN_IMAGES, TRAIN_LABELS, TEST_IMAGES, TEST_LABELS);
 
-  /** The 60,000 training and 10,000 test images. */
+  /**
+   * The 60,000 training and 10,000 test images.
+   *
+   * @param train     the training images, 784 features and 10 classes each
+   * @param test      the test images, in the same form
+   * @param directory the directory the files were loaded from
+   */
   public record Splits(Dataset train, Dataset test, Path directory) {}
 
   private FashionMnist() {}

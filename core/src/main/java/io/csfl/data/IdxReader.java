@@ -19,7 +19,13 @@ public final class IdxReader {
 
   private IdxReader() {}
 
-  /** Dimensions and unsigned-byte data of one IDX file. */
+  /**
+   * Dimensions and unsigned-byte data of one IDX file.
+   *
+   * @param dims the dimensions, outermost first, as the file's header gives them
+   * @param data the elements in row-major order, unsigned bytes (read with {@code & 0xFF}); the
+   *             record holds both arrays as given, not copies
+   */
   public record IdxArray(int[] dims, byte[] data) {}
 
   /** Reads a file of exactly {@code expectedRank} dimensions. */

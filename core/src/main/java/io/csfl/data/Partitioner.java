@@ -59,6 +59,12 @@ public interface Partitioner {
     return parts[1];
   }
 
+  /**
+   * For implementations: checks that {@code clients} is between 1 and the number of examples, so that each client
+   * can get at least one.
+   *
+   * @throws IllegalArgumentException otherwise, naming both counts
+   */
   static void requireClients(Dataset data, int clients) {
     if (clients <= 0 || clients > data.size()) {
       throw new IllegalArgumentException("cannot split " + data.size() + " examples among " + clients + " clients");

@@ -6,6 +6,10 @@ import java.util.Random;
 public final class Shuffle {
   private Shuffle() {}
 
+  /**
+   * Shuffles {@code a} in place, uniformly; the order depends only on the array and the state of {@code rng},
+   * which it advances.
+   */
   public static void inPlace(int[] a, Random rng) {
     for (int i = a.length - 1; i > 0; i--) {
       int j = rng.nextInt(i + 1);

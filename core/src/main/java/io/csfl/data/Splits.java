@@ -5,6 +5,10 @@ import java.util.Objects;
 /**
  * A training set and a test set of the same shape and classes, and where they came from (a
  * directory, a file, a generator's parameters) for messages.
+ *
+ * @param train  the training set
+ * @param test   the test set: the training set's shape, labels below its class count
+ * @param source where the sets came from, for messages
  */
 public record Splits(Dataset train, Dataset test, String source) {
   /** Checks that the test set fits the training set: same shape, no more classes. */

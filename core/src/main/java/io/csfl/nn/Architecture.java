@@ -126,10 +126,15 @@ public final class Architecture {
     return new Architecture(layers.toString(), batch -> layers.layers(dims, classes));
   }
 
+  /**
+   * The preset's name, or for a layer list the list in canonical form; {@link #byName(String, int[], int)} given
+   * this name and the same data shape builds the same architecture.
+   */
   public String name() {
     return name;
   }
 
+  /** The names and shapes of the parameter tensors, in order: what every model of this architecture must fit. */
   public ModelSpec spec() {
     return spec;
   }
@@ -141,6 +146,13 @@ public final class Architecture {
     return net.snapshot();
   }
 
+  /**
+   * A new network with zeroed parameters and its own buffers for batches of up to {@code maxBatch} samples;
+   * call {@link Network#initialize(long)} or {@link Network#load} before use. Each call allocates afresh, so
+   * threads can each hold one.
+   *
+   * @throws IllegalArgumentException if {@code maxBatch} is not positive
+   */
   public Network newNetwork(int maxBatch) {
     if (maxBatch <= 0) {
       throw new IllegalArgumentException("batch size must be positive, got " + maxBatch);

@@ -57,14 +57,20 @@ public final class Network {
     this.labels = new int[maxBatch];
   }
 
+  /**
+   * The names and shapes of the parameter tensors, in layer order: what {@link #load} accepts and
+   * {@link #snapshot()} produces.
+   */
   public ModelSpec spec() {
     return spec;
   }
 
+  /** The largest batch the buffers hold: a {@code batch} argument must not exceed it. */
   public int maxBatch() {
     return maxBatch;
   }
 
+  /** Features per sample of the first layer: the row length of {@link #inputBuffer()}. */
   public int inputSize() {
     return layers.get(0).inputSize();
   }
@@ -84,6 +90,7 @@ public final class Network {
     return labels;
   }
 
+  /** Draws fresh parameters (He-initialised weights, zero biases), deterministically for {@code seed}. */
   public void initialize(long seed) {
     Random rng = new Random(seed);
     for (Layer l : layers) {
@@ -91,6 +98,11 @@ public final class Network {
     }
   }
 
+  /**
+   * Copies {@code model}'s values into the parameters; the network keeps no reference to it.
+   *
+   * @throws IllegalArgumentException if {@code model}'s spec is not {@link #spec()}
+   */
   public void load(Model model) {
     if (!model.spec().equals(spec)) {
       throw new IllegalArgumentException("model " + model.spec() + " does not fit network " + spec);
@@ -108,6 +120,7 @@ public final class Network {
     }
   }
 
+  /** A copy of the current parameters, unaffected by later training. */
   public Model snapshot() {
     return Model.copyOf(spec, params);
   }

@@ -20,6 +20,10 @@ public final class NetworkTrainer implements LocalTrainer {
   private final TrainingConfig config;
   private final ThreadLocal<Network> networks;
 
+  /**
+   * A trainer of {@code architecture} under {@code config}. Each thread that trains gets its own network, built on
+   * first use with buffers for {@code config.batchSize()} samples, so one trainer can serve many client actors.
+   */
   public NetworkTrainer(Architecture architecture, TrainingConfig config) {
     this.architecture = architecture;
     this.config = config;
@@ -40,6 +44,7 @@ public final class NetworkTrainer implements LocalTrainer {
     return architecture.spec();
   }
 
+  /** The epochs, batch size and optimiser every call trains with. */
   public TrainingConfig config() {
     return config;
   }
