@@ -28,6 +28,7 @@ import io.csfl.nn.TrainingConfig;
 import io.csfl.strategy.FederatedStrategy;
 import io.csfl.strategy.Strategies;
 import io.csfl.strategy.StrategyParams;
+import io.csfl.tensor.Model;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -140,7 +141,7 @@ public final class ClusterApplication {
       Splits data = SyntheticFederated.generate(1, 1, DATA_SEED);
       Architecture logreg = Architecture.logreg(SyntheticFederated.FEATURES, SyntheticFederated.CLASSES);
       return new Federation(data, logreg, Strategies.byName("cs", StrategyParams.defaults()),
-          new NetworkTrainer(logreg, new TrainingConfig(5, 10, OptimizerConfig.sgd(0.01, 0))),
+          new NetworkTrainer(logreg, new TrainingConfig(2, 10, OptimizerConfig.adam(0.01))),
           Partitioner.parse(Partitioner.NATURAL).split(data.train(), SyntheticFederated.DEVICES, new Random(1)));
     }
   }
@@ -160,8 +161,10 @@ public final class ClusterApplication {
       // CSFL: decode nothing larger than this model, then the aggregator and the server.
       ExpectedModel.register(ctx.getSystem(), f.model().spec());
       ActorRef<Server.Event> dashboard = ctx.spawn(EmbeddedFederation.dashboard(done), "dashboard");
+      // Logistic regression starts from zeros: random initial weights on these unscaled features
+      // saturate the softmax, and the first rounds learn little.
       ActorRef<Aggregator.Command> aggregator = ctx.spawn(
-          Aggregator.create(f.strategy().newServer(f.model().initialModel(1), rounds), f.strategy().pruner()), "aggregator");
+          Aggregator.create(f.strategy().newServer(Model.zeros(f.model().spec()), rounds), f.strategy().pruner()), "aggregator");
       ctx.getSystem().receptionist().tell(Receptionist.register(Aggregator.KEY, aggregator));
       Server.Settings settings = Server.Settings.builder(f.strategy().name()).rounds(rounds).clientsPerRound(10)
           .minClients(f.devices().size()).roundTimeout(Duration.ofMinutes(2)).build();
@@ -205,12 +208,13 @@ public final class ClusterApplication {
 
   /** The running nodes; {@link #stop} shuts them all down. */
   record Nodes(ActorSystem<Void> backend, List<ActorSystem<Storefront.Command>> frontends, CompletableFuture<Server.Event> done) {
+    /** The frontends leave first, then the backend, the seed node they joined through. */
     void stop() throws Exception {
       frontends.forEach(ActorSystem::terminate);
-      backend.terminate();
       for (ActorSystem<?> s : frontends) {
         s.getWhenTerminated().toCompletableFuture().get(1, TimeUnit.MINUTES);
       }
+      backend.terminate();
       backend.getWhenTerminated().toCompletableFuture().get(1, TimeUnit.MINUTES);
     }
   }

@@ -40,6 +40,9 @@ class ClusterApplicationTest {
       for (RoundMetrics round : finished.rounds()) {
         assertTrue(round.clientsCompleted() > 0, "clients trained in round " + round.round());
       }
+      double majority = OwnTrainerFederationTest.majorityShare(ClusterApplication.Federation.create().data().test());
+      double last = finished.rounds().get(ROUNDS - 1).accuracy();
+      assertTrue(last > majority, "accuracy " + last + ", not above always answering one class: " + majority);
       assertEquals(Map.of(1, new Inventory.Stock("apples", 12), 2, new Inventory.Stock("apples", 12)), answeredAfterRound);
       // And after training, from the other frontend.
       assertEquals(new Inventory.Stock("pears", 3),
