@@ -11,7 +11,11 @@ import akka.actor.typed.receptionist.ServiceKey;
 import akka.cluster.Member;
 import akka.cluster.typed.Cluster;
 import io.csfl.actor.ControlMessage;
+import java.security.SecureRandom;
 import java.time.Duration;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -24,6 +28,13 @@ import java.util.stream.StreamSupport;
  * cluster itself. A node started with {@code --exit-when-done} then leaves the cluster and exits
  * with the run's code; every node remembers the end, so a server singleton that moves to it
  * afterwards does not train again.
+ *
+ * <p>Neither side takes the other's word: an {@link Ended} names its reply address, which any
+ * member could fill in with the server node's. So a listener acts only once that address answers
+ * its acknowledgement with the listener's own random challenge ({@link Confirmed}), which only the
+ * actor at that address learns; and the announcer counts an acknowledgement only when it carries
+ * the random nonce it sent to that listener. A forged end, confirmation or acknowledgement is
+ * refused and logged.
  */
 public final class RunEnd {
   /** The listeners of every node. */
@@ -32,16 +43,24 @@ public final class RunEnd {
   static final Duration ACK_TIMEOUT = Duration.ofSeconds(10);
   /** Longest reason kept from the network: a reason is a line of a log. */
   static final int MAX_REASON = 1000;
+  /** Ends a listener waits to have confirmed at once; an older one is dropped for a newer. */
+  static final int MAX_UNCONFIRMED = 16;
 
   private RunEnd() {}
 
   public interface Command {}
 
-  /** The run ended: finished, or aborted for {@code reason}. */
-  public record Ended(boolean aborted, String reason, ActorRef<Acked> replyTo) implements Command, ControlMessage {}
+  /** The run ended: finished, or aborted for {@code reason}; {@code nonce} is this listener's, to be sent back. */
+  public record Ended(boolean aborted, String reason, long nonce, ActorRef<Acked> replyTo) implements Command, ControlMessage {}
 
-  /** A node learned of the end. */
-  public record Acked(String node) implements Announcing, ControlMessage {}
+  /**
+   * {@code listener} learned of the end: it returns the announcer's {@code nonce} and asks for its
+   * own {@code challenge} back, to know the end came from the announcer.
+   */
+  public record Acked(long nonce, long challenge, ActorRef<Command> listener) implements Announcing, ControlMessage {}
+
+  /** The announcer's answer to an {@link Acked}: the end was its own. */
+  public record Confirmed(long challenge) implements Command, ControlMessage {}
 
   /** The messages of the node that announces the end. */
   public interface Announcing {}
@@ -56,12 +75,16 @@ public final class RunEnd {
   }
 
   /**
-   * The listener of a node: acknowledges an {@link Ended} that comes from a member with the
-   * server role, records it in {@code ended}, and with {@code exitWhenDone} shuts the node down.
+   * The listener of a node: acknowledges an {@link Ended} that names a member with the server
+   * role, and once that member confirms it, records it in {@code ended} and, with
+   * {@code exitWhenDone}, shuts the node down.
    */
   static Behavior<Command> listener(AtomicBoolean ended, boolean exitWhenDone) {
     return Behaviors.setup(ctx -> {
       ctx.getSystem().receptionist().tell(Receptionist.register(KEY, ctx.getSelf()));
+      SecureRandom challenges = new SecureRandom();
+      // Ends acknowledged and not yet confirmed, by challenge, oldest first.
+      Map<Long, Ended> unconfirmed = new LinkedHashMap<>();
       return Behaviors.receive(Command.class)
           .onMessage(Ended.class, e -> {
             if (!fromServerNode(ctx.getSystem(), e.replyTo())) {
@@ -69,8 +92,19 @@ public final class RunEnd {
                   e.replyTo().path().address());
               return Behaviors.same();
             }
-            e.replyTo().tell(new Acked(ctx.getSystem().address().toString()));
-            if (ended.compareAndSet(false, true)) {
+            long challenge = challenges.nextLong();
+            if (unconfirmed.size() >= MAX_UNCONFIRMED) {
+              unconfirmed.remove(unconfirmed.keySet().iterator().next());
+            }
+            unconfirmed.put(challenge, e);
+            e.replyTo().tell(new Acked(e.nonce(), challenge, ctx.getSelf()));
+            return Behaviors.same();
+          })
+          .onMessage(Confirmed.class, c -> {
+            Ended e = unconfirmed.remove(c.challenge());
+            if (e == null) {
+              ctx.getLog().warn("ignored a confirmation of the end of the run with a challenge this node did not send");
+            } else if (ended.compareAndSet(false, true)) {
               String reason = e.reason() == null ? "" : e.reason().substring(0, Math.min(e.reason().length(), MAX_REASON));
               System.out.println("csfl node: the run " + (e.aborted() ? "was aborted: " + reason : "finished"));
               if (exitWhenDone) {
@@ -100,6 +134,9 @@ public final class RunEnd {
           ctx.messageAdapter(Receptionist.Listing.class, l -> new Listed(l.getServiceInstances(KEY)))));
       timers.startSingleTimer(GiveUp.INSTANCE, ACK_TIMEOUT);
       int[] pending = {-1};
+      SecureRandom random = new SecureRandom();
+      // The nonce each listener was sent; removed once it acknowledged.
+      Map<ActorRef<Command>, Long> nonces = new HashMap<>();
       Runnable done = () -> {
         if (exitWhenDone) {
           CoordinatedShutdown.get(Adapter.toClassic(ctx.getSystem())).runAll(reason(aborted));
@@ -109,12 +146,26 @@ public final class RunEnd {
           .onMessage(Listed.class, l -> {
             // This node's own listener is skipped: the node leaves last, once the others know.
             var others = l.listeners().stream().filter(r -> r.path().address().hasGlobalScope()).toList();
-            others.forEach(r -> r.tell(new Ended(aborted, reason, ctx.getSelf().narrow())));
+            others.forEach(r -> {
+              long nonce = random.nextLong();
+              nonces.put(r, nonce);
+              r.tell(new Ended(aborted, reason, nonce, ctx.getSelf().narrow()));
+            });
             pending[0] = others.size();
             ctx.getLog().info("announced the end of the run to {} nodes", others.size());
             return pending[0] == 0 ? stop(done) : Behaviors.same();
           })
-          .onMessage(Acked.class, a -> --pending[0] == 0 ? stop(done) : Behaviors.same())
+          .onMessage(Acked.class, a -> {
+            Long nonce = nonces.get(a.listener());
+            if (nonce == null || nonce != a.nonce()) {
+              ctx.getLog().warn("refused an acknowledgement of the end of the run in the name of {}: {}", a.listener().path(),
+                  nonce == null ? "no end is awaiting its acknowledgement" : "it does not carry the nonce that node was sent");
+              return Behaviors.same();
+            }
+            nonces.remove(a.listener());
+            a.listener().tell(new Confirmed(a.challenge()));
+            return --pending[0] == 0 ? stop(done) : Behaviors.same();
+          })
           .onMessageEquals(GiveUp.INSTANCE, () -> {
             ctx.getLog().warn("{} nodes did not acknowledge the end of the run within {}", pending[0], ACK_TIMEOUT);
             return stop(done);

@@ -20,6 +20,8 @@ import io.csfl.tensor.MaskSet;
 import io.csfl.tensor.Model;
 import io.csfl.transfer.TransferFailed;
 import io.csfl.transfer.Transfers;
+import io.csfl.tensor.ModelSpec;
+import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -32,6 +34,16 @@ import java.util.Optional;
  * downlink, folds client updates into a running weighted sum as they arrive (memory O(model), not
  * O(clients x model)), and at the close has its {@link PruningStrategy} child compute the next
  * masks. An update that does not fit is rejected with its reason and changes nothing.
+ *
+ * <p>Who is believed: a typed message names no sender, only a reply address, and any member can
+ * name the server's. So the aggregator draws two secrets and sends each only to a reply address on
+ * this node or on a cluster member with the {@code server} role: a session key, which every
+ * {@link PrepareRound} and {@link Resume} must carry (one without it is answered with
+ * {@link SessionKey} and otherwise ignored), and per attempt a fold key, which every update, close
+ * and abandon must carry. A prepare or resume must also fit: its round, held models, model and
+ * state (see {@code ControlChecks}). A member that is not the server never learns either secret,
+ * so it can neither restore, prepare, fold nor close anything. A refused message is logged with
+ * its reason and changes nothing.
  */
 public final class Aggregator extends AbstractBehavior<Aggregator.Command> {
   private static final Duration PRUNING_TIMEOUT = Duration.ofMinutes(5);
@@ -49,22 +61,38 @@ public final class Aggregator extends AbstractBehavior<Aggregator.Command> {
   /**
    * Prepare the downlinks of {@code round}. {@code held} lists, for the selected clients the
    * server knows about, which global model each holds (by round): a strategy may send those
-   * clients something smaller than the common downlink. {@code token} is the attempt's, unguessable:
-   * from now on only the messages that carry it (the collector's updates and close) are acted on.
+   * clients something smaller than the common downlink. {@code token} is the server's for the
+   * attempt, unguessable: the replies carry it, so the server believes only its own aggregator's.
+   * {@code session} is the aggregator's {@link SessionKey}, 0 when the server does not know it yet.
    */
-  public record PrepareRound(int round, long token, List<Integer> held, ActorRef<Reply> replyTo) implements Command, ControlMessage {
+  public record PrepareRound(int round, long token, long session, List<Integer> held, ActorRef<Reply> replyTo)
+      implements Command, ControlMessage {
     public PrepareRound {
       held = Bounded.copyOf(held, "held rounds");
     }
   }
 
   /**
-   * The payload the clients selected for {@code round} receive: {@code fromHeld} for a client
-   * holding the global model of one of its keys, {@code downlink} for every other.
+   * The aggregator's session key, for a {@link PrepareRound} or {@link Resume} that did not carry
+   * it: send the message again with it. Sent only to a reply address on the server's node.
    */
-  public record RoundPrepared(int round, long token, Payload downlink, Map<Integer, Payload> fromHeld) implements Reply, WireMessage {
+  public record SessionKey(long token, long session) implements Reply, ControlMessage {}
+
+  /**
+   * The payload the clients selected for {@code round} receive: {@code fromHeld} for a client
+   * holding the global model of one of its keys, {@code downlink} for every other. {@code key} is
+   * the attempt's fold key, drawn by the aggregator and sent only here: the {@link Fold},
+   * {@link CloseRound} and {@link AbandonRound} of the attempt must carry it as their token.
+   */
+  public record RoundPrepared(int round, long token, long key, Payload downlink, Map<Integer, Payload> fromHeld)
+      implements Reply, WireMessage {
     public RoundPrepared {
       fromHeld = Map.copyOf(fromHeld);
+    }
+
+    /** Without a fold key: what a stand-in for an aggregator in a test or a benchmark sends. */
+    public RoundPrepared(int round, long token, Payload downlink, Map<Integer, Payload> fromHeld) {
+      this(round, token, 0L, downlink, fromHeld);
     }
 
     /** What a client holding the global model of round {@code held} ({@link Payload#ABSOLUTE} if unknown) is sent. */
@@ -79,19 +107,19 @@ public final class Aggregator extends AbstractBehavior<Aggregator.Command> {
    * {@code global}, the model after round {@code round - 1} that the server kept, and
    * {@code state}, what {@link ServerAlgorithm#exportState()} gave then (empty if unknown).
    */
-  public record Resume(int round, long token, Model global, List<Integer> held, ActorRef<Reply> replyTo, TensorFile state)
-      implements Command, WireMessage {
+  public record Resume(int round, long token, long session, Model global, List<Integer> held, ActorRef<Reply> replyTo,
+                       TensorFile state) implements Command, WireMessage {
     public Resume {
       held = Bounded.copyOf(held, "held rounds");
     }
 
     /** Without the strategy's state: the restore is as close as the model alone allows. */
-    public Resume(int round, long token, Model global, List<Integer> held, ActorRef<Reply> replyTo) {
-      this(round, token, global, held, replyTo, TensorFile.EMPTY);
+    public Resume(int round, long token, long session, Model global, List<Integer> held, ActorRef<Reply> replyTo) {
+      this(round, token, session, global, held, replyTo, TensorFile.EMPTY);
     }
   }
 
-  /** One client's update, forwarded by the round's collector with the attempt's token; without it, refused. */
+  /** One client's update, forwarded by the round's collector with the attempt's fold key as token; without it, refused. */
   public record Fold(int round, long token, String clientId, int examples, Payload update) implements Command, WireMessage {}
 
   /**
@@ -135,9 +163,16 @@ public final class Aggregator extends AbstractBehavior<Aggregator.Command> {
   private final Transfers transfers;
   private final ActorRef<TransferFailed> transferFailures;
   private final ActorRef<PruningStrategy.Command> pruner;
+  private final SecureRandom keys = new SecureRandom();
+  /** What every prepare and resume must carry; sent only to the server's node. */
+  private final long session = nonZero(keys);
+  /** The model every control message's tensors must fit. */
+  private final ModelSpec spec;
   private int round;
-  /** The current attempt's token; 0 before the first PrepareRound. */
+  /** The server's token for the current attempt, which the replies carry. */
   private long token;
+  /** The current attempt's fold key, never 0; 0 before the first PrepareRound, when nothing can be folded. */
+  private long key;
   private boolean closing;
   private int accepted;
   /** Updates of this round seen so far, accepted or not. */
@@ -153,6 +188,7 @@ public final class Aggregator extends AbstractBehavior<Aggregator.Command> {
     context.setLoggerName(Aggregator.class);
     this.timers = timers;
     this.algorithm = algorithm;
+    this.spec = algorithm.globalModel().spec();
     this.transfers = Transfers.get(context.getSystem());
     this.transferFailures = context.messageAdapter(TransferFailed.class, TransferLost::new);
     this.pruner = context.spawn(
@@ -180,7 +216,35 @@ public final class Aggregator extends AbstractBehavior<Aggregator.Command> {
         .build();
   }
 
+  /** The refusal of a prepare that did not carry a session key: the server's first contact, answered with the key. */
+  private static final String NO_SESSION = "no session key yet";
+
+  /** Logs {@code refusal}: a warning, except for a first contact, which is how a session starts. */
+  private void logRefusal(String what, int round, String refusal) {
+    if (NO_SESSION.equals(refusal)) {
+      getContext().getLog().debug("sent the session key for a {} of round {}", what, round);
+    } else {
+      getContext().getLog().warn("refused a {} of round {}: {}", what, round, refusal);
+    }
+  }
+
+  private static long nonZero(SecureRandom random) {
+    long value = 0;
+    while (value == 0) {
+      value = random.nextLong();
+    }
+    return value;
+  }
+
   private Behavior<Command> onResume(Resume request) {
+    String refusal = senderRefusal(request.replyTo(), request.token(), request.session());
+    if (refusal == null) {
+      refusal = ControlChecks.resumeRefusal(request, spec);
+    }
+    if (refusal != null) {
+      logRefusal("resume", request.round(), refusal);
+      return this;
+    }
     try {
       algorithm.restore(request.round() - 1, request.global(), request.state());
     } catch (RuntimeException e) {
@@ -188,12 +252,42 @@ public final class Aggregator extends AbstractBehavior<Aggregator.Command> {
       return this;
     }
     getContext().getLog().info("resumed at round {} from the server's model", request.round());
-    return onPrepare(new PrepareRound(request.round(), request.token(), request.held(), request.replyTo()));
+    return prepare(new PrepareRound(request.round(), request.token(), request.session(), request.held(), request.replyTo()));
+  }
+
+  /**
+   * Why a prepare or resume naming {@code replyTo} is not the server's, or null. Without the
+   * session key, the key is sent to {@code replyTo} if it is on the server's node.
+   */
+  private String senderRefusal(ActorRef<Reply> replyTo, long token, long claimed) {
+    String refusal = ControlChecks.notOnMemberWithRole(getContext().getSystem(), replyTo, ControlChecks.SERVER_ROLE);
+    if (refusal != null) {
+      return "its reply address " + replyTo.path() + " is not the server's: " + refusal;
+    }
+    if (claimed != session) {
+      replyTo.tell(new SessionKey(token, session));
+      return claimed == 0 ? NO_SESSION : "it carries a wrong session key (the key was sent to " + replyTo.path() + ")";
+    }
+    return null;
   }
 
   private Behavior<Command> onPrepare(PrepareRound request) {
+    String refusal = senderRefusal(request.replyTo(), request.token(), request.session());
+    if (refusal == null) {
+      refusal = ControlChecks.prepareRefusal(round, request.round(), request.held());
+    }
+    if (refusal != null) {
+      logRefusal("prepare", request.round(), refusal);
+      return this;
+    }
+    return prepare(request);
+  }
+
+  private Behavior<Command> prepare(PrepareRound request) {
+    timers.cancel(StragglingUpdates.class);
     round = request.round();
     token = request.token();
+    key = nonZero(keys);
     closing = false;
     pendingClose = null;
     accepted = 0;
@@ -204,7 +298,7 @@ public final class Aggregator extends AbstractBehavior<Aggregator.Command> {
     for (int held : request.held()) {
       algorithm.downlinkFrom(round, held).ifPresent(p -> fromHeld.put(held, p));
     }
-    transfers.tell(request.replyTo(), new RoundPrepared(round, token, algorithm.downlink(round), fromHeld), transferFailures);
+    transfers.tell(request.replyTo(), new RoundPrepared(round, token, key, algorithm.downlink(round), fromHeld), transferFailures);
     return this;
   }
 
@@ -213,7 +307,7 @@ public final class Aggregator extends AbstractBehavior<Aggregator.Command> {
       reject(fold.clientId(), "update for round " + fold.round() + " arrived after that round closed (current round " + round + ")");
       return this;
     }
-    if (fold.token() != token) {
+    if (fold.token() != key || key == 0) {
       reject(fold.clientId(), "update not passed on by the collector of round " + round + "'s current attempt (wrong token)");
       return this;
     }
@@ -243,7 +337,7 @@ public final class Aggregator extends AbstractBehavior<Aggregator.Command> {
       getContext().getLog().warn("ignoring close of round {} (current round {})", request.round(), round);
       return this;
     }
-    if (request.token() != token) {
+    if (request.token() != key || key == 0) {
       getContext().getLog().warn("refused a close of round {} without the current attempt's token", round);
       return this;
     }
@@ -312,7 +406,7 @@ public final class Aggregator extends AbstractBehavior<Aggregator.Command> {
   }
 
   private Behavior<Command> onAbandon(AbandonRound request) {
-    if (request.round() == round && request.token() != token) {
+    if (request.round() == round && (request.token() != key || key == 0)) {
       getContext().getLog().warn("refused an abandon of round {} without the current attempt's token", round);
     } else if (request.round() == round && !closing) {
       algorithm.abandon(round);

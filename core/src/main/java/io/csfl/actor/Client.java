@@ -1,5 +1,6 @@
 package io.csfl.actor;
 
+import akka.actor.Address;
 import akka.actor.NoSerializationVerificationNeeded;
 import akka.actor.typed.ActorRef;
 import akka.actor.typed.Behavior;
@@ -21,6 +22,12 @@ import io.csfl.transfer.Transfers;
 /**
  * One federated client: its examples (indices into a shared dataset), a trainer and its half of
  * the strategy. Training blocks the actor's thread, so spawn clients on {@link #DISPATCHER}.
+ *
+ * <p>Who is obeyed: a client answers the handshake ({@link Describe}) of a server on its own node
+ * or on a cluster member with the {@code server} role, and from then on trains only on orders
+ * whose reply address is on that server's node; a client that has had no handshake yet (it was
+ * restarted) takes orders from such a node too. Other orders are refused and logged, so another
+ * member cannot spend a client's time or feed it a model of its own.
  */
 public final class Client extends AbstractBehavior<Client.Command> {
   /** The dispatcher clients should run on: {@code Props} for {@code spawn}. */
@@ -79,6 +86,16 @@ public final class Client extends AbstractBehavior<Client.Command> {
   /** Local training failed, or the update could not be delivered; the round goes on without this client. */
   public record Failed(int round, String clientId, String reason) implements Reply, ControlMessage {}
 
+  /**
+   * Did this client report {@link Failed} for {@code round}? The reply address is shared by the
+   * round's clients, so a failure report is believed only once its client confirms it: the
+   * collector asks the client's own actor, and only it learns {@code nonce}.
+   */
+  public record ConfirmFailure(int round, long nonce, ActorRef<Reply> replyTo) implements Command, ControlMessage {}
+
+  /** This client did fail {@code round}: the answer to {@link ConfirmFailure}, with its nonce. */
+  public record FailureConfirmed(int round, String clientId, long nonce) implements Reply, ControlMessage {}
+
   /** The chunked transfer of an update failed; told to the round's collector as a {@link Failed}. */
   private record UplinkLost(int round, ActorRef<Reply> replyTo, TransferFailed failure)
       implements Command, NoSerializationVerificationNeeded {}
@@ -91,6 +108,10 @@ public final class Client extends AbstractBehavior<Client.Command> {
   private final int[] examples;
   private final long seed;
   private final Transfers transfers;
+  /** The node of the server whose handshake this client answered; null before the first. */
+  private Address server;
+  /** The last round this client reported as failed, 0 if none. */
+  private int failedRound;
 
   private Client(ActorContext<Command> context, String clientId, String dataSignature, ClientAlgorithm algorithm,
                  LocalTrainer trainer, Dataset data, int[] examples, long seed) {
@@ -130,15 +151,49 @@ public final class Client extends AbstractBehavior<Client.Command> {
         .onMessage(TrainRound.class, this::onTrainRound)
         .onMessage(Describe.class, this::onDescribe)
         .onMessage(UplinkLost.class, this::onUplinkLost)
+        .onMessage(ConfirmFailure.class, this::onConfirmFailure)
         .build();
   }
 
   private Behavior<Command> onDescribe(Describe request) {
+    String refusal = ControlChecks.notOnMemberWithRole(getContext().getSystem(), request.replyTo(), ControlChecks.SERVER_ROLE);
+    if (refusal != null) {
+      getContext().getLog().warn("client {} refused a handshake: {}", clientId, refusal);
+      return this;
+    }
+    server = request.replyTo().path().address();
     request.replyTo().tell(new Description(clientId, dataSignature, examples.length, getContext().getSelf()));
     return this;
   }
 
+  /** Why an order naming {@code replyTo} is not this client's server's, or null. */
+  private String orderRefusal(ActorRef<?> replyTo) {
+    if (server == null) {
+      return ControlChecks.notOnMemberWithRole(getContext().getSystem(), replyTo, ControlChecks.SERVER_ROLE);
+    }
+    return ControlChecks.sameNode(getContext().getSystem(), server, replyTo.path().address()) ? null
+        : "it is from " + replyTo.path().address() + ", the server of this client's handshake is at " + server;
+  }
+
+  private Behavior<Command> onConfirmFailure(ConfirmFailure request) {
+    String refusal = orderRefusal(request.replyTo());
+    if (refusal != null) {
+      getContext().getLog().warn("client {} refused a question about round {}: {}", clientId, request.round(), refusal);
+    } else if (request.round() == failedRound) {
+      request.replyTo().tell(new FailureConfirmed(request.round(), clientId, request.nonce()));
+    }
+    return this;
+  }
+
   private Behavior<Command> onTrainRound(TrainRound request) {
+    String refusal = orderRefusal(request.replyTo());
+    if (refusal != null) {
+      getContext().getLog().warn("client {} refused to train round {}: {}", clientId, request.round(), refusal);
+      return this;
+    }
+    if (server == null) {
+      server = request.replyTo().path().address();
+    }
     long t0 = System.nanoTime();
     try {
       Model start = algorithm.startingModel(request.round(), request.model(), trainer.spec());
@@ -157,6 +212,7 @@ public final class Client extends AbstractBehavior<Client.Command> {
           millis(t2 - t1), millis((t1 - t0) + (t3 - t2))), onFailure);
     } catch (RuntimeException e) {
       getContext().getLog().warn("client {} failed to train round {}: {}", clientId, request.round(), e.toString());
+      failedRound = request.round();
       request.replyTo().tell(new Failed(request.round(), clientId, e.toString()));
     }
     return this;
@@ -164,6 +220,7 @@ public final class Client extends AbstractBehavior<Client.Command> {
 
   private Behavior<Command> onUplinkLost(UplinkLost lost) {
     getContext().getLog().warn("client {}: the update of round {} did not arrive: {}", clientId, lost.round(), lost.failure().reason());
+    failedRound = lost.round();
     lost.replyTo().tell(new Failed(lost.round(), clientId, "update did not arrive: " + lost.failure().reason()));
     return this;
   }

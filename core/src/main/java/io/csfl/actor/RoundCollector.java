@@ -13,6 +13,7 @@ import io.csfl.codec.Payload;
 import io.csfl.transfer.TransferFailed;
 import io.csfl.transfer.Transfers;
 import java.time.Duration;
+import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -27,7 +28,10 @@ import java.util.Set;
  * empty or at the deadline. Each accepted update goes to the aggregator at once; then the
  * collector closes (or, with too few updates, abandons) the round at the aggregator and reports to
  * the server. A reply for another round, from a client that was not selected, or a second one
- * from the same client is refused, counted and logged with its reason.
+ * from the same client is refused, counted and logged with its reason. The clients share one
+ * reply address, so a {@link Client.Failed} is not taken at its word: the collector asks the named
+ * client's own actor to confirm it ({@link Client.ConfirmFailure}, with a nonce only that actor
+ * learns), and until it does, keeps waiting for that client's update.
  */
 final class RoundCollector extends AbstractBehavior<RoundCollector.Command> {
   interface Command {}
@@ -45,7 +49,7 @@ final class RoundCollector extends AbstractBehavior<RoundCollector.Command> {
    * What one collector needs to know; immutable. With over-selection more clients are selected
    * than {@code wanted}: the round closes as soon as {@code wanted} updates are in.
    *
-   * @param token    the attempt's token: the aggregator folds only updates that carry it
+   * @param token    the attempt's fold key, from the aggregator: it folds only updates that carry it
    * @param examples the example count each selected client declared at the handshake: its update
    *                 must claim exactly that
    */
@@ -73,6 +77,10 @@ final class RoundCollector extends AbstractBehavior<RoundCollector.Command> {
   /** Which client each downlink went to, by recipient path, to name the client when its transfer fails. */
   private final Map<String, String> clientByPath = new HashMap<>();
   private final List<String> rejected = new ArrayList<>();
+  private final ActorRef<Client.Reply> replies;
+  private final SecureRandom nonces = new SecureRandom();
+  /** The nonce each client that reported a failure must confirm it with. */
+  private final Map<String, Long> unconfirmedFailures = new HashMap<>();
   private long bytesDown;
   private long bytesUp;
   private long trainMillis;
@@ -92,7 +100,7 @@ final class RoundCollector extends AbstractBehavior<RoundCollector.Command> {
     this.server = server;
     this.stillWaiting = new HashSet<>(plan.selected().keySet());
     timers.startSingleTimer(Deadline.INSTANCE, plan.timeout());
-    ActorRef<Client.Reply> replies = context.messageAdapter(Client.Reply.class, ClientReply::new);
+    this.replies = context.messageAdapter(Client.Reply.class, ClientReply::new);
     this.transfers = Transfers.get(context.getSystem());
     this.transferFailures = context.messageAdapter(TransferFailed.class, TransferLost::new);
     // One message per distinct payload, so the transfer layer serializes each only once.
@@ -135,6 +143,9 @@ final class RoundCollector extends AbstractBehavior<RoundCollector.Command> {
       getContext().getLog().warn("round {}: refused a reply of client {}: {}", plan.round(), reply.clientId(), refusal);
       return this;
     }
+    if (reply instanceof Client.Failed f) {
+      return askToConfirm(f);
+    }
     String untrue = reply instanceof Client.Trained t ? falseClaim(t) : null;
     if (untrue != null) {
       // The client's one answer, refused for what it claims: the round does not wait for another.
@@ -148,6 +159,12 @@ final class RoundCollector extends AbstractBehavior<RoundCollector.Command> {
     answered.add(reply.clientId());
     stillWaiting.remove(reply.clientId());
     if (reply instanceof Client.Trained t) {
+      if (unconfirmedFailures.remove(t.clientId()) != null) {
+        // Forged in its name, or the client's own, about an update it thought lost that did arrive.
+        String unconfirmed = "a failure report not confirmed before the client's update arrived; the update is taken";
+        rejected.add("client " + t.clientId() + ": " + unconfirmed);
+        getContext().getLog().warn("round {}: refused a failure report of client {}: {}", plan.round(), t.clientId(), unconfirmed);
+      }
       completed++;
       trained.add(t.clientId());
       trainMillis += t.trainMillis();
@@ -157,11 +174,21 @@ final class RoundCollector extends AbstractBehavior<RoundCollector.Command> {
         // Over-selection: the first clients to finish are enough; the rest are not waited for.
         return finish();
       }
-    } else if (reply instanceof Client.Failed f) {
+    } else if (reply instanceof Client.FailureConfirmed) {
       failed++;
-      getContext().getLog().warn("round {}: client {} failed: {}", plan.round(), f.clientId(), f.reason());
     }
     return stillWaiting.isEmpty() ? finish() : this;
+  }
+
+  /** A failure report only starts the question to the client it names; the client is still waited for. */
+  private Behavior<Command> askToConfirm(Client.Failed f) {
+    if (!unconfirmedFailures.containsKey(f.clientId())) {
+      long nonce = nonces.nextLong();
+      unconfirmedFailures.put(f.clientId(), nonce);
+      plan.selected().get(f.clientId()).tell(new Client.ConfirmFailure(plan.round(), nonce, replies));
+      getContext().getLog().warn("round {}: client {} reports it failed: {}", plan.round(), f.clientId(), f.reason());
+    }
+    return this;
   }
 
   /** A client whose downlink did not arrive cannot answer: it counts as failed, with the reason. */
@@ -192,6 +219,9 @@ final class RoundCollector extends AbstractBehavior<RoundCollector.Command> {
     }
     if (!stillWaiting.contains(reply.clientId())) {
       return "reply after the client was counted as dropped";
+    }
+    if (reply instanceof Client.FailureConfirmed c && !Long.valueOf(c.nonce()).equals(unconfirmedFailures.get(c.clientId()))) {
+      return "a failure confirmed with a nonce the client was not sent";
     }
     return null;
   }

@@ -58,9 +58,12 @@ import java.util.stream.IntStream;
  * <p>Who is believed: a client is trained on only after the handshake ({@link Client.Describe}),
  * asked of its own actor, answers with an id of the federation ({@link Settings#clients()}), this
  * server's data signature and its example count; each of its updates must then claim exactly that
- * count. Each attempt gets an unguessable token that only the aggregator and that attempt's
- * collector learn: updates, closes and reports without it are refused, so a member that can reach
- * the aggregator cannot fold an update of its own.
+ * count. The server learns the aggregator's session key (see {@link Aggregator}) and sends it
+ * with every prepare and resume. Each attempt gets an unguessable token, which the aggregator's
+ * replies must carry, and an unguessable fold key, which the aggregator draws and sends only to
+ * the server: updates, closes and reports without it are refused, so a member that can reach the
+ * aggregator cannot fold an update of its own. An aggregator is taken on only from this node or
+ * from a cluster member with the {@code aggregator} role.
  */
 public final class Server extends AbstractBehavior<Server.Command> {
   /** Evaluation blocks; run the server here, not on the default dispatcher. */
@@ -81,6 +84,8 @@ public final class Server extends AbstractBehavior<Server.Command> {
    * while one is still to be asked.
    */
   static final int LOCAL_HANDSHAKE_ATTEMPTS = 3;
+  /** How soon an aggregator listed from a member this node does not know yet is checked again. */
+  static final Duration RECHECK_UNKNOWN_MEMBERS = Duration.ofSeconds(1);
 
   public interface Command {}
 
@@ -482,8 +487,21 @@ public final class Server extends AbstractBehavior<Server.Command> {
   /** The example count each client declared at the handshake: its updates must claim exactly that. */
   private final Map<String, Integer> declared = new HashMap<>();
   private final SecureRandom tokens = new SecureRandom();
-  /** Unguessable, per attempt: the aggregator and the collector accept each other's messages only with it. */
+  /** Unguessable, per attempt: the server believes the aggregator's replies only with it. */
   private long token;
+  /**
+   * The attempt's fold key, drawn by the aggregator and sent only to this server: the collector's
+   * updates, close and report carry it. 0 until the aggregator prepared the attempt.
+   */
+  private long foldKey;
+  /** The current aggregator's session key, which every prepare and resume carries; 0 until it sent it. */
+  private long aggregatorSession;
+  /** Whether this attempt already asked again with a session key it was sent. */
+  private boolean sessionAsked;
+  /** The global models this attempt's sample holds, by round. */
+  private List<Integer> heldBySample = List.of();
+  /** Listed aggregators on members without the aggregator role: refused, and logged once each. */
+  private final Set<ActorRef<Aggregator.Command>> refusedAggregators = new HashSet<>();
   private final Evaluator evaluator;
   private final ActorRef<Event> listener;
   private final Checkpointer checkpointer;
@@ -737,7 +755,21 @@ public final class Server extends AbstractBehavior<Server.Command> {
   }
 
   private Behavior<Command> onAggregatorsListed(AggregatorsListed listed) {
-    listedAggregators = listed.aggregators();
+    timers.cancel(AggregatorsListed.class);
+    Set<ActorRef<Aggregator.Command>> allowed = new HashSet<>();
+    for (ActorRef<Aggregator.Command> a : listed.aggregators()) {
+      String refusal = ControlChecks.notOnMemberWithRole(getContext().getSystem(), a, ControlChecks.AGGREGATOR_ROLE);
+      if (refusal == null) {
+        allowed.add(a);
+      } else if (ControlChecks.unknownMember(getContext().getSystem(), a)) {
+        // Listed before this node heard of its member: asked again once the membership caught up.
+        timers.startSingleTimer(AggregatorsListed.class, listed, RECHECK_UNKNOWN_MEMBERS);
+      } else if (refusedAggregators.add(a)) {
+        getContext().getLog().warn("refused the aggregator registered at {}: {}", a.path(), refusal);
+      }
+    }
+    refusedAggregators.retainAll(listed.aggregators());
+    listedAggregators = allowed;
     stoppedAggregators.retainAll(listedAggregators);
     if (aggregator != null && !listedAggregators.contains(aggregator)) {
       // Unreachable or gone: the listing says so before death watch does.
@@ -752,6 +784,7 @@ public final class Server extends AbstractBehavior<Server.Command> {
   /** Takes any listed aggregator that is not known to have stopped; false if there is none. */
   private boolean pickAggregator() {
     aggregator = listedAggregators.stream().filter(a -> !stoppedAggregators.contains(a)).findFirst().orElse(null);
+    aggregatorSession = 0;
     if (aggregator == null) {
       return false;
     }
@@ -785,7 +818,7 @@ public final class Server extends AbstractBehavior<Server.Command> {
     if (report == null && collector != null) {
       getContext().stop(collector);
       // Lost may mean unreachable: should it come back, it must not keep this attempt's partial sums.
-      lost.tell(new Aggregator.AbandonRound(round, token));
+      lost.tell(new Aggregator.AbandonRound(round, foldKey));
       // Of the clients sent the round's model the server cannot be sure what they hold now.
       sample.keySet().forEach(held::remove);
     }
@@ -924,18 +957,31 @@ public final class Server extends AbstractBehavior<Server.Command> {
     attempt++;
     sample = sample();
     token = tokens.nextLong();
-    List<Integer> heldBySample = sample.keySet().stream().filter(held::containsKey).map(held::get).distinct().sorted().toList();
-    if (round > 1 && !aggregator.equals(aggregatorInStep)) {
+    foldKey = 0;
+    sessionAsked = false;
+    heldBySample = sample.keySet().stream().filter(held::containsKey).map(held::get).distinct().sorted().toList();
+    askAggregator();
+    awaitAggregator();
+    return this;
+  }
+
+  /**
+   * Sends the attempt's prepare, or resume, to the aggregator. Until the aggregator's session key
+   * is known a bare prepare goes first, which the aggregator answers with the key only: a resume
+   * carries a whole model, and is sent once, with the key.
+   */
+  private void askAggregator() {
+    if (aggregatorSession == 0) {
+      aggregator.tell(new Aggregator.PrepareRound(round, token, 0, heldBySample, aggregatorReplies));
+    } else if (round > 1 && !aggregator.equals(aggregatorInStep)) {
       getContext().getLog().info("round {}: aggregator {} resumes from the model of round {}", round, aggregator.path(), round - 1);
       // A failed transfer needs no listener of its own: no RoundPrepared comes, and the
       // aggregator-silence timer retries the attempt.
-      Transfers.get(getContext().getSystem()).tell(aggregator,
-          new Aggregator.Resume(round, token, lastGlobal, heldBySample, aggregatorReplies, lastState), getContext().getSystem().ignoreRef());
+      Transfers.get(getContext().getSystem()).tell(aggregator, new Aggregator.Resume(round, token, aggregatorSession, lastGlobal,
+          heldBySample, aggregatorReplies, lastState), getContext().getSystem().ignoreRef());
     } else {
-      aggregator.tell(new Aggregator.PrepareRound(round, token, heldBySample, aggregatorReplies));
+      aggregator.tell(new Aggregator.PrepareRound(round, token, aggregatorSession, heldBySample, aggregatorReplies));
     }
-    awaitAggregator();
-    return this;
   }
 
   private void awaitAggregator() {
@@ -957,14 +1003,23 @@ public final class Server extends AbstractBehavior<Server.Command> {
       getContext().getLog().warn("round {}: refused a reply to the aggregator's address without this attempt's token", round);
       return this;
     }
-    if (wrapped.reply() instanceof Aggregator.RoundPrepared p && p.round() == round && report == null) {
+    if (wrapped.reply() instanceof Aggregator.SessionKey k && collector == null && report == null) {
+      if (sessionAsked) {
+        getContext().getLog().warn("round {} attempt {}: the aggregator sent its session key again; the attempt is retried", round, attempt);
+        return this;
+      }
+      sessionAsked = true;
+      aggregatorSession = k.session();
+      askAggregator();
+    } else if (wrapped.reply() instanceof Aggregator.RoundPrepared p && p.round() == round && report == null) {
       timers.cancel(AggregatorSilent.class);
+      foldKey = p.key();
       // A client that left while the aggregator prepared the round is not sent it.
       sample.entrySet().removeIf(e -> !e.getValue().equals(clients.get(e.getKey())));
       if (sample.size() < settings.minCompleted()) {
         getContext().getLog().warn("round {} attempt {}: {} of the sampled clients are still registered, a round needs {}; "
             + "the attempt starts again", round, attempt, sample.size(), settings.minCompleted());
-        aggregator.tell(new Aggregator.AbandonRound(round, token));
+        aggregator.tell(new Aggregator.AbandonRound(round, foldKey));
         return startAttempt();
       }
       int minCompleted = Math.min(settings.minCompleted(), sample.size());
@@ -973,7 +1028,7 @@ public final class Server extends AbstractBehavior<Server.Command> {
       sample.keySet().forEach(id -> downlinks.put(id, p.downlinkFor(held.getOrDefault(id, Payload.ABSOLUTE))));
       Map<String, Integer> examples = new HashMap<>();
       sample.keySet().forEach(id -> examples.put(id, declared.get(id)));
-      RoundCollector.Plan plan = new RoundCollector.Plan(round, attempt, token, sample, examples, downlinks,
+      RoundCollector.Plan plan = new RoundCollector.Plan(round, attempt, foldKey, sample, examples, downlinks,
           settings.roundTimeout(), minCompleted, wanted);
       collector = getContext().spawn(RoundCollector.create(plan, aggregator, aggregatorReplies, collectorReports),
           "round-" + round + "-" + attempt);
@@ -1008,7 +1063,7 @@ public final class Server extends AbstractBehavior<Server.Command> {
     if (r.round() != round || r.attempt() != attempt) {
       return this;
     }
-    if (r.token() != token) {
+    if (r.token() != foldKey || foldKey == 0) {
       getContext().getLog().warn("round {} attempt {}: refused a round report without the attempt's token", round, attempt);
       return this;
     }

@@ -31,12 +31,12 @@ import java.util.Map;
 public final class WireSerializer extends SerializerWithStringManifest {
   static final String TRAIN_ROUND = "TrainRound/1";
   static final String TRAINED = "Trained/1";
-  static final String ROUND_PREPARED = "RoundPrepared/3";
+  static final String ROUND_PREPARED = "RoundPrepared/4";
   static final String FOLD = "Fold/2";
   static final String ROUND_AGGREGATED = "RoundAggregated/2";
   static final String COMPUTE_MASKS = "ComputeMasks/1";
   static final String MASKS_COMPUTED = "MasksComputed/1";
-  static final String RESUME = "Resume/3";
+  static final String RESUME = "Resume/4";
   private static final int MAX_ID_BYTES = 4096;
   private static final int MAX_REJECTIONS = 100_000;
   private static final int MAX_ROUNDS = 1 << 20;
@@ -87,7 +87,7 @@ public final class WireSerializer extends SerializerWithStringManifest {
           .writeLong(Double.doubleToLongBits(m.loss())).writeLong(m.trainMillis()).writeLong(m.overheadMillis());
       PayloadCodec.encode(m.update(), out);
     } else if (o instanceof Aggregator.RoundPrepared m) {
-      out.writeVarInt(m.round()).writeLong(m.token());
+      out.writeVarInt(m.round()).writeLong(m.token()).writeLong(m.key());
       PayloadCodec.encode(m.downlink(), out);
       out.writeVarInt(m.fromHeld().size());
       m.fromHeld().forEach((held, payload) -> {
@@ -109,7 +109,7 @@ public final class WireSerializer extends SerializerWithStringManifest {
       out.writeVarInt(m.round()).writeLong(m.millis());
       ModelCodec.writeMasks(m.masks(), out);
     } else if (o instanceof Aggregator.Resume m) {
-      out.writeVarInt(m.round()).writeLong(m.token()).writeString(ref(m.replyTo()));
+      out.writeVarInt(m.round()).writeLong(m.token()).writeLong(m.session()).writeString(ref(m.replyTo()));
       ModelCodec.writeModel(m.global(), out);
       writeRounds(m.held(), out);
       writeState(m.state(), out);
@@ -178,15 +178,17 @@ public final class WireSerializer extends SerializerWithStringManifest {
   private Aggregator.Resume readResume(WireReader in) {
     int round = in.readVarInt("round");
     long token = in.readLong("token");
+    long session = in.readLong("session");
     ActorRef<Aggregator.Reply> replyTo = resolve(in.readString("replyTo", MAX_ID_BYTES));
     Model global = ModelCodec.readModel(in);
     List<Integer> held = readRounds(in);
-    return new Aggregator.Resume(round, token, global, held, replyTo, readState(in));
+    return new Aggregator.Resume(round, token, session, global, held, replyTo, readState(in));
   }
 
   private static Aggregator.RoundPrepared readRoundPrepared(WireReader in) {
     int round = in.readVarInt("round");
     long token = in.readLong("token");
+    long key = in.readLong("key");
     Payload downlink = PayloadCodec.decode(in);
     int n = in.readCount("held-model downlink count", MAX_ROUNDS);
     Map<Integer, Payload> fromHeld = new HashMap<>();
@@ -196,7 +198,7 @@ public final class WireSerializer extends SerializerWithStringManifest {
         throw new IllegalArgumentException("two downlinks for clients holding the model of round " + held);
       }
     }
-    return new Aggregator.RoundPrepared(round, token, downlink, fromHeld);
+    return new Aggregator.RoundPrepared(round, token, key, downlink, fromHeld);
   }
 
   private static void writeRounds(List<Integer> rounds, WireWriter out) {

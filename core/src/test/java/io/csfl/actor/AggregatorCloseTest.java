@@ -31,23 +31,26 @@ class AggregatorCloseTest {
 
   private static final long TOKEN = 0x5EC12E7L;
 
-  private static ActorRef<Aggregator.Command> preparedAggregator(Model initial) {
+  /** An aggregator that prepared round 1, and the fold key it sent with the downlink. */
+  private record Prepared(ActorRef<Aggregator.Command> aggregator, long key) {}
+
+  private static Prepared preparedAggregator(Model initial) {
     ActorRef<Aggregator.Command> aggregator = testKit.spawn(Aggregator.create(new FedAvg().newServer(initial, 3), new MagnitudePruner()));
     TestProbe<Aggregator.Reply> prepared = testKit.createTestProbe();
-    aggregator.tell(new Aggregator.PrepareRound(1, TOKEN, List.of(), prepared.getRef()));
-    prepared.expectMessageClass(Aggregator.RoundPrepared.class);
-    return aggregator;
+    aggregator.tell(new Aggregator.PrepareRound(1, TOKEN, TestModels.sessionOf(aggregator, prepared), List.of(), prepared.getRef()));
+    return new Prepared(aggregator, prepared.expectMessageClass(Aggregator.RoundPrepared.class).key());
   }
 
   @Test
   void anUpdateThatArrivesAfterTheCloseIsStillAggregated() {
     Model initial = TestModels.mlp().initialModel(1);
-    ActorRef<Aggregator.Command> aggregator = preparedAggregator(initial);
+    Prepared prepared = preparedAggregator(initial);
+    ActorRef<Aggregator.Command> aggregator = prepared.aggregator();
     TestProbe<Aggregator.Reply> replies = testKit.createTestProbe();
 
-    aggregator.tell(new Aggregator.CloseRound(1, TOKEN, 1, replies.getRef()));
+    aggregator.tell(new Aggregator.CloseRound(1, prepared.key(), 1, replies.getRef()));
     replies.expectNoMessage(Duration.ofMillis(300));
-    aggregator.tell(new Aggregator.Fold(1, TOKEN, "late", 10, Payloads.dense(initial)));
+    aggregator.tell(new Aggregator.Fold(1, prepared.key(), "late", 10, Payloads.dense(initial)));
 
     Aggregator.RoundAggregated done = (Aggregator.RoundAggregated) replies.receiveMessage(Duration.ofSeconds(10));
     assertEquals(1, done.accepted());
@@ -56,11 +59,12 @@ class AggregatorCloseTest {
   @Test
   void aCloseWaitingForUpdatesThatNeverComeClosesAfterTheTransferTimeout() {
     Model initial = TestModels.mlp().initialModel(1);
-    ActorRef<Aggregator.Command> aggregator = preparedAggregator(initial);
+    Prepared prepared = preparedAggregator(initial);
+    ActorRef<Aggregator.Command> aggregator = prepared.aggregator();
     TestProbe<Aggregator.Reply> replies = testKit.createTestProbe();
 
-    aggregator.tell(new Aggregator.Fold(1, TOKEN, "on-time", 10, Payloads.dense(initial)));
-    aggregator.tell(new Aggregator.CloseRound(1, TOKEN, 2, replies.getRef()));
+    aggregator.tell(new Aggregator.Fold(1, prepared.key(), "on-time", 10, Payloads.dense(initial)));
+    aggregator.tell(new Aggregator.CloseRound(1, prepared.key(), 2, replies.getRef()));
 
     Aggregator.RoundAggregated done = (Aggregator.RoundAggregated) replies.receiveMessage(Duration.ofSeconds(10));
     assertEquals(1, done.accepted(), "closed with the one update that came");

@@ -141,20 +141,78 @@ class CheckedSendersTest {
     assertEquals(evaluate(initial).loss(), done.metrics().loss(), "the refused update changed nothing");
   }
 
+  /** Starts a federation of client-0000 and client-0001 (probes) and returns their round-1 orders, in that order. */
+  private static List<Client.TrainRound> twoClientRound(Model initial, TestProbe<Server.Event> events,
+                                                        TestProbe<Client.Command> first, TestProbe<Client.Command> second) {
+    ActorRef<Server.Command> server = server(testKit, initial, events);
+    server.tell(new Server.RegisterClient("client-0000", first.getRef()));
+    server.tell(new Server.RegisterClient("client-0001", second.getRef()));
+    server.tell(new Server.Start());
+    describe(first, "client-0000", SIGNATURE);
+    describe(second, "client-0001", SIGNATURE);
+    return List.of(first.expectMessageClass(Client.TrainRound.class, WAIT), second.expectMessageClass(Client.TrainRound.class, WAIT));
+  }
+
+  @Test
+  void aClientCannotFailAnotherThroughTheSharedReplyAddress() {
+    Model initial = TestModels.mlp().initialModel(1);
+    TestProbe<Server.Event> events = testKit.createTestProbe();
+    TestProbe<Client.Command> mallory = testKit.createTestProbe();
+    TestProbe<Client.Command> victim = testKit.createTestProbe();
+    List<Client.TrainRound> orders = twoClientRound(initial, events, mallory, victim);
+
+    orders.get(0).replyTo().tell(new Client.Failed(1, "client-0001", "forged"));
+    Client.ConfirmFailure question = victim.expectMessageClass(Client.ConfirmFailure.class, WAIT);
+    assertEquals(1, question.round(), "the collector asks the named client itself");
+    orders.get(0).replyTo().tell(new Client.FailureConfirmed(1, "client-0001", question.nonce() + 1));
+    orders.get(0).replyTo().tell(new Client.Trained(1, "client-0000", EXAMPLES, Payloads.dense(initial), 0.1, 1, 1));
+    orders.get(1).replyTo().tell(new Client.Trained(1, "client-0001", EXAMPLES, Payloads.dense(initial), 0.1, 1, 1));
+
+    Server.RoundCompleted done = events.expectMessageClass(Server.RoundCompleted.class, WAIT);
+    assertEquals(2, done.metrics().clientsCompleted(), "the victim's update was still taken");
+    assertTrue(done.rejections().stream().anyMatch(r -> r.contains("client-0001: a failure confirmed with a nonce")),
+        done.rejections().toString());
+    assertTrue(done.rejections().stream().anyMatch(r -> r.contains("client-0001: a failure report not confirmed before the client's update arrived")),
+        done.rejections().toString());
+    assertEquals(evaluate(initial).loss(), done.metrics().loss(), "the model is the mean of the two honest updates");
+  }
+
+  @Test
+  void aFailureTheClientConfirmsEndsItsPartInTheRound() {
+    Model initial = TestModels.mlp().initialModel(1);
+    TestProbe<Server.Event> events = testKit.createTestProbe();
+    TestProbe<Client.Command> working = testKit.createTestProbe();
+    TestProbe<Client.Command> failing = testKit.createTestProbe();
+    List<Client.TrainRound> orders = twoClientRound(initial, events, working, failing);
+
+    orders.get(1).replyTo().tell(new Client.Failed(1, "client-0001", "out of memory"));
+    Client.ConfirmFailure question = failing.expectMessageClass(Client.ConfirmFailure.class, WAIT);
+    question.replyTo().tell(new Client.FailureConfirmed(1, "client-0001", question.nonce()));
+    orders.get(0).replyTo().tell(new Client.Trained(1, "client-0000", EXAMPLES, Payloads.dense(initial), 0.1, 1, 1));
+
+    // The round's deadline is five minutes: it ends here because the failure was confirmed.
+    Server.RoundCompleted done = events.expectMessageClass(Server.RoundCompleted.class, WAIT);
+    assertEquals(1, done.metrics().clientsCompleted());
+    assertEquals(2, done.metrics().clientsSelected());
+  }
+
   @Test
   void theAggregatorFoldsAndClosesOnlyWithTheAttemptsToken() {
     Model initial = TestModels.mlp().initialModel(1);
     ActorRef<Aggregator.Command> aggregator = testKit.spawn(Aggregator.create(new FedAvg().newServer(initial, 1), new MagnitudePruner()));
     TestProbe<Aggregator.Reply> replies = testKit.createTestProbe();
     long token = 0x1234_5678_9ABCL;
-    aggregator.tell(new Aggregator.PrepareRound(1, token, List.of(), replies.getRef()));
-    assertEquals(token, replies.expectMessageClass(Aggregator.RoundPrepared.class, WAIT).token());
+    aggregator.tell(new Aggregator.PrepareRound(1, token, TestModels.sessionOf(aggregator, replies), List.of(), replies.getRef()));
+    Aggregator.RoundPrepared prepared = replies.expectMessageClass(Aggregator.RoundPrepared.class, WAIT);
+    assertEquals(token, prepared.token());
+    long key = prepared.key();
 
-    aggregator.tell(new Aggregator.Fold(1, token + 1, "client-0000", EXAMPLES, poisoned(initial)));
-    aggregator.tell(new Aggregator.CloseRound(1, token + 1, 0, replies.getRef()));
-    aggregator.tell(new Aggregator.AbandonRound(1, token - 1));
-    aggregator.tell(new Aggregator.Fold(1, token, "client-0001", EXAMPLES, Payloads.dense(initial)));
-    aggregator.tell(new Aggregator.CloseRound(1, token, 1, replies.getRef()));
+    // Whoever sent the prepare knows its token; only the reply address learns the fold key.
+    aggregator.tell(new Aggregator.Fold(1, token, "client-0000", EXAMPLES, poisoned(initial)));
+    aggregator.tell(new Aggregator.CloseRound(1, key + 1, 0, replies.getRef()));
+    aggregator.tell(new Aggregator.AbandonRound(1, token));
+    aggregator.tell(new Aggregator.Fold(1, key, "client-0001", EXAMPLES, Payloads.dense(initial)));
+    aggregator.tell(new Aggregator.CloseRound(1, key, 1, replies.getRef()));
 
     Aggregator.RoundAggregated done = replies.expectMessageClass(Aggregator.RoundAggregated.class, WAIT);
     assertEquals(token, done.token());

@@ -1,6 +1,8 @@
 package io.csfl.actor;
 
 import akka.actor.testkit.typed.javadsl.ActorTestKit;
+import akka.actor.testkit.typed.javadsl.TestProbe;
+import akka.actor.typed.ActorRef;
 import com.typesafe.config.ConfigFactory;
 import io.csfl.data.Dataset;
 import io.csfl.data.RandomImages;
@@ -8,6 +10,8 @@ import io.csfl.nn.Architecture;
 import io.csfl.nn.NetworkTrainer;
 import io.csfl.nn.OptimizerConfig;
 import io.csfl.nn.TrainingConfig;
+import java.time.Duration;
+import java.util.List;
 
 /** Small real models and data for actor tests that do not need Fashion-MNIST. */
 final class TestModels {
@@ -25,6 +29,12 @@ final class TestModels {
 
   static NetworkTrainer trainer() {
     return new NetworkTrainer(mlp(), new TrainingConfig(1, 4, OptimizerConfig.sgd(0.1, 0)));
+  }
+
+  /** The session key of {@code aggregator}, as the server learns it: a prepare without one is answered with it. */
+  static long sessionOf(ActorRef<Aggregator.Command> aggregator, TestProbe<Aggregator.Reply> server) {
+    aggregator.tell(new Aggregator.PrepareRound(1, 0, 0, List.of(), server.getRef()));
+    return server.expectMessageClass(Aggregator.SessionKey.class, Duration.ofSeconds(60)).session();
   }
 
   /** 64 random 28x28 images with random labels. */

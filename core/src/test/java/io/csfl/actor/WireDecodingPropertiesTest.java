@@ -122,7 +122,7 @@ class WireDecodingPropertiesTest {
       case 4 -> new PruningStrategy.ComputeMasks(rng.nextInt(100), model(rng), 0.5, someone.unsafeUpcast());
       case 5 -> new PruningStrategy.MasksComputed(rng.nextInt(100), MaskSet.of(Hostile.SPEC,
           new Mask[] {Mask.all(600), null, Mask.fromPositions(300, new int[] {rng.nextInt(300)}), null}), 7);
-      default -> new Aggregator.Resume(rng.nextInt(100), rng.nextLong(), model(rng), List.of(1, 2), someone.unsafeUpcast());
+      default -> new Aggregator.Resume(rng.nextInt(100), rng.nextLong(), rng.nextLong(), model(rng), List.of(1, 2), someone.unsafeUpcast());
     };
     return new Object[] {wire.manifest(message), wire.toBinary(message)};
   }
@@ -151,7 +151,7 @@ class WireDecodingPropertiesTest {
   private static Object validControl(int kind, Random rng) {
     return switch (kind) {
       case 0 -> new Client.Failed(rng.nextInt(100), "client-" + rng.nextInt(100), "out of memory in the phone's trainer");
-      case 1 -> new Aggregator.PrepareRound(rng.nextInt(100), rng.nextLong(), List.of(rng.nextInt(50), 3, 4), someone.unsafeUpcast());
+      case 1 -> new Aggregator.PrepareRound(rng.nextInt(100), rng.nextLong(), rng.nextLong(), List.of(rng.nextInt(50), 3, 4), someone.unsafeUpcast());
       case 2 -> new RoundReport(rng.nextInt(100), 1, rng.nextLong(), 4, 3, 1, 0, 0, 0, List.of("stale"), 1000, 2000, 10, 2,
           List.of("a", "b", "c", "d"), List.of("a", "b", "c"));
       case 3 -> new TransferFailed("akka://x@127.0.0.1:26100/user/y", "Fold", 1 << 20, "refused");
@@ -246,7 +246,7 @@ class WireDecodingPropertiesTest {
 
   @Example
   void aControlMessageListBeyondItsBoundIsRefused() throws IOException {
-    Aggregator.PrepareRound like = new Aggregator.PrepareRound(1, 7L, List.of(), someone.unsafeUpcast());
+    Aggregator.PrepareRound like = new Aggregator.PrepareRound(1, 7L, 9L, List.of(), someone.unsafeUpcast());
     String replyTo = akka.actor.typed.ActorRefResolver.get(kit.system()).toSerializationFormat(someone);
     byte[] bytes = cbor(g -> {
       g.writeStartObject();

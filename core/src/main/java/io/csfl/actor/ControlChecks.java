@@ -1,0 +1,156 @@
+package io.csfl.actor;
+
+import akka.actor.Address;
+import akka.actor.typed.ActorRef;
+import akka.actor.typed.ActorSystem;
+import akka.cluster.Member;
+import akka.cluster.MemberStatus;
+import akka.cluster.typed.Cluster;
+import io.csfl.checkpoint.TensorFile;
+import io.csfl.tensor.Model;
+import io.csfl.tensor.ModelSpec;
+import io.csfl.tensor.TensorSpec;
+import io.csfl.tensor.Values;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.stream.StreamSupport;
+
+/**
+ * What a control message must be before an actor acts on it: who may send it (judged by the node
+ * its reply address is on, the only sender a typed message has) and whether its numbers and
+ * tensors fit what the receiver expects. Each check returns the reason for a refusal, or null.
+ */
+final class ControlChecks {
+  /** The role of the members that run the server; {@code csfl node --roles server}. */
+  static final String SERVER_ROLE = "server";
+  /** The role of the members that may run an aggregator; {@code csfl node --roles aggregator}. */
+  static final String AGGREGATOR_ROLE = "aggregator";
+  /**
+   * A strategy's state is a few tensors per model tensor (masks, residuals, remembered sparse
+   * updates): this many bytes per model parameter is far more than any strategy exports.
+   */
+  static final int STATE_BYTES_PER_PARAMETER = 64;
+
+  private ControlChecks() {}
+
+  /**
+   * Why {@code ref} is not on this node or on a cluster member with {@code role}, or null. Without
+   * a cluster only this node qualifies: its own actors are the application that embeds them.
+   * A member counts from the moment it joins (its roles come with it) until it is down or removed.
+   */
+  static String notOnMemberWithRole(ActorSystem<?> system, ActorRef<?> ref, String role) {
+    Address address = ref.path().address();
+    if (address.hasLocalScope() || address.equals(system.address())) {
+      return null;
+    }
+    if (!inCluster(system)) {
+      return "it is on another node (" + address + ") and this node is not in a cluster that could say its role";
+    }
+    boolean member = members(system).anyMatch(m -> m.address().equals(address) && m.hasRole(role));
+    return member ? null : "it is on " + address + ", not a member with the " + role + " role";
+  }
+
+  /** Whether {@code ref}'s node is not (or no longer) a member this node knows of: a verdict that may change as members join. */
+  static boolean unknownMember(ActorSystem<?> system, ActorRef<?> ref) {
+    Address address = ref.path().address();
+    return inCluster(system) && !address.hasLocalScope() && members(system).noneMatch(m -> m.address().equals(address));
+  }
+
+  private static boolean inCluster(ActorSystem<?> system) {
+    return "cluster".equals(system.settings().config().getString("akka.actor.provider"));
+  }
+
+  /** The members this node knows of, without those downed or removed. */
+  private static java.util.stream.Stream<Member> members(ActorSystem<?> system) {
+    return StreamSupport.stream(Cluster.get(system).state().getMembers().spliterator(), false)
+        .filter(m -> m.status() != MemberStatus.down() && m.status() != MemberStatus.removed());
+  }
+
+  /** The same node as {@code a}: local refs count as {@code system}'s own address. */
+  static boolean sameNode(ActorSystem<?> system, Address a, Address b) {
+    return (a.hasLocalScope() ? system.address() : a).equals(b.hasLocalScope() ? system.address() : b);
+  }
+
+  /**
+   * Rounds only go forward within a run: a prepare is for the current round (a new attempt) or the
+   * next, or for round 1 (a server that starts a run over); an aggregator that has prepared
+   * nothing yet (new, or restarted) takes any round.
+   */
+  static String prepareRefusal(int current, int round, List<Integer> held) {
+    if (round <= 0) {
+      return "round " + round + " is not positive";
+    }
+    if (round < current && round != 1) {
+      return "round " + round + " is before the current round " + current;
+    }
+    if (current > 0 && round > current + 1) {
+      return "round " + round + " skips ahead of the current round " + current;
+    }
+    return heldRefusal(round, held);
+  }
+
+  /**
+   * A resume replaces the aggregator's state with the server's, so it may start any round: a later
+   * one (the server continues from its checkpoint) or an earlier one (a server that took over
+   * from an older checkpoint).
+   */
+  static String resumeRefusal(Aggregator.Resume resume, ModelSpec expected) {
+    if (resume.round() <= 0) {
+      return "round " + resume.round() + " is not positive";
+    }
+    String held = heldRefusal(resume.round(), resume.held());
+    if (held != null) {
+      return held;
+    }
+    String model = modelRefusal(resume.global(), expected);
+    return model != null ? model : stateRefusal(resume.state(), expected);
+  }
+
+  /** A client holds the global model of an earlier round of this run, each listed once. */
+  private static String heldRefusal(int round, List<Integer> held) {
+    Set<Integer> seen = new HashSet<>();
+    for (int h : held) {
+      if (h < 0 || h >= round) {
+        return "a held model of round " + h + ", outside 0 to " + (round - 1);
+      }
+      if (!seen.add(h)) {
+        return "held round " + h + " listed twice";
+      }
+    }
+    return null;
+  }
+
+  /** The model must be of the expected architecture (its values are finite: {@link Values} holds no other). */
+  static String modelRefusal(Model model, ModelSpec expected) {
+    return model.spec().equals(expected) ? null : "its model is " + model.spec() + ", this aggregator's is " + expected;
+  }
+
+  /**
+   * A strategy's state: fp32 tensors no larger than the model's largest tensor and finite, and
+   * {@link #STATE_BYTES_PER_PARAMETER} bytes per model parameter at most in all.
+   */
+  static String stateRefusal(TensorFile state, ModelSpec expected) {
+    long largest = expected.tensors().stream().mapToLong(TensorSpec::size).max().orElse(0);
+    long limit = expected.parameterCount() * STATE_BYTES_PER_PARAMETER;
+    long total = 0;
+    for (var e : state.tensors().entrySet()) {
+      TensorFile.Tensor t = e.getValue();
+      total += t.byteLength();
+      if (total > limit) {
+        return "its strategy state holds more than " + limit + " bytes";
+      }
+      if (t.dtype() == TensorFile.DType.F32) {
+        if (t.byteLength() / 4 > largest) {
+          return "state tensor " + e.getKey() + " has " + t.byteLength() / 4 + " values, the model's largest tensor " + largest;
+        }
+        for (float f : state.f32(e.getKey(), t.byteLength() / 4)) {
+          if (!Float.isFinite(f)) {
+            return "state tensor " + e.getKey() + " has a non-finite value";
+          }
+        }
+      }
+    }
+    return null;
+  }
+}
