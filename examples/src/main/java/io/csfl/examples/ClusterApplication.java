@@ -55,6 +55,9 @@ import java.util.concurrent.TimeUnit;
 public final class ClusterApplication {
   static final String BACKEND = "backend";
   static final String FRONTEND = "frontend";
+  /** The roles CSFL's clients and server expect of the nodes that run the server and the aggregator. */
+  static final String CSFL_SERVER = "server";
+  static final String CSFL_AGGREGATOR = "aggregator";
   static final long DATA_SEED = OwnTrainerFederation.DEFAULT_SEED;
 
   private ClusterApplication() {}
@@ -191,11 +194,16 @@ public final class ClusterApplication {
     });
   }
 
-  /** A node on 127.0.0.1 with {@code role}, its port chosen by the OS, over plain TCP. */
+  /**
+   * A node on 127.0.0.1 with {@code role}, its port chosen by the OS, over plain TCP. CSFL's actors
+   * take their control messages only from the members whose roles say they may send them: the
+   * server's node also has the role {@code server}, the aggregator's the role {@code aggregator}.
+   */
   static Config nodeConfig(String role, Config overrides) {
+    String roles = role.equals(BACKEND) ? String.join(", ", BACKEND, CSFL_SERVER, CSFL_AGGREGATOR) : role;
     return overrides.withFallback(ConfigFactory.parseString(String.join("\n",
         "akka.actor.provider = cluster",
-        "akka.cluster.roles = [" + role + "]",
+        "akka.cluster.roles = [" + roles + "]",
         "akka.remote.artery.transport = tcp",
         "akka.remote.artery.canonical.hostname = \"127.0.0.1\"",
         "akka.remote.artery.canonical.port = 0",

@@ -1,18 +1,8 @@
 package io.csfl.examples;
 
-import akka.actor.typed.ActorRef;
-import akka.actor.typed.Behavior;
-import akka.actor.typed.javadsl.Behaviors;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
-import io.csfl.actor.Aggregator;
-import io.csfl.actor.ExpectedModel;
 import io.csfl.actor.Server;
-import io.csfl.data.Partitioner;
-import io.csfl.data.Splits;
-import io.csfl.data.SyntheticFederated;
-import io.csfl.nn.Evaluator;
-import io.csfl.nn.LocalTrainer;
 import io.csfl.strategy.FederatedStrategy;
 import io.csfl.strategy.Pruner;
 import io.csfl.strategy.Strategies;
@@ -24,10 +14,6 @@ import io.csfl.tensor.Model;
 import io.csfl.tensor.ModelSpec;
 import io.csfl.tensor.TensorSpec;
 import io.csfl.tensor.Values;
-import java.time.Duration;
-import java.util.List;
-import java.util.Random;
-import java.util.concurrent.CompletableFuture;
 
 /**
  * Complement Sparsification with masks computed by a pruner of the application's own,
@@ -95,29 +81,8 @@ public final class OwnPrunerFederation {
    * server's last event.
    */
   public static Server.Event run(Pruner pruner, int rounds, long seed, Config config) throws Exception {
-    Splits data = SyntheticFederated.generate(1, 1, seed);
-    // The application's own model and trainer, from OwnTrainerFederation: its weights are [features, classes].
-    ModelSpec spec = OwnTrainerFederation.spec(data.train());
-    LocalTrainer trainer = new OwnTrainerFederation.SoftmaxRegressionTrainer(spec, 5, 10, 0.01f);
-    Evaluator evaluator = new OwnTrainerFederation.SoftmaxRegressionEvaluator(spec, data.test());
     FederatedStrategy cs = Strategies.byName("cs", StrategyParams.defaults()).withPruner(pruner);
-    List<int[]> devices = Partitioner.parse(Partitioner.NATURAL).split(data.train(), SyntheticFederated.DEVICES, new Random(1));
-    CompletableFuture<Server.Event> done = new CompletableFuture<>();
-
-    Behavior<Void> app = Behaviors.setup(ctx -> {
-      ExpectedModel.register(ctx.getSystem(), spec);
-      ActorRef<Server.Event> dashboard = ctx.spawn(EmbeddedFederation.dashboard(done), "dashboard");
-      // The aggregator runs the strategy's pruner: the one chosen above.
-      ActorRef<Aggregator.Command> aggregator =
-          ctx.spawn(Aggregator.create(cs.newServer(OwnTrainerFederation.initialModel(spec, 1), rounds), cs.pruner()), "aggregator");
-      Server.Settings settings = Server.Settings.builder(cs.name()).rounds(rounds).clientsPerRound(10)
-          .roundTimeout(Duration.ofMinutes(2)).build();
-      ActorRef<Server.Command> server = ctx.spawn(
-          Server.create(settings, aggregator, evaluator, dashboard), "server", Server.DISPATCHER);
-      EmbeddedFederation.startClients(ctx, server, "device-", cs, trainer, data.train(), devices);
-      return Behaviors.empty();
-    });
-    return EmbeddedFederation.runUntilDone(app, "own-pruner", config, done);
+    return OwnTrainerFederation.run(cs, rounds, seed, config);
   }
 
   public static void main(String[] args) throws Exception {
