@@ -7,6 +7,7 @@ import akka.actor.typed.Behavior;
 import akka.actor.typed.javadsl.ActorContext;
 import akka.actor.typed.javadsl.AskPattern;
 import akka.actor.typed.javadsl.Behaviors;
+import akka.actor.typed.javadsl.StashBuffer;
 import akka.actor.typed.receptionist.Receptionist;
 import akka.actor.typed.receptionist.ServiceKey;
 import akka.cluster.typed.Cluster;
@@ -33,6 +34,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -74,9 +76,21 @@ public final class ClusterApplication {
     public interface Command extends CborSerializable {}
 
     /** Asks for the stock of {@code item}; unknown items have none. */
-    public record GetStock(String item, ActorRef<Stock> replyTo) implements Command {}
+    public record GetStock(String item, ActorRef<Stock> replyTo) implements Command {
+      public GetStock {
+        Objects.requireNonNull(item, "item");
+        Objects.requireNonNull(replyTo, "replyTo");
+      }
+    }
 
-    public record Stock(String item, int count) implements CborSerializable {}
+    public record Stock(String item, int count) implements CborSerializable {
+      public Stock {
+        Objects.requireNonNull(item, "item");
+        if (count < 0) {
+          throw new IllegalArgumentException("stock must not be negative, got " + count);
+        }
+      }
+    }
 
     static Behavior<Command> create(Map<String, Integer> stock) {
       return Behaviors.receive(Command.class)
@@ -90,7 +104,7 @@ public final class ClusterApplication {
 
   /**
    * The guardian of a frontend node: answers stock queries by asking the inventory the receptionist
-   * lists, and holds queries back until one is listed.
+   * lists, and holds queries back while none is listed.
    */
   public static final class Storefront {
     private static final int WAITING_QUERIES = 100;
@@ -99,7 +113,12 @@ public final class ClusterApplication {
 
     public interface Command extends CborSerializable {}
 
-    public record Query(String item, ActorRef<Inventory.Stock> replyTo) implements Command {}
+    public record Query(String item, ActorRef<Inventory.Stock> replyTo) implements Command {
+      public Query {
+        Objects.requireNonNull(item, "item");
+        Objects.requireNonNull(replyTo, "replyTo");
+      }
+    }
 
     private record InventoriesListed(Set<ActorRef<Inventory.Command>> inventories)
         implements Command, NoSerializationVerificationNeeded {}
@@ -108,16 +127,16 @@ public final class ClusterApplication {
       ActorRef<Receptionist.Listing> listings = ctx.messageAdapter(Receptionist.Listing.class,
           l -> new InventoriesListed(l.getServiceInstances(Inventory.KEY)));
       ctx.getSystem().receptionist().tell(Receptionist.subscribe(Inventory.KEY, listings));
-      return Behaviors.withStash(WAITING_QUERIES, stash -> waiting(stash));
+      return Behaviors.withStash(WAITING_QUERIES, stash -> waiting(ctx, stash));
     }
 
-    private static Behavior<Command> waiting(akka.actor.typed.javadsl.StashBuffer<Command> stash) {
+    private static Behavior<Command> waiting(ActorContext<Command> ctx, StashBuffer<Command> stash) {
       return Behaviors.receive(Command.class)
           .onMessage(InventoriesListed.class, l -> l.inventories().isEmpty() ? Behaviors.same()
-              : stash.unstashAll(serving(l.inventories().iterator().next())))
+              : stash.unstashAll(serving(ctx, stash, l.inventories().iterator().next())))
           .onMessage(Query.class, q -> {
             if (stash.isFull()) {
-              q.replyTo().tell(new Inventory.Stock(q.item(), 0));
+              ctx.getLog().warn("no inventory listed and {} queries waiting: dropped the query for {}", WAITING_QUERIES, q.item());
             } else {
               stash.stash(q);
             }
@@ -126,10 +145,11 @@ public final class ClusterApplication {
           .build();
     }
 
-    private static Behavior<Command> serving(ActorRef<Inventory.Command> inventory) {
+    private static Behavior<Command> serving(ActorContext<Command> ctx, StashBuffer<Command> stash,
+                                             ActorRef<Inventory.Command> inventory) {
       return Behaviors.receive(Command.class)
-          .onMessage(InventoriesListed.class, l -> l.inventories().isEmpty() ? Behaviors.same()
-              : serving(l.inventories().iterator().next()))
+          .onMessage(InventoriesListed.class, l -> l.inventories().isEmpty() ? waiting(ctx, stash)
+              : serving(ctx, stash, l.inventories().iterator().next()))
           .onMessage(Query.class, q -> {
             inventory.tell(new Inventory.GetStock(q.item(), q.replyTo()));
             return Behaviors.same();
