@@ -72,6 +72,8 @@ public final class CsflCommand implements Runnable {
   public static CommandLine commandLine() {
     CsflCommand root = new CsflCommand();
     CommandLine cl = new CommandLine(root);
+    // --model @FILE names a layer-list file that the command reads itself.
+    cl.setExpandAtFiles(false);
     cl.setParameterExceptionHandler((ex, args) -> {
       PrintWriter err = ex.getCommandLine().getErr();
       err.println("csfl: " + ex.getMessage() + " (see '" + ex.getCommandLine().getCommandSpec().qualifiedName() + " --help')");

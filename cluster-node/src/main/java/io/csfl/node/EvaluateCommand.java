@@ -31,7 +31,7 @@ final class EvaluateCommand implements Callable<Integer> {
   @Option(names = "--model", required = true, paramLabel = "FILE", description = "The safetensors model file.")
   Path model;
 
-  @Option(names = "--model-spec", description = "mlp, cnn or logreg, for the data's shape and classes. Default: the architecture recorded in the file, else mlp.")
+  @Option(names = "--model-spec", paramLabel = "SPEC", description = "The model's --model: mlp, cnn, logreg, a layer list or @FILE. Default: the architecture recorded in the file, else mlp.")
   String modelSpec;
 
   @Mixin
@@ -51,9 +51,12 @@ final class EvaluateCommand implements Callable<Integer> {
       FederationOptions.require(evalExamples > 0, "--eval-examples must be positive");
       data.checkFlags();
       test = data.load(seed).test();
-      TensorFile file = SafeTensors.read(model, largestPreset(test));
-      Architecture architecture =
-          Architecture.byName(modelSpec != null ? modelSpec : file.meta("architecture").orElse("mlp"), test.shape(), test.classes());
+      Architecture given = modelSpec == null ? null
+          : Architecture.byName(FederationOptions.modelText(modelSpec), test.shape(), test.classes());
+      long bound = largestPreset(test);
+      TensorFile file = SafeTensors.read(model, given == null ? bound : Math.max(bound, SafeTensors.maxModelFileBytes(given.spec())));
+      Architecture architecture = given != null ? given
+          : Architecture.byName(file.meta("architecture").orElse("mlp"), test.shape(), test.classes());
       loaded = SafeTensors.toModel(file, architecture.spec(), model.toString());
       if (test.size() > evalExamples) {
         test = test.head(evalExamples);

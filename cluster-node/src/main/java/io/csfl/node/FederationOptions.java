@@ -36,8 +36,11 @@ final class FederationOptions {
   /** Help text of {@code --algorithm} after its first sentence. */
   static final String ALGORITHM_NAMES = "${COMPLETION-CANDIDATES}, or cs:S for CS at sparsity S. Default: ${DEFAULT-VALUE}.";
 
-  @Option(names = "--model", paramLabel = "NAME", defaultValue = "mlp", description = "mlp (McMahan 2NN, 199,210 parameters on Fashion-MNIST), cnn (McMahan CNN, 1,663,370; images only) or logreg (one dense layer). Inputs and outputs follow the dataset. Default: ${DEFAULT-VALUE}.")
+  @Option(names = "--model", paramLabel = "SPEC", defaultValue = "mlp", description = "mlp (McMahan 2NN, 199,210 parameters on Fashion-MNIST), cnn (McMahan CNN, 1,663,370; images only), logreg (one dense layer), a comma list of layers conv:C:K, conv:C:K:valid, pool:K, dense:N (the last dense:CLASSES), or @FILE holding such a list. Inputs and outputs follow the dataset. Default: ${DEFAULT-VALUE}.")
   String model;
+
+  /** The largest --model @FILE read: a layer list, comments included, is far smaller. */
+  static final long MAX_MODEL_FILE_BYTES = 1 << 16;
 
   @Option(names = "--clients", paramLabel = "N", description = "Number of clients. Default: 100, or one per group with --partition natural.")
   Integer clientsOption;
@@ -186,10 +189,28 @@ final class FederationOptions {
     }
   }
 
-  /** The --model preset for the data's shape and classes. */
+  /** The --model preset or layer list for the data's shape and classes. */
   Architecture architecture() {
     Dataset train = data().train();
-    return Architecture.byName(model, train.shape(), train.classes());
+    return Architecture.byName(modelText(model), train.shape(), train.classes());
+  }
+
+  /** {@code spec}, or the text of the file that {@code @FILE} names (picocli leaves @FILE alone here). */
+  static String modelText(String spec) {
+    if (!spec.startsWith("@")) {
+      return spec;
+    }
+    Path file = Path.of(spec.substring(1));
+    try {
+      long size = java.nio.file.Files.size(file);
+      require(size <= MAX_MODEL_FILE_BYTES, "--model " + spec + ": the file has " + size + " bytes, more than a layer list needs ("
+          + MAX_MODEL_FILE_BYTES + ")");
+      return java.nio.file.Files.readString(file);
+    } catch (java.nio.file.NoSuchFileException e) {
+      throw new IllegalArgumentException("--model " + spec + ": no such file");
+    } catch (java.io.IOException e) {
+      throw new IllegalArgumentException("--model " + spec + ": cannot read it: " + e.getMessage());
+    }
   }
 
   TrainingConfig training() {

@@ -55,6 +55,8 @@ final class RunDefinition {
         run.put(o.longestName(), text);
       }
     }
+    // A layer list may come from a file (@FILE) whose place differs between nodes: its canonical text.
+    run.put("--model", federation.architecture().name());
     run.put("--algorithm", String.join(",", federation.algorithms));
     run.put("data", dataSignature);
     return run;

@@ -145,6 +145,7 @@ final class SimulateCommand implements java.util.concurrent.Callable<Integer> {
     flags = ownFlags(flags);
     SimulateCommand resumed = new SimulateCommand();
     CommandLine cl = new CommandLine(resumed);
+    cl.setExpandAtFiles(false);
     cl.setErr(spec.commandLine().getErr());
     cl.setOut(spec.commandLine().getOut());
     if (spec.commandLine().getDefaultValueProvider() != null) {

@@ -42,7 +42,7 @@ class RunDefinitionTest {
   }
 
   @Test
-  void theDefinitionHoldsWhatDecidesTheComputationAndNotWhereFilesAre() {
+  void theDefinitionHoldsWhatDecidesTheComputationAndNotWhereFilesAre() throws Exception {
     SortedMap<String, String> run = definitionOf("--lr", "0.05", "--data-dir", "/somewhere", "--round-timeout", "3m");
     assertEquals("0.05", run.get("--lr"));
     assertEquals("cs", run.get("--algorithm"));
@@ -51,7 +51,10 @@ class RunDefinitionTest {
     assertTrue(run.containsKey("--seed") && run.containsKey("--model") && run.containsKey("--sparsity"), run.toString());
     assertFalse(run.containsKey("--data-dir") || run.containsKey("--round-timeout"), run.toString());
     assertEquals(run, definitionOf("--lr", "0.05", "--data-dir", "/elsewhere", "--round-timeout", "9m"));
-    assertEquals(definitionOf("--dataset", "idx:/mnt/a").get("--dataset"), definitionOf("--dataset", "idx:/b").get("--dataset"));
+    assertEquals(definitionOf("--model", "dense:10").get("--model"), definitionOf("--model", "dense:10 # a comment").get("--model"));
+    Path data = io.csfl.data.RepositoryData.fashionMnistDir();
+    Path linked = Files.createSymbolicLink(dir.resolve("elsewhere"), data.toAbsolutePath());
+    assertEquals(definitionOf("--dataset", "idx:" + data).get("--dataset"), definitionOf("--dataset", "idx:" + linked).get("--dataset"));
   }
 
   @Test

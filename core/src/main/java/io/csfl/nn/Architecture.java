@@ -7,9 +7,10 @@ import java.util.Locale;
 import java.util.function.IntFunction;
 
 /**
- * A named network shape that can build fresh {@link Network}s. The presets take the input shape
- * and class count from the dataset; without them they are the models of McMahan et al. 2017 for
- * 28x28 grey images and 10 classes.
+ * A named network shape that can build fresh {@link Network}s: a preset, or a {@link LayerList}
+ * for a network of the user's own. Both take the input shape and class count from the dataset;
+ * without them the presets are the models of McMahan et al. 2017 for 28x28 grey images and 10
+ * classes.
  */
 public final class Architecture {
   /** The preset names {@link #byName(String, int[], int)} knows. */
@@ -70,10 +71,10 @@ public final class Architecture {
       }
       l.add(new Conv2D("conv1", h, w, c, 32, 5));
       l.add(new Relu(h * w * 32));
-      l.add(new MaxPool2x2(h, w, 32));
+      l.add(new MaxPool(h, w, 32, 2));
       l.add(new Conv2D("conv2", h / 2, w / 2, 32, 64, 5));
       l.add(new Relu(h / 2 * w / 2 * 64));
-      l.add(new MaxPool2x2(h / 2, w / 2, 64));
+      l.add(new MaxPool(h / 2, w / 2, 64, 2));
       l.add(new Dense("dense1", h / 4 * w / 4 * 64, 512));
       l.add(new Relu(512));
       l.add(new Dense("dense2", 512, classes));
@@ -87,23 +88,42 @@ public final class Architecture {
     }
   }
 
-  /** A preset for Fashion-MNIST's 28x28 grey images and 10 classes. */
+  /** A preset or layer list for Fashion-MNIST's 28x28 grey images and 10 classes. */
   public static Architecture byName(String name) {
     return byName(name, FASHION_MNIST, 10);
   }
 
   /**
-   * A preset for examples of {@code shape} (flattened for mlp and logreg) and {@code classes}
-   * classes: {@code mlp}, {@code logreg}, or {@code cnn} (images only).
+   * A model for examples of {@code shape} and {@code classes} classes: a preset ({@code mlp},
+   * {@code logreg}, both on flattened examples, or {@code cnn}, images only) or a {@link LayerList}
+   * such as {@code conv:16:3,pool:2,dense:10}, whose name is then the list in canonical form, so a
+   * model file that records the name can be read back with it.
+   *
+   * @throws IllegalArgumentException in one line: an unknown name, a malformed list, or the first
+   *     layer that does not fit the data
    */
   public static Architecture byName(String name, int[] shape, int classes) {
     int inputs = java.util.Arrays.stream(shape).reduce(1, Math::multiplyExact);
-    return switch (name.trim().toLowerCase(Locale.ROOT)) {
+    String key = name.trim().toLowerCase(Locale.ROOT);
+    return switch (key) {
       case "mlp" -> mlp(inputs, classes);
       case "logreg" -> logreg(inputs, classes);
       case "cnn" -> cnn(shape, classes);
-      default -> throw new IllegalArgumentException("unknown model '" + name + "' (expected mlp, cnn or logreg)");
+      default -> {
+        if (key.matches("[^:,#\\s]+")) {
+          throw new IllegalArgumentException("unknown model '" + name + "' (expected mlp, cnn, logreg or a layer list such as dense:200,dense:"
+              + classes + ")");
+        }
+        yield of(LayerList.parse(name), shape, classes);
+      }
     };
+  }
+
+  /** The model {@code layers} describes, for examples of {@code shape} and {@code classes} classes. */
+  public static Architecture of(LayerList layers, int[] shape, int classes) {
+    requireSizes(java.util.Arrays.stream(shape).reduce(1, Math::multiplyExact), classes);
+    int[] dims = shape.clone();
+    return new Architecture(layers.toString(), batch -> layers.layers(dims, classes));
   }
 
   public String name() {

@@ -2,7 +2,7 @@ package io.csfl.nn;
 
 /**
  * Reorders each image from channels-first ({@code [C, H, W]}, the order datasets hold) to
- * channels-last ({@code [H, W, C]}, the order {@link Conv2D} and {@link MaxPool2x2} read). No
+ * channels-last ({@code [H, W, C]}, the order {@link Conv2D} and {@link MaxPool} read). No
  * parameters; its backward pass is the inverse permutation.
  */
 final class ChannelsLast implements Layer {

@@ -6,10 +6,12 @@ import java.util.List;
 import java.util.Random;
 
 /**
- * k x k convolution, stride 1, "same" zero padding, over NHWC images, kernel [k, k, in, out]
- * (Keras' layout). Each sample is lowered to a patch matrix (im2col) so the work is one
- * {@link Gemm} call; the patch matrix is rebuilt in the backward pass rather than kept for the
- * whole batch, which would cost 40 MB for the second conv layer of the McMahan CNN.
+ * k x k convolution, stride 1, over NHWC images, kernel [k, k, in, out] (Keras' layout). "Same"
+ * zero padding keeps the image size (odd k only); "valid" padding reads only whole windows, so the
+ * output is {@code (height - k + 1) x (width - k + 1)}. Each sample is lowered to a patch matrix
+ * (im2col) so the work is one {@link Gemm} call; the patch matrix is rebuilt in the backward pass
+ * rather than kept for the whole batch, which would cost 40 MB for the second conv layer of the
+ * McMahan CNN.
  */
 final class Conv2D implements Layer {
   private final String name;
@@ -18,6 +20,9 @@ final class Conv2D implements Layer {
   private final int inChannels;
   private final int outChannels;
   private final int k;
+  private final int pad;
+  private final int outHeight;
+  private final int outWidth;
   private final int patchSize;
   private final float[] patches;
   private final float[] dPatches;
@@ -27,9 +32,17 @@ final class Conv2D implements Layer {
   private float[] dKernel;
   private float[] dBias;
 
+  /** A convolution with "same" padding. */
   Conv2D(String name, int height, int width, int inChannels, int outChannels, int k) {
-    if (k % 2 != 1) {
+    this(name, height, width, inChannels, outChannels, k, false);
+  }
+
+  Conv2D(String name, int height, int width, int inChannels, int outChannels, int k, boolean valid) {
+    if (!valid && k % 2 != 1) {
       throw new IllegalArgumentException("same padding needs an odd kernel size, got " + k);
+    }
+    if (valid && (height < k || width < k)) {
+      throw new IllegalArgumentException("valid padding needs an input of at least " + k + "x" + k + ", got " + height + "x" + width);
     }
     this.name = name;
     this.height = height;
@@ -37,9 +50,12 @@ final class Conv2D implements Layer {
     this.inChannels = inChannels;
     this.outChannels = outChannels;
     this.k = k;
+    this.pad = valid ? 0 : k / 2;
+    this.outHeight = valid ? height - k + 1 : height;
+    this.outWidth = valid ? width - k + 1 : width;
     this.patchSize = k * k * inChannels;
-    this.patches = new float[height * width * patchSize];
-    this.dPatches = new float[height * width * patchSize];
+    this.patches = new float[outHeight * outWidth * patchSize];
+    this.dPatches = new float[outHeight * outWidth * patchSize];
     this.kernelT = new float[patchSize * outChannels];
   }
 
@@ -50,7 +66,7 @@ final class Conv2D implements Layer {
 
   @Override
   public int outputSize() {
-    return height * width * outChannels;
+    return outHeight * outWidth * outChannels;
   }
 
   @Override
@@ -78,10 +94,9 @@ final class Conv2D implements Layer {
    * the image gradient (taps in the padding have nowhere to go).
    */
   private void transferPatches(float[] image, int imageOff, boolean gather) {
-    int pad = k / 2;
     int row = 0;
-    for (int oh = 0; oh < height; oh++) {
-      for (int ow = 0; ow < width; ow++, row += patchSize) {
+    for (int oh = 0; oh < outHeight; oh++) {
+      for (int ow = 0; ow < outWidth; ow++, row += patchSize) {
         int q = row;
         for (int kh = 0; kh < k; kh++) {
           int ih = oh + kh - pad;
@@ -104,7 +119,7 @@ final class Conv2D implements Layer {
 
   @Override
   public void forward(float[] x, float[] y, int batch) {
-    int pixels = height * width;
+    int pixels = outHeight * outWidth;
     Arrays.fill(y, 0, batch * outputSize(), 0f);
     for (int s = 0; s < batch; s++) {
       transferPatches(x, s * inputSize(), true);
@@ -116,7 +131,7 @@ final class Conv2D implements Layer {
 
   @Override
   public void backward(float[] x, float[] y, float[] dy, float[] dx, int batch) {
-    int pixels = height * width;
+    int pixels = outHeight * outWidth;
     if (dx != null) {
       Gemm.transpose(kernel, patchSize, outChannels, kernelT);
       Arrays.fill(dx, 0, batch * inputSize(), 0f);

@@ -167,6 +167,11 @@ public final class Network {
     return loss;
   }
 
+  /** The layers in order, for tests that compare two networks' structure. */
+  List<Layer> layers() {
+    return layers;
+  }
+
   float[][] params() {
     return params;
   }

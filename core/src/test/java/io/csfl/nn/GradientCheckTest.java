@@ -26,14 +26,14 @@ class GradientCheckTest {
     Network net = new Network(List.of(
         new Dense("in", 6, 4 * 4 * 2), new Relu(32),
         new Conv2D("conv", 4, 4, 2, 3, 3), new Relu(4 * 4 * 3),
-        new MaxPool2x2(4, 4, 3),
+        new MaxPool(4, 4, 3, 2),
         new Dense("out", 2 * 2 * 3, 3)), BATCH);
     check(net, 12);
   }
 
   @Test
   void fiveByFiveConvAsFirstLayer() {
-    check(new Network(List.of(new Conv2D("c", 6, 6, 1, 2, 5), new Relu(72), new MaxPool2x2(6, 6, 2), new Dense("d", 18, 3)), BATCH), 13);
+    check(new Network(List.of(new Conv2D("c", 6, 6, 1, 2, 5), new Relu(72), new MaxPool(6, 6, 2, 2), new Dense("d", 18, 3)), BATCH), 13);
   }
 
   @Test
@@ -48,7 +48,23 @@ class GradientCheckTest {
 
   @Test
   void poolAlone() {
-    check(new Network(List.of(new Dense("in", 6, 32), new MaxPool2x2(4, 4, 2), new Dense("d", 8, 3)), BATCH), 16);
+    check(new Network(List.of(new Dense("in", 6, 32), new MaxPool(4, 4, 2, 2), new Dense("d", 8, 3)), BATCH), 16);
+  }
+
+  @Test
+  void validConvBehindDense() {
+    check(new Network(List.of(new Dense("in", 6, 5 * 5 * 2), new Conv2D("c", 5, 5, 2, 3, 3, true), new Relu(27), new Dense("d", 27, 3)), BATCH), 17);
+  }
+
+  @Test
+  void validConvWithAnEvenKernelOnAnOblongImage() {
+    check(new Network(List.of(new Conv2D("c", 5, 6, 1, 2, 4, true), new Dense("d", 2 * 3 * 2, 3)), BATCH), 18);
+  }
+
+  @Test
+  void threeByThreePoolThatDropsARemainder() {
+    // 7x7 pooled by 3 is 2x2: the last row and column get no gradient.
+    check(new Network(List.of(new Dense("in", 6, 7 * 7 * 2), new MaxPool(7, 7, 2, 3), new Dense("d", 8, 3)), BATCH), 19);
   }
 
   private static void check(Network net, long seed) {
