@@ -4,6 +4,7 @@ import akka.actor.NoSerializationVerificationNeeded;
 import akka.actor.typed.ActorRef;
 import akka.actor.typed.Behavior;
 import akka.actor.typed.DispatcherSelector;
+import akka.actor.typed.PostStop;
 import akka.actor.typed.javadsl.AbstractBehavior;
 import akka.actor.typed.javadsl.ActorContext;
 import akka.actor.typed.javadsl.Behaviors;
@@ -31,13 +32,18 @@ import java.util.Optional;
 import java.util.Random;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.stream.IntStream;
 
 /**
  * The round coordinator. Clients register with it; on {@link Start} it runs the rounds: ask the
  * aggregator for the downlink, sample clients with a seeded RNG, hand the round to a
  * {@link RoundCollector}, and once both the collector's report and the aggregator's new model are
- * in, evaluate that model and publish the round's metrics. A round with too few updates is
+ * in, start the next round and evaluate that model beside it (on a thread of its own; see
+ * {@link Settings#evaluateAlongside()}), then checkpoint and publish the round's metrics, in round
+ * order. A round with too few updates is
  * retried with a fresh sample, up to {@link Settings#maxAttempts()} attempts; the retry's bytes
  * and clients count in the round's metrics.
  *
@@ -152,6 +158,7 @@ public final class Server extends AbstractBehavior<Server.Command> {
     private final int clients;
     private final Duration aggregatorGrace;
     private final Duration clientGrace;
+    private final boolean evaluateAlongside;
 
     private Settings(Builder b) {
       this.algorithm = b.algorithm;
@@ -167,6 +174,7 @@ public final class Server extends AbstractBehavior<Server.Command> {
       this.clients = b.clients;
       this.aggregatorGrace = b.aggregatorGrace;
       this.clientGrace = b.clientGrace;
+      this.evaluateAlongside = b.evaluateAlongside;
     }
 
     /** Settings for {@code algorithm} (the name written to metrics), every other value at its default. */
@@ -179,7 +187,7 @@ public final class Server extends AbstractBehavior<Server.Command> {
       return builder(algorithm).rounds(rounds).clientsPerRound(clientsPerRound).roundTimeout(roundTimeout)
           .minCompleted(minCompleted).maxAttempts(maxAttempts).seed(seed).minClients(minClients)
           .dataSignature(dataSignature).overSelect(overSelect).clients(clients).aggregatorGrace(aggregatorGrace)
-          .clientGrace(clientGrace);
+          .clientGrace(clientGrace).evaluateAlongside(evaluateAlongside);
     }
 
     /** These settings under another algorithm name. */
@@ -250,6 +258,16 @@ public final class Server extends AbstractBehavior<Server.Command> {
       return clientGrace;
     }
 
+    /**
+     * Whether round r's model is evaluated beside round r + 1's training, on a thread of its own,
+     * instead of before round r + 1 starts. The evaluation does not feed the next round, so only
+     * the time changes; metrics, checkpoints and events still come in round order, each once its
+     * round is evaluated.
+     */
+    public boolean evaluateAlongside() {
+      return evaluateAlongside;
+    }
+
     /** Clients sampled per round: {@code clientsPerRound} times the over-selection factor, rounded up. */
     int sampled() {
       return (int) Math.ceil(clientsPerRound * overSelect - 1e-9);
@@ -260,7 +278,8 @@ public final class Server extends AbstractBehavior<Server.Command> {
       return "Settings[algorithm=" + algorithm + ", rounds=" + rounds + ", clientsPerRound=" + clientsPerRound
           + ", roundTimeout=" + roundTimeout + ", minCompleted=" + minCompleted + ", maxAttempts=" + maxAttempts
           + ", seed=" + seed + ", minClients=" + minClients + ", dataSignature=" + dataSignature + ", overSelect="
-          + overSelect + ", clients=" + clients + ", aggregatorGrace=" + aggregatorGrace + ", clientGrace=" + clientGrace + "]";
+          + overSelect + ", clients=" + clients + ", aggregatorGrace=" + aggregatorGrace + ", clientGrace=" + clientGrace
+          + ", evaluateAlongside=" + evaluateAlongside + "]";
     }
 
     /** Named setters for {@link Settings}; each refuses a bad value at once, {@link #build()} the bad combinations. */
@@ -278,6 +297,7 @@ public final class Server extends AbstractBehavior<Server.Command> {
       private int clients;
       private Duration aggregatorGrace = DEFAULT_AGGREGATOR_GRACE;
       private Duration clientGrace = DEFAULT_CLIENT_GRACE;
+      private boolean evaluateAlongside = true;
 
       private Builder(String algorithm) {
         algorithm(algorithm);
@@ -388,6 +408,16 @@ public final class Server extends AbstractBehavior<Server.Command> {
         return this;
       }
 
+      /**
+       * Evaluate each round's model beside the next round's training (the default), or before the
+       * next round starts ({@code false}): then the {@link Checkpointer} of round r runs before
+       * round r + 1 is sampled, which a test that acts between rounds may need.
+       */
+      public Builder evaluateAlongside(boolean alongside) {
+        this.evaluateAlongside = alongside;
+        return this;
+      }
+
       /** @throws IllegalArgumentException if {@code minCompleted} exceeds {@code clientsPerRound} */
       public Settings build() {
         if (minCompleted > clientsPerRound) {
@@ -456,6 +486,10 @@ public final class Server extends AbstractBehavior<Server.Command> {
    */
   private record AggregatorSilent(int round, int attempt) implements Command, NoSerializationVerificationNeeded {}
 
+  /** Round {@code metrics.round()}'s evaluation ended: its metrics are complete. */
+  private record Evaluated(RoundMetrics metrics, List<String> rejections, Checkpoint checkpoint)
+      implements Command, NoSerializationVerificationNeeded {}
+
   /** The watched aggregator stopped, or its node was removed from the cluster. */
   private record AggregatorLost(ActorRef<Aggregator.Command> aggregator) implements Command, NoSerializationVerificationNeeded {}
 
@@ -519,6 +553,19 @@ public final class Server extends AbstractBehavior<Server.Command> {
   /** This attempt's sample, drawn before the downlinks are prepared (they may depend on it). */
   private Map<String, ActorRef<Client.Command>> sample = Map.of();
   private final List<RoundMetrics> history = new ArrayList<>();
+  /**
+   * Where round models are evaluated beside training: one thread, so evaluations finish in
+   * round order and the evaluator, which need not be thread-safe, is used by one thread.
+   */
+  private final ExecutorService evaluation = Executors.newSingleThreadExecutor(r -> {
+    Thread t = new Thread(r, "csfl-evaluation");
+    t.setDaemon(true);
+    return t;
+  });
+  /** Rounds aggregated whose evaluation has not come back yet. */
+  private int evaluating;
+  /** Set when the last round is aggregated, or training is aborted: what to do once every evaluation is in. */
+  private Runnable whenEvaluated;
   private boolean started;
   private int round;
   private int attempt;
@@ -645,6 +692,11 @@ public final class Server extends AbstractBehavior<Server.Command> {
           return loseAggregator(lost.aggregator(), "stopped");
         })
         .onMessage(GraceOver.class, this::onGraceOver)
+        .onMessage(Evaluated.class, this::onEvaluated)
+        .onSignal(PostStop.class, stop -> {
+          evaluation.shutdownNow();
+          return this;
+        })
         .build();
   }
 
@@ -1098,34 +1150,83 @@ public final class Server extends AbstractBehavior<Server.Command> {
     lastGlobal = aggregated.global();
     lastState = aggregated.state();
     aggregatorInStep = aggregator;
-    Evaluation eval = evaluator.evaluate(aggregated.global());
-    long wall = (System.nanoTime() - roundStartNanos) / 1_000_000;
-    RoundMetrics m = new RoundMetrics(settings.algorithm(), round, eval.accuracy(), eval.loss(), bytesDown, bytesUp,
-        selected, aggregated.accepted(), trainMillis, overheadMillis, aggregated.serverMillis(), wall);
-    history.add(m);
-    saveCheckpoint();
+    Model global = aggregated.global();
+    // Everything but the accuracy and loss is known now; the wall time is the round's, without its evaluation.
+    RoundMetrics unevaluated = new RoundMetrics(settings.algorithm(), round, 0, 0, bytesDown, bytesUp, selected,
+        aggregated.accepted(), trainMillis, overheadMillis, aggregated.serverMillis(), (System.nanoTime() - roundStartNanos) / 1_000_000);
     List<String> rejections = new ArrayList<>(report.rejected());
     rejections.addAll(aggregated.rejections());
-    listener.tell(new RoundCompleted(m, rejections));
+    // What the checkpoint of this round holds, as of now: the next round changes it.
+    Map<String, Integer> heldNow = Map.copyOf(held);
+    TensorFile stateNow = lastState;
+    evaluating++;
+    if (!settings.evaluateAlongside()) {
+      onEvaluated(evaluated(unevaluated, rejections, global, heldNow, stateNow, evaluator.evaluate(global)));
+    } else {
+      getContext().pipeToSelf(CompletableFuture.supplyAsync(() -> evaluator.evaluate(global), evaluation),
+          (eval, failure) -> {
+            if (failure != null) {
+              throw new IllegalStateException("evaluating round " + unevaluated.round() + " failed", failure);
+            }
+            return evaluated(unevaluated, rejections, global, heldNow, stateNow, eval);
+          });
+    }
     if (round >= settings.rounds()) {
-      listener.tell(new Finished(settings.algorithm(), history));
-      return Behaviors.stopped();
+      return finishWhenEvaluated(() -> listener.tell(new Finished(settings.algorithm(), history)));
     }
     return startRound(round + 1);
   }
 
+  private Evaluated evaluated(RoundMetrics m, List<String> rejections, Model global, Map<String, Integer> heldThen,
+                              TensorFile stateThen, Evaluation eval) {
+    RoundMetrics done = new RoundMetrics(m.algorithm(), m.round(), eval.accuracy(), eval.loss(), m.bytesDown(), m.bytesUp(),
+        m.clientsSelected(), m.clientsCompleted(), m.clientTrainMs(), m.clientOverheadMs(), m.serverMs(), m.wallMs());
+    List<RoundMetrics> rows = new ArrayList<>(history);
+    rows.add(done);
+    return new Evaluated(done, rejections, new Checkpoint(settings.algorithm(), done.round(), rows, heldThen, global, stateThen));
+  }
+
+  /** A round's metrics are complete: they are recorded, checkpointed and published, in round order. */
+  private Behavior<Command> onEvaluated(Evaluated e) {
+    evaluating--;
+    history.add(e.metrics());
+    saveCheckpoint(e.checkpoint());
+    listener.tell(new RoundCompleted(e.metrics(), e.rejections()));
+    if (evaluating == 0 && whenEvaluated != null) {
+      whenEvaluated.run();
+      return Behaviors.stopped();
+    }
+    return this;
+  }
+
+  /** Runs {@code end} and stops once every aggregated round is evaluated; until then the server only takes evaluations. */
+  private Behavior<Command> finishWhenEvaluated(Runnable end) {
+    if (evaluating == 0) {
+      end.run();
+      return Behaviors.stopped();
+    }
+    whenEvaluated = end;
+    return Behaviors.receive(Command.class)
+        .onMessage(Evaluated.class, this::onEvaluated)
+        .onSignal(PostStop.class, stop -> {
+          evaluation.shutdownNow();
+          return Behaviors.same();
+        })
+        .build();
+  }
+
   /** A failed save is logged and training goes on: the previous checkpoint still stands. */
-  private void saveCheckpoint() {
+  private void saveCheckpoint(Checkpoint checkpoint) {
     try {
-      checkpointer.save(new Checkpoint(settings.algorithm(), round, history, held, lastGlobal, lastState));
+      checkpointer.save(checkpoint);
     } catch (IOException | RuntimeException e) {
-      getContext().getLog().error("{}: round {} could not be checkpointed: {}", settings.algorithm(), round, e.toString());
+      getContext().getLog().error("{}: round {} could not be checkpointed: {}", settings.algorithm(), checkpoint.round(), e.toString());
     }
   }
 
   private Behavior<Command> abort(String reason) {
     getContext().getLog().error("{}: training aborted in round {}: {}", settings.algorithm(), round, reason);
-    listener.tell(new Aborted(settings.algorithm(), round, reason));
-    return Behaviors.stopped();
+    // The rounds already aggregated are still evaluated and published before the abort.
+    return finishWhenEvaluated(() -> listener.tell(new Aborted(settings.algorithm(), round, reason)));
   }
 }

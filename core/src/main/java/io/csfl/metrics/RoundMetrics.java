@@ -16,7 +16,8 @@ import java.util.Locale;
  * @param clientTrainMs    local training time, summed over the clients that completed
  * @param clientOverheadMs client time outside training (decoding, masking, encoding), summed
  * @param serverMs         the aggregator's time: folding, aggregation, pruning
- * @param wallMs           the round from start to evaluated model, including retries
+ * @param wallMs           the round from its start to the aggregated model, including retries; the
+ *                         evaluation, which runs beside the next round, is not included
  */
 public record RoundMetrics(String algorithm, int round, double accuracy, double loss, long bytesDown, long bytesUp,
                            int clientsSelected, int clientsCompleted, long clientTrainMs, long clientOverheadMs,

@@ -272,6 +272,7 @@ final class FederationRun {
   private Server.Settings settings() {
     return Server.Settings.builder(f.strategy.name()).rounds(f.rounds).clientsPerRound(f.perRound).roundTimeout(f.roundTimeout)
         .minCompleted(f.minCompleted).maxAttempts(3).seed(f.seed).minClients(clientsAtStart()).dataSignature(signature)
-        .clients(f.clients).build();
+        // Node churn acts in the checkpoint hook, which must run between rounds to be deterministic.
+        .clients(f.clients).evaluateAlongside(false).build();
   }
 }

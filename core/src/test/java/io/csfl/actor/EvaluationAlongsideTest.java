@@ -1,0 +1,142 @@
+package io.csfl.actor;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import akka.actor.testkit.typed.javadsl.ActorTestKit;
+import akka.actor.testkit.typed.javadsl.TestProbe;
+import akka.actor.typed.ActorRef;
+import io.csfl.checkpoint.Checkpoint;
+import io.csfl.data.Dataset;
+import io.csfl.nn.Evaluation;
+import io.csfl.nn.Evaluator;
+import io.csfl.nn.LocalTrainer;
+import io.csfl.nn.TrainingResult;
+import io.csfl.strategy.FedAvg;
+import io.csfl.strategy.FederatedStrategy;
+import io.csfl.strategy.MagnitudePruner;
+import io.csfl.tensor.Model;
+import io.csfl.tensor.ModelSpec;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A round's model is evaluated beside the next round's training: while round 1's evaluation is
+ * held back, round 2's clients train; the metrics, checkpoints and events still come in round
+ * order, and the run ends only after the last evaluation.
+ */
+class EvaluationAlongsideTest {
+  static final ActorTestKit testKit = TestModels.serializingTestKit();
+  private static final String SIGNATURE = "random/64 alongside";
+  private static final int CLIENTS = 2;
+
+  @AfterAll
+  static void cleanup() {
+    testKit.shutdownTestKit();
+  }
+
+  /** Counts the training calls, so the test can see round 2 train while round 1 is evaluated. */
+  private record CountingTrainer(LocalTrainer inner, AtomicInteger calls) implements LocalTrainer {
+    @Override
+    public ModelSpec spec() {
+      return inner.spec();
+    }
+
+    @Override
+    public TrainingResult train(Model start, Dataset data, int[] examples, long seed) {
+      TrainingResult r = inner.train(start, data, examples, seed);
+      calls.incrementAndGet();
+      return r;
+    }
+  }
+
+  /** Holds the evaluation of round 1 until released; records the order of evaluations. */
+  private record GatedEvaluator(Evaluator inner, CountDownLatch release, List<Integer> order) implements Evaluator {
+    @Override
+    public Evaluation evaluate(Model model) {
+      if (order.isEmpty()) {
+        try {
+          assertTrue(release.await(60, TimeUnit.SECONDS), "round 1's evaluation was never released");
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          throw new IllegalStateException(e);
+        }
+      }
+      order.add(order.size() + 1);
+      return inner.evaluate(model);
+    }
+  }
+
+  private List<Server.Event> run(boolean alongside, AtomicInteger trained, CountDownLatch release, List<Integer> evaluated,
+                                 List<Integer> checkpointed, String name) throws Exception {
+    FederatedStrategy fedavg = new FedAvg();
+    Model initial = TestModels.mlp().initialModel(1);
+    ActorRef<Aggregator.Command> aggregator = testKit.spawn(Aggregator.create(fedavg.newServer(initial, 3), new MagnitudePruner()),
+        name + "-aggregator");
+    TestProbe<Server.Event> events = testKit.createTestProbe();
+    Server.Settings settings = Server.Settings.builder("fedavg").rounds(3).clientsPerRound(CLIENTS)
+        .roundTimeout(Duration.ofSeconds(60)).minCompleted(CLIENTS).seed(5).minClients(CLIENTS).dataSignature(SIGNATURE)
+        .evaluateAlongside(alongside).build();
+    Evaluator evaluator = new GatedEvaluator(Evaluator.of(TestModels.mlp(), TestModels.dataset()), release, evaluated);
+    Server.Checkpointer checkpointer = (Checkpoint c) -> checkpointed.add(c.round());
+    ActorRef<Server.Command> server = testKit.spawn(Server.create(settings, aggregator, evaluator, events.getRef(),
+        java.util.Optional.empty(), checkpointer), name + "-server");
+    LocalTrainer trainer = new CountingTrainer(TestModels.trainer(), trained);
+    for (int i = 0; i < CLIENTS; i++) {
+      String id = Client.id(i);
+      ActorRef<Client.Command> client = testKit.spawn(Client.create(id, SIGNATURE, fedavg.newClient(), trainer, TestModels.dataset(),
+          new int[] {4 * i, 4 * i + 1, 4 * i + 2, 4 * i + 3}, i), name + "-" + id);
+      server.tell(new Server.RegisterClient(id, client));
+    }
+    server.tell(new Server.Start());
+    List<Server.Event> seen = new ArrayList<>();
+    if (alongside) {
+      // Round 1 is aggregated and held in evaluation; round 2's clients train meanwhile.
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+      while (trained.get() < 2 * CLIENTS && System.nanoTime() < deadline) {
+        Thread.sleep(20);
+      }
+      assertEquals(2 * CLIENTS, trained.get(), "round 2 trained while round 1 was being evaluated");
+      events.expectNoMessage(Duration.ofMillis(200));
+      assertTrue(checkpointed.isEmpty(), "no checkpoint before its round's metrics are complete");
+    }
+    release.countDown();
+    for (int r = 0; r < 3; r++) {
+      seen.add(events.expectMessageClass(Server.RoundCompleted.class, Duration.ofSeconds(60)));
+    }
+    seen.add(events.expectMessageClass(Server.Finished.class, Duration.ofSeconds(60)));
+    return seen;
+  }
+
+  @Test
+  void theNextRoundTrainsWhileARoundIsEvaluatedAndEverythingStillComesInOrder() throws Exception {
+    List<Integer> checkpointed = new CopyOnWriteArrayList<>();
+    List<Integer> evaluated = new CopyOnWriteArrayList<>();
+    List<Server.Event> alongside = run(true, new AtomicInteger(), new CountDownLatch(1), evaluated, checkpointed, "alongside");
+    assertEquals(List.of(1, 2, 3), rounds(alongside));
+    assertEquals(List.of(1, 2, 3), checkpointed);
+    assertEquals(3, ((Server.Finished) alongside.get(3)).rounds().size());
+
+    // The same run evaluating before each next round gives the same accuracies and losses.
+    List<Server.Event> inTurn = run(false, new AtomicInteger(), new CountDownLatch(0), new CopyOnWriteArrayList<>(),
+        new CopyOnWriteArrayList<>(), "in-turn");
+    for (int r = 0; r < 3; r++) {
+      Server.RoundCompleted a = (Server.RoundCompleted) alongside.get(r);
+      Server.RoundCompleted b = (Server.RoundCompleted) inTurn.get(r);
+      assertEquals(b.metrics().accuracy(), a.metrics().accuracy(), "round " + (r + 1));
+      assertEquals(b.metrics().loss(), a.metrics().loss(), "round " + (r + 1));
+    }
+  }
+
+  private static List<Integer> rounds(List<Server.Event> events) {
+    return events.stream().filter(e -> e instanceof Server.RoundCompleted).map(e -> ((Server.RoundCompleted) e).metrics().round())
+        .toList();
+  }
+}
