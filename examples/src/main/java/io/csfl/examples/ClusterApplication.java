@@ -174,7 +174,7 @@ public final class ClusterApplication {
    * server, which starts once all the frontends' clients are listed.
    *
    * @param done          completed with the server's last event
-   * @param betweenRounds called after each committed round, the server waiting meanwhile
+   * @param betweenRounds called with each committed round, before the round's metrics are published
    */
   static Behavior<Void> backend(Federation f, int rounds, CompletableFuture<Server.Event> done, Server.Checkpointer betweenRounds) {
     return Behaviors.setup(ctx -> {
@@ -275,7 +275,7 @@ public final class ClusterApplication {
   public static void main(String[] args) throws Exception {
     int rounds = args.length > 0 ? Integer.parseInt(args[0]) : 5;
     CompletableFuture<Nodes> started = new CompletableFuture<>();
-    // Between rounds, the shop is asked for apples: its answer arrives while the federation runs.
+    // After each committed round the shop is asked for apples: its answer arrives while the federation runs.
     Nodes nodes = start(rounds, 2, ConfigFactory.empty(), c -> System.out.println("after round " + c.round() + ": "
         + stock(started.orTimeout(1, TimeUnit.MINUTES).join().frontends().get(0), "apples").join()));
     started.complete(nodes);

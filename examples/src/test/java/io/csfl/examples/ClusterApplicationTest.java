@@ -22,8 +22,9 @@ class ClusterApplicationTest {
   void theShopKeepsAnsweringWhileCsTrainsInsideItsCluster() throws Exception {
     CompletableFuture<Nodes> started = new CompletableFuture<>();
     Map<Integer, Inventory.Stock> answeredAfterRound = new ConcurrentHashMap<>();
-    // The server waits for this after each committed round but the last: the shop is asked, from
-    // the second frontend, while the federation is still running.
+    // The server calls this with each committed round, before it publishes the round and before the
+    // run can finish: after rounds 1 and 2 the shop is asked, from the second frontend, while the
+    // federation is still running.
     Server.Checkpointer askTheShop = c -> {
       if (c.round() < ROUNDS) {
         Nodes nodes = started.orTimeout(1, TimeUnit.MINUTES).join();
