@@ -20,7 +20,6 @@ import io.csfl.nn.TrainingResult;
 import io.csfl.strategy.ComplementSparsification;
 import io.csfl.strategy.CsOptions;
 import io.csfl.strategy.FederatedStrategy;
-import io.csfl.strategy.MagnitudePruner;
 import io.csfl.tensor.Model;
 import io.csfl.tensor.ModelSpec;
 import io.csfl.tensor.TensorSpec;
@@ -222,12 +221,16 @@ public final class OwnTrainerFederation {
    * devices a round, in an actor system of {@code config}; returns the server's last event.
    */
   public static Server.Event run(int rounds, long seed, Config config) throws Exception {
+    return run(new ComplementSparsification(CsOptions.defaults()), rounds, seed, config);
+  }
+
+  /** As above, federated by {@code cs}; the aggregator prunes with its {@link FederatedStrategy#pruner()}. */
+  static Server.Event run(FederatedStrategy cs, int rounds, long seed, Config config) throws Exception {
     Splits data = SyntheticFederated.generate(1, 1, seed);
     ModelSpec spec = spec(data.train());
     LocalTrainer trainer = new SoftmaxRegressionTrainer(spec, 5, 10, 0.01f);
     Evaluator evaluator = new SoftmaxRegressionEvaluator(spec, data.test());
     Model initial = initialModel(spec, 1);
-    FederatedStrategy cs = new ComplementSparsification(CsOptions.defaults());
     List<int[]> devices = Partitioner.parse(Partitioner.NATURAL).split(data.train(), SyntheticFederated.DEVICES, new Random(1));
     CompletableFuture<Server.Event> done = new CompletableFuture<>();
 
@@ -235,7 +238,7 @@ public final class OwnTrainerFederation {
       ExpectedModel.register(ctx.getSystem(), spec);
       ActorRef<Server.Event> dashboard = ctx.spawn(EmbeddedFederation.dashboard(done), "dashboard");
       ActorRef<Aggregator.Command> aggregator =
-          ctx.spawn(Aggregator.create(cs.newServer(initial, rounds), new MagnitudePruner()), "aggregator");
+          ctx.spawn(Aggregator.create(cs.newServer(initial, rounds), cs.pruner()), "aggregator");
       Server.Settings settings = Server.Settings.builder("cs").rounds(rounds).clientsPerRound(10)
           .roundTimeout(Duration.ofMinutes(2)).build();
       ActorRef<Server.Command> server =

@@ -18,7 +18,7 @@ class OwnTrainerFederationTest {
   private static final long SEED = OwnTrainerFederation.DEFAULT_SEED;
 
   /** The accuracy of always answering the test set's most frequent class. */
-  private static double majorityShare(Dataset test) {
+  static double majorityShare(Dataset test) {
     int[] counts = new int[test.classes()];
     for (int i = 0; i < test.size(); i++) {
       counts[test.label(i)]++;
