@@ -57,9 +57,6 @@ import java.util.concurrent.TimeUnit;
 public final class ClusterApplication {
   static final String BACKEND = "backend";
   static final String FRONTEND = "frontend";
-  /** The roles CSFL's clients and server expect of the nodes that run the server and the aggregator. */
-  static final String CSFL_SERVER = "server";
-  static final String CSFL_AGGREGATOR = "aggregator";
   static final long DATA_SEED = OwnTrainerFederation.DEFAULT_SEED;
 
   private ClusterApplication() {}
@@ -220,7 +217,7 @@ public final class ClusterApplication {
    * server's node also has the role {@code server}, the aggregator's the role {@code aggregator}.
    */
   static Config nodeConfig(String role, Config overrides) {
-    String roles = role.equals(BACKEND) ? String.join(", ", BACKEND, CSFL_SERVER, CSFL_AGGREGATOR) : role;
+    String roles = role.equals(BACKEND) ? String.join(", ", BACKEND, Server.ROLE, Aggregator.ROLE) : role;
     return overrides.withFallback(ConfigFactory.parseString(String.join("\n",
         "akka.actor.provider = cluster",
         "akka.cluster.roles = [" + roles + "]",
