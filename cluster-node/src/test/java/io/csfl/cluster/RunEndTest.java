@@ -10,7 +10,6 @@ import akka.actor.testkit.typed.javadsl.TestProbe;
 import akka.actor.typed.ActorRef;
 import akka.actor.typed.ActorRefResolver;
 import akka.actor.typed.receptionist.Receptionist;
-import akka.cluster.MemberStatus;
 import akka.cluster.typed.Cluster;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
@@ -18,7 +17,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.stream.StreamSupport;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -49,18 +47,7 @@ class RunEndTest {
     server = node(27210, NodePlan.SERVER);
     client = node(27211, NodePlan.CLIENT);
     intruder = node(27212, NodePlan.CLIENT);
-    long deadline = System.nanoTime() + WAIT.toNanos();
-    while (List.of(server, client, intruder).stream().anyMatch(kit -> upMembers(kit) < 3)) {
-      if (System.nanoTime() > deadline) {
-        throw new AssertionError("the three nodes did not form a cluster within " + WAIT);
-      }
-      Thread.sleep(100);
-    }
-  }
-
-  private static long upMembers(ActorTestKit kit) {
-    return StreamSupport.stream(Cluster.get(kit.system()).state().getMembers().spliterator(), false)
-        .filter(m -> m.status() == MemberStatus.up()).count();
+    io.csfl.actor.TestClusters.awaitUp(WAIT, server, client, intruder);
   }
 
   @AfterAll

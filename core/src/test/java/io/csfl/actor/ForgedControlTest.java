@@ -10,7 +10,6 @@ import akka.actor.testkit.typed.javadsl.TestProbe;
 import akka.actor.typed.ActorRef;
 import akka.actor.typed.ActorRefResolver;
 import akka.actor.typed.receptionist.Receptionist;
-import akka.cluster.MemberStatus;
 import akka.cluster.typed.Cluster;
 import akka.cluster.typed.Join;
 import com.typesafe.config.Config;
@@ -27,7 +26,6 @@ import io.csfl.tensor.TensorSpec;
 import io.csfl.transfer.Transfers;
 import java.time.Duration;
 import java.util.List;
-import java.util.stream.StreamSupport;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -62,18 +60,7 @@ class ForgedControlTest {
     intruder = ActorTestKit.create("csfl", node(27202, "client"));
     Cluster.get(home.system()).manager().tell(Join.create(home.system().address()));
     Cluster.get(intruder.system()).manager().tell(Join.create(home.system().address()));
-    long deadline = System.nanoTime() + WAIT.toNanos();
-    while (upMembers(home) < 2 || upMembers(intruder) < 2) {
-      if (System.nanoTime() > deadline) {
-        throw new AssertionError("the two nodes did not form a cluster within " + WAIT);
-      }
-      Thread.sleep(100);
-    }
-  }
-
-  private static long upMembers(ActorTestKit kit) {
-    return StreamSupport.stream(Cluster.get(kit.system()).state().getMembers().spliterator(), false)
-        .filter(m -> m.status() == MemberStatus.up()).count();
+    TestClusters.awaitUp(WAIT, home, intruder);
   }
 
   @AfterAll
