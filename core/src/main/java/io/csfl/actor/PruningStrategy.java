@@ -6,6 +6,7 @@ import akka.actor.typed.javadsl.AbstractBehavior;
 import akka.actor.typed.javadsl.ActorContext;
 import akka.actor.typed.javadsl.Behaviors;
 import akka.actor.typed.javadsl.Receive;
+import io.csfl.internal.actor.WireMessage;
 import io.csfl.strategy.Pruner;
 import io.csfl.tensor.MaskSet;
 import io.csfl.tensor.Model;

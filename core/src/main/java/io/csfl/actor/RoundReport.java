@@ -1,5 +1,6 @@
 package io.csfl.actor;
 
+import io.csfl.internal.actor.ControlMessage;
 import java.util.List;
 
 /**
