@@ -45,8 +45,8 @@ class TransferTest {
         csfl.transfer.ack-timeout = 8s
         # A 50-million-parameter model, and no model registered to expect.
         csfl.codec.max-parameters = 60000000
-        akka.actor.serializers.slow = "io.csfl.transfer.TransferTest$SlowSerializer"
-        akka.actor.serialization-bindings { "io.csfl.transfer.TransferTest$SlowMessage" = slow }
+        akka.actor.serializers.slow = "io.csfl.internal.transfer.TransferTest$SlowSerializer"
+        akka.actor.serialization-bindings { "io.csfl.internal.transfer.TransferTest$SlowMessage" = slow }
         """ + extra).withFallback(ConfigFactory.load());
   }
 
