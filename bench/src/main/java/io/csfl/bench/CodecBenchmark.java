@@ -2,10 +2,10 @@ package io.csfl.bench;
 
 import io.csfl.codec.MaskedSection;
 import io.csfl.codec.Payload;
-import io.csfl.codec.PayloadCodec;
 import io.csfl.codec.TestMasks;
-import io.csfl.codec.WireReader;
-import io.csfl.codec.WireWriter;
+import io.csfl.internal.wire.PayloadCodec;
+import io.csfl.internal.wire.WireReader;
+import io.csfl.internal.wire.WireWriter;
 import io.csfl.tensor.Mask;
 import io.csfl.tensor.TensorOps;
 import io.csfl.tensor.Values;

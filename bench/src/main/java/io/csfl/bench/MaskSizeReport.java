@@ -1,8 +1,8 @@
 package io.csfl.bench;
 
-import io.csfl.codec.MaskCoder;
 import io.csfl.codec.TestMasks;
-import io.csfl.codec.WireWriter;
+import io.csfl.internal.wire.MaskCoder;
+import io.csfl.internal.wire.WireWriter;
 import io.csfl.tensor.Mask;
 import java.util.Locale;
 

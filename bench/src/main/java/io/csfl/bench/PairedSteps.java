@@ -1,11 +1,11 @@
 package io.csfl.bench;
 
+import io.csfl.internal.data.Shuffle;
 import java.lang.reflect.Method;
 import java.net.URL;
 import java.net.URLClassLoader;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import io.csfl.data.Shuffle;
 import java.util.Arrays;
 import java.util.Locale;
 import java.util.Optional;

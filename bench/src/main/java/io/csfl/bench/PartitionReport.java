@@ -2,8 +2,8 @@ package io.csfl.bench;
 
 import io.csfl.data.Dataset;
 import io.csfl.data.FashionMnist;
-import io.csfl.data.LabelEntropy;
 import io.csfl.data.Partitioner;
+import io.csfl.internal.data.LabelEntropy;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;

@@ -2,7 +2,7 @@ package io.csfl.bench;
 
 import io.csfl.data.Dataset;
 import io.csfl.data.FashionMnist;
-import io.csfl.data.Shuffle;
+import io.csfl.internal.data.Shuffle;
 import io.csfl.nn.Architecture;
 import io.csfl.nn.Network;
 import io.csfl.nn.NetworkTrainer;

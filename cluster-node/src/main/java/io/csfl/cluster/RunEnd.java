@@ -10,7 +10,7 @@ import akka.actor.typed.receptionist.Receptionist;
 import akka.actor.typed.receptionist.ServiceKey;
 import akka.cluster.Member;
 import akka.cluster.typed.Cluster;
-import io.csfl.actor.ControlMessage;
+import io.csfl.internal.actor.ControlMessage;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.HashMap;

@@ -12,12 +12,14 @@ import akka.actor.typed.javadsl.Behaviors;
 import akka.actor.typed.javadsl.Receive;
 import io.csfl.codec.Payload;
 import io.csfl.data.Dataset;
+import io.csfl.internal.actor.ControlMessage;
+import io.csfl.internal.actor.WireMessage;
+import io.csfl.internal.transfer.TransferFailed;
+import io.csfl.internal.transfer.Transfers;
 import io.csfl.nn.LocalTrainer;
 import io.csfl.nn.TrainingResult;
 import io.csfl.strategy.ClientAlgorithm;
 import io.csfl.tensor.Model;
-import io.csfl.transfer.TransferFailed;
-import io.csfl.transfer.Transfers;
 
 /**
  * One federated client: its examples (indices into a shared dataset), a trainer and its half of

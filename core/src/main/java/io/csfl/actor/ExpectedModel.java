@@ -3,7 +3,7 @@ package io.csfl.actor;
 import akka.actor.typed.ActorSystem;
 import akka.actor.typed.Extension;
 import akka.actor.typed.ExtensionId;
-import io.csfl.codec.WireLimits;
+import io.csfl.internal.wire.WireLimits;
 import io.csfl.tensor.ModelSpec;
 import java.util.Objects;
 import java.util.concurrent.atomic.AtomicReference;

@@ -6,6 +6,7 @@ import akka.actor.typed.javadsl.AbstractBehavior;
 import akka.actor.typed.javadsl.ActorContext;
 import akka.actor.typed.javadsl.Behaviors;
 import akka.actor.typed.javadsl.Receive;
+import io.csfl.internal.actor.WireMessage;
 import io.csfl.strategy.Pruner;
 import io.csfl.tensor.MaskSet;
 import io.csfl.tensor.Model;
@@ -14,7 +15,7 @@ import io.csfl.tensor.Model;
  * Computes masks with a pluggable {@link Pruner}. The aggregator spawns it as a child, so it runs
  * on the aggregator's node and the candidate model never crosses the network to be pruned.
  */
-public final class PruningStrategy extends AbstractBehavior<PruningStrategy.Command> {
+final class PruningStrategy extends AbstractBehavior<PruningStrategy.Command> {
   /** The messages a pruning strategy takes: only {@link ComputeMasks}. */
   public interface Command {}
 

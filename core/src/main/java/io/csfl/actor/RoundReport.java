@@ -1,5 +1,6 @@
 package io.csfl.actor;
 
+import io.csfl.internal.actor.ControlMessage;
 import java.util.List;
 
 /**
@@ -22,7 +23,7 @@ import java.util.List;
  * @param selectedIds the clients the round was sent to
  * @param trainedIds  the clients whose update was accepted
  */
-public record RoundReport(int round, int attempt, long token, int selected, int completed, int dropped, int failed, int timedOut,
+record RoundReport(int round, int attempt, long token, int selected, int completed, int dropped, int failed, int timedOut,
                           int notNeeded, List<String> rejected, long bytesDown, long bytesUp, long trainMillis, long overheadMillis,
                           List<String> selectedIds, List<String> trainedIds)
     implements ControlMessage {

@@ -8,11 +8,12 @@ import akka.serialization.SerializerWithStringManifest;
 import io.csfl.checkpoint.SafeTensors;
 import io.csfl.checkpoint.TensorFile;
 import io.csfl.checkpoint.TensorFileException;
-import io.csfl.codec.ModelCodec;
 import io.csfl.codec.Payload;
-import io.csfl.codec.PayloadCodec;
-import io.csfl.codec.WireReader;
-import io.csfl.codec.WireWriter;
+import io.csfl.internal.actor.WireMessage;
+import io.csfl.internal.wire.ModelCodec;
+import io.csfl.internal.wire.PayloadCodec;
+import io.csfl.internal.wire.WireReader;
+import io.csfl.internal.wire.WireWriter;
 import io.csfl.tensor.Model;
 import java.io.NotSerializableException;
 import java.util.ArrayList;
@@ -28,7 +29,7 @@ import java.util.Map;
  * Decoding is bounded by the node's {@link ExpectedModel}; bytes that do not decode, or announce
  * more than that model holds, fail with {@link NotSerializableException}.
  */
-public final class WireSerializer extends SerializerWithStringManifest {
+final class WireSerializer extends SerializerWithStringManifest {
   static final String TRAIN_ROUND = "TrainRound/1";
   static final String TRAINED = "Trained/1";
   static final String ROUND_PREPARED = "RoundPrepared/4";

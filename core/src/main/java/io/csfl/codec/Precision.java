@@ -35,7 +35,8 @@ public enum Precision {
     return this == FP16 ? Math.max(-FP16_MAX, Math.min(FP16_MAX, v)) : v;
   }
 
-  static short floatToHalf(float f) {
+  /** Rounds a float to the nearest IEEE 754 half-precision bit pattern, as the wire writes FP16. */
+  public static short floatToHalf(float f) {
     int bits = Float.floatToRawIntBits(f);
     int sign = (bits >>> 16) & 0x8000;
     int exp = (bits >>> 23) & 0xFF;
@@ -70,7 +71,8 @@ public enum Precision {
     return (short) (sign | half);
   }
 
-  static float halfToFloat(short h) {
+  /** Widens an IEEE 754 half-precision bit pattern to a float, as the wire reads FP16. */
+  public static float halfToFloat(short h) {
     int bits = h & 0xFFFF;
     int sign = (bits & 0x8000) << 16;
     int exp = (bits >>> 10) & 0x1F;
@@ -85,7 +87,8 @@ public enum Precision {
     return Float.intBitsToFloat(sign | ((exp - 15 + 127) << 23) | (mant << 13));
   }
 
-  static short floatToBf16(float f) {
+  /** Rounds a float to the nearest bfloat16 bit pattern, as the wire writes BF16. */
+  public static short floatToBf16(float f) {
     int bits = Float.floatToRawIntBits(f);
     if ((bits & 0x7F800000) == 0x7F800000) {
       return (short) (bits >>> 16);
@@ -99,7 +102,8 @@ public enum Precision {
     return (short) rounded;
   }
 
-  static float bf16ToFloat(short b) {
+  /** Widens a bfloat16 bit pattern to a float, as the wire reads BF16. */
+  public static float bf16ToFloat(short b) {
     return Float.intBitsToFloat((b & 0xFFFF) << 16);
   }
 }

@@ -1,5 +1,6 @@
 package io.csfl.data;
 
+import io.csfl.internal.data.Shuffle;
 import java.io.IOException;
 import java.io.Reader;
 import java.io.UncheckedIOException;

@@ -13,7 +13,7 @@ import java.util.zip.GZIPInputStream;
  * byte is the rank and whose third byte is the element type (0x08 = unsigned byte), then the
  * dimensions, then the data.
  */
-public final class IdxReader {
+final class IdxReader {
   private static final int UNSIGNED_BYTE = 0x08;
   private static final long MAX_ELEMENTS = 1L << 30;
 

@@ -1,5 +1,6 @@
 package io.csfl.data;
 
+import io.csfl.internal.data.Shuffle;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;

@@ -1,7 +1,7 @@
 package io.csfl.nn;
 
 import io.csfl.data.Dataset;
-import io.csfl.data.Shuffle;
+import io.csfl.internal.data.Shuffle;
 import io.csfl.tensor.MaskSet;
 import io.csfl.tensor.Model;
 import io.csfl.tensor.ModelSpec;

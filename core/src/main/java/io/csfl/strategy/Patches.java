@@ -26,7 +26,7 @@ import java.util.Optional;
  * precision the patch travels in: a value the server left unchanged was rounded the same way
  * when the client first received it.
  */
-public final class Patches {
+final class Patches {
   private Patches() {}
 
   /**

@@ -2,12 +2,12 @@ package io.csfl.strategy;
 
 import io.csfl.checkpoint.TensorFile;
 import io.csfl.codec.Payload;
-import io.csfl.codec.PayloadCodec;
 import io.csfl.codec.Precision;
 import io.csfl.codec.Section;
 import io.csfl.codec.TernarySection;
-import io.csfl.codec.WireReader;
-import io.csfl.codec.WireWriter;
+import io.csfl.internal.wire.PayloadCodec;
+import io.csfl.internal.wire.WireReader;
+import io.csfl.internal.wire.WireWriter;
 import io.csfl.tensor.Mask;
 import io.csfl.tensor.MaskSet;
 import io.csfl.tensor.Model;

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.csfl.internal.data.LabelEntropy;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Random;

@@ -3,10 +3,10 @@ package io.csfl.strategy;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.csfl.codec.Payload;
-import io.csfl.codec.PayloadCodec;
 import io.csfl.codec.Precision;
-import io.csfl.codec.WireReader;
-import io.csfl.codec.WireWriter;
+import io.csfl.internal.wire.PayloadCodec;
+import io.csfl.internal.wire.WireReader;
+import io.csfl.internal.wire.WireWriter;
 import io.csfl.tensor.Mask;
 import io.csfl.tensor.MaskSet;
 import io.csfl.tensor.Model;

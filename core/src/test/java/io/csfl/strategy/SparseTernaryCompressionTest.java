@@ -9,10 +9,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.csfl.codec.DenseSection;
 import io.csfl.codec.Payload;
-import io.csfl.codec.PayloadCodec;
 import io.csfl.codec.TernarySection;
-import io.csfl.codec.WireReader;
-import io.csfl.codec.WireWriter;
+import io.csfl.internal.wire.PayloadCodec;
+import io.csfl.internal.wire.WireReader;
+import io.csfl.internal.wire.WireWriter;
 import io.csfl.tensor.Model;
 import io.csfl.tensor.ModelSpec;
 import io.csfl.tensor.TensorSpec;

@@ -1,4 +1,0 @@
-package io.csfl.actor;
-
-/** A small message without tensors; serialized with Akka's jackson-cbor. */
-public interface ControlMessage {}

@@ -1,0 +1,4 @@
+package io.csfl.internal.actor;
+
+/** A small message without tensors; serialized with Akka's jackson-cbor. */
+public interface ControlMessage {}

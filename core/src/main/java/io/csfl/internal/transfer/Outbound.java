@@ -1,0 +1,117 @@
+package io.csfl.internal.transfer;
+
+import akka.actor.NoSerializationVerificationNeeded;
+import akka.actor.typed.ActorRef;
+import akka.actor.typed.ActorRefResolver;
+import akka.actor.typed.Behavior;
+import akka.actor.typed.javadsl.AbstractBehavior;
+import akka.actor.typed.javadsl.ActorContext;
+import akka.actor.typed.javadsl.Behaviors;
+import akka.actor.typed.javadsl.Receive;
+import akka.actor.typed.javadsl.TimerScheduler;
+
+/**
+ * Sends one chunked message: announces it to the remote courier, then keeps at most
+ * {@code window} chunks unacknowledged. Any silence longer than the ack timeout, or a refusal, ends
+ * the transfer with a {@link TransferFailed} to the sender's listener. Once every chunk is
+ * acknowledged the receiver holds all the bytes and decodes them, which for a big message can
+ * take longer than the ack timeout; from then on only its refusal (the bytes do not decode) is a
+ * failure.
+ */
+final class Outbound extends AbstractBehavior<Outbound.Command> {
+  interface Command {}
+
+  record Accepted(ActorRef<Inbound.Command> inbound) implements Command, TransferMessage {}
+
+  /** The receiver holds the first {@code received} chunks. */
+  record Acked(int received) implements Command, TransferMessage {}
+
+  record Delivered(int totalBytes) implements Command, TransferMessage {}
+
+  record Refused(String reason) implements Command, TransferMessage {}
+
+  private enum Silence implements Command, NoSerializationVerificationNeeded { INSTANCE }
+
+  /** All chunks arrived long ago and neither delivery nor refusal was heard: stop waiting. */
+  private enum Unconfirmed implements Command, NoSerializationVerificationNeeded { INSTANCE }
+
+  /** How many ack timeouts to wait for the receiver's word after the last chunk arrived. */
+  private static final int DECODE_ALLOWANCE = 10;
+
+  private final Courier.Send send;
+  private final TransferSettings settings;
+  private final TimerScheduler<Command> timers;
+  private final String recipient;
+  /** Chunks not yet acknowledged; acknowledged ones are released at once, so memory shrinks as the transfer runs. */
+  private final Chunk[] pending;
+  private ActorRef<Inbound.Command> inbound;
+  private int sent;
+  private int acked;
+
+  private Outbound(ActorContext<Command> context, TimerScheduler<Command> timers, Courier.Send send,
+                   ActorRef<Courier.Command> remoteCourier, TransferSettings settings) {
+    super(context);
+    context.setLoggerName(Outbound.class);
+    this.send = send;
+    this.settings = settings;
+    this.timers = timers;
+    this.pending = send.chunks().toArray(new Chunk[0]);
+    this.recipient = ActorRefResolver.get(context.getSystem()).toSerializationFormat(send.recipient());
+    remoteCourier.tell(new Courier.Open(send.id(), recipient, send.serializerId(), send.manifest(), send.totalBytes(),
+        pending.length, context.getSelf()));
+    timers.startSingleTimer(Silence.INSTANCE, settings.ackTimeout());
+  }
+
+  static Behavior<Command> create(Courier.Send send, ActorRef<Courier.Command> remoteCourier, TransferSettings settings) {
+    return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> new Outbound(ctx, timers, send, remoteCourier, settings)));
+  }
+
+  @Override
+  public Receive<Command> createReceive() {
+    return newReceiveBuilder()
+        .onMessage(Accepted.class, this::onAccepted)
+        .onMessage(Acked.class, this::onAcked)
+        .onMessage(Delivered.class, d -> Behaviors.stopped())
+        .onMessage(Refused.class, r -> fail("refused by the receiver: " + r.reason()))
+        .onMessage(Silence.class, s -> fail("no answer from " + send.recipient().path().address() + " for " + settings.ackTimeout().toSeconds()
+            + " s after " + acked + " of " + pending.length + " chunks (node down or unreachable?)"))
+        .onMessage(Unconfirmed.class, u -> {
+          getContext().getLog().warn("transfer {} of {} to {}: every chunk arrived, but no word of its delivery after {} s",
+              send.id(), send.messageClass(), recipient, settings.ackTimeout().multipliedBy(DECODE_ALLOWANCE).toSeconds());
+          return Behaviors.stopped();
+        })
+        .build();
+  }
+
+  private Behavior<Command> onAccepted(Accepted accepted) {
+    inbound = accepted.inbound();
+    return pump();
+  }
+
+  private Behavior<Command> onAcked(Acked ack) {
+    for (int i = acked; i < Math.min(ack.received(), sent); i++) {
+      pending[i] = null;
+    }
+    acked = Math.max(acked, Math.min(ack.received(), sent));
+    if (acked == pending.length) {
+      timers.cancel(Silence.INSTANCE);
+      timers.startSingleTimer(Unconfirmed.INSTANCE, settings.ackTimeout().multipliedBy(DECODE_ALLOWANCE));
+      return this;
+    }
+    return pump();
+  }
+
+  private Behavior<Command> pump() {
+    while (sent < pending.length && sent - acked < settings.window()) {
+      inbound.tell(pending[sent++]);
+    }
+    timers.startSingleTimer(Silence.INSTANCE, settings.ackTimeout());
+    return this;
+  }
+
+  private Behavior<Command> fail(String reason) {
+    getContext().getLog().warn("transfer {} of {} ({} bytes) to {} failed: {}", send.id(), send.messageClass(), send.totalBytes(), recipient, reason);
+    send.onFailure().tell(new TransferFailed(recipient, send.messageClass(), send.totalBytes(), reason));
+    return Behaviors.stopped();
+  }
+}

@@ -1,0 +1,46 @@
+package io.csfl.internal.transfer;
+
+import com.typesafe.config.Config;
+import java.time.Duration;
+
+/**
+ * The {@code csfl.transfer} section of the configuration.
+ *
+ * @param directLimit         messages up to this size go to a remote recipient as one ordinary message
+ * @param chunkSize           bytes of message per chunk; with its envelope within Artery's maximum frame
+ * @param window              chunks sent ahead of the receiver's acknowledgements
+ * @param ackTimeout          how long a transfer waits for the receiver before it is declared failed
+ * @param maxBytes            the largest message either side accepts
+ * @param maxInboundTransfers chunked messages this node receives at once; more are refused
+ * @param maxInboundBytes     the announced sizes of the messages this node receives at once, added
+ *                            up; a transfer that would pass it is refused
+ */
+public record TransferSettings(int directLimit, int chunkSize, int window, Duration ackTimeout, long maxBytes,
+                               int maxInboundTransfers, long maxInboundBytes) {
+  /**
+   * Throws IllegalArgumentException unless chunk size, window, ack timeout, max bytes and max
+   * inbound transfers are positive, the direct limit is not negative, max bytes is below 2 GiB and
+   * max inbound bytes is at least max bytes.
+   */
+  public TransferSettings {
+    if (chunkSize <= 0 || window <= 0 || directLimit < 0 || maxBytes <= 0 || ackTimeout.isNegative() || ackTimeout.isZero()
+        || maxInboundTransfers <= 0 || maxInboundBytes < maxBytes) {
+      throw new IllegalArgumentException("bad csfl.transfer settings: " + directLimit + ", " + chunkSize + ", " + window + ", " + ackTimeout
+          + ", " + maxBytes + ", " + maxInboundTransfers + ", " + maxInboundBytes + " (max-inbound-bytes must be at least max-bytes)");
+    }
+    if (maxBytes > Integer.MAX_VALUE - 8) {
+      throw new IllegalArgumentException("csfl.transfer.max-bytes must be below 2 GiB (one Java array), got " + maxBytes);
+    }
+  }
+
+  /**
+   * The settings under {@code csfl.transfer} in {@code config}, sizes in HOCON byte units (e.g.
+   * {@code 128 KiB}); throws a ConfigException when one is missing or mistyped.
+   */
+  public static TransferSettings from(Config config) {
+    Config c = config.getConfig("csfl.transfer");
+    return new TransferSettings(Math.toIntExact(c.getBytes("direct-limit")), Math.toIntExact(c.getBytes("chunk-size")),
+        c.getInt("window"), c.getDuration("ack-timeout"), c.getBytes("max-bytes"),
+        c.getInt("max-inbound-transfers"), c.getBytes("max-inbound-bytes"));
+  }
+}

@@ -1,0 +1,123 @@
+package io.csfl.internal.wire;
+
+import io.csfl.codec.Precision;
+import io.csfl.tensor.Values;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+
+/** Appends primitives in the little-endian wire format that {@link WireReader} reads. */
+public final class WireWriter {
+  private byte[] buf;
+  private int size;
+
+  /**
+   * An empty writer whose buffer starts at {@code initialCapacity} bytes (at least 16) and grows as
+   * needed, up to about 2 GiB.
+   */
+  public WireWriter(int initialCapacity) {
+    buf = new byte[Math.max(16, initialCapacity)];
+  }
+
+  private void ensure(int extra) {
+    long needed = (long) size + extra;
+    if (needed > buf.length) {
+      if (needed > Integer.MAX_VALUE - 8) {
+        throw new IllegalStateException("message larger than 2 GiB");
+      }
+      buf = Arrays.copyOf(buf, (int) Math.max(needed, Math.min(Integer.MAX_VALUE - 8, 2L * buf.length)));
+    }
+  }
+
+  /** The low eight bits of {@code b}. */
+  public WireWriter writeByte(int b) {
+    ensure(1);
+    buf[size++] = (byte) b;
+    return this;
+  }
+
+  /** Unsigned LEB128. */
+  public WireWriter writeVarInt(int value) {
+    if (value < 0) {
+      throw new IllegalArgumentException("varint must be non-negative: " + value);
+    }
+    ensure(5);
+    while ((value & ~0x7F) != 0) {
+      buf[size++] = (byte) ((value & 0x7F) | 0x80);
+      value >>>= 7;
+    }
+    buf[size++] = (byte) value;
+    return this;
+  }
+
+  /** Eight bytes, little-endian. */
+  public WireWriter writeLong(long value) {
+    ensure(8);
+    ByteBuffer.wrap(buf, size, 8).order(ByteOrder.LITTLE_ENDIAN).putLong(value);
+    size += 8;
+    return this;
+  }
+
+  /** The UTF-8 bytes of {@code s}, after their count as a varint. */
+  public WireWriter writeString(String s) {
+    byte[] b = s.getBytes(StandardCharsets.UTF_8);
+    writeVarInt(b.length);
+    return writeBytes(b, 0, b.length);
+  }
+
+  /** The {@code length} bytes of {@code b} from {@code from}, without a length prefix. */
+  public WireWriter writeBytes(byte[] b, int from, int length) {
+    ensure(length);
+    System.arraycopy(b, from, buf, size, length);
+    size += length;
+    return this;
+  }
+
+  /** The values in {@code precision}, without a length prefix. */
+  public WireWriter writeFloats(Values values, Precision precision) {
+    if (precision == Precision.FP32) {
+      return writeFloats(values);
+    }
+    int n = values.length();
+    ensure(2 * n);
+    for (int i = 0; i < n; i++) {
+      float v = values.get(i);
+      short h = precision == Precision.FP16 ? Precision.floatToHalf(precision.clamp(v)) : Precision.floatToBf16(v);
+      buf[size++] = (byte) h;
+      buf[size++] = (byte) (h >>> 8);
+    }
+    return this;
+  }
+
+  /** The values as float32, without a length prefix. */
+  public WireWriter writeFloats(Values values) {
+    int n = values.length();
+    ensure(4 * n);
+    FloatBuffer out = ByteBuffer.wrap(buf, size, 4 * n).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer();
+    out.put(values.asReadOnlyBuffer());
+    size += 4 * n;
+    return this;
+  }
+
+  /** The low {@code bitCount} bits of {@code words}, as ceil(bitCount / 8) bytes. */
+  public WireWriter writeBits(long[] words, int bitCount) {
+    int bytes = (bitCount + 7) >>> 3;
+    ensure(bytes);
+    for (int i = 0; i < bytes; i++) {
+      buf[size++] = (byte) (words[i >>> 3] >>> ((i & 7) << 3));
+    }
+    return this;
+  }
+
+  /** Bytes written so far. */
+  public int size() {
+    return size;
+  }
+
+  /** A copy of the bytes written so far; the writer may go on writing. */
+  public byte[] toByteArray() {
+    return Arrays.copyOf(buf, size);
+  }
+}

@@ -1,0 +1,232 @@
+package io.csfl.internal.transfer;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import akka.actor.testkit.typed.javadsl.ActorTestKit;
+import akka.actor.testkit.typed.javadsl.TestProbe;
+import akka.actor.typed.ActorRef;
+import akka.actor.typed.ActorRefResolver;
+import akka.cluster.ClusterEvent;
+import akka.cluster.typed.Cluster;
+import akka.cluster.typed.Join;
+import akka.cluster.typed.Subscribe;
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import io.csfl.actor.Aggregator;
+import io.csfl.codec.DenseSection;
+import io.csfl.codec.Payload;
+import io.csfl.tensor.Values;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Two ActorSystems in one cluster on loopback, with real remoting and serialization: messages far
+ * above Artery's 256 KiB frame cross in chunks, and failed transfers are reported to the sender.
+ */
+class TransferTest {
+  private ActorTestKit sender;
+  private ActorTestKit receiver;
+
+  private static Config node(String extra) {
+    return ConfigFactory.parseString("""
+        akka.actor.provider = cluster
+        akka.actor.serialize-messages = on
+        akka.remote.artery.canonical.hostname = 127.0.0.1
+        akka.remote.artery.canonical.port = 0
+        akka.cluster.jmx.multi-mbeans-in-same-jvm = on
+        # As csfl-cluster.conf: the production setting must ride out a big transfer on a busy machine.
+        akka.cluster.failure-detector.acceptable-heartbeat-pause = 6s
+        akka.coordinated-shutdown.exit-jvm = off
+        csfl.transfer.ack-timeout = 8s
+        # A 50-million-parameter model, and no model registered to expect.
+        csfl.codec.max-parameters = 60000000
+        akka.actor.serializers.slow = "io.csfl.internal.transfer.TransferTest$SlowSerializer"
+        akka.actor.serialization-bindings { "io.csfl.internal.transfer.TransferTest$SlowMessage" = slow }
+        """ + extra).withFallback(ConfigFactory.load());
+  }
+
+  @BeforeEach
+  void startCluster() {
+    sender = ActorTestKit.create("transfer", node(""));
+    receiver = ActorTestKit.create("transfer", node("""
+        csfl.transfer.max-bytes = 220 MiB
+        csfl.transfer.max-inbound-transfers = 8
+        # A transfer that goes quiet holds its place this long: longer than any test here waits.
+        csfl.transfer.ack-timeout = 60s
+        """));
+    Cluster.get(sender.system()).manager().tell(Join.create(Cluster.get(sender.system()).selfMember().address()));
+    Cluster.get(receiver.system()).manager().tell(Join.create(Cluster.get(sender.system()).selfMember().address()));
+    TestProbe<ClusterEvent.MemberUp> up = sender.createTestProbe();
+    Cluster.get(sender.system()).subscriptions().tell(Subscribe.create(up.ref(), ClusterEvent.MemberUp.class));
+    up.fishForMessage(Duration.ofSeconds(20), m -> m.member().address().equals(Cluster.get(receiver.system()).selfMember().address())
+        ? akka.actor.testkit.typed.javadsl.FishingOutcomes.complete() : akka.actor.testkit.typed.javadsl.FishingOutcomes.continueAndIgnore());
+  }
+
+  @AfterEach
+  void stop() {
+    ActorTestKit.shutdown(receiver.system());
+    ActorTestKit.shutdown(sender.system());
+  }
+
+  /** {@code actor} of system {@code owner} as system {@code viewer} sees it: a remote reference. */
+  private static <T> ActorRef<T> seenFrom(ActorTestKit viewer, ActorTestKit owner, ActorRef<T> actor) {
+    String path = ActorRefResolver.get(owner.system()).toSerializationFormat(actor);
+    return ActorRefResolver.get(viewer.system()).resolveActorRef(path);
+  }
+
+  private static Aggregator.RoundPrepared denseModelOf(int parameters) {
+    float[] values = new float[parameters];
+    for (int i = 0; i < parameters; i++) {
+      values[i] = (i % 1000) * 0.001f - 0.5f;
+    }
+    return new Aggregator.RoundPrepared(3, 0L, new Payload(List.of(new DenseSection(0, Values.copyOf(values)))), Map.of());
+  }
+
+  @Test
+  void fiftyMillionParametersCrossInChunksWithoutMakingEitherNodeUnreachable() {
+    TestProbe<Aggregator.Reply> recipient = receiver.createTestProbe();
+    TestProbe<TransferFailed> failures = sender.createTestProbe();
+    TestProbe<ClusterEvent.UnreachableMember> unreachable = sender.createTestProbe();
+    Cluster.get(sender.system()).subscriptions().tell(Subscribe.create(unreachable.ref(), ClusterEvent.UnreachableMember.class));
+    ActorRef<Aggregator.Reply> remote = seenFrom(sender, receiver, recipient.ref());
+    Aggregator.RoundPrepared message = denseModelOf(50_000_000);
+    Transfers transfers = Transfers.get(sender.system());
+
+    long wire = transfers.tell(remote, message, failures.ref());
+
+    Aggregator.RoundPrepared arrived = (Aggregator.RoundPrepared) recipient.receiveMessage(Duration.ofSeconds(120));
+    assertEquals(3, arrived.round());
+    Values sent = ((DenseSection) message.downlink().sections().get(0)).values();
+    Values got = ((DenseSection) arrived.downlink().sections().get(0)).values();
+    assertEquals(50_000_000, got.length());
+    for (int i = 0; i < got.length(); i += 999_983) {
+      assertEquals(sent.get(i), got.get(i), "value " + i);
+    }
+    assertEquals(sent.get(got.length() - 1), got.get(got.length() - 1));
+    long raw = 4L * 50_000_000;
+    int chunks = (int) Math.ceil((double) wire / transfers.settings().chunkSize());
+    assertTrue(wire > raw && wire < raw + raw / 100, "wire bytes " + wire + " are the 200 MB payload plus framing");
+    assertTrue(chunks > 1000, "the transfer went in " + chunks + " chunks");
+    assertEquals(wire, Transfers.get(receiver.system()).wireBytes(seenFrom(receiver, sender, failures.ref()), arrived),
+        "both sides measure the same wire bytes");
+    unreachable.expectNoMessage(Duration.ofSeconds(1));
+    failures.expectNoMessage(Duration.ZERO);
+  }
+
+  /** Tells a dense model of {@code parameters} to {@code remote}, which must refuse it: the sender's report. */
+  private TransferFailed failedTell(ActorRef<Aggregator.Reply> remote, int parameters) {
+    TestProbe<TransferFailed> failures = sender.createTestProbe();
+    Transfers.get(sender.system()).tell(remote, denseModelOf(parameters), failures.ref());
+    return failures.receiveMessage(Duration.ofSeconds(30));
+  }
+
+  @Test
+  void aMessageAboveTheReceiversLimitIsRefusedAndReportedToTheSender() {
+    TestProbe<Aggregator.Reply> recipient = receiver.createTestProbe();
+    TransferFailed failed = failedTell(seenFrom(sender, receiver, recipient.ref()), 60_000_000);
+    assertTrue(failed.reason().contains("max-bytes"), failed.reason());
+    assertTrue(failed.message().endsWith("RoundPrepared"), failed.message());
+    recipient.expectNoMessage(Duration.ofMillis(200));
+  }
+
+  @Test
+  void aFloodOfOversizedAnnouncementsIsRefusedAndTheNodeKeepsReceiving() {
+    // Forged announcements straight to the receiver's courier, as a hostile node could send them:
+    // half above its max-bytes, half within it but beyond what it receives at once.
+    TestProbe<Outbound.Command> attacker = sender.createTestProbe();
+    String receiverAddress = Cluster.get(receiver.system()).selfMember().address().toString();
+    ActorRef<Courier.Command> courier = ActorRefResolver.get(sender.system()).resolveActorRef(receiverAddress + "/system/" + Transfers.COURIER);
+    int flood = 40;
+    for (int i = 0; i < flood; i++) {
+      int bytes = i % 2 == 0 ? 512 << 20 : 100 << 20;
+      courier.tell(new Courier.Open(7000 + i, receiverAddress + "/user/nobody", 4, "", bytes, bytes / (128 << 10), attacker.ref()));
+    }
+    List<ActorRef<Inbound.Command>> accepted = new java.util.ArrayList<>();
+    for (int replies = 0; replies < flood; replies++) {
+      if (attacker.receiveMessage(Duration.ofSeconds(20)) instanceof Outbound.Accepted a) {
+        accepted.add(a.inbound());
+      }
+    }
+    assertEquals(8, accepted.size(), "as many as csfl.transfer.max-inbound-transfers");
+
+    // While the accepted ones hold every place, a real transfer is refused and its sender told.
+    TestProbe<Aggregator.Reply> recipient = receiver.createTestProbe();
+    ActorRef<Aggregator.Reply> remote = seenFrom(sender, receiver, recipient.ref());
+    TransferFailed failed = failedTell(remote, 1_000_000);
+    assertTrue(failed.reason().contains("max-inbound-transfers"), failed.reason());
+
+    // A chunk out of order ends each forged transfer, and frees its place.
+    for (ActorRef<Inbound.Command> inbound : accepted) {
+      inbound.tell(new Chunk(0, 5, new byte[16]));
+      Outbound.Refused ended = attacker.expectMessageClass(Outbound.Refused.class, Duration.ofSeconds(20));
+      assertTrue(ended.reason().contains("expected chunk 0"), ended.reason());
+    }
+    TestProbe<TransferFailed> failures = sender.createTestProbe();
+    Transfers.get(sender.system()).tell(remote, denseModelOf(1_000_000), failures.ref());
+    Aggregator.RoundPrepared arrived = (Aggregator.RoundPrepared) recipient.receiveMessage(Duration.ofSeconds(60));
+    assertEquals(1_000_000, arrived.downlink().sections().get(0).valueCount());
+    failures.expectNoMessage(Duration.ZERO);
+  }
+
+  @Test
+  void aTransferToANodeThatIsGoneIsReportedAfterTheAckTimeout() {
+    TestProbe<Aggregator.Reply> recipient = receiver.createTestProbe();
+    ActorRef<Aggregator.Reply> remote = seenFrom(sender, receiver, recipient.ref());
+    ActorTestKit.shutdown(receiver.system());
+    TestProbe<TransferFailed> failures = sender.createTestProbe();
+
+    Transfers.get(sender.system()).tell(remote, denseModelOf(1_000_000), failures.ref());
+
+    TransferFailed failed = failures.receiveMessage(Duration.ofSeconds(20));
+    assertTrue(failed.reason().contains("no answer"), failed.reason());
+  }
+
+  /** A message whose decoding takes longer than the ack timeout (8 s here), as a big one may. */
+  record SlowMessage(byte[] data) implements akka.actor.NoSerializationVerificationNeeded {}
+
+  public static final class SlowSerializer extends akka.serialization.SerializerWithStringManifest {
+    static final long DECODE_MILLIS = 12_000;
+
+    @Override
+    public int identifier() {
+      return 7263999;
+    }
+
+    @Override
+    public String manifest(Object o) {
+      return "slow";
+    }
+
+    @Override
+    public byte[] toBinary(Object o) {
+      return ((SlowMessage) o).data();
+    }
+
+    @Override
+    public Object fromBinary(byte[] bytes, String manifest) {
+      try {
+        Thread.sleep(DECODE_MILLIS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      return new SlowMessage(bytes);
+    }
+  }
+
+  @Test
+  void aSlowDecodeAfterTheLastChunkIsNotTakenForASilentNode() {
+    TestProbe<SlowMessage> recipient = receiver.createTestProbe();
+    TestProbe<TransferFailed> failures = sender.createTestProbe();
+    ActorRef<SlowMessage> remote = seenFrom(sender, receiver, recipient.ref());
+
+    Transfers.get(sender.system()).tell(remote, new SlowMessage(new byte[1 << 20]), failures.ref());
+
+    assertEquals(1 << 20, recipient.receiveMessage(Duration.ofSeconds(30)).data().length);
+    failures.expectNoMessage(Duration.ofSeconds(1));
+  }
+}
