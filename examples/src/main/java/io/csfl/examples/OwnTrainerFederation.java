@@ -12,7 +12,6 @@ import io.csfl.data.Dataset;
 import io.csfl.data.Partitioner;
 import io.csfl.data.Splits;
 import io.csfl.data.SyntheticFederated;
-import io.csfl.internal.data.Shuffle;
 import io.csfl.nn.Evaluation;
 import io.csfl.nn.Evaluator;
 import io.csfl.nn.LocalTrainer;
@@ -24,6 +23,9 @@ import io.csfl.tensor.Model;
 import io.csfl.tensor.ModelSpec;
 import io.csfl.tensor.TensorSpec;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
@@ -146,11 +148,16 @@ public final class OwnTrainerFederation {
       int[] y = new int[batchSize];
       float[] probs = new float[batchSize * classes];
       int[] order = examples.clone();
+      // Shuffled in place each epoch, with the JDK's own seeded shuffle.
+      List<Integer> shuffled = new ArrayList<>(Arrays.stream(examples).boxed().toList());
       Random rng = new Random(seed);
       double loss = 0;
       long seen = 0;
       for (int epoch = 0; epoch < epochs; epoch++) {
-        Shuffle.inPlace(order, rng);
+        Collections.shuffle(shuffled, rng);
+        for (int i = 0; i < order.length; i++) {
+          order[i] = shuffled.get(i);
+        }
         for (int from = 0; from < order.length; from += batchSize) {
           int n = Math.min(batchSize, order.length - from);
           data.fill(order, from, n, x, y);
