@@ -63,17 +63,23 @@ public final class PairedSteps implements Callable<Integer> {
       train = splits.getClass().getMethod("train").invoke(splits);
       Class<?> architectureClass = loader.loadClass("io.csfl.nn.Architecture");
       Object architecture = architectureClass.getMethod("byName", String.class).invoke(null, model);
-      network = architectureClass.getMethod("newNetwork", int.class).invoke(architecture, BATCH);
+      network = accessible(architectureClass.getDeclaredMethod("newNetwork", int.class)).invoke(architecture, BATCH);
       Object initial = architectureClass.getMethod("initialModel", long.class).invoke(architecture, 1L);
       Class<?> networkClass = network.getClass();
-      networkClass.getMethod("load", loader.loadClass("io.csfl.tensor.Model")).invoke(network, initial);
+      accessible(networkClass.getMethod("load", loader.loadClass("io.csfl.tensor.Model"))).invoke(network, initial);
       Object config = loader.loadClass("io.csfl.nn.OptimizerConfig").getMethod("adam", double.class).invoke(null, lr);
-      optimizer = config.getClass().getMethod("create").invoke(config);
+      optimizer = accessible(config.getClass().getDeclaredMethod("create")).invoke(config);
       fill = train.getClass().getMethod("fill", int[].class, int.class, int.class, float[].class, int[].class);
-      trainBatch = networkClass.getMethod("trainBatch", int.class, loader.loadClass("io.csfl.nn.Optimizer"));
-      input = (float[]) networkClass.getMethod("inputBuffer").invoke(network);
-      labels = (int[]) networkClass.getMethod("labelBuffer").invoke(network);
+      trainBatch = accessible(networkClass.getMethod("trainBatch", int.class, loader.loadClass("io.csfl.nn.Optimizer")));
+      input = (float[]) accessible(networkClass.getMethod("inputBuffer")).invoke(network);
+      labels = (int[]) accessible(networkClass.getMethod("labelBuffer")).invoke(network);
       trainingImages = (int) train.getClass().getMethod("size").invoke(train);
+    }
+
+    /** The network and optimizer are internal to csfl-core's nn package: reach them as its own tests do. */
+    private static Method accessible(Method m) {
+      m.setAccessible(true);
+      return m;
     }
 
     /** One step on {@code order[from..from+64)}: its loss, and its duration in ns in {@code took[at]}. */

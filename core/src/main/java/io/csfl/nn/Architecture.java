@@ -153,7 +153,7 @@ public final class Architecture {
    *
    * @throws IllegalArgumentException if {@code maxBatch} is not positive
    */
-  public Network newNetwork(int maxBatch) {
+  Network newNetwork(int maxBatch) {
     if (maxBatch <= 0) {
       throw new IllegalArgumentException("batch size must be positive, got " + maxBatch);
     }

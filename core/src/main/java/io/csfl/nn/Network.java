@@ -13,7 +13,7 @@ import java.util.Random;
  * A sequence of layers with its parameters, gradients and activation buffers for batches of up
  * to {@code maxBatch} samples. Mutable and single-threaded: one per training run or evaluator.
  */
-public final class Network {
+final class Network {
   private final List<Layer> layers;
   private final ModelSpec spec;
   private final float[][] params;

@@ -51,7 +51,7 @@ public record OptimizerConfig(Kind kind, double learningRate, double momentum) {
   }
 
   /** A fresh optimiser with empty state. */
-  public Optimizer create() {
+  Optimizer create() {
     return kind == Kind.ADAM ? new Adam(learningRate) : new Sgd(learningRate, momentum);
   }
 }

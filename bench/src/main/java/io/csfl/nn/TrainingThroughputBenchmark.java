@@ -1,13 +1,8 @@
-package io.csfl.bench;
+package io.csfl.nn;
 
 import io.csfl.data.Dataset;
 import io.csfl.data.FashionMnist;
 import io.csfl.internal.data.Shuffle;
-import io.csfl.nn.Architecture;
-import io.csfl.nn.Network;
-import io.csfl.nn.NetworkTrainer;
-import io.csfl.nn.OptimizerConfig;
-import io.csfl.nn.Optimizer;
 import java.util.Optional;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
