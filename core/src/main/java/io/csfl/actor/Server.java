@@ -296,7 +296,9 @@ public final class Server extends AbstractBehavior<Server.Command> {
      * Whether round r's model is evaluated beside round r + 1's training, on a thread of its own,
      * instead of before round r + 1 starts. The evaluation does not feed the next round, so only
      * the time changes; metrics, checkpoints and events still come in round order, each once its
-     * round is evaluated.
+     * round is evaluated. Training runs at most one round ahead: round r + 2 starts only once round
+     * r is evaluated, so evaluations never queue up, nor do the models they hold, and a checkpoint
+     * is never more than one round behind.
      */
     public boolean evaluateAlongside() {
       return evaluateAlongside;
@@ -605,6 +607,8 @@ public final class Server extends AbstractBehavior<Server.Command> {
   private int evaluating;
   /** Set when the last round is aggregated, or training is aborted: what to do once every evaluation is in. */
   private Runnable whenEvaluated;
+  /** The round that starts once the evaluation before the last is in, or 0: between rounds, nothing is in flight. */
+  private int nextRound;
   private boolean started;
   private int round;
   private int attempt;
@@ -732,11 +736,14 @@ public final class Server extends AbstractBehavior<Server.Command> {
         })
         .onMessage(GraceOver.class, this::onGraceOver)
         .onMessage(Evaluated.class, this::onEvaluated)
-        .onSignal(PostStop.class, stop -> {
-          evaluation.shutdownNow();
-          return this;
-        })
+        .onSignal(PostStop.class, this::onPostStop)
         .build();
+  }
+
+  /** The evaluation thread ends with the server. */
+  private Behavior<Command> onPostStop(PostStop stop) {
+    evaluation.shutdownNow();
+    return Behaviors.same();
   }
 
   /** A local registration: the same handshake as a listed client, and the client must answer to the name it was registered as. */
@@ -899,7 +906,7 @@ public final class Server extends AbstractBehavior<Server.Command> {
       return this;
     }
     boolean replaced = pickAggregator();
-    boolean inAttempt = round > 0 && waitingFor == null;
+    boolean inAttempt = round > 0 && waitingFor == null && nextRound == 0;
     getContext().getLog().warn("aggregator {} {}{}", lost.path(), how,
         !inAttempt ? "" : replaced ? "; round " + round + " attempt " + attempt + " is retried with another" : "");
     if (!inAttempt) {
@@ -1090,6 +1097,9 @@ public final class Server extends AbstractBehavior<Server.Command> {
   }
 
   private Behavior<Command> onAggregatorReply(AggregatorReply wrapped) {
+    if (nextRound != 0) {
+      return this; // between rounds: a late reply of the round that is done
+    }
     if (wrapped.reply().token() != token) {
       getContext().getLog().warn("round {}: refused a reply to the aggregator's address without this attempt's token", round);
       return this;
@@ -1151,7 +1161,7 @@ public final class Server extends AbstractBehavior<Server.Command> {
 
   private Behavior<Command> onCollected(Collected c) {
     RoundReport r = c.report();
-    if (r.round() != round || r.attempt() != attempt) {
+    if (r.round() != round || r.attempt() != attempt || nextRound != 0) {
       return this;
     }
     if (r.token() != foldKey || foldKey == 0) {
@@ -1213,6 +1223,11 @@ public final class Server extends AbstractBehavior<Server.Command> {
     if (round >= settings.rounds()) {
       return finishWhenEvaluated(() -> listener.tell(new Finished(settings.algorithm(), history)));
     }
+    if (evaluating > 1) {
+      // The previous round is still being evaluated: training stays at most one round ahead.
+      nextRound = round + 1;
+      return this;
+    }
     return startRound(round + 1);
   }
 
@@ -1235,6 +1250,11 @@ public final class Server extends AbstractBehavior<Server.Command> {
       whenEvaluated.run();
       return Behaviors.stopped();
     }
+    if (nextRound != 0 && evaluating <= 1) {
+      int next = nextRound;
+      nextRound = 0;
+      return startRound(next);
+    }
     return this;
   }
 
@@ -1247,10 +1267,7 @@ public final class Server extends AbstractBehavior<Server.Command> {
     whenEvaluated = end;
     return Behaviors.receive(Command.class)
         .onMessage(Evaluated.class, this::onEvaluated)
-        .onSignal(PostStop.class, stop -> {
-          evaluation.shutdownNow();
-          return Behaviors.same();
-        })
+        .onSignal(PostStop.class, this::onPostStop)
         .build();
   }
 

@@ -29,8 +29,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * A round's model is evaluated beside the next round's training: while round 1's evaluation is
- * held back, round 2's clients train; the metrics, checkpoints and events still come in round
- * order, and the run ends only after the last evaluation.
+ * held back, round 2's clients train but round 3's do not; the metrics, checkpoints and events
+ * still come in round order, and the run ends only after the last evaluation.
  */
 class EvaluationAlongsideTest {
   static final ActorTestKit testKit = TestModels.serializingTestKit();
@@ -104,8 +104,10 @@ class EvaluationAlongsideTest {
         Thread.sleep(20);
       }
       assertEquals(2 * CLIENTS, trained.get(), "round 2 trained while round 1 was being evaluated");
-      events.expectNoMessage(Duration.ofMillis(200));
+      events.expectNoMessage(Duration.ofMillis(300));
       assertTrue(checkpointed.isEmpty(), "no checkpoint before its round's metrics are complete");
+      // Training runs at most one round ahead: round 3 waits for round 1's evaluation.
+      assertEquals(2 * CLIENTS, trained.get(), "round 3 started before round 1 was evaluated");
     }
     release.countDown();
     for (int r = 0; r < 3; r++) {
