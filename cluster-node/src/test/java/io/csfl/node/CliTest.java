@@ -100,6 +100,7 @@ class CliTest {
         List.of("simulate", "--density", "0"), "--density must be in (0, 1]",
         List.of("simulate", "--uplink-density", "5"), "--uplink-density must be in (0, 1]",
         List.of("simulate", "--clients", "-3"), "--clients must be positive",
+        List.of("simulate", "--optimizer", "adam", "--momentum", "0.9"), "momentum is for SGD only",
         List.of("simulate", "--partition", "zipf:2"), "bad partition 'zipf:2'",
         List.of("node", "--role", "client", "--insecure", "--algorithm", "magic"), "unknown algorithm 'magic'",
         List.of("simulate", "-v", "-q"), "--verbose and --quiet exclude each other");

@@ -8,15 +8,15 @@ import java.util.Locale;
  *
  * @param kind         SGD or Adam
  * @param learningRate the step size, finite and above 0
- * @param momentum     SGD's heavy-ball momentum in [0, 1); Adam ignores it
+ * @param momentum     SGD's heavy-ball momentum in [0, 1); 0 for Adam, which keeps its own moments
  */
 public record OptimizerConfig(Kind kind, double learningRate, double momentum) {
   /** The optimisers there are. */
-  public enum Kind { /** Stochastic gradient descent, with optional heavy-ball momentum. */ SGD, /** Adam; ignores {@link OptimizerConfig#momentum()}. */ ADAM }
+  public enum Kind { /** Stochastic gradient descent, with optional heavy-ball momentum. */ SGD, /** Adam, whose {@link OptimizerConfig#momentum()} is 0. */ ADAM }
 
   /**
-   * Checks the values: the learning rate must be finite and above 0 and the momentum in [0, 1), else
-   * {@link IllegalArgumentException}.
+   * Checks the values: the learning rate must be finite and above 0 and the momentum in [0, 1), and
+   * 0 for Adam (a momentum that would be silently ignored is refused), else {@link IllegalArgumentException}.
    */
   public OptimizerConfig {
     if (!(learningRate > 0) || !Double.isFinite(learningRate)) {
@@ -24,6 +24,9 @@ public record OptimizerConfig(Kind kind, double learningRate, double momentum) {
     }
     if (!(momentum >= 0 && momentum < 1)) {
       throw new IllegalArgumentException("momentum must be in [0, 1), got " + momentum);
+    }
+    if (kind == Kind.ADAM && momentum != 0) {
+      throw new IllegalArgumentException("momentum is for SGD only; Adam keeps its own moments, got momentum " + momentum);
     }
   }
 
