@@ -22,9 +22,9 @@ import org.openjdk.jmh.annotations.Threads;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * Local training throughput on real Fashion-MNIST, one thread: each invocation is one Adam step
- * on the next batch of 64 of a shuffled epoch, so the score (ops/s with 64 operations per
- * invocation) is samples per second. The SIMD kernel and the scalar fallback run side by side in
+ * Local training throughput on real Fashion-MNIST, one thread: each invocation is one optimiser
+ * step (Adam unless {@code -p optimizer=sgd}) on the next batch of 64 of a shuffled epoch, so the
+ * score (ops/s with 64 operations per invocation) is samples per second. The SIMD kernel and the scalar fallback run side by side in
  * one run, in separate forks (the fallback's fork lacks the incubator module).
  */
 @BenchmarkMode(Mode.Throughput)
@@ -47,9 +47,16 @@ public class TrainingThroughputBenchmark {
   @Param({"0.01", "0.001"})
   public double lr;
 
+  /**
+   * {@code adam} (Keras' defaults) or {@code sgd} (plain, no momentum): SGD's step is far cheaper
+   * than Adam's, so it shows how much of a step the optimiser takes. Only Adam runs by default.
+   */
+  @Param({"adam"})
+  public String optimizer;
+
   private Dataset train;
   private Network network;
-  private Optimizer optimizer;
+  private Optimizer optimiser;
   private int[] order;
   private int next;
 
@@ -59,7 +66,7 @@ public class TrainingThroughputBenchmark {
     Architecture architecture = Architecture.byName(model);
     network = architecture.newNetwork(BATCH);
     network.load(architecture.initialModel(1));
-    optimizer = OptimizerConfig.adam(lr).create();
+    optimiser = new OptimizerConfig(OptimizerConfig.parseKind(optimizer), lr, 0).create();
     order = java.util.stream.IntStream.range(0, train.size()).toArray();
     Shuffle.inPlace(order, new Random(1));
     System.out.println("\nkernel: " + NetworkTrainer.kernel());
@@ -71,7 +78,7 @@ public class TrainingThroughputBenchmark {
     }
     train.fill(order, next, BATCH, network.inputBuffer(), network.labelBuffer());
     next += BATCH;
-    return network.trainBatch(BATCH, optimizer);
+    return network.trainBatch(BATCH, optimiser);
   }
 
   @Benchmark
