@@ -2,6 +2,7 @@ package io.csfl.strategy;
 
 import io.csfl.nn.Architecture;
 import io.csfl.tensor.ModelSpec;
+import java.util.Arrays;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.IntStream;
@@ -25,6 +26,9 @@ import org.openjdk.jmh.annotations.Warmup;
  * ten; the setup prints how many values that reads, so GB/s = 4 x values / (ms per operation x 1e6). {@code scalar}
  * is the element-by-element loop, {@code vector} the one the aggregator runs on a JVM with the Vector API. In
  * package io.csfl.strategy because the fold is package-private.
+ *
+ * <p>JMH runs one benchmark after the other, so on a shared machine whose speed drifts their scores are not
+ * comparable; {@link #main} alternates the two instead, operation by operation (see there).
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.MILLISECONDS)
@@ -100,5 +104,58 @@ public class FoldBenchmark {
       }
     }
     return sums;
+  }
+
+  /**
+   * Paired runs: for every model and kind of update, {@code args[0]} pairs (default 41) of one scalar and one vector
+   * operation, in alternating order, after 20 of each to compile them; prints the median GB/s of each and the median
+   * of the per-pair speed-ups. Run it with {@code java --add-modules jdk.incubator.vector -cp
+   * bench/target/benchmarks.jar io.csfl.strategy.FoldBenchmark}.
+   */
+  public static void main(String[] args) {
+    int pairs = args.length > 0 ? Integer.parseInt(args[0]) : 41;
+    for (String model : new String[] {"mlp", "cnn"}) {
+      for (String updates : new String[] {"dense", "sparse", "complement"}) {
+        FoldBenchmark b = new FoldBenchmark();
+        b.model = model;
+        b.updates = updates;
+        b.setUp();
+        long read = Arrays.stream(b.values).flatMap(Arrays::stream).mapToLong(v -> v.length).sum() * 4L;
+        for (int i = 0; i < 20; i++) {
+          b.scalar();
+          b.vector();
+        }
+        double[] scalar = new double[pairs];
+        double[] vector = new double[pairs];
+        double[] speedUp = new double[pairs];
+        for (int p = 0; p < pairs; p++) {
+          boolean scalarFirst = p % 2 == 0;
+          long t0 = System.nanoTime();
+          if (scalarFirst) {
+            b.scalar();
+          } else {
+            b.vector();
+          }
+          long t1 = System.nanoTime();
+          if (scalarFirst) {
+            b.vector();
+          } else {
+            b.scalar();
+          }
+          long t2 = System.nanoTime();
+          scalar[p] = scalarFirst ? t1 - t0 : t2 - t1;
+          vector[p] = scalarFirst ? t2 - t1 : t1 - t0;
+          speedUp[p] = scalar[p] / vector[p];
+        }
+        System.out.printf("%s %s: scalar %.1f GB/s, vector %.1f GB/s (medians of %d pairs), median speed-up %.2f%n",
+            model, updates, read / median(scalar), read / median(vector), pairs, median(speedUp));
+      }
+    }
+  }
+
+  private static double median(double[] a) {
+    double[] sorted = a.clone();
+    Arrays.sort(sorted);
+    return sorted[sorted.length / 2];
   }
 }
