@@ -88,19 +88,23 @@ public class FoldBenchmark {
 
   @Benchmark
   public double[][] scalar() {
-    for (int c = 0; c < CLIENTS; c++) {
-      for (int t = 0; t < sums.length; t++) {
-        Fold.scalar(sums[t], positions[c][t], values[c][t], weights[c]);
-      }
-    }
-    return sums;
+    return foldAll(false);
   }
 
   @Benchmark
   public double[][] vector() {
+    return foldAll(true);
+  }
+
+  /** Folds every client's update, tensor by tensor: one operation. */
+  private double[][] foldAll(boolean vector) {
     for (int c = 0; c < CLIENTS; c++) {
       for (int t = 0; t < sums.length; t++) {
-        VectorFold.into(sums[t], positions[c][t], values[c][t], weights[c]);
+        if (vector) {
+          VectorFold.into(sums[t], positions[c][t], values[c][t], weights[c]);
+        } else {
+          Fold.scalar(sums[t], positions[c][t], values[c][t], weights[c]);
+        }
       }
     }
     return sums;
