@@ -263,10 +263,7 @@ final class WeightedSum {
     } else {
       target = sum[p.tensor()];
     }
-    float[] values = p.values();
-    for (int j = 0; j < values.length; j++) {
-      target[p.position(j)] += weight * values[j];
-    }
+    Fold.into(target, p.positions(), p.values(), weight);
   }
 
   long examples() {
