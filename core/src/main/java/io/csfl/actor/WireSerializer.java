@@ -30,8 +30,8 @@ import java.util.Map;
  * more than that model holds, fail with {@link NotSerializableException}.
  */
 final class WireSerializer extends SerializerWithStringManifest {
-  static final String TRAIN_ROUND = "TrainRound/1";
-  static final String TRAINED = "Trained/1";
+  static final String TRAIN_ROUND = "TrainRound/2";
+  static final String TRAINED = "Trained/2";
   static final String ROUND_PREPARED = "RoundPrepared/4";
   static final String FOLD = "Fold/2";
   static final String ROUND_AGGREGATED = "RoundAggregated/2";
@@ -85,10 +85,10 @@ final class WireSerializer extends SerializerWithStringManifest {
   public byte[] toBinary(Object o) {
     WireWriter out = new WireWriter(1024);
     if (o instanceof Client.TrainRound m) {
-      out.writeVarInt(m.round()).writeString(ref(m.replyTo()));
+      out.writeVarInt(m.round()).writeString(ref(m.replyTo())).writeLong(m.secret());
       PayloadCodec.encode(m.model(), out);
     } else if (o instanceof Client.Trained m) {
-      out.writeVarInt(m.round()).writeString(m.clientId()).writeVarInt(m.examples())
+      out.writeVarInt(m.round()).writeString(m.clientId()).writeLong(m.secret()).writeVarInt(m.examples())
           .writeLong(Double.doubleToLongBits(m.loss())).writeLong(m.trainMillis()).writeLong(m.overheadMillis());
       PayloadCodec.encode(m.update(), out);
     } else if (o instanceof Aggregator.RoundPrepared m) {
@@ -152,17 +152,19 @@ final class WireSerializer extends SerializerWithStringManifest {
   private Client.TrainRound readTrainRound(WireReader in) {
     int round = in.readVarInt("round");
     ActorRef<Client.Reply> replyTo = resolve(in.readString("replyTo", MAX_ID_BYTES));
-    return new Client.TrainRound(round, PayloadCodec.decode(in), replyTo);
+    long secret = in.readLong("secret");
+    return new Client.TrainRound(round, PayloadCodec.decode(in), secret, replyTo);
   }
 
   private static Client.Trained readTrained(WireReader in) {
     int round = in.readVarInt("round");
     String clientId = in.readString("client id", MAX_ID_BYTES);
+    long secret = in.readLong("secret");
     int examples = in.readVarInt("examples");
     double loss = Double.longBitsToDouble(in.readLong("loss"));
     long trainMillis = in.readLong("train ms");
     long overheadMillis = in.readLong("overhead ms");
-    return new Client.Trained(round, clientId, examples, PayloadCodec.decode(in), loss, trainMillis, overheadMillis);
+    return new Client.Trained(round, clientId, secret, examples, PayloadCodec.decode(in), loss, trainMillis, overheadMillis);
   }
 
   private static Aggregator.Fold readFold(WireReader in) {

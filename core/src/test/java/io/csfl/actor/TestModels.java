@@ -4,6 +4,7 @@ import akka.actor.testkit.typed.javadsl.ActorTestKit;
 import akka.actor.testkit.typed.javadsl.TestProbe;
 import akka.actor.typed.ActorRef;
 import com.typesafe.config.ConfigFactory;
+import io.csfl.codec.Payload;
 import io.csfl.data.Dataset;
 import io.csfl.data.RandomImages;
 import io.csfl.nn.Architecture;
@@ -35,6 +36,11 @@ final class TestModels {
   static long sessionOf(ActorRef<Aggregator.Command> aggregator, TestProbe<Aggregator.Reply> server) {
     aggregator.tell(new Aggregator.PrepareRound(1, 0, 0, List.of(), server.getRef()));
     return server.expectMessageClass(Aggregator.SessionKey.class, Duration.ofSeconds(60)).session();
+  }
+
+  /** What client {@code clientId} answers {@code order} with when it trained: {@code update}, claiming {@code examples}. */
+  static Client.Trained trained(Client.TrainRound order, String clientId, int examples, Payload update) {
+    return new Client.Trained(order.round(), clientId, order.secret(), examples, update, 0.1, 1, 1);
   }
 
   /** 64 random 28x28 images with random labels. */

@@ -56,9 +56,9 @@ class WireSerializerTest {
     Payload ternaryDelta = new Payload(List.of(new TernarySection(0, support, Mask.fromPositions(2, new int[] {1}), 0.5f)),
         Precision.FP32, 2);
     List<Object> messages = List.of(
-        new Client.TrainRound(4, dense, replies.getRef()),
-        new Client.Trained(4, "client-7", 120, dense, 0.25, 1500, 12),
-        new Client.Failed(4, "client-7", "boom"),
+        new Client.TrainRound(4, dense, Long.MIN_VALUE, replies.getRef()),
+        new Client.Trained(4, "client-7", -2L, 120, dense, 0.25, 1500, 12),
+        new Client.Failed(4, "client-7", Long.MAX_VALUE, "boom"),
         new Aggregator.RoundPrepared(4, -3L, dense, Map.of()),
         new Aggregator.RoundPrepared(4, -3L, 0x7EE7L, dense, Map.of(2, ternaryDelta, 1, dense)),
         new Aggregator.Resume(4, Long.MIN_VALUE, 0x5E55L, model, List.of(1, 2), prepared.getRef()),
@@ -78,7 +78,7 @@ class WireSerializerTest {
     WireSerializer serializer = new WireSerializer((akka.actor.ExtendedActorSystem) Adapter.toClassic(testKit.system()));
     NotSerializableException e = assertThrows(NotSerializableException.class,
         () -> serializer.fromBinary(new byte[] {4, 1, 2}, WireSerializer.TRAINED));
-    assertTrue(e.getMessage().startsWith("Trained/1"), e.getMessage());
+    assertTrue(e.getMessage().startsWith(WireSerializer.TRAINED), e.getMessage());
     assertThrows(NotSerializableException.class, () -> serializer.fromBinary(new byte[0], "Trained/99"));
   }
 
@@ -87,7 +87,7 @@ class WireSerializerTest {
     TestProbe<Client.Reply> probe = testKit.createTestProbe();
     ActorRef<Client.Command> client = testKit.spawn(Client.create("c1", new FedAvg().newClient(),
         TestModels.trainer(), TestModels.dataset(), new int[] {0, 1, 2, 3, 4, 5}, 1), Client.DISPATCHER);
-    client.tell(new Client.TrainRound(1, dense, probe.getRef()));
+    client.tell(new Client.TrainRound(1, dense, 0x5EC7E7L, probe.getRef()));
     Client.Trained trained = probe.expectMessageClass(Client.Trained.class, Duration.ofSeconds(30));
     assertEquals("c1", trained.clientId());
     assertEquals(6, trained.examples());
