@@ -23,7 +23,7 @@ import java.util.Map;
 
 /**
  * CSFL's binary serializer for the messages that carry tensors ({@link WireMessage}). The
- * manifest names the message and its format version ({@code TrainRound/1}); a node that meets an
+ * manifest names the message and its format version ({@code TrainRound/2}); a node that meets an
  * unknown manifest fails that one message with a clear error instead of misreading it. Tensors
  * use {@link PayloadCodec} and {@link ModelCodec}; control fields are varints and UTF-8 strings.
  * Decoding is bounded by the node's {@link ExpectedModel}; bytes that do not decode, or announce
