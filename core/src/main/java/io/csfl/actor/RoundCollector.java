@@ -225,7 +225,7 @@ final class RoundCollector extends AbstractBehavior<RoundCollector.Command> {
       return "not selected for round " + plan.round();
     }
     if (!carriesSecret(reply)) {
-      return "it does not carry the secret sent with the client's order, so another sent it in the client's name";
+      return "it does not carry the secret sent with the client's order, so it is not taken as the client's";
     }
     if (answered.contains(reply.clientId())) {
       return "second reply for round " + plan.round();
