@@ -8,12 +8,7 @@ import akka.actor.testkit.typed.javadsl.FishingOutcomes;
 import akka.actor.testkit.typed.javadsl.LoggingTestKit;
 import akka.actor.testkit.typed.javadsl.TestProbe;
 import akka.actor.typed.ActorRef;
-import akka.actor.typed.ActorRefResolver;
 import akka.actor.typed.receptionist.Receptionist;
-import akka.cluster.typed.Cluster;
-import akka.cluster.typed.Join;
-import com.typesafe.config.Config;
-import com.typesafe.config.ConfigFactory;
 import io.csfl.checkpoint.TensorFile;
 import io.csfl.internal.transfer.Transfers;
 import io.csfl.nn.Evaluator;
@@ -42,25 +37,11 @@ class ForgedControlTest {
   private static ActorTestKit home;
   private static ActorTestKit intruder;
 
-  private static Config node(int port, String roles) {
-    return ConfigFactory.parseString("""
-            akka.actor.provider = cluster
-            akka.actor.serialize-messages = on
-            akka.remote.artery.canonical.hostname = "127.0.0.1"
-            akka.remote.artery.canonical.port = %d
-            akka.cluster.roles = [%s]
-            akka.cluster.jmx.multi-mbeans-in-same-jvm = on
-            akka.actor.testkit.typed.filter-leeway = 60s
-            """.formatted(port, roles)).withFallback(ConfigFactory.load());
-  }
-
   @BeforeAll
   static void cluster() throws InterruptedException {
-    home = ActorTestKit.create("csfl", node(27201, "server, aggregator"));
-    intruder = ActorTestKit.create("csfl", node(27202, "client"));
-    Cluster.get(home.system()).manager().tell(Join.create(home.system().address()));
-    Cluster.get(intruder.system()).manager().tell(Join.create(home.system().address()));
-    TestClusters.awaitUp(WAIT, home, intruder);
+    home = ActorTestKit.create("csfl", TestClusters.node(27201, "server, aggregator", ""));
+    intruder = ActorTestKit.create("csfl", TestClusters.node(27202, "client", ""));
+    TestClusters.form(WAIT, home, intruder);
   }
 
   @AfterAll
@@ -71,12 +52,7 @@ class ForgedControlTest {
 
   /** {@code ref}, an actor of the home node, as the intruder's node reaches it. */
   private static <T> ActorRef<T> fromIntruder(ActorRef<T> ref) {
-    return reachedFrom(intruder, home, ref);
-  }
-
-  /** {@code ref}, an actor of {@code owner}'s node, as {@code kit}'s node reaches it. */
-  private static <T> ActorRef<T> reachedFrom(ActorTestKit kit, ActorTestKit owner, ActorRef<T> ref) {
-    return ActorRefResolver.get(kit.system()).resolveActorRef(ActorRefResolver.get(owner.system()).toSerializationFormat(ref));
+    return TestClusters.reachedFrom(intruder, home, ref);
   }
 
   private static ActorRef<Aggregator.Command> aggregator(Model initial) {
@@ -226,7 +202,7 @@ class ForgedControlTest {
         Evaluator.of(TestModels.mlp(), TestModels.dataset()), events.getRef()));
     TestProbe<Client.Command> mallory = intruder.createTestProbe();
     TestProbe<Client.Command> victim = home.createTestProbe();
-    server.tell(new Server.RegisterClient("client-0000", reachedFrom(home, intruder, mallory.getRef())));
+    server.tell(new Server.RegisterClient("client-0000", TestClusters.reachedFrom(home, intruder, mallory.getRef())));
     server.tell(new Server.RegisterClient("client-0001", victim.getRef()));
     server.tell(new Server.Start());
     int examples = 10;

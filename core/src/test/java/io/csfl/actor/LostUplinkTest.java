@@ -7,22 +7,12 @@ import akka.actor.testkit.typed.javadsl.ActorTestKit;
 import akka.actor.testkit.typed.javadsl.LoggingTestKit;
 import akka.actor.testkit.typed.javadsl.TestProbe;
 import akka.actor.typed.ActorRef;
-import akka.actor.typed.ActorRefResolver;
-import akka.cluster.typed.Cluster;
-import akka.cluster.typed.Join;
-import com.typesafe.config.Config;
-import com.typesafe.config.ConfigFactory;
 import io.csfl.nn.Architecture;
 import io.csfl.nn.Evaluator;
-import io.csfl.nn.NetworkTrainer;
-import io.csfl.nn.OptimizerConfig;
-import io.csfl.nn.TrainingConfig;
 import io.csfl.strategy.FedAvg;
 import io.csfl.strategy.MagnitudePruner;
 import io.csfl.tensor.Model;
 import java.time.Duration;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -36,46 +26,27 @@ import org.junit.jupiter.api.Test;
 class LostUplinkTest {
   private static final Duration WAIT = Duration.ofSeconds(60);
   private static final String SIGNATURE = "random/64 lost uplink";
-  private static ActorTestKit home;
-  private static ActorTestKit member;
-
-  private static Config node(int port, String roles, String transfer) {
-    return ConfigFactory.parseString("""
-            akka.actor.provider = cluster
-            akka.actor.serialize-messages = on
-            akka.remote.artery.canonical.hostname = "127.0.0.1"
-            akka.remote.artery.canonical.port = %d
-            akka.cluster.roles = [%s]
-            akka.cluster.jmx.multi-mbeans-in-same-jvm = on
-            akka.actor.testkit.typed.filter-leeway = 60s
-            csfl.transfer.%s
-            """.formatted(port, roles, transfer)).withFallback(ConfigFactory.load());
-  }
-
-  @BeforeAll
-  static void cluster() throws InterruptedException {
-    home = ActorTestKit.create("csfl", node(27500, "server, aggregator", "max-bytes = 16 KiB"));
-    member = ActorTestKit.create("csfl", node(27501, "client", "direct-limit = 1 KiB"));
-    Cluster.get(home.system()).manager().tell(Join.create(home.system().address()));
-    Cluster.get(member.system()).manager().tell(Join.create(home.system().address()));
-    TestClusters.awaitUp(WAIT, home, member);
-  }
-
-  @AfterAll
-  static void cleanup() {
-    member.shutdownTestKit();
-    home.shutdownTestKit();
-  }
 
   private static ActorRef<Client.Command> client(ActorTestKit kit, int index, Architecture architecture) {
-    NetworkTrainer trainer = new NetworkTrainer(architecture, new TrainingConfig(1, 4, OptimizerConfig.sgd(0.1, 0)));
     String id = Client.id(index);
-    return kit.spawn(Client.create(id, SIGNATURE, new FedAvg().newClient(), trainer, TestModels.dataset(),
+    return kit.spawn(Client.create(id, SIGNATURE, new FedAvg().newClient(), TestModels.trainer(architecture), TestModels.dataset(),
         new int[] {4 * index, 4 * index + 1, 4 * index + 2, 4 * index + 3}, index), id, Client.DISPATCHER);
   }
 
   @Test
-  void aClientWhoseUpdateIsLostReportsItWithItsSecretAndConfirmsIt() {
+  void aClientWhoseUpdateIsLostReportsItWithItsSecretAndConfirmsIt() throws InterruptedException {
+    ActorTestKit home = ActorTestKit.create("csfl", TestClusters.node(27500, "server, aggregator", "csfl.transfer.max-bytes = 16 KiB"));
+    ActorTestKit member = ActorTestKit.create("csfl", TestClusters.node(27501, "client", "csfl.transfer.direct-limit = 1 KiB"));
+    try {
+      TestClusters.form(WAIT, home, member);
+      assertTheRoundEndsWithoutTheLostUpdate(home, member);
+    } finally {
+      member.shutdownTestKit();
+      home.shutdownTestKit();
+    }
+  }
+
+  private static void assertTheRoundEndsWithoutTheLostUpdate(ActorTestKit home, ActorTestKit member) {
     Architecture logreg = Architecture.logreg(784, 10);
     Model initial = logreg.initialModel(1);
     ActorRef<Aggregator.Command> aggregator = home.spawn(Aggregator.create(new FedAvg().newServer(initial, 1), new MagnitudePruner()));
@@ -85,8 +56,7 @@ class LostUplinkTest {
     ActorRef<Server.Command> server = home.spawn(Server.create(settings, aggregator, Evaluator.of(logreg, TestModels.dataset()), events.getRef()));
     ActorRef<Client.Command> remote = client(member, 1, logreg);
     server.tell(new Server.RegisterClient(Client.id(0), client(home, 0, logreg)));
-    server.tell(new Server.RegisterClient(Client.id(1),
-        ActorRefResolver.get(home.system()).resolveActorRef(ActorRefResolver.get(member.system()).toSerializationFormat(remote))));
+    server.tell(new Server.RegisterClient(Client.id(1), TestClusters.reachedFrom(home, member, remote)));
 
     Server.RoundCompleted done = LoggingTestKit.warn("round 1: client client-0001 reports it failed: update did not arrive")
         .expect(home.system(), () -> {

@@ -29,7 +29,12 @@ final class TestModels {
   }
 
   static NetworkTrainer trainer() {
-    return new NetworkTrainer(mlp(), new TrainingConfig(1, 4, OptimizerConfig.sgd(0.1, 0)));
+    return trainer(mlp());
+  }
+
+  /** One epoch of plain SGD in batches of 4: quick, and enough to change the weights. */
+  static NetworkTrainer trainer(Architecture architecture) {
+    return new NetworkTrainer(architecture, new TrainingConfig(1, 4, OptimizerConfig.sgd(0.1, 0)));
   }
 
   /** The session key of {@code aggregator}, as the server learns it: a prepare without one is answered with it. */
