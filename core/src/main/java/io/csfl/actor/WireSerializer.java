@@ -17,6 +17,7 @@ import io.csfl.internal.wire.WireWriter;
 import io.csfl.tensor.Model;
 import java.io.NotSerializableException;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -44,6 +45,15 @@ final class WireSerializer extends SerializerWithStringManifest {
 
   private final ActorRefResolver resolver;
   private final akka.actor.typed.ActorSystem<Void> system;
+  /**
+   * The downlink of the last {@link Client.TrainRound} written, encoded. Each client's order carries
+   * a secret of its own, so a round's orders differ, but those with the same payload (by identity)
+   * share its encoding: the model is encoded once per round, not once per client. Immutable, so safe
+   * to share across threads.
+   */
+  private volatile EncodedDownlink lastDownlink = new EncodedDownlink(null, new byte[0]);
+
+  private record EncodedDownlink(Payload payload, byte[] bytes) {}
 
   /**
    * Called by Akka, which instantiates the serializer named in the configuration; {@code system} resolves the actor
@@ -86,7 +96,7 @@ final class WireSerializer extends SerializerWithStringManifest {
     WireWriter out = new WireWriter(1024);
     if (o instanceof Client.TrainRound m) {
       out.writeVarInt(m.round()).writeString(ref(m.replyTo())).writeLong(m.secret());
-      PayloadCodec.encode(m.model(), out);
+      return withDownlink(out, m.model());
     } else if (o instanceof Client.Trained m) {
       out.writeVarInt(m.round()).writeString(m.clientId()).writeLong(m.secret()).writeVarInt(m.examples())
           .writeLong(Double.doubleToLongBits(m.loss())).writeLong(m.trainMillis()).writeLong(m.overheadMillis());
@@ -122,6 +132,21 @@ final class WireSerializer extends SerializerWithStringManifest {
       throw new IllegalArgumentException("WireSerializer cannot serialize " + o.getClass().getName());
     }
     return out.toByteArray();
+  }
+
+  /** {@code header}'s bytes followed by {@code payload}'s encoding, encoded only if it is not the last one written. */
+  private byte[] withDownlink(WireWriter header, Payload payload) {
+    EncodedDownlink cached = lastDownlink;
+    if (cached.payload() != payload) {
+      WireWriter encoded = new WireWriter(1024);
+      PayloadCodec.encode(payload, encoded);
+      cached = new EncodedDownlink(payload, encoded.toByteArray());
+      lastDownlink = cached;
+    }
+    byte[] head = header.toByteArray();
+    byte[] message = Arrays.copyOf(head, head.length + cached.bytes().length);
+    System.arraycopy(cached.bytes(), 0, message, head.length, cached.bytes().length);
+    return message;
   }
 
   @Override

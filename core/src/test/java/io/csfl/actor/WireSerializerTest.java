@@ -1,5 +1,6 @@
 package io.csfl.actor;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -71,6 +72,26 @@ class WireSerializerTest {
     for (Object m : messages) {
       assertEquals(m, roundTrip(m), m.getClass().getSimpleName());
     }
+  }
+
+  /** The serializer encodes a payload once for the orders that follow each other with it: the bytes are as if encoded anew. */
+  @Test
+  void ordersThatShareADownlinkAreTheSameBytesButForTheirSecrets() throws NotSerializableException {
+    WireSerializer serializer = new WireSerializer((akka.actor.ExtendedActorSystem) Adapter.toClassic(testKit.system()));
+    ActorRef<Client.Reply> replyTo = testKit.<Client.Reply>createTestProbe().getRef();
+    byte[] first = serializer.toBinary(new Client.TrainRound(2, dense, 1L, replyTo));
+    byte[] second = serializer.toBinary(new Client.TrainRound(2, dense, -1L, replyTo));
+    byte[] anew = serializer.toBinary(new Client.TrainRound(2, Payloads.dense(model), -1L, replyTo));
+    assertArrayEquals(anew, second, "an order with an equal payload of its own encodes to the same bytes");
+    assertEquals(first.length, second.length);
+    int differing = 0;
+    for (int i = 0; i < first.length; i++) {
+      differing += first[i] != second[i] ? 1 : 0;
+    }
+    assertEquals(8, differing, "1 and -1 differ in all 8 bytes of the secret, and nothing else does");
+    Client.TrainRound decoded = (Client.TrainRound) serializer.fromBinary(second, WireSerializer.TRAIN_ROUND);
+    assertEquals(-1L, decoded.secret());
+    assertEquals(dense, decoded.model());
   }
 
   @Test
