@@ -81,7 +81,8 @@ final class RoundCollector extends AbstractBehavior<RoundCollector.Command> {
   private final Map<String, String> clientByPath = new HashMap<>();
   private final List<String> rejected = new ArrayList<>();
   private final ActorRef<Client.Reply> replies;
-  private final SecureRandom nonces = new SecureRandom();
+  /** Draws the secrets of the clients' orders and the nonces of the questions about failures. */
+  private final SecureRandom random = new SecureRandom();
   /** The secret sent in each selected client's order: a {@link Client.Trained} or {@link Client.Failed} in its name must carry it. */
   private final Map<String, Long> secrets = new HashMap<>();
   /** The nonce each client that reported a failure must confirm it with. */
@@ -112,17 +113,18 @@ final class RoundCollector extends AbstractBehavior<RoundCollector.Command> {
     // adapter each) would also make each order different, and costs an actor per client besides.
     // Orders that differ cost a serialization each: the serializer encodes a payload once for orders
     // told one after another (clients that share a downlink are sent theirs in a row) and copies it
-    // into each. Serializing ten orders of the cnn's 6.6 MB dense downlink took 13.5 ms of CPU on this
-    // thread (median of 25; the whole process 60 ms with the garbage collections after), against 2.7 ms
-    // (30 ms) for the one order all clients shared before, and 96 ms (140 ms) with the payload encoded
-    // anew for each order. The bytes counted are each order's own: the secret adds 8 per client.
+    // into each. Serializing ten orders of the cnn's 6.6 MB dense downlink took 13.5 ms of CPU on
+    // the serializing thread (median of 25; the whole process 60 ms, with the garbage collections
+    // after), against 2.7 ms (30 ms) for the one order all clients shared before, and 96 ms (140 ms)
+    // with the payload encoded anew for each order. The bytes counted are each order's own: the
+    // secret adds 8 per client.
     Map<Payload, List<String>> byDownlink = new IdentityHashMap<>();
     plan.selected().keySet().forEach(id -> byDownlink.computeIfAbsent(plan.downlinks().get(id), d -> new ArrayList<>()).add(id));
     byDownlink.forEach((downlink, ids) -> ids.forEach(id -> {
       ActorRef<Client.Command> client = plan.selected().get(id);
       context.watchWith(client, new ClientStopped(id));
       clientByPath.put(ActorRefResolver.get(context.getSystem()).toSerializationFormat(client), id);
-      long secret = nonces.nextLong();
+      long secret = random.nextLong();
       secrets.put(id, secret);
       bytesDown += transfers.tell(client, new Client.TrainRound(plan.round(), downlink, secret, replies), transferFailures);
     }));
@@ -197,7 +199,7 @@ final class RoundCollector extends AbstractBehavior<RoundCollector.Command> {
   /** A failure report only starts the question to the client it names; the client is still waited for. */
   private Behavior<Command> askToConfirm(Client.Failed f) {
     if (!unconfirmedFailures.containsKey(f.clientId())) {
-      long nonce = nonces.nextLong();
+      long nonce = random.nextLong();
       unconfirmedFailures.put(f.clientId(), nonce);
       plan.selected().get(f.clientId()).tell(new Client.ConfirmFailure(plan.round(), nonce, replies));
       getContext().getLog().warn("round {}: client {} reports it failed: {}", plan.round(), f.clientId(), f.reason());

@@ -48,8 +48,9 @@ final class WireSerializer extends SerializerWithStringManifest {
   /**
    * The downlink of the last {@link Client.TrainRound} written, encoded. Each client's order carries
    * a secret of its own, so a round's orders differ, but those with the same payload (by identity)
-   * share its encoding: the model is encoded once per round, not once per client. Immutable, so safe
-   * to share across threads.
+   * share its encoding: the model is encoded once per round, not once per client. It is kept until an
+   * order with another payload is written, one model's worth of memory. Immutable, so safe to share
+   * across threads.
    */
   private volatile EncodedDownlink lastDownlink = new EncodedDownlink(null, new byte[0]);
 
