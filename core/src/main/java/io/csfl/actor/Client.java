@@ -84,16 +84,22 @@ public final class Client extends AbstractBehavior<Client.Command> {
 
   /**
    * Train on {@code model} (the server's downlink for {@code round}) and reply to {@code replyTo}.
+   * The reply address is shared by all clients of the round, so the reply must carry {@code secret}:
+   * the collector sends it to this client alone and believes a {@link Trained} or {@link Failed} in
+   * this client's name only with it.
    *
    * @param round   the round to train, counted from 1
    * @param model   the server's downlink for this client
+   * @param secret  the collector's random secret for this client in this attempt, echoed in the reply
    * @param replyTo the round's collector, shared by all clients of the round
    */
-  public record TrainRound(int round, Payload model, ActorRef<Reply> replyTo) implements Command, WireMessage {}
+  public record TrainRound(int round, Payload model, long secret, ActorRef<Reply> replyTo) implements Command, WireMessage {}
 
   /**
    * What a client sends to the reply address of a {@link TrainRound} or {@link ConfirmFailure}; every reply names its
-   * round and client, so one address can serve all clients of a round.
+   * round and client, so one address can serve all clients of a round, and carries a secret only that client was sent
+   * (the order's {@link TrainRound#secret}, or the question's {@link ConfirmFailure#nonce}), so the collector knows
+   * the client it names sent it.
    */
   public interface Reply {
     /** The round this reply answers. */
@@ -112,13 +118,14 @@ public final class Client extends AbstractBehavior<Client.Command> {
    *
    * @param round          the round trained
    * @param clientId       the client's id
+   * @param secret         the {@link TrainRound#secret} of the order it answers
    * @param examples       the examples trained on in each epoch
    * @param update         the uplink, as the client's strategy encoded it
    * @param loss           the mean per-example training loss over all the round's epochs
    * @param trainMillis    time spent training, in milliseconds
    * @param overheadMillis time spent rebuilding the model and building the uplink, in milliseconds
    */
-  public record Trained(int round, String clientId, int examples, Payload update, double loss,
+  public record Trained(int round, String clientId, long secret, int examples, Payload update, double loss,
                         long trainMillis, long overheadMillis) implements Reply, WireMessage {}
 
   /**
@@ -126,14 +133,15 @@ public final class Client extends AbstractBehavior<Client.Command> {
    *
    * @param round    the round that failed
    * @param clientId the client's id, as claimed: believed only once confirmed
+   * @param secret   the {@link TrainRound#secret} of the order it answers
    * @param reason   what went wrong, for logs
    */
-  public record Failed(int round, String clientId, String reason) implements Reply, ControlMessage {}
+  public record Failed(int round, String clientId, long secret, String reason) implements Reply, ControlMessage {}
 
   /**
-   * Did this client report {@link Failed} for {@code round}? The reply address is shared by the
-   * round's clients, so a failure report is believed only once its client confirms it: the
-   * collector asks the client's own actor, and only it learns {@code nonce}.
+   * Did this client report {@link Failed} for {@code round}? A failure report ends the client's
+   * part in the round, so it is believed only once its client confirms it: the collector asks the
+   * client's own actor, and only it learns {@code nonce}.
    *
    * @param round   the round the failure report named
    * @param nonce   the collector's secret for this question, echoed in the answer
@@ -151,7 +159,7 @@ public final class Client extends AbstractBehavior<Client.Command> {
   public record FailureConfirmed(int round, String clientId, long nonce) implements Reply, ControlMessage {}
 
   /** The chunked transfer of an update failed; told to the round's collector as a {@link Failed}. */
-  private record UplinkLost(int round, ActorRef<Reply> replyTo, TransferFailed failure)
+  private record UplinkLost(int round, long secret, ActorRef<Reply> replyTo, TransferFailed failure)
       implements Command, NoSerializationVerificationNeeded {}
 
   private final String clientId;
@@ -259,15 +267,16 @@ public final class Client extends AbstractBehavior<Client.Command> {
       // The adapter outlives this round (it is replaced at the next), so it must not capture the
       // request: that would keep its downlink, a whole model, for as long as the client is idle.
       int round = request.round();
+      long secret = request.secret();
       ActorRef<Reply> replyTo = request.replyTo();
       ActorRef<TransferFailed> onFailure = getContext().messageAdapter(TransferFailed.class,
-          f -> new UplinkLost(round, replyTo, f));
-      transfers.tell(request.replyTo(), new Trained(request.round(), clientId, result.examples(), update, result.meanLoss(),
-          millis(t2 - t1), millis((t1 - t0) + (t3 - t2))), onFailure);
+          f -> new UplinkLost(round, secret, replyTo, f));
+      transfers.tell(request.replyTo(), new Trained(request.round(), clientId, secret, result.examples(), update,
+          result.meanLoss(), millis(t2 - t1), millis((t1 - t0) + (t3 - t2))), onFailure);
     } catch (RuntimeException e) {
       getContext().getLog().warn("client {} failed to train round {}: {}", clientId, request.round(), e.toString());
       failedRound = request.round();
-      request.replyTo().tell(new Failed(request.round(), clientId, e.toString()));
+      request.replyTo().tell(new Failed(request.round(), clientId, request.secret(), e.toString()));
     }
     return this;
   }
@@ -275,7 +284,7 @@ public final class Client extends AbstractBehavior<Client.Command> {
   private Behavior<Command> onUplinkLost(UplinkLost lost) {
     getContext().getLog().warn("client {}: the update of round {} did not arrive: {}", clientId, lost.round(), lost.failure().reason());
     failedRound = lost.round();
-    lost.replyTo().tell(new Failed(lost.round(), clientId, "update did not arrive: " + lost.failure().reason()));
+    lost.replyTo().tell(new Failed(lost.round(), clientId, lost.secret(), "update did not arrive: " + lost.failure().reason()));
     return this;
   }
 

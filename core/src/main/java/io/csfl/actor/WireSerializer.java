@@ -17,21 +17,22 @@ import io.csfl.internal.wire.WireWriter;
 import io.csfl.tensor.Model;
 import java.io.NotSerializableException;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
 /**
  * CSFL's binary serializer for the messages that carry tensors ({@link WireMessage}). The
- * manifest names the message and its format version ({@code TrainRound/1}); a node that meets an
+ * manifest names the message and its format version ({@code TrainRound/2}); a node that meets an
  * unknown manifest fails that one message with a clear error instead of misreading it. Tensors
  * use {@link PayloadCodec} and {@link ModelCodec}; control fields are varints and UTF-8 strings.
  * Decoding is bounded by the node's {@link ExpectedModel}; bytes that do not decode, or announce
  * more than that model holds, fail with {@link NotSerializableException}.
  */
 final class WireSerializer extends SerializerWithStringManifest {
-  static final String TRAIN_ROUND = "TrainRound/1";
-  static final String TRAINED = "Trained/1";
+  static final String TRAIN_ROUND = "TrainRound/2";
+  static final String TRAINED = "Trained/2";
   static final String ROUND_PREPARED = "RoundPrepared/4";
   static final String FOLD = "Fold/2";
   static final String ROUND_AGGREGATED = "RoundAggregated/2";
@@ -44,6 +45,16 @@ final class WireSerializer extends SerializerWithStringManifest {
 
   private final ActorRefResolver resolver;
   private final akka.actor.typed.ActorSystem<Void> system;
+  /**
+   * The downlink of the last {@link Client.TrainRound} written, encoded. Each client's order carries
+   * a secret of its own, so a round's orders differ, but those with the same payload (by identity)
+   * share its encoding: the model is encoded once per round, not once per client. It is kept until an
+   * order with another payload is written, one model's worth of memory. Immutable, so safe to share
+   * across threads.
+   */
+  private volatile EncodedDownlink lastDownlink = new EncodedDownlink(null, new byte[0]);
+
+  private record EncodedDownlink(Payload payload, byte[] bytes) {}
 
   /**
    * Called by Akka, which instantiates the serializer named in the configuration; {@code system} resolves the actor
@@ -85,10 +96,10 @@ final class WireSerializer extends SerializerWithStringManifest {
   public byte[] toBinary(Object o) {
     WireWriter out = new WireWriter(1024);
     if (o instanceof Client.TrainRound m) {
-      out.writeVarInt(m.round()).writeString(ref(m.replyTo()));
-      PayloadCodec.encode(m.model(), out);
+      out.writeVarInt(m.round()).writeString(ref(m.replyTo())).writeLong(m.secret());
+      return withDownlink(out, m.model());
     } else if (o instanceof Client.Trained m) {
-      out.writeVarInt(m.round()).writeString(m.clientId()).writeVarInt(m.examples())
+      out.writeVarInt(m.round()).writeString(m.clientId()).writeLong(m.secret()).writeVarInt(m.examples())
           .writeLong(Double.doubleToLongBits(m.loss())).writeLong(m.trainMillis()).writeLong(m.overheadMillis());
       PayloadCodec.encode(m.update(), out);
     } else if (o instanceof Aggregator.RoundPrepared m) {
@@ -124,6 +135,21 @@ final class WireSerializer extends SerializerWithStringManifest {
     return out.toByteArray();
   }
 
+  /** {@code header}'s bytes followed by {@code payload}'s encoding, encoded only if it is not the last one written. */
+  private byte[] withDownlink(WireWriter header, Payload payload) {
+    EncodedDownlink cached = lastDownlink;
+    if (cached.payload() != payload) {
+      WireWriter encoded = new WireWriter(1024);
+      PayloadCodec.encode(payload, encoded);
+      cached = new EncodedDownlink(payload, encoded.toByteArray());
+      lastDownlink = cached;
+    }
+    byte[] head = header.toByteArray();
+    byte[] message = Arrays.copyOf(head, head.length + cached.bytes().length);
+    System.arraycopy(cached.bytes(), 0, message, head.length, cached.bytes().length);
+    return message;
+  }
+
   @Override
   public Object fromBinary(byte[] bytes, String manifest) throws NotSerializableException {
     // Bounded by the model this node expects, which may be registered after this serializer is made.
@@ -152,17 +178,19 @@ final class WireSerializer extends SerializerWithStringManifest {
   private Client.TrainRound readTrainRound(WireReader in) {
     int round = in.readVarInt("round");
     ActorRef<Client.Reply> replyTo = resolve(in.readString("replyTo", MAX_ID_BYTES));
-    return new Client.TrainRound(round, PayloadCodec.decode(in), replyTo);
+    long secret = in.readLong("secret");
+    return new Client.TrainRound(round, PayloadCodec.decode(in), secret, replyTo);
   }
 
   private static Client.Trained readTrained(WireReader in) {
     int round = in.readVarInt("round");
     String clientId = in.readString("client id", MAX_ID_BYTES);
+    long secret = in.readLong("secret");
     int examples = in.readVarInt("examples");
     double loss = Double.longBitsToDouble(in.readLong("loss"));
     long trainMillis = in.readLong("train ms");
     long overheadMillis = in.readLong("overhead ms");
-    return new Client.Trained(round, clientId, examples, PayloadCodec.decode(in), loss, trainMillis, overheadMillis);
+    return new Client.Trained(round, clientId, secret, examples, PayloadCodec.decode(in), loss, trainMillis, overheadMillis);
   }
 
   private static Aggregator.Fold readFold(WireReader in) {

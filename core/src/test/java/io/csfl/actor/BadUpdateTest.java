@@ -49,14 +49,14 @@ class BadUpdateTest {
     b.expectMessageClass(Client.Describe.class, Duration.ofSeconds(30)).replyTo().tell(new Client.Description("b", "", 10, b.getRef()));
 
     Client.TrainRound toA = a.expectMessageClass(Client.TrainRound.class, Duration.ofSeconds(30));
-    b.expectMessageClass(Client.TrainRound.class, Duration.ofSeconds(30));
+    Client.TrainRound toB = b.expectMessageClass(Client.TrainRound.class, Duration.ofSeconds(30));
     Payload good = Payloads.dense(initial);
     Payload malformed = new Payload(List.of(new DenseSection(0, Values.copyOf(new float[] {1, 2, 3}))));
-    toA.replyTo().tell(new Client.Trained(7, "a", 10, good, 0.1, 1, 1));          // stale round
-    toA.replyTo().tell(new Client.Trained(1, "mallory", 10, good, 0.1, 1, 1));    // not selected
-    toA.replyTo().tell(new Client.Trained(1, "a", 10, good, 0.1, 1, 1));          // good
-    toA.replyTo().tell(new Client.Trained(1, "a", 10, good, 0.1, 1, 1));          // duplicate
-    toA.replyTo().tell(new Client.Trained(1, "b", 10, malformed, 0.1, 1, 1));     // wrong shape
+    toA.replyTo().tell(new Client.Trained(7, "a", toA.secret(), 10, good, 0.1, 1, 1));  // stale round
+    toA.replyTo().tell(new Client.Trained(1, "mallory", 0, 10, good, 0.1, 1, 1));        // not selected
+    toA.replyTo().tell(TestModels.trained(toA, "a", 10, good));                           // good
+    toA.replyTo().tell(TestModels.trained(toA, "a", 10, good));                           // duplicate
+    toB.replyTo().tell(TestModels.trained(toB, "b", 10, malformed));                      // wrong shape
 
     Server.RoundCompleted done = events.expectMessageClass(Server.RoundCompleted.class, Duration.ofSeconds(20));
     assertEquals(2, done.metrics().clientsSelected());

@@ -102,11 +102,11 @@ class CheckedSendersTest {
     describe(impostor, "client-0000", SIGNATURE);
     describe(second, "client-0001", SIGNATURE);
 
-    Client.TrainRound round = first.expectMessageClass(Client.TrainRound.class, WAIT);
-    second.expectMessageClass(Client.TrainRound.class, WAIT);
+    Client.TrainRound toFirst = first.expectMessageClass(Client.TrainRound.class, WAIT);
+    Client.TrainRound toSecond = second.expectMessageClass(Client.TrainRound.class, WAIT);
     Payload unchanged = Payloads.dense(initial);
-    round.replyTo().tell(new Client.Trained(1, "client-0000", EXAMPLES, unchanged, 0.1, 1, 1));
-    round.replyTo().tell(new Client.Trained(1, "client-0001", EXAMPLES, unchanged, 0.1, 1, 1));
+    toFirst.replyTo().tell(TestModels.trained(toFirst, "client-0000", EXAMPLES, unchanged));
+    toSecond.replyTo().tell(TestModels.trained(toSecond, "client-0001", EXAMPLES, unchanged));
 
     Server.RoundCompleted done = events.expectMessageClass(Server.RoundCompleted.class, WAIT);
     assertEquals(2, done.metrics().clientsSelected(), "only the two accepted clients are sampled");
@@ -128,10 +128,10 @@ class CheckedSendersTest {
     describe(honest, "client-0000", SIGNATURE);
     describe(boastful, "client-0001", SIGNATURE);
 
-    honest.expectMessageClass(Client.TrainRound.class, WAIT);
+    Client.TrainRound toHonest = honest.expectMessageClass(Client.TrainRound.class, WAIT);
     Client.TrainRound round = boastful.expectMessageClass(Client.TrainRound.class, WAIT);
-    round.replyTo().tell(new Client.Trained(1, "client-0001", 1_000_000_000, poisoned(initial), 0.1, 1, 1));
-    round.replyTo().tell(new Client.Trained(1, "client-0000", EXAMPLES, Payloads.dense(initial), 0.1, 1, 1));
+    round.replyTo().tell(TestModels.trained(round, "client-0001", 1_000_000_000, poisoned(initial)));
+    toHonest.replyTo().tell(TestModels.trained(toHonest, "client-0000", EXAMPLES, Payloads.dense(initial)));
 
     // The round's deadline is five minutes: it ends here because every selected client answered.
     Server.RoundCompleted done = events.expectMessageClass(Server.RoundCompleted.class, WAIT);
@@ -154,22 +154,24 @@ class CheckedSendersTest {
   }
 
   @Test
-  void aClientCannotFailAnotherThroughTheSharedReplyAddress() {
+  void aFailureCountsOnlyWithTheNonceOfTheQuestionToItsClient() {
     Model initial = TestModels.mlp().initialModel(1);
     TestProbe<Server.Event> events = testKit.createTestProbe();
-    TestProbe<Client.Command> mallory = testKit.createTestProbe();
-    TestProbe<Client.Command> victim = testKit.createTestProbe();
-    List<Client.TrainRound> orders = twoClientRound(initial, events, mallory, victim);
+    TestProbe<Client.Command> other = testKit.createTestProbe();
+    TestProbe<Client.Command> reporter = testKit.createTestProbe();
+    List<Client.TrainRound> orders = twoClientRound(initial, events, other, reporter);
+    Client.TrainRound toReporter = orders.get(1);
 
-    orders.get(0).replyTo().tell(new Client.Failed(1, "client-0001", "forged"));
-    Client.ConfirmFailure question = victim.expectMessageClass(Client.ConfirmFailure.class, WAIT);
+    // The client thinks its update was lost, but it arrives: the question it was asked goes unanswered.
+    toReporter.replyTo().tell(new Client.Failed(1, "client-0001", toReporter.secret(), "update did not arrive"));
+    Client.ConfirmFailure question = reporter.expectMessageClass(Client.ConfirmFailure.class, WAIT);
     assertEquals(1, question.round(), "the collector asks the named client itself");
     orders.get(0).replyTo().tell(new Client.FailureConfirmed(1, "client-0001", question.nonce() + 1));
-    orders.get(0).replyTo().tell(new Client.Trained(1, "client-0000", EXAMPLES, Payloads.dense(initial), 0.1, 1, 1));
-    orders.get(1).replyTo().tell(new Client.Trained(1, "client-0001", EXAMPLES, Payloads.dense(initial), 0.1, 1, 1));
+    orders.get(0).replyTo().tell(TestModels.trained(orders.get(0), "client-0000", EXAMPLES, Payloads.dense(initial)));
+    toReporter.replyTo().tell(TestModels.trained(toReporter, "client-0001", EXAMPLES, Payloads.dense(initial)));
 
     Server.RoundCompleted done = events.expectMessageClass(Server.RoundCompleted.class, WAIT);
-    assertEquals(2, done.metrics().clientsCompleted(), "the victim's update was still taken");
+    assertEquals(2, done.metrics().clientsCompleted(), "the reporter's update was still taken");
     assertTrue(done.rejections().stream().anyMatch(r -> r.contains("client-0001: a failure confirmed with a nonce")),
         done.rejections().toString());
     assertTrue(done.rejections().stream().anyMatch(r -> r.contains("client-0001: a failure report not confirmed before the client's update arrived")),
@@ -185,10 +187,10 @@ class CheckedSendersTest {
     TestProbe<Client.Command> failing = testKit.createTestProbe();
     List<Client.TrainRound> orders = twoClientRound(initial, events, working, failing);
 
-    orders.get(1).replyTo().tell(new Client.Failed(1, "client-0001", "out of memory"));
+    orders.get(1).replyTo().tell(new Client.Failed(1, "client-0001", orders.get(1).secret(), "out of memory"));
     Client.ConfirmFailure question = failing.expectMessageClass(Client.ConfirmFailure.class, WAIT);
     question.replyTo().tell(new Client.FailureConfirmed(1, "client-0001", question.nonce()));
-    orders.get(0).replyTo().tell(new Client.Trained(1, "client-0000", EXAMPLES, Payloads.dense(initial), 0.1, 1, 1));
+    orders.get(0).replyTo().tell(TestModels.trained(orders.get(0), "client-0000", EXAMPLES, Payloads.dense(initial)));
 
     // The round's deadline is five minutes: it ends here because the failure was confirmed.
     Server.RoundCompleted done = events.expectMessageClass(Server.RoundCompleted.class, WAIT);
@@ -257,7 +259,7 @@ class CheckedSendersTest {
       server.tell(new Server.Start());
       describe(local, "client-0000", SIGNATURE);
       Client.TrainRound round = local.expectMessageClass(Client.TrainRound.class, WAIT);
-      round.replyTo().tell(new Client.Trained(1, "client-0000", EXAMPLES, Payloads.dense(initial), 0.1, 1, 1));
+      round.replyTo().tell(TestModels.trained(round, "client-0000", EXAMPLES, Payloads.dense(initial)));
       Server.RoundCompleted done = events.expectMessageClass(Server.RoundCompleted.class, WAIT);
       assertEquals(1, done.metrics().clientsSelected(), "the foreign registration never reached the server");
       intruder.expectNoMessage(Duration.ofMillis(100));

@@ -8,12 +8,7 @@ import akka.actor.testkit.typed.javadsl.FishingOutcomes;
 import akka.actor.testkit.typed.javadsl.LoggingTestKit;
 import akka.actor.testkit.typed.javadsl.TestProbe;
 import akka.actor.typed.ActorRef;
-import akka.actor.typed.ActorRefResolver;
 import akka.actor.typed.receptionist.Receptionist;
-import akka.cluster.typed.Cluster;
-import akka.cluster.typed.Join;
-import com.typesafe.config.Config;
-import com.typesafe.config.ConfigFactory;
 import io.csfl.checkpoint.TensorFile;
 import io.csfl.internal.transfer.Transfers;
 import io.csfl.nn.Evaluator;
@@ -42,25 +37,11 @@ class ForgedControlTest {
   private static ActorTestKit home;
   private static ActorTestKit intruder;
 
-  private static Config node(int port, String roles) {
-    return ConfigFactory.parseString("""
-            akka.actor.provider = cluster
-            akka.actor.serialize-messages = on
-            akka.remote.artery.canonical.hostname = "127.0.0.1"
-            akka.remote.artery.canonical.port = %d
-            akka.cluster.roles = [%s]
-            akka.cluster.jmx.multi-mbeans-in-same-jvm = on
-            akka.actor.testkit.typed.filter-leeway = 60s
-            """.formatted(port, roles)).withFallback(ConfigFactory.load());
-  }
-
   @BeforeAll
   static void cluster() throws InterruptedException {
-    home = ActorTestKit.create("csfl", node(27201, "server, aggregator"));
-    intruder = ActorTestKit.create("csfl", node(27202, "client"));
-    Cluster.get(home.system()).manager().tell(Join.create(home.system().address()));
-    Cluster.get(intruder.system()).manager().tell(Join.create(home.system().address()));
-    TestClusters.awaitUp(WAIT, home, intruder);
+    home = ActorTestKit.create("csfl", TestClusters.node(27201, "server, aggregator", ""));
+    intruder = ActorTestKit.create("csfl", TestClusters.node(27202, "client", ""));
+    TestClusters.form(WAIT, home, intruder);
   }
 
   @AfterAll
@@ -69,9 +50,9 @@ class ForgedControlTest {
     home.shutdownTestKit();
   }
 
-  /** {@code ref} as the intruder's node reaches it. */
+  /** {@code ref}, an actor of the home node, as the intruder's node reaches it. */
   private static <T> ActorRef<T> fromIntruder(ActorRef<T> ref) {
-    return ActorRefResolver.get(intruder.system()).resolveActorRef(ActorRefResolver.get(home.system()).toSerializationFormat(ref));
+    return TestClusters.reachedFrom(intruder, home, ref);
   }
 
   private static ActorRef<Aggregator.Command> aggregator(Model initial) {
@@ -204,6 +185,55 @@ class ForgedControlTest {
     impostor.expectNoMessage(Duration.ofMillis(200));
   }
 
+  /**
+   * Two selected clients: client-0000 on the intruder's node, client-0001 (the victim) on the
+   * server's. The intruder's client knows the victim's id and the round's reply address, and sends
+   * an update (in chunks, as big updates go) and a failure report in the victim's name, with its own
+   * secret or none. Each is refused and logged, the victim is not even asked about the failure, and
+   * the round completes with both honest updates, the intruder's own sent in chunks too.
+   */
+  @Test
+  void aSelectedClientCannotAnswerInAnotherSelectedClientsName() {
+    Model initial = TestModels.mlp().initialModel(1);
+    TestProbe<Server.Event> events = home.createTestProbe();
+    Server.Settings settings = Server.Settings.builder("fedavg").rounds(1).clientsPerRound(2).roundTimeout(Duration.ofMinutes(5))
+        .maxAttempts(1).seed(5).dataSignature(SIGNATURE).clients(2).build();
+    ActorRef<Server.Command> server = home.spawn(Server.create(settings, aggregator(initial),
+        Evaluator.of(TestModels.mlp(), TestModels.dataset()), events.getRef()));
+    TestProbe<Client.Command> mallory = intruder.createTestProbe();
+    TestProbe<Client.Command> victim = home.createTestProbe();
+    server.tell(new Server.RegisterClient("client-0000", TestClusters.reachedFrom(home, intruder, mallory.getRef())));
+    server.tell(new Server.RegisterClient("client-0001", victim.getRef()));
+    server.tell(new Server.Start());
+    int examples = 10;
+    mallory.expectMessageClass(Client.Describe.class, WAIT).replyTo()
+        .tell(new Client.Description("client-0000", SIGNATURE, examples, mallory.getRef()));
+    victim.expectMessageClass(Client.Describe.class, WAIT).replyTo()
+        .tell(new Client.Description("client-0001", SIGNATURE, examples, victim.getRef()));
+    Client.TrainRound order = mallory.expectMessageClass(Client.TrainRound.class, WAIT);
+    Client.TrainRound victimsOrder = victim.expectMessageClass(Client.TrainRound.class, WAIT);
+
+    String refusal = "refused a reply of client client-0001: it does not carry the secret sent with the client's order";
+    Model poisoned = poisoned(initial);
+    for (long secret : new long[] {order.secret(), 0}) {
+      expectWarning(refusal, () -> viaTransfers(order.replyTo(),
+          new Client.Trained(1, "client-0001", secret, examples, Payloads.dense(poisoned), 0.1, 1, 1)));
+      expectWarning(refusal, () -> order.replyTo().tell(new Client.Failed(1, "client-0001", secret, "forged")));
+    }
+    victim.expectNoMessage(Duration.ofMillis(200));
+    victimsOrder.replyTo().tell(TestModels.trained(victimsOrder, "client-0001", examples, Payloads.dense(initial)));
+    viaTransfers(order.replyTo(), TestModels.trained(order, "client-0000", examples, Payloads.dense(initial)));
+
+    Server.RoundCompleted done = events.expectMessageClass(Server.RoundCompleted.class, WAIT);
+    assertEquals(2, done.metrics().clientsCompleted(), "both honest updates were taken");
+    assertEquals(4, done.rejections().stream().filter(r -> r.contains("client client-0001: it does not carry the secret")).count(),
+        done.rejections().toString());
+    assertTrue(done.rejections().stream().noneMatch(r -> r.contains(Long.toString(order.secret()))
+        || r.contains(Long.toString(victimsOrder.secret()))), "no secret is written out: " + done.rejections());
+    assertEquals(Evaluator.of(TestModels.mlp(), TestModels.dataset()).evaluate(initial).loss(), done.metrics().loss(),
+        "the model is the mean of the two honest updates: the forged update was not folded");
+  }
+
   @Test
   void aClientTakesOrdersOnlyFromItsServersNode() {
     Model initial = TestModels.mlp().initialModel(1);
@@ -215,7 +245,7 @@ class ForgedControlTest {
 
     expectWarning("client client-0001 refused a handshake", () -> remote.tell(new Client.Describe(stranger.getRef())));
     expectWarning("client client-0001 refused to train round 1",
-        () -> viaTransfers(remote, new Client.TrainRound(1, Payloads.dense(poisoned(initial)), orders.getRef())));
+        () -> viaTransfers(remote, new Client.TrainRound(1, Payloads.dense(poisoned(initial)), 0, orders.getRef())));
     stranger.expectNoMessage(Duration.ofMillis(200));
     orders.expectNoMessage(Duration.ofMillis(200));
 
@@ -223,7 +253,9 @@ class ForgedControlTest {
     client.tell(new Client.Describe(server.getRef()));
     assertEquals("client-0001", server.expectMessageClass(Client.Description.class, WAIT).clientId());
     TestProbe<Client.Reply> replies = home.createTestProbe();
-    client.tell(new Client.TrainRound(1, Payloads.dense(initial), replies.getRef()));
-    assertEquals(1, replies.expectMessageClass(Client.Trained.class, WAIT).round(), "the server's own order is carried out");
+    client.tell(new Client.TrainRound(1, Payloads.dense(initial), 0x5EC7E7L, replies.getRef()));
+    Client.Trained trained = replies.expectMessageClass(Client.Trained.class, WAIT);
+    assertEquals(1, trained.round(), "the server's own order is carried out");
+    assertEquals(0x5EC7E7L, trained.secret(), "the update carries the order's secret back");
   }
 }

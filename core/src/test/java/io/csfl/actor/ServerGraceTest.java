@@ -103,7 +103,7 @@ class ServerGraceTest {
   }
 
   private void answer(Client.TrainRound request, String id) {
-    request.replyTo().tell(new Client.Trained(request.round(), id, EXAMPLES, Payloads.dense(initial), 0.1, 1, 1));
+    request.replyTo().tell(TestModels.trained(request, id, EXAMPLES, Payloads.dense(initial)));
   }
 
   /** Both clients are asked for {@code round} and answer; the round completes. */

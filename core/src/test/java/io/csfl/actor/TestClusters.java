@@ -1,8 +1,13 @@
 package io.csfl.actor;
 
 import akka.actor.testkit.typed.javadsl.ActorTestKit;
+import akka.actor.typed.ActorRef;
+import akka.actor.typed.ActorRefResolver;
 import akka.cluster.MemberStatus;
 import akka.cluster.typed.Cluster;
+import akka.cluster.typed.Join;
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
 import java.time.Duration;
 import java.util.List;
 import java.util.stream.StreamSupport;
@@ -10,6 +15,36 @@ import java.util.stream.StreamSupport;
 /** Test clusters of several ActorSystems on loopback, shared by the modules' tests through core's test jar. */
 public final class TestClusters {
   private TestClusters() {}
+
+  /**
+   * A cluster node on loopback at {@code port} with {@code roles} (comma-separated), every message
+   * serialized and a minute's leeway for expected log lines; {@code extra} (HOCON, may be empty) on top.
+   */
+  public static Config node(int port, String roles, String extra) {
+    return ConfigFactory.parseString("""
+            akka.actor.provider = cluster
+            akka.actor.serialize-messages = on
+            akka.remote.artery.canonical.hostname = "127.0.0.1"
+            akka.remote.artery.canonical.port = %d
+            akka.cluster.roles = [%s]
+            akka.cluster.jmx.multi-mbeans-in-same-jvm = on
+            akka.actor.testkit.typed.filter-leeway = 60s
+            %s
+            """.formatted(port, roles, extra)).withFallback(ConfigFactory.load());
+  }
+
+  /** Joins all of {@code kits} to the first one's node and waits until each sees all of them Up. */
+  public static void form(Duration wait, ActorTestKit... kits) throws InterruptedException {
+    for (ActorTestKit kit : kits) {
+      Cluster.get(kit.system()).manager().tell(Join.create(kits[0].system().address()));
+    }
+    awaitUp(wait, kits);
+  }
+
+  /** {@code ref}, an actor of {@code owner}'s node, as {@code kit}'s node reaches it. */
+  public static <T> ActorRef<T> reachedFrom(ActorTestKit kit, ActorTestKit owner, ActorRef<T> ref) {
+    return ActorRefResolver.get(kit.system()).resolveActorRef(ActorRefResolver.get(owner.system()).toSerializationFormat(ref));
+  }
 
   /** Waits until every one of {@code kits} sees all of them Up, or fails after {@code wait}. */
   public static void awaitUp(Duration wait, ActorTestKit... kits) throws InterruptedException {

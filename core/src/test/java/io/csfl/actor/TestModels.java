@@ -4,6 +4,7 @@ import akka.actor.testkit.typed.javadsl.ActorTestKit;
 import akka.actor.testkit.typed.javadsl.TestProbe;
 import akka.actor.typed.ActorRef;
 import com.typesafe.config.ConfigFactory;
+import io.csfl.codec.Payload;
 import io.csfl.data.Dataset;
 import io.csfl.data.RandomImages;
 import io.csfl.nn.Architecture;
@@ -28,13 +29,23 @@ final class TestModels {
   }
 
   static NetworkTrainer trainer() {
-    return new NetworkTrainer(mlp(), new TrainingConfig(1, 4, OptimizerConfig.sgd(0.1, 0)));
+    return trainer(mlp());
+  }
+
+  /** One epoch of plain SGD in batches of 4: quick, and enough to change the weights. */
+  static NetworkTrainer trainer(Architecture architecture) {
+    return new NetworkTrainer(architecture, new TrainingConfig(1, 4, OptimizerConfig.sgd(0.1, 0)));
   }
 
   /** The session key of {@code aggregator}, as the server learns it: a prepare without one is answered with it. */
   static long sessionOf(ActorRef<Aggregator.Command> aggregator, TestProbe<Aggregator.Reply> server) {
     aggregator.tell(new Aggregator.PrepareRound(1, 0, 0, List.of(), server.getRef()));
     return server.expectMessageClass(Aggregator.SessionKey.class, Duration.ofSeconds(60)).session();
+  }
+
+  /** What client {@code clientId} answers {@code order} with when it trained: {@code update}, claiming {@code examples}. */
+  static Client.Trained trained(Client.TrainRound order, String clientId, int examples, Payload update) {
+    return new Client.Trained(order.round(), clientId, order.secret(), examples, update, 0.1, 1, 1);
   }
 
   /** 64 random 28x28 images with random labels. */

@@ -116,8 +116,8 @@ class WireDecodingPropertiesTest {
       return new Object[] {WireSerializer.FOLD, w.toByteArray()};
     }
     Object message = switch (kind) {
-      case 0 -> new Client.TrainRound(rng.nextInt(100), Hostile.payload(rng), someone.unsafeUpcast());
-      case 1 -> new Client.Trained(rng.nextInt(100), "client-1", 60, Hostile.payload(rng), 0.5, 10, 2);
+      case 0 -> new Client.TrainRound(rng.nextInt(100), Hostile.payload(rng), rng.nextLong(), someone.unsafeUpcast());
+      case 1 -> new Client.Trained(rng.nextInt(100), "client-1", rng.nextLong(), 60, Hostile.payload(rng), 0.5, 10, 2);
       case 2 -> new Aggregator.RoundPrepared(rng.nextInt(100), rng.nextLong(), Hostile.payload(rng), Map.of(1, Hostile.payload(rng)));
       case 3 -> new Aggregator.RoundAggregated(rng.nextInt(100), rng.nextLong(), 3, List.of("late"), model(rng), 12);
       case 4 -> new PruningStrategy.ComputeMasks(rng.nextInt(100), model(rng), 0.5, someone.unsafeUpcast());
@@ -151,7 +151,7 @@ class WireDecodingPropertiesTest {
 
   private static Object validControl(int kind, Random rng) {
     return switch (kind) {
-      case 0 -> new Client.Failed(rng.nextInt(100), "client-" + rng.nextInt(100), "out of memory in the phone's trainer");
+      case 0 -> new Client.Failed(rng.nextInt(100), "client-" + rng.nextInt(100), rng.nextLong(), "out of memory in the phone's trainer");
       case 1 -> new Aggregator.PrepareRound(rng.nextInt(100), rng.nextLong(), rng.nextLong(), List.of(rng.nextInt(50), 3, 4), someone.unsafeUpcast());
       case 2 -> new RoundReport(rng.nextInt(100), 1, rng.nextLong(), 4, 3, 1, 0, 0, 0, List.of("stale"), 1000, 2000, 10, 2,
           List.of("a", "b", "c", "d"), List.of("a", "b", "c"));
@@ -222,12 +222,13 @@ class WireDecodingPropertiesTest {
 
   @Example
   void aControlMessageStringBeyondTheLimitIsRefused() throws IOException {
-    Client.Failed like = new Client.Failed(1, "c", "r");
+    Client.Failed like = new Client.Failed(1, "c", 2, "r");
     String reason = String.join("", Collections.nCopies(JacksonLimits.MAX_STRING_CHARS + 1, "x"));
     byte[] bytes = cbor(g -> {
       g.writeStartObject();
       g.writeNumberField("round", 1);
       g.writeStringField("clientId", "c");
+      g.writeNumberField("secret", 2);
       g.writeStringField("reason", reason);
       g.writeEndObject();
     });
@@ -239,6 +240,7 @@ class WireDecodingPropertiesTest {
       g.writeStartObject();
       g.writeNumberField("round", 1);
       g.writeStringField("clientId", "c");
+      g.writeNumberField("secret", 2);
       g.writeStringField("reason", reason.substring(1));
       g.writeEndObject();
     });
@@ -280,7 +282,7 @@ class WireDecodingPropertiesTest {
   void deepNestingIsRefused() {
     byte[] nested = new byte[5000];
     java.util.Arrays.fill(nested, (byte) 0x81);
-    Try<Object> result = deserialize(new Client.Failed(1, "c", "r"), nested);
+    Try<Object> result = deserialize(new Client.Failed(1, "c", 2, "r"), nested);
     assertTrue(result.isFailure(), result.toString());
   }
 

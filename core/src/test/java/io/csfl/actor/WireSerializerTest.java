@@ -1,5 +1,6 @@
 package io.csfl.actor;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -56,9 +57,9 @@ class WireSerializerTest {
     Payload ternaryDelta = new Payload(List.of(new TernarySection(0, support, Mask.fromPositions(2, new int[] {1}), 0.5f)),
         Precision.FP32, 2);
     List<Object> messages = List.of(
-        new Client.TrainRound(4, dense, replies.getRef()),
-        new Client.Trained(4, "client-7", 120, dense, 0.25, 1500, 12),
-        new Client.Failed(4, "client-7", "boom"),
+        new Client.TrainRound(4, dense, Long.MIN_VALUE, replies.getRef()),
+        new Client.Trained(4, "client-7", -2L, 120, dense, 0.25, 1500, 12),
+        new Client.Failed(4, "client-7", Long.MAX_VALUE, "boom"),
         new Aggregator.RoundPrepared(4, -3L, dense, Map.of()),
         new Aggregator.RoundPrepared(4, -3L, 0x7EE7L, dense, Map.of(2, ternaryDelta, 1, dense)),
         new Aggregator.Resume(4, Long.MIN_VALUE, 0x5E55L, model, List.of(1, 2), prepared.getRef()),
@@ -73,12 +74,32 @@ class WireSerializerTest {
     }
   }
 
+  /** The serializer encodes a payload once for the orders that follow each other with it: the bytes are as if encoded anew. */
+  @Test
+  void ordersThatShareADownlinkAreTheSameBytesButForTheirSecrets() throws NotSerializableException {
+    WireSerializer serializer = new WireSerializer((akka.actor.ExtendedActorSystem) Adapter.toClassic(testKit.system()));
+    ActorRef<Client.Reply> replyTo = testKit.<Client.Reply>createTestProbe().getRef();
+    byte[] first = serializer.toBinary(new Client.TrainRound(2, dense, 1L, replyTo));
+    byte[] second = serializer.toBinary(new Client.TrainRound(2, dense, -1L, replyTo));
+    byte[] anew = serializer.toBinary(new Client.TrainRound(2, Payloads.dense(model), -1L, replyTo));
+    assertArrayEquals(anew, second, "an order with an equal payload of its own encodes to the same bytes");
+    assertEquals(first.length, second.length);
+    int differing = 0;
+    for (int i = 0; i < first.length; i++) {
+      differing += first[i] != second[i] ? 1 : 0;
+    }
+    assertEquals(8, differing, "1 and -1 differ in all 8 bytes of the secret, and nothing else does");
+    Client.TrainRound decoded = (Client.TrainRound) serializer.fromBinary(second, WireSerializer.TRAIN_ROUND);
+    assertEquals(-1L, decoded.secret());
+    assertEquals(dense, decoded.model());
+  }
+
   @Test
   void malformedBytesFailWithTheManifestAndReason() {
     WireSerializer serializer = new WireSerializer((akka.actor.ExtendedActorSystem) Adapter.toClassic(testKit.system()));
     NotSerializableException e = assertThrows(NotSerializableException.class,
         () -> serializer.fromBinary(new byte[] {4, 1, 2}, WireSerializer.TRAINED));
-    assertTrue(e.getMessage().startsWith("Trained/1"), e.getMessage());
+    assertTrue(e.getMessage().startsWith(WireSerializer.TRAINED), e.getMessage());
     assertThrows(NotSerializableException.class, () -> serializer.fromBinary(new byte[0], "Trained/99"));
   }
 
@@ -87,7 +108,7 @@ class WireSerializerTest {
     TestProbe<Client.Reply> probe = testKit.createTestProbe();
     ActorRef<Client.Command> client = testKit.spawn(Client.create("c1", new FedAvg().newClient(),
         TestModels.trainer(), TestModels.dataset(), new int[] {0, 1, 2, 3, 4, 5}, 1), Client.DISPATCHER);
-    client.tell(new Client.TrainRound(1, dense, probe.getRef()));
+    client.tell(new Client.TrainRound(1, dense, 0x5EC7E7L, probe.getRef()));
     Client.Trained trained = probe.expectMessageClass(Client.Trained.class, Duration.ofSeconds(30));
     assertEquals("c1", trained.clientId());
     assertEquals(6, trained.examples());

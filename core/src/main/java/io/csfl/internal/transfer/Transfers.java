@@ -39,8 +39,8 @@ public final class Transfers implements Extension {
   private final TransferSettings settings;
   private final ActorRef<Courier.Command> courier;
   /**
-   * The last message encoded, by identity: a round's downlink is one message told to every selected
-   * client, and is serialized once, not once per client. Immutable, so safe to share across threads.
+   * The last message encoded, by identity: a message told to several recipients in a row is
+   * serialized once, not once per recipient. Immutable, so safe to share across threads.
    */
   private volatile Encoded last = new Encoded(null, 0, "", new byte[0]);
 

@@ -1,0 +1,71 @@
+package io.csfl.actor;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import akka.actor.testkit.typed.javadsl.ActorTestKit;
+import akka.actor.testkit.typed.javadsl.LoggingTestKit;
+import akka.actor.testkit.typed.javadsl.TestProbe;
+import akka.actor.typed.ActorRef;
+import io.csfl.nn.Architecture;
+import io.csfl.nn.Evaluator;
+import io.csfl.strategy.FedAvg;
+import io.csfl.strategy.MagnitudePruner;
+import io.csfl.tensor.Model;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A client whose update does not arrive says so with the secret of its order, across nodes, every
+ * message serialized: the server's node ("home") refuses chunked messages above 16 KiB, and the
+ * client's node ("member") sends everything above 1 KiB in chunks, so the update of a logistic
+ * regression (31 KB) is refused while its downlink (sent whole) arrives. The collector takes the
+ * client's failure report, the client confirms it, and the round ends without waiting for the
+ * deadline, with the update of the client on the server's node.
+ */
+class LostUplinkTest {
+  private static final Duration WAIT = Duration.ofSeconds(60);
+  private static final String SIGNATURE = "random/64 lost uplink";
+
+  private static ActorRef<Client.Command> client(ActorTestKit kit, int index, Architecture architecture) {
+    String id = Client.id(index);
+    return kit.spawn(Client.create(id, SIGNATURE, new FedAvg().newClient(), TestModels.trainer(architecture), TestModels.dataset(),
+        new int[] {4 * index, 4 * index + 1, 4 * index + 2, 4 * index + 3}, index), id, Client.DISPATCHER);
+  }
+
+  @Test
+  void aClientWhoseUpdateIsLostReportsItWithItsSecretAndConfirmsIt() throws InterruptedException {
+    ActorTestKit home = ActorTestKit.create("csfl", TestClusters.node(27500, "server, aggregator", "csfl.transfer.max-bytes = 16 KiB"));
+    ActorTestKit member = ActorTestKit.create("csfl", TestClusters.node(27501, "client", "csfl.transfer.direct-limit = 1 KiB"));
+    try {
+      TestClusters.form(WAIT, home, member);
+      assertTheRoundEndsWithoutTheLostUpdate(home, member);
+    } finally {
+      member.shutdownTestKit();
+      home.shutdownTestKit();
+    }
+  }
+
+  private static void assertTheRoundEndsWithoutTheLostUpdate(ActorTestKit home, ActorTestKit member) {
+    Architecture logreg = Architecture.logreg(784, 10);
+    Model initial = logreg.initialModel(1);
+    ActorRef<Aggregator.Command> aggregator = home.spawn(Aggregator.create(new FedAvg().newServer(initial, 1), new MagnitudePruner()));
+    TestProbe<Server.Event> events = home.createTestProbe();
+    Server.Settings settings = Server.Settings.builder("fedavg").rounds(1).clientsPerRound(2).roundTimeout(Duration.ofMinutes(5))
+        .minCompleted(1).maxAttempts(1).seed(5).dataSignature(SIGNATURE).clients(2).build();
+    ActorRef<Server.Command> server = home.spawn(Server.create(settings, aggregator, Evaluator.of(logreg, TestModels.dataset()), events.getRef()));
+    ActorRef<Client.Command> remote = client(member, 1, logreg);
+    server.tell(new Server.RegisterClient(Client.id(0), client(home, 0, logreg)));
+    server.tell(new Server.RegisterClient(Client.id(1), TestClusters.reachedFrom(home, member, remote)));
+
+    Server.RoundCompleted done = LoggingTestKit.warn("round 1: client client-0001 reports it failed: update did not arrive")
+        .expect(home.system(), () -> {
+          server.tell(new Server.Start());
+          return events.expectMessageClass(Server.RoundCompleted.class, WAIT);
+        });
+    // The round's deadline is five minutes: it ended because the failure report was taken and confirmed.
+    assertEquals(2, done.metrics().clientsSelected());
+    assertEquals(1, done.metrics().clientsCompleted(), "the update of the client on the server's node was folded");
+    assertTrue(done.rejections().isEmpty(), "the failure report carried the client's secret: " + done.rejections());
+  }
+}
