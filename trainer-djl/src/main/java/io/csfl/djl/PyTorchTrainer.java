@@ -23,7 +23,6 @@ import io.csfl.tensor.ModelSpec;
 import java.nio.FloatBuffer;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Optional;
 import java.util.Random;
 
 /**
@@ -65,15 +64,23 @@ public final class PyTorchTrainer implements LocalTrainer {
 
   @Override
   public TrainingResult train(Model start, Dataset data, int[] examples, long seed) {
-    return run(start, Optional.empty(), data, examples, seed);
+    return run(start, new float[spec().tensorCount()][], data, examples, seed);
   }
 
+  /** Pruned weights are held at zero in PyTorch's layout: the masks are moved as the weights are. */
   @Override
   public TrainingResult trainPruned(Model start, MaskSet keep, Dataset data, int[] examples, long seed) {
-    return run(start, Optional.of(keep.requireFits(spec())), data, examples, seed);
+    keep.requireFits(spec());
+    float[][] masks = new float[spec().tensorCount()][];
+    for (int t = 0; t < masks.length; t++) {
+      int tensor = t;
+      masks[t] = keep.mask(t).map(m -> net.toTorchLayout(tensor, ones(m))).orElse(null);
+    }
+    return run(start, masks, data, examples, seed);
   }
 
-  private TrainingResult run(Model start, Optional<MaskSet> keep, Dataset data, int[] examples, long seed) {
+  /** Trains with the weights where {@code masks} (null for an unmasked tensor) hold 0 kept at zero. */
+  private TrainingResult run(Model start, float[][] masks, Dataset data, int[] examples, long seed) {
     if (examples.length == 0) {
       throw new IllegalArgumentException("a client with no examples cannot train");
     }
@@ -86,7 +93,6 @@ public final class PyTorchTrainer implements LocalTrainer {
     float[] x = new float[batchSize * features];
     int[] y = new int[batchSize];
     float[][] params = net.load(start);
-    float[][] masks = keep.map(this::masks).orElse(new float[params.length][]);
     zeroOutside(params, masks);
     TorchOptimizer optimizer = new TorchOptimizer(config.optimizer());
     Loss loss = new SoftmaxCrossEntropyLoss();
@@ -137,16 +143,6 @@ public final class PyTorchTrainer implements LocalTrainer {
     } finally {
       JniUtils.setGradMode(gradMode);
     }
-  }
-
-  /** One 0/1 array per tensor in PyTorch's layout, null for tensors {@code keep} leaves unmasked. */
-  private float[][] masks(MaskSet keep) {
-    float[][] masks = new float[spec().tensorCount()][];
-    for (int t = 0; t < masks.length; t++) {
-      int tensor = t;
-      masks[t] = keep.mask(t).map(m -> net.toTorchLayout(tensor, ones(m))).orElse(null);
-    }
-    return masks;
   }
 
   private static float[] ones(Mask mask) {

@@ -28,6 +28,9 @@ import java.util.List;
  * returns the same bits. Images stay channels-first here; where the Java engine flattens a
  * channels-last image before a dense layer, this one moves the channels last first, so a dense
  * kernel's rows mean the same pixels in both engines.
+ *
+ * <p>The first convolution is PyTorch's; later ones, whose input needs a gradient, are computed
+ * tap by tap ({@link #tapByTap}), the same sums in another order.
  */
 final class TorchNet {
   private enum Kind { CONV, POOL, DENSE }
@@ -199,7 +202,7 @@ final class TorchNet {
     int[] d = spec.tensor(t).shape();
     return switch (d.length) {
       case 2 -> transpose(values, d[0], d[1]);
-      case 4 -> kernelToTorch(values, d[0] * d[1], d[2], d[3]);
+      case 4 -> permuteKernel(values, d[0] * d[1], d[2], d[3], true);
       default -> values;
     };
   }
@@ -250,7 +253,7 @@ final class TorchNet {
       float[] v = params[t];
       arrays[t] = switch (d.length) {
         case 2 -> transpose(v, d[1], d[0]);
-        case 4 -> kernelFromTorch(v, d[0] * d[1], d[2], d[3]);
+        case 4 -> permuteKernel(v, d[0] * d[1], d[2], d[3], false);
         default -> v.clone();
       };
     }
@@ -268,29 +271,21 @@ final class TorchNet {
     return out;
   }
 
-  /** {@code [taps, in, out]} (taps = k * k, row-major) to {@code [out, in, taps]}. */
-  private static float[] kernelToTorch(float[] a, int taps, int in, int out) {
-    float[] b = new float[a.length];
+  /**
+   * A convolution kernel moved between CSFL's {@code [taps, in, out]} (taps = k * k, row-major) and PyTorch's
+   * {@code [out, in, taps]}, in the direction {@code toTorch} says.
+   */
+  private static float[] permuteKernel(float[] from, int taps, int in, int out, boolean toTorch) {
+    float[] to = new float[from.length];
     for (int p = 0; p < taps; p++) {
       for (int i = 0; i < in; i++) {
         for (int o = 0; o < out; o++) {
-          b[(o * in + i) * taps + p] = a[(p * in + i) * out + o];
+          int csfl = (p * in + i) * out + o;
+          int torch = (o * in + i) * taps + p;
+          to[toTorch ? torch : csfl] = from[toTorch ? csfl : torch];
         }
       }
     }
-    return b;
-  }
-
-  /** The inverse of {@link #kernelToTorch}. */
-  private static float[] kernelFromTorch(float[] b, int taps, int in, int out) {
-    float[] a = new float[b.length];
-    for (int p = 0; p < taps; p++) {
-      for (int i = 0; i < in; i++) {
-        for (int o = 0; o < out; o++) {
-          a[(p * in + i) * out + o] = b[(o * in + i) * taps + p];
-        }
-      }
-    }
-    return a;
+    return to;
   }
 }

@@ -175,6 +175,26 @@ class PyTorchTrainerTest {
     assertTrue(evaluator.evaluate(first.model()).loss() < evaluator.evaluate(start).loss());
   }
 
+  /** Client actors share one trainer and call it at the same time: each call gets the result it gets alone. */
+  @Test
+  void concurrentCallsGiveTheResultsOfSequentialOnes() throws Exception {
+    Architecture a = Architecture.byName("conv:4:3,pool:2,conv:4:3,dense:10", IMAGE, 10);
+    LocalTrainer trainer = new PyTorchTrainer(a, IMAGE, 10, new TrainingConfig(1, 32, OptimizerConfig.adam(0.001)));
+    Model start = a.initialModel(5);
+    List<int[]> parts = List.of(seededSubset(192, 5), seededSubset(192, 6), seededSubset(192, 7));
+    List<Model> alone = parts.stream().map(p -> trainer.train(start, data.train(), p, 8).model()).toList();
+    java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(parts.size());
+    try {
+      List<java.util.concurrent.Future<Model>> together = parts.stream()
+          .map(p -> pool.submit(() -> trainer.train(start, data.train(), p, 8).model())).toList();
+      for (int i = 0; i < parts.size(); i++) {
+        assertEquals(alone.get(i), together.get(i).get(5, java.util.concurrent.TimeUnit.MINUTES), "client " + i);
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
   @Test
   void prunedTrainingHoldsTheWeightsOutsideTheMasksAtZero() {
     Architecture a = Architecture.byName(LAYERS, IMAGE, 10);
