@@ -68,7 +68,8 @@ class PyTorchTrainerTest {
 
   @Test
   void parametersMakeARoundTripToTheBit() {
-    for (Architecture a : List.of(Architecture.mlp(), Architecture.cnn(), Architecture.of(LayerList.parse(LAYERS), IMAGE, 10),
+    for (Architecture a : List.of(Architecture.mlp(), Architecture.cnn(), Architecture.logreg(784, 10),
+        Architecture.of(LayerList.parse(LAYERS), IMAGE, 10),
         Architecture.byName("conv:5:3,dense:7,dense:3", new int[] {3, 6, 8}, 3))) {
       int[] shape = a.name().equals("conv:5:3,dense:7,dense:3") ? new int[] {3, 6, 8} : IMAGE;
       TorchNet net = TorchNet.of(a, shape, a.spec().tensor(a.spec().tensorCount() - 1).dim(0));
@@ -85,11 +86,12 @@ class PyTorchTrainerTest {
   }
 
   /**
-   * The layouts are right, not merely reversible: PyTorch's loss of a trained-looking model is the
-   * Java evaluator's, on images of one channel and of three (where channels-last matters).
+   * The layouts are right, not merely reversible: PyTorch's loss of a model is the
+   * Java evaluator's.
    */
   @Test
   void pytorchComputesTheSameLossAsTheJavaEvaluator() {
+    // Images of one channel, of three (where channels-last matters), and flat features.
     Dataset grey = data.test().head(300);
     for (String spec : List.of("mlp", "cnn", LAYERS, "pool:2,dense:10")) {
       Architecture a = Architecture.byName(spec, IMAGE, 10);
@@ -107,6 +109,17 @@ class PyTorchTrainerTest {
     Dataset rgb = colour.build();
     for (String spec : List.of("conv:5:3,pool:2,dense:7,dense:4", "dense:9,dense:4", "conv:2:3:valid,dense:4")) {
       assertSameLoss(Architecture.byName(spec, new int[] {3, 8, 8}, 4), new int[] {3, 8, 8}, rgb);
+    }
+    Dataset.Builder flat = Dataset.builder("flat", 20).classes(3);
+    for (int i = 0; i < 64; i++) {
+      float[] x = new float[20];
+      for (int j = 0; j < x.length; j++) {
+        x[j] = (float) rng.nextGaussian();
+      }
+      flat.add(x, i % 3);
+    }
+    for (String spec : List.of("mlp", "logreg", "dense:5,dense:3")) {
+      assertSameLoss(Architecture.byName(spec, new int[] {20}, 3), new int[] {20}, flat.build());
     }
   }
 
