@@ -172,11 +172,14 @@ final class FederationOptions {
     aggregation();
     strategies();
     training();
-    trainingEngine();
+    TrainingEngine trainingEngine = trainingEngine();
     // Until the data say otherwise (a natural split has one client per group).
     clients = clientsOption != null ? clientsOption : 100;
     // Both simulate and node validate first: the kernel line goes out with their start-up lines.
     System.out.println("kernels: " + NetworkTrainer.kernel());
+    if (!trainingEngine.name().equals(TrainingEngine.JAVA)) {
+      System.out.println("engine: " + trainingEngine.name() + " trains the clients");
+    }
   }
 
   /**
