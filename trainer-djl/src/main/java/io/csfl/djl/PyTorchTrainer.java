@@ -29,7 +29,9 @@ import java.util.Random;
  * A {@link LocalTrainer} that runs the Java engine's training loop on PyTorch: the same model
  * (an {@link Architecture}'s tensors, in CSFL's layouts on the way in and out), the same example
  * order for a seed, batch size, softmax cross-entropy loss and optimiser as {@link NetworkTrainer}.
- * The arithmetic is PyTorch's, so results agree with the Java engine's closely but not to the bit.
+ * PyTorch computes each step's forward and backward passes; the optimiser's update is CSFL's own,
+ * in Java, on the parameters in PyTorch's layouts. Results agree with the Java engine's closely
+ * but not to the bit, since PyTorch sums in its own order.
  *
  * <p>Each call works in arrays of its own, freed when it returns, and PyTorch's autograd state is
  * per thread, so client actors may call one trainer at the same time. Deterministic for a seed as
@@ -128,6 +130,8 @@ public final class PyTorchTrainer implements LocalTrainer {
     for (int s = 0; s < batch; s++) {
       labels[s] = y[s];
     }
+    // Autograd is switched on for this thread only: DJL's GradientCollector admits one at a time in a JVM,
+    // and the clients of a JVM train at the same time.
     boolean gradMode = JniUtils.isGradMode();
     try (NDScope scope = new NDScope()) {
       scope.suppressNotUsedWarning();
