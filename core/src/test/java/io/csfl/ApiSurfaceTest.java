@@ -59,6 +59,7 @@ class ApiSurfaceTest {
       "io.csfl.nn.NetworkTrainer",
       "io.csfl.nn.OptimizerConfig",
       "io.csfl.nn.TrainingConfig",
+      "io.csfl.nn.TrainingEngine",
       "io.csfl.nn.TrainingResult",
       "io.csfl.strategy.ClientAlgorithm",
       "io.csfl.strategy.ComplementSparsification",

@@ -5,9 +5,11 @@ import io.csfl.data.Dataset;
 import io.csfl.data.Partitioner;
 import io.csfl.data.Splits;
 import io.csfl.nn.Architecture;
+import io.csfl.nn.LocalTrainer;
 import io.csfl.nn.NetworkTrainer;
 import io.csfl.nn.OptimizerConfig;
 import io.csfl.nn.TrainingConfig;
+import io.csfl.nn.TrainingEngine;
 import io.csfl.strategy.CsOptions;
 import io.csfl.strategy.FederatedStrategy;
 import io.csfl.strategy.GlobalMagnitudePruner;
@@ -41,6 +43,10 @@ final class FederationOptions {
 
   /** The largest --model @FILE read: a layer list, comments included, is far smaller. */
   static final long MAX_MODEL_FILE_BYTES = 1 << 16;
+
+  @Option(names = "--engine", paramLabel = "NAME", defaultValue = TrainingEngine.JAVA,
+      description = "Where clients train: java (built in) or pytorch (PyTorch through DJL, when its module is on the class path; see docs/engines.md). Default: ${DEFAULT-VALUE}.")
+  String engine;
 
   @Option(names = "--clients", paramLabel = "N", description = "Number of clients. Default: 100, or one per group with --partition natural.")
   Integer clientsOption;
@@ -166,10 +172,14 @@ final class FederationOptions {
     aggregation();
     strategies();
     training();
+    TrainingEngine trainingEngine = trainingEngine();
     // Until the data say otherwise (a natural split has one client per group).
     clients = clientsOption != null ? clientsOption : 100;
     // Both simulate and node validate first: the kernel line goes out with their start-up lines.
     System.out.println("kernels: " + NetworkTrainer.kernel());
+    if (!trainingEngine.name().equals(TrainingEngine.JAVA)) {
+      System.out.println("engine: " + trainingEngine.name() + " trains the clients");
+    }
   }
 
   /**
@@ -261,8 +271,15 @@ final class FederationOptions {
     }
   }
 
-  NetworkTrainer trainer() {
-    return new NetworkTrainer(architecture(), training());
+  /** The --engine; an IllegalArgumentException in one line when it is not on the class path. */
+  TrainingEngine trainingEngine() {
+    return TrainingEngine.named(engine);
+  }
+
+  /** The clients' trainer: the --model trained on the --engine. */
+  LocalTrainer trainer() {
+    Dataset train = data().train();
+    return trainingEngine().trainer(architecture(), train.shape(), train.classes(), training());
   }
 
   Server.Settings serverSettings(int minClients, String dataSignature) {

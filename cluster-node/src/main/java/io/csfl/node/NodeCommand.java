@@ -12,7 +12,6 @@ import io.csfl.cluster.NodePlan;
 import io.csfl.cluster.Rejoin;
 import io.csfl.data.DataFileException;
 import io.csfl.metrics.MetricsCsv;
-import io.csfl.nn.NetworkTrainer;
 import io.csfl.report.Report;
 import io.csfl.strategy.FederatedStrategy;
 import java.nio.file.Path;
@@ -235,7 +234,7 @@ final class NodeCommand implements Callable<Integer> {
     if (roleSet.contains(NodePlan.CLIENT)) {
       List<int[]> parts = federation.split(data.train());
       String signature = federation.dataSignature(data.train());
-      NetworkTrainer trainer = federation.trainer();
+      io.csfl.nn.LocalTrainer trainer = federation.trainer();
       IntFunction<Behavior<io.csfl.actor.Client.Command>> client = i -> io.csfl.actor.Client.create(FederationOptions.clientId(i),
           signature, strategy.newClient(), trainer, data.train(), parts.get(i), federation.seed + i);
       hosted = Optional.of(range == null

@@ -25,7 +25,7 @@ final class OptionGroups {
     g.put("Data:", List.of("--dataset", "--data-dir", "--label-column", "--group-column", "--test-file", "--test-fraction",
         "--standardize", "--clients", "--partition", "--seed", "--eval-examples"));
     g.put("Model and training:", List.of("--model", "--initial-model", "--local-epochs", "--batch-size", "--optimizer", "--lr",
-        "--momentum", "--threads"));
+        "--momentum", "--engine", "--threads"));
     g.put("Algorithm:", List.of("--algorithm", "--sparsity", "--sparsity-end", "--server-rate", "--warmup-rounds",
         "--downlink-history", "--pruner", "--density", "--uplink-density", "--aggregation", "--clip-norm"));
     g.put("Federation:", List.of("--rounds", "--per-round", "--min-completed", "--over-select", "--round-timeout",

@@ -32,11 +32,12 @@ final class RunDefinition {
   /** The file in the checkpoint directory. */
   static final String FILE = "run.json";
   /**
-   * Flags that may differ between the nodes of one run: how long to wait, where files are, and
-   * the initial model, which only round 1 reads (the data are compared by their signature).
+   * Flags that may differ between the nodes of one run: how long to wait, where files are, the
+   * initial model, which only round 1 reads (the data are compared by their signature), and the
+   * engine clients train on, which each node chooses for itself.
    */
   static final Set<String> OPERATIONAL = Set.of("--round-timeout", "--aggregator-grace", "--client-grace", "--data-dir",
-      "--initial-model", "--test-file");
+      "--initial-model", "--test-file", "--engine");
   private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
   private RunDefinition() {}

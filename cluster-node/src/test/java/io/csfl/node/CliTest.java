@@ -108,6 +108,16 @@ class CliTest {
   }
 
   @Test
+  void anEngineThatIsNotOnTheClassPathIsOneLine() {
+    // This module's tests run without trainer-djl, as the default build does.
+    run("simulate", "--engine", "pytorch").isOneLineUsageError("training engine 'pytorch' is not on the class path (available: java)");
+    run("node", "--role", "client", "--insecure", "--engine", "pytorch").isOneLineUsageError("training engine 'pytorch'");
+    run("simulate", "--engine", "tensorflow").isOneLineUsageError("training engine 'tensorflow' is not on the class path");
+    CommandLine.ParseResult simulate = CsflCommand.commandLine().parseArgs("simulate");
+    assertEquals("java", ((SimulateCommand) simulate.subcommand().commandSpec().userObject()).federation.trainingEngine().name());
+  }
+
+  @Test
   void anUnwritableOutputDirectoryIsOneLine() throws Exception {
     Path file = Files.writeString(dir.resolve("a-file"), "");
     Result r = run("simulate", "--data-dir", SimulateCommandTest.repoData().toString(), "--clients", "2", "--per-round", "1",

@@ -62,6 +62,8 @@ class RunDefinitionTest {
     RunDefinition.claim(dir, definitionOf("--lr", "0.05"));
     assertTrue(Files.exists(dir.resolve(RunDefinition.FILE)));
     RunDefinition.claim(dir, definitionOf("--lr", "0.05", "--client-grace", "5m"));
+    // Each node trains its clients on the engine it has: a standby server need not have the same one.
+    RunDefinition.claim(dir, definitionOf("--lr", "0.05", "--engine", "pytorch"));
   }
 
   @Test
