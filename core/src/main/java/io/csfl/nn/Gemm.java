@@ -140,6 +140,15 @@ final class Gemm {
     }
   }
 
+  /**
+   * The relative cost of {@code mulAdd} with a transposed A of {@code nonZeros} non-zeros, in units
+   * of one multiply-add of the zero-skipping kernel: the scalar kernel and the SIMD one on sparse A
+   * do one per non-zero and column of B; the SIMD one on dense A does all m x n x k, cheaper each.
+   */
+  static long transposedProductCost(int m, int n, int k, long nonZeros) {
+    return simd() ? VectorGemm.transposedCost(m, n, k, nonZeros) : nonZeros * n;
+  }
+
   /** How many of {@code x[0..n)} are not zero. */
   static long countNonZeros(float[] x, int n) {
     if (simd()) {

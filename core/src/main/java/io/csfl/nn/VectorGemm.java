@@ -177,6 +177,16 @@ final class VectorGemm {
     return 100 * nonZeros * n > percent * mPadded * nPadded * k;
   }
 
+  /**
+   * The cost of a product with a transposed A of {@code nonZeros} non-zeros on the faster kernel,
+   * in multiply-adds of the zero-skipping kernel: the unit of {@link Dense}'s route choice.
+   */
+  static long transposedCost(int m, int n, int k, long nonZeros) {
+    long mPadded = (m + BlockedGemm.MR - 1) / BlockedGemm.MR * (long) BlockedGemm.MR;
+    long nPadded = (n + BlockedGemm.NR - 1) / BlockedGemm.NR * (long) BlockedGemm.NR;
+    return Math.min(nonZeros * n, DENSE_PERCENT_EASY * mPadded * nPadded * k / 100);
+  }
+
   /** How many entries of the m x k matrix A are not zero, reading along A's contiguous direction. */
   static long countNonZeros(int m, int k, float[] a, int aOff, int ars, int acs) {
     long count = 0;
