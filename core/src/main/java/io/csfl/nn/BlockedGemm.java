@@ -4,21 +4,25 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * The dense form of {@link Gemm#mulAdd}: a register-blocked micro-kernel over packed operands, for
- * products whose A has few zeros to skip. A is packed once per product into panels of {@link #MR}
- * rows (for each p, the panel's MR entries of column p side by side, so a transposed A costs no
- * more than a row-major one); B is packed one panel of {@link #NR} columns at a time into
- * contiguous rows, zero-padded past n. Each call of {@link #kernel} then keeps an MR x NR block
- * of C in 16 vector registers for the whole k loop: per p, two loads of B and eight broadcasts of
- * A feed sixteen independent fused multiply-adds, where the zero-skipping kernel spends a load
- * of B on every one.
+ * The dense form of {@link Gemm#mulAdd}: a register-blocked micro-kernel, for products whose A has
+ * few zeros to skip. B is packed one panel of {@link #NR} columns at a time into contiguous rows,
+ * zero-padded past n, and each panel serves every block of rows. Each call of {@link #kernel}
+ * keeps an MR x NR block of C in 16 vector registers for the whole k loop: per p, two loads of B
+ * and eight broadcasts of A feed sixteen independent fused multiply-adds, where the zero-skipping
+ * kernel spends a load of B on every one.
+ *
+ * <p>A is read in place through its strides, row-major or transposed alike; only its last rows,
+ * when m is not a multiple of MR, are copied into a zero-padded panel. Packing every panel of A
+ * (MR values per p side by side) did not pay: timed in-process, alternating with this version on
+ * the mlp's and cnn's products, it was level on row-major A with 64 rows and 5-35% slower on the
+ * transposed A of the weight gradients and on the second convolution.
  *
  * <p>Every output is one chain of fused multiply-adds onto C in ascending order of p, as in
  * {@link Gemm#scalarMulAdd}; zero entries of A are not skipped but multiplied, and
  * {@code fma(0, b, c)} is {@code c} for finite b except that {@code c = -0} may become +0. Each
  * lane is one output, so the vector width does not change results (the code is written for any
- * width; it runs at VectorGemm's). Blocks at the bottom and right edges run on a copy of C's block padded
- * to MR x NR; the padding lanes compute on zeros and are thrown away.
+ * width; it runs at VectorGemm's). Blocks at the bottom and right edges run on a copy of C's block
+ * padded to MR x NR; the padding lanes compute on zeros and are thrown away.
  */
 final class BlockedGemm {
   /** VectorGemm's species, not the CPU's preferred: see {@link VectorGemm#describe}. */
@@ -37,7 +41,7 @@ final class BlockedGemm {
 
   private BlockedGemm() {}
 
-  /** Per-thread packed panels and the edge block, grown on demand and reused. */
+  /** Per-thread packed panels (A's last rows, one panel of B) and the edge block, grown on demand. */
   private static final class Buffers {
     float[] packedA = new float[0];
     float[] packedB = new float[0];
@@ -64,54 +68,44 @@ final class BlockedGemm {
       return;
     }
     Buffers buffers = BUFFERS.get();
-    int rowPanels = (m + MR - 1) / MR;
-    float[] pa = buffers.packedA(Math.multiplyExact(rowPanels * MR, k));
-    packA(m, k, a, aOff, ars, acs, pa);
+    int fullRows = m / MR * MR;
+    float[] lastPanel = buffers.packedA(Math.multiplyExact(MR, k));
+    if (fullRows < m) {
+      packRows(m - fullRows, k, a, aOff + fullRows * ars, ars, acs, lastPanel);
+    }
     float[] pb = buffers.packedB(Math.multiplyExact(k, NR));
     float[] edge = buffers.edge;
     for (int j = 0; j < n; j += NR) {
       int cols = Math.min(NR, n - j);
       packB(k, n, cols, b, bOff + j, pb);
-      for (int i = 0; i < m; i += MR) {
-        int rows = Math.min(MR, m - i);
+      for (int i = 0; i < fullRows; i += MR) {
         int cAt = cOff + i * n + j;
-        if (rows == MR && cols == NR) {
-          kernel(k, pa, i * k, pb, c, cAt, n);
+        if (cols == NR) {
+          kernel(k, a, aOff + i * ars, ars, acs, pb, c, cAt, n);
         } else {
-          copyBlock(rows, cols, c, cAt, n, edge, 0, NR);
-          kernel(k, pa, i * k, pb, edge, 0, NR);
-          copyBlock(rows, cols, edge, 0, NR, c, cAt, n);
+          copyBlock(MR, cols, c, cAt, n, edge, 0, NR);
+          kernel(k, a, aOff + i * ars, ars, acs, pb, edge, 0, NR);
+          copyBlock(MR, cols, edge, 0, NR, c, cAt, n);
         }
+      }
+      if (fullRows < m) {
+        int cAt = cOff + fullRows * n + j;
+        copyBlock(m - fullRows, cols, c, cAt, n, edge, 0, NR);
+        kernel(k, lastPanel, 0, 1, MR, pb, edge, 0, NR);
+        copyBlock(m - fullRows, cols, edge, 0, NR, c, cAt, n);
       }
     }
   }
 
   /**
-   * {@code pa[panel * MR * k + p * MR + r] = A[panel * MR + r, p]}, zero for the rows past m. The
-   * loop runs along whichever of A's directions is contiguous.
+   * The last {@code rows < MR} rows of A, padded with zero rows to MR, as an MR x k matrix stored
+   * transposed ({@code pa[p * MR + r]}), so that the kernel reads it like any other A.
    */
-  private static void packA(int m, int k, float[] a, int aOff, int ars, int acs, float[] pa) {
-    for (int i0 = 0; i0 < m; i0 += MR) {
-      int rows = Math.min(MR, m - i0);
-      int panel = i0 * k;
-      if (rows < MR) {
-        java.util.Arrays.fill(pa, panel, panel + MR * k, 0f);
-      }
-      if (acs == 1) {
-        for (int r = 0; r < rows; r++) {
-          int from = aOff + (i0 + r) * ars;
-          for (int p = 0, to = panel + r; p < k; p++, to += MR) {
-            pa[to] = a[from + p];
-          }
-        }
-      } else {
-        for (int p = 0; p < k; p++) {
-          int from = aOff + i0 * ars + p * acs;
-          int to = panel + p * MR;
-          for (int r = 0; r < rows; r++) {
-            pa[to + r] = a[from + r * ars];
-          }
-        }
+  private static void packRows(int rows, int k, float[] a, int aOff, int ars, int acs, float[] pa) {
+    java.util.Arrays.fill(pa, 0, MR * k, 0f);
+    for (int r = 0; r < rows; r++) {
+      for (int p = 0; p < k; p++) {
+        pa[p * MR + r] = a[aOff + r * ars + p * acs];
       }
     }
   }
@@ -134,10 +128,18 @@ final class BlockedGemm {
   }
 
   /**
-   * {@code C[0..MR, 0..NR) += A panel * B panel} over all k, C's rows {@code ldc} apart. Unrolled by
-   * hand: C2 keeps named locals in registers, not arrays of vectors.
+   * {@code C[0..MR, 0..NR) += A[0..MR, 0..k) * B panel}, A's entries at {@code aAt + r * ars + p * acs}
+   * and C's rows {@code ldc} apart. Unrolled by hand: C2 keeps named locals in registers, not
+   * arrays of vectors.
    */
-  private static void kernel(int k, float[] pa, int aAt, float[] pb, float[] c, int cAt, int ldc) {
+  private static void kernel(int k, float[] a, int aAt, int ars, int acs, float[] pb, float[] c, int cAt, int ldc) {
+    int a1 = ars;
+    int a2 = 2 * ars;
+    int a3 = 3 * ars;
+    int a4 = 4 * ars;
+    int a5 = 5 * ars;
+    int a6 = 6 * ars;
+    int a7 = 7 * ars;
     int r1 = cAt + ldc;
     int r2 = r1 + ldc;
     int r3 = r2 + ldc;
@@ -161,31 +163,31 @@ final class BlockedGemm {
     FloatVector c61 = FloatVector.fromArray(S, c, r6 + L);
     FloatVector c70 = FloatVector.fromArray(S, c, r7);
     FloatVector c71 = FloatVector.fromArray(S, c, r7 + L);
-    for (int p = 0, at = aAt, bAt = 0; p < k; p++, at += MR, bAt += NR) {
+    for (int p = 0, at = aAt, bAt = 0; p < k; p++, at += acs, bAt += NR) {
       FloatVector b0 = FloatVector.fromArray(S, pb, bAt);
       FloatVector b1 = FloatVector.fromArray(S, pb, bAt + L);
-      FloatVector av = FloatVector.broadcast(S, pa[at]);
+      FloatVector av = FloatVector.broadcast(S, a[at]);
       c00 = b0.fma(av, c00);
       c01 = b1.fma(av, c01);
-      av = FloatVector.broadcast(S, pa[at + 1]);
+      av = FloatVector.broadcast(S, a[at + a1]);
       c10 = b0.fma(av, c10);
       c11 = b1.fma(av, c11);
-      av = FloatVector.broadcast(S, pa[at + 2]);
+      av = FloatVector.broadcast(S, a[at + a2]);
       c20 = b0.fma(av, c20);
       c21 = b1.fma(av, c21);
-      av = FloatVector.broadcast(S, pa[at + 3]);
+      av = FloatVector.broadcast(S, a[at + a3]);
       c30 = b0.fma(av, c30);
       c31 = b1.fma(av, c31);
-      av = FloatVector.broadcast(S, pa[at + 4]);
+      av = FloatVector.broadcast(S, a[at + a4]);
       c40 = b0.fma(av, c40);
       c41 = b1.fma(av, c41);
-      av = FloatVector.broadcast(S, pa[at + 5]);
+      av = FloatVector.broadcast(S, a[at + a5]);
       c50 = b0.fma(av, c50);
       c51 = b1.fma(av, c51);
-      av = FloatVector.broadcast(S, pa[at + 6]);
+      av = FloatVector.broadcast(S, a[at + a6]);
       c60 = b0.fma(av, c60);
       c61 = b1.fma(av, c61);
-      av = FloatVector.broadcast(S, pa[at + 7]);
+      av = FloatVector.broadcast(S, a[at + a7]);
       c70 = b0.fma(av, c70);
       c71 = b1.fma(av, c71);
     }
