@@ -6,10 +6,10 @@ import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * SIMD form of {@link Gemm#mulAdd}: dense products go to the register-blocked {@link BlockedGemm},
- * sparse ones to the zero-skipping kernel here, chosen per product from A's density
- * ({@link #denseWins}). In the sparse kernel each row of A is first compressed to its non-zero entries
- * (eight lanes tested at a time; a transposed A is compressed along its contiguous rows and
+ * SIMD form of {@link Gemm#mulAdd}: dense products go to the register-blocked
+ * {@link BlockedGemm}, sparse ones to the zero-skipping kernel here, chosen per product from A's
+ * density ({@link #denseWins}). In the sparse kernel each row of A is first compressed to its
+ * non-zero entries (eight lanes tested at a time; a transposed A is compressed along its contiguous rows and
  * regrouped); then, for one 64-column block of B at a time, taken in tiles of rows that fit in L1
  * (see {@link #columnBlock}), each row of C keeps its 64 outputs in eight vector registers while
  * the non-zero A entries stream by; narrower blocks take the remaining columns. Loaded only when
@@ -106,7 +106,7 @@ final class VectorGemm {
     }
   }
 
-  /** The zero-skipping kernel alone, whatever A's density (tests and benchmarks compare it with the dense one). */
+  /** The zero-skipping kernel alone, whatever A's density: for tests and benchmarks. */
   static void sparseMulAdd(int m, int n, int k, float[] a, int aOff, int ars, int acs, float[] b, int bOff, float[] c, int cOff) {
     Scratch s = SCRATCH.get();
     SparseRows rows = s.rows.ensure(m, k);
@@ -171,10 +171,15 @@ final class VectorGemm {
    * density tried, 15% and up.
    */
   static boolean denseWins(int m, int n, int k, long nonZeros, boolean aTransposed) {
+    int percent = aTransposed || n <= NARROW ? DENSE_PERCENT_EASY : DENSE_PERCENT;
+    return 100 * nonZeros * n > percent * blockedMultiplyAdds(m, n, k);
+  }
+
+  /** The multiply-adds the blocked kernel does: m and n rounded up to whole blocks. */
+  private static long blockedMultiplyAdds(int m, int n, int k) {
     long mPadded = (m + BlockedGemm.MR - 1) / BlockedGemm.MR * (long) BlockedGemm.MR;
     long nPadded = (n + BlockedGemm.NR - 1) / BlockedGemm.NR * (long) BlockedGemm.NR;
-    int percent = aTransposed || n <= NARROW ? DENSE_PERCENT_EASY : DENSE_PERCENT;
-    return 100 * nonZeros * n > percent * mPadded * nPadded * k;
+    return mPadded * nPadded * k;
   }
 
   /**
@@ -182,9 +187,7 @@ final class VectorGemm {
    * in multiply-adds of the zero-skipping kernel: the unit of {@link Dense}'s route choice.
    */
   static long transposedCost(int m, int n, int k, long nonZeros) {
-    long mPadded = (m + BlockedGemm.MR - 1) / BlockedGemm.MR * (long) BlockedGemm.MR;
-    long nPadded = (n + BlockedGemm.NR - 1) / BlockedGemm.NR * (long) BlockedGemm.NR;
-    return Math.min(nonZeros * n, DENSE_PERCENT_EASY * mPadded * nPadded * k / 100);
+    return Math.min(nonZeros * n, DENSE_PERCENT_EASY * blockedMultiplyAdds(m, n, k) / 100);
   }
 
   /** How many entries of the m x k matrix A are not zero, reading along A's contiguous direction. */
