@@ -80,8 +80,8 @@ final class VectorGemm {
    * The kernels and their vector width, for start-up lines. The width is 256 bits whatever the CPU
    * prefers: every SIMD kernel of this package uses one species, because on JDK 17 a second
    * species sharing the Vector API's call sites made C2 box the vectors of whichever kernel it
-   * compiled second (timed in-process: the blocked kernel at 512 bits beside the sparse one at
-   * 256 ran 20 to 100 times slower, depending on which was compiled first). Results do not depend
+   * compiled second (timed in-process: with the blocked kernel at 512 bits beside the sparse one
+   * at 256, whichever was compiled second ran more than ten times slower). Results do not depend
    * on the width, since each lane is one output.
    */
   static String describe() {
