@@ -9,10 +9,10 @@ import jdk.incubator.vector.VectorSpecies;
  * SIMD form of {@link Gemm#mulAdd}: dense products go to the register-blocked
  * {@link BlockedGemm}, sparse ones to the zero-skipping kernel here, chosen per product from A's
  * density ({@link #denseWins}). In the sparse kernel each row of A is first compressed to its
- * non-zero entries (eight lanes tested at a time; a transposed A is compressed along its contiguous rows and
- * regrouped); then, for one 64-column block of B at a time, taken in tiles of rows that fit in L1
- * (see {@link #columnBlock}), each row of C keeps its 64 outputs in eight vector registers while
- * the non-zero A entries stream by; narrower blocks take the remaining columns. Loaded only when
+ * non-zero entries (eight lanes tested at a time; a transposed A is compressed along its
+ * contiguous rows and regrouped); then, for one 64-column block of B at a time, taken in tiles of
+ * rows that fit in L1 (see {@link #columnBlock}), each row of C keeps its 64 outputs in eight
+ * vector registers while the non-zero A entries stream by; narrower blocks take the remaining columns. Loaded only when
  * the JVM has the incubator module.
  *
  * <p>Each vector lane is one output of C, summed in the same order as {@link Gemm#scalarMulAdd}, so
@@ -22,8 +22,10 @@ import jdk.incubator.vector.VectorSpecies;
 final class VectorGemm {
   /** The one species of this package's SIMD kernels: see {@link #describe}. */
   static final VectorSpecies<Float> S = FloatVector.SPECIES_256;
-  private static final VectorSpecies<Integer> I = IntVector.SPECIES_256;
-  private static final int W = 8;
+  /** Ints of S's shape, for counting non-zeros: as many lanes as S. */
+  private static final VectorSpecies<Integer> I = VectorSpecies.of(int.class, S.vectorShape());
+  /** Lanes per vector: 8 at 256 bits. The blocks below are counted in vectors, so any width works. */
+  private static final int W = S.length();
   private static final int BLOCK = 4 * W;
   /**
    * Eight accumulators: an FMA's result is needed by the next FMA on the same accumulator four or
@@ -81,8 +83,11 @@ final class VectorGemm {
    * prefers: every SIMD kernel of this package uses one species, because on JDK 17 a second
    * species sharing the Vector API's call sites made C2 box the vectors of whichever kernel it
    * compiled second (timed in-process: with the blocked kernel at 512 bits beside the sparse one
-   * at 256, whichever was compiled second ran more than ten times slower). Results do not depend
-   * on the width, since each lane is one output.
+   * at 256, whichever was compiled second ran more than ten times slower; with this package's
+   * kernels at 512 bits beside Adam's and ReLU's at 256, the mlp trained ten times slower). S sets
+   * the width of both matrix kernels; VectorAdam and VectorRelu must move with it. Results do not
+   * depend on the width, since each lane is one output: at 512 bits every test of these kernels
+   * gave the scalar kernel's bits.
    */
   static String describe() {
     int preferred = FloatVector.SPECIES_PREFERRED.vectorBitSize();
