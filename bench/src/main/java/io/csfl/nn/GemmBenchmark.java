@@ -20,6 +20,11 @@ import org.openjdk.jmh.annotations.Warmup;
  * The shapes are products at batch 64, (64 x k) times (k x n), such as the mlp's first two forward
  * products. One operation is 2 * 64 * n * k floating-point operations of the dense product,
  * whatever the kernel skips. In package io.csfl.nn because the kernel is package-private.
+ *
+ * <p>{@code kernel} picks what runs: {@code chosen} is what training runs (the blocked kernel or
+ * the zero-skipping one, by A's density), {@code sparse} and {@code blocked} force one of them, to
+ * see where their costs cross. A transposed A (a weight gradient's x^T, {@code -p layout=transposed})
+ * is read through strides, as Dense's backward pass does.
  */
 @BenchmarkMode(Mode.Throughput)
 @OutputTimeUnit(TimeUnit.SECONDS)
@@ -40,7 +45,15 @@ public class GemmBenchmark {
   @Param({"0.5", "0.9"})
   public double density;
 
+  @Param({"chosen", "sparse", "blocked"})
+  public String kernel;
+
+  @Param({"rowMajor"})
+  public String layout;
+
   private float[] a;
+  private int aRowStride;
+  private int aColStride;
   private float[] b;
   private float[] c;
 
@@ -56,11 +69,18 @@ public class GemmBenchmark {
       b[i] = (float) rng.nextGaussian();
     }
     c = new float[M * n];
+    boolean transposed = layout.equals("transposed");
+    aRowStride = transposed ? 1 : k;
+    aColStride = transposed ? M : 1;
   }
 
   @Benchmark
   public float[] mulAdd() {
-    Gemm.mulAdd(M, n, k, a, 0, k, 1, b, 0, c, 0);
+    switch (kernel) {
+      case "sparse" -> VectorGemm.sparseMulAdd(M, n, k, a, 0, aRowStride, aColStride, b, 0, c, 0);
+      case "blocked" -> BlockedGemm.mulAdd(M, n, k, a, 0, aRowStride, aColStride, b, 0, c, 0);
+      default -> Gemm.mulAdd(M, n, k, a, 0, aRowStride, aColStride, b, 0, c, 0);
+    }
     return c;
   }
 }

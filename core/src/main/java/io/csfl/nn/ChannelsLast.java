@@ -36,9 +36,13 @@ final class ChannelsLast implements Layer {
     }
   }
 
-  /** Channels-first to channels-last when {@code toLast}, else back. */
+  /** Channels-first to channels-last when {@code toLast}, else back; one channel is one copy. */
   private void permute(float[] from, float[] to, int batch, boolean toLast) {
     int size = inputSize();
+    if (channels == 1) {
+      System.arraycopy(from, 0, to, 0, batch * size);
+      return;
+    }
     for (int s = 0; s < batch; s++) {
       int base = s * size;
       for (int c = 0; c < channels; c++) {

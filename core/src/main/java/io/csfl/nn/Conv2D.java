@@ -89,28 +89,35 @@ final class Conv2D implements Layer {
   }
 
   /**
-   * Walks every (output pixel, kernel tap) pair once. Gathering copies image pixels into the patch
-   * matrix (zeros for taps in the padding); scattering adds the patch-matrix gradient back into
-   * the image gradient (taps in the padding have nowhere to go).
+   * Walks every (output pixel, kernel row) pair once. The taps of a kernel row that fall inside the
+   * image read consecutive pixels, which lie side by side in both the image and the patch row, so
+   * each run moves as one block: gathering copies it into the patch matrix (zeros for taps in the
+   * padding); scattering adds the patch-matrix gradient back into the image gradient (taps in the
+   * padding have nowhere to go). Every image element still receives its terms in the same order,
+   * one per (output pixel, kernel row), as a tap-by-tap walk gives them.
    */
   private void transferPatches(float[] image, int imageOff, boolean gather) {
     int row = 0;
+    int tapRow = k * inChannels;
     for (int oh = 0; oh < outHeight; oh++) {
       for (int ow = 0; ow < outWidth; ow++, row += patchSize) {
-        int q = row;
-        for (int kh = 0; kh < k; kh++) {
+        // Taps kw in [first, last) are inside the image's width.
+        int first = Math.max(0, pad - ow);
+        int last = Math.min(k, width + pad - ow);
+        int before = first * inChannels;
+        int inside = (last - first) * inChannels;
+        for (int kh = 0, q = row; kh < k; kh++, q += tapRow) {
           int ih = oh + kh - pad;
-          for (int kw = 0; kw < k; kw++, q += inChannels) {
-            int iw = ow + kw - pad;
-            boolean inside = ih >= 0 && ih < height && iw >= 0 && iw < width;
-            int pixel = imageOff + (ih * width + iw) * inChannels;
-            if (gather && inside) {
-              System.arraycopy(image, pixel, patches, q, inChannels);
-            } else if (gather) {
-              Arrays.fill(patches, q, q + inChannels, 0f);
-            } else if (inside) {
-              Gemm.axpy(inChannels, 1f, dPatches, q, image, pixel);
-            }
+          boolean rowInside = ih >= 0 && ih < height;
+          int pixel = imageOff + (ih * width + ow + first - pad) * inChannels;
+          if (gather && rowInside) {
+            Arrays.fill(patches, q, q + before, 0f);
+            System.arraycopy(image, pixel, patches, q + before, inside);
+            Arrays.fill(patches, q + before + inside, q + tapRow, 0f);
+          } else if (gather) {
+            Arrays.fill(patches, q, q + tapRow, 0f);
+          } else if (rowInside) {
+            Gemm.axpy(inside, 1f, dPatches, q + before, image, pixel);
           }
         }
       }

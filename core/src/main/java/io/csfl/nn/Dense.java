@@ -80,7 +80,7 @@ final class Dense implements Layer {
     // dy, so only their rows of dW^T and of W^T are zeroed, transposed or read; the other rows of
     // those scratch buffers hold stale values that nothing reads.
     int active = activeUnits(dy, batch);
-    if (weightGradientViaOutput(Gemm.countNonZeros(x, batch * in), Gemm.countNonZeros(dy, batch * out), active)) {
+    if (weightGradientViaOutput(batch, Gemm.countNonZeros(x, batch * in), Gemm.countNonZeros(dy, batch * out), active)) {
       for (int u = 0; u < active; u++) {
         Arrays.fill(dwT, activeUnit[u] * in, (activeUnit[u] + 1) * in, 0f);
       }
@@ -118,14 +118,15 @@ final class Dense implements Layer {
   }
 
   /**
-   * Whether dW is cheaper as dy^T * x, then transposed back, than as x^T * dy. The kernel's cost is
-   * about one unit per non-zero of its left factor times the length of the other's rows;
-   * transposing dW^T's rows of the active units back into dW costs about
-   * {@link #TRANSPOSE_COST} units per weight.
+   * Whether dW is cheaper as dy^T * x, then transposed back, than as x^T * dy. The kernel's cost
+   * ({@link Gemm#transposedProductCost}) is about one unit per non-zero of its left factor times
+   * the length of the other's rows while that factor is sparse, less per multiply-add once it is
+   * dense enough for the blocked kernel; transposing dW^T's rows of the active units back into dW
+   * costs about {@link #TRANSPOSE_COST} units per weight.
    */
-  boolean weightGradientViaOutput(long inputNonZeros, long outputGradientNonZeros, int activeUnits) {
-    long viaInput = inputNonZeros * out;
-    long viaGradient = outputGradientNonZeros * in + TRANSPOSE_COST * in * activeUnits;
+  boolean weightGradientViaOutput(int batch, long inputNonZeros, long outputGradientNonZeros, int activeUnits) {
+    long viaInput = Gemm.transposedProductCost(in, out, batch, inputNonZeros);
+    long viaGradient = Gemm.transposedProductCost(out, in, batch, outputGradientNonZeros) + TRANSPOSE_COST * in * activeUnits;
     return viaGradient < viaInput;
   }
 }

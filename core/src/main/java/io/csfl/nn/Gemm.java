@@ -8,12 +8,16 @@ package io.csfl.nn;
  * <p>C2 does not auto-vectorise this loop when B and C are float arrays at run-time offsets (it
  * cannot rule out aliasing), so when the JVM was started with {@code --add-modules
  * jdk.incubator.vector} the work goes to {@link VectorGemm}; otherwise to the scalar loop below,
- * which is 4-5 times slower but needs no flag. Zero entries of A are skipped in both: about half
- * of Fashion-MNIST's pixels are 0, and so are about half of the activations after ReLU.
+ * which is 4-5 times slower but needs no flag. The scalar loop skips zero entries of A: about half
+ * of Fashion-MNIST's pixels are 0, and so are about half of the activations after ReLU. The SIMD
+ * kernels skip them too when A is sparse, and multiply them with a register-blocked kernel when A
+ * is dense enough that skipping costs more than it saves.
  *
- * <p>Both compute the same bits: every output is a chain of fused multiply-adds onto C over the
- * non-zero entries of A in ascending order of p (there are no lane-wise partial sums to emulate:
- * each vector lane is one output). So a run's results do not depend on how its JVM was started.
+ * <p>All compute the same bits: every output is a chain of fused multiply-adds onto C in ascending
+ * order of p (there are no lane-wise partial sums to emulate: each vector lane is one output).
+ * A zero entry of A multiplied instead of skipped adds nothing, but may turn an output of -0 into
+ * +0; nothing downstream tells the two apart, and training's losses and weights are the same bits
+ * (ScalarKernelTest). So a run's results do not depend on how its JVM was started.
  */
 final class Gemm {
   private static final int ROW_BLOCK = 16;
@@ -134,6 +138,15 @@ final class Gemm {
         out[base + r] = in[r * cols + c];
       }
     }
+  }
+
+  /**
+   * The relative cost of {@code mulAdd} with a transposed A of {@code nonZeros} non-zeros, in units
+   * of one multiply-add of the zero-skipping kernel: the scalar kernel and the SIMD one on sparse A
+   * do one per non-zero and column of B; the SIMD one on dense A does all m x n x k, cheaper each.
+   */
+  static long transposedProductCost(int m, int n, int k, long nonZeros) {
+    return simd() ? VectorGemm.transposedCost(m, n, k, nonZeros) : nonZeros * n;
   }
 
   /** How many of {@code x[0..n)} are not zero. */

@@ -6,17 +6,26 @@ import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * SIMD form of {@link Gemm#mulAdd}. Each row of A is first compressed to its non-zero entries
- * (eight lanes tested at a time; a transposed A is compressed along its contiguous rows and
- * regrouped); then, for one 64-column block of B at a time, taken in tiles of rows that fit in L1
- * (see {@link #columnBlock}), each row of C keeps its 64 outputs in eight vector registers while
- * the non-zero A entries stream by; narrower blocks take the remaining columns. Loaded only when
+ * SIMD form of {@link Gemm#mulAdd}: dense products go to the register-blocked
+ * {@link BlockedGemm}, sparse ones to the zero-skipping kernel here, chosen per product from A's
+ * density ({@link #denseWins}). In the sparse kernel each row of A is first compressed to its
+ * non-zero entries (eight lanes tested at a time; a transposed A is compressed along its
+ * contiguous rows and regrouped); then, for one 64-column block of B at a time, taken in tiles of
+ * rows that fit in L1 (see {@link #columnBlock}), each row of C keeps its 64 outputs in eight
+ * vector registers while the non-zero A entries stream by; narrower blocks take the remaining columns. Loaded only when
  * the JVM has the incubator module.
+ *
+ * <p>Each vector lane is one output of C, summed in the same order as {@link Gemm#scalarMulAdd}, so
+ * the vector width does not change results: a CPU with wider or narrower vectors computes the
+ * same bits.
  */
 final class VectorGemm {
-  private static final VectorSpecies<Float> S = FloatVector.SPECIES_256;
-  private static final VectorSpecies<Integer> I = IntVector.SPECIES_256;
-  private static final int W = 8;
+  /** The one species of this package's SIMD kernels: see {@link #describe}. */
+  static final VectorSpecies<Float> S = FloatVector.SPECIES_256;
+  /** Ints of S's shape, for counting non-zeros: as many lanes as S. */
+  private static final VectorSpecies<Integer> I = VectorSpecies.of(int.class, S.vectorShape());
+  /** Lanes per vector: 8 at 256 bits. The blocks below are counted in vectors, so any width works. */
+  private static final int W = S.length();
   private static final int BLOCK = 4 * W;
   /**
    * Eight accumulators: an FMA's result is needed by the next FMA on the same accumulator four or
@@ -25,6 +34,12 @@ final class VectorGemm {
   private static final int WIDE_BLOCK = 8 * W;
   /** Rows of B per tile of a 64-column block: 64 x 256 bytes = 16 KB, half of L1. */
   private static final int TILE_ROWS = 64;
+  /** The density of A, in percent, from which {@link #denseWins} picks the blocked kernel. */
+  private static final int DENSE_PERCENT = 35;
+  /** The same for transposed A and narrow products. */
+  private static final int DENSE_PERCENT_EASY = 15;
+  /** Products with at most this many columns are narrow. */
+  private static final int NARROW = 32;
   private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
 
   private VectorGemm() {}
@@ -64,17 +79,40 @@ final class VectorGemm {
   }
 
   /**
-   * This kernel's vector width. It is fixed at 256 bits, not the CPU's preferred width, so that
-   * every machine computes the same bits; on a CPU without 256-bit vectors it is emulated, and says so.
+   * The kernels and their vector width, for start-up lines. The width is 256 bits whatever the CPU
+   * prefers: every SIMD kernel of this package uses one species, because on JDK 17 a second
+   * species sharing the Vector API's call sites made C2 box the vectors of whichever kernel it
+   * compiled second (timed in-process: with the blocked kernel at 512 bits beside the sparse one
+   * at 256, whichever was compiled second ran more than ten times slower; with this package's
+   * kernels at 512 bits beside Adam's and ReLU's at 256, the mlp trained ten times slower). S sets
+   * the width of both matrix kernels; VectorAdam and VectorRelu must move with it. Results do not
+   * depend on the width, since each lane is one output: at 512 bits every test of these kernels
+   * gave the scalar kernel's bits.
    */
   static String describe() {
     int preferred = FloatVector.SPECIES_PREFERRED.vectorBitSize();
-    String kernel = "SIMD, " + S.vectorBitSize() + "-bit float vectors (Vector API)";
+    String kernel = "SIMD, " + S.vectorBitSize() + "-bit float vectors (Vector API), a register-blocked "
+        + BlockedGemm.MR + " x " + BlockedGemm.NR + " kernel for dense products and a zero-skipping one for sparse;"
+        + " results do not depend on the width";
     return preferred < S.vectorBitSize()
-        ? kernel + ", emulated: this CPU's vectors have " + preferred + " bits" : kernel;
+        ? kernel + "; emulated: this CPU's vectors have " + preferred + " bits" : kernel;
   }
 
+  /**
+   * Counts A's non-zeros (one lanewise pass, a small fraction of the product's work), then runs
+   * the blocked kernel or the zero-skipping one, whichever {@link #denseWins} expects to be faster.
+   * Both give the same bits, but for the sign of a zero output (see {@link BlockedGemm}).
+   */
   static void mulAdd(int m, int n, int k, float[] a, int aOff, int ars, int acs, float[] b, int bOff, float[] c, int cOff) {
+    if (denseWins(m, n, k, countNonZeros(m, k, a, aOff, ars, acs), acs != 1)) {
+      BlockedGemm.mulAdd(m, n, k, a, aOff, ars, acs, b, bOff, c, cOff);
+    } else {
+      sparseMulAdd(m, n, k, a, aOff, ars, acs, b, bOff, c, cOff);
+    }
+  }
+
+  /** The zero-skipping kernel alone, whatever A's density: for tests and benchmarks. */
+  static void sparseMulAdd(int m, int n, int k, float[] a, int aOff, int ars, int acs, float[] b, int bOff, float[] c, int cOff) {
     Scratch s = SCRATCH.get();
     SparseRows rows = s.rows.ensure(m, k);
     if (acs == 1) {
@@ -127,18 +165,76 @@ final class VectorGemm {
   }
 
   /**
+   * Whether the blocked kernel beats skipping zeros for a product whose A has {@code nonZeros}
+   * non-zeros. The blocked kernel does every multiply-add of its padded grid of blocks; the sparse
+   * one only those of the non-zeros, but at two to three times the cost each (a load of B per FMA,
+   * the compression, and for a transposed A the regrouping). Timed in-process, alternating the two
+   * kernels on the products of the mlp and cnn at batch 64 and densities from 15% to 100%, the
+   * blocked kernel won on row-major A with 200 or more columns from a density of about 35%; on
+   * transposed A (the weight gradients' x^T) and on 32 columns or fewer (the cnn's first layer,
+   * the last layer's 10 classes), where the sparse kernel's narrow loops are slow, it won at every
+   * density tried, 15% and up.
+   */
+  static boolean denseWins(int m, int n, int k, long nonZeros, boolean aTransposed) {
+    int percent = aTransposed || n <= NARROW ? DENSE_PERCENT_EASY : DENSE_PERCENT;
+    return 100 * nonZeros * n > percent * blockedMultiplyAdds(m, n, k);
+  }
+
+  /** The multiply-adds the blocked kernel does: m and n rounded up to whole blocks. */
+  private static long blockedMultiplyAdds(int m, int n, int k) {
+    long mPadded = (m + BlockedGemm.MR - 1) / BlockedGemm.MR * (long) BlockedGemm.MR;
+    long nPadded = (n + BlockedGemm.NR - 1) / BlockedGemm.NR * (long) BlockedGemm.NR;
+    return mPadded * nPadded * k;
+  }
+
+  /**
+   * The cost of a product with a transposed A of {@code nonZeros} non-zeros on the faster kernel,
+   * in multiply-adds of the zero-skipping kernel: the unit of {@link Dense}'s route choice.
+   */
+  static long transposedCost(int m, int n, int k, long nonZeros) {
+    return Math.min(nonZeros * n, DENSE_PERCENT_EASY * blockedMultiplyAdds(m, n, k) / 100);
+  }
+
+  /** How many entries of the m x k matrix A are not zero, reading along A's contiguous direction. */
+  static long countNonZeros(int m, int k, float[] a, int aOff, int ars, int acs) {
+    long count = 0;
+    if (acs == 1) {
+      for (int i = 0; i < m; i++) {
+        count += countNonZeros(a, aOff + i * ars, k);
+      }
+    } else if (ars == 1) {
+      for (int p = 0; p < k; p++) {
+        count += countNonZeros(a, aOff + p * acs, m);
+      }
+    } else {
+      for (int i = 0; i < m; i++) {
+        for (int p = 0; p < k; p++) {
+          count += a[aOff + i * ars + p * acs] != 0f ? 1 : 0;
+        }
+      }
+    }
+    return count;
+  }
+
+  /** How many of {@code x[0..n)} are not zero. */
+  static long countNonZeros(float[] x, int n) {
+    return countNonZeros(x, 0, n);
+  }
+
+  /**
    * Lanewise arithmetic only: |bits| clamped to 1 is 1 exactly for a non-zero float (either zero
    * counts as zero). JDK 17 compiles mask reductions (trueCount) far worse than this.
    */
-  static long countNonZeros(float[] x, int n) {
+  static long countNonZeros(float[] x, int from, int n) {
     IntVector counts = IntVector.zero(I);
-    int i = 0;
-    for (; i + W <= n; i += W) {
+    int i = from;
+    int end = from + n;
+    for (; i + W <= end; i += W) {
       IntVector bits = FloatVector.fromArray(S, x, i).reinterpretAsInts();
       counts = counts.add(bits.and(Integer.MAX_VALUE).min(1));
     }
     long count = counts.reduceLanes(VectorOperators.ADD);
-    for (; i < n; i++) {
+    for (; i < end; i++) {
       count += x[i] != 0f ? 1 : 0;
     }
     return count;

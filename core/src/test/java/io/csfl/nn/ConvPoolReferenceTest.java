@@ -62,6 +62,81 @@ class ConvPoolReferenceTest {
     assertClose(expectedDKernel, dKernel);
   }
 
+  /**
+   * Same-padding convolution to the bit, on either kernel: each output is bias plus one chain of
+   * fused multiply-adds over its patch in (kh, kw, channel) order, and each input gradient sums
+   * its terms in (output pixel, kernel row) order, whichever way the patches are copied.
+   */
+  @Test
+  void sameConvGivesTheBitsOfTheTapByTapOrder() {
+    int h = 6;
+    int w = 7;
+    int k = 5;
+    int out = 3;
+    for (int in : new int[] {1, 3}) {
+      for (boolean scalar : new boolean[] {false, true}) {
+        Conv2D conv = new Conv2D("c", h, w, in, out, k);
+        Random rng = new Random(4);
+        float[] kernel = gaussian(rng, k * k * in * out);
+        float[] bias = gaussian(rng, out);
+        conv.bind(new float[][] {kernel, bias}, new float[][] {new float[kernel.length], new float[out]});
+        Gemm.forceScalar(scalar);
+        Pass p;
+        try {
+          p = Pass.of(conv, rng);
+        } finally {
+          Gemm.forceScalar(false);
+        }
+        float[] expectedY = new float[p.y().length];
+        float[] expectedDx = new float[p.x().length];
+        for (int s = 0; s < BATCH; s++) {
+          for (int r = 0; r < h; r++) {
+            for (int c = 0; c < w; c++) {
+              int yAt = ((s * h + r) * w + c) * out;
+              float[] dPatch = new float[k * k * in];
+              for (int o = 0; o < out; o++) {
+                float sum = 0f;
+                for (int kh = 0, q = 0; kh < k; kh++) {
+                  for (int kw = 0; kw < k; kw++) {
+                    for (int i = 0; i < in; i++, q++) {
+                      int ih = r + kh - k / 2;
+                      int iw = c + kw - k / 2;
+                      float xv = ih < 0 || ih >= h || iw < 0 || iw >= w ? 0f : p.x()[((s * h + ih) * w + iw) * in + i];
+                      float kv = kernel[q * out + o];
+                      sum = xv == 0f ? sum : Math.fma(xv, kv, sum);
+                      dPatch[q] = Math.fma(p.dy()[yAt + o], kv, dPatch[q]);
+                    }
+                  }
+                }
+                expectedY[yAt + o] = sum + bias[o];
+              }
+              for (int kh = 0, q = 0; kh < k; kh++) {
+                for (int kw = 0; kw < k; kw++) {
+                  for (int i = 0; i < in; i++, q++) {
+                    int ih = r + kh - k / 2;
+                    int iw = c + kw - k / 2;
+                    if (ih >= 0 && ih < h && iw >= 0 && iw < w) {
+                      expectedDx[((s * h + ih) * w + iw) * in + i] += dPatch[q];
+                    }
+                  }
+                }
+              }
+            }
+          }
+        }
+        String what = in + " channels, " + (scalar ? "scalar" : "SIMD");
+        assertSameBits(expectedY, p.y(), "y, " + what);
+        assertSameBits(expectedDx, p.dx(), "dx, " + what);
+      }
+    }
+  }
+
+  private static void assertSameBits(float[] expected, float[] actual, String what) {
+    for (int i = 0; i < expected.length; i++) {
+      assertEquals(Float.floatToRawIntBits(expected[i]), Float.floatToRawIntBits(actual[i]), what + ": index " + i);
+    }
+  }
+
   @Test
   void threeByThreePoolMatchesTheNaiveLoops() {
     int h = 7;

@@ -2,6 +2,7 @@ package io.csfl.nn;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.Random;
@@ -68,6 +69,93 @@ class GemmTest {
         assertEquals(Float.floatToRawIntBits(viaInput[i]), Float.floatToRawIntBits(viaGradient[i]),
             in + "x" + out + ": weight " + i / out + "," + i % out);
       }
+    }
+  }
+
+  /**
+   * The register-blocked kernel against the scalar one, bit for bit: dense and sparse A, shapes
+   * that are and are not multiples of its block (8 rows x 16 or 32 columns), row-major, transposed
+   * and sub-matrix A (strides wider than the matrix), offsets into every array, and a C that
+   * already holds values (the kernel adds to it).
+   */
+  @Test
+  void blockedKernelGivesTheScalarKernelsBits() {
+    Random rng = new Random(11);
+    int[][] shapes = {{1, 1, 1}, {8, 16, 1}, {8, 32, 64}, {7, 15, 3}, {9, 33, 17}, {64, 200, 784}, {64, 10, 200},
+        {13, 200, 64}, {25, 32, 196}, {64, 47, 31}, {3, 71, 2}};
+    for (int[] s : shapes) {
+      int m = s[0];
+      int n = s[1];
+      int k = s[2];
+      float[] b = gaussian(rng, k * n + 5, 1);
+      float[] c = gaussian(rng, m * n + 2, 1);
+      for (double density : new double[] {1, 0.3}) {
+        for (int layout = 0; layout < 4; layout++) {
+          // 0: row-major, 1: transposed, 2: rows of a wider matrix, 3: columns of a taller transposed one
+          int ars = layout == 0 ? k : layout == 2 ? k + 4 : 1;
+          int acs = layout == 1 ? m : layout == 3 ? m + 3 : 1;
+          float[] a = gaussian(rng, 3 + (m - 1) * ars + (k - 1) * acs + 1, density);
+          String what = m + "x" + n + "x" + k + " density " + density + " layout " + layout;
+          float[] expected = c.clone();
+          Gemm.scalarMulAdd(m, n, k, a, 3, ars, acs, b, 5, expected, 2);
+          float[] blocked = c.clone();
+          BlockedGemm.mulAdd(m, n, k, a, 3, ars, acs, b, 5, blocked, 2);
+          assertSameBits(expected, blocked, "blocked " + what);
+          float[] chosen = c.clone();
+          VectorGemm.mulAdd(m, n, k, a, 3, ars, acs, b, 5, chosen, 2);
+          assertSameBits(expected, chosen, "chosen " + what);
+        }
+      }
+    }
+  }
+
+  @Test
+  void denseProductsTakeTheBlockedKernelAndSparseOnesSkipZeros() {
+    assertTrue(VectorGemm.denseWins(64, 200, 784, 64 * 784, false), "a dense first layer");
+    assertTrue(VectorGemm.denseWins(64, 200, 784, 64 * 784 / 2, false), "a half-dense first layer");
+    assertFalse(VectorGemm.denseWins(64, 200, 784, 64 * 784 / 5, false), "a 20% dense first layer");
+    assertTrue(VectorGemm.denseWins(784, 200, 64, 784 * 64 / 5, true), "a 20% dense x^T");
+    assertFalse(VectorGemm.denseWins(784, 200, 64, 784 * 64 / 10, true), "a 10% dense x^T");
+    assertFalse(VectorGemm.denseWins(64, 1, 784, 64 * 784, false), "one column: all but one lane would be padding");
+  }
+
+  @Test
+  void countsNonZerosAlongEitherDirectionOfA() {
+    float[] a = {9, 0, 1, -0f, 2, 0, 3, 4, 9};
+    // A = [[0, 1, -0], [2, 0, 3]] at offset 1, row-major; its transpose through strides; and
+    // [[0, -0], [0, 4]], a matrix with neither stride 1.
+    assertEquals(3, VectorGemm.countNonZeros(2, 3, a, 1, 3, 1));
+    assertEquals(3, VectorGemm.countNonZeros(3, 2, a, 1, 1, 3));
+    assertEquals(1, VectorGemm.countNonZeros(2, 2, a, 1, 4, 2));
+  }
+
+  /**
+   * Skipping a zero entry of A and multiplying it differ only in the sign of a zero output: a
+   * {@code -0} in C stays {@code -0} when skipped and becomes {@code +0} when 0 * b is added.
+   */
+  @Test
+  void multiplyingAZeroChangesAtMostTheSignOfAZero() {
+    float[] a = {0f, 0f};
+    float[] b = {1f, 2f};
+    float[] skipped = {-0f};
+    float[] multiplied = {-0f};
+    Gemm.scalarMulAdd(1, 1, 2, a, 0, 2, 1, b, 0, skipped, 0);
+    BlockedGemm.mulAdd(1, 1, 2, a, 0, 2, 1, b, 0, multiplied, 0);
+    assertEquals(Float.floatToRawIntBits(-0f), Float.floatToRawIntBits(skipped[0]));
+    assertEquals(Float.floatToRawIntBits(0f), Float.floatToRawIntBits(multiplied[0]));
+  }
+
+  private static float[] gaussian(Random rng, int size, double density) {
+    float[] x = new float[size];
+    for (int i = 0; i < size; i++) {
+      x[i] = rng.nextDouble() < density ? (float) rng.nextGaussian() : 0f;
+    }
+    return x;
+  }
+
+  private static void assertSameBits(float[] expected, float[] actual, String what) {
+    for (int i = 0; i < expected.length; i++) {
+      assertEquals(Float.floatToRawIntBits(expected[i]), Float.floatToRawIntBits(actual[i]), what + ": element " + i);
     }
   }
 

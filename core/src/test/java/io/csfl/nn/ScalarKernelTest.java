@@ -81,7 +81,7 @@ class ScalarKernelTest {
 
   @Test
   void theStartUpLineNamesTheKernelsInUse() {
-    assertTrue(NetworkTrainer.kernel().startsWith("SIMD, 256-bit float vectors"), NetworkTrainer.kernel());
+    assertTrue(NetworkTrainer.kernel().startsWith("SIMD, " + VectorGemm.S.vectorBitSize() + "-bit float vectors"), NetworkTrainer.kernel());
     Gemm.forceScalar(true);
     assertEquals("scalar (start the JVM with --add-modules jdk.incubator.vector for SIMD)", NetworkTrainer.kernel());
   }
