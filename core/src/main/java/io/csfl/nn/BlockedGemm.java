@@ -35,7 +35,7 @@ final class BlockedGemm {
    * edges.
    */
   static final int MR = 8;
-  /** Columns of C per block: two vectors, 16 floats at 256 bits (200 columns waste 8 in padding). */
+  /** Columns of C per block: two vectors, 32 floats at 512 bits and 16 at 256 (padding fills the last block). */
   static final int NR = 2 * L;
   private static final ThreadLocal<Buffers> BUFFERS = ThreadLocal.withInitial(Buffers::new);
 

@@ -10,7 +10,7 @@ import jdk.incubator.vector.VectorSpecies;
  * when the JVM has the incubator module.
  */
 final class VectorAdam {
-  private static final VectorSpecies<Float> S = FloatVector.SPECIES_256;
+  private static final VectorSpecies<Float> S = VectorGemm.S;
 
   private VectorAdam() {}
 

@@ -20,11 +20,11 @@ import jdk.incubator.vector.VectorSpecies;
  * same bits.
  */
 final class VectorGemm {
-  /** The one species of this package's SIMD kernels: see {@link #describe}. */
-  static final VectorSpecies<Float> S = FloatVector.SPECIES_256;
+  /** The one float species of CSFL's SIMD kernels, the CPU's preferred: see {@link #describe}. */
+  static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
   /** Ints of S's shape, for counting non-zeros: as many lanes as S. */
   private static final VectorSpecies<Integer> I = VectorSpecies.of(int.class, S.vectorShape());
-  /** Lanes per vector: 8 at 256 bits. The blocks below are counted in vectors, so any width works. */
+  /** Lanes per vector: 16 at 512 bits, 8 at 256. The blocks below are counted in vectors, so any width works. */
   private static final int W = S.length();
   private static final int BLOCK = 4 * W;
   /**
@@ -32,7 +32,7 @@ final class VectorGemm {
    * so cycles later, so four chains leave the FMA units idle half the time; eight keep them busy.
    */
   private static final int WIDE_BLOCK = 8 * W;
-  /** Rows of B per tile of a 64-column block: 64 x 256 bytes = 16 KB, half of L1. */
+  /** Rows of B per tile of a wide block: 64 rows of 8 vectors, 16 KB at 256 bits and 32 KB at 512, within L1. */
   private static final int TILE_ROWS = 64;
   /** The density of A, in percent, from which {@link #denseWins} picks the blocked kernel. */
   private static final int DENSE_PERCENT = 35;
@@ -79,15 +79,16 @@ final class VectorGemm {
   }
 
   /**
-   * The kernels and their vector width, for start-up lines. The width is 256 bits whatever the CPU
-   * prefers: every SIMD kernel of this package uses one species, because on JDK 17 a second
-   * species sharing the Vector API's call sites made C2 box the vectors of whichever kernel it
-   * compiled second (timed in-process: with the blocked kernel at 512 bits beside the sparse one
-   * at 256, whichever was compiled second ran more than ten times slower; with this package's
-   * kernels at 512 bits beside Adam's and ReLU's at 256, the mlp trained ten times slower). S sets
-   * the width of both matrix kernels; VectorAdam and VectorRelu must move with it. Results do not
-   * depend on the width, since each lane is one output: at 512 bits every test of these kernels
-   * gave the scalar kernel's bits.
+   * The kernels and their vector width, for start-up lines. The width is the CPU's preferred one
+   * (512 bits with AVX-512), and every SIMD kernel of CSFL uses that one float species
+   * (VectorAdam, VectorRelu and the aggregator's fold take {@link #S} or the same preferred
+   * species), because on JDK 17 a second float species sharing the Vector API's call sites made C2
+   * box the vectors of whichever kernel it compiled second (timed in-process: with the blocked
+   * kernel at 512 bits beside the sparse one at 256, whichever was compiled second ran more than ten
+   * times slower; with this package's kernels at 512 bits beside Adam's and ReLU's at 256, the mlp
+   * trained ten times slower). For the same reason two builds of different widths cannot be timed
+   * against each other in one JVM. Results do not depend on the width, since each lane is one
+   * output: every test of these kernels gives the scalar kernel's bits at 256 and at 512 bits.
    */
   static String describe() {
     int preferred = FloatVector.SPECIES_PREFERRED.vectorBitSize();

@@ -11,7 +11,7 @@ import jdk.incubator.vector.VectorSpecies;
  * the JVM has the incubator module.
  */
 final class VectorRelu {
-  private static final VectorSpecies<Float> S = FloatVector.SPECIES_256;
+  private static final VectorSpecies<Float> S = VectorGemm.S;
 
   private VectorRelu() {}
 

@@ -6,15 +6,20 @@ import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * SIMD form of {@link Fold}: floats widened to double lanes, multiplied by the weight, added to the sums, four at
- * a time. Only parts whose positions are consecutive (dense sections, values over a whole tensor) go through lanes;
+ * SIMD form of {@link Fold}: floats widened to double lanes, multiplied by the weight, added to the sums, a float
+ * vector at a time. Only parts whose positions are consecutive (dense sections, values over a whole tensor) go through lanes;
  * the others take the scalar loop. Vectorising the consecutive runs inside a masked part, chunk by chunk, was
  * measured slower than the scalar loop for random masks of 10% and 90% density (the runs are short and the branch
  * that finds them is poorly predicted). Loaded only when the JVM has the incubator module.
  */
 final class VectorFold {
-  private static final VectorSpecies<Double> D = DoubleVector.SPECIES_256;
-  private static final VectorSpecies<Float> F = FloatVector.SPECIES_128;
+  /**
+   * The training kernels' species: on JDK 17 a second float species in the same JVM can leave one
+   * of them uncompiled and ten times slower, so the fold reads floats at the same width and widens
+   * each vector into two double vectors of that shape.
+   */
+  private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
+  private static final VectorSpecies<Double> D = VectorSpecies.of(double.class, F.vectorShape());
 
   private VectorFold() {}
 
@@ -36,9 +41,13 @@ final class VectorFold {
   private static void contiguous(double[] target, int at, float[] values, int n, double weight) {
     DoubleVector w = DoubleVector.broadcast(D, weight);
     int i = 0;
-    for (int upper = D.loopBound(n); i < upper; i += D.length()) {
-      DoubleVector v = (DoubleVector) FloatVector.fromArray(F, values, i).convertShape(VectorOperators.F2D, D, 0);
-      DoubleVector.fromArray(D, target, at + i).add(v.mul(w)).intoArray(target, at + i);
+    int half = D.length();
+    for (int upper = F.loopBound(n); i < upper; i += F.length()) {
+      FloatVector f = FloatVector.fromArray(F, values, i);
+      DoubleVector low = (DoubleVector) f.convertShape(VectorOperators.F2D, D, 0);
+      DoubleVector high = (DoubleVector) f.convertShape(VectorOperators.F2D, D, 1);
+      DoubleVector.fromArray(D, target, at + i).add(low.mul(w)).intoArray(target, at + i);
+      DoubleVector.fromArray(D, target, at + i + half).add(high.mul(w)).intoArray(target, at + i + half);
     }
     Fold.contiguous(target, at + i, values, i, n - i, weight);
   }
