@@ -94,7 +94,7 @@ public final class PyTorchTrainer implements LocalTrainer {
     int batchSize = config.batchSize();
     float[] x = new float[batchSize * features];
     int[] y = new int[batchSize];
-    float[][] params = net.load(start);
+    float[][] params = load(start);
     zeroOutside(params, masks);
     TorchOptimizer optimizer = new TorchOptimizer(config.optimizer());
     Loss loss = new SoftmaxCrossEntropyLoss();
@@ -108,16 +108,32 @@ public final class PyTorchTrainer implements LocalTrainer {
         for (int from = 0; from < order.length; from += batchSize) {
           int batch = Math.min(batchSize, order.length - from);
           data.fill(order, from, batch, x, y);
-          float[][] grads = new float[params.length][];
-          lossSum += gradients(manager, params, loss, x, y, batch, grads);
-          optimizer.step(params, grads);
-          // Momentum would move pruned weights off zero: put them back after every step.
-          zeroOutside(params, masks);
+          lossSum += step(manager, params, masks, optimizer, loss, x, y, batch);
           seen += batch;
         }
       }
     }
     return new TrainingResult(net.snapshot(params), lossSum / seen, examples.length);
+  }
+
+  /** {@code start}'s tensors in PyTorch's layouts, as {@link #step} takes them. */
+  float[][] load(Model start) {
+    return net.load(start);
+  }
+
+  /**
+   * One optimiser step on the first {@code batch} examples of {@code x} and {@code y}, with the weights where
+   * {@code masks} hold 0 kept at zero; returns their summed loss. The body of the training loop, also timed by
+   * {@link TrainingThroughput}.
+   */
+  double step(NDManager manager, float[][] params, float[][] masks, TorchOptimizer optimizer, Loss loss, float[] x,
+      int[] y, int batch) {
+    float[][] grads = new float[params.length][];
+    double summed = gradients(manager, params, loss, x, y, batch, grads);
+    optimizer.step(params, grads);
+    // Momentum would move pruned weights off zero: put them back after every step.
+    zeroOutside(params, masks);
+    return summed;
   }
 
   /**
