@@ -1,0 +1,95 @@
+"""Checks of bench/compare's PyTorch-engine column that need no build: python3 -m unittest discover -s bench/reference -p 'test_*.py'"""
+import importlib.machinery
+import importlib.util
+import os
+import re
+import tempfile
+import unittest
+
+HOME = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
+
+
+def load_compare():
+    loader = importlib.machinery.SourceFileLoader("compare", os.path.join(HOME, "bench", "compare"))
+    module = importlib.util.module_from_spec(importlib.util.spec_from_loader("compare", loader))
+    loader.exec_module(module)
+    return module
+
+
+compare = load_compare()
+
+
+def runner_line(**overrides):
+    fields = {"engine": "pytorch", "samples_per_s": 1234.5, "pytorch": "2.7.1", "intra_op_threads": 1,
+              "inter_op_threads": 1, **overrides}
+    return "{" + ", ".join(f'"{k}": {v!r}'.replace("'", '"') for k, v in fields.items()) + "}"
+
+
+class DjlColumnTest(unittest.TestCase):
+    def test_runner_gets_each_rows_work_and_the_jmh_run_lengths(self):
+        jar = os.path.join("t", "csfl-trainer-djl-1.jar")
+        for timing in ("full", "quick"):
+            for row in compare.ROWS:
+                cmd = compare.djl_command(row, timing, jar)
+                flags = cmd[cmd.index("io.csfl.djl.TrainingThroughput") + 1:]
+                named = dict(zip(flags[0:8:2], flags[1:8:2]))
+                self.assertEqual(named, {"--model": row.params.get("model", "mlp"),
+                                         "--optimizer": row.params["optimizer"], "--lr": row.params["lr"],
+                                         "--mode": "epoch" if row.kind == "epoch" else "steady"}, row.key)
+                self.assertEqual(flags[8:], compare.TIMINGS[timing][row.kind][0], row.key)
+                self.assertIn(os.path.join("t", "lib", "*"), cmd[cmd.index("-cp") + 1], row.key)
+
+    def test_the_epoch_row_is_the_mlp_from_the_initial_model(self):
+        row = next(r for r in compare.ROWS if r.kind == "epoch")
+        cmd = compare.djl_command(row, "quick", "csfl-trainer-djl-1.jar")
+        self.assertEqual(cmd[cmd.index("--model") + 1], "mlp")
+        self.assertEqual(cmd[cmd.index("--mode") + 1], "epoch")
+
+    def test_malloc_tunables_are_bin_csfls(self):
+        with open(os.path.join(HOME, "bin", "csfl")) as f:
+            script = f.read()
+        found = dict(re.findall(r'export (MALLOC_\w+_)="\$\{\1:-(\d+)\}"', script))
+        self.assertEqual(found, compare.DJL_MALLOC)
+
+    def test_the_environments_malloc_settings_win(self):
+        saved = os.environ.get("MALLOC_TOP_PAD_")
+        os.environ["MALLOC_TOP_PAD_"] = "1"
+        try:
+            env = compare.djl_env()
+        finally:
+            if saved is None:
+                del os.environ["MALLOC_TOP_PAD_"]
+            else:
+                os.environ["MALLOC_TOP_PAD_"] = saved
+        self.assertEqual(env["MALLOC_TOP_PAD_"], "1")
+        self.assertEqual(env["MALLOC_MMAP_THRESHOLD_"], compare.DJL_MALLOC["MALLOC_MMAP_THRESHOLD_"])
+
+    def test_samples_per_s_come_from_the_last_json_line(self):
+        out = "warm-up iteration 1: 9.0 samples/s\n" + runner_line(samples_per_s=1.0) + "\n" + runner_line() + "\n"
+        self.assertEqual(compare.djl_samples_per_s(out), 1234.5)
+        self.assertIn("PyTorch 2.7.1", compare.DJL_INFO)
+
+    def test_a_run_on_more_than_one_thread_is_refused(self):
+        with self.assertRaisesRegex(RuntimeError, "2 intra-op"):
+            compare.djl_samples_per_s(runner_line(intra_op_threads=2))
+        with self.assertRaisesRegex(RuntimeError, "3 inter-op"):
+            compare.djl_samples_per_s(runner_line(inter_op_threads=3))
+
+    def test_output_without_a_result_is_an_error(self):
+        with self.assertRaises(RuntimeError):
+            compare.djl_samples_per_s("measured iteration 1: 5.0 samples/s\n")
+
+    def test_the_column_needs_the_engines_jar_and_its_lib(self):
+        with tempfile.TemporaryDirectory() as home:
+            self.assertIsNone(compare.djl_jar(home))
+            target = os.path.join(home, "trainer-djl", "target")
+            os.makedirs(target)
+            for name in ("csfl-trainer-djl-0.1.jar", "csfl-trainer-djl-0.1-sources.jar"):
+                open(os.path.join(target, name), "w").close()
+            self.assertIsNone(compare.djl_jar(home), "no lib/: the engine's class path is incomplete")
+            os.makedirs(os.path.join(target, "lib"))
+            self.assertEqual(compare.djl_jar(home), os.path.join(target, "csfl-trainer-djl-0.1.jar"))
+
+
+if __name__ == "__main__":
+    unittest.main()
