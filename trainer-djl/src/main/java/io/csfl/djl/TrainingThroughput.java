@@ -70,7 +70,7 @@ final class TrainingThroughput {
   private TorchOptimizer optimiser;
   private int next;
 
-  private TrainingThroughput(List<String> args) {
+  TrainingThroughput(List<String> args) {
     String model = "mlp";
     String optimizer = "adam";
     String lr = "0.01";
@@ -141,7 +141,7 @@ final class TrainingThroughput {
   }
 
   /** Runs the warm-up and the measured iterations; the result line. */
-  private String measure() {
+  String measure() {
     train = FashionMnist.load(Optional.empty()).train();
     OptimizerConfig config = new OptimizerConfig(OptimizerConfig.parseKind(optimizer), lr, 0);
     architecture = Architecture.byName(model, train.shape(), train.classes());
