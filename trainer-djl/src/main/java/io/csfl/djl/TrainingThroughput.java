@@ -54,6 +54,8 @@ final class TrainingThroughput {
   private final String model;
   private final String optimizer;
   private final double lr;
+  /** The benchmarks' optimiser: SGD is plain, without momentum. */
+  private final OptimizerConfig config;
   private final boolean epochs;
   private final int warmups;
   private final long warmupNanos;
@@ -99,9 +101,12 @@ final class TrainingThroughput {
     if (!mode.equals("steady") && !mode.equals("epoch")) {
       throw new IllegalArgumentException("--mode is steady or epoch, got " + mode);
     }
+    // Checked here, so that a typo fails before PyTorch and the data load.
+    Architecture.byName(model);
     this.model = model;
     this.optimizer = optimizer;
     this.lr = Double.parseDouble(lr);
+    this.config = new OptimizerConfig(OptimizerConfig.parseKind(optimizer), this.lr, 0);
     this.epochs = mode.equals("epoch");
     this.warmups = count("-wi", wi, 0);
     this.warmupNanos = nanos(w);
@@ -130,7 +135,6 @@ final class TrainingThroughput {
     TrainingThroughput run;
     try {
       run = new TrainingThroughput(List.of(args));
-      OptimizerConfig.parseKind(run.optimizer);
     } catch (IllegalArgumentException e) {
       System.err.println(e.getMessage());
       System.err.println(USAGE);
@@ -143,7 +147,6 @@ final class TrainingThroughput {
   /** Runs the warm-up and the measured iterations; the result line. */
   String measure() {
     train = FashionMnist.load(Optional.empty()).train();
-    OptimizerConfig config = new OptimizerConfig(OptimizerConfig.parseKind(optimizer), lr, 0);
     architecture = Architecture.byName(model, train.shape(), train.classes());
     trainer = new PyTorchTrainer(architecture, train.shape(), train.classes(), new TrainingConfig(1, BATCH, config));
     unmasked = new float[trainer.spec().tensorCount()][];
@@ -154,11 +157,11 @@ final class TrainingThroughput {
     int[] y = new int[BATCH];
     List<Double> scores = new ArrayList<>();
     try (NDManager manager = NDManager.newBaseManager(Device.cpu(), PyTorchEngine.DJL_ENGINE)) {
-      startOver(config);
+      startOver();
       for (int n = 1; n <= warmups + iterations; n++) {
         boolean warmup = n <= warmups;
         double score = epochs
-            ? epochIteration(manager, loss, x, y, config, warmup ? warmupNanos : iterationNanos)
+            ? epochIteration(manager, loss, x, y, warmup ? warmupNanos : iterationNanos)
             : steadyIteration(manager, loss, x, y, warmup ? warmupNanos : iterationNanos);
         System.err.printf(Locale.ROOT, "%s iteration %d: %.1f samples/s%n", warmup ? "warm-up" : "measured",
             warmup ? n : n - warmups, score);
@@ -179,7 +182,7 @@ final class TrainingThroughput {
   }
 
   /** The initial model (seed 1, as the JMH benchmarks) and a fresh optimiser. */
-  private void startOver(OptimizerConfig config) {
+  private void startOver() {
     params = trainer.load(architecture.initialModel(1));
     optimiser = new TorchOptimizer(config);
   }
@@ -207,12 +210,12 @@ final class TrainingThroughput {
   }
 
   /** Whole epochs from the initial model until {@code nanos} have passed; samples per second of the epochs' time. */
-  private double epochIteration(NDManager manager, Loss loss, float[] x, int[] y, OptimizerConfig config, long nanos) {
+  private double epochIteration(NDManager manager, Loss loss, float[] x, int[] y, long nanos) {
     long samples = 0;
     long timed = 0;
     long start = System.nanoTime();
     do {
-      startOver(config);
+      startOver();
       long epochStart = System.nanoTime();
       for (next = 0; next + BATCH <= order.length; ) {
         step(manager, loss, x, y);

@@ -72,7 +72,8 @@ class TrainingThroughputTest {
   @Test
   void badCommandLinesAreRefused() {
     for (List<String> args : List.of(List.of("--mode", "burst"), List.of("--bogus", "1"), List.of("--lr"),
-        List.of("-i", "0"), List.of("-wi", "-1"))) {
+        List.of("-i", "0"), List.of("-wi", "-1"), List.of("--model", "resnet"), List.of("--optimizer", "rmsprop"),
+        List.of("--lr", "0"), List.of("--lr", "fast"))) {
       assertThrows(IllegalArgumentException.class, () -> new TrainingThroughput(args), args.toString());
     }
   }
