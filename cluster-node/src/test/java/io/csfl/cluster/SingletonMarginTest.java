@@ -32,7 +32,8 @@ import org.junit.jupiter.api.Test;
  * starts one.
  */
 class SingletonMarginTest {
-  private static final Config NODE = ConfigFactory.parseString("akka.loglevel = WARNING\nakka.actor.serialize-messages = on").withFallback(ClusterConfig.insecure());
+  private static final Config NODE = ConfigFactory.parseString("akka.loglevel = WARNING\nakka.actor.serialize-messages = on")
+      .withFallback(ClusterConfig.insecure());
   /** Far longer than a hand-over takes; the test only waits this long on failure. */
   private static final long WAIT_SECONDS = 120;
   private final List<ActorSystem<?>> systems = new ArrayList<>();
