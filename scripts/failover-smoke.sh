@@ -9,8 +9,9 @@
 #  - the only aggregator left is killed during round 10, and a replacement aggregator node is
 #    started 20 s later: the server waits for it (--aggregator-grace) and it resumes the run.
 # The run must finish; metrics.csv must hold rounds 1 to 12, each once and in order; each failure
-# may cost at most 60 s of wall time (printed); every surviving node must exit 0, because the end
-# of the run reaches every node (--exit-when-done).
+# may cost at most 60 s of wall time (printed, with the wall-clock time of each kill, to read the
+# nodes' logs against); every surviving node must exit 0, because the end of the run reaches every
+# node (--exit-when-done).
 # Ports: CSFL_FAILOVER_PORT (default 25620) to +7.
 set -euo pipefail
 name=failover-smoke
@@ -42,6 +43,8 @@ exit_code() { # pid seconds: waits a bounded time for the process to end; sets c
 }
 
 now() { date +%s.%N; }
+# The wall-clock time, to line the script's events up with the nodes' logs.
+clock() { date +%T.%3N; }
 
 # The node whose log says it runs the server, and the port of the aggregator that server took last.
 active_server() { grep -l "server at akka://" "$work"/server*.log | tail -n 1 | xargs -r basename | sed 's/\.log$//'; }
@@ -69,9 +72,10 @@ first=$(active_server)
 [ "$first" = server1 ] || fail "expected server1 (the oldest server node) to run the server, found '$first'"
 kill -9 "$pid_server1"
 killed_server=$(now)
-echo "failover-smoke: killed the active server (server1, pid $pid_server1) during round 4"
+echo "failover-smoke: $(clock) killed the active server (server1, pid $pid_server1) during round 4"
 wait_for "$work/server2.log" "\[cs\] round 4 " 90
 server_back=$(now)
+echo "failover-smoke: $(clock) server2 ended round 4"
 grep -q "continuing after round 3" "$work/server2.log" || fail "server2 did not continue after round 3's checkpoint"
 
 wait_for "$work/server2.log" "\[cs\] round 7 " 120
@@ -83,17 +87,19 @@ case "$port" in
 esac
 eval "kill -9 \"\$pid_$victim\""
 killed_aggregator=$(now)
-echo "failover-smoke: killed the active aggregator ($victim) during round 8"
+echo "failover-smoke: $(clock) killed the active aggregator ($victim) during round 8"
 wait_for "$work/server2.log" "\[cs\] round 8 " 90
 aggregator_back=$(now)
+echo "failover-smoke: $(clock) server2 ended round 8"
 
 wait_for "$work/server2.log" "\[cs\] round 9 " 120
 [ "$victim" = aggregator1 ] && last=aggregator2 || last=aggregator1
 eval "kill -9 \"\$pid_$last\""
 killed_last=$(now)
-echo "failover-smoke: killed the only aggregator left ($last) during round 10; a new one starts in 20 s"
+echo "failover-smoke: $(clock) killed the only aggregator left ($last) during round 10; a new one starts in 20 s"
 sleep 20
 start aggregator3 $((base + 7)) --role aggregator "${run[@]}"
+echo "failover-smoke: $(clock) started aggregator3"
 wait_for "$work/server2.log" "\[cs\] round 10 " 180
 replaced_back=$(now)
 echo "failover-smoke: with a replacement started 20 s after the kill, round 10 ended $(awk -v k="$killed_last" \
@@ -111,9 +117,11 @@ for failure in "server:$killed_server:$server_back" "aggregator:$killed_aggregat
   IFS=: read -r what killed back <<<"$failure"
   cost=$(awk -v k="$killed" -v b="$back" -v m="$median" 'BEGIN { printf "%.1f", b - k - m }')
   echo "failover-smoke: losing the $what cost $cost s (kill to the round's end $(awk -v k="$killed" -v b="$back" 'BEGIN { printf "%.1f", b - k }') s, less a normal round of $median s)"
-  # Detection alone takes the failure detector's 10 s and the resolver's 7 s, and the singleton
-  # waits as long again before it moves: about 30 s in all. 60 s is the bound that fails a
-  # regression (a retry that waited for the round timeout) without failing a busy machine.
+  # Detection alone takes the failure detector's 10 s and the resolver's 7 s, the singleton waits
+  # 3 s more before it moves, and the new server's first round runs on a cold JVM: on a loaded
+  # 2-core machine losing the server cost about 28 s (docs/cluster.md, what a failover waits for),
+  # too close to 30 s to assert. 60 s is the bound that fails a regression (a retry that waited
+  # for the round timeout) without failing a busy machine.
   awk -v c="$cost" 'BEGIN { exit !(c <= 60) }' || fail "losing the $what cost $cost s, more than 60 s"
 done
 survivors=(client1 client2 client3 aggregator3)
