@@ -69,8 +69,8 @@ public final class CertificateRoles {
     Set<String> permitted = of(ClusterConfig.certificate(tlsDir.resolve(ClusterConfig.TLS_FILES.get(1))));
     String role = exceeding(roles, permitted);
     if (role != null) {
-      throw new IllegalArgumentException("--tls-dir " + tlsDir + ": its certificate permits the roles " + permitted + ", not " + role
-          + " (issue one that does: csfl certs --add-nodes --nodes NAME:"
+      throw new IllegalArgumentException("--tls-dir " + tlsDir + ": its certificate does not permit the " + role + " role, only "
+          + permitted + " (issue one that does: csfl certs --add-nodes --nodes NAME:"
           + String.join("+", roles.stream().filter(NodePlan.ROLES::contains).sorted().toList()) + ")");
     }
   }

@@ -82,7 +82,7 @@ final class CertsCommand implements Callable<Integer> {
   @Option(names = "--out", required = true, description = "Directory for ca/ and one subdirectory per node.")
   Path out;
 
-  @Option(names = "--nodes", required = true, split = ",", paramLabel = "NAME[:ROLE[+ROLE]]",
+  @Option(names = "--nodes", required = true, split = ",", paramLabel = "NAME[:ROLE[+ROLE]][,...]", hideParamSyntax = true,
       description = "Comma list of node names (letters, digits, '.', '-'), each with the roles its certificate permits "
           + "(server, aggregator, client, joined by '+'), e.g. main:server+aggregator,c1:client. A name without roles: client only.")
   List<String> nodes;

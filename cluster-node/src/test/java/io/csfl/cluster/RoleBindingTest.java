@@ -129,7 +129,7 @@ class RoleBindingTest {
       command.addAll(args);
       assertEquals(2, csfl(err, command.toArray(String[]::new)), args.toString());
       assertEquals(1, err.toString().lines().count(), args + ": " + err);
-      assertTrue(err.toString().contains("its certificate permits the roles"), err.toString());
+      assertTrue(err.toString().contains("its certificate does not permit the "), err.toString());
     }
     CertificateRoles.requirePermitted(fed.resolve("main"), Set.of(NodePlan.SERVER, NodePlan.AGGREGATOR));
     CertificateRoles.requirePermitted(fed.resolve("c1"), Set.of(NodePlan.CLIENT, ClientsHost.POOL_ROLE));
