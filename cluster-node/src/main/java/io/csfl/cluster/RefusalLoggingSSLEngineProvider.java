@@ -9,9 +9,16 @@ import akka.remote.artery.tcp.SSLEngineProvider;
 import akka.remote.artery.tcp.ssl.RotatingKeysSSLEngineProvider;
 import io.csfl.actor.CertifiedRoles;
 import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.security.cert.X509Certificate;
+import java.util.HexFormat;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.regex.Pattern;
 import java.util.concurrent.atomic.AtomicLong;
+import javax.net.ssl.SNIHostName;
 import javax.net.ssl.SSLEngine;
 import javax.net.ssl.SSLEngineResult;
 import javax.net.ssl.SSLException;
@@ -53,14 +60,59 @@ public final class RefusalLoggingSSLEngineProvider implements SSLEngineProvider 
     roles.bind();
   }
 
+  /**
+   * Accepts only a handshake that names this node's own canonical address as its server name: a
+   * connection made to another address and relayed here (by a member that wants the certificate
+   * of this node recorded for its own address) fails its handshake.
+   */
   @Override
   public SSLEngine createServerSSLEngine(String hostname, int port) {
-    return new Watched(delegate.createServerSSLEngine(hostname, port));
+    SSLEngine engine = delegate.createServerSSLEngine(hostname, port);
+    SSLParameters params = engine.getSSLParameters();
+    params.setSNIMatchers(List.of(SNIHostName.createSNIMatcher(Pattern.quote(ownServerName()))));
+    engine.setSSLParameters(params);
+    return new Watched(engine);
   }
 
+  /** This node's canonical address as a server name: the configured one, or the bound port for port 0. */
+  private String ownServerName() {
+    var config = system.settings().config();
+    String host = config.getString("akka.remote.artery.canonical.hostname");
+    int port = config.getInt("akka.remote.artery.canonical.port");
+    akka.actor.Address bound;
+    try {
+      bound = ((ExtendedActorSystem) system).provider().getDefaultAddress();
+    } catch (RuntimeException e) {
+      bound = null;
+    }
+    if (bound != null) { // null only before the transport has bound; then the configuration is all there is
+      host = bound.getHost().orElse(host);
+      port = bound.getPort().orElse(port);
+    }
+    return serverName(host, port);
+  }
+
+  /** Names the address this node connects to as the server name, which the peer checks is its own. */
   @Override
   public SSLEngine createClientSSLEngine(String hostname, int port) {
-    return delegate.createClientSSLEngine(hostname, port);
+    SSLEngine engine = delegate.createClientSSLEngine(hostname, port);
+    SSLParameters params = engine.getSSLParameters();
+    params.setServerNames(List.of(new SNIHostName(serverName(hostname, port))));
+    engine.setSSLParameters(params);
+    return engine;
+  }
+
+  /**
+   * A canonical address as a TLS server name (a DNS name, so a digest: the address may be an IP
+   * address or too long for one label). Both ends compute it, neither trusts the other's.
+   */
+  static String serverName(String host, int port) {
+    try {
+      byte[] digest = MessageDigest.getInstance("SHA-256").digest((host + ":" + port).getBytes(StandardCharsets.UTF_8));
+      return "a" + HexFormat.of().formatHex(digest, 0, 20) + ".csfl-address";
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("the JDK has no SHA-256", e);
+    }
   }
 
   /**

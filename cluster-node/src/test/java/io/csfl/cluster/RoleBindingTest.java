@@ -5,14 +5,23 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import akka.actor.ActorRef;
+import akka.actor.ActorSelection;
 import akka.actor.Address;
+import akka.actor.Identify;
 import akka.actor.typed.ActorSystem;
+import akka.actor.typed.Props;
+import akka.actor.typed.eventstream.EventStream;
+import akka.actor.typed.javadsl.Adapter;
+import akka.actor.typed.javadsl.Behaviors;
 import akka.cluster.Member;
 import akka.cluster.MemberStatus;
 import akka.cluster.typed.Cluster;
 import akka.cluster.typed.Join;
+import akka.event.Logging;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
+import io.csfl.actor.CertifiedRoles;
 import io.csfl.actor.Server;
 import io.csfl.data.Dataset;
 import io.csfl.metrics.RoundMetrics;
@@ -23,9 +32,13 @@ import io.csfl.strategy.ComplementSparsification;
 import io.csfl.strategy.CsOptions;
 import io.csfl.strategy.FederatedStrategy;
 import io.csfl.tensor.Model;
+import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.cert.CertificateFactory;
@@ -39,7 +52,9 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
 import java.util.stream.Collectors;
 import java.util.stream.StreamSupport;
@@ -214,6 +229,65 @@ class RoleBindingTest {
     assertTrue(attacked.metrics().stream().allMatch(m -> m.clientsCompleted() == 1), attacked.metrics().toString());
     for (int round = 1; round <= ROUNDS; round++) {
       assertEquals(honest.globals().get(round), attacked.globals().get(round), "round " + round + ": the same global model");
+    }
+  }
+
+  /**
+   * A member that relays the connections made to its own address to the server node's port would
+   * have them show the server's certificate for that address; the server refuses such a
+   * handshake, because it names another address than the server's own.
+   */
+  @Test
+  void aConnectionRelayedToAnotherNodeIsRefused() throws Exception {
+    Path certs = dir.resolve("fed");
+    assertEquals(0, csfl(new StringWriter(), "certs", "--out", certs.toString(), "--nodes", "server:server,member"));
+    NodePlan none = new NodePlan(Set.of(), Optional.empty(), Optional.empty(), Optional.empty());
+    ActorSystem<Void> server = start(new NodePlan(Set.of(NodePlan.SERVER), Optional.empty(), Optional.empty(), Optional.empty()),
+        27260, certs.resolve("server"), null);
+    List<String> warnings = new CopyOnWriteArrayList<>();
+    server.eventStream().tell(new EventStream.Subscribe<>(Logging.Warning.class,
+        server.systemActorOf(Behaviors.<Logging.Warning>receiveMessage(w -> {
+          warnings.add(String.valueOf(w.message()));
+          return Behaviors.same();
+        }), "warnings", Props.empty())));
+    ActorSystem<Void> member = start(none, 27261, certs.resolve("member"), server);
+    await("both are up", () -> up(server).size() == 2 && up(member).size() == 2);
+    CertifiedRoles roles = CertifiedRoles.get(member);
+    assertEquals(Optional.of(Set.of(NodePlan.SERVER)), roles.of(server.address()), "the member saw the server's certificate");
+
+    try (ServerSocket relay = new ServerSocket(27262, 50, InetAddress.getLoopbackAddress())) {
+      AtomicInteger relayed = new AtomicInteger();
+      Thread acceptor = new Thread(() -> {
+        while (!relay.isClosed()) {
+          try {
+            Socket in = relay.accept();
+            Socket out = new Socket(InetAddress.getLoopbackAddress(), 27260);
+            relayed.incrementAndGet();
+            for (Socket[] pair : List.of(new Socket[] {in, out}, new Socket[] {out, in})) {
+              Thread pump = new Thread(() -> {
+                try {
+                  pair[0].getInputStream().transferTo(pair[1].getOutputStream());
+                } catch (IOException e) {
+                  // the other side closed
+                }
+              });
+              pump.setDaemon(true);
+              pump.start();
+            }
+          } catch (IOException e) {
+            return;
+          }
+        }
+      });
+      acceptor.setDaemon(true);
+      acceptor.start();
+      Address relayAddress = new Address("akka", "csfl", "127.0.0.1", 27262);
+      ActorSelection there = Adapter.toClassic(member).actorSelection(relayAddress + "/user/anyone");
+      await("the server refused the relayed handshake", () -> {
+        there.tell(new Identify(1), ActorRef.noSender());
+        return relayed.get() > 0 && warnings.stream().anyMatch(w -> w.startsWith("refused "));
+      });
+      assertEquals(Optional.empty(), roles.of(relayAddress), "no certificate recorded for the relaying address");
     }
   }
 
