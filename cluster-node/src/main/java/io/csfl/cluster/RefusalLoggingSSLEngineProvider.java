@@ -16,8 +16,8 @@ import java.security.cert.X509Certificate;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.regex.Pattern;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.regex.Pattern;
 import javax.net.ssl.SNIHostName;
 import javax.net.ssl.SSLEngine;
 import javax.net.ssl.SSLEngineResult;
@@ -36,6 +36,9 @@ import scala.Option;
  * {@link #QUIET_MS} ms, with the count of refusals since the last), and reads the peer's
  * certificate on the connections this node opens, the ones that go to a member's canonical
  * address, into {@link CertifiedRoles} (see {@link CertificateRoles} and {@link RoleBinding}).
+ * So that the certificate read at an address is the one of the node listening there, every
+ * handshake names the address it was made to as its TLS server name, and a node accepts only
+ * handshakes that name its own.
  */
 public final class RefusalLoggingSSLEngineProvider implements SSLEngineProvider {
   static final long QUIET_MS = 10_000;

@@ -108,8 +108,10 @@ final class CertsCommand implements Callable<Integer> {
         throw new CommandLine.ParameterException(spec.commandLine(),
             "--nodes: '" + name + "' is not a node name (1-63 letters, digits, '.', '-'; not 'ca')");
       }
-      if (names.put(name, roles(node)) != null) {
-        throw new CommandLine.ParameterException(spec.commandLine(), "--nodes: '" + name + "' is named twice");
+      Set<String> roles = roles(node);
+      Set<String> earlier = names.put(name, roles);
+      if (earlier != null && !earlier.equals(roles)) {
+        throw new CommandLine.ParameterException(spec.commandLine(), "--nodes: '" + name + "' is named twice, with other roles");
       }
     }
     if (days < 1 || caDays < 1) {
