@@ -291,6 +291,40 @@ class RoleBindingTest {
     }
   }
 
+  /**
+   * Only a positive mismatch downs a member, not one whose only record predates the removal of
+   * an earlier member at its address (nor one without a record: the same path). The records are
+   * made by hand here, on a cluster without TLS.
+   */
+  @Test
+  void aMissingOrStaleRecordDownsNobody() throws Exception {
+    Config plain = NODE.withFallback(ClusterConfig.insecure());
+    NodePlan none = new NodePlan(Set.of(), Optional.empty(), Optional.empty(), Optional.empty());
+    ActorSystem<Void> judge = ActorSystem.create(NodeGuardian.create(none), "csfl",
+        ClusterConfig.of("csfl", "127.0.0.1", 27270, Set.of(), List.of(), plain));
+    systems.add(judge);
+    Cluster.get(judge).manager().tell(Join.create(judge.address()));
+    ActorSystem<Void> claimant = ActorSystem.create(NodeGuardian.create(none), "csfl",
+        ClusterConfig.of("csfl", "127.0.0.1", 27271, Set.of(NodePlan.SERVER), List.of(), plain));
+    systems.add(claimant);
+    Cluster.get(claimant).manager().tell(Join.create(judge.address()));
+    await("both are up", () -> up(judge).size() == 2);
+    CertifiedRoles roles = CertifiedRoles.get(judge);
+    roles.bind();
+    // A record from before the address was last freed (by an earlier member there, say).
+    roles.record("127.0.0.1", 27271, Set.of(NodePlan.CLIENT));
+    roles.removed(claimant.address());
+    judge.systemActorOf(RoleBinding.create(), "role-binding", Props.empty());
+    long watchUntil = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+    while (System.nanoTime() < watchUntil) {
+      assertTrue(up(judge).contains(claimant.address()), "a stale record downs nobody");
+      Thread.sleep(100);
+    }
+    roles.record("127.0.0.1", 27271, Set.of(NodePlan.CLIENT));
+    await("a current record that lacks the declared role downs the member",
+        () -> !up(judge).contains(claimant.address()));
+  }
+
   private static Set<Address> members(ActorSystem<?> system) {
     return StreamSupport.stream(Cluster.get(system).state().getMembers().spliterator(), false)
         .map(Member::address).collect(Collectors.toSet());
