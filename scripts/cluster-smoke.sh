@@ -31,7 +31,7 @@ for port in $(seq "$base" $((base + 4))); do
 done
 "$csfl" --version >/dev/null            # builds the jar once, before five JVMs race to
 # One certificate per kind of node; the client nodes share one, as replicas of docker-compose.yml's client service do.
-"$csfl" certs --out "$work/certs" --nodes server,aggregator,client >/dev/null
+"$csfl" certs --out "$work/certs" --nodes server:server+aggregator,aggregator:aggregator,client:client >/dev/null
 "$csfl" certs --out "$work/foreign-certs" --nodes intruder >/dev/null
 pids=()
 logs=() # the logs of the phase under way, shown when it fails

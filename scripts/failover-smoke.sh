@@ -22,7 +22,7 @@ work="${1:-$home/target/$name}"
 . "$home/scripts/smoke-lib.sh"
 free_ports "$base" 8 CSFL_FAILOVER_PORT
 "$csfl" --version >/dev/null            # builds the jar once, before seven JVMs race to
-"$csfl" certs --out "$work/certs" --nodes server,aggregator,client >/dev/null
+"$csfl" certs --out "$work/certs" --nodes server:server,aggregator:aggregator,client:client >/dev/null
 
 start() { # node port args... (the certificate: the node's name less its trailing digits)
   local node=$1 port=$2; shift 2

@@ -81,7 +81,7 @@ public final class ClusterConfig {
     }
   }
 
-  private static X509Certificate certificate(Path file) {
+  static X509Certificate certificate(Path file) {
     try (InputStream in = Files.newInputStream(file)) {
       return (X509Certificate) CertificateFactory.getInstance("X.509").generateCertificate(in);
     } catch (IOException | CertificateException | ClassCastException e) {

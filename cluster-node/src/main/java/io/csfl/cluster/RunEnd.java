@@ -120,7 +120,8 @@ public final class RunEnd {
   private static boolean fromServerNode(ActorSystem<?> system, ActorRef<?> announcer) {
     Iterable<Member> members = Cluster.get(system).state().getMembers();
     return StreamSupport.stream(members.spliterator(), false)
-        .anyMatch(m -> m.address().equals(announcer.path().address()) && m.hasRole(NodePlan.SERVER));
+        .anyMatch(m -> m.address().equals(announcer.path().address()) && m.hasRole(NodePlan.SERVER))
+        && io.csfl.actor.CertifiedRoles.get(system).refusal(announcer.path().address(), NodePlan.SERVER) == null;
   }
 
   /**

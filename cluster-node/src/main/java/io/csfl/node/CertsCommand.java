@@ -1,5 +1,7 @@
 package io.csfl.node;
 
+import io.csfl.cluster.CertificateRoles;
+import io.csfl.cluster.NodePlan;
 import java.io.IOException;
 import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
@@ -20,11 +22,14 @@ import java.security.cert.X509Certificate;
 import java.security.spec.PKCS8EncodedKeySpec;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Base64;
 import java.util.Date;
-import java.util.LinkedHashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.Callable;
 import java.util.regex.Pattern;
 import javax.security.auth.x500.X500Principal;
@@ -50,8 +55,9 @@ import picocli.CommandLine.Option;
  * {@code csfl certs}: a federation's own certificate authority and one certificate per node, as
  * the PEM files Akka's {@code RotatingKeysSSLEngineProvider} reads (the layout cert-manager
  * writes): {@code NAME/tls.key}, {@code NAME/tls.crt} and {@code NAME/ca.crt}. A node trusts only
- * this CA, so only holders of its certificates can join. Keys are RSA because Akka's PEM reader
- * reads RSA keys only.
+ * this CA, so only holders of its certificates can join. Each certificate names the roles its node
+ * may take ({@link CertificateRoles}): {@code --nodes NAME:ROLE+ROLE}; a plain name gets the client
+ * role only. Keys are RSA because Akka's PEM reader reads RSA keys only.
  */
 @Command(name = "certs", mixinStandardHelpOptions = true, sortOptions = false,
     description = "Create a federation CA (DIR/ca/) and a certificate per node (DIR/NAME/: tls.key, tls.crt, ca.crt) "
@@ -76,7 +82,9 @@ final class CertsCommand implements Callable<Integer> {
   @Option(names = "--out", required = true, description = "Directory for ca/ and one subdirectory per node.")
   Path out;
 
-  @Option(names = "--nodes", required = true, split = ",", description = "Comma list of node names (letters, digits, '.', '-').")
+  @Option(names = "--nodes", required = true, split = ",", paramLabel = "NAME[:ROLE[+ROLE]][,...]", hideParamSyntax = true,
+      description = "Comma list of node names (letters, digits, '.', '-'), each with the roles its certificate permits "
+          + "(server, aggregator, client, joined by '+'), e.g. main:server+aggregator,c1:client. A name without roles: client only.")
   List<String> nodes;
 
   @Option(names = "--add-nodes", description = "Issue the certificates from the CA already in DIR/ca/ (new nodes, or "
@@ -93,11 +101,17 @@ final class CertsCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    Set<String> names = new LinkedHashSet<>(nodes);
-    for (String name : names) {
+    Map<String, Set<String>> names = new LinkedHashMap<>();
+    for (String node : nodes) {
+      String name = node.contains(":") ? node.substring(0, node.indexOf(':')) : node;
       if (!NAME.matcher(name).matches() || name.equals(CA_DIR)) {
         throw new CommandLine.ParameterException(spec.commandLine(),
             "--nodes: '" + name + "' is not a node name (1-63 letters, digits, '.', '-'; not 'ca')");
+      }
+      Set<String> roles = roles(node);
+      Set<String> earlier = names.put(name, roles);
+      if (earlier != null && !earlier.equals(roles)) {
+        throw new CommandLine.ParameterException(spec.commandLine(), "--nodes: '" + name + "' is named twice, with other roles");
       }
     }
     if (days < 1 || caDays < 1) {
@@ -120,13 +134,31 @@ final class CertsCommand implements Callable<Integer> {
     if (!haveCa) {
       System.out.println("created CA " + caDir.resolve(CA_CERT) + " (keep " + caDir.resolve(CA_KEY) + " off the nodes)");
     }
-    for (String name : names) {
-      Path dir = out.resolve(name);
+    for (var node : names.entrySet()) {
+      Path dir = out.resolve(node.getKey());
       boolean renewed = Files.exists(dir.resolve(CERT));
-      ca.issue(name, dir, days, random);
-      System.out.println((renewed ? "renewed " : "issued ") + name + ": " + dir + " (" + KEY + ", " + CERT + ", " + CA_CERT + ")");
+      ca.issue(node.getKey(), node.getValue(), dir, days, random);
+      System.out.println((renewed ? "renewed " : "issued ") + node.getKey() + ", roles " + node.getValue() + ": " + dir
+          + " (" + KEY + ", " + CERT + ", " + CA_CERT + ")");
     }
     return 0;
+  }
+
+  /** The roles of {@code NAME:ROLE+ROLE}; the client role alone for a plain name. */
+  private Set<String> roles(String node) {
+    int colon = node.indexOf(':');
+    if (colon < 0) {
+      return CertificateRoles.DEFAULT;
+    }
+    Set<String> roles = new TreeSet<>();
+    for (String role : node.substring(colon + 1).split("\\+", -1)) {
+      if (!NodePlan.ROLES.contains(role)) {
+        throw new CommandLine.ParameterException(spec.commandLine(),
+            "--nodes: '" + node + "': '" + role + "' is not a role (server, aggregator, client, joined by '+')");
+      }
+      roles.add(role);
+    }
+    return roles;
   }
 
   private int refuse(String problem) {
@@ -172,8 +204,8 @@ final class CertsCommand implements Callable<Integer> {
       return new Authority(key, cert);
     }
 
-    /** Writes DIR/tls.key, DIR/tls.crt and DIR/ca.crt for node {@code name}, replacing earlier ones. */
-    void issue(String name, Path dir, int days, SecureRandom random) throws IOException, GeneralSecurityException {
+    /** Writes DIR/tls.key, DIR/tls.crt and DIR/ca.crt for node {@code name} in {@code roles}, replacing earlier ones. */
+    void issue(String name, Set<String> roles, Path dir, int days, SecureRandom random) throws IOException, GeneralSecurityException {
       KeyPair pair = rsa(2048, random);
       JcaX509ExtensionUtils ext = new JcaX509ExtensionUtils();
       X509v3CertificateBuilder builder = builder(cert.getSubjectX500Principal(), new X500Principal("CN=" + name + ", O=" + FEDERATION_NAME),
@@ -183,8 +215,7 @@ final class CertsCommand implements Callable<Integer> {
             .addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.digitalSignature | KeyUsage.keyEncipherment))
             .addExtension(Extension.extendedKeyUsage, false,
                 new ExtendedKeyUsage(new KeyPurposeId[] {KeyPurposeId.id_kp_serverAuth, KeyPurposeId.id_kp_clientAuth}))
-            .addExtension(Extension.subjectAlternativeName, false, new GeneralNames(new GeneralName[] {
-                new GeneralName(GeneralName.dNSName, name), new GeneralName(GeneralName.dNSName, FEDERATION_NAME)}))
+            .addExtension(Extension.subjectAlternativeName, false, new GeneralNames(subjectNames(name, roles)))
             .addExtension(Extension.subjectKeyIdentifier, false, ext.createSubjectKeyIdentifier(pair.getPublic()))
             .addExtension(Extension.authorityKeyIdentifier, false, ext.createAuthorityKeyIdentifier(cert));
       } catch (CertIOException e) {
@@ -195,6 +226,14 @@ final class CertsCommand implements Callable<Integer> {
       writePrivate(dir.resolve(KEY), pair.getPrivate());
       writeAtomically(dir.resolve(CERT), pem("CERTIFICATE", issued.getEncoded()), false);
       writeAtomically(dir.resolve(CA_CERT), pem("CERTIFICATE", cert.getEncoded()), false);
+    }
+
+    /** The node's DNS names, then one URI per role it may take. */
+    private static GeneralName[] subjectNames(String name, Set<String> roles) {
+      List<GeneralName> names = new ArrayList<>(List.of(
+          new GeneralName(GeneralName.dNSName, name), new GeneralName(GeneralName.dNSName, FEDERATION_NAME)));
+      roles.forEach(role -> names.add(new GeneralName(GeneralName.uniformResourceIdentifier, CertificateRoles.uri(role))));
+      return names.toArray(GeneralName[]::new);
     }
 
     private static X509v3CertificateBuilder builder(X500Principal issuer, X500Principal subject, PublicKey key, int days, SecureRandom random) {

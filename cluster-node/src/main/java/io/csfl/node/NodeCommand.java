@@ -210,7 +210,13 @@ final class NodeCommand implements Callable<Integer> {
     FederationOptions.require(!(insecure && tlsDir != null), "--insecure and --tls-dir exclude each other");
     FederationOptions.require(insecure || tlsDir != null,
         "a node needs --tls-dir DIR (its certificates from 'csfl certs'), or --insecure to run without TLS");
-    return insecure ? ClusterConfig.insecure() : ClusterConfig.tls(tlsDir);
+    if (insecure) {
+      return ClusterConfig.insecure();
+    }
+    Config tls = ClusterConfig.tls(tlsDir);
+    // The other nodes would refuse this node in a role its certificate does not permit: say so now.
+    io.csfl.cluster.CertificateRoles.requirePermitted(tlsDir, new LinkedHashSet<>(roles));
+    return tls;
   }
 
   private NodePlan plan() {

@@ -36,6 +36,7 @@ final class ControlChecks {
    * Why {@code ref} is not on this node or on a cluster member with {@code role}, or null. Without
    * a cluster only this node qualifies: its own actors are the application that embeds them.
    * A member counts from the moment it joins (its roles come with it) until it is down or removed.
+   * Under mutual TLS the member's certificate must permit the role too ({@link CertifiedRoles}).
    */
   static String notOnMemberWithRole(ActorSystem<?> system, ActorRef<?> ref, String role) {
     Address address = ref.path().address();
@@ -46,13 +47,24 @@ final class ControlChecks {
       return "it is on another node (" + address + ") and this node is not in a cluster that could say its role";
     }
     boolean member = members(system).anyMatch(m -> m.address().equals(address) && m.hasRole(role));
-    return member ? null : "it is on " + address + ", not a member with the " + role + " role";
+    if (!member) {
+      return "it is on " + address + ", not a member with the " + role + " role";
+    }
+    String certified = CertifiedRoles.get(system).refusal(address, role);
+    return certified == null ? null : "it is on " + address + ", a member that declares the " + role + " role, but " + certified;
   }
 
-  /** Whether {@code ref}'s node is not (or no longer) a member this node knows of: a verdict that may change as members join. */
+  /**
+   * Whether {@code ref}'s node is not (or no longer) a member this node knows of, or one whose
+   * certificate this node has not seen yet: a verdict that may change as members join and connect.
+   */
   static boolean unknownMember(ActorSystem<?> system, ActorRef<?> ref) {
     Address address = ref.path().address();
-    return inCluster(system) && !address.hasLocalScope() && members(system).noneMatch(m -> m.address().equals(address));
+    if (!inCluster(system) || address.hasLocalScope() || address.equals(system.address())) {
+      return false;
+    }
+    CertifiedRoles certified = CertifiedRoles.get(system);
+    return members(system).noneMatch(m -> m.address().equals(address)) || certified.bound() && certified.of(address).isEmpty();
   }
 
   private static boolean inCluster(ActorSystem<?> system) {
