@@ -16,6 +16,12 @@ import io.csfl.data.FashionMnist;
 import io.csfl.data.RepositoryData;
 import io.csfl.data.Splits;
 import io.csfl.nn.Architecture;
+import io.csfl.nn.Evaluator;
+import io.csfl.nn.NetworkTrainer;
+import io.csfl.nn.OptimizerConfig;
+import io.csfl.nn.TrainingConfig;
+import io.csfl.nn.TrainingResult;
+import io.csfl.tensor.Model;
 import java.util.List;
 import java.util.Optional;
 import java.util.stream.IntStream;
@@ -55,6 +61,20 @@ class ConvolutionTest {
         }
       }
     }
+  }
+
+  /** Many steps of the cnn preset give the Java engine's training losses, and a finite model. */
+  @Test
+  void theCnnTrainsAsOnTheJavaEngineForManySteps() {
+    Architecture a = Architecture.cnn();
+    int[] examples = IntStream.range(0, 960).toArray();
+    TrainingConfig config = new TrainingConfig(1, 32, OptimizerConfig.sgd(0.01, 0.9));
+    Model start = a.initialModel(6);
+    TrainingResult java = new NetworkTrainer(a, config).train(start, data.train(), examples, 7);
+    // Model.copyOf refuses NaN and infinities: a result at all means every weight is finite.
+    TrainingResult torch = new PyTorchTrainer(a, IMAGE, 10, config).train(start, data.train(), examples, 7);
+    assertEquals(java.meanLoss(), torch.meanLoss(), 1e-3, "mean training loss over 30 steps");
+    assertTrue(torch.meanLoss() < Evaluator.of(a, data.train().head(960)).evaluate(start).loss());
   }
 
   /** The check before PyTorch's convolution is trusted fails a convolution whose input gradient is wrong. */
