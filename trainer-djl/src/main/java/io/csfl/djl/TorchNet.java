@@ -2,10 +2,9 @@ package io.csfl.djl;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
-import ai.djl.nn.convolutional.Conv2d;
+import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.nn.core.Linear;
 import ai.djl.nn.pooling.Pool;
 import io.csfl.nn.Architecture;
@@ -29,8 +28,9 @@ import java.util.List;
  * channels-last image before a dense layer, this one moves the channels last first, so a dense
  * kernel's rows mean the same pixels in both engines.
  *
- * <p>The first convolution is PyTorch's; later ones, whose input needs a gradient, are computed
- * tap by tap ({@link #tapByTap}), the same sums in another order.
+ * <p>Convolutions are PyTorch's, except where their input needs a gradient that PyTorch's CPU build
+ * gets wrong for that layer's shape on this machine: those are computed another way, the same sums in
+ * another order (see {@link Convolution}).
  */
 final class TorchNet {
   private enum Kind { CONV, POOL, DENSE }
@@ -130,6 +130,11 @@ final class TorchNet {
 
   /** The logits of {@code x}, a batch of {@link #inputShape}, with {@code params} from {@link #load}. */
   NDArray forward(NDArray x, List<NDArray> params) {
+    return forward(x, params, Convolution::checked);
+  }
+
+  /** {@link #forward(NDArray, List)} with {@code convolution} for the convolutions whose input needs a gradient. */
+  NDArray forward(NDArray x, List<NDArray> params, Convolution.Op convolution) {
     int t = 0;
     boolean spatial = false;
     for (int i = 0; i < steps.size(); i++) {
@@ -137,9 +142,10 @@ final class TorchNet {
       switch (s.kind()) {
         case CONV -> {
           int pad = s.valid() ? 0 : s.kernel() / 2;
-          x = t == 0
-              ? Conv2d.conv2d(x, params.get(t), params.get(t + 1), new Shape(1, 1), new Shape(pad, pad)).singletonOrThrow()
-              : tapByTap(x, params.get(t), params.get(t + 1), s.kernel(), pad);
+          // The input of the first one never needs a gradient.
+          x = t > 0 && JniUtils.isGradMode()
+              ? convolution.apply(x, params.get(t), params.get(t + 1), pad)
+              : Convolution.pytorch(x, params.get(t), params.get(t + 1), pad);
           x = Activation.relu(x);
           t += 2;
           spatial = true;
@@ -162,27 +168,6 @@ final class TorchNet {
       }
     }
     return x;
-  }
-
-  /**
-   * A stride-1 convolution as one matrix product per kernel tap, summed. Used where the gradient must flow on to
-   * the layer's input: PyTorch's own convolution (this build, CPU) gave an input gradient with undefined values for
-   * some small channel counts, which this formulation, made of slicing and matrix products, does not.
-   */
-  private static NDArray tapByTap(NDArray x, NDArray kernel, NDArray bias, int k, int pad) {
-    NDArray padded = pad > 0 ? x.pad(new Shape(pad, pad, pad, pad), 0) : x;
-    NDArray pixels = padded.transpose(0, 2, 3, 1);
-    long oh = pixels.getShape().get(1) - k + 1;
-    long ow = pixels.getShape().get(2) - k + 1;
-    NDArray y = null;
-    for (int dh = 0; dh < k; dh++) {
-      for (int dw = 0; dw < k; dw++) {
-        NDArray patch = pixels.get(new NDIndex(":, {}:{}, {}:{}, :", dh, dh + oh, dw, dw + ow));
-        NDArray term = patch.matMul(kernel.get(new NDIndex(":, :, {}, {}", dh, dw)).transpose());
-        y = y == null ? term : y.add(term);
-      }
-    }
-    return y.add(bias).transpose(0, 3, 1, 2);
   }
 
   /** {@code model}'s tensors in PyTorch's layouts, in spec order. */
