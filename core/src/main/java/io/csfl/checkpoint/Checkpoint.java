@@ -8,7 +8,9 @@ import io.csfl.tensor.ModelSpec;
 import java.io.IOException;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
+import java.util.stream.Collectors;
 
 /**
  * What a server needs to go on after round {@link #round()} as if it had never stopped: the global
@@ -25,13 +27,27 @@ import java.util.TreeMap;
  * @param global the global model after {@code round}
  * @param strategyState what the strategy's server side exported to go on, from
  *             {@link io.csfl.strategy.ServerAlgorithm#exportState()} (CS's masks, say); empty
- *             when the global model is all it needs
+ *             when the global model is all it needs. What it keeps under
+ *             {@link #heldState(int) heldState(k)} is dropped unless some client of {@code held}
+ *             holds round k's model
  */
 public record Checkpoint(String algorithm, int round, List<RoundMetrics> metrics, Map<String, Integer> held, Model global,
                          TensorFile strategyState) {
   /** The format version in each file's metadata; a reader refuses others. */
   public static final String VERSION = "1";
+  /**
+   * What this writer adds to {@link #VERSION}'s files without changing how they are read: 2, the
+   * strategy state may hold {@link #heldState(int)} entries. A file without it is revision 1, and
+   * any revision of version 1 is read the same way (state a strategy does not know is ignored).
+   */
+  public static final String REVISION = "2";
+  /**
+   * The prefix of the strategy state kept per global model: {@link #heldState(int)}, followed by
+   * the strategy's own names.
+   */
+  public static final String HELD_STATE = "held/";
   static final String VERSION_KEY = "csfl.checkpoint";
+  static final String REVISION_KEY = "csfl.checkpoint.revision";
   private static final String MODEL = "model/";
   private static final String STATE = "state/";
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -54,13 +70,25 @@ public record Checkpoint(String algorithm, int round, List<RoundMetrics> metrics
     }
     metrics = List.copyOf(metrics);
     held = Map.copyOf(held);
+    Set<String> heldRounds = held.values().stream().map(r -> heldState(r)).collect(Collectors.toSet());
+    strategyState = strategyState.without(name -> name.startsWith(HELD_STATE) && heldRounds.stream().noneMatch(name::startsWith));
+  }
+
+  /**
+   * Where a strategy's exported state keeps what it knows of the global model of {@code round}
+   * (CS: that model, to send a client that holds it only a patch). It is of use only while some
+   * client holds that model, so a checkpoint keeps it only for the rounds {@link #held()} names;
+   * restored, it lets the server go on sending those clients what it would have sent them.
+   */
+  public static String heldState(int round) {
+    return HELD_STATE + round + "/";
   }
 
   TensorFile toFile() {
     StringBuilder csv = new StringBuilder();
     metrics.forEach(m -> csv.append(m.toCsvRow()).append('\n'));
     try {
-      return TensorFile.EMPTY.withMeta(VERSION_KEY, VERSION).withMeta("algorithm", algorithm)
+      return TensorFile.EMPTY.withMeta(VERSION_KEY, VERSION).withMeta(REVISION_KEY, REVISION).withMeta("algorithm", algorithm)
           .withMeta("round", Integer.toString(round)).withMeta("metrics", csv.toString())
           .withMeta("held", JSON.writeValueAsString(new TreeMap<>(held)))
           .withAll(MODEL, SafeTensors.ofModel(global)).withAll(STATE, strategyState);

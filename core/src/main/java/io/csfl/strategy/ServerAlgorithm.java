@@ -26,6 +26,17 @@ public interface ServerAlgorithm {
   }
 
   /**
+   * The common downlink that carried the global model of round {@code held} (the downlink of round
+   * {@code held + 1}), while this server still has that model: what a client that holds it was
+   * sent. A simulation resumed from a checkpoint gives its clients back the models they held with
+   * it, so the server can go on sending them differences. Empty, the default, when the server
+   * keeps no earlier models.
+   */
+  default Optional<Payload> heldDownlink(int held) {
+    return Optional.empty();
+  }
+
+  /**
    * Validates one client's update completely before folding it into the running sum, so a bad
    * update changes nothing.
    *
@@ -56,6 +67,9 @@ public interface ServerAlgorithm {
    * The state beyond {@link #globalModel()} that {@link #restore(int, Model)} cannot rebuild, as
    * named tensors and metadata: what a checkpoint saves so that a resumed run continues exactly as
    * this one would have. Called between rounds. Empty, the default, when the model is all there is.
+   * What concerns the global model of one earlier round (to patch a client that holds it) goes
+   * under {@link io.csfl.checkpoint.Checkpoint#heldState(int)}: the checkpoint keeps it only while
+   * a client holds that round's model.
    */
   default TensorFile exportState() {
     return TensorFile.EMPTY;
