@@ -76,6 +76,8 @@ final class SimulationGuardian extends AbstractBehavior<SimulationGuardian.Comma
     for (int i = 0; i < setup.partition().size(); i++) {
       spawnClient(i, 0);
     }
+    // The clients hold their models now; the downlinks they were rebuilt from can go.
+    resumed = Optional.empty();
     server.tell(new Server.Start());
     return this;
   }
