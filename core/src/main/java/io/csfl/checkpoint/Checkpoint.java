@@ -6,11 +6,13 @@ import io.csfl.metrics.RoundMetrics;
 import io.csfl.tensor.Model;
 import io.csfl.tensor.ModelSpec;
 import java.io.IOException;
+import java.util.Collection;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
-import java.util.stream.Collectors;
 
 /**
  * What a server needs to go on after round {@link #round()} as if it had never stopped: the global
@@ -46,6 +48,11 @@ public record Checkpoint(String algorithm, int round, List<RoundMetrics> metrics
    * the strategy's own names.
    */
   public static final String HELD_STATE = "held/";
+  /**
+   * The metadata of a strategy state that leaves out held entries the receiver has
+   * ({@link #withoutHeldBefore}): the oldest round whose entry the sender still keeps.
+   */
+  public static final String HELD_OLDEST = "csfl.held.oldest";
   static final String VERSION_KEY = "csfl.checkpoint";
   static final String REVISION_KEY = "csfl.checkpoint.revision";
   private static final String MODEL = "model/";
@@ -70,8 +77,85 @@ public record Checkpoint(String algorithm, int round, List<RoundMetrics> metrics
     }
     metrics = List.copyOf(metrics);
     held = Map.copyOf(held);
-    Set<String> heldRounds = held.values().stream().map(r -> heldState(r)).collect(Collectors.toSet());
-    strategyState = strategyState.without(name -> name.startsWith(HELD_STATE) && heldRounds.stream().noneMatch(name::startsWith));
+    Set<Integer> heldRounds = new HashSet<>(held.values());
+    // An entry that names no round belongs to no client either.
+    strategyState = strategyState.without(name -> isHeld(name) && !heldRounds.contains(roundOrNull(name)));
+  }
+
+  /**
+   * The round of {@code name}, an entry of a strategy state under {@link #heldState(int)}.
+   *
+   * @throws IllegalArgumentException if {@code name} is not under {@link #HELD_STATE} or names no round there
+   */
+  public static int heldRound(String name) {
+    String rest = name.startsWith(HELD_STATE) ? name.substring(HELD_STATE.length()) : "";
+    int slash = rest.indexOf('/');
+    return round(slash < 0 ? "" : rest.substring(0, slash), name);
+  }
+
+  private static int round(String digits, String where) {
+    if (digits.isEmpty() || digits.length() > 9 || !digits.chars().allMatch(c -> c >= '0' && c <= '9')) {
+      throw new IllegalArgumentException(where + " does not name a round");
+    }
+    return Integer.parseInt(digits);
+  }
+
+  private static Integer roundOrNull(String name) {
+    try {
+      return heldRound(name);
+    } catch (IllegalArgumentException e) {
+      return null;
+    }
+  }
+
+  private static boolean isHeld(String name) {
+    return name.startsWith(HELD_STATE);
+  }
+
+  /**
+   * {@code state} without its {@link #heldState(int) held} entries of rounds before {@code from},
+   * which the receiver has already: entries never change once made. When it leaves some out, the
+   * metadata {@link #HELD_OLDEST} says from which round on the sender still keeps entries, so that
+   * {@link #mergeState} drops what the sender has forgotten. Names under {@link #HELD_STATE} must
+   * each name a round.
+   */
+  public static TensorFile withoutHeldBefore(TensorFile state, int from) {
+    int oldest = state.tensors().keySet().stream().filter(Checkpoint::isHeld).mapToInt(Checkpoint::heldRound).min().orElse(from);
+    return oldest >= from ? state
+        : state.without(name -> isHeld(name) && heldRound(name) < from).withMeta(HELD_OLDEST, Integer.toString(oldest));
+  }
+
+  /**
+   * The whole state again, from {@code kept}, the whole state the receiver had, and {@code update}, a
+   * newer state that may leave out entries as {@link #withoutHeldBefore} does: {@code update}'s
+   * entries, and {@code kept}'s held entries that {@code update} left out and its sender still
+   * keeps; of both, only the held entries of {@code heldRounds}, the rounds whose models some client
+   * holds (a client only ever gets newer models, so the others are of no more use). The result is
+   * what the sender's whole state would be, cut to {@code heldRounds}, and carries no
+   * {@link #HELD_OLDEST}.
+   *
+   * @throws IllegalArgumentException if {@code update} (it came over the network) has a held entry
+   *     or a {@link #HELD_OLDEST} that names no round
+   */
+  public static TensorFile mergeState(TensorFile kept, TensorFile update, Collection<Integer> heldRounds) {
+    Set<Integer> holding = Set.copyOf(heldRounds);
+    String oldest = update.meta(HELD_OLDEST).orElse(null);
+    // Without the metadata nothing was left out: the update is the whole state.
+    int from = oldest == null ? Integer.MAX_VALUE : round(oldest, HELD_OLDEST);
+    Map<String, TensorFile.Tensor> tensors = new LinkedHashMap<>();
+    kept.tensors().forEach((name, t) -> {
+      if (isHeld(name) && heldRound(name) >= from && holding.contains(heldRound(name)) && !update.tensors().containsKey(name)) {
+        tensors.put(name, t);
+      }
+    });
+    update.tensors().forEach((name, t) -> {
+      if (!isHeld(name) || holding.contains(heldRound(name))) {
+        tensors.put(name, t);
+      }
+    });
+    Map<String, String> metadata = new LinkedHashMap<>(update.metadata());
+    metadata.remove(HELD_OLDEST);
+    return TensorFile.of(tensors, metadata);
   }
 
   /**

@@ -21,6 +21,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.NavigableMap;
 import java.util.Optional;
 import java.util.TreeMap;
 
@@ -347,10 +348,25 @@ public final class ComplementSparsification implements FederatedStrategy {
      */
     @Override
     public TensorFile exportState() {
+      return export(Integer.MIN_VALUE);
+    }
+
+    /** Builds only the earlier models the server does not have yet: normally one, that of {@code round - 1}. */
+    @Override
+    public TensorFile exportNewState(int round) {
+      return export(round - 1);
+    }
+
+    /** The state with the earlier models from round {@code from} on, as {@link Checkpoint#withoutHeldBefore} would cut it. */
+    private TensorFile export(int from) {
       TensorFile state = TensorFile.EMPTY;
       if (!history.isEmpty()) {
-        for (Map.Entry<Integer, Patches.Sparse> e : history.headMap(history.lastKey(), false).entrySet()) {
+        NavigableMap<Integer, Patches.Sparse> earlier = history.headMap(history.lastKey(), false);
+        for (Map.Entry<Integer, Patches.Sparse> e : earlier.tailMap(from, true).entrySet()) {
           state = exportHeld(state, Checkpoint.heldState(e.getKey()), e.getValue());
+        }
+        if (!earlier.isEmpty() && earlier.firstKey() < from) {
+          state = state.withMeta(Checkpoint.HELD_OLDEST, Integer.toString(earlier.firstKey()));
         }
       }
       if (masks.isEmpty()) {
@@ -396,12 +412,7 @@ public final class ComplementSparsification implements FederatedStrategy {
         if (!name.startsWith(Checkpoint.HELD_STATE)) {
           continue;
         }
-        String rest = name.substring(Checkpoint.HELD_STATE.length());
-        int slash = rest.indexOf('/');
-        if (slash < 1 || slash > 9 || !rest.substring(0, slash).chars().allMatch(Character::isDigit)) {
-          throw new IllegalArgumentException("cs state: " + name + " does not name a round");
-        }
-        int at = Integer.parseInt(rest.substring(0, slash));
+        int at = Checkpoint.heldRound(name);
         if (at >= round) {
           throw new IllegalArgumentException("cs state: a model of round " + at + " does not belong to a state after round " + round);
         }

@@ -208,4 +208,47 @@ class ServerStateTest {
     TensorFile wrong = TensorFile.EMPTY.withF32("residual/k", new long[] {3}, new float[3]);
     assertThrows(IllegalArgumentException.class, () -> server.restore(2, random(new Random(2), 1f), wrong));
   }
+
+  /**
+   * What the aggregator sends with each round's result: of CS's earlier models only the one new
+   * since the round before; merged into what the server kept, it gives back the whole state, in
+   * and out of the window, and cut to the rounds clients hold.
+   */
+  @Test
+  void csSendsEachEarlierModelOnceAndTheMergedStateIsTheWholeOne() throws InvalidUpdateException {
+    FederatedStrategy cs = Strategies.byName("cs", new StrategyParams(new CsOptions(0.5, 0.5, 1.5, 1, 4), 0.25, 0.25));
+    ServerAlgorithm server = cs.newServer(random(new Random(5), 1f), 20);
+    List<Integer> all = new ArrayList<>();
+    TensorFile kept = TensorFile.EMPTY;
+    TensorFile keptOdd = TensorFile.EMPTY;
+    for (int r = 1; r <= 10; r++) {
+      csRound(cs, server, r);
+      all.add(r - 1);
+      TensorFile update = server.exportNewState(r);
+      List<Integer> sent = heldRounds(update);
+      assertEquals(List.of(r - 1), sent, "round " + r + " sends only the model of the round before");
+      assertEquals(Checkpoint.withoutHeldBefore(server.exportState(), r - 1), update, "the default split, built directly");
+      kept = Checkpoint.mergeState(kept, update, all);
+      assertEquals(server.exportState(), kept, "round " + r);
+      List<Integer> odd = all.stream().filter(k -> k % 2 == 1).toList();
+      keptOdd = Checkpoint.mergeState(keptOdd, update, odd);
+      assertEquals(server.exportState().without(n -> n.startsWith(Checkpoint.HELD_STATE) && Checkpoint.heldRound(n) % 2 == 0), keptOdd);
+    }
+    // A window of 4: after round 10, rounds 7 to 9.
+    assertEquals(List.of(7, 8, 9), heldRounds(kept));
+  }
+
+  @Test
+  void aStateUpdateThatNamesNoRoundIsRefused() {
+    TensorFile badName = TensorFile.EMPTY.withBytes(Checkpoint.HELD_STATE + "x1/kept/k", new byte[] {1});
+    TensorFile badOldest = TensorFile.EMPTY.withMeta(Checkpoint.HELD_OLDEST, "-3");
+    for (TensorFile bad : List.of(badName, badOldest)) {
+      assertThrows(IllegalArgumentException.class, () -> Checkpoint.mergeState(TensorFile.EMPTY, bad, List.of(1)));
+    }
+  }
+
+  private static List<Integer> heldRounds(TensorFile state) {
+    return state.tensors().keySet().stream().filter(n -> n.startsWith(Checkpoint.HELD_STATE)).map(Checkpoint::heldRound)
+        .distinct().sorted().toList();
+  }
 }
