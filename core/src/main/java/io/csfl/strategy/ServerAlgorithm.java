@@ -70,8 +70,8 @@ public interface ServerAlgorithm {
    * this one would have. Called between rounds. Empty, the default, when the model is all there is.
    * What concerns the global model of one earlier round (to patch a client that holds it) goes
    * under {@link io.csfl.checkpoint.Checkpoint#heldState(int)}: the checkpoint keeps it only while
-   * a client holds that round's model. Such an entry never changes once made, and is in the state
-   * after round {@code k + 1} at the latest.
+   * a client holds that round's model. The entry of round k never changes once made, and is in the
+   * state after round k + 1 at the latest.
    */
   default TensorFile exportState() {
     return TensorFile.EMPTY;
@@ -79,11 +79,10 @@ public interface ServerAlgorithm {
 
   /**
    * {@link #exportState()} after round {@code round}, without the held entries the receiver has
-   * already: those of rounds before {@code round - 1}, as
-   * {@link io.csfl.checkpoint.Checkpoint#withoutHeldBefore} leaves them out. What the aggregator
+   * already: those of rounds before {@code round - 1}, as {@link Checkpoint#withoutHeldBefore}
+   * leaves them out. What the aggregator
    * sends with each round's result, so that the message carries each entry once however long the
-   * history; the server puts the whole state back together with
-   * {@link io.csfl.checkpoint.Checkpoint#mergeState}. The default takes them out of the whole
+   * history; the server puts the whole state back together with {@link Checkpoint#mergeState}. The default takes them out of the whole
    * state; a strategy with a long history overrides it so as not to build what it leaves out.
    */
   default TensorFile exportNewState(int round) {
