@@ -7,7 +7,6 @@ import io.csfl.checkpoint.SafeTensors;
 import io.csfl.nn.Architecture;
 import io.csfl.tensor.ModelSpec;
 import java.nio.file.Path;
-import java.util.Map;
 import java.util.Optional;
 import java.util.function.Function;
 
@@ -35,14 +34,15 @@ final class ModelFiles {
 
   /**
    * The newest readable checkpoint of {@code algorithm} in {@code store}, as a server that takes
-   * over should continue from it: with no client's model known. The clients of the round that was
-   * in flight may hold a newer model than the checkpoint says, and a difference from the wrong one
-   * would be refused, so each client is sent the round's full downlink once.
+   * over continues from it: with the models the clients held then, and the strategy's history of
+   * them, so a client that kept running gets a difference, as the lost server would have sent it.
+   * A client of the round that was in flight may hold a newer model than the checkpoint says: it
+   * refuses a difference from the older one, and the server sends it the full downlink next time.
    */
   static Optional<Checkpoint> resumePoint(Checkpoints store, String algorithm, ModelSpec spec) {
     return store.latest(algorithm, spec, w -> System.err.println("csfl: " + w)).map(c -> {
       System.out.printf("%s: continuing after round %d from %s%n", c.algorithm(), c.round(), store.directory());
-      return new Checkpoint(c.algorithm(), c.round(), c.metrics(), Map.of(), c.global(), c.strategyState());
+      return c;
     });
   }
 }

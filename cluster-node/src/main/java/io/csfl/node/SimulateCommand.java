@@ -200,9 +200,8 @@ final class SimulateCommand implements java.util.concurrent.Callable<Integer> {
       for (var strategy : f.strategies()) {
         store.latest(strategy.name(), initial.spec(), w -> System.err.println("csfl: " + w)).ifPresent(c -> {
           System.out.printf("%s: resuming after round %d from %s%n", c.algorithm(), c.round(), store.directory());
-          // The clients start afresh: none holds a model, none has a residual.
-          from.put(c.algorithm(), new io.csfl.checkpoint.Checkpoint(c.algorithm(), c.round(), c.metrics(), Map.of(), c.global(),
-              c.strategyState()));
+          // The clients get back the models they held, where the strategy can rebuild them (ResumedClients).
+          from.put(c.algorithm(), c);
         });
       }
     }

@@ -11,9 +11,11 @@ import io.csfl.actor.Aggregator;
 import io.csfl.actor.Client;
 import io.csfl.actor.ExpectedModel;
 import io.csfl.actor.Server;
+import io.csfl.strategy.ClientAlgorithm;
 import io.csfl.strategy.FederatedStrategy;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.function.Consumer;
 
 /**
@@ -34,6 +36,8 @@ final class SimulationGuardian extends AbstractBehavior<SimulationGuardian.Comma
   private final List<ActorRef<?>> running = new ArrayList<>();
   private final ActorRef<Server.Event> events;
   private FederatedStrategy current;
+  /** The models the current federation's clients held at its checkpoint; empty for a fresh run. */
+  private Optional<ResumedClients> resumed = Optional.empty();
   private ActorRef<Server.Command> server;
   private int next;
 
@@ -57,11 +61,13 @@ final class SimulationGuardian extends AbstractBehavior<SimulationGuardian.Comma
     String prefix = strategy.name();
     ActorContext<Command> ctx = getContext();
     ExpectedModel.register(ctx.getSystem(), setup.initialModel().spec());
+    resumed = setup.resumeOf(strategy).map(c -> ResumedClients.of(strategy, setup.initialModel(), setup.settings().rounds(), c,
+        warning -> ctx.getLog().warn(warning)));
     ActorRef<Aggregator.Command> aggregator = ctx.spawn(
         Aggregator.create(strategy.newServer(setup.initialModel(), setup.settings().rounds()), strategy.pruner()),
         prefix + "-aggregator");
     ActorRef<Server.Command> server = ctx.spawn(
-        Server.create(setup.settingsFor(strategy), aggregator, setup.evaluator(), events, setup.resumeOf(strategy),
+        Server.create(setup.settingsFor(strategy), aggregator, setup.evaluator(), events, resumed.map(ResumedClients::checkpoint),
             setup.checkpointer()),
         prefix + "-server", Server.DISPATCHER);
     running.add(aggregator);
@@ -70,13 +76,17 @@ final class SimulationGuardian extends AbstractBehavior<SimulationGuardian.Comma
     for (int i = 0; i < setup.partition().size(); i++) {
       spawnClient(i, 0);
     }
+    // The clients hold their models now; the downlinks they were rebuilt from can go.
+    resumed = Optional.empty();
     server.tell(new Server.Start());
     return this;
   }
 
   private void spawnClient(int index, int generation) {
     String id = FederationOptions.clientId(index);
-    Behavior<Client.Command> client = Client.create(id, setup.attack().apply(index, current.newClient()), setup.trainer(), setup.train(),
+    // A client that comes back after churning lost what it held; the first generation holds what the checkpoint says.
+    ClientAlgorithm algorithm = generation == 0 && resumed.isPresent() ? resumed.get().giveBack(id, current.newClient()) : current.newClient();
+    Behavior<Client.Command> client = Client.create(id, setup.attack().apply(index, algorithm), setup.trainer(), setup.train(),
         setup.partition().get(index), setup.settings().seed() + index);
     ActorRef<Client.Command> ref = getContext().spawn(setup.churn().apply(id, client),
         current.name() + "-" + id + (generation == 0 ? "" : "-" + generation), Client.DISPATCHER);

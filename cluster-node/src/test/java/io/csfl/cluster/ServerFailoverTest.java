@@ -9,7 +9,6 @@ import akka.cluster.typed.Join;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import io.csfl.actor.Server;
-import io.csfl.checkpoint.Checkpoint;
 import io.csfl.checkpoint.Checkpoints;
 import io.csfl.data.Dataset;
 import io.csfl.data.FashionMnist;
@@ -25,7 +24,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -79,8 +77,7 @@ class ServerFailoverTest {
   private NodePlan.ServerPart serverPart(Server.Settings settings, CompletableFuture<List<RoundMetrics>> done) {
     Checkpoints store = new Checkpoints(out.resolve("checkpoints"), 3);
     return new NodePlan.ServerPart(settings, Evaluator.of(MLP, data.test().head(500)), out.resolve("metrics.csv"), done::complete,
-        store::save, () -> store.latest(settings.algorithm(), MLP.spec(), System.err::println)
-            .map(c -> new Checkpoint(c.algorithm(), c.round(), c.metrics(), Map.of(), c.global(), c.strategyState())));
+        store::save, () -> store.latest(settings.algorithm(), MLP.spec(), System.err::println));
   }
 
   private NodePlan serverNode(Server.Settings settings, CompletableFuture<List<RoundMetrics>> done, boolean exitWhenDone) {

@@ -5,6 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.csfl.checkpoint.Checkpoint;
+import io.csfl.checkpoint.SafeTensors;
+import io.csfl.checkpoint.TensorFile;
 import io.csfl.metrics.MetricsCsv;
 import io.csfl.metrics.RoundMetrics;
 import java.io.PrintWriter;
@@ -16,6 +19,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
+import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -52,19 +56,24 @@ class DurabilityTest {
   static void uninterruptedRun() {
     full = dir.resolve("full");
     Result r = run("simulate", "--algorithm", "fedavg,cs", "--data-dir", SimulateCommandTest.repoData().toString(),
-        "--clients", "20", "--per-round", "2", "--rounds", "" + ROUNDS, "--partition", "iid", "--local-epochs", "1",
+        "--clients", "8", "--per-round", "2", "--rounds", "" + ROUNDS, "--partition", "iid", "--local-epochs", "1",
         "--eval-examples", EVAL, "--seed", "4", "--keep-checkpoints", "" + ROUNDS, "--out", full.toString());
     assertEquals(0, r.exitCode(), r.err());
   }
 
-  @Test
-  void aResumedRunRepeatsTheUninterruptedOne() throws Exception {
-    Path crashed = dir.resolve("crashed");
+  /**
+   * What the crash after round {@link #CUT} leaves in {@code name}, its cs checkpoint passed
+   * through {@code csCheckpoint}; then resumed. Returns the rows of the uninterrupted run and of
+   * the resumed one, after checking that they trained the same.
+   */
+  private static List<List<RoundMetrics>> crashAndResume(String name, UnaryOperator<TensorFile> csCheckpoint) throws Exception {
+    Path crashed = dir.resolve(name);
     Files.createDirectories(crashed.resolve("checkpoints"));
     Files.copy(full.resolve(SimulateCommand.RUN_FLAGS), crashed.resolve(SimulateCommand.RUN_FLAGS));
     for (String alg : List.of("fedavg", "cs")) {
-      String name = String.format("%s-round-%06d.safetensors", alg, CUT);
-      Files.copy(full.resolve("checkpoints").resolve(name), crashed.resolve("checkpoints").resolve(name));
+      String file = String.format("%s-round-%06d.safetensors", alg, CUT);
+      TensorFile checkpoint = SafeTensors.read(full.resolve("checkpoints").resolve(file), Long.MAX_VALUE);
+      SafeTensors.write(crashed.resolve("checkpoints").resolve(file), alg.equals("cs") ? csCheckpoint.apply(checkpoint) : checkpoint);
     }
     List<String> lines = Files.readAllLines(full.resolve("metrics.csv"));
     // fedavg's rows 1..CUT-1 only: its row CUT was not written, and cs had not started.
@@ -87,17 +96,36 @@ class DurabilityTest {
         assertEquals(a.get(i).clientsCompleted(), b.get(i).clientsCompleted());
       }
     }
-    // FedAvg always ships the dense model: the same bytes, up to the actor reference in each
-    // message (its uid varies in length between runs, resumed or not). CS's returning clients lost
-    // the model they held, so right after the resume they get the whole sparse model, not a patch.
-    List<RoundMetrics> fedavgBefore = before.stream().filter(m -> m.algorithm().equals("fedavg")).toList();
-    List<RoundMetrics> fedavgAfter = after.stream().filter(m -> m.algorithm().equals("fedavg")).toList();
-    for (int i = CUT; i < ROUNDS; i++) {
-      assertEquals(fedavgBefore.get(i).bytesDown(), fedavgAfter.get(i).bytesDown(), 64, "fedavg round " + (i + 1));
+    return List.of(before, after);
+  }
+
+  @Test
+  void aResumedRunRepeatsTheUninterruptedOne() throws Exception {
+    List<List<RoundMetrics>> rows = crashAndResume("crashed", UnaryOperator.identity());
+    List<RoundMetrics> before = rows.get(0);
+    List<RoundMetrics> after = rows.get(1);
+    // The same downlink bytes, up to the actor reference in each message (its uid varies in length
+    // between runs, resumed or not): FedAvg ships the dense model; CS's returning clients got back
+    // the models they held, and the server the history to patch them from.
+    for (String alg : List.of("fedavg", "cs")) {
+      List<RoundMetrics> a = before.stream().filter(m -> m.algorithm().equals(alg)).toList();
+      List<RoundMetrics> b = after.stream().filter(m -> m.algorithm().equals(alg)).toList();
+      for (int i = CUT; i < ROUNDS; i++) {
+        assertEquals(a.get(i).bytesDown(), b.get(i).bytesDown(), 64, alg + " round " + (i + 1));
+      }
     }
-    RoundMetrics csFirst = after.stream().filter(m -> m.algorithm().equals("cs") && m.round() == CUT + 1).findFirst().orElseThrow();
-    RoundMetrics csFirstFull = before.stream().filter(m -> m.algorithm().equals("cs") && m.round() == CUT + 1).findFirst().orElseThrow();
-    assertTrue(csFirst.bytesDown() >= csFirstFull.bytesDown(), csFirst.bytesDown() + " vs " + csFirstFull.bytesDown());
+    var atCut = SafeTensors.read(full.resolve("checkpoints").resolve(String.format("cs-round-%06d.safetensors", CUT)), Long.MAX_VALUE);
+    assertTrue(atCut.tensors().keySet().stream().anyMatch(n -> n.startsWith("state/" + Checkpoint.HELD_STATE)),
+        "the checkpoint holds the models clients hold: " + atCut.tensors().keySet());
+  }
+
+  @Test
+  void aCheckpointWithoutTheHistoryStillResumesWithWholeModels() throws Exception {
+    List<List<RoundMetrics>> rows = crashAndResume("without-history", f -> f.without(n -> n.startsWith("state/" + Checkpoint.HELD_STATE)));
+    // The returning clients hold their models, but the server cannot patch them: they get the whole sparse model.
+    long before = rows.get(0).stream().filter(m -> m.algorithm().equals("cs") && m.round() > CUT).mapToLong(RoundMetrics::bytesDown).sum();
+    long after = rows.get(1).stream().filter(m -> m.algorithm().equals("cs") && m.round() > CUT).mapToLong(RoundMetrics::bytesDown).sum();
+    assertTrue(after > before + 1000, after + " vs " + before);
   }
 
   private static String f6(double v) {

@@ -194,8 +194,10 @@ public final class Aggregator extends AbstractBehavior<Aggregator.Command> {
   /**
    * The result of {@code round}: how many updates were folded, why others were rejected, the new
    * global model (what the server ships next), the aggregator's own time on the round, and the
-   * strategy's state after it ({@link ServerAlgorithm#exportState()}), which the server
-   * checkpoints and hands to a replacement aggregator.
+   * strategy's state after it, which the server checkpoints and hands to a replacement aggregator.
+   * The state is {@link ServerAlgorithm#exportNewState(int)}: of the entries a strategy keeps per
+   * earlier global model, only those the server does not have yet, so the message does not grow
+   * with the rounds; the server keeps the others from earlier rounds' results.
    *
    * @param round        the round aggregated
    * @param token        the server's token of the attempt
@@ -203,7 +205,7 @@ public final class Aggregator extends AbstractBehavior<Aggregator.Command> {
    * @param rejections   one entry per rejected update, {@code "client ID: reason"}; immutable
    * @param global       the new global model
    * @param serverMillis the aggregator's own time on the round, pruning included, in milliseconds
-   * @param state        the strategy's exported state after the round, or {@link TensorFile#EMPTY}
+   * @param state        the strategy's new state after the round, or {@link TensorFile#EMPTY}
    */
   public record RoundAggregated(int round, long token, int accepted, List<String> rejections, Model global, long serverMillis,
                                 TensorFile state) implements Reply, WireMessage {
@@ -479,7 +481,7 @@ public final class Aggregator extends AbstractBehavior<Aggregator.Command> {
     algorithm.commit(round, masks);
     serverNanos += System.nanoTime() - t0;
     transfers.tell(closeReplyTo, new RoundAggregated(round, token, accepted, rejections, algorithm.globalModel(),
-        serverNanos / 1_000_000, algorithm.exportState()), transferFailures);
+        serverNanos / 1_000_000, algorithm.exportNewState(round)), transferFailures);
   }
 
   private Behavior<Command> onAbandon(AbandonRound request) {

@@ -6,6 +6,7 @@ import akka.actor.typed.ActorSystem;
 import akka.cluster.Member;
 import akka.cluster.MemberStatus;
 import akka.cluster.typed.Cluster;
+import io.csfl.checkpoint.Checkpoint;
 import io.csfl.checkpoint.TensorFile;
 import io.csfl.tensor.Model;
 import io.csfl.tensor.ModelSpec;
@@ -29,6 +30,11 @@ final class ControlChecks {
    * updates): this many bytes per model parameter is far more than any strategy exports.
    */
   static final int STATE_BYTES_PER_PARAMETER = 64;
+  /**
+   * What a strategy keeps of one earlier global model is that model at most: its values (4 bytes a
+   * parameter) and its mask (one bit); this many bytes per model parameter more for each.
+   */
+  static final int HELD_BYTES_PER_PARAMETER = 5;
 
   private ControlChecks() {}
 
@@ -114,7 +120,7 @@ final class ControlChecks {
       return held;
     }
     String model = modelRefusal(resume.global(), expected);
-    return model != null ? model : stateRefusal(resume.state(), expected);
+    return model != null ? model : stateRefusal(resume.state(), expected, resume.round());
   }
 
   /** A client holds the global model of an earlier round of this run, each listed once. */
@@ -137,12 +143,29 @@ final class ControlChecks {
   }
 
   /**
-   * A strategy's state: fp32 tensors no larger than the model's largest tensor and finite, and
-   * {@link #STATE_BYTES_PER_PARAMETER} bytes per model parameter at most in all.
+   * A strategy's state before round {@code round}: fp32 tensors no larger than the model's largest
+   * tensor and finite, entries kept per earlier global model ({@link Checkpoint#heldState(int)}) only
+   * of rounds before {@code round - 1}, and {@link #STATE_BYTES_PER_PARAMETER} bytes per model
+   * parameter at most in all, plus {@link #HELD_BYTES_PER_PARAMETER} per earlier round it keeps.
    */
-  static String stateRefusal(TensorFile state, ModelSpec expected) {
+  static String stateRefusal(TensorFile state, ModelSpec expected, int round) {
     long largest = expected.tensors().stream().mapToLong(TensorSpec::size).max().orElse(0);
-    long limit = expected.parameterCount() * STATE_BYTES_PER_PARAMETER;
+    Set<Integer> heldRounds = new HashSet<>();
+    for (String name : state.tensors().keySet()) {
+      if (name.startsWith(Checkpoint.HELD_STATE)) {
+        int k;
+        try {
+          k = Checkpoint.heldRound(name);
+        } catch (IllegalArgumentException e) {
+          return "state tensor " + name + " names no round";
+        }
+        if (k >= round - 1) {
+          return "state tensor " + name + " is of a model the state before round " + round + " cannot hold";
+        }
+        heldRounds.add(k);
+      }
+    }
+    long limit = expected.parameterCount() * (STATE_BYTES_PER_PARAMETER + (long) HELD_BYTES_PER_PARAMETER * heldRounds.size());
     long total = 0;
     for (var e : state.tensors().entrySet()) {
       TensorFile.Tensor t = e.getValue();

@@ -617,7 +617,7 @@ public final class Server extends AbstractBehavior<Server.Command> {
   private Aggregator.RoundAggregated aggregated;
   /** The last round's global model, and the aggregator whose state it is: a new aggregator resumes from it. */
   private Model lastGlobal;
-  /** The strategy's state after the last round, for an aggregator that resumes. */
+  /** The strategy's whole state after the last round, for an aggregator that resumes and for the checkpoint. */
   private TensorFile lastState = TensorFile.EMPTY;
   private ActorRef<Aggregator.Command> aggregatorInStep;
   private long bytesDown;
@@ -1197,7 +1197,7 @@ public final class Server extends AbstractBehavior<Server.Command> {
       return this;
     }
     lastGlobal = aggregated.global();
-    lastState = aggregated.state();
+    lastState = mergedState(aggregated.state());
     aggregatorInStep = aggregator;
     Model global = aggregated.global();
     // Everything but the accuracy and loss is known now; the wall time is the round's, without its evaluation.
@@ -1229,6 +1229,21 @@ public final class Server extends AbstractBehavior<Server.Command> {
       return this;
     }
     return startRound(round + 1);
+  }
+
+  /**
+   * The strategy's whole state after this round: what the aggregator sent with it (each entry kept
+   * per earlier global model comes once), and the entries of earlier rounds' results that it still
+   * keeps and some client still needs. A state that does not parse is refused, and a replacement
+   * aggregator restores from the model alone.
+   */
+  private TensorFile mergedState(TensorFile update) {
+    try {
+      return Checkpoint.mergeState(lastState, update, held.values());
+    } catch (IllegalArgumentException e) {
+      getContext().getLog().error("round {}: refused the aggregator's strategy state: {}", round, e.getMessage());
+      return TensorFile.EMPTY;
+    }
   }
 
   private Evaluated evaluated(RoundMetrics m, List<String> rejections, Model global, Map<String, Integer> heldThen,

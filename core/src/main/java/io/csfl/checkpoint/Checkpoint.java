@@ -6,8 +6,12 @@ import io.csfl.metrics.RoundMetrics;
 import io.csfl.tensor.Model;
 import io.csfl.tensor.ModelSpec;
 import java.io.IOException;
+import java.util.Collection;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 
 /**
@@ -25,13 +29,32 @@ import java.util.TreeMap;
  * @param global the global model after {@code round}
  * @param strategyState what the strategy's server side exported to go on, from
  *             {@link io.csfl.strategy.ServerAlgorithm#exportState()} (CS's masks, say); empty
- *             when the global model is all it needs
+ *             when the global model is all it needs. What it keeps under
+ *             {@link #heldState(int) heldState(k)} is dropped unless some client of {@code held}
+ *             holds round k's model
  */
 public record Checkpoint(String algorithm, int round, List<RoundMetrics> metrics, Map<String, Integer> held, Model global,
                          TensorFile strategyState) {
   /** The format version in each file's metadata; a reader refuses others. */
   public static final String VERSION = "1";
+  /**
+   * What this writer adds to {@link #VERSION}'s files without changing how they are read: 2, the
+   * strategy state may hold {@link #heldState(int)} entries. A file without it is revision 1, and
+   * any revision of version 1 is read the same way (state a strategy does not know is ignored).
+   */
+  public static final String REVISION = "2";
+  /**
+   * The prefix of the strategy state kept per global model: {@link #heldState(int)}, followed by
+   * the strategy's own names.
+   */
+  public static final String HELD_STATE = "held/";
+  /**
+   * The metadata of a strategy state that leaves out held entries the receiver has
+   * ({@link #withoutHeldBefore}): the oldest round whose entry the sender still keeps.
+   */
+  public static final String HELD_OLDEST = "csfl.held.oldest";
   static final String VERSION_KEY = "csfl.checkpoint";
+  static final String REVISION_KEY = "csfl.checkpoint.revision";
   private static final String MODEL = "model/";
   private static final String STATE = "state/";
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -54,13 +77,102 @@ public record Checkpoint(String algorithm, int round, List<RoundMetrics> metrics
     }
     metrics = List.copyOf(metrics);
     held = Map.copyOf(held);
+    Set<Integer> heldRounds = new HashSet<>(held.values());
+    // An entry that names no round belongs to no client either.
+    strategyState = strategyState.without(name -> isHeld(name) && !heldRounds.contains(roundOrNull(name)));
+  }
+
+  /**
+   * The round of {@code name}, an entry of a strategy state under {@link #heldState(int)}.
+   *
+   * @throws IllegalArgumentException if {@code name} is not under {@link #HELD_STATE} or names no round there
+   */
+  public static int heldRound(String name) {
+    String rest = name.startsWith(HELD_STATE) ? name.substring(HELD_STATE.length()) : "";
+    int slash = rest.indexOf('/');
+    return round(slash < 0 ? "" : rest.substring(0, slash), name);
+  }
+
+  private static int round(String digits, String where) {
+    if (digits.isEmpty() || digits.length() > 9 || !digits.chars().allMatch(c -> c >= '0' && c <= '9')) {
+      throw new IllegalArgumentException(where + " does not name a round");
+    }
+    return Integer.parseInt(digits);
+  }
+
+  private static Integer roundOrNull(String name) {
+    try {
+      return heldRound(name);
+    } catch (IllegalArgumentException e) {
+      return null;
+    }
+  }
+
+  private static boolean isHeld(String name) {
+    return name.startsWith(HELD_STATE);
+  }
+
+  /**
+   * {@code state} without its {@link #heldState(int) held} entries of rounds before {@code from},
+   * which the receiver has already: entries never change once made. When it leaves some out, the
+   * metadata {@link #HELD_OLDEST} says from which round on the sender still keeps entries, so that
+   * {@link #mergeState} drops what the sender has forgotten. Names under {@link #HELD_STATE} must
+   * each name a round.
+   */
+  public static TensorFile withoutHeldBefore(TensorFile state, int from) {
+    int oldest = state.tensors().keySet().stream().filter(Checkpoint::isHeld).mapToInt(Checkpoint::heldRound).min().orElse(from);
+    return oldest >= from ? state
+        : state.without(name -> isHeld(name) && heldRound(name) < from).withMeta(HELD_OLDEST, Integer.toString(oldest));
+  }
+
+  /**
+   * The whole state again, from {@code kept}, the whole state the receiver had, and {@code update}, a
+   * newer state that may leave out entries as {@link #withoutHeldBefore} does: {@code update}'s
+   * entries, and {@code kept}'s held entries that {@code update} left out and its sender still
+   * keeps; of both, only the held entries of {@code heldRounds}, the rounds whose models some client
+   * holds (a client only ever gets newer models, so the others are of no more use). The result is
+   * what the sender's whole state would be, cut to {@code heldRounds}, and carries no
+   * {@link #HELD_OLDEST}.
+   *
+   * @throws IllegalArgumentException if {@code update} (it came over the network) has a held entry
+   *     or a {@link #HELD_OLDEST} that names no round
+   */
+  public static TensorFile mergeState(TensorFile kept, TensorFile update, Collection<Integer> heldRounds) {
+    Set<Integer> holding = Set.copyOf(heldRounds);
+    String oldest = update.meta(HELD_OLDEST).orElse(null);
+    // Without the metadata nothing was left out: the update is the whole state.
+    int from = oldest == null ? Integer.MAX_VALUE : round(oldest, HELD_OLDEST);
+    Map<String, TensorFile.Tensor> tensors = new LinkedHashMap<>();
+    kept.tensors().forEach((name, t) -> {
+      if (isHeld(name) && heldRound(name) >= from && holding.contains(heldRound(name)) && !update.tensors().containsKey(name)) {
+        tensors.put(name, t);
+      }
+    });
+    update.tensors().forEach((name, t) -> {
+      if (!isHeld(name) || holding.contains(heldRound(name))) {
+        tensors.put(name, t);
+      }
+    });
+    Map<String, String> metadata = new LinkedHashMap<>(update.metadata());
+    metadata.remove(HELD_OLDEST);
+    return TensorFile.of(tensors, metadata);
+  }
+
+  /**
+   * Where a strategy's exported state keeps what it knows of the global model of {@code round}
+   * (CS: that model, to send a client that holds it only a patch). It is of use only while some
+   * client holds that model, so a checkpoint keeps it only for the rounds {@link #held()} names;
+   * restored, it lets the server go on sending those clients what it would have sent them.
+   */
+  public static String heldState(int round) {
+    return HELD_STATE + round + "/";
   }
 
   TensorFile toFile() {
     StringBuilder csv = new StringBuilder();
     metrics.forEach(m -> csv.append(m.toCsvRow()).append('\n'));
     try {
-      return TensorFile.EMPTY.withMeta(VERSION_KEY, VERSION).withMeta("algorithm", algorithm)
+      return TensorFile.EMPTY.withMeta(VERSION_KEY, VERSION).withMeta(REVISION_KEY, REVISION).withMeta("algorithm", algorithm)
           .withMeta("round", Integer.toString(round)).withMeta("metrics", csv.toString())
           .withMeta("held", JSON.writeValueAsString(new TreeMap<>(held)))
           .withAll(MODEL, SafeTensors.ofModel(global)).withAll(STATE, strategyState);

@@ -176,6 +176,13 @@ public final class TensorFile {
     return new TensorFile(t, m);
   }
 
+  /** A copy without the tensors whose names {@code drop} accepts; the metadata stays. */
+  public TensorFile without(java.util.function.Predicate<String> drop) {
+    Map<String, Tensor> t = new LinkedHashMap<>(tensors);
+    t.keySet().removeIf(drop);
+    return t.size() == tensors.size() ? this : new TensorFile(t, metadata);
+  }
+
   /** The values of fp32 tensor {@code name} with {@code expected} elements. */
   public float[] f32(String name, int expected) {
     Tensor t = require(name, DType.F32);

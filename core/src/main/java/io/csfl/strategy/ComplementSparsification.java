@@ -1,5 +1,6 @@
 package io.csfl.strategy;
 
+import io.csfl.checkpoint.Checkpoint;
 import io.csfl.checkpoint.TensorFile;
 import io.csfl.codec.DenseSection;
 import io.csfl.codec.MaskedSection;
@@ -14,9 +15,13 @@ import io.csfl.tensor.Model;
 import io.csfl.tensor.ModelBuffer;
 import io.csfl.tensor.ModelSpec;
 import io.csfl.tensor.TensorOps;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
+import java.util.NavigableMap;
 import java.util.Optional;
 import java.util.TreeMap;
 
@@ -40,6 +45,10 @@ public final class ComplementSparsification implements FederatedStrategy {
    */
   public static final String NAME = "cs";
   private static final String MASK = "mask/";
+  /** Under {@link Checkpoint#heldState(int)}: a remembered model's masks, 64 positions per 8 bytes. */
+  private static final String KEPT = "kept/";
+  /** Under {@link Checkpoint#heldState(int)}: a remembered model's kept values (all of a dense tensor's). */
+  private static final String VALUES = "values/";
   private final String name;
   private final CsOptions options;
   private final CsVariant variant;
@@ -217,14 +226,19 @@ public final class ComplementSparsification implements FederatedStrategy {
           .filter(patch -> PayloadCodec.encodedSize(patch) < downlinkSize);
     }
 
+    @Override
+    public Optional<Payload> heldDownlink(int held) {
+      return Optional.ofNullable(history.get(held)).map(m -> Payloads.sparse(m.model(), m.masks(), variant.precision()));
+    }
+
     private void remember(int round) {
       if (options.downlinkHistory() == 0) {
         return;
       }
       history.put(round, new Patches.Sparse(global, masks));
-      while (history.size() > options.downlinkHistory()) {
-        history.pollFirstEntry();
-      }
+      // The last downlinkHistory rounds, by round rather than by count: a restored history holds
+      // only the rounds clients held, and must forget each when an uninterrupted one would.
+      history.headMap(round - options.downlinkHistory(), true).clear();
     }
 
     @Override
@@ -328,12 +342,33 @@ public final class ComplementSparsification implements FederatedStrategy {
 
     /**
      * The masks, one byte per position (1: kept), so a restore does not have to infer them from
-     * the model's zeros. The recent models that patches start from are not saved: a client that
-     * holds one gets the whole sparse model once.
+     * the model's zeros; and, under {@link Checkpoint#heldState(int)}, each earlier model the
+     * history still has, compactly: per masked tensor its mask (one bit per position) and kept
+     * values, per dense tensor its values. A checkpoint keeps those only for rounds clients hold.
      */
     @Override
     public TensorFile exportState() {
+      return export(Integer.MIN_VALUE);
+    }
+
+    /** Builds only the earlier models the server does not have yet: normally one, that of {@code round - 1}. */
+    @Override
+    public TensorFile exportNewState(int round) {
+      return export(round - 1);
+    }
+
+    /** The state with the earlier models from round {@code from} on, as {@link Checkpoint#withoutHeldBefore} would cut it. */
+    private TensorFile export(int from) {
       TensorFile state = TensorFile.EMPTY;
+      if (!history.isEmpty()) {
+        NavigableMap<Integer, Patches.Sparse> earlier = history.headMap(history.lastKey(), false);
+        for (Map.Entry<Integer, Patches.Sparse> e : earlier.tailMap(from, true).entrySet()) {
+          state = exportHeld(state, Checkpoint.heldState(e.getKey()), e.getValue());
+        }
+        if (!earlier.isEmpty() && earlier.firstKey() < from) {
+          state = state.withMeta(Checkpoint.HELD_OLDEST, Integer.toString(earlier.firstKey()));
+        }
+      }
       if (masks.isEmpty()) {
         return state;
       }
@@ -350,9 +385,90 @@ public final class ComplementSparsification implements FederatedStrategy {
       return state;
     }
 
+    private TensorFile exportHeld(TensorFile state, String at, Patches.Sparse m) {
+      for (int t = 0; t < spec.tensorCount(); t++) {
+        String name = spec.tensor(t).name();
+        Optional<Mask> mask = m.mask(t);
+        if (mask.isEmpty()) {
+          state = state.withF32(at + VALUES + name, new long[] {spec.tensor(t).size()}, m.model().tensor(t).toArray());
+          continue;
+        }
+        long[] words = mask.get().toWords();
+        ByteBuffer bits = ByteBuffer.allocate(words.length * 8).order(ByteOrder.LITTLE_ENDIAN);
+        bits.asLongBuffer().put(words);
+        state = state.withBytes(at + KEPT + name, bits.array())
+            .withF32(at + VALUES + name, new long[] {mask.get().cardinality()}, TensorOps.gather(m.model().tensor(t), mask.get()).toArray());
+      }
+      return state;
+    }
+
+    /**
+     * The earlier models in {@code state}, by round, each checked against the model's spec; those
+     * older than the history's window are left out, as the history would have forgotten them.
+     */
+    private TreeMap<Integer, Patches.Sparse> importHeld(int round, TensorFile state) {
+      TreeMap<Integer, Patches.Sparse> out = new TreeMap<>();
+      for (String name : state.tensors().keySet()) {
+        if (!name.startsWith(Checkpoint.HELD_STATE)) {
+          continue;
+        }
+        int at = Checkpoint.heldRound(name);
+        if (at >= round) {
+          throw new IllegalArgumentException("cs state: a model of round " + at + " does not belong to a state after round " + round);
+        }
+        if (at > round - options.downlinkHistory() && !out.containsKey(at)) {
+          out.put(at, importModel(state.under(Checkpoint.heldState(at)), at));
+        }
+      }
+      return out;
+    }
+
+    private Patches.Sparse importModel(TensorFile entry, int at) {
+      float[][] arrays = new float[spec.tensorCount()][];
+      Mask[] kept = new Mask[spec.tensorCount()];
+      int names = 0;
+      for (int t = 0; t < arrays.length; t++) {
+        String name = spec.tensor(t).name();
+        int size = spec.tensor(t).size();
+        if (!entry.tensors().containsKey(KEPT + name)) {
+          arrays[t] = entry.f32(VALUES + name, size);
+          names++;
+          continue;
+        }
+        byte[] bits = entry.bytes(KEPT + name);
+        if (bits.length != ((size + 63) >>> 6) * 8) {
+          throw new IllegalArgumentException("cs state: the mask of " + name + " in round " + at + " has " + bits.length + " bytes, the tensor " + size + " positions");
+        }
+        long[] words = new long[bits.length / 8];
+        ByteBuffer.wrap(bits).order(ByteOrder.LITTLE_ENDIAN).asLongBuffer().get(words);
+        kept[t] = Mask.fromWords(size, words);
+        float[] values = entry.f32(VALUES + name, kept[t].cardinality());
+        int[] positions = kept[t].positions();
+        arrays[t] = new float[size];
+        for (int j = 0; j < positions.length; j++) {
+          // Assigned, not added: a kept -0.0 stays -0.0, as the model had it.
+          arrays[t][positions[j]] = values[j];
+        }
+        names += 2;
+      }
+      if (names != entry.tensors().size()) {
+        throw new IllegalArgumentException("cs state: the model of round " + at + " has tensors " + entry.tensors().keySet() + " this model does not");
+      }
+      boolean masked = Arrays.stream(kept).anyMatch(m -> m != null);
+      return new Patches.Sparse(Model.copyOf(spec, arrays), masked ? Optional.of(MaskSet.of(spec, kept)) : Optional.empty());
+    }
+
     @Override
     public void restore(int round, Model global, TensorFile state) {
-      if (state.tensors().isEmpty()) {
+      TreeMap<Integer, Patches.Sparse> earlier = importHeld(round, state);
+      restoreMasks(round, global, state);
+      if (options.downlinkHistory() > 0) {
+        earlier.forEach(history::putIfAbsent);
+      }
+    }
+
+    private void restoreMasks(int round, Model global, TensorFile state) {
+      if (spec.tensors().stream().noneMatch(s -> state.tensors().containsKey(MASK + s.name()))) {
         restore(round, global);
         return;
       }

@@ -1,5 +1,6 @@
 package io.csfl.strategy;
 
+import io.csfl.checkpoint.Checkpoint;
 import io.csfl.checkpoint.TensorFile;
 import io.csfl.codec.Payload;
 import io.csfl.tensor.MaskSet;
@@ -22,6 +23,17 @@ public interface ServerAlgorithm {
    * Empty, the default, when the client gets the common {@link #downlink}.
    */
   default Optional<Payload> downlinkFrom(int round, int held) {
+    return Optional.empty();
+  }
+
+  /**
+   * The common downlink that carried the global model of round {@code held} (the downlink of round
+   * {@code held + 1}), while this server still has that model: what a client that holds it was
+   * sent. A simulation resumed from a checkpoint gives its clients back the models they held with
+   * it, so the server can go on sending them differences. Empty, the default, when the server
+   * keeps no earlier models.
+   */
+  default Optional<Payload> heldDownlink(int held) {
     return Optional.empty();
   }
 
@@ -56,9 +68,25 @@ public interface ServerAlgorithm {
    * The state beyond {@link #globalModel()} that {@link #restore(int, Model)} cannot rebuild, as
    * named tensors and metadata: what a checkpoint saves so that a resumed run continues exactly as
    * this one would have. Called between rounds. Empty, the default, when the model is all there is.
+   * What concerns the global model of one earlier round (to patch a client that holds it) goes
+   * under {@link io.csfl.checkpoint.Checkpoint#heldState(int)}: the checkpoint keeps it only while
+   * a client holds that round's model. The entry of round k never changes once made, and is in the
+   * state after round k + 1 at the latest.
    */
   default TensorFile exportState() {
     return TensorFile.EMPTY;
+  }
+
+  /**
+   * {@link #exportState()} after round {@code round}, without the held entries the receiver has
+   * already: those of rounds before {@code round - 1}, as {@link Checkpoint#withoutHeldBefore}
+   * leaves them out. What the aggregator
+   * sends with each round's result, so that the message carries each entry once however long the
+   * history; the server puts the whole state back together with {@link Checkpoint#mergeState}. The default takes them out of the whole
+   * state; a strategy with a long history overrides it so as not to build what it leaves out.
+   */
+  default TensorFile exportNewState(int round) {
+    return Checkpoint.withoutHeldBefore(exportState(), round - 1);
   }
 
   /**

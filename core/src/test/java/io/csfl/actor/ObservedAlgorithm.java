@@ -67,6 +67,11 @@ record ObservedAlgorithm(ServerAlgorithm inner, List<Integer> prepared, AtomicIn
   }
 
   @Override
+  public TensorFile exportNewState(int round) {
+    return inner.exportNewState(round);
+  }
+
+  @Override
   public void restore(int round, Model global, TensorFile state) {
     restoredAt.set(round);
     inner.restore(round, global, state);

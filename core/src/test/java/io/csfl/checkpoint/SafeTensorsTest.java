@@ -131,4 +131,27 @@ class SafeTensorsTest {
     assertTrue(warnings.get(0).contains(newest.toString()), warnings.get(0));
     assertTrue(store.latest("fedavg", arch.spec(), warnings::add).isEmpty());
   }
+
+  @Test
+  void aCheckpointKeepsTheStateOfHeldRoundsOnly() {
+    List<RoundMetrics> rows = List.of(new RoundMetrics("cs", 1, 0.5, 1.0, 10, 20, 2, 2, 1, 1, 1, 1));
+    TensorFile state = TensorFile.EMPTY.withBytes("mask/k", new byte[] {1}).withBytes(Checkpoint.heldState(0) + "x", new byte[] {0})
+        .withBytes(Checkpoint.heldState(2) + "x", new byte[] {2}).withBytes(Checkpoint.heldState(21) + "x", new byte[] {21});
+    Checkpoint c = new Checkpoint("cs", 1, rows, Map.of("a", 2, "b", 2), Architecture.mlp().initialModel(1), state);
+    assertEquals(List.of("mask/k", "held/2/x"), List.copyOf(c.strategyState().tensors().keySet()));
+  }
+
+  @Test
+  void aCheckpointOfTheFirstRevisionStillReads() {
+    Architecture arch = Architecture.mlp();
+    List<RoundMetrics> rows = List.of(new RoundMetrics("cs", 1, 0.5, 1.0, 10, 20, 2, 2, 1, 1, 1, 1));
+    Checkpoint c = new Checkpoint("cs", 1, rows, Map.of("a", 0), arch.initialModel(1), TensorFile.EMPTY.withBytes("mask/k", new byte[] {1}));
+    TensorFile written = c.toFile();
+    assertEquals(Checkpoint.REVISION, written.meta(Checkpoint.REVISION_KEY).orElseThrow());
+    // What the writer of revision 1 wrote: the same, without the revision and without held state.
+    Map<String, String> meta = new java.util.LinkedHashMap<>(written.metadata());
+    meta.remove(Checkpoint.REVISION_KEY);
+    TensorFile first = TensorFile.of(written.tensors(), meta);
+    assertEquals(c, Checkpoint.fromFile(SafeTensors.fromBytes(SafeTensors.toBytes(first), "old"), arch.spec(), "old"));
+  }
 }

@@ -1,0 +1,34 @@
+package io.csfl.node;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import io.csfl.checkpoint.Checkpoint;
+import io.csfl.checkpoint.Checkpoints;
+import io.csfl.checkpoint.TensorFile;
+import io.csfl.metrics.RoundMetrics;
+import io.csfl.nn.Architecture;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** What a server that takes over continues from. */
+class ModelFilesTest {
+  @TempDir
+  Path dir;
+
+  @Test
+  void aServerThatTakesOverKnowsWhatTheClientsHoldAndTheHistoryOfIt() throws Exception {
+    Architecture mlp = Architecture.mlp();
+    Checkpoints store = new Checkpoints(dir, 1);
+    TensorFile state = TensorFile.EMPTY.withBytes("mask/dense1/kernel", new byte[] {1})
+        .withBytes(Checkpoint.heldState(1) + "kept/dense1/kernel", new byte[] {1});
+    Checkpoint saved = new Checkpoint("cs", 2, List.of(new RoundMetrics("cs", 1, 0.5, 1.0, 10, 20, 2, 2, 1, 1, 1, 1),
+        new RoundMetrics("cs", 2, 0.6, 0.9, 10, 20, 2, 2, 1, 1, 1, 1)), Map.of("client-0001", 1), mlp.initialModel(3), state);
+    store.save(saved);
+    Checkpoint resumed = ModelFiles.resumePoint(store, "cs", mlp.spec()).orElseThrow();
+    assertEquals(Map.of("client-0001", 1), resumed.held());
+    assertEquals(state, resumed.strategyState(), "the history of the held round came back with it");
+  }
+}
