@@ -9,10 +9,11 @@ import jdk.incubator.vector.VectorSpecies;
  * SIMD form of {@link Gemm#mulAdd}: dense products go to the register-blocked
  * {@link BlockedGemm}, sparse ones to the zero-skipping kernel here, chosen per product from A's
  * density ({@link #denseWins}). In the sparse kernel each row of A is first compressed to its
- * non-zero entries (eight lanes tested at a time; a transposed A is compressed along its
- * contiguous rows and regrouped); then, for one 64-column block of B at a time, taken in tiles of
- * rows that fit in L1 (see {@link #columnBlock}), each row of C keeps its 64 outputs in eight
- * vector registers while the non-zero A entries stream by; narrower blocks take the remaining columns. Loaded only when
+ * non-zero entries (a vector's lanes tested at a time; a transposed A is compressed along its
+ * contiguous rows and regrouped); then, for one block of eight vectors' columns of B at a time,
+ * taken in tiles of rows that fit in L1 (see {@link #columnBlock}), each row of C keeps that
+ * block's outputs in eight vector registers while the non-zero A entries stream by; narrower
+ * blocks take the remaining columns. Loaded only when
  * the JVM has the incubator module.
  *
  * <p>Each vector lane is one output of C, summed in the same order as {@link Gemm#scalarMulAdd}, so
@@ -244,8 +245,8 @@ final class VectorGemm {
   /**
    * Lists the non-zero entries of {@code rows} rows of {@code len} contiguous floats in
    * {@code out}.
-   * Eight lanes are tested for zero at once, so the long zero runs of images and ReLU outputs
-   * cost one compare per eight entries instead of a branch per entry.
+   * A vector's lanes are tested for zero at once, so the long zero runs of images and ReLU outputs
+   * cost one compare per vector of entries instead of a branch per entry.
    */
   private static void compressRows(int rows, int len, float[] a, int aOff, int rowStride, SparseRows out) {
     int[] column = out.column;
@@ -305,12 +306,12 @@ final class VectorGemm {
   }
 
   /**
-   * Columns {@code j..j+64} ({@code wide}) or {@code j..j+32} of C, for every row, in tiles of
-   * B's rows that fit in L1 (16 KB): each row of C takes its non-zeros that fall in the tile, then
+   * Columns {@code j..j+WIDE_BLOCK} ({@code wide}) or {@code j..j+BLOCK} of C, for every row, in
+   * tiles of B's rows that fit in L1: each row of C takes its non-zeros that fall in the tile, then
    * the next row does, all reading the same tile of B. Without tiling the slice of B (784 rows of
-   * the first layer's kernel: 200 KB) streams from L2 once per row of C; with it, that product ran
-   * 10-20% faster in-process, and GemmBenchmark's alternating runs are in docs/speed.md. Every output
-   * still sums its terms in ascending order of p, so results are unchanged to the bit.
+   * the first layer's kernel) streams from L2 once per row of C; with it, that product ran 10-20%
+   * faster in-process (GemmBenchmark times the kernel alone). Every output still sums its terms in
+   * ascending order of p, so results are unchanged to the bit.
    */
   private static void columnBlock(boolean wide, int j, int m, int k, int n, int bOff, SparseRows rows, int[] cursor,
                                   float[] b, float[] c, int cOff) {
@@ -341,11 +342,11 @@ final class VectorGemm {
   }
 
   /**
-   * Adds into 64 columns of one row of C the non-zero entries of A's row ({@code from..to}) times
-   * B's rows. {@link #block32} is the same loop on 32 columns. They are two methods on purpose: as
-   * one method with a width flag, C2 compiled a loop that ran the cnn, which uses both widths, at
-   * half speed (PairedSteps --model cnn, docs/speed.md); the mlp, which uses only the wide one, did
-   * not notice.
+   * Adds into eight vectors of columns of one row of C (WIDE_BLOCK: 64 at 256 bits, 128 at 512) the
+   * non-zero entries of A's row ({@code from..to}) times B's rows. {@link #block32} is the same loop
+   * on four vectors. They are two methods on purpose: as one method with a width flag, C2 compiled a
+   * loop that ran the cnn, which uses both widths, at half speed (PairedSteps --model cnn); the mlp,
+   * which uses only the wide one, did not notice.
    */
   private static void block64(int j, int from, int to, int[] index, float[] value, float[] b, float[] c, int cAt) {
     FloatVector c0 = FloatVector.fromArray(S, c, cAt);
