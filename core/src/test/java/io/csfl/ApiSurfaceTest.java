@@ -22,6 +22,7 @@ class ApiSurfaceTest {
 
   private static final List<String> API = List.of(
       "io.csfl.actor.Aggregator",
+      "io.csfl.actor.CertifiedRoles",
       "io.csfl.actor.ChurnModel",
       "io.csfl.actor.Client",
       "io.csfl.actor.ExpectedModel",
