@@ -37,8 +37,11 @@ public final class PairedSteps implements Callable<Integer> {
   @Option(names = "--model", defaultValue = "mlp", description = "mlp or cnn (default: ${DEFAULT-VALUE})")
   String model;
 
-  @Option(names = "--lr", defaultValue = "0.01", description = "Adam's learning rate; 0.01 is the paper's (default: ${DEFAULT-VALUE})")
+  @Option(names = "--lr", defaultValue = "0.01", description = "the optimiser's learning rate; 0.01 is the paper's for Adam (default: ${DEFAULT-VALUE})")
   double lr;
+
+  @Option(names = "--optimizer", defaultValue = "adam", description = "adam or sgd (plain, no momentum) (default: ${DEFAULT-VALUE})")
+  String optimizer;
 
   @Option(names = "--warmup", defaultValue = "500", description = "steps per build before timing (default: ${DEFAULT-VALUE})")
   int warmup;
@@ -57,7 +60,7 @@ public final class PairedSteps implements Callable<Integer> {
     private final int[] labels;
     private final int trainingImages;
 
-    Build(Path jar, String model, double lr) throws Exception {
+    Build(Path jar, String model, String optimizerName, double lr) throws Exception {
       ClassLoader loader = new URLClassLoader(new URL[] {jar.toUri().toURL()}, ClassLoader.getPlatformClassLoader());
       Object splits = loader.loadClass("io.csfl.data.FashionMnist").getMethod("load", Optional.class).invoke(null, Optional.empty());
       train = splits.getClass().getMethod("train").invoke(splits);
@@ -67,7 +70,10 @@ public final class PairedSteps implements Callable<Integer> {
       Object initial = architectureClass.getMethod("initialModel", long.class).invoke(architecture, 1L);
       Class<?> networkClass = network.getClass();
       accessible(networkClass.getMethod("load", loader.loadClass("io.csfl.tensor.Model"))).invoke(network, initial);
-      Object config = loader.loadClass("io.csfl.nn.OptimizerConfig").getMethod("adam", double.class).invoke(null, lr);
+      Class<?> configClass = loader.loadClass("io.csfl.nn.OptimizerConfig");
+      Object config = "sgd".equals(optimizerName)
+          ? configClass.getMethod("sgd", double.class, double.class).invoke(null, lr, 0.0)
+          : configClass.getMethod("adam", double.class).invoke(null, lr);
       optimizer = accessible(config.getClass().getDeclaredMethod("create")).invoke(config);
       fill = train.getClass().getMethod("fill", int[].class, int.class, int.class, float[].class, int[].class);
       trainBatch = accessible(networkClass.getMethod("trainBatch", int.class, loader.loadClass("io.csfl.nn.Optimizer")));
@@ -100,8 +106,12 @@ public final class PairedSteps implements Callable<Integer> {
         return 2;
       }
     }
-    Build base = new Build(baseline, model, lr);
-    Build cand = new Build(candidate, model, lr);
+    if (!"adam".equals(optimizer) && !"sgd".equals(optimizer)) {
+      System.err.println("paired-steps: --optimizer must be adam or sgd, got " + optimizer);
+      return 2;
+    }
+    Build base = new Build(baseline, model, optimizer, lr);
+    Build cand = new Build(candidate, model, optimizer, lr);
     int[] order = java.util.stream.IntStream.range(0, base.trainingImages).toArray();
     Random shuffle = new Random(1);
     long[] baseNs = new long[steps];
@@ -138,8 +148,8 @@ public final class PairedSteps implements Callable<Integer> {
     for (int i = 0; i < steps; i++) {
       ratios[i] = (double) candNs[i] / baseNs[i];
     }
-    System.out.printf(Locale.ROOT, "%s, batch %d, Adam %s, %d timed steps per build after %d warm-up steps; samples/s%n",
-        model, BATCH, lr, steps, warmup);
+    System.out.printf(Locale.ROOT, "%s, batch %d, %s %s, %d timed steps per build after %d warm-up steps; samples/s%n",
+        model, BATCH, "sgd".equals(optimizer) ? "SGD" : "Adam", lr, steps, warmup);
     System.out.println("| build | median step | samples/s at the median | samples/s at the fastest 10% |");
     System.out.println("|---|---:|---:|---:|");
     row("baseline " + baseline.getFileName(), baseNs);

@@ -36,11 +36,13 @@ final class VectorGemm {
   /** Rows of B per tile of a wide block: 64 rows of 8 vectors, 16 KB at 256 bits and 32 KB at 512, within L1. */
   private static final int TILE_ROWS = 64;
   /** The density of A, in percent, from which {@link #denseWins} picks the blocked kernel. */
-  private static final int DENSE_PERCENT = 35;
+  private static final int DENSE_PERCENT = 17;
   /** The same for transposed A and narrow products. */
   private static final int DENSE_PERCENT_EASY = 15;
   /** Products with at most this many columns are narrow. */
   private static final int NARROW = 32;
+  /** The same for products of one vector's columns or fewer (a last layer's classes). */
+  private static final int DENSE_PERCENT_ONE_VECTOR = 2;
   private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
 
   private VectorGemm() {}
@@ -65,11 +67,28 @@ final class VectorGemm {
     }
   }
 
-  /** Per-thread buffers: A's compressed rows, A^T's when A is stored transposed, and row cursors. */
+  /** Per-thread buffers: A's compressed rows, A^T's when A is stored transposed, row cursors, the tail's panels. */
   private static final class Scratch {
     final SparseRows rows = new SparseRows();
     final SparseRows transposed = new SparseRows();
     int[] cursor = new int[0];
+    /** The tail's panels of B and of C. */
+    float[] panel = new float[0];
+    float[] tail = new float[0];
+
+    float[] panel(int size) {
+      if (panel.length < size) {
+        panel = new float[size];
+      }
+      return panel;
+    }
+
+    float[] tail(int size) {
+      if (tail.length < size) {
+        tail = new float[size];
+      }
+      return tail;
+    }
 
     int[] cursor(int rows) {
       if (cursor.length < rows) {
@@ -126,10 +145,14 @@ final class VectorGemm {
       compressRows(k, m, a, aOff, acs, transposed);
       transposeSparse(k, m, transposed, rows);
     }
-    // From here on an entry's "column" is where its row of B starts.
     int[] index = rows.column;
     float[] value = rows.value;
     int[] rowStart = rows.rowStart;
+    int wholeVectors = n - n % W;
+    if (wholeVectors < n) {
+      paddedTail(wholeVectors, m, k, n, rows, s, b, bOff, c, cOff);
+    }
+    // From here on an entry's "column" is where its row of B starts.
     for (int q = 0, count = rowStart[m]; q < count; q++) {
       index[q] = bOff + index[q] * n;
     }
@@ -141,7 +164,7 @@ final class VectorGemm {
     for (; j + BLOCK <= n; j += BLOCK) {
       columnBlock(false, j, m, k, n, bOff, rows, cursor, b, c, cOff);
     }
-    for (; j + W <= n; j += W) {
+    for (; j < wholeVectors; j += W) {
       for (int i = 0; i < m; i++) {
         int cAt = cOff + i * n + j;
         FloatVector acc = FloatVector.fromArray(S, c, cAt);
@@ -151,18 +174,43 @@ final class VectorGemm {
         acc.intoArray(c, cAt);
       }
     }
-    // The last n % 8 columns, one output at a time, with the same fused multiply-adds onto C in the
-    // same order as the vector lanes: so a product's bits do not depend on which factor is A, and
-    // Dense's two routes to a weight gradient agree to the bit (they once differed here).
-    for (; j < n; j++) {
-      for (int i = 0; i < m; i++) {
-        int at = cOff + i * n + j;
-        float sum = c[at];
-        for (int q = rowStart[i]; q < rowStart[i + 1]; q++) {
-          sum = Math.fma(value[q], b[index[q] + j], sum);
-        }
-        c[at] = sum;
+  }
+
+  /**
+   * The last {@code n - j < W} columns of C, as whole vectors: B's columns are copied into a panel
+   * of W columns padded with zeros, and C's into another, whose padding lanes are computed and
+   * thrown away. Each real lane is the same chain of fused multiply-adds, in the same order, as the
+   * whole vectors' lanes, so a product's bits do not depend on where its columns fall (nor on which
+   * factor is A: Dense's two routes to a weight gradient agree to the bit). Narrow products (the
+   * last layer's ten classes) are all tail; done one column at a time, they cost a load and an FMA
+   * per non-zero and column instead of per non-zero. Entries' columns are still A's here.
+   */
+  private static void paddedTail(int j, int m, int k, int n, SparseRows rows, Scratch s, float[] b, int bOff,
+                                 float[] c, int cOff) {
+    int cols = n - j;
+    float[] pb = s.panel(Math.multiplyExact(k, W));
+    float[] pc = s.tail(Math.multiplyExact(m, W));
+    // Zero padding, so that no stale value can become a subnormal or infinite one in the lanes thrown away.
+    java.util.Arrays.fill(pb, 0, k * W, 0f);
+    java.util.Arrays.fill(pc, 0, m * W, 0f);
+    for (int p = 0; p < k; p++) {
+      System.arraycopy(b, bOff + p * n + j, pb, p * W, cols);
+    }
+    for (int i = 0; i < m; i++) {
+      System.arraycopy(c, cOff + i * n + j, pc, i * W, cols);
+    }
+    int[] column = rows.column;
+    float[] value = rows.value;
+    int[] rowStart = rows.rowStart;
+    for (int i = 0; i < m; i++) {
+      FloatVector acc = FloatVector.fromArray(S, pc, i * W);
+      for (int q = rowStart[i]; q < rowStart[i + 1]; q++) {
+        acc = FloatVector.fromArray(S, pb, column[q] * W).fma(FloatVector.broadcast(S, value[q]), acc);
       }
+      acc.intoArray(pc, i * W);
+    }
+    for (int i = 0; i < m; i++) {
+      System.arraycopy(pc, i * W, c, cOff + i * n + j, cols);
     }
   }
 
@@ -178,14 +226,15 @@ final class VectorGemm {
    * density tried, 15% and up.
    */
   static boolean denseWins(int m, int n, int k, long nonZeros, boolean aTransposed) {
-    int percent = aTransposed || n <= NARROW ? DENSE_PERCENT_EASY : DENSE_PERCENT;
+    int percent = n <= W ? DENSE_PERCENT_ONE_VECTOR : aTransposed || n <= NARROW ? DENSE_PERCENT_EASY : DENSE_PERCENT;
     return 100 * nonZeros * n > percent * blockedMultiplyAdds(m, n, k);
   }
 
-  /** The multiply-adds the blocked kernel does: m and n rounded up to whole blocks. */
+  /** The multiply-adds the blocked kernel does: m and n rounded up to whole blocks (a last block of one vector or two). */
   private static long blockedMultiplyAdds(int m, int n, int k) {
     long mPadded = (m + BlockedGemm.MR - 1) / BlockedGemm.MR * (long) BlockedGemm.MR;
-    long nPadded = (n + BlockedGemm.NR - 1) / BlockedGemm.NR * (long) BlockedGemm.NR;
+    int last = n % BlockedGemm.NR;
+    long nPadded = n - last + (last == 0 ? 0 : last <= W ? W : BlockedGemm.NR);
     return mPadded * nPadded * k;
   }
 
