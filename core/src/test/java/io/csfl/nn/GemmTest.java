@@ -113,10 +113,12 @@ class GemmTest {
   void denseProductsTakeTheBlockedKernelAndSparseOnesSkipZeros() {
     assertTrue(VectorGemm.denseWins(64, 200, 784, 64 * 784, false), "a dense first layer");
     assertTrue(VectorGemm.denseWins(64, 200, 784, 64 * 784 / 2, false), "a half-dense first layer");
-    assertFalse(VectorGemm.denseWins(64, 200, 784, 64 * 784 / 5, false), "a 20% dense first layer");
+    assertTrue(VectorGemm.denseWins(64, 200, 784, 64 * 784 / 5, false), "a 20% dense first layer");
+    assertFalse(VectorGemm.denseWins(64, 200, 784, 64 * 784 / 10, false), "a 10% dense first layer");
     assertTrue(VectorGemm.denseWins(784, 200, 64, 784 * 64 / 5, true), "a 20% dense x^T");
     assertFalse(VectorGemm.denseWins(784, 200, 64, 784 * 64 / 10, true), "a 10% dense x^T");
-    assertFalse(VectorGemm.denseWins(64, 1, 784, 64 * 784, false), "one column: all but one lane would be padding");
+    assertTrue(VectorGemm.denseWins(64, 10, 200, 64 * 200 / 20, false), "ten classes, 5% dense: both kernels pad to a vector");
+    assertFalse(VectorGemm.denseWins(64, 10, 200, 64 * 200 / 100, false), "ten classes, 1% dense");
   }
 
   @Test
@@ -143,6 +145,52 @@ class GemmTest {
     BlockedGemm.mulAdd(1, 1, 2, a, 0, 2, 1, b, 0, multiplied, 0);
     assertEquals(Float.floatToRawIntBits(-0f), Float.floatToRawIntBits(skipped[0]));
     assertEquals(Float.floatToRawIntBits(0f), Float.floatToRawIntBits(multiplied[0]));
+  }
+
+  /**
+   * Both SIMD kernels against the scalar one, bit for bit, on widths around whole vectors and
+   * blocks (the zero-skipping kernel's last n % W columns run on a padded panel, the blocked
+   * kernel's last one-vector panel on a narrow kernel), densities from none to full, A with
+   * all-zero rows and columns, row-major and transposed, and a C that already holds values.
+   */
+  @Test
+  void bothKernelsGiveTheScalarKernelsBitsOnTailsAndZeroRowsAndColumns() {
+    Random rng = new Random(13);
+    int[] widths = {1, 7, 8, 9, 10, 15, 16, 17, 23, 31, 33, 40, 48, 200, 203};
+    for (int n : widths) {
+      for (int[] mk : new int[][] {{64, 200}, {13, 9}, {200, 64}}) {
+        int m = mk[0];
+        int k = mk[1];
+        float[] b = gaussian(rng, k * n + 5, 1);
+        float[] c = gaussian(rng, m * n + 2, 1);
+        for (double density : new double[] {0, 0.05, 0.5, 1}) {
+          for (boolean transposed : new boolean[] {false, true}) {
+            int ars = transposed ? 1 : k;
+            int acs = transposed ? m : 1;
+            float[] a = gaussian(rng, 3 + m * k, density);
+            for (int p = 0; p < k; p += 3) {
+              for (int i = 0; i < m; i++) {
+                a[3 + i * ars + p * acs] = 0f;
+              }
+            }
+            for (int i = 1; i < m; i += 4) {
+              for (int p = 0; p < k; p++) {
+                a[3 + i * ars + p * acs] = 0f;
+              }
+            }
+            String what = m + "x" + n + "x" + k + " density " + density + (transposed ? " transposed" : "");
+            float[] expected = c.clone();
+            Gemm.scalarMulAdd(m, n, k, a, 3, ars, acs, b, 5, expected, 2);
+            float[] sparse = c.clone();
+            VectorGemm.sparseMulAdd(m, n, k, a, 3, ars, acs, b, 5, sparse, 2);
+            assertSameBits(expected, sparse, "zero-skipping " + what);
+            float[] blocked = c.clone();
+            BlockedGemm.mulAdd(m, n, k, a, 3, ars, acs, b, 5, blocked, 2);
+            assertSameBits(expected, blocked, "blocked " + what);
+          }
+        }
+      }
+    }
   }
 
   private static float[] gaussian(Random rng, int size, double density) {
