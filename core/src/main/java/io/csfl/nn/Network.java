@@ -135,8 +135,11 @@ final class Network {
   /**
    * Forward pass on the input buffer; turns the output into class probabilities and returns the
    * summed loss. {@code correct[0]} receives the number of arg-max hits when non-null.
+   *
+   * @throws IllegalArgumentException if {@code batch} is not in 1 to {@link #maxBatch()}
    */
   public double evaluateBatch(int batch, int[] correct) {
+    requireBatch(batch);
     float[] probs = forward(batch);
     double loss = SoftmaxCrossEntropy.softmaxInPlace(probs, labels, batch, classes);
     if (correct != null) {
@@ -157,8 +160,20 @@ final class Network {
     return loss;
   }
 
+  /**
+   * A batch must fit the buffers: a larger one would write past a layer's rows (or, if the
+   * buffers happened to be large enough, read samples that are not in the batch).
+   */
+  private void requireBatch(int batch) {
+    if (batch < 1 || batch > maxBatch) {
+      throw new IllegalArgumentException("a batch of " + batch + " samples does not fit this network, built for batches of 1 to "
+          + maxBatch);
+    }
+  }
+
   /** Forward, backward and gradient only: the summed loss, gradients left in place. */
   double computeGradients(int batch) {
+    requireBatch(batch);
     for (float[] g : grads) {
       java.util.Arrays.fill(g, 0f);
     }
@@ -173,7 +188,11 @@ final class Network {
     return loss;
   }
 
-  /** One optimiser step on the batch in the input and label buffers; returns its summed loss. */
+  /**
+   * One optimiser step on the batch in the input and label buffers; returns its summed loss.
+   *
+   * @throws IllegalArgumentException if {@code batch} is not in 1 to {@link #maxBatch()}, before any change
+   */
   public double trainBatch(int batch, Optimizer optimizer) {
     double loss = computeGradients(batch);
     optimizer.step(params, grads);
