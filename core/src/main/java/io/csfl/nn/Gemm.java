@@ -94,9 +94,21 @@ final class Gemm {
     }
   }
 
-  /** {@code y[yOff..yOff+n) += alpha * x[xOff..xOff+n)}. */
+  /**
+   * {@code y[yOff..yOff+n) += alpha * x[xOff..xOff+n)}, a multiply and an add, each rounded (SGD's
+   * step, biases, column sums). On SIMD the same two roundings run lanewise ({@link VectorGemm#axpy}).
+   */
   static void axpy(int n, float alpha, float[] x, int xOff, float[] y, int yOff) {
-    for (int j = 0; j < n; j++) {
+    if (simd()) {
+      VectorGemm.axpy(n, alpha, x, xOff, y, yOff);
+    } else {
+      scalarAxpy(0, n, alpha, x, xOff, y, yOff);
+    }
+  }
+
+  /** {@link #axpy} on elements {@code from..n}, one at a time. */
+  static void scalarAxpy(int from, int n, float alpha, float[] x, int xOff, float[] y, int yOff) {
+    for (int j = from; j < n; j++) {
       y[yOff + j] += alpha * x[xOff + j];
     }
   }

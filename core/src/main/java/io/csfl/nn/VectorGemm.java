@@ -267,6 +267,19 @@ final class VectorGemm {
     return count;
   }
 
+  /**
+   * {@link Gemm#axpy} lanewise: a multiply and an add, not a fused multiply-add, so each element is
+   * rounded twice, as the scalar loop's is, and the bits are the same. C2 does not vectorise that
+   * loop itself, as it cannot rule out that x and y overlap.
+   */
+  static void axpy(int n, float alpha, float[] x, int xOff, float[] y, int yOff) {
+    int j = 0;
+    for (int upper = S.loopBound(n); j < upper; j += W) {
+      FloatVector.fromArray(S, x, xOff + j).mul(alpha).add(FloatVector.fromArray(S, y, yOff + j)).intoArray(y, yOff + j);
+    }
+    Gemm.scalarAxpy(j, n, alpha, x, xOff, y, yOff);
+  }
+
   /** How many of {@code x[0..n)} are not zero. */
   static long countNonZeros(float[] x, int n) {
     return countNonZeros(x, 0, n);

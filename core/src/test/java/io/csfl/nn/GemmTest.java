@@ -193,6 +193,22 @@ class GemmTest {
     }
   }
 
+  /** SGD's step, biases and column sums: the lanewise axpy rounds as the scalar loop does, tails and offsets included. */
+  @Test
+  void vectorAxpyGivesTheScalarLoopsBits() {
+    Random rng = new Random(17);
+    for (int n : new int[] {0, 1, 15, 16, 17, 200, 2001}) {
+      float[] x = gaussian(rng, n + 3, 0.7);
+      float[] y = gaussian(rng, n + 5, 1);
+      float alpha = (float) rng.nextGaussian() * 0.05f;
+      float[] expected = y.clone();
+      Gemm.scalarAxpy(0, n, alpha, x, 3, expected, 5 - n % 5);
+      float[] actual = y.clone();
+      VectorGemm.axpy(n, alpha, x, 3, actual, 5 - n % 5);
+      assertSameBits(expected, actual, "axpy of " + n);
+    }
+  }
+
   private static float[] gaussian(Random rng, int size, double density) {
     float[] x = new float[size];
     for (int i = 0; i < size; i++) {
