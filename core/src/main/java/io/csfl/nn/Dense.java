@@ -16,7 +16,7 @@ final class Dense implements Layer {
   private float[] db;
   private final float[] wT;
   private final float[] dwT;
-  private final boolean[] unitFired;
+  private final int[] unitBits;
   private final int[] activeUnit;
   /**
    * A scalar transpose moves one float in about 1.5 ns here (strided writes, not vectorised), while
@@ -30,7 +30,7 @@ final class Dense implements Layer {
     this.out = out;
     this.wT = new float[in * out];
     this.dwT = new float[in * out];
-    this.unitFired = new boolean[out];
+    this.unitBits = new int[out];
     this.activeUnit = new int[out];
   }
 
@@ -102,17 +102,11 @@ final class Dense implements Layer {
    * test as the kernel's: neither 0 nor -0), in ascending order; returns how many.
    */
   private int activeUnits(float[] dy, int batch) {
-    Arrays.fill(unitFired, false);
-    for (int s = 0; s < batch; s++) {
-      int base = s * out;
-      for (int u = 0; u < out; u++) {
-        unitFired[u] |= dy[base + u] != 0f;
-      }
-    }
+    Gemm.orColumnMagnitudes(dy, batch, out, unitBits);
     int count = 0;
     for (int u = 0; u < out; u++) {
       activeUnit[count] = u;
-      count += unitFired[u] ? 1 : 0;
+      count += unitBits[u] != 0 ? 1 : 0;
     }
     return count;
   }

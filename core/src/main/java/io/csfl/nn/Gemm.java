@@ -173,6 +173,30 @@ final class Gemm {
     return count;
   }
 
+  /**
+   * {@code bits[c]} = the OR over the rows of {@code x[rows x cols]} of column c's bits without the
+   * sign: zero exactly when the column holds only zeros (0 or -0), which is how a dense layer finds
+   * its units with a gradient.
+   */
+  static void orColumnMagnitudes(float[] x, int rows, int cols, int[] bits) {
+    if (simd()) {
+      VectorGemm.orColumnMagnitudes(x, rows, cols, bits);
+    } else {
+      scalarOrColumnMagnitudes(0, x, rows, cols, bits);
+    }
+  }
+
+  /** {@link #orColumnMagnitudes} for the columns from {@code from} on. */
+  static void scalarOrColumnMagnitudes(int from, float[] x, int rows, int cols, int[] bits) {
+    java.util.Arrays.fill(bits, from, cols, 0);
+    for (int r = 0; r < rows; r++) {
+      int base = r * cols;
+      for (int c = from; c < cols; c++) {
+        bits[c] |= Float.floatToRawIntBits(x[base + c]) & Integer.MAX_VALUE;
+      }
+    }
+  }
+
   /** Adds {@code bias[n]} to each of the {@code m} rows of {@code c}. */
   static void addRowVector(float[] c, int cOff, int m, float[] bias) {
     int n = bias.length;

@@ -280,6 +280,19 @@ final class VectorGemm {
     Gemm.scalarAxpy(j, n, alpha, x, xOff, y, yOff);
   }
 
+  /** {@link Gemm#orColumnMagnitudes} a vector of columns at a time. */
+  static void orColumnMagnitudes(float[] x, int rows, int cols, int[] bits) {
+    int c = 0;
+    for (int upper = I.loopBound(cols); c < upper; c += W) {
+      IntVector acc = IntVector.zero(I);
+      for (int r = 0; r < rows; r++) {
+        acc = acc.or(FloatVector.fromArray(S, x, r * cols + c).reinterpretAsInts());
+      }
+      acc.and(Integer.MAX_VALUE).intoArray(bits, c);
+    }
+    Gemm.scalarOrColumnMagnitudes(c, x, rows, cols, bits);
+  }
+
   /** How many of {@code x[0..n)} are not zero. */
   static long countNonZeros(float[] x, int n) {
     return countNonZeros(x, 0, n);

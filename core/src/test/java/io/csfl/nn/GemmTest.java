@@ -209,6 +209,34 @@ class GemmTest {
     }
   }
 
+  /** Dense's test for units with a gradient: a column is zero only if all its entries are 0 or -0, on both paths. */
+  @Test
+  void columnMagnitudesAreZeroExactlyForColumnsOfZeros() {
+    Random rng = new Random(19);
+    for (int cols : new int[] {1, 10, 16, 17, 200}) {
+      int rows = 9;
+      float[] x = gaussian(rng, rows * cols, 0.2);
+      for (int r = 0; r < rows; r++) {
+        x[r * cols] = r % 2 == 0 ? -0f : 0f;
+      }
+      x[rows * cols - 1] = Float.MIN_VALUE;
+      int[] simd = new int[cols];
+      int[] scalar = new int[cols];
+      java.util.Arrays.fill(simd, -1);
+      java.util.Arrays.fill(scalar, -1);
+      VectorGemm.orColumnMagnitudes(x, rows, cols, simd);
+      Gemm.scalarOrColumnMagnitudes(0, x, rows, cols, scalar);
+      assertArrayEquals(scalar, simd, "columns " + cols);
+      for (int c = 0; c < cols; c++) {
+        boolean anyNonZero = false;
+        for (int r = 0; r < rows; r++) {
+          anyNonZero |= x[r * cols + c] != 0f;
+        }
+        assertEquals(anyNonZero, simd[c] != 0, "column " + c + " of " + cols);
+      }
+    }
+  }
+
   private static float[] gaussian(Random rng, int size, double density) {
     float[] x = new float[size];
     for (int i = 0; i < size; i++) {
