@@ -22,7 +22,9 @@ import jdk.incubator.vector.VectorSpecies;
  * {@code fma(0, b, c)} is {@code c} for finite b except that {@code c = -0} may become +0. Each
  * lane is one output, so the vector width does not change results (the code is written for any
  * width; it runs at VectorGemm's). Blocks at the bottom and right edges run on a copy of C's block
- * padded to MR x NR; the padding lanes compute on zeros and are thrown away.
+ * padded to MR x NR; the padding lanes compute on zeros and are thrown away. When the last columns
+ * fit in one vector, their panel is one vector wide and runs on {@link #narrowKernel}, the same
+ * chains with one load of B per p.
  */
 final class BlockedGemm {
   /** VectorGemm's species, not the CPU's preferred: see {@link VectorGemm#describe}. */

@@ -13,7 +13,8 @@ import jdk.incubator.vector.VectorSpecies;
  * contiguous rows and regrouped); then, for one block of eight vectors' columns of B at a time,
  * taken in tiles of rows that fit in L1 (see {@link #columnBlock}), each row of C keeps that
  * block's outputs in eight vector registers while the non-zero A entries stream by; narrower
- * blocks take the remaining columns. Loaded only when
+ * blocks take the remaining columns, the last few as one padded vector ({@link #paddedTail}).
+ * Loaded only when
  * the JVM has the incubator module.
  *
  * <p>Each vector lane is one output of C, summed in the same order as {@link Gemm#scalarMulAdd}, so
@@ -37,7 +38,7 @@ final class VectorGemm {
   private static final int TILE_ROWS = 64;
   /** The density of A, in percent, from which {@link #denseWins} picks the blocked kernel. */
   private static final int DENSE_PERCENT = 17;
-  /** The same for transposed A and narrow products. */
+  /** The same for transposed A and for narrow products wider than a vector. */
   private static final int DENSE_PERCENT_EASY = 15;
   /** Products with at most this many columns are narrow. */
   private static final int NARROW = 32;
@@ -217,13 +218,13 @@ final class VectorGemm {
   /**
    * Whether the blocked kernel beats skipping zeros for a product whose A has {@code nonZeros}
    * non-zeros. The blocked kernel does every multiply-add of its padded grid of blocks; the sparse
-   * one only those of the non-zeros, but at two to three times the cost each (a load of B per FMA,
-   * the compression, and for a transposed A the regrouping). Timed in-process, alternating the two
-   * kernels on the products of the mlp and cnn at batch 64 and densities from 15% to 100%, the
-   * blocked kernel won on row-major A with 200 or more columns from a density of about 35%; on
-   * transposed A (the weight gradients' x^T) and on 32 columns or fewer (the cnn's first layer,
-   * the last layer's 10 classes), where the sparse kernel's narrow loops are slow, it won at every
-   * density tried, 15% and up.
+   * one only those of the non-zeros, but at several times the cost each (a load of B per FMA, the
+   * compression, and for a transposed A the regrouping). Timed in-process, alternating the two
+   * kernels on the mlp's products at batch 64 and densities from 1% to 50%, the blocked kernel won
+   * on row-major A with 200 or more columns from a density of about 17%, and on transposed A (the
+   * weight gradients' x^T) from about 15%, the threshold also kept for 32 columns or fewer (the
+   * cnn's first layer). With one vector's columns or fewer (the last layer's 10 classes) both
+   * kernels pad each row to a vector, and the blocked one won from 2%.
    */
   static boolean denseWins(int m, int n, int k, long nonZeros, boolean aTransposed) {
     int percent = n <= W ? DENSE_PERCENT_ONE_VECTOR : aTransposed || n <= NARROW ? DENSE_PERCENT_EASY : DENSE_PERCENT;

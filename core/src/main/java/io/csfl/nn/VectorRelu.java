@@ -5,10 +5,10 @@ import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * SIMD form of {@link Relu}'s backward pass: a compare and a blend per eight units. The scalar
- * loop's branch on whether a unit fired is taken about half the time at random, and mispredicts
- * cost it about 4 ns per unit (50 us per 200-unit layer and batch, in-process). Loaded only when
- * the JVM has the incubator module.
+ * SIMD form of {@link Relu}'s backward pass: a compare and a blend per vector of units. The scalar
+ * loop branches on whether a unit fired, which goes either way about half the time at random, so
+ * the branch predictor misses often; the compare and blend have no branch to miss. Loaded only
+ * when the JVM has the incubator module.
  */
 final class VectorRelu {
   private static final VectorSpecies<Float> S = VectorGemm.S;
