@@ -77,60 +77,37 @@ final class BlockedGemm {
     }
     float[] pb = buffers.packedB(Math.multiplyExact(k, NR));
     float[] edge = buffers.edge;
-    int j = 0;
-    for (; j < n; j += NR) {
+    for (int j = 0; j < n; j += NR) {
       int cols = Math.min(NR, n - j);
-      if (cols <= L) {
-        break;
-      }
-      packB(k, n, cols, NR, b, bOff + j, pb);
+      // A last panel that fits in one vector is one vector wide, so less of its work is padding:
+      // the ten classes of a last layer, or the eight columns past 192 of 200 at 512 bits.
+      int width = cols <= L ? L : NR;
+      packB(k, n, cols, width, b, bOff + j, pb);
       for (int i = 0; i < fullRows; i += MR) {
         int cAt = cOff + i * n + j;
-        if (cols == NR) {
-          kernel(k, a, aOff + i * ars, ars, acs, pb, c, cAt, n);
+        if (cols == width) {
+          kernel(width, k, a, aOff + i * ars, ars, acs, pb, c, cAt, n);
         } else {
-          copyBlock(MR, cols, c, cAt, n, edge, 0, NR);
-          kernel(k, a, aOff + i * ars, ars, acs, pb, edge, 0, NR);
-          copyBlock(MR, cols, edge, 0, NR, c, cAt, n);
+          copyBlock(MR, cols, c, cAt, n, edge, 0, width);
+          kernel(width, k, a, aOff + i * ars, ars, acs, pb, edge, 0, width);
+          copyBlock(MR, cols, edge, 0, width, c, cAt, n);
         }
       }
       if (fullRows < m) {
         int cAt = cOff + fullRows * n + j;
-        copyBlock(m - fullRows, cols, c, cAt, n, edge, 0, NR);
-        kernel(k, lastPanel, 0, 1, MR, pb, edge, 0, NR);
-        copyBlock(m - fullRows, cols, edge, 0, NR, c, cAt, n);
+        copyBlock(m - fullRows, cols, c, cAt, n, edge, 0, width);
+        kernel(width, k, lastPanel, 0, 1, MR, pb, edge, 0, width);
+        copyBlock(m - fullRows, cols, edge, 0, width, c, cAt, n);
       }
-    }
-    if (j < n) {
-      narrowPanel(m, n, k, j, a, aOff, ars, acs, lastPanel, b, bOff, c, cOff, pb, edge);
     }
   }
 
-  /**
-   * The last {@code n - j <= L} columns, on a panel of one vector's width and {@link #narrowKernel}:
-   * the ten classes of a last layer, or the eight columns past a multiple of 32 (200 at 512 bits),
-   * would otherwise be padded to two vectors, and half or more of the work thrown away.
-   */
-  private static void narrowPanel(int m, int n, int k, int j, float[] a, int aOff, int ars, int acs, float[] lastPanel,
-                                  float[] b, int bOff, float[] c, int cOff, float[] pb, float[] edge) {
-    int cols = n - j;
-    int fullRows = m / MR * MR;
-    packB(k, n, cols, L, b, bOff + j, pb);
-    for (int i = 0; i < fullRows; i += MR) {
-      int cAt = cOff + i * n + j;
-      if (cols == L) {
-        narrowKernel(k, a, aOff + i * ars, ars, acs, pb, c, cAt, n);
-      } else {
-        copyBlock(MR, cols, c, cAt, n, edge, 0, L);
-        narrowKernel(k, a, aOff + i * ars, ars, acs, pb, edge, 0, L);
-        copyBlock(MR, cols, edge, 0, L, c, cAt, n);
-      }
-    }
-    if (fullRows < m) {
-      int cAt = cOff + fullRows * n + j;
-      copyBlock(m - fullRows, cols, c, cAt, n, edge, 0, L);
-      narrowKernel(k, lastPanel, 0, 1, MR, pb, edge, 0, L);
-      copyBlock(m - fullRows, cols, edge, 0, L, c, cAt, n);
+  /** {@link #kernel} on a panel {@code width} wide, NR or one vector ({@link #narrowKernel}). */
+  private static void kernel(int width, int k, float[] a, int aAt, int ars, int acs, float[] pb, float[] c, int cAt, int ldc) {
+    if (width == NR) {
+      kernel(k, a, aAt, ars, acs, pb, c, cAt, ldc);
+    } else {
+      narrowKernel(k, a, aAt, ars, acs, pb, c, cAt, ldc);
     }
   }
 
@@ -248,46 +225,32 @@ final class BlockedGemm {
 
   /** {@link #kernel} on one vector of columns: eight accumulators, one load of B per p. */
   private static void narrowKernel(int k, float[] a, int aAt, int ars, int acs, float[] pb, float[] c, int cAt, int ldc) {
-    int a1 = ars;
-    int a2 = 2 * ars;
-    int a3 = 3 * ars;
-    int a4 = 4 * ars;
-    int a5 = 5 * ars;
-    int a6 = 6 * ars;
-    int a7 = 7 * ars;
-    int r1 = cAt + ldc;
-    int r2 = r1 + ldc;
-    int r3 = r2 + ldc;
-    int r4 = r3 + ldc;
-    int r5 = r4 + ldc;
-    int r6 = r5 + ldc;
-    int r7 = r6 + ldc;
     FloatVector c0 = FloatVector.fromArray(S, c, cAt);
-    FloatVector c1 = FloatVector.fromArray(S, c, r1);
-    FloatVector c2 = FloatVector.fromArray(S, c, r2);
-    FloatVector c3 = FloatVector.fromArray(S, c, r3);
-    FloatVector c4 = FloatVector.fromArray(S, c, r4);
-    FloatVector c5 = FloatVector.fromArray(S, c, r5);
-    FloatVector c6 = FloatVector.fromArray(S, c, r6);
-    FloatVector c7 = FloatVector.fromArray(S, c, r7);
+    FloatVector c1 = FloatVector.fromArray(S, c, cAt + ldc);
+    FloatVector c2 = FloatVector.fromArray(S, c, cAt + 2 * ldc);
+    FloatVector c3 = FloatVector.fromArray(S, c, cAt + 3 * ldc);
+    FloatVector c4 = FloatVector.fromArray(S, c, cAt + 4 * ldc);
+    FloatVector c5 = FloatVector.fromArray(S, c, cAt + 5 * ldc);
+    FloatVector c6 = FloatVector.fromArray(S, c, cAt + 6 * ldc);
+    FloatVector c7 = FloatVector.fromArray(S, c, cAt + 7 * ldc);
     for (int p = 0, at = aAt, bAt = 0; p < k; p++, at += acs, bAt += L) {
       FloatVector b0 = FloatVector.fromArray(S, pb, bAt);
       c0 = b0.fma(FloatVector.broadcast(S, a[at]), c0);
-      c1 = b0.fma(FloatVector.broadcast(S, a[at + a1]), c1);
-      c2 = b0.fma(FloatVector.broadcast(S, a[at + a2]), c2);
-      c3 = b0.fma(FloatVector.broadcast(S, a[at + a3]), c3);
-      c4 = b0.fma(FloatVector.broadcast(S, a[at + a4]), c4);
-      c5 = b0.fma(FloatVector.broadcast(S, a[at + a5]), c5);
-      c6 = b0.fma(FloatVector.broadcast(S, a[at + a6]), c6);
-      c7 = b0.fma(FloatVector.broadcast(S, a[at + a7]), c7);
+      c1 = b0.fma(FloatVector.broadcast(S, a[at + ars]), c1);
+      c2 = b0.fma(FloatVector.broadcast(S, a[at + 2 * ars]), c2);
+      c3 = b0.fma(FloatVector.broadcast(S, a[at + 3 * ars]), c3);
+      c4 = b0.fma(FloatVector.broadcast(S, a[at + 4 * ars]), c4);
+      c5 = b0.fma(FloatVector.broadcast(S, a[at + 5 * ars]), c5);
+      c6 = b0.fma(FloatVector.broadcast(S, a[at + 6 * ars]), c6);
+      c7 = b0.fma(FloatVector.broadcast(S, a[at + 7 * ars]), c7);
     }
     c0.intoArray(c, cAt);
-    c1.intoArray(c, r1);
-    c2.intoArray(c, r2);
-    c3.intoArray(c, r3);
-    c4.intoArray(c, r4);
-    c5.intoArray(c, r5);
-    c6.intoArray(c, r6);
-    c7.intoArray(c, r7);
+    c1.intoArray(c, cAt + ldc);
+    c2.intoArray(c, cAt + 2 * ldc);
+    c3.intoArray(c, cAt + 3 * ldc);
+    c4.intoArray(c, cAt + 4 * ldc);
+    c5.intoArray(c, cAt + 5 * ldc);
+    c6.intoArray(c, cAt + 6 * ldc);
+    c7.intoArray(c, cAt + 7 * ldc);
   }
 }

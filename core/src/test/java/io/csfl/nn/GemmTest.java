@@ -95,15 +95,8 @@ class GemmTest {
           int ars = layout == 0 ? k : layout == 2 ? k + 4 : 1;
           int acs = layout == 1 ? m : layout == 3 ? m + 3 : 1;
           float[] a = gaussian(rng, 3 + (m - 1) * ars + (k - 1) * acs + 1, density);
-          String what = m + "x" + n + "x" + k + " density " + density + " layout " + layout;
-          float[] expected = c.clone();
-          Gemm.scalarMulAdd(m, n, k, a, 3, ars, acs, b, 5, expected, 2);
-          float[] blocked = c.clone();
-          BlockedGemm.mulAdd(m, n, k, a, 3, ars, acs, b, 5, blocked, 2);
-          assertSameBits(expected, blocked, "blocked " + what);
-          float[] chosen = c.clone();
-          VectorGemm.mulAdd(m, n, k, a, 3, ars, acs, b, 5, chosen, 2);
-          assertSameBits(expected, chosen, "chosen " + what);
+          assertEveryKernelGivesTheScalarBits(m, n, k, a, ars, acs, b, c,
+              m + "x" + n + "x" + k + " density " + density + " layout " + layout);
         }
       }
     }
@@ -178,15 +171,8 @@ class GemmTest {
                 a[3 + i * ars + p * acs] = 0f;
               }
             }
-            String what = m + "x" + n + "x" + k + " density " + density + (transposed ? " transposed" : "");
-            float[] expected = c.clone();
-            Gemm.scalarMulAdd(m, n, k, a, 3, ars, acs, b, 5, expected, 2);
-            float[] sparse = c.clone();
-            VectorGemm.sparseMulAdd(m, n, k, a, 3, ars, acs, b, 5, sparse, 2);
-            assertSameBits(expected, sparse, "zero-skipping " + what);
-            float[] blocked = c.clone();
-            BlockedGemm.mulAdd(m, n, k, a, 3, ars, acs, b, 5, blocked, 2);
-            assertSameBits(expected, blocked, "blocked " + what);
+            assertEveryKernelGivesTheScalarBits(m, n, k, a, ars, acs, b, c,
+                m + "x" + n + "x" + k + " density " + density + (transposed ? " transposed" : ""));
           }
         }
       }
@@ -235,6 +221,26 @@ class GemmTest {
         assertEquals(anyNonZero, simd[c] != 0, "column " + c + " of " + cols);
       }
     }
+  }
+
+  /**
+   * C += A * B by the blocked, the zero-skipping and the chosen kernel, each against the scalar
+   * kernel's bits; A, B and C at offsets 3, 5 and 2. C must hold no zeros (the blocked kernel may
+   * turn a -0 into +0).
+   */
+  private static void assertEveryKernelGivesTheScalarBits(int m, int n, int k, float[] a, int ars, int acs, float[] b,
+                                                          float[] c, String what) {
+    float[] expected = c.clone();
+    Gemm.scalarMulAdd(m, n, k, a, 3, ars, acs, b, 5, expected, 2);
+    float[] blocked = c.clone();
+    BlockedGemm.mulAdd(m, n, k, a, 3, ars, acs, b, 5, blocked, 2);
+    assertSameBits(expected, blocked, "blocked " + what);
+    float[] sparse = c.clone();
+    VectorGemm.sparseMulAdd(m, n, k, a, 3, ars, acs, b, 5, sparse, 2);
+    assertSameBits(expected, sparse, "zero-skipping " + what);
+    float[] chosen = c.clone();
+    VectorGemm.mulAdd(m, n, k, a, 3, ars, acs, b, 5, chosen, 2);
+    assertSameBits(expected, chosen, "chosen " + what);
   }
 
   private static float[] gaussian(Random rng, int size, double density) {
