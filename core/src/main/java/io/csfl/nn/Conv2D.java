@@ -25,15 +25,16 @@ final class Conv2D implements Layer {
    */
   private static final int SPARSE_GRADIENT_PERCENT = 15;
   private final String name;
-  private final int height;
-  private final int width;
-  private final int inChannels;
-  private final int outChannels;
-  private final int k;
-  private final int pad;
-  private final int outHeight;
-  private final int outWidth;
-  private final int patchSize;
+  // The shape, also read by SparseConv.
+  final int height;
+  final int width;
+  final int inChannels;
+  final int outChannels;
+  final int k;
+  final int pad;
+  final int outHeight;
+  final int outWidth;
+  final int patchSize;
   private final float[] patches;
   private final float[] dPatches;
   private final float[] kernelT;
@@ -171,7 +172,7 @@ final class Conv2D implements Layer {
 
   private SparseConv sparseConv() {
     if (sparseConv == null) {
-      sparseConv = new SparseConv(height, width, inChannels, outChannels, k, pad);
+      sparseConv = new SparseConv(this);
     }
     return sparseConv;
   }

@@ -36,15 +36,8 @@ final class SparseConv {
    * whole 200 KB kernel from L2), the tiled one was about a fifth faster.
    */
   private static final int TILE_FLOATS = 4096;
-  private final int height;
-  private final int width;
-  private final int inChannels;
-  private final int outChannels;
-  private final int k;
-  private final int pad;
-  private final int outHeight;
-  private final int outWidth;
-  private final int patchSize;
+  /** The layer whose shape this computes (its height, width, channels, k and padding). */
+  private final Conv2D conv;
   /** A compressed image or gradient: per pixel, where its entries start; one spare slot at the end. */
   private final int[] start;
   /** Per entry, its channel times the row length it indexes (where that channel's row starts). */
@@ -55,24 +48,16 @@ final class SparseConv {
   private final int[] patchRow;
   private final float[] patchValue;
 
-  SparseConv(int height, int width, int inChannels, int outChannels, int k, int pad) {
-    this.height = height;
-    this.width = width;
-    this.inChannels = inChannels;
-    this.outChannels = outChannels;
-    this.k = k;
-    this.pad = pad;
-    this.outHeight = height + 2 * pad - k + 1;
-    this.outWidth = width + 2 * pad - k + 1;
-    this.patchSize = k * k * inChannels;
-    int pixels = Math.max(height * width, outHeight * outWidth);
-    int entries = Math.multiplyExact(pixels, Math.max(inChannels, outChannels)) + 1;
+  SparseConv(Conv2D conv) {
+    this.conv = conv;
+    int pixels = Math.max(conv.height * conv.width, conv.outHeight * conv.outWidth);
+    int entries = Math.multiplyExact(pixels, Math.max(conv.inChannels, conv.outChannels)) + 1;
     this.start = new int[pixels + 1];
     this.row = new int[entries];
     this.value = new float[entries];
-    this.dKernelT = new float[patchSize * outChannels];
-    this.patchRow = new int[patchSize];
-    this.patchValue = new float[patchSize];
+    this.dKernelT = new float[conv.patchSize * conv.outChannels];
+    this.patchRow = new int[conv.patchSize];
+    this.patchValue = new float[conv.patchSize];
   }
 
   /**
@@ -102,27 +87,28 @@ final class SparseConv {
    * fused multiply-adds in ascending order of tap and channel). The list is flat on purpose: with
    * a loop over taps around a loop over their non-zeros, C2 kept the accumulators out of registers
    * and the pass ran several times slower than the im2col product. Columns of the outputs go four
-   * vectors at a time, then one vector, then one by one with the same fused multiply-adds. The bias
+   * vectors at a time (the zero-skipping kernel's own block loop, {@code VectorGemm.block32}, which
+   * takes such a list), then one vector, then one by one with the same fused multiply-adds. The bias
    * is added last, as after the im2col product.
    */
   void forward(float[] x, int xOff, float[] kernel, float[] bias, float[] y, int yOff) {
-    compress(x, xOff, height * width, inChannels, outChannels);
-    int n = outChannels;
-    int pixels = outHeight * outWidth;
+    compress(x, xOff, conv.height * conv.width, conv.inChannels, conv.outChannels);
+    int n = conv.outChannels;
+    int pixels = conv.outHeight * conv.outWidth;
     java.util.Arrays.fill(y, yOff, yOff + pixels * n, 0f);
-    int taps = k * k;
-    int tile = Math.max(1, TILE_FLOATS / (inChannels * n));
+    int taps = conv.k * conv.k;
+    int tile = Math.max(1, TILE_FLOATS / (conv.inChannels * n));
     for (int t0 = 0; t0 < taps; t0 += tile) {
       int t1 = Math.min(taps, t0 + tile);
-      for (int oh = 0, yAt = yOff; oh < outHeight; oh++) {
-        for (int ow = 0; ow < outWidth; ow++, yAt += n) {
+      for (int oh = 0, yAt = yOff; oh < conv.outHeight; oh++) {
+        for (int ow = 0; ow < conv.outWidth; ow++, yAt += n) {
           int count = listPatch(oh, ow, t0, t1);
           if (count == 0) {
             continue;
           }
           int j = 0;
           for (; j + BLOCK <= n; j += BLOCK) {
-            forwardBlock(j, count, kernel, y, yAt);
+            VectorGemm.block32(j, 0, count, patchRow, patchValue, kernel, y, yAt + j);
           }
           for (; j + W <= n; j += W) {
             forwardVector(j, count, kernel, y, yAt);
@@ -147,15 +133,15 @@ final class SparseConv {
    */
   private int listPatch(int oh, int ow, int t0, int t1) {
     int count = 0;
-    int n = outChannels;
+    int n = conv.outChannels;
     for (int t = t0; t < t1; t++) {
-      int ih = oh + t / k - pad;
-      int iw = ow + t % k - pad;
-      if (ih < 0 || ih >= height || iw < 0 || iw >= width) {
+      int ih = oh + t / conv.k - conv.pad;
+      int iw = ow + t % conv.k - conv.pad;
+      if (ih < 0 || ih >= conv.height || iw < 0 || iw >= conv.width) {
         continue;
       }
-      int q = ih * width + iw;
-      int tap = t * inChannels * n;
+      int q = ih * conv.width + iw;
+      int tap = t * conv.inChannels * n;
       for (int e = start[q], end = start[q + 1]; e < end; e++) {
         patchRow[count] = tap + row[e];
         patchValue[count] = value[e];
@@ -163,27 +149,6 @@ final class SparseConv {
       }
     }
     return count;
-  }
-
-  private void forwardBlock(int j, int count, float[] kernel, float[] y, int yAt) {
-    FloatVector c0 = FloatVector.fromArray(S, y, yAt + j);
-    FloatVector c1 = FloatVector.fromArray(S, y, yAt + j + W);
-    FloatVector c2 = FloatVector.fromArray(S, y, yAt + j + 2 * W);
-    FloatVector c3 = FloatVector.fromArray(S, y, yAt + j + 3 * W);
-    int[] at = patchRow;
-    float[] v = patchValue;
-    for (int e = 0; e < count; e++) {
-      FloatVector ve = FloatVector.broadcast(S, v[e]);
-      int b = at[e] + j;
-      c0 = FloatVector.fromArray(S, kernel, b).fma(ve, c0);
-      c1 = FloatVector.fromArray(S, kernel, b + W).fma(ve, c1);
-      c2 = FloatVector.fromArray(S, kernel, b + 2 * W).fma(ve, c2);
-      c3 = FloatVector.fromArray(S, kernel, b + 3 * W).fma(ve, c3);
-    }
-    c0.intoArray(y, yAt + j);
-    c1.intoArray(y, yAt + j + W);
-    c2.intoArray(y, yAt + j + 2 * W);
-    c3.intoArray(y, yAt + j + 3 * W);
   }
 
   private void forwardVector(int j, int count, float[] kernel, float[] y, int yAt) {
@@ -200,33 +165,33 @@ final class SparseConv {
    * {@code kernelT} is the kernel transposed, [out x patch].
    */
   void backward(float[] x, float[] dy, float[] dx, int batch, float[] kernelT, float[] dKernel) {
-    int n = outChannels;
-    int pixels = outHeight * outWidth;
-    int inputSize = height * width * inChannels;
-    Gemm.transpose(dKernel, patchSize, n, dKernelT);
+    int n = conv.outChannels;
+    int pixels = conv.outHeight * conv.outWidth;
+    int inputSize = conv.height * conv.width * conv.inChannels;
+    Gemm.transpose(dKernel, conv.patchSize, n, dKernelT);
     if (dx != null) {
       java.util.Arrays.fill(dx, 0, batch * inputSize, 0f);
     }
-    int tapRow = k * inChannels;
+    int tapRow = conv.k * conv.inChannels;
     for (int s = 0; s < batch; s++) {
-      compress(dy, s * pixels * n, pixels, n, patchSize);
+      compress(dy, s * pixels * n, pixels, n, conv.patchSize);
       int image = s * inputSize;
-      for (int oh = 0, i = 0; oh < outHeight; oh++) {
-        int khFirst = Math.max(0, pad - oh);
-        int khLast = Math.min(k, height + pad - oh);
-        for (int ow = 0; ow < outWidth; ow++, i++) {
+      for (int oh = 0, i = 0; oh < conv.outHeight; oh++) {
+        int khFirst = Math.max(0, conv.pad - oh);
+        int khLast = Math.min(conv.k, conv.height + conv.pad - oh);
+        for (int ow = 0; ow < conv.outWidth; ow++, i++) {
           int from = start[i];
           int to = start[i + 1];
           if (from == to) {
             continue;
           }
-          // Taps kw in [first, last) are inside the image's width: one run of `inside` floats per kernel row.
-          int first = Math.max(0, pad - ow);
-          int last = Math.min(k, width + pad - ow);
-          int inside = (last - first) * inChannels;
+          // Taps kw in [first, last) are inside the image's conv.width: one run of `inside` floats per kernel row.
+          int first = Math.max(0, conv.pad - ow);
+          int last = Math.min(conv.k, conv.width + conv.pad - ow);
+          int inside = (last - first) * conv.inChannels;
           for (int kh = khFirst; kh < khLast; kh++) {
-            int pixel = image + ((oh + kh - pad) * width + ow + first - pad) * inChannels;
-            int p = kh * tapRow + first * inChannels;
+            int pixel = image + ((oh + kh - conv.pad) * conv.width + ow + first - conv.pad) * conv.inChannels;
+            int p = kh * tapRow + first * conv.inChannels;
             for (int e = from; e < to; e++) {
               addScaled(inside, value[e], x, pixel, dKernelT, row[e] + p);
             }
@@ -237,7 +202,7 @@ final class SparseConv {
         }
       }
     }
-    Gemm.transpose(dKernelT, n, patchSize, dKernel);
+    Gemm.transpose(dKernelT, n, conv.patchSize, dKernel);
   }
 
   /** {@code y[yAt..yAt+len) = fma(v, x[xAt..], y)}, lane by lane. */
