@@ -455,7 +455,7 @@ final class VectorGemm {
     c7.intoArray(c, cAt + 7 * W);
   }
 
-  private static void block32(int j, int from, int to, int[] index, float[] value, float[] b, float[] c, int cAt) {
+  static void block32(int j, int from, int to, int[] index, float[] value, float[] b, float[] c, int cAt) {
     FloatVector c0 = FloatVector.fromArray(S, c, cAt);
     FloatVector c1 = FloatVector.fromArray(S, c, cAt + W);
     FloatVector c2 = FloatVector.fromArray(S, c, cAt + 2 * W);
