@@ -16,6 +16,13 @@ import java.security.SecureRandom;
 import java.security.cert.Certificate;
 import java.security.cert.CertificateFactory;
 import java.time.Duration;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.FutureTask;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BooleanSupplier;
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLEngine;
@@ -48,30 +55,64 @@ public final class TlsWarmUp {
 
   private TlsWarmUp() {}
 
-  /** What a warm-up did: handshakes, application bytes carried (both directions together) and its wall time. */
+  /** What a warm-up did by the time it returned: handshakes, application bytes carried (both directions together), its wall time. */
   public record Result(int handshakes, long bytes, Duration took) {}
 
   /**
    * Warms the TLS code of a node whose configuration is {@code config} (the engine's key, cert and
    * CA files, protocol and cipher suites under {@code akka.remote.artery.ssl.rotating-keys-engine},
-   * the bounds under {@code csfl.tls-warm-up}). Returns at the latest shortly after the time bound.
+   * the bounds under {@code csfl.tls-warm-up}). The work runs on a daemon thread, and this method
+   * returns at the time bound at the latest, with what was done by then: a handshake under way
+   * when it passes (on a loaded machine a cold JVM's first one can take seconds) finishes in the
+   * background and nothing follows it.
    *
    * @throws GeneralSecurityException when the files or settings do not make a working TLS
    *     context; the node could not have spoken TLS with them either
+   * @throws IOException when a file cannot be read, or the engines fail their handshake
    */
   public static Result run(Config config) throws GeneralSecurityException, IOException {
     long maxBytes = config.getBytes("csfl.tls-warm-up.bytes");
-    long deadline = System.nanoTime() + config.getDuration("csfl.tls-warm-up.max-time").toNanos();
+    Duration maxTime = config.getDuration("csfl.tls-warm-up.max-time");
     long start = System.nanoTime();
-    if (maxBytes <= 0) {
+    if (maxBytes <= 0 || maxTime.isNegative() || maxTime.isZero()) {
       return new Result(0, 0, Duration.ZERO);
     }
+    long deadline = start + maxTime.toNanos();
+    AtomicInteger handshakes = new AtomicInteger();
+    AtomicLong bytes = new AtomicLong();
+    FutureTask<Void> work = new FutureTask<>(() -> {
+      warm(config, () -> bytes.get() < maxBytes && System.nanoTime() - deadline < 0, handshakes, bytes);
+      return null;
+    });
+    Thread thread = new Thread(work, "csfl-tls-warm-up");
+    thread.setDaemon(true);
+    thread.start();
+    try {
+      work.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+    } catch (TimeoutException e) {
+      // The thread stops at its next record, or after the handshake under way.
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (ExecutionException e) {
+      Throwable cause = e.getCause();
+      if (cause instanceof GeneralSecurityException security) {
+        throw security;
+      }
+      if (cause instanceof IOException io) {
+        throw io;
+      }
+      throw cause instanceof RuntimeException runtime ? runtime : new IllegalStateException(cause);
+    }
+    return new Result(handshakes.get(), bytes.get(), Duration.ofNanos(System.nanoTime() - start));
+  }
+
+  /** Handshakes and records, one pair of engines after the other, while {@code more} says so. */
+  private static void warm(Config config, BooleanSupplier more, AtomicInteger handshakes, AtomicLong bytes)
+      throws GeneralSecurityException, IOException {
     SSLContext context = context(config);
     String[] protocols = {config.getString(ENGINE + "protocol")};
     String[] suites = config.getStringList(ENGINE + "enabled-algorithms").toArray(String[]::new);
-    int handshakes = 0;
-    long bytes = 0;
-    while (bytes < maxBytes && System.nanoTime() < deadline) {
+    while (more.getAsBoolean()) {
       // Engines without a peer address: no session is cached, so every pair makes a full handshake.
       SSLEngine client = engine(context, true, protocols, suites);
       SSLEngine server = engine(context, false, protocols, suites);
@@ -86,15 +127,14 @@ public final class TlsWarmUp {
         toServer.send(0);
         toClient.send(0);
       }
-      handshakes++;
-      for (long sent = 0; sent < PER_CONNECTION && bytes < maxBytes && System.nanoTime() < deadline; ) {
+      handshakes.incrementAndGet();
+      for (long sent = 0; sent < PER_CONNECTION && more.getAsBoolean(); ) {
         // Mostly full records, now and then a small one, as a control message makes.
         int size = (sent / RECORD) % 8 == 7 ? 200 : RECORD;
-        bytes += toServer.send(size) + toClient.send(size);
+        bytes.addAndGet(toServer.send(size) + toClient.send(size));
         sent += size;
       }
     }
-    return new Result(handshakes, bytes, Duration.ofNanos(System.nanoTime() - start));
   }
 
   private static boolean handshaking(SSLEngine engine) {
