@@ -4,7 +4,6 @@ import akka.pki.pem.DERPrivateKeyLoader;
 import akka.pki.pem.PEMDecoder;
 import com.typesafe.config.Config;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -14,7 +13,6 @@ import java.security.KeyStore;
 import java.security.PrivateKey;
 import java.security.SecureRandom;
 import java.security.cert.Certificate;
-import java.security.cert.CertificateFactory;
 import java.time.Duration;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.FutureTask;
@@ -38,8 +36,8 @@ import javax.net.ssl.TrustManagerFactory;
  * {@code csfl.tls-warm-up.bytes} or {@code csfl.tls-warm-up.max-time}, whichever comes first.
  *
  * <p>Why: the JVM runs the TLS path (the handshake's signatures and key exchange, the record
- * layer, the AES-GCM cipher and its intrinsics) interpreted or barely compiled until that code is
- * hot, and a federation's first rounds, which move only a few megabytes, would otherwise pay for
+ * layer, the AES-GCM cipher) interpreted or barely compiled until that code is hot, and only then
+ * do the JDK's AES and GHASH intrinsics take over; and a federation's first rounds, which move only a few megabytes, would otherwise pay for
  * that on the cores that also train. The warm-up moves that cost to the node's start, before any
  * round. It sends nothing over the network and changes no state of the node: its engines and
  * context are thrown away.
@@ -156,8 +154,8 @@ public final class TlsWarmUp {
   /** The node's key and certificate, trusting only its CA: what Akka's engine provider builds from the same files. */
   private static SSLContext context(Config config) throws GeneralSecurityException, IOException {
     PrivateKey key = DERPrivateKeyLoader.load(PEMDecoder.decode(Files.readString(Path.of(config.getString(ENGINE + "key-file")), StandardCharsets.US_ASCII)));
-    Certificate cert = certificate(config.getString(ENGINE + "cert-file"));
-    Certificate ca = certificate(config.getString(ENGINE + "ca-cert-file"));
+    Certificate cert = ClusterConfig.certificate(Path.of(config.getString(ENGINE + "cert-file")));
+    Certificate ca = ClusterConfig.certificate(Path.of(config.getString(ENGINE + "ca-cert-file")));
     char[] password = new char[0];
     KeyStore keys = KeyStore.getInstance(KeyStore.getDefaultType());
     keys.load(null, null);
@@ -172,12 +170,6 @@ public final class TlsWarmUp {
     SSLContext context = SSLContext.getInstance(config.getString(ENGINE + "protocol"));
     context.init(keyManagers.getKeyManagers(), trustManagers.getTrustManagers(), new SecureRandom());
     return context;
-  }
-
-  private static Certificate certificate(String file) throws GeneralSecurityException, IOException {
-    try (InputStream in = Files.newInputStream(Path.of(file))) {
-      return CertificateFactory.getInstance("X.509").generateCertificate(in);
-    }
   }
 
   /** One direction between the two engines, in memory: application bytes wrapped by one, unwrapped by the other. */
