@@ -168,7 +168,7 @@ final class NodeCommand implements Callable<Integer> {
   private static void warmUpTls(Config config) {
     try {
       io.csfl.cluster.TlsWarmUp.Result done = io.csfl.cluster.TlsWarmUp.run(config);
-      if (done.handshakes() > 0) {
+      if (!done.took().isZero()) { // zero: turned off
         System.out.printf("csfl node: TLS warm-up: %d handshakes and %d MiB of records in memory, %d ms%n",
             done.handshakes(), done.bytes() >> 20, done.took().toMillis());
       }
