@@ -150,6 +150,9 @@ final class NodeCommand implements Callable<Integer> {
       System.err.println("csfl: WARNING: --insecure: plain TCP, anyone who reaches " + host + ":" + port + " can join this federation");
     }
     var withManagement = management.map(overrides::withFallback).orElse(overrides);
+    if (!insecure) {
+      warmUpTls(ClusterConfig.of(SYSTEM_NAME, host, port, plan.roles(), seeds, withManagement));
+    }
     try {
       return Rejoin.run(() -> startSystem(plan, seeds, withManagement, management.isPresent()),
           rejoin == null ? !plan.roles().contains(NodePlan.SERVER) : rejoin);
@@ -158,6 +161,19 @@ final class NodeCommand implements Callable<Integer> {
       java.net.BindException bind = NodeAddress.bindException(e);
       spec.commandLine().getErr().println("csfl: " + (bind != null ? NodeAddress.bindFailure(host, port, bind) : "the node did not start: " + e));
       return CommandLine.ExitCode.USAGE;
+    }
+  }
+
+  /** Runs the TLS code in memory before the node joins (see TlsWarmUp); a failure costs only the warm-up. */
+  private static void warmUpTls(Config config) {
+    try {
+      io.csfl.cluster.TlsWarmUp.Result done = io.csfl.cluster.TlsWarmUp.run(config);
+      if (!done.took().isZero()) { // zero: turned off
+        System.out.printf("csfl node: TLS warm-up: %d handshakes and %d MiB of records in memory, %d ms%n",
+            done.handshakes(), done.bytes() >> 20, done.took().toMillis());
+      }
+    } catch (java.security.GeneralSecurityException | java.io.IOException | RuntimeException e) {
+      System.err.println("csfl node: WARNING: no TLS warm-up: " + e);
     }
   }
 

@@ -10,25 +10,52 @@ import java.util.Arrays;
 
 /** Appends primitives in the little-endian wire format that {@link WireReader} reads. */
 public final class WireWriter {
+  /** The most bytes any writer holds: the largest byte array a JVM reliably allocates. */
+  public static final int MAX_SIZE = Integer.MAX_VALUE - 8;
+
+  private final int maxSize;
   private byte[] buf;
   private int size;
 
   /**
    * An empty writer whose buffer starts at {@code initialCapacity} bytes (at least 16) and grows as
-   * needed, up to about 2 GiB.
+   * needed, up to {@link #MAX_SIZE}.
    */
   public WireWriter(int initialCapacity) {
-    buf = new byte[Math.max(16, initialCapacity)];
+    this(initialCapacity, MAX_SIZE);
   }
 
-  private void ensure(int extra) {
-    long needed = (long) size + extra;
-    if (needed > buf.length) {
-      if (needed > Integer.MAX_VALUE - 8) {
-        throw new IllegalStateException("message larger than 2 GiB");
-      }
-      buf = Arrays.copyOf(buf, (int) Math.max(needed, Math.min(Integer.MAX_VALUE - 8, 2L * buf.length)));
+  /**
+   * An empty writer that holds at most {@code maxSize} bytes: a write that would pass it fails
+   * with {@link IllegalStateException} and leaves what was written, and the buffer never grows
+   * past it, so a writer whose output has a known bound (a frame, a file format's limit) does not
+   * double its buffer to twice what it may produce.
+   */
+  public WireWriter(int initialCapacity, int maxSize) {
+    if (maxSize < 1 || maxSize > MAX_SIZE) {
+      throw new IllegalArgumentException("max size must be in 1.." + MAX_SIZE + ", got " + maxSize);
     }
+    this.maxSize = maxSize;
+    buf = new byte[Math.min(maxSize, Math.max(16, initialCapacity))];
+  }
+
+  /** Room for {@code extra} more bytes: the buffer at least doubles, but never past {@link #maxSize}. */
+  private void ensure(long extra) {
+    if (extra < 0) {
+      throw new IllegalArgumentException("negative length: " + extra);
+    }
+    long needed = size + extra;
+    if (needed > buf.length) {
+      if (needed > maxSize) {
+        throw new IllegalStateException("message larger than " + maxSize + " bytes: " + size + " written, " + extra + " more");
+      }
+      buf = Arrays.copyOf(buf, (int) Math.min(maxSize, Math.max(needed, 2L * buf.length)));
+    }
+  }
+
+  /** The buffer's length, for tests of its growth. */
+  int capacity() {
+    return buf.length;
   }
 
   /** The low eight bits of {@code b}. */
@@ -81,7 +108,7 @@ public final class WireWriter {
       return writeFloats(values);
     }
     int n = values.length();
-    ensure(2 * n);
+    ensure(2L * n);
     for (int i = 0; i < n; i++) {
       float v = values.get(i);
       short h = precision == Precision.FP16 ? Precision.floatToHalf(precision.clamp(v)) : Precision.floatToBf16(v);
@@ -94,7 +121,7 @@ public final class WireWriter {
   /** The values as float32, without a length prefix. */
   public WireWriter writeFloats(Values values) {
     int n = values.length();
-    ensure(4 * n);
+    ensure(4L * n);
     FloatBuffer out = ByteBuffer.wrap(buf, size, 4 * n).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer();
     out.put(values.asReadOnlyBuffer());
     size += 4 * n;
@@ -103,7 +130,10 @@ public final class WireWriter {
 
   /** The low {@code bitCount} bits of {@code words}, as ceil(bitCount / 8) bytes. */
   public WireWriter writeBits(long[] words, int bitCount) {
-    int bytes = (bitCount + 7) >>> 3;
+    if (bitCount < 0) {
+      throw new IllegalArgumentException("negative bit count: " + bitCount);
+    }
+    int bytes = (int) ((bitCount + 7L) >>> 3);
     ensure(bytes);
     for (int i = 0; i < bytes; i++) {
       buf[size++] = (byte) (words[i >>> 3] >>> ((i & 7) << 3));

@@ -1,0 +1,113 @@
+#!/usr/bin/env bash
+# What mutual TLS costs a short federation, as the smoke test's last phase measures it, with more
+# alternations: the smoke test's cost federation (a server-and-aggregator node and two client
+# nodes of 4 clients, CS on the mlp, 6 rounds of 1 local epoch) runs once per variant and pass,
+# in forward order on odd passes and backward on even ones (ABBA ABBA ... for two variants), so
+# that a trend in the machine's load falls on all variants alike. It prints each run's mean round
+# wall time (rounds 1-6 and 2-6), then per variant the median of its runs and its ratio to the
+# first variant's median.
+#
+#   scripts/tls-cost.sh [-n PASSES] [-p BASE_PORT] [-j JAR] DIR VARIANT...
+#
+# A VARIANT is name=flags, the node flags that make it: 'plain=--insecure', 'tls=' (mutual TLS
+# with certificates made in DIR), 'tls13=--config tls13.conf'. Every node of a run gets the
+# variant's flags. Defaults: 4 passes, ports 27400-27402, the jar bin/csfl builds.
+set -euo pipefail
+home="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+passes=4
+base=27400
+jar=""
+while getopts "n:p:j:" opt; do
+  case $opt in
+    n) passes=$OPTARG ;;
+    p) base=$OPTARG ;;
+    j) jar=$OPTARG ;;
+    *) exit 2 ;;
+  esac
+done
+shift $((OPTIND - 1))
+[ $# -ge 2 ] || { sed -n '2,14p' "$0" >&2; exit 2; }
+work=$1; shift
+variants=("$@")
+mkdir -p "$work"
+work="$(cd "$work" && pwd)"
+if [ -z "$jar" ]; then
+  "$home/bin/csfl" --version >/dev/null
+  jar="$home/cluster-node/target/csfl.jar"
+fi
+java="${JAVA_HOME:+$JAVA_HOME/bin/}java"
+rm -rf "$work/certs"
+"$java" -jar "$jar" certs --out "$work/certs" --nodes server:server+aggregator,client:client >/dev/null 2>&1
+
+pids=()
+cleanup() {
+  local p
+  for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null || true; done
+  for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
+  pids=()
+}
+trap cleanup EXIT
+
+cost=(--algorithm cs --model mlp --clients 8 --per-round 4 --rounds 6 --local-epochs 1 --partition iid --round-timeout 60s --seed 3)
+node() { # log cert port variant-flags... -- node-args...
+  local log=$1 cert=$2 port=$3 tls; shift 3
+  local flags=()
+  while [ "$1" != -- ]; do flags+=("$1"); shift; done
+  shift
+  tls=(--tls-dir "$work/certs/$cert")
+  case " ${flags[*]-} " in *" --insecure "*) tls=() ;; esac
+  (CSFL_TRAINING_THREADS=1 exec "$java" -Xmx1g -Dslf4j.internal.verbosity=ERROR --add-modules jdk.incubator.vector -Dcsfl.home="$home" \
+    -jar "$jar" node --port "$port" --seed-nodes "127.0.0.1:$base,127.0.0.1:$((base + 1))" "${tls[@]}" ${flags[@]+"${flags[@]}"} "$@" \
+    >"$log" 2>&1) &
+  pids+=($!)
+}
+
+run() { # out variant-flags...
+  local out=$1 server; shift
+  node "$out.server.log" server "$base" "$@" -- --role server,aggregator "${cost[@]}" --out "$out" --exit-when-done
+  server=${pids[-1]}
+  node "$out.client1.log" client $((base + 1)) "$@" -- --role client --client-ids 0-3 "${cost[@]}"
+  node "$out.client2.log" client $((base + 2)) "$@" -- --role client --client-ids 4-7 "${cost[@]}"
+  local deadline=$((SECONDS + 300))
+  while kill -0 "$server" 2>/dev/null; do
+    [ $SECONDS -lt $deadline ] || { echo "tls-cost: $out did not finish within 300 s" >&2; exit 1; }
+    sleep 0.5
+  done
+  cleanup
+  [ -f "$out/metrics.csv" ] || { echo "tls-cost: no $out/metrics.csv; see $out.server.log" >&2; exit 1; }
+  sleep 1 # the ports' sockets close
+}
+
+mean_wall() { # csv first-round
+  awk -F, -v from="$2" 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == "wall_ms") c = i } NR > from { s += $c; n++ } END { printf "%.0f", s / n }' "$1"
+}
+
+declare -A all1 all2
+for pass in $(seq 1 "$passes"); do
+  order=$(seq 0 $((${#variants[@]} - 1)))
+  [ $((pass % 2)) -eq 1 ] || order=$(echo "$order" | tac)
+  for i in $order; do
+    name=${variants[$i]%%=*}
+    read -r -a flags <<< "${variants[$i]#*=}"
+    out="$work/$name-$pass"
+    rm -rf "$out"
+    run "$out" ${flags[@]+"${flags[@]}"}
+    m1=$(mean_wall "$out/metrics.csv" 1)
+    m2=$(mean_wall "$out/metrics.csv" 2)
+    all1[$name]="${all1[$name]-} $m1"
+    all2[$name]="${all2[$name]-} $m2"
+    echo "tls-cost: pass $pass $name: mean round wall time, rounds 1-6: $m1 ms, rounds 2-6: $m2 ms"
+  done
+done
+
+median() { tr ' ' '\n' | grep . | sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+first=${variants[0]%%=*}
+ref1=$(echo "${all1[$first]}" | median)
+ref2=$(echo "${all2[$first]}" | median)
+for v in "${variants[@]}"; do
+  name=${v%%=*}
+  r1=$(echo "${all1[$name]}" | median)
+  r2=$(echo "${all2[$name]}" | median)
+  awk -v n="$name" -v f="$first" -v r1="$r1" -v r2="$r2" -v a="$ref1" -v b="$ref2" -v p="$passes" 'BEGIN {
+    printf "tls-cost: %s, medians of %d runs: rounds 1-6 %.0f ms (%.3f of %s), rounds 2-6 %.0f ms (%.3f of %s)\n", n, p, r1, r1 / a, f, r2, r2 / b, f }'
+done
