@@ -8,10 +8,13 @@ import akka.actor.typed.javadsl.AbstractBehavior;
 import akka.actor.typed.javadsl.ActorContext;
 import akka.actor.typed.javadsl.Behaviors;
 import akka.actor.typed.javadsl.Receive;
+import akka.actor.typed.javadsl.TimerScheduler;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 
 /**
@@ -21,17 +24,22 @@ import java.util.Objects;
  * their descriptions and hands them out in batches. A new server (a failover) is introduced anew.
  */
 final class ClientsRoster extends AbstractBehavior<Client.HostCommand> {
-  /** How long a client has to answer its introduction; a stopped or stuck one is left out of the answer. */
+  /** How long the clients have to answer an introduction; a stopped or stuck one is left out of the answer. */
   static final Duration INTRODUCTION_TIMEOUT = Duration.ofSeconds(20);
 
-  /** Client {@code position}'s answer to introduction {@code introduction}, or null when none came. */
-  private record Introduced(int introduction, int position, Client.Description description)
-      implements Client.HostCommand, NoSerializationVerificationNeeded {}
+  /** A client's answer to an introduction. */
+  private record Introduced(Client.Description description) implements Client.HostCommand, NoSerializationVerificationNeeded {}
+
+  /** Introduction {@code introduction} ran out of time: it is answered with the clients that answered. */
+  private record IntroductionOver(int introduction) implements Client.HostCommand, NoSerializationVerificationNeeded {}
 
   private final List<ActorRef<Client.Command>> clients;
+  private final Map<ActorRef<Client.Command>, Integer> positions = new HashMap<>();
+  private final ActorRef<Client.Description> introduced;
+  private final TimerScheduler<Client.HostCommand> timers;
   /** The server of the current introduction, or null before the first. */
   private Address server;
-  /** Counts introductions, so that answers to an abandoned one are ignored. */
+  /** Counts introductions, so that the timeout of an earlier one is ignored. */
   private int introduction;
   private Client.Description[] answers;
   private int unanswered;
@@ -40,15 +48,22 @@ final class ClientsRoster extends AbstractBehavior<Client.HostCommand> {
   /** Requests of the current server that wait for its introduction to complete. */
   private final List<Client.DescribeHosted> waiting = new ArrayList<>();
 
-  private ClientsRoster(ActorContext<Client.HostCommand> context, List<ActorRef<Client.Command>> clients) {
+  private ClientsRoster(ActorContext<Client.HostCommand> context, TimerScheduler<Client.HostCommand> timers,
+                        List<ActorRef<Client.Command>> clients) {
     super(context);
     context.setLoggerName(ClientsRoster.class);
+    this.timers = timers;
     this.clients = clients;
+    for (int i = 0; i < clients.size(); i++) {
+      positions.put(clients.get(i), i);
+    }
+    // One adapter for all answers: an ask per client would make a temporary actor and a timer for each.
+    this.introduced = context.messageAdapter(Client.Description.class, Introduced::new);
   }
 
   static Behavior<Client.HostCommand> create(List<ActorRef<Client.Command>> clients) {
     List<ActorRef<Client.Command>> copy = List.copyOf(clients);
-    return Behaviors.setup(ctx -> new ClientsRoster(ctx, copy));
+    return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> new ClientsRoster(ctx, timers, copy)));
   }
 
   @Override
@@ -56,6 +71,7 @@ final class ClientsRoster extends AbstractBehavior<Client.HostCommand> {
     return newReceiveBuilder()
         .onMessage(Client.DescribeHosted.class, this::onDescribe)
         .onMessage(Introduced.class, this::onIntroduced)
+        .onMessage(IntroductionOver.class, over -> over.introduction() == introduction && described == null ? complete() : this)
         .build();
   }
 
@@ -79,32 +95,35 @@ final class ClientsRoster extends AbstractBehavior<Client.HostCommand> {
 
   private void introduce(Address asker) {
     server = asker;
-    int current = ++introduction;
+    introduction++;
     described = null;
     waiting.clear();
     answers = new Client.Description[clients.size()];
     unanswered = clients.size();
-    for (int i = 0; i < clients.size(); i++) {
-      int position = i;
-      getContext().ask(Client.Description.class, clients.get(i), INTRODUCTION_TIMEOUT, r -> new Client.Introduce(asker, r),
-          (description, failure) -> new Introduced(current, position, description));
-    }
+    // An answer to an earlier introduction counts too: its client takes the new server before any order of it comes.
+    clients.forEach(c -> c.tell(new Client.Introduce(asker, introduced)));
+    timers.startSingleTimer(IntroductionOver.class, new IntroductionOver(introduction), INTRODUCTION_TIMEOUT);
     if (unanswered == 0) {
-      described = List.of();
+      complete();
     }
   }
 
   private Behavior<Client.HostCommand> onIntroduced(Introduced introduced) {
-    if (introduced.introduction() != introduction) {
+    Integer position = positions.get(introduced.description().client());
+    if (described != null || position == null || answers[position] != null) {
       return this;
     }
-    answers[introduced.position()] = introduced.description();
-    if (--unanswered == 0) {
-      described = Arrays.stream(answers).filter(Objects::nonNull).toList();
-      answers = null;
-      waiting.forEach(this::answer);
-      waiting.clear();
-    }
+    answers[position] = introduced.description();
+    return --unanswered == 0 ? complete() : this;
+  }
+
+  /** Answers the waiting requests with the clients that answered the introduction. */
+  private Behavior<Client.HostCommand> complete() {
+    timers.cancel(IntroductionOver.class);
+    described = Arrays.stream(answers).filter(Objects::nonNull).toList();
+    answers = null;
+    waiting.forEach(this::answer);
+    waiting.clear();
     return this;
   }
 

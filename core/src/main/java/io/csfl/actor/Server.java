@@ -910,6 +910,10 @@ public final class Server extends AbstractBehavior<Server.Command> {
           d.host().path(), refusal, d.from());
       return beginIfWaiting();
     }
+    int next = batch.from() + batch.clients().size();
+    if (next < batch.total()) {
+      askHost(d.host(), next, 1); // asked before this batch is taken on, so its way there overlaps that work
+    }
     for (Client.Description c : batch.clients()) {
       String clientRefusal = ControlChecks.sameNode(getContext().getSystem(), c.client().path().address(), d.host().path().address())
           ? refusal(c, false) : "it lives on " + c.client().path().address() + ", not on its host's node";
@@ -919,10 +923,6 @@ public final class Server extends AbstractBehavior<Server.Command> {
         getContext().getLog().error("refusing client {} at {}, described by the clients host at {}: {}; it will not be trained on",
             c.clientId(), c.client().path(), d.host().path(), clientRefusal);
       }
-    }
-    int next = batch.from() + batch.clients().size();
-    if (next < batch.total()) {
-      askHost(d.host(), next, 1);
     }
     return afterAccepting();
   }
