@@ -915,13 +915,15 @@ public final class Server extends AbstractBehavior<Server.Command> {
       askHost(d.host(), next, 1); // asked before this batch is taken on, so its way there overlaps that work
     }
     for (Client.Description c : batch.clients()) {
-      String clientRefusal = ControlChecks.sameNode(getContext().getSystem(), c.client().path().address(), d.host().path().address())
-          ? refusal(c, false) : "it lives on " + c.client().path().address() + ", not on its host's node";
+      String clientRefusal = refusal(c, false);
+      if (clientRefusal == null && !ControlChecks.sameNode(getContext().getSystem(), c.client().path().address(), d.host().path().address())) {
+        clientRefusal = "it lives on " + c.client().path().address() + ", not on its host's node";
+      }
       if (clientRefusal == null) {
         accept(c);
       } else {
-        getContext().getLog().error("refusing client {} at {}, described by the clients host at {}: {}; it will not be trained on",
-            c.clientId(), c.client().path(), d.host().path(), clientRefusal);
+        getContext().getLog().error("refusing client {}, described by the clients host at {}: {}; it will not be trained on",
+            c.clientId(), d.host().path(), clientRefusal);
       }
     }
     return afterAccepting();
