@@ -25,7 +25,10 @@ import java.util.stream.IntStream;
 
 /**
  * The parent of the virtual clients a client node hosts ({@code /user/clients/<id>}). It spawns
- * each on the training dispatcher and registers it with the receptionist under {@link Client#KEY}.
+ * each on the training dispatcher and registers one clients host ({@link Client#host}) for all of
+ * them with the receptionist under {@link Client#HOST_KEY}: one entry per node rather than one per
+ * client keeps the receptionist's replicated set small, and the server learns the node's clients
+ * in a few batches rather than through one handshake each.
  *
  * <p>A node with a fixed range hosts exactly that range. A node of the shared pool (role
  * {@link #POOL_ROLE}, from {@code --client-ids auto}) hosts one contiguous share of all clients:
@@ -67,6 +70,8 @@ public final class ClientsHost extends AbstractBehavior<ClientsHost.Command> {
   /** Bumped at every reshare, so a client that comes back never collides with its stopping predecessor. */
   private int generation;
   private final Map<Integer, ActorRef<Client.Command>> hosted = new TreeMap<>();
+  /** The clients host of the current clients, registered with the receptionist; replaced at every reshare. */
+  private ActorRef<Client.HostCommand> roster;
   /** The pool's Up members by address, kept from the membership events (the cluster's state view may lag them). */
   private final Map<String, Member> poolMembers = new TreeMap<>();
 
@@ -142,10 +147,15 @@ public final class ClientsHost extends AbstractBehavior<ClientsHost.Command> {
         String name = pool.shared() ? clientId(i) + "-" + generation : clientId(i);
         ActorRef<Client.Command> ref = getContext().spawn(
             Behaviors.supervise(pool.client().apply(i)).onFailure(SupervisorStrategy.restart()), name, Client.DISPATCHER);
-        getContext().getSystem().receptionist().tell(Receptionist.register(Client.KEY, ref));
         hosted.put(i, ref);
       }
     }
+    // A new host for the new set, so the server's listing changes and it asks again; the old one leaves the listing.
+    if (roster != null) {
+      getContext().stop(roster);
+    }
+    roster = getContext().spawn(Client.host(List.copyOf(hosted.values())), "host-" + generation);
+    getContext().getSystem().receptionist().tell(Receptionist.register(Client.HOST_KEY, roster));
     getContext().getLog().info("hosting {} clients{}", hosted.size(), lost.isEmpty() ? "" : ", handed over " + lost.size());
   }
 }

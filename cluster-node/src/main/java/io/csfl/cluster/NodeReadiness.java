@@ -24,8 +24,8 @@ import java.util.stream.StreamSupport;
  * The readiness check of a CSFL node, behind Akka Management's {@code /ready}: a node is ready
  * when its member is Up and what its roles call for is in place, as the rest of the federation
  * would find it. An aggregator node is ready once the receptionist lists its aggregator; a client
- * node once it lists as many of its own clients as it should host (its fixed range, or its current
- * share of the pool); a server node once it runs the server singleton's manager, which starts the
+ * node once it lists the node's clients host, which is registered after all the clients it names
+ * have started, and (a pool node) once its view of the pool includes itself; a server node once it runs the server singleton's manager, which starts the
  * server here or hands it over. A node that is joining, rejoining or leaving is not ready.
  *
  * <p>Akka Management creates it by reflection, once per ActorSystem, and calls it per request.
@@ -54,7 +54,7 @@ public final class NodeReadiness implements Supplier<CompletionStage<Boolean>> {
     }
     if (self.hasRole(NodePlan.CLIENT)) {
       int expected = expectedClients(self);
-      parts.add(localRegistrations(Client.KEY).thenApply(n -> n >= expected));
+      parts.add(localRegistrations(Client.HOST_KEY).thenApply(n -> n >= 1 && expected != Integer.MAX_VALUE));
     }
     if (self.hasRole(NodePlan.SERVER)) {
       parts.add(Adapter.toClassic(system).actorSelection("/system/singletonManager" + NodePlan.SERVER_NAME)

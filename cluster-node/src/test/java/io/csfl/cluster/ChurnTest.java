@@ -162,19 +162,19 @@ class ChurnTest {
     seen.get(90, TimeUnit.SECONDS);
   }
 
-  /** Waits until the receptionist on {@code node} lists {@code count} clients (a listing is what the server acts on). */
-  private static void awaitListed(ActorSystem<?> node, int count) throws Exception {
+  /** Waits until the receptionist on {@code node} lists a clients host on {@code host}'s node (a listing is what the server acts on). */
+  private static void awaitHostListed(ActorSystem<?> node, ActorSystem<?> host) throws Exception {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
     while (System.nanoTime() < deadline) {
       Receptionist.Listing listing = AskPattern.<Receptionist.Command, Receptionist.Listing>ask(node.receptionist(),
-          replyTo -> Receptionist.find(Client.KEY, replyTo), Duration.ofSeconds(3), node.scheduler()).toCompletableFuture().get();
-      if (listing.getServiceInstances(Client.KEY).size() >= count) {
-        Thread.sleep(500); // the server's handshake with the new client: one round trip
+          replyTo -> Receptionist.find(Client.HOST_KEY, replyTo), Duration.ofSeconds(3), node.scheduler()).toCompletableFuture().get();
+      if (listing.getServiceInstances(Client.HOST_KEY).stream().anyMatch(h -> h.path().address().equals(host.address()))) {
+        Thread.sleep(500); // the server's handshake with the new host: one round trip
         return;
       }
       Thread.sleep(100);
     }
-    throw new AssertionError("the receptionist never listed " + count + " clients");
+    throw new AssertionError("the receptionist never listed the clients host of " + host.address());
   }
 
   /** A client node hosting clients {@code from..to}, each with 8 examples. */
@@ -218,8 +218,8 @@ class ChurnTest {
     while (MetricsCsv.read(out.resolve("metrics.csv")).isEmpty() && System.nanoTime() < deadline) {
       Thread.sleep(100);
     }
-    start(Set.of(NodePlan.CLIENT), clientPlan(cs, data, SIGNATURE, late, 5, 5), nodeB);
-    awaitListed(server, 5);
+    ActorSystem<Void> lateNode = start(Set.of(NodePlan.CLIENT), clientPlan(cs, data, SIGNATURE, late, 5, 5), nodeB);
+    awaitHostListed(server, lateNode);
     steady.gate.countDown();
 
     List<RoundMetrics> metrics = done.get(120, TimeUnit.SECONDS);

@@ -1,5 +1,6 @@
 package io.csfl.cluster;
 
+import static io.csfl.actor.TestClusters.up;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -11,16 +12,14 @@ import akka.actor.Address;
 import akka.actor.Identify;
 import akka.actor.typed.ActorSystem;
 import akka.actor.typed.Props;
-import akka.actor.typed.eventstream.EventStream;
 import akka.actor.typed.javadsl.Adapter;
 import akka.actor.typed.javadsl.Behaviors;
 import akka.cluster.Member;
-import akka.cluster.MemberStatus;
 import akka.cluster.typed.Cluster;
 import akka.cluster.typed.Join;
-import akka.event.Logging;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
+import io.csfl.actor.TestClusters;
 import io.csfl.actor.CertifiedRoles;
 import io.csfl.actor.Server;
 import io.csfl.data.Dataset;
@@ -52,7 +51,6 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
@@ -255,12 +253,7 @@ class RoleBindingTest {
     NodePlan none = new NodePlan(Set.of(), Optional.empty(), Optional.empty(), Optional.empty());
     ActorSystem<Void> server = start(new NodePlan(Set.of(NodePlan.SERVER), Optional.empty(), Optional.empty(), Optional.empty()),
         27260, certs.resolve("server"), null);
-    List<String> warnings = new CopyOnWriteArrayList<>();
-    server.eventStream().tell(new EventStream.Subscribe<>(Logging.Warning.class,
-        server.systemActorOf(Behaviors.<Logging.Warning>receiveMessage(w -> {
-          warnings.add(String.valueOf(w.message()));
-          return Behaviors.same();
-        }), "warnings", Props.empty())));
+    List<String> warnings = TestClusters.warnings(server);
     ActorSystem<Void> member = start(none, 27261, certs.resolve("member"), server);
     await("both are up", () -> up(server).size() == 2 && up(member).size() == 2);
     CertifiedRoles roles = CertifiedRoles.get(member);
@@ -339,11 +332,6 @@ class RoleBindingTest {
   private static Set<Address> members(ActorSystem<?> system) {
     return StreamSupport.stream(Cluster.get(system).state().getMembers().spliterator(), false)
         .map(Member::address).collect(Collectors.toSet());
-  }
-
-  private static Set<Address> up(ActorSystem<?> system) {
-    return StreamSupport.stream(Cluster.get(system).state().getMembers().spliterator(), false)
-        .filter(m -> m.status() == MemberStatus.up()).map(Member::address).collect(Collectors.toSet());
   }
 
   private static void await(String what, BooleanSupplier condition) throws InterruptedException {

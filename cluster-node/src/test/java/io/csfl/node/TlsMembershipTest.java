@@ -1,19 +1,16 @@
 package io.csfl.node;
 
+import static io.csfl.actor.TestClusters.up;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import akka.actor.Address;
 import akka.actor.typed.ActorSystem;
-import akka.actor.typed.Props;
-import akka.actor.typed.eventstream.EventStream;
-import akka.actor.typed.javadsl.Behaviors;
-import akka.cluster.MemberStatus;
-import akka.event.Logging;
 import akka.cluster.typed.Cluster;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
+import io.csfl.actor.TestClusters;
 import io.csfl.cluster.ClusterConfig;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -24,9 +21,7 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.List;
 import java.util.Set;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.BooleanSupplier;
-import java.util.stream.Collectors;
 import java.util.stream.StreamSupport;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -63,13 +58,6 @@ class TlsMembershipTest {
     return nodes.start(transport, joinTo);
   }
 
-  private static Set<Address> up(ActorSystem<?> system) {
-    return StreamSupport.stream(Cluster.get(system).state().getMembers().spliterator(), false)
-        .filter(m -> m.status() == MemberStatus.up())
-        .map(m -> m.address())
-        .collect(Collectors.toSet());
-  }
-
   private static void await(String what, BooleanSupplier condition) throws InterruptedException {
     long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
     while (!condition.getAsBoolean()) {
@@ -86,12 +74,7 @@ class TlsMembershipTest {
     assertEquals(0, certs("certs", "--out", theirs.toString(), "--nodes", "intruder"));
 
     ActorSystem<Void> seed = node(ClusterConfig.tls(ours.resolve("seed")), null);
-    List<String> warnings = new CopyOnWriteArrayList<>();
-    seed.eventStream().tell(new EventStream.Subscribe<>(Logging.Warning.class,
-        seed.systemActorOf(Behaviors.<Logging.Warning>receiveMessage(w -> {
-          warnings.add(String.valueOf(w.message()));
-          return Behaviors.same();
-        }), "warnings", Props.empty())));
+    List<String> warnings = TestClusters.warnings(seed);
     await("the seed is up", () -> up(seed).equals(Set.of(seed.address())));
 
     // The foreign nodes knock first, so they have had longer than the member when it is in.

@@ -28,21 +28,41 @@ import io.csfl.tensor.Model;
  * <p>Who is obeyed: a client answers the handshake ({@link Describe}) of a server on its own node
  * or on a cluster member with the {@code server} role, and from then on trains only on orders
  * whose reply address is on that server's node; a client that has had no handshake yet (it was
- * restarted) takes orders from such a node too. Other orders are refused and logged, so another
+ * restarted) takes orders from such a node too. A clients host on its own node ({@link #host}) may
+ * answer the handshake for it, after the same check of the server. Other orders are refused and logged, so another
  * member cannot spend a client's time or feed it a model of its own.
  */
 public final class Client extends AbstractBehavior<Client.Command> {
   /** The dispatcher clients should run on: {@code Props} for {@code spawn}. */
   public static final DispatcherSelector DISPATCHER = DispatcherSelector.fromConfig("csfl.training-dispatcher");
 
-  /** Clients on cluster nodes register under this key; the server subscribes to it. */
+  /**
+   * The cluster role of the members that may host clients: a server takes on a clients host ({@link #HOST_KEY}) only
+   * on a node with it.
+   */
+  public static final String ROLE = "client";
+
+  /** Single clients register under this key; the server subscribes to it. */
   public static final ServiceKey<Command> KEY = ServiceKey.create(Command.class, "csfl-client");
+
+  /**
+   * A node that hosts many clients registers one clients host under this key instead of each
+   * client under {@link #KEY} (see {@link #host}): the receptionist then gossips one entry per
+   * node, not one per client, and the server learns the node's clients in a few batches.
+   */
+  public static final ServiceKey<HostCommand> HOST_KEY = ServiceKey.create(HostCommand.class, "csfl-client-host");
+
+  /** The most clients one {@link Descriptions} batch names: a batch fits well within one Artery frame. */
+  public static final int MAX_BATCH = 200;
 
   /**
    * The messages a client takes: the handshake {@link Describe}, the order {@link TrainRound} and
    * {@link ConfirmFailure}.
    */
   public interface Command {}
+
+  /** The message a clients host ({@link #host}) takes: the server's handshake {@link DescribeHosted}. */
+  public interface HostCommand {}
 
   private static final java.util.regex.Pattern ID = java.util.regex.Pattern.compile("client-(\\d{4,9})");
 
@@ -81,6 +101,50 @@ public final class Client extends AbstractBehavior<Client.Command> {
    * @param client        the client's actor, to send orders to
    */
   public record Description(String clientId, String dataSignature, int examples, ActorRef<Command> client) implements ControlMessage {}
+
+  /**
+   * The server's handshake with a clients host it found through the receptionist under {@link #HOST_KEY}: describe
+   * the clients you host from position {@code from} on, at most {@link #MAX_BATCH} of them. The host answers only a
+   * server on its own node or on a member with the {@code server} role, and its clients then obey that server as if
+   * each had answered its {@link Describe}.
+   *
+   * @param from    the position of the first client to describe, counted from 0 in the host's order
+   * @param replyTo where the {@link Descriptions} go
+   */
+  public record DescribeHosted(int from, ActorRef<Descriptions> replyTo) implements HostCommand, ControlMessage {
+    public DescribeHosted {
+      if (from < 0) {
+        throw new IllegalArgumentException("a position must not be negative, got " + from);
+      }
+      java.util.Objects.requireNonNull(replyTo, "replyTo");
+    }
+  }
+
+  /**
+   * One batch of a host's answer to {@link DescribeHosted}: the {@link Description}s of its clients at positions
+   * {@code from .. from + clients.size() - 1} of {@code total}. The server checks each as it checks a single client's
+   * answer, and that each client lives on the host's node.
+   *
+   * @param from    the position of the first client of this batch
+   * @param total   how many clients the host describes in all
+   * @param clients at most {@link #MAX_BATCH} descriptions, none past {@code total}
+   */
+  public record Descriptions(int from, int total, java.util.List<Description> clients) implements ControlMessage {
+    public Descriptions {
+      clients = java.util.List.copyOf(clients);
+      if (from < 0 || clients.size() > MAX_BATCH || total < from + clients.size() || clients.isEmpty() && from < total) {
+        throw new IllegalArgumentException("a batch of " + clients.size() + " descriptions from position " + from + " of "
+            + total + " (at most " + MAX_BATCH + ", none past the total, none empty before it)");
+      }
+    }
+  }
+
+  /**
+   * From a clients host on the client's own node: {@code server}, a node that passed the host's check, asked for
+   * this client's description. The client takes that node as its server, as at a {@link Describe}. No serializer is
+   * bound to it, so it cannot come from another node.
+   */
+  record Introduce(Address server, ActorRef<Description> replyTo) implements Command, NoSerializationVerificationNeeded {}
 
   /**
    * Train on {@code model} (the server's downlink for {@code round}) and reply to {@code replyTo}.
@@ -190,6 +254,18 @@ public final class Client extends AbstractBehavior<Client.Command> {
   }
 
   /**
+   * A clients host for {@code clients}, actors on this node: register it under {@link #HOST_KEY} instead of
+   * registering each client under {@link #KEY}, and a server learns all of them through one receptionist entry, in
+   * batches of {@link #MAX_BATCH}. It answers a server's {@link DescribeHosted} only when the server passes the
+   * check a client's {@link Describe} gets; the server still checks every client it describes.
+   *
+   * @param clients the hosted clients, in the order the host describes them; a stopped one is left out
+   */
+  public static Behavior<HostCommand> host(java.util.List<ActorRef<Command>> clients) {
+    return ClientsRoster.create(clients);
+  }
+
+  /**
    * @param examples indices into {@code data} this client owns
    * @param seed     base seed of local shuffling; each round derives its own from it
    */
@@ -212,6 +288,7 @@ public final class Client extends AbstractBehavior<Client.Command> {
     return newReceiveBuilder()
         .onMessage(TrainRound.class, this::onTrainRound)
         .onMessage(Describe.class, this::onDescribe)
+        .onMessage(Introduce.class, this::onIntroduce)
         .onMessage(UplinkLost.class, this::onUplinkLost)
         .onMessage(ConfirmFailure.class, this::onConfirmFailure)
         .build();
@@ -225,6 +302,16 @@ public final class Client extends AbstractBehavior<Client.Command> {
     }
     server = request.replyTo().path().address();
     request.replyTo().tell(new Description(clientId, dataSignature, examples.length, getContext().getSelf()));
+    return this;
+  }
+
+  private Behavior<Command> onIntroduce(Introduce introduce) {
+    if (!ControlChecks.sameNode(getContext().getSystem(), getContext().getSystem().address(), introduce.replyTo().path().address())) {
+      getContext().getLog().warn("client {} refused an introduction from {}: not its own node", clientId, introduce.replyTo().path());
+      return this;
+    }
+    server = introduce.server();
+    introduce.replyTo().tell(new Description(clientId, dataSignature, examples.length, getContext().getSelf()));
     return this;
   }
 

@@ -98,7 +98,12 @@ public final class Server extends AbstractBehavior<Server.Command> {
    * while one is still to be asked.
    */
   static final int LOCAL_HANDSHAKE_ATTEMPTS = 3;
-  /** How soon an aggregator listed from a member this node does not know yet is checked again. */
+  /**
+   * The most clients one host may announce when {@link Settings#clients()} is not set; when it is, a host may announce
+   * at most the federation's clients.
+   */
+  static final int MAX_HOSTED = 100_000;
+  /** How soon an aggregator or clients host listed from a member this node does not know yet is checked again. */
   static final Duration RECHECK_UNKNOWN_MEMBERS = Duration.ofSeconds(1);
 
   /** The messages a server takes from applications on its own node: {@link RegisterClient} and {@link Start}. */
@@ -509,6 +514,16 @@ public final class Server extends AbstractBehavior<Server.Command> {
 
   private record ClientsListed(Set<ActorRef<Client.Command>> clients) implements Command, NoSerializationVerificationNeeded {}
 
+  private record HostsListed(Set<ActorRef<Client.HostCommand>> hosts) implements Command, NoSerializationVerificationNeeded {}
+
+  /** The answer to the handshake with {@code host} for its clients from {@code from} on (or null, with the failure). */
+  private record HostDescribed(ActorRef<Client.HostCommand> host, int from, Client.Descriptions batch, String failure, int attempt)
+      implements Command, NoSerializationVerificationNeeded {}
+
+  /** A listed host that did not answer its handshake is asked again, as long as it stays listed. */
+  private record AskHostAgain(ActorRef<Client.HostCommand> host, int from, int attempt)
+      implements Command, NoSerializationVerificationNeeded {}
+
   /** A listed client that did not answer its handshake is asked again, as long as it stays listed. */
   private record AskAgain(ActorRef<Client.Command> client, String registeredAs, int attempt)
       implements Command, NoSerializationVerificationNeeded {}
@@ -557,6 +572,12 @@ public final class Server extends AbstractBehavior<Server.Command> {
   private final Set<ActorRef<Client.Command>> asked = new HashSet<>();
   /** The receptionist's latest listing of clients. */
   private Set<ActorRef<Client.Command>> listedClients = Set.of();
+  /** The receptionist's latest listing of clients hosts. */
+  private Set<ActorRef<Client.HostCommand>> listedHosts = Set.of();
+  /** Listed hosts whose handshake is under way or done. */
+  private final Set<ActorRef<Client.HostCommand>> askedHosts = new HashSet<>();
+  /** Listed hosts on members without the client role: refused, and logged once each. */
+  private final Set<ActorRef<Client.HostCommand>> refusedHosts = new HashSet<>();
   /** Handshakes not answered yet; training starts only when none is. */
   private int handshaking;
   /** The example count each client declared at the handshake: its updates must claim exactly that. */
@@ -655,10 +676,11 @@ public final class Server extends AbstractBehavior<Server.Command> {
     ActorContext<Command> ctx = getContext();
     // Message adapters are per message class, so one adapter serves both subscriptions.
     ActorRef<Receptionist.Listing> listings = ctx.messageAdapter(Receptionist.Listing.class,
-        l -> l.isForKey(Client.KEY)
-            ? new ClientsListed(l.getServiceInstances(Client.KEY))
+        l -> l.isForKey(Client.KEY) ? new ClientsListed(l.getServiceInstances(Client.KEY))
+            : l.isForKey(Client.HOST_KEY) ? new HostsListed(l.getServiceInstances(Client.HOST_KEY))
             : new AggregatorsListed(l.getServiceInstances(Aggregator.KEY)));
     ctx.getSystem().receptionist().tell(Receptionist.subscribe(Client.KEY, listings));
+    ctx.getSystem().receptionist().tell(Receptionist.subscribe(Client.HOST_KEY, listings));
     ctx.getSystem().receptionist().tell(Receptionist.subscribe(Aggregator.KEY, listings));
     ctx.getLog().info("server at {}", ctx.getSelf().path());
   }
@@ -725,6 +747,9 @@ public final class Server extends AbstractBehavior<Server.Command> {
         .onMessage(ClientsListed.class, this::onClientsListed)
         .onMessage(AskAgain.class, this::onAskAgain)
         .onMessage(Described.class, this::onDescribed)
+        .onMessage(HostsListed.class, this::onHostsListed)
+        .onMessage(HostDescribed.class, this::onHostDescribed)
+        .onMessage(AskHostAgain.class, this::onAskHostAgain)
         .onMessage(AggregatorsListed.class, this::onAggregatorsListed)
         .onMessage(Start.class, this::onStart)
         .onMessage(AggregatorReply.class, this::onAggregatorReply)
@@ -810,16 +835,110 @@ public final class Server extends AbstractBehavior<Server.Command> {
       }
       return beginIfWaiting();
     }
-    Client.Description c = d.description();
+    accept(d.description());
+    return afterAccepting();
+  }
+
+  private void accept(Client.Description c) {
     ActorRef<Client.Command> previous = clients.put(c.clientId(), c.client());
     if (!c.client().equals(previous)) {
       getContext().watchWith(c.client(), new ClientGone(c.clientId(), c.client()));
     }
     declared.put(c.clientId(), c.examples());
+  }
+
+  private Behavior<Command> afterAccepting() {
     if (waitingFor == Shortage.CLIENTS) {
       return startAttempt();
     }
     return started ? beginIfWaiting() : maybeStartByItself();
+  }
+
+  /** Takes on each listed host on a member with the client role, batch by batch; its clients are checked one by one. */
+  private Behavior<Command> onHostsListed(HostsListed listed) {
+    timers.cancel(HostsListed.class);
+    listedHosts = listed.hosts();
+    askedHosts.retainAll(listedHosts);
+    refusedHosts.retainAll(listedHosts);
+    for (ActorRef<Client.HostCommand> host : listedHosts) {
+      if (askedHosts.contains(host) || refusedHosts.contains(host)) {
+        continue;
+      }
+      String refusal = ControlChecks.notOnMemberWithRole(getContext().getSystem(), host, Client.ROLE);
+      if (refusal == null) {
+        askedHosts.add(host);
+        askHost(host, 0, 1);
+      } else if (ControlChecks.unknownMember(getContext().getSystem(), host)) {
+        // Listed before this node heard of its member: looked at again once the membership caught up.
+        timers.startSingleTimer(HostsListed.class, listed, RECHECK_UNKNOWN_MEMBERS);
+      } else {
+        refusedHosts.add(host);
+        getContext().getLog().warn("refused the clients host registered at {}: {}", host.path(), refusal);
+      }
+    }
+    return this;
+  }
+
+  private void askHost(ActorRef<Client.HostCommand> host, int from, int attempt) {
+    handshaking++;
+    getContext().ask(Client.Descriptions.class, host, HANDSHAKE_TIMEOUT, r -> new Client.DescribeHosted(from, r),
+        (batch, failure) -> new HostDescribed(host, from, batch, failure == null ? null : failure.toString(), attempt));
+  }
+
+  private Behavior<Command> onAskHostAgain(AskHostAgain again) {
+    if (askedHosts.contains(again.host())) {
+      askHost(again.host(), again.from(), again.attempt());
+    }
+    return this;
+  }
+
+  private Behavior<Command> onHostDescribed(HostDescribed d) {
+    handshaking--;
+    if (!askedHosts.contains(d.host())) {
+      return beginIfWaiting(); // no longer listed: its clients already taken on are watched one by one
+    }
+    Client.Descriptions batch = d.batch();
+    if (batch == null) {
+      getContext().getLog().warn("the clients host at {} did not answer the handshake ({}); it is asked again in {} while it stays listed",
+          d.host().path(), d.failure(), human(ASK_AGAIN_AFTER));
+      timers.startSingleTimer(d.host(), new AskHostAgain(d.host(), d.from(), d.attempt() + 1), ASK_AGAIN_AFTER);
+      return beginIfWaiting();
+    }
+    String refusal = hostRefusal(d);
+    if (refusal != null) {
+      getContext().getLog().error("refusing the clients host at {}: {}; its clients from position {} on will not be trained on",
+          d.host().path(), refusal, d.from());
+      return beginIfWaiting();
+    }
+    int next = batch.from() + batch.clients().size();
+    if (next < batch.total()) {
+      askHost(d.host(), next, 1); // asked before this batch is taken on, so its way there overlaps that work
+    }
+    for (Client.Description c : batch.clients()) {
+      String clientRefusal = refusal(c, false);
+      if (clientRefusal == null && !ControlChecks.sameNode(getContext().getSystem(), c.client().path().address(), d.host().path().address())) {
+        clientRefusal = "it lives on " + c.client().path().address() + ", not on its host's node";
+      }
+      if (clientRefusal == null) {
+        accept(c);
+      } else {
+        getContext().getLog().error("refusing client {}, described by the clients host at {}: {}; it will not be trained on",
+            c.clientId(), d.host().path(), clientRefusal);
+      }
+    }
+    return afterAccepting();
+  }
+
+  /** Why a host's batch is refused as a whole, or null. */
+  private String hostRefusal(HostDescribed d) {
+    int allowed = settings.clients() > 0 ? settings.clients() : MAX_HOSTED;
+    if (d.batch().from() != d.from()) {
+      return "asked for its clients from position " + d.from() + ", it described them from " + d.batch().from();
+    }
+    if (d.batch().total() > allowed) {
+      return "it announces " + d.batch().total() + " clients, more than the " + allowed + " a host may have";
+    }
+    return null;
   }
 
   /** Why the handshake's answer is not accepted, or null. */
@@ -834,6 +953,14 @@ public final class Server extends AbstractBehavior<Server.Command> {
     if (d.registeredAs() != null && !d.registeredAs().equals(c.clientId())) {
       return "registered as " + d.registeredAs() + " but describes itself as " + c.clientId();
     }
+    return refusal(c, d.registeredAs() != null);
+  }
+
+  /** Why a client that describes itself as {@code c} is not taken on, or null; {@code local}: registered on this node. */
+  private String refusal(Client.Description c, boolean local) {
+    if (c.clientId() == null || c.client() == null) {
+      return "its description lacks an id or an actor";
+    }
     if (settings.clients() > 0 && Client.index(c.clientId()).orElse(settings.clients()) >= settings.clients()) {
       return "id " + c.clientId() + " is not one of the federation's " + settings.clients() + " (" + Client.id(0) + " to "
           + Client.id(settings.clients() - 1) + ")";
@@ -846,7 +973,7 @@ public final class Server extends AbstractBehavior<Server.Command> {
     }
     // A local registration replaces the client of that name (an embedder respawning it); a listed
     // client never takes the name of another that is still there.
-    if (d.registeredAs() == null && clients.containsKey(c.clientId()) && !clients.get(c.clientId()).equals(c.client())) {
+    if (!local && clients.containsKey(c.clientId()) && !clients.get(c.clientId()).equals(c.client())) {
       return "a second client named " + c.clientId();
     }
     return null;

@@ -1,8 +1,14 @@
 package io.csfl.actor;
 
+import akka.actor.Address;
 import akka.actor.testkit.typed.javadsl.ActorTestKit;
 import akka.actor.typed.ActorRef;
 import akka.actor.typed.ActorRefResolver;
+import akka.actor.typed.ActorSystem;
+import akka.actor.typed.Props;
+import akka.actor.typed.eventstream.EventStream;
+import akka.actor.typed.javadsl.Behaviors;
+import akka.event.Logging;
 import akka.cluster.MemberStatus;
 import akka.cluster.typed.Cluster;
 import akka.cluster.typed.Join;
@@ -10,6 +16,9 @@ import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import java.time.Duration;
 import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.stream.Collectors;
 import java.util.stream.StreamSupport;
 
 /** Test clusters of several ActorSystems on loopback, shared by the modules' tests through core's test jar. */
@@ -60,5 +69,22 @@ public final class TestClusters {
   private static long upMembers(ActorTestKit kit) {
     return StreamSupport.stream(Cluster.get(kit.system()).state().getMembers().spliterator(), false)
         .filter(m -> m.status() == MemberStatus.up()).count();
+  }
+
+  /** The addresses of the members {@code system} sees Up. */
+  public static Set<Address> up(ActorSystem<?> system) {
+    return StreamSupport.stream(Cluster.get(system).state().getMembers().spliterator(), false)
+        .filter(m -> m.status() == MemberStatus.up()).map(m -> m.address()).collect(Collectors.toSet());
+  }
+
+  /** A live list of the messages of the WARNING log events {@code system} publishes from now on. */
+  public static List<String> warnings(ActorSystem<?> system) {
+    List<String> warnings = new CopyOnWriteArrayList<>();
+    system.eventStream().tell(new EventStream.Subscribe<>(Logging.Warning.class,
+        system.systemActorOf(Behaviors.<Logging.Warning>receiveMessage(w -> {
+          warnings.add(String.valueOf(w.message()));
+          return Behaviors.same();
+        }), "warnings", Props.empty())));
+    return warnings;
   }
 }

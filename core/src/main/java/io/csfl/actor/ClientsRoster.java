@@ -1,0 +1,138 @@
+package io.csfl.actor;
+
+import akka.actor.Address;
+import akka.actor.NoSerializationVerificationNeeded;
+import akka.actor.typed.ActorRef;
+import akka.actor.typed.Behavior;
+import akka.actor.typed.javadsl.AbstractBehavior;
+import akka.actor.typed.javadsl.ActorContext;
+import akka.actor.typed.javadsl.Behaviors;
+import akka.actor.typed.javadsl.Receive;
+import akka.actor.typed.javadsl.TimerScheduler;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * A clients host ({@link Client#host}): one receptionist entry for many clients of its node. A server's
+ * {@link Client.DescribeHosted} is answered only when the server may hand out a client's handshake; the host then
+ * introduces the server to each client (which takes it as its server, as at a {@link Client.Describe}), collects
+ * their descriptions and hands them out in batches. A new server (a failover) is introduced anew.
+ */
+final class ClientsRoster extends AbstractBehavior<Client.HostCommand> {
+  /** How long the clients have to answer an introduction; a stopped or stuck one is left out of the answer. */
+  static final Duration INTRODUCTION_TIMEOUT = Duration.ofSeconds(20);
+
+  /** A client's answer to an introduction. */
+  private record Introduced(Client.Description description) implements Client.HostCommand, NoSerializationVerificationNeeded {}
+
+  /** Introduction {@code introduction} ran out of time: it is answered with the clients that answered. */
+  private record IntroductionOver(int introduction) implements Client.HostCommand, NoSerializationVerificationNeeded {}
+
+  private final List<ActorRef<Client.Command>> clients;
+  private final Map<ActorRef<Client.Command>, Integer> positions = new HashMap<>();
+  private final ActorRef<Client.Description> introduced;
+  private final TimerScheduler<Client.HostCommand> timers;
+  /** The server of the current introduction, or null before the first. */
+  private Address server;
+  /** Counts introductions, so that the timeout of an earlier one is ignored. */
+  private int introduction;
+  private Client.Description[] answers;
+  private int unanswered;
+  /** The clients' descriptions, once the current introduction is complete; null while it runs. */
+  private List<Client.Description> described;
+  /** Requests of the current server that wait for its introduction to complete. */
+  private final List<Client.DescribeHosted> waiting = new ArrayList<>();
+
+  private ClientsRoster(ActorContext<Client.HostCommand> context, TimerScheduler<Client.HostCommand> timers,
+                        List<ActorRef<Client.Command>> clients) {
+    super(context);
+    context.setLoggerName(ClientsRoster.class);
+    this.timers = timers;
+    this.clients = clients;
+    for (int i = 0; i < clients.size(); i++) {
+      positions.put(clients.get(i), i);
+    }
+    // One adapter for all answers: an ask per client would make a temporary actor and a timer for each.
+    this.introduced = context.messageAdapter(Client.Description.class, Introduced::new);
+  }
+
+  static Behavior<Client.HostCommand> create(List<ActorRef<Client.Command>> clients) {
+    List<ActorRef<Client.Command>> copy = List.copyOf(clients);
+    return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> new ClientsRoster(ctx, timers, copy)));
+  }
+
+  @Override
+  public Receive<Client.HostCommand> createReceive() {
+    return newReceiveBuilder()
+        .onMessage(Client.DescribeHosted.class, this::onDescribe)
+        .onMessage(Introduced.class, this::onIntroduced)
+        .onMessage(IntroductionOver.class, over -> over.introduction() == introduction && described == null ? complete() : this)
+        .build();
+  }
+
+  private Behavior<Client.HostCommand> onDescribe(Client.DescribeHosted request) {
+    String refusal = ControlChecks.notOnMemberWithRole(getContext().getSystem(), request.replyTo(), ControlChecks.SERVER_ROLE);
+    if (refusal != null) {
+      getContext().getLog().warn("the clients host refused a handshake: {}", refusal);
+      return this;
+    }
+    Address asker = request.replyTo().path().address();
+    if (server == null || !ControlChecks.sameNode(getContext().getSystem(), server, asker)) {
+      introduce(asker);
+    }
+    if (described == null) {
+      waiting.add(request);
+    } else {
+      answer(request);
+    }
+    return this;
+  }
+
+  private void introduce(Address asker) {
+    server = asker;
+    introduction++;
+    described = null;
+    waiting.clear();
+    answers = new Client.Description[clients.size()];
+    unanswered = clients.size();
+    // An answer to an earlier introduction counts too: its client takes the new server before any order of it comes.
+    clients.forEach(c -> c.tell(new Client.Introduce(asker, introduced)));
+    timers.startSingleTimer(IntroductionOver.class, new IntroductionOver(introduction), INTRODUCTION_TIMEOUT);
+    if (unanswered == 0) {
+      complete();
+    }
+  }
+
+  private Behavior<Client.HostCommand> onIntroduced(Introduced introduced) {
+    Integer position = positions.get(introduced.description().client());
+    if (described != null || position == null || answers[position] != null) {
+      return this;
+    }
+    answers[position] = introduced.description();
+    return --unanswered == 0 ? complete() : this;
+  }
+
+  /** Answers the waiting requests with the clients that answered the introduction. */
+  private Behavior<Client.HostCommand> complete() {
+    timers.cancel(IntroductionOver.class);
+    described = Arrays.stream(answers).filter(Objects::nonNull).toList();
+    answers = null;
+    waiting.forEach(this::answer);
+    waiting.clear();
+    return this;
+  }
+
+  private void answer(Client.DescribeHosted request) {
+    if (request.from() > described.size()) {
+      getContext().getLog().warn("the clients host was asked for position {} of {}", request.from(), described.size());
+      return;
+    }
+    int to = Math.min(described.size(), request.from() + Client.MAX_BATCH);
+    request.replyTo().tell(new Client.Descriptions(request.from(), described.size(), described.subList(request.from(), to)));
+  }
+}

@@ -1,0 +1,174 @@
+package io.csfl.actor;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import akka.actor.testkit.typed.javadsl.ActorTestKit;
+import akka.actor.testkit.typed.javadsl.FishingOutcomes;
+import akka.actor.testkit.typed.javadsl.LoggingTestKit;
+import akka.actor.testkit.typed.javadsl.TestProbe;
+import akka.actor.typed.ActorRef;
+import akka.actor.typed.Behavior;
+import akka.actor.typed.javadsl.Behaviors;
+import akka.actor.typed.receptionist.Receptionist;
+import io.csfl.nn.Evaluator;
+import io.csfl.strategy.FedAvg;
+import io.csfl.strategy.MagnitudePruner;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.stream.IntStream;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.slf4j.event.Level;
+
+/**
+ * A node that hosts many clients registers one clients host ({@link Client#host}) and the server learns its clients
+ * in batches: a real cluster on loopback of the server's node ("home", roles server and aggregator), a client node
+ * ("clients", role client) and a member without the client role ("stranger", role aggregator), every message
+ * serialized. Every check a single client's handshake gets still holds for each client a host describes.
+ */
+class HostedClientsTest {
+  private static final Duration WAIT = Duration.ofSeconds(60);
+  private static final String SIGNATURE = "random/64 hosted";
+  private ActorTestKit home;
+  private ActorTestKit clients;
+  private ActorTestKit stranger;
+
+  @BeforeEach
+  void cluster() throws InterruptedException {
+    home = ActorTestKit.create("csfl", TestClusters.node(27510, "server, aggregator", ""));
+    clients = ActorTestKit.create("csfl", TestClusters.node(27511, "client", ""));
+    stranger = ActorTestKit.create("csfl", TestClusters.node(27512, "aggregator", ""));
+    TestClusters.form(WAIT, home, clients, stranger);
+  }
+
+  @AfterEach
+  void cleanup() {
+    stranger.shutdownTestKit();
+    clients.shutdownTestKit();
+    home.shutdownTestKit();
+  }
+
+  private static ActorRef<Client.Command> client(ActorTestKit node, int index, String signature) {
+    return node.spawn(Client.create(Client.id(index), signature, new FedAvg().newClient(), TestModels.trainer(),
+        TestModels.dataset(), new int[] {index % 64}, index), Client.id(index), Client.DISPATCHER);
+  }
+
+  private static void register(ActorTestKit node, Behavior<Client.HostCommand> host) {
+    node.system().receptionist().tell(Receptionist.register(Client.HOST_KEY, node.spawn(host)));
+  }
+
+  /** Waits until the home node's receptionist lists {@code count} clients hosts. */
+  private void awaitHosts(int count) {
+    TestProbe<Receptionist.Listing> listings = home.createTestProbe();
+    home.system().receptionist().tell(Receptionist.subscribe(Client.HOST_KEY, listings.getRef()));
+    listings.fishForMessage(WAIT, l -> l.getServiceInstances(Client.HOST_KEY).size() == count
+        ? FishingOutcomes.complete() : FishingOutcomes.continueAndIgnore());
+  }
+
+  private ActorRef<Server.Command> server(Server.Settings settings, TestProbe<Server.Event> events) {
+    home.system().receptionist().tell(Receptionist.register(Aggregator.KEY,
+        home.spawn(Aggregator.create(new FedAvg().newServer(TestModels.mlp().initialModel(1), 1), new MagnitudePruner()))));
+    return home.spawn(Server.createDiscovering(settings, Evaluator.of(TestModels.mlp(), TestModels.dataset()), events.getRef()),
+        "server", Server.DISPATCHER);
+  }
+
+  /** One log event of {@code level} whose message holds all of {@code parts}. */
+  private static LoggingTestKit logged(Level level, String... parts) {
+    return LoggingTestKit.empty().withLogLevel(level).withCustom(e -> Stream.of(parts).allMatch(e.message()::contains));
+  }
+
+  /** Runs {@code action} and waits until every one of {@code expected} has been logged. */
+  private void expectAll(List<LoggingTestKit> expected, Runnable action) {
+    if (expected.isEmpty()) {
+      action.run();
+    } else {
+      expected.get(0).expect(home.system(), () -> {
+        expectAll(expected.subList(1, expected.size()), action);
+        return null;
+      });
+    }
+  }
+
+  @Test
+  void aServerTakesOnAllClientsOfAHostInBatches() {
+    int count = 2 * Client.MAX_BATCH + 50;
+    List<ActorRef<Client.Command>> hosted = IntStream.range(0, count).mapToObj(i -> client(clients, i, SIGNATURE)).toList();
+    register(clients, Client.host(hosted));
+
+    TestProbe<Server.Event> events = home.createTestProbe();
+    server(Server.Settings.builder("fedavg").rounds(1).clientsPerRound(3).roundTimeout(Duration.ofMinutes(5))
+        .seed(5).clients(count).minClients(count).dataSignature(SIGNATURE).build(), events);
+
+    // The server starts by itself only once all of them are registered: three batches.
+    Server.RoundCompleted done = events.expectMessageClass(Server.RoundCompleted.class, WAIT);
+    assertEquals(3, done.metrics().clientsSelected());
+    assertEquals(3, done.metrics().clientsCompleted(), "the hosted clients obey the server their host answered");
+  }
+
+  @Test
+  void everyHostedClientIsCheckedAndAHostOnlyOnANodeWithTheClientRole() {
+    // On the client node: two good clients, one with other data, one outside the federation's 4.
+    register(clients, Client.host(List.of(client(clients, 0, SIGNATURE), client(clients, 1, SIGNATURE),
+        client(clients, 2, "random/64 other"), client(clients, 9, SIGNATURE))));
+    // A good client, announced by a host on a member without the client role.
+    register(stranger, Client.host(List.of(client(stranger, 3, SIGNATURE))));
+    // A client of the server's own node, claimed by a host on the client node.
+    ActorRef<Client.Command> elsewhere = client(home, 3, SIGNATURE);
+    ActorRef<Client.Command> elsewhereSeenFromClients = TestClusters.reachedFrom(clients, home, elsewhere);
+    register(clients, answering(0, 1, List.of(new Client.Description(Client.id(3), SIGNATURE, 1, elsewhereSeenFromClients))));
+    // A host that announces more clients than the federation has.
+    register(clients, answering(0, 1000, List.of(new Client.Description(Client.id(3), SIGNATURE, 1, client(clients, 3, SIGNATURE)))));
+    // A host whose description of a client of its node names no id.
+    register(clients, answering(0, 1, List.of(new Client.Description(null, SIGNATURE, 1, client(clients, 7, SIGNATURE)))));
+    awaitHosts(5);
+
+    TestProbe<Server.Event> events = home.createTestProbe();
+    Server.Settings settings = Server.Settings.builder("fedavg").rounds(1).clientsPerRound(10).roundTimeout(Duration.ofMinutes(5))
+        .seed(5).clients(4).dataSignature(SIGNATURE).build();
+    AtomicReference<ActorRef<Server.Command>> server = new AtomicReference<>();
+    expectAll(List.of(
+        logged(Level.ERROR, "refusing client client-0002", "its data are 'random/64 other'"),
+        logged(Level.ERROR, "refusing client client-0009", "is not one of the federation's 4"),
+        logged(Level.WARN, "refused the clients host registered at", "not a member with the client role"),
+        logged(Level.ERROR, "refusing client client-0003", "not on its host's node"),
+        logged(Level.ERROR, "refusing the clients host", "it announces 1000 clients, more than the 4"),
+        logged(Level.ERROR, "refusing client null", "its description lacks an id or an actor")),
+        () -> server.set(server(settings, events)));
+
+    server.get().tell(new Server.Start());
+    Server.RoundCompleted done = events.expectMessageClass(Server.RoundCompleted.class, WAIT);
+    assertEquals(2, done.metrics().clientsSelected(), "only client-0000 and client-0001 were taken on");
+    assertEquals(2, done.metrics().clientsCompleted());
+  }
+
+  /** A forged host on the client node: whatever it is asked, it answers one batch of {@code described} out of {@code total}. */
+  private static Behavior<Client.HostCommand> answering(int from, int total, List<Client.Description> described) {
+    return Behaviors.receiveMessage(m -> {
+      if (m instanceof Client.DescribeHosted d) {
+        d.replyTo().tell(new Client.Descriptions(from, total, described));
+      }
+      return Behaviors.same();
+    });
+  }
+
+  @Test
+  void aBatchIsBoundedAndConsistentAtItsFactory() {
+    ActorRef<Client.Command> nobody = home.createTestProbe(Client.Command.class).getRef();
+    List<Client.Description> tooMany = new ArrayList<>();
+    for (int i = 0; i <= Client.MAX_BATCH; i++) {
+      tooMany.add(new Client.Description(Client.id(i), SIGNATURE, 1, nobody));
+    }
+    assertThrows(IllegalArgumentException.class, () -> new Client.Descriptions(0, 10_000, tooMany));
+    List<Client.Description> two = tooMany.subList(0, 2);
+    assertThrows(IllegalArgumentException.class, () -> new Client.Descriptions(0, 1, two), "past its total");
+    assertThrows(IllegalArgumentException.class, () -> new Client.Descriptions(-1, 5, two));
+    assertThrows(IllegalArgumentException.class, () -> new Client.Descriptions(0, 5, List.of()), "empty before its total");
+    assertThrows(IllegalArgumentException.class, () -> new Client.DescribeHosted(-1, home.createTestProbe(Client.Descriptions.class).getRef()));
+    assertEquals(2, new Client.Descriptions(3, 5, two).clients().size());
+  }
+}
