@@ -1,4 +1,4 @@
-"""Checks of bench/compare's PyTorch-engine column that need no build: python3 -m unittest discover -s bench/reference -p 'test_*.py'"""
+"""Checks of bench/compare (its PyTorch-engine column, what --end-to-end says it ran) that need no build: python3 -m unittest discover -s bench/reference -p 'test_*.py'"""
 import importlib.machinery
 import importlib.util
 import os
@@ -89,6 +89,24 @@ class DjlColumnTest(unittest.TestCase):
             self.assertIsNone(compare.djl_jar(home), "no lib/: the engine's class path is incomplete")
             os.makedirs(os.path.join(target, "lib"))
             self.assertEqual(compare.djl_jar(home), os.path.join(target, "csfl-trainer-djl-0.1.jar"))
+
+
+class EndToEndTest(unittest.TestCase):
+    def test_csfl_runs_as_a_user_runs_it_unless_pinned(self):
+        self.assertEqual(compare.parser().parse_args(["--end-to-end"]).csfl_threads, 0)
+        self.assertEqual(compare.parser().parse_args(["--end-to-end", "--csfl-threads", "1"]).csfl_threads, 1)
+
+    def test_the_title_says_each_sides_threads_and_what_the_time_includes(self):
+        default = compare.end_to_end_title(0, 3, None, cores=2)
+        self.assertIn("CSFL with 2 training threads (its default: one per core)", default)
+        self.assertIn("numpy with one BLAS thread", default)
+        self.assertIn("JVM or Python start, data loading", default)
+        self.assertIn("median of 3 run(s)", default)
+        self.assertNotIn("FL rounds instead", default)
+        pinned = compare.end_to_end_title(1, 1, 2, cores=8)
+        self.assertIn("CSFL with 1 training thread (--threads 1)", pinned)
+        self.assertIn("2 FL rounds instead of 30", pinned)
+        self.assertIn("4 training threads (--threads 4)", compare.end_to_end_title(4, 1, None, cores=2))
 
 
 if __name__ == "__main__":

@@ -146,6 +146,9 @@ final class FederationOptions {
   DataOptions dataOptions = new DataOptions();
 
   private Splits data;
+  /** The load {@link #startLoadingData()} started, if it did. */
+  private java.util.concurrent.CompletableFuture<Splits> loading;
+  private Thread reader;
 
   /** Lists the algorithm names in --help. */
   static final class AlgorithmNames extends ArrayList<String> {
@@ -304,9 +307,57 @@ final class FederationOptions {
   /** The training and test sets --dataset names, loaded once. */
   Splits data() {
     if (data == null) {
-      data = dataOptions.load(seed);
+      data = loading == null ? dataOptions.load(seed) : loaded(loading);
     }
     return data;
+  }
+
+  /**
+   * Starts reading the data on a thread of its own, when they are an IDX file set (Fashion-MNIST,
+   * idx:DIR: reading files, nothing the flags could make costly); {@link #data()} takes the result.
+   * Decompressing Fashion-MNIST is a CPU's work for about a second, which then overlaps the flag
+   * checks and the start of the kernels on another core. Bad flags are still reported first: the
+   * load's error, if any, comes out of {@link #data()}.
+   */
+  void startLoadingData() {
+    String kind = dataOptions.dataset.trim().split(":", 2)[0];
+    if (loading == null && data == null && (kind.equals("fashion-mnist") || kind.equals("idx"))) {
+      loading = new java.util.concurrent.CompletableFuture<>();
+      reader = new Thread(() -> {
+        try {
+          loading.complete(dataOptions.load(seed));
+        } catch (Throwable t) {
+          loading.completeExceptionally(t);
+        }
+      }, "csfl-data-load");
+      reader.setDaemon(true);
+      reader.start();
+    }
+  }
+
+  /**
+   * Stops the load {@link #startLoadingData()} started, when the run will not start (a flag is
+   * wrong): the files are read through interruptible channels, so the reader stops soon.
+   */
+  void stopLoadingData() {
+    if (reader != null) {
+      reader.interrupt();
+    }
+  }
+
+  /** What the load started by {@link #startLoadingData()} read, or the error it threw, as it threw it. */
+  private static Splits loaded(java.util.concurrent.CompletableFuture<Splits> loading) {
+    try {
+      return loading.join();
+    } catch (java.util.concurrent.CompletionException e) {
+      if (e.getCause() instanceof RuntimeException r) {
+        throw r;
+      }
+      if (e.getCause() instanceof Error err) {
+        throw err;
+      }
+      throw e;
+    }
   }
 
   List<int[]> split(Dataset train) {

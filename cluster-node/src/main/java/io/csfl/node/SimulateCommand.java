@@ -86,6 +86,8 @@ final class SimulateCommand implements java.util.concurrent.Callable<Integer> {
     }
     SimulationSetup setup;
     try {
+      // The data files are read on another core while the flags are checked and the kernels start.
+      federation.startLoadingData();
       FederationOptions.require(threads == null || threads > 0, "--threads must be positive");
       FederationOptions.require(target > 0 && target <= 1, "--target must be in (0, 1]");
       FederationOptions.require(keepCheckpoints >= 1, "--keep-checkpoints must be at least 1");
@@ -99,6 +101,7 @@ final class SimulateCommand implements java.util.concurrent.Callable<Integer> {
       }
       setup = buildSetup();
     } catch (IllegalArgumentException e) {
+      federation.stopLoadingData();
       throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
     } catch (DataFileException e) {
       spec.commandLine().getErr().println("csfl: " + e.getMessage());

@@ -150,4 +150,11 @@ class SimulateCommandTest {
     assertEquals(2, r.exitCode());
     assertTrue(r.err().contains(out.resolve("nowhere").toString()) && r.err().contains("missing"), r.err());
   }
+
+  @Test
+  void aFlagErrorIsReportedRatherThanTheDataErrorOfTheLoadStartedBesideTheChecks() {
+    Result r = run("simulate", "--data-dir", out.resolve("nowhere").toString(), "--rounds", "0");
+    assertEquals(2, r.exitCode(), r.err());
+    assertTrue(r.err().contains("--rounds") && !r.err().contains("nowhere"), r.err());
+  }
 }

@@ -119,8 +119,12 @@ final class RoundCollector extends AbstractBehavior<RoundCollector.Command> {
     // with the payload encoded anew for each order. The bytes counted are each order's own: the
     // secret adds 8 per client.
     Map<Payload, List<String>> byDownlink = new IdentityHashMap<>();
-    plan.selected().keySet().forEach(id -> byDownlink.computeIfAbsent(plan.downlinks().get(id), d -> new ArrayList<>()).add(id));
-    byDownlink.forEach((downlink, ids) -> ids.forEach(id -> {
+    List<Payload> downlinks = new ArrayList<>();
+    largestFirst(plan).forEach(id -> byDownlink.computeIfAbsent(plan.downlinks().get(id), d -> {
+      downlinks.add(d);
+      return new ArrayList<>();
+    }).add(id));
+    downlinks.forEach(downlink -> byDownlink.get(downlink).forEach(id -> {
       ActorRef<Client.Command> client = plan.selected().get(id);
       context.watchWith(client, new ClientStopped(id));
       clientByPath.put(ActorRefResolver.get(context.getSystem()).toSerializationFormat(client), id);
@@ -128,6 +132,21 @@ final class RoundCollector extends AbstractBehavior<RoundCollector.Command> {
       secrets.put(id, secret);
       bytesDown += transfers.tell(client, new Client.TrainRound(plan.round(), downlink, secret, replies), transferFailures);
     }));
+  }
+
+  /**
+   * The selected clients, those with the most examples first (ties by id). The orders go out in
+   * this order (a group sharing a downlink keeps it, led by its largest client), and clients that
+   * share a node's training threads start in the order their orders arrive: the longest trainings
+   * start first and the round does not end with one large client training alone while the other
+   * threads idle (longest-processing-time-first scheduling). What a round computes does not depend
+   * on this order: updates are folded in arrival order in any case (see the aggregator's sum).
+   */
+  static List<String> largestFirst(Plan plan) {
+    return plan.selected().keySet().stream()
+        .sorted(java.util.Comparator.<String>comparingInt(id -> plan.examples().get(id)).reversed()
+            .thenComparing(java.util.Comparator.naturalOrder()))
+        .toList();
   }
 
   static Behavior<Command> create(Plan plan, ActorRef<Aggregator.Command> aggregator,

@@ -62,29 +62,24 @@ public final class IdxDataset {
 
   private static int maxLabel(IdxReader.IdxArray labels) {
     int max = 0;
-    for (byte b : labels.data()) {
-      max = Math.max(max, b & 0xFF);
+    for (int i = 0; i < labels.length(); i++) {
+      max = Math.max(max, labels.unsigned(i));
     }
     return max;
   }
 
   private static Dataset build(Path dir, String name, IdxReader.IdxArray images, IdxReader.IdxArray labels, int classes) {
     int[] d = images.dims();
-    if (d[0] != labels.dims()[0]) {
-      throw new DataFileException(dir + ": " + d[0] + " examples in the " + name + " images but " + labels.dims()[0] + " labels");
+    if (d[0] != labels.count()) {
+      throw new DataFileException(dir + ": " + d[0] + " examples in the " + name + " images but " + labels.count() + " labels");
     }
     int[] shape = switch (d.length) {
       case 2 -> new int[] {d[1]};
       case 3 -> new int[] {1, d[1], d[2]};
       default -> new int[] {d[1], d[2], d[3]};
     };
-    int[] l = new int[d[0]];
-    byte[] raw = labels.data();
-    for (int i = 0; i < l.length; i++) {
-      l[i] = raw[i] & 0xFF;
-    }
     try {
-      return Dataset.adoptBytes(name, shape, classes, images.data(), l);
+      return images.adoptAsFeatures(name, shape, classes, labels.unsignedValues());
     } catch (IllegalArgumentException e) {
       throw new DataFileException(dir + ": " + e.getMessage(), e);
     }

@@ -94,7 +94,60 @@ class DataTest {
     assertThrows(DataFileException.class, () -> IdxReader.read(wrongRank, 3));
     Path fine = dir.resolve("f.gz");
     writeIdx(fine, 0x0801, new int[] {10}, 10);
-    assertEquals(10, IdxReader.read(fine, 1).data().length);
+    assertEquals(10, IdxReader.read(fine, 1).length());
+  }
+
+  private void writeRawIdx(Path file, int[] dims, int dataBytes) throws IOException {
+    ByteBuffer b = ByteBuffer.allocate(4 + 4 * dims.length + dataBytes).putInt(0x0800 | dims.length);
+    for (int d : dims) {
+      b.putInt(d);
+    }
+    Files.write(file, b.array());
+  }
+
+  @Test
+  void aFileSmallerOrLargerThanItsHeaderSaysFailsNamingTheFileBeforeItsDataAreRead() throws IOException {
+    // A header claiming 2^29 bytes in a file of a few: refused from the file's size, gzipped or not.
+    Path huge = dir.resolve("huge-idx3-ubyte");
+    writeRawIdx(huge, new int[] {1 << 19, 32, 32}, 16);
+    DataFileException e = assertThrows(DataFileException.class, () -> IdxReader.read(huge, 3));
+    assertTrue(e.getMessage().contains(huge.toString()) && e.getMessage().contains("truncated"), e.getMessage());
+    Path hugeGz = dir.resolve("huge-idx3-ubyte.gz");
+    writeIdx(hugeGz, 0x0803, new int[] {1 << 19, 32, 32}, 16);
+    e = assertThrows(DataFileException.class, () -> IdxReader.read(hugeGz, 3));
+    assertTrue(e.getMessage().contains(hugeGz.toString()) && e.getMessage().contains("gzip trailer"), e.getMessage());
+    Path longer = dir.resolve("longer-idx1-ubyte");
+    writeRawIdx(longer, new int[] {10}, 11);
+    e = assertThrows(DataFileException.class, () -> IdxReader.read(longer, 1));
+    assertTrue(e.getMessage().contains(longer.toString()) && e.getMessage().contains("after the declared"), e.getMessage());
+    Path exact = dir.resolve("exact-idx1-ubyte");
+    writeRawIdx(exact, new int[] {10}, 10);
+    assertEquals(10, IdxReader.read(exact, 1).length());
+  }
+
+  @Test
+  void anIdxArrayGivesOutCopiesNotItsArrays() throws IOException {
+    Path file = dir.resolve("labels-idx1-ubyte");
+    ByteBuffer b = ByteBuffer.allocate(8 + 3).putInt(0x0801).putInt(3).put((byte) 7).put((byte) 200).put((byte) 1);
+    Files.write(file, b.array());
+    IdxReader.IdxArray read = IdxReader.read(file, 1);
+    read.dims()[0] = 99;
+    read.unsignedValues()[1] = 5;
+    assertArrayEquals(new int[] {3}, read.dims());
+    assertArrayEquals(new int[] {7, 200, 1}, read.unsignedValues());
+    assertEquals(200, read.unsigned(1));
+  }
+
+  @Test
+  void fashionMnistWithATruncatedFileFailsNamingThatFile() throws IOException {
+    Path source = RepositoryData.fashionMnistDir();
+    for (String name : List.of(FashionMnist.TRAIN_LABELS, FashionMnist.TEST_IMAGES, FashionMnist.TEST_LABELS)) {
+      Files.copy(source.resolve(name), dir.resolve(name));
+    }
+    Path images = dir.resolve(FashionMnist.TRAIN_IMAGES);
+    writeIdx(images, 0x0803, new int[] {60000, 28, 28}, 1000);
+    DataFileException e = assertThrows(DataFileException.class, () -> FashionMnist.loadFrom(dir));
+    assertTrue(e.getMessage().contains(images.toString()) && e.getMessage().contains("truncated"), e.getMessage());
   }
 
   @Test
