@@ -58,6 +58,7 @@ class ApiSurfaceTest {
       "io.csfl.nn.LayerList",
       "io.csfl.nn.LocalTrainer",
       "io.csfl.nn.NetworkTrainer",
+      "io.csfl.nn.Optimizer",
       "io.csfl.nn.OptimizerConfig",
       "io.csfl.nn.TrainingConfig",
       "io.csfl.nn.TrainingEngine",

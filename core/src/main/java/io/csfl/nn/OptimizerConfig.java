@@ -53,8 +53,8 @@ public record OptimizerConfig(Kind kind, double learningRate, double momentum) {
     }
   }
 
-  /** A fresh optimiser with empty state. */
-  Optimizer create() {
+  /** A fresh optimiser with empty state, for one local training run. */
+  public Optimizer create() {
     return kind == Kind.ADAM ? new Adam(learningRate) : new Sgd(learningRate, momentum);
   }
 }

@@ -14,6 +14,7 @@ import io.csfl.internal.data.Shuffle;
 import io.csfl.nn.Architecture;
 import io.csfl.nn.LocalTrainer;
 import io.csfl.nn.NetworkTrainer;
+import io.csfl.nn.Optimizer;
 import io.csfl.nn.TrainingConfig;
 import io.csfl.nn.TrainingResult;
 import io.csfl.tensor.Mask;
@@ -96,7 +97,7 @@ public final class PyTorchTrainer implements LocalTrainer {
     int[] y = new int[batchSize];
     float[][] params = load(start);
     zeroOutside(params, masks);
-    TorchOptimizer optimizer = new TorchOptimizer(config.optimizer());
+    Optimizer optimizer = config.optimizer().create();
     Loss loss = new SoftmaxCrossEntropyLoss();
     int[] order = examples.clone();
     Random rng = new Random(seed);
@@ -126,7 +127,7 @@ public final class PyTorchTrainer implements LocalTrainer {
    * {@code masks} hold 0 kept at zero; returns their summed loss. The body of the training loop, also timed by
    * {@link TrainingThroughput}.
    */
-  double step(NDManager manager, float[][] params, float[][] masks, TorchOptimizer optimizer, Loss loss, float[] x,
+  double step(NDManager manager, float[][] params, float[][] masks, Optimizer optimizer, Loss loss, float[] x,
       int[] y, int batch) {
     float[][] grads = new float[params.length][];
     double summed = gradients(manager, params, loss, x, y, batch, grads);

@@ -10,6 +10,7 @@ import io.csfl.data.Dataset;
 import io.csfl.data.FashionMnist;
 import io.csfl.internal.data.Shuffle;
 import io.csfl.nn.Architecture;
+import io.csfl.nn.Optimizer;
 import io.csfl.nn.OptimizerConfig;
 import io.csfl.nn.TrainingConfig;
 import java.util.ArrayList;
@@ -69,7 +70,7 @@ final class TrainingThroughput {
   private float[][] params;
   /** No pruned weights: the trainer's step keeps none at zero. */
   private float[][] unmasked;
-  private TorchOptimizer optimiser;
+  private Optimizer optimiser;
   private int next;
 
   TrainingThroughput(List<String> args) {
@@ -184,7 +185,7 @@ final class TrainingThroughput {
   /** The initial model (seed 1, as the JMH benchmarks) and a fresh optimiser. */
   private void startOver() {
     params = trainer.load(architecture.initialModel(1));
-    optimiser = new TorchOptimizer(config);
+    optimiser = config.create();
   }
 
   private double step(NDManager manager, Loss loss, float[] x, int[] y) {
