@@ -322,16 +322,12 @@ final class FederationOptions {
   void startLoadingData() {
     String kind = dataOptions.dataset.trim().split(":", 2)[0];
     if (loading == null && data == null && (kind.equals("fashion-mnist") || kind.equals("idx"))) {
-      loading = new java.util.concurrent.CompletableFuture<>();
-      reader = new Thread(() -> {
-        try {
-          loading.complete(dataOptions.load(seed));
-        } catch (Throwable t) {
-          loading.completeExceptionally(t);
-        }
-      }, "csfl-data-load");
-      reader.setDaemon(true);
-      reader.start();
+      // A daemon thread of its own, kept to be interrupted: the load must not hold the JVM open after a bad flag.
+      loading = java.util.concurrent.CompletableFuture.supplyAsync(() -> dataOptions.load(seed), task -> {
+        reader = new Thread(task, "csfl-data-load");
+        reader.setDaemon(true);
+        reader.start();
+      });
     }
   }
 

@@ -10,9 +10,9 @@ import akka.actor.typed.javadsl.Behaviors;
 import akka.actor.typed.javadsl.Receive;
 import akka.actor.typed.javadsl.TimerScheduler;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -26,6 +26,11 @@ import java.util.Objects;
 final class ClientsRoster extends AbstractBehavior<Client.HostCommand> {
   /** How long the clients have to answer an introduction; a stopped or stuck one is left out of the answer. */
   static final Duration INTRODUCTION_TIMEOUT = Duration.ofSeconds(20);
+  /**
+   * How many positions may wait for an introduction: a server asks for one batch at a time (the next only once the
+   * previous one came), so a few is plenty, and a peer that asks for many more cannot grow the host's memory.
+   */
+  static final int MAX_WAITING = 16;
 
   /** A client's answer to an introduction. */
   private record Introduced(Client.Description description) implements Client.HostCommand, NoSerializationVerificationNeeded {}
@@ -45,8 +50,13 @@ final class ClientsRoster extends AbstractBehavior<Client.HostCommand> {
   private int unanswered;
   /** The clients' descriptions, once the current introduction is complete; null while it runs. */
   private List<Client.Description> described;
-  /** Requests of the current server that wait for its introduction to complete. */
-  private final List<Client.DescribeHosted> waiting = new ArrayList<>();
+  /**
+   * Requests of the current server that wait for its introduction to complete, by position: a server that asks again
+   * for a position (after its earlier ask timed out) waits on the newer request, so it replaces the earlier one.
+   */
+  private final Map<Integer, Client.DescribeHosted> waiting = new LinkedHashMap<>();
+  /** Whether a request was refused for want of room during the current introduction: logged once per introduction. */
+  private boolean refusedWaiting;
 
   private ClientsRoster(ActorContext<Client.HostCommand> context, TimerScheduler<Client.HostCommand> timers,
                         List<ActorRef<Client.Command>> clients) {
@@ -86,11 +96,22 @@ final class ClientsRoster extends AbstractBehavior<Client.HostCommand> {
       introduce(asker);
     }
     if (described == null) {
-      waiting.add(request);
+      keepWaiting(request);
     } else {
       answer(request);
     }
     return this;
+  }
+
+  /** Keeps {@code request} until the introduction completes, at most {@link #MAX_WAITING} positions of them. */
+  private void keepWaiting(Client.DescribeHosted request) {
+    if (waiting.size() < MAX_WAITING || waiting.containsKey(request.from())) {
+      waiting.put(request.from(), request);
+    } else if (!refusedWaiting) {
+      refusedWaiting = true;
+      getContext().getLog().warn("the clients host refused a request for position {} from {}: {} positions already wait for "
+          + "the introduction; further refusals during it are not logged", request.from(), request.replyTo().path(), MAX_WAITING);
+    }
   }
 
   private void introduce(Address asker) {
@@ -98,6 +119,7 @@ final class ClientsRoster extends AbstractBehavior<Client.HostCommand> {
     introduction++;
     described = null;
     waiting.clear();
+    refusedWaiting = false;
     answers = new Client.Description[clients.size()];
     unanswered = clients.size();
     // An answer to an earlier introduction counts too: its client takes the new server before any order of it comes.
@@ -122,7 +144,7 @@ final class ClientsRoster extends AbstractBehavior<Client.HostCommand> {
     timers.cancel(IntroductionOver.class);
     described = Arrays.stream(answers).filter(Objects::nonNull).toList();
     answers = null;
-    waiting.forEach(this::answer);
+    waiting.values().forEach(this::answer);
     waiting.clear();
     return this;
   }

@@ -39,44 +39,25 @@ final class BlockedGemm {
   static final int MR = 8;
   /** Columns of C per block: two vectors, 32 floats at 512 bits and 16 at 256 (padding fills the last block). */
   static final int NR = 2 * L;
-  private static final ThreadLocal<Buffers> BUFFERS = ThreadLocal.withInitial(Buffers::new);
+  /** Per thread: A's last rows packed, one packed panel of B, and the edge block. */
+  private static final ScratchFloats PACKED_A = new ScratchFloats();
+  private static final ScratchFloats PACKED_B = new ScratchFloats();
+  private static final ScratchFloats EDGE = new ScratchFloats();
 
   private BlockedGemm() {}
-
-  /** Per-thread packed panels (A's last rows, one panel of B) and the edge block, grown on demand. */
-  private static final class Buffers {
-    float[] packedA = new float[0];
-    float[] packedB = new float[0];
-    final float[] edge = new float[MR * NR];
-
-    float[] packedA(int size) {
-      if (packedA.length < size) {
-        packedA = new float[size];
-      }
-      return packedA;
-    }
-
-    float[] packedB(int size) {
-      if (packedB.length < size) {
-        packedB = new float[size];
-      }
-      return packedB;
-    }
-  }
 
   /** Same contract as {@link Gemm#mulAdd}. */
   static void mulAdd(int m, int n, int k, float[] a, int aOff, int ars, int acs, float[] b, int bOff, float[] c, int cOff) {
     if (m == 0 || n == 0 || k == 0) {
       return;
     }
-    Buffers buffers = BUFFERS.get();
     int fullRows = m / MR * MR;
-    float[] lastPanel = buffers.packedA(Math.multiplyExact(MR, k));
+    float[] lastPanel = PACKED_A.atLeast(Math.multiplyExact(MR, k));
     if (fullRows < m) {
       packRows(m - fullRows, k, a, aOff + fullRows * ars, ars, acs, lastPanel);
     }
-    float[] pb = buffers.packedB(Math.multiplyExact(k, NR));
-    float[] edge = buffers.edge;
+    float[] pb = PACKED_B.atLeast(Math.multiplyExact(k, NR));
+    float[] edge = EDGE.atLeast(MR * NR);
     for (int j = 0; j < n; j += NR) {
       int cols = Math.min(NR, n - j);
       // A last panel that fits in one vector is one vector wide, so less of its work is padding:

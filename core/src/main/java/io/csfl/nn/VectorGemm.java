@@ -45,6 +45,9 @@ final class VectorGemm {
   /** The same for products of one vector's columns or fewer (a last layer's classes). */
   private static final int DENSE_PERCENT_ONE_VECTOR = 2;
   private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
+  /** Per thread: the tail's panels of B and of C. */
+  private static final ScratchFloats PANEL = new ScratchFloats();
+  private static final ScratchFloats TAIL = new ScratchFloats();
 
   private VectorGemm() {}
 
@@ -68,28 +71,11 @@ final class VectorGemm {
     }
   }
 
-  /** Per-thread buffers: A's compressed rows, A^T's when A is stored transposed, row cursors, the tail's panels. */
+  /** Per-thread buffers: A's compressed rows, A^T's when A is stored transposed, row cursors. */
   private static final class Scratch {
     final SparseRows rows = new SparseRows();
     final SparseRows transposed = new SparseRows();
     int[] cursor = new int[0];
-    /** The tail's panels of B and of C. */
-    float[] panel = new float[0];
-    float[] tail = new float[0];
-
-    float[] panel(int size) {
-      if (panel.length < size) {
-        panel = new float[size];
-      }
-      return panel;
-    }
-
-    float[] tail(int size) {
-      if (tail.length < size) {
-        tail = new float[size];
-      }
-      return tail;
-    }
 
     int[] cursor(int rows) {
       if (cursor.length < rows) {
@@ -151,7 +137,7 @@ final class VectorGemm {
     int[] rowStart = rows.rowStart;
     int wholeVectors = n - n % W;
     if (wholeVectors < n) {
-      paddedTail(wholeVectors, m, k, n, rows, s, b, bOff, c, cOff);
+      paddedTail(wholeVectors, m, k, n, rows, b, bOff, c, cOff);
     }
     // From here on an entry's "column" is where its row of B starts.
     for (int q = 0, count = rowStart[m]; q < count; q++) {
@@ -186,11 +172,11 @@ final class VectorGemm {
    * last layer's ten classes) are all tail; done one column at a time, they cost a load and an FMA
    * per non-zero and column instead of per non-zero. Entries' columns are still A's here.
    */
-  private static void paddedTail(int j, int m, int k, int n, SparseRows rows, Scratch s, float[] b, int bOff,
+  private static void paddedTail(int j, int m, int k, int n, SparseRows rows, float[] b, int bOff,
                                  float[] c, int cOff) {
     int cols = n - j;
-    float[] pb = s.panel(Math.multiplyExact(k, W));
-    float[] pc = s.tail(Math.multiplyExact(m, W));
+    float[] pb = PANEL.atLeast(Math.multiplyExact(k, W));
+    float[] pc = TAIL.atLeast(Math.multiplyExact(m, W));
     // Zero padding, so that no stale value can become a subnormal or infinite one in the lanes thrown away.
     java.util.Arrays.fill(pb, 0, k * W, 0f);
     java.util.Arrays.fill(pc, 0, m * W, 0f);

@@ -15,7 +15,9 @@ import akka.serialization.Serializers;
 import io.csfl.codec.Payload;
 import io.csfl.codec.Precision;
 import io.csfl.codec.TernarySection;
+import io.csfl.checkpoint.TensorFile;
 import io.csfl.internal.actor.ControlMessage;
+import io.csfl.internal.actor.WireMessage;
 import io.csfl.internal.transfer.Transfers;
 import io.csfl.strategy.FedAvg;
 import io.csfl.strategy.MagnitudePruner;
@@ -26,6 +28,7 @@ import java.io.NotSerializableException;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 
@@ -48,15 +51,17 @@ class WireSerializerTest {
     return s.deserialize(bytes, serializer.identifier(), Serializers.manifestFor(serializer, message)).get();
   }
 
-  @Test
-  void everyTensorMessageRoundTrips() throws Exception {
+  /** One or more messages of every kind the serializer writes, and a few that go through Akka's. */
+  private List<Object> messages() {
     TestProbe<Client.Reply> replies = testKit.createTestProbe();
     TestProbe<PruningStrategy.MasksComputed> masks = testKit.createTestProbe();
     TestProbe<Aggregator.Reply> prepared = testKit.createTestProbe();
     Mask support = Mask.fromPositions(5, new int[] {1, 4});
     Payload ternaryDelta = new Payload(List.of(new TernarySection(0, support, Mask.fromPositions(2, new int[] {1}), 0.5f)),
         Precision.FP32, 2);
-    List<Object> messages = List.of(
+    Payload masked = Payloads.sparse(model, Optional.of(new MagnitudePruner().masks(model, 0.5)), Precision.FP32);
+    TensorFile state = TensorFile.EMPTY.withF32("momentum", new long[] {2, 2}, new float[] {1, 2, 3, 4}).withMeta("round", "4");
+    return List.of(
         new Client.TrainRound(4, dense, Long.MIN_VALUE, replies.getRef()),
         new Client.Trained(4, "client-7", -2L, 120, dense, 0.25, 1500, 12),
         new Client.Failed(4, "client-7", Long.MAX_VALUE, "boom"),
@@ -68,10 +73,44 @@ class WireSerializerTest {
         new PruningStrategy.ComputeMasks(4, model, 0.5, masks.getRef()),
         new PruningStrategy.MasksComputed(4, new MagnitudePruner().masks(model, 0.5), 3),
         new RoundReport(4, 1, 5L, 10, 8, 1, 0, 1, 0, List.of("client-3: duplicate"), 123, 456, 789, 10,
-            List.of("client-3", "client-7"), List.of("client-7")));
-    for (Object m : messages) {
+            List.of("client-3", "client-7"), List.of("client-7")),
+        new Client.Trained(4, "client-7", -2L, 120, masked, 0.25, 1500, 12),
+        new Aggregator.RoundAggregated(4, 77L, 9, List.of("client-1: stale"), model, 31, state),
+        new Aggregator.Resume(4, Long.MIN_VALUE, 0x5E55L, model, List.of(1, 2), prepared.getRef(), state));
+  }
+
+  @Test
+  void everyTensorMessageRoundTrips() throws Exception {
+    for (Object m : messages()) {
       assertEquals(m, roundTrip(m), m.getClass().getSimpleName());
     }
+  }
+
+  /**
+   * A message's writer starts at the message's estimate: the bytes are those of a writer started at 1 KiB (or at its
+   * least), and the estimate holds the whole message, so the writer never grows.
+   */
+  @Test
+  void aMessageIsTheSameBytesWhateverItsWriterStartsAtAndFitsItsEstimate() {
+    WireSerializer serializer = new WireSerializer((akka.actor.ExtendedActorSystem) Adapter.toClassic(testKit.system()));
+    int kinds = 0;
+    for (Object m : messages()) {
+      if (!(m instanceof WireMessage)) {
+        continue;
+      }
+      kinds++;
+      String name = m.getClass().getSimpleName();
+      byte[] bytes = serializer.toBinary(m);
+      assertArrayEquals(serializer.toBinary(m, 1024), bytes, name);
+      assertArrayEquals(serializer.toBinary(m, 1), bytes, name);
+      if (m instanceof Client.TrainRound) {
+        assertEquals(1024, WireSerializer.estimate(m), "an order's payload is encoded apart: its header is small");
+      } else {
+        assertTrue(WireSerializer.estimate(m) >= bytes.length, name + ": " + WireSerializer.estimate(m) + " < " + bytes.length);
+        assertTrue(WireSerializer.estimate(m) > 1024 + bytes.length / 2, name + " carries a model or payload: its estimate is near its size");
+      }
+    }
+    assertEquals(12, kinds);
   }
 
   /** The serializer encodes a payload once for the orders that follow each other with it: the bytes are as if encoded anew. */

@@ -1,0 +1,85 @@
+package io.csfl.actor;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import akka.actor.testkit.typed.javadsl.ActorTestKit;
+import akka.actor.testkit.typed.javadsl.LoggingTestKit;
+import akka.actor.testkit.typed.javadsl.TestProbe;
+import akka.actor.typed.ActorRef;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A clients host keeps the requests that wait for an introduction bounded, whatever a server sends: one node with
+ * the server and client roles, every message serialized, the hosted clients played by probes so that the
+ * introduction completes only when the test lets it.
+ */
+class ClientsRosterTest {
+  private static final Duration WAIT = Duration.ofSeconds(60);
+  private static final String SIGNATURE = "random/64 hosted";
+  private ActorTestKit node;
+
+  @BeforeEach
+  void node() {
+    node = ActorTestKit.create("csfl", TestClusters.node(27290, "server, client", ""));
+  }
+
+  @AfterEach
+  void cleanup() {
+    node.shutdownTestKit();
+  }
+
+  @Test
+  void aFloodOfRequestsWaitsBoundedAndTheServersLatestRequestIsAnswered() {
+    List<TestProbe<Client.Command>> hosted = List.of(node.createTestProbe(Client.Command.class), node.createTestProbe(Client.Command.class));
+    ActorRef<Client.HostCommand> host = node.spawn(ClientsRoster.create(hosted.stream().map(TestProbe::getRef).toList()));
+    TestProbe<Client.Descriptions> stale = node.createTestProbe(Client.Descriptions.class);
+    TestProbe<Client.Descriptions> flooder = node.createTestProbe(Client.Descriptions.class);
+    TestProbe<Client.Descriptions> server = node.createTestProbe(Client.Descriptions.class);
+    int flood = 1000;
+
+    AtomicInteger refusals = new AtomicInteger();
+    AtomicInteger pastTheEnd = new AtomicInteger();
+    LoggingTestKit.empty().withCustom(e -> {
+      if (e.message().contains("refused a request for position")) {
+        return refusals.incrementAndGet() > 0;
+      }
+      return e.message().contains("was asked for position") && pastTheEnd.incrementAndGet() > 0;
+    }).withOccurrences(1 + ClientsRoster.MAX_WAITING - 3).expect(node.system(), () -> {
+      host.tell(new Client.DescribeHosted(0, stale.getRef()));
+      for (int i = 1; i <= flood; i++) {
+        host.tell(new Client.DescribeHosted(i, flooder.getRef()));
+        host.tell(new Client.DescribeHosted(1, flooder.getRef()));
+      }
+      host.tell(new Client.DescribeHosted(0, server.getRef())); // asked again: it replaces the stale request
+
+      for (TestProbe<Client.Command> client : hosted) {
+        Client.Introduce introduce = client.expectMessageClass(Client.Introduce.class, WAIT);
+        int index = hosted.indexOf(client);
+        introduce.replyTo().tell(new Client.Description(Client.id(index), SIGNATURE, 1, client.getRef()));
+      }
+
+      Client.Descriptions answer = server.expectMessageClass(Client.Descriptions.class, WAIT);
+      assertEquals(0, answer.from());
+      assertEquals(2, answer.total());
+      assertEquals(List.of(Client.id(0), Client.id(1)), answer.clients().stream().map(Client.Description::clientId).toList());
+      // Positions 1 and 2 of the flood waited too; it asked for each once more than the host remembers.
+      assertEquals(List.of(1, 2), List.of(flooder.expectMessageClass(Client.Descriptions.class, WAIT).from(),
+          flooder.expectMessageClass(Client.Descriptions.class, WAIT).from()));
+      // Answered at once now, after every waiting request was dealt with.
+      host.tell(new Client.DescribeHosted(0, server.getRef()));
+      server.expectMessageClass(Client.Descriptions.class, WAIT);
+      return null;
+    });
+
+    assertEquals(1, refusals.get(), "the refusals of one introduction are logged once");
+    assertEquals(ClientsRoster.MAX_WAITING - 3, pastTheEnd.get(),
+        "besides positions 0, 1 and 2, only the positions up to the bound waited, each answered with a warning");
+    flooder.expectNoMessage(Duration.ofMillis(200));
+    stale.expectNoMessage(Duration.ofMillis(200));
+  }
+}
