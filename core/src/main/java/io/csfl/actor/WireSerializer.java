@@ -35,10 +35,10 @@ final class WireSerializer extends SerializerWithStringManifest {
   static final String TRAINED = "Trained/2";
   static final String ROUND_PREPARED = "RoundPrepared/4";
   static final String FOLD = "Fold/2";
-  static final String ROUND_AGGREGATED = "RoundAggregated/2";
-  static final String COMPUTE_MASKS = "ComputeMasks/1";
+  static final String ROUND_AGGREGATED = "RoundAggregated/3";
+  static final String COMPUTE_MASKS = "ComputeMasks/2";
   static final String MASKS_COMPUTED = "MasksComputed/1";
-  static final String RESUME = "Resume/4";
+  static final String RESUME = "Resume/5";
   private static final int MAX_ID_BYTES = 4096;
   private static final int MAX_REJECTIONS = 100_000;
   private static final int MAX_ROUNDS = 1 << 20;

@@ -85,12 +85,14 @@ class WireDecodingPropertiesTest {
     ActorTestKit.shutdown(kit.system());
   }
 
+  /** A model whose tensors are dense, pruned or all zeros, so that both of a tensor's forms are damaged. */
   private static Model model(Random rng) {
     List<Values> tensors = new ArrayList<>();
     for (var t : Hostile.SPEC.tensors()) {
       float[] v = new float[t.size()];
+      double density = new double[] {1, 0.5, 0.1, 0}[rng.nextInt(4)];
       for (int i = 0; i < v.length; i++) {
-        v[i] = (float) rng.nextGaussian();
+        v[i] = rng.nextDouble() < density ? (float) rng.nextGaussian() : 0;
       }
       tensors.add(Values.copyOf(v));
     }
