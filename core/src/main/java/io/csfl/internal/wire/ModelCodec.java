@@ -126,13 +126,7 @@ public final class ModelCodec {
   }
 
   private static Values readSparse(WireReader in, int size, String what) {
-    in.chargeMask(size, "bitmap of " + what);
-    Mask kept;
-    try {
-      kept = Mask.fromWords(size, in.readBits(size, "bitmap of " + what));
-    } catch (IllegalArgumentException e) {
-      throw e instanceof MalformedWireException m ? m : new MalformedWireException("bitmap of " + what + ": " + e.getMessage(), e);
-    }
+    Mask kept = readBitmap(in, size, "bitmap of " + what);
     Values listed = in.readFloats(kept.cardinality(), what);
     float[] out = new float[size];
     int[] positions = kept.positions();
@@ -144,6 +138,19 @@ public final class ModelCodec {
       out[positions[j]] = v;
     }
     return Values.copyOf(out);
+  }
+
+  /**
+   * {@code length} bits written by {@link WireWriter#writeBits}, as a mask: charged to the
+   * message's mask budget before they are read, and refused when a bit past {@code length} is set.
+   */
+  static Mask readBitmap(WireReader in, int length, String what) {
+    in.chargeMask(length, what);
+    try {
+      return Mask.fromWords(length, in.readBits(length, what));
+    } catch (IllegalArgumentException e) {
+      throw e instanceof MalformedWireException m ? m : new MalformedWireException(what + ": " + e.getMessage(), e);
+    }
   }
 
   /** Per tensor: a flag, and for a masked tensor its length and bitmap. */
@@ -166,8 +173,7 @@ public final class ModelCodec {
       for (int t = 0; t < masks.length; t++) {
         if (flag(in, "mask flag")) {
           int length = in.readCount("mask length", in.limits().tensorSize(t, "mask set"));
-          in.chargeMask(length, "mask of tensor " + t);
-          masks[t] = Mask.fromWords(length, in.readBits(length, "mask of tensor " + t));
+          masks[t] = readBitmap(in, length, "mask of tensor " + t);
         }
       }
       return MaskSet.of(masks);

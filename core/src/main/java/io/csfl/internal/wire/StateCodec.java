@@ -4,7 +4,6 @@ import io.csfl.checkpoint.SafeTensors;
 import io.csfl.checkpoint.TensorFile;
 import io.csfl.checkpoint.TensorFileException;
 import io.csfl.codec.MalformedWireException;
-import io.csfl.tensor.Mask;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -89,15 +88,9 @@ public final class StateCodec {
       if (length == 0) {
         throw new MalformedWireException("packed state tensor " + name + " is empty");
       }
-      in.chargeMask(length, "state tensor " + name);
-      Mask ones;
-      try {
-        ones = Mask.fromWords(length, in.readBits(length, "bits of " + name));
-      } catch (IllegalArgumentException e) {
-        throw e instanceof MalformedWireException m ? m : new MalformedWireException("bits of " + name + ": " + e.getMessage(), e);
-      }
+      int[] ones = ModelCodec.readBitmap(in, length, "bits of " + name).positions();
       byte[] b = new byte[length];
-      for (int p : ones.positions()) {
+      for (int p : ones) {
         b[p] = 1;
       }
       state = state.withBytes(name, b);

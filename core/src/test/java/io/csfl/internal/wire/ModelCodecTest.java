@@ -50,16 +50,11 @@ class ModelCodecTest {
   }
 
   private static byte[] encode(Model m) {
-    WireWriter out = new WireWriter(64);
-    ModelCodec.writeModel(m, out);
-    return out.toByteArray();
+    return CodecTesting.written(out -> ModelCodec.writeModel(m, out));
   }
 
   private static Model decode(byte[] bytes) {
-    WireReader in = new WireReader(bytes, LIMITS);
-    Model m = ModelCodec.readModel(in);
-    in.requireEnd("model");
-    return m;
+    return CodecTesting.readWhole(bytes, LIMITS, ModelCodec::readModel);
   }
 
   private static int[] bits(Model m, int t) {
@@ -72,9 +67,7 @@ class ModelCodecTest {
   }
 
   private static int specBytes() {
-    WireWriter out = new WireWriter(64);
-    ModelCodec.writeSpec(SPEC, out);
-    return out.size();
+    return CodecTesting.written(out -> ModelCodec.writeSpec(SPEC, out)).length;
   }
 
   @Test
@@ -122,11 +115,7 @@ class ModelCodecTest {
 
   @Test
   void everyTruncationFailsInTheCodec() {
-    byte[] b = encode(model());
-    for (int n = 0; n < b.length; n++) {
-      byte[] cut = Arrays.copyOf(b, n);
-      assertThrows(MalformedWireException.class, () -> decode(cut), "truncated to " + n + " bytes");
-    }
+    CodecTesting.assertEveryTruncationFails(encode(model()), ModelCodecTest::decode);
   }
 
   @Test

@@ -8,7 +8,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.csfl.checkpoint.SafeTensors;
 import io.csfl.checkpoint.TensorFile;
 import io.csfl.codec.MalformedWireException;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
@@ -39,16 +38,11 @@ class StateCodecTest {
   }
 
   private static byte[] encode(TensorFile state) {
-    WireWriter out = new WireWriter(64);
-    StateCodec.write(state, out);
-    return out.toByteArray();
+    return CodecTesting.written(out -> StateCodec.write(state, out));
   }
 
   private static TensorFile decode(byte[] bytes) {
-    WireReader in = new WireReader(bytes);
-    TensorFile state = StateCodec.read(in);
-    in.requireEnd("state");
-    return state;
+    return CodecTesting.readWhole(bytes, WireLimits.DEFAULT, StateCodec::read);
   }
 
   @Test
@@ -76,11 +70,7 @@ class StateCodecTest {
 
   @Test
   void everyTruncationFailsInTheCodec() {
-    byte[] b = encode(state());
-    for (int n = 0; n < b.length; n++) {
-      byte[] cut = Arrays.copyOf(b, n);
-      assertThrows(MalformedWireException.class, () -> decode(cut), "truncated to " + n + " bytes");
-    }
+    CodecTesting.assertEveryTruncationFails(encode(state()), StateCodecTest::decode);
   }
 
   /** The state's safetensors part, then the packed tensors as {@code packed} writes them. */
