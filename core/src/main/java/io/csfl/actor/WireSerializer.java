@@ -5,9 +5,7 @@ import akka.actor.typed.ActorRef;
 import akka.actor.typed.ActorRefResolver;
 import akka.actor.typed.javadsl.Adapter;
 import akka.serialization.SerializerWithStringManifest;
-import io.csfl.checkpoint.SafeTensors;
 import io.csfl.checkpoint.TensorFile;
-import io.csfl.checkpoint.TensorFileException;
 import io.csfl.codec.MaskedSection;
 import io.csfl.codec.PatchSection;
 import io.csfl.codec.Payload;
@@ -16,6 +14,7 @@ import io.csfl.codec.TernarySection;
 import io.csfl.internal.actor.WireMessage;
 import io.csfl.internal.wire.ModelCodec;
 import io.csfl.internal.wire.PayloadCodec;
+import io.csfl.internal.wire.StateCodec;
 import io.csfl.internal.wire.WireReader;
 import io.csfl.internal.wire.WireWriter;
 import io.csfl.tensor.Mask;
@@ -41,10 +40,10 @@ final class WireSerializer extends SerializerWithStringManifest {
   static final String TRAINED = "Trained/2";
   static final String ROUND_PREPARED = "RoundPrepared/4";
   static final String FOLD = "Fold/2";
-  static final String ROUND_AGGREGATED = "RoundAggregated/2";
-  static final String COMPUTE_MASKS = "ComputeMasks/1";
+  static final String ROUND_AGGREGATED = "RoundAggregated/3";
+  static final String COMPUTE_MASKS = "ComputeMasks/2";
   static final String MASKS_COMPUTED = "MasksComputed/1";
-  static final String RESUME = "Resume/4";
+  static final String RESUME = "Resume/5";
   private static final int MAX_ID_BYTES = 4096;
   private static final int MAX_REJECTIONS = 100_000;
   private static final int MAX_ROUNDS = 1 << 20;
@@ -128,7 +127,7 @@ final class WireSerializer extends SerializerWithStringManifest {
       out.writeVarInt(m.round()).writeLong(m.token()).writeVarInt(m.accepted()).writeLong(m.serverMillis()).writeVarInt(m.rejections().size());
       m.rejections().forEach(out::writeString);
       ModelCodec.writeModel(m.global(), out);
-      writeState(m.state(), out);
+      StateCodec.write(m.state(), out);
     } else if (o instanceof PruningStrategy.ComputeMasks m) {
       out.writeVarInt(m.round()).writeLong(Double.doubleToLongBits(m.sparsity())).writeString(ref(m.replyTo()));
       ModelCodec.writeModel(m.model(), out);
@@ -139,7 +138,7 @@ final class WireSerializer extends SerializerWithStringManifest {
       out.writeVarInt(m.round()).writeLong(m.token()).writeLong(m.session()).writeString(ref(m.replyTo()));
       ModelCodec.writeModel(m.global(), out);
       writeRounds(m.held(), out);
-      writeState(m.state(), out);
+      StateCodec.write(m.state(), out);
     } else {
       throw new IllegalArgumentException("WireSerializer cannot serialize " + o.getClass().getName());
     }
@@ -226,7 +225,7 @@ final class WireSerializer extends SerializerWithStringManifest {
     ActorRef<Aggregator.Reply> replyTo = resolve(in.readString("replyTo", MAX_ID_BYTES));
     Model global = ModelCodec.readModel(in);
     List<Integer> held = readRounds(in);
-    return new Aggregator.Resume(round, token, session, global, held, replyTo, readState(in));
+    return new Aggregator.Resume(round, token, session, global, held, replyTo, StateCodec.read(in));
   }
 
   private static Aggregator.RoundPrepared readRoundPrepared(WireReader in) {
@@ -276,23 +275,7 @@ final class WireSerializer extends SerializerWithStringManifest {
       rejections.add(in.readString("rejection", MAX_ID_BYTES));
     }
     Model global = ModelCodec.readModel(in);
-    return new Aggregator.RoundAggregated(round, token, accepted, rejections, global, serverMillis, readState(in));
-  }
-
-  /** A strategy's state as a safetensors file, length-prefixed. */
-  private static void writeState(TensorFile state, WireWriter out) {
-    byte[] b = SafeTensors.toBytes(state);
-    out.writeVarInt(b.length).writeBytes(b, 0, b.length);
-  }
-
-  private static TensorFile readState(WireReader in) {
-    // Bounded by what the message holds: readBytes refuses a length beyond the remaining bytes.
-    byte[] b = in.readBytes("strategy state", Integer.MAX_VALUE - 8);
-    try {
-      return SafeTensors.fromBytes(b, "the strategy state");
-    } catch (TensorFileException e) {
-      throw new IllegalArgumentException(e.getMessage(), e);
-    }
+    return new Aggregator.RoundAggregated(round, token, accepted, rejections, global, serverMillis, StateCodec.read(in));
   }
 
   private String ref(ActorRef<?> ref) {

@@ -16,6 +16,7 @@ import io.csfl.checkpoint.TensorFile;
 import io.csfl.nn.Evaluator;
 import io.csfl.strategy.ComplementSparsification;
 import io.csfl.strategy.CsOptions;
+import io.csfl.strategy.FedAvg;
 import io.csfl.strategy.FederatedStrategy;
 import io.csfl.strategy.MagnitudePruner;
 import io.csfl.tensor.Model;
@@ -72,29 +73,38 @@ class RoundStateTest {
     });
   }
 
-  @Test
-  void eachRoundReplyCarriesOneNewHistoryEntryAndEachCheckpointAllTheHeldOnes() {
-    FederatedStrategy cs = new ComplementSparsification(CsOptions.defaults());
-    int window = CsOptions.defaults().downlinkHistory();
+  /**
+   * Runs {@code strategy} for {@code rounds} rounds, three clients one a round (each holds the model
+   * of the last round it took part in); returns the round replies as the server got them and adds
+   * each checkpoint to {@code checkpoints}.
+   */
+  private static List<Aggregator.RoundAggregated> run(FederatedStrategy strategy, int rounds, List<Checkpoint> checkpoints) {
     Model initial = TestModels.mlp().initialModel(2);
-    ActorRef<Aggregator.Command> aggregator = testKit.spawn(Aggregator.create(cs.newServer(initial, ROUNDS), new MagnitudePruner()));
+    ActorRef<Aggregator.Command> aggregator = testKit.spawn(Aggregator.create(strategy.newServer(initial, rounds), new MagnitudePruner()));
     List<Aggregator.RoundAggregated> replies = new CopyOnWriteArrayList<>();
     ActorRef<Aggregator.Command> between = testKit.spawn(relay(aggregator, replies)).narrow();
-    List<Checkpoint> checkpoints = new CopyOnWriteArrayList<>();
     TestProbe<Server.Event> events = testKit.createTestProbe();
-    // Three clients, one a round: each holds the model of the last round it took part in.
-    Server.Settings settings = Server.Settings.builder(cs.name()).rounds(ROUNDS).clientsPerRound(1)
+    Server.Settings settings = Server.Settings.builder(strategy.name()).rounds(rounds).clientsPerRound(1)
         .roundTimeout(Duration.ofSeconds(30)).maxAttempts(3).seed(5).build();
     ActorRef<Server.Command> server = testKit.spawn(Server.create(settings, between, Evaluator.of(TestModels.mlp(), TestModels.dataset()),
         events.getRef(), Optional.empty(), checkpoints::add));
     for (int i = 0; i < 3; i++) {
-      ActorRef<Client.Command> client = testKit.spawn(Client.create("client-" + i, cs.newClient(), TestModels.trainer(),
+      ActorRef<Client.Command> client = testKit.spawn(Client.create("client-" + i, strategy.newClient(), TestModels.trainer(),
           TestModels.dataset(), new int[] {4 * i, 4 * i + 1, 4 * i + 2, 4 * i + 3}, i));
       server.tell(new Server.RegisterClient("client-" + i, client));
     }
     server.tell(new Server.Start());
     events.fishForMessage(Duration.ofMinutes(10), e -> e instanceof Server.Finished ? FishingOutcomes.complete()
         : FishingOutcomes.continueAndIgnore());
+    return replies;
+  }
+
+  @Test
+  void eachRoundReplyCarriesOneNewHistoryEntryAndEachCheckpointAllTheHeldOnes() {
+    FederatedStrategy cs = new ComplementSparsification(CsOptions.defaults());
+    int window = CsOptions.defaults().downlinkHistory();
+    List<Checkpoint> checkpoints = new CopyOnWriteArrayList<>();
+    List<Aggregator.RoundAggregated> replies = run(cs, ROUNDS, checkpoints);
 
     assertEquals(ROUNDS, replies.size());
     assertEquals(ROUNDS, checkpoints.size());
@@ -119,13 +129,28 @@ class RoundStateTest {
       someHeldEarlier |= expected.stream().anyMatch(k -> k < r - 1);
     }
     assertTrue(someHeldEarlier, "some checkpoint has a client that holds a model older than the last round's");
-    System.out.printf("cs mlp, the strategy state in round %d's reply: %d bytes; with the whole history: %d bytes; the reply: %d bytes%n",
-        ROUNDS, sent[ROUNDS], wholeSize[ROUNDS], bytes(serialization, replies.get(ROUNDS - 1)));
+    Aggregator.RoundAggregated last = replies.get(ROUNDS - 1);
+    long heldEntry = bytes(serialization, last) - bytes(serialization, withState(last, last.state().without(n -> n.startsWith(Checkpoint.HELD_STATE))));
+    System.out.printf("cs mlp, the strategy state in round %d's reply: %d bytes (its history entry %d); with the whole history: %d bytes; the reply: %d bytes%n",
+        ROUNDS, sent[ROUNDS], heldEntry, wholeSize[ROUNDS], bytes(serialization, last));
     for (int r = 3; r <= ROUNDS; r++) {
       // Every reply's state is the masks and one earlier model: it does not grow with the rounds.
       assertTrue(sent[r] < 2 * sent[3], "round " + r + "'s reply has " + sent[r] + " bytes of state, round 3's " + sent[3]);
     }
     assertTrue(wholeSize[ROUNDS] > 10 * sent[ROUNDS], "the whole history is " + wholeSize[ROUNDS] + " bytes, the reply's state " + sent[ROUNDS]);
+  }
+
+  @Test
+  void aFedAvgReplyIsItsDenseModelAndAnEmptyState() {
+    List<Aggregator.RoundAggregated> replies = run(new FedAvg(), 3, new CopyOnWriteArrayList<>());
+    Serialization serialization = SerializationExtension.get(akka.actor.typed.javadsl.Adapter.toClassic(testKit.system()));
+    Aggregator.RoundAggregated last = replies.get(replies.size() - 1);
+    assertEquals(TensorFile.EMPTY, last.state());
+    long params = last.global().spec().parameterCount();
+    long reply = bytes(serialization, last);
+    System.out.printf("fedavg mlp, round %d's reply: %d bytes for %d parameters%n", last.round(), reply, params);
+    // At most the dense values, one byte a tensor saying so, the spec and the round's fields; less if a tensor is mostly zeros.
+    assertTrue(reply < 4 * params + 512, reply + " bytes");
   }
 
   private static Aggregator.RoundAggregated withState(Aggregator.RoundAggregated a, TensorFile state) {

@@ -14,6 +14,7 @@ import akka.serialization.Serializer;
 import akka.serialization.Serializers;
 import com.fasterxml.jackson.dataformat.cbor.CBORFactory;
 import com.fasterxml.jackson.dataformat.cbor.CBORGenerator;
+import io.csfl.checkpoint.TensorFile;
 import io.csfl.codec.MalformedWireException;
 import io.csfl.internal.actor.JacksonLimits;
 import io.csfl.internal.transfer.Chunk;
@@ -85,16 +86,28 @@ class WireDecodingPropertiesTest {
     ActorTestKit.shutdown(kit.system());
   }
 
+  /** A model whose tensors are dense, pruned or all zeros, so that both of a tensor's forms are damaged. */
   private static Model model(Random rng) {
     List<Values> tensors = new ArrayList<>();
     for (var t : Hostile.SPEC.tensors()) {
       float[] v = new float[t.size()];
+      double density = new double[] {1, 0.5, 0.1, 0}[rng.nextInt(4)];
       for (int i = 0; i < v.length; i++) {
-        v[i] = (float) rng.nextGaussian();
+        v[i] = rng.nextDouble() < density ? (float) rng.nextGaussian() : 0;
       }
       tensors.add(Values.copyOf(v));
     }
     return Model.of(Hostile.SPEC, tensors);
+  }
+
+  /** A strategy state with a mask (a byte per position, travelling as bits) among other tensors. */
+  private static TensorFile state(Random rng) {
+    byte[] kept = new byte[Hostile.SPEC.tensor(0).size()];
+    for (int i = 0; i < kept.length; i++) {
+      kept[i] = (byte) rng.nextInt(2);
+    }
+    return TensorFile.EMPTY.withF32("held/1/values/b", new long[] {2}, new float[] {1, -2}).withBytes("mask/w", kept)
+        .withBytes("codes", new byte[] {2, 0, 1});
   }
 
   private static final int WIRE_KINDS = 8;
@@ -119,11 +132,11 @@ class WireDecodingPropertiesTest {
       case 0 -> new Client.TrainRound(rng.nextInt(100), Hostile.payload(rng), rng.nextLong(), someone.unsafeUpcast());
       case 1 -> new Client.Trained(rng.nextInt(100), "client-1", rng.nextLong(), 60, Hostile.payload(rng), 0.5, 10, 2);
       case 2 -> new Aggregator.RoundPrepared(rng.nextInt(100), rng.nextLong(), Hostile.payload(rng), Map.of(1, Hostile.payload(rng)));
-      case 3 -> new Aggregator.RoundAggregated(rng.nextInt(100), rng.nextLong(), 3, List.of("late"), model(rng), 12);
+      case 3 -> new Aggregator.RoundAggregated(rng.nextInt(100), rng.nextLong(), 3, List.of("late"), model(rng), 12, state(rng));
       case 4 -> new PruningStrategy.ComputeMasks(rng.nextInt(100), model(rng), 0.5, someone.unsafeUpcast());
       case 5 -> new PruningStrategy.MasksComputed(rng.nextInt(100), MaskSet.of(Hostile.SPEC,
           new Mask[] {Mask.all(600), null, Mask.fromPositions(300, new int[] {rng.nextInt(300)}), null}), 7);
-      default -> new Aggregator.Resume(rng.nextInt(100), rng.nextLong(), rng.nextLong(), model(rng), List.of(1, 2), someone.unsafeUpcast());
+      default -> new Aggregator.Resume(rng.nextInt(100), rng.nextLong(), rng.nextLong(), model(rng), List.of(1, 2), someone.unsafeUpcast(), state(rng));
     };
     return new Object[] {wire.manifest(message), wire.toBinary(message)};
   }

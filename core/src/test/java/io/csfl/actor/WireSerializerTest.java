@@ -12,6 +12,7 @@ import akka.actor.typed.javadsl.Adapter;
 import akka.serialization.Serialization;
 import akka.serialization.SerializationExtension;
 import akka.serialization.Serializers;
+import io.csfl.checkpoint.TensorFile;
 import io.csfl.codec.Payload;
 import io.csfl.codec.Precision;
 import io.csfl.codec.TernarySection;
@@ -57,6 +58,23 @@ class WireSerializerTest {
     TestProbe<PruningStrategy.MasksComputed> masks = testKit.createTestProbe();
     TestProbe<Aggregator.Reply> prepared = testKit.createTestProbe();
     Mask support = Mask.fromPositions(5, new int[] {1, 4});
+    // A pruned model and a state with masks, a byte per position: the model travels sparse, the masks as bits.
+    Model pruned = TestModels.mlp().initialModel(3);
+    var kept = new MagnitudePruner().masks(pruned, 0.5);
+    float[][] weights = new float[pruned.spec().tensorCount()][];
+    TensorFile state = TensorFile.EMPTY.withMeta("note", "cs");
+    for (int t = 0; t < weights.length; t++) {
+      weights[t] = pruned.tensor(t).toArray();
+      if (kept.mask(t).isPresent()) {
+        byte[] bytes = new byte[weights[t].length];
+        for (int i = 0; i < weights[t].length; i++) {
+          bytes[i] = (byte) (kept.mask(t).get().get(i) ? 1 : 0);
+          weights[t][i] = bytes[i] == 1 ? weights[t][i] : 0;
+        }
+        state = state.withBytes("mask/" + pruned.spec().tensor(t).name(), bytes);
+      }
+    }
+    pruned = Model.copyOf(pruned.spec(), weights);
     Payload ternaryDelta = new Payload(List.of(new TernarySection(0, support, Mask.fromPositions(2, new int[] {1}), 0.5f)),
         Precision.FP32, 2);
     Payload masked = Payloads.sparse(model, Optional.of(new MagnitudePruner().masks(model, 0.5)), Precision.FP32);
@@ -70,6 +88,8 @@ class WireSerializerTest {
         new Aggregator.Resume(4, Long.MIN_VALUE, 0x5E55L, model, List.of(1, 2), prepared.getRef()),
         new Aggregator.Fold(4, Long.MAX_VALUE, "client-7", 120, dense),
         new Aggregator.RoundAggregated(4, 77L, 9, List.of("client-1: stale"), model, 31),
+        new Aggregator.RoundAggregated(4, 77L, 9, List.of(), pruned, 31, state),
+        new Aggregator.Resume(4, 1L, 2L, pruned, List.of(3), prepared.getRef(), state),
         new PruningStrategy.ComputeMasks(4, model, 0.5, masks.getRef()),
         new PruningStrategy.MasksComputed(4, new MagnitudePruner().masks(model, 0.5), 3),
         new RoundReport(4, 1, 5L, 10, 8, 1, 0, 1, 0, List.of("client-3: duplicate"), 123, 456, 789, 10,

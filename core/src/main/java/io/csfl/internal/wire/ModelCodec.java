@@ -11,9 +11,12 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Binary forms of a whole model (its spec, then every tensor dense) and of a mask set, for the
- * messages between server-side actors. Same primitives and checks as {@link PayloadCodec}; a
- * decoded spec must be one the reader's {@link WireLimits} expect.
+ * Binary forms of a whole model and of a mask set, for the messages between server-side actors.
+ * A model is its spec, then each tensor in whichever of two lossless forms is smaller: dense
+ * float32 values, or a bitmap of the positions whose float bits are not all zero followed by those
+ * values (a pruned model is half zeros; {@code -0.0f} is not zero in its bits, so it is listed and
+ * survives). Same primitives and checks as {@link PayloadCodec}; a decoded spec must be one the
+ * reader's {@link WireLimits} expect, and it bounds everything read after it.
  */
 public final class ModelCodec {
   private static final int MAX_NAME_BYTES = 1024;
@@ -59,28 +62,95 @@ public final class ModelCodec {
     }
   }
 
+  /** A tensor's form flag: every value, as float32. */
+  static final int DENSE = 0;
+  /** A tensor's form flag: a bitmap of the positions with non-zero bits, then their values. */
+  static final int SPARSE = 1;
+
   /**
-   * Appends the model's spec, then every tensor's values as float32, with no length prefix (the
-   * spec gives the sizes).
+   * Appends the model's spec, then for every tensor a form flag and its values in that form
+   * ({@link #DENSE} or {@link #SPARSE}, whichever is smaller), with no length prefix: the spec
+   * gives the sizes.
    */
   public static void writeModel(Model model, WireWriter out) {
     writeSpec(model.spec(), out);
     for (int t = 0; t < model.spec().tensorCount(); t++) {
-      out.writeFloats(model.tensor(t));
+      writeTensor(model.tensor(t), out);
     }
+  }
+
+  private static void writeTensor(Values values, WireWriter out) {
+    int n = values.length();
+    float[] v = values.toArray();
+    long[] words = new long[(n + 63) >>> 6];
+    int kept = 0;
+    for (int i = 0; i < n; i++) {
+      if (Float.floatToRawIntBits(v[i]) != 0) {
+        words[i >>> 6] |= 1L << i;
+        kept++;
+      }
+    }
+    if ((n + 7L) / 8 + 4L * kept >= 4L * n) {
+      out.writeByte(DENSE).writeFloats(values);
+      return;
+    }
+    float[] listed = new float[kept];
+    for (int i = 0, j = 0; i < n; i++) {
+      if ((words[i >>> 6] & (1L << i)) != 0) {
+        listed[j++] = v[i];
+      }
+    }
+    out.writeByte(SPARSE).writeBits(words, n).writeFloats(Values.copyOf(listed));
   }
 
   /**
    * Reads a model written by {@link #writeModel}; throws MalformedWireException when it is
-   * malformed, holds a non-finite value or its spec is not expected.
+   * malformed, holds a non-finite value or its spec is not expected. A sparse tensor's bitmap is
+   * as long as the spec says and charged to the message's mask budget; its values are as many as
+   * the bitmap has bits set, refused before anything is allocated for them when the message is
+   * too short to hold them, and each must have non-zero bits (a zero is left out, not listed).
    */
   public static Model readModel(WireReader in) {
     ModelSpec spec = readSpec(in);
     List<Values> tensors = new ArrayList<>(spec.tensorCount());
     for (TensorSpec t : spec.tensors()) {
-      tensors.add(in.readFloats(t.size(), "values of " + t.name()));
+      String what = "values of " + t.name();
+      int form = in.readByte("form of " + t.name());
+      tensors.add(switch (form) {
+        case DENSE -> in.readFloats(t.size(), what);
+        case SPARSE -> readSparse(in, t.size(), what);
+        default -> throw new MalformedWireException("form of " + t.name() + " is " + form + ", not " + DENSE + " or " + SPARSE);
+      });
     }
     return Model.of(spec, tensors);
+  }
+
+  private static Values readSparse(WireReader in, int size, String what) {
+    Mask kept = readBitmap(in, size, "bitmap of " + what);
+    Values listed = in.readFloats(kept.cardinality(), what);
+    float[] out = new float[size];
+    int[] positions = kept.positions();
+    for (int j = 0; j < positions.length; j++) {
+      float v = listed.get(j);
+      if (Float.floatToRawIntBits(v) == 0) {
+        throw new MalformedWireException(what + ": position " + positions[j] + " is listed but zero");
+      }
+      out[positions[j]] = v;
+    }
+    return Values.copyOf(out);
+  }
+
+  /**
+   * {@code length} bits written by {@link WireWriter#writeBits}, as a mask: charged to the
+   * message's mask budget before they are read, and refused when a bit past {@code length} is set.
+   */
+  static Mask readBitmap(WireReader in, int length, String what) {
+    in.chargeMask(length, what);
+    try {
+      return Mask.fromWords(length, in.readBits(length, what));
+    } catch (IllegalArgumentException e) {
+      throw e instanceof MalformedWireException m ? m : new MalformedWireException(what + ": " + e.getMessage(), e);
+    }
   }
 
   /** Per tensor: a flag, and for a masked tensor its length and bitmap. */
@@ -103,8 +173,7 @@ public final class ModelCodec {
       for (int t = 0; t < masks.length; t++) {
         if (flag(in, "mask flag")) {
           int length = in.readCount("mask length", in.limits().tensorSize(t, "mask set"));
-          in.chargeMask(length, "mask of tensor " + t);
-          masks[t] = Mask.fromWords(length, in.readBits(length, "mask of tensor " + t));
+          masks[t] = readBitmap(in, length, "mask of tensor " + t);
         }
       }
       return MaskSet.of(masks);

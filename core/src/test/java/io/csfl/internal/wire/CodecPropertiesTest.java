@@ -47,6 +47,37 @@ class CodecPropertiesTest {
     assertTrue(w.size() <= 1 + (n + 7) / 8, w.size() + " bytes for " + n + " positions");
   }
 
+  @Property(tries = 200)
+  void modelsRoundTripToTheBitAtAnyDensity(@ForAll @IntRange(min = 1, max = 3000) int n,
+                                          @ForAll @DoubleRange(min = 0, max = 1) double density, @ForAll long seed) {
+    java.util.Random rng = new java.util.Random(seed);
+    float[] v = new float[n];
+    for (int i = 0; i < n; i++) {
+      if (rng.nextDouble() < density) {
+        // Now and then a signed zero or a subnormal, whose bits are not zero.
+        v[i] = switch (rng.nextInt(8)) {
+          case 0 -> -0.0f;
+          case 1 -> Float.intBitsToFloat(1 + rng.nextInt(0x7FFFFF));
+          default -> (float) rng.nextGaussian();
+        };
+      }
+    }
+    io.csfl.tensor.ModelSpec spec = io.csfl.tensor.ModelSpec.of(List.of(io.csfl.tensor.TensorSpec.kernel("w", n), io.csfl.tensor.TensorSpec.bias("b", 1)));
+    io.csfl.tensor.Model model = io.csfl.tensor.Model.of(spec, List.of(Values.copyOf(v), Values.copyOf(new float[] {1})));
+    WireWriter w = new WireWriter(64);
+    ModelCodec.writeModel(model, w);
+    WireReader r = new WireReader(w.toByteArray());
+    float[] back = ModelCodec.readModel(r).tensor(0).toArray();
+    r.requireEnd("model");
+    for (int i = 0; i < n; i++) {
+      assertEquals(Float.floatToRawIntBits(v[i]), Float.floatToRawIntBits(back[i]), "position " + i);
+    }
+    // Never more than the dense form.
+    WireWriter specOnly = new WireWriter(64);
+    ModelCodec.writeSpec(spec, specOnly);
+    assertTrue(w.size() <= specOnly.size() + 2 + 4L * (n + 1), w.size() + " bytes for " + n + " + 1 values");
+  }
+
   @Property(tries = 20)
   void sparseMasksCostNearTheirEntropy(@ForAll @DoubleRange(min = 0.01, max = 0.2) double density, @ForAll long seed) {
     int n = 200_000;
