@@ -78,7 +78,7 @@ class WireSerializerTest {
     Payload ternaryDelta = new Payload(List.of(new TernarySection(0, support, Mask.fromPositions(2, new int[] {1}), 0.5f)),
         Precision.FP32, 2);
     Payload masked = Payloads.sparse(model, Optional.of(new MagnitudePruner().masks(model, 0.5)), Precision.FP32);
-    TensorFile state = TensorFile.EMPTY.withF32("momentum", new long[] {2, 2}, new float[] {1, 2, 3, 4}).withMeta("round", "4");
+    TensorFile momentum = TensorFile.EMPTY.withF32("momentum", new long[] {2, 2}, new float[] {1, 2, 3, 4}).withMeta("round", "4");
     return List.of(
         new Client.TrainRound(4, dense, Long.MIN_VALUE, replies.getRef()),
         new Client.Trained(4, "client-7", -2L, 120, dense, 0.25, 1500, 12),
@@ -95,8 +95,8 @@ class WireSerializerTest {
         new RoundReport(4, 1, 5L, 10, 8, 1, 0, 1, 0, List.of("client-3: duplicate"), 123, 456, 789, 10,
             List.of("client-3", "client-7"), List.of("client-7")),
         new Client.Trained(4, "client-7", -2L, 120, masked, 0.25, 1500, 12),
-        new Aggregator.RoundAggregated(4, 77L, 9, List.of("client-1: stale"), model, 31, state),
-        new Aggregator.Resume(4, Long.MIN_VALUE, 0x5E55L, model, List.of(1, 2), prepared.getRef(), state));
+        new Aggregator.RoundAggregated(4, 77L, 9, List.of("client-1: stale"), model, 31, momentum),
+        new Aggregator.Resume(4, Long.MIN_VALUE, 0x5E55L, model, List.of(1, 2), prepared.getRef(), momentum));
   }
 
   @Test
