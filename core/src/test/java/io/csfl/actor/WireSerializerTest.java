@@ -130,7 +130,7 @@ class WireSerializerTest {
         assertTrue(WireSerializer.estimate(m) > 1024 + bytes.length / 2, name + " carries a model or payload: its estimate is near its size");
       }
     }
-    assertEquals(12, kinds);
+    assertEquals(14, kinds);
   }
 
   /** The serializer encodes a payload once for the orders that follow each other with it: the bytes are as if encoded anew. */
