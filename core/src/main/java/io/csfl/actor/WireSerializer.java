@@ -149,7 +149,7 @@ final class WireSerializer extends SerializerWithStringManifest {
   private byte[] withDownlink(WireWriter header, Payload payload) {
     EncodedDownlink cached = lastDownlink;
     if (cached.payload() != payload) {
-      WireWriter encoded = new WireWriter((int) Math.min(estimate(payload), WireWriter.MAX_SIZE));
+      WireWriter encoded = new WireWriter(1024);
       PayloadCodec.encode(payload, encoded);
       cached = new EncodedDownlink(payload, encoded.toByteArray());
       lastDownlink = cached;
