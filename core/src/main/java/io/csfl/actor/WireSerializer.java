@@ -6,20 +6,14 @@ import akka.actor.typed.ActorRefResolver;
 import akka.actor.typed.javadsl.Adapter;
 import akka.serialization.SerializerWithStringManifest;
 import io.csfl.checkpoint.TensorFile;
-import io.csfl.codec.MaskedSection;
-import io.csfl.codec.PatchSection;
 import io.csfl.codec.Payload;
-import io.csfl.codec.Section;
-import io.csfl.codec.TernarySection;
 import io.csfl.internal.actor.WireMessage;
 import io.csfl.internal.wire.ModelCodec;
 import io.csfl.internal.wire.PayloadCodec;
 import io.csfl.internal.wire.StateCodec;
 import io.csfl.internal.wire.WireReader;
 import io.csfl.internal.wire.WireWriter;
-import io.csfl.tensor.Mask;
 import io.csfl.tensor.Model;
-import io.csfl.tensor.TensorSpec;
 import java.io.NotSerializableException;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -99,12 +93,7 @@ final class WireSerializer extends SerializerWithStringManifest {
 
   @Override
   public byte[] toBinary(Object o) {
-    return toBinary(o, estimate(o));
-  }
-
-  /** {@link #toBinary(Object)} with a writer that starts at {@code capacity} bytes: the bytes do not depend on it. */
-  byte[] toBinary(Object o, int capacity) {
-    WireWriter out = new WireWriter(capacity);
+    WireWriter out = new WireWriter(1024);
     if (o instanceof Client.TrainRound m) {
       out.writeVarInt(m.round()).writeString(ref(m.replyTo())).writeLong(m.secret());
       return withDownlink(out, m.model());
@@ -284,84 +273,5 @@ final class WireSerializer extends SerializerWithStringManifest {
 
   private <T> ActorRef<T> resolve(String path) {
     return resolver.resolveActorRef(path);
-  }
-
-  /** Room for a message's control fields: ids, actor references, counts. */
-  private static final int CONTROL_BYTES = 1024;
-
-  /**
-   * A cheap upper estimate of {@code o}'s encoding, to start its writer at: a message that carries a model or a
-   * payload is then written into one buffer, rather than into one that doubles from 1 KiB to the message's size,
-   * copying it each time. Values count 4 bytes (float32, the widest precision), a mask its bitmap (its coding is never
-   * larger), names and strings 3 bytes a character (UTF-8's most for Java's chars), plus generous room for headers.
-   * A {@link Client.TrainRound} estimates only its header: its payload is encoded apart ({@link #withDownlink}).
-   * Never more than a writer can hold.
-   */
-  static int estimate(Object o) {
-    long bytes = CONTROL_BYTES;
-    if (o instanceof Client.Trained m) {
-      bytes += estimate(m.update()) + 3L * m.clientId().length();
-    } else if (o instanceof Aggregator.RoundPrepared m) {
-      bytes += estimate(m.downlink());
-      for (Payload held : m.fromHeld().values()) {
-        bytes += 5 + estimate(held);
-      }
-    } else if (o instanceof Aggregator.Fold m) {
-      bytes += estimate(m.update()) + 3L * m.clientId().length();
-    } else if (o instanceof Aggregator.RoundAggregated m) {
-      bytes += estimate(m.global()) + estimate(m.state());
-      for (String rejection : m.rejections()) {
-        bytes += 5 + 3L * rejection.length();
-      }
-    } else if (o instanceof PruningStrategy.ComputeMasks m) {
-      bytes += estimate(m.model());
-    } else if (o instanceof PruningStrategy.MasksComputed m) {
-      for (int t = 0; t < m.masks().size(); t++) {
-        bytes += 6 + m.masks().mask(t).map(mask -> mask.length() / 8L + 1).orElse(0L);
-      }
-    } else if (o instanceof Aggregator.Resume m) {
-      bytes += estimate(m.global()) + 5L * m.held().size() + estimate(m.state());
-    }
-    return (int) Math.min(bytes, WireWriter.MAX_SIZE);
-  }
-
-  private static long estimate(Payload payload) {
-    long bytes = 16 + 4 * payload.valueCount();
-    for (Section section : payload.sections()) {
-      bytes += 32;
-      if (section instanceof MaskedSection m) {
-        bytes += bitmap(m.mask());
-      } else if (section instanceof TernarySection t) {
-        bytes += bitmap(t.support());
-      } else if (section instanceof PatchSection p) {
-        bytes += bitmap(p.flips()) + bitmap(p.rewritten());
-      }
-    }
-    return bytes;
-  }
-
-  /** A mask's bitmap, with room for the header of its coding. */
-  private static long bitmap(Mask mask) {
-    return mask.length() / 8L + 16;
-  }
-
-  private static long estimate(Model model) {
-    long bytes = 5 + 4 * model.spec().parameterCount();
-    for (TensorSpec t : model.spec().tensors()) {
-      bytes += 16 + 3L * t.name().length() + 5L * t.rank();
-    }
-    return bytes;
-  }
-
-  /** A safetensors file: its tensors' bytes, and a JSON header of at most 6 bytes a character (an escape). */
-  private static long estimate(TensorFile state) {
-    long bytes = 256;
-    for (Map.Entry<String, TensorFile.Tensor> e : state.tensors().entrySet()) {
-      bytes += e.getValue().byteLength() + 128 + 6L * e.getKey().length() + 24L * e.getValue().shape().length;
-    }
-    for (Map.Entry<String, String> e : state.metadata().entrySet()) {
-      bytes += 16 + 6L * (e.getKey().length() + e.getValue().length());
-    }
-    return bytes;
   }
 }

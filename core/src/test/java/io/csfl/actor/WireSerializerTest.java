@@ -18,7 +18,6 @@ import io.csfl.codec.Precision;
 import io.csfl.codec.TernarySection;
 import io.csfl.checkpoint.TensorFile;
 import io.csfl.internal.actor.ControlMessage;
-import io.csfl.internal.actor.WireMessage;
 import io.csfl.internal.transfer.Transfers;
 import io.csfl.strategy.FedAvg;
 import io.csfl.strategy.MagnitudePruner;
@@ -104,33 +103,6 @@ class WireSerializerTest {
     for (Object m : messages()) {
       assertEquals(m, roundTrip(m), m.getClass().getSimpleName());
     }
-  }
-
-  /**
-   * A message's writer starts at the message's estimate: the bytes are those of a writer started at 1 KiB (or at its
-   * least), and the estimate holds the whole message, so the writer never grows.
-   */
-  @Test
-  void aMessageIsTheSameBytesWhateverItsWriterStartsAtAndFitsItsEstimate() {
-    WireSerializer serializer = new WireSerializer((akka.actor.ExtendedActorSystem) Adapter.toClassic(testKit.system()));
-    int kinds = 0;
-    for (Object m : messages()) {
-      if (!(m instanceof WireMessage)) {
-        continue;
-      }
-      kinds++;
-      String name = m.getClass().getSimpleName();
-      byte[] bytes = serializer.toBinary(m);
-      assertArrayEquals(serializer.toBinary(m, 1024), bytes, name);
-      assertArrayEquals(serializer.toBinary(m, 1), bytes, name);
-      if (m instanceof Client.TrainRound) {
-        assertEquals(1024, WireSerializer.estimate(m), "an order's payload is encoded apart: its header is small");
-      } else {
-        assertTrue(WireSerializer.estimate(m) >= bytes.length, name + ": " + WireSerializer.estimate(m) + " < " + bytes.length);
-        assertTrue(WireSerializer.estimate(m) > 1024 + bytes.length / 2, name + " carries a model or payload: its estimate is near its size");
-      }
-    }
-    assertEquals(14, kinds);
   }
 
   /** The serializer encodes a payload once for the orders that follow each other with it: the bytes are as if encoded anew. */
