@@ -5,6 +5,7 @@ import io.csfl.tensor.Mask;
 import io.csfl.tensor.MaskSet;
 import io.csfl.tensor.Model;
 import io.csfl.tensor.ModelSpec;
+import io.csfl.tensor.TensorOps;
 import io.csfl.tensor.TensorSpec;
 import io.csfl.tensor.Values;
 import java.util.ArrayList;
@@ -81,26 +82,19 @@ public final class ModelCodec {
 
   private static void writeTensor(Values values, WireWriter out) {
     int n = values.length();
-    float[] v = values.toArray();
+    // Not TensorOps.nonZeros: that leaves out -0.0f, which must be listed to survive.
     long[] words = new long[(n + 63) >>> 6];
-    int kept = 0;
     for (int i = 0; i < n; i++) {
-      if (Float.floatToRawIntBits(v[i]) != 0) {
+      if (Float.floatToRawIntBits(values.get(i)) != 0) {
         words[i >>> 6] |= 1L << i;
-        kept++;
       }
     }
-    if ((n + 7L) / 8 + 4L * kept >= 4L * n) {
+    Mask listed = Mask.fromWords(n, words);
+    if ((n + 7L) / 8 + 4L * listed.cardinality() >= 4L * n) {
       out.writeByte(DENSE).writeFloats(values);
       return;
     }
-    float[] listed = new float[kept];
-    for (int i = 0, j = 0; i < n; i++) {
-      if ((words[i >>> 6] & (1L << i)) != 0) {
-        listed[j++] = v[i];
-      }
-    }
-    out.writeByte(SPARSE).writeBits(words, n).writeFloats(Values.copyOf(listed));
+    out.writeByte(SPARSE).writeBits(words, n).writeFloats(TensorOps.gather(values, listed));
   }
 
   /**
