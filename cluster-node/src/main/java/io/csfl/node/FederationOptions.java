@@ -23,6 +23,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
@@ -147,7 +149,7 @@ final class FederationOptions {
 
   private Splits data;
   /** The load {@link #startLoadingData()} started, if it did. */
-  private java.util.concurrent.CompletableFuture<Splits> loading;
+  private CompletableFuture<Splits> loading;
   private Thread reader;
 
   /** Lists the algorithm names in --help. */
@@ -323,7 +325,7 @@ final class FederationOptions {
     String kind = dataOptions.dataset.trim().split(":", 2)[0];
     if (loading == null && data == null && (kind.equals("fashion-mnist") || kind.equals("idx"))) {
       // A daemon thread of its own, kept to be interrupted: the load must not hold the JVM open after a bad flag.
-      loading = java.util.concurrent.CompletableFuture.supplyAsync(() -> dataOptions.load(seed), task -> {
+      loading = CompletableFuture.supplyAsync(() -> dataOptions.load(seed), task -> {
         reader = new Thread(task, "csfl-data-load");
         reader.setDaemon(true);
         reader.start();
@@ -342,10 +344,10 @@ final class FederationOptions {
   }
 
   /** What the load started by {@link #startLoadingData()} read, or the error it threw, as it threw it. */
-  private static Splits loaded(java.util.concurrent.CompletableFuture<Splits> loading) {
+  private static Splits loaded(CompletableFuture<Splits> loading) {
     try {
       return loading.join();
-    } catch (java.util.concurrent.CompletionException e) {
+    } catch (CompletionException e) {
       if (e.getCause() instanceof RuntimeException r) {
         throw r;
       }
