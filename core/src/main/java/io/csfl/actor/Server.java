@@ -843,6 +843,7 @@ public final class Server extends AbstractBehavior<Server.Command> {
     ActorRef<Client.Command> previous = clients.put(c.clientId(), c.client());
     if (!c.client().equals(previous)) {
       getContext().watchWith(c.client(), new ClientGone(c.clientId(), c.client()));
+      getContext().getLog().debug("registered client {} ({} examples) at {}", c.clientId(), c.examples(), c.client().path());
     }
     declared.put(c.clientId(), c.examples());
   }

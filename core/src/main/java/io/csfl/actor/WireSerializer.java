@@ -56,6 +56,17 @@ final class WireSerializer extends SerializerWithStringManifest {
   private record EncodedDownlink(Payload payload, byte[] bytes) {}
 
   /**
+   * The last message serialized, by identity, and its bytes. A message is often serialized twice in a
+   * row: once by {@code Transfers} to measure what it costs on the wire, then by Akka to send it (or,
+   * with {@code serialize-messages = on}, to check it). Messages are immutable, so the same object
+   * has the same bytes, and the second time costs nothing. The bytes are never written after they
+   * are made (Akka and {@code Transfers} only read them).
+   */
+  private volatile Encoded lastMessage = new Encoded(null, new byte[0]);
+
+  private record Encoded(Object message, byte[] bytes) {}
+
+  /**
    * Called by Akka, which instantiates the serializer named in the configuration; {@code system} resolves the actor
    * references the messages carry.
    */
@@ -93,11 +104,17 @@ final class WireSerializer extends SerializerWithStringManifest {
 
   @Override
   public byte[] toBinary(Object o) {
-    WireWriter out = new WireWriter(1024);
-    if (o instanceof Client.TrainRound m) {
-      out.writeVarInt(m.round()).writeString(ref(m.replyTo())).writeLong(m.secret());
-      return withDownlink(out, m.model());
-    } else if (o instanceof Client.Trained m) {
+    Encoded cached = lastMessage;
+    if (cached.message() == o) {
+      return cached.bytes();
+    }
+    byte[] bytes = o instanceof Client.TrainRound m ? trainRound(m) : WireWriter.written(out -> write(o, out));
+    lastMessage = new Encoded(o, bytes);
+    return bytes;
+  }
+
+  private void write(Object o, WireWriter out) {
+    if (o instanceof Client.Trained m) {
       out.writeVarInt(m.round()).writeString(m.clientId()).writeLong(m.secret()).writeVarInt(m.examples())
           .writeLong(Double.doubleToLongBits(m.loss())).writeLong(m.trainMillis()).writeLong(m.overheadMillis());
       PayloadCodec.encode(m.update(), out);
@@ -131,19 +148,16 @@ final class WireSerializer extends SerializerWithStringManifest {
     } else {
       throw new IllegalArgumentException("WireSerializer cannot serialize " + o.getClass().getName());
     }
-    return out.toByteArray();
   }
 
-  /** {@code header}'s bytes followed by {@code payload}'s encoding, encoded only if it is not the last one written. */
-  private byte[] withDownlink(WireWriter header, Payload payload) {
+  /** The order's own fields followed by its model's encoding, encoded only if it is not the last one written. */
+  private byte[] trainRound(Client.TrainRound m) {
+    byte[] head = new WireWriter(64).writeVarInt(m.round()).writeString(ref(m.replyTo())).writeLong(m.secret()).toByteArray();
     EncodedDownlink cached = lastDownlink;
-    if (cached.payload() != payload) {
-      WireWriter encoded = new WireWriter(1024);
-      PayloadCodec.encode(payload, encoded);
-      cached = new EncodedDownlink(payload, encoded.toByteArray());
+    if (cached.payload() != m.model()) {
+      cached = new EncodedDownlink(m.model(), WireWriter.written(out -> PayloadCodec.encode(m.model(), out)));
       lastDownlink = cached;
     }
-    byte[] head = header.toByteArray();
     byte[] message = Arrays.copyOf(head, head.length + cached.bytes().length);
     System.arraycopy(cached.bytes(), 0, message, head.length, cached.bytes().length);
     return message;

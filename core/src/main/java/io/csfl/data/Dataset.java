@@ -1,5 +1,6 @@
 package io.csfl.data;
 
+import io.csfl.internal.simd.SimdWarmUp;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -20,6 +21,10 @@ import java.util.zip.CRC32;
 public final class Dataset {
   /** Above this many classes a label is taken for a mistake (a float target column, an id). */
   public static final int MAX_CLASSES = 1 << 16;
+  /** Whether this JVM has the Vector API, for {@link VectorPixels}. */
+  private static final boolean VECTORIZED = ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent();
+  /** The SIMD pixel scaling against the scalar one until the JIT has compiled it ({@link SimdWarmUp}). */
+  private static final SimdWarmUp SCALE = new SimdWarmUp();
 
   private final String name;
   private final int[] shape;
@@ -214,14 +219,23 @@ public final class Dataset {
       int example = indices[from + s];
       int src = example * f;
       int dst = s * f;
-      if (bytes != null) {
-        for (int p = 0; p < f; p++) {
-          x[dst + p] = (bytes[src + p] & 0xFF) * (1f / 255f);
-        }
+      if (bytes != null && VECTORIZED && SCALE.warm()) {
+        VectorPixels.scale(bytes, src, x, dst, f);
+      } else if (bytes != null && VECTORIZED) {
+        SCALE.run(f, () -> VectorPixels.scale(bytes, src, x, dst, f), () -> scale(bytes, src, x, dst, f));
+      } else if (bytes != null) {
+        scale(bytes, src, x, dst, f);
       } else {
         System.arraycopy(floats, src, x, dst, f);
       }
       y[s] = labels[example];
+    }
+  }
+
+  /** {@code x[dst + p] = (bytes[src + p] & 0xFF) * (1f / 255f)} for {@code p < n}: a byte pixel scaled to [0, 1]. */
+  static void scale(byte[] bytes, int src, float[] x, int dst, int n) {
+    for (int p = 0; p < n; p++) {
+      x[dst + p] = (bytes[src + p] & 0xFF) * (1f / 255f);
     }
   }
 

@@ -1,5 +1,7 @@
 package io.csfl.nn;
 
+import io.csfl.internal.simd.SimdWarmUp;
+
 /**
  * Adam (Kingma and Ba) with Keras' defaults (beta1 0.9, beta2 0.999, epsilon 1e-7), the
  * optimiser of the CS reference code.
@@ -8,6 +10,8 @@ final class Adam implements Optimizer {
   private static final double BETA1 = 0.9;
   private static final double BETA2 = 0.999;
   private static final float EPSILON = 1e-7f;
+  /** The SIMD update against the scalar one until the JIT has compiled it ({@link SimdWarmUp}). */
+  private static final SimdWarmUp UPDATE = new SimdWarmUp();
   private final double lr;
   private float[][] m;
   private float[][] v;
@@ -32,8 +36,15 @@ final class Adam implements Optimizer {
     float b1 = (float) BETA1;
     float b2 = (float) BETA2;
     for (int k = 0; k < params.length; k++) {
-      if (Gemm.simd()) {
-        VectorAdam.update(params[k], grads[k], m[k], v[k], b1, b2, stepSize, EPSILON);
+      float[] p = params[k];
+      float[] g = grads[k];
+      float[] mk = m[k];
+      float[] vk = v[k];
+      if (Gemm.simd() && UPDATE.warm()) {
+        VectorAdam.update(p, g, mk, vk, b1, b2, stepSize, EPSILON);
+      } else if (Gemm.simd()) {
+        UPDATE.run(p.length, () -> VectorAdam.update(p, g, mk, vk, b1, b2, stepSize, EPSILON),
+            () -> update(p, g, mk, vk, b1, b2, stepSize, EPSILON, 0));
       } else {
         update(params[k], grads[k], m[k], v[k], b1, b2, stepSize, EPSILON, 0);
       }

@@ -1,5 +1,7 @@
 package io.csfl.nn;
 
+import io.csfl.internal.simd.SimdWarmUp;
+
 /**
  * The one matrix kernel every layer uses: {@code C[m x n] += A[m x k] * B[k x n]}, where B and C
  * are row-major and A is addressed through strides, so the same call computes A*B (row-major A)
@@ -21,6 +23,9 @@ package io.csfl.nn;
  */
 final class Gemm {
   private static final int ROW_BLOCK = 16;
+  /** The SIMD product against the scalar one until the JIT has compiled it ({@link SimdWarmUp}). */
+  private static final SimdWarmUp MUL_ADD = new SimdWarmUp();
+  private static final SimdWarmUp AXPY = new SimdWarmUp();
   /** Whether this JVM has the Vector API, which the SIMD kernels need. */
   static final boolean VECTORIZED = ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent();
   /**
@@ -58,8 +63,12 @@ final class Gemm {
                      float[] a, int aOff, int aRowStride, int aColStride,
                      float[] b, int bOff,
                      float[] c, int cOff) {
-    if (simd()) {
+    if (simd() && MUL_ADD.warm()) {
       VectorGemm.mulAdd(m, n, k, a, aOff, aRowStride, aColStride, b, bOff, c, cOff);
+    } else if (simd()) {
+      MUL_ADD.run((long) m * n * k,
+          () -> VectorGemm.mulAdd(m, n, k, a, aOff, aRowStride, aColStride, b, bOff, c, cOff),
+          () -> scalarMulAdd(m, n, k, a, aOff, aRowStride, aColStride, b, bOff, c, cOff));
     } else {
       scalarMulAdd(m, n, k, a, aOff, aRowStride, aColStride, b, bOff, c, cOff);
     }
@@ -99,8 +108,10 @@ final class Gemm {
    * step, biases, column sums). On SIMD the same two roundings run lanewise ({@link VectorGemm#axpy}).
    */
   static void axpy(int n, float alpha, float[] x, int xOff, float[] y, int yOff) {
-    if (simd()) {
+    if (simd() && AXPY.warm()) {
       VectorGemm.axpy(n, alpha, x, xOff, y, yOff);
+    } else if (simd()) {
+      AXPY.run(n, () -> VectorGemm.axpy(n, alpha, x, xOff, y, yOff), () -> scalarAxpy(0, n, alpha, x, xOff, y, yOff));
     } else {
       scalarAxpy(0, n, alpha, x, xOff, y, yOff);
     }

@@ -1,5 +1,7 @@
 package io.csfl.nn;
 
+import io.csfl.internal.simd.SimdWarmUp;
+
 /** max(0, x), unit by unit. */
 final class Relu implements Layer {
   private final int size;
@@ -12,6 +14,9 @@ final class Relu implements Layer {
   public int inputSize() {
     return size;
   }
+
+  /** The SIMD backward pass against the scalar one until the JIT has compiled it ({@link SimdWarmUp}). */
+  private static final SimdWarmUp BACKWARD = new SimdWarmUp();
 
   @Override
   public int outputSize() {
@@ -31,8 +36,11 @@ final class Relu implements Layer {
     if (dx == null) {
       return;
     }
-    if (Gemm.simd()) {
-      VectorRelu.backward(y, dy, dx, batch * size);
+    int n = batch * size;
+    if (Gemm.simd() && BACKWARD.warm()) {
+      VectorRelu.backward(y, dy, dx, n);
+    } else if (Gemm.simd()) {
+      BACKWARD.run(n, () -> VectorRelu.backward(y, dy, dx, n), () -> backward(y, dy, dx, 0, n));
     } else {
       backward(y, dy, dx, 0, batch * size);
     }

@@ -1,5 +1,7 @@
 package io.csfl.strategy;
 
+import io.csfl.internal.simd.SimdWarmUp;
+
 /**
  * {@code target[position(j)] += weight * values[j]}: how {@link WeightedSum} adds one part of an update to its double
  * sums. Each element is one double multiply (the float widened exactly) and one double add, in that order, in both
@@ -10,6 +12,8 @@ package io.csfl.strategy;
 final class Fold {
   /** Whether this JVM has the Vector API. */
   static final boolean VECTORIZED = ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent();
+  /** The vector fold against the scalar one until the JIT has compiled it ({@link SimdWarmUp}). */
+  private static final SimdWarmUp WARM_UP = new SimdWarmUp();
 
   private Fold() {}
 
@@ -19,8 +23,13 @@ final class Fold {
    * goes through vector lanes.
    */
   static void into(double[] target, int[] positions, float[] values, double weight) {
-    if (VECTORIZED) {
+    int n = values.length;
+    boolean consecutive = positions == null || (n > 0 && positions[n - 1] - positions[0] == n - 1);
+    if (VECTORIZED && consecutive && WARM_UP.warm()) {
       VectorFold.into(target, positions, values, weight);
+    } else if (VECTORIZED && consecutive) {
+      // Only consecutive parts go through lanes; timing the others would compare the scalar loop with itself.
+      WARM_UP.run(n, () -> VectorFold.into(target, positions, values, weight), () -> scalar(target, positions, values, weight));
     } else {
       scalar(target, positions, values, weight);
     }

@@ -2,6 +2,9 @@ package io.csfl.actor;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotSame;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -26,6 +29,7 @@ import io.csfl.tensor.Mask;
 import io.csfl.tensor.Model;
 import java.io.NotSerializableException;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -103,6 +107,25 @@ class WireSerializerTest {
     for (Object m : messages()) {
       assertEquals(m, roundTrip(m), m.getClass().getSimpleName());
     }
+  }
+
+  /**
+   * A message serialized twice in a row (Transfers measures it, then Akka sends it) is encoded once;
+   * an equal message of its own is encoded anew, to the same bytes, and the cache follows the last one.
+   */
+  @Test
+  void theSameMessageSerializedTwiceInARowIsEncodedOnce() {
+    WireSerializer serializer = new WireSerializer((akka.actor.ExtendedActorSystem) Adapter.toClassic(testKit.system()));
+    Aggregator.Fold fold = new Aggregator.Fold(4, 7L, "client-7", 120, dense);
+    byte[] first = serializer.toBinary(fold);
+    assertSame(first, serializer.toBinary(fold), "the same object: the same bytes, not encoded again");
+    Aggregator.Fold equal = new Aggregator.Fold(4, 7L, "client-7", 120, Payloads.dense(model));
+    byte[] anew = serializer.toBinary(equal);
+    assertNotSame(first, anew, "another object is encoded");
+    assertArrayEquals(first, anew);
+    Aggregator.Fold other = new Aggregator.Fold(5, 7L, "client-8", 60, dense);
+    assertFalse(Arrays.equals(first, serializer.toBinary(other)));
+    assertNotSame(first, serializer.toBinary(fold), "only the last message is kept");
   }
 
   /** The serializer encodes a payload once for the orders that follow each other with it: the bytes are as if encoded anew. */

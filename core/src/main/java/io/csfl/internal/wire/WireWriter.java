@@ -7,6 +7,7 @@ import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
+import java.util.function.Consumer;
 
 /** Appends primitives in the little-endian wire format that {@link WireReader} reads. */
 public final class WireWriter {
@@ -50,6 +51,42 @@ public final class WireWriter {
         throw new IllegalStateException("message larger than " + maxSize + " bytes: " + size + " written, " + extra + " more");
       }
       buf = Arrays.copyOf(buf, (int) Math.min(maxSize, Math.max(needed, 2L * buf.length)));
+    }
+  }
+
+  /**
+   * The largest scratch buffer a thread keeps between {@link #written} calls: enough for the
+   * messages of a model of a few million parameters, and at most this much held per thread that
+   * serializes.
+   */
+  static final int SCRATCH_KEPT = 8 << 20;
+
+  /** Each thread's scratch writer, or null while a {@link #written} call of that thread holds it. */
+  private static final ThreadLocal<WireWriter[]> SCRATCH = ThreadLocal.withInitial(() -> new WireWriter[1]);
+
+  /**
+   * The bytes {@code body} writes, as one array of exactly their length. They are written into this
+   * thread's scratch buffer, which is kept for the next call, and copied out once: a message is not
+   * written into a buffer that doubles from a small start, with a copy at each doubling, which for
+   * a model of a few megabytes costs more than the encoding. A buffer that grew past
+   * {@link #SCRATCH_KEPT} is dropped afterwards. A nested call (from inside {@code body}) writes
+   * into a writer of its own.
+   */
+  public static byte[] written(Consumer<WireWriter> body) {
+    WireWriter[] slot = SCRATCH.get();
+    WireWriter out = slot[0];
+    slot[0] = null;
+    if (out == null) {
+      out = new WireWriter(4096);
+    }
+    try {
+      body.accept(out);
+      return out.toByteArray();
+    } finally {
+      if (out.buf.length <= SCRATCH_KEPT) {
+        out.size = 0;
+        slot[0] = out;
+      }
     }
   }
 

@@ -86,4 +86,29 @@ class WireWriterTest {
     Arrays.fill(b, value);
     return b;
   }
+
+  @Test
+  void writtenGivesExactlyTheBytesAndReusesTheThreadsScratchBuffer() {
+    byte[] first = WireWriter.written(out -> out.writeBytes(counting(100_000), 0, 100_000));
+    assertArrayEquals(counting(100_000), first);
+    byte[] second = WireWriter.written(out -> out.writeVarInt(300).writeByte(7));
+    assertArrayEquals(new byte[] {(byte) 0xAC, 0x02, 7}, second, "the scratch starts empty for each message");
+    assertEquals(3, second.length);
+  }
+
+  @Test
+  void aNestedWrittenCallUsesAWriterOfItsOwn() {
+    byte[] outer = WireWriter.written(out -> {
+      out.writeByte(1);
+      byte[] inner = WireWriter.written(in -> in.writeByte(2).writeByte(3));
+      out.writeBytes(inner, 0, inner.length).writeByte(4);
+    });
+    assertArrayEquals(new byte[] {1, 2, 3, 4}, outer);
+  }
+
+  @Test
+  void aFailedWriteLeavesTheScratchEmptyForTheNext() {
+    assertThrows(IllegalArgumentException.class, () -> WireWriter.written(out -> out.writeByte(9).writeVarInt(-1)));
+    assertArrayEquals(new byte[] {5}, WireWriter.written(out -> out.writeByte(5)));
+  }
 }

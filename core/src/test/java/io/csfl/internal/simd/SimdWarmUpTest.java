@@ -1,0 +1,76 @@
+package io.csfl.internal.simd;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import org.junit.jupiter.api.Test;
+
+/** When a kernel's warm-up runs its SIMD form and when it stops timing: the decision, not the speed. */
+class SimdWarmUpTest {
+  @Test
+  void untilWarmOneCallInEightRunsTheSimdKernel() {
+    SimdWarmUp warmUp = new SimdWarmUp();
+    int[] ran = new int[2];
+    for (int call = 1; call <= 80; call++) {
+      warmUp.run(0, () -> ran[0]++, () -> ran[1]++);
+    }
+    assertEquals(10, ran[0], "SIMD probes");
+    assertEquals(70, ran[1], "scalar calls");
+    assertFalse(warmUp.warm(), "work 0 records no timing, so nothing shows the SIMD kernel faster");
+  }
+
+  @Test
+  void twoProbesInARowFasterThanTheScalarKernelMakeItWarm() {
+    SimdWarmUp warmUp = new SimdWarmUp();
+    warmUp.record(false, 10.0);
+    warmUp.record(true, 5.0);
+    assertFalse(warmUp.warm(), "one probe is not enough");
+    warmUp.record(true, 12.0);
+    warmUp.record(true, 5.0);
+    assertFalse(warmUp.warm(), "a slower probe starts the count again");
+    warmUp.record(true, 5.0);
+    assertTrue(warmUp.warm());
+  }
+
+  @Test
+  void aProbeBeforeAnyScalarTimingDoesNotCount() {
+    SimdWarmUp warmUp = new SimdWarmUp();
+    warmUp.record(true, 0.001);
+    warmUp.record(true, 0.001);
+    assertFalse(warmUp.warm(), "nothing to compare with yet");
+  }
+
+  @Test
+  void theScalarCostIsSmoothedSoOneFastScalarCallDoesNotHideAFasterSimdKernel() {
+    SimdWarmUp warmUp = new SimdWarmUp();
+    warmUp.record(false, 100.0);
+    warmUp.record(false, 1.0); // 0.75 * 100 + 0.25 * 1 = 75.25
+    warmUp.record(true, 50.0);
+    warmUp.record(true, 50.0);
+    assertTrue(warmUp.warm());
+  }
+
+  @Test
+  void afterMaxCallsTheKernelIsWarmWhateverTheProbesSaid() {
+    SimdWarmUp warmUp = new SimdWarmUp();
+    for (int call = 1; call < SimdWarmUp.MAX_CALLS; call++) {
+      warmUp.run(0, () -> {}, () -> {});
+    }
+    assertFalse(warmUp.warm());
+    warmUp.run(0, () -> {}, () -> {});
+    assertTrue(warmUp.warm());
+  }
+
+  @Test
+  void testsCanMakeEveryKernelWarm() {
+    SimdWarmUp warmUp = new SimdWarmUp();
+    try {
+      SimdWarmUp.assumeAllWarm(true);
+      assertTrue(warmUp.warm());
+    } finally {
+      SimdWarmUp.assumeAllWarm(false);
+    }
+    assertFalse(warmUp.warm());
+  }
+}
