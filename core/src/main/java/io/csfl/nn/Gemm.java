@@ -66,7 +66,8 @@ final class Gemm {
     if (simd() && MUL_ADD.warm()) {
       VectorGemm.mulAdd(m, n, k, a, aOff, aRowStride, aColStride, b, bOff, c, cOff);
     } else if (simd()) {
-      MUL_ADD.run((long) m * n * k,
+      // A product's shape and layout (a weight gradient reads A transposed, and sparser) make its costs comparable.
+      MUL_ADD.run((long) m * n * k, java.util.Objects.hash(m, n, k, aColStride == 1),
           () -> VectorGemm.mulAdd(m, n, k, a, aOff, aRowStride, aColStride, b, bOff, c, cOff),
           () -> scalarMulAdd(m, n, k, a, aOff, aRowStride, aColStride, b, bOff, c, cOff));
     } else {

@@ -10,9 +10,12 @@ package io.csfl.internal.simd;
  * a few times, spends seconds there. So until the SIMD kernel is measured faster, most calls take the
  * scalar one, and one call in {@link #PROBE_EVERY} takes the SIMD one, which both times it and lets
  * the JIT see it run (compilation is triggered by the kernel's own invocations and loop iterations).
- * Once two probes in a row beat the scalar kernel's recent cost per unit of work, the kernel is
- * warm and every later call takes the SIMD one without timing. After {@link #MAX_CALLS} calls the
- * kernel is taken as warm whatever the probes said, so no timing accident keeps a run scalar.
+ * Once two probes in a row beat the scalar kernel's recent cost per unit of work on calls of the
+ * same shape, the kernel is warm and every later call takes the SIMD one without timing. Costs are
+ * compared shape by shape because a unit of work is not equally dear in every call: the scalar
+ * matrix product skips zeros, so its cost per multiply-add of a sparse product says nothing about
+ * a dense one. After {@link #MAX_CALLS} calls the kernel is taken as warm whatever the probes said,
+ * so no timing accident keeps a run scalar for long.
  *
  * <p>One instance per kernel, shared by all threads. Its counters are updated without locks: a lost
  * update only moves a probe by a call or delays the switch by one, and the warm flag is volatile.
@@ -21,7 +24,9 @@ public final class SimdWarmUp {
   /** One call in this many takes the SIMD kernel while it is not yet warm. */
   static final int PROBE_EVERY = 8;
   /** Calls after which the SIMD kernel is taken as warm even if no probe showed it faster. */
-  static final int MAX_CALLS = 1 << 16;
+  static final int MAX_CALLS = 1 << 12;
+  /** Shapes whose scalar cost is remembered; two shapes that share a slot take turns in it. */
+  private static final int SHAPES = 64;
   /** Probes in a row that must beat the scalar kernel's cost. */
   private static final int WINS_NEEDED = 2;
 
@@ -31,11 +36,14 @@ public final class SimdWarmUp {
   private volatile boolean warm;
   private int calls;
   private int wins;
-  /** The scalar kernel's recent cost in nanoseconds per unit of work, smoothed; NaN until timed. */
-  private double scalarCost = Double.NaN;
+  /** Per slot: the shape whose scalar cost it holds, and that cost in nanoseconds per unit of work, smoothed. */
+  private final int[] shapes = new int[SHAPES];
+  private final double[] scalarCosts = new double[SHAPES];
 
   /** A kernel that is not warm yet. */
-  public SimdWarmUp() {}
+  public SimdWarmUp() {
+    java.util.Arrays.fill(scalarCosts, Double.NaN);
+  }
 
   /** Whether the SIMD kernel is warm: the caller runs it directly, untimed. */
   public boolean warm() {
@@ -50,12 +58,18 @@ public final class SimdWarmUp {
     allWarm = warm;
   }
 
+  /** {@link #run(long, int, Runnable, Runnable)} for a kernel whose calls all have one shape. */
+  public void run(long work, Runnable simd, Runnable scalar) {
+    run(work, 0, simd, scalar);
+  }
+
   /**
    * Runs {@code simd} or {@code scalar}, which must compute the same thing, and times it: the SIMD
    * one on every {@link #PROBE_EVERY}th call, the scalar one otherwise. {@code work} is the call's
-   * size in any unit proportional to its cost (multiply-adds, elements), the same for both.
+   * size in any unit proportional to its cost (multiply-adds, elements), the same for both;
+   * {@code shape} names calls whose costs per unit of work compare (a product's dimensions).
    */
-  public void run(long work, Runnable simd, Runnable scalar) {
+  public void run(long work, int shape, Runnable simd, Runnable scalar) {
     int call = ++calls;
     boolean probe = call % PROBE_EVERY == 0;
     long start = System.nanoTime();
@@ -65,18 +79,25 @@ public final class SimdWarmUp {
       warm = true;
     }
     if (work > 0) {
-      record(probe, (double) nanos / work);
+      record(probe, shape, (double) nanos / work);
     }
   }
 
-  /** Takes one timing, in nanoseconds per unit of work, of the SIMD kernel or the scalar one. */
-  void record(boolean simd, double cost) {
+  /** Takes one timing, in nanoseconds per unit of work, of the SIMD kernel or the scalar one, on a call of {@code shape}. */
+  void record(boolean simd, int shape, double cost) {
+    int slot = Math.floorMod(shape * 0x9E3779B9, SHAPES);
     if (!simd) {
-      scalarCost = Double.isNaN(scalarCost) ? cost : 0.75 * scalarCost + 0.25 * cost;
-    } else if (cost < scalarCost) {
+      boolean known = shapes[slot] == shape && !Double.isNaN(scalarCosts[slot]);
+      scalarCosts[slot] = known ? 0.75 * scalarCosts[slot] + 0.25 * cost : cost;
+      shapes[slot] = shape;
+      return;
+    }
+    if (shapes[slot] != shape || Double.isNaN(scalarCosts[slot])) {
+      return; // nothing of this shape to compare with yet
+    }
+    if (cost < scalarCosts[slot]) {
       if (++wins >= WINS_NEEDED) {
         warm = true;
-
       }
     } else {
       wins = 0;

@@ -23,31 +23,31 @@ class SimdWarmUpTest {
   @Test
   void twoProbesInARowFasterThanTheScalarKernelMakeItWarm() {
     SimdWarmUp warmUp = new SimdWarmUp();
-    warmUp.record(false, 10.0);
-    warmUp.record(true, 5.0);
+    warmUp.record(false, 0, 10.0);
+    warmUp.record(true, 0, 5.0);
     assertFalse(warmUp.warm(), "one probe is not enough");
-    warmUp.record(true, 12.0);
-    warmUp.record(true, 5.0);
+    warmUp.record(true, 0, 12.0);
+    warmUp.record(true, 0, 5.0);
     assertFalse(warmUp.warm(), "a slower probe starts the count again");
-    warmUp.record(true, 5.0);
+    warmUp.record(true, 0, 5.0);
     assertTrue(warmUp.warm());
   }
 
   @Test
   void aProbeBeforeAnyScalarTimingDoesNotCount() {
     SimdWarmUp warmUp = new SimdWarmUp();
-    warmUp.record(true, 0.001);
-    warmUp.record(true, 0.001);
+    warmUp.record(true, 0, 0.001);
+    warmUp.record(true, 0, 0.001);
     assertFalse(warmUp.warm(), "nothing to compare with yet");
   }
 
   @Test
   void theScalarCostIsSmoothedSoOneFastScalarCallDoesNotHideAFasterSimdKernel() {
     SimdWarmUp warmUp = new SimdWarmUp();
-    warmUp.record(false, 100.0);
-    warmUp.record(false, 1.0); // 0.75 * 100 + 0.25 * 1 = 75.25
-    warmUp.record(true, 50.0);
-    warmUp.record(true, 50.0);
+    warmUp.record(false, 0, 100.0);
+    warmUp.record(false, 0, 1.0); // 0.75 * 100 + 0.25 * 1 = 75.25
+    warmUp.record(true, 0, 50.0);
+    warmUp.record(true, 0, 50.0);
     assertTrue(warmUp.warm());
   }
 
@@ -72,5 +72,21 @@ class SimdWarmUpTest {
       SimdWarmUp.assumeAllWarm(false);
     }
     assertFalse(warmUp.warm());
+  }
+
+  @Test
+  void aProbeIsComparedWithScalarCallsOfItsOwnShapeOnly() {
+    SimdWarmUp warmUp = new SimdWarmUp();
+    warmUp.record(false, 1, 0.1); // a sparse product: cheap per multiply-add for the zero-skipping scalar kernel
+    warmUp.record(false, 2, 10.0); // a dense one
+    warmUp.record(true, 1, 0.5);
+    warmUp.record(true, 1, 0.5);
+    assertFalse(warmUp.warm(), "slower than the scalar kernel on the same shape");
+    warmUp.record(true, 3, 0.01);
+    warmUp.record(true, 3, 0.01);
+    assertFalse(warmUp.warm(), "no scalar timing of that shape to compare with");
+    warmUp.record(true, 2, 0.5);
+    warmUp.record(true, 2, 0.5);
+    assertTrue(warmUp.warm());
   }
 }
