@@ -21,8 +21,6 @@ import java.util.zip.CRC32;
 public final class Dataset {
   /** Above this many classes a label is taken for a mistake (a float target column, an id). */
   public static final int MAX_CLASSES = 1 << 16;
-  /** Whether this JVM has the Vector API, for {@link VectorPixels}. */
-  private static final boolean VECTORIZED = ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent();
   /** The SIMD pixel scaling against the scalar one until the JIT has compiled it ({@link SimdWarmUp}). */
   private static final SimdWarmUp SCALE = new SimdWarmUp();
 
@@ -219,9 +217,9 @@ public final class Dataset {
       int example = indices[from + s];
       int src = example * f;
       int dst = s * f;
-      if (bytes != null && VECTORIZED && SCALE.warm()) {
+      if (bytes != null && SimdWarmUp.VECTOR_API && SCALE.warm()) {
         VectorPixels.scale(bytes, src, x, dst, f);
-      } else if (bytes != null && VECTORIZED) {
+      } else if (bytes != null && SimdWarmUp.VECTOR_API) {
         SCALE.run(f, () -> VectorPixels.scale(bytes, src, x, dst, f), () -> scale(bytes, src, x, dst, f));
       } else if (bytes != null) {
         scale(bytes, src, x, dst, f);

@@ -27,7 +27,7 @@ final class Gemm {
   private static final SimdWarmUp MUL_ADD = new SimdWarmUp();
   private static final SimdWarmUp AXPY = new SimdWarmUp();
   /** Whether this JVM has the Vector API, which the SIMD kernels need. */
-  static final boolean VECTORIZED = ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent();
+  static final boolean VECTORIZED = SimdWarmUp.VECTOR_API;
   /**
    * Set by tests to run the scalar kernels in a JVM that has the Vector API. Both give the same
    * bits, so a flip while another thread trains changes its speed, not its results.

@@ -42,7 +42,7 @@ final class Relu implements Layer {
     } else if (Gemm.simd()) {
       BACKWARD.run(n, () -> VectorRelu.backward(y, dy, dx, n), () -> backward(y, dy, dx, 0, n));
     } else {
-      backward(y, dy, dx, 0, batch * size);
+      backward(y, dy, dx, 0, n);
     }
   }
 

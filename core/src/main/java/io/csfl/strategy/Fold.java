@@ -11,7 +11,7 @@ import io.csfl.internal.simd.SimdWarmUp;
  */
 final class Fold {
   /** Whether this JVM has the Vector API. */
-  static final boolean VECTORIZED = ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent();
+  static final boolean VECTORIZED = SimdWarmUp.VECTOR_API;
   /** The vector fold against the scalar one until the JIT has compiled it ({@link SimdWarmUp}). */
   private static final SimdWarmUp WARM_UP = new SimdWarmUp();
 

@@ -1,5 +1,7 @@
 package io.csfl.internal.simd;
 
+import java.util.Arrays;
+
 /**
  * Chooses between a SIMD kernel and its scalar twin while the JIT warms up. The two compute the same
  * bits, so which one runs changes a call's speed, never its result.
@@ -21,6 +23,8 @@ package io.csfl.internal.simd;
  * update only moves a probe by a call or delays the switch by one, and the warm flag is volatile.
  */
 public final class SimdWarmUp {
+  /** Whether this JVM has the Vector API ({@code --add-modules jdk.incubator.vector}), which every SIMD kernel needs. */
+  public static final boolean VECTOR_API = ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent();
   /** One call in this many takes the SIMD kernel while it is not yet warm. */
   static final int PROBE_EVERY = 8;
   /** Calls after which the SIMD kernel is taken as warm even if no probe showed it faster. */
@@ -42,7 +46,7 @@ public final class SimdWarmUp {
 
   /** A kernel that is not warm yet. */
   public SimdWarmUp() {
-    java.util.Arrays.fill(scalarCosts, Double.NaN);
+    Arrays.fill(scalarCosts, Double.NaN);
   }
 
   /** Whether the SIMD kernel is warm: the caller runs it directly, untimed. */
