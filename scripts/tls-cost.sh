@@ -1,27 +1,32 @@
 #!/usr/bin/env bash
 # What mutual TLS costs a short federation, as the smoke test's last phase measures it, with more
 # alternations: the smoke test's cost federation (a server-and-aggregator node and two client
-# nodes of 4 clients, CS on the mlp, 6 rounds of 1 local epoch) runs once per variant and pass,
-# in forward order on odd passes and backward on even ones (ABBA ABBA ... for two variants), so
-# that a trend in the machine's load falls on all variants alike. It prints each run's mean round
-# wall time (rounds 1-6 and 2-6), then per variant the median of its runs and its ratio to the
-# first variant's median.
+# nodes of 4 clients, CS on the mlp, rounds of 1 local epoch) runs once per variant and pass, in
+# forward order on odd passes and backward on even ones (ABBA ABBA ... for two variants), so that
+# a trend in the machine's load falls on all variants alike. It prints each run's mean round wall
+# time (over all rounds, and from round STEADY on), then per variant the median of its runs and
+# its ratio to the first variant's median.
 #
-#   scripts/tls-cost.sh [-n PASSES] [-p BASE_PORT] [-j JAR] DIR VARIANT...
+#   scripts/tls-cost.sh [-n PASSES] [-r ROUNDS] [-s STEADY] [-p BASE_PORT] [-j JAR] DIR VARIANT...
 #
 # A VARIANT is name=flags, the node flags that make it: 'plain=--insecure', 'tls=' (mutual TLS
 # with certificates made in DIR), 'tls13=--config tls13.conf'. Every node of a run gets the
-# variant's flags. Defaults: 4 passes, ports 27400-27402, the jar bin/csfl builds.
+# variant's flags. Defaults: 4 passes, 16 rounds (as the smoke test), STEADY 5, ports
+# 27400-27402, the jar bin/csfl builds.
 set -euo pipefail
 home="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 passes=4
+rounds=16
+steady=5
 base=27400
 jar=""
-while getopts "n:p:j:" opt; do
+while getopts "n:p:j:r:s:" opt; do
   case $opt in
     n) passes=$OPTARG ;;
     p) base=$OPTARG ;;
     j) jar=$OPTARG ;;
+    r) rounds=$OPTARG ;;
+    s) steady=$OPTARG ;;
     *) exit 2 ;;
   esac
 done
@@ -48,7 +53,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-cost=(--algorithm cs --model mlp --clients 8 --per-round 4 --rounds 6 --local-epochs 1 --partition iid --round-timeout 60s --seed 3)
+cost=(--algorithm cs --model mlp --clients 8 --per-round 4 --rounds "$rounds" --local-epochs 1 --partition iid --round-timeout 60s --seed 3)
 node() { # log cert port variant-flags... -- node-args...
   local log=$1 cert=$2 port=$3 tls; shift 3
   local flags=()
@@ -93,10 +98,10 @@ for pass in $(seq 1 "$passes"); do
     rm -rf "$out"
     run "$out" ${flags[@]+"${flags[@]}"}
     m1=$(mean_wall "$out/metrics.csv" 1)
-    m2=$(mean_wall "$out/metrics.csv" 2)
+    m2=$(mean_wall "$out/metrics.csv" "$steady")
     all1[$name]="${all1[$name]-} $m1"
     all2[$name]="${all2[$name]-} $m2"
-    echo "tls-cost: pass $pass $name: mean round wall time, rounds 1-6: $m1 ms, rounds 2-6: $m2 ms"
+    echo "tls-cost: pass $pass $name: mean round wall time, rounds 1-$rounds: $m1 ms, rounds $steady-$rounds: $m2 ms"
   done
 done
 
@@ -108,6 +113,6 @@ for v in "${variants[@]}"; do
   name=${v%%=*}
   r1=$(echo "${all1[$name]}" | median)
   r2=$(echo "${all2[$name]}" | median)
-  awk -v n="$name" -v f="$first" -v r1="$r1" -v r2="$r2" -v a="$ref1" -v b="$ref2" -v p="$passes" 'BEGIN {
-    printf "tls-cost: %s, medians of %d runs: rounds 1-6 %.0f ms (%.3f of %s), rounds 2-6 %.0f ms (%.3f of %s)\n", n, p, r1, r1 / a, f, r2, r2 / b, f }'
+  awk -v n="$name" -v f="$first" -v r1="$r1" -v r2="$r2" -v a="$ref1" -v b="$ref2" -v p="$passes" -v r="$rounds" -v s="$steady" 'BEGIN {
+    printf "tls-cost: %s, medians of %d runs: rounds 1-%d %.0f ms (%.3f of %s), rounds %d-%d %.0f ms (%.3f of %s)\n", n, p, r, r1, r1 / a, f, s, r, r2, r2 / b, f }'
 done
