@@ -46,7 +46,7 @@ final class Adam implements Optimizer {
         UPDATE.run(p.length, () -> VectorAdam.update(p, g, mk, vk, b1, b2, stepSize, EPSILON),
             () -> update(p, g, mk, vk, b1, b2, stepSize, EPSILON, 0));
       } else {
-        update(params[k], grads[k], m[k], v[k], b1, b2, stepSize, EPSILON, 0);
+        update(p, g, mk, vk, b1, b2, stepSize, EPSILON, 0);
       }
     }
   }
