@@ -29,6 +29,7 @@ class ModelFilesTest {
     store.save(saved);
     Checkpoint resumed = ModelFiles.resumePoint(store, "cs", mlp.spec()).orElseThrow();
     assertEquals(Map.of("client-0001", 1), resumed.held());
-    assertEquals(state, resumed.strategyState(), "the history of the held round came back with it");
+    assertEquals(saved.strategyState(), resumed.strategyState(), "the history of the held round came back with it");
+    assertEquals(state.tensors().keySet(), resumed.strategyState().tensors().keySet());
   }
 }

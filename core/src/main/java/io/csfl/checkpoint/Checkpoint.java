@@ -6,11 +6,14 @@ import io.csfl.metrics.RoundMetrics;
 import io.csfl.tensor.Model;
 import io.csfl.tensor.ModelSpec;
 import java.io.IOException;
+import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Comparator;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 
@@ -38,11 +41,14 @@ public record Checkpoint(String algorithm, int round, List<RoundMetrics> metrics
   /** The format version in each file's metadata; a reader refuses others. */
   public static final String VERSION = "1";
   /**
-   * What this writer adds to {@link #VERSION}'s files without changing how they are read: 2, the
-   * strategy state may hold {@link #heldState(int)} entries. A file without it is revision 1, and
-   * any revision of version 1 is read the same way (state a strategy does not know is ignored).
+   * What this writer adds to {@link #VERSION}'s files without changing what a reader of an earlier
+   * revision gets from them: 2, the strategy state may hold {@link #heldState(int)} entries; 3,
+   * {@link Checkpoints} keeps each of those entries in a file of its own, written once, which the
+   * checkpoint names in its metadata. A file without it is revision 1. A reader of revision 1 or 2
+   * reads a revision 3 file as one without held entries: it still resumes, and the clients get the
+   * whole downlink once.
    */
-  public static final String REVISION = "2";
+  public static final String REVISION = "3";
   /**
    * The prefix of the strategy state kept per global model: {@link #heldState(int)}, followed by
    * the strategy's own names.
@@ -55,6 +61,8 @@ public record Checkpoint(String algorithm, int round, List<RoundMetrics> metrics
   public static final String HELD_OLDEST = "csfl.held.oldest";
   static final String VERSION_KEY = "csfl.checkpoint";
   static final String REVISION_KEY = "csfl.checkpoint.revision";
+  /** The metadata of a checkpoint file whose held entries are files of their own: round to file name, as JSON. */
+  static final String HELD_FILES_KEY = "csfl.checkpoint.held-files";
   private static final String MODEL = "model/";
   private static final String STATE = "state/";
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -79,7 +87,24 @@ public record Checkpoint(String algorithm, int round, List<RoundMetrics> metrics
     held = Map.copyOf(held);
     Set<Integer> heldRounds = new HashSet<>(held.values());
     // An entry that names no round belongs to no client either.
-    strategyState = strategyState.without(name -> isHeld(name) && !heldRounds.contains(roundOrNull(name)));
+    strategyState = heldFirst(strategyState.without(name -> isHeld(name) && !heldRounds.contains(roundOrNull(name))));
+  }
+
+  /**
+   * {@code state} with its held entries first, by round, and then the rest, each in the order it
+   * had: one order however the state was put together (exported, merged, or read back from a
+   * checkpoint whose entries are files of their own), so that equal states are equal.
+   */
+  private static TensorFile heldFirst(TensorFile state) {
+    List<String> names = new ArrayList<>(state.tensors().keySet());
+    // Held names that name no round are gone by now (the constructor drops them first).
+    names.sort(Comparator.comparingLong(name -> isHeld(name) ? heldRound(name) : Long.MAX_VALUE));
+    if (names.equals(List.copyOf(state.tensors().keySet()))) {
+      return state;
+    }
+    Map<String, TensorFile.Tensor> tensors = new LinkedHashMap<>();
+    names.forEach(name -> tensors.put(name, state.tensors().get(name)));
+    return TensorFile.of(tensors, state.metadata());
   }
 
   /**
@@ -166,6 +191,56 @@ public record Checkpoint(String algorithm, int round, List<RoundMetrics> metrics
    */
   public static String heldState(int round) {
     return HELD_STATE + round + "/";
+  }
+
+  /**
+   * The held entries of {@code file}, a checkpoint's whole file, by round: the tensors under
+   * {@link #heldState(int)} of its strategy state, named as in the entry.
+   */
+  static Map<Integer, TensorFile> heldEntries(TensorFile file) {
+    Map<Integer, TensorFile> entries = new TreeMap<>();
+    file.under(STATE).tensors().keySet().stream().filter(Checkpoint::isHeld).map(Checkpoint::heldRound).distinct()
+        .forEach(r -> entries.put(r, file.under(STATE + heldState(r))));
+    return entries;
+  }
+
+  /** {@code file} without its held entries, naming instead the files that hold them ({@code files}: round to file name). */
+  static TensorFile withHeldFiles(TensorFile file, Map<Integer, String> files) {
+    try {
+      return file.without(name -> name.startsWith(STATE + HELD_STATE)).withMeta(HELD_FILES_KEY, JSON.writeValueAsString(new TreeMap<>(files)));
+    } catch (IOException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /**
+   * The held entry files {@code file} names, by round (none for a file that holds its entries, or
+   * has none); each round one the checkpoint's {@code round} can hold (0 to round - 1).
+   *
+   * @throws TensorFileException if the metadata is not such a map
+   */
+  static Map<Integer, String> heldFiles(TensorFile file, String source) {
+    Optional<String> json = file.meta(HELD_FILES_KEY);
+    if (json.isEmpty()) {
+      return Map.of();
+    }
+    try {
+      int round = Integer.parseInt(required(file, "round", source));
+      Map<Integer, String> files = JSON.readValue(json.get(), new TypeReference<TreeMap<Integer, String>>() {});
+      for (Map.Entry<Integer, String> e : files.entrySet()) {
+        if (e.getKey() == null || e.getKey() < 0 || e.getKey() >= round || e.getValue() == null) {
+          throw new IllegalArgumentException("held round " + e.getKey() + " cannot be held after round " + round);
+        }
+      }
+      return files;
+    } catch (IOException | IllegalArgumentException e) {
+      throw new TensorFileException(source + " names its held entries wrongly (" + HELD_FILES_KEY + "): " + e.getMessage(), e);
+    }
+  }
+
+  /** {@code file} with {@code entry}, read from its own file, back as the held entry of {@code round}. */
+  static TensorFile withHeldEntry(TensorFile file, int round, TensorFile entry) {
+    return file.withAll(STATE + heldState(round), TensorFile.of(entry.tensors(), Map.of()));
   }
 
   TensorFile toFile() {

@@ -4,10 +4,22 @@ import io.csfl.tensor.ModelSpec;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
 import java.util.function.Consumer;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -18,11 +30,33 @@ import java.util.stream.Stream;
  * (temporary file, fsync, rename), the last {@code keep} per algorithm kept. Reading takes the
  * newest one that is whole; a truncated or corrupt one is reported by name and the one before it
  * is used.
+ *
+ * <p>The held entries of a strategy state ({@link Checkpoint#heldState(int)}: CS's earlier models)
+ * never change once made, and a checkpoint keeps up to one per round of its downlink history, most
+ * of its size. So each is written once, to a file of its own,
+ * {@code ALGORITHM-held-NNNNNN-DIGEST.safetensors} (DIGEST: the first 16 hex digits of the file's
+ * SHA-256), before the first checkpoint that names it; a checkpoint names its entries' files in
+ * its metadata, and a round writes only the model, the rest of the state and the one new entry.
+ * An entry file that is missing, or whose bytes do not match its digest, makes the checkpoints
+ * that name it unusable, as a corrupt checkpoint is. Entry files no kept checkpoint names are
+ * deleted (those of another writer, such as a crashed server, once they are a minute old).
+ *
+ * <p>Thread-safe; one server writes a directory at a time.
  */
 public final class Checkpoints {
   private static final Pattern NAME = Pattern.compile("(.+)-round-(\\d{6,})\\.safetensors");
+  private static final Pattern HELD_NAME = Pattern.compile("(.+)-held-(\\d{6,})-([0-9a-f]{16})\\.safetensors");
+  private static final String HELD_ROUND_KEY = "csfl.checkpoint.held-round";
+  /** How old an entry file another store wrote must be before it is deleted as named by no checkpoint. */
+  private static final Duration FOREIGN_ENTRY_AGE = Duration.ofMinutes(1);
   private final Path directory;
   private final int keep;
+  /** The held entries this store has written, by algorithm and round, and their files: each is written once. */
+  private final Map<String, Map<Integer, Written>> written = new HashMap<>();
+  /** The entry files each checkpoint names, by checkpoint file, as this store wrote or read them. */
+  private final Map<Path, Collection<String>> named = new HashMap<>();
+
+  private record Written(TensorFile entry, String file) {}
 
   /** @param keep checkpoints kept per algorithm, at least 1 */
   public Checkpoints(Path directory, int keep) {
@@ -38,15 +72,84 @@ public final class Checkpoints {
     return directory;
   }
 
-  /** Writes {@code checkpoint} and deletes that algorithm's older ones beyond {@code keep}; returns the file. */
-  public Path save(Checkpoint checkpoint) throws IOException {
-    Path file = directory.resolve(String.format("%s-round-%06d.safetensors", checkpoint.algorithm(), checkpoint.round()));
-    SafeTensors.write(file, checkpoint.toFile());
-    List<Path> all = files(checkpoint.algorithm());
+  /**
+   * Writes {@code checkpoint}, after the held entries no checkpoint of this store has written yet,
+   * and deletes that algorithm's older ones beyond {@code keep} and the entry files none of the
+   * kept ones names; returns the checkpoint's file.
+   */
+  public synchronized Path save(Checkpoint checkpoint) throws IOException {
+    String algorithm = checkpoint.algorithm();
+    TensorFile whole = checkpoint.toFile();
+    Map<Integer, String> entryFiles = new TreeMap<>();
+    for (Map.Entry<Integer, TensorFile> e : Checkpoint.heldEntries(whole).entrySet()) {
+      entryFiles.put(e.getKey(), saveHeld(algorithm, e.getKey(), e.getValue()));
+    }
+    Path file = directory.resolve(String.format("%s-round-%06d.safetensors", algorithm, checkpoint.round()));
+    SafeTensors.write(file, entryFiles.isEmpty() ? whole : Checkpoint.withHeldFiles(whole, entryFiles));
+    named.put(file, List.copyOf(entryFiles.values()));
+    List<Path> all = files(algorithm);
     for (int i = 0; i < all.size() - keep; i++) {
       Files.deleteIfExists(all.get(i));
+      named.remove(all.get(i));
     }
+    deleteUnnamedEntries(algorithm, all.subList(Math.max(0, all.size() - keep), all.size()));
     return file;
+  }
+
+  /** The file of the held entry of {@code round}: the one written before if it is the same, else a new one. */
+  private String saveHeld(String algorithm, int round, TensorFile entry) throws IOException {
+    Map<Integer, Written> byRound = written.computeIfAbsent(algorithm, a -> new HashMap<>());
+    Written before = byRound.get(round);
+    if (before != null && before.entry().equals(entry) && Files.exists(directory.resolve(before.file()))) {
+      return before.file();
+    }
+    byte[] bytes = SafeTensors.toBytes(entry.withMeta("algorithm", algorithm).withMeta(HELD_ROUND_KEY, Integer.toString(round)));
+    String file = String.format("%s-held-%06d-%s.safetensors", algorithm, round, digest(bytes));
+    SafeTensors.writeAtomically(directory.resolve(file), bytes);
+    byRound.put(round, new Written(entry, file));
+    return file;
+  }
+
+  /**
+   * Deletes the entry files of {@code algorithm} that none of {@code kept}, its checkpoints, names.
+   * A checkpoint this store did not write is asked from its header; if one cannot be read, nothing
+   * is deleted.
+   */
+  private void deleteUnnamedEntries(String algorithm, List<Path> kept) throws IOException {
+    Set<String> inUse = new HashSet<>();
+    for (Path checkpoint : kept) {
+      Collection<String> names = named.get(checkpoint);
+      if (names == null) {
+        try {
+          names = List.copyOf(Checkpoint.heldFiles(TensorFile.of(Map.of(), SafeTensors.readMetadata(checkpoint)), checkpoint.toString()).values());
+        } catch (TensorFileException e) {
+          return;
+        }
+        named.put(checkpoint, names);
+      }
+      inUse.addAll(names);
+    }
+    Map<Integer, Written> own = written.getOrDefault(algorithm, Map.of());
+    Set<String> ownFiles = new HashSet<>();
+    own.values().forEach(w -> ownFiles.add(w.file()));
+    FileTime settled = FileTime.from(Instant.now().minus(FOREIGN_ENTRY_AGE));
+    for (Path entry : heldFiles(algorithm)) {
+      String name = entry.getFileName().toString();
+      // Another writer's entry may be about to be named by its next checkpoint: a server cut off
+      // from the cluster while its successor runs, or a crash's leftover, which can wait.
+      if (!inUse.contains(name) && (ownFiles.contains(name) || Files.getLastModifiedTime(entry).compareTo(settled) < 0)) {
+        Files.deleteIfExists(entry);
+      }
+    }
+    own.values().removeIf(w -> !inUse.contains(w.file()));
+  }
+
+  private static String digest(byte[] bytes) {
+    try {
+      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes), 0, 8);
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("every JDK has SHA-256", e);
+    }
   }
 
   /**
@@ -58,7 +161,7 @@ public final class Checkpoints {
     for (int i = all.size() - 1; i >= 0; i--) {
       Path f = all.get(i);
       try {
-        Checkpoint c = Checkpoint.fromFile(SafeTensors.read(f, maxBytes(spec)), spec, f.toString());
+        Checkpoint c = Checkpoint.fromFile(withHeldEntries(SafeTensors.read(f, maxBytes(spec)), algorithm, spec, f), spec, f.toString());
         if (!c.algorithm().equals(algorithm) || c.round() != roundOf(f)) {
           throw new TensorFileException(f + " holds " + c.algorithm() + " round " + c.round() + ", not what its name says");
         }
@@ -68,6 +171,33 @@ public final class Checkpoints {
       }
     }
     return Optional.empty();
+  }
+
+  /**
+   * {@code file}, the checkpoint {@code source}, with the held entries it names read back from
+   * their files, each checked against its name: the algorithm, the round and the digest.
+   */
+  private TensorFile withHeldEntries(TensorFile file, String algorithm, ModelSpec spec, Path source) {
+    TensorFile whole = file;
+    for (Map.Entry<Integer, String> e : Checkpoint.heldFiles(file, source.toString()).entrySet()) {
+      String name = e.getValue();
+      Matcher m = HELD_NAME.matcher(name);
+      if (!m.matches() || !m.group(1).equals(algorithm) || Integer.parseInt(m.group(2)) != e.getKey()) {
+        throw new TensorFileException(source + " names " + name + " as the held entry of " + algorithm + " round " + e.getKey());
+      }
+      Path entryFile = directory.resolve(name);
+      byte[] bytes = SafeTensors.readBytes(entryFile, maxHeldBytes(spec));
+      if (!digest(bytes).equals(m.group(3))) {
+        throw new TensorFileException(entryFile + " does not hold what " + source + " wrote there (its SHA-256 differs)");
+      }
+      TensorFile entry = SafeTensors.fromBytes(bytes, entryFile.toString());
+      if (!entry.meta("algorithm").equals(Optional.of(algorithm))
+          || !entry.meta(HELD_ROUND_KEY).equals(Optional.of(Integer.toString(e.getKey())))) {
+        throw new TensorFileException(entryFile + " is not the held entry of " + algorithm + " round " + e.getKey());
+      }
+      whole = Checkpoint.withHeldEntry(whole, e.getKey(), entry);
+    }
+    return whole;
   }
 
   /** Whether the directory holds any checkpoint file. */
@@ -82,6 +212,22 @@ public final class Checkpoints {
   /** The model, the server residual and up to 64 rounds of history, each at most model-sized, and the metadata. */
   static long maxBytes(ModelSpec spec) {
     return 4 * spec.parameterCount() * 70 + (64L << 20);
+  }
+
+  /** A held entry: at most one value per position of the model, and a bit per position for its masks. */
+  static long maxHeldBytes(ModelSpec spec) {
+    return 4 * spec.parameterCount() + spec.parameterCount() / 8 + 8L * spec.tensorCount() + (1 << 20);
+  }
+
+  private List<Path> heldFiles(String algorithm) throws IOException {
+    List<Path> out = new ArrayList<>();
+    try (Stream<Path> s = Files.list(directory)) {
+      s.filter(p -> {
+        Matcher m = HELD_NAME.matcher(p.getFileName().toString());
+        return m.matches() && m.group(1).equals(algorithm);
+      }).forEach(out::add);
+    }
+    return out;
   }
 
   private List<Path> files(String algorithm) {

@@ -101,13 +101,18 @@ public final class SafeTensors {
    * knows what it expects: a model's size, say).
    */
   public static TensorFile read(Path path, long maxBytes) {
+    return fromBytes(readBytes(path, maxBytes), path.toString());
+  }
+
+  /** The bytes of {@code path}, refusing a file larger than {@code maxBytes} before reading it. */
+  static byte[] readBytes(Path path, long maxBytes) {
     try {
       long size = Files.size(path);
       if (size > maxBytes || size > Integer.MAX_VALUE - 8) {
         throw new TensorFileException(path + " has " + size + " bytes, more than the " + Math.min(maxBytes, Integer.MAX_VALUE - 8)
             + " expected");
       }
-      return fromBytes(Files.readAllBytes(path), path.toString());
+      return Files.readAllBytes(path);
     } catch (NoSuchFileException e) {
       throw new TensorFileException(path + " does not exist", e);
     } catch (IOException e) {
@@ -152,18 +157,81 @@ public final class SafeTensors {
     }
   }
 
+  /**
+   * The metadata of {@code path}, from its header alone (the data is not read), with the same
+   * checks of the header as {@link #read}.
+   */
+  static Map<String, String> readMetadata(Path path) {
+    try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
+      long size = ch.size();
+      ByteBuffer length = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
+      while (length.hasRemaining() && ch.read(length) >= 0) {
+        // until the 8 bytes are in or the file ends
+      }
+      if (length.hasRemaining()) {
+        throw new TensorFileException(path + " is not a valid safetensors file: it has " + size + " bytes, fewer than the 8 of the header length");
+      }
+      long headerLength = requireHeaderFits(length.flip().getLong(), size);
+      ByteBuffer header = ByteBuffer.allocate(8 + (int) headerLength).order(ByteOrder.LITTLE_ENDIAN).putLong(headerLength);
+      while (header.hasRemaining() && ch.read(header) >= 0) {
+        // until the header is in
+      }
+      return parseHeader(header.array(), (int) headerLength).metadata();
+    } catch (NoSuchFileException e) {
+      throw new TensorFileException(path + " does not exist", e);
+    } catch (IOException e) {
+      throw new TensorFileException("cannot read " + path + ": " + e, e);
+    } catch (IllegalArgumentException e) {
+      throw new TensorFileException(path + " is not a valid safetensors file: " + e.getMessage(), e);
+    }
+  }
+
   private record Range(String name, long begin, long end) {}
+
+  /** {@code headerLength}, read from a file of {@code size} bytes, if the header fits in it and in {@link #MAX_HEADER_BYTES}. */
+  private static long requireHeaderFits(long headerLength, long size) {
+    if (headerLength < 2 || headerLength > MAX_HEADER_BYTES || headerLength > size - 8) {
+      throw new IllegalArgumentException("its header length " + Long.toUnsignedString(headerLength) + " does not fit its "
+          + size + " bytes (or the " + MAX_HEADER_BYTES + "-byte bound)");
+    }
+    return headerLength;
+  }
 
   private static TensorFile parse(byte[] bytes) {
     if (bytes.length < 8) {
       throw new IllegalArgumentException("it has " + bytes.length + " bytes, fewer than the 8 of the header length");
     }
-    long headerLength = ByteBuffer.wrap(bytes, 0, 8).order(ByteOrder.LITTLE_ENDIAN).getLong();
-    if (headerLength < 2 || headerLength > MAX_HEADER_BYTES || headerLength > bytes.length - 8) {
-      throw new IllegalArgumentException("its header length " + Long.toUnsignedString(headerLength) + " does not fit its "
-          + bytes.length + " bytes (or the " + MAX_HEADER_BYTES + "-byte bound)");
-    }
+    long headerLength = requireHeaderFits(ByteBuffer.wrap(bytes, 0, 8).order(ByteOrder.LITTLE_ENDIAN).getLong(), bytes.length);
     int dataStart = 8 + (int) headerLength;
+    Header h = parseHeader(bytes, (int) headerLength);
+    long dataLength = bytes.length - (long) dataStart;
+    List<Range> ranges = new ArrayList<>(h.ranges());
+    ranges.sort(Comparator.comparingLong(Range::begin).thenComparingLong(Range::end));
+    long at = 0;
+    for (Range r : ranges) {
+      if (r.begin() != at) {
+        throw new IllegalArgumentException("tensor " + r.name() + " starts at byte " + r.begin() + " of the data, expected " + at
+            + (r.begin() < at ? " (it overlaps the previous tensor)" : " (a hole before it)"));
+      }
+      at = r.end();
+    }
+    if (at != dataLength) {
+      throw new IllegalArgumentException("its tensors cover " + at + " bytes of data, the file holds " + dataLength
+          + (at > dataLength ? " (truncated?)" : ""));
+    }
+    Map<String, TensorFile.Tensor> tensors = new LinkedHashMap<>();
+    for (Range r : h.ranges()) {
+      byte[] data = Arrays.copyOfRange(bytes, dataStart + (int) r.begin(), dataStart + (int) r.end());
+      tensors.put(r.name(), TensorFile.Tensor.of(r.name(), h.dtypes().get(r.name()), h.shapes().get(r.name()), data));
+    }
+    return TensorFile.of(tensors, h.metadata());
+  }
+
+  /** A header's metadata and tensors: each tensor's range, dtype and shape, in the header's order. */
+  private record Header(Map<String, String> metadata, List<Range> ranges, Map<String, TensorFile.DType> dtypes, Map<String, long[]> shapes) {}
+
+  /** The JSON header of {@code headerLength} bytes after the 8 of its length in {@code bytes}, each tensor's entry checked. */
+  private static Header parseHeader(byte[] bytes, int headerLength) {
     if (bytes[8] != '{') {
       throw new IllegalArgumentException("its header does not start with '{'");
     }
@@ -206,27 +274,7 @@ public final class SafeTensors {
       dtypes.put(name, dtype);
       shapes.put(name, shape);
     }
-    long dataLength = bytes.length - (long) dataStart;
-    ranges.sort(Comparator.comparingLong(Range::begin).thenComparingLong(Range::end));
-    long at = 0;
-    for (Range r : ranges) {
-      if (r.begin() != at) {
-        throw new IllegalArgumentException("tensor " + r.name() + " starts at byte " + r.begin() + " of the data, expected " + at
-            + (r.begin() < at ? " (it overlaps the previous tensor)" : " (a hole before it)"));
-      }
-      at = r.end();
-    }
-    if (at != dataLength) {
-      throw new IllegalArgumentException("its tensors cover " + at + " bytes of data, the file holds " + dataLength
-          + (at > dataLength ? " (truncated?)" : ""));
-    }
-    Map<String, TensorFile.Tensor> tensors = new LinkedHashMap<>();
-    for (String name : dtypes.keySet()) {
-      Range r = ranges.stream().filter(x -> x.name().equals(name)).findFirst().orElseThrow();
-      byte[] data = Arrays.copyOfRange(bytes, dataStart + (int) r.begin(), dataStart + (int) r.end());
-      tensors.put(name, TensorFile.Tensor.of(name, dtypes.get(name), shapes.get(name), data));
-    }
-    return TensorFile.of(tensors, metadata);
+    return new Header(metadata, ranges, dtypes, shapes);
   }
 
   private static void readMetadata(JsonNode v, Map<String, String> into) {

@@ -150,6 +150,16 @@ public final class TensorFile {
     return new TensorFile(tensors, m);
   }
 
+  /** A copy without the metadata {@code key}. */
+  public TensorFile withoutMeta(String key) {
+    if (!metadata.containsKey(key)) {
+      return this;
+    }
+    Map<String, String> m = new LinkedHashMap<>(metadata);
+    m.remove(key);
+    return new TensorFile(tensors, m);
+  }
+
   /** A copy holding this file's tensors and metadata and then {@code other}'s, each name prefixed with {@code prefix}. */
   public TensorFile withAll(String prefix, TensorFile other) {
     Map<String, Tensor> t = new LinkedHashMap<>(tensors);

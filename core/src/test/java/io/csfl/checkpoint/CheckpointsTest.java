@@ -1,0 +1,180 @@
+package io.csfl.checkpoint;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.csfl.metrics.RoundMetrics;
+import io.csfl.nn.Architecture;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.FileTime;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * How {@link Checkpoints} stores the held entries of a strategy state: each in a file of its own,
+ * written once, named by the checkpoints that hold it, checked when read, deleted when no kept
+ * checkpoint names it.
+ */
+class CheckpointsTest {
+  private static final Architecture MLP = Architecture.mlp();
+  @TempDir
+  Path dir;
+
+  /** The held entry of {@code round}: what CS keeps per earlier model, here 40 KB of bytes fixed by the round. */
+  private static TensorFile entry(int round) {
+    byte[] values = new byte[40_000];
+    new Random(round).nextBytes(values);
+    return TensorFile.EMPTY.withBytes("kept/w", new byte[] {(byte) round}).withBytes("values/w", values);
+  }
+
+  /** Round {@code round} of a cs run whose clients hold the models of the two rounds before it. */
+  private static Checkpoint checkpoint(int round) {
+    List<RoundMetrics> rows = new ArrayList<>();
+    for (int r = 1; r <= round; r++) {
+      rows.add(new RoundMetrics("cs", r, 0.5, 1.0, 10, 20, 2, 2, 1, 1, 1, 1));
+    }
+    Map<String, Integer> held = new HashMap<>();
+    TensorFile state = TensorFile.EMPTY.withBytes("mask/w", new byte[] {1, 0, (byte) round});
+    for (int r = Math.max(0, round - 2); r < round; r++) {
+      held.put("client-" + r, r);
+      state = state.withAll(Checkpoint.heldState(r), entry(r));
+    }
+    return new Checkpoint("cs", round, rows, held, MLP.initialModel(round), state);
+  }
+
+  private Set<String> entryFiles() throws IOException {
+    try (Stream<Path> s = Files.list(dir)) {
+      return s.map(p -> p.getFileName().toString()).filter(n -> n.contains("-held-")).collect(Collectors.toCollection(TreeSet::new));
+    }
+  }
+
+  private Object fileKey(String name) throws IOException {
+    return Files.readAttributes(dir.resolve(name), BasicFileAttributes.class).fileKey();
+  }
+
+  private static String entryOf(Set<String> files, int round) {
+    return files.stream().filter(n -> n.startsWith(String.format("cs-held-%06d-", round))).findFirst().orElseThrow();
+  }
+
+  @Test
+  void eachHeldEntryIsWrittenOnceAndTheCheckpointReadsBackWhole() throws IOException {
+    Checkpoints store = new Checkpoints(dir, 2);
+    store.save(checkpoint(1));
+    String first = entryOf(entryFiles(), 0);
+    Object firstKey = fileKey(first);
+    store.save(checkpoint(2));
+    assertEquals(firstKey, fileKey(first), "the entry of round 0 was not written again");
+    for (int r = 3; r <= 4; r++) {
+      store.save(checkpoint(r));
+    }
+    // Kept: rounds 3 (entries 1, 2) and 4 (entries 2, 3); the entry of round 0 is named by neither.
+    Set<String> files = entryFiles();
+    assertEquals(3, files.size(), files.toString());
+    for (int r = 1; r <= 3; r++) {
+      entryOf(files, r);
+    }
+    TensorFile main = SafeTensors.read(dir.resolve("cs-round-000004.safetensors"), Long.MAX_VALUE);
+    assertTrue(main.tensors().keySet().stream().noneMatch(n -> n.contains("held/")), "the checkpoint holds no entry itself");
+    assertEquals(Checkpoint.REVISION, main.meta(Checkpoint.REVISION_KEY).orElseThrow());
+
+    List<String> warnings = new ArrayList<>();
+    Checkpoint read = store.latest("cs", MLP.spec(), warnings::add).orElseThrow();
+    assertEquals(List.of(), warnings);
+    assertEquals(checkpoint(4), read);
+    assertEquals(entry(3), read.strategyState().under(Checkpoint.heldState(3)));
+    // Another store on the directory (a server that takes over) reads the same.
+    assertEquals(checkpoint(4), new Checkpoints(dir, 2).latest("cs", MLP.spec(), warnings::add).orElseThrow());
+  }
+
+  @Test
+  void aMissingOrAlteredEntryMakesTheCheckpointThatNamesItUnusable() throws IOException {
+    Checkpoints store = new Checkpoints(dir, 3);
+    for (int r = 1; r <= 3; r++) {
+      store.save(checkpoint(r));
+    }
+    // The entry of round 2 is named by round 3's checkpoint only.
+    Path entry2 = dir.resolve(entryOf(entryFiles(), 2));
+    byte[] bytes = Files.readAllBytes(entry2);
+    bytes[bytes.length - 1] ^= 1;
+    Files.write(entry2, bytes);
+    List<String> warnings = new ArrayList<>();
+    assertEquals(checkpoint(2), store.latest("cs", MLP.spec(), warnings::add).orElseThrow());
+    assertEquals(1, warnings.size(), warnings.toString());
+    assertTrue(warnings.get(0).contains(entry2.toString()) && warnings.get(0).contains("SHA-256"), warnings.get(0));
+
+    Files.delete(entry2);
+    warnings.clear();
+    assertEquals(checkpoint(2), store.latest("cs", MLP.spec(), warnings::add).orElseThrow());
+    assertTrue(warnings.get(0).contains(entry2.toString()) && warnings.get(0).contains("does not exist"), warnings.get(0));
+
+    // A file put where an entry of round 1 belongs, under another round's name, is refused too.
+    Path entry1 = dir.resolve(entryOf(entryFiles(), 1));
+    Files.copy(dir.resolve(entryOf(entryFiles(), 0)), entry1, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+    warnings.clear();
+    assertEquals(checkpoint(1), store.latest("cs", MLP.spec(), warnings::add).orElseThrow());
+    // Rounds 3 and 2 both name entry 1.
+    assertEquals(2, warnings.size(), warnings.toString());
+    assertTrue(warnings.stream().allMatch(w -> w.contains(entry1.toString())), warnings.toString());
+  }
+
+  @Test
+  void aStoreThatResumesWritesEachEntryOnceMoreAndDeletesWhatNoCheckpointNames() throws IOException {
+    new Checkpoints(dir, 2).save(checkpoint(1));
+    new Checkpoints(dir, 2).save(checkpoint(2));
+    // Left by a crash between an entry and its checkpoint, an hour ago and just now (perhaps by a
+    // server still running, about to name it), and another algorithm's entry.
+    Path crashed = Files.write(dir.resolve("cs-held-000009-0123456789abcdef.safetensors"), new byte[] {1});
+    Files.setLastModifiedTime(crashed, FileTime.from(Instant.now().minus(Duration.ofHours(1))));
+    Files.write(dir.resolve("cs-held-000008-0123456789abcdef.safetensors"), new byte[] {1});
+    Files.write(dir.resolve("stc-held-000001-0123456789abcdef.safetensors"), new byte[] {1});
+    Checkpoints resumed = new Checkpoints(dir, 2);
+    assertEquals(checkpoint(2), resumed.latest("cs", MLP.spec(), w -> { throw new AssertionError(w); }).orElseThrow());
+    resumed.save(checkpoint(3));
+    Set<String> files = entryFiles();
+    assertFalse(files.contains("cs-held-000009-0123456789abcdef.safetensors"), files.toString());
+    assertTrue(files.contains("cs-held-000008-0123456789abcdef.safetensors"), files.toString());
+    assertTrue(files.contains("stc-held-000001-0123456789abcdef.safetensors"), files.toString());
+    // Rounds 2 and 3 kept: entries 0 and 1, then 1 and 2.
+    assertEquals(5, files.size(), files.toString());
+    Object key2 = fileKey(entryOf(files, 2));
+    resumed.save(checkpoint(4));
+    assertEquals(key2, fileKey(entryOf(entryFiles(), 2)), "written once by this store");
+  }
+
+  @Test
+  void anEntryOfAnotherRunIsNeverTakenForThisOne() throws IOException {
+    Checkpoints store = new Checkpoints(dir, 1);
+    store.save(checkpoint(2));
+    String before = entryOf(entryFiles(), 1);
+    // The same round with other contents (another run in the same directory) gets another file.
+    Checkpoint other = new Checkpoint("cs", 2, checkpoint(2).metrics(), Map.of("client-1", 1), MLP.initialModel(2),
+        TensorFile.EMPTY.withAll(Checkpoint.heldState(1), entry(7)));
+    store.save(other);
+    String after = entryOf(entryFiles(), 1);
+    assertNotEquals(before, after);
+    assertEquals(other, store.latest("cs", MLP.spec(), w -> { throw new AssertionError(w); }).orElseThrow());
+  }
+
+  @Test
+  void aCheckpointThatHoldsItsEntriesItselfStillReads() throws IOException {
+    Checkpoint c = checkpoint(3);
+    SafeTensors.write(dir.resolve("cs-round-000003.safetensors"), c.toFile());
+    assertEquals(c, new Checkpoints(dir, 2).latest("cs", MLP.spec(), w -> { throw new AssertionError(w); }).orElseThrow());
+  }
+}
