@@ -219,8 +219,12 @@ public final class Client extends AbstractBehavior<Client.Command> {
    * @param round    the round the client failed; only its latest failed round is confirmed
    * @param clientId the client's id
    * @param nonce    the nonce of the {@link ConfirmFailure} it answers
+   * @param downlinkUnusable whether it failed before training because it could not use the model it
+   *                 was sent: a difference from a model it does not hold (it lost its state, or got
+   *                 a newer model from a server that was then lost). A collector that sent it a
+   *                 difference sends it the round's whole model instead, in the same round
    */
-  public record FailureConfirmed(int round, String clientId, long nonce) implements Reply, ControlMessage {}
+  public record FailureConfirmed(int round, String clientId, long nonce, boolean downlinkUnusable) implements Reply, ControlMessage {}
 
   /** The chunked transfer of an update failed; told to the round's collector as a {@link Failed}. */
   private record UplinkLost(int round, long secret, ActorRef<Reply> replyTo, TransferFailed failure)
@@ -238,6 +242,8 @@ public final class Client extends AbstractBehavior<Client.Command> {
   private Address server;
   /** The last round this client reported as failed, 0 if none. */
   private int failedRound;
+  /** Whether the failure of {@link #failedRound} came from a downlink this client could not use. */
+  private boolean failedOnDownlink;
 
   private Client(ActorContext<Command> context, String clientId, String dataSignature, ClientAlgorithm algorithm,
                  LocalTrainer trainer, Dataset data, int[] examples, long seed) {
@@ -329,7 +335,7 @@ public final class Client extends AbstractBehavior<Client.Command> {
     if (refusal != null) {
       getContext().getLog().warn("client {} refused a question about round {}: {}", clientId, request.round(), refusal);
     } else if (request.round() == failedRound) {
-      request.replyTo().tell(new FailureConfirmed(request.round(), clientId, request.nonce()));
+      request.replyTo().tell(new FailureConfirmed(request.round(), clientId, request.nonce(), failedOnDownlink));
     }
     return this;
   }
@@ -343,9 +349,13 @@ public final class Client extends AbstractBehavior<Client.Command> {
     if (server == null) {
       server = request.replyTo().path().address();
     }
+    // A new order supersedes a failure of the same round: a collector may resend a round with the whole model.
+    failedRound = 0;
     long t0 = System.nanoTime();
+    boolean downlinkUsed = false;
     try {
       Model start = algorithm.startingModel(request.round(), request.model(), trainer.spec());
+      downlinkUsed = true;
       long t1 = System.nanoTime();
       TrainingResult result = algorithm.train(trainer, start, data, examples, seed * 1_000_003L + request.round());
       long t2 = System.nanoTime();
@@ -363,6 +373,7 @@ public final class Client extends AbstractBehavior<Client.Command> {
     } catch (RuntimeException e) {
       getContext().getLog().warn("client {} failed to train round {}: {}", clientId, request.round(), e.toString());
       failedRound = request.round();
+      failedOnDownlink = !downlinkUsed;
       request.replyTo().tell(new Failed(request.round(), clientId, request.secret(), e.toString()));
     }
     return this;
@@ -371,6 +382,7 @@ public final class Client extends AbstractBehavior<Client.Command> {
   private Behavior<Command> onUplinkLost(UplinkLost lost) {
     getContext().getLog().warn("client {}: the update of round {} did not arrive: {}", clientId, lost.round(), lost.failure().reason());
     failedRound = lost.round();
+    failedOnDownlink = false;
     lost.replyTo().tell(new Failed(lost.round(), clientId, lost.secret(), "update did not arrive: " + lost.failure().reason()));
     return this;
   }

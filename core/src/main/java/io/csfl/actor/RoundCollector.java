@@ -55,13 +55,17 @@ final class RoundCollector extends AbstractBehavior<RoundCollector.Command> {
    * @param token    the attempt's fold key, from the aggregator: it folds only updates that carry it
    * @param examples the example count each selected client declared at the handshake: its update
    *                 must claim exactly that
+   * @param whole    the round's downlink for a client that holds no model: what a client that
+   *                 cannot use the difference it was sent gets instead
    */
   record Plan(int round, int attempt, long token, Map<String, ActorRef<Client.Command>> selected,
-              Map<String, Integer> examples, Map<String, Payload> downlinks, Duration timeout, int minCompleted, int wanted) {
+              Map<String, Integer> examples, Map<String, Payload> downlinks, Payload whole, Duration timeout, int minCompleted,
+              int wanted) {
     Plan {
       selected = Map.copyOf(selected);
       examples = Map.copyOf(examples);
       downlinks = Map.copyOf(downlinks);
+      java.util.Objects.requireNonNull(whole, "whole");
       if (!downlinks.keySet().equals(selected.keySet()) || !examples.keySet().equals(selected.keySet())) {
         throw new IllegalArgumentException("a downlink and an example count for each selected client, and only for them");
       }
@@ -87,6 +91,8 @@ final class RoundCollector extends AbstractBehavior<RoundCollector.Command> {
   private final Map<String, Long> secrets = new HashMap<>();
   /** The nonce each client that reported a failure must confirm it with. */
   private final Map<String, Long> unconfirmedFailures = new HashMap<>();
+  /** The clients sent the whole downlink after they could not use the difference they were sent. */
+  private final Set<String> sentWhole = new HashSet<>();
   private long bytesDown;
   private long bytesUp;
   private long trainMillis;
@@ -181,6 +187,9 @@ final class RoundCollector extends AbstractBehavior<RoundCollector.Command> {
     if (reply instanceof Client.Failed f) {
       return askToConfirm(f);
     }
+    if (reply instanceof Client.FailureConfirmed c && c.downlinkUnusable() && sendWhole(c.clientId())) {
+      return this;
+    }
     String untrue = reply instanceof Client.Trained t ? falseClaim(t) : null;
     if (untrue != null) {
       // The client's one answer, refused for what it claims: the round does not wait for another.
@@ -224,6 +233,26 @@ final class RoundCollector extends AbstractBehavior<RoundCollector.Command> {
       getContext().getLog().warn("round {}: client {} reports it failed: {}", plan.round(), f.clientId(), f.reason());
     }
     return this;
+  }
+
+  /**
+   * Sends {@code clientId} the round's whole downlink, with a new secret, if what it could not use
+   * was a difference and it has not been sent the whole one yet; it is then waited for again. Such
+   * a client holds another model than the server believes: it lost its state, or, after a server
+   * failover, it holds a newer model that the lost server sent it. Returns whether it was sent.
+   */
+  private boolean sendWhole(String clientId) {
+    if (!plan.downlinks().get(clientId).isDelta() || !sentWhole.add(clientId)) {
+      return false;
+    }
+    unconfirmedFailures.remove(clientId);
+    long secret = random.nextLong();
+    secrets.put(clientId, secret);
+    bytesDown += transfers.tell(plan.selected().get(clientId), new Client.TrainRound(plan.round(), plan.whole(), secret, replies),
+        transferFailures);
+    getContext().getLog().info("round {}: client {} could not use the difference from its model; sent it the whole model",
+        plan.round(), clientId);
+    return true;
   }
 
   /** A client whose downlink did not arrive cannot answer: it counts as failed, with the reason. */

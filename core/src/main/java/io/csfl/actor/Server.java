@@ -1257,7 +1257,7 @@ public final class Server extends AbstractBehavior<Server.Command> {
       sample.keySet().forEach(id -> downlinks.put(id, p.downlinkFor(held.getOrDefault(id, Payload.ABSOLUTE))));
       Map<String, Integer> examples = new HashMap<>();
       sample.keySet().forEach(id -> examples.put(id, declared.get(id)));
-      RoundCollector.Plan plan = new RoundCollector.Plan(round, attempt, foldKey, sample, examples, downlinks,
+      RoundCollector.Plan plan = new RoundCollector.Plan(round, attempt, foldKey, sample, examples, downlinks, p.downlink(),
           settings.roundTimeout(), minCompleted, wanted);
       collector = getContext().spawn(RoundCollector.create(plan, aggregator, aggregatorReplies, collectorReports),
           "round-" + round + "-" + attempt);

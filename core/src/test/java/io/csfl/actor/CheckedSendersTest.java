@@ -166,7 +166,7 @@ class CheckedSendersTest {
     toReporter.replyTo().tell(new Client.Failed(1, "client-0001", toReporter.secret(), "update did not arrive"));
     Client.ConfirmFailure question = reporter.expectMessageClass(Client.ConfirmFailure.class, WAIT);
     assertEquals(1, question.round(), "the collector asks the named client itself");
-    orders.get(0).replyTo().tell(new Client.FailureConfirmed(1, "client-0001", question.nonce() + 1));
+    orders.get(0).replyTo().tell(new Client.FailureConfirmed(1, "client-0001", question.nonce() + 1, false));
     orders.get(0).replyTo().tell(TestModels.trained(orders.get(0), "client-0000", EXAMPLES, Payloads.dense(initial)));
     toReporter.replyTo().tell(TestModels.trained(toReporter, "client-0001", EXAMPLES, Payloads.dense(initial)));
 
@@ -189,7 +189,7 @@ class CheckedSendersTest {
 
     orders.get(1).replyTo().tell(new Client.Failed(1, "client-0001", orders.get(1).secret(), "out of memory"));
     Client.ConfirmFailure question = failing.expectMessageClass(Client.ConfirmFailure.class, WAIT);
-    question.replyTo().tell(new Client.FailureConfirmed(1, "client-0001", question.nonce()));
+    question.replyTo().tell(new Client.FailureConfirmed(1, "client-0001", question.nonce(), false));
     orders.get(0).replyTo().tell(TestModels.trained(orders.get(0), "client-0000", EXAMPLES, Payloads.dense(initial)));
 
     // The round's deadline is five minutes: it ends here because the failure was confirmed.
