@@ -134,10 +134,16 @@ final class RoundCollector extends AbstractBehavior<RoundCollector.Command> {
       ActorRef<Client.Command> client = plan.selected().get(id);
       context.watchWith(client, new ClientStopped(id));
       clientByPath.put(ActorRefResolver.get(context.getSystem()).toSerializationFormat(client), id);
-      long secret = random.nextLong();
-      secrets.put(id, secret);
-      bytesDown += transfers.tell(client, new Client.TrainRound(plan.round(), downlink, secret, replies), transferFailures);
+      order(id, downlink);
     }));
+  }
+
+  /** Sends {@code clientId} its order to train on {@code downlink}, with a new secret its reply must echo, and counts its bytes. */
+  private void order(String clientId, Payload downlink) {
+    long secret = random.nextLong();
+    secrets.put(clientId, secret);
+    bytesDown += transfers.tell(plan.selected().get(clientId), new Client.TrainRound(plan.round(), downlink, secret, replies),
+        transferFailures);
   }
 
   /**
@@ -246,10 +252,7 @@ final class RoundCollector extends AbstractBehavior<RoundCollector.Command> {
       return false;
     }
     unconfirmedFailures.remove(clientId);
-    long secret = random.nextLong();
-    secrets.put(clientId, secret);
-    bytesDown += transfers.tell(plan.selected().get(clientId), new Client.TrainRound(plan.round(), plan.whole(), secret, replies),
-        transferFailures);
+    order(clientId, plan.whole());
     getContext().getLog().info("round {}: client {} could not use the difference from its model; sent it the whole model",
         plan.round(), clientId);
     return true;

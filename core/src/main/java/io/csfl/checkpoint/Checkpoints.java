@@ -219,31 +219,32 @@ public final class Checkpoints {
     return 4 * spec.parameterCount() + spec.parameterCount() / 8 + 8L * spec.tensorCount() + (1 << 20);
   }
 
-  private List<Path> heldFiles(String algorithm) throws IOException {
-    List<Path> out = new ArrayList<>();
-    try (Stream<Path> s = Files.list(directory)) {
-      s.filter(p -> {
-        Matcher m = HELD_NAME.matcher(p.getFileName().toString());
-        return m.matches() && m.group(1).equals(algorithm);
-      }).forEach(out::add);
-    }
+  /** The held entry files of {@code algorithm}. */
+  private List<Path> heldFiles(String algorithm) {
+    return list(HELD_NAME, algorithm);
+  }
+
+  /** The checkpoint files of {@code algorithm}, oldest round first. */
+  private List<Path> files(String algorithm) {
+    List<Path> out = list(NAME, algorithm);
+    out.sort(Comparator.comparingInt(Checkpoints::roundOf));
     return out;
   }
 
-  private List<Path> files(String algorithm) {
+  /** The files of the directory whose names {@code pattern} matches with {@code algorithm} as its first group. */
+  private List<Path> list(Pattern pattern, String algorithm) {
     List<Path> out = new ArrayList<>();
     if (!Files.isDirectory(directory)) {
       return out;
     }
     try (Stream<Path> s = Files.list(directory)) {
       s.filter(p -> {
-        Matcher m = NAME.matcher(p.getFileName().toString());
+        Matcher m = pattern.matcher(p.getFileName().toString());
         return m.matches() && m.group(1).equals(algorithm);
       }).forEach(out::add);
     } catch (IOException e) {
       throw new TensorFileException("cannot list " + directory + ": " + e, e);
     }
-    out.sort(Comparator.comparingInt(Checkpoints::roundOf));
     return out;
   }
 
