@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Runs bin/csfl with stand-in JDKs whose java prints its arguments, and checks the flags that depend
+# on the JDK's version (read from its release file): the sun.misc.Unsafe switch from JDK 23 on
+# (unless CSFL_JAVA_OPTS sets it), and a class-data-sharing archive named after the JDK's version.
+# Needs the jar built (run it after 'mvn install'), as bin/csfl would otherwise build it.
+set -euo pipefail
+home="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+jar="$home/cluster-node/target/csfl.jar"
+[ -f "$jar" ] || { echo "test-launcher: no $jar; build it first (mvn -B -ntp install)" >&2; exit 1; }
+fake="$(mktemp -d)"
+locks=("$home"/cluster-node/target/csfl{-25.0.1,-23,-17.0.2,}.jsa.lock)
+trap 'rm -rf "$fake"; rm -f "${locks[@]}"' EXIT
+jdk() { # name version-or-empty: a stand-in JDK under $fake/name
+  mkdir -p "$fake/$1/bin"
+  printf '#!/bin/sh\necho "java $*"\n' > "$fake/$1/bin/java"
+  chmod +x "$fake/$1/bin/java"
+  [ -z "$2" ] || printf 'IMPLEMENTOR="test"\nJAVA_VERSION="%s"\nJAVA_RUNTIME_VERSION="%s+1"\n' "$2" "$2" > "$fake/$1/release"
+}
+jdk jdk25 25.0.1
+jdk jdk23 23
+jdk jdk17 17.0.2
+jdk bare ""
+failed=0
+check() { # jdk CSFL_JAVA_OPTS what-must-appear what-must-not-appear
+  local got
+  got="$(JAVA_HOME="$fake/$1" CSFL_JAVA_OPTS="$2" "$home/bin/csfl" simulate --rounds 1)"
+  if [[ -n "$3" && "$got" != *"$3"* ]] || [[ -n "$4" && "$got" == *"$4"* ]]; then
+    echo "test-launcher: $1 with CSFL_JAVA_OPTS='$2': expected '$3'${4:+ and not '$4'} in: $got" >&2
+    failed=1
+  fi
+}
+unsafe=--sun-misc-unsafe-memory-access=allow
+check jdk25 "" "$unsafe" ""
+check jdk25 "" "-XX:ArchiveClassesAtExit=$home/cluster-node/target/csfl-25.0.1.jsa" ""
+check jdk23 "" "$unsafe" ""
+check jdk17 "" "-XX:ArchiveClassesAtExit=$home/cluster-node/target/csfl-17.0.2.jsa" "$unsafe"
+check jdk25 "--sun-misc-unsafe-memory-access=warn" "--sun-misc-unsafe-memory-access=warn" "$unsafe"
+check bare "" "-XX:ArchiveClassesAtExit=$home/cluster-node/target/csfl.jsa" "$unsafe"
+[ "$failed" -eq 0 ] && echo "test-launcher: PASS"
+exit "$failed"
