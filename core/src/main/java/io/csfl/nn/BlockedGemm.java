@@ -107,12 +107,12 @@ final class BlockedGemm {
 
   /** {@code pb[p * width + col] = B[p, col]} for {@code col < cols}, zero after. */
   private static void packB(int k, int n, int cols, int width, float[] b, int bAt, float[] pb) {
+    if (cols < width) {
+      // One fill of the whole panel: a call per row for a few padding floats cost more than the copy.
+      java.util.Arrays.fill(pb, 0, k * width, 0f);
+    }
     for (int p = 0; p < k; p++) {
-      int to = p * width;
-      System.arraycopy(b, bAt + p * n, pb, to, cols);
-      if (cols < width) {
-        java.util.Arrays.fill(pb, to + cols, to + width, 0f);
-      }
+      System.arraycopy(b, bAt + p * n, pb, p * width, cols);
     }
   }
 
