@@ -80,15 +80,18 @@ final class Dense implements Layer {
     // Only units with a non-zero gradient somewhere in the batch take part in the products with
     // dy, so only their rows of dW^T and of W^T are zeroed, transposed or read; the other rows of
     // those scratch buffers hold stale values that nothing reads.
+    // The counts are those of the products' left factors (dy^T, x^T): the kernels need not count again.
     int active = activeUnits(dy, batch);
-    if (weightGradientViaOutput(batch, Gemm.countNonZeros(x, batch * in), Gemm.countNonZeros(dy, batch * out), active)) {
+    long inputNonZeros = Gemm.countNonZeros(x, batch * in);
+    long outputGradientNonZeros = Gemm.countNonZeros(dy, batch * out);
+    if (weightGradientViaOutput(batch, inputNonZeros, outputGradientNonZeros, active)) {
       for (int u = 0; u < active; u++) {
         Arrays.fill(dwT, activeUnit[u] * in, (activeUnit[u] + 1) * in, 0f);
       }
-      Gemm.mulAdd(out, in, batch, dy, 0, 1, out, x, 0, dwT, 0);
+      Gemm.mulAdd(out, in, batch, dy, 0, 1, out, x, 0, dwT, 0, outputGradientNonZeros);
       Gemm.addTransposedRows(dwT, out, in, activeUnit, active, dw);
     } else {
-      Gemm.mulAdd(in, out, batch, x, 0, 1, in, dy, 0, dw, 0);
+      Gemm.mulAdd(in, out, batch, x, 0, 1, in, dy, 0, dw, 0, inputNonZeros);
     }
     Gemm.addColumnSums(dy, 0, batch, db);
     if (dx != null) {

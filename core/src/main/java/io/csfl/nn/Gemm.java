@@ -63,12 +63,24 @@ final class Gemm {
                      float[] a, int aOff, int aRowStride, int aColStride,
                      float[] b, int bOff,
                      float[] c, int cOff) {
+    mulAdd(m, n, k, a, aOff, aRowStride, aColStride, b, bOff, c, cOff, -1);
+  }
+
+  /**
+   * {@link #mulAdd(int, int, int, float[], int, int, int, float[], int, float[], int)} for a caller
+   * that has just counted A's non-zeros ({@code aNonZeros}, or -1 to have them counted here): the
+   * SIMD route chooses its kernel from that count, and a second pass over A would only repeat it.
+   */
+  static void mulAdd(int m, int n, int k,
+                     float[] a, int aOff, int aRowStride, int aColStride,
+                     float[] b, int bOff,
+                     float[] c, int cOff, long aNonZeros) {
     if (simd() && MUL_ADD.warm()) {
-      VectorGemm.mulAdd(m, n, k, a, aOff, aRowStride, aColStride, b, bOff, c, cOff);
+      VectorGemm.mulAdd(m, n, k, a, aOff, aRowStride, aColStride, b, bOff, c, cOff, aNonZeros);
     } else if (simd()) {
       // A product's shape and layout (a weight gradient reads A transposed, and sparser) make its costs comparable.
       MUL_ADD.run((long) m * n * k, java.util.Objects.hash(m, n, k, aColStride == 1),
-          () -> VectorGemm.mulAdd(m, n, k, a, aOff, aRowStride, aColStride, b, bOff, c, cOff),
+          () -> VectorGemm.mulAdd(m, n, k, a, aOff, aRowStride, aColStride, b, bOff, c, cOff, aNonZeros),
           () -> scalarMulAdd(m, n, k, a, aOff, aRowStride, aColStride, b, bOff, c, cOff));
     } else {
       scalarMulAdd(m, n, k, a, aOff, aRowStride, aColStride, b, bOff, c, cOff);

@@ -112,7 +112,13 @@ final class VectorGemm {
    * Both give the same bits, but for the sign of a zero output (see {@link BlockedGemm}).
    */
   static void mulAdd(int m, int n, int k, float[] a, int aOff, int ars, int acs, float[] b, int bOff, float[] c, int cOff) {
-    if (denseWins(m, n, k, countNonZeros(m, k, a, aOff, ars, acs), acs != 1)) {
+    mulAdd(m, n, k, a, aOff, ars, acs, b, bOff, c, cOff, -1);
+  }
+
+  /** {@link #mulAdd} with A's non-zeros already counted by the caller ({@code aNonZeros}), or -1 to count them here. */
+  static void mulAdd(int m, int n, int k, float[] a, int aOff, int ars, int acs, float[] b, int bOff, float[] c, int cOff, long aNonZeros) {
+    long nonZeros = aNonZeros >= 0 ? aNonZeros : countNonZeros(m, k, a, aOff, ars, acs);
+    if (denseWins(m, n, k, nonZeros, acs != 1)) {
       BlockedGemm.mulAdd(m, n, k, a, aOff, ars, acs, b, bOff, c, cOff);
     } else {
       sparseMulAdd(m, n, k, a, aOff, ars, acs, b, bOff, c, cOff);
