@@ -26,6 +26,7 @@ final class Gemm {
   /** The SIMD product against the scalar one until the JIT has compiled it ({@link SimdWarmUp}). */
   private static final SimdWarmUp MUL_ADD = new SimdWarmUp();
   private static final SimdWarmUp AXPY = new SimdWarmUp();
+  private static final SimdWarmUp AXPY_AND_CLEAR = new SimdWarmUp();
   /** Whether this JVM has the Vector API, which the SIMD kernels need. */
   static final boolean VECTORIZED = SimdWarmUp.VECTOR_API;
   /**
@@ -134,6 +135,26 @@ final class Gemm {
   static void scalarAxpy(int from, int n, float alpha, float[] x, int xOff, float[] y, int yOff) {
     for (int j = from; j < n; j++) {
       y[yOff + j] += alpha * x[xOff + j];
+    }
+  }
+
+  /** {@link #axpy}, zeroing each element of x once it is read: an optimiser step that also clears the gradient. */
+  static void axpyAndClear(int n, float alpha, float[] x, int xOff, float[] y, int yOff) {
+    if (simd() && AXPY_AND_CLEAR.warm()) {
+      VectorGemm.axpyAndClear(n, alpha, x, xOff, y, yOff);
+    } else if (simd()) {
+      AXPY_AND_CLEAR.run(n, () -> VectorGemm.axpyAndClear(n, alpha, x, xOff, y, yOff),
+          () -> scalarAxpyAndClear(0, n, alpha, x, xOff, y, yOff));
+    } else {
+      scalarAxpyAndClear(0, n, alpha, x, xOff, y, yOff);
+    }
+  }
+
+  /** {@link #axpyAndClear} on elements {@code from..n}, one at a time. */
+  static void scalarAxpyAndClear(int from, int n, float alpha, float[] x, int xOff, float[] y, int yOff) {
+    for (int j = from; j < n; j++) {
+      y[yOff + j] += alpha * x[xOff + j];
+      x[xOff + j] = 0f;
     }
   }
 

@@ -18,6 +18,8 @@ final class Network {
   private final ModelSpec spec;
   private final float[][] params;
   private final float[][] grads;
+  /** Whether the last optimiser step left every gradient zero, so the next backward pass need not zero them first. */
+  private boolean gradsClear;
   private final int classes;
   private final int maxBatch;
   /** activations[0] is the input, activations[i + 1] the output of layer i. */
@@ -174,9 +176,12 @@ final class Network {
   /** Forward, backward and gradient only: the summed loss, gradients left in place. */
   double computeGradients(int batch) {
     requireBatch(batch);
-    for (float[] g : grads) {
-      java.util.Arrays.fill(g, 0f);
+    if (!gradsClear) {
+      for (float[] g : grads) {
+        java.util.Arrays.fill(g, 0f);
+      }
     }
+    gradsClear = false;
     double loss = evaluateBatch(batch, null);
     int last = layers.size();
     SoftmaxCrossEntropy.gradient(activations[last], labels, batch, classes, activationGrads[last]);
@@ -195,7 +200,12 @@ final class Network {
    */
   public double trainBatch(int batch, Optimizer optimizer) {
     double loss = computeGradients(batch);
-    optimizer.step(params, grads);
+    if (optimizer instanceof ClearingOptimizer clearing) {
+      clearing.stepAndClear(params, grads);
+      gradsClear = true;
+    } else {
+      optimizer.step(params, grads);
+    }
     return loss;
   }
 

@@ -1,7 +1,7 @@
 package io.csfl.nn;
 
 /** Stochastic gradient descent with optional (heavy-ball) momentum. */
-final class Sgd implements Optimizer {
+final class Sgd implements ClearingOptimizer {
   private final float lr;
   private final float momentum;
   private float[][] velocity;
@@ -13,9 +13,22 @@ final class Sgd implements Optimizer {
 
   @Override
   public void step(float[][] params, float[][] grads) {
+    step(params, grads, false);
+  }
+
+  @Override
+  public void stepAndClear(float[][] params, float[][] grads) {
+    step(params, grads, true);
+  }
+
+  private void step(float[][] params, float[][] grads, boolean clear) {
     if (momentum == 0f) {
       for (int t = 0; t < params.length; t++) {
-        Gemm.axpy(params[t].length, -lr, grads[t], 0, params[t], 0);
+        if (clear) {
+          Gemm.axpyAndClear(params[t].length, -lr, grads[t], 0, params[t], 0);
+        } else {
+          Gemm.axpy(params[t].length, -lr, grads[t], 0, params[t], 0);
+        }
       }
       return;
     }
@@ -32,6 +45,9 @@ final class Sgd implements Optimizer {
       for (int i = 0; i < p.length; i++) {
         v[i] = momentum * v[i] - lr * g[i];
         p[i] += v[i];
+        if (clear) {
+          g[i] = 0f;
+        }
       }
     }
   }

@@ -273,6 +273,18 @@ final class VectorGemm {
     Gemm.scalarAxpy(j, n, alpha, x, xOff, y, yOff);
   }
 
+  /** {@link #axpy}, storing zeros over each vector of x once it is read ({@link Gemm#axpyAndClear}). */
+  static void axpyAndClear(int n, float alpha, float[] x, int xOff, float[] y, int yOff) {
+    FloatVector zero = FloatVector.zero(S);
+    int j = 0;
+    for (int upper = S.loopBound(n); j < upper; j += W) {
+      FloatVector xj = FloatVector.fromArray(S, x, xOff + j);
+      xj.mul(alpha).add(FloatVector.fromArray(S, y, yOff + j)).intoArray(y, yOff + j);
+      zero.intoArray(x, xOff + j);
+    }
+    Gemm.scalarAxpyAndClear(j, n, alpha, x, xOff, y, yOff);
+  }
+
   /** {@link Gemm#orColumnMagnitudes} a vector of columns at a time. */
   static void orColumnMagnitudes(float[] x, int rows, int cols, int[] bits) {
     int c = 0;

@@ -195,6 +195,31 @@ class GemmTest {
     }
   }
 
+  /** SGD's step that also clears the gradient: y as axpy leaves it, and x all positive zero, on both paths. */
+  @Test
+  void axpyAndClearIsAxpyThenZeros() {
+    Random rng = new Random(23);
+    for (int n : new int[] {0, 1, 15, 16, 17, 200, 2001}) {
+      float[] x = gaussian(rng, n + 3, 0.7);
+      float[] y = gaussian(rng, n + 5, 1);
+      float alpha = (float) rng.nextGaussian() * 0.05f;
+      float[] expected = y.clone();
+      Gemm.scalarAxpy(0, n, alpha, x, 3, expected, 5 - n % 5);
+      float[] expectedX = x.clone();
+      java.util.Arrays.fill(expectedX, 3, 3 + n, 0f);
+      float[] scalarX = x.clone();
+      float[] scalar = y.clone();
+      Gemm.scalarAxpyAndClear(0, n, alpha, scalarX, 3, scalar, 5 - n % 5);
+      float[] vectorX = x.clone();
+      float[] vector = y.clone();
+      VectorGemm.axpyAndClear(n, alpha, vectorX, 3, vector, 5 - n % 5);
+      assertSameBits(expected, scalar, "scalar axpyAndClear of " + n);
+      assertSameBits(expected, vector, "SIMD axpyAndClear of " + n);
+      assertSameBits(expectedX, scalarX, "scalar cleared x of " + n);
+      assertSameBits(expectedX, vectorX, "SIMD cleared x of " + n);
+    }
+  }
+
   /** Dense's test for units with a gradient: a column is zero only if all its entries are 0 or -0, on both paths. */
   @Test
   void columnMagnitudesAreZeroExactlyForColumnsOfZeros() {
