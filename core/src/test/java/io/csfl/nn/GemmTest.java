@@ -179,7 +179,11 @@ class GemmTest {
     }
   }
 
-  /** SGD's step, biases and column sums: the lanewise axpy rounds as the scalar loop does, tails and offsets included. */
+  /**
+   * SGD's step, biases and column sums: the lanewise axpy rounds as the scalar loop does, tails and
+   * offsets included; axpyAndClear (SGD's step that also clears the gradient) gives the same y on
+   * both paths and leaves x all positive zero.
+   */
   @Test
   void vectorAxpyGivesTheScalarLoopsBits() {
     Random rng = new Random(17);
@@ -187,36 +191,25 @@ class GemmTest {
       float[] x = gaussian(rng, n + 3, 0.7);
       float[] y = gaussian(rng, n + 5, 1);
       float alpha = (float) rng.nextGaussian() * 0.05f;
+      int yOff = 5 - n % 5;
       float[] expected = y.clone();
-      Gemm.scalarAxpy(0, n, alpha, x, 3, expected, 5 - n % 5);
+      Gemm.scalarAxpy(0, n, alpha, x, 3, expected, yOff);
       float[] actual = y.clone();
-      VectorGemm.axpy(n, alpha, x, 3, actual, 5 - n % 5);
+      VectorGemm.axpy(n, alpha, x, 3, actual, yOff);
       assertSameBits(expected, actual, "axpy of " + n);
-    }
-  }
-
-  /** SGD's step that also clears the gradient: y as axpy leaves it, and x all positive zero, on both paths. */
-  @Test
-  void axpyAndClearIsAxpyThenZeros() {
-    Random rng = new Random(23);
-    for (int n : new int[] {0, 1, 15, 16, 17, 200, 2001}) {
-      float[] x = gaussian(rng, n + 3, 0.7);
-      float[] y = gaussian(rng, n + 5, 1);
-      float alpha = (float) rng.nextGaussian() * 0.05f;
-      float[] expected = y.clone();
-      Gemm.scalarAxpy(0, n, alpha, x, 3, expected, 5 - n % 5);
-      float[] expectedX = x.clone();
-      java.util.Arrays.fill(expectedX, 3, 3 + n, 0f);
-      float[] scalarX = x.clone();
-      float[] scalar = y.clone();
-      Gemm.scalarAxpyAndClear(0, n, alpha, scalarX, 3, scalar, 5 - n % 5);
-      float[] vectorX = x.clone();
-      float[] vector = y.clone();
-      VectorGemm.axpyAndClear(n, alpha, vectorX, 3, vector, 5 - n % 5);
-      assertSameBits(expected, scalar, "scalar axpyAndClear of " + n);
-      assertSameBits(expected, vector, "SIMD axpyAndClear of " + n);
-      assertSameBits(expectedX, scalarX, "scalar cleared x of " + n);
-      assertSameBits(expectedX, vectorX, "SIMD cleared x of " + n);
+      float[] cleared = x.clone();
+      java.util.Arrays.fill(cleared, 3, 3 + n, 0f);
+      for (boolean simd : new boolean[] {false, true}) {
+        float[] xs = x.clone();
+        float[] ys = y.clone();
+        if (simd) {
+          VectorGemm.axpyAndClear(n, alpha, xs, 3, ys, yOff);
+        } else {
+          Gemm.scalarAxpyAndClear(0, n, alpha, xs, 3, ys, yOff);
+        }
+        assertSameBits(expected, ys, (simd ? "SIMD" : "scalar") + " axpyAndClear of " + n);
+        assertSameBits(cleared, xs, (simd ? "SIMD" : "scalar") + " cleared x of " + n);
+      }
     }
   }
 
