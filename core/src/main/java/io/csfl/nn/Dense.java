@@ -24,6 +24,13 @@ final class Dense implements Layer {
    * instruction. Set from timing both on the mlp's first layer in one process.
    */
   private static final long TRANSPOSE_COST = 16;
+  /**
+   * The input of the latest {@link #forward} and its non-zeros (-1: not counted), which
+   * {@link #backward} is given again: the weight gradient's choice of route needs the same count.
+   */
+  private float[] countedInput;
+  private int countedBatch;
+  private long countedInputNonZeros = -1;
 
   Dense(String name, int in, int out) {
     this.name = name;
@@ -67,7 +74,13 @@ final class Dense implements Layer {
   @Override
   public void forward(float[] x, float[] y, int batch) {
     Arrays.fill(y, 0, batch * out, 0f);
-    Gemm.mulAdd(batch, out, in, x, 0, in, 1, w, 0, y, 0);
+    // The SIMD product counts x's non-zeros to choose its kernel; counted here, the count also
+    // serves the backward pass, which is given the same x (the scalar product needs no count).
+    long inputNonZeros = Gemm.simd() ? Gemm.countNonZeros(x, batch * in) : -1;
+    Gemm.mulAdd(batch, out, in, x, 0, in, 1, w, 0, y, 0, inputNonZeros);
+    countedInput = x;
+    countedBatch = batch;
+    countedInputNonZeros = inputNonZeros;
     Gemm.addRowVector(y, 0, batch, b);
   }
 
@@ -80,9 +93,11 @@ final class Dense implements Layer {
     // Only units with a non-zero gradient somewhere in the batch take part in the products with
     // dy, so only their rows of dW^T and of W^T are zeroed, transposed or read; the other rows of
     // those scratch buffers hold stale values that nothing reads.
-    // The counts are those of the products' left factors (dy^T, x^T): the kernels need not count again.
+    // The counts are those of the products' left factors (dy^T, x^T, dy): the kernels need not
+    // count again. x's is the forward pass's when this is the x it counted.
     int active = activeUnits(dy, batch);
-    long inputNonZeros = Gemm.countNonZeros(x, batch * in);
+    long inputNonZeros = x == countedInput && batch == countedBatch && countedInputNonZeros >= 0
+        ? countedInputNonZeros : Gemm.countNonZeros(x, batch * in);
     long outputGradientNonZeros = Gemm.countNonZeros(dy, batch * out);
     if (weightGradientViaOutput(batch, inputNonZeros, outputGradientNonZeros, active)) {
       for (int u = 0; u < active; u++) {
@@ -97,7 +112,7 @@ final class Dense implements Layer {
     if (dx != null) {
       Gemm.transposeColumns(w, in, out, activeUnit, active, wT);
       Arrays.fill(dx, 0, batch * in, 0f);
-      Gemm.mulAdd(batch, in, out, dy, 0, out, 1, wT, 0, dx, 0);
+      Gemm.mulAdd(batch, in, out, dy, 0, out, 1, wT, 0, dx, 0, outputGradientNonZeros);
     }
   }
 
