@@ -13,9 +13,10 @@
 #     on a running federation, claiming the clients nobody else hosts. Neither becomes a member,
 #     the server starts with and keeps the certified client node's clients only, and every round
 #     completes all its selected clients.
-#  5. the cost of TLS: one short CS federation with mutual TLS and the same with --insecure, twice
-#     each; the ratio of their mean round wall times is printed, over all 16 rounds and over
-#     rounds 5-16 (the JVMs warm up in the first rounds).
+#  5. the cost of TLS: one short CS federation with mutual TLS and the same with --insecure, three
+#     times each in alternation; per variant, the medians of the runs' mean round wall times (over
+#     all 24 rounds and over rounds 5-24: the JVMs warm up in the first rounds) and of the CPU time
+#     its three processes used, and the TLS/plain ratios.
 # Up to five JVMs share the machine, so each node trains on one thread.
 # All nodes speak mutual TLS with certificates made once by 'csfl certs' (except where --insecure).
 set -euo pipefail
@@ -23,6 +24,8 @@ home="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 work="${1:-$home/target/cluster-smoke}"
 rm -rf "$work" && mkdir -p "$work"
 csfl="$home/bin/csfl"
+# shellcheck source=cost-lib.sh
+source "$home/scripts/cost-lib.sh"
 base="${CSFL_SMOKE_PORT:-25520}"
 for port in $(seq "$base" $((base + 4))); do
   if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
@@ -183,32 +186,43 @@ grep -m 1 "refused [0-9]* inbound connection" "$work/intr_server.log" | cut -c1-
 cat "$work/intruders/metrics.csv"
 cleanup
 
-# The cost of TLS: the same short federation with mutual TLS and with --insecure, twice in ABBA
-# order, so that a trend in the machine's load falls on both.
-cost_rounds=16
+# The cost of TLS: the same short federation with mutual TLS and with --insecure, three times
+# each in the order TLS, plain, plain, TLS, TLS, plain, so that a trend in the machine's load falls
+# on both. Per run: the mean round wall time, and the CPU time of its three processes (user and
+# system, from bash's accounting of the children it reaped: what TLS takes from cores that also
+# train). Medians over the runs, because one run in a busy moment moves a mean a lot.
+cost_rounds=24
 cost=(--algorithm cs --model mlp --clients 8 --per-round 4 --rounds "$cost_rounds" --local-epochs 1 --partition iid --round-timeout 60s --seed 3)
-run_cost() { # name args...
-  local name=$1; shift
+declare -A cost_all cost_steady cost_cpu
+run_cost() { # variant run args...
+  local variant=$1 name="cost_$1$2" cpu0 cpu1; shift 2
+  children_cpu cpu0 "$work/times"
   start "${name}_server" "$base" --role server,aggregator "${cost[@]}" --out "$work/$name" --exit-when-done "$@"
   start "${name}_client1" $((base + 1)) --role client --client-ids 0-3 "${cost[@]}" "$@"
   start "${name}_client2" $((base + 2)) --role client --client-ids 4-7 "${cost[@]}" "$@"
   wait_exit "${name}_server" 180
   cleanup
+  children_cpu cpu1 "$work/times"
+  cost_all[$variant]+=" $(mean_wall "$work/$name/metrics.csv" 1)"
+  cost_steady[$variant]+=" $(mean_wall "$work/$name/metrics.csv" 5)"
+  cost_cpu[$variant]+=" $(awk -v a="$cpu0" -v b="$cpu1" 'BEGIN { printf "%.1f", b - a }')"
 }
-mean_wall() { # name first-round: the mean wall_ms of its rounds from first-round on
-  awk -F, -v from="$2" 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == "wall_ms") c = i } NR > from { s += $c; n++ } END { print s / n }' "$work/$1/metrics.csv"
+cost_line() { # label unit array-name: the runs of both variants, their medians and the ratio
+  local -n values=$3
+  # shellcheck disable=SC2086
+  awk -v label="$1" -v unit="$2" -v tls="${values[tls]}" -v plain="${values[plain]}" \
+    -v mt="$(median ${values[tls]})" -v mp="$(median ${values[plain]})" 'BEGIN {
+    printf "cluster-smoke: %s: TLS %s (median %g %s), plain TCP %s (median %g %s); TLS/plain = %.3f\n",
+      label, tls, mt, unit, plain, mp, unit, mt / mp }'
 }
-echo "cluster-smoke: the cost of TLS: ${cost[*]}, with TLS and with --insecure in ABBA order"
-run_cost cost_tls1
-run_cost cost_plain1 --insecure
-run_cost cost_plain2 --insecure
-run_cost cost_tls2
-# The first rounds also hold the JVMs' warm-up (JIT, and the TLS code's own), so the rounds after
-# it are shown apart.
-for from in 1 5; do
-  awk -v from="$from" -v t1="$(mean_wall cost_tls1 "$from")" -v t2="$(mean_wall cost_tls2 "$from")" \
-    -v p1="$(mean_wall cost_plain1 "$from")" -v p2="$(mean_wall cost_plain2 "$from")" -v to="$cost_rounds" 'BEGIN {
-    printf "cluster-smoke: mean wall time of rounds %d-%d: TLS %.0f and %.0f ms, plain TCP %.0f and %.0f ms; TLS/plain = %.3f\n",
-      from, to, t1, t2, p1, p2, (t1 + t2) / (p1 + p2) }'
-done
+echo "cluster-smoke: the cost of TLS: ${cost[*]}, three runs each with TLS and with --insecure"
+run_cost tls 1
+run_cost plain 1 --insecure
+run_cost plain 2 --insecure
+run_cost tls 2
+run_cost tls 3
+run_cost plain 3 --insecure
+cost_line "mean round wall time, rounds 1-$cost_rounds" ms cost_all
+cost_line "mean round wall time, rounds 5-$cost_rounds" ms cost_steady
+cost_line "CPU time of the run's three processes" s cost_cpu
 echo "cluster-smoke: PASS"

@@ -4,8 +4,8 @@
 # nodes of 4 clients, CS on the mlp, rounds of 1 local epoch) runs once per variant and pass, in
 # forward order on odd passes and backward on even ones (ABBA ABBA ... for two variants), so that
 # a trend in the machine's load falls on all variants alike. It prints each run's mean round wall
-# time (over all rounds, and from round STEADY on), then per variant the median of its runs and
-# its ratio to the first variant's median.
+# time (over all rounds, and from round STEADY on) and the CPU time its three processes used,
+# then per variant the medians of its runs and their ratios to the first variant's medians.
 #
 #   scripts/tls-cost.sh [-n PASSES] [-r ROUNDS] [-s STEADY] [-p BASE_PORT] [-j JAR] DIR VARIANT...
 #
@@ -15,6 +15,8 @@
 # 27400-27402, the jar bin/csfl builds.
 set -euo pipefail
 home="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+# shellcheck source=cost-lib.sh
+source "$home/scripts/cost-lib.sh"
 passes=4
 rounds=16
 steady=5
@@ -83,11 +85,7 @@ run() { # out variant-flags...
   sleep 1 # the ports' sockets close
 }
 
-mean_wall() { # csv first-round
-  awk -F, -v from="$2" 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == "wall_ms") c = i } NR > from { s += $c; n++ } END { printf "%.0f", s / n }' "$1"
-}
-
-declare -A all1 all2
+declare -A all1 all2 cpus
 for pass in $(seq 1 "$passes"); do
   order=$(seq 0 $((${#variants[@]} - 1)))
   [ $((pass % 2)) -eq 1 ] || order=$(echo "$order" | tac)
@@ -96,23 +94,34 @@ for pass in $(seq 1 "$passes"); do
     read -r -a flags <<< "${variants[$i]#*=}"
     out="$work/$name-$pass"
     rm -rf "$out"
+    children_cpu cpu0 "$work/times"
     run "$out" ${flags[@]+"${flags[@]}"}
+    children_cpu cpu1 "$work/times"
     m1=$(mean_wall "$out/metrics.csv" 1)
     m2=$(mean_wall "$out/metrics.csv" "$steady")
+    cpu=$(awk -v a="$cpu0" -v b="$cpu1" 'BEGIN { printf "%.1f", b - a }')
     all1[$name]="${all1[$name]-} $m1"
     all2[$name]="${all2[$name]-} $m2"
-    echo "tls-cost: pass $pass $name: mean round wall time, rounds 1-$rounds: $m1 ms, rounds $steady-$rounds: $m2 ms"
+    cpus[$name]="${cpus[$name]-} $cpu"
+    echo "tls-cost: pass $pass $name: mean round wall time, rounds 1-$rounds: $m1 ms, rounds $steady-$rounds: $m2 ms; CPU time $cpu s"
   done
 done
 
-median() { tr ' ' '\n' | grep . | sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 first=${variants[0]%%=*}
-ref1=$(echo "${all1[$first]}" | median)
-ref2=$(echo "${all2[$first]}" | median)
+# shellcheck disable=SC2086
+ref1=$(median ${all1[$first]})
+# shellcheck disable=SC2086
+ref2=$(median ${all2[$first]})
+# shellcheck disable=SC2086
+ref3=$(median ${cpus[$first]})
 for v in "${variants[@]}"; do
   name=${v%%=*}
-  r1=$(echo "${all1[$name]}" | median)
-  r2=$(echo "${all2[$name]}" | median)
-  awk -v n="$name" -v f="$first" -v r1="$r1" -v r2="$r2" -v a="$ref1" -v b="$ref2" -v p="$passes" -v r="$rounds" -v s="$steady" 'BEGIN {
-    printf "tls-cost: %s, medians of %d runs: rounds 1-%d %.0f ms (%.3f of %s), rounds %d-%d %.0f ms (%.3f of %s)\n", n, p, r, r1, r1 / a, f, s, r, r2, r2 / b, f }'
+  # shellcheck disable=SC2086
+  r1=$(median ${all1[$name]})
+  # shellcheck disable=SC2086
+  r2=$(median ${all2[$name]})
+  # shellcheck disable=SC2086
+  r3=$(median ${cpus[$name]})
+  awk -v n="$name" -v f="$first" -v r1="$r1" -v r2="$r2" -v r3="$r3" -v a="$ref1" -v b="$ref2" -v c="$ref3" -v p="$passes" -v r="$rounds" -v s="$steady" 'BEGIN {
+    printf "tls-cost: %s, medians of %d runs: rounds 1-%d %.0f ms (%.3f of %s), rounds %d-%d %.0f ms (%.3f of %s), CPU time %.1f s (%.3f of %s)\n", n, p, r, r1, r1 / a, f, s, r, r2, r2 / b, f, r3, r3 / c, f }'
 done
