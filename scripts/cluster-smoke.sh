@@ -195,17 +195,17 @@ cost_rounds=24
 cost=(--algorithm cs --model mlp --clients 8 --per-round 4 --rounds "$cost_rounds" --local-epochs 1 --partition iid --round-timeout 60s --seed 3)
 declare -A cost_all cost_steady cost_cpu
 run_cost() { # variant run args...
-  local variant=$1 name="cost_$1$2" cpu0 cpu1; shift 2
+  local variant=$1 name="cost_$1$2" cpu0 cpu; shift 2
   children_cpu cpu0 "$work/times"
   start "${name}_server" "$base" --role server,aggregator "${cost[@]}" --out "$work/$name" --exit-when-done "$@"
   start "${name}_client1" $((base + 1)) --role client --client-ids 0-3 "${cost[@]}" "$@"
   start "${name}_client2" $((base + 2)) --role client --client-ids 4-7 "${cost[@]}" "$@"
   wait_exit "${name}_server" 180
   cleanup
-  children_cpu cpu1 "$work/times"
+  cpu_since cpu "$cpu0" "$work/times"
   cost_all[$variant]+=" $(mean_wall "$work/$name/metrics.csv" 1)"
   cost_steady[$variant]+=" $(mean_wall "$work/$name/metrics.csv" 5)"
-  cost_cpu[$variant]+=" $(awk -v a="$cpu0" -v b="$cpu1" 'BEGIN { printf "%.1f", b - a }')"
+  cost_cpu[$variant]+=" $cpu"
 }
 cost_line() { # label unit array-name: the runs of both variants, their medians and the ratio
   local -n values=$3

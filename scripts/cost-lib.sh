@@ -19,3 +19,11 @@ children_cpu() {
   times > "$2"
   printf -v "$1" '%s' "$(awk 'END { t = 0; for (i = 1; i <= 2; i++) { split($i, a, "m"); sub("s", "", a[2]); t += a[1] * 60 + a[2] } print t }' "$2")"
 }
+
+# cpu_since VARIABLE START SCRATCH: sets VARIABLE to the CPU seconds, to one decimal, of the child
+# processes reaped since children_cpu gave START.
+cpu_since() {
+  local now
+  children_cpu now "$3"
+  printf -v "$1" '%.1f' "$(awk -v a="$2" -v b="$now" 'BEGIN { print b - a }')"
+}

@@ -96,10 +96,9 @@ for pass in $(seq 1 "$passes"); do
     rm -rf "$out"
     children_cpu cpu0 "$work/times"
     run "$out" ${flags[@]+"${flags[@]}"}
-    children_cpu cpu1 "$work/times"
+    cpu_since cpu "$cpu0" "$work/times"
     m1=$(mean_wall "$out/metrics.csv" 1)
     m2=$(mean_wall "$out/metrics.csv" "$steady")
-    cpu=$(awk -v a="$cpu0" -v b="$cpu1" 'BEGIN { printf "%.1f", b - a }')
     all1[$name]="${all1[$name]-} $m1"
     all2[$name]="${all2[$name]-} $m2"
     cpus[$name]="${cpus[$name]-} $cpu"
