@@ -109,5 +109,37 @@ class EndToEndTest(unittest.TestCase):
         self.assertIn("4 training threads (--threads 4)", compare.end_to_end_title(4, 1, None, cores=2))
 
 
+class MachineTest(unittest.TestCase):
+    def cpu(self, text):
+        with tempfile.NamedTemporaryFile("w", suffix=".cpuinfo", delete=False) as f:
+            f.write(text)
+        try:
+            return compare.cpu_text(f.name)
+        finally:
+            os.unlink(f.name)
+
+    def test_the_cpu_line_names_the_generation_and_avx512_of_the_first_processor(self):
+        two = ("processor\t: 0\ncpu family\t: 25\nmodel\t\t: 17\nmodel name\t: AMD EPYC\nflags\t\t: fma avx2 avx512f\n\n"
+               "processor\t: 1\ncpu family\t: 26\nmodel\t\t: 2\nmodel name\t: Other\nflags\t\t: fma\n")
+        self.assertEqual("AMD EPYC (family 25, model 17), AVX-512", self.cpu(two))
+        self.assertEqual("Some CPU, no AVX-512", self.cpu("model name\t: Some CPU\nflags\t: sse2 avx512vl\n"))
+        self.assertEqual("unknown", self.cpu("processor\t: 0\n"))
+
+
+class ProductTest(unittest.TestCase):
+    def test_products_are_rows_of_their_own(self):
+        self.assertEqual({"product-784": (64, 784, 200), "product-200": (64, 200, 200)}, compare.PRODUCTS)
+        self.assertIn("product-784", compare.parser().format_help())
+
+    def test_the_reference_product_refuses_an_empty_shape(self):
+        loader = importlib.machinery.SourceFileLoader("product", os.path.join(HOME, "bench", "reference", "product.py"))
+        product = importlib.util.module_from_spec(importlib.util.spec_from_loader("product", loader))
+        loader.exec_module(product)
+        self.assertEqual(2, product.main(["--k", "0"]))
+        import numpy
+        rate = product.multiply_adds_per_s(8, 16, 4, 0.01, numpy.random.default_rng(1))
+        self.assertGreater(rate, 0)
+
+
 if __name__ == "__main__":
     unittest.main()
