@@ -7,12 +7,14 @@
 # time (over all rounds, and from round STEADY on) and the CPU time its three processes used,
 # then per variant the medians of its runs and their ratios to the first variant's medians.
 #
-#   scripts/tls-cost.sh [-n PASSES] [-r ROUNDS] [-s STEADY] [-p BASE_PORT] [-j JAR] DIR VARIANT...
+#   scripts/tls-cost.sh [-n PASSES] [-r ROUNDS] [-s STEADY] [-p BASE_PORT] [-j JAR] [-t] DIR VARIANT...
 #
 # A VARIANT is name=flags, the node flags that make it: 'plain=--insecure', 'tls=' (mutual TLS
 # with certificates made in DIR), 'tls13=--config tls13.conf'. Every node of a run gets the
 # variant's flags. Defaults: 4 passes, 16 rounds (as the smoke test), STEADY 5, ports
-# 27400-27402, the jar bin/csfl builds.
+# 27400-27402, the jar bin/csfl builds. -t also reads the CPU time of every thread of the three
+# JVMs (scripts/thread-cpu.py, Linux's /proc) and ends with a table of it by thread group:
+# per variant the medians of its runs, and their differences to the first variant's.
 set -euo pipefail
 home="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 # shellcheck source=cost-lib.sh
@@ -22,18 +24,20 @@ rounds=16
 steady=5
 base=27400
 jar=""
-while getopts "n:p:j:r:s:" opt; do
+threads=""
+while getopts "n:p:j:r:s:t" opt; do
   case $opt in
     n) passes=$OPTARG ;;
     p) base=$OPTARG ;;
     j) jar=$OPTARG ;;
     r) rounds=$OPTARG ;;
     s) steady=$OPTARG ;;
+    t) threads=1 ;;
     *) exit 2 ;;
   esac
 done
 shift $((OPTIND - 1))
-[ $# -ge 2 ] || { sed -n '2,14p' "$0" >&2; exit 2; }
+[ $# -ge 2 ] || { sed -n '2,17p' "$0" >&2; exit 2; }
 work=$1; shift
 variants=("$@")
 mkdir -p "$work"
@@ -75,11 +79,17 @@ run() { # out variant-flags...
   server=${pids[-1]}
   node "$out.client1.log" client $((base + 1)) "$@" -- --role client --client-ids 0-3 "${cost[@]}"
   node "$out.client2.log" client $((base + 2)) "$@" -- --role client --client-ids 4-7 "${cost[@]}"
+  local sampler=""
+  if [ -n "$threads" ]; then
+    python3 "$home/scripts/thread-cpu.py" sample "$out.threads.json" "$server" "${pids[-2]}" "${pids[-1]}" &
+    sampler=$!
+  fi
   local deadline=$((SECONDS + 300))
   while kill -0 "$server" 2>/dev/null; do
     [ $SECONDS -lt $deadline ] || { echo "tls-cost: $out did not finish within 300 s" >&2; exit 1; }
     sleep 0.5
   done
+  [ -z "$sampler" ] || wait "$sampler"
   cleanup
   [ -f "$out/metrics.csv" ] || { echo "tls-cost: no $out/metrics.csv; see $out.server.log" >&2; exit 1; }
   sleep 1 # the ports' sockets close
@@ -124,3 +134,13 @@ for v in "${variants[@]}"; do
   awk -v n="$name" -v f="$first" -v r1="$r1" -v r2="$r2" -v r3="$r3" -v a="$ref1" -v b="$ref2" -v c="$ref3" -v p="$passes" -v r="$rounds" -v s="$steady" 'BEGIN {
     printf "tls-cost: %s, medians of %d runs: rounds 1-%d %.0f ms (%.3f of %s), rounds %d-%d %.0f ms (%.3f of %s), CPU time %.1f s (%.3f of %s)\n", n, p, r, r1, r1 / a, f, s, r, r2, r2 / b, f, r3, r3 / c, f }'
 done
+if [ -n "$threads" ]; then
+  echo "tls-cost: CPU time by thread group, the three processes together, medians of $passes runs:"
+  specs=()
+  for v in "${variants[@]}"; do
+    name=${v%%=*}
+    files=$(seq 1 "$passes" | sed "s|.*|$work/$name-&.threads.json|" | paste -sd, -)
+    specs+=("$name=$files")
+  done
+  python3 "$home/scripts/thread-cpu.py" report "${specs[@]}"
+fi
