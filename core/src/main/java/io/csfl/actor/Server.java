@@ -516,6 +516,9 @@ public final class Server extends AbstractBehavior<Server.Command> {
 
   private record HostsListed(Set<ActorRef<Client.HostCommand>> hosts) implements Command, NoSerializationVerificationNeeded {}
 
+  /** A client described by {@code host} whose name another actor held at the time. */
+  private record HandOver(Client.Description description, ActorRef<Client.HostCommand> host) {}
+
   /** The answer to the handshake with {@code host} for its clients from {@code from} on (or null, with the failure). */
   private record HostDescribed(ActorRef<Client.HostCommand> host, int from, Client.Descriptions batch, String failure, int attempt)
       implements Command, NoSerializationVerificationNeeded {}
@@ -578,6 +581,12 @@ public final class Server extends AbstractBehavior<Server.Command> {
   private final Set<ActorRef<Client.HostCommand>> askedHosts = new HashSet<>();
   /** Listed hosts on members without the client role: refused, and logged once each. */
   private final Set<ActorRef<Client.HostCommand>> refusedHosts = new HashSet<>();
+  /**
+   * By client id, a client a listed host described while another actor still held its name: taken
+   * on when that one is gone. A pool node that takes over clients starts them while the node that
+   * gives them up may still be stopping its own, and a host is asked for its clients once.
+   */
+  private final Map<String, HandOver> handOvers = new HashMap<>();
   /** Handshakes not answered yet; training starts only when none is. */
   private int handshaking;
   /** The example count each client declared at the handshake: its updates must claim exactly that. */
@@ -785,13 +794,21 @@ public final class Server extends AbstractBehavior<Server.Command> {
   }
 
   private Behavior<Command> onClientGone(ClientGone gone) {
-    // Only if the name still belongs to that actor: the client may have moved to another node.
-    if (clients.remove(gone.clientId(), gone.client())) {
-      held.remove(gone.clientId());
-      declared.remove(gone.clientId());
-    }
     asked.remove(gone.client());
-    return this;
+    // Only if the name still belongs to that actor: the client may have moved to another node.
+    if (!clients.remove(gone.clientId(), gone.client())) {
+      return this;
+    }
+    held.remove(gone.clientId());
+    declared.remove(gone.clientId());
+    HandOver next = handOvers.remove(gone.clientId());
+    if (next == null || !listedHosts.contains(next.host()) || next.description().client().equals(gone.client())) {
+      return this;
+    }
+    getContext().getLog().warn("took on client {} at {}, described by the clients host at {}: the client of that name at {} is gone",
+        gone.clientId(), next.description().client().path(), next.host().path(), gone.client().path());
+    accept(next.description());
+    return afterAccepting();
   }
 
   private Behavior<Command> onClientsListed(ClientsListed listed) {
@@ -859,6 +876,7 @@ public final class Server extends AbstractBehavior<Server.Command> {
   private Behavior<Command> onHostsListed(HostsListed listed) {
     timers.cancel(HostsListed.class);
     listedHosts = listed.hosts();
+    handOvers.values().removeIf(h -> !listedHosts.contains(h.host()));
     askedHosts.retainAll(listedHosts);
     refusedHosts.retainAll(listedHosts);
     for (ActorRef<Client.HostCommand> host : listedHosts) {
@@ -916,15 +934,20 @@ public final class Server extends AbstractBehavior<Server.Command> {
       askHost(d.host(), next, 1); // asked before this batch is taken on, so its way there overlaps that work
     }
     for (Client.Description c : batch.clients()) {
-      String clientRefusal = refusal(c, false);
+      String clientRefusal = refusal(c);
       if (clientRefusal == null && !ControlChecks.sameNode(getContext().getSystem(), c.client().path().address(), d.host().path().address())) {
         clientRefusal = "it lives on " + c.client().path().address() + ", not on its host's node";
       }
-      if (clientRefusal == null) {
-        accept(c);
-      } else {
+      if (clientRefusal != null) {
         getContext().getLog().error("refusing client {}, described by the clients host at {}: {}; it will not be trained on",
             c.clientId(), d.host().path(), clientRefusal);
+      } else if (nameHeldByAnother(c)) {
+        handOvers.put(c.clientId(), new HandOver(c, d.host()));
+        getContext().getLog().warn("client {} at {}, described by the clients host at {}: the client of that name at {} is still "
+            + "registered; this one is taken on once that one is gone", c.clientId(), c.client().path(), d.host().path(),
+            clients.get(c.clientId()).path());
+      } else {
+        accept(c);
       }
     }
     return afterAccepting();
@@ -954,11 +977,23 @@ public final class Server extends AbstractBehavior<Server.Command> {
     if (d.registeredAs() != null && !d.registeredAs().equals(c.clientId())) {
       return "registered as " + d.registeredAs() + " but describes itself as " + c.clientId();
     }
-    return refusal(c, d.registeredAs() != null);
+    String refusal = refusal(c);
+    // A local registration replaces the client of that name (an embedder respawning it); a listed
+    // client never takes the name of another that is still there.
+    if (refusal == null && d.registeredAs() == null && nameHeldByAnother(c)) {
+      return "a second client named " + c.clientId();
+    }
+    return refusal;
   }
 
-  /** Why a client that describes itself as {@code c} is not taken on, or null; {@code local}: registered on this node. */
-  private String refusal(Client.Description c, boolean local) {
+  /** Whether another actor than {@code c}'s holds its name. */
+  private boolean nameHeldByAnother(Client.Description c) {
+    ActorRef<Client.Command> holder = clients.get(c.clientId());
+    return holder != null && !holder.equals(c.client());
+  }
+
+  /** Why a client that describes itself as {@code c} is not taken on, whoever holds its name, or null. */
+  private String refusal(Client.Description c) {
     if (c.clientId() == null || c.client() == null) {
       return "its description lacks an id or an actor";
     }
@@ -971,11 +1006,6 @@ public final class Server extends AbstractBehavior<Server.Command> {
     }
     if (c.examples() <= 0) {
       return "it declares " + c.examples() + " examples";
-    }
-    // A local registration replaces the client of that name (an embedder respawning it); a listed
-    // client never takes the name of another that is still there.
-    if (!local && clients.containsKey(c.clientId()) && !clients.get(c.clientId()).equals(c.client())) {
-      return "a second client named " + c.clientId();
     }
     return null;
   }

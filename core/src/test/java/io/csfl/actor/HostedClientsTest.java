@@ -146,6 +146,35 @@ class HostedClientsTest {
     assertEquals(2, done.metrics().clientsCompleted());
   }
 
+  @Test
+  void aClientHandedOverToAnotherHostIsTakenOnOnceItsPredecessorIsGone() {
+    // Host A's batch: client-0000 and client-0001, then one the server refuses, whose logged
+    // refusal shows that the two before it were taken on.
+    ActorRef<Client.Command> first = client(clients, 1, SIGNATURE);
+    register(clients, Client.host(List.of(client(clients, 0, SIGNATURE), first, client(clients, 2, "random/64 other"))));
+    awaitHosts(1);
+    TestProbe<Server.Event> events = home.createTestProbe();
+    Server.Settings settings = Server.Settings.builder("fedavg").rounds(1).clientsPerRound(2).roundTimeout(Duration.ofMinutes(5))
+        .seed(5).clients(3).dataSignature(SIGNATURE).build();
+    AtomicReference<ActorRef<Server.Command>> server = new AtomicReference<>();
+    expectAll(List.of(logged(Level.ERROR, "refusing client client-0002", "its data are 'random/64 other'")),
+        () -> server.set(server(settings, events)));
+
+    // Host B takes client-0001 over (a pool node starting a client another node gives up) while
+    // host A's is still there: the server keeps it aside, and takes it on once host A's is gone.
+    ActorRef<Client.Command> second = clients.spawn(Client.create(Client.id(1), SIGNATURE, new FedAvg().newClient(),
+        TestModels.trainer(), TestModels.dataset(), new int[] {1}, 1), "moved-" + Client.id(1), Client.DISPATCHER);
+    expectAll(List.of(logged(Level.WARN, "client client-0001", "is still registered", "taken on once that one is gone")),
+        () -> register(clients, Client.host(List.of(second))));
+    expectAll(List.of(logged(Level.WARN, "took on client client-0001", "moved-client-0001", "is gone")),
+        () -> clients.stop(first));
+
+    server.get().tell(new Server.Start());
+    Server.RoundCompleted done = events.expectMessageClass(Server.RoundCompleted.class, WAIT);
+    assertEquals(2, done.metrics().clientsSelected());
+    assertEquals(2, done.metrics().clientsCompleted(), "client-0001 trained on host B's actor");
+  }
+
   /** A forged host on the client node: whatever it is asked, it answers one batch of {@code described} out of {@code total}. */
   private static Behavior<Client.HostCommand> answering(int from, int total, List<Client.Description> described) {
     return Behaviors.receiveMessage(m -> {
