@@ -26,13 +26,14 @@ class CertifiedRolesTest {
 
   @Test
   void aDeclaredRoleCountsOnlyWithACertificateThatPermitsIt() throws InterruptedException {
-    ActorTestKit home = ActorTestKit.create("csfl", TestClusters.node(27230, "client", ""));
-    ActorTestKit claimant = ActorTestKit.create("csfl", TestClusters.node(27231, "server", ""));
+    ActorTestKit home = ActorTestKit.create("csfl", TestClusters.node(0, "client", ""));
+    ActorTestKit claimant = ActorTestKit.create("csfl", TestClusters.node(0, "server", ""));
     try {
       TestClusters.form(WAIT, home, claimant);
       TestProbe<Client.Description> answers = claimant.createTestProbe();
       ActorRef<Client.Description> fromClaimant = TestClusters.reachedFrom(home, claimant, answers.getRef());
       Address there = claimant.system().address();
+      int port = there.getPort().orElseThrow();
       CertifiedRoles roles = CertifiedRoles.get(home.system());
 
       assertNull(ControlChecks.notOnMemberWithRole(home.system(), fromClaimant, Server.ROLE), "without binding the declared role stands");
@@ -43,7 +44,7 @@ class CertifiedRolesTest {
       assertTrue(unseen != null && unseen.contains("not seen its certificate"), unseen);
       assertTrue(ControlChecks.unknownMember(home.system(), fromClaimant), "an unseen certificate is asked about again later");
 
-      roles.record("127.0.0.1", 27231, Set.of("client"));
+      roles.record("127.0.0.1", port, Set.of("client"));
       String exceeded = ControlChecks.notOnMemberWithRole(home.system(), fromClaimant, Server.ROLE);
       assertTrue(exceeded != null && exceeded.contains("permits [client], not the server role"), exceeded);
       assertFalse(ControlChecks.unknownMember(home.system(), fromClaimant), "a seen certificate is a final verdict");
@@ -58,7 +59,7 @@ class CertifiedRolesTest {
       });
       answers.expectNoMessage(Duration.ofMillis(300));
 
-      roles.record("127.0.0.1", 27231, Set.of("client", "server"));
+      roles.record("127.0.0.1", port, Set.of("client", "server"));
       assertNull(ControlChecks.notOnMemberWithRole(home.system(), fromClaimant, Server.ROLE), "a certificate that permits the role");
       clientFromClaimant.tell(new Client.Describe(answers.getRef()));
       assertEquals(Client.id(0), answers.expectMessageClass(Client.Description.class, WAIT).clientId());
@@ -68,7 +69,7 @@ class CertifiedRolesTest {
       roles.removed(there);
       assertEquals(Optional.empty(), roles.current(there));
       assertEquals(Optional.of(Set.of("client", "server")), roles.of(there));
-      roles.record("127.0.0.1", 27231, Set.of("client"));
+      roles.record("127.0.0.1", port, Set.of("client"));
       assertEquals(Optional.of(Set.of("client")), roles.current(there));
     } finally {
       claimant.shutdownTestKit();

@@ -25,7 +25,7 @@ class ClientsRosterTest {
 
   @BeforeEach
   void node() {
-    node = ActorTestKit.create("csfl", TestClusters.node(27290, "server, client", ""));
+    node = ActorTestKit.create("csfl", TestClusters.node(0, "server, client", ""));
   }
 
   @AfterEach

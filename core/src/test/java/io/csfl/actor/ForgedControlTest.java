@@ -39,8 +39,8 @@ class ForgedControlTest {
 
   @BeforeAll
   static void cluster() throws InterruptedException {
-    home = ActorTestKit.create("csfl", TestClusters.node(27201, "server, aggregator", ""));
-    intruder = ActorTestKit.create("csfl", TestClusters.node(27202, "client", ""));
+    home = ActorTestKit.create("csfl", TestClusters.node(0, "server, aggregator", ""));
+    intruder = ActorTestKit.create("csfl", TestClusters.node(0, "client", ""));
     TestClusters.form(WAIT, home, intruder);
   }
 

@@ -40,9 +40,9 @@ class HostedClientsTest {
 
   @BeforeEach
   void cluster() throws InterruptedException {
-    home = ActorTestKit.create("csfl", TestClusters.node(27510, "server, aggregator", ""));
-    clients = ActorTestKit.create("csfl", TestClusters.node(27511, "client", ""));
-    stranger = ActorTestKit.create("csfl", TestClusters.node(27512, "aggregator", ""));
+    home = ActorTestKit.create("csfl", TestClusters.node(0, "server, aggregator", ""));
+    clients = ActorTestKit.create("csfl", TestClusters.node(0, "client", ""));
+    stranger = ActorTestKit.create("csfl", TestClusters.node(0, "aggregator", ""));
     TestClusters.form(WAIT, home, clients, stranger);
   }
 

@@ -35,8 +35,8 @@ class LostUplinkTest {
 
   @Test
   void aClientWhoseUpdateIsLostReportsItWithItsSecretAndConfirmsIt() throws InterruptedException {
-    ActorTestKit home = ActorTestKit.create("csfl", TestClusters.node(27500, "server, aggregator", "csfl.transfer.max-bytes = 16 KiB"));
-    ActorTestKit member = ActorTestKit.create("csfl", TestClusters.node(27501, "client", "csfl.transfer.direct-limit = 1 KiB"));
+    ActorTestKit home = ActorTestKit.create("csfl", TestClusters.node(0, "server, aggregator", "csfl.transfer.max-bytes = 16 KiB"));
+    ActorTestKit member = ActorTestKit.create("csfl", TestClusters.node(0, "client", "csfl.transfer.direct-limit = 1 KiB"));
     try {
       TestClusters.form(WAIT, home, member);
       assertTheRoundEndsWithoutTheLostUpdate(home, member);

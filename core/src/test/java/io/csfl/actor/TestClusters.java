@@ -28,6 +28,8 @@ public final class TestClusters {
   /**
    * A cluster node on loopback at {@code port} with {@code roles} (comma-separated), every message
    * serialized and a minute's leeway for expected log lines; {@code extra} (HOCON, may be empty) on top.
+   * Port 0 takes a free port, which {@code system().address()} then names: {@link #form} joins
+   * every node to the first one's address, so tests that form their cluster with it need no fixed port.
    */
   public static Config node(int port, String roles, String extra) {
     return ConfigFactory.parseString("""
