@@ -802,7 +802,8 @@ public final class Server extends AbstractBehavior<Server.Command> {
     held.remove(gone.clientId());
     declared.remove(gone.clientId());
     HandOver next = handOvers.remove(gone.clientId());
-    if (next == null || !listedHosts.contains(next.host()) || next.description().client().equals(gone.client())) {
+    // (Entries of hosts no longer listed were dropped at the listing.)
+    if (next == null || next.description().client().equals(gone.client())) {
       return this;
     }
     getContext().getLog().warn("took on client {} at {}, described by the clients host at {}: the client of that name at {} is gone",
