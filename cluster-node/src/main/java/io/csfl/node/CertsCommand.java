@@ -5,10 +5,8 @@ import io.csfl.cluster.NodePlan;
 import java.io.IOException;
 import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.GeneralSecurityException;
 import java.security.KeyFactory;
@@ -268,22 +266,13 @@ final class CertsCommand implements Callable<Integer> {
   }
 
   /**
-   * Writes through a temporary file in the same directory and a rename, so a running node (which
-   * rereads its files, see docs/security.md) never sees half a key or certificate.
+   * Writes through a temporary file in the same directory, forced to disk, and a rename, so a
+   * running node (which rereads its files, see docs/security.md) never sees half a key or
+   * certificate, and a power loss does not leave an empty one; a private key's temporary file is
+   * private to its owner from the moment it is created.
    */
   private static void writeAtomically(Path file, String text, boolean ownerOnly) throws IOException {
-    Path tmp = file.resolveSibling("." + file.getFileName() + ".tmp");
-    Files.deleteIfExists(tmp);
-    Files.createFile(tmp);
-    if (ownerOnly) {
-      restrict(tmp, "rw-------");
-    }
-    Files.writeString(tmp, text, StandardCharsets.US_ASCII);
-    try {
-      Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE);
-    } catch (AtomicMoveNotSupportedException e) {
-      Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);
-    }
+    io.csfl.internal.files.AtomicFiles.write(file, text.getBytes(StandardCharsets.US_ASCII), ownerOnly);
   }
 
   private static void restrict(Path path, String permissions) throws IOException {

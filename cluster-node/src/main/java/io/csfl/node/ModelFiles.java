@@ -23,12 +23,15 @@ final class ModelFiles {
    */
   static Server.Checkpointer checkpointer(Checkpoints store, int rounds, Architecture architecture, Function<String, Path> modelFile) {
     return c -> {
-      store.save(c);
+      // The model before the checkpoint: a server resumed from the last round's checkpoint has
+      // nothing left to run, so it would never write a model missing then. A crash between the
+      // two resumes from the round before, which runs the last round again and writes both.
       if (c.round() == rounds) {
         SafeTensors.write(modelFile.apply(c.algorithm()), SafeTensors.ofModel(c.global())
             .withMeta("architecture", architecture.name()).withMeta("algorithm", c.algorithm())
             .withMeta("rounds", Integer.toString(c.round())));
       }
+      store.save(c);
     };
   }
 

@@ -111,7 +111,9 @@ final class SimulateCommand implements java.util.concurrent.Callable<Integer> {
       try {
         java.nio.file.Files.createDirectories(out);
         java.nio.file.Files.createDirectories(checkpoints().directory());
-        JSON.writeValue(out.resolve(RUN_FLAGS).toFile(), ownFlags(spec.commandLine().getParseResult().originalArgs()));
+        // Atomically: a run whose checkpoints outlive a half-written flags file could not be resumed.
+        io.csfl.internal.files.AtomicFiles.write(out.resolve(RUN_FLAGS),
+            JSON.writeValueAsBytes(ownFlags(spec.commandLine().getParseResult().originalArgs())), false);
       } catch (java.io.IOException e) {
         spec.commandLine().getErr().println("csfl: cannot write the run's files: " + e);
         return CommandLine.ExitCode.USAGE;
@@ -231,27 +233,26 @@ final class SimulateCommand implements java.util.concurrent.Callable<Integer> {
     Map<String, List<RoundMetrics>> results = new LinkedHashMap<>();
     List<String> failures = new ArrayList<>();
     long t0 = System.nanoTime();
-    // Rows already in metrics.csv (a resumed run's) stay, and are not written twice.
-    java.util.Set<String> written = new java.util.HashSet<>();
-    if (java.nio.file.Files.exists(csvPath)) {
-      for (RoundMetrics m : MetricsCsv.read(csvPath)) {
-        written.add(m.algorithm() + "/" + m.round());
+    if (resuming) {
+      // The file is made to hold each algorithm's checkpointed rows, no more and no less (the
+      // checkpoint is saved before its round's row, so it is the record), before rows are added.
+      Map<String, List<RoundMetrics>> committed = new LinkedHashMap<>();
+      setup.strategies().forEach(s -> committed.put(s.name(),
+          setup.resume().containsKey(s.name()) ? setup.resume().get(s.name()).metrics() : List.of()));
+      try {
+        MetricsCsv.reconcile(csvPath, committed).forEach(note -> spec.commandLine().getErr().println("csfl: " + note));
+      } catch (IllegalArgumentException | java.io.UncheckedIOException e) {
+        spec.commandLine().getErr().println("csfl: --resume " + out + ": " + e.getMessage());
+        return CommandLine.ExitCode.USAGE;
       }
     }
     try (MetricsCsv csv = MetricsCsv.openAppending(csvPath)) {
-      // A checkpoint is saved before its round's row: rows a crash kept out of the file come from it.
-      setup.resume().values().forEach(c -> c.metrics().forEach(m -> {
-        if (written.add(m.algorithm() + "/" + m.round())) {
-          csv.append(m);
-        }
-        results.computeIfAbsent(m.algorithm(), k -> new ArrayList<>()).add(m);
-      }));
+      setup.resume().values().forEach(c -> c.metrics().forEach(m ->
+          results.computeIfAbsent(m.algorithm(), k -> new ArrayList<>()).add(m)));
       ProgressPrinter progress = new ProgressPrinter(federation.rounds);
       ActorSystem<SimulationGuardian.Command> system = ActorSystem.create(SimulationGuardian.create(setup, event -> {
         if (event instanceof Server.RoundCompleted r) {
-          if (written.add(r.metrics().algorithm() + "/" + r.metrics().round())) {
-            csv.append(r.metrics());
-          }
+          csv.append(r.metrics());
           results.computeIfAbsent(r.metrics().algorithm(), k -> new ArrayList<>()).add(r.metrics());
           progress.round(r.metrics(), results.get(r.metrics().algorithm()));
           r.rejections().forEach(reason -> System.out.println("    rejected: " + reason));

@@ -48,7 +48,7 @@ class MetricsLogTest {
   }
 
   @Test
-  void rowsPastTheCheckpointAreReplacedByTheRoundsRunAgain() {
+  void rowsPastTheCheckpointAreReplacedByTheRoundsRunAgain() throws Exception {
     List<RoundMetrics> before = new java.util.ArrayList<>(rounds(1, 5, 0.5));
     before.add(0, row("fedavg", 1, 0.7));
     Path file = csvWith(before);
@@ -59,7 +59,21 @@ class MetricsLogTest {
     assertEquals(List.of(1, 2, 3, 4), roundsIn(file, "cs"));
     assertEquals(0.9, MetricsCsv.read(file).get(4).accuracy(), 1e-9, "round 4 is the one run again");
     assertEquals(List.of(1), roundsIn(file, "fedavg"), "another algorithm's rows stay");
-    assertEquals(false, Files.exists(dir.resolve("metrics.csv.tmp")));
+    try (java.util.stream.Stream<Path> left = Files.list(dir)) {
+      assertEquals(List.of(file), left.toList(), "no temporary file left");
+    }
+  }
+
+  @Test
+  void aRowCutShortWhenTheOldServerDiedIsDroppedAndTheServerStarts() throws Exception {
+    Path file = csvWith(rounds(1, 1, 0.5));
+    Files.writeString(file, "cs,2,0.81", java.nio.file.StandardOpenOption.APPEND);
+    MetricsLog log = new MetricsLog(file);
+    log.startAfter("cs", rounds(1, 2, 0.5));
+    log.append(row("cs", 3, 0.6));
+    log.close();
+    assertEquals(List.of(1, 2, 3), roundsIn(file, "cs"));
+    assertEquals(0.5, MetricsCsv.read(file).get(1).accuracy(), 1e-9, "round 2 as the checkpoint has it");
   }
 
   @Test

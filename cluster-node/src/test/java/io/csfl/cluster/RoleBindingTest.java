@@ -152,9 +152,10 @@ class RoleBindingTest {
   /** What one run gave: the server's global model after each round, and its metrics. */
   private record Run(Map<Integer, Model> globals, List<RoundMetrics> metrics) {}
 
-  private ActorSystem<Void> start(NodePlan plan, int port, Path certs, ActorSystem<?> joinTo) {
+  /** A node on a free port (port 0), joined to {@code joinTo}'s address, or to itself when that is null. */
+  private ActorSystem<Void> start(NodePlan plan, Path certs, ActorSystem<?> joinTo) {
     ActorSystem<Void> system = ActorSystem.create(NodeGuardian.create(plan), "csfl",
-        ClusterConfig.of("csfl", "127.0.0.1", port, plan.roles(), List.of(), NODE.withFallback(ClusterConfig.tls(certs))));
+        ClusterConfig.of("csfl", "127.0.0.1", 0, plan.roles(), List.of(), NODE.withFallback(ClusterConfig.tls(certs))));
     systems.add(system);
     Cluster.get(system).manager().tell(Join.create(joinTo == null ? system.address() : joinTo.address()));
     return system;
@@ -173,25 +174,25 @@ class RoleBindingTest {
    * {@code rogue}, a node holding a client-only certificate that declares the server and
    * aggregator roles is there first, so that it is the oldest server node.
    */
-  private Run federation(Path certs, int port, boolean rogue) throws Exception {
+  private Run federation(Path certs, boolean rogue) throws Exception {
     ActorSystem<Void> seed = null;
     CompletableFuture<List<RoundMetrics>> rogueDone = new CompletableFuture<>();
     if (rogue) {
       seed = start(new NodePlan(Set.of(NodePlan.SERVER, NodePlan.AGGREGATOR),
           Optional.of(new NodePlan.AggregatorPart(cs, MLP.initialModel(999), ROUNDS)), Optional.empty(),
-          Optional.of(serverPart(rogueDone, new ConcurrentHashMap<>()))), port + 3, certs.resolve("rogue"), null);
+          Optional.of(serverPart(rogueDone, new ConcurrentHashMap<>()))), certs.resolve("rogue"), null);
       ActorSystem<Void> first = seed;
       await("the rogue is up", () -> up(first).contains(first.address()));
     }
     Map<Integer, Model> globals = new ConcurrentHashMap<>();
     CompletableFuture<List<RoundMetrics>> done = new CompletableFuture<>();
     ActorSystem<Void> server = start(new NodePlan(Set.of(NodePlan.SERVER), Optional.empty(), Optional.empty(),
-        Optional.of(serverPart(done, globals))), port, certs.resolve("server"), seed);
+        Optional.of(serverPart(done, globals))), certs.resolve("server"), seed);
     ActorSystem<Void> aggregator = start(new NodePlan(Set.of(NodePlan.AGGREGATOR),
         Optional.of(new NodePlan.AggregatorPart(cs, MLP.initialModel(1), ROUNDS)), Optional.empty(), Optional.empty()),
-        port + 1, certs.resolve("aggregator"), server);
+        certs.resolve("aggregator"), server);
     ActorSystem<Void> client = start(ChurnTest.clientPlan(cs, data, SIGNATURE, new ChurnTest.TestTrainer(0, false), 0, 0),
-        port + 2, certs.resolve("client"), server);
+        certs.resolve("client"), server);
     Set<Address> honest = Set.of(server.address(), aggregator.address(), client.address());
     // Downings as each honest node sees them, from the start: at the run's end the nodes leave, so
     // their membership afterwards says nothing about whether one was downed.
@@ -229,11 +230,11 @@ class RoleBindingTest {
     assertEquals(0, csfl(new StringWriter(), "certs", "--out", certs.toString(),
         "--nodes", "server:server,aggregator:aggregator,client:client,rogue"));
 
-    Run honest = federation(certs, 27240, false);
+    Run honest = federation(certs, false);
     assertEquals(ROUNDS, honest.metrics().size(), "a correctly certified federation trains");
     assertEquals(ROUNDS, honest.globals().size());
 
-    Run attacked = federation(certs, 27250, true);
+    Run attacked = federation(certs, true);
     assertEquals(ROUNDS, attacked.metrics().size(), "training goes on");
     assertTrue(attacked.metrics().stream().allMatch(m -> m.clientsCompleted() == 1), attacked.metrics().toString());
     for (int round = 1; round <= ROUNDS; round++) {
@@ -252,20 +253,21 @@ class RoleBindingTest {
     assertEquals(0, csfl(new StringWriter(), "certs", "--out", certs.toString(), "--nodes", "server:server,member"));
     NodePlan none = new NodePlan(Set.of(), Optional.empty(), Optional.empty(), Optional.empty());
     ActorSystem<Void> server = start(new NodePlan(Set.of(NodePlan.SERVER), Optional.empty(), Optional.empty(), Optional.empty()),
-        27260, certs.resolve("server"), null);
+        certs.resolve("server"), null);
     List<String> warnings = TestClusters.warnings(server);
-    ActorSystem<Void> member = start(none, 27261, certs.resolve("member"), server);
+    ActorSystem<Void> member = start(none, certs.resolve("member"), server);
     await("both are up", () -> up(server).size() == 2 && up(member).size() == 2);
     CertifiedRoles roles = CertifiedRoles.get(member);
     assertEquals(Optional.of(Set.of(NodePlan.SERVER)), roles.of(server.address()), "the member saw the server's certificate");
 
-    try (ServerSocket relay = new ServerSocket(27262, 50, InetAddress.getLoopbackAddress())) {
+    int serverPort = server.address().getPort().get();
+    try (ServerSocket relay = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
       AtomicInteger relayed = new AtomicInteger();
       Thread acceptor = new Thread(() -> {
         while (!relay.isClosed()) {
           try {
             Socket in = relay.accept();
-            Socket out = new Socket(InetAddress.getLoopbackAddress(), 27260);
+            Socket out = new Socket(InetAddress.getLoopbackAddress(), serverPort);
             relayed.incrementAndGet();
             for (Socket[] pair : List.of(new Socket[] {in, out}, new Socket[] {out, in})) {
               Thread pump = new Thread(() -> {
@@ -285,7 +287,7 @@ class RoleBindingTest {
       });
       acceptor.setDaemon(true);
       acceptor.start();
-      Address relayAddress = new Address("akka", "csfl", "127.0.0.1", 27262);
+      Address relayAddress = new Address("akka", "csfl", "127.0.0.1", relay.getLocalPort());
       ActorSelection there = Adapter.toClassic(member).actorSelection(relayAddress + "/user/anyone");
       await("the server refused the relayed handshake", () -> {
         there.tell(new Identify(1), ActorRef.noSender());
@@ -305,18 +307,19 @@ class RoleBindingTest {
     Config plain = NODE.withFallback(ClusterConfig.insecure());
     NodePlan none = new NodePlan(Set.of(), Optional.empty(), Optional.empty(), Optional.empty());
     ActorSystem<Void> judge = ActorSystem.create(NodeGuardian.create(none), "csfl",
-        ClusterConfig.of("csfl", "127.0.0.1", 27270, Set.of(), List.of(), plain));
+        ClusterConfig.of("csfl", "127.0.0.1", 0, Set.of(), List.of(), plain));
     systems.add(judge);
     Cluster.get(judge).manager().tell(Join.create(judge.address()));
     ActorSystem<Void> claimant = ActorSystem.create(NodeGuardian.create(none), "csfl",
-        ClusterConfig.of("csfl", "127.0.0.1", 27271, Set.of(NodePlan.SERVER), List.of(), plain));
+        ClusterConfig.of("csfl", "127.0.0.1", 0, Set.of(NodePlan.SERVER), List.of(), plain));
     systems.add(claimant);
     Cluster.get(claimant).manager().tell(Join.create(judge.address()));
     await("both are up", () -> up(judge).size() == 2);
+    int claimantPort = claimant.address().getPort().get();
     CertifiedRoles roles = CertifiedRoles.get(judge);
     roles.bind();
     // A record from before the address was last freed (by an earlier member there, say).
-    roles.record("127.0.0.1", 27271, Set.of(NodePlan.CLIENT));
+    roles.record("127.0.0.1", claimantPort, Set.of(NodePlan.CLIENT));
     roles.removed(claimant.address());
     judge.systemActorOf(RoleBinding.create(), "role-binding", Props.empty());
     long watchUntil = System.nanoTime() + Duration.ofSeconds(5).toNanos();
@@ -324,7 +327,7 @@ class RoleBindingTest {
       assertTrue(up(judge).contains(claimant.address()), "a stale record downs nobody");
       Thread.sleep(100);
     }
-    roles.record("127.0.0.1", 27271, Set.of(NodePlan.CLIENT));
+    roles.record("127.0.0.1", claimantPort, Set.of(NodePlan.CLIENT));
     await("a current record that lacks the declared role downs the member",
         () -> !up(judge).contains(claimant.address()));
   }

@@ -32,22 +32,23 @@ class RunEndTest {
   private static ActorTestKit client;
   private static ActorTestKit intruder;
 
-  private static ActorTestKit node(int port, String role) {
+  /** A node on a free port (port 0), with no seed nodes: {@link io.csfl.actor.TestClusters#form} joins it. */
+  private static ActorTestKit node(String role) {
     Config overrides = ConfigFactory.parseString("""
         akka.loglevel = WARNING
         akka.actor.serialize-messages = on
         akka.cluster.jmx.multi-mbeans-in-same-jvm = on
         akka.actor.testkit.typed.filter-leeway = 60s
         """).withFallback(ClusterConfig.insecure());
-    return ActorTestKit.create("csfl", ClusterConfig.of("csfl", "127.0.0.1", port, Set.of(role), List.of("127.0.0.1:27210"), overrides));
+    return ActorTestKit.create("csfl", ClusterConfig.of("csfl", "127.0.0.1", 0, Set.of(role), List.of(), overrides));
   }
 
   @BeforeAll
   static void cluster() throws InterruptedException {
-    server = node(27210, NodePlan.SERVER);
-    client = node(27211, NodePlan.CLIENT);
-    intruder = node(27212, NodePlan.CLIENT);
-    io.csfl.actor.TestClusters.awaitUp(WAIT, server, client, intruder);
+    server = node(NodePlan.SERVER);
+    client = node(NodePlan.CLIENT);
+    intruder = node(NodePlan.CLIENT);
+    io.csfl.actor.TestClusters.form(WAIT, server, client, intruder);
   }
 
   @AfterAll

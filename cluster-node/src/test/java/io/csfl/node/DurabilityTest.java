@@ -70,6 +70,13 @@ class DurabilityTest {
    * the resumed one, after checking that they trained the same.
    */
   private static List<List<RoundMetrics>> crashAndResume(String name, UnaryOperator<TensorFile> csCheckpoint) throws Exception {
+    // fedavg's rows 1..CUT-1 only: its row CUT was not written, and cs had not started.
+    return crashAndResume(name, csCheckpoint, lines -> String.join("\n", lines.subList(0, CUT)) + "\n");
+  }
+
+  /** As above, with metrics.csv as {@code metrics} makes it from the uninterrupted run's lines. */
+  private static List<List<RoundMetrics>> crashAndResume(String name, UnaryOperator<TensorFile> csCheckpoint,
+                                                         java.util.function.Function<List<String>, String> metrics) throws Exception {
     Path crashed = dir.resolve(name);
     Files.createDirectories(crashed.resolve("checkpoints"));
     Files.copy(full.resolve(SimulateCommand.RUN_FLAGS), crashed.resolve(SimulateCommand.RUN_FLAGS));
@@ -84,9 +91,7 @@ class DurabilityTest {
         Files.copy(f, crashed.resolve("checkpoints").resolve(f.getFileName()));
       }
     }
-    List<String> lines = Files.readAllLines(full.resolve("metrics.csv"));
-    // fedavg's rows 1..CUT-1 only: its row CUT was not written, and cs had not started.
-    Files.write(crashed.resolve("metrics.csv"), lines.subList(0, CUT));
+    Files.writeString(crashed.resolve("metrics.csv"), metrics.apply(Files.readAllLines(full.resolve("metrics.csv"))));
 
     Result r = run("simulate", "--resume", crashed.toString());
     assertEquals(0, r.exitCode(), r.err());
@@ -136,6 +141,27 @@ class DurabilityTest {
     long before = rows.get(0).stream().filter(m -> m.algorithm().equals("cs") && m.round() > CUT).mapToLong(RoundMetrics::bytesDown).sum();
     long after = rows.get(1).stream().filter(m -> m.algorithm().equals("cs") && m.round() > CUT).mapToLong(RoundMetrics::bytesDown).sum();
     assertTrue(after > before + 1000, after + " vs " + before);
+  }
+
+  @Test
+  void aRowCutShortByTheCrashIsDroppedAndTheRunResumes() throws Exception {
+    // The crash came while fedavg's row CUT was being written: half of it is in the file.
+    crashAndResume("torn-row", UnaryOperator.identity(), lines -> String.join("\n", lines.subList(0, CUT)) + "\n"
+        + lines.get(CUT).substring(0, lines.get(CUT).length() / 2));
+  }
+
+  @Test
+  void rowsPastTheCheckpointAreReplacedByTheRoundsRunAgain() throws Exception {
+    // The newest checkpoint (round CUT + 1) was unusable: the file has fedavg's rows up to CUT + 1,
+    // the last of them from the attempt that is lost (its accuracy marks it). After the resume
+    // every row is the uninterrupted run's, once.
+    crashAndResume("rows-past", UnaryOperator.identity(), lines -> {
+      List<String> kept = new java.util.ArrayList<>(lines.subList(0, CUT + 2));
+      String[] fields = kept.get(CUT + 1).split(",", -1);
+      fields[2] = "0.000001";
+      kept.set(CUT + 1, String.join(",", fields));
+      return String.join("\n", kept) + "\n";
+    });
   }
 
   private static String f6(double v) {

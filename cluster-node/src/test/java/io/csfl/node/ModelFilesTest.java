@@ -1,6 +1,8 @@
 package io.csfl.node;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.csfl.checkpoint.Checkpoint;
 import io.csfl.checkpoint.Checkpoints;
@@ -13,7 +15,7 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** What a server that takes over continues from. */
+/** What a server saves after a round, and what a server that takes over continues from. */
 class ModelFilesTest {
   @TempDir
   Path dir;
@@ -31,5 +33,23 @@ class ModelFilesTest {
     assertEquals(Map.of("client-0001", 1), resumed.held());
     assertEquals(saved.strategyState(), resumed.strategyState(), "the history of the held round came back with it");
     assertEquals(state.tensors().keySet(), resumed.strategyState().tensors().keySet());
+  }
+
+  /**
+   * The last round's model is written before its checkpoint: a server resumed from that checkpoint
+   * has no round left to run, so a model missing then would never be written. Here the checkpoint
+   * cannot be saved (its directory is a file), as if the process died while saving it.
+   */
+  @Test
+  void theLastRoundsModelIsOnDiskBeforeItsCheckpoint() throws Exception {
+    Architecture mlp = Architecture.mlp();
+    Path notADirectory = java.nio.file.Files.writeString(dir.resolve("checkpoints"), "a file");
+    Path model = dir.resolve("model.safetensors");
+    io.csfl.actor.Server.Checkpointer checkpointer = ModelFiles.checkpointer(new Checkpoints(notADirectory, 1), 2, mlp, a -> model);
+    Checkpoint last = new Checkpoint("cs", 2, List.of(new RoundMetrics("cs", 1, 0.5, 1.0, 10, 20, 2, 2, 1, 1, 1, 1),
+        new RoundMetrics("cs", 2, 0.6, 0.9, 10, 20, 2, 2, 1, 1, 1, 1)), Map.of(), mlp.initialModel(3), TensorFile.EMPTY);
+    assertThrows(java.io.IOException.class, () -> checkpointer.save(last));
+    assertTrue(java.nio.file.Files.exists(model), "the model was written first");
+    assertEquals(mlp.initialModel(3), io.csfl.checkpoint.SafeTensors.toModel(io.csfl.checkpoint.SafeTensors.read(model, Long.MAX_VALUE), mlp.spec(), model.toString()));
   }
 }

@@ -6,7 +6,10 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /** Writes metrics.csv row by row (flushed each round, so a long run can be watched) and reads it back. */
 public final class MetricsCsv implements AutoCloseable {
@@ -104,6 +107,76 @@ public final class MetricsCsv implements AutoCloseable {
     } catch (IOException e) {
       throw new UncheckedIOException("cannot read " + file + ": " + e.getMessage(), e);
     }
+  }
+
+  /**
+   * Brings {@code file} in line with the rounds a resumed run has committed (checkpointed), before
+   * that run appends to it: for every algorithm in {@code committed} the file ends up holding exactly
+   * those rows, in round order. Rows a checkpoint has and the file lacks (a crash between checkpoint
+   * and row) are appended; rows past the checkpoint, of rounds that will run again (the newest
+   * checkpoint was unusable), are removed; a last row cut short by a crash during its write is
+   * dropped. Rows of other algorithms stay. When rows must go, the file is rewritten atomically
+   * (temporary file, fsync, rename), so a crash now leaves the old file or the new one. Returns one
+   * line per change of that kind, for the caller to show; throws IllegalArgumentException when the
+   * file does not start with the header or a complete row does not parse.
+   */
+  public static List<String> reconcile(Path file, Map<String, List<RoundMetrics>> committed) {
+    List<String> notes = new ArrayList<>();
+    try {
+      String text = Files.exists(file) ? Files.readString(file, StandardCharsets.UTF_8) : "";
+      boolean torn = !text.isEmpty() && !text.endsWith("\n");
+      if (torn) {
+        text = text.substring(0, text.lastIndexOf('\n') + 1);
+        notes.add(file + " ended in a row cut short by a crash during its write; that row is dropped");
+      }
+      List<RoundMetrics> rows = List.of();
+      if (!text.isEmpty()) {
+        List<String> lines = text.lines().toList();
+        if (!lines.get(0).equals(RoundMetrics.CSV_HEADER)) {
+          throw new IllegalArgumentException(file + " does not start with the metrics header");
+        }
+        rows = lines.stream().skip(1).filter(l -> !l.isBlank()).map(RoundMetrics::parse).toList();
+      }
+      // The file's rows by algorithm, in the order the algorithms first appear.
+      Map<String, List<RoundMetrics>> groups = new LinkedHashMap<>();
+      rows.forEach(m -> groups.computeIfAbsent(m.algorithm(), a -> new ArrayList<>()).add(m));
+      boolean rewrite = torn;
+      for (Map.Entry<String, List<RoundMetrics>> e : committed.entrySet()) {
+        List<RoundMetrics> mine = groups.getOrDefault(e.getKey(), List.of());
+        if (!isRoundPrefix(mine, e.getValue())) {
+          notes.add(String.format("%s holds %d %s rows, its checkpoint %d; the rounds past the checkpoint run again, "
+              + "so their rows are removed", file, mine.size(), e.getKey(), e.getValue().size()));
+          rewrite = true;
+        }
+      }
+      if (rewrite) {
+        committed.forEach(groups::put);
+        StringBuilder out = new StringBuilder(RoundMetrics.CSV_HEADER).append('\n');
+        groups.values().forEach(g -> g.forEach(m -> out.append(m.toCsvRow()).append('\n')));
+        io.csfl.internal.files.AtomicFiles.write(file, out.toString().getBytes(StandardCharsets.UTF_8), false);
+        return notes;
+      }
+      try (MetricsCsv csv = openAppending(file)) {
+        committed.forEach((algorithm, rounds) ->
+            rounds.subList(groups.getOrDefault(algorithm, List.of()).size(), rounds.size()).forEach(csv::append));
+      }
+      return notes;
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read or write " + file + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** Whether {@code rows} are the first rounds of {@code committed}, round by round. */
+  private static boolean isRoundPrefix(List<RoundMetrics> rows, List<RoundMetrics> committed) {
+    if (rows.size() > committed.size()) {
+      return false;
+    }
+    for (int i = 0; i < rows.size(); i++) {
+      if (rows.get(i).round() != committed.get(i).round()) {
+        return false;
+      }
+    }
+    return true;
   }
 
   @Override
