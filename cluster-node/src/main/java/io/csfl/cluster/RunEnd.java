@@ -150,7 +150,8 @@ public final class RunEnd {
             others.forEach(r -> {
               long nonce = random.nextLong();
               nonces.put(r, nonce);
-              r.tell(new Ended(aborted, reason, nonce, ctx.getSelf().narrow()));
+              // Never a null field: the nodes' control serializer refuses one.
+              r.tell(new Ended(aborted, reason == null ? "" : reason, nonce, ctx.getSelf().narrow()));
             });
             pending[0] = others.size();
             ctx.getLog().info("announced the end of the run to {} nodes", others.size());

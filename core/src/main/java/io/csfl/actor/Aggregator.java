@@ -448,7 +448,19 @@ public final class Aggregator extends AbstractBehavior<Aggregator.Command> {
     closing = true;
     closeReplyTo = request.replyTo();
     long t0 = System.nanoTime();
-    Optional<PruneRequest> prune = algorithm.close(round);
+    Optional<PruneRequest> prune;
+    try {
+      prune = algorithm.close(round);
+    } catch (IllegalArgumentException e) {
+      // Updates that are each finite can still add up to a model that is not (values near the
+      // float range, scaled by the server's rate): the round's sums are thrown away and the
+      // aggregator stays as it was, so the server's retry of the attempt finds it working (a
+      // restart would rebuild it around the same algorithm, and fail the same way).
+      algorithm.abandon(round);
+      getContext().getLog().error("round {}: the folded updates do not make a valid model ({}); the round's {} updates are "
+          + "discarded and the server will retry the attempt", round, e.getMessage(), accepted);
+      return this;
+    }
     serverNanos += System.nanoTime() - t0;
     if (prune.isEmpty()) {
       finish(Optional.empty());

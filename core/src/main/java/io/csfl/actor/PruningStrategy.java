@@ -59,6 +59,13 @@ final class PruningStrategy extends AbstractBehavior<PruningStrategy.Command> {
   }
 
   private Behavior<Command> onCompute(ComputeMasks request) {
+    // Its aggregator is its parent, on this node: a request from another node (a member reaching
+    // this actor's path) would only take the pruner's time from the aggregator's own.
+    if (!ControlChecks.sameNode(getContext().getSystem(), request.replyTo().path().address(), getContext().getSystem().address())) {
+      getContext().getLog().warn("refused a request for masks from {}: the pruning strategy serves its own node's aggregator only",
+          request.replyTo().path().address());
+      return this;
+    }
     long t0 = System.nanoTime();
     MaskSet masks = pruner.masks(request.model(), request.sparsity());
     request.replyTo().tell(new MasksComputed(request.round(), masks, (System.nanoTime() - t0) / 1_000_000));

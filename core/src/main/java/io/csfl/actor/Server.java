@@ -125,8 +125,13 @@ public final class Server extends AbstractBehavior<Server.Command> {
   /** Starts training once the registered clients have answered the handshake; local only, like {@link RegisterClient}. */
   public record Start() implements Command, NoSerializationVerificationNeeded {}
 
-  /** What the server publishes to its listener: {@link RoundCompleted}, then {@link Finished} or {@link Aborted}. */
-  public interface Event extends ControlMessage {}
+  /**
+   * What the server publishes to its listener: {@link RoundCompleted}, then {@link Finished} or
+   * {@link Aborted}. Local only: the listener is an actor of the server's own ActorSystem (a
+   * node's metrics sink, a simulation's guardian), and no serializer of another node's bytes
+   * makes one, so no member can forge a round's metrics or the end of a run.
+   */
+  public interface Event extends NoSerializationVerificationNeeded {}
 
   /**
    * Published after every round.

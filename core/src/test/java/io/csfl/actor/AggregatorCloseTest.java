@@ -69,4 +69,31 @@ class AggregatorCloseTest {
     Aggregator.RoundAggregated done = (Aggregator.RoundAggregated) replies.receiveMessage(Duration.ofSeconds(10));
     assertEquals(1, done.accepted(), "closed with the one update that came");
   }
+
+  @Test
+  void updatesThatMakeNoValidModelAreDiscardedAndTheAggregatorTakesTheRetry() {
+    Model initial = TestModels.mlp().initialModel(1);
+    ActorRef<Aggregator.Command> aggregator = testKit.spawn(Aggregator.create(new ObservedAlgorithm(new FedAvg().newServer(initial, 3),
+        new java.util.concurrent.CopyOnWriteArrayList<>(), new java.util.concurrent.atomic.AtomicInteger(),
+        new java.util.concurrent.atomic.AtomicInteger(1)), new MagnitudePruner()));
+    TestProbe<Aggregator.Reply> server = testKit.createTestProbe();
+    long session = TestModels.sessionOf(aggregator, server);
+    aggregator.tell(new Aggregator.PrepareRound(1, TOKEN, session, List.of(), server.getRef()));
+    long key = server.expectMessageClass(Aggregator.RoundPrepared.class).key();
+    aggregator.tell(new Aggregator.Fold(1, key, "client-0001", 10, Payloads.dense(initial)));
+    akka.actor.testkit.typed.javadsl.LoggingTestKit.error("round 1: the folded updates do not make a valid model").expect(testKit.system(), () -> {
+      aggregator.tell(new Aggregator.CloseRound(1, key, 1, server.getRef()));
+      return null;
+    });
+    server.expectNoMessage(Duration.ofMillis(300));
+
+    // The server's retry of the attempt: the aggregator is alive, and aggregates it.
+    aggregator.tell(new Aggregator.PrepareRound(1, TOKEN + 1, session, List.of(), server.getRef()));
+    long retry = server.expectMessageClass(Aggregator.RoundPrepared.class).key();
+    aggregator.tell(new Aggregator.Fold(1, retry, "client-0001", 10, Payloads.dense(initial)));
+    aggregator.tell(new Aggregator.CloseRound(1, retry, 1, server.getRef()));
+    Aggregator.RoundAggregated done = server.expectMessageClass(Aggregator.RoundAggregated.class, Duration.ofSeconds(10));
+    assertEquals(1, done.accepted());
+    assertEquals(initial, done.global());
+  }
 }

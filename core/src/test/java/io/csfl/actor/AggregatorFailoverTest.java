@@ -1,6 +1,7 @@
 package io.csfl.actor;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import akka.actor.testkit.typed.javadsl.ActorTestKit;
 import akka.actor.testkit.typed.javadsl.TestProbe;
@@ -69,6 +70,10 @@ class AggregatorFailoverTest {
         events.expectMessageClass(Server.Finished.class, Duration.ofSeconds(30)));
     assertEquals(4, ((Server.Finished) rest.get(2)).rounds().size(), "all rounds done");
     assertEquals(-1, firstRestored.get(), "the first aggregator ran from the start");
-    assertEquals(2, secondRestored.get(), "the replacement resumed after round 2");
+    // The first aggregator is stopped once round 2's event has arrived; the server may have
+    // completed round 3 with it in the meantime. Either way the replacement resumes from the
+    // server's last model, never from the start.
+    assertTrue(secondRestored.get() == 2 || secondRestored.get() == 3,
+        "the replacement resumed after round 2 (or 3), not " + secondRestored.get());
   }
 }

@@ -120,6 +120,19 @@ class ForgedControlTest {
   }
 
   @Test
+  void thePruningStrategyServesOnlyItsOwnNode() {
+    Model initial = TestModels.mlp().initialModel(1);
+    ActorRef<PruningStrategy.Command> pruning = home.spawn(PruningStrategy.create(new MagnitudePruner()));
+    TestProbe<PruningStrategy.MasksComputed> forger = intruder.createTestProbe();
+    expectWarning("refused a request for masks from akka://csfl@",
+        () -> viaTransfers(fromIntruder(pruning), new PruningStrategy.ComputeMasks(1, initial, 0.5, forger.getRef())));
+    forger.expectNoMessage(Duration.ofMillis(200));
+    TestProbe<PruningStrategy.MasksComputed> aggregator = home.createTestProbe();
+    pruning.tell(new PruningStrategy.ComputeMasks(1, initial, 0.5, aggregator.getRef()));
+    assertEquals(1, aggregator.expectMessageClass(PruningStrategy.MasksComputed.class, WAIT).round());
+  }
+
+  @Test
   void controlMessagesThatDoNotFitTheAggregatorAreRefused() {
     Model initial = TestModels.mlp().initialModel(1);
     ActorRef<Aggregator.Command> aggregator = aggregator(initial);

@@ -13,12 +13,19 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A strategy's server that records, for a test, the rounds it prepared a downlink for and the round
- * it was last restored at (a resumed aggregator); everything else is the inner server's.
+ * it was last restored at (a resumed aggregator), and can fail its first closes as updates that
+ * add up to no valid model would; everything else is the inner server's.
  *
- * @param prepared   thread-safe: the aggregator appends to it on its own thread
- * @param restoredAt the round of the last restore, as given to it
+ * @param prepared     thread-safe: the aggregator appends to it on its own thread
+ * @param restoredAt   the round of the last restore, as given to it
+ * @param failedCloses how many closes, from the first, throw IllegalArgumentException as an overflowing sum does
  */
-record ObservedAlgorithm(ServerAlgorithm inner, List<Integer> prepared, AtomicInteger restoredAt) implements ServerAlgorithm {
+record ObservedAlgorithm(ServerAlgorithm inner, List<Integer> prepared, AtomicInteger restoredAt, AtomicInteger failedCloses)
+    implements ServerAlgorithm {
+  ObservedAlgorithm(ServerAlgorithm inner, List<Integer> prepared, AtomicInteger restoredAt) {
+    this(inner, prepared, restoredAt, new AtomicInteger());
+  }
+
   @Override
   public Payload downlink(int round) {
     prepared.add(round);
@@ -37,6 +44,9 @@ record ObservedAlgorithm(ServerAlgorithm inner, List<Integer> prepared, AtomicIn
 
   @Override
   public Optional<PruneRequest> close(int round) {
+    if (failedCloses.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+      throw new IllegalArgumentException("tensor 0 has a non-finite value at 0");
+    }
     return inner.close(round);
   }
 

@@ -169,7 +169,7 @@ class WireDecodingPropertiesTest {
       case 2 -> new RoundReport(rng.nextInt(100), 1, rng.nextLong(), 4, 3, 1, 0, 0, 0, List.of("stale"), 1000, 2000, 10, 2,
           List.of("a", "b", "c", "d"), List.of("a", "b", "c"));
       case 3 -> new TransferFailed("akka://x@127.0.0.1:26100/user/y", "Fold", 1 << 20, "refused");
-      case 4 -> new Server.Aborted("cs", rng.nextInt(100), "no clients");
+      case 4 -> new Client.Description("client-" + rng.nextInt(100), "random/64 fixture", 1 + rng.nextInt(1000), someone.unsafeUpcast());
       default -> new Chunk(rng.nextLong(), rng.nextInt(1000), new byte[rng.nextInt(64)]);
     };
   }
@@ -267,6 +267,8 @@ class WireDecodingPropertiesTest {
     byte[] bytes = cbor(g -> {
       g.writeStartObject();
       g.writeNumberField("round", 1);
+      g.writeNumberField("token", 7L);
+      g.writeNumberField("session", 9L);
       g.writeArrayFieldStart("held");
       for (int i = 0; i <= 70_000; i++) {
         g.writeNumber(i);
@@ -281,14 +283,22 @@ class WireDecodingPropertiesTest {
 
   @Example
   void theLargestControlMessagesFitTheLimits() {
-    List<io.csfl.metrics.RoundMetrics> rounds = new ArrayList<>();
-    for (int r = 0; r < 10_000; r++) {
-      rounds.add(new io.csfl.metrics.RoundMetrics("cs-1bit", r, 0.8765, 0.4321, 123_456_789L, 98_765_432L, 100, 97, 123_456, 7_890, 4_321, 130_000));
+    // A prepare naming as many held rounds as a list may hold, and a full page of client descriptions.
+    List<Integer> held = new ArrayList<>();
+    for (int r = 0; r < Bounded.MAX_ENTRIES; r++) {
+      held.add(r);
     }
-    Server.Finished finished = new Server.Finished("cs-1bit", rounds);
-    byte[] bytes = serialization.serialize(finished).get();
-    assertTrue(bytes.length < JacksonLimits.MAX_DOCUMENT_BYTES, bytes.length + " bytes");
-    assertEquals(finished, deserialize(finished, bytes).get());
+    Aggregator.PrepareRound prepare = new Aggregator.PrepareRound(1, 7L, 9L, held, someone.unsafeUpcast());
+    List<Client.Description> page = new ArrayList<>();
+    for (int i = 0; i < Client.MAX_BATCH; i++) {
+      page.add(new Client.Description(String.format("client-%06d", i), "x".repeat(64), 600, someone.unsafeUpcast()));
+    }
+    Client.Descriptions descriptions = new Client.Descriptions(0, 100_000, page);
+    for (Object largest : List.of(prepare, descriptions)) {
+      byte[] bytes = serialization.serialize(largest).get();
+      assertTrue(bytes.length < JacksonLimits.MAX_DOCUMENT_BYTES, bytes.length + " bytes");
+      assertEquals(largest, deserialize(largest, bytes).get());
+    }
   }
 
   @Example

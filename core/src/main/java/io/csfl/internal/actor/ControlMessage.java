@@ -1,4 +1,4 @@
 package io.csfl.internal.actor;
 
-/** A small message without tensors; serialized with Akka's jackson-cbor. */
+/** A small message without tensors; serialized as CBOR by {@link ControlSerializer}, through Akka's Jackson serializer. */
 public interface ControlMessage {}

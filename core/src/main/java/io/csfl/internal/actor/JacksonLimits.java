@@ -34,7 +34,8 @@ public final class JacksonLimits extends Module {
    * Bytes of one message. The CBOR parser does not count tokens, so this bounds how many list
    * elements a message can hold before its record's own check: at most 4 Mi, some 100 MiB of
    * boxed integers at worst, and only through a chunked transfer (Artery's frame bounds a direct
-   * message to 256 KiB). A server's Finished event of 10,000 rounds fits.
+   * message to 256 KiB). The largest control messages (a prepare naming 65,536 held rounds, a page of
+   * 200 client descriptions) fit.
    */
   public static final long MAX_DOCUMENT_BYTES = 4L << 20;
 

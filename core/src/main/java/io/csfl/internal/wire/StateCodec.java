@@ -88,10 +88,16 @@ public final class StateCodec {
       if (length == 0) {
         throw new MalformedWireException("packed state tensor " + name + " is empty");
       }
-      int[] ones = ModelCodec.readBitmap(in, length, "bits of " + name).positions();
+      // Straight from the words into the bytes: one byte per bit is all a packed tensor costs
+      // (a list of positions would cost four more per set bit).
+      in.chargeMask(length, "bits of " + name);
+      long[] words = in.readBits(length, "bits of " + name);
+      if ((length & 63) != 0 && words[words.length - 1] >>> (length & 63) != 0) {
+        throw new MalformedWireException("bits of " + name + ": mask has bits set beyond its length " + length);
+      }
       byte[] b = new byte[length];
-      for (int p : ones) {
-        b[p] = 1;
+      for (int p = 0; p < length; p++) {
+        b[p] = (byte) ((words[p >>> 6] >>> p) & 1);
       }
       state = state.withBytes(name, b);
     }

@@ -57,11 +57,42 @@ public final class Bombs {
       }
 
       allRefused &= announce(system, 12, 512 << 20);
+      allRefused &= compressedControlMessages(system);
     } finally {
       system.terminate();
       system.getWhenTerminated().toCompletableFuture().get(30, TimeUnit.SECONDS);
     }
     System.exit(allRefused ? 0 : 1);
+  }
+
+  /**
+   * Control messages compressed as Akka's Jackson serializers would read them, whatever their
+   * settings: a 12-byte LZ4 header announcing 2 GiB, and a gzip stream that inflates to 256 MiB,
+   * each under the identifier of CSFL's control serializer and of each of Akka's Jackson
+   * serializers (31, 32, 33), with a CSFL message's class as manifest. True when every one is
+   * refused with a serializer's error.
+   */
+  private static boolean compressedControlMessages(ActorSystem<Void> system) throws java.io.IOException {
+    akka.serialization.Serialization serialization = SerializationExtension.get(Adapter.toClassic(system));
+    byte[] lz4 = {(byte) 0x87, (byte) 0xd9, 0x6d, (byte) 0xf6, 0x7f, (byte) 0xff, (byte) 0xff, (byte) 0xff, 0, 0, 0, 0};
+    java.io.ByteArrayOutputStream packed = new java.io.ByteArrayOutputStream();
+    try (java.util.zip.GZIPOutputStream gzip = new java.util.zip.GZIPOutputStream(packed)) {
+      byte[] zeros = new byte[1 << 20];
+      for (int i = 0; i < 256; i++) {
+        gzip.write(zeros);
+      }
+    }
+    int control = serialization.serializerFor(io.csfl.actor.Client.Describe.class).identifier();
+    boolean allRefused = true;
+    for (byte[] bomb : java.util.List.of(lz4, packed.toByteArray())) {
+      for (int id : new int[] {control, 31, 32, 33}) {
+        Try<Object> decoded = serialization.deserialize(bomb, id, io.csfl.actor.Client.Describe.class.getName());
+        System.out.println("compressed control message of " + bomb.length + " bytes, serializer " + id + ": "
+            + (decoded.isFailure() ? "refused: " + decoded.failed().get() : "decoded"));
+        allRefused &= decoded.isFailure();
+      }
+    }
+    return allRefused;
   }
 
   /** {@code count} announcements of {@code bytes} each to the node's courier; true when every one ends refused. */

@@ -12,7 +12,8 @@ import org.junit.jupiter.api.Test;
 /**
  * The inputs that once ran a node out of memory, sent to a node in a JVM of 256 MiB: a Fold of
  * 3,491 bytes (300 masked sections of 2^28 positions each), the 1,104-byte payload of 100 such
- * sections, and twelve 512 MiB transfer announcements. The JVM survives them, each refused with
+ * sections, twelve 512 MiB transfer announcements, and control messages compressed as Akka's
+ * Jackson serializers read them (12 bytes of LZ4 header announcing 2 GiB; 256 MiB of gzipped zeros). The JVM survives them, each refused with
  * the decoder's or the courier's own error.
  */
 class DecodingBombsTest {
@@ -35,6 +36,9 @@ class DecodingBombsTest {
       assertTrue(log.contains("fold of 3499 bytes: refused: java.io.NotSerializableException: Fold/2: mask length of tensor 0 is 268435456, at most"), log);
       assertTrue(log.contains("payload of 1104 bytes: refused: mask length of tensor 0 is 268435456, at most 4194304 allowed"), log);
       assertTrue(log.contains("12 of 12 announcements of 536870912 bytes refused"), log);
+      assertEquals(8, log.lines().filter(l -> l.startsWith("compressed control message") && l.contains(": refused: ")).count(), log);
+      assertEquals(2, log.lines().filter(l -> l.contains("serializer 7263003: refused: java.io.NotSerializableException: "
+          + "csfl-control: a compressed body")).count(), log);
     } finally {
       Files.deleteIfExists(out);
     }
