@@ -287,10 +287,12 @@ final class FederationOptions {
     return trainingEngine().trainer(architecture(), train.shape(), train.classes(), training());
   }
 
-  Server.Settings serverSettings(int minClients, String dataSignature) {
+  /** @param parts the partition of the training data ({@link #split}): a client must declare its share's size */
+  Server.Settings serverSettings(int minClients, String dataSignature, List<int[]> parts) {
     return Server.Settings.builder(algorithms.get(0)).rounds(rounds).clientsPerRound(perRound)
         .roundTimeout(roundTimeout).minCompleted(minCompleted).maxAttempts(3).seed(seed).minClients(minClients)
-        .dataSignature(dataSignature).overSelect(overSelect).clients(clients).aggregatorGrace(aggregatorGrace)
+        .dataSignature(dataSignature).overSelect(overSelect).clients(clients)
+        .examplesPerClient(parts.stream().mapToInt(p -> p.length).toArray()).aggregatorGrace(aggregatorGrace)
         .clientGrace(clientGrace).build();
   }
 

@@ -275,7 +275,7 @@ final class NodeCommand implements Callable<Integer> {
       String signature = federation.dataSignature(data.train());
       RunDefinition.claim(store.directory(), RunDefinition.of(federation, signature));
       io.csfl.tensor.ModelSpec spec = federation.architecture().spec();
-      io.csfl.actor.Server.Settings settings = federation.serverSettings(min, signature);
+      io.csfl.actor.Server.Settings settings = federation.serverSettings(min, signature, federation.split(data.train()));
       server = Optional.of(new NodePlan.ServerPart(settings, federation.evaluator(data.test()), out.resolve("metrics.csv"), rounds -> {
             try {
               Report.render(out, target);

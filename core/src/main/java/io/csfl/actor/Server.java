@@ -198,6 +198,7 @@ public final class Server extends AbstractBehavior<Server.Command> {
     private final String dataSignature;
     private final double overSelect;
     private final int clients;
+    private final int[] examplesPerClient;
     private final Duration aggregatorGrace;
     private final Duration clientGrace;
     private final boolean evaluateAlongside;
@@ -214,6 +215,7 @@ public final class Server extends AbstractBehavior<Server.Command> {
       this.dataSignature = b.dataSignature;
       this.overSelect = b.overSelect;
       this.clients = b.clients;
+      this.examplesPerClient = b.examplesPerClient.clone();
       this.aggregatorGrace = b.aggregatorGrace;
       this.clientGrace = b.clientGrace;
       this.evaluateAlongside = b.evaluateAlongside;
@@ -228,7 +230,8 @@ public final class Server extends AbstractBehavior<Server.Command> {
     public Builder toBuilder() {
       return builder(algorithm).rounds(rounds).clientsPerRound(clientsPerRound).roundTimeout(roundTimeout)
           .minCompleted(minCompleted).maxAttempts(maxAttempts).seed(seed).minClients(minClients)
-          .dataSignature(dataSignature).overSelect(overSelect).clients(clients).aggregatorGrace(aggregatorGrace)
+          .dataSignature(dataSignature).overSelect(overSelect).clients(clients).examplesPerClient(examplesPerClient)
+          .aggregatorGrace(aggregatorGrace)
           .clientGrace(clientGrace).evaluateAlongside(evaluateAlongside);
     }
 
@@ -292,6 +295,14 @@ public final class Server extends AbstractBehavior<Server.Command> {
       return clients;
     }
 
+    /**
+     * The examples each client of the federation holds, by client number, when the server knows
+     * the partition; empty when it does not, and any positive count is taken.
+     */
+    public int[] examplesPerClient() {
+      return examplesPerClient.clone();
+    }
+
     /** How long a round waits for an aggregator to register when none is left. */
     public Duration aggregatorGrace() {
       return aggregatorGrace;
@@ -341,6 +352,7 @@ public final class Server extends AbstractBehavior<Server.Command> {
       private String dataSignature = "";
       private double overSelect = 1.0;
       private int clients;
+      private int[] examplesPerClient = new int[0];
       private Duration aggregatorGrace = DEFAULT_AGGREGATOR_GRACE;
       private Duration clientGrace = DEFAULT_CLIENT_GRACE;
       private boolean evaluateAlongside = true;
@@ -442,6 +454,20 @@ public final class Server extends AbstractBehavior<Server.Command> {
         return this;
       }
 
+      /**
+       * The examples each client holds, by client number (client-0000 first), as the server's own
+       * copy of the partition says: a client that declares another count at the handshake is
+       * refused, so none can claim a larger share of the mean than its data give it. Empty (the
+       * default) takes any positive count, for a server that does not know the partition.
+       */
+      public Builder examplesPerClient(int... counts) {
+        for (int n : counts) {
+          positive("examplesPerClient", n);
+        }
+        this.examplesPerClient = counts.clone();
+        return this;
+      }
+
       /** How long a round waits for an aggregator to register when none is left, before training is aborted. */
       public Builder aggregatorGrace(Duration grace) {
         this.aggregatorGrace = notNegative("aggregatorGrace", grace);
@@ -468,6 +494,9 @@ public final class Server extends AbstractBehavior<Server.Command> {
       public Settings build() {
         if (minCompleted > clientsPerRound) {
           throw new IllegalArgumentException("minCompleted (" + minCompleted + ") exceeds clientsPerRound (" + clientsPerRound + ")");
+        }
+        if (examplesPerClient.length > 0 && clients > 0 && examplesPerClient.length != clients) {
+          throw new IllegalArgumentException("examplesPerClient has " + examplesPerClient.length + " counts for " + clients + " clients");
         }
         return new Settings(this);
       }
@@ -1012,6 +1041,16 @@ public final class Server extends AbstractBehavior<Server.Command> {
     }
     if (c.examples() <= 0) {
       return "it declares " + c.examples() + " examples";
+    }
+    int[] shares = settings.examplesPerClient;
+    if (shares.length > 0) {
+      int index = Client.index(c.clientId()).orElse(shares.length);
+      if (index >= shares.length) {
+        return "id " + c.clientId() + " has no share in this server's partition of " + shares.length + " clients";
+      }
+      if (c.examples() != shares[index]) {
+        return "it declares " + c.examples() + " examples, its share of the partition holds " + shares[index];
+      }
     }
     return null;
   }

@@ -118,6 +118,35 @@ class CheckedSendersTest {
   }
 
   @Test
+  void aServerThatKnowsThePartitionRefusesAClientDeclaringAnotherShare() {
+    Model initial = TestModels.mlp().initialModel(1);
+    TestProbe<Server.Event> events = testKit.createTestProbe();
+    ActorRef<Aggregator.Command> aggregator = testKit.spawn(Aggregator.create(new FedAvg().newServer(initial, 1), new MagnitudePruner()));
+    Server.Settings settings = Server.Settings.builder("fedavg").rounds(1).clientsPerRound(2)
+        .roundTimeout(Duration.ofMinutes(5)).maxAttempts(1).seed(5).dataSignature(SIGNATURE).clients(2)
+        .examplesPerClient(EXAMPLES, EXAMPLES).build();
+    ActorRef<Server.Command> server = testKit.spawn(Server.create(settings, aggregator,
+        Evaluator.of(TestModels.mlp(), TestModels.dataset()), events.getRef()));
+    TestProbe<Client.Command> honest = registered(testKit, server, "client-0000");
+    TestProbe<Client.Command> greedy = registered(testKit, server, "client-0001");
+    server.tell(new Server.Start());
+    describe(honest, "client-0000", SIGNATURE);
+    akka.actor.testkit.typed.javadsl.LoggingTestKit.error("it declares " + Integer.MAX_VALUE + " examples, its share of the partition holds "
+        + EXAMPLES).expect(testKit.system(), () -> {
+          greedy.expectMessageClass(Client.Describe.class, WAIT).replyTo()
+              .tell(new Client.Description("client-0001", SIGNATURE, Integer.MAX_VALUE, greedy.getRef()));
+          return null;
+        });
+    Client.TrainRound order = honest.expectMessageClass(Client.TrainRound.class, WAIT);
+    order.replyTo().tell(TestModels.trained(order, "client-0000", EXAMPLES, Payloads.dense(initial)));
+    Server.RoundCompleted done = events.expectMessageClass(Server.RoundCompleted.class, WAIT);
+    assertEquals(1, done.metrics().clientsSelected(), "only the client that declared its share was taken on");
+    greedy.expectNoMessage(Duration.ofMillis(100));
+    assertThrows(IllegalArgumentException.class, () -> Server.Settings.builder("fedavg").clients(3).examplesPerClient(1, 2).build());
+    assertThrows(IllegalArgumentException.class, () -> Server.Settings.builder("fedavg").examplesPerClient(1, 0));
+  }
+
+  @Test
   void anUpdateClaimingOtherThanTheDeclaredExamplesIsRefusedAndTheRoundDoesNotWaitForIt() {
     Model initial = TestModels.mlp().initialModel(1);
     TestProbe<Server.Event> events = testKit.createTestProbe();
