@@ -88,6 +88,7 @@ class ApiSurfaceTest {
       "io.csfl.tensor.Model",
       "io.csfl.tensor.ModelBuffer",
       "io.csfl.tensor.ModelSpec",
+      "io.csfl.tensor.NonFiniteValueException",
       "io.csfl.tensor.TensorOps",
       "io.csfl.tensor.TensorSpec",
       "io.csfl.tensor.Values"

@@ -451,7 +451,7 @@ public final class Aggregator extends AbstractBehavior<Aggregator.Command> {
     Optional<PruneRequest> prune;
     try {
       prune = algorithm.close(round);
-    } catch (IllegalArgumentException e) {
+    } catch (io.csfl.tensor.NonFiniteValueException e) {
       // Updates that are each finite can still add up to a model that is not (values near the
       // float range, scaled by the server's rate): the round's sums are thrown away and the
       // aggregator stays as it was, so the server's retry of the attempt finds it working (a

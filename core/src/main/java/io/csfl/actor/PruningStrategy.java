@@ -1,12 +1,12 @@
 package io.csfl.actor;
 
+import akka.actor.NoSerializationVerificationNeeded;
 import akka.actor.typed.ActorRef;
 import akka.actor.typed.Behavior;
 import akka.actor.typed.javadsl.AbstractBehavior;
 import akka.actor.typed.javadsl.ActorContext;
 import akka.actor.typed.javadsl.Behaviors;
 import akka.actor.typed.javadsl.Receive;
-import io.csfl.internal.actor.WireMessage;
 import io.csfl.strategy.Pruner;
 import io.csfl.tensor.MaskSet;
 import io.csfl.tensor.Model;
@@ -29,7 +29,7 @@ final class PruningStrategy extends AbstractBehavior<PruningStrategy.Command> {
    * @param replyTo  where the {@link MasksComputed} goes
    */
   public record ComputeMasks(int round, Model model, double sparsity, ActorRef<MasksComputed> replyTo)
-      implements Command, WireMessage {}
+      implements Command, NoSerializationVerificationNeeded {}
 
   /**
    * The masks computed for {@code round}, with the pruner's wall-clock time in milliseconds. A pruner that throws
@@ -39,7 +39,7 @@ final class PruningStrategy extends AbstractBehavior<PruningStrategy.Command> {
    * @param masks  the masks of the weights to keep
    * @param millis the pruner's wall-clock time, in milliseconds
    */
-  public record MasksComputed(int round, MaskSet masks, long millis) implements WireMessage {}
+  public record MasksComputed(int round, MaskSet masks, long millis) implements NoSerializationVerificationNeeded {}
 
   private final Pruner pruner;
 
@@ -59,13 +59,6 @@ final class PruningStrategy extends AbstractBehavior<PruningStrategy.Command> {
   }
 
   private Behavior<Command> onCompute(ComputeMasks request) {
-    // Its aggregator is its parent, on this node: a request from another node (a member reaching
-    // this actor's path) would only take the pruner's time from the aggregator's own.
-    if (!ControlChecks.sameNode(getContext().getSystem(), request.replyTo().path().address(), getContext().getSystem().address())) {
-      getContext().getLog().warn("refused a request for masks from {}: the pruning strategy serves its own node's aggregator only",
-          request.replyTo().path().address());
-      return this;
-    }
     long t0 = System.nanoTime();
     MaskSet masks = pruner.masks(request.model(), request.sparsity());
     request.replyTo().tell(new MasksComputed(request.round(), masks, (System.nanoTime() - t0) / 1_000_000));

@@ -35,8 +35,6 @@ final class WireSerializer extends SerializerWithStringManifest {
   static final String ROUND_PREPARED = "RoundPrepared/4";
   static final String FOLD = "Fold/2";
   static final String ROUND_AGGREGATED = "RoundAggregated/3";
-  static final String COMPUTE_MASKS = "ComputeMasks/2";
-  static final String MASKS_COMPUTED = "MasksComputed/1";
   static final String RESUME = "Resume/5";
   private static final int MAX_ID_BYTES = 4096;
   private static final int MAX_REJECTIONS = 100_000;
@@ -92,10 +90,6 @@ final class WireSerializer extends SerializerWithStringManifest {
       return FOLD;
     } else if (o instanceof Aggregator.RoundAggregated) {
       return ROUND_AGGREGATED;
-    } else if (o instanceof PruningStrategy.ComputeMasks) {
-      return COMPUTE_MASKS;
-    } else if (o instanceof PruningStrategy.MasksComputed) {
-      return MASKS_COMPUTED;
     } else if (o instanceof Aggregator.Resume) {
       return RESUME;
     }
@@ -134,12 +128,6 @@ final class WireSerializer extends SerializerWithStringManifest {
       m.rejections().forEach(out::writeString);
       ModelCodec.writeModel(m.global(), out);
       StateCodec.write(m.state(), out);
-    } else if (o instanceof PruningStrategy.ComputeMasks m) {
-      out.writeVarInt(m.round()).writeLong(Double.doubleToLongBits(m.sparsity())).writeString(ref(m.replyTo()));
-      ModelCodec.writeModel(m.model(), out);
-    } else if (o instanceof PruningStrategy.MasksComputed m) {
-      out.writeVarInt(m.round()).writeLong(m.millis());
-      ModelCodec.writeMasks(m.masks(), out);
     } else if (o instanceof Aggregator.Resume m) {
       out.writeVarInt(m.round()).writeLong(m.token()).writeLong(m.session()).writeString(ref(m.replyTo()));
       ModelCodec.writeModel(m.global(), out);
@@ -174,8 +162,6 @@ final class WireSerializer extends SerializerWithStringManifest {
         case ROUND_PREPARED -> readRoundPrepared(in);
         case FOLD -> readFold(in);
         case ROUND_AGGREGATED -> readRoundAggregated(in);
-        case COMPUTE_MASKS -> readComputeMasks(in);
-        case MASKS_COMPUTED -> readMasksComputed(in);
         case RESUME -> readResume(in);
         default -> throw new NotSerializableException("unknown CSFL wire manifest '" + manifest + "' (a newer or older node?)");
       };
@@ -212,13 +198,6 @@ final class WireSerializer extends SerializerWithStringManifest {
     String clientId = in.readString("client id", MAX_ID_BYTES);
     int examples = in.readVarInt("examples");
     return new Aggregator.Fold(round, token, clientId, examples, PayloadCodec.decode(in));
-  }
-
-  private PruningStrategy.ComputeMasks readComputeMasks(WireReader in) {
-    int round = in.readVarInt("round");
-    double sparsity = Double.longBitsToDouble(in.readLong("sparsity"));
-    ActorRef<PruningStrategy.MasksComputed> replyTo = resolve(in.readString("replyTo", MAX_ID_BYTES));
-    return new PruningStrategy.ComputeMasks(round, ModelCodec.readModel(in), sparsity, replyTo);
   }
 
   private Aggregator.Resume readResume(WireReader in) {
@@ -259,12 +238,6 @@ final class WireSerializer extends SerializerWithStringManifest {
       rounds.add(in.readVarInt("round"));
     }
     return rounds;
-  }
-
-  private static PruningStrategy.MasksComputed readMasksComputed(WireReader in) {
-    int round = in.readVarInt("round");
-    long millis = in.readLong("millis");
-    return new PruningStrategy.MasksComputed(round, ModelCodec.readMasks(in), millis);
   }
 
   private Aggregator.RoundAggregated readRoundAggregated(WireReader in) {

@@ -127,9 +127,9 @@ public final class SafeTensors {
     writeAtomically(path, toBytes(file));
   }
 
-  /** Private to the owner, as checkpoints and models always were: they may hold what a client trained. */
+  /** With the process's default permissions, as every other file of a run. */
   static void writeAtomically(Path path, byte[] bytes) throws IOException {
-    io.csfl.internal.files.AtomicFiles.write(path, bytes, true);
+    io.csfl.internal.files.AtomicFiles.write(path, bytes, false);
   }
 
   /**

@@ -123,12 +123,17 @@ public final class MetricsCsv implements AutoCloseable {
   public static List<String> reconcile(Path file, Map<String, List<RoundMetrics>> committed) {
     List<String> notes = new ArrayList<>();
     try {
-      String text = Files.exists(file) ? Files.readString(file, StandardCharsets.UTF_8) : "";
-      boolean torn = !text.isEmpty() && !text.endsWith("\n");
+      byte[] bytes = Files.exists(file) ? Files.readAllBytes(file) : new byte[0];
+      int end = bytes.length;
+      while (end > 0 && bytes[end - 1] != '\n') {
+        end--;
+      }
+      boolean torn = end < bytes.length;
       if (torn) {
-        text = text.substring(0, text.lastIndexOf('\n') + 1);
+        // Cut before decoding: what a crash left may not even be UTF-8.
         notes.add(file + " ended in a row cut short by a crash during its write; that row is dropped");
       }
+      String text = new String(bytes, 0, end, StandardCharsets.UTF_8);
       List<RoundMetrics> rows = List.of();
       if (!text.isEmpty()) {
         List<String> lines = text.lines().toList();

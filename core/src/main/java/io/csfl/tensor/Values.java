@@ -53,7 +53,7 @@ public final class Values {
   private static void requireFinite(float[] a) {
     for (int i = 0; i < a.length; i++) {
       if (!Float.isFinite(a[i])) {
-        throw new IllegalArgumentException("value " + i + " is not finite: " + a[i]);
+        throw new NonFiniteValueException("value " + i + " is not finite: " + a[i]);
       }
     }
   }

@@ -18,7 +18,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  *
  * @param prepared     thread-safe: the aggregator appends to it on its own thread
  * @param restoredAt   the round of the last restore, as given to it
- * @param failedCloses how many closes, from the first, throw IllegalArgumentException as an overflowing sum does
+ * @param failedCloses how many closes, from the first, throw NonFiniteValueException as an overflowing sum does
  */
 record ObservedAlgorithm(ServerAlgorithm inner, List<Integer> prepared, AtomicInteger restoredAt, AtomicInteger failedCloses)
     implements ServerAlgorithm {
@@ -45,7 +45,8 @@ record ObservedAlgorithm(ServerAlgorithm inner, List<Integer> prepared, AtomicIn
   @Override
   public Optional<PruneRequest> close(int round) {
     if (failedCloses.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
-      throw new IllegalArgumentException("tensor 0 has a non-finite value at 0");
+      // As a tensor refuses a sum that left the float range.
+      io.csfl.tensor.Values.copyOf(new float[] {Float.POSITIVE_INFINITY});
     }
     return inner.close(round);
   }

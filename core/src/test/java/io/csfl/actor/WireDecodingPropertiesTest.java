@@ -22,8 +22,6 @@ import io.csfl.internal.transfer.TransferFailed;
 import io.csfl.internal.wire.Hostile;
 import io.csfl.internal.wire.WireLimits;
 import io.csfl.internal.wire.WireWriter;
-import io.csfl.tensor.Mask;
-import io.csfl.tensor.MaskSet;
 import io.csfl.tensor.Model;
 import io.csfl.tensor.Values;
 import java.io.ByteArrayOutputStream;
@@ -110,7 +108,7 @@ class WireDecodingPropertiesTest {
         .withBytes("codes", new byte[] {2, 0, 1});
   }
 
-  private static final int WIRE_KINDS = 8;
+  private static final int WIRE_KINDS = 6;
   private static final int CONTROL_KINDS = 6;
   /** Valid messages of each kind to damage, made once: the tries spend their time decoding. */
   private static final int POOL = 32;
@@ -121,7 +119,7 @@ class WireDecodingPropertiesTest {
 
   /** A valid message of kind {@code kind} for the expected model, its manifest and bytes. */
   private static Object[] validWire(int kind, Random rng) {
-    if (kind == 7) {
+    if (kind == 5) {
       // Fold, written field by field: round, token, client id, examples, payload.
       WireWriter w = new WireWriter(256).writeVarInt(rng.nextInt(100)).writeLong(rng.nextLong()).writeString("client-" + rng.nextInt(10)).writeVarInt(rng.nextInt(600));
       byte[] payload = Hostile.encode(Hostile.payload(rng));
@@ -133,9 +131,6 @@ class WireDecodingPropertiesTest {
       case 1 -> new Client.Trained(rng.nextInt(100), "client-1", rng.nextLong(), 60, Hostile.payload(rng), 0.5, 10, 2);
       case 2 -> new Aggregator.RoundPrepared(rng.nextInt(100), rng.nextLong(), Hostile.payload(rng), Map.of(1, Hostile.payload(rng)));
       case 3 -> new Aggregator.RoundAggregated(rng.nextInt(100), rng.nextLong(), 3, List.of("late"), model(rng), 12, state(rng));
-      case 4 -> new PruningStrategy.ComputeMasks(rng.nextInt(100), model(rng), 0.5, someone.unsafeUpcast());
-      case 5 -> new PruningStrategy.MasksComputed(rng.nextInt(100), MaskSet.of(Hostile.SPEC,
-          new Mask[] {Mask.all(600), null, Mask.fromPositions(300, new int[] {rng.nextInt(300)}), null}), 7);
       default -> new Aggregator.Resume(rng.nextInt(100), rng.nextLong(), rng.nextLong(), model(rng), List.of(1, 2), someone.unsafeUpcast(), state(rng));
     };
     return new Object[] {wire.manifest(message), wire.toBinary(message)};

@@ -58,7 +58,6 @@ class WireSerializerTest {
   /** One or more messages of every kind the serializer writes, and a few that go through Akka's. */
   private List<Object> messages() {
     TestProbe<Client.Reply> replies = testKit.createTestProbe();
-    TestProbe<PruningStrategy.MasksComputed> masks = testKit.createTestProbe();
     TestProbe<Aggregator.Reply> prepared = testKit.createTestProbe();
     Mask support = Mask.fromPositions(5, new int[] {1, 4});
     // A pruned model and a state with masks, a byte per position: the model travels sparse, the masks as bits.
@@ -93,8 +92,6 @@ class WireSerializerTest {
         new Aggregator.RoundAggregated(4, 77L, 9, List.of("client-1: stale"), model, 31),
         new Aggregator.RoundAggregated(4, 77L, 9, List.of(), pruned, 31, state),
         new Aggregator.Resume(4, 1L, 2L, pruned, List.of(3), prepared.getRef(), state),
-        new PruningStrategy.ComputeMasks(4, model, 0.5, masks.getRef()),
-        new PruningStrategy.MasksComputed(4, new MagnitudePruner().masks(model, 0.5), 3),
         new RoundReport(4, 1, 5L, 10, 8, 1, 0, 1, 0, List.of("client-3: duplicate"), 123, 456, 789, 10,
             List.of("client-3", "client-7"), List.of("client-7")),
         new Client.Trained(4, "client-7", -2L, 120, masked, 0.25, 1500, 12),

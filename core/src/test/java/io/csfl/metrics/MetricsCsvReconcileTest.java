@@ -57,6 +57,14 @@ class MetricsCsvReconcileTest {
   }
 
   @Test
+  void aCutShortRowThatIsNotEvenTextIsDropped() throws Exception {
+    Path file = file(rounds("cs", 1), "");
+    Files.write(file, new byte[] {'c', 's', ',', (byte) 0xff, (byte) 0xfe, 0}, java.nio.file.StandardOpenOption.APPEND);
+    MetricsCsv.reconcile(file, Map.of("cs", rounds("cs", 2)));
+    assertEquals(rounds("cs", 2), MetricsCsv.read(file));
+  }
+
+  @Test
   void aHeaderCutShortLeavesTheCheckpointsRows() throws Exception {
     Path file = dir.resolve("metrics.csv");
     Files.writeString(file, RoundMetrics.CSV_HEADER.substring(0, 9));

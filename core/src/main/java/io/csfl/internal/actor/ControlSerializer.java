@@ -70,7 +70,7 @@ public final class ControlSerializer extends SerializerWithStringManifest {
 
   /** The class a manifest names (Akka's Jackson manifests are a class name, with an optional {@code #version}), not initialized. */
   private Class<?> messageClass(String manifest) throws NotSerializableException {
-    int hash = manifest.indexOf('#');
+    int hash = manifest.lastIndexOf('#'); // as Akka's Jackson serializer reads it
     String name = hash < 0 ? manifest : manifest.substring(0, hash);
     try {
       return Class.forName(name, false, system.dynamicAccess().classLoader());

@@ -2,7 +2,6 @@ package io.csfl.internal.wire;
 
 import io.csfl.codec.MalformedWireException;
 import io.csfl.tensor.Mask;
-import io.csfl.tensor.MaskSet;
 import io.csfl.tensor.Model;
 import io.csfl.tensor.ModelSpec;
 import io.csfl.tensor.TensorOps;
@@ -144,35 +143,6 @@ public final class ModelCodec {
       return Mask.fromWords(length, in.readBits(length, what));
     } catch (IllegalArgumentException e) {
       throw e instanceof MalformedWireException m ? m : new MalformedWireException(what + ": " + e.getMessage(), e);
-    }
-  }
-
-  /** Per tensor: a flag, and for a masked tensor its length and bitmap. */
-  public static void writeMasks(MaskSet masks, WireWriter out) {
-    out.writeVarInt(masks.size());
-    for (int t = 0; t < masks.size(); t++) {
-      var mask = masks.mask(t);
-      out.writeByte(mask.isPresent() ? 1 : 0);
-      mask.ifPresent(m -> out.writeVarInt(m.length()).writeBits(m.toWords(), m.length()));
-    }
-  }
-
-  /**
-   * Reads a mask set written by {@link #writeMasks}, bounded by the reader's {@link WireLimits};
-   * the caller checks it against the model with {@link MaskSet#requireFits}.
-   */
-  public static MaskSet readMasks(WireReader in) {
-    Mask[] masks = new Mask[in.readCount("mask count", in.limits().tensorCount())];
-    try {
-      for (int t = 0; t < masks.length; t++) {
-        if (flag(in, "mask flag")) {
-          int length = in.readCount("mask length", in.limits().tensorSize(t, "mask set"));
-          masks[t] = readBitmap(in, length, "mask of tensor " + t);
-        }
-      }
-      return MaskSet.of(masks);
-    } catch (IllegalArgumentException e) {
-      throw e instanceof MalformedWireException m ? m : new MalformedWireException("mask set: " + e.getMessage(), e);
     }
   }
 
