@@ -13,7 +13,9 @@ import io.csfl.tensor.Model;
 
 /**
  * Computes masks with a pluggable {@link Pruner}. The aggregator spawns it as a child, so it runs
- * on the aggregator's node and the candidate model never crosses the network to be pruned.
+ * on the aggregator's node and the candidate model never crosses the network to be pruned. Its
+ * messages have no serializer: no other node can send it a request, whatever reply address the
+ * request names.
  */
 final class PruningStrategy extends AbstractBehavior<PruningStrategy.Command> {
   /** The messages a pruning strategy takes: only {@link ComputeMasks}. */
