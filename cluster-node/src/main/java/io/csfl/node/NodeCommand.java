@@ -248,13 +248,15 @@ final class NodeCommand implements Callable<Integer> {
     FederatedStrategy strategy = federation.strategies().get(0);
     // Every role needs the data: the aggregator for the model's input shape and classes.
     io.csfl.data.Splits data = federation.data();
+    // The clients' shares: a client node trains on them, a server checks the counts clients declare.
+    List<int[]> parts = roleSet.contains(NodePlan.CLIENT) || roleSet.contains(NodePlan.SERVER)
+        ? federation.split(data.train()) : List.of();
 
     Optional<NodePlan.AggregatorPart> aggregator = roleSet.contains(NodePlan.AGGREGATOR)
         ? Optional.of(new NodePlan.AggregatorPart(strategy, federation.architecture().initialModel(federation.seed), federation.rounds))
         : Optional.empty();
     Optional<ClientsHost.ClientPool> hosted = Optional.empty();
     if (roleSet.contains(NodePlan.CLIENT)) {
-      List<int[]> parts = federation.split(data.train());
       String signature = federation.dataSignature(data.train());
       io.csfl.nn.LocalTrainer trainer = federation.trainer();
       IntFunction<Behavior<io.csfl.actor.Client.Command>> client = i -> io.csfl.actor.Client.create(FederationOptions.clientId(i),
@@ -275,7 +277,7 @@ final class NodeCommand implements Callable<Integer> {
       String signature = federation.dataSignature(data.train());
       RunDefinition.claim(store.directory(), RunDefinition.of(federation, signature));
       io.csfl.tensor.ModelSpec spec = federation.architecture().spec();
-      io.csfl.actor.Server.Settings settings = federation.serverSettings(min, signature, federation.split(data.train()));
+      io.csfl.actor.Server.Settings settings = federation.serverSettings(min, signature, parts);
       server = Optional.of(new NodePlan.ServerPart(settings, federation.evaluator(data.test()), out.resolve("metrics.csv"), rounds -> {
             try {
               Report.render(out, target);

@@ -14,7 +14,6 @@ import akka.actor.typed.receptionist.Receptionist;
 import io.csfl.checkpoint.Checkpoint;
 import io.csfl.checkpoint.TensorFile;
 import io.csfl.codec.Payload;
-import io.csfl.internal.actor.ControlMessage;
 import io.csfl.internal.transfer.Transfers;
 import io.csfl.metrics.RoundMetrics;
 import io.csfl.nn.Evaluation;

@@ -99,11 +99,7 @@ public final class MetricsCsv implements AutoCloseable {
    */
   public static List<RoundMetrics> read(Path file) {
     try {
-      List<String> lines = Files.readAllLines(file, StandardCharsets.UTF_8);
-      if (lines.isEmpty() || !lines.get(0).equals(RoundMetrics.CSV_HEADER)) {
-        throw new IllegalArgumentException(file + " does not start with the metrics header");
-      }
-      return lines.stream().skip(1).filter(l -> !l.isBlank()).map(RoundMetrics::parse).toList();
+      return rows(file, Files.readAllLines(file, StandardCharsets.UTF_8));
     } catch (IOException e) {
       throw new UncheckedIOException("cannot read " + file + ": " + e.getMessage(), e);
     }
@@ -134,14 +130,7 @@ public final class MetricsCsv implements AutoCloseable {
         notes.add(file + " ended in a row cut short by a crash during its write; that row is dropped");
       }
       String text = new String(bytes, 0, end, StandardCharsets.UTF_8);
-      List<RoundMetrics> rows = List.of();
-      if (!text.isEmpty()) {
-        List<String> lines = text.lines().toList();
-        if (!lines.get(0).equals(RoundMetrics.CSV_HEADER)) {
-          throw new IllegalArgumentException(file + " does not start with the metrics header");
-        }
-        rows = lines.stream().skip(1).filter(l -> !l.isBlank()).map(RoundMetrics::parse).toList();
-      }
+      List<RoundMetrics> rows = text.isEmpty() ? List.of() : rows(file, text.lines().toList());
       // The file's rows by algorithm, in the order the algorithms first appear.
       Map<String, List<RoundMetrics>> groups = new LinkedHashMap<>();
       rows.forEach(m -> groups.computeIfAbsent(m.algorithm(), a -> new ArrayList<>()).add(m));
@@ -169,6 +158,14 @@ public final class MetricsCsv implements AutoCloseable {
     } catch (IOException e) {
       throw new UncheckedIOException("cannot read or write " + file + ": " + e.getMessage(), e);
     }
+  }
+
+  /** The rows of {@code file}'s {@code lines}, skipping blank ones, after the header it must start with. */
+  private static List<RoundMetrics> rows(Path file, List<String> lines) {
+    if (lines.isEmpty() || !lines.get(0).equals(RoundMetrics.CSV_HEADER)) {
+      throw new IllegalArgumentException(file + " does not start with the metrics header");
+    }
+    return lines.stream().skip(1).filter(l -> !l.isBlank()).map(RoundMetrics::parse).toList();
   }
 
   /** Whether {@code rows} are the first rounds of {@code committed}, round by round. */

@@ -4,6 +4,7 @@ import io.csfl.checkpoint.SafeTensors;
 import io.csfl.checkpoint.TensorFile;
 import io.csfl.checkpoint.TensorFileException;
 import io.csfl.codec.MalformedWireException;
+import io.csfl.tensor.Mask;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -88,16 +89,11 @@ public final class StateCodec {
       if (length == 0) {
         throw new MalformedWireException("packed state tensor " + name + " is empty");
       }
-      // Straight from the words into the bytes: one byte per bit is all a packed tensor costs
-      // (a list of positions would cost four more per set bit).
-      in.chargeMask(length, "bits of " + name);
-      long[] words = in.readBits(length, "bits of " + name);
-      if ((length & 63) != 0 && words[words.length - 1] >>> (length & 63) != 0) {
-        throw new MalformedWireException("bits of " + name + ": mask has bits set beyond its length " + length);
-      }
+      // Bit by bit into the bytes: a list of the set positions would cost four more bytes each.
+      Mask bits = ModelCodec.readBitmap(in, length, "bits of " + name);
       byte[] b = new byte[length];
       for (int p = 0; p < length; p++) {
-        b[p] = (byte) ((words[p >>> 6] >>> p) & 1);
+        b[p] = (byte) (bits.get(p) ? 1 : 0);
       }
       state = state.withBytes(name, b);
     }
