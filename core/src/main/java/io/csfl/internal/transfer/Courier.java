@@ -15,8 +15,11 @@ import java.util.List;
  * A node's courier: starts an {@link Outbound} child for each chunked message this node sends, and
  * an {@link Inbound} child for each one another node announces. An announcement is hostile until
  * checked: one above {@code max-bytes}, or beyond what the node receives at once
- * ({@code max-inbound-transfers}, {@code max-inbound-bytes}), is refused to its sender, who reports
- * a {@link TransferFailed}; the transfers already running go on.
+ * ({@code max-inbound-transfers}, or no room left under {@code max-inbound-bytes} for its first
+ * block), is refused to its sender, who reports a {@link TransferFailed}; the transfers already
+ * running go on. The bytes bound counts what the running transfers buffer, not what they
+ * announced, and each transfer must keep up {@code min-rate} ({@link Inbound}), so a member that
+ * announces and then trickles holds its places only for a while and its bytes not at all.
  */
 final class Courier extends AbstractBehavior<Courier.Command> {
   interface Command {}
@@ -33,19 +36,20 @@ final class Courier extends AbstractBehavior<Courier.Command> {
   record Open(long id, String recipient, int serializerId, String manifest, int totalBytes, int chunkCount,
               ActorRef<Outbound.Command> sender) implements Command, TransferMessage {}
 
-  /** An inbound transfer ended (delivered, refused or silent): its place and bytes are free again. */
-  private record InboundEnded(int totalBytes) implements Command, NoSerializationVerificationNeeded {}
+  /** An inbound transfer ended (delivered, refused, silent or too slow): its place is free again. */
+  private enum InboundEnded implements Command, NoSerializationVerificationNeeded { INSTANCE }
 
   private final TransferSettings settings;
   private final ActorRefResolver resolver;
+  private final InboundBuffers buffers;
   private int inbound;
-  private long inboundBytes;
 
   private Courier(ActorContext<Command> context, TransferSettings settings) {
     super(context);
     context.setLoggerName(Courier.class);
     this.settings = settings;
     this.resolver = ActorRefResolver.get(context.getSystem());
+    this.buffers = new InboundBuffers(settings.maxInboundBytes());
   }
 
   static Behavior<Command> create(TransferSettings settings) {
@@ -70,7 +74,7 @@ final class Courier extends AbstractBehavior<Courier.Command> {
   private Behavior<Command> onOpen(Open open) {
     Reassembly reassembly;
     try {
-      reassembly = Reassembly.of(open.id(), open.totalBytes(), open.chunkCount(), settings.maxBytes());
+      reassembly = Reassembly.of(open.id(), open.totalBytes(), open.chunkCount(), settings.maxBytes(), buffers);
       checkRoomFor(open);
     } catch (Reassembly.Refused refused) {
       getContext().getLog().warn("refused transfer {} for {}: {}", open.id(), open.recipient(), refused.getMessage());
@@ -79,9 +83,8 @@ final class Courier extends AbstractBehavior<Courier.Command> {
     }
     try {
       ActorRef<Inbound.Command> child = getContext().spawn(Inbound.create(open, reassembly, settings), "in-" + open.id());
-      getContext().watchWith(child, new InboundEnded(open.totalBytes()));
+      getContext().watchWith(child, InboundEnded.INSTANCE);
       inbound++;
-      inboundBytes += open.totalBytes();
     } catch (InvalidActorNameException e) {
       open.sender().tell(new Outbound.Refused("transfer id " + open.id() + " is already in use on this node"));
     }
@@ -90,7 +93,6 @@ final class Courier extends AbstractBehavior<Courier.Command> {
 
   private Behavior<Command> onInboundEnded(InboundEnded ended) {
     inbound--;
-    inboundBytes -= ended.totalBytes();
     return this;
   }
 
@@ -99,9 +101,10 @@ final class Courier extends AbstractBehavior<Courier.Command> {
     if (inbound >= settings.maxInboundTransfers()) {
       throw new Reassembly.Refused("this node already receives " + inbound + " messages, its csfl.transfer.max-inbound-transfers");
     }
-    if (inboundBytes + open.totalBytes() > settings.maxInboundBytes()) {
-      throw new Reassembly.Refused("this node already receives " + inboundBytes + " bytes; " + open.totalBytes()
-          + " more would pass its csfl.transfer.max-inbound-bytes (" + settings.maxInboundBytes() + ")");
+    long firstBlock = Math.min(Reassembly.BLOCK, open.totalBytes());
+    if (buffers.held() + firstBlock > buffers.max()) {
+      throw new Reassembly.Refused("this node's inbound transfers already buffer " + buffers.held() + " bytes; a first block of "
+          + firstBlock + " would pass its csfl.transfer.max-inbound-bytes (" + buffers.max() + ")");
     }
   }
 }

@@ -12,8 +12,10 @@ import java.util.List;
  * <p>The bytes are kept in blocks of at most {@link #BLOCK} bytes, allocated as chunks fill them,
  * so what a transfer holds is never more than what has arrived plus one block, and never more than
  * the announced size: an announcement alone costs nothing, and neither the chunk size nor the
- * chunk count a sender picks changes that. The blocks are joined once, when every byte is there.
- * Pure and single-threaded: the {@link Inbound} actor owns one.
+ * chunk count a sender picks changes that. Each block is taken from the node's
+ * {@link InboundBuffers} before it is allocated (a chunk that needs a block the node has no room
+ * for is refused) and given back by {@link #release}. The blocks are joined once, when every byte
+ * is there. Single-threaded: the {@link Inbound} actor owns one.
  */
 final class Reassembly {
   /** The block the bytes are buffered in; also the slack a transfer may hold beyond what arrived. */
@@ -29,28 +31,33 @@ final class Reassembly {
   private final long id;
   private final int totalBytes;
   private final int chunkCount;
+  private final InboundBuffers buffers;
   private final List<byte[]> blocks = new ArrayList<>();
   private int filled;
   private int received;
+  /** Bytes taken from {@link #buffers} and not yet given back. */
+  private long held;
 
-  private Reassembly(long id, int totalBytes, int chunkCount) {
+  private Reassembly(long id, int totalBytes, int chunkCount, InboundBuffers buffers) {
     this.id = id;
     this.totalBytes = totalBytes;
     this.chunkCount = chunkCount;
+    this.buffers = buffers;
   }
 
   /**
    * A reassembly of {@code totalBytes} in {@code chunkCount} chunks, if the announcement is one
-   * this node accepts at all: at most {@code maxBytes}, and at least one byte per chunk.
+   * this node accepts at all: at most {@code maxBytes}, and at least one byte per chunk. Its blocks
+   * are taken from {@code buffers}.
    */
-  static Reassembly of(long id, int totalBytes, int chunkCount, long maxBytes) throws Refused {
+  static Reassembly of(long id, int totalBytes, int chunkCount, long maxBytes, InboundBuffers buffers) throws Refused {
     if (totalBytes <= 0 || totalBytes > maxBytes) {
       throw new Refused("message of " + totalBytes + " bytes is not within this node's csfl.transfer.max-bytes (1 to " + maxBytes + ")");
     }
     if (chunkCount <= 0 || chunkCount > totalBytes) {
       throw new Refused("announced " + chunkCount + " chunks for " + totalBytes + " bytes");
     }
-    return new Reassembly(id, totalBytes, chunkCount);
+    return new Reassembly(id, totalBytes, chunkCount, buffers);
   }
 
   /** Keeps {@code chunk}'s bytes; true when it was the last chunk and every announced byte is here. */
@@ -71,7 +78,13 @@ final class Reassembly {
     for (int at = 0; at < bytes.length; ) {
       int inBlock = filled % BLOCK;
       if (inBlock == 0) {
-        blocks.add(new byte[Math.min(BLOCK, totalBytes - filled)]);
+        int size = Math.min(BLOCK, totalBytes - filled);
+        if (!buffers.tryHold(size)) {
+          throw new Refused("this node's inbound transfers already buffer " + buffers.held() + " bytes; " + size
+              + " more would pass its csfl.transfer.max-inbound-bytes (" + buffers.max() + ")");
+        }
+        held += size;
+        blocks.add(new byte[size]);
       }
       int n = Math.min(bytes.length - at, BLOCK - inBlock);
       System.arraycopy(bytes, at, blocks.get(blocks.size() - 1), inBlock, n);
@@ -85,6 +98,21 @@ final class Reassembly {
   /** Chunks kept so far. */
   int received() {
     return received;
+  }
+
+  /** Bytes kept so far. */
+  int receivedBytes() {
+    return filled;
+  }
+
+  int totalBytes() {
+    return totalBytes;
+  }
+
+  /** Gives the bytes this transfer took back to the node's {@link InboundBuffers}; once its buffers are dropped or handed on. */
+  void release() {
+    buffers.release(held);
+    held = 0;
   }
 
   int chunkCount() {

@@ -12,21 +12,24 @@ import java.time.Duration;
  * @param ackTimeout          how long a transfer waits for the receiver before it is declared failed
  * @param maxBytes            the largest message either side accepts
  * @param maxInboundTransfers chunked messages this node receives at once; more are refused
- * @param maxInboundBytes     the announced sizes of the messages this node receives at once, added
- *                            up; a transfer that would pass it is refused
+ * @param maxInboundBytes     the bytes this node's inbound transfers may buffer at once, added up; a
+ *                            chunk that would pass it ends its transfer
+ * @param minRate             bytes per second an inbound transfer must keep up, after a grace of one
+ *                            ack timeout from its announcement; one that falls behind is dropped
  */
 public record TransferSettings(int directLimit, int chunkSize, int window, Duration ackTimeout, long maxBytes,
-                               int maxInboundTransfers, long maxInboundBytes) {
+                               int maxInboundTransfers, long maxInboundBytes, long minRate) {
   /**
-   * Throws IllegalArgumentException unless chunk size, window, ack timeout, max bytes and max
-   * inbound transfers are positive, the direct limit is not negative, max bytes is below 2 GiB and
-   * max inbound bytes is at least max bytes.
+   * Throws IllegalArgumentException unless chunk size, window, ack timeout, max bytes, max
+   * inbound transfers and min rate are positive, the direct limit is not negative, max bytes is
+   * below 2 GiB and max inbound bytes is at least max bytes.
    */
   public TransferSettings {
     if (chunkSize <= 0 || window <= 0 || directLimit < 0 || maxBytes <= 0 || ackTimeout.isNegative() || ackTimeout.isZero()
-        || maxInboundTransfers <= 0 || maxInboundBytes < maxBytes) {
+        || maxInboundTransfers <= 0 || maxInboundBytes < maxBytes || minRate <= 0) {
       throw new IllegalArgumentException("bad csfl.transfer settings: " + directLimit + ", " + chunkSize + ", " + window + ", " + ackTimeout
-          + ", " + maxBytes + ", " + maxInboundTransfers + ", " + maxInboundBytes + " (max-inbound-bytes must be at least max-bytes)");
+          + ", " + maxBytes + ", " + maxInboundTransfers + ", " + maxInboundBytes + ", " + minRate
+          + " (max-inbound-bytes must be at least max-bytes, min-rate positive)");
     }
     if (maxBytes > Integer.MAX_VALUE - 8) {
       throw new IllegalArgumentException("csfl.transfer.max-bytes must be below 2 GiB (one Java array), got " + maxBytes);
@@ -35,12 +38,12 @@ public record TransferSettings(int directLimit, int chunkSize, int window, Durat
 
   /**
    * The settings under {@code csfl.transfer} in {@code config}, sizes in HOCON byte units (e.g.
-   * {@code 128 KiB}); throws a ConfigException when one is missing or mistyped.
+   * {@code 128 KiB}; {@code min-rate} is bytes per second in the same units); throws a ConfigException when one is missing or mistyped.
    */
   public static TransferSettings from(Config config) {
     Config c = config.getConfig("csfl.transfer");
     return new TransferSettings(Math.toIntExact(c.getBytes("direct-limit")), Math.toIntExact(c.getBytes("chunk-size")),
         c.getInt("window"), c.getDuration("ack-timeout"), c.getBytes("max-bytes"),
-        c.getInt("max-inbound-transfers"), c.getBytes("max-inbound-bytes"));
+        c.getInt("max-inbound-transfers"), c.getBytes("max-inbound-bytes"), c.getBytes("min-rate"));
   }
 }

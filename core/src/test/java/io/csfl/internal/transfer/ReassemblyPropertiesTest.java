@@ -2,6 +2,7 @@ package io.csfl.internal.transfer;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -187,8 +188,9 @@ class ReassemblyPropertiesTest {
    */
   private static Result feed(Stream stream, boolean checkAllocation) {
     Reassembly reassembly;
+    InboundBuffers buffers = new InboundBuffers(MAX_BYTES);
     try {
-      reassembly = Reassembly.of(stream.id(), stream.totalBytes(), stream.chunkCount(), MAX_BYTES);
+      reassembly = Reassembly.of(stream.id(), stream.totalBytes(), stream.chunkCount(), MAX_BYTES, buffers);
     } catch (Reassembly.Refused refused) {
       assertTrue(stream.totalBytes() > MAX_BYTES || stream.totalBytes() <= 0 || stream.chunkCount() <= 0
           || stream.chunkCount() > stream.totalBytes(), refused.getMessage());
@@ -214,8 +216,9 @@ class ReassemblyPropertiesTest {
         outcome = Outcome.REFUSED;
       }
       long held = reassembly.bufferedBytes();
-      if (held > arrived + Reassembly.BLOCK || held > stream.totalBytes() || held > MAX_BYTES) {
-        throw new AssertionError(held + " bytes held after " + arrived + " arrived, " + stream.totalBytes() + " announced");
+      if (held > arrived + Reassembly.BLOCK || held > stream.totalBytes() || held > MAX_BYTES || buffers.held() != held) {
+        throw new AssertionError(held + " bytes held (" + buffers.held() + " counted) after " + arrived + " arrived, "
+            + stream.totalBytes() + " announced");
       }
       if (outcome != Outcome.WAITING) {
         break;
@@ -224,11 +227,14 @@ class ReassemblyPropertiesTest {
     long allocated = Hostile.allocatedBytes() - before;
     long bound = 2 * framed + 256L * stream.frames().size() + Reassembly.BLOCK + (64 << 10);
     assertTrue(!checkAllocation || allocated <= bound, allocated + " bytes allocated for " + framed + " bytes of frames");
+    byte[] message = null;
     if (outcome == Outcome.COMPLETE) {
       assertEquals(stream.chunkCount(), reassembly.received());
-      return new Result(outcome, reassembly.message());
+      message = reassembly.message();
     }
-    return new Result(outcome, null);
+    reassembly.release();
+    assertEquals(0, buffers.held(), "a transfer that ended gives back every byte it took");
+    return new Result(outcome, message);
   }
 
   @Property(tries = 20_000)
@@ -262,11 +268,31 @@ class ReassemblyPropertiesTest {
   @Example
   void theAnnouncementAloneAllocatesNothing() throws Reassembly.Refused {
     long before = Hostile.allocatedBytes();
-    Reassembly reassembly = Reassembly.of(1, (int) MAX_BYTES, 64, MAX_BYTES);
+    Reassembly reassembly = Reassembly.of(1, (int) MAX_BYTES, 64, MAX_BYTES, new InboundBuffers(MAX_BYTES));
     assertTrue(Hostile.allocatedBytes() - before < 1024);
     assertEquals(0, reassembly.bufferedBytes());
-    assertThrows(Reassembly.Refused.class, () -> Reassembly.of(1, Integer.MAX_VALUE, 1, 512L << 20));
-    assertThrows(Reassembly.Refused.class, () -> Reassembly.of(1, 100, 101, MAX_BYTES));
+    assertThrows(Reassembly.Refused.class, () -> Reassembly.of(1, Integer.MAX_VALUE, 1, 512L << 20, new InboundBuffers(MAX_BYTES)));
+    assertThrows(Reassembly.Refused.class, () -> Reassembly.of(1, 100, 101, MAX_BYTES, new InboundBuffers(MAX_BYTES)));
+  }
+
+  @Example
+  void aChunkThatNeedsABlockTheNodeHasNoRoomForEndsItsTransfer() throws Reassembly.Refused {
+    InboundBuffers buffers = new InboundBuffers(2L * Reassembly.BLOCK);
+    byte[] original = new byte[3 * Reassembly.BLOCK];
+    List<Chunk> chunks = split(4, original, Reassembly.BLOCK);
+    Reassembly first = Reassembly.of(4, original.length, chunks.size(), MAX_BYTES, buffers);
+    assertFalse(first.add(chunks.get(0)));
+    assertFalse(first.add(chunks.get(1)));
+    Reassembly.Refused refused = assertThrows(Reassembly.Refused.class, () -> first.add(chunks.get(2)));
+    assertTrue(refused.getMessage().contains("max-inbound-bytes"), refused.getMessage());
+    assertEquals(2L * Reassembly.BLOCK, buffers.held());
+    first.release();
+    assertEquals(0, buffers.held());
+
+    // With the bytes given back, another transfer has the whole bound again.
+    Reassembly second = Reassembly.of(5, 2 * Reassembly.BLOCK, 2, MAX_BYTES, buffers);
+    assertFalse(second.add(new Chunk(5, 0, new byte[Reassembly.BLOCK])));
+    assertTrue(second.add(new Chunk(5, 1, new byte[Reassembly.BLOCK])));
   }
 
   @Example
@@ -275,7 +301,7 @@ class ReassemblyPropertiesTest {
     byte[] original = new byte[2 * Reassembly.BLOCK + 12_345];
     rng.nextBytes(original);
     List<Chunk> chunks = split(9, original, 128 << 10);
-    Reassembly reassembly = Reassembly.of(9, original.length, chunks.size(), MAX_BYTES);
+    Reassembly reassembly = Reassembly.of(9, original.length, chunks.size(), MAX_BYTES, new InboundBuffers(MAX_BYTES));
     for (int i = 0; i < chunks.size(); i++) {
       assertEquals(i == chunks.size() - 1, reassembly.add(chunks.get(i)));
       assertTrue(reassembly.bufferedBytes() <= (i + 1L) * (128 << 10) + Reassembly.BLOCK);

@@ -53,18 +53,24 @@ class TransferTest {
   @BeforeEach
   void startCluster() {
     sender = ActorTestKit.create("transfer", node(""));
-    receiver = ActorTestKit.create("transfer", node("""
+    Cluster.get(sender.system()).manager().tell(Join.create(Cluster.get(sender.system()).selfMember().address()));
+    receiver = joined("""
         csfl.transfer.max-bytes = 220 MiB
         csfl.transfer.max-inbound-transfers = 8
         # A transfer that goes quiet holds its place this long: longer than any test here waits.
         csfl.transfer.ack-timeout = 60s
-        """));
-    Cluster.get(sender.system()).manager().tell(Join.create(Cluster.get(sender.system()).selfMember().address()));
-    Cluster.get(receiver.system()).manager().tell(Join.create(Cluster.get(sender.system()).selfMember().address()));
+        """);
+  }
+
+  /** A node with {@code extra} settings, joined to the sender's cluster; returns once the sender sees it up. */
+  private ActorTestKit joined(String extra) {
+    ActorTestKit node = ActorTestKit.create("transfer", node(extra));
+    Cluster.get(node.system()).manager().tell(Join.create(Cluster.get(sender.system()).selfMember().address()));
     TestProbe<ClusterEvent.MemberUp> up = sender.createTestProbe();
     Cluster.get(sender.system()).subscriptions().tell(Subscribe.create(up.ref(), ClusterEvent.MemberUp.class));
-    up.fishForMessage(Duration.ofSeconds(20), m -> m.member().address().equals(Cluster.get(receiver.system()).selfMember().address())
+    up.fishForMessage(Duration.ofSeconds(20), m -> m.member().address().equals(Cluster.get(node.system()).selfMember().address())
         ? akka.actor.testkit.typed.javadsl.FishingOutcomes.complete() : akka.actor.testkit.typed.javadsl.FishingOutcomes.continueAndIgnore());
+    return node;
   }
 
   @AfterEach
@@ -171,6 +177,88 @@ class TransferTest {
     Aggregator.RoundPrepared arrived = (Aggregator.RoundPrepared) recipient.receiveMessage(Duration.ofSeconds(60));
     assertEquals(1_000_000, arrived.downlink().sections().get(0).valueCount());
     failures.expectNoMessage(Duration.ZERO);
+  }
+
+  /**
+   * A hostile member's side of one announced transfer: once accepted, it sends a one-byte chunk
+   * every 100 ms, each well within the receiver's ack timeout, until the receiver refuses the
+   * transfer; then it reports the reason and the longest gap it left between two chunks.
+   */
+  private static final class Trickler {
+    record Report(String reason, Duration longestGap) implements akka.actor.NoSerializationVerificationNeeded {}
+
+    private enum Tick implements Outbound.Command, akka.actor.NoSerializationVerificationNeeded { INSTANCE }
+
+    static akka.actor.typed.Behavior<Outbound.Command> create(long transferId, ActorRef<Report> reports) {
+      return akka.actor.typed.javadsl.Behaviors.withTimers(timers -> akka.actor.typed.javadsl.Behaviors.receive(Outbound.Command.class)
+          .onMessage(Outbound.Accepted.class, accepted -> {
+            timers.startTimerWithFixedDelay(Tick.INSTANCE, Duration.ofMillis(100));
+            return trickling(transferId, accepted.inbound(), reports, 0, System.nanoTime(), Duration.ZERO);
+          })
+          .build());
+    }
+
+    private static akka.actor.typed.Behavior<Outbound.Command> trickling(long transferId, ActorRef<Inbound.Command> inbound,
+                                                                          ActorRef<Report> reports, int seq, long lastSent,
+                                                                          Duration longestGap) {
+      return akka.actor.typed.javadsl.Behaviors.receive(Outbound.Command.class)
+          .onMessage(Tick.class, tick -> {
+            inbound.tell(new Chunk(transferId, seq, new byte[1]));
+            long now = System.nanoTime();
+            Duration gap = Duration.ofNanos(now - lastSent);
+            return trickling(transferId, inbound, reports, seq + 1, now, gap.compareTo(longestGap) > 0 ? gap : longestGap);
+          })
+          .onMessage(Outbound.Acked.class, acked -> akka.actor.typed.javadsl.Behaviors.same())
+          .onMessage(Outbound.Refused.class, refused -> {
+            reports.tell(new Report(refused.reason(), longestGap));
+            return akka.actor.typed.javadsl.Behaviors.stopped();
+          })
+          .build();
+    }
+  }
+
+  @Test
+  void aMemberThatAnnouncesAndTricklesLosesItsPlacesAndOthersGetThrough() {
+    ActorTestKit paced = joined("""
+        csfl.transfer.ack-timeout = 3s
+        csfl.transfer.min-rate = 256 KiB
+        csfl.transfer.max-inbound-transfers = 2
+        """);
+    try {
+      // Two forged announcements of 64 MiB each take both of the node's places.
+      String address = Cluster.get(paced.system()).selfMember().address().toString();
+      ActorRef<Courier.Command> courier = ActorRefResolver.get(sender.system()).resolveActorRef(address + "/system/" + Transfers.COURIER);
+      TestProbe<Trickler.Report> reports = sender.createTestProbe();
+      for (int i = 0; i < 2; i++) {
+        ActorRef<Outbound.Command> trickler = sender.spawn(Trickler.create(9000 + i, reports.ref()));
+        courier.tell(new Courier.Open(9000 + i, address + "/user/nobody", 4, "", 64 << 20, 64 << 20, trickler));
+      }
+      TestProbe<Aggregator.Reply> recipient = paced.createTestProbe();
+      ActorRef<Aggregator.Reply> remote = seenFrom(sender, paced, recipient.ref());
+      TransferFailed shutOut = failedTell(remote, 1_000_000);
+      assertTrue(shutOut.reason().contains("max-inbound-transfers"), shutOut.reason());
+
+      // A byte every 100 ms keeps each transfer from going quiet, but is far behind 256 KiB/s:
+      // both are dropped about one ack timeout after their announcement.
+      for (int i = 0; i < 2; i++) {
+        Trickler.Report report = reports.receiveMessage(Duration.ofSeconds(30));
+        if (report.longestGap().compareTo(Duration.ofMillis(1500)) < 0) {
+          assertTrue(report.reason().contains("too slow") && report.reason().contains("min-rate"), report.reason());
+        } else {
+          // The machine held the trickler up for half the ack timeout: silence may have ended it first.
+          assertTrue(report.reason().contains("min-rate") || report.reason().contains("stalled"), report.reason());
+        }
+      }
+
+      // Their places are free again: a real transfer arrives.
+      TestProbe<TransferFailed> failures = sender.createTestProbe();
+      Transfers.get(sender.system()).tell(remote, denseModelOf(1_000_000), failures.ref());
+      Aggregator.RoundPrepared arrived = (Aggregator.RoundPrepared) recipient.receiveMessage(Duration.ofSeconds(60));
+      assertEquals(1_000_000, arrived.downlink().sections().get(0).valueCount());
+      failures.expectNoMessage(Duration.ZERO);
+    } finally {
+      ActorTestKit.shutdown(paced.system());
+    }
   }
 
   @Test
