@@ -1,6 +1,7 @@
 package io.csfl.node;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -207,6 +208,29 @@ class DurabilityTest {
     assertEquals(2, cnn.exitCode(), cnn.err());
     assertEquals(1, cnn.err().strip().lines().count(), cnn.err());
     assertTrue(cnn.err().contains(model.toString()) && cnn.err().contains("conv1"), cnn.err());
+  }
+
+  @Test
+  void aModelThatCannotBeWrittenFailsTheRunAndItsResumeWritesIt() throws Exception {
+    Path out = dir.resolve("unwritable");
+    // A non-empty directory where the model goes: the rename onto it fails, as on a full disk.
+    Path blocker = Files.createDirectories(out.resolve("model.safetensors"));
+    Files.writeString(blocker.resolve("in-the-way"), "");
+    Result r = run("simulate", "--algorithm", "fedavg", "--data-dir", SimulateCommandTest.repoData().toString(),
+        "--clients", "4", "--per-round", "2", "--rounds", "2", "--local-epochs", "1", "--eval-examples", "100",
+        "--out", out.toString());
+    assertEquals(1, r.exitCode(), r.err());
+    assertTrue(r.err().contains("no trained model in " + blocker) && r.err().contains("--resume " + out), r.err());
+    Path lastCheckpoint = out.resolve("checkpoints").resolve("fedavg-round-000002.safetensors");
+    assertFalse(Files.exists(lastCheckpoint), "the last round's checkpoint waits for its model");
+
+    Files.delete(blocker.resolve("in-the-way"));
+    Files.delete(blocker);
+    Result resumed = run("simulate", "--resume", out.toString());
+    assertEquals(0, resumed.exitCode(), resumed.err());
+    assertTrue(Files.isRegularFile(blocker), "the resumed run wrote the model");
+    assertTrue(Files.exists(lastCheckpoint), "and the last round's checkpoint");
+    assertEquals(List.of(1, 2), MetricsCsv.read(out.resolve("metrics.csv")).stream().map(RoundMetrics::round).toList());
   }
 
   @Test

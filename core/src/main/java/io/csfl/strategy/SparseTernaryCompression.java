@@ -12,6 +12,7 @@ import io.csfl.tensor.Mask;
 import io.csfl.tensor.MaskSet;
 import io.csfl.tensor.Model;
 import io.csfl.tensor.ModelSpec;
+import io.csfl.tensor.Values;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
@@ -99,6 +100,8 @@ public final class SparseTernaryCompression implements FederatedStrategy {
     /** The ternary update committed in each recent round, by round. */
     private final TreeMap<Integer, List<TernarySection>> updates = new TreeMap<>();
     private List<TernarySection> pending;
+    /** The residual once {@link #pending} is added: installed with it by commit, dropped by abandon. */
+    private float[][] pendingResidual;
 
     Server(Model initial, double density, RobustAggregation aggregation) {
       this.spec = initial.spec();
@@ -153,13 +156,32 @@ public final class SparseTernaryCompression implements FederatedStrategy {
 
     @Override
     public Optional<PruneRequest> close(int round) {
-      pending = new ArrayList<>(spec.tensorCount());
+      // Into copies of the residual: a round that fails here, or is abandoned, leaves it as it was.
+      List<TernarySection> next = new ArrayList<>(spec.tensorCount());
+      float[][] nextResidual = new float[spec.tensorCount()][];
       for (int t = 0; t < spec.tensorCount(); t++) {
         float[] mean = sum.mean(t);
-        pending.add(TopK.ternarizeWithFeedback(t, mean, residual[t], TopK.count(mean.length, density)));
+        nextResidual[t] = residual[t].clone();
+        requireFiniteSum(mean, nextResidual[t]);
+        next.add(TopK.ternarizeWithFeedback(t, mean, nextResidual[t], TopK.count(mean.length, density)));
       }
       sum.reset();
+      pending = next;
+      pendingResidual = nextResidual;
       return Optional.empty();
+    }
+
+    /**
+     * Throws NonFiniteValueException unless the mean update plus the residual is finite everywhere:
+     * finite updates near the float range can add up to one that is not, and the aggregator
+     * discards such a round.
+     */
+    private static void requireFiniteSum(float[] mean, float[] residual) {
+      float[] withFeedback = new float[mean.length];
+      for (int i = 0; i < mean.length; i++) {
+        withFeedback[i] = mean[i] + residual[i];
+      }
+      Values.copyOf(withFeedback);
     }
 
     @Override
@@ -167,7 +189,9 @@ public final class SparseTernaryCompression implements FederatedStrategy {
       // The same addition a client makes of this update, so both sides agree to the bit.
       global = Payloads.plus(global, new Payload(new ArrayList<>(pending), Precision.FP32, round - 1));
       updates.put(round, pending);
+      residual = pendingResidual;
       pending = null;
+      pendingResidual = null;
       while (updates.size() > HISTORY) {
         updates.pollFirstEntry();
       }
@@ -176,6 +200,8 @@ public final class SparseTernaryCompression implements FederatedStrategy {
     @Override
     public void abandon(int round) {
       sum.reset();
+      pending = null;
+      pendingResidual = null;
     }
 
     @Override
@@ -189,6 +215,7 @@ public final class SparseTernaryCompression implements FederatedStrategy {
       residual = TopK.zeros(spec);
       updates.clear();
       pending = null;
+      pendingResidual = null;
       sum.reset();
     }
 
