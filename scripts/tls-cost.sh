@@ -7,14 +7,16 @@
 # time (over all rounds, and from round STEADY on) and the CPU time its three processes used,
 # then per variant the medians of its runs and their ratios to the first variant's medians.
 #
-#   scripts/tls-cost.sh [-n PASSES] [-r ROUNDS] [-s STEADY] [-p BASE_PORT] [-j JAR] [-t] DIR VARIANT...
+#   scripts/tls-cost.sh [-n PASSES] [-r ROUNDS] [-s STEADY] [-p BASE_PORT] [-j JAR | -l] [-t] DIR VARIANT...
 #
 # A VARIANT is name=flags, the node flags that make it: 'plain=--insecure', 'tls=' (mutual TLS
 # with certificates made in DIR), 'tls13=--config tls13.conf'. Every node of a run gets the
 # variant's flags. Defaults: 4 passes, 16 rounds (as the smoke test), STEADY 5, ports
 # 27400-27402, the jar bin/csfl builds. -t also reads the CPU time of every thread of the three
 # JVMs (scripts/thread-cpu.py, Linux's /proc) and ends with a table of it by thread group:
-# per variant the medians of its runs, and their differences to the first variant's.
+# per variant the medians of its runs, and their differences to the first variant's. -l starts
+# the nodes through bin/csfl, as the smoke test does (with the launcher's class-data-sharing
+# archive and huge-page setting), instead of with 'java -jar'.
 set -euo pipefail
 home="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 # shellcheck source=cost-lib.sh
@@ -25,7 +27,8 @@ steady=5
 base=27400
 jar=""
 threads=""
-while getopts "n:p:j:r:s:t" opt; do
+launcher=""
+while getopts "n:p:j:r:s:tl" opt; do
   case $opt in
     n) passes=$OPTARG ;;
     p) base=$OPTARG ;;
@@ -33,6 +36,7 @@ while getopts "n:p:j:r:s:t" opt; do
     r) rounds=$OPTARG ;;
     s) steady=$OPTARG ;;
     t) threads=1 ;;
+    l) launcher=1 ;;
     *) exit 2 ;;
   esac
 done
@@ -42,6 +46,10 @@ work=$1; shift
 variants=("$@")
 mkdir -p "$work"
 work="$(cd "$work" && pwd)"
+if [ -n "$launcher" ] && [ -n "$jar" ]; then
+  echo "tls-cost: -l runs the jar bin/csfl builds; give -j or -l, not both" >&2
+  exit 2
+fi
 if [ -z "$jar" ]; then
   "$home/bin/csfl" --version >/dev/null
   jar="$home/cluster-node/target/csfl.jar"
@@ -67,9 +75,10 @@ node() { # log cert port variant-flags... -- node-args...
   shift
   tls=(--tls-dir "$work/certs/$cert")
   case " ${flags[*]-} " in *" --insecure "*) tls=() ;; esac
-  (CSFL_TRAINING_THREADS=1 exec "$java" -Xmx1g -Dslf4j.internal.verbosity=ERROR --add-modules jdk.incubator.vector -Dcsfl.home="$home" \
-    -jar "$jar" node --port "$port" --seed-nodes "127.0.0.1:$base,127.0.0.1:$((base + 1))" "${tls[@]}" ${flags[@]+"${flags[@]}"} "$@" \
-    >"$log" 2>&1) &
+  local launch=("$java" -Xmx1g -Dslf4j.internal.verbosity=ERROR --add-modules jdk.incubator.vector -Dcsfl.home="$home" -jar "$jar")
+  [ -z "$launcher" ] || launch=("$home/bin/csfl")
+  (CSFL_TRAINING_THREADS=1 CSFL_JAVA_OPTS=-Xmx1g exec "${launch[@]}" node --port "$port" --seed-nodes "127.0.0.1:$base,127.0.0.1:$((base + 1))" \
+    "${tls[@]}" ${flags[@]+"${flags[@]}"} "$@" >"$log" 2>&1) &
   pids+=($!)
 }
 

@@ -5,7 +5,6 @@ import akka.actor.typed.ActorRef;
 import akka.actor.typed.ActorRefResolver;
 import akka.actor.typed.javadsl.Adapter;
 import akka.serialization.SerializerWithStringManifest;
-import io.csfl.checkpoint.TensorFile;
 import io.csfl.codec.Payload;
 import io.csfl.internal.actor.WireMessage;
 import io.csfl.internal.wire.ModelCodec;

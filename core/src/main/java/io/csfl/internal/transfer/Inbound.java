@@ -64,7 +64,7 @@ final class Inbound extends AbstractBehavior<Inbound.Command> {
     return newReceiveBuilder()
         .onMessage(Chunk.class, this::onChunk)
         .onMessage(Silence.class, s -> refuse("stalled after " + reassembly.received() + " of " + reassembly.chunkCount() + " chunks; dropped"))
-        .onMessage(Behind.class, b -> paceLeft().isNegative() ? refuse(tooSlow()) : this)
+        .onMessage(Behind.class, b -> checkPace())
         .onSignal(PostStop.class, s -> {
           reassembly.release();
           return this;
@@ -80,6 +80,16 @@ final class Inbound extends AbstractBehavior<Inbound.Command> {
   private Duration paceLeft() {
     long allowedNanos = settings.ackTimeout().toNanos() + (long) (reassembly.receivedBytes() * 1e9 / settings.minRate());
     return Duration.ofNanos(allowedNanos - (System.nanoTime() - openedNanos));
+  }
+
+  /** Drops the transfer if it is behind {@code min-rate}; otherwise looks again when it would be. */
+  private Behavior<Command> checkPace() {
+    Duration left = paceLeft();
+    if (left.isNegative()) {
+      return refuse(tooSlow());
+    }
+    timers.startSingleTimer(Behind.INSTANCE, left);
+    return this;
   }
 
   private String tooSlow() {
@@ -101,12 +111,7 @@ final class Inbound extends AbstractBehavior<Inbound.Command> {
     open.sender().tell(new Outbound.Acked(reassembly.received()));
     if (!complete) {
       timers.startSingleTimer(Silence.INSTANCE, settings.ackTimeout());
-      Duration paceLeft = paceLeft();
-      if (paceLeft.isNegative()) {
-        return refuse(tooSlow());
-      }
-      timers.startSingleTimer(Behind.INSTANCE, paceLeft);
-      return this;
+      return checkPace();
     }
     return deliver();
   }
