@@ -6,7 +6,6 @@ import io.csfl.checkpoint.Checkpoints;
 import io.csfl.checkpoint.SafeTensors;
 import io.csfl.nn.Architecture;
 import io.csfl.tensor.ModelSpec;
-import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Optional;
 import java.util.function.Function;
@@ -28,18 +27,11 @@ final class ModelFiles {
       // nothing left to run, so it would never write a model missing then. A crash between the
       // two resumes from the round before, which runs the last round again and writes both.
       // A model that cannot be written leaves the checkpoint unsaved too (the exception ends the
-      // save), so that --resume runs the last round again and writes both.
+      // save), so that the run ends aborted and --resume runs the last round again and writes both.
       if (c.round() == rounds) {
-        Path file = modelFile.apply(c.algorithm());
-        try {
-          SafeTensors.write(file, SafeTensors.ofModel(c.global())
-              .withMeta("architecture", architecture.name()).withMeta("algorithm", c.algorithm())
-              .withMeta("rounds", Integer.toString(c.round())));
-        } catch (IOException | RuntimeException e) {
-          System.err.printf("csfl: could not write the trained model of %s to %s: %s; its last round's checkpoint is not saved "
-              + "either, so that a resumed run does that round again and writes both%n", c.algorithm(), file, e.getMessage());
-          throw e;
-        }
+        SafeTensors.write(modelFile.apply(c.algorithm()), SafeTensors.ofModel(c.global())
+            .withMeta("architecture", architecture.name()).withMeta("algorithm", c.algorithm())
+            .withMeta("rounds", Integer.toString(c.round())));
       }
       store.save(c);
     };

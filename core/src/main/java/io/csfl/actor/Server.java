@@ -163,10 +163,11 @@ public final class Server extends AbstractBehavior<Server.Command> {
 
   /**
    * Published when training cannot go on (a round failed every attempt, or no aggregator or too
-   * few clients registered within the grace); the server then stops.
+   * few clients registered within the grace), or when the last round could not be saved through
+   * the {@link Checkpointer}; the server then stops.
    *
    * @param algorithm the algorithm's name, as in the settings
-   * @param round     the round that could not be completed
+   * @param round     the round that could not be completed (or saved)
    * @param reason    why, for the user
    */
   public record Aborted(String algorithm, int round, String reason) implements Event {}
@@ -534,7 +535,9 @@ public final class Server extends AbstractBehavior<Server.Command> {
 
     /**
      * Saves {@code checkpoint}, the state after its round; an {@link IOException} or runtime exception is logged and
-     * training goes on, the previous checkpoint still standing.
+     * training goes on, the previous checkpoint still standing. If it is the last round's, the run then ends
+     * {@link Aborted} rather than {@link Finished}: its result was not saved, and a server resumed from the
+     * previous checkpoint runs that round again.
      */
     void save(Checkpoint checkpoint) throws IOException;
   }
@@ -670,6 +673,8 @@ public final class Server extends AbstractBehavior<Server.Command> {
   private int evaluating;
   /** Set when the last round is aggregated, or training is aborted: what to do once every evaluation is in. */
   private Runnable whenEvaluated;
+  /** Why the last round's checkpoint could not be saved, or null: the run then ends aborted, not finished. */
+  private String lastRoundUnsaved;
   /** The round that starts once the evaluation before the last is in, or 0: between rounds, nothing is in flight. */
   private int nextRound;
   private boolean started;
@@ -1423,7 +1428,7 @@ public final class Server extends AbstractBehavior<Server.Command> {
           });
     }
     if (round >= settings.rounds()) {
-      return finishWhenEvaluated(() -> listener.tell(new Finished(settings.algorithm(), history)));
+      return finishWhenEvaluated(this::announceEnd);
     }
     if (evaluating > 1) {
       // The previous round is still being evaluated: training stays at most one round ahead.
@@ -1461,7 +1466,10 @@ public final class Server extends AbstractBehavior<Server.Command> {
   private Behavior<Command> onEvaluated(Evaluated e) {
     evaluating--;
     history.add(e.metrics());
-    saveCheckpoint(e.checkpoint());
+    String unsaved = saveCheckpoint(e.checkpoint());
+    if (unsaved != null && e.metrics().round() >= settings.rounds()) {
+      lastRoundUnsaved = unsaved;
+    }
     listener.tell(new RoundCompleted(e.metrics(), e.rejections()));
     if (evaluating == 0 && whenEvaluated != null) {
       whenEvaluated.run();
@@ -1488,12 +1496,32 @@ public final class Server extends AbstractBehavior<Server.Command> {
         .build();
   }
 
-  /** A failed save is logged and training goes on: the previous checkpoint still stands. */
-  private void saveCheckpoint(Checkpoint checkpoint) {
+  /**
+   * The end of a run whose last round is aggregated and evaluated: finished, unless that round
+   * could not be saved. Then the run's result exists nowhere but in this server's memory, and the
+   * newest checkpoint is an earlier round's: the run is aborted, and a server resumed from that
+   * checkpoint runs the last round again.
+   */
+  private void announceEnd() {
+    if (lastRoundUnsaved == null) {
+      listener.tell(new Finished(settings.algorithm(), history));
+    } else {
+      listener.tell(new Aborted(settings.algorithm(), round, "the last round could not be saved (" + lastRoundUnsaved
+          + "); resumed, the run does that round again"));
+    }
+  }
+
+  /**
+   * Saves a round's checkpoint; returns null, or why it failed. A failed save is logged and
+   * training goes on: the previous checkpoint still stands (for the last round, see {@link #announceEnd}).
+   */
+  private String saveCheckpoint(Checkpoint checkpoint) {
     try {
       checkpointer.save(checkpoint);
+      return null;
     } catch (IOException | RuntimeException e) {
       getContext().getLog().error("{}: round {} could not be checkpointed: {}", settings.algorithm(), checkpoint.round(), e.toString());
+      return e.toString();
     }
   }
 

@@ -219,9 +219,9 @@ class TransferTest {
 
   @Test
   void aMemberThatAnnouncesAndTricklesLosesItsPlacesAndOthersGetThrough() {
+    // The default min-rate (64 KiB/s), after a short grace.
     ActorTestKit paced = joined("""
         csfl.transfer.ack-timeout = 3s
-        csfl.transfer.min-rate = 256 KiB
         csfl.transfer.max-inbound-transfers = 2
         """);
     try {
@@ -238,7 +238,7 @@ class TransferTest {
       TransferFailed shutOut = failedTell(remote, 1_000_000);
       assertTrue(shutOut.reason().contains("max-inbound-transfers"), shutOut.reason());
 
-      // A byte every 100 ms keeps each transfer from going quiet, but is far behind 256 KiB/s:
+      // A byte every 100 ms keeps each transfer from going quiet, but is far behind 64 KiB/s:
       // both are dropped about one ack timeout after their announcement.
       for (int i = 0; i < 2; i++) {
         Trickler.Report report = reports.receiveMessage(Duration.ofSeconds(30));
