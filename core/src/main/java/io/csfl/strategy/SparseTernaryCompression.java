@@ -102,6 +102,8 @@ public final class SparseTernaryCompression implements FederatedStrategy {
     private List<TernarySection> pending;
     /** The residual once {@link #pending} is added: installed with it by commit, dropped by abandon. */
     private float[][] pendingResidual;
+    /** The global model plus {@link #pending}, made (and checked finite) in close, installed by commit. */
+    private Model pendingGlobal;
 
     Server(Model initial, double density, RobustAggregation aggregation) {
       this.spec = initial.spec();
@@ -165,9 +167,13 @@ public final class SparseTernaryCompression implements FederatedStrategy {
         requireFiniteSum(mean, nextResidual[t]);
         next.add(TopK.ternarizeWithFeedback(t, mean, nextResidual[t], TopK.count(mean.length, density)));
       }
+      // The same addition a client makes of this update, so both sides agree to the bit. Made
+      // here, not in commit: finite values can add up to a model that is not (a NonFiniteValueException).
+      Model nextGlobal = Payloads.plus(global, new Payload(new ArrayList<>(next), Precision.FP32, round - 1));
       sum.reset();
       pending = next;
       pendingResidual = nextResidual;
+      pendingGlobal = nextGlobal;
       return Optional.empty();
     }
 
@@ -186,12 +192,12 @@ public final class SparseTernaryCompression implements FederatedStrategy {
 
     @Override
     public void commit(int round, Optional<MaskSet> masks) {
-      // The same addition a client makes of this update, so both sides agree to the bit.
-      global = Payloads.plus(global, new Payload(new ArrayList<>(pending), Precision.FP32, round - 1));
+      global = pendingGlobal;
       updates.put(round, pending);
       residual = pendingResidual;
       pending = null;
       pendingResidual = null;
+      pendingGlobal = null;
       while (updates.size() > HISTORY) {
         updates.pollFirstEntry();
       }
@@ -202,6 +208,7 @@ public final class SparseTernaryCompression implements FederatedStrategy {
       sum.reset();
       pending = null;
       pendingResidual = null;
+      pendingGlobal = null;
     }
 
     @Override
@@ -216,6 +223,7 @@ public final class SparseTernaryCompression implements FederatedStrategy {
       updates.clear();
       pending = null;
       pendingResidual = null;
+      pendingGlobal = null;
       sum.reset();
     }
 

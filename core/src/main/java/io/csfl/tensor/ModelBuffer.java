@@ -53,8 +53,9 @@ public final class ModelBuffer {
     for (int i = 0; i < data.length; i++) {
       try {
         list.add(Values.copyOf(data[i]));
-      } catch (IllegalArgumentException e) {
-        throw new IllegalArgumentException("tensor " + spec.tensor(i).name() + ": " + e.getMessage(), e);
+      } catch (NonFiniteValueException e) {
+        // Kept as its own type: the aggregator discards a round whose sums are not finite.
+        throw new NonFiniteValueException("tensor " + spec.tensor(i).name() + ": " + e.getMessage());
       }
     }
     return Model.of(spec, list);

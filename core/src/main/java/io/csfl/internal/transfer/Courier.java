@@ -19,7 +19,9 @@ import java.util.List;
  * block), is refused to its sender, who reports a {@link TransferFailed}; the transfers already
  * running go on. The bytes bound counts what the running transfers buffer, not what they
  * announced, and each transfer must keep up {@code min-rate} ({@link Inbound}), so a member that
- * announces and then trickles holds its places only for a while and its bytes not at all.
+ * announces and then trickles holds its places only for a while, and of the bytes only what it
+ * sent (at least a 1 MiB block per transfer). A transfer can also end part-way, when the
+ * transfers running together would buffer more than the bound.
  */
 final class Courier extends AbstractBehavior<Courier.Command> {
   interface Command {}

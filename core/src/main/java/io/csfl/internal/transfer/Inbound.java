@@ -12,7 +12,6 @@ import akka.actor.typed.javadsl.Behaviors;
 import akka.actor.typed.javadsl.Receive;
 import akka.actor.typed.javadsl.TimerScheduler;
 import akka.serialization.SerializationExtension;
-import java.time.Duration;
 import java.util.Locale;
 import scala.util.Try;
 
@@ -21,25 +20,29 @@ import scala.util.Try;
  * against what was announced, and at the end deserializes the message and delivers it to its
  * recipient. Anything inconsistent ends the transfer with a refusal the sender reports, releasing
  * the buffer and its place in the courier's bounds. So does a sender that goes quiet for the ack
- * timeout, or one that falls behind {@code csfl.transfer.min-rate}: after a grace of one ack
- * timeout from the announcement, the transfer must have received {@code min-rate} bytes for every
- * further second. A place among the node's {@code max-inbound-transfers} is then held only as long
- * as its bytes arrive, and a member that announces a big message and trickles it (a byte per
- * chunk, each within the ack timeout) loses the place after about one ack timeout.
+ * timeout, or one that is too slow: the first ack timeout after the announcement is a grace, and
+ * every ack timeout after it must bring {@code csfl.transfer.min-rate} bytes per second of it (or
+ * the rest of the message). A place among the node's {@code max-inbound-transfers} and its bytes
+ * are then held only while bytes keep arriving: a member that announces a big message and
+ * trickles it (a byte per chunk, each within the ack timeout), or sends most of it and then
+ * trickles, loses the place within two ack timeouts of the trickle's start.
  */
 final class Inbound extends AbstractBehavior<Inbound.Command> {
   interface Command {}
 
   private enum Silence implements Command, NoSerializationVerificationNeeded { INSTANCE }
 
-  /** The transfer has fallen behind {@code min-rate}, unless a chunk came meanwhile. */
-  private enum Behind implements Command, NoSerializationVerificationNeeded { INSTANCE }
+  /** An ack timeout has passed: the end of the grace, or of a window that must have brought {@code min-rate}. */
+  private enum PaceWindowEnded implements Command, NoSerializationVerificationNeeded { INSTANCE }
 
   private final Courier.Open open;
   private final TransferSettings settings;
   private final TimerScheduler<Command> timers;
   private final Reassembly reassembly;
-  private final long openedNanos = System.nanoTime();
+  /** Pace windows ended so far; the first is the grace. */
+  private int windowsEnded;
+  /** The bytes received when the current pace window began. */
+  private int windowStart;
 
   private Inbound(ActorContext<Command> context, TimerScheduler<Command> timers, Courier.Open open, Reassembly reassembly,
                   TransferSettings settings) {
@@ -51,7 +54,7 @@ final class Inbound extends AbstractBehavior<Inbound.Command> {
     this.timers = timers;
     open.sender().tell(new Outbound.Accepted(context.getSelf()));
     timers.startSingleTimer(Silence.INSTANCE, settings.ackTimeout());
-    timers.startSingleTimer(Behind.INSTANCE, paceLeft());
+    timers.startTimerWithFixedDelay(PaceWindowEnded.INSTANCE, settings.ackTimeout());
   }
 
   /** Receives {@code open}'s message into {@code reassembly}, which the courier made from the announcement. */
@@ -64,7 +67,7 @@ final class Inbound extends AbstractBehavior<Inbound.Command> {
     return newReceiveBuilder()
         .onMessage(Chunk.class, this::onChunk)
         .onMessage(Silence.class, s -> refuse("stalled after " + reassembly.received() + " of " + reassembly.chunkCount() + " chunks; dropped"))
-        .onMessage(Behind.class, b -> checkPace())
+        .onMessage(PaceWindowEnded.class, w -> onPaceWindowEnded())
         .onSignal(PostStop.class, s -> {
           reassembly.release();
           return this;
@@ -73,30 +76,21 @@ final class Inbound extends AbstractBehavior<Inbound.Command> {
   }
 
   /**
-   * Time until the bytes received so far no longer keep up with {@code min-rate} (negative when
-   * they already do not): the ack timeout from the announcement, plus a second for every
-   * {@code min-rate} bytes received.
+   * After the grace, drops the transfer if the window that just ended brought fewer than
+   * {@code min-rate} bytes per second of it, or than the rest of the message.
    */
-  private Duration paceLeft() {
-    long allowedNanos = settings.ackTimeout().toNanos() + (long) (reassembly.receivedBytes() * 1e9 / settings.minRate());
-    return Duration.ofNanos(allowedNanos - (System.nanoTime() - openedNanos));
-  }
-
-  /** Drops the transfer if it is behind {@code min-rate}; otherwise looks again when it would be. */
-  private Behavior<Command> checkPace() {
-    Duration left = paceLeft();
-    if (left.isNegative()) {
-      return refuse(tooSlow());
+  private Behavior<Command> onPaceWindowEnded() {
+    int received = reassembly.receivedBytes();
+    if (windowsEnded++ > 0) {
+      long needed = Math.min(settings.minRate() * settings.ackTimeout().toMillis() / 1000, reassembly.totalBytes() - (long) windowStart);
+      if (received - windowStart < needed) {
+        return refuse(String.format(Locale.ROOT, "too slow: %d bytes in the last %d s, fewer than the %d this node's "
+            + "csfl.transfer.min-rate of %d bytes/s asks for (%d of %d bytes arrived); dropped", received - windowStart,
+            settings.ackTimeout().toSeconds(), needed, settings.minRate(), received, reassembly.totalBytes()));
+      }
     }
-    timers.startSingleTimer(Behind.INSTANCE, left);
+    windowStart = received;
     return this;
-  }
-
-  private String tooSlow() {
-    double seconds = (System.nanoTime() - openedNanos) / 1e9;
-    return String.format(Locale.ROOT, "too slow: %d of %d bytes in %.1f s, behind this node's csfl.transfer.min-rate of %d bytes/s "
-        + "after a grace of %d s; dropped", reassembly.receivedBytes(), reassembly.totalBytes(), seconds, settings.minRate(),
-        settings.ackTimeout().toSeconds());
   }
 
   private Behavior<Command> onChunk(Chunk chunk) {
@@ -111,7 +105,7 @@ final class Inbound extends AbstractBehavior<Inbound.Command> {
     open.sender().tell(new Outbound.Acked(reassembly.received()));
     if (!complete) {
       timers.startSingleTimer(Silence.INSTANCE, settings.ackTimeout());
-      return checkPace();
+      return this;
     }
     return deliver();
   }

@@ -14,8 +14,9 @@ import java.time.Duration;
  * @param maxInboundTransfers chunked messages this node receives at once; more are refused
  * @param maxInboundBytes     the bytes this node's inbound transfers may buffer at once, added up; a
  *                            chunk that would pass it ends its transfer
- * @param minRate             bytes per second an inbound transfer must keep up, after a grace of one
- *                            ack timeout from its announcement; one that falls behind is dropped
+ * @param minRate             bytes per second an inbound transfer must bring: after a grace of one ack
+ *                            timeout from its announcement, each ack timeout must bring this many
+ *                            per second of it (or the rest of the message), or the transfer is dropped
  */
 public record TransferSettings(int directLimit, int chunkSize, int window, Duration ackTimeout, long maxBytes,
                                int maxInboundTransfers, long maxInboundBytes, long minRate) {
