@@ -1,6 +1,7 @@
 package io.csfl.actor;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import akka.actor.testkit.typed.javadsl.ActorTestKit;
@@ -74,8 +75,9 @@ class EvaluationAlongsideTest {
     }
   }
 
+  /** A run of 3 rounds; its checkpointer records the rounds it saves, and fails to save round {@code unsavable} (0: none). */
   private List<Server.Event> run(boolean alongside, AtomicInteger trained, CountDownLatch release, List<Integer> evaluated,
-                                 List<Integer> checkpointed, String name) throws Exception {
+                                 List<Integer> checkpointed, int unsavable, String name) throws Exception {
     FederatedStrategy fedavg = new FedAvg();
     Model initial = TestModels.mlp().initialModel(1);
     ActorRef<Aggregator.Command> aggregator = testKit.spawn(Aggregator.create(fedavg.newServer(initial, 3), new MagnitudePruner()),
@@ -85,7 +87,12 @@ class EvaluationAlongsideTest {
         .roundTimeout(Duration.ofSeconds(60)).minCompleted(CLIENTS).seed(5).minClients(CLIENTS).dataSignature(SIGNATURE)
         .evaluateAlongside(alongside).build();
     Evaluator evaluator = new GatedEvaluator(Evaluator.of(TestModels.mlp(), TestModels.dataset()), release, evaluated);
-    Server.Checkpointer checkpointer = (Checkpoint c) -> checkpointed.add(c.round());
+    Server.Checkpointer checkpointer = (Checkpoint c) -> {
+      if (c.round() == unsavable) {
+        throw new java.io.IOException("no space left on device");
+      }
+      checkpointed.add(c.round());
+    };
     ActorRef<Server.Command> server = testKit.spawn(Server.create(settings, aggregator, evaluator, events.getRef(),
         java.util.Optional.empty(), checkpointer), name + "-server");
     LocalTrainer trainer = new CountingTrainer(TestModels.trainer(), trained);
@@ -113,7 +120,7 @@ class EvaluationAlongsideTest {
     for (int r = 0; r < 3; r++) {
       seen.add(events.expectMessageClass(Server.RoundCompleted.class, Duration.ofSeconds(60)));
     }
-    seen.add(events.expectMessageClass(Server.Finished.class, Duration.ofSeconds(60)));
+    seen.add(events.expectMessageClass(Server.Event.class, Duration.ofSeconds(60)));
     return seen;
   }
 
@@ -121,19 +128,42 @@ class EvaluationAlongsideTest {
   void theNextRoundTrainsWhileARoundIsEvaluatedAndEverythingStillComesInOrder() throws Exception {
     List<Integer> checkpointed = new CopyOnWriteArrayList<>();
     List<Integer> evaluated = new CopyOnWriteArrayList<>();
-    List<Server.Event> alongside = run(true, new AtomicInteger(), new CountDownLatch(1), evaluated, checkpointed, "alongside");
+    List<Server.Event> alongside = run(true, new AtomicInteger(), new CountDownLatch(1), evaluated, checkpointed, 0, "alongside");
     assertEquals(List.of(1, 2, 3), rounds(alongside));
     assertEquals(List.of(1, 2, 3), checkpointed);
     assertEquals(3, ((Server.Finished) alongside.get(3)).rounds().size());
 
     // The same run evaluating before each next round gives the same accuracies and losses.
     List<Server.Event> inTurn = run(false, new AtomicInteger(), new CountDownLatch(0), new CopyOnWriteArrayList<>(),
-        new CopyOnWriteArrayList<>(), "in-turn");
+        new CopyOnWriteArrayList<>(), 0, "in-turn");
     for (int r = 0; r < 3; r++) {
       Server.RoundCompleted a = (Server.RoundCompleted) alongside.get(r);
       Server.RoundCompleted b = (Server.RoundCompleted) inTurn.get(r);
       assertEquals(b.metrics().accuracy(), a.metrics().accuracy(), "round " + (r + 1));
       assertEquals(b.metrics().loss(), a.metrics().loss(), "round " + (r + 1));
+    }
+  }
+
+  @Test
+  void aRunWhoseLastRoundCannotBeSavedEndsAbortedWhileEarlierFailuresOnlyCostTheirCheckpoint() throws Exception {
+    // Round 2's save fails: logged, and training goes on. Round 3's fails: the run's result was
+    // not saved, so it is aborted, in both ways of evaluating.
+    for (boolean alongside : new boolean[] {false, true}) {
+      List<Integer> checkpointed = new CopyOnWriteArrayList<>();
+      List<Server.Event> unsavedEarlier = run(alongside, new AtomicInteger(), new CountDownLatch(alongside ? 1 : 0), new CopyOnWriteArrayList<>(),
+          checkpointed, 2, "unsaved-2-" + alongside);
+      assertEquals(List.of(1, 3), checkpointed);
+      assertInstanceOf(Server.Finished.class, unsavedEarlier.get(3));
+
+      checkpointed.clear();
+      List<Server.Event> unsavedLast = run(alongside, new AtomicInteger(), new CountDownLatch(alongside ? 1 : 0), new CopyOnWriteArrayList<>(),
+          checkpointed, 3, "unsaved-3-" + alongside);
+      assertEquals(List.of(1, 2, 3), rounds(unsavedLast), "every round's metrics are still published");
+      assertEquals(List.of(1, 2), checkpointed);
+      Server.Aborted aborted = assertInstanceOf(Server.Aborted.class, unsavedLast.get(3));
+      assertEquals(3, aborted.round());
+      assertTrue(aborted.reason().contains("the last round could not be saved") && aborted.reason().contains("no space left"),
+          aborted.reason());
     }
   }
 
