@@ -922,13 +922,18 @@ public final class Server extends AbstractBehavior<Server.Command> {
       if (askedHosts.contains(host) || refusedHosts.contains(host)) {
         continue;
       }
+      // Whether the member is known is asked first: the view of the membership changes under this
+      // actor, and a member that became known between a refusal and this question would have been
+      // refused for good.
+      if (ControlChecks.unknownMember(getContext().getSystem(), host)) {
+        // Listed before this node heard of its member: looked at again once the membership caught up.
+        timers.startSingleTimer(HostsListed.class, listed, RECHECK_UNKNOWN_MEMBERS);
+        continue;
+      }
       String refusal = ControlChecks.notOnMemberWithRole(getContext().getSystem(), host, Client.ROLE);
       if (refusal == null) {
         askedHosts.add(host);
         askHost(host, 0, 1);
-      } else if (ControlChecks.unknownMember(getContext().getSystem(), host)) {
-        // Listed before this node heard of its member: looked at again once the membership caught up.
-        timers.startSingleTimer(HostsListed.class, listed, RECHECK_UNKNOWN_MEMBERS);
       } else {
         refusedHosts.add(host);
         getContext().getLog().warn("refused the clients host registered at {}: {}", host.path(), refusal);
@@ -1063,12 +1068,15 @@ public final class Server extends AbstractBehavior<Server.Command> {
     timers.cancel(AggregatorsListed.class);
     Set<ActorRef<Aggregator.Command>> allowed = new HashSet<>();
     for (ActorRef<Aggregator.Command> a : listed.aggregators()) {
+      // Known member first, as for clients hosts (onHostsListed).
+      if (ControlChecks.unknownMember(getContext().getSystem(), a)) {
+        // Listed before this node heard of its member: asked again once the membership caught up.
+        timers.startSingleTimer(AggregatorsListed.class, listed, RECHECK_UNKNOWN_MEMBERS);
+        continue;
+      }
       String refusal = ControlChecks.notOnMemberWithRole(getContext().getSystem(), a, ControlChecks.AGGREGATOR_ROLE);
       if (refusal == null) {
         allowed.add(a);
-      } else if (ControlChecks.unknownMember(getContext().getSystem(), a)) {
-        // Listed before this node heard of its member: asked again once the membership caught up.
-        timers.startSingleTimer(AggregatorsListed.class, listed, RECHECK_UNKNOWN_MEMBERS);
       } else if (refusedAggregators.add(a)) {
         getContext().getLog().warn("refused the aggregator registered at {}: {}", a.path(), refusal);
       }
