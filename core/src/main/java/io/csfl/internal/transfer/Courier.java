@@ -105,8 +105,7 @@ final class Courier extends AbstractBehavior<Courier.Command> {
     }
     long firstBlock = Math.min(Reassembly.BLOCK, open.totalBytes());
     if (buffers.held() + firstBlock > buffers.max()) {
-      throw new Reassembly.Refused("this node's inbound transfers already buffer " + buffers.held() + " bytes; a first block of "
-          + firstBlock + " would pass its csfl.transfer.max-inbound-bytes (" + buffers.max() + ")");
+      throw new Reassembly.Refused(buffers.noRoomFor(firstBlock));
     }
   }
 }

@@ -39,8 +39,8 @@ final class Inbound extends AbstractBehavior<Inbound.Command> {
   private final TransferSettings settings;
   private final TimerScheduler<Command> timers;
   private final Reassembly reassembly;
-  /** Pace windows ended so far; the first is the grace. */
-  private int windowsEnded;
+  /** Whether the first pace window, the grace, has ended. */
+  private boolean graceOver;
   /** The bytes received when the current pace window began. */
   private int windowStart;
 
@@ -81,7 +81,7 @@ final class Inbound extends AbstractBehavior<Inbound.Command> {
    */
   private Behavior<Command> onPaceWindowEnded() {
     int received = reassembly.receivedBytes();
-    if (windowsEnded++ > 0) {
+    if (graceOver) {
       long needed = Math.min(settings.minRate() * settings.ackTimeout().toMillis() / 1000, reassembly.totalBytes() - (long) windowStart);
       if (received - windowStart < needed) {
         return refuse(String.format(Locale.ROOT, "too slow: %d bytes in the last %d s, fewer than the %d this node's "
@@ -89,6 +89,7 @@ final class Inbound extends AbstractBehavior<Inbound.Command> {
             settings.ackTimeout().toSeconds(), needed, settings.minRate(), received, reassembly.totalBytes()));
       }
     }
+    graceOver = true;
     windowStart = received;
     return this;
   }

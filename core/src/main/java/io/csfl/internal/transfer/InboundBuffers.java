@@ -31,6 +31,12 @@ final class InboundBuffers {
     return true;
   }
 
+  /** Why {@code bytes} more do not fit now: the reason a refused transfer is given. */
+  String noRoomFor(long bytes) {
+    return "this node's inbound transfers already buffer " + held() + " bytes; " + bytes
+        + " more would pass its csfl.transfer.max-inbound-bytes (" + max + ")";
+  }
+
   void release(long bytes) {
     held.addAndGet(-bytes);
   }

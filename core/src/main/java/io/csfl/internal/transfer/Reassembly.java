@@ -80,8 +80,7 @@ final class Reassembly {
       if (inBlock == 0) {
         int size = Math.min(BLOCK, totalBytes - filled);
         if (!buffers.tryHold(size)) {
-          throw new Refused("this node's inbound transfers already buffer " + buffers.held() + " bytes; " + size
-              + " more would pass its csfl.transfer.max-inbound-bytes (" + buffers.max() + ")");
+          throw new Refused(buffers.noRoomFor(size));
         }
         held += size;
         blocks.add(new byte[size]);

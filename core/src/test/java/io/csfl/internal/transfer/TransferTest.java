@@ -3,10 +3,13 @@ package io.csfl.internal.transfer;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import akka.actor.NoSerializationVerificationNeeded;
 import akka.actor.testkit.typed.javadsl.ActorTestKit;
 import akka.actor.testkit.typed.javadsl.TestProbe;
 import akka.actor.typed.ActorRef;
 import akka.actor.typed.ActorRefResolver;
+import akka.actor.typed.Behavior;
+import akka.actor.typed.javadsl.Behaviors;
 import akka.cluster.ClusterEvent;
 import akka.cluster.typed.Cluster;
 import akka.cluster.typed.Join;
@@ -183,12 +186,12 @@ class TransferTest {
    * longest gap it left between two chunks.
    */
   private static final class Trickler {
-    record Report(String reason, Duration longestGap) implements akka.actor.NoSerializationVerificationNeeded {}
+    record Report(String reason, Duration longestGap) implements NoSerializationVerificationNeeded {}
 
-    private enum Tick implements Outbound.Command, akka.actor.NoSerializationVerificationNeeded { INSTANCE }
+    private enum Tick implements Outbound.Command, NoSerializationVerificationNeeded { INSTANCE }
 
-    static akka.actor.typed.Behavior<Outbound.Command> create(long transferId, int burst, ActorRef<Report> reports) {
-      return akka.actor.typed.javadsl.Behaviors.withTimers(timers -> akka.actor.typed.javadsl.Behaviors.receive(Outbound.Command.class)
+    static Behavior<Outbound.Command> create(long transferId, int burst, ActorRef<Report> reports) {
+      return Behaviors.withTimers(timers -> Behaviors.receive(Outbound.Command.class)
           .onMessage(Outbound.Accepted.class, accepted -> {
             timers.startTimerWithFixedDelay(Tick.INSTANCE, Duration.ofMillis(100));
             return trickling(transferId, burst, accepted.inbound(), reports, 0, System.nanoTime(), Duration.ZERO);
@@ -196,20 +199,20 @@ class TransferTest {
           .build());
     }
 
-    private static akka.actor.typed.Behavior<Outbound.Command> trickling(long transferId, int burst, ActorRef<Inbound.Command> inbound,
+    private static Behavior<Outbound.Command> trickling(long transferId, int burst, ActorRef<Inbound.Command> inbound,
                                                                           ActorRef<Report> reports, int seq, long lastSent,
                                                                           Duration longestGap) {
-      return akka.actor.typed.javadsl.Behaviors.receive(Outbound.Command.class)
+      return Behaviors.receive(Outbound.Command.class)
           .onMessage(Tick.class, tick -> {
             inbound.tell(new Chunk(transferId, seq, new byte[seq < burst ? 200 << 10 : 1]));
             long now = System.nanoTime();
             Duration gap = Duration.ofNanos(now - lastSent);
             return trickling(transferId, burst, inbound, reports, seq + 1, now, gap.compareTo(longestGap) > 0 ? gap : longestGap);
           })
-          .onMessage(Outbound.Acked.class, acked -> akka.actor.typed.javadsl.Behaviors.same())
+          .onMessage(Outbound.Acked.class, acked -> Behaviors.same())
           .onMessage(Outbound.Refused.class, refused -> {
             reports.tell(new Report(refused.reason(), longestGap));
-            return akka.actor.typed.javadsl.Behaviors.stopped();
+            return Behaviors.stopped();
           })
           .build();
     }
@@ -308,7 +311,7 @@ class TransferTest {
   }
 
   /** A message whose decoding takes longer than the ack timeout (8 s here), as a big one may. */
-  record SlowMessage(byte[] data) implements akka.actor.NoSerializationVerificationNeeded {}
+  record SlowMessage(byte[] data) implements NoSerializationVerificationNeeded {}
 
   public static final class SlowSerializer extends akka.serialization.SerializerWithStringManifest {
     static final long DECODE_MILLIS = 12_000;
