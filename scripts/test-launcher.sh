@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Runs bin/csfl with stand-in JDKs whose java prints its arguments, and checks the flags that depend
 # on the JDK's version (read from its release file): the sun.misc.Unsafe switch from JDK 23 on
-# (unless CSFL_JAVA_OPTS sets it), and a class-data-sharing archive named after the JDK's version.
+# (unless CSFL_JAVA_OPTS sets it), and a class-data-sharing archive named after the JDK's version;
+# and the collector: serial and no huge pages for simulate unless CSFL_JAVA_OPTS names a collector,
+# the JDK's default with huge pages (where the kernel gives them on request) for node.
 # Needs the jar built (run it after 'mvn install'), as bin/csfl would otherwise build it.
 set -euo pipefail
 home="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -21,9 +23,9 @@ jdk jdk23 23
 jdk jdk17 17.0.2
 jdk bare ""
 failed=0
-check() { # jdk CSFL_JAVA_OPTS what-must-appear what-must-not-appear
+check() { # jdk CSFL_JAVA_OPTS what-must-appear what-must-not-appear [command, simulate by default]
   local got
-  got="$(JAVA_HOME="$fake/$1" CSFL_JAVA_OPTS="$2" "$home/bin/csfl" simulate --rounds 1)"
+  got="$(JAVA_HOME="$fake/$1" CSFL_JAVA_OPTS="$2" "$home/bin/csfl" "${5:-simulate}" --rounds 1)"
   if [[ -n "$3" && "$got" != *"$3"* ]] || [[ -n "$4" && "$got" == *"$4"* ]]; then
     echo "test-launcher: $1 with CSFL_JAVA_OPTS='$2': expected '$3'${4:+ and not '$4'} in: $got" >&2
     failed=1
@@ -36,5 +38,13 @@ check jdk23 "" "$unsafe" ""
 check jdk17 "" "-XX:ArchiveClassesAtExit=$home/cluster-node/target/csfl-17.0.2.jsa" "$unsafe"
 check jdk25 "--sun-misc-unsafe-memory-access=warn" "--sun-misc-unsafe-memory-access=warn" "$unsafe"
 check bare "" "-XX:ArchiveClassesAtExit=$home/cluster-node/target/csfl.jsa" "$unsafe"
+check jdk17 "" "-XX:+UseSerialGC" ""
+check jdk17 "-XX:+UseG1GC" "-XX:+UseG1GC" "-XX:+UseSerialGC"
+check jdk17 "" "" "-XX:+UseSerialGC" node
+check jdk17 "" "" "-XX:+UseTransparentHugePages"
+if grep -qs '\[madvise\]' /sys/kernel/mm/transparent_hugepage/enabled; then
+  check jdk17 "" "-XX:+UseTransparentHugePages" "" node
+  check jdk17 "-XX:+UseG1GC" "-XX:+UseTransparentHugePages" ""
+fi
 [ "$failed" -eq 0 ] && echo "test-launcher: PASS"
 exit "$failed"
