@@ -4,12 +4,16 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.DirectoryStream;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.FileTime;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.concurrent.ThreadLocalRandom;
 
 /**
@@ -19,6 +23,14 @@ import java.util.concurrent.ThreadLocalRandom;
  * certificates) is written through here.
  */
 public final class AtomicFiles {
+  /**
+   * How long a temporary file of the same name must have gone unwritten before a write takes it
+   * for the leftover of a writer that died (a kill or a crash between its creation and its
+   * rename) and deletes it. A writer that is alive keeps changing its file's modification time
+   * until it renames it, within a moment; the margin covers a slow disk.
+   */
+  static final Duration STALE = Duration.ofMinutes(10);
+
   private AtomicFiles() {}
 
   /**
@@ -32,7 +44,9 @@ public final class AtomicFiles {
   public static void write(Path path, byte[] bytes, boolean ownerOnly) throws IOException {
     Path dir = path.toAbsolutePath().getParent();
     Files.createDirectories(dir);
-    Path tmp = create(dir, "." + path.getFileName(), ownerOnly);
+    String prefix = "." + path.getFileName();
+    removeStale(dir, prefix);
+    Path tmp = create(dir, prefix, ownerOnly);
     try {
       try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
         ByteBuffer b = ByteBuffer.wrap(bytes);
@@ -54,6 +68,40 @@ public final class AtomicFiles {
     } catch (IOException | UnsupportedOperationException ignored) {
       // best effort: not every platform can open or sync a directory
     }
+  }
+
+  /**
+   * Deletes the temporary files that earlier writes of the same file left in {@code dir} when
+   * their process died before the rename ({@code prefix.RANDOM.tmp}, unwritten for {@link #STALE}):
+   * otherwise each kill mid-write would leave one for good, some of them copies of private keys.
+   * Best effort: a file that cannot be listed, read or deleted is left.
+   */
+  private static void removeStale(Path dir, String prefix) {
+    FileTime cutoff = FileTime.from(Instant.now().minus(STALE));
+    try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir, p -> isTemporary(p.getFileName().toString(), prefix))) {
+      for (Path p : entries) {
+        try {
+          if (Files.getLastModifiedTime(p).compareTo(cutoff) < 0) {
+            Files.deleteIfExists(p);
+          }
+        } catch (IOException ignored) {
+          // another writer's, gone meanwhile, or not ours to delete
+        }
+      }
+    } catch (IOException | java.nio.file.DirectoryIteratorException ignored) {
+      // best effort
+    }
+  }
+
+  /** Whether {@code name} is {@code prefix}, a dot, a name {@link #create} draws, and ".tmp". */
+  static boolean isTemporary(String name, String prefix) {
+    int from = prefix.length() + 1;
+    int to = name.length() - ".tmp".length();
+    if (to <= from || !name.startsWith(prefix + ".") || !name.endsWith(".tmp")) {
+      return false;
+    }
+    String random = name.substring(from, to);
+    return random.length() <= 13 && random.chars().allMatch(c -> c >= '0' && c <= '9' || c >= 'a' && c <= 'z');
   }
 
   /** A new, empty file in {@code dir} whose name starts with {@code prefix}, private to its owner when asked. */

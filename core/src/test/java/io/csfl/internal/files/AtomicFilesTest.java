@@ -2,12 +2,16 @@ package io.csfl.internal.files;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Instant;
 import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
@@ -51,5 +55,33 @@ class AtomicFilesTest {
     assertThrows(IOException.class, () -> AtomicFiles.write(target, new byte[] {1}, false));
     assertEquals("kept", Files.readString(target.resolve("inside")));
     assertEquals(List.of(target), files(), "the temporary file is gone");
+  }
+
+  @Test
+  void aWriteDeletesWhatAKilledWriteOfTheSameFileLeftAndNothingElse() throws Exception {
+    Path model = dir.resolve("model.safetensors");
+    Path killed = Files.writeString(dir.resolve(".model.safetensors.3k9x0q2m1z.tmp"), "half a model");
+    Path inFlight = Files.writeString(dir.resolve(".model.safetensors.a1b2c3.tmp"), "another writer's");
+    Path otherFile = Files.writeString(dir.resolve(".metrics.csv.3k9x0q2m1z.tmp"), "not this file's");
+    Path lookAlike = Files.writeString(dir.resolve(".model.safetensors.mine.bak.tmp"), "not a temporary name");
+    FileTime old = FileTime.from(Instant.now().minus(AtomicFiles.STALE).minusSeconds(60));
+    for (Path p : List.of(killed, otherFile, lookAlike)) {
+      Files.setLastModifiedTime(p, old);
+    }
+    AtomicFiles.write(model, new byte[] {7}, false);
+    assertArrayEquals(new byte[] {7}, Files.readAllBytes(model));
+    assertFalse(Files.exists(killed), "left by a write that died long ago");
+    assertEquals(List.of(otherFile, inFlight, lookAlike, model), files(),
+        "a recent one may be a live writer's; other files' and other names are not this write's");
+  }
+
+  @Test
+  void temporaryNamesAreTheOnesWritesDraw() {
+    assertTrue(AtomicFiles.isTemporary(".a.json.0.tmp", ".a.json"));
+    assertTrue(AtomicFiles.isTemporary(".a.json.3w5e11264sgsf.tmp", ".a.json"));
+    assertFalse(AtomicFiles.isTemporary(".a.json.tmp", ".a.json"));
+    assertFalse(AtomicFiles.isTemporary(".a.json.3w5e11264sgsfx.tmp", ".a.json"), "longer than a long in base 36");
+    assertFalse(AtomicFiles.isTemporary(".a.json.AB.tmp", ".a.json"));
+    assertFalse(AtomicFiles.isTemporary(".a.jsonx.ab.tmp", ".a.json"));
   }
 }
