@@ -36,14 +36,18 @@ public final class AtomicFiles {
   /**
    * Writes {@code bytes} to {@code path}: to a new temporary file beside it, forced to disk, then
    * renamed over {@code path}; then the directory is forced (where the platform can), so that the
-   * rename survives a power loss as well. With {@code ownerOnly} the temporary file is created
-   * readable and writable by its owner alone, before a byte is written, so a private key is never
-   * readable by others, not even while it is being written; otherwise it gets the process's
-   * default permissions.
+   * rename survives a power loss as well, and so is its parent when the directory was made here.
+   * With {@code ownerOnly} the temporary file is created readable and writable by its owner alone,
+   * before a byte is written, so a private key is never readable by others, not even while it is
+   * being written; otherwise it gets the process's default permissions.
    */
   public static void write(Path path, byte[] bytes, boolean ownerOnly) throws IOException {
     Path dir = path.toAbsolutePath().getParent();
-    Files.createDirectories(dir);
+    if (!Files.isDirectory(dir)) {
+      Files.createDirectories(dir);
+      // A directory made here (say checkpoints/) is an entry of its parent: sync that too.
+      force(dir.getParent());
+    }
     String prefix = "." + path.getFileName();
     removeStale(dir, prefix);
     Path tmp = create(dir, prefix, ownerOnly);
@@ -62,6 +66,14 @@ public final class AtomicFiles {
       }
     } finally {
       Files.deleteIfExists(tmp);
+    }
+    force(dir);
+  }
+
+  /** Forces a directory's entries to disk, where the platform can open and sync a directory. */
+  private static void force(Path dir) {
+    if (dir == null) {
+      return;
     }
     try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ)) {
       d.force(true);
