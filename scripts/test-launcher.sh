@@ -40,6 +40,8 @@ check jdk25 "--sun-misc-unsafe-memory-access=warn" "--sun-misc-unsafe-memory-acc
 check bare "" "-XX:ArchiveClassesAtExit=$home/cluster-node/target/csfl.jsa" "$unsafe"
 check jdk17 "" "-XX:+UseSerialGC" ""
 check jdk17 "-XX:+UseG1GC" "-XX:+UseG1GC" "-XX:+UseSerialGC"
+check jdk17 "-Xmx2g -XX:+UseZGC -Xlog:gc" "-XX:+UseZGC" "-XX:+UseSerialGC"
+check jdk17 "-XX:+UseTransparentHugePages -XX:+PrintGCDetails" "-XX:+UseSerialGC" ""
 check jdk17 "" "" "-XX:+UseSerialGC" node
 check jdk17 "" "" "-XX:+UseTransparentHugePages"
 if grep -qs '\[madvise\]' /sys/kernel/mm/transparent_hugepage/enabled; then
