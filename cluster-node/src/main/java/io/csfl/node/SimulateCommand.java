@@ -112,8 +112,7 @@ final class SimulateCommand implements java.util.concurrent.Callable<Integer> {
         java.nio.file.Files.createDirectories(out);
         java.nio.file.Files.createDirectories(checkpoints().directory());
         // Atomically: a run whose checkpoints outlive a half-written flags file could not be resumed.
-        io.csfl.internal.files.AtomicFiles.write(out.resolve(RUN_FLAGS),
-            JSON.writeValueAsBytes(ownFlags(spec.commandLine().getParseResult().originalArgs())), false);
+        io.csfl.internal.files.AtomicFiles.write(out.resolve(RUN_FLAGS), JSON.writeValueAsBytes(effectiveFlags()), false);
       } catch (java.io.IOException e) {
         spec.commandLine().getErr().println("csfl: cannot write the run's files: " + e);
         return CommandLine.ExitCode.USAGE;
@@ -153,9 +152,7 @@ final class SimulateCommand implements java.util.concurrent.Callable<Integer> {
     cl.setExpandAtFiles(false);
     cl.setErr(spec.commandLine().getErr());
     cl.setOut(spec.commandLine().getOut());
-    if (spec.commandLine().getDefaultValueProvider() != null) {
-      cl.setDefaultValueProvider(spec.commandLine().getDefaultValueProvider());
-    }
+    // No CSFL_* variables or config file: the saved flags are the run's, whatever they say now.
     try {
       cl.parseArgs(flags.toArray(String[]::new));
     } catch (CommandLine.ParameterException e) {
@@ -167,6 +164,64 @@ final class SimulateCommand implements java.util.concurrent.Callable<Integer> {
     }
     resumed.resuming = true;
     return resumed.call();
+  }
+
+  /** Options a resumed run does not take from the saved flags: it chooses them itself, or they were read into the others. */
+  private static final java.util.Set<String> NOT_SAVED =
+      java.util.Set.of("--resume", "--threads", "--config", "--verbose", "--quiet", "--help", "--version");
+
+  /**
+   * The run's flags as its resume must see them, since the resume starts from them alone: every
+   * option the command line, a {@code CSFL_*} variable or the {@code --config} file set (the last
+   * two may be gone, or say something else, when the run is resumed), each as {@code --name=value};
+   * paths made absolute, because a resume may start in another directory.
+   */
+  private List<String> effectiveFlags() {
+    CommandLine.ParseResult given = spec.commandLine().getParseResult();
+    CommandLine.IDefaultValueProvider defaults = spec.commandLine().getDefaultValueProvider();
+    List<String> flags = new ArrayList<>();
+    for (CommandLine.Model.OptionSpec option : spec.options()) {
+      String name = option.longestName();
+      if (NOT_SAVED.contains(name)) {
+        continue;
+      }
+      if (option.type() == boolean.class || option.type() == Boolean.class) {
+        if (Boolean.TRUE.equals(option.getValue())) {
+          flags.add(name);
+        }
+        continue;
+      }
+      CommandLine.Model.OptionSpec matched = given.matchedOption(name);
+      List<String> values;
+      try {
+        String fallback = defaults == null ? null : defaults.defaultValue(option);
+        values = matched != null ? matched.originalStringValues() : fallback == null ? List.of() : List.of(fallback);
+      } catch (Exception e) {
+        throw new IllegalStateException(e);
+      }
+      for (String value : values) {
+        flags.add(name + "=" + absolute(option, value));
+      }
+    }
+    return flags;
+  }
+
+  /** {@code value} of {@code option} with the path it names made absolute: a path option, a layer list's @FILE, a data set's DIR or FILE. */
+  private static String absolute(CommandLine.Model.OptionSpec option, String value) {
+    if (option.type() == Path.class) {
+      return Path.of(value).toAbsolutePath().normalize().toString();
+    }
+    if (option.longestName().equals("--model-spec") || option.longestName().equals("--model")) {
+      return value.startsWith("@") ? "@" + Path.of(value.substring(1)).toAbsolutePath().normalize() : value;
+    }
+    if (option.longestName().equals("--dataset")) {
+      for (String kind : List.of("idx:", "csv:")) {
+        if (value.startsWith(kind)) {
+          return kind + Path.of(value.substring(kind.length())).toAbsolutePath().normalize();
+        }
+      }
+    }
+    return value;
   }
 
   /**
