@@ -56,8 +56,13 @@ final class FlagDefaults implements CommandLine.IDefaultValueProvider {
 
   @Override
   public String defaultValue(CommandLine.Model.ArgSpec arg) {
-    if (!(arg instanceof CommandLine.Model.OptionSpec option) || option.longestName().equals("--config")) {
+    if (!(arg instanceof CommandLine.Model.OptionSpec option)) {
       return null;
+    }
+    if (option.longestName().equals("--config")) {
+      // The file cannot name itself; CSFL_CONFIG names it as --config does, for its akka.* settings too.
+      String fromEnv = env.get("CSFL_CONFIG");
+      return fromEnv == null || fromEnv.isBlank() ? null : fromEnv;
     }
     String name = option.longestName().replaceFirst("^-+", "");
     String fromEnv = env.get("CSFL_" + name.toUpperCase(Locale.ROOT).replace('-', '_'));

@@ -41,6 +41,15 @@ class FlagDefaultsTest {
   }
 
   @Test
+  void aConfigFileFromTheEnvironmentIsTheNodesConfigAsTheFlagIs() throws Exception {
+    Path conf = Files.writeString(dir.resolve("node.conf"), "csfl.port = 25600\nakka.remote.artery.advanced.maximum-frame-size = 2 MiB\n");
+    Map<String, String> env = Map.of("CSFL_CONFIG", conf.toString());
+    NodeCommand node = parse(new FlagDefaults(env, FlagDefaults.configFile(new String[] {"node"}, env)), "node", "--role", "client");
+    assertEquals(conf, node.config, "the file whose akka.* settings the node's actor system takes");
+    assertEquals(25600, node.port);
+  }
+
+  @Test
   void theConfigFileCanComeFromTheEnvironment() {
     assertEquals(Optional.of(Path.of("/x.conf")), FlagDefaults.configFile(new String[] {"node"}, Map.of("CSFL_CONFIG", "/x.conf")));
     assertEquals(Optional.of(Path.of("/y.conf")), FlagDefaults.configFile(new String[] {"node", "--config=/y.conf"}, Map.of("CSFL_CONFIG", "/x.conf")));
