@@ -585,6 +585,9 @@ public final class Server extends AbstractBehavior<Server.Command> {
   private record Evaluated(RoundMetrics metrics, List<String> rejections, Checkpoint checkpoint)
       implements Command, NoSerializationVerificationNeeded {}
 
+  /** Round {@code round}'s evaluation threw: the run cannot record that round, and ends. */
+  private record EvaluationFailed(int round, String cause) implements Command, NoSerializationVerificationNeeded {}
+
   /** The watched aggregator stopped, or its node was removed from the cluster. */
   private record AggregatorLost(ActorRef<Aggregator.Command> aggregator) implements Command, NoSerializationVerificationNeeded {}
 
@@ -673,6 +676,8 @@ public final class Server extends AbstractBehavior<Server.Command> {
   private int evaluating;
   /** Set when the last round is aggregated, or training is aborted: what to do once every evaluation is in. */
   private Runnable whenEvaluated;
+  /** Whether a round's evaluation threw: the run is ending, and later rounds are not published. */
+  private boolean evaluationFailed;
   /** Why the last round's checkpoint could not be saved, or null: the run then ends aborted, not finished. */
   private String lastRoundUnsaved;
   /** The round that starts once the evaluation before the last is in, or 0: between rounds, nothing is in flight. */
@@ -808,6 +813,7 @@ public final class Server extends AbstractBehavior<Server.Command> {
         })
         .onMessage(GraceOver.class, this::onGraceOver)
         .onMessage(Evaluated.class, this::onEvaluated)
+        .onMessage(EvaluationFailed.class, this::onEvaluationFailed)
         .onSignal(PostStop.class, this::onPostStop)
         .build();
   }
@@ -1425,15 +1431,18 @@ public final class Server extends AbstractBehavior<Server.Command> {
     TensorFile stateNow = lastState;
     evaluating++;
     if (!settings.evaluateAlongside()) {
-      onEvaluated(evaluated(unevaluated, rejections, global, heldNow, stateNow, evaluator.evaluate(global)));
+      Evaluation eval;
+      try {
+        eval = evaluator.evaluate(global);
+      } catch (RuntimeException e) {
+        return onEvaluationFailed(new EvaluationFailed(round, e.toString()));
+      }
+      onEvaluated(evaluated(unevaluated, rejections, global, heldNow, stateNow, eval));
     } else {
       getContext().pipeToSelf(CompletableFuture.supplyAsync(() -> evaluator.evaluate(global), evaluation),
-          (eval, failure) -> {
-            if (failure != null) {
-              throw new IllegalStateException("evaluating round " + unevaluated.round() + " failed", failure);
-            }
-            return evaluated(unevaluated, rejections, global, heldNow, stateNow, eval);
-          });
+          (eval, failure) -> failure == null ? evaluated(unevaluated, rejections, global, heldNow, stateNow, eval)
+              : new EvaluationFailed(unevaluated.round(),
+                  (failure instanceof java.util.concurrent.CompletionException && failure.getCause() != null ? failure.getCause() : failure).toString()));
     }
     if (round >= settings.rounds()) {
       return finishWhenEvaluated(this::announceEnd);
@@ -1470,9 +1479,36 @@ public final class Server extends AbstractBehavior<Server.Command> {
     return new Evaluated(done, rejections, new Checkpoint(settings.algorithm(), done.round(), rows, heldThen, global, stateThen));
   }
 
+  /**
+   * A round's evaluation threw (an application's evaluator, say): that round's metrics cannot be
+   * completed, so it is neither published nor checkpointed, and the run ends aborted with the
+   * cause, once evaluations under way have ended; the rounds after it are not published either,
+   * which keeps the published rounds and the checkpoints a gapless prefix that a resume continues.
+   */
+  private Behavior<Command> onEvaluationFailed(EvaluationFailed f) {
+    evaluating--;
+    if (evaluationFailed) {
+      return evaluating == 0 && whenEvaluated != null ? endNow() : this;
+    }
+    evaluationFailed = true;
+    String reason = "evaluating round " + f.round() + " failed: " + f.cause();
+    getContext().getLog().error("{}: training aborted: {}", settings.algorithm(), reason);
+    whenEvaluated = null;
+    return finishWhenEvaluated(() -> listener.tell(new Aborted(settings.algorithm(), f.round(), reason)));
+  }
+
+  private Behavior<Command> endNow() {
+    whenEvaluated.run();
+    return Behaviors.stopped();
+  }
+
   /** A round's metrics are complete: they are recorded, checkpointed and published, in round order. */
   private Behavior<Command> onEvaluated(Evaluated e) {
     evaluating--;
+    if (evaluationFailed) {
+      // An earlier round could not be evaluated: this one is not published out of order.
+      return evaluating == 0 && whenEvaluated != null ? endNow() : this;
+    }
     history.add(e.metrics());
     String unsaved = saveCheckpoint(e.checkpoint());
     if (unsaved != null && e.metrics().round() >= settings.rounds()) {
@@ -1480,8 +1516,7 @@ public final class Server extends AbstractBehavior<Server.Command> {
     }
     listener.tell(new RoundCompleted(e.metrics(), e.rejections()));
     if (evaluating == 0 && whenEvaluated != null) {
-      whenEvaluated.run();
-      return Behaviors.stopped();
+      return endNow();
     }
     if (nextRound != 0 && evaluating <= 1) {
       int next = nextRound;
@@ -1500,6 +1535,7 @@ public final class Server extends AbstractBehavior<Server.Command> {
     whenEvaluated = end;
     return Behaviors.receive(Command.class)
         .onMessage(Evaluated.class, this::onEvaluated)
+        .onMessage(EvaluationFailed.class, this::onEvaluationFailed)
         .onSignal(PostStop.class, this::onPostStop)
         .build();
   }

@@ -171,4 +171,47 @@ class EvaluationAlongsideTest {
     return events.stream().filter(e -> e instanceof Server.RoundCompleted).map(e -> ((Server.RoundCompleted) e).metrics().round())
         .toList();
   }
+
+  /** Throws on the model of round {@code failing}, counting calls. */
+  private record FailingEvaluator(Evaluator inner, int failing, AtomicInteger calls) implements Evaluator {
+    @Override
+    public Evaluation evaluate(Model model) {
+      if (calls.incrementAndGet() == failing) {
+        throw new IllegalStateException("the evaluation data set went away");
+      }
+      return inner.evaluate(model);
+    }
+  }
+
+  @Test
+  void anEvaluatorThatThrowsEndsTheRunAbortedWithItsCauseInBothWaysOfEvaluating() throws Exception {
+    for (boolean alongside : new boolean[] {true, false}) {
+      String name = alongside ? "failing-alongside" : "failing-in-turn";
+      FederatedStrategy fedavg = new FedAvg();
+      Model initial = TestModels.mlp().initialModel(1);
+      ActorRef<Aggregator.Command> aggregator = testKit.spawn(Aggregator.create(fedavg.newServer(initial, 3), new MagnitudePruner()),
+          name + "-aggregator");
+      TestProbe<Server.Event> events = testKit.createTestProbe();
+      Server.Settings settings = Server.Settings.builder("fedavg").rounds(3).clientsPerRound(CLIENTS)
+          .roundTimeout(Duration.ofSeconds(60)).minCompleted(CLIENTS).seed(5).minClients(CLIENTS).dataSignature(SIGNATURE)
+          .evaluateAlongside(alongside).build();
+      List<Integer> checkpointed = new CopyOnWriteArrayList<>();
+      Evaluator evaluator = new FailingEvaluator(Evaluator.of(TestModels.mlp(), TestModels.dataset()), 2, new AtomicInteger());
+      ActorRef<Server.Command> server = testKit.spawn(Server.create(settings, aggregator, evaluator, events.getRef(),
+          java.util.Optional.empty(), c -> checkpointed.add(c.round())), name + "-server");
+      for (int i = 0; i < CLIENTS; i++) {
+        String id = Client.id(i);
+        server.tell(new Server.RegisterClient(id, testKit.spawn(Client.create(id, SIGNATURE, fedavg.newClient(), TestModels.trainer(),
+            TestModels.dataset(), new int[] {4 * i, 4 * i + 1, 4 * i + 2, 4 * i + 3}, i), name + "-" + id)));
+      }
+      server.tell(new Server.Start());
+      assertEquals(1, events.expectMessageClass(Server.RoundCompleted.class, Duration.ofSeconds(60)).metrics().round(), name);
+      Server.Aborted aborted = events.expectMessageClass(Server.Aborted.class, Duration.ofSeconds(60));
+      assertEquals(2, aborted.round(), name);
+      assertTrue(aborted.reason().contains("evaluating round 2 failed") && aborted.reason().contains("the evaluation data set went away"),
+          aborted.reason());
+      events.expectNoMessage(Duration.ofMillis(300));
+      assertEquals(List.of(1), checkpointed, name + ": only the rounds published are checkpointed");
+    }
+  }
 }
