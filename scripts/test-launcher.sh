@@ -3,7 +3,9 @@
 # on the JDK's version (read from its release file): the sun.misc.Unsafe switch from JDK 23 on
 # (unless CSFL_JAVA_OPTS sets it), and a class-data-sharing archive named after the JDK's version;
 # and the collector: serial and no huge pages for simulate unless CSFL_JAVA_OPTS names a collector,
-# the JDK's default with huge pages (where the kernel gives them on request) for node.
+# the JDK's default with huge pages (where the kernel gives them on request) for node, whatever
+# csfl's own options come before the command; and the PyTorch engine's class path, however the run
+# asks for the engine (flag in any case, CSFL_ENGINE, a config file's engine key).
 # Needs the jar built (run it after 'mvn install'), as bin/csfl would otherwise build it.
 set -euo pipefail
 home="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -23,9 +25,10 @@ jdk jdk23 23
 jdk jdk17 17.0.2
 jdk bare ""
 failed=0
-check() { # jdk CSFL_JAVA_OPTS what-must-appear what-must-not-appear [command, simulate by default]
-  local got
-  got="$(JAVA_HOME="$fake/$1" CSFL_JAVA_OPTS="$2" "$home/bin/csfl" "${5:-simulate}" --rounds 1)"
+check() { # jdk CSFL_JAVA_OPTS what-must-appear what-must-not-appear [csfl's arguments before --rounds 1, simulate by default]
+  local got command=("${@:5}")
+  [ ${#command[@]} -gt 0 ] || command=(simulate)
+  got="$(JAVA_HOME="$fake/$1" CSFL_JAVA_OPTS="$2" "$home/bin/csfl" "${command[@]}" --rounds 1)"
   if [[ -n "$3" && "$got" != *"$3"* ]] || [[ -n "$4" && "$got" == *"$4"* ]]; then
     echo "test-launcher: $1 with CSFL_JAVA_OPTS='$2': expected '$3'${4:+ and not '$4'} in: $got" >&2
     failed=1
@@ -48,5 +51,23 @@ if grep -qs '\[madvise\]' /sys/kernel/mm/transparent_hugepage/enabled; then
   check jdk17 "" "-XX:+UseTransparentHugePages" "" node
   check jdk17 "-XX:+UseG1GC" "-XX:+UseTransparentHugePages" ""
 fi
+check jdk17 "" "-XX:+UseSerialGC" "" -q simulate
+# The PyTorch engine's class path, however the run asks for the engine.
+engine() { # what-the-run-must-be-given: the arguments after it, with CSFL_ENGINE_CLASSPATH set
+  local expected="$1" got
+  shift
+  got="$(JAVA_HOME="$fake/jdk17" CSFL_ENGINE_CLASSPATH=/nowhere/engine.jar "$@" --rounds 1)"
+  if { [ "$expected" = yes ] && [[ "$got" != *"/nowhere/engine.jar"* ]]; } || { [ "$expected" = no ] && [[ "$got" == *"/nowhere/engine.jar"* ]]; }; then
+    echo "test-launcher: engine class path expected: $expected for: $*; got: $got" >&2
+    failed=1
+  fi
+}
+printf 'csfl {\n  engine = "PyTorch"  # the DJL engine\n}\n' > "$fake/engine.conf"
+engine yes "$home/bin/csfl" simulate --engine PyTorch
+engine yes "$home/bin/csfl" -q simulate --engine=pytorch
+engine yes env CSFL_ENGINE=pytorch "$home/bin/csfl" simulate
+engine yes "$home/bin/csfl" node --config "$fake/engine.conf"
+engine yes env CSFL_CONFIG="$fake/engine.conf" "$home/bin/csfl" node
+engine no "$home/bin/csfl" simulate --engine java
 [ "$failed" -eq 0 ] && echo "test-launcher: PASS"
 exit "$failed"
