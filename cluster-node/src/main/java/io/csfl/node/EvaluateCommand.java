@@ -1,5 +1,7 @@
 package io.csfl.node;
 
+import io.csfl.checkpoint.Checkpoint;
+import io.csfl.checkpoint.Checkpoints;
 import io.csfl.checkpoint.SafeTensors;
 import io.csfl.checkpoint.TensorFile;
 import io.csfl.checkpoint.TensorFileException;
@@ -54,9 +56,10 @@ final class EvaluateCommand implements Callable<Integer> {
       Architecture given = modelSpec == null ? null
           : Architecture.byName(FederationOptions.modelText(modelSpec), test.shape(), test.classes());
       long bound = largestPreset(test);
-      TensorFile file = SafeTensors.read(model, given == null ? bound : Math.max(bound, SafeTensors.maxModelFileBytes(given.spec())));
+      TensorFile read = SafeTensors.read(model, given == null ? bound : Math.max(bound, Checkpoints.maxFileBytes(given.spec())));
+      TensorFile file = Checkpoint.modelTensors(read);
       Architecture architecture = given != null ? given
-          : Architecture.byName(file.meta("architecture").orElse("mlp"), test.shape(), test.classes());
+          : Architecture.byName(read.meta("architecture").orElse("mlp"), test.shape(), test.classes());
       loaded = SafeTensors.toModel(file, architecture.spec(), model.toString());
       if (test.size() > evalExamples) {
         test = test.head(evalExamples);
@@ -74,12 +77,12 @@ final class EvaluateCommand implements Callable<Integer> {
     }
   }
 
-  /** The bound of a model file: the file of the largest preset that reads the data (the cnn reads images only). */
+  /** The bound of a model or checkpoint file: the checkpoint of the largest preset that reads the data (the cnn reads images only). */
   private static long largestPreset(Dataset test) {
     long largest = 0;
     for (String preset : Architecture.PRESETS) {
       try {
-        largest = Math.max(largest, SafeTensors.maxModelFileBytes(Architecture.byName(preset, test.shape(), test.classes()).spec()));
+        largest = Math.max(largest, Checkpoints.maxFileBytes(Architecture.byName(preset, test.shape(), test.classes()).spec()));
       } catch (IllegalArgumentException notForThisData) {
         // A preset that cannot read this data cannot have been trained on it.
       }

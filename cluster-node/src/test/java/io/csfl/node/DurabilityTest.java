@@ -202,6 +202,11 @@ class DurabilityTest {
     RoundMetrics last = MetricsCsv.read(full.resolve("metrics.csv")).get(2 * ROUNDS - 1);
     assertEquals("cs", last.algorithm());
     assertTrue(r.out().contains(String.format(Locale.ROOT, "accuracy %.4f", last.accuracy())), r.out() + " vs " + last);
+    Path checkpoint = full.resolve("checkpoints").resolve(String.format(Locale.ROOT, "cs-round-%06d.safetensors", ROUNDS));
+    Result fromCheckpoint = run("evaluate", "--model", checkpoint.toString(), "--data-dir", SimulateCommandTest.repoData().toString(),
+        "--eval-examples", EVAL);
+    assertEquals(0, fromCheckpoint.exitCode(), fromCheckpoint.err());
+    assertTrue(fromCheckpoint.out().contains(String.format(Locale.ROOT, "accuracy %.4f", last.accuracy())), fromCheckpoint.out());
 
     Result cnn = run("simulate", "--model", "cnn", "--initial-model", model.toString(), "--data-dir",
         SimulateCommandTest.repoData().toString(), "--rounds", "1", "--out", dir.resolve("cnn").toString());

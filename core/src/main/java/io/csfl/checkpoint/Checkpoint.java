@@ -256,6 +256,14 @@ public record Checkpoint(String algorithm, int round, List<RoundMetrics> metrics
     }
   }
 
+  /**
+   * The global model's tensors in a checkpoint file, named as in a model file; {@code file} itself
+   * when it is not a checkpoint. So a tool that reads a trained model reads a checkpoint's as well.
+   */
+  public static TensorFile modelTensors(TensorFile file) {
+    return file.meta(VERSION_KEY).isPresent() ? file.under(MODEL) : file;
+  }
+
   /** The checkpoint in {@code file}, read from {@code source}, for a model of {@code spec}. */
   static Checkpoint fromFile(TensorFile file, ModelSpec spec, String source) {
     String version = file.meta(VERSION_KEY).orElseThrow(() -> new TensorFileException(source + " is not a CSFL checkpoint"));

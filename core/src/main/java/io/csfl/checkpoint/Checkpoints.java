@@ -209,6 +209,14 @@ public final class Checkpoints {
     }
   }
 
+  /**
+   * The largest checkpoint file of a model of {@code spec} that is read: the model, the server
+   * residual and up to 64 rounds of history, each at most model-sized, and the metadata.
+   */
+  public static long maxFileBytes(ModelSpec spec) {
+    return maxBytes(spec);
+  }
+
   /** The model, the server residual and up to 64 rounds of history, each at most model-sized, and the metadata. */
   static long maxBytes(ModelSpec spec) {
     return 4 * spec.parameterCount() * 70 + (64L << 20);
