@@ -211,7 +211,7 @@ public final class CsvDataset {
     if (!Files.isRegularFile(file)) {
       throw new DataFileException("missing data file " + file);
     }
-    try (Reader in = Files.newBufferedReader(file, StandardCharsets.UTF_8);
+    try (Reader in = withoutByteOrderMark(Files.newBufferedReader(file, StandardCharsets.UTF_8));
          CSVParser parser = CSVParser.builder().setReader(in).setFormat(FORMAT).get()) {
       List<String> header = parser.getHeaderNames();
       if (header.isEmpty()) {
@@ -265,12 +265,46 @@ public final class CsvDataset {
         throw new DataFileException(file + " has a header but no rows");
       }
       return t;
-    } catch (IOException | UncheckedIOException e) {
+    } catch (IOException | UncheckedIOException | IllegalArgumentException | IllegalStateException e) {
+      String problem = csvProblem(e);
+      if (problem != null) {
+        throw new DataFileException(file + " is not a valid CSV file: " + problem, e);
+      }
       throw new DataFileException("cannot read " + file + ": " + e.getMessage(), e);
-    } catch (IllegalArgumentException | IllegalStateException e) {
-      // Commons CSV's complaints: duplicate or empty header names, a broken quote.
-      throw new DataFileException(file + " is not a valid CSV file: " + e.getMessage(), e);
     }
+  }
+
+  /**
+   * Skips the byte-order mark that some programs (spreadsheets exporting "CSV UTF-8") put before
+   * the header: left in, it would be part of the first column's name.
+   */
+  private static Reader withoutByteOrderMark(java.io.BufferedReader in) throws IOException {
+    in.mark(1);
+    if (in.read() != '\uFEFF') {
+      in.reset();
+    }
+    return in;
+  }
+
+  /**
+   * What Commons CSV found wrong with the file (duplicate or empty header names, a broken quote),
+   * in this loader's words: its line numbers as lines of the file, without its advice on its own
+   * API; null when {@code e} is not such a complaint but a failure to read.
+   */
+  private static String csvProblem(Exception e) {
+    Throwable t = e;
+    while (t != null && !(t instanceof org.apache.commons.csv.CSVException) && !(t instanceof IllegalArgumentException)
+        && !(t instanceof IllegalStateException)) {
+      t = t.getCause();
+    }
+    if (t == null || t.getMessage() == null) {
+      return null;
+    }
+    return t.getMessage()
+        .replaceFirst("^\\(startline (\\d+)\\)\\s*", "line $1 of the file: ")
+        .replaceFirst("^(?i:invalid char between encapsulated token and delimiter at line: )(\\d+), position: (\\d+)",
+            "line $1 of the file, position $2: a character between a closing quote and the next delimiter")
+        .replaceFirst("\\s*If this is valid then use CSVFormat.*$", "");
   }
 
   private static void requireColumn(Path file, List<String> header, String column, String flag) {

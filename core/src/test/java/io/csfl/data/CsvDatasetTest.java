@@ -86,6 +86,26 @@ class CsvDatasetTest {
   }
 
   @Test
+  void aByteOrderMarkBeforeTheHeaderIsSkipped() throws IOException {
+    Path test = file("test.csv", "a,y,user,b", "2,1,u1,15");
+    Path marked = file("marked.csv", "\uFEFFa,y,user,b", "1,0,u1,10", "3,1,u1,20", "5,2,u2,30", "7,1,u2,40");
+    assertEquals(CsvDataset.load(train(), test, GROUPED).train().size(), CsvDataset.load(marked, test, GROUPED).train().size());
+  }
+
+  @Test
+  void malformedCsvIsNamedInTheLoadersWordsWithTheFilesLine() throws IOException {
+    Path ok = file("ok.csv", "a,y,user", "1,0,u");
+    DataFileException dup = assertThrows(DataFileException.class,
+        () -> CsvDataset.load(file("dup.csv", "a,y,a,user", "1,0,2,u"), ok, GROUPED));
+    assertTrue(dup.getMessage().contains("dup.csv is not a valid CSV file") && dup.getMessage().contains("duplicate"), dup.getMessage());
+    assertTrue(!dup.getMessage().contains("CSVFormat"), dup.getMessage());
+    DataFileException quote = assertThrows(DataFileException.class,
+        () -> CsvDataset.load(file("quote.csv", "a,y,user", "1,0,u", "2,1,\"u", "3,1,u"), ok, GROUPED));
+    assertTrue(quote.getMessage().contains("quote.csv is not a valid CSV file: line 3 of the file"), quote.getMessage());
+    assertTrue(!quote.getMessage().contains("org.apache") && !quote.getMessage().contains("startline"), quote.getMessage());
+  }
+
+  @Test
   void missingColumnsAreNamed() throws IOException {
     Path ok = file("ok.csv", "a,y,user", "1,0,u");
     assertBad(file("nolabel.csv", "a,label", "1,0"), ok, GROUPED, "nolabel.csv", "no column 'y'", "--label-column");
