@@ -198,6 +198,12 @@ final class FederationOptions {
     architecture();
   }
 
+  /** Refuses a path for a directory ({@code flag}) that names something else, say a file. */
+  static void requireDirectory(java.nio.file.Path path, String flag) {
+    require(path == null || !java.nio.file.Files.exists(path) || java.nio.file.Files.isDirectory(path),
+        flag + " " + path + " is not a directory");
+  }
+
   static void require(boolean ok, String message) {
     if (!ok) {
       throw new IllegalArgumentException(message);

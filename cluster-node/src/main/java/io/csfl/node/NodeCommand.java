@@ -133,6 +133,8 @@ final class NodeCommand implements Callable<Integer> {
       NodeAddress.checkHost(host);
       NodeAddress.checkSeeds(seeds);
       federation.validate();
+      FederationOptions.requireDirectory(out, "--out");
+      FederationOptions.requireDirectory(checkpointDir, "--checkpoint-dir");
       overrides = FlagDefaults.parse(config).withFallback(transport);
       FederationOptions.require(port >= 0 && port <= 65535, "--port must be in 0..65535");
       NodeAddress.probe(host, port, overrides);

@@ -93,6 +93,8 @@ final class SimulateCommand implements java.util.concurrent.Callable<Integer> {
       FederationOptions.require(keepCheckpoints >= 1, "--keep-checkpoints must be at least 1");
       new io.csfl.actor.ChurnModel(dropRate, stragglerRate, 0);
       federation.validate();
+      FederationOptions.requireDirectory(out, "--out");
+      FederationOptions.requireDirectory(checkpointDir, "--checkpoint-dir");
       Attack.parse(attack, attackers, federation.clients);
       federation.validateWithData();
       if (!resuming) {

@@ -57,6 +57,16 @@ class CliTest {
   }
 
   @Test
+  void anOutputOrCheckpointDirectoryThatIsAFileIsOneLineSayingSo() throws Exception {
+    Path file = Files.writeString(dir.resolve("a-file"), "not a directory");
+    run("simulate", "--out", file.toString(), "--rounds", "1").isOneLineUsageError("--out " + file + " is not a directory");
+    run("simulate", "--out", dir.resolve("run").toString(), "--checkpoint-dir", file.toString(), "--rounds", "1")
+        .isOneLineUsageError("--checkpoint-dir " + file + " is not a directory");
+    run("node", "--insecure", "--role", "server", "--port", "0", "--checkpoint-dir", file.toString())
+        .isOneLineUsageError("--checkpoint-dir " + file + " is not a directory");
+  }
+
+  @Test
   void aPortInUseIsOneLineNamingIt() throws Exception {
     try (ServerSocket taken = new ServerSocket()) {
       taken.bind(new InetSocketAddress(InetAddress.getByName("127.0.0.1"), 0));
