@@ -447,6 +447,15 @@ public final class Aggregator extends AbstractBehavior<Aggregator.Command> {
     pendingClose = null;
     closing = true;
     closeReplyTo = request.replyTo();
+    if (accepted == 0) {
+      // Every update that arrived was refused (they are listed): a round no client contributed to
+      // is not committed. The attempt is discarded, and the server, told so by the count, retries it.
+      algorithm.abandon(round);
+      getContext().getLog().warn("round {}: every update was refused ({}); the attempt is discarded", round, rejections.size());
+      transfers.tell(closeReplyTo, new RoundAggregated(round, token, 0, rejections, algorithm.globalModel(),
+          serverNanos / 1_000_000, TensorFile.EMPTY), transferFailures);
+      return this;
+    }
     long t0 = System.nanoTime();
     Optional<PruneRequest> prune;
     try {

@@ -392,8 +392,9 @@ public final class Server extends AbstractBehavior<Server.Command> {
       }
 
       /**
-       * Updates needed to aggregate; below it the attempt is retried, and a round does not start
-       * with fewer clients registered: it waits for them. At most {@link #clientsPerRound}; default 1.
+       * Updates needed to aggregate; below it the attempt is retried (as is an attempt whose
+       * updates the aggregator all refused), and a round does not start with fewer clients
+       * registered: it waits for them. At most {@link #clientsPerRound}; default 1.
        */
       public Builder minCompleted(int count) {
         this.minCompleted = positive("minCompleted", count);
@@ -1416,6 +1417,14 @@ public final class Server extends AbstractBehavior<Server.Command> {
   private Behavior<Command> maybeComplete() {
     if (report == null || aggregated == null) {
       return this;
+    }
+    if (aggregated.accepted() == 0) {
+      // The aggregator refused every update that arrived and discarded the attempt: not a round.
+      List<String> refused = aggregated.rejections();
+      getContext().getLog().warn("round {} attempt {}: the aggregator refused all {} updates: {}", round, attempt, refused.size(), refused);
+      return ++failures < settings.maxAttempts() ? startAttempt()
+          : abort("round " + round + ": the aggregator refused every update in " + failures + " attempts"
+              + (refused.isEmpty() ? "" : ", the last attempt's first: " + refused.get(0)));
     }
     lastGlobal = aggregated.global();
     lastState = mergedState(aggregated.state());

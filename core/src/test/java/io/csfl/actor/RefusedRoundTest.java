@@ -1,0 +1,77 @@
+package io.csfl.actor;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import akka.actor.testkit.typed.javadsl.ActorTestKit;
+import akka.actor.testkit.typed.javadsl.TestProbe;
+import akka.actor.typed.ActorRef;
+import io.csfl.data.Dataset;
+import io.csfl.nn.Architecture;
+import io.csfl.nn.Evaluator;
+import io.csfl.nn.LocalTrainer;
+import io.csfl.nn.TrainingResult;
+import io.csfl.strategy.FedAvg;
+import io.csfl.strategy.FederatedStrategy;
+import io.csfl.strategy.MagnitudePruner;
+import io.csfl.tensor.Model;
+import io.csfl.tensor.ModelSpec;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * An attempt in which the aggregator refused every update that arrived is not a round: it is not
+ * committed, published or checkpointed, but retried, and the run ends aborted, naming a refusal,
+ * when no attempt gets an update through.
+ */
+class RefusedRoundTest {
+  static final ActorTestKit testKit = TestModels.serializingTestKit();
+  private static final String SIGNATURE = "random/64 refused";
+  private static final int CLIENTS = 2;
+
+  @AfterAll
+  static void cleanup() {
+    testKit.shutdownTestKit();
+  }
+
+  /** Trains nothing and returns a model of another architecture, as a misconfigured application's trainer would. */
+  private record WrongShapeTrainer(ModelSpec spec, Model other) implements LocalTrainer {
+    @Override
+    public TrainingResult train(Model start, Dataset data, int[] examples, long seed) {
+      return new TrainingResult(other, 0.5, examples.length);
+    }
+  }
+
+  @Test
+  void anAttemptWhoseUpdatesWereAllRefusedIsRetriedNotCommitted() {
+    FederatedStrategy fedavg = new FedAvg();
+    Model initial = TestModels.mlp().initialModel(1);
+    Dataset data = TestModels.dataset();
+    Model other = Model.zeros(Architecture.byName("dense:10", data.shape(), data.classes()).spec());
+    ActorRef<Aggregator.Command> aggregator = testKit.spawn(Aggregator.create(fedavg.newServer(initial, 3), new MagnitudePruner()),
+        "refused-aggregator");
+    TestProbe<Server.Event> events = testKit.createTestProbe();
+    Server.Settings settings = Server.Settings.builder("fedavg").rounds(3).clientsPerRound(CLIENTS)
+        .roundTimeout(Duration.ofSeconds(60)).minCompleted(1).maxAttempts(2).seed(5).minClients(CLIENTS).dataSignature(SIGNATURE)
+        .build();
+    List<Integer> checkpointed = new CopyOnWriteArrayList<>();
+    ActorRef<Server.Command> server = testKit.spawn(Server.create(settings, aggregator, Evaluator.of(TestModels.mlp(), data),
+        events.getRef(), java.util.Optional.empty(), c -> checkpointed.add(c.round())), "refused-server");
+    LocalTrainer trainer = new WrongShapeTrainer(initial.spec(), other);
+    for (int i = 0; i < CLIENTS; i++) {
+      String id = Client.id(i);
+      server.tell(new Server.RegisterClient(id, testKit.spawn(Client.create(id, SIGNATURE, fedavg.newClient(), trainer, data,
+          new int[] {4 * i, 4 * i + 1, 4 * i + 2, 4 * i + 3}, i), "refused-" + id)));
+    }
+    server.tell(new Server.Start());
+    Server.Aborted aborted = events.expectMessageClass(Server.Aborted.class, Duration.ofSeconds(60));
+    assertEquals(1, aborted.round());
+    assertTrue(aborted.reason().contains("round 1: the aggregator refused every update in 2 attempts"), aborted.reason());
+    assertTrue(aborted.reason().contains("client-000"), "the reason names a refusal: " + aborted.reason());
+    events.expectNoMessage(Duration.ofMillis(300));
+    assertEquals(List.of(), checkpointed, "no round was committed");
+  }
+}
