@@ -79,6 +79,7 @@ final class RoundCollector extends AbstractBehavior<RoundCollector.Command> {
   private final Set<String> stillWaiting;
   private final Set<String> answered = new HashSet<>();
   private final List<String> trained = new ArrayList<>();
+  private final List<String> droppedIds = new ArrayList<>();
   private final Transfers transfers;
   private final ActorRef<TransferFailed> transferFailures;
   /** Which client each downlink went to, by recipient path, to name the client when its transfer fails. */
@@ -318,6 +319,7 @@ final class RoundCollector extends AbstractBehavior<RoundCollector.Command> {
   private Behavior<Command> onClientStopped(ClientStopped stopped) {
     if (stillWaiting.remove(stopped.clientId())) {
       dropped++;
+      droppedIds.add(stopped.clientId());
       getContext().getLog().warn("round {}: client {} dropped out", plan.round(), stopped.clientId());
     }
     return stillWaiting.isEmpty() ? finish() : this;
@@ -332,7 +334,7 @@ final class RoundCollector extends AbstractBehavior<RoundCollector.Command> {
     boolean enough = completed >= plan.wanted();
     server.tell(new RoundReport(plan.round(), plan.attempt(), plan.token(), plan.selected().size(), completed, dropped, failed,
         enough ? 0 : stillWaiting.size(), enough ? stillWaiting.size() : 0, rejected, bytesDown, bytesUp, trainMillis,
-        overheadMillis, List.copyOf(plan.selected().keySet()), trained));
+        overheadMillis, List.copyOf(plan.selected().keySet()), trained, droppedIds));
     return Behaviors.stopped();
   }
 }

@@ -22,18 +22,21 @@ import java.util.List;
  * @param overheadMillis the clients' other handling time (downlink decoding, uplink building), summed likewise
  * @param selectedIds the clients the round was sent to
  * @param trainedIds  the clients whose update was accepted
+ * @param droppedIds  the selected clients that stopped during the attempt: the server takes them out
+ *                    of its sampling at once, though it may learn of their end later
  */
 record RoundReport(int round, int attempt, long token, int selected, int completed, int dropped, int failed, int timedOut,
                           int notNeeded, List<String> rejected, long bytesDown, long bytesUp, long trainMillis, long overheadMillis,
-                          List<String> selectedIds, List<String> trainedIds)
+                          List<String> selectedIds, List<String> trainedIds, List<String> droppedIds)
     implements ControlMessage {
   /**
-   * Copies the three lists into immutable lists; more than 65,536 entries in one throw
+   * Copies the four lists into immutable lists; more than 65,536 entries in one throw
    * {@link IllegalArgumentException}.
    */
   public RoundReport {
     rejected = Bounded.copyOf(rejected, "rejected");
     selectedIds = Bounded.copyOf(selectedIds, "selected ids");
     trainedIds = Bounded.copyOf(trainedIds, "trained ids");
+    droppedIds = Bounded.copyOf(droppedIds, "dropped ids");
   }
 }

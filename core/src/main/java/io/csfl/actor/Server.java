@@ -673,6 +673,8 @@ public final class Server extends AbstractBehavior<Server.Command> {
     t.setDaemon(true);
     return t;
   });
+  /** Clients a round's collector saw stop, whose end (ClientGone) has not reached the server yet: not sampled. */
+  private final Map<String, ActorRef<Client.Command>> departed = new HashMap<>();
   /** Rounds aggregated whose evaluation has not come back yet. */
   private int evaluating;
   /** Set when the last round is aggregated, or training is aborted: what to do once every evaluation is in. */
@@ -840,6 +842,7 @@ public final class Server extends AbstractBehavior<Server.Command> {
 
   private Behavior<Command> onClientGone(ClientGone gone) {
     asked.remove(gone.client());
+    departed.remove(gone.clientId(), gone.client());
     // Only if the name still belongs to that actor: the client may have moved to another node.
     if (!clients.remove(gone.clientId(), gone.client())) {
       return this;
@@ -1366,6 +1369,8 @@ public final class Server extends AbstractBehavior<Server.Command> {
   /** The same seed, round and attempt give the same sample, whichever algorithm runs. */
   private Map<String, ActorRef<Client.Command>> sample() {
     List<String> ids = new ArrayList<>(clients.keySet());
+    // A client a collector saw stop is not sampled, though its end may not have reached the server yet.
+    ids.removeIf(id -> clients.get(id).equals(departed.get(id)));
     Random rng = new Random(settings.seed() * 0x9E3779B97F4A7C15L + round * 31L + attempt);
     int k = Math.min(settings.sampled(), ids.size());
     for (int i = 0; i < k; i++) {
@@ -1391,6 +1396,12 @@ public final class Server extends AbstractBehavior<Server.Command> {
       return this;
     }
     collector = null;
+    r.droppedIds().forEach(id -> {
+      ActorRef<Client.Command> ref = sample.get(id);
+      if (ref != null && ref.equals(clients.get(id))) {
+        departed.put(id, ref);
+      }
+    });
     // A client that returned an update holds the model it was sent; of any other selected
     // client the server can no longer be sure, and sends it the common downlink next time.
     r.selectedIds().forEach(held::remove);

@@ -66,6 +66,20 @@ class FederationTest {
   }
 
   @Test
+  void aClientThatDroppedIsNotSampledAgainHoweverLateItsEndReachesTheServer() {
+    // The round's collector and the server both watch a selected client; the next round must not
+    // depend on which of them learns first that a dropped client is gone.
+    Churn churn = Churn.seeded(3).dropRate(0.3);
+    FederationResult first = Blobs.federation(10).perRound(5).rounds(4).seed(1).churn(churn).run();
+    for (int run = 2; run <= 8; run++) {
+      FederationResult again = Blobs.federation(10).perRound(5).rounds(4).seed(1).churn(churn).run();
+      for (int r = 1; r <= 4; r++) {
+        assertEquals(first.trained(r), again.trained(r), "run " + run + ", round " + r + ": the same clients trained");
+      }
+    }
+  }
+
+  @Test
   void stragglersWithinTheDeadlineStillComplete() {
     Churn churn = Churn.seeded(3).stragglers(0.5, Duration.ofMillis(100));
     FederationResult result = Blobs.federation(6).perRound(6).rounds(3).churn(churn).run();
