@@ -92,6 +92,9 @@ final class RoundCollector extends AbstractBehavior<RoundCollector.Command> {
   private final Map<String, Long> secrets = new HashMap<>();
   /** The nonce each client that reported a failure must confirm it with. */
   private final Map<String, Long> unconfirmedFailures = new HashMap<>();
+  /** What each client that reported a failure said; a confirmed one goes into the report. */
+  private final Map<String, String> failureReasons = new HashMap<>();
+  private final List<String> failures = new ArrayList<>();
   /** The clients sent the whole downlink after they could not use the difference they were sent. */
   private final Set<String> sentWhole = new HashSet<>();
   private long bytesDown;
@@ -225,8 +228,9 @@ final class RoundCollector extends AbstractBehavior<RoundCollector.Command> {
         // Over-selection: the first clients to finish are enough; the rest are not waited for.
         return finish();
       }
-    } else if (reply instanceof Client.FailureConfirmed) {
+    } else if (reply instanceof Client.FailureConfirmed c) {
       failed++;
+      failures.add("client " + c.clientId() + ": " + failureReasons.getOrDefault(c.clientId(), "no reason given"));
     }
     return stillWaiting.isEmpty() ? finish() : this;
   }
@@ -236,6 +240,7 @@ final class RoundCollector extends AbstractBehavior<RoundCollector.Command> {
     if (!unconfirmedFailures.containsKey(f.clientId())) {
       long nonce = random.nextLong();
       unconfirmedFailures.put(f.clientId(), nonce);
+      failureReasons.put(f.clientId(), f.reason());
       plan.selected().get(f.clientId()).tell(new Client.ConfirmFailure(plan.round(), nonce, replies));
       getContext().getLog().warn("round {}: client {} reports it failed: {}", plan.round(), f.clientId(), f.reason());
     }
@@ -334,7 +339,7 @@ final class RoundCollector extends AbstractBehavior<RoundCollector.Command> {
     boolean enough = completed >= plan.wanted();
     server.tell(new RoundReport(plan.round(), plan.attempt(), plan.token(), plan.selected().size(), completed, dropped, failed,
         enough ? 0 : stillWaiting.size(), enough ? stillWaiting.size() : 0, rejected, bytesDown, bytesUp, trainMillis,
-        overheadMillis, List.copyOf(plan.selected().keySet()), trained, droppedIds));
+        overheadMillis, List.copyOf(plan.selected().keySet()), trained, droppedIds, failures));
     return Behaviors.stopped();
   }
 }

@@ -24,13 +24,15 @@ import java.util.List;
  * @param trainedIds  the clients whose update was accepted
  * @param droppedIds  the selected clients that stopped during the attempt: the server takes them out
  *                    of its sampling at once, though it may learn of their end later
+ * @param failures    the confirmed failures, each naming its client and what it reported
  */
 record RoundReport(int round, int attempt, long token, int selected, int completed, int dropped, int failed, int timedOut,
                           int notNeeded, List<String> rejected, long bytesDown, long bytesUp, long trainMillis, long overheadMillis,
-                          List<String> selectedIds, List<String> trainedIds, List<String> droppedIds)
+                          List<String> selectedIds, List<String> trainedIds, List<String> droppedIds,
+                          List<String> failures)
     implements ControlMessage {
   /**
-   * Copies the four lists into immutable lists; more than 65,536 entries in one throw
+   * Copies the five lists into immutable lists; more than 65,536 entries in one throw
    * {@link IllegalArgumentException}.
    */
   public RoundReport {
@@ -38,5 +40,6 @@ record RoundReport(int round, int attempt, long token, int selected, int complet
     selectedIds = Bounded.copyOf(selectedIds, "selected ids");
     trainedIds = Bounded.copyOf(trainedIds, "trained ids");
     droppedIds = Bounded.copyOf(droppedIds, "dropped ids");
+    failures = Bounded.copyOf(failures, "failures");
   }
 }

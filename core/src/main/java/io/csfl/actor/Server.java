@@ -1416,7 +1416,10 @@ public final class Server extends AbstractBehavior<Server.Command> {
       getContext().getLog().warn("round {} attempt {}: {} of {} clients completed ({} dropped, {} failed, {} timed out), need {}",
           round, attempt, r.completed(), r.selected(), r.dropped(), r.failed(), r.timedOut(), minCompleted);
       return ++failures < settings.maxAttempts() ? startAttempt()
-          : abort("round " + round + " got fewer than " + minCompleted + " updates in " + failures + " attempts");
+          : abort("round " + round + " got fewer than " + minCompleted + " updates in " + failures + " attempts (the last: "
+              + r.completed() + " of " + r.selected() + ", " + r.dropped() + " dropped, " + r.failed() + " failed, " + r.timedOut()
+              + " timed out" + (r.failures().isEmpty() ? "" : "; " + r.failures().get(0))
+              + (r.rejected().isEmpty() ? "" : "; refused: " + r.rejected().get(0)) + ")");
     }
     report = r;
     if (aggregated == null) {

@@ -45,33 +45,56 @@ class RefusedRoundTest {
     }
   }
 
-  @Test
-  void anAttemptWhoseUpdatesWereAllRefusedIsRetriedNotCommitted() {
+  /** Throws, as a broken application trainer would. */
+  private record BrokenTrainer(ModelSpec spec) implements LocalTrainer {
+    @Override
+    public TrainingResult train(Model start, Dataset data, int[] examples, long seed) {
+      throw new IllegalStateException("my trainer broke");
+    }
+  }
+
+  /** A 3-round fedavg run of two clients with {@code trainer}, 2 attempts a round, until it is aborted. */
+  private Server.Aborted aborted(String name, LocalTrainer trainer, List<Integer> checkpointed) {
     FederatedStrategy fedavg = new FedAvg();
     Model initial = TestModels.mlp().initialModel(1);
     Dataset data = TestModels.dataset();
-    Model other = Model.zeros(Architecture.byName("dense:10", data.shape(), data.classes()).spec());
     ActorRef<Aggregator.Command> aggregator = testKit.spawn(Aggregator.create(fedavg.newServer(initial, 3), new MagnitudePruner()),
-        "refused-aggregator");
+        name + "-aggregator");
     TestProbe<Server.Event> events = testKit.createTestProbe();
     Server.Settings settings = Server.Settings.builder("fedavg").rounds(3).clientsPerRound(CLIENTS)
         .roundTimeout(Duration.ofSeconds(60)).minCompleted(1).maxAttempts(2).seed(5).minClients(CLIENTS).dataSignature(SIGNATURE)
         .build();
-    List<Integer> checkpointed = new CopyOnWriteArrayList<>();
     ActorRef<Server.Command> server = testKit.spawn(Server.create(settings, aggregator, Evaluator.of(TestModels.mlp(), data),
-        events.getRef(), java.util.Optional.empty(), c -> checkpointed.add(c.round())), "refused-server");
-    LocalTrainer trainer = new WrongShapeTrainer(initial.spec(), other);
+        events.getRef(), java.util.Optional.empty(), c -> checkpointed.add(c.round())), name + "-server");
     for (int i = 0; i < CLIENTS; i++) {
       String id = Client.id(i);
       server.tell(new Server.RegisterClient(id, testKit.spawn(Client.create(id, SIGNATURE, fedavg.newClient(), trainer, data,
-          new int[] {4 * i, 4 * i + 1, 4 * i + 2, 4 * i + 3}, i), "refused-" + id)));
+          new int[] {4 * i, 4 * i + 1, 4 * i + 2, 4 * i + 3}, i), name + "-" + id)));
     }
     server.tell(new Server.Start());
     Server.Aborted aborted = events.expectMessageClass(Server.Aborted.class, Duration.ofSeconds(60));
+    events.expectNoMessage(Duration.ofMillis(300));
+    return aborted;
+  }
+
+  @Test
+  void anAttemptWhoseUpdatesWereAllRefusedIsRetriedNotCommitted() {
+    Dataset data = TestModels.dataset();
+    Model other = Model.zeros(Architecture.byName("dense:10", data.shape(), data.classes()).spec());
+    List<Integer> checkpointed = new CopyOnWriteArrayList<>();
+    Server.Aborted aborted = aborted("refused", new WrongShapeTrainer(TestModels.mlp().spec(), other), checkpointed);
     assertEquals(1, aborted.round());
     assertTrue(aborted.reason().contains("round 1: the aggregator refused every update in 2 attempts"), aborted.reason());
     assertTrue(aborted.reason().contains("client-000"), "the reason names a refusal: " + aborted.reason());
-    events.expectNoMessage(Duration.ofMillis(300));
     assertEquals(List.of(), checkpointed, "no round was committed");
+  }
+
+  @Test
+  void aRunWhoseClientsAllFailEndsNamingWhatTheyReported() {
+    Server.Aborted aborted = aborted("broken", new BrokenTrainer(TestModels.mlp().spec()), new CopyOnWriteArrayList<>());
+    assertEquals(1, aborted.round());
+    assertTrue(aborted.reason().contains("round 1 got fewer than 1 updates in 2 attempts (the last: 0 of 2, 0 dropped, 2 failed"),
+        aborted.reason());
+    assertTrue(aborted.reason().contains("my trainer broke"), "the reason says what a client reported: " + aborted.reason());
   }
 }
