@@ -35,6 +35,11 @@ public final class CsflCommand implements Runnable {
 
   public static void main(String[] args) {
     CommandLine cl = commandLine();
+    String badLevel = LogLevel.refusal(System.getenv("CSFL_LOG_LEVEL"));
+    if (badLevel != null) {
+      System.err.println("csfl: " + badLevel);
+      System.exit(CommandLine.ExitCode.USAGE);
+    }
     try {
       cl.setDefaultValueProvider(new FlagDefaults(System.getenv(), FlagDefaults.configFile(args, System.getenv())));
     } catch (CommandLine.PicocliException | IllegalArgumentException e) {

@@ -11,6 +11,15 @@ import org.slf4j.LoggerFactory;
 final class LogLevel {
   private LogLevel() {}
 
+  /** The levels {@code CSFL_LOG_LEVEL} may name; logback would take anything else for DEBUG. */
+  static final java.util.List<String> NAMES = java.util.List.of("ERROR", "WARN", "INFO", "DEBUG", "TRACE");
+
+  /** Why {@code value} (of {@code CSFL_LOG_LEVEL}) is not a level, or null when it is one or is unset. */
+  static String refusal(String value) {
+    return value == null || value.isBlank() || NAMES.contains(value.strip().toUpperCase(java.util.Locale.ROOT)) ? null
+        : "CSFL_LOG_LEVEL '" + value + "' is not a log level: give one of " + String.join(", ", NAMES);
+  }
+
   static void apply(int verbose, boolean quiet) {
     if (verbose == 0 && !quiet) {
       return;

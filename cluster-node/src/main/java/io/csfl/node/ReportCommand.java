@@ -1,5 +1,6 @@
 package io.csfl.node;
 
+import io.csfl.metrics.MetricsCsv;
 import io.csfl.metrics.RoundMetrics;
 import io.csfl.report.Report;
 import java.io.IOException;
@@ -56,16 +57,10 @@ final class ReportCommand implements Callable<Integer> {
     if (lines.isEmpty() || !lines.get(0).equals(RoundMetrics.CSV_HEADER)) {
       return csv + " is not a CSFL metrics file: line 1 is not the header " + RoundMetrics.CSV_HEADER;
     }
-    for (int i = 1; i < lines.size(); i++) {
-      if (lines.get(i).isBlank()) {
-        continue;
-      }
-      try {
-        RoundMetrics.parse(lines.get(i));
-      } catch (IllegalArgumentException e) {
-        return csv + " line " + (i + 1) + ": " + e.getMessage();
-      }
+    try {
+      return MetricsCsv.read(csv).isEmpty() ? csv + " has no rows" : null;
+    } catch (IllegalArgumentException | java.io.UncheckedIOException e) {
+      return e.getMessage();
     }
-    return lines.stream().skip(1).allMatch(String::isBlank) ? csv + " has no rows" : null;
   }
 }

@@ -40,9 +40,13 @@ public final class FashionMnist {
 
   /** Candidate directories in lookup order, each with where it came from. */
   public static Map<Path, String> candidates(Optional<Path> explicit) {
+    return candidates(explicit, System.getenv());
+  }
+
+  static Map<Path, String> candidates(Optional<Path> explicit, Map<String, String> env) {
     Map<Path, String> c = new LinkedHashMap<>();
     explicit.ifPresent(p -> c.put(p, "--data-dir"));
-    Optional.ofNullable(System.getenv("CSFL_DATA")).filter(s -> !s.isBlank()).ifPresent(s -> c.putIfAbsent(Path.of(s), "CSFL_DATA"));
+    Optional.ofNullable(env.get("CSFL_DATA")).filter(s -> !s.isBlank()).ifPresent(s -> c.putIfAbsent(Path.of(s), "CSFL_DATA"));
     Path home = Path.of(System.getProperty("csfl.home", "."));
     c.putIfAbsent(home.resolve("data/fashion-mnist"), "the repository copy");
     c.putIfAbsent(DEBIAN_DIR, "the Debian package dataset-fashion-mnist");
@@ -50,11 +54,16 @@ public final class FashionMnist {
   }
 
   /**
-   * Loads from the first candidate that has all four files. An explicit directory is final: if it
-   * lacks the files, that is the error, rather than silently using another copy.
+   * Loads from the first candidate that has all four files. A directory the user named (--data-dir,
+   * or CSFL_DATA) is final: if it lacks the files, that is the error, rather than silently using
+   * another copy.
    */
   public static Splits load(Optional<Path> explicit) {
-    Map<Path, String> candidates = candidates(explicit);
+    return load(explicit, System.getenv());
+  }
+
+  static Splits load(Optional<Path> explicit, Map<String, String> env) {
+    Map<Path, String> candidates = candidates(explicit, env);
     List<String> tried = new ArrayList<>();
     for (Map.Entry<Path, String> e : candidates.entrySet()) {
       Path dir = e.getKey();
@@ -63,13 +72,13 @@ public final class FashionMnist {
         return loadFrom(dir);
       }
       tried.add(dir.toAbsolutePath().normalize() + " (" + e.getValue() + "): missing " + String.join(", ", missing));
-      if (explicit.isPresent()) {
+      if (e.getValue().equals("--data-dir") || e.getValue().equals("CSFL_DATA")) {
         break;
       }
     }
-    throw new DataFileException("Fashion-MNIST not found. Looked in:\n  " + String.join("\n  ", tried)
-        + "\nGet the four files with 'apt-get install dataset-fashion-mnist' (Debian) or from"
-        + " the Fashion-MNIST project, and point --data-dir or CSFL_DATA at their directory.");
+    throw new DataFileException("Fashion-MNIST not found in " + String.join("; nor in ", tried)
+        + ". Get the four files with 'apt-get install dataset-fashion-mnist' (Debian) or from"
+        + " the Fashion-MNIST project, and point --data-dir or CSFL_DATA at their directory");
   }
 
   /** Loads the four files in {@code dir}, through the generic {@link IdxDataset} loader. */

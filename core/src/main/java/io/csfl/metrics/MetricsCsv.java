@@ -165,7 +165,18 @@ public final class MetricsCsv implements AutoCloseable {
     if (lines.isEmpty() || !lines.get(0).equals(RoundMetrics.CSV_HEADER)) {
       throw new IllegalArgumentException(file + " does not start with the metrics header");
     }
-    return lines.stream().skip(1).filter(l -> !l.isBlank()).map(RoundMetrics::parse).toList();
+    List<RoundMetrics> rows = new ArrayList<>();
+    for (int i = 1; i < lines.size(); i++) {
+      if (lines.get(i).isBlank()) {
+        continue;
+      }
+      try {
+        rows.add(RoundMetrics.parse(lines.get(i)));
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException(file + " line " + (i + 1) + ": " + e.getMessage(), e);
+      }
+    }
+    return rows;
   }
 
   /** Whether {@code rows} are the first rounds of {@code committed}, round by round. */

@@ -104,7 +104,8 @@ class MetricsCsvReconcileTest {
   void aCompleteRowThatDoesNotParseIsAnErrorAndTheFileIsLeftAlone() throws Exception {
     Path file = file(rounds("cs", 1), "cs,2,not-a-number\n");
     String before = Files.readString(file);
-    assertThrows(IllegalArgumentException.class, () -> MetricsCsv.reconcile(file, Map.of("cs", rounds("cs", 2))));
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> MetricsCsv.reconcile(file, Map.of("cs", rounds("cs", 2))));
+    assertTrue(e.getMessage().startsWith(file + " line 3: "), "names the file and its line: " + e.getMessage());
     assertEquals(before, Files.readString(file));
     Path other = dir.resolve("other.csv");
     Files.writeString(other, "my,own,data\n");

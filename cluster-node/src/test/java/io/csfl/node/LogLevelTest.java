@@ -1,0 +1,19 @@
+package io.csfl.node;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+
+import org.junit.jupiter.api.Test;
+
+/** CSFL_LOG_LEVEL names a level or is refused: logback would read any other word as DEBUG. */
+class LogLevelTest {
+  @Test
+  void aLevelInAnyCaseOrNoneIsTakenAndAnythingElseIsRefusedNamingTheLevels() {
+    assertNull(LogLevel.refusal(null));
+    assertNull(LogLevel.refusal(""));
+    assertNull(LogLevel.refusal("info"));
+    assertNull(LogLevel.refusal("WARN"));
+    assertEquals("CSFL_LOG_LEVEL 'verbose' is not a log level: give one of ERROR, WARN, INFO, DEBUG, TRACE",
+        LogLevel.refusal("verbose"));
+  }
+}
