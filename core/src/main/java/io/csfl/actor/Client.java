@@ -286,6 +286,13 @@ public final class Client extends AbstractBehavior<Client.Command> {
     if (examples.length == 0) {
       throw new IllegalArgumentException("client " + clientId + " has no examples");
     }
+    for (int e : examples) {
+      if (e < 0 || e >= data.size()) {
+        // Caught here, not in the first round, where it would only fail every attempt.
+        throw new IllegalArgumentException("client " + clientId + ": example index " + e + " is outside its data set of "
+            + data.size() + " examples");
+      }
+    }
     return Behaviors.setup(ctx -> new Client(ctx, clientId, dataSignature, algorithm, trainer, data, examples, seed));
   }
 

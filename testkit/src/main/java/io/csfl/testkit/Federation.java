@@ -1,6 +1,7 @@
 package io.csfl.testkit;
 
 import io.csfl.actor.Client;
+import io.csfl.actor.Server;
 import io.csfl.data.Dataset;
 import io.csfl.data.Partitioner;
 import io.csfl.nn.Evaluator;
@@ -48,6 +49,7 @@ public final class Federation {
   final long seed;
   final int minCompleted;
   final Duration roundTimeout;
+  final Duration clientGrace;
   final Duration timeout;
   final Churn churn;
   final int nodes;
@@ -85,6 +87,7 @@ public final class Federation {
     this.seed = b.seed;
     this.minCompleted = b.minCompleted;
     this.roundTimeout = b.roundTimeout;
+    this.clientGrace = b.clientGrace;
     this.timeout = b.timeout;
     this.churn = b.churn;
     this.nodes = b.nodes;
@@ -160,6 +163,7 @@ public final class Federation {
     private long seed = 1;
     private int minCompleted = 1;
     private Duration roundTimeout = Duration.ofSeconds(60);
+    private Duration clientGrace = Server.Settings.DEFAULT_CLIENT_GRACE;
     private Duration timeout = Duration.ofMinutes(10);
     private Churn churn = Churn.none();
     private int nodes = 1;
@@ -249,6 +253,19 @@ public final class Federation {
      */
     public Builder roundTimeout(Duration timeout) {
       this.roundTimeout = requirePositive(timeout, "round timeout");
+      return this;
+    }
+
+    /**
+     * How long a round waits for clients to come back when fewer than {@link #minCompleted} are
+     * registered, before training is aborted; default 2 minutes, the server's. A test whose churn
+     * may take every client out can fail fast with a short one.
+     */
+    public Builder clientGrace(Duration grace) {
+      if (grace == null || grace.isNegative()) {
+        throw new IllegalArgumentException("client grace must not be negative, got " + grace);
+      }
+      this.clientGrace = grace;
       return this;
     }
 

@@ -274,7 +274,7 @@ final class FederationRun {
   /** The one place the server's settings are made. */
   private Server.Settings settings() {
     return Server.Settings.builder(f.strategy.name()).rounds(f.rounds).clientsPerRound(f.perRound).roundTimeout(f.roundTimeout)
-        .minCompleted(f.minCompleted).maxAttempts(3).seed(f.seed).minClients(clientsAtStart()).dataSignature(signature)
+        .clientGrace(f.clientGrace).minCompleted(f.minCompleted).maxAttempts(3).seed(f.seed).minClients(clientsAtStart()).dataSignature(signature)
         // Node churn acts in the checkpoint hook, which must run between rounds to be deterministic.
         .clients(f.clients).evaluateAlongside(false).build();
   }

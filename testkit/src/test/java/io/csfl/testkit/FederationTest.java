@@ -115,6 +115,7 @@ class FederationTest {
     assertThrows(IllegalArgumentException.class, () -> Churn.seeded(1).dropRate(0.7).stragglers(0.5, Duration.ZERO),
         "rates adding up to more than 1");
     assertThrows(IllegalArgumentException.class, () -> Blobs.federation(6).perRound(2).minCompleted(3).build());
+    assertThrows(IllegalArgumentException.class, () -> Blobs.federation(6).clientGrace(Duration.ofSeconds(-1)));
     assertFalse(Blobs.federation(6).nodes(3).build().clientsByNode().get("clients-2").isEmpty());
   }
 }
