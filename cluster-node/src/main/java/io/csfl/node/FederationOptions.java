@@ -106,7 +106,7 @@ final class FederationOptions {
   @Option(names = "--density", paramLabel = "D", defaultValue = "0.1", description = "topk and stc: fraction of each update sent (stc: both ways). Default: ${DEFAULT-VALUE}.")
   double density;
 
-  @Option(names = "--uplink-density", paramLabel = "D", defaultValue = "0.1", description = "cs-topk: fraction of the complement a client sends. Default: ${DEFAULT-VALUE}.")
+  @Option(names = "--uplink-density", paramLabel = "D", defaultValue = "0.1", description = "cs-topk and cs-1bit-topk: fraction of the complement a client sends. Default: ${DEFAULT-VALUE}.")
   double uplinkDensity;
 
   @Option(names = "--round-timeout", paramLabel = "TIME", defaultValue = "10m", converter = DurationConverter.class,
@@ -124,7 +124,7 @@ final class FederationOptions {
   @Option(names = "--min-completed", paramLabel = "N", defaultValue = "1", description = "Updates needed to aggregate a round; fewer and the round is retried with a new sample. Default: ${DEFAULT-VALUE}.")
   int minCompleted;
 
-  @Option(names = "--over-select", paramLabel = "F", defaultValue = "1", description = "Select this factor more clients than --per-round and aggregate the first --per-round to finish. Default: ${DEFAULT-VALUE}.")
+  @Option(names = "--over-select", paramLabel = "F", defaultValue = "1", description = "Select this factor (1 to 10) more clients than --per-round and aggregate the first --per-round to finish. Default: ${DEFAULT-VALUE}.")
   double overSelect;
 
   @Option(names = "--eval-examples", paramLabel = "N", defaultValue = "10000", description = "Evaluate each round on the first N test images (all 10,000 by default; the cnn evaluates slowly). Default: ${DEFAULT-VALUE}.")

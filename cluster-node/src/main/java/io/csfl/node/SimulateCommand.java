@@ -25,7 +25,7 @@ import picocli.CommandLine.Option;
  * samples and initial model.
  */
 @Command(name = "simulate", mixinStandardHelpOptions = true, sortOptions = false,
-    description = "Run a federated simulation of one or more algorithms on Fashion-MNIST in one JVM.")
+    description = "Run a federated simulation of one or more algorithms in one JVM (Fashion-MNIST unless --dataset says otherwise).")
 final class SimulateCommand implements java.util.concurrent.Callable<Integer> {
   @CommandLine.Spec
   CommandLine.Model.CommandSpec spec;
