@@ -46,7 +46,7 @@ class ClientPoolTest {
   private ActorSystem<Void> poolNode(ActorSystem<?> joinTo) {
     NetworkTrainer trainer = new NetworkTrainer(Architecture.mlp(), new TrainingConfig(1, 8, OptimizerConfig.sgd(0.1, 0)));
     ClientsHost.ClientPool pool = ClientsHost.ClientPool.shared(CLIENTS, id -> Client.create(ClientsHost.clientId(id), ChurnTest.SIGNATURE,
-        new FedAvg().newClient(), trainer, ChurnTest.randomData(8, 1), new int[] {id}, id));
+        new FedAvg().newClient(), trainer, ChurnTest.randomData(CLIENTS, 1), new int[] {id}, id));
     NodePlan plan = new NodePlan(Set.of(NodePlan.CLIENT, ClientsHost.POOL_ROLE), Optional.empty(), Optional.of(pool), Optional.empty());
     ActorSystem<Void> system = ActorSystem.create(NodeGuardian.create(plan), "csfl",
         ClusterConfig.of("csfl", "127.0.0.1", 0, plan.roles(), List.of(), ChurnTest.NODE_CONFIG));
