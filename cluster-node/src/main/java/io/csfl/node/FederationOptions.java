@@ -165,6 +165,8 @@ final class FederationOptions {
     require(rounds > 0, "--rounds must be positive");
     require(evalExamples > 0, "--eval-examples must be positive");
     require(overSelect >= 1 && overSelect <= 10, "--over-select must be between 1 and 10");
+    require(sparsity >= 0 && sparsity < 1, "--sparsity must be in [0, 1), got " + sparsity);
+    require(sparsityEnd == null || sparsityEnd >= 0 && sparsityEnd < 1, "--sparsity-end must be in [0, 1), got " + sparsityEnd);
     require(density > 0 && density <= 1, "--density must be in (0, 1], got " + density);
     require(uplinkDensity > 0 && uplinkDensity <= 1, "--uplink-density must be in (0, 1], got " + uplinkDensity);
     require(!algorithms.isEmpty(), "--algorithm needs at least one name");

@@ -103,17 +103,24 @@ class CliTest {
 
   @Test
   void badValuesAreOneLineAndExitTwo() {
-    Map<List<String>, String> bad = Map.of(
-        List.of("simulate", "--round-timeout", "99999999999999999999h"), "longer than",
-        List.of("simulate", "--round-timeout", "10000h"), "longer than 200 days",
-        List.of("simulate", "--client-grace", "-5s"), "is not a duration",
-        List.of("simulate", "--density", "0"), "--density must be in (0, 1]",
-        List.of("simulate", "--uplink-density", "5"), "--uplink-density must be in (0, 1]",
-        List.of("simulate", "--clients", "-3"), "--clients must be positive",
-        List.of("simulate", "--optimizer", "adam", "--momentum", "0.9"), "momentum is for SGD only",
-        List.of("simulate", "--partition", "zipf:2"), "bad partition 'zipf:2'",
-        List.of("node", "--role", "client", "--insecure", "--algorithm", "magic"), "unknown algorithm 'magic'",
-        List.of("simulate", "-v", "-q"), "--verbose and --quiet exclude each other");
+    Map<List<String>, String> bad = Map.ofEntries(
+        Map.entry(List.of("simulate", "--round-timeout", "99999999999999999999h"), "longer than"),
+        Map.entry(List.of("simulate", "--round-timeout", "10000h"), "longer than 200 days"),
+        Map.entry(List.of("simulate", "--client-grace", "-5s"), "is not a duration"),
+        Map.entry(List.of("simulate", "--density", "0"), "--density must be in (0, 1]"),
+        Map.entry(List.of("simulate", "--uplink-density", "5"), "--uplink-density must be in (0, 1]"),
+        Map.entry(List.of("simulate", "--clients", "-3"), "--clients must be positive"),
+        Map.entry(List.of("simulate", "--optimizer", "adam", "--momentum", "0.9"), "momentum is for SGD only"),
+        Map.entry(List.of("simulate", "--partition", "zipf:2"), "bad partition 'zipf:2'"),
+        Map.entry(List.of("node", "--role", "client", "--insecure", "--algorithm", "magic"), "unknown algorithm 'magic'"),
+        Map.entry(List.of("simulate", "--sparsity-end", "2"), "--sparsity-end must be in [0, 1), got 2.0"),
+        Map.entry(List.of("simulate", "--sparsity", "-0.5"), "--sparsity must be in [0, 1), got -0.5"),
+        Map.entry(List.of("simulate", "--algorithm", "cs:2"), "bad sparsity in 'cs:2' (expected cs:S with S in [0, 1))"),
+        Map.entry(List.of("simulate", "--partition", "dirichlet:abc"), "bad partition 'dirichlet:abc': ALPHA must be a number, got 'abc'"),
+        Map.entry(List.of("simulate", "--partition", "dirichlet:NaN"), "ALPHA must be a number, got 'nan'"),
+        Map.entry(List.of("simulate", "--partition", "dirichlet:1e999"), "ALPHA must be a finite number, got '1e999'"),
+        Map.entry(List.of("simulate", "--partition", "shards:2.5"), "bad partition 'shards:2.5': K must be a whole number, got '2.5'"),
+        Map.entry(List.of("simulate", "-v", "-q"), "--verbose and --quiet exclude each other"));
     bad.forEach((args, text) -> run(args.toArray(String[]::new)).isOneLineUsageError(text));
   }
 

@@ -673,6 +673,8 @@ public final class Server extends AbstractBehavior<Server.Command> {
     t.setDaemon(true);
     return t;
   });
+  /** The newest refusal of a client at its handshake, for an abort for too few clients to name; null before any. */
+  private String lastClientRefusal;
   /** Clients a round's collector saw stop, whose end (ClientGone) has not reached the server yet: not sampled. */
   private final Map<String, ActorRef<Client.Command>> departed = new HashMap<>();
   /** Rounds aggregated whose evaluation has not come back yet. */
@@ -896,8 +898,9 @@ public final class Server extends AbstractBehavior<Server.Command> {
         }
         timers.startSingleTimer(d.asked(), new AskAgain(d.asked(), d.registeredAs(), d.attempt() + 1), ASK_AGAIN_AFTER);
       } else {
-        getContext().getLog().error("refusing client {} at {}: {}; it will not be trained on",
-            d.description() == null ? d.registeredAs() : d.description().clientId(), d.asked().path(), refusal);
+        String who = d.description() == null ? d.registeredAs() : d.description().clientId();
+        getContext().getLog().error("refusing client {} at {}: {}; it will not be trained on", who, d.asked().path(), refusal);
+        lastClientRefusal = "client " + who + ": " + refusal;
       }
       return beginIfWaiting();
     }
@@ -995,6 +998,7 @@ public final class Server extends AbstractBehavior<Server.Command> {
       if (clientRefusal != null) {
         getContext().getLog().error("refusing client {}, described by the clients host at {}: {}; it will not be trained on",
             c.clientId(), d.host().path(), clientRefusal);
+        lastClientRefusal = "client " + c.clientId() + ": " + clientRefusal;
       } else if (nameHeldByAnother(c)) {
         handOvers.put(c.clientId(), new HandOver(c, d.host()));
         getContext().getLog().warn("client {} at {}, described by the clients host at {}: the client of that name at {} is still "
@@ -1175,7 +1179,8 @@ public final class Server extends AbstractBehavior<Server.Command> {
     }
     String grace = human(grace(waitingFor));
     return abort(waitingFor == Shortage.AGGREGATOR ? "no aggregator registered within the aggregator grace of " + grace
-        : shortageText() + "; too few came back within the client grace of " + grace);
+        : shortageText() + "; too few came back within the client grace of " + grace
+            + (lastClientRefusal == null ? "" : "; the last client refused: " + lastClientRefusal));
   }
 
   /** A duration as the command line writes it: 2m, 90s, 1m30s, 500ms. */

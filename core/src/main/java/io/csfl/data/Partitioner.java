@@ -41,15 +41,36 @@ public interface Partitioner {
           }
           yield new NaturalPartitioner();
         }
-        case "shards" -> new ShardPartitioner(Integer.parseInt(requireArg(parts, "shards:K")));
-        case "dirichlet" -> new DirichletPartitioner(Double.parseDouble(requireArg(parts, "dirichlet:ALPHA")), false);
-        case "dirichlet-capped" -> new DirichletPartitioner(Double.parseDouble(requireArg(parts, "dirichlet-capped:ALPHA")), true);
+        case "shards" -> new ShardPartitioner(whole(requireArg(parts, "shards:K"), "K"));
+        case "dirichlet" -> new DirichletPartitioner(number(requireArg(parts, "dirichlet:ALPHA"), "ALPHA"), false);
+        case "dirichlet-capped" -> new DirichletPartitioner(number(requireArg(parts, "dirichlet-capped:ALPHA"), "ALPHA"), true);
         default -> throw new IllegalArgumentException("unknown kind '" + parts[0] + "'");
       };
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException("bad partition '" + spec + "': " + e.getMessage()
           + " (expected iid, shards:K, dirichlet:ALPHA, dirichlet-capped:ALPHA or natural)", e);
     }
+  }
+
+  private static int whole(String text, String what) {
+    try {
+      return Integer.parseInt(text.strip());
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException(what + " must be a whole number, got '" + text + "'");
+    }
+  }
+
+  private static double number(String text, String what) {
+    double v;
+    try {
+      v = Double.parseDouble(text.strip());
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException(what + " must be a number, got '" + text + "'");
+    }
+    if (!Double.isFinite(v)) {
+      throw new IllegalArgumentException(what + " must be a finite number, got '" + text + "'");
+    }
+    return v;
   }
 
   private static String requireArg(String[] parts, String form) {

@@ -23,6 +23,9 @@ public final class Strategies {
       try {
         s = Double.parseDouble(key.substring(3));
       } catch (NumberFormatException e) {
+        s = Double.NaN;
+      }
+      if (!(s >= 0 && s < 1)) {
         throw new IllegalArgumentException("bad sparsity in '" + name + "' (expected cs:S with S in [0, 1))");
       }
       return new ComplementSparsification(key, p.cs().withSparsity(s), CsVariant.paper());

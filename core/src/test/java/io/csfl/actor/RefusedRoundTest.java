@@ -97,4 +97,26 @@ class RefusedRoundTest {
         aborted.reason());
     assertTrue(aborted.reason().contains("my trainer broke"), "the reason says what a client reported: " + aborted.reason());
   }
+
+  @Test
+  void aRunWhoseClientsWereAllRefusedAtTheHandshakeEndsNamingARefusal() {
+    FederatedStrategy fedavg = new FedAvg();
+    Model initial = TestModels.mlp().initialModel(1);
+    Dataset data = TestModels.dataset();
+    ActorRef<Aggregator.Command> aggregator = testKit.spawn(Aggregator.create(fedavg.newServer(initial, 3), new MagnitudePruner()),
+        "misnamed-aggregator");
+    TestProbe<Server.Event> events = testKit.createTestProbe();
+    Server.Settings settings = Server.Settings.builder("fedavg").rounds(3).clientsPerRound(1).minClients(1)
+        .clientGrace(Duration.ofSeconds(1)).seed(5).dataSignature(SIGNATURE).build();
+    ActorRef<Server.Command> server = testKit.spawn(Server.create(settings, aggregator, Evaluator.of(TestModels.mlp(), data),
+        events.getRef(), java.util.Optional.empty(), c -> { }), "misnamed-server");
+    ActorRef<Client.Command> client = testKit.spawn(Client.create(Client.id(0), SIGNATURE, fedavg.newClient(), TestModels.trainer(),
+        data, new int[] {0, 1, 2, 3}, 0), "misnamed-client");
+    server.tell(new Server.RegisterClient("phone-0", client));
+    server.tell(new Server.Start());
+    Server.Aborted aborted = events.expectMessageClass(Server.Aborted.class, Duration.ofSeconds(60));
+    assertTrue(aborted.reason().contains("0 clients are registered") && aborted.reason().contains("the last client refused: client "),
+        aborted.reason());
+    assertTrue(aborted.reason().contains("phone-0") && aborted.reason().contains(Client.id(0)), aborted.reason());
+  }
 }
