@@ -1,12 +1,10 @@
 package io.csfl.node;
 
 import io.csfl.metrics.MetricsCsv;
-import io.csfl.metrics.RoundMetrics;
 import io.csfl.report.Report;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -48,15 +46,6 @@ final class ReportCommand implements Callable<Integer> {
 
   /** Why {@code csv} is not a metrics file the report can read, naming the line; null when it is one. */
   static String fault(Path csv) {
-    List<String> lines;
-    try {
-      lines = Files.readAllLines(csv);
-    } catch (IOException e) {
-      return "cannot read " + csv + ": " + e.getMessage();
-    }
-    if (lines.isEmpty() || !lines.get(0).equals(RoundMetrics.CSV_HEADER)) {
-      return csv + " is not a CSFL metrics file: line 1 is not the header " + RoundMetrics.CSV_HEADER;
-    }
     try {
       return MetricsCsv.read(csv).isEmpty() ? csv + " has no rows" : null;
     } catch (IllegalArgumentException | java.io.UncheckedIOException e) {

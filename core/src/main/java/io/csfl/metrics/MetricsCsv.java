@@ -163,7 +163,7 @@ public final class MetricsCsv implements AutoCloseable {
   /** The rows of {@code file}'s {@code lines}, skipping blank ones, after the header it must start with. */
   private static List<RoundMetrics> rows(Path file, List<String> lines) {
     if (lines.isEmpty() || !lines.get(0).equals(RoundMetrics.CSV_HEADER)) {
-      throw new IllegalArgumentException(file + " does not start with the metrics header");
+      throw new IllegalArgumentException(file + " is not a CSFL metrics file: line 1 is not the header " + RoundMetrics.CSV_HEADER);
     }
     List<RoundMetrics> rows = new ArrayList<>();
     for (int i = 1; i < lines.size(); i++) {
