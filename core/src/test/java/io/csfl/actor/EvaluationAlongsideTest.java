@@ -6,16 +6,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import akka.actor.testkit.typed.javadsl.ActorTestKit;
 import akka.actor.testkit.typed.javadsl.TestProbe;
-import akka.actor.typed.ActorRef;
 import io.csfl.checkpoint.Checkpoint;
 import io.csfl.data.Dataset;
 import io.csfl.nn.Evaluation;
 import io.csfl.nn.Evaluator;
 import io.csfl.nn.LocalTrainer;
 import io.csfl.nn.TrainingResult;
-import io.csfl.strategy.FedAvg;
-import io.csfl.strategy.FederatedStrategy;
-import io.csfl.strategy.MagnitudePruner;
 import io.csfl.tensor.Model;
 import io.csfl.tensor.ModelSpec;
 import java.time.Duration;
@@ -78,11 +74,6 @@ class EvaluationAlongsideTest {
   /** A run of 3 rounds; its checkpointer records the rounds it saves, and fails to save round {@code unsavable} (0: none). */
   private List<Server.Event> run(boolean alongside, AtomicInteger trained, CountDownLatch release, List<Integer> evaluated,
                                  List<Integer> checkpointed, int unsavable, String name) throws Exception {
-    FederatedStrategy fedavg = new FedAvg();
-    Model initial = TestModels.mlp().initialModel(1);
-    ActorRef<Aggregator.Command> aggregator = testKit.spawn(Aggregator.create(fedavg.newServer(initial, 3), new MagnitudePruner()),
-        name + "-aggregator");
-    TestProbe<Server.Event> events = testKit.createTestProbe();
     Server.Settings settings = Server.Settings.builder("fedavg").rounds(3).clientsPerRound(CLIENTS)
         .roundTimeout(Duration.ofSeconds(60)).minCompleted(CLIENTS).seed(5).minClients(CLIENTS).dataSignature(SIGNATURE)
         .evaluateAlongside(alongside).build();
@@ -93,16 +84,8 @@ class EvaluationAlongsideTest {
       }
       checkpointed.add(c.round());
     };
-    ActorRef<Server.Command> server = testKit.spawn(Server.create(settings, aggregator, evaluator, events.getRef(),
-        java.util.Optional.empty(), checkpointer), name + "-server");
-    LocalTrainer trainer = new CountingTrainer(TestModels.trainer(), trained);
-    for (int i = 0; i < CLIENTS; i++) {
-      String id = Client.id(i);
-      ActorRef<Client.Command> client = testKit.spawn(Client.create(id, SIGNATURE, fedavg.newClient(), trainer, TestModels.dataset(),
-          new int[] {4 * i, 4 * i + 1, 4 * i + 2, 4 * i + 3}, i), name + "-" + id);
-      server.tell(new Server.RegisterClient(id, client));
-    }
-    server.tell(new Server.Start());
+    TestProbe<Server.Event> events = TestModels.startFedAvg(testKit, name, settings, evaluator, checkpointer,
+        new CountingTrainer(TestModels.trainer(), trained), CLIENTS, SIGNATURE);
     List<Server.Event> seen = new ArrayList<>();
     if (alongside) {
       // Round 1 is aggregated and held in evaluation; round 2's clients train meanwhile.
@@ -187,24 +170,13 @@ class EvaluationAlongsideTest {
   void anEvaluatorThatThrowsEndsTheRunAbortedWithItsCauseInBothWaysOfEvaluating() throws Exception {
     for (boolean alongside : new boolean[] {true, false}) {
       String name = alongside ? "failing-alongside" : "failing-in-turn";
-      FederatedStrategy fedavg = new FedAvg();
-      Model initial = TestModels.mlp().initialModel(1);
-      ActorRef<Aggregator.Command> aggregator = testKit.spawn(Aggregator.create(fedavg.newServer(initial, 3), new MagnitudePruner()),
-          name + "-aggregator");
-      TestProbe<Server.Event> events = testKit.createTestProbe();
       Server.Settings settings = Server.Settings.builder("fedavg").rounds(3).clientsPerRound(CLIENTS)
           .roundTimeout(Duration.ofSeconds(60)).minCompleted(CLIENTS).seed(5).minClients(CLIENTS).dataSignature(SIGNATURE)
           .evaluateAlongside(alongside).build();
       List<Integer> checkpointed = new CopyOnWriteArrayList<>();
       Evaluator evaluator = new FailingEvaluator(Evaluator.of(TestModels.mlp(), TestModels.dataset()), 2, new AtomicInteger());
-      ActorRef<Server.Command> server = testKit.spawn(Server.create(settings, aggregator, evaluator, events.getRef(),
-          java.util.Optional.empty(), c -> checkpointed.add(c.round())), name + "-server");
-      for (int i = 0; i < CLIENTS; i++) {
-        String id = Client.id(i);
-        server.tell(new Server.RegisterClient(id, testKit.spawn(Client.create(id, SIGNATURE, fedavg.newClient(), TestModels.trainer(),
-            TestModels.dataset(), new int[] {4 * i, 4 * i + 1, 4 * i + 2, 4 * i + 3}, i), name + "-" + id)));
-      }
-      server.tell(new Server.Start());
+      TestProbe<Server.Event> events = TestModels.startFedAvg(testKit, name, settings, evaluator, c -> checkpointed.add(c.round()),
+          TestModels.trainer(), CLIENTS, SIGNATURE);
       assertEquals(1, events.expectMessageClass(Server.RoundCompleted.class, Duration.ofSeconds(60)).metrics().round(), name);
       Server.Aborted aborted = events.expectMessageClass(Server.Aborted.class, Duration.ofSeconds(60));
       assertEquals(2, aborted.round(), name);

@@ -55,23 +55,11 @@ class RefusedRoundTest {
 
   /** A 3-round fedavg run of two clients with {@code trainer}, 2 attempts a round, until it is aborted. */
   private Server.Aborted aborted(String name, LocalTrainer trainer, List<Integer> checkpointed) {
-    FederatedStrategy fedavg = new FedAvg();
-    Model initial = TestModels.mlp().initialModel(1);
-    Dataset data = TestModels.dataset();
-    ActorRef<Aggregator.Command> aggregator = testKit.spawn(Aggregator.create(fedavg.newServer(initial, 3), new MagnitudePruner()),
-        name + "-aggregator");
-    TestProbe<Server.Event> events = testKit.createTestProbe();
     Server.Settings settings = Server.Settings.builder("fedavg").rounds(3).clientsPerRound(CLIENTS)
         .roundTimeout(Duration.ofSeconds(60)).minCompleted(1).maxAttempts(2).seed(5).minClients(CLIENTS).dataSignature(SIGNATURE)
         .build();
-    ActorRef<Server.Command> server = testKit.spawn(Server.create(settings, aggregator, Evaluator.of(TestModels.mlp(), data),
-        events.getRef(), java.util.Optional.empty(), c -> checkpointed.add(c.round())), name + "-server");
-    for (int i = 0; i < CLIENTS; i++) {
-      String id = Client.id(i);
-      server.tell(new Server.RegisterClient(id, testKit.spawn(Client.create(id, SIGNATURE, fedavg.newClient(), trainer, data,
-          new int[] {4 * i, 4 * i + 1, 4 * i + 2, 4 * i + 3}, i), name + "-" + id)));
-    }
-    server.tell(new Server.Start());
+    TestProbe<Server.Event> events = TestModels.startFedAvg(testKit, name, settings,
+        Evaluator.of(TestModels.mlp(), TestModels.dataset()), c -> checkpointed.add(c.round()), trainer, CLIENTS, SIGNATURE);
     Server.Aborted aborted = events.expectMessageClass(Server.Aborted.class, Duration.ofSeconds(60));
     events.expectNoMessage(Duration.ofMillis(300));
     return aborted;

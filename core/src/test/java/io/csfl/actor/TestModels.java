@@ -8,9 +8,14 @@ import io.csfl.codec.Payload;
 import io.csfl.data.Dataset;
 import io.csfl.data.RandomImages;
 import io.csfl.nn.Architecture;
+import io.csfl.nn.Evaluator;
+import io.csfl.nn.LocalTrainer;
 import io.csfl.nn.NetworkTrainer;
 import io.csfl.nn.OptimizerConfig;
 import io.csfl.nn.TrainingConfig;
+import io.csfl.strategy.FedAvg;
+import io.csfl.strategy.FederatedStrategy;
+import io.csfl.strategy.MagnitudePruner;
 import java.time.Duration;
 import java.util.List;
 
@@ -51,5 +56,27 @@ final class TestModels {
   /** 64 random 28x28 images with random labels. */
   static Dataset dataset() {
     return RandomImages.of(64, 9);
+  }
+
+  /**
+   * Starts a 3-round fedavg federation of the mlp under {@code settings}: its aggregator, its server
+   * (events to the returned probe) and {@code clients} clients of 4 examples each of {@link #dataset()},
+   * training with {@code trainer}, registered under their own ids; then tells the server to start.
+   */
+  static TestProbe<Server.Event> startFedAvg(ActorTestKit kit, String name, Server.Settings settings, Evaluator evaluator,
+                                              Server.Checkpointer checkpointer, LocalTrainer trainer, int clients, String signature) {
+    FederatedStrategy fedavg = new FedAvg();
+    ActorRef<Aggregator.Command> aggregator = kit.spawn(Aggregator.create(fedavg.newServer(mlp().initialModel(1), 3),
+        new MagnitudePruner()), name + "-aggregator");
+    TestProbe<Server.Event> events = kit.createTestProbe();
+    ActorRef<Server.Command> server = kit.spawn(Server.create(settings, aggregator, evaluator, events.getRef(),
+        java.util.Optional.empty(), checkpointer), name + "-server");
+    for (int i = 0; i < clients; i++) {
+      String id = Client.id(i);
+      server.tell(new Server.RegisterClient(id, kit.spawn(Client.create(id, signature, fedavg.newClient(), trainer, dataset(),
+          new int[] {4 * i, 4 * i + 1, 4 * i + 2, 4 * i + 3}, i), name + "-" + id)));
+    }
+    server.tell(new Server.Start());
+    return events;
   }
 }
