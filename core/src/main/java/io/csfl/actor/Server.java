@@ -1322,8 +1322,12 @@ public final class Server extends AbstractBehavior<Server.Command> {
     }
     String what = report == null ? "the round's downlink" : "the round's aggregate";
     getContext().getLog().warn("round {} attempt {}: no answer from the aggregator for {} within {}", round, attempt, what, settings.roundTimeout());
-    return ++failures < settings.maxAttempts() ? startAttempt()
-        : abort("the aggregator did not send " + what + " of round " + round + " in " + failures + " attempts");
+    return retryOrAbort(attempts -> "the aggregator did not send " + what + " of round " + round + " in " + attempts + " attempts");
+  }
+
+  /** The attempt failed: another one, or after the last the run's end, {@code why} given the attempts made. */
+  private Behavior<Command> retryOrAbort(java.util.function.IntFunction<String> why) {
+    return ++failures < settings.maxAttempts() ? startAttempt() : abort(why.apply(failures));
   }
 
   private Behavior<Command> onAggregatorReply(AggregatorReply wrapped) {
@@ -1420,11 +1424,10 @@ public final class Server extends AbstractBehavior<Server.Command> {
     if (r.completed() < minCompleted) {
       getContext().getLog().warn("round {} attempt {}: {} of {} clients completed ({} dropped, {} failed, {} timed out), need {}",
           round, attempt, r.completed(), r.selected(), r.dropped(), r.failed(), r.timedOut(), minCompleted);
-      return ++failures < settings.maxAttempts() ? startAttempt()
-          : abort("round " + round + " got fewer than " + minCompleted + " updates in " + failures + " attempts (the last: "
-              + r.completed() + " of " + r.selected() + ", " + r.dropped() + " dropped, " + r.failed() + " failed, " + r.timedOut()
-              + " timed out" + (r.failures().isEmpty() ? "" : "; " + r.failures().get(0))
-              + (r.rejected().isEmpty() ? "" : "; refused: " + r.rejected().get(0)) + ")");
+      return retryOrAbort(attempts -> "round " + round + " got fewer than " + minCompleted + " updates in " + attempts
+          + " attempts (the last: " + r.completed() + " of " + r.selected() + ", " + r.dropped() + " dropped, " + r.failed()
+          + " failed, " + r.timedOut() + " timed out" + (r.failures().isEmpty() ? "" : "; " + r.failures().get(0))
+          + (r.rejected().isEmpty() ? "" : "; refused: " + r.rejected().get(0)) + ")");
     }
     report = r;
     if (aggregated == null) {
@@ -1441,9 +1444,8 @@ public final class Server extends AbstractBehavior<Server.Command> {
       // The aggregator refused every update that arrived and discarded the attempt: not a round.
       List<String> refused = aggregated.rejections();
       getContext().getLog().warn("round {} attempt {}: the aggregator refused all {} updates: {}", round, attempt, refused.size(), refused);
-      return ++failures < settings.maxAttempts() ? startAttempt()
-          : abort("round " + round + ": the aggregator refused every update in " + failures + " attempts"
-              + (refused.isEmpty() ? "" : ", the last attempt's first: " + refused.get(0)));
+      return retryOrAbort(attempts -> "round " + round + ": the aggregator refused every update in " + attempts + " attempts"
+          + (refused.isEmpty() ? "" : ", the last attempt's first: " + refused.get(0)));
     }
     lastGlobal = aggregated.global();
     lastState = mergedState(aggregated.state());
@@ -1521,7 +1523,6 @@ public final class Server extends AbstractBehavior<Server.Command> {
     evaluationFailed = true;
     String reason = "evaluating round " + f.round() + " failed: " + f.cause();
     getContext().getLog().error("{}: training aborted: {}", settings.algorithm(), reason);
-    whenEvaluated = null;
     return finishWhenEvaluated(() -> listener.tell(new Aborted(settings.algorithm(), f.round(), reason)));
   }
 
