@@ -194,13 +194,7 @@ final class SimulateCommand implements java.util.concurrent.Callable<Integer> {
         continue;
       }
       CommandLine.Model.OptionSpec matched = given.matchedOption(name);
-      List<String> values;
-      try {
-        String fallback = defaults == null ? null : defaults.defaultValue(option);
-        values = matched != null ? matched.originalStringValues() : fallback == null ? List.of() : List.of(fallback);
-      } catch (Exception e) {
-        throw new IllegalStateException(e);
-      }
+      List<String> values = matched != null ? matched.originalStringValues() : fromDefaults(defaults, option);
       for (String value : values) {
         flags.add(name + "=" + absolute(option, value));
       }
@@ -208,12 +202,23 @@ final class SimulateCommand implements java.util.concurrent.Callable<Integer> {
     return flags;
   }
 
+  /** What a {@code CSFL_*} variable or the config file gave {@code option}, if either did. */
+  private static List<String> fromDefaults(CommandLine.IDefaultValueProvider defaults, CommandLine.Model.OptionSpec option) {
+    try {
+      String value = defaults == null ? null : defaults.defaultValue(option);
+      return value == null ? List.of() : List.of(value);
+    } catch (Exception e) {
+      // The same provider gave the parse its values a moment ago.
+      throw new IllegalStateException(e);
+    }
+  }
+
   /** {@code value} of {@code option} with the path it names made absolute: a path option, a layer list's @FILE, a data set's DIR or FILE. */
   private static String absolute(CommandLine.Model.OptionSpec option, String value) {
     if (option.type() == Path.class) {
       return Path.of(value).toAbsolutePath().normalize().toString();
     }
-    if (option.longestName().equals("--model-spec") || option.longestName().equals("--model")) {
+    if (option.longestName().equals("--model")) {
       return value.startsWith("@") ? "@" + Path.of(value.substring(1)).toAbsolutePath().normalize() : value;
     }
     if (option.longestName().equals("--dataset")) {
