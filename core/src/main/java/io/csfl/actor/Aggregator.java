@@ -179,9 +179,17 @@ public final class Aggregator extends AbstractBehavior<Aggregator.Command> {
    * @param round   the round to close
    * @param token   the attempt's fold key
    * @param updates how many updates the collector passed on for this attempt
+   * @param minimum how many of them must be accepted (folded) for the attempt to be a round; with
+   *                fewer, the aggregator discards the attempt and replies with the count, so that
+   *                the server retries it as one that got too few updates
    * @param replyTo where the {@link RoundAggregated} goes
    */
-  public record CloseRound(int round, long token, int updates, ActorRef<Reply> replyTo) implements Command, ControlMessage {}
+  public record CloseRound(int round, long token, int updates, int minimum, ActorRef<Reply> replyTo) implements Command, ControlMessage {
+    /** Closes with any accepted update enough for a round. */
+    public CloseRound(int round, long token, int updates, ActorRef<Reply> replyTo) {
+      this(round, token, updates, 1, replyTo);
+    }
+  }
 
   /**
    * The round is given up (too few updates); its partial sums are discarded.
@@ -447,12 +455,13 @@ public final class Aggregator extends AbstractBehavior<Aggregator.Command> {
     pendingClose = null;
     closing = true;
     closeReplyTo = request.replyTo();
-    if (accepted == 0) {
-      // Every update that arrived was refused (they are listed): a round no client contributed to
-      // is not committed. The attempt is discarded, and the server, told so by the count, retries it.
+    if (accepted < Math.max(1, request.minimum())) {
+      // Too many updates were refused (they are listed): a round fewer clients contributed to than
+      // it needs is not committed. The attempt is discarded, and the server, told so by the count, retries it.
       algorithm.abandon(round);
-      getContext().getLog().warn("round {}: every update was refused ({}); the attempt is discarded", round, rejections.size());
-      transfers.tell(closeReplyTo, new RoundAggregated(round, token, 0, rejections, algorithm.globalModel(),
+      getContext().getLog().warn("round {}: {} updates accepted, {} refused, the round needs {}; the attempt is discarded",
+          round, accepted, rejections.size(), Math.max(1, request.minimum()));
+      transfers.tell(closeReplyTo, new RoundAggregated(round, token, accepted, rejections, algorithm.globalModel(),
           serverNanos / 1_000_000, TensorFile.EMPTY), transferFailures);
       return this;
     }

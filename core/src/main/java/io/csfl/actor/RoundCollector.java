@@ -332,7 +332,7 @@ final class RoundCollector extends AbstractBehavior<RoundCollector.Command> {
 
   private Behavior<Command> finish() {
     if (completed >= plan.minCompleted()) {
-      aggregator.tell(new Aggregator.CloseRound(plan.round(), plan.token(), completed, aggregateReplyTo));
+      aggregator.tell(new Aggregator.CloseRound(plan.round(), plan.token(), completed, plan.minCompleted(), aggregateReplyTo));
     } else {
       aggregator.tell(new Aggregator.AbandonRound(plan.round(), plan.token()));
     }

@@ -1440,12 +1440,17 @@ public final class Server extends AbstractBehavior<Server.Command> {
     if (report == null || aggregated == null) {
       return this;
     }
-    if (aggregated.accepted() == 0) {
-      // The aggregator refused every update that arrived and discarded the attempt: not a round.
+    int needed = Math.min(settings.minCompleted(), report.selected());
+    if (aggregated.accepted() < needed) {
+      // The aggregator refused so many updates that fewer than a round needs were folded, and
+      // discarded the attempt: not a round.
       List<String> refused = aggregated.rejections();
-      getContext().getLog().warn("round {} attempt {}: the aggregator refused all {} updates: {}", round, attempt, refused.size(), refused);
-      return retryOrAbort(attempts -> "round " + round + ": the aggregator refused every update in " + attempts + " attempts"
-          + (refused.isEmpty() ? "" : ", the last attempt's first: " + refused.get(0)));
+      int accepted = aggregated.accepted();
+      getContext().getLog().warn("round {} attempt {}: the aggregator accepted {} updates, a round needs {}; it refused {}: {}",
+          round, attempt, accepted, needed, refused.size(), refused);
+      return retryOrAbort(attempts -> "round " + round + ": the aggregator "
+          + (accepted == 0 ? "refused every update" : "accepted fewer than the " + needed + " updates a round needs")
+          + " in " + attempts + " attempts" + (refused.isEmpty() ? "" : ", the last attempt's first refusal: " + refused.get(0)));
     }
     lastGlobal = aggregated.global();
     lastState = mergedState(aggregated.state());

@@ -23,9 +23,9 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * An attempt in which the aggregator refused every update that arrived is not a round: it is not
- * committed, published or checkpointed, but retried, and the run ends aborted, naming a refusal,
- * when no attempt gets an update through.
+ * An attempt in which the aggregator refused every update that arrived, or so many that fewer than
+ * a round needs were folded, is not a round: it is not committed, published or checkpointed, but
+ * retried, and the run ends aborted, naming a refusal, when no attempt gets enough updates through.
  */
 class RefusedRoundTest {
   static final ActorTestKit testKit = TestModels.serializingTestKit();
@@ -53,10 +53,24 @@ class RefusedRoundTest {
     }
   }
 
+  /** Returns a model of another architecture for the client whose examples start at {@code refusedFrom}, trains the others. */
+  private record OneWrongShapeTrainer(ModelSpec spec, Model other, int refusedFrom) implements LocalTrainer {
+    @Override
+    public TrainingResult train(Model start, Dataset data, int[] examples, long seed) {
+      return examples[0] == refusedFrom ? new TrainingResult(other, 0.5, examples.length)
+          : TestModels.trainer().train(start, data, examples, seed);
+    }
+  }
+
   /** A 3-round fedavg run of two clients with {@code trainer}, 2 attempts a round, until it is aborted. */
   private Server.Aborted aborted(String name, LocalTrainer trainer, List<Integer> checkpointed) {
+    return aborted(name, trainer, 1, checkpointed);
+  }
+
+  /** As {@link #aborted(String, LocalTrainer, List)}, with rounds that need {@code minCompleted} updates. */
+  private Server.Aborted aborted(String name, LocalTrainer trainer, int minCompleted, List<Integer> checkpointed) {
     Server.Settings settings = Server.Settings.builder("fedavg").rounds(3).clientsPerRound(CLIENTS)
-        .roundTimeout(Duration.ofSeconds(60)).minCompleted(1).maxAttempts(2).seed(5).minClients(CLIENTS).dataSignature(SIGNATURE)
+        .roundTimeout(Duration.ofSeconds(60)).minCompleted(minCompleted).maxAttempts(2).seed(5).minClients(CLIENTS).dataSignature(SIGNATURE)
         .build();
     TestProbe<Server.Event> events = TestModels.startFedAvg(testKit, name, settings,
         Evaluator.of(TestModels.mlp(), TestModels.dataset()), c -> checkpointed.add(c.round()), trainer, CLIENTS, SIGNATURE);
@@ -74,6 +88,20 @@ class RefusedRoundTest {
     assertEquals(1, aborted.round());
     assertTrue(aborted.reason().contains("round 1: the aggregator refused every update in 2 attempts"), aborted.reason());
     assertTrue(aborted.reason().contains("client-000"), "the reason names a refusal: " + aborted.reason());
+    assertEquals(List.of(), checkpointed, "no round was committed");
+  }
+
+  @Test
+  void anAttemptWithFewerAcceptedUpdatesThanARoundNeedsIsRetriedNotCommitted() {
+    Dataset data = TestModels.dataset();
+    Model other = Model.zeros(Architecture.byName("dense:10", data.shape(), data.classes()).spec());
+    List<Integer> checkpointed = new CopyOnWriteArrayList<>();
+    // Both clients complete every attempt, but client-0001's update (examples 4-7) is refused: 1 folded, 2 needed.
+    Server.Aborted aborted = aborted("one-refused", new OneWrongShapeTrainer(TestModels.mlp().spec(), other, 4), CLIENTS, checkpointed);
+    assertEquals(1, aborted.round());
+    assertTrue(aborted.reason().contains("round 1: the aggregator accepted fewer than the 2 updates a round needs in 2 attempts"),
+        aborted.reason());
+    assertTrue(aborted.reason().contains("client-0001"), "the reason names the refusal: " + aborted.reason());
     assertEquals(List.of(), checkpointed, "no round was committed");
   }
 
