@@ -37,10 +37,15 @@ public final class CertifiedRoles implements Extension {
 
   private CertifiedRoles() {}
 
+  /**
+   * The record of {@code system}: one per ActorSystem, shared by its transport (which fills it)
+   * and its actors' role checks (which read it), as for any Akka extension.
+   */
   public static CertifiedRoles get(ActorSystem<?> system) {
     return get(Adapter.toClassic(system));
   }
 
+  /** As {@link #get(ActorSystem)}, for a classic ActorSystem, which is what a TLS engine provider is given. */
   public static CertifiedRoles get(akka.actor.ActorSystem system) {
     return ID.get(system);
   }

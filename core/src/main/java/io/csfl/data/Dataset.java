@@ -105,11 +105,12 @@ public final class Dataset {
     if (shape.length == 0 || Arrays.stream(shape).anyMatch(d -> d <= 0) || (long) product(shape) > Integer.MAX_VALUE / 2) {
       throw new IllegalArgumentException("dataset " + name + ": bad shape " + Arrays.toString(shape));
     }
-    if (classes < 2 || classes > MAX_CLASSES) {
-      throw new IllegalArgumentException("dataset " + name + ": " + classes + " classes, expected 2 to " + MAX_CLASSES);
-    }
     if (labels.length == 0) {
       throw new IllegalArgumentException("dataset " + name + " has no examples");
+    }
+    if (classes < 2 || classes > MAX_CLASSES) {
+      throw new IllegalArgumentException("dataset " + name + ": " + classes + (classes == 1 ? " class" : " classes")
+          + ", expected 2 to " + MAX_CLASSES);
     }
     if ((long) labels.length * product(shape) != values) {
       throw new IllegalArgumentException("dataset " + name + ": " + values + " feature values for " + labels.length

@@ -88,9 +88,20 @@ public final class Architecture {
     }
   }
 
-  /** A preset or layer list for Fashion-MNIST's 28x28 grey images and 10 classes. */
+  /**
+   * A preset or layer list for Fashion-MNIST's 28x28 grey images and 10 classes; for other data,
+   * {@link #byName(String, int[], int)}.
+   *
+   * @throws IllegalArgumentException as {@link #byName(String, int[], int)}, its message saying
+   *     that the model was built for Fashion-MNIST's shape and classes
+   */
   public static Architecture byName(String name) {
-    return byName(name, FASHION_MNIST, 10);
+    try {
+      return byName(name, FASHION_MNIST, 10);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException(e.getMessage() + " (for Fashion-MNIST's 1x28x28 images and 10 classes; "
+          + "give other data's shape and classes to byName(name, shape, classes))", e);
+    }
   }
 
   /**

@@ -75,8 +75,19 @@ public final class ComplementSparsification implements FederatedStrategy {
     return options;
   }
 
+  /**
+   * {@inheritDoc}
+   *
+   * @throws IllegalArgumentException when {@code initial} has no kernel (no {@link
+   *     io.csfl.tensor.TensorSpec#prunable() prunable} tensor): CS prunes kernels and trains their
+   *     complement, and with none it would only average the biases, dense, every round
+   */
   @Override
   public ServerAlgorithm newServer(Model initial, int totalRounds, RobustAggregation aggregation) {
+    if (initial.spec().prunableCount() == 0) {
+      throw new IllegalArgumentException(name + " prunes a model's kernels, and this model has none (every tensor is a bias): "
+          + "declare its weight matrices with TensorSpec.kernel, or use fedavg");
+    }
     return new Server(initial, options, variant, totalRounds, aggregation);
   }
 

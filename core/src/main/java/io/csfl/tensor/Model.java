@@ -32,11 +32,14 @@ public final class Model {
     return new Model(spec, List.copyOf(tensors));
   }
 
-  /** Copies and validates arrays given in spec order. */
+  /**
+   * Copies and validates arrays given in spec order; a NaN or infinity is refused with a
+   * {@link NonFiniteValueException} that names its tensor.
+   */
   public static Model copyOf(ModelSpec spec, float[][] arrays) {
     List<Values> list = new ArrayList<>(arrays.length);
-    for (float[] a : arrays) {
-      list.add(Values.copyOf(a));
+    for (int i = 0; i < arrays.length; i++) {
+      list.add(i < spec.tensors().size() ? Values.copyOfTensor(spec.tensor(i).name(), arrays[i]) : Values.copyOf(arrays[i]));
     }
     return of(spec, list);
   }

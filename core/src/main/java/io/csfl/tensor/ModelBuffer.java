@@ -51,12 +51,7 @@ public final class ModelBuffer {
   public Model toModel() {
     java.util.List<Values> list = new java.util.ArrayList<>(data.length);
     for (int i = 0; i < data.length; i++) {
-      try {
-        list.add(Values.copyOf(data[i]));
-      } catch (NonFiniteValueException e) {
-        // Kept as its own type: the aggregator discards a round whose sums are not finite.
-        throw new NonFiniteValueException("tensor " + spec.tensor(i).name() + ": " + e.getMessage());
-      }
+      list.add(Values.copyOfTensor(spec.tensor(i).name(), data[i]));
     }
     return Model.of(spec, list);
   }

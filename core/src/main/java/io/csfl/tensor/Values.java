@@ -31,6 +31,19 @@ public final class Values {
     return new Values(copy);
   }
 
+  /**
+   * As {@link #copyOf(float[])}, for the values of tensor {@code tensor}: a NaN or infinity is
+   * refused naming the tensor too, so that a model's caller learns which of its arrays is bad.
+   */
+  static Values copyOfTensor(String tensor, float[] source) {
+    try {
+      return copyOf(source);
+    } catch (NonFiniteValueException e) {
+      // Kept as its own type: the aggregator discards a round whose sums are not finite.
+      throw new NonFiniteValueException("tensor " + tensor + ": " + e.getMessage());
+    }
+  }
+
   /** The shared vector of length 0. */
   public static Values empty() {
     return EMPTY;

@@ -72,6 +72,9 @@ class DatasetTest {
     assertThrows(IllegalArgumentException.class, () -> Dataset.ofFloats("n", new int[] {0}, 2, new float[0], new int[0], null, null));
     assertThrows(IllegalArgumentException.class, () -> Dataset.builder("b", 2).add(new float[3], 0));
     assertThrows(IllegalStateException.class, () -> Dataset.builder("b", 1).add(new float[1], 0).add(new float[1], 0, "g"));
+    assertEquals("dataset e has no examples", assertThrows(IllegalArgumentException.class, () -> Dataset.builder("e", 3).build()).getMessage());
+    assertEquals("dataset one: 1 class, expected 2 to 65536",
+        assertThrows(IllegalArgumentException.class, () -> Dataset.builder("one", 1).add(new float[1], 0).build()).getMessage());
   }
 
   @Test

@@ -22,6 +22,13 @@ class LayerListTest {
   }
 
   @Test
+  void theOneArgumentFormSaysItBuildsForFashionMnist() {
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Architecture.byName("dense:16,dense:3"));
+    assertTrue(e.getMessage().startsWith("last layer dense:3 must have 10 outputs"), e.getMessage());
+    assertTrue(e.getMessage().contains("for Fashion-MNIST's 1x28x28 images and 10 classes"), e.getMessage());
+  }
+
+  @Test
   void theMlpListIsTheMlpPreset() {
     assertSameNetwork(Architecture.mlp(), Architecture.byName("dense:200,dense:200,dense:10", GREY, 10));
   }

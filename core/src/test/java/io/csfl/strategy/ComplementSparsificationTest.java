@@ -56,6 +56,13 @@ class ComplementSparsificationTest {
   }
 
   @Test
+  void aModelWithoutKernelsIsRefused() {
+    Model biasesOnly = Model.zeros(ModelSpec.of(List.of(TensorSpec.bias("b", 3))));
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> cs.newServer(biasesOnly, 10));
+    assertTrue(e.getMessage().startsWith("cs prunes a model's kernels, and this model has none"), e.getMessage());
+  }
+
+  @Test
   void roundOneIsDenseFedAvgThenMagnitudePruning() throws InvalidUpdateException {
     ServerAlgorithm server = afterRoundOne();
     // Keep the 3 largest |values| of {1, -4, 3, 2, 2, 0}: -4, 3 and the first 2 (ties by position).
