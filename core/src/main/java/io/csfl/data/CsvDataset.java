@@ -93,7 +93,7 @@ public final class CsvDataset {
     }
     if (testRows.isEmpty()) {
       throw new DataFileException(file + ": a test fraction of " + testFraction + " of " + all.labels.size()
-          + " rows holds none out; give a larger --test-fraction or a --test-file");
+          + " rows holds none out; give a larger test fraction or a test file of its own");
     }
     trainRows.sort(null);
     testRows.sort(null);
@@ -217,10 +217,10 @@ public final class CsvDataset {
       if (header.isEmpty()) {
         throw new DataFileException(file + " is empty: expected a header line naming the columns");
       }
-      requireColumn(file, header, options.labelColumn(), "--label-column");
+      requireColumn(file, header, options.labelColumn(), "label");
       boolean grouped = like == null ? options.groupColumn() != null : like.groups != null && header.contains(options.groupColumn());
       if (like == null && grouped) {
-        requireColumn(file, header, options.groupColumn(), "--group-column");
+        requireColumn(file, header, options.groupColumn(), "group");
       }
       List<String> features;
       if (like == null) {
@@ -307,9 +307,9 @@ public final class CsvDataset {
         .replaceFirst("\\s*If this is valid then use CSVFormat.*$", "");
   }
 
-  private static void requireColumn(Path file, List<String> header, String column, String flag) {
+  private static void requireColumn(Path file, List<String> header, String column, String role) {
     if (!header.contains(column)) {
-      throw new DataFileException(file + " has no column '" + column + "' (" + flag + "); its columns are " + header);
+      throw new DataFileException(file + " has no " + role + " column '" + column + "'; its columns are " + header);
     }
   }
 

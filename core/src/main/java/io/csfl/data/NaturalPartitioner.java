@@ -14,11 +14,11 @@ final class NaturalPartitioner implements Partitioner {
   public List<int[]> split(Dataset data, int clients, Random rng) {
     if (!data.hasGroups()) {
       throw new IllegalArgumentException("the natural split needs groups, and " + data.name()
-          + " has none (a CSV file needs --group-column; synthetic data has its devices)");
+          + " has none (a CSV file needs a group column; synthetic data has its devices)");
     }
     if (clients != data.groupCount()) {
       throw new IllegalArgumentException("the natural split makes one client per group: " + data.name() + " has "
-          + data.groupCount() + " groups, so --clients must be " + data.groupCount() + " (or left out), not " + clients);
+          + data.groupCount() + " groups, so the number of clients must be " + data.groupCount() + ", not " + clients);
     }
     int[] counts = new int[clients];
     for (int i = 0; i < data.size(); i++) {

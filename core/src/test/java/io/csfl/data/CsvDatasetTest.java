@@ -108,8 +108,8 @@ class CsvDatasetTest {
   @Test
   void missingColumnsAreNamed() throws IOException {
     Path ok = file("ok.csv", "a,y,user", "1,0,u");
-    assertBad(file("nolabel.csv", "a,label", "1,0"), ok, GROUPED, "nolabel.csv", "no column 'y'", "--label-column");
-    assertBad(file("nogroup.csv", "a,y", "1,0"), ok, GROUPED, "nogroup.csv", "no column 'user'", "--group-column");
+    assertBad(file("nolabel.csv", "a,label", "1,0"), ok, GROUPED, "nolabel.csv", "no label column 'y'");
+    assertBad(file("nogroup.csv", "a,y", "1,0"), ok, GROUPED, "nogroup.csv", "no group column 'user'");
     assertBad(train(), file("short.csv", "a,y", "1,0"), GROUPED, "short.csv", "missing the feature column [b]");
     assertBad(file("onlylabel.csv", "y", "1"), ok, new CsvDataset.Options("y", null, false), "no feature columns");
   }

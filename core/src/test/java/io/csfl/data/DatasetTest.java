@@ -92,7 +92,7 @@ class DatasetTest {
     assertArrayEquals(new int[] {0, 2}, parts.get(0));
     assertArrayEquals(new int[] {1}, parts.get(1));
     IllegalArgumentException wrong = assertThrows(IllegalArgumentException.class, () -> Partitioner.parse("natural").split(d, 3, new Random(1)));
-    assertTrue(wrong.getMessage().contains("has 2 groups, so --clients must be 2"), wrong.getMessage());
+    assertTrue(wrong.getMessage().contains("has 2 groups, so the number of clients must be 2, not 3"), wrong.getMessage());
     Dataset plain = Dataset.of("plain", 1, 1, 2, new byte[2], new byte[2]);
     IllegalArgumentException none = assertThrows(IllegalArgumentException.class, () -> Partitioner.parse("natural").split(plain, 1, new Random(1)));
     assertTrue(none.getMessage().contains("has none"), none.getMessage());
