@@ -40,8 +40,8 @@ import org.junit.jupiter.api.io.TempDir;
  * aggregator are in place; the cluster routes list the members and, on loopback, let a member leave.
  */
 class HealthEndpointsTest {
-  /** A port from this module's range for the seed node, which must be known before it starts. */
-  private static final int SEED_PORT = 25712;
+  /** The seed node's port, which must be known before it starts. */
+  private static final int SEED_PORT = LoopbackPorts.free();
   private final List<ActorSystem<?>> systems = new ArrayList<>();
   private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 

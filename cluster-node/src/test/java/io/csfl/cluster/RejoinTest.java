@@ -49,10 +49,10 @@ import org.junit.jupiter.api.io.TempDir;
  * the next round. Without rejoin, a downed node stays down.
  */
 class RejoinTest {
-  /** The rejoining node keeps its address, as a real node does: a port from this module's range. */
-  private static final int CLIENT_PORT = 25713;
+  /** The rejoining node keeps its address, as a real node does. */
+  private static final int CLIENT_PORT = LoopbackPorts.free();
   /** Its health endpoint, which every incarnation binds again. */
-  private static final int MANAGEMENT_PORT = 25714;
+  private static final int MANAGEMENT_PORT = LoopbackPorts.free();
   private static final Config FAST_REJOIN = ConfigFactory.parseString("csfl.rejoin.delay = 1s").withFallback(ChurnTest.NODE_CONFIG);
   private final List<ActorSystem<?>> systems = new CopyOnWriteArrayList<>();
   private final ExecutorService runner = Executors.newSingleThreadExecutor();
