@@ -81,7 +81,7 @@ public final class CsflCommand implements Runnable {
     cl.setExpandAtFiles(false);
     cl.setParameterExceptionHandler((ex, args) -> {
       PrintWriter err = ex.getCommandLine().getErr();
-      err.println("csfl: " + ex.getMessage() + " (see '" + ex.getCommandLine().getCommandSpec().qualifiedName() + " --help')");
+      err.println("csfl: " + usageError(ex, args));
       err.flush();
       return CommandLine.ExitCode.USAGE;
     });
@@ -109,6 +109,21 @@ public final class CsflCommand implements Runnable {
     // One line each in 'csfl --help', and the first line of each command's own help.
     HEADERS.forEach((name, header) -> cl.getSubcommands().get(name).getCommandSpec().usageMessage().header(header));
     return cl;
+  }
+
+  /**
+   * The line of a bad flag or value: the refusal, pointing to the command's --help when it is about
+   * a flag typed on the command line, or prefixed with where the value came from when a
+   * {@code CSFL_*} variable or the config file gave it ({@link FlagDefaults#origin}).
+   */
+  static String usageError(CommandLine.ParameterException ex, String[] args) {
+    if (ex instanceof BadInput || ex.getCause() instanceof BadInput) {
+      return (ex instanceof BadInput ? ex : ex.getCause()).getMessage();
+    }
+    String origin = ex.getCommandLine().getDefaultValueProvider() instanceof FlagDefaults defaults
+        ? defaults.origin(ex.getCommandLine().getCommandSpec(), ex.getMessage(), args) : null;
+    return origin != null ? origin + ": " + ex.getMessage()
+        : ex.getMessage() + " (see '" + ex.getCommandLine().getCommandSpec().qualifiedName() + " --help')";
   }
 
   private static final Map<String, String> HEADERS = Map.of(

@@ -54,7 +54,7 @@ final class EvaluateCommand implements Callable<Integer> {
       data.checkFlags();
       test = data.load(seed).test();
       Architecture given = modelSpec == null ? null
-          : Architecture.byName(FederationOptions.modelText(modelSpec), test.shape(), test.classes());
+          : Architecture.byName(FederationOptions.modelText("--model-spec", modelSpec), test.shape(), test.classes());
       long bound = largestPreset(test);
       TensorFile read = SafeTensors.read(model, given == null ? bound : Math.max(bound, Checkpoints.maxFileBytes(given.spec())));
       TensorFile file = Checkpoint.modelTensors(read);

@@ -215,24 +215,27 @@ final class FederationOptions {
   /** The --model preset or layer list for the data's shape and classes. */
   Architecture architecture() {
     Dataset train = data().train();
-    return Architecture.byName(modelText(model), train.shape(), train.classes());
+    return Architecture.byName(modelText("--model", model), train.shape(), train.classes());
   }
 
-  /** {@code spec}, or the text of the file that {@code @FILE} names (picocli leaves @FILE alone here). */
-  static String modelText(String spec) {
+  /**
+   * {@code spec}, or the text of the file that {@code @FILE} names (picocli leaves @FILE alone
+   * here); {@code flag} is the option that gave it, for the message when the file cannot be read.
+   */
+  static String modelText(String flag, String spec) {
     if (!spec.startsWith("@")) {
       return spec;
     }
     Path file = Path.of(spec.substring(1));
     try {
       long size = java.nio.file.Files.size(file);
-      require(size <= MAX_MODEL_FILE_BYTES, "--model " + spec + ": the file has " + size + " bytes, more than a layer list needs ("
+      require(size <= MAX_MODEL_FILE_BYTES, flag + " " + spec + ": the file has " + size + " bytes, more than a layer list needs ("
           + MAX_MODEL_FILE_BYTES + ")");
       return java.nio.file.Files.readString(file);
     } catch (java.nio.file.NoSuchFileException e) {
-      throw new IllegalArgumentException("--model " + spec + ": no such file");
+      throw new IllegalArgumentException(flag + " " + spec + ": no such file");
     } catch (java.io.IOException e) {
-      throw new IllegalArgumentException("--model " + spec + ": cannot read it: " + e.getMessage());
+      throw new IllegalArgumentException(flag + " " + spec + ": cannot read it: " + io.csfl.internal.files.FileProblems.reading(file, e));
     }
   }
 

@@ -285,7 +285,7 @@ final class NodeCommand implements Callable<Integer> {
               Report.render(out, target);
               System.out.println("report: " + out.resolve(Report.SUMMARY));
             } catch (Exception e) {
-              System.err.println("csfl: could not render the report: " + e);
+              System.err.println("csfl: could not render the report: " + ReportCommand.failure(out, e));
             }
           }, ModelFiles.checkpointer(store, federation.rounds, federation.architecture(), a -> out.resolve("model.safetensors")),
           () -> ModelFiles.resumePoint(store, settings.algorithm(), spec)));

@@ -25,7 +25,7 @@ final class ReportCommand implements Callable<Integer> {
   double target;
 
   @Override
-  public Integer call() throws IOException {
+  public Integer call() {
     Path csv = dir.resolve("metrics.csv");
     if (!Files.isRegularFile(csv)) {
       throw new CommandLine.ParameterException(spec.commandLine(), "no metrics.csv in " + dir);
@@ -38,10 +38,23 @@ final class ReportCommand implements Callable<Integer> {
       spec.commandLine().getErr().println("csfl: " + fault);
       return CommandLine.ExitCode.USAGE;
     }
-    spec.commandLine().getOut().print(Report.render(dir, target));
+    try {
+      spec.commandLine().getOut().print(Report.render(dir, target));
+    } catch (IOException | IllegalArgumentException | java.io.UncheckedIOException e) {
+      spec.commandLine().getErr().println("csfl: cannot write the report: " + failure(dir, e));
+      return CommandLine.ExitCode.USAGE;
+    }
     spec.commandLine().getOut().println("report: " + dir.resolve(Report.SUMMARY) + " and three PNG charts");
     spec.commandLine().getOut().flush();
     return 0;
+  }
+
+  /** Why {@link Report#render} failed on {@code dir}, in one line: which file, and what is wrong with it. */
+  static String failure(Path dir, Exception e) {
+    if (e instanceof IOException failed) {
+      return io.csfl.internal.files.FileProblems.writing(dir, failed);
+    }
+    return e instanceof IllegalArgumentException || e instanceof java.io.UncheckedIOException ? e.getMessage() : e.toString();
   }
 
   /** Why {@code csv} is not a metrics file the report can read, naming the line; null when it is one. */

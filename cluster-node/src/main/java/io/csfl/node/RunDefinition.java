@@ -74,7 +74,7 @@ final class RunDefinition {
     try {
       publishOrCheck(directory, run);
     } catch (IOException e) {
-      throw new IllegalArgumentException("cannot keep the run's flags in " + directory + ": " + e);
+      throw new IllegalArgumentException("cannot keep the run's flags: " + io.csfl.internal.files.FileProblems.writing(directory, e));
     }
   }
 

@@ -5,6 +5,7 @@ import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import io.csfl.actor.Server;
 import io.csfl.data.DataFileException;
+import io.csfl.internal.files.FileProblems;
 import io.csfl.metrics.MetricsCsv;
 import io.csfl.metrics.RoundMetrics;
 import io.csfl.report.Report;
@@ -116,7 +117,7 @@ final class SimulateCommand implements java.util.concurrent.Callable<Integer> {
         // Atomically: a run whose checkpoints outlive a half-written flags file could not be resumed.
         io.csfl.internal.files.AtomicFiles.write(out.resolve(RUN_FLAGS), JSON.writeValueAsBytes(effectiveFlags()), false);
       } catch (java.io.IOException e) {
-        spec.commandLine().getErr().println("csfl: cannot write the run's files: " + e);
+        spec.commandLine().getErr().println("csfl: cannot write the run's files: " + FileProblems.writing(out, e));
         return CommandLine.ExitCode.USAGE;
       }
     }
@@ -158,14 +159,23 @@ final class SimulateCommand implements java.util.concurrent.Callable<Integer> {
     try {
       cl.parseArgs(flags.toArray(String[]::new));
     } catch (CommandLine.ParameterException e) {
-      throw new CommandLine.ParameterException(spec.commandLine(), "--resume " + resume + ": its saved flags are invalid: " + e.getMessage());
+      throw savedFlagsRefused(e);
     }
     resumed.out = resume;
     if (threads != null) {
       resumed.threads = threads;
     }
     resumed.resuming = true;
-    return resumed.call();
+    try {
+      return resumed.call();
+    } catch (CommandLine.ParameterException e) {
+      throw savedFlagsRefused(e);
+    }
+  }
+
+  /** A saved flag {@code refusal} refused: the saved run cannot go on, whatever the command line says now. */
+  private BadInput savedFlagsRefused(CommandLine.ParameterException refusal) {
+    return new BadInput(spec.commandLine(), resume.resolve(RUN_FLAGS) + ": " + refusal.getMessage() + "; the saved run cannot be resumed");
   }
 
   /** Options a resumed run does not take from the saved flags: it chooses them itself, or they were read into the others. */
@@ -308,7 +318,14 @@ final class SimulateCommand implements java.util.concurrent.Callable<Integer> {
         return CommandLine.ExitCode.USAGE;
       }
     }
-    try (MetricsCsv csv = MetricsCsv.openAppending(csvPath)) {
+    MetricsCsv csv;
+    try {
+      csv = MetricsCsv.openAppending(csvPath);
+    } catch (IllegalArgumentException | java.io.UncheckedIOException e) {
+      spec.commandLine().getErr().println("csfl: " + e.getMessage());
+      return CommandLine.ExitCode.USAGE;
+    }
+    try (csv) {
       setup.resume().values().forEach(c -> c.metrics().forEach(m ->
           results.computeIfAbsent(m.algorithm(), k -> new ArrayList<>()).add(m)));
       ProgressPrinter progress = new ProgressPrinter(federation.rounds);
@@ -335,7 +352,7 @@ final class SimulateCommand implements java.util.concurrent.Callable<Integer> {
         Report.render(out, target);
         System.out.printf("report: %s and three PNG charts in %s%n", out.resolve(Report.SUMMARY), out);
       } catch (java.io.IOException | RuntimeException e) {
-        spec.commandLine().getErr().println("csfl: could not render the report: " + e);
+        spec.commandLine().getErr().println("csfl: could not render the report: " + ReportCommand.failure(out, e));
       }
     }
     if (failures.isEmpty()) {
@@ -349,7 +366,7 @@ final class SimulateCommand implements java.util.concurrent.Callable<Integer> {
       java.nio.file.Files.writeString(out.resolve(Report.SUMMARY), note, java.nio.file.StandardOpenOption.CREATE,
           java.nio.file.StandardOpenOption.APPEND);
     } catch (java.io.IOException e) {
-      spec.commandLine().getErr().println("csfl: could not note the abort in " + out.resolve(Report.SUMMARY) + ": " + e);
+      spec.commandLine().getErr().println("csfl: could not note the abort: " + FileProblems.writing(out.resolve(Report.SUMMARY), e));
     }
     return ABORTED;
   }

@@ -66,6 +66,9 @@ final class Charts {
     plot.setRangeGridlinePaint(Color.LIGHT_GRAY);
     JFreeChart chart = new JFreeChart(title, JFreeChart.DEFAULT_TITLE_FONT, plot, true);
     chart.setBackgroundPaint(Color.WHITE);
-    ChartUtils.saveChartAsPNG(png.toFile(), chart, 900, 560);
+    // Through java.nio, so a file that cannot be written fails with what is wrong with it.
+    try (java.io.OutputStream out = new java.io.BufferedOutputStream(java.nio.file.Files.newOutputStream(png))) {
+      ChartUtils.writeChartAsPNG(out, chart, 900, 560);
+    }
   }
 }

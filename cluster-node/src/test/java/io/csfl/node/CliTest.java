@@ -35,7 +35,13 @@ class CliTest {
   }
 
   static Result run(String... args) {
+    return run(Map.of(), args);
+  }
+
+  /** Runs with {@code env} as the environment: its CSFL_* variables and CSFL_CONFIG file give defaults, as in {@link CsflCommand#main}. */
+  static Result run(Map<String, String> env, String... args) {
     CommandLine cl = CsflCommand.commandLine();
+    cl.setDefaultValueProvider(new FlagDefaults(env, FlagDefaults.configFile(args, env)));
     StringWriter out = new StringWriter();
     StringWriter err = new StringWriter();
     cl.setOut(new PrintWriter(out));
@@ -54,6 +60,27 @@ class CliTest {
     run("report", dir.toString()).isOneLineUsageError("metrics.csv line 3: ");
     Files.writeString(dir.resolve("metrics.csv"), io.csfl.metrics.RoundMetrics.CSV_HEADER + "\ncs,1,0.5\n");
     run("report", dir.toString()).isOneLineUsageError("line 2: metrics row has 3 fields");
+    // Values no run writes: the summary would count, chart and sum them as if they were rounds.
+    Map<String, String> refused = Map.of(
+        "cs,1,NaN,1.0,10,10,2,2,5,1,1,9", "line 2: accuracy must be in [0, 1], got NaN",
+        "cs,1,1.5,1.0,10,10,2,2,5,1,1,9", "line 2: accuracy must be in [0, 1], got 1.5",
+        "cs,-3,0.5,1.0,10,10,2,2,5,1,1,9", "line 2: round must be at least 1, got -3",
+        "cs,1,0.5,1.0,-10,10,2,2,5,1,1,9", "line 2: bytes_down must not be negative, got -10",
+        "cs,1,0.5,1.0,10,10,2,2,5,1,1,-9", "line 2: wall_ms must not be negative, got -9",
+        "cs,two,0.5,1.0,10,10,2,2,5,1,1,9", "line 2: round is not a whole number: 'two'",
+        "cs,1,0.5,1.0,10,10,2,2,5,1,1,9\nfedavg,1,0.5,1.0,10,10,2,2,5,1,1,9\ncs,1,0.6,1.0,10,10,2,2,5,1,1,9",
+        "line 4: round 1 of cs appears twice (also on line 2)");
+    refused.forEach((rows, text) -> {
+      try {
+        Files.writeString(dir.resolve("metrics.csv"), io.csfl.metrics.RoundMetrics.CSV_HEADER + "\n" + rows + "\n");
+      } catch (java.io.IOException e) {
+        throw new java.io.UncheckedIOException(e);
+      }
+      run("report", dir.toString()).isOneLineUsageError(dir.resolve("metrics.csv") + " " + text);
+    });
+    // A diverged model's loss is NaN: such a run is still reported.
+    Files.writeString(dir.resolve("metrics.csv"), io.csfl.metrics.RoundMetrics.CSV_HEADER + "\ncs,1,0.1,NaN,10,10,2,2,5,1,1,9\n");
+    assertEquals(0, run("report", dir.toString()).exitCode());
   }
 
   @Test
@@ -120,8 +147,51 @@ class CliTest {
         Map.entry(List.of("simulate", "--partition", "dirichlet:NaN"), "ALPHA must be a number, got 'nan'"),
         Map.entry(List.of("simulate", "--partition", "dirichlet:1e999"), "ALPHA must be a finite number, got '1e999'"),
         Map.entry(List.of("simulate", "--partition", "shards:2.5"), "bad partition 'shards:2.5': K must be a whole number, got '2.5'"),
-        Map.entry(List.of("simulate", "-v", "-q"), "--verbose and --quiet exclude each other"));
+        Map.entry(List.of("simulate", "-v", "-q"), "--verbose and --quiet exclude each other"),
+        Map.entry(List.of("evaluate", "--model-spec", "@missing.model", "--model", "m.safetensors", "--dataset", "synthetic:1,1"),
+            "--model-spec @missing.model: no such file"));
     bad.forEach((args, text) -> run(args.toArray(String[]::new)).isOneLineUsageError(text));
+  }
+
+  @Test
+  void aBadValueFromTheEnvironmentOrTheConfigFileNamesWhereItCameFrom() throws Exception {
+    Path negative = Files.writeString(dir.resolve("negative.conf"), "csfl.rounds = -4\n");
+    Path object = Files.writeString(dir.resolve("object.conf"), "csfl.rounds { a = 1 }\n");
+    Path listOfLists = Files.writeString(dir.resolve("lists.conf"), "csfl.seed-nodes = [[\"a:1\"]]\n");
+    Path partition = Files.writeString(dir.resolve("partition.conf"), "csfl.partition = \"zipf:2\"\n");
+    Map<List<String>, String> bad = Map.ofEntries(
+        Map.entry(List.of("CSFL_ROUNDS=-1", "simulate"), "csfl: CSFL_ROUNDS=-1: --rounds must be positive"),
+        Map.entry(List.of("CSFL_ROUNDS=abc", "simulate"), "csfl: CSFL_ROUNDS=abc: Invalid value for option '--rounds': 'abc' is not an int"),
+        Map.entry(List.of("CSFL_CONFIG=" + negative, "simulate"), "csfl: csfl.rounds = -4 in config file " + negative + ": --rounds must be positive"),
+        Map.entry(List.of("node", "--role", "server", "--insecure", "--config", negative.toString()),
+            "csfl: csfl.rounds = -4 in config file " + negative + ": --rounds must be positive"),
+        Map.entry(List.of("CSFL_CONFIG=" + object, "simulate"), "csfl: config file " + object + ": csfl.rounds must be a value, not an object"),
+        Map.entry(List.of("node", "--role", "client", "--insecure", "--config", listOfLists.toString()),
+            "csfl: config file " + listOfLists + ": csfl.seed-nodes must be a value or a list of values, not a list of objects or lists"),
+        Map.entry(List.of("CSFL_CONFIG=" + partition, "simulate"), "csfl: csfl.partition = zipf:2 in config file " + partition + ": bad partition 'zipf:2'"),
+        // Given on the command line, the value is the command line's: its --help explains it.
+        Map.entry(List.of("CSFL_ROUNDS=5", "CSFL_SEED=3", "simulate", "--rounds", "-1"), "csfl: --rounds must be positive (see 'csfl simulate --help')"),
+        Map.entry(List.of("CSFL_ROUNDS=-1", "simulate", "--rounds=-2"), "csfl: --rounds must be positive (see 'csfl simulate --help')"));
+    bad.forEach((envAndArgs, line) -> {
+      Map<String, String> env = new java.util.HashMap<>();
+      envAndArgs.stream().filter(s -> s.startsWith("CSFL_")).forEach(s -> env.put(s.substring(0, s.indexOf('=')), s.substring(s.indexOf('=') + 1)));
+      Result r = run(env, envAndArgs.stream().filter(s -> !s.startsWith("CSFL_")).toArray(String[]::new));
+      r.isOneLineUsageError(line);
+      assertTrue(r.err().startsWith(line) && (line.contains("--help") || !r.err().contains("--help")), envAndArgs + ": " + r.err());
+    });
+  }
+
+  @Test
+  void aResumeWhoseSavedFlagsAreRefusedNamesTheFileNotTheCommandLine() throws Exception {
+    Path saved = dir.resolve("run");
+    Files.createDirectories(saved);
+    Files.writeString(saved.resolve(SimulateCommand.RUN_FLAGS), "[\"--rounds=-1\", \"--dataset=synthetic:1,1\"]");
+    Result r = run("simulate", "--resume", saved.toString());
+    r.isOneLineUsageError(saved.resolve(SimulateCommand.RUN_FLAGS) + ": --rounds must be positive; the saved run cannot be resumed");
+    assertFalse(r.err().contains("--help"), r.err());
+    Files.writeString(saved.resolve(SimulateCommand.RUN_FLAGS), "[\"--rounds=x\"]");
+    run("simulate", "--resume", saved.toString()).isOneLineUsageError(saved.resolve(SimulateCommand.RUN_FLAGS)
+        + ": Invalid value for option '--rounds': 'x' is not an int; the saved run cannot be resumed");
   }
 
   @Test
@@ -139,7 +209,8 @@ class CliTest {
     Path file = Files.writeString(dir.resolve("a-file"), "");
     Result r = run("simulate", "--data-dir", SimulateCommandTest.repoData().toString(), "--clients", "2", "--per-round", "1",
         "--rounds", "1", "--out", file.resolve("out").toString());
-    r.isOneLineUsageError("cannot write the run's files");
+    r.isOneLineUsageError("cannot write the run's files: " + file.resolve("out") + ": " + file + " is a file, not a directory");
+    assertFalse(r.err().contains("Exception"), r.err());
   }
 
   @Test

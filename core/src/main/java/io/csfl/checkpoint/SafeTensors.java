@@ -114,7 +114,7 @@ public final class SafeTensors {
     } catch (NoSuchFileException e) {
       throw new TensorFileException(path + " does not exist", e);
     } catch (IOException e) {
-      throw new TensorFileException("cannot read " + path + ": " + e, e);
+      throw new TensorFileException("cannot read " + io.csfl.internal.files.FileProblems.reading(path, e), e);
     }
   }
 
@@ -155,7 +155,7 @@ public final class SafeTensors {
     } catch (NoSuchFileException e) {
       throw new TensorFileException(path + " does not exist", e);
     } catch (IOException e) {
-      throw new TensorFileException("cannot read " + path + ": " + e, e);
+      throw new TensorFileException("cannot read " + io.csfl.internal.files.FileProblems.reading(path, e), e);
     } catch (IllegalArgumentException e) {
       throw new TensorFileException(path + " is not a valid safetensors file: " + e.getMessage(), e);
     }

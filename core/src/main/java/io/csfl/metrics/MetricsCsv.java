@@ -1,5 +1,6 @@
 package io.csfl.metrics;
 
+import io.csfl.internal.files.FileProblems;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -28,7 +29,7 @@ public final class MetricsCsv implements AutoCloseable {
       return withHeader(Files.newBufferedWriter(file, StandardCharsets.UTF_8,
           StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE));
     } catch (IOException e) {
-      throw new UncheckedIOException("cannot write " + file + ": " + e.getMessage(), e);
+      throw new UncheckedIOException("cannot write " + FileProblems.writing(file, e), e);
     }
   }
 
@@ -59,7 +60,7 @@ public final class MetricsCsv implements AutoCloseable {
           StandardOpenOption.CREATE, StandardOpenOption.APPEND, StandardOpenOption.WRITE);
       return fresh ? withHeader(w) : new MetricsCsv(w);
     } catch (IOException e) {
-      throw new UncheckedIOException("cannot write " + file + ": " + e.getMessage(), e);
+      throw new UncheckedIOException("cannot write " + FileProblems.writing(file, e), e);
     }
   }
 
@@ -94,14 +95,14 @@ public final class MetricsCsv implements AutoCloseable {
 
   /**
    * The rows of {@code file}, skipping blank lines; IllegalArgumentException if it does not start
-   * with {@link RoundMetrics#CSV_HEADER} or a row does not parse, UncheckedIOException if it cannot
-   * be read.
+   * with {@link RoundMetrics#CSV_HEADER}, a row does not parse or holds a value no run writes, or
+   * an algorithm's round appears twice; UncheckedIOException if it cannot be read.
    */
   public static List<RoundMetrics> read(Path file) {
     try {
       return rows(file, Files.readAllLines(file, StandardCharsets.UTF_8));
     } catch (IOException e) {
-      throw new UncheckedIOException("cannot read " + file + ": " + e.getMessage(), e);
+      throw new UncheckedIOException("cannot read " + FileProblems.reading(file, e), e);
     }
   }
 
@@ -114,7 +115,7 @@ public final class MetricsCsv implements AutoCloseable {
    * dropped. Rows of other algorithms stay. When rows must go, the file is rewritten atomically
    * (temporary file, fsync, rename), so a crash now leaves the old file or the new one. Returns one
    * line per change of that kind, for the caller to show; throws IllegalArgumentException when the
-   * file does not start with the header or a complete row does not parse.
+   * file does not start with the header or a complete row is refused as {@link #read} refuses it.
    */
   public static List<String> reconcile(Path file, Map<String, List<RoundMetrics>> committed) {
     List<String> notes = new ArrayList<>();
@@ -156,25 +157,38 @@ public final class MetricsCsv implements AutoCloseable {
       }
       return notes;
     } catch (IOException e) {
-      throw new UncheckedIOException("cannot read or write " + file + ": " + e.getMessage(), e);
+      throw new UncheckedIOException("cannot read or write " + FileProblems.writing(file, e), e);
     }
   }
 
-  /** The rows of {@code file}'s {@code lines}, skipping blank ones, after the header it must start with. */
+  /**
+   * The rows of {@code file}'s {@code lines}, skipping blank ones, after the header it must start
+   * with; IllegalArgumentException naming the line of a row that does not parse, holds a value no
+   * run writes ({@link RoundMetrics#parse}) or repeats a round of its algorithm.
+   */
   private static List<RoundMetrics> rows(Path file, List<String> lines) {
     if (lines.isEmpty() || !lines.get(0).equals(RoundMetrics.CSV_HEADER)) {
       throw new IllegalArgumentException(file + " is not a CSFL metrics file: line 1 is not the header " + RoundMetrics.CSV_HEADER);
     }
     List<RoundMetrics> rows = new ArrayList<>();
+    // Where each algorithm's rounds were seen: a run writes each round's row once.
+    Map<String, Map<Integer, Integer>> seen = new java.util.HashMap<>();
     for (int i = 1; i < lines.size(); i++) {
       if (lines.get(i).isBlank()) {
         continue;
       }
+      RoundMetrics m;
       try {
-        rows.add(RoundMetrics.parse(lines.get(i)));
+        m = RoundMetrics.parse(lines.get(i));
       } catch (IllegalArgumentException e) {
         throw new IllegalArgumentException(file + " line " + (i + 1) + ": " + e.getMessage(), e);
       }
+      Integer before = seen.computeIfAbsent(m.algorithm(), a -> new java.util.HashMap<>()).putIfAbsent(m.round(), i + 1);
+      if (before != null) {
+        throw new IllegalArgumentException(file + " line " + (i + 1) + ": round " + m.round() + " of " + m.algorithm()
+            + " appears twice (also on line " + before + ")");
+      }
+      rows.add(m);
     }
     return rows;
   }

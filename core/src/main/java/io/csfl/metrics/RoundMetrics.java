@@ -36,14 +36,65 @@ public record RoundMetrics(String algorithm, int round, double accuracy, double 
         bytesDown, bytesUp, clientsSelected, clientsCompleted, clientTrainMs, clientOverheadMs, serverMs, wallMs);
   }
 
-  /** Parses a row written by {@link #toCsvRow()}. */
+  /**
+   * Parses a row written by {@link #toCsvRow()}; an IllegalArgumentException names the column of a
+   * value that no run writes: a round below 1, an accuracy outside [0, 1] (NaN among them), a
+   * negative count, byte or time. The loss may be anything, NaN too: a diverged model's is.
+   */
   public static RoundMetrics parse(String row) {
     String[] f = row.split(",", -1);
     if (f.length != 12) {
       throw new IllegalArgumentException("metrics row has " + f.length + " fields, expected 12: " + row);
     }
-    return new RoundMetrics(f[0], Integer.parseInt(f[1]), Double.parseDouble(f[2]), Double.parseDouble(f[3]),
-        Long.parseLong(f[4]), Long.parseLong(f[5]), Integer.parseInt(f[6]), Integer.parseInt(f[7]),
-        Long.parseLong(f[8]), Long.parseLong(f[9]), Long.parseLong(f[10]), Long.parseLong(f[11]));
+    if (f[0].isBlank()) {
+      throw new IllegalArgumentException("algorithm is empty");
+    }
+    long round = whole(f, 1, Integer.MAX_VALUE);
+    if (round < 1) {
+      throw new IllegalArgumentException("round must be at least 1, got " + f[1]);
+    }
+    double accuracy = number(f, 2);
+    if (!(accuracy >= 0 && accuracy <= 1)) {
+      throw new IllegalArgumentException("accuracy must be in [0, 1], got " + f[2]);
+    }
+    return new RoundMetrics(f[0], (int) round, accuracy, number(f, 3), count(f, 4), count(f, 5), (int) count(f, 6, Integer.MAX_VALUE),
+        (int) count(f, 7, Integer.MAX_VALUE), count(f, 8), count(f, 9), count(f, 10), count(f, 11));
+  }
+
+  private static final String[] COLUMNS = CSV_HEADER.split(",");
+
+  private static double number(String[] fields, int column) {
+    try {
+      return Double.parseDouble(fields[column]);
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException(COLUMNS[column] + " is not a number: '" + fields[column] + "'");
+    }
+  }
+
+  /** The whole number in {@code column}, at most {@code max}. */
+  private static long whole(String[] fields, int column, long max) {
+    long value;
+    try {
+      value = Long.parseLong(fields[column]);
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException(COLUMNS[column] + " is not a whole number: '" + fields[column] + "'");
+    }
+    if (value > max) {
+      throw new IllegalArgumentException(COLUMNS[column] + " is too large: " + fields[column]);
+    }
+    return value;
+  }
+
+  private static long count(String[] fields, int column) {
+    return count(fields, column, Long.MAX_VALUE);
+  }
+
+  /** The whole number in {@code column}, from 0 to {@code max}. */
+  private static long count(String[] fields, int column, long max) {
+    long value = whole(fields, column, max);
+    if (value < 0) {
+      throw new IllegalArgumentException(COLUMNS[column] + " must not be negative, got " + fields[column]);
+    }
+    return value;
   }
 }
