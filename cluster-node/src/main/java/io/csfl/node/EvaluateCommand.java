@@ -45,6 +45,16 @@ final class EvaluateCommand implements Callable<Integer> {
   @Option(names = "--eval-examples", defaultValue = "10000", description = "Evaluate on the first N test examples. Default: ${DEFAULT-VALUE}.")
   int evalExamples;
 
+  /** The architecture --model-spec names for {@code test}; a refusal names the flag. */
+  private Architecture modelSpec(Dataset test) {
+    String text = FederationOptions.modelText("--model-spec", modelSpec);
+    try {
+      return Architecture.byName(text, test.shape(), test.classes());
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("--model-spec " + modelSpec + ": " + e.getMessage(), e);
+    }
+  }
+
   @Override
   public Integer call() {
     Model loaded;
@@ -53,8 +63,7 @@ final class EvaluateCommand implements Callable<Integer> {
       FederationOptions.require(evalExamples > 0, "--eval-examples must be positive");
       data.checkFlags();
       test = data.load(seed).test();
-      Architecture given = modelSpec == null ? null
-          : Architecture.byName(FederationOptions.modelText("--model-spec", modelSpec), test.shape(), test.classes());
+      Architecture given = modelSpec == null ? null : modelSpec(test);
       long bound = largestPreset(test);
       TensorFile read = SafeTensors.read(model, given == null ? bound : Math.max(bound, Checkpoints.maxFileBytes(given.spec())));
       TensorFile file = Checkpoint.modelTensors(read);

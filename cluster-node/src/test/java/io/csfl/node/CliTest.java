@@ -149,7 +149,9 @@ class CliTest {
         Map.entry(List.of("simulate", "--partition", "shards:2.5"), "bad partition 'shards:2.5': K must be a whole number, got '2.5'"),
         Map.entry(List.of("simulate", "-v", "-q"), "--verbose and --quiet exclude each other"),
         Map.entry(List.of("evaluate", "--model-spec", "@missing.model", "--model", "m.safetensors", "--dataset", "synthetic:1,1"),
-            "--model-spec @missing.model: no such file"));
+            "--model-spec @missing.model: no such file"),
+        Map.entry(List.of("evaluate", "--model-spec", "bogus", "--model", "m.safetensors", "--dataset", "synthetic:1,1"),
+            "--model-spec bogus: unknown model 'bogus'"));
     bad.forEach((args, text) -> run(args.toArray(String[]::new)).isOneLineUsageError(text));
   }
 

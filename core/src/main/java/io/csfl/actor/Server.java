@@ -1598,8 +1598,12 @@ public final class Server extends AbstractBehavior<Server.Command> {
       checkpointer.save(checkpoint);
       return null;
     } catch (IOException | RuntimeException e) {
-      getContext().getLog().error("{}: round {} could not be checkpointed: {}", settings.algorithm(), checkpoint.round(), e.toString());
-      return e.toString();
+      // A file the checkpointer could not write is named with what is wrong with it, in words;
+      // anything else (a bug of a checkpointer) with its exception.
+      String why = e instanceof java.nio.file.FileSystemException f && f.getFile() != null
+          ? io.csfl.internal.files.FileProblems.writing(java.nio.file.Path.of(f.getFile()), f) : e.toString();
+      getContext().getLog().error("{}: round {} could not be checkpointed: {}", settings.algorithm(), checkpoint.round(), why);
+      return why;
     }
   }
 

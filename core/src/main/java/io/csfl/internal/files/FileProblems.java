@@ -34,7 +34,9 @@ public final class FileProblems {
     if (!(e instanceof FileSystemException f) || f.getFile() == null) {
       return given + ": " + (e.getMessage() != null ? e.getMessage() : "an input/output error");
     }
-    String path = f.getFile();
+    // A failed move or copy names its source and its target; the target is what is in the way
+    // (an atomic write's temporary file was just written, its rename onto the target failed).
+    String path = f.getOtherFile() != null ? f.getOtherFile() : f.getFile();
     if (e instanceof NoSuchFileException) {
       return path + ": " + missing;
     }

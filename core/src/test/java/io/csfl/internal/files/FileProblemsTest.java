@@ -26,6 +26,9 @@ class FileProblemsTest {
     assertEquals("/sys/x: operation not permitted",
         FileProblems.writing(Path.of("p"), new FileSystemException("/sys/x", null, "Operation not permitted")));
     assertEquals("p: disk full", FileProblems.writing(Path.of("p"), new IOException("disk full")));
+    // A rename that failed names its target, which is what is in the way, not the file just written.
+    assertEquals("out/model.safetensors: is a directory",
+        FileProblems.writing(Path.of("p"), new FileSystemException("out/.model.safetensors.x.tmp", "out/model.safetensors", "Is a directory")));
   }
 
   @Test
