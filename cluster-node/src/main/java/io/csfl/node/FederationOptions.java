@@ -380,6 +380,26 @@ final class FederationOptions {
     return train.name() + "/" + train.size() + "/" + train.fingerprint() + " clients=" + clients + " partition=" + Partitioner.parse(partition).spec() + " seed=" + seed;
   }
 
+  /** Layer lists longer than this are named in a client's signature by their start and a hash. */
+  private static final int MODEL_NAME_IN_SIGNATURE = 64;
+
+  /**
+   * What a client node must agree on with the server for its clients to be taken on: the data
+   * signature, and the flags that decide how a client trains and what it sends back (model,
+   * algorithm and its client-side parameters, local training). A client node given another
+   * {@code --lr} or {@code --local-epochs} would otherwise train its clients its own way, and
+   * nothing would show it. Space-separated words, so that a refusal can name the ones that differ.
+   */
+  String clientSignature(Dataset train) {
+    String model = architecture().name();
+    if (model.length() > MODEL_NAME_IN_SIGNATURE) {
+      model = model.substring(0, MODEL_NAME_IN_SIGNATURE - 16) + "...#" + Integer.toHexString(model.hashCode());
+    }
+    return dataSignature(train) + " model=" + model.replace(' ', ',') + " algorithm=" + String.join(",", algorithms)
+        + " sparsity=" + sparsity + " density=" + density + " uplink-density=" + uplinkDensity + " optimizer=" + optimizer
+        + " lr=" + lr + " momentum=" + momentum + " local-epochs=" + localEpochs + " batch-size=" + batchSize;
+  }
+
   static String clientId(int index) {
     return io.csfl.cluster.ClientsHost.clientId(index);
   }

@@ -259,7 +259,7 @@ final class NodeCommand implements Callable<Integer> {
         : Optional.empty();
     Optional<ClientsHost.ClientPool> hosted = Optional.empty();
     if (roleSet.contains(NodePlan.CLIENT)) {
-      String signature = federation.dataSignature(data.train());
+      String signature = federation.clientSignature(data.train());
       io.csfl.nn.LocalTrainer trainer = federation.trainer();
       IntFunction<Behavior<io.csfl.actor.Client.Command>> client = i -> io.csfl.actor.Client.create(FederationOptions.clientId(i),
           signature, strategy.newClient(), trainer, data.train(), parts.get(i), federation.seed + i);
@@ -276,10 +276,9 @@ final class NodeCommand implements Callable<Integer> {
           : out.resolve("checkpoints"), keepCheckpoints);
       FederationOptions.require(resume || !holdsARun(store), out + " already holds a run: continue it with --resume, "
           + "or choose a new --out directory");
-      String signature = federation.dataSignature(data.train());
-      RunDefinition.claim(store.directory(), RunDefinition.of(federation, signature));
+      RunDefinition.claim(store.directory(), RunDefinition.of(federation, federation.dataSignature(data.train())));
       io.csfl.tensor.ModelSpec spec = federation.architecture().spec();
-      io.csfl.actor.Server.Settings settings = federation.serverSettings(min, signature, parts);
+      io.csfl.actor.Server.Settings settings = federation.serverSettings(min, federation.clientSignature(data.train()), parts);
       server = Optional.of(new NodePlan.ServerPart(settings, federation.evaluator(data.test()), out.resolve("metrics.csv"), rounds -> {
             try {
               Report.render(out, target);

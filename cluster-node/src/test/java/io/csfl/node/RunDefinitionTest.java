@@ -26,6 +26,11 @@ class RunDefinitionTest {
 
   /** The run definition a node would publish, parsed from {@link #NODE} with the flag-value pairs {@code extra} set. */
   private static SortedMap<String, String> definitionOf(String... extra) {
+    return RunDefinition.of(federationOf(extra), "signature-1");
+  }
+
+  /** The federation flags of {@link #NODE} with the flag-value pairs {@code extra} set. */
+  private static FederationOptions federationOf(String... extra) {
     List<String> args = new ArrayList<>(List.of(NODE));
     for (int i = 0; i + 1 < extra.length; i += 2) {
       int at = args.indexOf(extra[i]);
@@ -38,7 +43,29 @@ class RunDefinitionTest {
     CommandLine cl = CsflCommand.commandLine();
     CommandLine.ParseResult parsed = cl.parseArgs(args.toArray(String[]::new));
     NodeCommand node = parsed.subcommand().commandSpec().commandLine().getCommand();
-    return RunDefinition.of(node.federation, "signature-1");
+    return node.federation;
+  }
+
+  /** What a client node started with {@link #NODE} and {@code extra} tells the server at the handshake. */
+  private static String clientSignatureOf(String... extra) {
+    FederationOptions federation = federationOf(extra);
+    federation.validateWithData();
+    return federation.clientSignature(federation.data().train());
+  }
+
+  @Test
+  void aClientNodeMustAgreeOnHowClientsTrainButNotOnWaitsOrItsEngine() {
+    FederationOptions base = federationOf();
+    base.validateWithData();
+    String signature = base.clientSignature(base.data().train());
+    assertTrue(signature.startsWith(base.dataSignature(base.data().train()) + " model=logreg algorithm=cs "), signature);
+    assertEquals(signature, clientSignatureOf("--round-timeout", "9m", "--engine", "pytorch", "--data-dir", "/elsewhere"));
+    for (String[] other : List.of(new String[] {"--lr", "0.05"}, new String[] {"--local-epochs", "2"}, new String[] {"--model", "dense:10"},
+        new String[] {"--optimizer", "sgd"}, new String[] {"--batch-size", "32"}, new String[] {"--algorithm", "fedavg"})) {
+      String theirs = clientSignatureOf(other);
+      assertFalse(theirs.equals(signature), String.join(" ", other) + " gives the same signature: " + theirs);
+    }
+    assertTrue(clientSignatureOf("--lr", "0.05").contains(" lr=0.05 "));
   }
 
   @Test

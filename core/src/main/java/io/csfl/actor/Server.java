@@ -1023,6 +1023,19 @@ public final class Server extends AbstractBehavior<Server.Command> {
     return null;
   }
 
+  /**
+   * How a client's data signature differs from this server's, in one line: the space-separated
+   * words of each that the other lacks ({@code lr=0.05} against {@code lr=0.01}), so that a long
+   * signature does not hide the one setting that differs.
+   */
+  static String signatureDifference(String theirs, String ours) {
+    List<String> their = List.of(theirs.split(" "));
+    List<String> our = List.of(ours.split(" "));
+    String onlyTheirs = their.stream().filter(w -> !our.contains(w)).collect(java.util.stream.Collectors.joining(" "));
+    String onlyOurs = our.stream().filter(w -> !their.contains(w)).collect(java.util.stream.Collectors.joining(" "));
+    return "its data signature differs from this server's: '" + onlyTheirs + "' against '" + onlyOurs + "'";
+  }
+
   /** Why the handshake's answer is not accepted, or null. */
   private String refusal(Described d) {
     Client.Description c = d.description();
@@ -1060,7 +1073,7 @@ public final class Server extends AbstractBehavior<Server.Command> {
           + Client.id(settings.clients() - 1) + ")";
     }
     if (!settings.dataSignature().equals(c.dataSignature())) {
-      return "its data are '" + c.dataSignature() + "', this server's are '" + settings.dataSignature() + "'";
+      return signatureDifference(c.dataSignature(), settings.dataSignature());
     }
     if (c.examples() <= 0) {
       return "it declares " + c.examples() + " examples";

@@ -95,6 +95,13 @@ class HostedClientsTest {
   }
 
   @Test
+  void aSignatureRefusalNamesTheWordsThatDiffer() {
+    assertEquals("its data signature differs from this server's: 'lr=0.05 local-epochs=2' against 'lr=0.01 local-epochs=5'",
+        Server.signatureDifference("data/60000/ab clients=30 lr=0.05 local-epochs=2 seed=7", "data/60000/ab clients=30 lr=0.01 local-epochs=5 seed=7"));
+    assertEquals("its data signature differs from this server's: 'other' against ''", Server.signatureDifference("a b other", "a b"));
+  }
+
+  @Test
   void aServerTakesOnAllClientsOfAHostInBatches() {
     int count = 2 * Client.MAX_BATCH + 50;
     List<ActorRef<Client.Command>> hosted = IntStream.range(0, count).mapToObj(i -> client(clients, i, SIGNATURE)).toList();
@@ -132,7 +139,7 @@ class HostedClientsTest {
         .seed(5).clients(4).dataSignature(SIGNATURE).build();
     AtomicReference<ActorRef<Server.Command>> server = new AtomicReference<>();
     expectAll(List.of(
-        logged(Level.ERROR, "refusing client client-0002", "its data are 'random/64 other'"),
+        logged(Level.ERROR, "refusing client client-0002", "its data signature differs from this server's: 'other' against 'hosted'"),
         logged(Level.ERROR, "refusing client client-0009", "is not one of the federation's 4"),
         logged(Level.WARN, "refused the clients host registered at", "not a member with the client role"),
         logged(Level.ERROR, "refusing client client-0003", "not on its host's node"),
@@ -156,7 +163,7 @@ class HostedClientsTest {
     Server.Settings settings = Server.Settings.builder("fedavg").rounds(1).clientsPerRound(2).roundTimeout(Duration.ofMinutes(5))
         .seed(5).clients(3).dataSignature(SIGNATURE).build();
     AtomicReference<ActorRef<Server.Command>> server = new AtomicReference<>();
-    expectAll(List.of(logged(Level.ERROR, "refusing client client-0002", "its data are 'random/64 other'")),
+    expectAll(List.of(logged(Level.ERROR, "refusing client client-0002", "its data signature differs from this server's: 'other' against 'hosted'")),
         () -> server.set(server(settings, events)));
 
     // Host B takes client-0001 over (a pool node starting a client another node gives up) while
