@@ -121,6 +121,24 @@ public final class Client extends AbstractBehavior<Client.Command> {
   }
 
   /**
+   * The server refused {@code refused} of the clients a host described, for {@code reason} (the
+   * first refusal's), and will not train them: the host logs it, so that the node whose clients
+   * sit idle says why (another data set, or other training flags than the server's). Taken, like
+   * {@link DescribeHosted}, only from a server on the host's own node or on a member with the
+   * {@code server} role; it changes nothing but the log.
+   *
+   * @param refused how many of the host's clients the server refused
+   * @param reason  why, in one line
+   * @param server  the server that refused them
+   */
+  public record ClientsRefused(int refused, String reason, ActorRef<Server.Command> server) implements HostCommand, ControlMessage {
+    public ClientsRefused {
+      java.util.Objects.requireNonNull(reason, "reason");
+      java.util.Objects.requireNonNull(server, "server");
+    }
+  }
+
+  /**
    * One batch of a host's answer to {@link DescribeHosted}: the {@link Description}s of its clients at positions
    * {@code from .. from + clients.size() - 1} of {@code total}. The server checks each as it checks a single client's
    * answer, and that each client lives on the host's node.

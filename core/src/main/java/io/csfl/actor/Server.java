@@ -984,12 +984,15 @@ public final class Server extends AbstractBehavior<Server.Command> {
     if (refusal != null) {
       getContext().getLog().error("refusing the clients host at {}: {}; its clients from position {} on will not be trained on",
           d.host().path(), refusal, d.from());
+      d.host().tell(new Client.ClientsRefused(Math.max(0, batch.total() - d.from()), refusal, getContext().getSelf()));
       return beginIfWaiting();
     }
     int next = batch.from() + batch.clients().size();
     if (next < batch.total()) {
       askHost(d.host(), next, 1); // asked before this batch is taken on, so its way there overlaps that work
     }
+    int refusedHere = 0;
+    String firstRefusal = null;
     for (Client.Description c : batch.clients()) {
       String clientRefusal = refusal(c);
       if (clientRefusal == null && !ControlChecks.sameNode(getContext().getSystem(), c.client().path().address(), d.host().path().address())) {
@@ -999,6 +1002,8 @@ public final class Server extends AbstractBehavior<Server.Command> {
         getContext().getLog().error("refusing client {}, described by the clients host at {}: {}; it will not be trained on",
             c.clientId(), d.host().path(), clientRefusal);
         lastClientRefusal = "client " + c.clientId() + ": " + clientRefusal;
+        refusedHere++;
+        firstRefusal = firstRefusal != null ? firstRefusal : lastClientRefusal;
       } else if (nameHeldByAnother(c)) {
         handOvers.put(c.clientId(), new HandOver(c, d.host()));
         getContext().getLog().warn("client {} at {}, described by the clients host at {}: the client of that name at {} is still "
@@ -1007,6 +1012,10 @@ public final class Server extends AbstractBehavior<Server.Command> {
       } else {
         accept(c);
       }
+    }
+    if (refusedHere > 0) {
+      // The host's node logs it too: there the clients sit idle, and its operator looks there first.
+      d.host().tell(new Client.ClientsRefused(refusedHere, firstRefusal, getContext().getSelf()));
     }
     return afterAccepting();
   }

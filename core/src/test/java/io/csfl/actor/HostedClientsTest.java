@@ -102,6 +102,23 @@ class HostedClientsTest {
   }
 
   @Test
+  void aHostLogsARefusalOnlyFromAServer() {
+    ActorRef<Client.HostCommand> host = clients.spawn(Client.host(List.of(client(clients, 0, SIGNATURE))));
+    ActorRef<Client.HostCommand> seenFromStranger = TestClusters.reachedFrom(stranger, clients, host);
+    ActorRef<Server.Command> notAServer = stranger.spawn(Behaviors.<Server.Command>ignore());
+    // A member without the server role cannot make the host say its clients were refused.
+    logged(Level.WARN, "the clients host ignored a refusal of its clients", "server role")
+        .expect(home.system(), () -> {
+          seenFromStranger.tell(new Client.ClientsRefused(1, "forged", notAServer));
+          return null;
+        });
+    logged(Level.ERROR, "refused 1 of the 1 clients hosted here", "their lr").expect(home.system(), () -> {
+      TestClusters.reachedFrom(home, clients, host).tell(new Client.ClientsRefused(1, "their lr", home.spawn(Behaviors.<Server.Command>ignore())));
+      return null;
+    });
+  }
+
+  @Test
   void aServerTakesOnAllClientsOfAHostInBatches() {
     int count = 2 * Client.MAX_BATCH + 50;
     List<ActorRef<Client.Command>> hosted = IntStream.range(0, count).mapToObj(i -> client(clients, i, SIGNATURE)).toList();
@@ -143,7 +160,9 @@ class HostedClientsTest {
         logged(Level.ERROR, "refusing client client-0009", "is not one of the federation's 4"),
         logged(Level.WARN, "refused the clients host registered at", "not a member with the client role"),
         logged(Level.ERROR, "refusing client client-0003", "not on its host's node"),
-        logged(Level.ERROR, "refusing the clients host", "it announces 1000 clients, more than the 4")),
+        logged(Level.ERROR, "refusing the clients host", "it announces 1000 clients, more than the 4"),
+        // The host on the client node says so too, with the first refusal.
+        logged(Level.ERROR, "refused 2 of the 4 clients hosted here", "client client-0002: its data signature differs")),
         () -> server.set(server(settings, events)));
 
     server.get().tell(new Server.Start());
