@@ -455,12 +455,13 @@ public final class Aggregator extends AbstractBehavior<Aggregator.Command> {
     pendingClose = null;
     closing = true;
     closeReplyTo = request.replyTo();
-    if (accepted < Math.max(1, request.minimum())) {
+    int needed = Math.max(1, request.minimum());
+    if (accepted < needed) {
       // Too many updates were refused (they are listed): a round fewer clients contributed to than
       // it needs is not committed. The attempt is discarded, and the server, told so by the count, retries it.
       algorithm.abandon(round);
       getContext().getLog().warn("round {}: {} updates accepted, {} refused, the round needs {}; the attempt is discarded",
-          round, accepted, rejections.size(), Math.max(1, request.minimum()));
+          round, accepted, rejections.size(), needed);
       transfers.tell(closeReplyTo, new RoundAggregated(round, token, accepted, rejections, algorithm.globalModel(),
           serverNanos / 1_000_000, TensorFile.EMPTY), transferFailures);
       return this;

@@ -19,6 +19,7 @@ import io.csfl.tensor.ModelSpec;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.IntPredicate;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 
@@ -37,11 +38,15 @@ class RefusedRoundTest {
     testKit.shutdownTestKit();
   }
 
-  /** Trains nothing and returns a model of another architecture, as a misconfigured application's trainer would. */
-  private record WrongShapeTrainer(ModelSpec spec, Model other) implements LocalTrainer {
+  /**
+   * For the clients whose first example {@code wrongFor} accepts, trains nothing and returns a model
+   * of another architecture, as a misconfigured application's trainer would; trains the others.
+   */
+  private record WrongShapeTrainer(ModelSpec spec, Model other, IntPredicate wrongFor) implements LocalTrainer {
     @Override
     public TrainingResult train(Model start, Dataset data, int[] examples, long seed) {
-      return new TrainingResult(other, 0.5, examples.length);
+      return wrongFor.test(examples[0]) ? new TrainingResult(other, 0.5, examples.length)
+          : TestModels.trainer().train(start, data, examples, seed);
     }
   }
 
@@ -50,15 +55,6 @@ class RefusedRoundTest {
     @Override
     public TrainingResult train(Model start, Dataset data, int[] examples, long seed) {
       throw new IllegalStateException("my trainer broke");
-    }
-  }
-
-  /** Returns a model of another architecture for the client whose examples start at {@code refusedFrom}, trains the others. */
-  private record OneWrongShapeTrainer(ModelSpec spec, Model other, int refusedFrom) implements LocalTrainer {
-    @Override
-    public TrainingResult train(Model start, Dataset data, int[] examples, long seed) {
-      return examples[0] == refusedFrom ? new TrainingResult(other, 0.5, examples.length)
-          : TestModels.trainer().train(start, data, examples, seed);
     }
   }
 
@@ -84,7 +80,7 @@ class RefusedRoundTest {
     Dataset data = TestModels.dataset();
     Model other = Model.zeros(Architecture.byName("dense:10", data.shape(), data.classes()).spec());
     List<Integer> checkpointed = new CopyOnWriteArrayList<>();
-    Server.Aborted aborted = aborted("refused", new WrongShapeTrainer(TestModels.mlp().spec(), other), checkpointed);
+    Server.Aborted aborted = aborted("refused", new WrongShapeTrainer(TestModels.mlp().spec(), other, first -> true), checkpointed);
     assertEquals(1, aborted.round());
     assertTrue(aborted.reason().contains("round 1: the aggregator refused every update in 2 attempts"), aborted.reason());
     assertTrue(aborted.reason().contains("client-000"), "the reason names a refusal: " + aborted.reason());
@@ -97,7 +93,7 @@ class RefusedRoundTest {
     Model other = Model.zeros(Architecture.byName("dense:10", data.shape(), data.classes()).spec());
     List<Integer> checkpointed = new CopyOnWriteArrayList<>();
     // Both clients complete every attempt, but client-0001's update (examples 4-7) is refused: 1 folded, 2 needed.
-    Server.Aborted aborted = aborted("one-refused", new OneWrongShapeTrainer(TestModels.mlp().spec(), other, 4), CLIENTS, checkpointed);
+    Server.Aborted aborted = aborted("one-refused", new WrongShapeTrainer(TestModels.mlp().spec(), other, first -> first == 4), CLIENTS, checkpointed);
     assertEquals(1, aborted.round());
     assertTrue(aborted.reason().contains("round 1: the aggregator accepted fewer than the 2 updates a round needs in 2 attempts"),
         aborted.reason());
