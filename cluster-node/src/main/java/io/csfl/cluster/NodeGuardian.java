@@ -32,7 +32,7 @@ public final class NodeGuardian {
     return Behaviors.setup(ctx -> {
       plan.aggregator().ifPresent(a -> {
         ActorRef<Aggregator.Command> aggregator = ctx.spawn(Behaviors.supervise(
-                Aggregator.create(a.strategy().newServer(a.initial(), a.rounds()), a.strategy().pruner()))
+                Aggregator.create(a.strategy().newServer(a.initial(), a.rounds()), a.strategy().pruner(), a.signature()))
             .onFailure(SupervisorStrategy.restart().withLimit(3, java.time.Duration.ofMinutes(1))), "aggregator");
         ctx.getSystem().receptionist().tell(Receptionist.register(Aggregator.KEY, aggregator));
       });

@@ -34,7 +34,16 @@ public record NodePlan(Set<String> roles, Optional<AggregatorPart> aggregator, O
     this(roles, aggregator, clients, server, false);
   }
 
-  public record AggregatorPart(FederatedStrategy strategy, Model initial, int rounds) {}
+  /**
+   * @param signature how the aggregator computes, sent to the server, which uses it only if it
+   *                  expects that signature ({@link Server.Settings#aggregatorSignature()})
+   */
+  public record AggregatorPart(FederatedStrategy strategy, Model initial, int rounds, String signature) {
+    /** An aggregator that does not describe itself: a server that expects no signature uses it. */
+    public AggregatorPart(FederatedStrategy strategy, Model initial, int rounds) {
+      this(strategy, initial, rounds, "");
+    }
+  }
 
   /**
    * @param metricsCsv   where the rounds go; opened only when the server starts on this node

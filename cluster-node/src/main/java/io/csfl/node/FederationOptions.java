@@ -298,11 +298,15 @@ final class FederationOptions {
     return trainingEngine().trainer(architecture(), train.shape(), train.classes(), training());
   }
 
-  /** @param parts the partition of the training data ({@link #split}): a client must declare its share's size */
-  Server.Settings serverSettings(int minClients, String dataSignature, List<int[]> parts) {
+  /**
+   * @param dataSignature       what a client's handshake must carry ({@link #clientSignature})
+   * @param aggregatorSignature what an aggregator must describe itself as ({@link #aggregatorSignature})
+   * @param parts               the partition of the training data ({@link #split}): a client must declare its share's size
+   */
+  Server.Settings serverSettings(int minClients, String dataSignature, String aggregatorSignature, List<int[]> parts) {
     return Server.Settings.builder(algorithms.get(0)).rounds(rounds).clientsPerRound(perRound)
         .roundTimeout(roundTimeout).minCompleted(minCompleted).maxAttempts(3).seed(seed).minClients(minClients)
-        .dataSignature(dataSignature).overSelect(overSelect).clients(clients)
+        .dataSignature(dataSignature).aggregatorSignature(aggregatorSignature).overSelect(overSelect).clients(clients)
         .examplesPerClient(parts.stream().mapToInt(p -> p.length).toArray()).aggregatorGrace(aggregatorGrace)
         .clientGrace(clientGrace).build();
   }
@@ -391,13 +395,45 @@ final class FederationOptions {
    * nothing would show it. Space-separated words, so that a refusal can name the ones that differ.
    */
   String clientSignature(Dataset train) {
+    return dataSignature(train) + " model=" + modelInSignature() + " algorithm=" + String.join(",", algorithms)
+        + " sparsity=" + sparsity + " density=" + density + " uplink-density=" + uplinkDensity + " optimizer=" + optimizer
+        + " lr=" + lr + " momentum=" + momentum + " local-epochs=" + localEpochs + " batch-size=" + batchSize;
+  }
+
+  /** The --model as one word of a signature: a long layer list by its start and a hash. */
+  private String modelInSignature() {
     String model = architecture().name();
     if (model.length() > MODEL_NAME_IN_SIGNATURE) {
       model = model.substring(0, MODEL_NAME_IN_SIGNATURE - 16) + "...#" + Integer.toHexString(model.hashCode());
     }
-    return dataSignature(train) + " model=" + model.replace(' ', ',') + " algorithm=" + String.join(",", algorithms)
-        + " sparsity=" + sparsity + " density=" + density + " uplink-density=" + uplinkDensity + " optimizer=" + optimizer
-        + " lr=" + lr + " momentum=" + momentum + " local-epochs=" + localEpochs + " batch-size=" + batchSize;
+    return model.replace(' ', ',');
+  }
+
+  /**
+   * What an aggregator node must agree on with the server for the server to use its aggregator:
+   * the model and the model it starts from ({@code initial}, by a checksum of its values: --seed or
+   * --initial-model), the rounds (a sparsity schedule spans them), and the flags that decide how
+   * updates are combined and the model pruned. An aggregator node given another --server-rate or
+   * --aggregation would otherwise aggregate its own way, and nothing would show it.
+   */
+  String aggregatorSignature(io.csfl.tensor.Model initial) {
+    return "model=" + modelInSignature() + " initial=" + checksum(initial) + " rounds=" + rounds
+        + " algorithm=" + String.join(",", algorithms) + " sparsity=" + sparsity
+        + " sparsity-end=" + (sparsityEnd == null ? sparsity : sparsityEnd) + " server-rate=" + serverRate
+        + " warmup-rounds=" + warmupRounds + " downlink-history=" + downlinkHistory + " pruner=" + pruner
+        + " density=" + density + " uplink-density=" + uplinkDensity + " aggregation=" + aggregation.trim()
+        + " clip-norm=" + (clipNorm == null ? "none" : clipNorm);
+  }
+
+  /** A CRC-32 of {@code model}'s values, in hex: two nodes' initial models compared in eight characters. */
+  static String checksum(io.csfl.tensor.Model model) {
+    java.util.zip.CRC32 crc = new java.util.zip.CRC32();
+    for (float[] values : model.toArrays()) {
+      java.nio.ByteBuffer bytes = java.nio.ByteBuffer.allocate(values.length * Float.BYTES);
+      bytes.asFloatBuffer().put(values);
+      crc.update(bytes.array());
+    }
+    return String.format("%08x", crc.getValue());
   }
 
   static String clientId(int index) {

@@ -237,7 +237,8 @@ final class NodeCommand implements Callable<Integer> {
     return tls;
   }
 
-  private NodePlan plan() {
+  /** What this node runs, by role, from its flags, checked with the data ({@code validateWithData}) first. */
+  NodePlan plan() {
     Set<String> roleSet = new LinkedHashSet<>(roles);
     for (String r : roleSet) {
       FederationOptions.require(NodePlan.ROLES.contains(r), "unknown role '" + r + "' (expected server, aggregator, client)");
@@ -254,8 +255,11 @@ final class NodeCommand implements Callable<Integer> {
     List<int[]> parts = roleSet.contains(NodePlan.CLIENT) || roleSet.contains(NodePlan.SERVER)
         ? federation.split(data.train()) : List.of();
 
+    // The aggregator starts from it; the server expects an aggregator that starts from the same.
+    io.csfl.tensor.Model initial = roleSet.contains(NodePlan.AGGREGATOR) || roleSet.contains(NodePlan.SERVER)
+        ? federation.initialModel() : null;
     Optional<NodePlan.AggregatorPart> aggregator = roleSet.contains(NodePlan.AGGREGATOR)
-        ? Optional.of(new NodePlan.AggregatorPart(strategy, federation.architecture().initialModel(federation.seed), federation.rounds))
+        ? Optional.of(new NodePlan.AggregatorPart(strategy, initial, federation.rounds, federation.aggregatorSignature(initial)))
         : Optional.empty();
     Optional<ClientsHost.ClientPool> hosted = Optional.empty();
     if (roleSet.contains(NodePlan.CLIENT)) {
@@ -278,7 +282,8 @@ final class NodeCommand implements Callable<Integer> {
           + "or choose a new --out directory");
       RunDefinition.claim(store.directory(), RunDefinition.of(federation, federation.dataSignature(data.train())));
       io.csfl.tensor.ModelSpec spec = federation.architecture().spec();
-      io.csfl.actor.Server.Settings settings = federation.serverSettings(min, federation.clientSignature(data.train()), parts);
+      io.csfl.actor.Server.Settings settings = federation.serverSettings(min, federation.clientSignature(data.train()),
+          federation.aggregatorSignature(initial), parts);
       server = Optional.of(new NodePlan.ServerPart(settings, federation.evaluator(data.test()), out.resolve("metrics.csv"), rounds -> {
             try {
               Report.render(out, target);

@@ -285,7 +285,7 @@ final class SimulateCommand implements java.util.concurrent.Callable<Integer> {
     int strategies = f.strategies().size();
     Server.Checkpointer checkpointer = ModelFiles.checkpointer(store, f.rounds, f.architecture(), a -> modelFile(a, strategies));
     return new SimulationSetup(f.strategies(), f.architecture(), data.train(), () -> f.evaluator(data.test()), parts,
-        initial, f.trainer(), f.serverSettings(0, "", parts), new io.csfl.actor.ChurnModel(dropRate, stragglerRate, f.seed),
+        initial, f.trainer(), f.serverSettings(0, "", "", parts), new io.csfl.actor.ChurnModel(dropRate, stragglerRate, f.seed),
         threat, from, checkpointer);
   }
 

@@ -14,7 +14,7 @@ import picocli.CommandLine;
 class GraceOptionsTest {
   private static Server.Settings settings(String... args) {
     CommandLine.ParseResult parsed = CsflCommand.commandLine().parseArgs(args);
-    return ((SimulateCommand) parsed.subcommand().commandSpec().userObject()).federation.serverSettings(0, "", java.util.List.of());
+    return ((SimulateCommand) parsed.subcommand().commandSpec().userObject()).federation.serverSettings(0, "", "", java.util.List.of());
   }
 
   @Test

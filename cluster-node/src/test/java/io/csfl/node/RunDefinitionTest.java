@@ -31,6 +31,11 @@ class RunDefinitionTest {
 
   /** The federation flags of {@link #NODE} with the flag-value pairs {@code extra} set. */
   private static FederationOptions federationOf(String... extra) {
+    return nodeOf(extra).federation;
+  }
+
+  /** The node command of {@link #NODE} with the flag-value pairs {@code extra} set. */
+  private static NodeCommand nodeOf(String... extra) {
     List<String> args = new ArrayList<>(List.of(NODE));
     for (int i = 0; i + 1 < extra.length; i += 2) {
       int at = args.indexOf(extra[i]);
@@ -42,8 +47,56 @@ class RunDefinitionTest {
     }
     CommandLine cl = CsflCommand.commandLine();
     CommandLine.ParseResult parsed = cl.parseArgs(args.toArray(String[]::new));
-    NodeCommand node = parsed.subcommand().commandSpec().commandLine().getCommand();
-    return node.federation;
+    return parsed.subcommand().commandSpec().commandLine().getCommand();
+  }
+
+  /** What an aggregator node started with {@link #NODE} and {@code extra} describes itself as. */
+  private static String aggregatorSignatureOf(String... extra) {
+    FederationOptions federation = federationOf(extra);
+    federation.validateWithData();
+    return federation.aggregatorSignature(federation.initialModel());
+  }
+
+  /** The logreg of {@link #NODE}'s data, initialised from {@code seed}. */
+  private static io.csfl.tensor.Model logregStartingFrom(long seed) {
+    FederationOptions federation = federationOf();
+    federation.validateWithData();
+    return federation.architecture().initialModel(seed);
+  }
+
+  @Test
+  void anAggregatorNodeMustAgreeOnHowItAggregatesAndWhatItStartsFrom() throws Exception {
+    String signature = aggregatorSignatureOf();
+    assertTrue(signature.startsWith("model=logreg initial="), signature);
+    assertTrue(signature.contains(" rounds=30 algorithm=cs sparsity=0.5 ") && signature.endsWith(" aggregation=mean clip-norm=none"),
+        signature);
+    // Local training and waits are the client nodes' and the server's business.
+    assertEquals(signature, aggregatorSignatureOf("--lr", "0.05", "--local-epochs", "2", "--round-timeout", "9m", "--per-round", "3"));
+    io.csfl.tensor.Model other = logregStartingFrom(77);
+    Path file = dir.resolve("initial.safetensors");
+    io.csfl.checkpoint.SafeTensors.write(file, io.csfl.checkpoint.SafeTensors.ofModel(other));
+    for (String[] flag : List.of(new String[] {"--server-rate", "2.0"}, new String[] {"--sparsity", "0.8"},
+        new String[] {"--sparsity-end", "0.9"}, new String[] {"--aggregation", "median"}, new String[] {"--clip-norm", "5"},
+        new String[] {"--rounds", "20"}, new String[] {"--seed", "2"}, new String[] {"--initial-model", file.toString()},
+        new String[] {"--pruner", "global"}, new String[] {"--algorithm", "fedavg"})) {
+      String theirs = aggregatorSignatureOf(flag);
+      assertFalse(theirs.equals(signature), String.join(" ", flag) + " gives the same signature: " + theirs);
+    }
+  }
+
+  @Test
+  void aNodeStartsItsAggregatorFromTheInitialModelAndItsServerExpectsThatAggregator() throws Exception {
+    io.csfl.tensor.Model other = logregStartingFrom(77);
+    Path file = dir.resolve("initial.safetensors");
+    io.csfl.checkpoint.SafeTensors.write(file, io.csfl.checkpoint.SafeTensors.ofModel(other));
+    NodeCommand node = nodeOf("--role", "server,aggregator", "--initial-model", file.toString(), "--out", dir.resolve("out").toString());
+    node.federation.validateWithData();
+    io.csfl.cluster.NodePlan plan = node.plan();
+
+    io.csfl.cluster.NodePlan.AggregatorPart aggregator = plan.aggregator().orElseThrow();
+    assertEquals(other, aggregator.initial(), "the aggregator starts from --initial-model");
+    assertEquals(aggregator.signature(), plan.server().orElseThrow().settings().aggregatorSignature());
+    assertTrue(aggregator.signature().contains(" initial=" + FederationOptions.checksum(other) + " "), aggregator.signature());
   }
 
   /** What a client node started with {@link #NODE} and {@code extra} tells the server at the handshake. */

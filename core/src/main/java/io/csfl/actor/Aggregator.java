@@ -61,8 +61,9 @@ public final class Aggregator extends AbstractBehavior<Aggregator.Command> {
   public static final ServiceKey<Command> KEY = ServiceKey.create(Command.class, "csfl-aggregator");
 
   /**
-   * The messages an aggregator takes: {@link PrepareRound}, {@link Resume}, {@link Fold}, {@link CloseRound} and
-   * {@link AbandonRound}. Each is checked against the attempt's secrets before it changes anything.
+   * The messages an aggregator takes: {@link PrepareRound}, {@link Resume}, {@link Fold}, {@link CloseRound},
+   * {@link AbandonRound} and {@link Refused}. Each is checked against the session's or the attempt's secrets before it
+   * changes anything.
    */
   public interface Command {}
 
@@ -96,12 +97,40 @@ public final class Aggregator extends AbstractBehavior<Aggregator.Command> {
 
   /**
    * The aggregator's session key, for a {@link PrepareRound} or {@link Resume} that did not carry
-   * it: send the message again with it. Sent only to a reply address on the server's node.
+   * it: send the message again with it. Sent only to a reply address on the server's node or on a
+   * member with the {@code server} role. With it comes the aggregator's signature, which the server
+   * compares with the one it expects before it uses the aggregator (see
+   * {@link Aggregator#create(ServerAlgorithm, Pruner, String)}).
    *
-   * @param token   the token of the request that lacked the key
-   * @param session the key every later prepare and resume must carry
+   * @param token     the token of the request that lacked the key
+   * @param session   the key every later prepare and resume must carry
+   * @param signature how this aggregator computes, as it was created with; empty if it was not told
    */
-  public record SessionKey(long token, long session) implements Reply, ControlMessage {}
+  public record SessionKey(long token, long session, String signature) implements Reply, ControlMessage {
+    public SessionKey {
+      java.util.Objects.requireNonNull(signature, "signature");
+    }
+
+    /** Without a signature: an aggregator created without one. */
+    public SessionKey(long token, long session) {
+      this(token, session, "");
+    }
+  }
+
+  /**
+   * The server will not use this aggregator, for {@code reason} (its signature differs from the
+   * server's): the aggregator logs it at error level, so that the node whose aggregator sits idle
+   * says why. Believed only with the aggregator's session key, which only a server learns; it
+   * changes nothing but the log.
+   *
+   * @param session the aggregator's session key, from its {@link SessionKey}
+   * @param reason  why, in one line
+   */
+  public record Refused(long session, String reason) implements Command, ControlMessage {
+    public Refused {
+      java.util.Objects.requireNonNull(reason, "reason");
+    }
+  }
 
   /**
    * The payload the clients selected for {@code round} receive: {@code fromHeld} for a client
@@ -250,6 +279,8 @@ public final class Aggregator extends AbstractBehavior<Aggregator.Command> {
   private final long session = nonZero(keys);
   /** The model every control message's tensors must fit. */
   private final ModelSpec spec;
+  /** How this aggregator computes, sent with its session key; empty if it was not told. */
+  private final String signature;
   private int round;
   /** The server's token for the current attempt, which the replies carry. */
   private long token;
@@ -265,11 +296,13 @@ public final class Aggregator extends AbstractBehavior<Aggregator.Command> {
   private long serverNanos;
   private ActorRef<Reply> closeReplyTo;
 
-  private Aggregator(ActorContext<Command> context, TimerScheduler<Command> timers, ServerAlgorithm algorithm, Pruner pruner) {
+  private Aggregator(ActorContext<Command> context, TimerScheduler<Command> timers, ServerAlgorithm algorithm, Pruner pruner,
+                     String signature) {
     super(context);
     context.setLoggerName(Aggregator.class);
     this.timers = timers;
     this.algorithm = algorithm;
+    this.signature = java.util.Objects.requireNonNull(signature, "signature");
     this.spec = algorithm.globalModel().spec();
     this.transfers = Transfers.get(context.getSystem());
     this.transferFailures = context.messageAdapter(TransferFailed.class, TransferLost::new);
@@ -283,7 +316,19 @@ public final class Aggregator extends AbstractBehavior<Aggregator.Command> {
    * takes more than five minutes leaves the round's candidate model unpruned for that round.
    */
   public static Behavior<Command> create(ServerAlgorithm algorithm, Pruner pruner) {
-    return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> new Aggregator(ctx, timers, algorithm, pruner)));
+    return create(algorithm, pruner, "");
+  }
+
+  /**
+   * As {@link #create(ServerAlgorithm, Pruner)}, described by {@code signature}: how this
+   * aggregator computes (its model, the model it starts from, its algorithm's server-side
+   * parameters), in space-separated words. A server given an aggregator signature uses only an
+   * aggregator whose signature equals it, and refuses another naming the words that differ: an
+   * aggregator node started with another sparsity or server rate would otherwise aggregate its own
+   * way, and nothing would show it.
+   */
+  public static Behavior<Command> create(ServerAlgorithm algorithm, Pruner pruner, String signature) {
+    return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> new Aggregator(ctx, timers, algorithm, pruner, signature)));
   }
 
   @Override
@@ -294,6 +339,7 @@ public final class Aggregator extends AbstractBehavior<Aggregator.Command> {
         .onMessage(Fold.class, this::onFold)
         .onMessage(CloseRound.class, this::onClose)
         .onMessage(AbandonRound.class, this::onAbandon)
+        .onMessage(Refused.class, this::onRefused)
         .onMessage(MasksReady.class, this::onMasksReady)
         .onMessage(StragglingUpdates.class, this::onStragglingUpdates)
         .onMessage(TransferLost.class, lost -> {
@@ -352,10 +398,19 @@ public final class Aggregator extends AbstractBehavior<Aggregator.Command> {
       return "its reply address " + replyTo.path() + " is not the server's: " + refusal;
     }
     if (claimed != session) {
-      replyTo.tell(new SessionKey(token, session));
+      replyTo.tell(new SessionKey(token, session, signature));
       return claimed == 0 ? NO_SESSION : "it carries a wrong session key (the key was sent to " + replyTo.path() + ")";
     }
     return null;
+  }
+
+  private Behavior<Command> onRefused(Refused refused) {
+    if (refused.session() != session) {
+      getContext().getLog().warn("ignored a refusal of this aggregator without its session key");
+      return this;
+    }
+    getContext().getLog().error("the server refused this aggregator and will not use it: {}", ControlChecks.forLog(refused.reason()));
+    return this;
   }
 
   private Behavior<Command> onPrepare(PrepareRound request) {

@@ -104,19 +104,14 @@ final class ClientsRoster extends AbstractBehavior<Client.HostCommand> {
     return this;
   }
 
-  /** The most characters of a refusal's reason the log shows: the reason is a peer's text. */
-  private static final int MAX_REASON_CHARS = 500;
-
   private Behavior<Client.HostCommand> onRefused(Client.ClientsRefused refused) {
     String refusal = ControlChecks.notOnMemberWithRole(getContext().getSystem(), refused.server(), ControlChecks.SERVER_ROLE);
     if (refusal != null) {
       getContext().getLog().warn("the clients host ignored a refusal of its clients: {}", refusal);
       return this;
     }
-    String reason = refused.reason();
     getContext().getLog().error("the server at {} refused {} of the {} clients hosted here and will not train them: {}",
-        refused.server().path(), refused.refused(), clients.size(),
-        reason.length() <= MAX_REASON_CHARS ? reason : reason.substring(0, MAX_REASON_CHARS) + "...");
+        refused.server().path(), refused.refused(), clients.size(), ControlChecks.forLog(refused.reason()));
     return this;
   }
 

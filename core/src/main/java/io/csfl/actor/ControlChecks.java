@@ -36,7 +36,15 @@ final class ControlChecks {
    */
   static final int HELD_BYTES_PER_PARAMETER = 5;
 
+  /** The most characters of a peer's text (a refusal's reason) a log line shows. */
+  static final int MAX_PEER_TEXT_CHARS = 500;
+
   private ControlChecks() {}
+
+  /** {@code text}, a peer's, cut to {@link #MAX_PEER_TEXT_CHARS} for a log line. */
+  static String forLog(String text) {
+    return text.length() <= MAX_PEER_TEXT_CHARS ? text : text.substring(0, MAX_PEER_TEXT_CHARS) + "...";
+  }
 
   /**
    * Why {@code ref} is not on this node or on a cluster member with {@code role}, or null. Without

@@ -196,6 +196,7 @@ public final class Server extends AbstractBehavior<Server.Command> {
     private final long seed;
     private final int minClients;
     private final String dataSignature;
+    private final String aggregatorSignature;
     private final double overSelect;
     private final int clients;
     private final int[] examplesPerClient;
@@ -213,6 +214,7 @@ public final class Server extends AbstractBehavior<Server.Command> {
       this.seed = b.seed;
       this.minClients = b.minClients;
       this.dataSignature = b.dataSignature;
+      this.aggregatorSignature = b.aggregatorSignature;
       this.overSelect = b.overSelect;
       this.clients = b.clients;
       this.examplesPerClient = b.examplesPerClient.clone();
@@ -230,8 +232,8 @@ public final class Server extends AbstractBehavior<Server.Command> {
     public Builder toBuilder() {
       return builder(algorithm).rounds(rounds).clientsPerRound(clientsPerRound).roundTimeout(roundTimeout)
           .minCompleted(minCompleted).maxAttempts(maxAttempts).seed(seed).minClients(minClients)
-          .dataSignature(dataSignature).overSelect(overSelect).clients(clients).examplesPerClient(examplesPerClient)
-          .aggregatorGrace(aggregatorGrace)
+          .dataSignature(dataSignature).aggregatorSignature(aggregatorSignature).overSelect(overSelect).clients(clients)
+          .examplesPerClient(examplesPerClient).aggregatorGrace(aggregatorGrace)
           .clientGrace(clientGrace).evaluateAlongside(evaluateAlongside);
     }
 
@@ -285,6 +287,11 @@ public final class Server extends AbstractBehavior<Server.Command> {
       return dataSignature;
     }
 
+    /** What an aggregator's signature must equal for the server to use it; empty accepts any. */
+    public String aggregatorSignature() {
+      return aggregatorSignature;
+    }
+
     /** Clients sampled per round as a factor of {@link #clientsPerRound()}. */
     public double overSelect() {
       return overSelect;
@@ -334,7 +341,7 @@ public final class Server extends AbstractBehavior<Server.Command> {
     public String toString() {
       return "Settings[algorithm=" + algorithm + ", rounds=" + rounds + ", clientsPerRound=" + clientsPerRound
           + ", roundTimeout=" + roundTimeout + ", minCompleted=" + minCompleted + ", maxAttempts=" + maxAttempts
-          + ", seed=" + seed + ", minClients=" + minClients + ", dataSignature=" + dataSignature + ", overSelect="
+          + ", seed=" + seed + ", minClients=" + minClients + ", dataSignature=" + dataSignature + ", aggregatorSignature=" + aggregatorSignature + ", overSelect="
           + overSelect + ", clients=" + clients + ", aggregatorGrace=" + aggregatorGrace + ", clientGrace=" + clientGrace
           + ", evaluateAlongside=" + evaluateAlongside + "]";
     }
@@ -350,6 +357,7 @@ public final class Server extends AbstractBehavior<Server.Command> {
       private long seed = 1;
       private int minClients;
       private String dataSignature = "";
+      private String aggregatorSignature = "";
       private double overSelect = 1.0;
       private int clients;
       private int[] examplesPerClient = new int[0];
@@ -431,6 +439,20 @@ public final class Server extends AbstractBehavior<Server.Command> {
           throw new IllegalArgumentException("dataSignature must not be null (empty accepts any)");
         }
         this.dataSignature = signature;
+        return this;
+      }
+
+      /**
+       * What an aggregator's signature ({@link Aggregator#create(io.csfl.strategy.ServerAlgorithm,
+       * io.csfl.strategy.Pruner, String)}) must equal for the server to use it; default empty, any.
+       * An aggregator whose signature differs is refused at its first contact, told so, and never
+       * used while it is listed: the server takes another, or waits the aggregator grace for one.
+       */
+      public Builder aggregatorSignature(String signature) {
+        if (signature == null) {
+          throw new IllegalArgumentException("aggregatorSignature must not be null (empty accepts any)");
+        }
+        this.aggregatorSignature = signature;
         return this;
       }
 
@@ -647,6 +669,10 @@ public final class Server extends AbstractBehavior<Server.Command> {
   private List<Integer> heldBySample = List.of();
   /** Listed aggregators on members without the aggregator role: refused, and logged once each. */
   private final Set<ActorRef<Aggregator.Command>> refusedAggregators = new HashSet<>();
+  /** Listed aggregators whose signature differs from {@link Settings#aggregatorSignature()}: never used while listed. */
+  private final Set<ActorRef<Aggregator.Command>> mismatchedAggregators = new HashSet<>();
+  /** The newest refusal of an aggregator for its signature, for a wait or an abort for want of one to name; null before any. */
+  private String lastAggregatorRefusal;
   private final Evaluator evaluator;
   private final ActorRef<Event> listener;
   private final Checkpointer checkpointer;
@@ -1033,7 +1059,8 @@ public final class Server extends AbstractBehavior<Server.Command> {
   }
 
   /**
-   * How a client's data signature differs from this server's, in one line: the space-separated
+   * How a peer's signature (a client's data signature, an aggregator's) differs from the one this
+   * server expects, in one line: the space-separated
    * words of each that the other lacks ({@code lr=0.05} against {@code lr=0.01}), so that a long
    * signature does not hide the one setting that differs.
    */
@@ -1042,7 +1069,7 @@ public final class Server extends AbstractBehavior<Server.Command> {
     List<String> our = List.of(ours.split(" "));
     String onlyTheirs = their.stream().filter(w -> !our.contains(w)).collect(java.util.stream.Collectors.joining(" "));
     String onlyOurs = our.stream().filter(w -> !their.contains(w)).collect(java.util.stream.Collectors.joining(" "));
-    return "its data signature differs from this server's: '" + onlyTheirs + "' against '" + onlyOurs + "'";
+    return "'" + onlyTheirs + "' against '" + onlyOurs + "'";
   }
 
   /** Why the handshake's answer is not accepted, or null. */
@@ -1082,7 +1109,7 @@ public final class Server extends AbstractBehavior<Server.Command> {
           + Client.id(settings.clients() - 1) + ")";
     }
     if (!settings.dataSignature().equals(c.dataSignature())) {
-      return signatureDifference(c.dataSignature(), settings.dataSignature());
+      return "its data signature differs from this server's: " + signatureDifference(c.dataSignature(), settings.dataSignature());
     }
     if (c.examples() <= 0) {
       return "it declares " + c.examples() + " examples";
@@ -1120,6 +1147,7 @@ public final class Server extends AbstractBehavior<Server.Command> {
     refusedAggregators.retainAll(listed.aggregators());
     listedAggregators = allowed;
     stoppedAggregators.retainAll(listedAggregators);
+    mismatchedAggregators.retainAll(listedAggregators);
     if (aggregator != null && !listedAggregators.contains(aggregator)) {
       // Unreachable or gone: the listing says so before death watch does.
       return loseAggregator(aggregator, "is no longer listed");
@@ -1130,9 +1158,10 @@ public final class Server extends AbstractBehavior<Server.Command> {
     return maybeStartByItself();
   }
 
-  /** Takes any listed aggregator that is not known to have stopped; false if there is none. */
+  /** Takes any listed aggregator that is not known to have stopped and was not refused; false if there is none. */
   private boolean pickAggregator() {
-    aggregator = listedAggregators.stream().filter(a -> !stoppedAggregators.contains(a)).findFirst().orElse(null);
+    aggregator = listedAggregators.stream().filter(a -> !stoppedAggregators.contains(a) && !mismatchedAggregators.contains(a))
+        .findFirst().orElse(null);
     aggregatorSession = 0;
     if (aggregator == null) {
       return false;
@@ -1191,7 +1220,8 @@ public final class Server extends AbstractBehavior<Server.Command> {
   }
 
   private String shortageText() {
-    return waitingFor == Shortage.AGGREGATOR ? "no aggregator is registered"
+    return waitingFor == Shortage.AGGREGATOR
+        ? "no aggregator is registered" + (lastAggregatorRefusal == null ? "" : " that this server can use")
         : clients.size() + " clients are registered, a round needs " + settings.minCompleted();
   }
 
@@ -1201,6 +1231,7 @@ public final class Server extends AbstractBehavior<Server.Command> {
     }
     String grace = human(grace(waitingFor));
     return abort(waitingFor == Shortage.AGGREGATOR ? "no aggregator registered within the aggregator grace of " + grace
+            + (lastAggregatorRefusal == null ? "" : "; the last aggregator refused: " + lastAggregatorRefusal)
         : shortageText() + "; too few came back within the client grace of " + grace
             + (lastClientRefusal == null ? "" : "; the last client refused: " + lastClientRefusal));
   }
@@ -1365,6 +1396,10 @@ public final class Server extends AbstractBehavior<Server.Command> {
         getContext().getLog().warn("round {} attempt {}: the aggregator sent its session key again; the attempt is retried", round, attempt);
         return this;
       }
+      String mismatch = aggregatorMismatch(k.signature());
+      if (mismatch != null) {
+        return refuseAggregator(k.session(), mismatch);
+      }
       sessionAsked = true;
       aggregatorSession = k.session();
       askAggregator();
@@ -1395,6 +1430,27 @@ public final class Server extends AbstractBehavior<Server.Command> {
       return maybeComplete();
     }
     return this;
+  }
+
+  /** Why an aggregator of {@code signature} is not the one this server expects, or null. */
+  private String aggregatorMismatch(String signature) {
+    String expected = settings.aggregatorSignature();
+    return expected.isEmpty() || expected.equals(signature) ? null
+        : "its signature differs from this server's: " + signatureDifference(signature, expected);
+  }
+
+  /**
+   * The current aggregator, whose session key came with a signature that differs: it is told why
+   * (its node logs it) and never used while listed; the attempt goes on with another, or waits
+   * the aggregator grace for one. Nothing was prepared, so nothing is lost.
+   */
+  private Behavior<Command> refuseAggregator(long session, String why) {
+    ActorRef<Aggregator.Command> refused = aggregator;
+    getContext().getLog().error("refusing the aggregator at {}: {}; it will not be used", refused.path(), why);
+    refused.tell(new Aggregator.Refused(session, why));
+    lastAggregatorRefusal = refused.path() + ": " + why;
+    mismatchedAggregators.add(refused);
+    return loseAggregator(refused, "was refused");
   }
 
   /** The same seed, round and attempt give the same sample, whichever algorithm runs. */

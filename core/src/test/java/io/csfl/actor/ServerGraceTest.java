@@ -34,6 +34,8 @@ import org.junit.jupiter.api.Test;
  */
 class ServerGraceTest {
   private static final String SIGNATURE = "random/64 grace";
+  /** What the server expects of an aggregator, and what {@link #aggregator(String)} says of itself. */
+  private static final String AGGREGATOR_SIGNATURE = "model=mlp server-rate=1.5";
   private static final int EXAMPLES = 10;
   private static final Duration ROUND_TIMEOUT = Duration.ofMinutes(5);
   /** The longest a test waits for a message that follows actor work; well below the round timeout. */
@@ -54,12 +56,17 @@ class ServerGraceTest {
   /** A real aggregator, registered with the receptionist, and what its strategy saw. */
   private record Spawned(ActorRef<Aggregator.Command> ref, List<Integer> prepared, AtomicInteger restoredAt) {}
 
-  /** A FedAvg aggregator registered with the receptionist. */
+  /** A FedAvg aggregator registered with the receptionist, of the signature the server expects. */
   private Spawned aggregator(String name) {
+    return aggregator(name, AGGREGATOR_SIGNATURE);
+  }
+
+  /** A FedAvg aggregator registered with the receptionist, of {@code signature}. */
+  private Spawned aggregator(String name, String signature) {
     List<Integer> prepared = new CopyOnWriteArrayList<>();
     AtomicInteger restoredAt = new AtomicInteger(-1);
     ObservedAlgorithm observed = new ObservedAlgorithm(new FedAvg().newServer(initial, 1), prepared, restoredAt);
-    ActorRef<Aggregator.Command> ref = testKit.spawn(Aggregator.create(observed, new MagnitudePruner()), name);
+    ActorRef<Aggregator.Command> ref = testKit.spawn(Aggregator.create(observed, new MagnitudePruner(), signature), name);
     testKit.system().receptionist().tell(Receptionist.register(Aggregator.KEY, ref));
     return new Spawned(ref, prepared, restoredAt);
   }
@@ -81,19 +88,23 @@ class ServerGraceTest {
    * {@code round}, and returns once both clients are asked for {@code round}: that round is under way.
    */
   private UnderWay runUntilAsked(int rounds, int maxAttempts, Duration aggregatorGrace, int round) {
+    List<TestProbe<Client.Command>> c = start(rounds, maxAttempts, aggregatorGrace);
+    for (int r = 1; r < round; r++) {
+      playRound(r, c.get(0), c.get(1));
+    }
+    Client.TrainRound asked0 = asked(c.get(0), round);
+    asked(c.get(1), round);
+    return new UnderWay(c.get(0), c.get(1), asked0);
+  }
+
+  /** Starts a discovering server of two clients, both needed in every round, and registers the two; returns them. */
+  private List<TestProbe<Client.Command>> start(int rounds, int maxAttempts, Duration aggregatorGrace) {
     Server.Settings settings = Server.Settings.builder("fedavg").rounds(rounds).clientsPerRound(2)
         .roundTimeout(ROUND_TIMEOUT).minCompleted(2).maxAttempts(maxAttempts).seed(5).minClients(2)
-        .dataSignature(SIGNATURE).clients(2).aggregatorGrace(aggregatorGrace)
+        .dataSignature(SIGNATURE).aggregatorSignature(AGGREGATOR_SIGNATURE).clients(2).aggregatorGrace(aggregatorGrace)
         .clientGrace(Server.Settings.DEFAULT_CLIENT_GRACE).build();
     testKit.spawn(Server.createDiscovering(settings, Evaluator.of(TestModels.mlp(), TestModels.dataset()), events.getRef()));
-    TestProbe<Client.Command> c0 = client(Client.id(0));
-    TestProbe<Client.Command> c1 = client(Client.id(1));
-    for (int r = 1; r < round; r++) {
-      playRound(r, c0, c1);
-    }
-    Client.TrainRound asked0 = asked(c0, round);
-    asked(c1, round);
-    return new UnderWay(c0, c1, asked0);
+    return List.of(client(Client.id(0)), client(Client.id(1)));
   }
 
   private static Client.TrainRound asked(TestProbe<Client.Command> probe, int round) {
@@ -173,6 +184,38 @@ class ServerGraceTest {
     Server.Aborted aborted = events.expectMessageClass(Server.Aborted.class, WAIT);
     assertEquals(2, aborted.round());
     assertEquals("no aggregator registered within the aggregator grace of 1s", aborted.reason());
+  }
+
+  /** Why the server refuses an aggregator of signature {@code model=mlp server-rate=2.0}. */
+  private static final String OTHER_RATE = "its signature differs from this server's: 'server-rate=2.0' against 'server-rate=1.5'";
+
+  @Test
+  void anAggregatorOfAnotherSignatureIsRefusedAndToldWhyAndTheRoundWaitsForOneThatFits() {
+    Spawned other = aggregator("aggregator-other", "model=mlp server-rate=2.0");
+    List<List<TestProbe<Client.Command>>> clients = new ArrayList<>();
+    // The server says so, the refused aggregator's node says so, and the round waits for another.
+    LoggingTestKit.error("refusing the aggregator at").withMessageContains("aggregator-other: " + OTHER_RATE).expect(testKit.system(), () ->
+        LoggingTestKit.error("the server refused this aggregator and will not use it: " + OTHER_RATE).expect(testKit.system(), () ->
+            LoggingTestKit.warn("round 1: no aggregator is registered that this server can use; waiting up to 2m for one to register")
+                .expect(testKit.system(), () -> clients.add(start(2, 1, Server.Settings.DEFAULT_AGGREGATOR_GRACE)))));
+    events.expectNoMessage(Duration.ofMillis(200));
+
+    Spawned fits = aggregator("aggregator-fits");
+    finishFrom(1, 2, clients.get(0).get(0), clients.get(0).get(1));
+    assertEquals(List.of(), other.prepared(), "the refused aggregator prepared nothing");
+    assertEquals(List.of(1, 2), fits.prepared());
+  }
+
+  @Test
+  void withOnlyAnAggregatorOfAnotherSignatureTrainingIsAbortedNamingTheRefusal() {
+    aggregator("aggregator-other", "model=mlp server-rate=2.0");
+    start(2, 3, Duration.ofSeconds(1));
+
+    Server.Aborted aborted = events.expectMessageClass(Server.Aborted.class, WAIT);
+    assertEquals(1, aborted.round());
+    assertTrue(aborted.reason().startsWith("no aggregator registered within the aggregator grace of 1s; the last aggregator refused: "),
+        aborted.reason());
+    assertTrue(aborted.reason().endsWith("/user/aggregator-other: " + OTHER_RATE), aborted.reason());
   }
 
   @Test
