@@ -383,6 +383,7 @@ public final class Client extends AbstractBehavior<Client.Command> {
       downlinkUsed = true;
       long t1 = System.nanoTime();
       TrainingResult result = algorithm.train(trainer, start, data, examples, seed * 1_000_003L + request.round());
+      checkResult(result, start);
       long t2 = System.nanoTime();
       Payload update = algorithm.uplink(request.model(), start, result.model());
       long t3 = System.nanoTime();
@@ -402,6 +403,26 @@ public final class Client extends AbstractBehavior<Client.Command> {
       request.replyTo().tell(new Failed(request.round(), clientId, request.secret(), e.toString()));
     }
     return this;
+  }
+
+  /**
+   * A trainer's result, checked here, where an application's own trainer is to blame for it, and
+   * not only at the server, where a wrong model or count would be one more refused update: the
+   * model of the tensors the trainer was given, and the example count the server expects (each of
+   * the client's examples once, whatever the epochs).
+   */
+  private void checkResult(TrainingResult result, Model start) {
+    if (result == null || result.model() == null) {
+      throw new IllegalStateException("the trainer returned no model");
+    }
+    if (!result.model().spec().equals(start.spec())) {
+      throw new IllegalStateException("the trainer returned a model of other tensors than it was given: "
+          + result.model().spec() + " for " + start.spec());
+    }
+    if (result.examples() != examples.length) {
+      throw new IllegalStateException("the trainer reports " + result.examples() + " examples per epoch, the client holds "
+          + examples.length + " (a training result counts each of the client's examples once)");
+    }
   }
 
   private Behavior<Command> onUplinkLost(UplinkLost lost) {

@@ -11,7 +11,10 @@ import io.csfl.nn.Architecture;
 import io.csfl.nn.Evaluator;
 import io.csfl.nn.LocalTrainer;
 import io.csfl.nn.TrainingResult;
+import io.csfl.codec.Payload;
+import io.csfl.strategy.ClientAlgorithm;
 import io.csfl.strategy.FedAvg;
+import io.csfl.strategy.Payloads;
 import io.csfl.strategy.FederatedStrategy;
 import io.csfl.strategy.MagnitudePruner;
 import io.csfl.tensor.Model;
@@ -19,7 +22,7 @@ import io.csfl.tensor.ModelSpec;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.function.IntPredicate;
+import java.util.function.IntFunction;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 
@@ -39,14 +42,22 @@ class RefusedRoundTest {
   }
 
   /**
-   * For the clients whose first example {@code wrongFor} accepts, trains nothing and returns a model
-   * of another architecture, as a misconfigured application's trainer would; trains the others.
+   * A FedAvg client that sends, instead of its update, a model of another architecture: as a
+   * misbehaving client would, whatever its trainer did.
    */
-  private record WrongShapeTrainer(ModelSpec spec, Model other, IntPredicate wrongFor) implements LocalTrainer {
+  private record WrongShapeUplink(Model other) implements ClientAlgorithm {
+    @Override
+    public Payload uplink(Payload downlink, Model start, Model trained) {
+      return Payloads.dense(other);
+    }
+  }
+
+  /** Returns {@code result(start, examples)} without training, as a misconfigured application's trainer would. */
+  private record ReturningTrainer(ModelSpec spec, java.util.function.BiFunction<Model, int[], TrainingResult> result)
+      implements LocalTrainer {
     @Override
     public TrainingResult train(Model start, Dataset data, int[] examples, long seed) {
-      return wrongFor.test(examples[0]) ? new TrainingResult(other, 0.5, examples.length)
-          : TestModels.trainer().train(start, data, examples, seed);
+      return result.apply(start, examples);
     }
   }
 
@@ -60,16 +71,20 @@ class RefusedRoundTest {
 
   /** A 3-round fedavg run of two clients with {@code trainer}, 2 attempts a round, until it is aborted. */
   private Server.Aborted aborted(String name, LocalTrainer trainer, List<Integer> checkpointed) {
-    return aborted(name, trainer, 1, checkpointed);
+    return aborted(name, trainer, 1, checkpointed, i -> new FedAvg().newClient());
   }
 
-  /** As {@link #aborted(String, LocalTrainer, List)}, with rounds that need {@code minCompleted} updates. */
-  private Server.Aborted aborted(String name, LocalTrainer trainer, int minCompleted, List<Integer> checkpointed) {
+  /**
+   * As {@link #aborted(String, LocalTrainer, List)}, with rounds that need {@code minCompleted}
+   * updates, client {@code i} running {@code algorithms.apply(i)}.
+   */
+  private Server.Aborted aborted(String name, LocalTrainer trainer, int minCompleted, List<Integer> checkpointed,
+                                 IntFunction<ClientAlgorithm> algorithms) {
     Server.Settings settings = Server.Settings.builder("fedavg").rounds(3).clientsPerRound(CLIENTS)
         .roundTimeout(Duration.ofSeconds(60)).minCompleted(minCompleted).maxAttempts(2).seed(5).minClients(CLIENTS).dataSignature(SIGNATURE)
         .build();
     TestProbe<Server.Event> events = TestModels.startFedAvg(testKit, name, settings,
-        Evaluator.of(TestModels.mlp(), TestModels.dataset()), c -> checkpointed.add(c.round()), trainer, CLIENTS, SIGNATURE);
+        Evaluator.of(TestModels.mlp(), TestModels.dataset()), c -> checkpointed.add(c.round()), trainer, CLIENTS, SIGNATURE, algorithms);
     Server.Aborted aborted = events.expectMessageClass(Server.Aborted.class, Duration.ofSeconds(60));
     events.expectNoMessage(Duration.ofMillis(300));
     return aborted;
@@ -80,7 +95,7 @@ class RefusedRoundTest {
     Dataset data = TestModels.dataset();
     Model other = Model.zeros(Architecture.byName("dense:10", data.shape(), data.classes()).spec());
     List<Integer> checkpointed = new CopyOnWriteArrayList<>();
-    Server.Aborted aborted = aborted("refused", new WrongShapeTrainer(TestModels.mlp().spec(), other, first -> true), checkpointed);
+    Server.Aborted aborted = aborted("refused", TestModels.trainer(), 1, checkpointed, i -> new WrongShapeUplink(other));
     assertEquals(1, aborted.round());
     assertTrue(aborted.reason().contains("round 1: the aggregator refused every update in 2 attempts"), aborted.reason());
     assertTrue(aborted.reason().contains("client-000"), "the reason names a refusal: " + aborted.reason());
@@ -93,7 +108,8 @@ class RefusedRoundTest {
     Model other = Model.zeros(Architecture.byName("dense:10", data.shape(), data.classes()).spec());
     List<Integer> checkpointed = new CopyOnWriteArrayList<>();
     // Both clients complete every attempt, but client-0001's update (examples 4-7) is refused: 1 folded, 2 needed.
-    Server.Aborted aborted = aborted("one-refused", new WrongShapeTrainer(TestModels.mlp().spec(), other, first -> first == 4), CLIENTS, checkpointed);
+    Server.Aborted aborted = aborted("one-refused", TestModels.trainer(), CLIENTS, checkpointed,
+        i -> i == 1 ? new WrongShapeUplink(other) : new FedAvg().newClient());
     assertEquals(1, aborted.round());
     assertTrue(aborted.reason().contains("round 1: the aggregator accepted fewer than the 2 updates a round needs in 2 attempts"),
         aborted.reason());
@@ -108,6 +124,21 @@ class RefusedRoundTest {
     assertTrue(aborted.reason().contains("round 1 got fewer than 1 updates in 2 attempts (the last: 0 of 2, 0 dropped, 2 failed"),
         aborted.reason());
     assertTrue(aborted.reason().contains("my trainer broke"), "the reason says what a client reported: " + aborted.reason());
+  }
+
+  @Test
+  void aTrainerThatReturnsAnotherModelOrCountFailsItsClientSayingSo() {
+    Dataset data = TestModels.dataset();
+    Model other = Model.zeros(Architecture.byName("dense:10", data.shape(), data.classes()).spec());
+    Server.Aborted wrongModel = aborted("wrong-model", new ReturningTrainer(TestModels.mlp().spec(),
+        (start, examples) -> new TrainingResult(other, 0.5, examples.length)), new CopyOnWriteArrayList<>());
+    assertTrue(wrongModel.reason().contains("2 failed") && wrongModel.reason().contains(
+        "the trainer returned a model of other tensors than it was given"), wrongModel.reason());
+
+    Server.Aborted wrongCount = aborted("wrong-count", new ReturningTrainer(TestModels.mlp().spec(),
+        (start, examples) -> new TrainingResult(start, 0.5, 3 * examples.length)), new CopyOnWriteArrayList<>());
+    assertTrue(wrongCount.reason().contains("2 failed") && wrongCount.reason().contains(
+        "the trainer reports 12 examples per epoch, the client holds 4"), wrongCount.reason());
   }
 
   @Test

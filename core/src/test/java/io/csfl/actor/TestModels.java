@@ -65,6 +65,13 @@ final class TestModels {
    */
   static TestProbe<Server.Event> startFedAvg(ActorTestKit kit, String name, Server.Settings settings, Evaluator evaluator,
                                               Server.Checkpointer checkpointer, LocalTrainer trainer, int clients, String signature) {
+    return startFedAvg(kit, name, settings, evaluator, checkpointer, trainer, clients, signature, i -> new FedAvg().newClient());
+  }
+
+  /** As above, client {@code i} running {@code algorithms.apply(i)}: a stand-in for a client that sends what it likes. */
+  static TestProbe<Server.Event> startFedAvg(ActorTestKit kit, String name, Server.Settings settings, Evaluator evaluator,
+                                              Server.Checkpointer checkpointer, LocalTrainer trainer, int clients, String signature,
+                                              java.util.function.IntFunction<io.csfl.strategy.ClientAlgorithm> algorithms) {
     FederatedStrategy fedavg = new FedAvg();
     ActorRef<Aggregator.Command> aggregator = kit.spawn(Aggregator.create(fedavg.newServer(mlp().initialModel(1), 3),
         new MagnitudePruner()), name + "-aggregator");
@@ -73,7 +80,7 @@ final class TestModels {
         java.util.Optional.empty(), checkpointer), name + "-server");
     for (int i = 0; i < clients; i++) {
       String id = Client.id(i);
-      server.tell(new Server.RegisterClient(id, kit.spawn(Client.create(id, signature, fedavg.newClient(), trainer, dataset(),
+      server.tell(new Server.RegisterClient(id, kit.spawn(Client.create(id, signature, algorithms.apply(i), trainer, dataset(),
           new int[] {4 * i, 4 * i + 1, 4 * i + 2, 4 * i + 3}, i), name + "-" + id)));
     }
     server.tell(new Server.Start());
