@@ -139,6 +139,23 @@ public final class Client extends AbstractBehavior<Client.Command> {
   }
 
   /**
+   * The server refused this client at its handshake, for {@code reason}, and will not train it:
+   * the client logs it, so that the node where it sits idle says why. Sent to a client listed
+   * under {@link #KEY} (a host's clients hear of it through their host, {@link ClientsRefused}).
+   * Taken only from a server on the client's node or on a member with the {@code server} role; it
+   * changes nothing but the log.
+   *
+   * @param reason why, in one line
+   * @param server the server that refused it
+   */
+  public record Refused(String reason, ActorRef<Server.Command> server) implements Command, ControlMessage {
+    public Refused {
+      java.util.Objects.requireNonNull(reason, "reason");
+      java.util.Objects.requireNonNull(server, "server");
+    }
+  }
+
+  /**
    * One batch of a host's answer to {@link DescribeHosted}: the {@link Description}s of its clients at positions
    * {@code from .. from + clients.size() - 1} of {@code total}. The server checks each as it checks a single client's
    * answer, and that each client lives on the host's node.
@@ -322,6 +339,7 @@ public final class Client extends AbstractBehavior<Client.Command> {
         .onMessage(Introduce.class, this::onIntroduce)
         .onMessage(UplinkLost.class, this::onUplinkLost)
         .onMessage(ConfirmFailure.class, this::onConfirmFailure)
+        .onMessage(Refused.class, this::onRefused)
         .build();
   }
 
@@ -361,6 +379,17 @@ public final class Client extends AbstractBehavior<Client.Command> {
       getContext().getLog().warn("client {} refused a question about round {}: {}", clientId, request.round(), refusal);
     } else if (request.round() == failedRound) {
       request.replyTo().tell(new FailureConfirmed(request.round(), clientId, request.nonce(), failedOnDownlink));
+    }
+    return this;
+  }
+
+  private Behavior<Command> onRefused(Refused refused) {
+    String refusal = ControlChecks.notOnMemberWithRole(getContext().getSystem(), refused.server(), ControlChecks.SERVER_ROLE);
+    if (refusal != null) {
+      getContext().getLog().warn("client {} ignored a refusal of itself: {}", clientId, refusal);
+    } else {
+      getContext().getLog().error("client {}: the server at {} refused this client and will not train it: {}", clientId,
+          refused.server().path(), ControlChecks.forLog(refused.reason()));
     }
     return this;
   }

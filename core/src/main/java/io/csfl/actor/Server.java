@@ -927,6 +927,10 @@ public final class Server extends AbstractBehavior<Server.Command> {
         String who = d.description() == null ? d.registeredAs() : d.description().clientId();
         getContext().getLog().error("refusing client {} at {}: {}; it will not be trained on", who, d.asked().path(), refusal);
         lastClientRefusal = "client " + who + ": " + refusal;
+        if (!local && d.description() != null) {
+          // Its node logs it too: there it sits idle, and its operator looks there first.
+          d.asked().tell(new Client.Refused(refusal, getContext().getSelf()));
+        }
       }
       return beginIfWaiting();
     }

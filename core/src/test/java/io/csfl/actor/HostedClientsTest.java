@@ -119,6 +119,28 @@ class HostedClientsTest {
   }
 
   @Test
+  void aListedClientThatTheServerRefusesSaysSoOnItsNodeButNotForAMemberWithoutTheServerRole() {
+    ActorRef<Client.Command> other = client(clients, 0, "random/64 other");
+    ActorRef<Client.Command> seenFromStranger = TestClusters.reachedFrom(stranger, clients, other);
+    logged(Level.WARN, "client client-0000 ignored a refusal of itself", "server role").expect(home.system(), () -> {
+      seenFromStranger.tell(new Client.Refused("forged", stranger.spawn(Behaviors.<Server.Command>ignore())));
+      return null;
+    });
+
+    TestProbe<Server.Event> events = home.createTestProbe();
+    Server.Settings settings = Server.Settings.builder("fedavg").rounds(1).clientsPerRound(1).roundTimeout(Duration.ofMinutes(5))
+        .seed(5).clients(4).dataSignature(SIGNATURE).build();
+    expectAll(List.of(
+        logged(Level.ERROR, "refusing client client-0000", "its data signature differs from this server's: 'other' against 'hosted'"),
+        logged(Level.ERROR, "client client-0000: the server at", "refused this client and will not train it",
+            "its data signature differs from this server's: 'other' against 'hosted'")),
+        () -> {
+          clients.system().receptionist().tell(Receptionist.register(Client.KEY, other));
+          server(settings, events);
+        });
+  }
+
+  @Test
   void aServerTakesOnAllClientsOfAHostInBatches() {
     int count = 2 * Client.MAX_BATCH + 50;
     List<ActorRef<Client.Command>> hosted = IntStream.range(0, count).mapToObj(i -> client(clients, i, SIGNATURE)).toList();
