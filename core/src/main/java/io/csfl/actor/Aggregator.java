@@ -260,6 +260,39 @@ public final class Aggregator extends AbstractBehavior<Aggregator.Command> {
     }
   }
 
+  /**
+   * The attempt at {@code round} is discarded and the aggregator is as it was before it: so many
+   * updates were refused that fewer than the close's minimum were folded, or the folded updates
+   * add up to no valid model (values beyond the float range). Sent instead of
+   * {@link RoundAggregated}, and without a model, so that the server retries the attempt at once.
+   *
+   * @param round     the round whose attempt is discarded
+   * @param token     the server's token of the attempt
+   * @param accepted  updates folded before the attempt was discarded
+   * @param refused   updates rejected
+   * @param firstRefusals the first rejections, {@code "client ID: reason"}, at most {@link #NAMED_REFUSALS}; immutable
+   * @param reason    why the attempt is discarded, in one line
+   */
+  public record AttemptDiscarded(int round, long token, int accepted, int refused, List<String> firstRefusals, String reason)
+      implements Reply, ControlMessage {
+    /** The most rejections the message names: it is one small message, whatever the round's size. */
+    public static final int NAMED_REFUSALS = 20;
+
+    /**
+     * Copies {@code firstRefusals} into an immutable list; more than {@link #NAMED_REFUSALS} or more
+     * than {@code refused}, or negative counts, throw {@link IllegalArgumentException}, a null
+     * entry or reason {@link NullPointerException}.
+     */
+    public AttemptDiscarded {
+      firstRefusals = List.copyOf(firstRefusals);
+      java.util.Objects.requireNonNull(reason, "reason");
+      if (accepted < 0 || refused < firstRefusals.size() || firstRefusals.size() > NAMED_REFUSALS) {
+        throw new IllegalArgumentException("a discarded attempt names at most " + NAMED_REFUSALS + " of its " + refused
+            + " rejections and accepted no fewer than 0 updates, got " + firstRefusals.size() + " named and " + accepted + " accepted");
+      }
+    }
+  }
+
   /** The updates a close waits for did not all arrive in time. */
   private record StragglingUpdates(int round) implements Command, NoSerializationVerificationNeeded {}
 
@@ -517,8 +550,7 @@ public final class Aggregator extends AbstractBehavior<Aggregator.Command> {
       algorithm.abandon(round);
       getContext().getLog().warn("round {}: {} updates accepted, {} refused, the round needs {}; the attempt is discarded",
           round, accepted, rejections.size(), needed);
-      transfers.tell(closeReplyTo, new RoundAggregated(round, token, accepted, rejections, algorithm.globalModel(),
-          serverNanos / 1_000_000, TensorFile.EMPTY), transferFailures);
+      discard(accepted + " updates accepted, the round needs " + needed);
       return this;
     }
     long t0 = System.nanoTime();
@@ -533,6 +565,7 @@ public final class Aggregator extends AbstractBehavior<Aggregator.Command> {
       algorithm.abandon(round);
       getContext().getLog().error("round {}: the folded updates do not make a valid model ({}); the round's {} updates are "
           + "discarded and the server will retry the attempt", round, e.getMessage(), accepted);
+      discard("the folded updates do not make a valid model (" + e.getMessage() + ")");
       return this;
     }
     serverNanos += System.nanoTime() - t0;
@@ -547,6 +580,12 @@ public final class Aggregator extends AbstractBehavior<Aggregator.Command> {
             ? new MasksReady(closingRound, Optional.of(result.masks()), result.millis(), null)
             : new MasksReady(closingRound, Optional.empty(), 0, String.valueOf(failure)));
     return this;
+  }
+
+  /** Tells the closer the attempt is discarded, naming its first rejections, each cut for a log line. */
+  private void discard(String reason) {
+    List<String> named = rejections.stream().limit(AttemptDiscarded.NAMED_REFUSALS).map(ControlChecks::forLog).toList();
+    closeReplyTo.tell(new AttemptDiscarded(round, token, accepted, rejections.size(), named, reason));
   }
 
   private Behavior<Command> onMasksReady(MasksReady ready) {

@@ -719,6 +719,8 @@ public final class Server extends AbstractBehavior<Server.Command> {
   private long roundStartNanos;
   private RoundReport report;
   private Aggregator.RoundAggregated aggregated;
+  /** The aggregator's word that it discarded this attempt, instead of {@link #aggregated}; null before it. */
+  private Aggregator.AttemptDiscarded discarded;
   /** The last round's global model, and the aggregator whose state it is: a new aggregator resumes from it. */
   private Model lastGlobal;
   /** The strategy's whole state after the last round, for an aggregator that resumes and for the checkpoint. */
@@ -1327,6 +1329,7 @@ public final class Server extends AbstractBehavior<Server.Command> {
   private Behavior<Command> startAttempt() {
     report = null;
     aggregated = null;
+    discarded = null;
     if (clients.size() < settings.minCompleted()) {
       return await(Shortage.CLIENTS);
     }
@@ -1432,6 +1435,10 @@ public final class Server extends AbstractBehavior<Server.Command> {
       timers.cancel(AggregatorSilent.class);
       aggregated = a;
       return maybeComplete();
+    } else if (wrapped.reply() instanceof Aggregator.AttemptDiscarded d && d.round() == round) {
+      timers.cancel(AggregatorSilent.class);
+      discarded = d;
+      return maybeComplete();
     }
     return this;
   }
@@ -1519,20 +1526,12 @@ public final class Server extends AbstractBehavior<Server.Command> {
   }
 
   private Behavior<Command> maybeComplete() {
-    if (report == null || aggregated == null) {
+    if (report == null || (aggregated == null && discarded == null)) {
       return this;
     }
     int needed = Math.min(settings.minCompleted(), report.selected());
-    if (aggregated.accepted() < needed) {
-      // The aggregator refused so many updates that fewer than a round needs were folded, and
-      // discarded the attempt: not a round.
-      List<String> refused = aggregated.rejections();
-      int accepted = aggregated.accepted();
-      getContext().getLog().warn("round {} attempt {}: the aggregator accepted {} updates, a round needs {}; it refused {}: {}",
-          round, attempt, accepted, needed, refused.size(), refused);
-      return retryOrAbort(attempts -> "round " + round + ": the aggregator "
-          + (accepted == 0 ? "refused every update" : "accepted fewer than the " + needed + " updates a round needs")
-          + " in " + attempts + " attempts" + (refused.isEmpty() ? "" : ", the last attempt's first refusal: " + refused.get(0)));
+    if (discarded != null || aggregated.accepted() < needed) {
+      return retryDiscarded(needed);
     }
     lastGlobal = aggregated.global();
     lastState = mergedState(aggregated.state());
@@ -1570,6 +1569,26 @@ public final class Server extends AbstractBehavior<Server.Command> {
       return this;
     }
     return startRound(round + 1);
+  }
+
+  /**
+   * The aggregator discarded the attempt: it refused so many updates that fewer than a round
+   * needs were folded, or what it folded made no valid model. Not a round: retried at once.
+   */
+  private Behavior<Command> retryDiscarded(int needed) {
+    List<String> refused = discarded != null ? discarded.firstRefusals() : aggregated.rejections();
+    int refusedCount = discarded != null ? discarded.refused() : refused.size();
+    int accepted = discarded != null ? discarded.accepted() : aggregated.accepted();
+    if (accepted >= needed) {
+      String reason = discarded.reason();
+      getContext().getLog().warn("round {} attempt {}: the aggregator discarded the attempt: {}", round, attempt, reason);
+      return retryOrAbort(attempts -> "round " + round + ": the aggregator discarded " + attempts + " attempts, the last: " + reason);
+    }
+    getContext().getLog().warn("round {} attempt {}: the aggregator accepted {} updates, a round needs {}; it refused {}: {}",
+        round, attempt, accepted, needed, refusedCount, refused);
+    return retryOrAbort(attempts -> "round " + round + ": the aggregator "
+        + (accepted == 0 ? "refused every update" : "accepted fewer than the " + needed + " updates a round needs")
+        + " in " + attempts + " attempts" + (refused.isEmpty() ? "" : ", the last attempt's first refusal: " + refused.get(0)));
   }
 
   /**

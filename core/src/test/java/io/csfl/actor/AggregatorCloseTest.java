@@ -1,6 +1,7 @@
 package io.csfl.actor;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import akka.actor.testkit.typed.javadsl.ActorTestKit;
 import akka.actor.testkit.typed.javadsl.TestProbe;
@@ -85,7 +86,11 @@ class AggregatorCloseTest {
       aggregator.tell(new Aggregator.CloseRound(1, key, 1, server.getRef()));
       return null;
     });
-    server.expectNoMessage(Duration.ofMillis(300));
+    // The server hears at once, without a model, and can retry at once.
+    Aggregator.AttemptDiscarded discarded = server.expectMessageClass(Aggregator.AttemptDiscarded.class, Duration.ofSeconds(10));
+    assertEquals(TOKEN, discarded.token());
+    assertEquals(1, discarded.accepted());
+    assertTrue(discarded.reason().startsWith("the folded updates do not make a valid model"), discarded.reason());
 
     // The server's retry of the attempt: the aggregator is alive, and aggregates it.
     aggregator.tell(new Aggregator.PrepareRound(1, TOKEN + 1, session, List.of(), server.getRef()));

@@ -219,6 +219,30 @@ class ServerGraceTest {
   }
 
   @Test
+  void anAttemptTheAggregatorDiscardsIsRetriedAtOnceNotAfterTheRoundTimeout() {
+    // The first close adds up to no valid model (as values beyond the float range would).
+    List<Integer> prepared = new CopyOnWriteArrayList<>();
+    ObservedAlgorithm overflowing = new ObservedAlgorithm(new FedAvg().newServer(initial, 1), prepared, new AtomicInteger(-1),
+        new AtomicInteger(1));
+    ActorRef<Aggregator.Command> ref = testKit.spawn(Aggregator.create(overflowing, new MagnitudePruner(), AGGREGATOR_SIGNATURE),
+        "aggregator-overflowing");
+    testKit.system().receptionist().tell(Receptionist.register(Aggregator.KEY, ref));
+    List<TestProbe<Client.Command>> c = start(1, 2, Server.Settings.DEFAULT_AGGREGATOR_GRACE);
+    Client.TrainRound asked0 = asked(c.get(0), 1);
+    Client.TrainRound asked1 = asked(c.get(1), 1);
+
+    LoggingTestKit.warn("round 1 attempt 1: the aggregator discarded the attempt: the folded updates do not make a valid model")
+        .expect(testKit.system(), () -> {
+          answer(asked0, Client.id(0));
+          answer(asked1, Client.id(1));
+          return null;
+        });
+    // Attempt 2 follows at once (the round timeout is 5 minutes), and the round completes.
+    finishFrom(1, 1, c.get(0), c.get(1));
+    assertEquals(List.of(1, 1), prepared, "round 1 was prepared twice");
+  }
+
+  @Test
   void tooFewClientsMakeTheRoundWaitForThemToComeBackWithinTheGrace() {
     aggregator("aggregator-1");
     UnderWay run = runUntilAsked(3, 3, Server.Settings.DEFAULT_AGGREGATOR_GRACE, 2);
