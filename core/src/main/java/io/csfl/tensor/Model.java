@@ -20,9 +20,7 @@ public final class Model {
    */
   public static Model of(ModelSpec spec, List<Values> tensors) {
     Objects.requireNonNull(spec, "spec");
-    if (tensors.size() != spec.tensorCount()) {
-      throw new IllegalArgumentException("model has " + tensors.size() + " tensors, spec has " + spec.tensorCount());
-    }
+    requireTensorCount(spec, tensors.size());
     for (int i = 0; i < tensors.size(); i++) {
       TensorSpec t = spec.tensor(i);
       if (tensors.get(i).length() != t.size()) {
@@ -37,11 +35,18 @@ public final class Model {
    * {@link NonFiniteValueException} that names its tensor.
    */
   public static Model copyOf(ModelSpec spec, float[][] arrays) {
+    requireTensorCount(spec, arrays.length);
     List<Values> list = new ArrayList<>(arrays.length);
     for (int i = 0; i < arrays.length; i++) {
-      list.add(i < spec.tensors().size() ? Values.copyOfTensor(spec.tensor(i).name(), arrays[i]) : Values.copyOf(arrays[i]));
+      list.add(Values.copyOfTensor(spec.tensor(i).name(), arrays[i]));
     }
     return of(spec, list);
+  }
+
+  private static void requireTensorCount(ModelSpec spec, int count) {
+    if (count != spec.tensorCount()) {
+      throw new IllegalArgumentException("model has " + count + " tensors, spec has " + spec.tensorCount());
+    }
   }
 
   /** The model of {@code spec} with every value zero. */

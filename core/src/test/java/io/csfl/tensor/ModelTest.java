@@ -18,6 +18,14 @@ class ModelTest {
   }
 
   @Test
+  void copyOfRefusesAnotherTensorCountBeforeItCopies() {
+    // A surplus tensor holding a NaN: the count is what is wrong, and is said first.
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> Model.copyOf(SPEC, new float[][] {new float[4], new float[2], new float[] {Float.NaN}}));
+    assertEquals("model has 3 tensors, spec has 2", e.getMessage());
+  }
+
+  @Test
   void aBufferNamesItsTensorToo() {
     ModelBuffer buffer = ModelBuffer.zeros(SPEC);
     buffer.tensor(0)[3] = Float.POSITIVE_INFINITY;
