@@ -35,8 +35,9 @@ public record NodePlan(Set<String> roles, Optional<AggregatorPart> aggregator, O
   }
 
   /**
-   * @param signature how the aggregator computes, sent to the server, which uses it only if it
-   *                  expects that signature ({@link Server.Settings#aggregatorSignature()})
+   * @param signature how the aggregator computes, sent to the server: a server that expects a
+   *                  signature ({@link Server.Settings#aggregatorSignature()}) uses the aggregator
+   *                  only if it is that one; a server that expects none uses any
    */
   public record AggregatorPart(FederatedStrategy strategy, Model initial, int rounds, String signature) {
     /** An aggregator that does not describe itself: a server that expects no signature uses it. */

@@ -417,12 +417,15 @@ final class FederationOptions {
    * --aggregation would otherwise aggregate its own way, and nothing would show it.
    */
   String aggregatorSignature(io.csfl.tensor.Model initial) {
+    // As parsed, so that spellings of one rule (trimmed-mean:0.1 and :0.10) agree.
+    RobustAggregation robust = aggregation();
+    String rule = new RobustAggregation(robust.rule(), robust.trim(), Double.POSITIVE_INFINITY).toString();
     return "model=" + modelInSignature() + " initial=" + checksum(initial) + " rounds=" + rounds
         + " algorithm=" + String.join(",", algorithms) + " sparsity=" + sparsity
         + " sparsity-end=" + (sparsityEnd == null ? sparsity : sparsityEnd) + " server-rate=" + serverRate
         + " warmup-rounds=" + warmupRounds + " downlink-history=" + downlinkHistory + " pruner=" + pruner
-        + " density=" + density + " uplink-density=" + uplinkDensity + " aggregation=" + aggregation.trim()
-        + " clip-norm=" + (clipNorm == null ? "none" : clipNorm);
+        + " density=" + density + " uplink-density=" + uplinkDensity + " aggregation=" + rule
+        + " clip-norm=" + (robust.clips() ? String.valueOf(robust.clipNorm()) : "none");
   }
 
   /** A CRC-32 of {@code model}'s values, in hex: two nodes' initial models compared in eight characters. */

@@ -72,6 +72,8 @@ class RunDefinitionTest {
         signature);
     // Local training and waits are the client nodes' and the server's business.
     assertEquals(signature, aggregatorSignatureOf("--lr", "0.05", "--local-epochs", "2", "--round-timeout", "9m", "--per-round", "3"));
+    // Spellings of one rule agree.
+    assertEquals(aggregatorSignatureOf("--aggregation", "trimmed-mean:0.1"), aggregatorSignatureOf("--aggregation", "trimmed-mean:0.10"));
     io.csfl.tensor.Model other = logregStartingFrom(77);
     Path file = dir.resolve("initial.safetensors");
     io.csfl.checkpoint.SafeTensors.write(file, io.csfl.checkpoint.SafeTensors.ofModel(other));
@@ -97,6 +99,14 @@ class RunDefinitionTest {
     assertEquals(other, aggregator.initial(), "the aggregator starts from --initial-model");
     assertEquals(aggregator.signature(), plan.server().orElseThrow().settings().aggregatorSignature());
     assertTrue(aggregator.signature().contains(" initial=" + FederationOptions.checksum(other) + " "), aggregator.signature());
+
+    // As a cluster runs them: a server node and an aggregator node of their own, with the same flags.
+    NodeCommand serverNode = nodeOf("--role", "server", "--initial-model", file.toString(), "--out", dir.resolve("out2").toString());
+    serverNode.federation.validateWithData();
+    NodeCommand aggregatorNode = nodeOf("--role", "aggregator", "--initial-model", file.toString());
+    aggregatorNode.federation.validateWithData();
+    assertEquals(aggregatorNode.plan().aggregator().orElseThrow().signature(),
+        serverNode.plan().server().orElseThrow().settings().aggregatorSignature());
   }
 
   /** What a client node started with {@link #NODE} and {@code extra} tells the server at the handshake. */

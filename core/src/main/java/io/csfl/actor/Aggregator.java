@@ -209,9 +209,9 @@ public final class Aggregator extends AbstractBehavior<Aggregator.Command> {
    * @param token   the attempt's fold key
    * @param updates how many updates the collector passed on for this attempt
    * @param minimum how many of them must be accepted (folded) for the attempt to be a round; with
-   *                fewer, the aggregator discards the attempt and replies with the count, so that
-   *                the server retries it as one that got too few updates
-   * @param replyTo where the {@link RoundAggregated} goes
+   *                fewer, the aggregator discards the attempt and replies {@link AttemptDiscarded},
+   *                so that the server retries it as one that got too few updates
+   * @param replyTo where the {@link RoundAggregated} or {@link AttemptDiscarded} goes
    */
   public record CloseRound(int round, long token, int updates, int minimum, ActorRef<Reply> replyTo) implements Command, ControlMessage {
     /** Closes with any accepted update enough for a round. */
@@ -546,7 +546,7 @@ public final class Aggregator extends AbstractBehavior<Aggregator.Command> {
     int needed = Math.max(1, request.minimum());
     if (accepted < needed) {
       // Too many updates were refused (they are listed): a round fewer clients contributed to than
-      // it needs is not committed. The attempt is discarded, and the server, told so by the count, retries it.
+      // it needs is not committed. The attempt is discarded, and the server, told so, retries it.
       algorithm.abandon(round);
       getContext().getLog().warn("round {}: {} updates accepted, {} refused, the round needs {}; the attempt is discarded",
           round, accepted, rejections.size(), needed);

@@ -123,9 +123,10 @@ public final class Client extends AbstractBehavior<Client.Command> {
   /**
    * The server refused {@code refused} of the clients a host described, for {@code reason} (the
    * first refusal's), and will not train them: the host logs it, so that the node whose clients
-   * sit idle says why (another data set, or other training flags than the server's). Taken, like
-   * {@link DescribeHosted}, only from a server on the host's own node or on a member with the
-   * {@code server} role; it changes nothing but the log.
+   * sit idle says why (another data set, or other training flags than the server's). Logged only
+   * when the server it names is on the host's own node or on a member with the {@code server}
+   * role; a member that knows that server's address could still name it, which is why it changes
+   * nothing but the log (and the reason is cut and kept to one line).
    *
    * @param refused how many of the host's clients the server refused
    * @param reason  why, in one line
@@ -142,8 +143,9 @@ public final class Client extends AbstractBehavior<Client.Command> {
    * The server refused this client at its handshake, for {@code reason}, and will not train it:
    * the client logs it, so that the node where it sits idle says why. Sent to a client listed
    * under {@link #KEY} (a host's clients hear of it through their host, {@link ClientsRefused}).
-   * Taken only from a server on the client's node or on a member with the {@code server} role; it
-   * changes nothing but the log.
+   * Logged only when the server it names is on the client's node or on a member with the
+   * {@code server} role; a member that knows that server's address could still name it, which is
+   * why it changes nothing but the log (and the reason is cut and kept to one line).
    *
    * @param reason why, in one line
    * @param server the server that refused it

@@ -41,9 +41,13 @@ final class ControlChecks {
 
   private ControlChecks() {}
 
-  /** {@code text}, a peer's, cut to {@link #MAX_PEER_TEXT_CHARS} for a log line. */
+  /**
+   * {@code text}, a peer's, fit for one log line: cut to {@link #MAX_PEER_TEXT_CHARS}, and control
+   * characters (line breaks among them) replaced by spaces, so that it cannot forge other lines.
+   */
   static String forLog(String text) {
-    return text.length() <= MAX_PEER_TEXT_CHARS ? text : text.substring(0, MAX_PEER_TEXT_CHARS) + "...";
+    String cut = text.length() <= MAX_PEER_TEXT_CHARS ? text : text.substring(0, MAX_PEER_TEXT_CHARS) + "...";
+    return cut.replaceAll("\\p{Cntrl}", " ");
   }
 
   /**

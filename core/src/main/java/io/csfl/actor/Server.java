@@ -671,7 +671,7 @@ public final class Server extends AbstractBehavior<Server.Command> {
   private final Set<ActorRef<Aggregator.Command>> refusedAggregators = new HashSet<>();
   /** Listed aggregators whose signature differs from {@link Settings#aggregatorSignature()}: never used while listed. */
   private final Set<ActorRef<Aggregator.Command>> mismatchedAggregators = new HashSet<>();
-  /** The newest refusal of an aggregator for its signature, for a wait or an abort for want of one to name; null before any. */
+  /** The newest refusal of an aggregator for its signature, for an abort for want of one to name while one is refused. */
   private String lastAggregatorRefusal;
   private final Evaluator evaluator;
   private final ActorRef<Event> listener;
@@ -929,9 +929,11 @@ public final class Server extends AbstractBehavior<Server.Command> {
         String who = d.description() == null ? d.registeredAs() : d.description().clientId();
         getContext().getLog().error("refusing client {} at {}: {}; it will not be trained on", who, d.asked().path(), refusal);
         lastClientRefusal = "client " + who + ": " + refusal;
-        if (!local && d.description() != null) {
-          // Its node logs it too: there it sits idle, and its operator looks there first.
-          d.asked().tell(new Client.Refused(refusal, getContext().getSelf()));
+        String lasting = d.description() == null ? null : refusal(d.description());
+        if (!local && lasting != null) {
+          // Its node logs it too: there it sits idle, and its operator looks there first. (Not a
+          // refusal that passes, such as a name still held by a client that is leaving.)
+          d.asked().tell(new Client.Refused(ControlChecks.forLog(lasting), getContext().getSelf()));
         }
       }
       return beginIfWaiting();
@@ -1016,7 +1018,7 @@ public final class Server extends AbstractBehavior<Server.Command> {
     if (refusal != null) {
       getContext().getLog().error("refusing the clients host at {}: {}; its clients from position {} on will not be trained on",
           d.host().path(), refusal, d.from());
-      d.host().tell(new Client.ClientsRefused(Math.max(0, batch.total() - d.from()), refusal, getContext().getSelf()));
+      d.host().tell(new Client.ClientsRefused(Math.max(0, batch.total() - d.from()), ControlChecks.forLog(refusal), getContext().getSelf()));
       return beginIfWaiting();
     }
     int next = batch.from() + batch.clients().size();
@@ -1047,7 +1049,7 @@ public final class Server extends AbstractBehavior<Server.Command> {
     }
     if (refusedHere > 0) {
       // The host's node logs it too: there the clients sit idle, and its operator looks there first.
-      d.host().tell(new Client.ClientsRefused(refusedHere, firstRefusal, getContext().getSelf()));
+      d.host().tell(new Client.ClientsRefused(refusedHere, ControlChecks.forLog(firstRefusal), getContext().getSelf()));
     }
     return afterAccepting();
   }
@@ -1075,7 +1077,7 @@ public final class Server extends AbstractBehavior<Server.Command> {
     List<String> our = List.of(ours.split(" "));
     String onlyTheirs = their.stream().filter(w -> !our.contains(w)).collect(java.util.stream.Collectors.joining(" "));
     String onlyOurs = our.stream().filter(w -> !their.contains(w)).collect(java.util.stream.Collectors.joining(" "));
-    return "'" + onlyTheirs + "' against '" + onlyOurs + "'";
+    return "'" + ControlChecks.forLog(onlyTheirs) + "' against '" + ControlChecks.forLog(onlyOurs) + "'";
   }
 
   /** Why the handshake's answer is not accepted, or null. */
@@ -1212,6 +1214,8 @@ public final class Server extends AbstractBehavior<Server.Command> {
 
   /** The round cannot start for want of {@code shortage}: it waits, up to that shortage's grace, for it to register. */
   private Behavior<Command> await(Shortage shortage) {
+    // No attempt runs while the round waits: nothing to hear from an aggregator until the next.
+    timers.cancel(AggregatorSilent.class);
     if (waitingFor != shortage) {
       waitingFor = shortage;
       getContext().getLog().warn("round {}: {}; waiting up to {} for {} to register", round, shortageText(),
@@ -1227,7 +1231,7 @@ public final class Server extends AbstractBehavior<Server.Command> {
 
   private String shortageText() {
     return waitingFor == Shortage.AGGREGATOR
-        ? "no aggregator is registered" + (lastAggregatorRefusal == null ? "" : " that this server can use")
+        ? "no aggregator is registered" + (mismatchedAggregators.isEmpty() ? "" : " that this server can use")
         : clients.size() + " clients are registered, a round needs " + settings.minCompleted();
   }
 
@@ -1237,7 +1241,7 @@ public final class Server extends AbstractBehavior<Server.Command> {
     }
     String grace = human(grace(waitingFor));
     return abort(waitingFor == Shortage.AGGREGATOR ? "no aggregator registered within the aggregator grace of " + grace
-            + (lastAggregatorRefusal == null ? "" : "; the last aggregator refused: " + lastAggregatorRefusal)
+            + (mismatchedAggregators.isEmpty() ? "" : "; the last aggregator refused: " + lastAggregatorRefusal)
         : shortageText() + "; too few came back within the client grace of " + grace
             + (lastClientRefusal == null ? "" : "; the last client refused: " + lastClientRefusal));
   }
@@ -1394,6 +1398,11 @@ public final class Server extends AbstractBehavior<Server.Command> {
     if (nextRound != 0) {
       return this; // between rounds: a late reply of the round that is done
     }
+    if (aggregator == null || waitingFor != null) {
+      // No attempt is under way (its aggregator was lost, or it waits for one or for clients):
+      // a late reply of the attempt given up, whose token the next attempt replaces.
+      return this;
+    }
     if (wrapped.reply().token() != token) {
       getContext().getLog().warn("round {}: refused a reply to the aggregator's address without this attempt's token", round);
       return this;
@@ -1519,7 +1528,7 @@ public final class Server extends AbstractBehavior<Server.Command> {
           + (r.rejected().isEmpty() ? "" : "; refused: " + r.rejected().get(0)) + ")");
     }
     report = r;
-    if (aggregated == null) {
+    if (aggregated == null && discarded == null) {
       awaitAggregator();
     }
     return maybeComplete();
@@ -1582,7 +1591,8 @@ public final class Server extends AbstractBehavior<Server.Command> {
     if (accepted >= needed) {
       String reason = discarded.reason();
       getContext().getLog().warn("round {} attempt {}: the aggregator discarded the attempt: {}", round, attempt, reason);
-      return retryOrAbort(attempts -> "round " + round + ": the aggregator discarded " + attempts + " attempts, the last: " + reason);
+      return retryOrAbort(attempts -> "round " + round + ": no round in " + attempts + " attempts; the aggregator discarded the last: "
+          + reason);
     }
     getContext().getLog().warn("round {} attempt {}: the aggregator accepted {} updates, a round needs {}; it refused {}: {}",
         round, attempt, accepted, needed, refusedCount, refused);

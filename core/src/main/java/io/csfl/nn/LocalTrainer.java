@@ -33,7 +33,10 @@ public interface LocalTrainer {
    * @param start    the model the server sent, of {@link #spec()}
    * @param examples indices into {@code data} of this client's examples
    * @param seed     seeds the shuffling, so a run is reproducible
-   * @return the trained model, of {@link #spec()}
+   * @return the trained model, of {@link #spec()}, and {@code examples.length} as its example
+   *         count (each example once, whatever the epochs): the server weighs an update by the
+   *         count its client declared, and a client refuses to send a result with another model
+   *         or count, failing the round with that reason
    */
   TrainingResult train(Model start, Dataset data, int[] examples, long seed);
 

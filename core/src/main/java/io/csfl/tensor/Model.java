@@ -22,10 +22,7 @@ public final class Model {
     Objects.requireNonNull(spec, "spec");
     requireTensorCount(spec, tensors.size());
     for (int i = 0; i < tensors.size(); i++) {
-      TensorSpec t = spec.tensor(i);
-      if (tensors.get(i).length() != t.size()) {
-        throw new IllegalArgumentException("tensor " + t.name() + " has " + tensors.get(i).length() + " values, expected " + t.size());
-      }
+      requireLength(spec.tensor(i), tensors.get(i).length());
     }
     return new Model(spec, List.copyOf(tensors));
   }
@@ -36,11 +33,20 @@ public final class Model {
    */
   public static Model copyOf(ModelSpec spec, float[][] arrays) {
     requireTensorCount(spec, arrays.length);
+    for (int i = 0; i < arrays.length; i++) {
+      requireLength(spec.tensor(i), arrays[i].length);
+    }
     List<Values> list = new ArrayList<>(arrays.length);
     for (int i = 0; i < arrays.length; i++) {
       list.add(Values.copyOfTensor(spec.tensor(i).name(), arrays[i]));
     }
     return of(spec, list);
+  }
+
+  private static void requireLength(TensorSpec t, int length) {
+    if (length != t.size()) {
+      throw new IllegalArgumentException("tensor " + t.name() + " has " + length + " values, expected " + t.size());
+    }
   }
 
   private static void requireTensorCount(ModelSpec spec, int count) {

@@ -1,6 +1,7 @@
 package io.csfl.actor;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import akka.actor.testkit.typed.javadsl.ActorTestKit;
@@ -69,6 +70,17 @@ class AggregatorCloseTest {
 
     Aggregator.RoundAggregated done = (Aggregator.RoundAggregated) replies.receiveMessage(Duration.ofSeconds(10));
     assertEquals(1, done.accepted(), "closed with the one update that came");
+  }
+
+  @Test
+  void aDiscardedAttemptNamesAtMostTwentyRefusalsAndNoMoreThanItCounts() {
+    List<String> twenty = java.util.stream.IntStream.range(0, 20).mapToObj(i -> "client " + i + ": wrong shape").toList();
+    assertEquals(20, new Aggregator.AttemptDiscarded(1, TOKEN, 0, 300, twenty, "0 updates accepted").firstRefusals().size());
+    List<String> more = new java.util.ArrayList<>(twenty);
+    more.add("client 20: wrong shape");
+    assertThrows(IllegalArgumentException.class, () -> new Aggregator.AttemptDiscarded(1, TOKEN, 0, 300, more, "x"));
+    assertThrows(IllegalArgumentException.class, () -> new Aggregator.AttemptDiscarded(1, TOKEN, 0, 2, twenty, "x"));
+    assertThrows(IllegalArgumentException.class, () -> new Aggregator.AttemptDiscarded(1, TOKEN, -1, 0, List.of(), "x"));
   }
 
   @Test

@@ -1,5 +1,6 @@
 package io.csfl.actor;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
@@ -10,7 +11,10 @@ import io.csfl.tensor.TensorSpec;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
-/** The strategy state a resume may carry: bounded per model parameter, with room for each earlier model it keeps. */
+/**
+ * The strategy state a resume may carry: bounded per model parameter, with room for each earlier
+ * model it keeps; a peer's text in a log line: one line, and cut.
+ */
 class ControlChecksTest {
   private static final ModelSpec SPEC = ModelSpec.of(List.of(TensorSpec.kernel("k", 20, 30)));
 
@@ -21,6 +25,14 @@ class ControlChecksTest {
       state = state.withF32(Checkpoint.heldState(k) + "values/k", new long[] {600}, new float[600]);
     }
     return state;
+  }
+
+  @Test
+  void aPeersTextIsOneLineAndCut() {
+    assertEquals("lr=0.05  ERROR forged line", ControlChecks.forLog("lr=0.05\n ERROR forged line"));
+    assertEquals("a\tb".replace('\t', ' '), ControlChecks.forLog("a\tb"));
+    String cut = ControlChecks.forLog("x".repeat(10_000));
+    assertEquals(ControlChecks.MAX_PEER_TEXT_CHARS + 3, cut.length());
   }
 
   @Test

@@ -207,6 +207,16 @@ class ServerGraceTest {
   }
 
   @Test
+  void anAggregatorOfAnotherSignatureListedBesideOneThatFitsIsNeverUsedWhicheverIsPickedFirst() {
+    Spawned other = aggregator("aggregator-other", "model=mlp server-rate=2.0");
+    Spawned fits = aggregator("aggregator-fits");
+    List<TestProbe<Client.Command>> c = start(3, 1, Server.Settings.DEFAULT_AGGREGATOR_GRACE);
+    finishFrom(1, 3, c.get(0), c.get(1));
+    assertEquals(List.of(), other.prepared());
+    assertEquals(List.of(1, 2, 3), fits.prepared());
+  }
+
+  @Test
   void withOnlyAnAggregatorOfAnotherSignatureTrainingIsAbortedNamingTheRefusal() {
     aggregator("aggregator-other", "model=mlp server-rate=2.0");
     start(2, 3, Duration.ofSeconds(1));
