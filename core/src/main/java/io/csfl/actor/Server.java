@@ -637,6 +637,8 @@ public final class Server extends AbstractBehavior<Server.Command> {
   private final Set<ActorRef<Client.Command>> asked = new HashSet<>();
   /** The receptionist's latest listing of clients. */
   private Set<ActorRef<Client.Command>> listedClients = Set.of();
+  /** Listed clients refused for what they describe (their data, id or examples): not asked again while listed. */
+  private final Set<ActorRef<Client.Command>> refusedListed = new HashSet<>();
   /** The receptionist's latest listing of clients hosts. */
   private Set<ActorRef<Client.HostCommand>> listedHosts = Set.of();
   /** Listed hosts whose handshake is under way or done. */
@@ -892,8 +894,9 @@ public final class Server extends AbstractBehavior<Server.Command> {
 
   private Behavior<Command> onClientsListed(ClientsListed listed) {
     listedClients = listed.clients();
+    refusedListed.retainAll(listedClients);
     for (ActorRef<Client.Command> ref : listed.clients()) {
-      if (asked.add(ref)) {
+      if (!refusedListed.contains(ref) && asked.add(ref)) {
         handshake(ref, null, 1);
       }
     }
@@ -914,8 +917,9 @@ public final class Server extends AbstractBehavior<Server.Command> {
     handshaking--;
     String refusal = refusal(d);
     if (refusal != null) {
-      // Asked again at the next listing: a client handed over between nodes is accepted once its
-      // predecessor is gone. One that did not answer at all is asked again soon, listing or not.
+      // Asked again at the next listing (unless refused for what it describes, below): a client
+      // handed over between nodes is accepted once its predecessor is gone. One that did not
+      // answer at all is asked again soon, listing or not.
       asked.remove(d.asked());
       boolean local = d.registeredAs() != null;
       if (d.description() == null && (!local || d.attempt() < LOCAL_HANDSHAKE_ATTEMPTS)) {
@@ -932,8 +936,10 @@ public final class Server extends AbstractBehavior<Server.Command> {
         String lasting = d.description() == null ? null : refusal(d.description());
         if (!local && lasting != null) {
           // Its node logs it too: there it sits idle, and its operator looks there first. (Not a
-          // refusal that passes, such as a name still held by a client that is leaving.)
+          // refusal that passes, such as a name still held by a client that is leaving.) Its
+          // description cannot change, so it is not asked again while it stays listed.
           d.asked().tell(new Client.Refused(ControlChecks.forLog(lasting), getContext().getSelf()));
+          refusedListed.add(d.asked());
         }
       }
       return beginIfWaiting();

@@ -119,7 +119,7 @@ class HostedClientsTest {
   }
 
   @Test
-  void aListedClientThatTheServerRefusesSaysSoOnItsNodeButNotForAMemberWithoutTheServerRole() {
+  void aListedClientThatTheServerRefusesIsToldOnceWhileListedButNotByAMemberWithoutTheServerRole() {
     ActorRef<Client.Command> other = client(clients, 0, "random/64 other");
     ActorRef<Client.Command> seenFromStranger = TestClusters.reachedFrom(stranger, clients, other);
     logged(Level.WARN, "client client-0000 ignored a refusal of itself", "server role").expect(home.system(), () -> {
@@ -138,6 +138,18 @@ class HostedClientsTest {
           clients.system().receptionist().tell(Receptionist.register(Client.KEY, other));
           server(settings, events);
         });
+
+    // Another listing (a second client with other data registers): the first, which cannot have
+    // changed what it describes, is not asked, refused and told again.
+    ActorRef<Client.Command> another = client(clients, 1, "random/64 another");
+    LoggingTestKit.error("refusing client client-0000").withOccurrences(0).expect(home.system(), () -> {
+      logged(Level.ERROR, "refusing client client-0001", "'another' against 'hosted'").expect(home.system(), () -> {
+        clients.system().receptionist().tell(Receptionist.register(Client.KEY, another));
+        return null;
+      });
+      events.expectNoMessage(Duration.ofMillis(500));
+      return null;
+    });
   }
 
   @Test
