@@ -395,9 +395,14 @@ final class FederationOptions {
    * nothing would show it. Space-separated words, so that a refusal can name the ones that differ.
    */
   String clientSignature(Dataset train) {
-    return dataSignature(train) + " model=" + modelInSignature() + " algorithm=" + String.join(",", algorithms)
+    return dataSignature(train) + " model=" + modelInSignature() + " algorithm=" + algorithmsInSignature()
         + " sparsity=" + sparsity + " density=" + density + " uplink-density=" + uplinkDensity + " optimizer=" + optimizer
         + " lr=" + lr + " momentum=" + momentum + " local-epochs=" + localEpochs + " batch-size=" + batchSize;
+  }
+
+  /** The --algorithm as one word of a signature, spelled as the strategies read it (CS and cs are one). */
+  private String algorithmsInSignature() {
+    return algorithms.stream().map(a -> a.trim().toLowerCase(java.util.Locale.ROOT)).collect(java.util.stream.Collectors.joining(","));
   }
 
   /** The --model as one word of a signature: a long layer list by its start and a hash. */
@@ -421,7 +426,7 @@ final class FederationOptions {
     RobustAggregation robust = aggregation();
     String rule = new RobustAggregation(robust.rule(), robust.trim(), Double.POSITIVE_INFINITY).toString();
     return "model=" + modelInSignature() + " initial=" + checksum(initial) + " rounds=" + rounds
-        + " algorithm=" + String.join(",", algorithms) + " sparsity=" + sparsity
+        + " algorithm=" + algorithmsInSignature() + " sparsity=" + sparsity
         + " sparsity-end=" + (sparsityEnd == null ? sparsity : sparsityEnd) + " server-rate=" + serverRate
         + " warmup-rounds=" + warmupRounds + " downlink-history=" + downlinkHistory + " pruner=" + pruner
         + " density=" + density + " uplink-density=" + uplinkDensity + " aggregation=" + rule

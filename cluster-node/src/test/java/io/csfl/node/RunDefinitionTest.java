@@ -72,7 +72,8 @@ class RunDefinitionTest {
         signature);
     // Local training and waits are the client nodes' and the server's business.
     assertEquals(signature, aggregatorSignatureOf("--lr", "0.05", "--local-epochs", "2", "--round-timeout", "9m", "--per-round", "3"));
-    // Spellings of one rule agree.
+    // Spellings of one algorithm, and of one rule, agree.
+    assertEquals(signature, aggregatorSignatureOf("--algorithm", " CS"));
     assertEquals(aggregatorSignatureOf("--aggregation", "trimmed-mean:0.1"), aggregatorSignatureOf("--aggregation", "trimmed-mean:0.10"));
     io.csfl.tensor.Model other = logregStartingFrom(77);
     Path file = dir.resolve("initial.safetensors");
@@ -129,6 +130,8 @@ class RunDefinitionTest {
       assertFalse(theirs.equals(signature), String.join(" ", other) + " gives the same signature: " + theirs);
     }
     assertTrue(clientSignatureOf("--lr", "0.05").contains(" lr=0.05 "));
+    // Spelled as the strategies read it: CS is cs.
+    assertEquals(signature, clientSignatureOf("--algorithm", "CS"));
   }
 
   @Test
