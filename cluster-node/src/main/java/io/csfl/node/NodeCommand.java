@@ -256,17 +256,20 @@ final class NodeCommand implements Callable<Integer> {
         ? federation.split(data.train()) : List.of();
 
     // The aggregator starts from it; the server expects an aggregator that starts from the same.
-    io.csfl.tensor.Model initial = roleSet.contains(NodePlan.AGGREGATOR) || roleSet.contains(NodePlan.SERVER)
-        ? federation.initialModel() : null;
+    boolean aggregating = roleSet.contains(NodePlan.AGGREGATOR) || roleSet.contains(NodePlan.SERVER);
+    io.csfl.tensor.Model initial = aggregating ? federation.initialModel() : null;
+    String aggregatorSignature = aggregating ? federation.aggregatorSignature(initial) : null;
+    // What the clients hosted here say at the handshake, and what the server expects them to.
+    String clientSignature = roleSet.contains(NodePlan.CLIENT) || roleSet.contains(NodePlan.SERVER)
+        ? federation.clientSignature(data.train()) : null;
     Optional<NodePlan.AggregatorPart> aggregator = roleSet.contains(NodePlan.AGGREGATOR)
-        ? Optional.of(new NodePlan.AggregatorPart(strategy, initial, federation.rounds, federation.aggregatorSignature(initial)))
+        ? Optional.of(new NodePlan.AggregatorPart(strategy, initial, federation.rounds, aggregatorSignature))
         : Optional.empty();
     Optional<ClientsHost.ClientPool> hosted = Optional.empty();
     if (roleSet.contains(NodePlan.CLIENT)) {
-      String signature = federation.clientSignature(data.train());
       io.csfl.nn.LocalTrainer trainer = federation.trainer();
       IntFunction<Behavior<io.csfl.actor.Client.Command>> client = i -> io.csfl.actor.Client.create(FederationOptions.clientId(i),
-          signature, strategy.newClient(), trainer, data.train(), parts.get(i), federation.seed + i);
+          clientSignature, strategy.newClient(), trainer, data.train(), parts.get(i), federation.seed + i);
       hosted = Optional.of(range == null
           ? ClientsHost.ClientPool.shared(federation.clients, client)
           : ClientsHost.ClientPool.fixed(federation.clients, range[0], range[1], client));
@@ -282,8 +285,7 @@ final class NodeCommand implements Callable<Integer> {
           + "or choose a new --out directory");
       RunDefinition.claim(store.directory(), RunDefinition.of(federation, federation.dataSignature(data.train())));
       io.csfl.tensor.ModelSpec spec = federation.architecture().spec();
-      io.csfl.actor.Server.Settings settings = federation.serverSettings(min, federation.clientSignature(data.train()),
-          federation.aggregatorSignature(initial), parts);
+      io.csfl.actor.Server.Settings settings = federation.serverSettings(min, clientSignature, aggregatorSignature, parts);
       server = Optional.of(new NodePlan.ServerPart(settings, federation.evaluator(data.test()), out.resolve("metrics.csv"), rounds -> {
             try {
               Report.render(out, target);

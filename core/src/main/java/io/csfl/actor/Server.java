@@ -435,10 +435,7 @@ public final class Server extends AbstractBehavior<Server.Command> {
 
       /** What a client's data signature must equal for it to be registered; default empty, any. */
       public Builder dataSignature(String signature) {
-        if (signature == null) {
-          throw new IllegalArgumentException("dataSignature must not be null (empty accepts any)");
-        }
-        this.dataSignature = signature;
+        this.dataSignature = signature("dataSignature", signature);
         return this;
       }
 
@@ -449,10 +446,7 @@ public final class Server extends AbstractBehavior<Server.Command> {
        * used while it is listed: the server takes another, or waits the aggregator grace for one.
        */
       public Builder aggregatorSignature(String signature) {
-        if (signature == null) {
-          throw new IllegalArgumentException("aggregatorSignature must not be null (empty accepts any)");
-        }
-        this.aggregatorSignature = signature;
+        this.aggregatorSignature = signature("aggregatorSignature", signature);
         return this;
       }
 
@@ -527,6 +521,13 @@ public final class Server extends AbstractBehavior<Server.Command> {
       private static int positive(String name, int value) {
         if (value <= 0) {
           throw new IllegalArgumentException(name + " must be positive, got " + value);
+        }
+        return value;
+      }
+
+      private static String signature(String name, String value) {
+        if (value == null) {
+          throw new IllegalArgumentException(name + " must not be null (empty accepts any)");
         }
         return value;
       }
@@ -1545,8 +1546,13 @@ public final class Server extends AbstractBehavior<Server.Command> {
       return this;
     }
     int needed = Math.min(settings.minCompleted(), report.selected());
-    if (discarded != null || aggregated.accepted() < needed) {
-      return retryDiscarded(needed);
+    if (discarded != null) {
+      return retryDiscarded(needed, discarded.accepted(), discarded.refused(), discarded.firstRefusals(), discarded.reason());
+    }
+    if (aggregated.accepted() < needed) {
+      // Not from an aggregator of this build, which discards such an attempt; treated the same.
+      List<String> refused = aggregated.rejections();
+      return retryDiscarded(needed, aggregated.accepted(), refused.size(), refused, null);
     }
     lastGlobal = aggregated.global();
     lastState = mergedState(aggregated.state());
@@ -1588,14 +1594,11 @@ public final class Server extends AbstractBehavior<Server.Command> {
 
   /**
    * The aggregator discarded the attempt: it refused so many updates that fewer than a round
-   * needs were folded, or what it folded made no valid model. Not a round: retried at once.
+   * needs were folded ({@code refused} names the first of {@code refusedCount}), or what it folded
+   * made no valid model ({@code reason}). Not a round: retried at once.
    */
-  private Behavior<Command> retryDiscarded(int needed) {
-    List<String> refused = discarded != null ? discarded.firstRefusals() : aggregated.rejections();
-    int refusedCount = discarded != null ? discarded.refused() : refused.size();
-    int accepted = discarded != null ? discarded.accepted() : aggregated.accepted();
+  private Behavior<Command> retryDiscarded(int needed, int accepted, int refusedCount, List<String> refused, String reason) {
     if (accepted >= needed) {
-      String reason = discarded.reason();
       getContext().getLog().warn("round {} attempt {}: the aggregator discarded the attempt: {}", round, attempt, reason);
       return retryOrAbort(attempts -> "round " + round + ": no round in " + attempts + " attempts; the aggregator discarded the last: "
           + reason);
