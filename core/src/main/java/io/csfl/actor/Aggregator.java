@@ -293,6 +293,22 @@ public final class Aggregator extends AbstractBehavior<Aggregator.Command> {
     }
   }
 
+  /**
+   * This aggregator cannot resume {@code round} from what the server's {@link Resume} carried: a
+   * model of another shape than its own (a checkpoint of another model, say), or a state its
+   * strategy could not restore. Sent to the server, which then uses another aggregator or ends the
+   * run naming {@code reason}, instead of waiting for a round that never comes.
+   *
+   * @param round  the round of the resume
+   * @param token  the server's token of the attempt
+   * @param reason why, in one line
+   */
+  public record ResumeRefused(int round, long token, String reason) implements Reply, ControlMessage {
+    public ResumeRefused {
+      java.util.Objects.requireNonNull(reason, "reason");
+    }
+  }
+
   /** The updates a close waits for did not all arrive in time. */
   private record StragglingUpdates(int round) implements Command, NoSerializationVerificationNeeded {}
 
@@ -361,6 +377,9 @@ public final class Aggregator extends AbstractBehavior<Aggregator.Command> {
    * way, and nothing would show it.
    */
   public static Behavior<Command> create(ServerAlgorithm algorithm, Pruner pruner, String signature) {
+    java.util.Objects.requireNonNull(algorithm, "algorithm");
+    java.util.Objects.requireNonNull(pruner, "pruner");
+    java.util.Objects.requireNonNull(signature, "signature");
     return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> new Aggregator(ctx, timers, algorithm, pruner, signature)));
   }
 
@@ -404,17 +423,23 @@ public final class Aggregator extends AbstractBehavior<Aggregator.Command> {
 
   private Behavior<Command> onResume(Resume request) {
     String refusal = senderRefusal(request.replyTo(), request.token(), request.session());
-    if (refusal == null) {
-      refusal = ControlChecks.resumeRefusal(request, spec);
-    }
     if (refusal != null) {
       logRefusal("resume", request.round(), refusal);
+      return this;
+    }
+    // From here on the request is the server's: it hears why this aggregator cannot resume.
+    refusal = ControlChecks.resumeRefusal(request, spec);
+    if (refusal != null) {
+      logRefusal("resume", request.round(), refusal);
+      request.replyTo().tell(new ResumeRefused(request.round(), request.token(), ControlChecks.forLog(refusal)));
       return this;
     }
     try {
       algorithm.restore(request.round() - 1, request.global(), request.state());
     } catch (RuntimeException e) {
       getContext().getLog().error("cannot resume at round {} from the server's model: {}", request.round(), e.toString());
+      request.replyTo().tell(new ResumeRefused(request.round(), request.token(),
+          ControlChecks.forLog("its strategy could not restore from the server's model: " + e)));
       return this;
     }
     getContext().getLog().info("resumed at round {} from the server's model", request.round());

@@ -320,6 +320,12 @@ public final class Client extends AbstractBehavior<Client.Command> {
   /** As above, with the signature of how this client's data was derived, for the server's handshake. */
   public static Behavior<Command> create(String clientId, String dataSignature, ClientAlgorithm algorithm,
                                          LocalTrainer trainer, Dataset data, int[] examples, long seed) {
+    java.util.Objects.requireNonNull(clientId, "clientId");
+    java.util.Objects.requireNonNull(dataSignature, "dataSignature");
+    java.util.Objects.requireNonNull(algorithm, "algorithm");
+    java.util.Objects.requireNonNull(trainer, "trainer");
+    java.util.Objects.requireNonNull(data, "data");
+    java.util.Objects.requireNonNull(examples, "examples");
     if (examples.length == 0) {
       throw new IllegalArgumentException("client " + clientId + " has no examples");
     }
@@ -427,7 +433,8 @@ public final class Client extends AbstractBehavior<Client.Command> {
           f -> new UplinkLost(round, secret, replyTo, f));
       transfers.tell(request.replyTo(), new Trained(request.round(), clientId, secret, result.examples(), update,
           result.meanLoss(), millis(t2 - t1), millis((t1 - t0) + (t3 - t2))), onFailure);
-    } catch (RuntimeException e) {
+    } catch (RuntimeException | AssertionError e) {
+      // An application's trainer fails the round, not the client: its assert too (on under test runners).
       getContext().getLog().warn("client {} failed to train round {}: {}", clientId, request.round(), e.toString());
       failedRound = request.round();
       failedOnDownlink = !downlinkUsed;

@@ -28,6 +28,7 @@ import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Random;
 import java.util.Set;
@@ -121,7 +122,12 @@ public final class Server extends AbstractBehavior<Server.Command> {
    */
   public record RegisterClient(String clientId, ActorRef<Client.Command> client) implements Command, NoSerializationVerificationNeeded {}
 
-  /** Starts training once the registered clients have answered the handshake; local only, like {@link RegisterClient}. */
+  /**
+   * Starts training once the registered clients have answered the handshake; local only, like
+   * {@link RegisterClient}. Register the clients first: round 1 samples among the clients
+   * registered when it starts, and a round that finds fewer than {@link Settings#minCompleted()}
+   * (1 by default) waits only until that many have registered.
+   */
   public record Start() implements Command, NoSerializationVerificationNeeded {}
 
   /**
@@ -365,14 +371,23 @@ public final class Server extends AbstractBehavior<Server.Command> {
       private Duration clientGrace = DEFAULT_CLIENT_GRACE;
       private boolean evaluateAlongside = true;
 
+      private static final java.util.regex.Pattern ALGORITHM_NAME = java.util.regex.Pattern.compile("[A-Za-z0-9][A-Za-z0-9._+-]{0,63}");
+
       private Builder(String algorithm) {
         algorithm(algorithm);
       }
 
-      /** The name written to metrics; not blank. */
+      /**
+       * The name written to metrics and checkpoints: the strategy's {@link
+       * io.csfl.strategy.FederatedStrategy#name()}, which the server cannot check (the aggregator
+       * knows only its algorithm, not its name), so that a checkpoint is found again under it. At
+       * most 64 letters, digits and {@code . _ + -}, starting with a letter or digit: a comma
+       * would break a metrics row, a slash would put checkpoints in another directory.
+       */
       public Builder algorithm(String name) {
-        if (name == null || name.isBlank()) {
-          throw new IllegalArgumentException("algorithm must be a name, got " + (name == null ? "null" : "'" + name + "'"));
+        if (name == null || !ALGORITHM_NAME.matcher(name).matches()) {
+          throw new IllegalArgumentException("algorithm must be a name of at most 64 letters, digits and . _ + -, starting with"
+              + " a letter or digit, got " + (name == null ? "null" : "'" + ControlChecks.forLog(name) + "'"));
         }
         this.algorithm = name;
         return this;
@@ -747,11 +762,6 @@ public final class Server extends AbstractBehavior<Server.Command> {
     this.listener = listener;
     this.resumeFrom = resumeFrom;
     this.checkpointer = checkpointer;
-    resumeFrom.ifPresent(c -> {
-      if (!c.algorithm().equals(settings.algorithm())) {
-        throw new IllegalArgumentException("a checkpoint of " + c.algorithm() + " cannot resume " + settings.algorithm());
-      }
-    });
     this.aggregatorReplies = context.messageAdapter(Aggregator.Reply.class, AggregatorReply::new);
     this.collectorReports = context.messageAdapter(RoundReport.class, Collected::new);
     if (aggregator != null) {
@@ -791,6 +801,12 @@ public final class Server extends AbstractBehavior<Server.Command> {
    */
   public static Behavior<Command> create(Settings settings, ActorRef<Aggregator.Command> aggregator, Evaluator evaluator,
                                          ActorRef<Event> listener, Optional<Checkpoint> resumeFrom, Checkpointer checkpointer) {
+    requireArguments(settings, evaluator, listener, checkpointer);
+    Objects.requireNonNull(aggregator, "aggregator");
+    Objects.requireNonNull(resumeFrom, "resumeFrom");
+    resumeFrom.map(c -> resumeRefusal(settings, c)).ifPresent(refusal -> {
+      throw new IllegalArgumentException(refusal);
+    });
     return Behaviors.setup(ctx -> Behaviors.withTimers(
         timers -> new Server(ctx, timers, settings, aggregator, evaluator, listener, resumeFrom, checkpointer)));
   }
@@ -820,11 +836,44 @@ public final class Server extends AbstractBehavior<Server.Command> {
    */
   public static Behavior<Command> createDiscovering(Settings settings, Evaluator evaluator, ActorRef<Event> listener,
                                                     Checkpointer checkpointer, java.util.function.Supplier<Optional<Checkpoint>> resumeFrom) {
-    return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> {
-      Server server = new Server(ctx, timers, settings, null, evaluator, listener, resumeFrom.get(), checkpointer);
-      server.discover();
-      return server;
-    }));
+    requireArguments(settings, evaluator, listener, checkpointer);
+    Objects.requireNonNull(resumeFrom, "resumeFrom");
+    return Behaviors.setup(ctx -> {
+      Optional<Checkpoint> from;
+      String refusal;
+      try {
+        from = Objects.requireNonNull(resumeFrom.get(), "the checkpoint supplier returned null");
+        refusal = from.map(c -> resumeRefusal(settings, c)).orElse(null);
+      } catch (RuntimeException e) {
+        from = Optional.empty();
+        refusal = "no checkpoint to continue from: " + e.getMessage();
+      }
+      if (refusal != null) {
+        // The run cannot continue as asked: said to the listener, which waits for an end.
+        ctx.getLog().error("{}: training aborted before it started: {}", settings.algorithm(), refusal);
+        listener.tell(new Aborted(settings.algorithm(), from.map(c -> c.round() + 1).orElse(1), refusal));
+        return Behaviors.stopped();
+      }
+      Optional<Checkpoint> resume = from;
+      return Behaviors.<Command>withTimers(timers -> {
+        Server server = new Server(ctx, timers, settings, null, evaluator, listener, resume, checkpointer);
+        server.discover();
+        return server;
+      });
+    });
+  }
+
+  private static void requireArguments(Settings settings, Evaluator evaluator, ActorRef<Event> listener, Checkpointer checkpointer) {
+    Objects.requireNonNull(settings, "settings");
+    Objects.requireNonNull(evaluator, "evaluator");
+    Objects.requireNonNull(listener, "listener");
+    Objects.requireNonNull(checkpointer, "checkpointer");
+  }
+
+  /** Why {@code checkpoint} cannot resume a run of {@code settings}, or null. */
+  private static String resumeRefusal(Settings settings, Checkpoint checkpoint) {
+    return checkpoint.algorithm().equals(settings.algorithm()) ? null
+        : "a checkpoint of " + checkpoint.algorithm() + " cannot resume " + settings.algorithm();
   }
 
   @Override
@@ -914,6 +963,10 @@ public final class Server extends AbstractBehavior<Server.Command> {
     return this;
   }
 
+  /** Why a client on another node may not answer: it refuses a server it cannot confirm, and says so only on its node. */
+  private static final String UNANSWERED_HINT = " (a client answers only a server on a member with the role '" + ControlChecks.SERVER_ROLE
+      + "' whose certificate, under TLS, permits it; its node's log names a refusal)";
+
   private Behavior<Command> onDescribed(Described d) {
     handshaking--;
     String refusal = refusal(d);
@@ -925,7 +978,7 @@ public final class Server extends AbstractBehavior<Server.Command> {
       boolean local = d.registeredAs() != null;
       if (d.description() == null && (!local || d.attempt() < LOCAL_HANDSHAKE_ATTEMPTS)) {
         getContext().getLog().warn("the client at {} did not answer the handshake ({}); it is asked again in {}{}",
-            d.asked().path(), d.failure(), human(ASK_AGAIN_AFTER), local ? "" : " while it stays listed");
+            d.asked().path(), d.failure(), human(ASK_AGAIN_AFTER), local ? "" : " while it stays listed" + UNANSWERED_HINT);
         if (local) {
           handshaking++; // training waits for it
         }
@@ -1016,8 +1069,8 @@ public final class Server extends AbstractBehavior<Server.Command> {
     }
     Client.Descriptions batch = d.batch();
     if (batch == null) {
-      getContext().getLog().warn("the clients host at {} did not answer the handshake ({}); it is asked again in {} while it stays listed",
-          d.host().path(), d.failure(), human(ASK_AGAIN_AFTER));
+      getContext().getLog().warn("the clients host at {} did not answer the handshake ({}); it is asked again in {} while it stays listed{}",
+          d.host().path(), d.failure(), human(ASK_AGAIN_AFTER), UNANSWERED_HINT);
       timers.startSingleTimer(d.host(), new AskHostAgain(d.host(), d.from(), d.attempt() + 1), ASK_AGAIN_AFTER);
       return beginIfWaiting();
     }
@@ -1451,6 +1504,8 @@ public final class Server extends AbstractBehavior<Server.Command> {
       timers.cancel(AggregatorSilent.class);
       aggregated = a;
       return maybeComplete();
+    } else if (wrapped.reply() instanceof Aggregator.ResumeRefused r && r.round() == round && collector == null && report == null) {
+      return refuseAggregator(aggregatorSession, "it cannot resume round " + round + ": " + ControlChecks.forLog(r.reason()));
     } else if (wrapped.reply() instanceof Aggregator.AttemptDiscarded d && d.round() == round) {
       timers.cancel(AggregatorSilent.class);
       discarded = d;
@@ -1570,13 +1625,13 @@ public final class Server extends AbstractBehavior<Server.Command> {
     if (!settings.evaluateAlongside()) {
       Evaluation eval;
       try {
-        eval = evaluator.evaluate(global);
-      } catch (RuntimeException e) {
+        eval = evaluate(global);
+      } catch (RuntimeException | AssertionError e) {
         return onEvaluationFailed(new EvaluationFailed(round, e.toString()));
       }
       onEvaluated(evaluated(unevaluated, rejections, global, heldNow, stateNow, eval));
     } else {
-      getContext().pipeToSelf(CompletableFuture.supplyAsync(() -> evaluator.evaluate(global), evaluation),
+      getContext().pipeToSelf(CompletableFuture.supplyAsync(() -> evaluate(global), evaluation),
           (eval, failure) -> failure == null ? evaluated(unevaluated, rejections, global, heldNow, stateNow, eval)
               : new EvaluationFailed(unevaluated.round(),
                   (failure instanceof java.util.concurrent.CompletionException && failure.getCause() != null ? failure.getCause() : failure).toString()));
@@ -1623,6 +1678,15 @@ public final class Server extends AbstractBehavior<Server.Command> {
       getContext().getLog().error("round {}: refused the aggregator's strategy state: {}", round, e.getMessage());
       return TensorFile.EMPTY;
     }
+  }
+
+  /** The evaluator's result for {@code global}; none is an application's evaluator's error. */
+  private Evaluation evaluate(Model global) {
+    Evaluation eval = evaluator.evaluate(global);
+    if (eval == null) {
+      throw new IllegalStateException("the evaluator returned no evaluation");
+    }
+    return eval;
   }
 
   private Evaluated evaluated(RoundMetrics m, List<String> rejections, Model global, Map<String, Integer> heldThen,

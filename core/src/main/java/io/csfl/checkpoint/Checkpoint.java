@@ -91,6 +91,17 @@ public record Checkpoint(String algorithm, int round, List<RoundMetrics> metrics
   }
 
   /**
+   * This checkpoint as clients that start again with nothing see it: no client holds a model (and
+   * the strategy keeps nothing for one), so the server sends each the whole downlink, not a
+   * difference from a model the client no longer has. Resume from it when the clients' actors are
+   * new, as after a restart of the whole application; resume from the checkpoint itself when
+   * they ran on and only the server was replaced.
+   */
+  public Checkpoint withoutHeld() {
+    return new Checkpoint(algorithm, round, metrics, Map.of(), global, strategyState);
+  }
+
+  /**
    * {@code state} with its held entries first, by round, and then the rest, each in the order it
    * had: one order however the state was put together (exported, merged, or read back from a
    * checkpoint whose entries are files of their own), so that equal states are equal.
@@ -262,6 +273,14 @@ public record Checkpoint(String algorithm, int round, List<RoundMetrics> metrics
    */
   public static TensorFile modelTensors(TensorFile file) {
     return file.meta(VERSION_KEY).isPresent() ? file.under(MODEL) : file;
+  }
+
+  /**
+   * How the model in the checkpoint {@code file} differs from one of {@code spec}, naming
+   * {@code source}; null if it does not, or if {@code file} is no checkpoint of this format.
+   */
+  static String modelDifference(TensorFile file, ModelSpec spec, String source) {
+    return file.meta(VERSION_KEY).filter(VERSION::equals).isPresent() ? SafeTensors.modelDifference(file.under(MODEL), spec, source) : null;
   }
 
   /** The checkpoint in {@code file}, read from {@code source}, for a model of {@code spec}. */

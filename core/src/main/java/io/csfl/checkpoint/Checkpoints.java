@@ -155,13 +155,23 @@ public final class Checkpoints {
   /**
    * The newest readable checkpoint of {@code algorithm} for a model of {@code spec}; each unreadable
    * newer one is passed to {@code warnings} as one line naming the file and why.
+   *
+   * @throws IllegalArgumentException if the newest checkpoint whose file reads holds a model of
+   *     other tensors than {@code spec}'s: that is a resume with the wrong model, not a damaged
+   *     file, and an older checkpoint of the run would not fit either
    */
   public Optional<Checkpoint> latest(String algorithm, ModelSpec spec, Consumer<String> warnings) {
     List<Path> all = files(algorithm);
     for (int i = all.size() - 1; i >= 0; i--) {
       Path f = all.get(i);
       try {
-        Checkpoint c = Checkpoint.fromFile(withHeldEntries(SafeTensors.read(f, maxBytes(spec)), algorithm, spec, f), spec, f.toString());
+        TensorFile file = SafeTensors.read(f, maxBytes(spec));
+        String otherModel = Checkpoint.modelDifference(file, spec, f.toString());
+        if (otherModel != null) {
+          throw new IllegalArgumentException("the checkpoint of another model: " + otherModel
+              + "; a run continues only with the model it was started with");
+        }
+        Checkpoint c = Checkpoint.fromFile(withHeldEntries(file, algorithm, spec, f), spec, f.toString());
         if (!c.algorithm().equals(algorithm) || c.round() != roundOf(f)) {
           throw new TensorFileException(f + " holds " + c.algorithm() + " round " + c.round() + ", not what its name says");
         }

@@ -307,27 +307,37 @@ public final class SafeTensors {
    * naming it, so a model of another architecture is refused rather than misread.
    */
   public static Model toModel(TensorFile file, ModelSpec spec, String source) {
+    String difference = modelDifference(file, spec, source);
+    if (difference != null) {
+      throw new TensorFileException(difference);
+    }
     float[][] arrays = new float[spec.tensorCount()][];
     for (int t = 0; t < spec.tensorCount(); t++) {
       TensorSpec s = spec.tensor(t);
+      arrays[t] = file.f32(s.name(), s.size());
+    }
+    return Model.copyOf(spec, arrays);
+  }
+
+  /** How the tensors of {@code file} differ from a model of {@code spec} (names, shapes, fp32), naming {@code source}; null if they do not. */
+  static String modelDifference(TensorFile file, ModelSpec spec, String source) {
+    for (TensorSpec s : spec.tensors()) {
       TensorFile.Tensor tensor = file.tensors().get(s.name());
       long[] want = Arrays.stream(s.shape()).asLongStream().toArray();
       if (tensor == null) {
-        throw new TensorFileException(source + " has no tensor " + s.name() + " (it holds " + file.tensors().keySet()
-            + "; the model needs " + names(spec) + ")");
+        return source + " has no tensor " + s.name() + " (it holds " + file.tensors().keySet() + "; the model needs " + names(spec) + ")";
       }
       if (!Arrays.equals(tensor.shape(), want) || tensor.dtype() != TensorFile.DType.F32) {
-        throw new TensorFileException(source + ": tensor " + s.name() + " is " + tensor.dtype() + " " + Arrays.toString(tensor.shape())
-            + ", the model needs F32 " + Arrays.toString(want));
+        return source + ": tensor " + s.name() + " is " + tensor.dtype() + " " + Arrays.toString(tensor.shape())
+            + ", the model needs F32 " + Arrays.toString(want);
       }
-      arrays[t] = file.f32(s.name(), s.size());
     }
     for (String name : file.tensors().keySet()) {
       if (spec.tensors().stream().noneMatch(s -> s.name().equals(name))) {
-        throw new TensorFileException(source + " has tensor " + name + ", which the model (" + names(spec) + ") does not");
+        return source + " has tensor " + name + ", which the model (" + names(spec) + ") does not";
       }
     }
-    return Model.copyOf(spec, arrays);
+    return null;
   }
 
   /** The bound to pass to {@link #read} for a model of {@code spec} with little else: its data plus a generous header. */

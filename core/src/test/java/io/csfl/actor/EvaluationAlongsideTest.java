@@ -21,6 +21,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 
@@ -155,12 +156,12 @@ class EvaluationAlongsideTest {
         .toList();
   }
 
-  /** Throws on the model of round {@code failing}, counting calls. */
-  private record FailingEvaluator(Evaluator inner, int failing, AtomicInteger calls) implements Evaluator {
+  /** Fails on the model of round {@code failing} as {@code failure} does (throws, or returns what it returns), counting calls. */
+  private record FailingEvaluator(Evaluator inner, int failing, AtomicInteger calls, Supplier<Evaluation> failure) implements Evaluator {
     @Override
     public Evaluation evaluate(Model model) {
       if (calls.incrementAndGet() == failing) {
-        throw new IllegalStateException("the evaluation data set went away");
+        return failure.get();
       }
       return inner.evaluate(model);
     }
@@ -168,20 +169,39 @@ class EvaluationAlongsideTest {
 
   @Test
   void anEvaluatorThatThrowsEndsTheRunAbortedWithItsCauseInBothWaysOfEvaluating() throws Exception {
+    abortsOnAFailedEvaluation("throwing", () -> {
+      throw new IllegalStateException("the evaluation data set went away");
+    }, "the evaluation data set went away");
+  }
+
+  /**
+   * An application's evaluator that returns nothing, reports its accuracy in percent, or fails an
+   * assert (on under test runners) ends the run as one that throws does: the listener hears why,
+   * instead of waiting for an end that never comes.
+   */
+  @Test
+  void anEvaluatorThatReturnsNothingOrAnInvalidAccuracyOrFailsAnAssertEndsTheRunAborted() throws Exception {
+    abortsOnAFailedEvaluation("null", () -> null, "the evaluator returned no evaluation");
+    abortsOnAFailedEvaluation("percent", () -> new Evaluation(87.5, 0.4, 10), "accuracy must be a fraction in [0, 1], got 87.5");
+    abortsOnAFailedEvaluation("assert", () -> {
+      throw new AssertionError("expected 10 classes");
+    }, "java.lang.AssertionError: expected 10 classes");
+  }
+
+  private void abortsOnAFailedEvaluation(String kind, Supplier<Evaluation> failure, String cause) throws Exception {
     for (boolean alongside : new boolean[] {true, false}) {
-      String name = alongside ? "failing-alongside" : "failing-in-turn";
+      String name = kind + (alongside ? "-failing-alongside" : "-failing-in-turn");
       Server.Settings settings = Server.Settings.builder("fedavg").rounds(3).clientsPerRound(CLIENTS)
           .roundTimeout(Duration.ofSeconds(60)).minCompleted(CLIENTS).seed(5).minClients(CLIENTS).dataSignature(SIGNATURE)
           .evaluateAlongside(alongside).build();
       List<Integer> checkpointed = new CopyOnWriteArrayList<>();
-      Evaluator evaluator = new FailingEvaluator(Evaluator.of(TestModels.mlp(), TestModels.dataset()), 2, new AtomicInteger());
+      Evaluator evaluator = new FailingEvaluator(Evaluator.of(TestModels.mlp(), TestModels.dataset()), 2, new AtomicInteger(), failure);
       TestProbe<Server.Event> events = TestModels.startFedAvg(testKit, name, settings, evaluator, c -> checkpointed.add(c.round()),
           TestModels.trainer(), CLIENTS, SIGNATURE);
       assertEquals(1, events.expectMessageClass(Server.RoundCompleted.class, Duration.ofSeconds(60)).metrics().round(), name);
       Server.Aborted aborted = events.expectMessageClass(Server.Aborted.class, Duration.ofSeconds(60));
       assertEquals(2, aborted.round(), name);
-      assertTrue(aborted.reason().contains("evaluating round 2 failed") && aborted.reason().contains("the evaluation data set went away"),
-          aborted.reason());
+      assertTrue(aborted.reason().contains("evaluating round 2 failed") && aborted.reason().contains(cause), aborted.reason());
       events.expectNoMessage(Duration.ofMillis(300));
       assertEquals(List.of(1), checkpointed, name + ": only the rounds published are checkpointed");
     }

@@ -158,6 +158,15 @@ class ForgedControlTest {
         () -> aggregator.tell(new Aggregator.Resume(2, 1, session, poisoned(initial), List.of(), server.getRef(), oversized)));
     expectWarning("state tensor residual has a non-finite value",
         () -> aggregator.tell(new Aggregator.Resume(2, 1, session, poisoned(initial), List.of(), server.getRef(), infinite)));
+    // A resume from the server (it has the session key) that cannot be taken is answered with why,
+    // so the server need not wait for a round that never comes; a refused prepare is not.
+    for (String reason : List.of("its model is", "state tensor residual has " + tooBig.length + " values",
+        "state tensor residual has a non-finite value")) {
+      Aggregator.ResumeRefused refused = server.expectMessageClass(Aggregator.ResumeRefused.class, WAIT);
+      assertEquals(2, refused.round());
+      assertEquals(1, refused.token());
+      assertTrue(refused.reason().contains(reason), refused.reason());
+    }
     server.expectNoMessage(Duration.ofMillis(200));
 
     aggregator.tell(new Aggregator.PrepareRound(3, 7, session, List.of(), server.getRef()));

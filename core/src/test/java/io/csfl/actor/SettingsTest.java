@@ -62,10 +62,15 @@ class SettingsTest {
 
   @Test
   void eachSetterRefusesABadValueNamingIt() {
-    assertEquals("algorithm must be a name, got ' '",
-        assertThrows(IllegalArgumentException.class, () -> Server.Settings.builder(" ")).getMessage());
-    assertEquals("algorithm must be a name, got null",
-        assertThrows(IllegalArgumentException.class, () -> Server.Settings.builder(null)).getMessage());
+    String rule = "algorithm must be a name of at most 64 letters, digits and . _ + -, starting with a letter or digit, got ";
+    assertEquals(rule + "' '", assertThrows(IllegalArgumentException.class, () -> Server.Settings.builder(" ")).getMessage());
+    assertEquals(rule + "null", assertThrows(IllegalArgumentException.class, () -> Server.Settings.builder(null)).getMessage());
+    assertEquals(rule + "'cs,trial-2'", assertThrows(IllegalArgumentException.class, () -> Server.Settings.builder("cs,trial-2")).getMessage());
+    assertEquals(rule + "'runs/cs'", assertThrows(IllegalArgumentException.class, () -> Server.Settings.builder("runs/cs")).getMessage());
+    assertEquals(rule + "'-cs'", assertThrows(IllegalArgumentException.class, () -> Server.Settings.builder("-cs")).getMessage());
+    assertThrows(IllegalArgumentException.class, () -> Server.Settings.builder("c".repeat(65)));
+    assertEquals("cs-1bit-topk", Server.Settings.builder("cs-1bit-topk").build().algorithm());
+    assertEquals("c".repeat(64), Server.Settings.builder("c".repeat(64)).build().algorithm());
     refused("rounds must be positive, got 0", b -> b.rounds(0));
     refused("clientsPerRound must be positive, got -1", b -> b.clientsPerRound(-1));
     refused("roundTimeout must be a positive duration, got PT0S", b -> b.roundTimeout(Duration.ZERO));

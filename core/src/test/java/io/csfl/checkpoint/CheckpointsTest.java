@@ -102,6 +102,26 @@ class CheckpointsTest {
     assertEquals(checkpoint(4), new Checkpoints(dir, 2).latest("cs", MLP.spec(), warnings::add).orElseThrow());
   }
 
+  /**
+   * A checkpoint of another model is a resume with the wrong model, not a damaged file: refused at
+   * once, naming the file and the tensor, instead of warned about and skipped (every older one
+   * would not fit either, and the caller would quietly start again from round 1).
+   */
+  @Test
+  void aCheckpointOfAnotherModelIsRefusedNotSkipped() throws IOException {
+    Checkpoints store = new Checkpoints(dir, 3);
+    store.save(checkpoint(1));
+    store.save(checkpoint(2));
+    List<String> warnings = new ArrayList<>();
+    IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+        () -> store.latest("cs", Architecture.mlp(784, 5).spec(), warnings::add));
+    assertTrue(e.getMessage().startsWith("the checkpoint of another model: " + dir.resolve("cs-round-000002.safetensors")), e.getMessage());
+    assertTrue(e.getMessage().contains("the model needs F32 [200, 5]") && e.getMessage().endsWith("a run continues only with the model it was started with"),
+        e.getMessage());
+    assertTrue(warnings.isEmpty(), warnings.toString());
+    assertEquals(checkpoint(2), store.latest("cs", MLP.spec(), warnings::add).orElseThrow());
+  }
+
   @Test
   void aMissingOrAlteredEntryMakesTheCheckpointThatNamesItUnusable() throws IOException {
     Checkpoints store = new Checkpoints(dir, 3);

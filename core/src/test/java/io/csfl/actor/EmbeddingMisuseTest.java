@@ -1,0 +1,141 @@
+package io.csfl.actor;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import akka.actor.testkit.typed.javadsl.ActorTestKit;
+import akka.actor.testkit.typed.javadsl.TestProbe;
+import akka.actor.typed.ActorRef;
+import io.csfl.checkpoint.Checkpoint;
+import io.csfl.checkpoint.TensorFile;
+import io.csfl.data.Dataset;
+import io.csfl.metrics.RoundMetrics;
+import io.csfl.nn.Architecture;
+import io.csfl.nn.Evaluator;
+import io.csfl.nn.LocalTrainer;
+import io.csfl.nn.TrainingResult;
+import io.csfl.strategy.MagnitudePruner;
+import io.csfl.strategy.FedAvg;
+import io.csfl.tensor.Model;
+import io.csfl.tensor.ModelSpec;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * What an application that embeds the actors gets wrong is said where it can act on it: at the
+ * factory that was given it, or to the run's listener as an {@link Server.Aborted} that names it,
+ * never by an actor that dies with nothing said while the application waits for an end.
+ */
+class EmbeddingMisuseTest {
+  static final ActorTestKit testKit = TestModels.serializingTestKit();
+  private static final Evaluator EVALUATOR = model -> new io.csfl.nn.Evaluation(0.5, 1.0, 1);
+
+  @AfterAll
+  static void cleanup() {
+    testKit.shutdownTestKit();
+  }
+
+  private static Checkpoint checkpoint(String algorithm, Model global) {
+    return new Checkpoint(algorithm, 1, List.of(new RoundMetrics(algorithm, 1, 0.5, 1.0, 10, 10, 1, 1, 1, 1, 1, 1)), Map.of(),
+        global, TensorFile.EMPTY);
+  }
+
+  private static Server.Settings settings(String algorithm) {
+    return Server.Settings.builder(algorithm).rounds(3).clientsPerRound(2).minCompleted(2).roundTimeout(Duration.ofSeconds(60))
+        .aggregatorGrace(Duration.ofSeconds(2)).clientGrace(Duration.ofSeconds(30)).build();
+  }
+
+  @Test
+  void aCheckpointOfAnotherAlgorithmIsRefusedByTheFactory() {
+    ActorRef<Aggregator.Command> aggregator = testKit.createTestProbe(Aggregator.Command.class).getRef();
+    ActorRef<Server.Event> listener = testKit.createTestProbe(Server.Event.class).getRef();
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Server.create(settings("fedavg"), aggregator,
+        EVALUATOR, listener, Optional.of(checkpoint("cs", TestModels.mlp().initialModel(1))), Server.Checkpointer.NONE));
+    assertEquals("a checkpoint of cs cannot resume fedavg", e.getMessage());
+  }
+
+  /** A discovering server reads its checkpoint when it starts, after its factory returned: its listener hears why it cannot. */
+  @Test
+  void aDiscoveringServerThatCannotResumeTellsItsListener() {
+    TestProbe<Server.Event> events = testKit.createTestProbe();
+    testKit.spawn(Server.createDiscovering(settings("fedavg"), EVALUATOR, events.getRef(), Server.Checkpointer.NONE,
+        () -> Optional.of(checkpoint("cs", TestModels.mlp().initialModel(1)))), "discovering-other-algorithm");
+    assertEquals(new Server.Aborted("fedavg", 2, "a checkpoint of cs cannot resume fedavg"),
+        events.expectMessageClass(Server.Aborted.class, Duration.ofSeconds(30)));
+
+    TestProbe<Server.Event> unread = testKit.createTestProbe();
+    testKit.spawn(Server.createDiscovering(settings("fedavg"), EVALUATOR, unread.getRef(), Server.Checkpointer.NONE, () -> {
+      throw new IllegalArgumentException("the checkpoint of another model: f.safetensors has no tensor w");
+    }), "discovering-unreadable");
+    assertEquals(new Server.Aborted("fedavg", 1, "no checkpoint to continue from: the checkpoint of another model: f.safetensors has no tensor w"),
+        unread.expectMessageClass(Server.Aborted.class, Duration.ofSeconds(30)));
+  }
+
+  @Test
+  void theFactoriesRefuseNullsNamingTheArgument() {
+    ActorRef<Aggregator.Command> aggregator = testKit.createTestProbe(Aggregator.Command.class).getRef();
+    ActorRef<Server.Event> listener = testKit.createTestProbe(Server.Event.class).getRef();
+    Server.Settings s = settings("fedavg");
+    assertEquals("settings", assertThrows(NullPointerException.class, () -> Server.create(null, aggregator, EVALUATOR, listener)).getMessage());
+    assertEquals("aggregator", assertThrows(NullPointerException.class, () -> Server.create(s, null, EVALUATOR, listener)).getMessage());
+    assertEquals("evaluator", assertThrows(NullPointerException.class, () -> Server.create(s, aggregator, null, listener)).getMessage());
+    assertEquals("listener", assertThrows(NullPointerException.class, () -> Server.createDiscovering(s, EVALUATOR, null)).getMessage());
+    assertEquals("algorithm", assertThrows(NullPointerException.class, () -> Aggregator.create(null, new MagnitudePruner())).getMessage());
+    assertEquals("pruner", assertThrows(NullPointerException.class,
+        () -> Aggregator.create(new FedAvg().newServer(TestModels.mlp().initialModel(1), 3), null)).getMessage());
+    assertEquals("clientId", assertThrows(NullPointerException.class, () -> Client.create(null, new FedAvg().newClient(),
+        TestModels.trainer(), TestModels.dataset(), new int[] {0}, 1)).getMessage());
+    assertEquals("trainer", assertThrows(NullPointerException.class, () -> Client.create("client-0000", new FedAvg().newClient(),
+        null, TestModels.dataset(), new int[] {0}, 1)).getMessage());
+  }
+
+  /**
+   * A checkpoint of another model given to a server whose aggregator has this one: the aggregator
+   * says why it cannot resume, and the run ends naming it after the aggregator grace, not after
+   * every attempt's round timeout with a reason that does not name the model.
+   */
+  @Test
+  void aResumeTheAggregatorCannotTakeEndsTheRunNamingWhy() {
+    ActorRef<Aggregator.Command> aggregator = testKit.spawn(Aggregator.create(new FedAvg().newServer(TestModels.mlp().initialModel(1), 3),
+        new MagnitudePruner()), "resume-mismatch-aggregator");
+    TestProbe<Server.Event> events = testKit.createTestProbe();
+    Model otherModel = Architecture.mlp(784, 5).initialModel(1);
+    ActorRef<Server.Command> server = testKit.spawn(Server.create(settings("fedavg"), aggregator, EVALUATOR, events.getRef(),
+        Optional.of(checkpoint("fedavg", otherModel)), Server.Checkpointer.NONE), "resume-mismatch-server");
+    for (int i = 0; i < 2; i++) {
+      String id = Client.id(i);
+      server.tell(new Server.RegisterClient(id, testKit.spawn(Client.create(id, new FedAvg().newClient(), TestModels.trainer(),
+          TestModels.dataset(), new int[] {4 * i, 4 * i + 1}, i), "resume-mismatch-" + id)));
+    }
+    server.tell(new Server.Start());
+    Server.Aborted aborted = events.expectMessageClass(Server.Aborted.class, Duration.ofSeconds(30));
+    assertEquals(2, aborted.round());
+    assertTrue(aborted.reason().contains("it cannot resume round 2: its model is " + otherModel.spec()), aborted.reason());
+  }
+
+  /** Fails an assert, as an application's trainer may under a test runner. */
+  private record AssertingTrainer(ModelSpec spec) implements LocalTrainer {
+    @Override
+    public TrainingResult train(Model start, Dataset data, int[] examples, long seed) {
+      throw new AssertionError("expected a non-empty batch");
+    }
+  }
+
+  /** A trainer's AssertionError fails the round at the client, with its reason, as an exception does; the client lives on. */
+  @Test
+  void aTrainerThatFailsAnAssertFailsTheRoundNotTheClient() {
+    Server.Settings settings = Server.Settings.builder("fedavg").rounds(3).clientsPerRound(2).minCompleted(2)
+        .roundTimeout(Duration.ofSeconds(60)).maxAttempts(2).clientGrace(Duration.ofSeconds(30)).build();
+    TestProbe<Server.Event> events = TestModels.startFedAvg(testKit, "asserting", settings, EVALUATOR, Server.Checkpointer.NONE,
+        new AssertingTrainer(TestModels.mlp().spec()), 2, "");
+    Server.Aborted aborted = events.expectMessageClass(Server.Aborted.class, Duration.ofSeconds(60));
+    assertEquals(1, aborted.round());
+    assertTrue(aborted.reason().contains("java.lang.AssertionError: expected a non-empty batch"), aborted.reason());
+    assertTrue(!aborted.reason().contains("registered"), "the clients are still there: " + aborted.reason());
+  }
+}
