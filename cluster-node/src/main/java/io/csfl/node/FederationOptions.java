@@ -21,8 +21,10 @@ import io.csfl.strategy.StrategyParams;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Random;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import picocli.CommandLine.Mixin;
@@ -170,14 +172,15 @@ final class FederationOptions {
     require(density > 0 && density <= 1, "--density must be in (0, 1], got " + density);
     require(uplinkDensity > 0 && uplinkDensity <= 1, "--uplink-density must be in (0, 1], got " + uplinkDensity);
     require(!algorithms.isEmpty(), "--algorithm needs at least one name");
-    require(algorithms.stream().distinct().count() == algorithms.size(), "--algorithm lists a name twice");
     if (partitionOption != null) {
       Partitioner.parse(partitionOption);
     }
     dataOptions.checkFlags();
     require(clipNorm == null || (clipNorm > 0 && Double.isFinite(clipNorm)), "--clip-norm must be a positive number");
     aggregation();
-    strategies();
+    // Names as the strategies read them: CS and cs, or ' cs', are one algorithm run twice.
+    Set<String> names = new HashSet<>();
+    strategies().forEach(st -> require(names.add(st.name()), "--algorithm lists " + st.name() + " twice"));
     training();
     TrainingEngine trainingEngine = trainingEngine();
     // Until the data say otherwise (a natural split has one client per group).
@@ -202,6 +205,7 @@ final class FederationOptions {
 
   /** Refuses a path for a directory ({@code flag}) that names something else, say a file. */
   static void requireDirectory(java.nio.file.Path path, String flag) {
+    require(path == null || !path.toString().isBlank(), flag + " must name a directory, got an empty path");
     require(path == null || !java.nio.file.Files.exists(path) || java.nio.file.Files.isDirectory(path),
         flag + " " + path + " is not a directory");
   }
@@ -231,7 +235,7 @@ final class FederationOptions {
       long size = java.nio.file.Files.size(file);
       require(size <= MAX_MODEL_FILE_BYTES, flag + " " + spec + ": the file has " + size + " bytes, more than a layer list needs ("
           + MAX_MODEL_FILE_BYTES + ")");
-      return java.nio.file.Files.readString(file);
+      return new String(io.csfl.internal.files.RegularFiles.read(file, MAX_MODEL_FILE_BYTES), java.nio.charset.StandardCharsets.UTF_8);
     } catch (java.nio.file.NoSuchFileException e) {
       throw new IllegalArgumentException(flag + " " + spec + ": no such file");
     } catch (java.io.IOException e) {

@@ -9,11 +9,13 @@ import io.csfl.internal.files.FileProblems;
 import io.csfl.metrics.MetricsCsv;
 import io.csfl.metrics.RoundMetrics;
 import io.csfl.report.Report;
+import io.csfl.strategy.FederatedStrategy;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -80,11 +82,23 @@ final class SimulateCommand implements java.util.concurrent.Callable<Integer> {
   private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
   private boolean resuming;
 
+  /** The locks on the run's directories, held from before its files are first written until it ends. */
+  private final List<RunLock> locks = new ArrayList<>();
+
   @Override
   public Integer call() {
     if (resume != null) {
       return resumeRun();
     }
+    try {
+      return start();
+    } finally {
+      locks.forEach(RunLock::close);
+      locks.clear();
+    }
+  }
+
+  private int start() {
     SimulationSetup setup;
     try {
       // The data files are read on another core while the flags are checked and the kernels start.
@@ -98,11 +112,16 @@ final class SimulateCommand implements java.util.concurrent.Callable<Integer> {
       FederationOptions.requireDirectory(checkpointDir, "--checkpoint-dir");
       Attack.parse(attack, attackers, federation.clients);
       federation.validateWithData();
-      if (!resuming) {
-        FederationOptions.require(!holdsARun(), out + " already holds a run: continue it with --resume " + out
-            + ", or choose a new --out directory");
-      }
+      requireNoRunUnlessResuming();
       setup = buildSetup();
+      // From here on this process alone writes the run's directories: checked again under the lock.
+      locks.add(RunLock.acquire(out, resuming ? "--resume" : "--out"));
+      Path checkpointDirectory = checkpoints().directory().toAbsolutePath().normalize();
+      if (!checkpointDirectory.startsWith(out.toAbsolutePath().normalize())) {
+        locks.add(RunLock.acquire(checkpointDirectory, "--checkpoint-dir"));
+      }
+      requireNoRunUnlessResuming();
+      requireWritable(checkpointDirectory);
     } catch (IllegalArgumentException e) {
       federation.stopLoadingData();
       throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
@@ -124,9 +143,43 @@ final class SimulateCommand implements java.util.concurrent.Callable<Integer> {
     return run(setup);
   }
 
+  private void requireNoRunUnlessResuming() {
+    if (!resuming) {
+      FederationOptions.require(!holdsARun(), out + " already holds a run: continue it with --resume " + out
+          + ", or choose a new --out directory");
+      String written = runFileIn(out);
+      FederationOptions.require(written == null, "--out " + out + " holds " + written + ", which a run writes: choose a new --out directory");
+    }
+  }
+
   private boolean holdsARun() {
     return java.nio.file.Files.exists(out.resolve("metrics.csv")) || java.nio.file.Files.exists(out.resolve(RUN_FLAGS))
         || !checkpoints().isEmpty();
+  }
+
+  /** The name of a file in {@code dir} that a run would overwrite (its summary, charts or models), or null. */
+  static String runFileIn(Path dir) {
+    if (!java.nio.file.Files.isDirectory(dir)) {
+      return null;
+    }
+    try (java.util.stream.Stream<Path> files = java.nio.file.Files.list(dir)) {
+      return files.filter(java.nio.file.Files::isRegularFile).map(f -> f.getFileName().toString())
+          .filter(name -> name.equals(Report.SUMMARY) || name.endsWith(".png") || name.matches("model(-.+)?\\.safetensors"))
+          .sorted().findFirst().orElse(null);
+    } catch (java.io.IOException e) {
+      throw new IllegalArgumentException("--out " + dir + ": cannot list it: " + FileProblems.reading(dir, e));
+    }
+  }
+
+  /** The checkpoint directory can take files: found before the first round, not after each. */
+  static void requireWritable(Path directory) {
+    try {
+      java.nio.file.Files.createDirectories(directory);
+      java.nio.file.Files.delete(java.nio.file.Files.createTempFile(directory, ".csfl-write-check", ".tmp"));
+    } catch (java.io.IOException e) {
+      throw new IllegalArgumentException("--checkpoint-dir " + directory + ": a checkpoint cannot be written there: "
+          + FileProblems.writing(directory, e));
+    }
   }
 
   private io.csfl.checkpoint.Checkpoints checkpoints() {
@@ -144,10 +197,19 @@ final class SimulateCommand implements java.util.concurrent.Callable<Integer> {
     }
     List<String> flags;
     try {
+      FederationOptions.requireDirectory(resume, "--resume");
+    } catch (IllegalArgumentException e) {
+      throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+    }
+    try {
       flags = JSON.readValue(resume.resolve(RUN_FLAGS).toFile(), new com.fasterxml.jackson.core.type.TypeReference<List<String>>() {});
     } catch (java.io.IOException e) {
       throw new CommandLine.ParameterException(spec.commandLine(),
           "--resume " + resume + ": no run to continue there (" + resume.resolve(RUN_FLAGS) + " is missing or unreadable)");
+    }
+    if (flags.isEmpty() || flags.contains(null)) {
+      throw new CommandLine.ParameterException(spec.commandLine(), "--resume " + resume + ": " + resume.resolve(RUN_FLAGS)
+          + " holds no run's flags (a list of " + flags.size() + " words, " + (flags.contains(null) ? "some null" : "none") + ")");
     }
     flags = ownFlags(flags);
     SimulateCommand resumed = new SimulateCommand();
@@ -304,6 +366,7 @@ final class SimulateCommand implements java.util.concurrent.Callable<Integer> {
     Path csvPath = out.resolve("metrics.csv");
     Map<String, List<RoundMetrics>> results = new LinkedHashMap<>();
     List<String> failures = new ArrayList<>();
+    Set<String> ended = java.util.concurrent.ConcurrentHashMap.newKeySet();
     long t0 = System.nanoTime();
     if (resuming) {
       // The file is made to hold each algorithm's checkpointed rows, no more and no less (the
@@ -336,10 +399,16 @@ final class SimulateCommand implements java.util.concurrent.Callable<Integer> {
           progress.round(r.metrics(), results.get(r.metrics().algorithm()));
           r.rejections().forEach(reason -> System.out.println("    rejected: " + reason));
         } else if (event instanceof Server.Aborted a) {
+          ended.add(a.algorithm());
           failures.add(a.algorithm() + ": " + a.reason());
+        } else if (event instanceof Server.Finished f) {
+          ended.add(f.algorithm());
         }
       }), "csfl", config);
       system.getWhenTerminated().toCompletableFuture().get(7, TimeUnit.DAYS);
+      // An algorithm whose server neither finished nor aborted was stopped by a failure the log above shows.
+      setup.strategies().stream().map(FederatedStrategy::name).filter(name -> !ended.contains(name))
+          .forEach(name -> failures.add(name + ": the simulation stopped before it ended (see the error above)"));
     } catch (Exception e) {
       spec.commandLine().getErr().println("csfl: simulation failed: " + e);
       return 1;

@@ -143,6 +143,14 @@ class CliTest {
         Map.entry(List.of("simulate", "--sparsity-end", "2"), "--sparsity-end must be in [0, 1), got 2.0"),
         Map.entry(List.of("simulate", "--sparsity", "-0.5"), "--sparsity must be in [0, 1), got -0.5"),
         Map.entry(List.of("simulate", "--algorithm", "cs:2"), "bad sparsity in 'cs:2' (expected cs:S with S in [0, 1))"),
+        // Names as the strategies read them: the same algorithm twice, whatever its spelling.
+        Map.entry(List.of("simulate", "--algorithm", "CS,cs"), "--algorithm lists cs twice"),
+        Map.entry(List.of("simulate", "--algorithm", "fedavg, Fedavg"), "--algorithm lists fedavg twice"),
+        Map.entry(List.of("simulate", "--out", ""), "--out must name a directory, got an empty path"),
+        Map.entry(List.of("simulate", "--resume", ""), "--resume must name a directory, got an empty path"),
+        // Read only as a regular file, never more than a layer list needs: a device never ends.
+        Map.entry(List.of("simulate", "--dataset", "synthetic:1,1", "--model", "@/dev/zero"),
+            "--model @/dev/zero: cannot read it: /dev/zero: not a regular file"),
         Map.entry(List.of("simulate", "--partition", "dirichlet:abc"), "bad partition 'dirichlet:abc': ALPHA must be a number, got 'abc'"),
         Map.entry(List.of("simulate", "--partition", "dirichlet:NaN"), "ALPHA must be a number, got 'nan'"),
         Map.entry(List.of("simulate", "--partition", "dirichlet:1e999"), "ALPHA must be a finite number, got '1e999'"),
@@ -194,6 +202,51 @@ class CliTest {
     Files.writeString(saved.resolve(SimulateCommand.RUN_FLAGS), "[\"--rounds=x\"]");
     run("simulate", "--resume", saved.toString()).isOneLineUsageError(saved.resolve(SimulateCommand.RUN_FLAGS)
         + ": Invalid value for option '--rounds': 'x' is not an int; the saved run cannot be resumed");
+  }
+
+  @Test
+  void savedFlagsThatAreNoRunsFlagsAreOneLine() throws Exception {
+    Path saved = Files.createDirectories(dir.resolve("run"));
+    for (String flags : List.of("[]", "[null, \"--rounds=3\"]")) {
+      Files.writeString(saved.resolve(SimulateCommand.RUN_FLAGS), flags);
+      run("simulate", "--resume", saved.toString()).isOneLineUsageError(saved.resolve(SimulateCommand.RUN_FLAGS) + " holds no run's flags");
+    }
+  }
+
+  /** What a user put in --out, or another run writing there now, is not overwritten; nor does a run train for nothing. */
+  @Test
+  void aRunRefusesADirectoryItWouldOverwriteOrThatAnotherRunWrites() throws Exception {
+    String[] small = {"--dataset", "synthetic:1,1", "--model", "logreg", "--per-round", "2", "--rounds", "1"};
+    Path notes = Files.createDirectories(dir.resolve("notes"));
+    Files.writeString(notes.resolve("summary.md"), "my notes");
+    run(withOut(small, notes)).isOneLineUsageError("--out " + notes + " holds summary.md, which a run writes");
+    assertEquals("my notes", Files.readString(notes.resolve("summary.md")));
+
+    Path busy = dir.resolve("busy");
+    try (RunLock other = RunLock.acquire(busy, "--out")) {
+      run(withOut(small, busy)).isOneLineUsageError("--out " + busy + " is in use by another csfl run");
+    }
+    assertFalse(Files.exists(busy.resolve("metrics.csv")));
+
+    Path inTheWay = Files.writeString(dir.resolve("in-the-way"), "a file where the checkpoints' parent should be");
+    Path blocked = dir.resolve("blocked");
+    List<String> args = new java.util.ArrayList<>(List.of(withOut(small, blocked)));
+    args.addAll(List.of("--checkpoint-dir", inTheWay.resolve("checkpoints").toString()));
+    run(args.toArray(String[]::new)).isOneLineUsageError("cannot write the run's files: " + inTheWay.resolve("checkpoints"));
+    assertFalse(Files.exists(blocked.resolve("metrics.csv")), "refused before the first round");
+    IllegalArgumentException unwritable = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+        () -> SimulateCommand.requireWritable(inTheWay.resolve("c")));
+    assertTrue(unwritable.getMessage().startsWith("--checkpoint-dir " + inTheWay.resolve("c") + ": a checkpoint cannot be written there: "),
+        unwritable.getMessage());
+
+    // The lock ends with the run: the same directory takes a run afterwards.
+    assertEquals(0, run(withOut(small, busy)).exitCode());
+  }
+
+  private static String[] withOut(String[] args, Path out) {
+    List<String> all = new java.util.ArrayList<>(List.of("simulate", "--out", out.toString()));
+    all.addAll(List.of(args));
+    return all.toArray(String[]::new);
   }
 
   @Test

@@ -75,7 +75,10 @@ public final class Checkpoints {
   /**
    * Writes {@code checkpoint}, after the held entries no checkpoint of this store has written yet,
    * and deletes that algorithm's older ones beyond {@code keep} and the entry files none of the
-   * kept ones names; returns the checkpoint's file.
+   * kept ones names; returns the checkpoint's file. A checkpoint of a later round than this one is
+   * never deleted, nor counted among the {@code keep}: it is another writer's (a server that took
+   * over), or an unreadable one a resume went back from, and counting it would delete the
+   * checkpoint just written.
    */
   public synchronized Path save(Checkpoint checkpoint) throws IOException {
     String algorithm = checkpoint.algorithm();
@@ -88,11 +91,12 @@ public final class Checkpoints {
     SafeTensors.write(file, entryFiles.isEmpty() ? whole : Checkpoint.withHeldFiles(whole, entryFiles));
     named.put(file, List.copyOf(entryFiles.values()));
     List<Path> all = files(algorithm);
-    for (int i = 0; i < all.size() - keep; i++) {
+    int upToThis = (int) all.stream().filter(f -> roundOf(f) <= checkpoint.round()).count();
+    for (int i = 0; i < upToThis - keep; i++) {
       Files.deleteIfExists(all.get(i));
       named.remove(all.get(i));
     }
-    deleteUnnamedEntries(algorithm, all.subList(Math.max(0, all.size() - keep), all.size()));
+    deleteUnnamedEntries(algorithm, all.subList(Math.max(0, upToThis - keep), all.size()));
     return file;
   }
 

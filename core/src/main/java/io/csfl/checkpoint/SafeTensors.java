@@ -106,11 +106,11 @@ public final class SafeTensors {
   static byte[] readBytes(Path path, long maxBytes) {
     try {
       long size = Files.size(path);
-      if (size > maxBytes || size > Integer.MAX_VALUE - 8) {
-        throw new TensorFileException(path + " has " + size + " bytes, more than the " + Math.min(maxBytes, Integer.MAX_VALUE - 8)
+      if (size > maxBytes || size > Integer.MAX_VALUE - 9) {
+        throw new TensorFileException(path + " has " + size + " bytes, more than the " + Math.min(maxBytes, Integer.MAX_VALUE - 9)
             + " expected");
       }
-      return Files.readAllBytes(path);
+      return io.csfl.internal.files.RegularFiles.read(path, maxBytes);
     } catch (NoSuchFileException e) {
       throw new TensorFileException(path + " does not exist", e);
     } catch (IOException e) {

@@ -50,13 +50,22 @@ final class Network {
     }
     this.activations = new float[layers.size() + 1][];
     this.activationGrads = new float[layers.size() + 1][];
-    activations[0] = new float[maxBatch * layers.get(0).inputSize()];
+    activations[0] = new float[batchBuffer(maxBatch, layers.get(0).inputSize())];
     for (int i = 0; i < layers.size(); i++) {
-      activations[i + 1] = new float[maxBatch * layers.get(i).outputSize()];
-      activationGrads[i + 1] = new float[maxBatch * layers.get(i).outputSize()];
+      activations[i + 1] = new float[batchBuffer(maxBatch, layers.get(i).outputSize())];
+      activationGrads[i + 1] = new float[batchBuffer(maxBatch, layers.get(i).outputSize())];
     }
     this.classes = layers.get(layers.size() - 1).outputSize();
     this.labels = new int[maxBatch];
+  }
+
+  /** The length of a buffer of {@code batch} rows of {@code width} values; a batch too large for one array is refused. */
+  private static int batchBuffer(int batch, int width) {
+    long length = (long) batch * width;
+    if (length > Integer.MAX_VALUE - 8) {
+      throw new IllegalArgumentException("a batch of " + batch + " samples of " + width + " values each does not fit one array");
+    }
+    return (int) length;
   }
 
   /**

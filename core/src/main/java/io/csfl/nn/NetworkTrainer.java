@@ -22,12 +22,24 @@ public final class NetworkTrainer implements LocalTrainer {
 
   /**
    * A trainer of {@code architecture} under {@code config}. Each thread that trains gets its own network, built on
-   * first use with buffers for {@code config.batchSize()} samples, so one trainer can serve many client actors.
+   * first use, so one trainer can serve many client actors. Its buffers hold the largest batch the thread's clients
+   * train in: {@code config.batchSize()} samples, or a client's whole data when that is smaller, so a batch size
+   * beyond every client's data (a whole-data batch) costs no memory for samples no client has.
    */
   public NetworkTrainer(Architecture architecture, TrainingConfig config) {
-    this.architecture = architecture;
-    this.config = config;
-    this.networks = ThreadLocal.withInitial(() -> architecture.newNetwork(config.batchSize()));
+    this.architecture = java.util.Objects.requireNonNull(architecture, "architecture");
+    this.config = java.util.Objects.requireNonNull(config, "config");
+    this.networks = new ThreadLocal<>();
+  }
+
+  /** This thread's network, with room for batches of {@code batch} samples. */
+  private Network network(int batch) {
+    Network net = networks.get();
+    if (net == null || net.maxBatch() < batch) {
+      net = architecture.newNetwork(batch);
+      networks.set(net);
+    }
+    return net;
   }
 
   /**
@@ -63,7 +75,7 @@ public final class NetworkTrainer implements LocalTrainer {
     if (examples.length == 0) {
       throw new IllegalArgumentException("a client with no examples cannot train");
     }
-    Network net = networks.get();
+    Network net = network(Math.min(config.batchSize(), examples.length));
     NetworkEvaluator.requireFits(architecture, net, data);
     net.load(start);
     keep.ifPresent(net::zeroOutside);

@@ -122,6 +122,31 @@ class CheckpointsTest {
     assertEquals(checkpoint(2), store.latest("cs", MLP.spec(), warnings::add).orElseThrow());
   }
 
+  /**
+   * A run that went back from unreadable checkpoints of later rounds keeps what it writes: the
+   * later files are not counted among the kept ones, or each new checkpoint, the oldest round by
+   * number, would be deleted as soon as it is written, and a crash would lose the progress again.
+   */
+  @Test
+  void checkpointsOfLaterRoundsNeitherCountAmongTheKeptNorAreDeleted() throws IOException {
+    Checkpoints store = new Checkpoints(dir, 2);
+    store.save(checkpoint(5));
+    store.save(checkpoint(6));
+    for (int r = 5; r <= 6; r++) {
+      Files.write(dir.resolve(String.format("cs-round-%06d.safetensors", r)), new byte[100]);
+    }
+    Checkpoints resumed = new Checkpoints(dir, 2);
+    for (int r = 1; r <= 3; r++) {
+      resumed.save(checkpoint(r));
+    }
+    List<String> warnings = new ArrayList<>();
+    assertEquals(checkpoint(3), resumed.latest("cs", MLP.spec(), warnings::add).orElseThrow());
+    assertEquals(2, warnings.size(), warnings.toString());
+    assertTrue(Files.exists(dir.resolve("cs-round-000002.safetensors")));
+    assertFalse(Files.exists(dir.resolve("cs-round-000001.safetensors")), "beyond the two kept up to round 3");
+    assertTrue(Files.exists(dir.resolve("cs-round-000006.safetensors")), "a later round's file is left alone");
+  }
+
   @Test
   void aMissingOrAlteredEntryMakesTheCheckpointThatNamesItUnusable() throws IOException {
     Checkpoints store = new Checkpoints(dir, 3);
