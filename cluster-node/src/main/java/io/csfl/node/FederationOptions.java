@@ -23,6 +23,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -244,11 +245,36 @@ final class FederationOptions {
   }
 
   TrainingConfig training() {
-    return new TrainingConfig(localEpochs, batchSize, new OptimizerConfig(OptimizerConfig.parseKind(optimizer), lr, momentum));
+    try {
+      return new TrainingConfig(localEpochs, batchSize, new OptimizerConfig(OptimizerConfig.parseKind(optimizer), lr, momentum));
+    } catch (IllegalArgumentException e) {
+      throw namingTheFlag(e);
+    }
+  }
+
+  /**
+   * The words csfl-core's checks use for the values these flags give: a refusal then names the
+   * flag, and so where its value came from (a {@code CSFL_*} variable or the config file), instead
+   * of leaving the user to guess which flag "batch size" is.
+   */
+  private static final Map<String, String> FLAGS_BY_CORE_WORDS = Map.of("local epochs", "--local-epochs", "batch size", "--batch-size",
+      "learning rate", "--lr", "momentum", "--momentum", "server rate (eta)", "--server-rate", "warm-up rounds", "--warmup-rounds",
+      "downlink history", "--downlink-history", "drop and straggler rates", "--drop-rate and --straggler-rate");
+
+  /** {@code refusal} from csfl-core with the flag named in place of core's words for it; itself if it names no such value. */
+  static IllegalArgumentException namingTheFlag(IllegalArgumentException refusal) {
+    String message = String.valueOf(refusal.getMessage());
+    return FLAGS_BY_CORE_WORDS.entrySet().stream().filter(e -> message.startsWith(e.getKey() + " ")).findFirst()
+        .map(e -> new IllegalArgumentException(e.getValue() + message.substring(e.getKey().length()), refusal)).orElse(refusal);
   }
 
   List<FederatedStrategy> strategies() {
-    CsOptions cs = new CsOptions(sparsity, sparsityEnd == null ? sparsity : sparsityEnd, serverRate, warmupRounds, downlinkHistory);
+    CsOptions cs;
+    try {
+      cs = new CsOptions(sparsity, sparsityEnd == null ? sparsity : sparsityEnd, serverRate, warmupRounds, downlinkHistory);
+    } catch (IllegalArgumentException e) {
+      throw namingTheFlag(e);
+    }
     StrategyParams params = new StrategyParams(cs, density, uplinkDensity);
     RobustAggregation robust = aggregation();
     Pruner masks = pruner();
@@ -288,6 +314,9 @@ final class FederationOptions {
           spec, initialModel.toString());
     } catch (io.csfl.checkpoint.TensorFileException e) {
       throw new IllegalArgumentException("--initial-model: " + e.getMessage() + " (--model is " + model + ")");
+    } catch (IllegalArgumentException e) {
+      // The values themselves (a NaN, say): the file's tensors fit, so name the file.
+      throw new IllegalArgumentException("--initial-model " + initialModel + ": " + e.getMessage(), e);
     }
   }
 

@@ -33,7 +33,8 @@ final class ModelFiles {
             .withMeta("architecture", architecture.name()).withMeta("algorithm", c.algorithm())
             .withMeta("rounds", Integer.toString(c.round())));
       }
-      store.save(c);
+      // The architecture too, so that csfl evaluate reads a checkpoint as it reads a model file.
+      store.save(c, java.util.Map.of("architecture", architecture.name()));
     };
   }
 

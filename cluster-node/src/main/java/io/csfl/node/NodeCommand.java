@@ -126,6 +126,8 @@ final class NodeCommand implements Callable<Integer> {
     boolean joinSelf = (seedNodes == null || seedNodes.isEmpty()) && port == 0;
     List<String> seeds = seedNodes == null || seedNodes.isEmpty() ? (joinSelf ? List.of() : List.of(host + ":" + port)) : seedNodes;
     try {
+      // Before the seeds, which name this port when no --seed-nodes are given.
+      FederationOptions.require(port >= 0 && port <= 65535, "--port must be in 0..65535, got " + port);
       Config transport = transport();
       int httpPort = managementPort();
       FederationOptions.require(federation.algorithms.size() == 1,
@@ -136,7 +138,6 @@ final class NodeCommand implements Callable<Integer> {
       FederationOptions.requireDirectory(out, "--out");
       FederationOptions.requireDirectory(checkpointDir, "--checkpoint-dir");
       overrides = FlagDefaults.parse(config).withFallback(transport);
-      FederationOptions.require(port >= 0 && port <= 65535, "--port must be in 0..65535");
       NodeAddress.probe(host, port, overrides);
       federation.validateWithData();
       plan = plan();
@@ -324,7 +325,8 @@ final class NodeCommand implements Callable<Integer> {
     FederationOptions.require(m.matches(), "--client-ids must look like A-B, got '" + clientIds + "'");
     int from = Integer.parseInt(m.group(1));
     int to = Integer.parseInt(m.group(2));
-    FederationOptions.require(from <= to && to < federation.clients, "--client-ids " + clientIds + " must lie within 0-" + (federation.clients - 1));
+    FederationOptions.require(from <= to, "--client-ids " + clientIds + " runs backwards: give the lower id first");
+    FederationOptions.require(to < federation.clients, "--client-ids " + clientIds + " must lie within 0-" + (federation.clients - 1));
     return new int[] {from, to};
   }
 }

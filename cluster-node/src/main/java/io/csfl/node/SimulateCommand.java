@@ -106,7 +106,11 @@ final class SimulateCommand implements java.util.concurrent.Callable<Integer> {
       FederationOptions.require(threads == null || threads > 0, "--threads must be positive");
       FederationOptions.require(target > 0 && target <= 1, "--target must be in (0, 1]");
       FederationOptions.require(keepCheckpoints >= 1, "--keep-checkpoints must be at least 1");
-      new io.csfl.actor.ChurnModel(dropRate, stragglerRate, 0);
+      try {
+        new io.csfl.actor.ChurnModel(dropRate, stragglerRate, 0);
+      } catch (IllegalArgumentException e) {
+        throw FederationOptions.namingTheFlag(e);
+      }
       federation.validate();
       FederationOptions.requireDirectory(out, "--out");
       FederationOptions.requireDirectory(checkpointDir, "--checkpoint-dir");
@@ -147,6 +151,8 @@ final class SimulateCommand implements java.util.concurrent.Callable<Integer> {
     if (!resuming) {
       FederationOptions.require(!holdsARun(), out + " already holds a run: continue it with --resume " + out
           + ", or choose a new --out directory");
+      FederationOptions.require(checkpoints().isEmpty(), "--checkpoint-dir " + checkpoints().directory()
+          + " holds another run's checkpoints: choose a new --checkpoint-dir, or continue that run with --resume");
       String written = runFileIn(out);
       FederationOptions.require(written == null, "--out " + out + " holds " + written + ", which a run writes: choose a new --out directory");
     }
@@ -154,7 +160,7 @@ final class SimulateCommand implements java.util.concurrent.Callable<Integer> {
 
   private boolean holdsARun() {
     return java.nio.file.Files.exists(out.resolve("metrics.csv")) || java.nio.file.Files.exists(out.resolve(RUN_FLAGS))
-        || !checkpoints().isEmpty();
+        || checkpointDir == null && !checkpoints().isEmpty();
   }
 
   /** The name of a file in {@code dir} that a run would overwrite (its summary, charts or models), or null. */
@@ -198,6 +204,8 @@ final class SimulateCommand implements java.util.concurrent.Callable<Integer> {
     List<String> flags;
     try {
       FederationOptions.requireDirectory(resume, "--resume");
+      // The command line's own, checked here: refused later, it would be blamed on the saved flags.
+      FederationOptions.require(threads == null || threads > 0, "--threads must be positive");
     } catch (IllegalArgumentException e) {
       throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
     }
@@ -338,7 +346,8 @@ final class SimulateCommand implements java.util.concurrent.Callable<Integer> {
     if (resuming) {
       for (var strategy : f.strategies()) {
         store.latest(strategy.name(), initial.spec(), w -> System.err.println("csfl: " + w)).ifPresent(c -> {
-          System.out.printf("%s: resuming after round %d from %s%n", c.algorithm(), c.round(), store.directory());
+          System.out.printf(c.round() >= f.rounds ? "%s: complete, all %d rounds are in %s%n" : "%s: resuming after round %d from %s%n",
+              c.algorithm(), c.round(), store.directory());
           // The clients get back the models they held, where the strategy can rebuild them (ResumedClients).
           from.put(c.algorithm(), c);
         });

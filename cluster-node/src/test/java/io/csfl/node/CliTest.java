@@ -147,6 +147,10 @@ class CliTest {
         Map.entry(List.of("simulate", "--algorithm", "CS,cs"), "--algorithm lists cs twice"),
         Map.entry(List.of("simulate", "--algorithm", "fedavg, Fedavg"), "--algorithm lists fedavg twice"),
         Map.entry(List.of("simulate", "--out", ""), "--out must name a directory, got an empty path"),
+        Map.entry(List.of("node", "--role", "client", "--insecure", "--port", "-1"), "--port must be in 0..65535, got -1"),
+        Map.entry(List.of("node", "--role", "client", "--insecure", "--port", "70000"), "--port must be in 0..65535, got 70000"),
+        Map.entry(List.of("node", "--role", "client", "--insecure", "--port", "0", "--dataset", "synthetic:1,1", "--client-ids", "5-2"),
+            "--client-ids 5-2 runs backwards"),
         Map.entry(List.of("simulate", "--resume", ""), "--resume must name a directory, got an empty path"),
         // Read only as a regular file, never more than a layer list needs: a device never ends.
         Map.entry(List.of("simulate", "--dataset", "synthetic:1,1", "--model", "@/dev/zero"),
@@ -204,9 +208,38 @@ class CliTest {
         + ": Invalid value for option '--rounds': 'x' is not an int; the saved run cannot be resumed");
   }
 
+  /** A value csfl-core refuses is named by its flag, so the line says where it came from as for any other flag. */
+  @Test
+  void aValueTheLibraryRefusesNamesItsFlagAndWhereItCameFrom() {
+    Map<Map<String, String>, String> bad = Map.of(
+        Map.of("CSFL_BATCH_SIZE", "0"), "csfl: CSFL_BATCH_SIZE=0: --batch-size must be positive, got 0",
+        Map.of("CSFL_LR", "-1"), "csfl: CSFL_LR=-1: --lr must be a positive number, got -1.0",
+        Map.of("CSFL_LOCAL_EPOCHS", "0"), "csfl: CSFL_LOCAL_EPOCHS=0: --local-epochs must be positive, got 0",
+        Map.of("CSFL_SERVER_RATE", "0"), "csfl: CSFL_SERVER_RATE=0: --server-rate must be a positive number, got 0.0",
+        Map.of("CSFL_WARMUP_ROUNDS", "-1"), "csfl: CSFL_WARMUP_ROUNDS=-1: --warmup-rounds must be >= 0, got -1",
+        Map.of("CSFL_DROP_RATE", "2"), "csfl: CSFL_DROP_RATE=2: --drop-rate and --straggler-rate must be >= 0");
+    bad.forEach((env, line) -> run(env, "simulate").isOneLineUsageError(line));
+    run("simulate", "--batch-size", "0").isOneLineUsageError("csfl: --batch-size must be positive, got 0 (see 'csfl simulate --help')");
+  }
+
+  @Test
+  void anInitialModelOfTheRightShapeButNotFiniteIsOneLineNamingTheFile() throws Exception {
+    float[] kernel = new float[60 * 10];
+    kernel[0] = Float.NaN;
+    Path file = dir.resolve("nan.safetensors");
+    io.csfl.checkpoint.SafeTensors.write(file, io.csfl.checkpoint.TensorFile.EMPTY.withF32("dense1/kernel", new long[] {60, 10}, kernel)
+        .withF32("dense1/bias", new long[] {10}, new float[10]));
+    run("simulate", "--dataset", "synthetic:1,1", "--model", "logreg", "--initial-model", file.toString())
+        .isOneLineUsageError("--initial-model " + file + ": tensor dense1/kernel: value 0 is not finite: NaN");
+  }
+
   @Test
   void savedFlagsThatAreNoRunsFlagsAreOneLine() throws Exception {
     Path saved = Files.createDirectories(dir.resolve("run"));
+    Files.writeString(saved.resolve(SimulateCommand.RUN_FLAGS), "[\"--rounds=3\"]");
+    Result threads = run("simulate", "--resume", saved.toString(), "--threads", "0");
+    threads.isOneLineUsageError("--threads must be positive");
+    assertFalse(threads.err().contains(SimulateCommand.RUN_FLAGS), "the command line's value, not the saved flags': " + threads.err());
     for (String flags : List.of("[]", "[null, \"--rounds=3\"]")) {
       Files.writeString(saved.resolve(SimulateCommand.RUN_FLAGS), flags);
       run("simulate", "--resume", saved.toString()).isOneLineUsageError(saved.resolve(SimulateCommand.RUN_FLAGS) + " holds no run's flags");
@@ -238,6 +271,12 @@ class CliTest {
         () -> SimulateCommand.requireWritable(inTheWay.resolve("c")));
     assertTrue(unwritable.getMessage().startsWith("--checkpoint-dir " + inTheWay.resolve("c") + ": a checkpoint cannot be written there: "),
         unwritable.getMessage());
+
+    Path shared = Files.createDirectories(dir.resolve("shared-checkpoints"));
+    Files.writeString(shared.resolve("fedavg-round-000001.safetensors"), "another run's");
+    List<String> intoShared = new java.util.ArrayList<>(List.of(withOut(small, dir.resolve("fresh"))));
+    intoShared.addAll(List.of("--checkpoint-dir", shared.toString()));
+    run(intoShared.toArray(String[]::new)).isOneLineUsageError("--checkpoint-dir " + shared + " holds another run's checkpoints");
 
     // The lock ends with the run: the same directory takes a run afterwards.
     assertEquals(0, run(withOut(small, busy)).exitCode());

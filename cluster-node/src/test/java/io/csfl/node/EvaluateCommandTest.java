@@ -39,6 +39,18 @@ class EvaluateCommandTest {
     assertTrue(r.out().contains("logreg"), r.out());
   }
 
+  /** A checkpoint records the architecture as the model file does: no --model-spec needed for a logreg run's round 1. */
+  @Test
+  void aCheckpointEvaluatesToItsRoundsAccuracyWithoutAModelSpec() throws Exception {
+    CliTest.Result r = CliTest.run("evaluate", "--model", out.resolve("checkpoints").resolve("cs-round-000001.safetensors").toString(),
+        "--dataset", "synthetic:1,1", "--seed", "3");
+    assertEquals(0, r.exitCode(), r.err());
+    RoundMetrics first = MetricsCsv.read(out.resolve("metrics.csv")).get(0);
+    assertTrue(r.out().contains(String.format(Locale.ROOT, "accuracy %.6f  loss %.6f", first.accuracy(), first.loss())),
+        r.out() + " vs " + first);
+    assertTrue(r.out().contains("logreg"), r.out());
+  }
+
   @Test
   void dataOfAnotherSeedIsOtherDataAndDataOfAnotherShapeIsRefused() {
     CliTest.Result other = CliTest.run("evaluate", "--model", out.resolve("model.safetensors").toString(),

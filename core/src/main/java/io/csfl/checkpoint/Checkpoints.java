@@ -81,8 +81,24 @@ public final class Checkpoints {
    * checkpoint just written.
    */
   public synchronized Path save(Checkpoint checkpoint) throws IOException {
+    return save(checkpoint, Map.of());
+  }
+
+  /**
+   * As {@link #save(Checkpoint)}, with {@code description} in the file's metadata besides the
+   * checkpoint's own: what a reader of the file alone needs and the checkpoint does not hold, such
+   * as the model's architecture ({@code csfl evaluate} reads it). Keys starting {@code csfl.} are
+   * the checkpoint's and are refused.
+   */
+  public synchronized Path save(Checkpoint checkpoint, Map<String, String> description) throws IOException {
     String algorithm = checkpoint.algorithm();
     TensorFile whole = checkpoint.toFile();
+    for (Map.Entry<String, String> e : new TreeMap<>(description).entrySet()) {
+      if (e.getKey().startsWith("csfl.")) {
+        throw new IllegalArgumentException("metadata key " + e.getKey() + " is the checkpoint's own");
+      }
+      whole = whole.withMeta(e.getKey(), e.getValue());
+    }
     Map<Integer, String> entryFiles = new TreeMap<>();
     for (Map.Entry<Integer, TensorFile> e : Checkpoint.heldEntries(whole).entrySet()) {
       entryFiles.put(e.getKey(), saveHeld(algorithm, e.getKey(), e.getValue()));
