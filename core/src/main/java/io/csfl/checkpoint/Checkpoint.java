@@ -44,11 +44,12 @@ public record Checkpoint(String algorithm, int round, List<RoundMetrics> metrics
    * What this writer adds to {@link #VERSION}'s files without changing what a reader of an earlier
    * revision gets from them: 2, the strategy state may hold {@link #heldState(int)} entries; 3,
    * {@link Checkpoints} keeps each of those entries in a file of its own, written once, which the
-   * checkpoint names in its metadata. A file without it is revision 1. A reader of revision 1 or 2
-   * reads a revision 3 file as one without held entries: it still resumes, and the clients get the
-   * whole downlink once.
+   * checkpoint names in its metadata; 4, {@link Checkpoints} writes a digest of the file's tensors
+   * and metadata into it, checked when read, so that bytes changed on disk are found. A file
+   * without it is revision 1. A reader of revision 1 or 2 reads a revision 3 or 4 file as one
+   * without held entries: it still resumes, and the clients get the whole downlink once.
    */
-  public static final String REVISION = "3";
+  public static final String REVISION = "4";
   /**
    * The prefix of the strategy state kept per global model: {@link #heldState(int)}, followed by
    * the strategy's own names.

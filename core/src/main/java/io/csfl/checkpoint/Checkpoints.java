@@ -47,6 +47,8 @@ public final class Checkpoints {
   private static final Pattern NAME = Pattern.compile("(.+)-round-(\\d{6,})\\.safetensors");
   private static final Pattern HELD_NAME = Pattern.compile("(.+)-held-(\\d{6,})-([0-9a-f]{16})\\.safetensors");
   private static final String HELD_ROUND_KEY = "csfl.checkpoint.held-round";
+  /** The metadata key of a checkpoint file's {@link #contentDigest}. */
+  static final String DIGEST_KEY = "csfl.checkpoint.digest";
   /** How old an entry file another store wrote must be before it is deleted as named by no checkpoint. */
   private static final Duration FOREIGN_ENTRY_AGE = Duration.ofMinutes(1);
   private final Path directory;
@@ -104,7 +106,8 @@ public final class Checkpoints {
       entryFiles.put(e.getKey(), saveHeld(algorithm, e.getKey(), e.getValue()));
     }
     Path file = directory.resolve(String.format("%s-round-%06d.safetensors", algorithm, checkpoint.round()));
-    SafeTensors.write(file, entryFiles.isEmpty() ? whole : Checkpoint.withHeldFiles(whole, entryFiles));
+    TensorFile written = entryFiles.isEmpty() ? whole : Checkpoint.withHeldFiles(whole, entryFiles);
+    SafeTensors.write(file, written.withMeta(DIGEST_KEY, contentDigest(written)));
     named.put(file, List.copyOf(entryFiles.values()));
     List<Path> all = files(algorithm);
     int upToThis = (int) all.stream().filter(f -> roundOf(f) <= checkpoint.round()).count();
@@ -164,6 +167,34 @@ public final class Checkpoints {
     own.values().removeIf(w -> !inUse.contains(w.file()));
   }
 
+  /**
+   * The first 16 hex digits of a SHA-256 over {@code file}'s tensors (names, dtypes, shapes and
+   * bytes, by name) and its metadata but {@link #DIGEST_KEY}, by key: what the file holds, however
+   * its header lays it out. A checkpoint's own bytes are then checked as its history files are.
+   */
+  static String contentDigest(TensorFile file) {
+    try {
+      MessageDigest sha = MessageDigest.getInstance("SHA-256");
+      java.nio.ByteBuffer number = java.nio.ByteBuffer.allocate(8);
+      for (Map.Entry<String, TensorFile.Tensor> e : new TreeMap<>(file.tensors()).entrySet()) {
+        sha.update((e.getKey() + "\0" + e.getValue().dtype() + "\0").getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        for (long d : e.getValue().shape()) {
+          sha.update(number.clear().putLong(d).array());
+        }
+        sha.update(number.clear().putLong(e.getValue().byteLength()).array());
+        sha.update(e.getValue().data());
+      }
+      for (Map.Entry<String, String> e : new TreeMap<>(file.metadata()).entrySet()) {
+        if (!e.getKey().equals(DIGEST_KEY)) {
+          sha.update((e.getKey() + "\0" + e.getValue() + "\0").getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        }
+      }
+      return HexFormat.of().formatHex(sha.digest(), 0, 8);
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("every JDK has SHA-256", e);
+    }
+  }
+
   private static String digest(byte[] bytes) {
     try {
       return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes), 0, 8);
@@ -186,6 +217,10 @@ public final class Checkpoints {
       Path f = all.get(i);
       try {
         TensorFile file = SafeTensors.read(f, maxBytes(spec));
+        Optional<String> digest = file.meta(DIGEST_KEY);
+        if (digest.isPresent() && !digest.get().equals(contentDigest(file))) {
+          throw new TensorFileException(f + " does not hold what was written there: its tensors or metadata differ from its digest");
+        }
         String otherModel = Checkpoint.modelDifference(file, spec, f.toString());
         if (otherModel != null) {
           throw new IllegalArgumentException("the checkpoint of another model: " + otherModel

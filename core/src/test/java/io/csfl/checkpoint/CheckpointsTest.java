@@ -147,6 +147,22 @@ class CheckpointsTest {
     assertTrue(Files.exists(dir.resolve("cs-round-000006.safetensors")), "a later round's file is left alone");
   }
 
+  /** A byte changed on disk in a checkpoint's own tensors is found, as in its history files: the one before is used. */
+  @Test
+  void aCheckpointWhoseBytesChangedOnDiskIsUnusable() throws IOException {
+    Checkpoints store = new Checkpoints(dir, 3);
+    store.save(checkpoint(1));
+    store.save(checkpoint(2));
+    Path newest = dir.resolve("cs-round-000002.safetensors");
+    byte[] bytes = Files.readAllBytes(newest);
+    bytes[bytes.length - 3] ^= 0x10; // in the data of the last tensor, past the header
+    Files.write(newest, bytes);
+    List<String> warnings = new ArrayList<>();
+    assertEquals(checkpoint(1), store.latest("cs", MLP.spec(), warnings::add).orElseThrow());
+    assertEquals(1, warnings.size(), warnings.toString());
+    assertTrue(warnings.get(0).contains(newest + " does not hold what was written there"), warnings.get(0));
+  }
+
   @Test
   void aMissingOrAlteredEntryMakesTheCheckpointThatNamesItUnusable() throws IOException {
     Checkpoints store = new Checkpoints(dir, 3);
