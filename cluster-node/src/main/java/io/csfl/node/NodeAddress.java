@@ -47,21 +47,30 @@ final class NodeAddress {
   static void probe(String host, int port, Config overrides) {
     String bindHost = setting(overrides, "akka.remote.artery.bind.hostname", host);
     int bindPort = Integer.parseInt(setting(overrides, "akka.remote.artery.bind.port", String.valueOf(port)));
-    if (bindPort == 0) {
+    probeListening(bindHost, bindPort, "");
+  }
+
+  /**
+   * Whether this process can listen on {@code host:port} now (port 0, any free one, always can);
+   * otherwise {@link Unavailable}, its line starting with {@code flag} (empty, or the flag and a
+   * colon, when the port is not the node's own).
+   */
+  static void probeListening(String host, int port, String flag) {
+    if (port == 0) {
       return;
     }
     InetAddress address;
     try {
-      address = InetAddress.getByName(bindHost);
+      address = InetAddress.getByName(host);
     } catch (UnknownHostException e) {
-      throw new Unavailable("host " + bindHost + " does not resolve");
+      throw new Unavailable(flag + "host " + host + " does not resolve");
     }
     try (ServerSocket socket = new ServerSocket()) {
-      socket.bind(new InetSocketAddress(address, bindPort));
+      socket.bind(new InetSocketAddress(address, port));
     } catch (BindException e) {
-      throw new Unavailable(bindFailure(bindHost, bindPort, e));
+      throw new Unavailable(flag + bindFailure(host, port, e));
     } catch (IOException e) {
-      throw new Unavailable("cannot listen on " + bindHost + ":" + bindPort + ": " + e.getMessage());
+      throw new Unavailable(flag + "cannot listen on " + host + ":" + port + ": " + e.getMessage());
     }
   }
 

@@ -139,6 +139,9 @@ final class NodeCommand implements Callable<Integer> {
       FederationOptions.requireDirectory(checkpointDir, "--checkpoint-dir");
       overrides = FlagDefaults.parse(config).withFallback(transport);
       NodeAddress.probe(host, port, overrides);
+      // The health endpoint too: a node that started without it would not be found ready.
+      FederationOptions.require(httpPort <= 0 || httpPort != port, "--management-port " + httpPort + " is --port's too: give each its own");
+      NodeAddress.probeListening(managementHost, Math.max(httpPort, 0), "--management-port: ");
       federation.validateWithData();
       plan = plan();
       management = httpPort < 0 ? Optional.empty()

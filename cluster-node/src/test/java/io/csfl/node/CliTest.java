@@ -101,7 +101,12 @@ class CliTest {
       Result r = run("node", "--role", "aggregator", "--insecure", "--host", "127.0.0.1", "--port", String.valueOf(port));
       r.isOneLineUsageError("port " + port + " on 127.0.0.1 is in use");
       assertEquals("csfl: port " + port + " on 127.0.0.1 is in use", r.err().strip());
+      // The health endpoint's port too, before the node starts without one.
+      run("node", "--role", "aggregator", "--insecure", "--host", "127.0.0.1", "--port", "0", "--management-port", String.valueOf(port))
+          .isOneLineUsageError("--management-port: port " + port + " on 127.0.0.1 is in use");
     }
+    run("node", "--role", "aggregator", "--insecure", "--port", "25999", "--management-port", "25999")
+        .isOneLineUsageError("--management-port 25999 is --port's too");
   }
 
   @Test
