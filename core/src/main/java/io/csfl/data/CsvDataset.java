@@ -208,9 +208,7 @@ public final class CsvDataset {
    * but the label and the group. With it, a test file that needs {@code like}'s columns.
    */
   private static Table read(Path file, Options options, Table like) {
-    if (!Files.isRegularFile(file)) {
-      throw new DataFileException("missing data file " + file);
-    }
+    DataFileException.requireRegularFile(file);
     try (Reader in = withoutByteOrderMark(Files.newBufferedReader(file, StandardCharsets.UTF_8));
          CSVParser parser = CSVParser.builder().setReader(in).setFormat(FORMAT).get()) {
       List<String> header = parser.getHeaderNames();
@@ -266,6 +264,11 @@ public final class CsvDataset {
       }
       return t;
     } catch (IOException | UncheckedIOException | IllegalArgumentException | IllegalStateException e) {
+      for (Throwable t = e; t != null; t = t.getCause()) {
+        if (t instanceof java.nio.charset.CharacterCodingException) {
+          throw new DataFileException(file + " is not UTF-8 text" + firstLineNotUtf8(file) + ": save it as UTF-8", e);
+        }
+      }
       String problem = csvProblem(e);
       if (problem != null) {
         throw new DataFileException(file + " is not a valid CSV file: " + problem, e);
@@ -291,6 +294,35 @@ public final class CsvDataset {
    * in this loader's words: its line numbers as lines of the file, without its advice on its own
    * API; null when {@code e} is not such a complaint but a failure to read.
    */
+  /**
+   * Where {@code file} first stops being UTF-8, as {@code " (line N)"}: the reader decodes ahead
+   * of the rows it hands out, so only a second look finds the line. Empty if it cannot be told.
+   */
+  private static String firstLineNotUtf8(Path file) {
+    try (java.io.InputStream in = new java.io.BufferedInputStream(Files.newInputStream(file))) {
+      java.io.ByteArrayOutputStream line = new java.io.ByteArrayOutputStream();
+      long number = 1;
+      for (int b = in.read(); ; b = in.read()) {
+        if (b == '\n' || b < 0) {
+          try {
+            StandardCharsets.UTF_8.newDecoder().decode(java.nio.ByteBuffer.wrap(line.toByteArray()));
+          } catch (java.nio.charset.CharacterCodingException bad) {
+            return " (line " + number + ")";
+          }
+          if (b < 0) {
+            return "";
+          }
+          line.reset();
+          number++;
+        } else {
+          line.write(b);
+        }
+      }
+    } catch (IOException e) {
+      return "";
+    }
+  }
+
   private static String csvProblem(Exception e) {
     Throwable t = e;
     while (t != null && !(t instanceof org.apache.commons.csv.CSVException) && !(t instanceof IllegalArgumentException)

@@ -11,4 +11,12 @@ public final class DataFileException extends RuntimeException {
   public DataFileException(String message, Throwable cause) {
     super(message, cause);
   }
+
+  /** Refuses {@code file} unless it is a regular file: missing, a directory or a device, said as such. */
+  static void requireRegularFile(java.nio.file.Path file) {
+    if (!java.nio.file.Files.isRegularFile(file)) {
+      throw new DataFileException(!java.nio.file.Files.exists(file) ? "missing data file " + file
+          : file + (java.nio.file.Files.isDirectory(file) ? " is a directory, not a data file" : " is not a regular file (a device or a pipe is not read)"));
+    }
+  }
 }

@@ -83,9 +83,7 @@ final class IdxReader {
 
   /** Reads a file of {@code minRank} to {@code maxRank} dimensions. */
   static IdxArray read(Path file, int minRank, int maxRank) {
-    if (!Files.isRegularFile(file)) {
-      throw new DataFileException("missing data file " + file);
-    }
+    DataFileException.requireRegularFile(file);
     try (InputStream raw = new java.io.BufferedInputStream(Files.newInputStream(file), 1 << 16)) {
       boolean gzipped = gzipped(raw);
       DataInputStream in = new DataInputStream(gzipped ? new GZIPInputStream(raw, 1 << 16) : raw);

@@ -61,6 +61,17 @@ class CsvDatasetTest {
     assertArrayEquals(new float[] {(float) (-3 / Math.sqrt(5)), (float) (-15 / Math.sqrt(125))}, x, 1e-5f);
   }
 
+  /** A file that is not UTF-8, or not a file, is said to be so, naming where. */
+  @Test
+  void aFileThatIsNotUtf8OrNotAFileIsNamedAsSuch() throws IOException {
+    Path latin1 = dir.resolve("latin1.csv");
+    Files.write(latin1, "x,y,user\n1,0,a\n2,1,b\n3,0,caf\u00e9\n".getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+    DataFileException e = assertThrows(DataFileException.class, () -> CsvDataset.loadWithHoldOut(latin1, 0.2, 7, GROUPED));
+    assertEquals(latin1 + " is not UTF-8 text (line 4): save it as UTF-8", e.getMessage());
+    assertEquals(dir + " is a directory, not a data file",
+        assertThrows(DataFileException.class, () -> CsvDataset.loadWithHoldOut(dir, 0.2, 7, GROUPED)).getMessage());
+  }
+
   @Test
   void aHoldOutIsSeededAndTakenFromEachGroup() throws IOException {
     StringBuilder csv = new StringBuilder("x,y,user\n");
