@@ -39,8 +39,15 @@ public final class ClusterConfig {
             .withValue("akka.remote.artery.canonical.port", ConfigValueFactory.fromAnyRef(port))
             .withValue("akka.cluster.roles", ConfigValueFactory.fromIterable(roles))
             .withValue("akka.cluster.seed-nodes", ConfigValueFactory.fromIterable(seeds)))
-        .withFallback(ConfigFactory.parseResources("csfl-cluster.conf"))
-        .withFallback(ConfigFactory.load());
+        .withFallback(defaults());
+  }
+
+  /**
+   * A node's settings before a user's and its own: CSFL's cluster defaults (csfl-cluster.conf)
+   * over the loaded config; its {@code csfl.*} keys are the settings a config file may give.
+   */
+  public static Config defaults() {
+    return ConfigFactory.parseResources("csfl-cluster.conf").withFallback(ConfigFactory.load());
   }
 
   /**

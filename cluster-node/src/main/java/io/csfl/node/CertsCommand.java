@@ -73,6 +73,8 @@ final class CertsCommand implements Callable<Integer> {
   private static final String CA_KEY = "ca.key";
   private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9.-]{0,62}");
   private static final String SIGNATURE = "SHA256withRSA";
+  /** The end of X.509's GeneralizedTime, four-digit years: RFC 5280's notAfter for "no well-defined expiration". */
+  private static final Instant LAST_DATE = Instant.parse("9999-12-31T23:59:59Z");
 
   @CommandLine.Spec
   CommandLine.Model.CommandSpec spec;
@@ -112,9 +114,9 @@ final class CertsCommand implements Callable<Integer> {
         throw new CommandLine.ParameterException(spec.commandLine(), "--nodes: '" + name + "' is named twice, with other roles");
       }
     }
-    if (days < 1 || caDays < 1) {
-      throw new CommandLine.ParameterException(spec.commandLine(), "--days and --ca-days must be at least 1");
-    }
+    Instant now = Instant.now();
+    requireValidity("--days", days, now);
+    requireValidity("--ca-days", caDays, now);
     Path caDir = out.resolve(CA_DIR);
     boolean haveCa = Files.exists(caDir.resolve(CA_CERT)) || Files.exists(caDir.resolve(CA_KEY));
     if (haveCa && !addNodes) {
@@ -123,11 +125,21 @@ final class CertsCommand implements Callable<Integer> {
     if (!haveCa && addNodes) {
       return refuse("--add-nodes: no CA in " + caDir + " (create one with 'csfl certs --out " + out + " --nodes ...')");
     }
+    if (!haveCa && days > caDays) {
+      return refuse("--days " + days + " would outlive the CA (--ca-days " + caDays + "): a node certificate must expire no later "
+          + "than the CA that signs it");
+    }
     Authority ca;
     try {
-      ca = haveCa ? Authority.read(caDir) : Authority.create(caDir, caDays, random);
+      ca = haveCa ? Authority.read(caDir) : Authority.create(caDir, now, caDays, random);
     } catch (IOException | GeneralSecurityException e) {
       return refuse("cannot " + (haveCa ? "read the CA in " : "create a CA in ") + caDir + ": " + e.getMessage());
+    }
+    Instant caEnd = ca.cert().getNotAfter().toInstant();
+    if (haveCa && now.plus(Duration.ofDays(days)).isAfter(caEnd)) {
+      long left = Duration.between(now, caEnd).toDays();
+      return refuse("--days " + days + " would outlive the CA in " + caDir + ", which expires on " + caEnd + ": "
+          + (left >= 1 ? "give --days " + left + " or less, or " : "") + "create a new CA with another --out");
     }
     if (!haveCa) {
       System.out.println("created CA " + caDir.resolve(CA_CERT) + " (keep " + caDir.resolve(CA_KEY) + " off the nodes)");
@@ -135,7 +147,7 @@ final class CertsCommand implements Callable<Integer> {
     for (var node : names.entrySet()) {
       Path dir = out.resolve(node.getKey());
       boolean renewed = Files.exists(dir.resolve(CERT));
-      ca.issue(node.getKey(), node.getValue(), dir, days, random);
+      ca.issue(node.getKey(), node.getValue(), dir, now, days, random);
       System.out.println((renewed ? "renewed " : "issued ") + node.getKey() + ", roles " + node.getValue() + ": " + dir
           + " (" + KEY + ", " + CERT + ", " + CA_CERT + ")");
     }
@@ -159,6 +171,21 @@ final class CertsCommand implements Callable<Integer> {
     return roles;
   }
 
+  /**
+   * Refuses a lifetime of {@code flag} below a day, or one that ends after 9999-12-31, the last
+   * date a certificate can hold ({@link #LAST_DATE}): checked before anything is written, as a CA
+   * written and then no certificate would stop the next try ("already holds a CA").
+   */
+  private void requireValidity(String flag, int value, Instant now) {
+    if (value < 1) {
+      throw new CommandLine.ParameterException(spec.commandLine(), flag + " must be at least 1, got " + value);
+    }
+    if (now.plus(Duration.ofDays(value)).isAfter(LAST_DATE)) {
+      throw new CommandLine.ParameterException(spec.commandLine(), flag + " " + value + " ends after 9999-12-31, the last date "
+          + "a certificate can hold (at most " + Duration.between(now, LAST_DATE).toDays() + " days from today)");
+    }
+  }
+
   private int refuse(String problem) {
     spec.commandLine().getErr().println("csfl: " + problem);
     return CommandLine.ExitCode.USAGE;
@@ -166,11 +193,11 @@ final class CertsCommand implements Callable<Integer> {
 
   /** A CA's key and self-signed certificate. */
   private record Authority(PrivateKey key, X509Certificate cert) {
-    static Authority create(Path dir, int days, SecureRandom random) throws IOException, GeneralSecurityException {
+    static Authority create(Path dir, Instant now, int days, SecureRandom random) throws IOException, GeneralSecurityException {
       KeyPair pair = rsa(3072, random);
       X500Principal subject = new X500Principal("CN=CSFL federation CA, O=" + FEDERATION_NAME);
       JcaX509ExtensionUtils ext = new JcaX509ExtensionUtils();
-      X509v3CertificateBuilder builder = builder(subject, subject, pair.getPublic(), days, random);
+      X509v3CertificateBuilder builder = builder(subject, subject, pair.getPublic(), now, days, random);
       try {
         builder.addExtension(Extension.basicConstraints, true, new BasicConstraints(0))
             .addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.keyCertSign | KeyUsage.cRLSign))
@@ -203,11 +230,11 @@ final class CertsCommand implements Callable<Integer> {
     }
 
     /** Writes DIR/tls.key, DIR/tls.crt and DIR/ca.crt for node {@code name} in {@code roles}, replacing earlier ones. */
-    void issue(String name, Set<String> roles, Path dir, int days, SecureRandom random) throws IOException, GeneralSecurityException {
+    void issue(String name, Set<String> roles, Path dir, Instant now, int days, SecureRandom random) throws IOException, GeneralSecurityException {
       KeyPair pair = rsa(2048, random);
       JcaX509ExtensionUtils ext = new JcaX509ExtensionUtils();
       X509v3CertificateBuilder builder = builder(cert.getSubjectX500Principal(), new X500Principal("CN=" + name + ", O=" + FEDERATION_NAME),
-          pair.getPublic(), days, random);
+          pair.getPublic(), now, days, random);
       try {
         builder.addExtension(Extension.basicConstraints, true, new BasicConstraints(false))
             .addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.digitalSignature | KeyUsage.keyEncipherment))
@@ -234,8 +261,12 @@ final class CertsCommand implements Callable<Integer> {
       return names.toArray(GeneralName[]::new);
     }
 
-    private static X509v3CertificateBuilder builder(X500Principal issuer, X500Principal subject, PublicKey key, int days, SecureRandom random) {
-      Instant now = Instant.now();
+    /**
+     * Valid from 5 minutes before {@code now} (clocks differ) for {@code days}: a CA and the nodes
+     * it signs in the same command count from the same instant, so equal days end together.
+     */
+    private static X509v3CertificateBuilder builder(X500Principal issuer, X500Principal subject, PublicKey key, Instant now, int days,
+        SecureRandom random) {
       return new JcaX509v3CertificateBuilder(issuer, new BigInteger(127, random).add(BigInteger.ONE),
           Date.from(now.minus(Duration.ofMinutes(5))), Date.from(now.plus(Duration.ofDays(days))), subject, key);
     }

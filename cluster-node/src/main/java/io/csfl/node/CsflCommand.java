@@ -40,12 +40,7 @@ public final class CsflCommand implements Runnable {
       System.err.println("csfl: " + badLevel);
       System.exit(CommandLine.ExitCode.USAGE);
     }
-    try {
-      cl.setDefaultValueProvider(new FlagDefaults(System.getenv(), FlagDefaults.configFile(args, System.getenv())));
-    } catch (CommandLine.PicocliException | IllegalArgumentException e) {
-      System.err.println("csfl: " + e.getMessage());
-      System.exit(CommandLine.ExitCode.USAGE);
-    }
+    cl.setDefaultValueProvider(new FlagDefaults(cl, args, System.getenv()));
     exit(cl.execute(args));
   }
 

@@ -4,6 +4,7 @@ import akka.actor.typed.ActorSystem;
 import akka.actor.typed.Props;
 import akka.management.javadsl.AkkaManagement;
 import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
 import io.csfl.cluster.ClientsHost;
 import io.csfl.cluster.ClusterConfig;
 import io.csfl.cluster.MembershipLog;
@@ -93,7 +94,8 @@ final class NodeCommand implements Callable<Integer> {
       + "For a laptop or a closed test network.")
   boolean insecure;
 
-  @Option(names = "--config", paramLabel = "FILE", description = "HOCON file: csfl.<flag> keys as flag defaults; akka.* settings for the node.")
+  @Option(names = "--config", paramLabel = "FILE",
+      description = "HOCON file: csfl.<flag> keys as flag defaults; akka.* settings for the node. Default: $CSFL_CONFIG.")
   Path config;
 
   @Option(names = "--management-port", paramLabel = "PORT|off", description = "Port of the HTTP endpoint for health checks (/ready, /alive) and "
@@ -137,7 +139,7 @@ final class NodeCommand implements Callable<Integer> {
       federation.validate();
       FederationOptions.requireDirectory(out, "--out");
       FederationOptions.requireDirectory(checkpointDir, "--checkpoint-dir");
-      overrides = FlagDefaults.parse(config).withFallback(transport);
+      overrides = (config == null ? ConfigFactory.empty() : FlagDefaults.settings(spec, config)).withFallback(transport);
       NodeAddress.probe(host, port, overrides);
       // The health endpoint too: a node that started without it would not be found ready.
       FederationOptions.require(httpPort <= 0 || httpPort != port, "--management-port " + httpPort + " is --port's too: give each its own");

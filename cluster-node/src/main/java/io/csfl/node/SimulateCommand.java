@@ -250,13 +250,13 @@ final class SimulateCommand implements java.util.concurrent.Callable<Integer> {
 
   /** Options a resumed run does not take from the saved flags: it chooses them itself, or they were read into the others. */
   private static final java.util.Set<String> NOT_SAVED =
-      java.util.Set.of("--resume", "--threads", "--config", "--verbose", "--quiet", "--help", "--version");
+      java.util.Set.of("--resume", "--threads", "--verbose", "--quiet", "--help", "--version");
 
   /**
    * The run's flags as its resume must see them, since the resume starts from them alone: every
-   * option the command line, a {@code CSFL_*} variable or the {@code --config} file set (the last
-   * two may be gone, or say something else, when the run is resumed), each as {@code --name=value};
-   * paths made absolute, because a resume may start in another directory.
+   * option the command line, a {@code CSFL_*} variable or the config file ({@code CSFL_CONFIG})
+   * set (the last two may be gone, or say something else, when the run is resumed), each as
+   * {@code --name=value}; paths made absolute, because a resume may start in another directory.
    */
   private List<String> effectiveFlags() {
     CommandLine.ParseResult given = spec.commandLine().getParseResult();

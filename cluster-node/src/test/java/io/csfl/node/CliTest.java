@@ -41,7 +41,7 @@ class CliTest {
   /** Runs with {@code env} as the environment: its CSFL_* variables and CSFL_CONFIG file give defaults, as in {@link CsflCommand#main}. */
   static Result run(Map<String, String> env, String... args) {
     CommandLine cl = CsflCommand.commandLine();
-    cl.setDefaultValueProvider(new FlagDefaults(env, FlagDefaults.configFile(args, env)));
+    cl.setDefaultValueProvider(new FlagDefaults(cl, args, env));
     StringWriter out = new StringWriter();
     StringWriter err = new StringWriter();
     cl.setOut(new PrintWriter(out));
@@ -198,6 +198,91 @@ class CliTest {
       r.isOneLineUsageError(line);
       assertTrue(r.err().startsWith(line) && (line.contains("--help") || !r.err().contains("--help")), envAndArgs + ": " + r.err());
     });
+  }
+
+  @Test
+  void aConfigFileThatCsflWouldNotReadAsWrittenIsOneLineNamingIt() throws Exception {
+    Path present = Files.writeString(dir.resolve("present.conf"), "csfl.rounds = 2\n");
+    Map<String, String> files = Map.of(
+        "x = 1\ncsfl.rounds = ${NOPE}\n", "2: Could not resolve substitution to a value: ${NOPE}",
+        "csfl.roundz = 3\n", "unknown key csfl.roundz (no csfl command has --roundz, and CSFL has no such setting)",
+        "csfl.roundz = null\n", "unknown key csfl.roundz",
+        "csfl.transfer.windw = 3\n", "unknown key csfl.transfer.windw (CSFL has no such setting)",
+        "csfl.config = other.conf\n", "unknown key csfl.config",
+        "csfl = 3\n", "csfl must hold keys",
+        "include \"" + present + "\"\ninclude \"missing.conf\"\n", "include \"missing.conf\" found no file to read",
+        "include file(\"" + dir.resolve("missing.conf") + "\")\n", "include \"" + dir.resolve("missing.conf") + "\" found no file to read");
+    int i = 0;
+    for (Map.Entry<String, String> bad : files.entrySet()) {
+      Path conf = Files.writeString(dir.resolve("bad" + i++ + ".conf"), bad.getKey());
+      // Bad flags too: a file that is not read lets them be refused instead, at once.
+      for (List<String> args : List.of(List.of("simulate", "--rounds", "0"), List.of("report", dir.toString()))) {
+        Result r = run(Map.of("CSFL_CONFIG", conf.toString()), args.toArray(String[]::new));
+        r.isOneLineUsageError("config file " + conf + ": " + bad.getValue());
+        assertFalse(r.err().contains("--help"), r.err());
+      }
+    }
+    Path conf = Files.writeString(dir.resolve("node.conf"), "csfl.roundz = 3\n");
+    run("node", "--role", "client", "--insecure", "--config", conf.toString())
+        .isOneLineUsageError("config file " + conf + ": unknown key csfl.roundz");
+  }
+
+  @Test
+  void aCommandWithoutConfigRefusesTheFlagAndDoesNotReadItsFile() throws Exception {
+    Path conf = Files.writeString(dir.resolve("bad.conf"), "csfl.rounds = abc\n");
+    Result r = run("simulate", "--config", conf.toString());
+    r.isOneLineUsageError("Unknown options: '--config', '" + conf + "'");
+    assertFalse(r.err().contains("csfl.rounds"), r.err());
+  }
+
+  @Test
+  void helpTheVersionAndAResumeReadNoConfigFileNorVariable() throws Exception {
+    Path malformed = Files.writeString(dir.resolve("bad.conf"), "csfl.rounds = \n=\n");
+    Map<String, String> env = Map.of("CSFL_CONFIG", malformed.toString(), "CSFL_ROUNDS", "abc");
+    assertEquals(2, run(env, "simulate").exitCode(), "the same environment stops a run");
+    run(Map.of("CSFL_CONFIG", malformed.toString()), "simulate").isOneLineUsageError("config file " + malformed + ": 2: ");
+    for (List<String> args : List.of(List.of("--version"), List.of("-V"), List.of("--help"), List.of("simulate", "--help"),
+        List.of("-q", "node", "-h"), List.of("help", "simulate"))) {
+      Result r = run(env, args.toArray(String[]::new));
+      assertEquals(0, r.exitCode(), args + ": " + r.err());
+      assertEquals("", r.err(), args.toString());
+    }
+    assertTrue(run(env, "simulate", "--help").out().contains("Default: 30"), "the flags' own defaults");
+    Path saved = dir.resolve("run");
+    Files.createDirectories(saved);
+    Files.writeString(saved.resolve(SimulateCommand.RUN_FLAGS), "[\"--rounds=-1\"]");
+    run(env, "simulate", "--resume", saved.toString()).isOneLineUsageError(saved.resolve(SimulateCommand.RUN_FLAGS)
+        + ": --rounds must be positive; the saved run cannot be resumed");
+  }
+
+  @Test
+  void certificateLifetimesAreCheckedBeforeAnythingIsWritten() throws Exception {
+    Path out = dir.resolve("fed");
+    run("certs", "--out", out.toString(), "--nodes", "a", "--days", "99999999")
+        .isOneLineUsageError("--days 99999999 ends after 9999-12-31");
+    run("certs", "--out", out.toString(), "--nodes", "a", "--ca-days", "99999999")
+        .isOneLineUsageError("--ca-days 99999999 ends after 9999-12-31");
+    run("certs", "--out", out.toString(), "--nodes", "a", "--days", "0").isOneLineUsageError("--days must be at least 1, got 0");
+    run("certs", "--out", out.toString(), "--nodes", "a", "--days", "4000", "--ca-days", "10")
+        .isOneLineUsageError("--days 4000 would outlive the CA (--ca-days 10)");
+    assertFalse(Files.exists(out), "nothing written");
+
+    assertEquals(0, run("certs", "--out", out.toString(), "--nodes", "a", "--days", "10", "--ca-days", "10").exitCode());
+    java.security.cert.X509Certificate ca = certificate(out.resolve("ca/ca.crt"));
+    assertEquals(ca.getNotAfter(), certificate(out.resolve("a/tls.crt")).getNotAfter(), "as long as the CA");
+    // Issued from that CA later, a node certificate of the default 365 days would outlive it.
+    Result r = run("certs", "--out", out.toString(), "--nodes", "b", "--add-nodes");
+    r.isOneLineUsageError("--days 365 would outlive the CA in " + out.resolve("ca") + ", which expires on ");
+    assertTrue(r.err().contains("give --days 9 or less"), r.err());
+    assertFalse(Files.exists(out.resolve("b")), "nothing written");
+    assertEquals(0, run("certs", "--out", out.toString(), "--nodes", "b", "--add-nodes", "--days", "9").exitCode());
+    assertFalse(certificate(out.resolve("b/tls.crt")).getNotAfter().after(ca.getNotAfter()));
+  }
+
+  private static java.security.cert.X509Certificate certificate(Path pem) throws Exception {
+    try (var in = Files.newInputStream(pem)) {
+      return (java.security.cert.X509Certificate) java.security.cert.CertificateFactory.getInstance("X.509").generateCertificate(in);
+    }
   }
 
   @Test

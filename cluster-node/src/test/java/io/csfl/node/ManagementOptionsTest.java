@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.util.Map;
-import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
 
@@ -15,7 +14,7 @@ import picocli.CommandLine;
 class ManagementOptionsTest {
   private static NodeCommand parse(Map<String, String> env, String... args) {
     CommandLine cl = CsflCommand.commandLine();
-    cl.setDefaultValueProvider(new FlagDefaults(env, Optional.empty()));
+    cl.setDefaultValueProvider(new FlagDefaults(cl, args, env));
     return (NodeCommand) cl.parseArgs(args).subcommand().commandSpec().userObject();
   }
 

@@ -13,14 +13,13 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
 /**
  * A resumed simulation runs with the settings its run started with, wherever they came from: the
- * command line, a {@code CSFL_*} variable or the {@code --config} file, none of which need be there
+ * command line, a {@code CSFL_*} variable or the config file ({@code CSFL_CONFIG}), none of which need be there
  * (or say the same) when the run is resumed, perhaps from another directory.
  */
 class ResumeFlagsTest {
@@ -32,7 +31,7 @@ class ResumeFlagsTest {
   /** The CLI as {@code main} builds it, with {@code env} as the environment and the config file it names. */
   private static Result run(Map<String, String> env, String... args) {
     CommandLine cl = CsflCommand.commandLine();
-    cl.setDefaultValueProvider(new FlagDefaults(env, FlagDefaults.configFile(args, env)));
+    cl.setDefaultValueProvider(new FlagDefaults(cl, args, env));
     StringWriter err = new StringWriter();
     cl.setErr(new PrintWriter(err));
     cl.setOut(new PrintWriter(new StringWriter()));
