@@ -146,7 +146,8 @@ public final class ExperimentGrid implements Callable<Integer> {
     try (var entries = Files.list(dir)) {
       for (Path p : entries.toList()) {
         String name = p.getFileName().toString();
-        if (name.equals("metrics.csv") || name.equals("run-flags.json") || name.startsWith("model") && name.endsWith(".safetensors")) {
+        if (name.equals("metrics.csv") || name.equals("run-flags.json") || io.csfl.report.Report.FILES.contains(name)
+            || name.startsWith("model") && name.endsWith(".safetensors")) {
           Files.delete(p);
         } else if (name.equals("checkpoints") && Files.isDirectory(p)) {
           try (var checkpoints = Files.list(p)) {

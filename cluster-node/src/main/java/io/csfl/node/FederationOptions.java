@@ -337,7 +337,7 @@ final class FederationOptions {
    * @param parts               the partition of the training data ({@link #split}): a client must declare its share's size
    */
   Server.Settings serverSettings(int minClients, String dataSignature, String aggregatorSignature, List<int[]> parts) {
-    return Server.Settings.builder(algorithms.get(0)).rounds(rounds).clientsPerRound(perRound)
+    return Server.Settings.builder(strategies().get(0).name()).rounds(rounds).clientsPerRound(perRound)
         .roundTimeout(roundTimeout).minCompleted(minCompleted).maxAttempts(3).seed(seed).minClients(minClients)
         .dataSignature(dataSignature).aggregatorSignature(aggregatorSignature).overSelect(overSelect).clients(clients)
         .examplesPerClient(parts.stream().mapToInt(p -> p.length).toArray()).aggregatorGrace(aggregatorGrace)

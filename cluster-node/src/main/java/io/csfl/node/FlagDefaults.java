@@ -244,6 +244,11 @@ final class FlagDefaults implements CommandLine.IDefaultValueProvider {
    * lack, except in an Akka dispatcher (a section with a {@code type}), whose many keys are Akka's.
    */
   private void checkSetting(List<String> path, ConfigValue value, ConfigValue defaults) {
+    if (defaults.valueType() == ConfigValueType.OBJECT && value.valueType() != ConfigValueType.OBJECT
+        && value.valueType() != ConfigValueType.NULL) {
+      // A section given a plain value: the node would fail at its start, reading the section.
+      throw refusal(ConfigUtil.joinPath(path) + " is a section of settings, not a value");
+    }
     if (value.valueType() != ConfigValueType.OBJECT || defaults.valueType() != ConfigValueType.OBJECT
         || ((ConfigObject) defaults).containsKey("type")) {
       return;

@@ -1,74 +1,126 @@
 package io.csfl.node;
 
+import io.csfl.internal.files.FileProblems;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
-import java.nio.channels.OverlappingFileLockException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * An exclusive lock on a run's directory for as long as one process writes its files. Two runs
  * started at once into one directory would both find it empty and then mix their metrics rows,
  * flags and checkpoints; the second to lock is refused instead. The lock is the operating
- * system's, on a file in the directory, so it goes with the process that holds it, killed or not,
- * and a left-behind lock file stops nobody.
+ * system's, on a file in the directory, so it goes with the process that holds it, killed or not:
+ * the file left behind locks nothing. Where the file system has no locks (some network file
+ * systems), or the file cannot be opened, the run goes on unlocked after a warning.
  */
 final class RunLock implements AutoCloseable {
   /** The file locked, in the run's directory. */
   static final String FILE = ".csfl.lock";
+  /**
+   * The lock files this process holds, by real path. A second lock in this process is refused
+   * before the file is opened: closing any channel of a file ends every lock the process holds on
+   * it, so a refused second channel would free the first.
+   */
+  private static final Set<Path> HELD = ConcurrentHashMap.newKeySet();
+  private final Path directory;
+  private final Path file;
   private final FileChannel channel;
   private final FileLock lock;
 
-  private RunLock(FileChannel channel, FileLock lock) {
+  private RunLock(Path directory, Path file, FileChannel channel, FileLock lock) {
+    this.directory = directory;
+    this.file = file;
     this.channel = channel;
     this.lock = lock;
+  }
+
+  /** The directory locked, as its real path (links resolved). */
+  Path directory() {
+    return directory;
+  }
+
+  /**
+   * {@code directory} made if missing, as its real path; {@code flag} names it in the refusal.
+   *
+   * @throws IllegalArgumentException if it cannot be made
+   */
+  static Path realDirectory(Path directory, String flag) {
+    try {
+      Files.createDirectories(directory);
+      return directory.toRealPath();
+    } catch (IOException e) {
+      throw new IllegalArgumentException(flag + " " + directory + ": cannot write the run's files: " + FileProblems.writing(directory, e));
+    }
   }
 
   /**
    * Locks {@code directory} (made if missing) for this process; {@code flag} names where it came
    * from, for the refusal.
    *
-   * @throws IllegalArgumentException if another process holds it, or it cannot be locked
+   * @throws IllegalArgumentException if another run holds it, or it cannot be made
    */
   static RunLock acquire(Path directory, String flag) {
-    Path file = directory.resolve(FILE);
-    FileChannel channel = null;
-    try {
-      Files.createDirectories(directory);
-      channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-      FileLock lock = channel.tryLock();
-      if (lock != null) {
-        return new RunLock(channel, lock);
-      }
-    } catch (OverlappingFileLockException e) {
-      // Held by this JVM: another run in the same process.
-    } catch (IOException e) {
-      closeQuietly(channel);
-      throw new IllegalArgumentException("cannot write the run's files: " + io.csfl.internal.files.FileProblems.writing(file, e));
+    Path real = realDirectory(directory, flag);
+    Path file = real.resolve(FILE);
+    if (!HELD.add(file)) {
+      throw inUse(directory, flag);
     }
-    closeQuietly(channel);
-    throw new IllegalArgumentException(flag + " " + directory + " is in use by another csfl run; wait until it ends, or choose another directory");
+    FileChannel channel;
+    try {
+      channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+    } catch (IOException e) {
+      return unlocked(real, file, "cannot open " + FileProblems.writing(file, e));
+    }
+    try {
+      FileLock lock = channel.tryLock();
+      if (lock == null) {
+        close(channel);
+        HELD.remove(file);
+        throw inUse(directory, flag);
+      }
+      return new RunLock(real, file, channel, lock);
+    } catch (IOException e) {
+      close(channel);
+      return unlocked(real, file, "its file system does not lock files (" + e.getMessage() + ")");
+    }
   }
 
-  private static void closeQuietly(FileChannel channel) {
-    if (channel != null) {
-      try {
-        channel.close();
-      } catch (IOException ignored) {
-        // Nothing was locked through it.
-      }
+  private static IllegalArgumentException inUse(Path directory, String flag) {
+    return new IllegalArgumentException(flag + " " + directory + " is in use by another csfl run; wait until it ends, or choose another directory");
+  }
+
+  /** A lock that holds nothing but this process's claim: the run goes on, said once on stderr. */
+  private static RunLock unlocked(Path directory, Path file, String why) {
+    System.err.println("csfl: warning: " + directory + " is not locked against another run writing it: " + why);
+    return new RunLock(directory, file, null, null);
+  }
+
+  private static void close(FileChannel channel) {
+    try {
+      channel.close();
+    } catch (IOException ignored) {
+      // Nothing of this process is locked through it.
     }
   }
 
   @Override
   public void close() {
     try {
-      lock.release();
-      channel.close();
+      if (lock != null) {
+        lock.release();
+      }
     } catch (IOException ignored) {
-      // The lock ends with the channel, and the channel with the process.
+      // Closing the channel ends the lock as well.
+    } finally {
+      if (channel != null) {
+        close(channel);
+      }
+      HELD.remove(file);
     }
   }
 }

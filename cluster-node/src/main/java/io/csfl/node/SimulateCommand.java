@@ -118,18 +118,18 @@ final class SimulateCommand implements java.util.concurrent.Callable<Integer> {
       federation.validateWithData();
       requireNoRunUnlessResuming();
       setup = buildSetup();
-      // From here on this process alone writes the run's directories: checked again under the lock.
-      locks.add(RunLock.acquire(out, resuming ? "--resume" : "--out"));
-      Path checkpointDirectory = checkpoints().directory().toAbsolutePath().normalize();
-      if (!checkpointDirectory.startsWith(out.toAbsolutePath().normalize())) {
-        locks.add(RunLock.acquire(checkpointDirectory, "--checkpoint-dir"));
-      }
-      requireNoRunUnlessResuming();
-      requireWritable(checkpointDirectory);
     } catch (IllegalArgumentException e) {
       federation.stopLoadingData();
       throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
     } catch (DataFileException e) {
+      spec.commandLine().getErr().println("csfl: " + e.getMessage());
+      return CommandLine.ExitCode.USAGE;
+    }
+    try {
+      lockRunDirectories();
+    } catch (IllegalArgumentException e) {
+      // Said here, not thrown: a resume would blame these on the saved flags, and waiting or a
+      // writable directory lets it go on.
       spec.commandLine().getErr().println("csfl: " + e.getMessage());
       return CommandLine.ExitCode.USAGE;
     }
@@ -145,6 +145,22 @@ final class SimulateCommand implements java.util.concurrent.Callable<Integer> {
       }
     }
     return run(setup);
+  }
+
+  /**
+   * From here on this process alone writes the run's directories: --out, and --checkpoint-dir
+   * when it lies elsewhere (links resolved). A fresh run checks again, under the lock, that they
+   * hold no run.
+   */
+  private void lockRunDirectories() {
+    RunLock outLock = RunLock.acquire(out, resuming ? "--resume" : "--out");
+    locks.add(outLock);
+    Path checkpointDirectory = RunLock.realDirectory(checkpoints().directory(), "--checkpoint-dir");
+    if (!checkpointDirectory.startsWith(outLock.directory())) {
+      locks.add(RunLock.acquire(checkpointDirectory, "--checkpoint-dir"));
+    }
+    requireNoRunUnlessResuming();
+    requireWritable(checkpointDirectory);
   }
 
   private void requireNoRunUnlessResuming() {
@@ -163,6 +179,11 @@ final class SimulateCommand implements java.util.concurrent.Callable<Integer> {
         || checkpointDir == null && !checkpoints().isEmpty();
   }
 
+  /** Whether a run writes a file of this name into its --out besides its metrics and flags: its summary, charts or models. */
+  static boolean runFile(String name) {
+    return Report.FILES.contains(name) || name.matches("model(-.+)?\\.safetensors");
+  }
+
   /** The name of a file in {@code dir} that a run would overwrite (its summary, charts or models), or null. */
   static String runFileIn(Path dir) {
     if (!java.nio.file.Files.isDirectory(dir)) {
@@ -170,8 +191,7 @@ final class SimulateCommand implements java.util.concurrent.Callable<Integer> {
     }
     try (java.util.stream.Stream<Path> files = java.nio.file.Files.list(dir)) {
       return files.filter(java.nio.file.Files::isRegularFile).map(f -> f.getFileName().toString())
-          .filter(name -> name.equals(Report.SUMMARY) || name.endsWith(".png") || name.matches("model(-.+)?\\.safetensors"))
-          .sorted().findFirst().orElse(null);
+          .filter(SimulateCommand::runFile).sorted().findFirst().orElse(null);
     } catch (java.io.IOException e) {
       throw new IllegalArgumentException("--out " + dir + ": cannot list it: " + FileProblems.reading(dir, e));
     }
@@ -215,9 +235,10 @@ final class SimulateCommand implements java.util.concurrent.Callable<Integer> {
       throw new CommandLine.ParameterException(spec.commandLine(),
           "--resume " + resume + ": no run to continue there (" + resume.resolve(RUN_FLAGS) + " is missing or unreadable)");
     }
-    if (flags.isEmpty() || flags.contains(null)) {
+    if (flags.contains(null)) {
+      // An empty list is a run's: one started with every flag at its default.
       throw new CommandLine.ParameterException(spec.commandLine(), "--resume " + resume + ": " + resume.resolve(RUN_FLAGS)
-          + " holds no run's flags (a list of " + flags.size() + " words, " + (flags.contains(null) ? "some null" : "none") + ")");
+          + " holds no run's flags (a list with a null among its " + flags.size() + " words)");
     }
     flags = ownFlags(flags);
     SimulateCommand resumed = new SimulateCommand();

@@ -21,6 +21,8 @@ public final class Report {
   public static final String ACCURACY_BY_MB = "accuracy-by-mb.png";
   public static final String ACCURACY_BY_UPLINK_MB = "accuracy-by-uplink-mb.png";
   public static final String SUMMARY = "summary.md";
+  /** Every file the report writes into a run's directory: the summary and the three charts. */
+  public static final java.util.List<String> FILES = java.util.List.of(SUMMARY, ACCURACY_BY_ROUND, ACCURACY_BY_MB, ACCURACY_BY_UPLINK_MB);
 
   private Report() {}
 

@@ -371,7 +371,7 @@ public final class Server extends AbstractBehavior<Server.Command> {
       private Duration clientGrace = DEFAULT_CLIENT_GRACE;
       private boolean evaluateAlongside = true;
 
-      private static final java.util.regex.Pattern ALGORITHM_NAME = java.util.regex.Pattern.compile("[A-Za-z0-9][A-Za-z0-9._+-]{0,63}");
+      private static final java.util.regex.Pattern ALGORITHM_NAME = java.util.regex.Pattern.compile("[A-Za-z0-9][A-Za-z0-9._+:-]{0,63}");
 
       private Builder(String algorithm) {
         algorithm(algorithm);
@@ -381,12 +381,12 @@ public final class Server extends AbstractBehavior<Server.Command> {
        * The name written to metrics and checkpoints: the strategy's {@link
        * io.csfl.strategy.FederatedStrategy#name()}, which the server cannot check (the aggregator
        * knows only its algorithm, not its name), so that a checkpoint is found again under it. At
-       * most 64 letters, digits and {@code . _ + -}, starting with a letter or digit: a comma
+       * most 64 letters, digits and {@code . _ + - :} (as in {@code cs:0.7}), starting with a letter or digit: a comma
        * would break a metrics row, a slash would put checkpoints in another directory.
        */
       public Builder algorithm(String name) {
         if (name == null || !ALGORITHM_NAME.matcher(name).matches()) {
-          throw new IllegalArgumentException("algorithm must be a name of at most 64 letters, digits and . _ + -, starting with"
+          throw new IllegalArgumentException("algorithm must be a name of at most 64 letters, digits and . _ + - :, starting with"
               + " a letter or digit, got " + (name == null ? "null" : "'" + ControlChecks.forLog(name) + "'"));
         }
         this.algorithm = name;
@@ -683,6 +683,8 @@ public final class Server extends AbstractBehavior<Server.Command> {
   private long aggregatorSession;
   /** Whether this attempt already asked again with a session key it was sent. */
   private boolean sessionAsked;
+  /** Whether aggregators and clients are found through the receptionist: else the one aggregator given is all there is. */
+  private boolean discovering;
   /** The global models this attempt's sample holds, by round. */
   private List<Integer> heldBySample = List.of();
   /** Listed aggregators on members without the aggregator role: refused, and logged once each. */
@@ -771,6 +773,7 @@ public final class Server extends AbstractBehavior<Server.Command> {
 
   /** Finds the aggregator and the clients through the receptionist; a listing is a hint, confirmed by handshake. */
   private void discover() {
+    discovering = true;
     ActorContext<Command> ctx = getContext();
     // Message adapters are per message class, so one adapter serves both subscriptions.
     ActorRef<Receptionist.Listing> listings = ctx.messageAdapter(Receptionist.Listing.class,
@@ -1532,6 +1535,10 @@ public final class Server extends AbstractBehavior<Server.Command> {
     refused.tell(new Aggregator.Refused(session, why));
     lastAggregatorRefusal = refused.path() + ": " + why;
     mismatchedAggregators.add(refused);
+    if (!discovering) {
+      // No other aggregator can register: waiting the aggregator grace would change nothing.
+      return abort("the aggregator at " + refused.path() + " cannot be used: " + why);
+    }
     return loseAggregator(refused, "was refused");
   }
 

@@ -89,14 +89,14 @@ public final class Checkpoints {
   /**
    * As {@link #save(Checkpoint)}, with {@code description} in the file's metadata besides the
    * checkpoint's own: what a reader of the file alone needs and the checkpoint does not hold, such
-   * as the model's architecture ({@code csfl evaluate} reads it). Keys starting {@code csfl.} are
-   * the checkpoint's and are refused.
+   * as the model's architecture ({@code csfl evaluate} reads it). The checkpoint's own keys
+   * ({@code algorithm}, {@code round}, ..., and every key starting {@code csfl.}) are refused.
    */
   public synchronized Path save(Checkpoint checkpoint, Map<String, String> description) throws IOException {
     String algorithm = checkpoint.algorithm();
     TensorFile whole = checkpoint.toFile();
     for (Map.Entry<String, String> e : new TreeMap<>(description).entrySet()) {
-      if (e.getKey().startsWith("csfl.")) {
+      if (e.getKey().startsWith("csfl.") || whole.meta(e.getKey()).isPresent()) {
         throw new IllegalArgumentException("metadata key " + e.getKey() + " is the checkpoint's own");
       }
       whole = whole.withMeta(e.getKey(), e.getValue());

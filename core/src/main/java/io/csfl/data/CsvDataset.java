@@ -290,14 +290,11 @@ public final class CsvDataset {
   }
 
   /**
-   * What Commons CSV found wrong with the file (duplicate or empty header names, a broken quote),
-   * in this loader's words: its line numbers as lines of the file, without its advice on its own
-   * API; null when {@code e} is not such a complaint but a failure to read.
-   */
-  /**
    * Where {@code file} first stops being UTF-8, as {@code " (line N)"}: the reader decodes ahead
    * of the rows it hands out, so only a second look finds the line. Empty if it cannot be told.
    */
+  private static final int MAX_LINE_BYTES = 1 << 20;
+
   private static String firstLineNotUtf8(Path file) {
     try (java.io.InputStream in = new java.io.BufferedInputStream(Files.newInputStream(file))) {
       java.io.ByteArrayOutputStream line = new java.io.ByteArrayOutputStream();
@@ -314,7 +311,8 @@ public final class CsvDataset {
           }
           line.reset();
           number++;
-        } else {
+        } else if (line.size() < MAX_LINE_BYTES) {
+          // A binary file may have no line breaks: judge its first megabyte, not all of it at once.
           line.write(b);
         }
       }
@@ -323,6 +321,11 @@ public final class CsvDataset {
     }
   }
 
+  /**
+   * What Commons CSV found wrong with the file (duplicate or empty header names, a broken quote),
+   * in this loader's words: its line numbers as lines of the file, without its advice on its own
+   * API; null when {@code e} is not such a complaint but a failure to read.
+   */
   private static String csvProblem(Exception e) {
     Throwable t = e;
     while (t != null && !(t instanceof org.apache.commons.csv.CSVException) && !(t instanceof IllegalArgumentException)

@@ -96,8 +96,9 @@ class EmbeddingMisuseTest {
 
   /**
    * A checkpoint of another model given to a server whose aggregator has this one: the aggregator
-   * says why it cannot resume, and the run ends naming it after the aggregator grace, not after
-   * every attempt's round timeout with a reason that does not name the model.
+   * says why it cannot resume, and the run ends naming it at once (no other aggregator can come to
+   * a server given its one), not after every attempt's round timeout with a reason that does not
+   * name the model, nor after the aggregator grace.
    */
   @Test
   void aResumeTheAggregatorCannotTakeEndsTheRunNamingWhy() {
@@ -105,7 +106,8 @@ class EmbeddingMisuseTest {
         new MagnitudePruner()), "resume-mismatch-aggregator");
     TestProbe<Server.Event> events = testKit.createTestProbe();
     Model otherModel = Architecture.mlp(784, 5).initialModel(1);
-    ActorRef<Server.Command> server = testKit.spawn(Server.create(settings("fedavg"), aggregator, EVALUATOR, events.getRef(),
+    Server.Settings patient = settings("fedavg").toBuilder().aggregatorGrace(Duration.ofMinutes(5)).build();
+    ActorRef<Server.Command> server = testKit.spawn(Server.create(patient, aggregator, EVALUATOR, events.getRef(),
         Optional.of(checkpoint("fedavg", otherModel)), Server.Checkpointer.NONE), "resume-mismatch-server");
     for (int i = 0; i < 2; i++) {
       String id = Client.id(i);
@@ -115,7 +117,8 @@ class EmbeddingMisuseTest {
     server.tell(new Server.Start());
     Server.Aborted aborted = events.expectMessageClass(Server.Aborted.class, Duration.ofSeconds(30));
     assertEquals(2, aborted.round());
-    assertTrue(aborted.reason().contains("it cannot resume round 2: its model is " + otherModel.spec()), aborted.reason());
+    assertTrue(aborted.reason().startsWith("the aggregator at ") && aborted.reason().contains(" cannot be used: it cannot resume round 2: its model is "
+        + otherModel.spec()), aborted.reason());
   }
 
   /** Fails an assert, as an application's trainer may under a test runner. */

@@ -62,7 +62,7 @@ class SettingsTest {
 
   @Test
   void eachSetterRefusesABadValueNamingIt() {
-    String rule = "algorithm must be a name of at most 64 letters, digits and . _ + -, starting with a letter or digit, got ";
+    String rule = "algorithm must be a name of at most 64 letters, digits and . _ + - :, starting with a letter or digit, got ";
     assertEquals(rule + "' '", assertThrows(IllegalArgumentException.class, () -> Server.Settings.builder(" ")).getMessage());
     assertEquals(rule + "null", assertThrows(IllegalArgumentException.class, () -> Server.Settings.builder(null)).getMessage());
     assertEquals(rule + "'cs,trial-2'", assertThrows(IllegalArgumentException.class, () -> Server.Settings.builder("cs,trial-2")).getMessage());
@@ -70,6 +70,7 @@ class SettingsTest {
     assertEquals(rule + "'-cs'", assertThrows(IllegalArgumentException.class, () -> Server.Settings.builder("-cs")).getMessage());
     assertThrows(IllegalArgumentException.class, () -> Server.Settings.builder("c".repeat(65)));
     assertEquals("cs-1bit-topk", Server.Settings.builder("cs-1bit-topk").build().algorithm());
+    assertEquals("cs:0.7", Server.Settings.builder("cs:0.7").build().algorithm());
     assertEquals("c".repeat(64), Server.Settings.builder("c".repeat(64)).build().algorithm());
     refused("rounds must be positive, got 0", b -> b.rounds(0));
     refused("clientsPerRound must be positive, got -1", b -> b.clientsPerRound(-1));

@@ -79,14 +79,37 @@ public final class TestClusters {
         .filter(m -> m.status() == MemberStatus.up()).map(m -> m.address()).collect(Collectors.toSet());
   }
 
-  /** A live list of the messages of the WARNING log events {@code system} publishes from now on. */
+  /**
+   * A live list of the messages of the WARNING log events {@code system} publishes from now on:
+   * it returns once the subscription is in place (a marker event came through), so a warning the
+   * caller provokes next is not missed, however slowly the subscription lands on a loaded machine.
+   */
   public static List<String> warnings(ActorSystem<?> system) {
     List<String> warnings = new CopyOnWriteArrayList<>();
+    String marker = "csfl-test: warnings subscribed " + System.nanoTime();
+    java.util.concurrent.atomic.AtomicBoolean subscribed = new java.util.concurrent.atomic.AtomicBoolean();
     system.eventStream().tell(new EventStream.Subscribe<>(Logging.Warning.class,
         system.systemActorOf(Behaviors.<Logging.Warning>receiveMessage(w -> {
-          warnings.add(String.valueOf(w.message()));
+          if (marker.equals(w.message())) {
+            subscribed.set(true);
+          } else {
+            warnings.add(String.valueOf(w.message()));
+          }
           return Behaviors.same();
         }), "warnings", Props.empty())));
+    long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(60);
+    while (!subscribed.get()) {
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError("the warnings subscription of " + system + " was not in place within 60 s");
+      }
+      system.eventStream().tell(new EventStream.Publish<>(new Logging.Warning("test", TestClusters.class, marker)));
+      try {
+        Thread.sleep(20);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new AssertionError(e);
+      }
+    }
     return warnings;
   }
 }

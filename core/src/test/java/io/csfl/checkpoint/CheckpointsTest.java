@@ -147,6 +147,19 @@ class CheckpointsTest {
     assertTrue(Files.exists(dir.resolve("cs-round-000006.safetensors")), "a later round's file is left alone");
   }
 
+  /** A description may add to the file's metadata, never replace what the checkpoint says of itself. */
+  @Test
+  void aDescriptionCannotReplaceTheCheckpointsOwnMetadata() throws IOException {
+    Checkpoints store = new Checkpoints(dir, 3);
+    for (String own : List.of("round", "algorithm", "metrics", "held", "csfl.anything")) {
+      org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> store.save(checkpoint(1), Map.of(own, "x")));
+    }
+    store.save(checkpoint(1), Map.of("architecture", "mlp"));
+    assertEquals(java.util.Optional.of("mlp"),
+        SafeTensors.read(dir.resolve("cs-round-000001.safetensors"), Long.MAX_VALUE).meta("architecture"));
+    assertEquals(checkpoint(1), store.latest("cs", MLP.spec(), w -> { }).orElseThrow());
+  }
+
   /** A byte changed on disk in a checkpoint's own tensors is found, as in its history files: the one before is used. */
   @Test
   void aCheckpointWhoseBytesChangedOnDiskIsUnusable() throws IOException {
