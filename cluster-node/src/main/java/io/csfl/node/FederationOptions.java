@@ -433,9 +433,9 @@ final class FederationOptions {
         + " lr=" + lr + " momentum=" + momentum + " local-epochs=" + localEpochs + " batch-size=" + batchSize;
   }
 
-  /** The --algorithm as one word of a signature, spelled as the strategies read it (CS and cs are one). */
+  /** The --algorithm as one word of a signature, by the strategies' own names (CS and cs are one). */
   private String algorithmsInSignature() {
-    return algorithms.stream().map(a -> a.trim().toLowerCase(java.util.Locale.ROOT)).collect(java.util.stream.Collectors.joining(","));
+    return strategies().stream().map(FederatedStrategy::name).collect(java.util.stream.Collectors.joining(","));
   }
 
   /** The --model as one word of a signature: a long layer list by its start and a hash. */

@@ -165,18 +165,17 @@ final class SimulateCommand implements java.util.concurrent.Callable<Integer> {
 
   private void requireNoRunUnlessResuming() {
     if (!resuming) {
-      FederationOptions.require(!holdsARun(), out + " already holds a run: continue it with --resume " + out
+      // The checkpoints are the run's own when they are in OUT/checkpoints, another run's in a --checkpoint-dir.
+      io.csfl.checkpoint.Checkpoints store = checkpoints();
+      boolean checkpointed = !store.isEmpty();
+      FederationOptions.require(!java.nio.file.Files.exists(out.resolve("metrics.csv")) && !java.nio.file.Files.exists(out.resolve(RUN_FLAGS))
+          && !(checkpointed && checkpointDir == null), out + " already holds a run: continue it with --resume " + out
           + ", or choose a new --out directory");
-      FederationOptions.require(checkpoints().isEmpty(), "--checkpoint-dir " + checkpoints().directory()
+      FederationOptions.require(!checkpointed, "--checkpoint-dir " + store.directory()
           + " holds another run's checkpoints: choose a new --checkpoint-dir, or continue that run with --resume");
       String written = runFileIn(out);
       FederationOptions.require(written == null, "--out " + out + " holds " + written + ", which a run writes: choose a new --out directory");
     }
-  }
-
-  private boolean holdsARun() {
-    return java.nio.file.Files.exists(out.resolve("metrics.csv")) || java.nio.file.Files.exists(out.resolve(RUN_FLAGS))
-        || checkpointDir == null && !checkpoints().isEmpty();
   }
 
   /** Whether a run writes a file of this name into its --out besides its metrics and flags: its summary, charts or models. */

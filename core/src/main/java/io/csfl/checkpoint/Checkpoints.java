@@ -173,31 +173,32 @@ public final class Checkpoints {
    * its header lays it out. A checkpoint's own bytes are then checked as its history files are.
    */
   static String contentDigest(TensorFile file) {
-    try {
-      MessageDigest sha = MessageDigest.getInstance("SHA-256");
-      java.nio.ByteBuffer number = java.nio.ByteBuffer.allocate(8);
-      for (Map.Entry<String, TensorFile.Tensor> e : new TreeMap<>(file.tensors()).entrySet()) {
-        sha.update((e.getKey() + "\0" + e.getValue().dtype() + "\0").getBytes(java.nio.charset.StandardCharsets.UTF_8));
-        for (long d : e.getValue().shape()) {
-          sha.update(number.clear().putLong(d).array());
-        }
-        sha.update(number.clear().putLong(e.getValue().byteLength()).array());
-        sha.update(e.getValue().data());
+    MessageDigest sha = sha256();
+    java.nio.ByteBuffer number = java.nio.ByteBuffer.allocate(8);
+    for (Map.Entry<String, TensorFile.Tensor> e : new TreeMap<>(file.tensors()).entrySet()) {
+      sha.update((e.getKey() + "\0" + e.getValue().dtype() + "\0").getBytes(java.nio.charset.StandardCharsets.UTF_8));
+      for (long d : e.getValue().shape()) {
+        sha.update(number.clear().putLong(d).array());
       }
-      for (Map.Entry<String, String> e : new TreeMap<>(file.metadata()).entrySet()) {
-        if (!e.getKey().equals(DIGEST_KEY)) {
-          sha.update((e.getKey() + "\0" + e.getValue() + "\0").getBytes(java.nio.charset.StandardCharsets.UTF_8));
-        }
-      }
-      return HexFormat.of().formatHex(sha.digest(), 0, 8);
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("every JDK has SHA-256", e);
+      sha.update(number.clear().putLong(e.getValue().byteLength()).array());
+      sha.update(e.getValue().data());
     }
+    for (Map.Entry<String, String> e : new TreeMap<>(file.metadata()).entrySet()) {
+      if (!e.getKey().equals(DIGEST_KEY)) {
+        sha.update((e.getKey() + "\0" + e.getValue() + "\0").getBytes(java.nio.charset.StandardCharsets.UTF_8));
+      }
+    }
+    return HexFormat.of().formatHex(sha.digest(), 0, 8);
   }
 
+  /** The first 16 hex digits of the SHA-256 of {@code bytes}: a history file's name and check. */
   private static String digest(byte[] bytes) {
+    return HexFormat.of().formatHex(sha256().digest(bytes), 0, 8);
+  }
+
+  private static MessageDigest sha256() {
     try {
-      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes), 0, 8);
+      return MessageDigest.getInstance("SHA-256");
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException("every JDK has SHA-256", e);
     }
