@@ -10,6 +10,7 @@ import io.csfl.nn.NetworkTrainer;
 import io.csfl.nn.OptimizerConfig;
 import io.csfl.nn.TrainingConfig;
 import io.csfl.nn.TrainingEngine;
+import io.csfl.strategy.ComplementSparsification;
 import io.csfl.strategy.CsOptions;
 import io.csfl.strategy.FederatedStrategy;
 import io.csfl.strategy.GlobalMagnitudePruner;
@@ -181,7 +182,12 @@ final class FederationOptions {
     aggregation();
     // Names as the strategies read them: CS and cs, or ' cs', are one algorithm run twice.
     Set<String> names = new HashSet<>();
-    strategies().forEach(st -> require(names.add(st.name()), "--algorithm lists " + st.name() + " twice"));
+    List<FederatedStrategy> strategies = strategies();
+    strategies.forEach(st -> require(names.add(st.name()), "--algorithm lists " + st.name() + " twice"));
+    // CS prunes only after its warm-up: a warm-up as long as the run makes every cs row a dense FedAvg's.
+    strategies.stream().map(FederatedStrategy::name).filter(FederationOptions::prunesAfterWarmUp).findFirst()
+        .ifPresent(cs -> require(warmupRounds < rounds, "--warmup-rounds " + warmupRounds + " leaves " + cs
+            + " no round to prune in (--rounds " + rounds + "); the warm-up must be shorter than the run"));
     training();
     TrainingEngine trainingEngine = trainingEngine();
     // Until the data say otherwise (a natural split has one client per group).
@@ -202,6 +208,12 @@ final class FederationOptions {
     require(perRound > 0 && perRound <= clients, "--per-round must be between 1 and --clients (" + clients + ")");
     require(minCompleted > 0 && minCompleted <= perRound, "--min-completed must be between 1 and --per-round");
     architecture();
+  }
+
+  /** Whether the algorithm {@code name} (as the strategies spell it) is CS or a variant, which warm up for --warmup-rounds. */
+  private static boolean prunesAfterWarmUp(String name) {
+    return name.equals(ComplementSparsification.NAME) || name.startsWith(ComplementSparsification.NAME + "-")
+        || name.startsWith(ComplementSparsification.NAME + ":");
   }
 
   /** Refuses a path for a directory ({@code flag}) that names something else, say a file. */

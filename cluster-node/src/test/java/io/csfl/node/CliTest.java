@@ -88,6 +88,7 @@ class CliTest {
         "cs,1,0.5,1.0,-10,10,2,2,5,1,1,9", "line 2: bytes_down must not be negative, got -10",
         "cs,1,0.5,1.0,10,10,2,2,5,1,1,-9", "line 2: wall_ms must not be negative, got -9",
         "cs,two,0.5,1.0,10,10,2,2,5,1,1,9", "line 2: round is not a whole number: 'two'",
+        "cs,1,0.5,1.0,10,10,2,3,5,1,1,9", "line 2: clients_completed (3) exceeds clients_selected (2)",
         "cs,1,0.5,1.0,10,10,2,2,5,1,1,9\nfedavg,1,0.5,1.0,10,10,2,2,5,1,1,9\ncs,1,0.6,1.0,10,10,2,2,5,1,1,9",
         "line 4: round 1 of cs appears twice (also on line 2)");
     refused.forEach((rows, text) -> {
@@ -331,6 +332,15 @@ class CliTest {
         Map.of("CSFL_DROP_RATE", "2"), "csfl: CSFL_DROP_RATE=2: --drop-rate and --straggler-rate must be >= 0");
     bad.forEach((env, line) -> run(env, "simulate").isOneLineUsageError(line));
     run("simulate", "--batch-size", "0").isOneLineUsageError("csfl: --batch-size must be positive, got 0 (see 'csfl simulate --help')");
+  }
+
+  /** A CS warm-up as long as the run would make every row of the CS algorithm a dense FedAvg's. */
+  @Test
+  void aWarmUpAsLongAsTheRunIsRefusedWhenCsRuns() {
+    run("simulate", "--algorithm", "fedavg,cs-1bit", "--rounds", "5", "--warmup-rounds", "5")
+        .isOneLineUsageError("csfl: --warmup-rounds 5 leaves cs-1bit no round to prune in (--rounds 5); the warm-up must be shorter than the run");
+    run(Map.of("CSFL_WARMUP_ROUNDS", "9"), "simulate", "--algorithm", "CS:0.7", "--rounds", "3")
+        .isOneLineUsageError("CSFL_WARMUP_ROUNDS=9: --warmup-rounds 9 leaves cs:0.7 no round to prune in (--rounds 3)");
   }
 
   @Test

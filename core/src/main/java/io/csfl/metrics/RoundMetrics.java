@@ -57,8 +57,13 @@ public record RoundMetrics(String algorithm, int round, double accuracy, double 
     if (!(accuracy >= 0 && accuracy <= 1)) {
       throw new IllegalArgumentException("accuracy must be in [0, 1], got " + f[2]);
     }
-    return new RoundMetrics(f[0], (int) round, accuracy, number(f, 3), count(f, 4), count(f, 5), (int) count(f, 6, Integer.MAX_VALUE),
-        (int) count(f, 7, Integer.MAX_VALUE), count(f, 8), count(f, 9), count(f, 10), count(f, 11));
+    long selected = count(f, 6, Integer.MAX_VALUE);
+    long completed = count(f, 7, Integer.MAX_VALUE);
+    if (completed > selected) {
+      throw new IllegalArgumentException("clients_completed (" + completed + ") exceeds clients_selected (" + selected + ")");
+    }
+    return new RoundMetrics(f[0], (int) round, accuracy, number(f, 3), count(f, 4), count(f, 5), (int) selected, (int) completed,
+        count(f, 8), count(f, 9), count(f, 10), count(f, 11));
   }
 
   private static final String[] COLUMNS = CSV_HEADER.split(",");

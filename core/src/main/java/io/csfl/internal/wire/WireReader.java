@@ -5,6 +5,7 @@ import io.csfl.codec.Precision;
 import io.csfl.tensor.Values;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
 import java.nio.charset.StandardCharsets;
 
 /**
@@ -145,11 +146,10 @@ public final class WireReader {
   /** {@code count} float32 values; rejects NaN and infinities. */
   public Values readFloats(int count, String what) {
     need(4L * count, what);
-    float[] out = new float[count];
-    ByteBuffer.wrap(buf, pos, 4 * count).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(out);
+    FloatBuffer floats = ByteBuffer.wrap(buf, pos, 4 * count).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer();
     pos += 4 * count;
     try {
-      return Values.copyOf(out);
+      return Values.copyOf(floats);
     } catch (IllegalArgumentException e) {
       throw new MalformedWireException(what + ": " + e.getMessage(), e);
     }
