@@ -6,6 +6,7 @@ import java.nio.channels.FileChannel;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -42,6 +43,21 @@ public final class AtomicFiles {
    * being written; otherwise it gets the process's default permissions.
    */
   public static void write(Path path, byte[] bytes, boolean ownerOnly) throws IOException {
+    write(path, ch -> {
+      ByteBuffer b = ByteBuffer.wrap(bytes);
+      while (b.hasRemaining()) {
+        ch.write(b);
+      }
+    }, ownerOnly);
+  }
+
+  /** What {@link #write} puts into the temporary file; tests give one that fails as a full disk does. */
+  @FunctionalInterface
+  interface Contents {
+    void writeTo(FileChannel channel) throws IOException;
+  }
+
+  static void write(Path path, Contents contents, boolean ownerOnly) throws IOException {
     Path dir = path.toAbsolutePath().getParent();
     if (!Files.isDirectory(dir)) {
       Files.createDirectories(dir);
@@ -53,11 +69,14 @@ public final class AtomicFiles {
     Path tmp = create(dir, prefix, ownerOnly);
     try {
       try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
-        ByteBuffer b = ByteBuffer.wrap(bytes);
-        while (b.hasRemaining()) {
-          ch.write(b);
-        }
+        contents.writeTo(ch);
         ch.force(true);
+      } catch (FileSystemException named) {
+        throw named;
+      } catch (IOException e) {
+        // A full disk (ENOSPC) or a failing device reaches here as a plain IOException that names
+        // no file; the reader of "No space left on device" must learn which file, so which disk.
+        throw naming(path, e);
       }
       try {
         Files.move(tmp, path, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
@@ -68,6 +87,14 @@ public final class AtomicFiles {
       Files.deleteIfExists(tmp);
     }
     force(dir);
+  }
+
+  /** {@code e}, a failure to write {@code path} that names no file, as one that names it, with {@code e} as its cause. */
+  static FileSystemException naming(Path path, IOException e) {
+    FileSystemException named = new FileSystemException(path.toString(), null,
+        e.getMessage() != null && !e.getMessage().isBlank() ? e.getMessage() : "an input/output error");
+    named.initCause(e);
+    return named;
   }
 
   /** Forces a directory's entries to disk, where the platform can open and sync a directory. */

@@ -49,6 +49,24 @@ class AtomicFilesTest {
   }
 
   @Test
+  void aFullDiskIsSaidWithTheFileItStopped() throws Exception {
+    // ENOSPC from FileChannel.write or force is a plain IOException that names no file: the run's
+    // "could not be saved (java.io.IOException: No space left on device)" left the user guessing
+    // whether --out or --checkpoint-dir was full.
+    Path model = dir.resolve("model-cs.safetensors");
+    Files.write(model, new byte[] {7});
+    IOException e = assertThrows(IOException.class, () -> AtomicFiles.write(model, ch -> {
+      ch.write(java.nio.ByteBuffer.wrap(new byte[] {1, 2}));
+      throw new IOException("No space left on device");
+    }, false));
+    assertTrue(e instanceof java.nio.file.FileSystemException, "names its file: " + e);
+    assertEquals(model.toString(), ((java.nio.file.FileSystemException) e).getFile());
+    assertEquals(model + ": no space left on device", FileProblems.writing(model, e));
+    assertArrayEquals(new byte[] {7}, Files.readAllBytes(model), "the old file stands");
+    assertEquals(List.of(model), files(), "the temporary file is gone");
+  }
+
+  @Test
   void aWriteThatCannotLandLeavesWhatWasThere() throws Exception {
     Path target = Files.createDirectories(dir.resolve("metrics.csv"));
     Files.writeString(target.resolve("inside"), "kept");
