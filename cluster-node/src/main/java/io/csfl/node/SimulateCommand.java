@@ -117,19 +117,16 @@ final class SimulateCommand implements java.util.concurrent.Callable<Integer> {
       Attack.parse(attack, attackers, federation.clients);
       federation.validateWithData();
       requireNoRunUnlessResuming();
+      // Before the setup reads the checkpoints and says where each algorithm resumes: a run refused
+      // the directories must not first announce that it continues.
+      if (!lockedRunDirectories()) {
+        return CommandLine.ExitCode.USAGE;
+      }
       setup = buildSetup();
     } catch (IllegalArgumentException e) {
       federation.stopLoadingData();
       throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
     } catch (DataFileException e) {
-      spec.commandLine().getErr().println("csfl: " + e.getMessage());
-      return CommandLine.ExitCode.USAGE;
-    }
-    try {
-      lockRunDirectories();
-    } catch (IllegalArgumentException e) {
-      // Said here, not thrown: a resume would blame these on the saved flags, and waiting or a
-      // writable directory lets it go on.
       spec.commandLine().getErr().println("csfl: " + e.getMessage());
       return CommandLine.ExitCode.USAGE;
     }
@@ -147,6 +144,19 @@ final class SimulateCommand implements java.util.concurrent.Callable<Integer> {
     return run(setup);
   }
 
+  /** {@link #lockRunDirectories()}, or false once its refusal is said. */
+  private boolean lockedRunDirectories() {
+    try {
+      lockRunDirectories();
+      return true;
+    } catch (IllegalArgumentException e) {
+      // Said here, not thrown: a resume would blame these on the saved flags, and waiting or a
+      // writable directory lets it go on.
+      spec.commandLine().getErr().println("csfl: " + e.getMessage());
+      return false;
+    }
+  }
+
   /**
    * From here on this process alone writes the run's directories: --out, and --checkpoint-dir
    * when it lies elsewhere (links resolved). A fresh run checks again, under the lock, that they
@@ -161,6 +171,11 @@ final class SimulateCommand implements java.util.concurrent.Callable<Integer> {
     }
     requireNoRunUnlessResuming();
     requireWritable(checkpointDirectory);
+    // No other process writes here now: what a killed run's writes left half-done goes at once.
+    java.util.function.Predicate<String> runFiles = name -> name.endsWith(".safetensors") || name.equals("metrics.csv")
+        || name.equals(RUN_FLAGS) || io.csfl.report.Report.FILES.contains(name);
+    io.csfl.internal.files.AtomicFiles.removeTemporaries(out, runFiles, java.time.Duration.ZERO);
+    io.csfl.internal.files.AtomicFiles.removeTemporaries(checkpointDirectory, runFiles, java.time.Duration.ZERO);
   }
 
   private void requireNoRunUnlessResuming() {

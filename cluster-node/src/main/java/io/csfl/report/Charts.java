@@ -66,9 +66,10 @@ final class Charts {
     plot.setRangeGridlinePaint(Color.LIGHT_GRAY);
     JFreeChart chart = new JFreeChart(title, JFreeChart.DEFAULT_TITLE_FONT, plot, true);
     chart.setBackgroundPaint(Color.WHITE);
-    // Through java.nio, so a file that cannot be written fails with what is wrong with it.
-    try (java.io.OutputStream out = new java.io.BufferedOutputStream(java.nio.file.Files.newOutputStream(png))) {
-      ChartUtils.writeChartAsPNG(out, chart, 900, 560);
-    }
+    // Drawn in memory, then written whole: a crash or a full disk leaves the old chart or the new
+    // one, never a cut one, and a failed write is said with the file it was for.
+    java.io.ByteArrayOutputStream image = new java.io.ByteArrayOutputStream(64 * 1024);
+    ChartUtils.writeChartAsPNG(image, chart, 900, 560);
+    io.csfl.internal.files.AtomicFiles.write(png, image.toByteArray(), false);
   }
 }

@@ -4,7 +4,6 @@ import io.csfl.metrics.MetricsCsv;
 import io.csfl.metrics.RoundMetrics;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -42,7 +41,7 @@ public final class Report {
     Charts.accuracyChart(runs, "Accuracy by uplink traffic", "cumulative MB, up",
         Charts.cumulativeMegabytes(RoundMetrics::bytesUp), dir.resolve(ACCURACY_BY_UPLINK_MB));
     String summary = summary(runs, target);
-    Files.writeString(dir.resolve(SUMMARY), summary, StandardCharsets.UTF_8);
+    io.csfl.internal.files.AtomicFiles.write(dir.resolve(SUMMARY), summary.getBytes(StandardCharsets.UTF_8), false);
     return summary;
   }
 

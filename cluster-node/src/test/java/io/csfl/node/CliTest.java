@@ -379,6 +379,18 @@ class CliTest {
       run(withOut(small, busy)).isOneLineUsageError("--out " + busy + " is in use by another csfl run");
     }
     assertFalse(Files.exists(busy.resolve("metrics.csv")));
+    // A resume refused its directory says so before it says where it would have continued.
+    Path done = dir.resolve("done");
+    assertEquals(0, run(withOut(small, done)).exitCode());
+    java.io.PrintStream stdout = System.out;
+    java.io.ByteArrayOutputStream printed = new java.io.ByteArrayOutputStream();
+    try (RunLock other = RunLock.acquire(done, "--out")) {
+      System.setOut(new java.io.PrintStream(printed, true, java.nio.charset.StandardCharsets.UTF_8));
+      run("simulate", "--resume", done.toString()).isOneLineUsageError(done + " is in use by another csfl run");
+    } finally {
+      System.setOut(stdout);
+    }
+    assertFalse(printed.toString(java.nio.charset.StandardCharsets.UTF_8).contains("complete, all"), printed.toString());
 
     Path inTheWay = Files.writeString(dir.resolve("in-the-way"), "a file where the checkpoints' parent should be");
     Path blocked = dir.resolve("blocked");

@@ -1,6 +1,7 @@
 package io.csfl.node;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.core.type.TypeReference;
@@ -72,8 +73,15 @@ class ResumeFlagsTest {
     assertEquals(2, rows.size());
     Files.delete(checkpoints.resolve("fedavg-round-000002.safetensors"));
     Files.write(out.resolve("metrics.csv"), Files.readAllLines(out.resolve("metrics.csv")).subList(0, 2));
+    // What writes cut short by the kill left: the resume, which holds the directories' locks, removes
+    // those of the run's own files at once, however recent, and leaves a user's files alone.
+    List<Path> leftovers = List.of(Files.writeString(checkpoints.resolve(".fedavg-round-000002.safetensors.k1x.tmp"), "half"),
+        Files.writeString(out.resolve(".metrics.csv.k2y.tmp"), "half"), Files.writeString(out.resolve(".summary.md.0.tmp"), "half"));
+    Path usersOwn = Files.writeString(out.resolve(".notes.txt.k4z.tmp"), "mine");
     Result resumed = run(Map.of("CSFL_ROUNDS", "5", "CSFL_LR", "0.5"), "simulate", "--resume", out.toString());
     assertEquals(0, resumed.exitCode(), resumed.err());
+    leftovers.forEach(p -> assertFalse(Files.exists(p), p + " left by a killed write"));
+    assertTrue(Files.exists(usersOwn), "not a file the run writes");
     List<RoundMetrics> again = MetricsCsv.read(out.resolve("metrics.csv"));
     assertEquals(2, again.size(), "the run's 2 rounds, not the resume's environment's 5");
     assertEquals(rows.get(1).accuracy(), again.get(1).accuracy(), "round 2 trained as before, from the round-1 checkpoint");

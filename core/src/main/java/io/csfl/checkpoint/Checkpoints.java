@@ -116,7 +116,22 @@ public final class Checkpoints {
       named.remove(all.get(i));
     }
     deleteUnnamedEntries(algorithm, all.subList(Math.max(0, upToThis - keep), all.size()));
+    // A round's file is never written again, so a write of it that a kill cut short would leave
+    // its temporary file for good: swept here, once old enough not to be a standby's write in flight.
+    io.csfl.internal.files.AtomicFiles.removeTemporaries(directory, name -> ofAlgorithm(name, algorithm),
+        io.csfl.internal.files.AtomicFiles.STALE);
     return file;
+  }
+
+  /** Whether {@code name} is a checkpoint or held-entry file of {@code algorithm}. */
+  static boolean ofAlgorithm(String name, String algorithm) {
+    return named(NAME, name, algorithm) || named(HELD_NAME, name, algorithm);
+  }
+
+  /** Whether {@code pattern} matches the file name {@code name} with {@code algorithm} as its first group. */
+  private static boolean named(Pattern pattern, String name, String algorithm) {
+    Matcher m = pattern.matcher(name);
+    return m.matches() && m.group(1).equals(algorithm);
   }
 
   /** The file of the held entry of {@code round}: the one written before if it is the same, else a new one. */
@@ -312,10 +327,7 @@ public final class Checkpoints {
       return out;
     }
     try (Stream<Path> s = Files.list(directory)) {
-      s.filter(p -> {
-        Matcher m = pattern.matcher(p.getFileName().toString());
-        return m.matches() && m.group(1).equals(algorithm);
-      }).forEach(out::add);
+      s.filter(p -> named(pattern, p.getFileName().toString(), algorithm)).forEach(out::add);
     } catch (IOException e) {
       throw new TensorFileException("cannot list " + directory + ": " + e, e);
     }

@@ -107,6 +107,24 @@ class CheckpointsTest {
    * once, naming the file and the tensor, instead of warned about and skipped (every older one
    * would not fit either, and the caller would quietly start again from round 1).
    */
+  /** A round's checkpoint is never written again, so the temporary file of a write a kill cut short is swept by later saves. */
+  @Test
+  void aSaveSweepsTheAlgorithmsStaleTemporaryFiles() throws IOException {
+    java.nio.file.attribute.FileTime old = java.nio.file.attribute.FileTime.from(
+        java.time.Instant.now().minus(io.csfl.internal.files.AtomicFiles.STALE).minusSeconds(60));
+    Path killed = Files.writeString(dir.resolve(".cs-round-000001.safetensors.3k9x.tmp"), "cut short");
+    Path killedEntry = Files.writeString(dir.resolve(".cs-held-000000-0123456789abcdef.safetensors.k2.tmp"), "cut short");
+    Path otherRun = Files.writeString(dir.resolve(".fedavg-round-000001.safetensors.3k9x.tmp"), "another algorithm's");
+    Path recent = Files.writeString(dir.resolve(".cs-round-000002.safetensors.a1.tmp"), "perhaps a standby's, in flight");
+    for (Path p : List.of(killed, killedEntry, otherRun)) {
+      Files.setLastModifiedTime(p, old);
+    }
+    new Checkpoints(dir, 2).save(checkpoint(3));
+    assertFalse(Files.exists(killed));
+    assertFalse(Files.exists(killedEntry));
+    assertTrue(Files.exists(otherRun) && Files.exists(recent));
+  }
+
   @Test
   void aCheckpointOfAnotherModelIsRefusedNotSkipped() throws IOException {
     Checkpoints store = new Checkpoints(dir, 3);

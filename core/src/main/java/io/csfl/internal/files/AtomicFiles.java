@@ -30,7 +30,7 @@ public final class AtomicFiles {
    * rename) and deletes it. A writer that is alive keeps changing its file's modification time
    * until it renames it, within a moment; the margin covers a slow disk.
    */
-  static final Duration STALE = Duration.ofMinutes(10);
+  public static final Duration STALE = Duration.ofMinutes(10);
 
   private AtomicFiles() {}
 
@@ -116,11 +116,26 @@ public final class AtomicFiles {
    * Best effort: a file that cannot be listed, read or deleted is left.
    */
   private static void removeStale(Path dir, String prefix) {
-    FileTime cutoff = FileTime.from(Instant.now().minus(STALE));
-    try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir, p -> isTemporary(p.getFileName().toString(), prefix))) {
+    removeTemporaries(dir, name -> prefix.equals("." + name), STALE);
+  }
+
+  /**
+   * Deletes the temporary files in {@code dir} that writes of the files {@code names} accepts left
+   * when their process died before the rename, once unwritten for {@code unwrittenFor}. A file
+   * written under a name that is never written again (a round's checkpoint) is swept this way by
+   * its owner's later writes, with {@link #STALE} for a directory other writers may share, and at
+   * once ({@link Duration#ZERO}) by a process that holds the directory's lock. Best effort, as for
+   * a write's own leftovers.
+   */
+  public static void removeTemporaries(Path dir, java.util.function.Predicate<String> names, Duration unwrittenFor) {
+    FileTime cutoff = FileTime.from(Instant.now().minus(unwrittenFor));
+    try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir, p -> {
+      String name = temporaryOf(p.getFileName().toString());
+      return name != null && names.test(name);
+    })) {
       for (Path p : entries) {
         try {
-          if (Files.getLastModifiedTime(p).compareTo(cutoff) < 0) {
+          if (unwrittenFor.isZero() || Files.getLastModifiedTime(p).compareTo(cutoff) < 0) {
             Files.deleteIfExists(p);
           }
         } catch (IOException ignored) {
@@ -130,6 +145,19 @@ public final class AtomicFiles {
     } catch (IOException | java.nio.file.DirectoryIteratorException ignored) {
       // best effort
     }
+  }
+
+  /** The file whose write left the temporary file {@code name} ({@code .FILE.RANDOM.tmp}), or null if it is no such name. */
+  static String temporaryOf(String name) {
+    if (!name.startsWith(".") || !name.endsWith(".tmp")) {
+      return null;
+    }
+    int dot = name.lastIndexOf('.', name.length() - ".tmp".length() - 1);
+    if (dot <= 1) {
+      return null;
+    }
+    String file = name.substring(1, dot);
+    return isTemporary(name, "." + file) ? file : null;
   }
 
   /** Whether {@code name} is {@code prefix}, a dot, a name {@link #create} draws, and ".tmp". */

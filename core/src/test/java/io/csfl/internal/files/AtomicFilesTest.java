@@ -94,6 +94,34 @@ class AtomicFilesTest {
   }
 
   @Test
+  void temporariesOfChosenFilesGoOnceOldEnoughOrAtOnceWhenAsked() throws Exception {
+    Path oldRound = Files.writeString(dir.resolve(".cs-round-000003.safetensors.3k9x0q2m1z.tmp"), "killed long ago");
+    Path newRound = Files.writeString(dir.resolve(".cs-round-000004.safetensors.a1b2c3.tmp"), "perhaps in flight");
+    Path otherAlgorithm = Files.writeString(dir.resolve(".stc-round-000003.safetensors.3k9x0q2m1z.tmp"), "not chosen");
+    // Read as a write of the file cs-round-000003 (random part "safetensors"), which is not chosen.
+    Path notTemporary = Files.writeString(dir.resolve(".cs-round-000003.safetensors.tmp"), "not of a chosen file");
+    for (Path p : List.of(oldRound, otherAlgorithm, notTemporary)) {
+      Files.setLastModifiedTime(p, FileTime.from(Instant.now().minus(AtomicFiles.STALE).minusSeconds(60)));
+    }
+    java.util.function.Predicate<String> csRounds = name -> name.matches("cs-round-\\d{6}\\.safetensors");
+    AtomicFiles.removeTemporaries(dir, csRounds, AtomicFiles.STALE);
+    assertEquals(List.of(notTemporary, newRound, otherAlgorithm), files());
+    AtomicFiles.removeTemporaries(dir, csRounds, java.time.Duration.ZERO);
+    assertEquals(List.of(notTemporary, otherAlgorithm), files(), "at once, however recent");
+    AtomicFiles.removeTemporaries(dir.resolve("missing"), name -> true, java.time.Duration.ZERO);
+  }
+
+  @Test
+  void aTemporaryNameSaysWhichFileItWasFor() {
+    assertEquals("model.safetensors", AtomicFiles.temporaryOf(".model.safetensors.3k9x0q2m1z.tmp"));
+    assertEquals("a", AtomicFiles.temporaryOf(".a.0.tmp"));
+    assertEquals(null, AtomicFiles.temporaryOf("model.safetensors.3k9x0q2m1z.tmp"));
+    assertEquals(null, AtomicFiles.temporaryOf(".model.safetensors.AB.tmp"));
+    assertEquals(null, AtomicFiles.temporaryOf("..0.tmp"));
+    assertEquals(null, AtomicFiles.temporaryOf(".tmp"));
+  }
+
+  @Test
   void temporaryNamesAreTheOnesWritesDraw() {
     assertTrue(AtomicFiles.isTemporary(".a.json.0.tmp", ".a.json"));
     assertTrue(AtomicFiles.isTemporary(".a.json.3w5e11264sgsf.tmp", ".a.json"));
