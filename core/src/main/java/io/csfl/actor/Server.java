@@ -1783,7 +1783,7 @@ public final class Server extends AbstractBehavior<Server.Command> {
       listener.tell(new Finished(settings.algorithm(), history));
     } else {
       listener.tell(new Aborted(settings.algorithm(), round, "the last round could not be saved (" + lastRoundUnsaved
-          + "); resumed, the run does that round again"));
+          + "); resumed, the run continues after its newest checkpoint, an earlier round's"));
     }
   }
 
