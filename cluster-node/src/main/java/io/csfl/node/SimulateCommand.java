@@ -172,10 +172,10 @@ final class SimulateCommand implements java.util.concurrent.Callable<Integer> {
     requireNoRunUnlessResuming();
     requireWritable(checkpointDirectory);
     // No other process writes here now: what a killed run's writes left half-done goes at once.
-    java.util.function.Predicate<String> runFiles = name -> name.endsWith(".safetensors") || name.equals("metrics.csv")
-        || name.equals(RUN_FLAGS) || io.csfl.report.Report.FILES.contains(name);
-    io.csfl.internal.files.AtomicFiles.removeTemporaries(out, runFiles, java.time.Duration.ZERO);
-    io.csfl.internal.files.AtomicFiles.removeTemporaries(checkpointDirectory, runFiles, java.time.Duration.ZERO);
+    io.csfl.internal.files.AtomicFiles.removeTemporaries(out,
+        name -> runFile(name) || name.equals("metrics.csv") || name.equals(RUN_FLAGS), java.time.Duration.ZERO);
+    io.csfl.checkpoint.Checkpoints store = checkpoints();
+    federation.strategies().forEach(s -> store.removeTemporaries(s.name(), java.time.Duration.ZERO));
   }
 
   private void requireNoRunUnlessResuming() {

@@ -858,15 +858,13 @@ public final class Server extends AbstractBehavior<Server.Command> {
         return Behaviors.stopped();
       }
       Optional<Checkpoint> resume = from;
-      if (resume.isPresent() && resume.get().round() >= settings.rounds()) {
-        // Nothing is left to train: finish at once, as begin() would, without waiting for clients
-        // and an aggregator that may have left with the run's end.
-        ctx.getLog().info("{}: all {} rounds are in the checkpoint; the run is complete", settings.algorithm(), resume.get().round());
-        listener.tell(new Finished(settings.algorithm(), List.copyOf(resume.get().metrics())));
-        return Behaviors.stopped();
-      }
       return Behaviors.<Command>withTimers(timers -> {
         Server server = new Server(ctx, timers, settings, null, evaluator, listener, resume, checkpointer);
+        if (resume.isPresent() && resume.get().round() >= settings.rounds()) {
+          // Nothing is left to train: begin() finishes at once, without waiting for clients and an
+          // aggregator that may have left with the run's end.
+          return server.begin();
+        }
         server.discover();
         return server;
       });

@@ -118,14 +118,19 @@ public final class Checkpoints {
     deleteUnnamedEntries(algorithm, all.subList(Math.max(0, upToThis - keep), all.size()));
     // A round's file is never written again, so a write of it that a kill cut short would leave
     // its temporary file for good: swept here, once old enough not to be a standby's write in flight.
-    io.csfl.internal.files.AtomicFiles.removeTemporaries(directory, name -> ofAlgorithm(name, algorithm),
-        io.csfl.internal.files.AtomicFiles.STALE);
+    removeTemporaries(algorithm, io.csfl.internal.files.AtomicFiles.STALE);
     return file;
   }
 
-  /** Whether {@code name} is a checkpoint or held-entry file of {@code algorithm}. */
-  static boolean ofAlgorithm(String name, String algorithm) {
-    return named(NAME, name, algorithm) || named(HELD_NAME, name, algorithm);
+  /**
+   * Deletes the temporary files that writes of {@code algorithm}'s checkpoints and held entries
+   * left here when their process died before the rename, once unwritten for {@code unwrittenFor}:
+   * {@link Duration#ZERO} for a process that holds the directory alone, more where another
+   * writer's may be in flight. Each save does this with ten minutes.
+   */
+  public void removeTemporaries(String algorithm, Duration unwrittenFor) {
+    io.csfl.internal.files.AtomicFiles.removeTemporaries(directory,
+        name -> named(NAME, name, algorithm) || named(HELD_NAME, name, algorithm), unwrittenFor);
   }
 
   /** Whether {@code pattern} matches the file name {@code name} with {@code algorithm} as its first group. */
