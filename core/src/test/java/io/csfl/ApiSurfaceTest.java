@@ -55,6 +55,7 @@ class ApiSurfaceTest {
       "io.csfl.nn.Architecture",
       "io.csfl.nn.Evaluation",
       "io.csfl.nn.Evaluator",
+      "io.csfl.nn.KernelWarmUp",
       "io.csfl.nn.LayerList",
       "io.csfl.nn.LocalTrainer",
       "io.csfl.nn.NetworkTrainer",

@@ -5,6 +5,7 @@ import io.csfl.data.Dataset;
 import io.csfl.data.Partitioner;
 import io.csfl.data.Splits;
 import io.csfl.nn.Architecture;
+import io.csfl.nn.KernelWarmUp;
 import io.csfl.nn.LocalTrainer;
 import io.csfl.nn.NetworkTrainer;
 import io.csfl.nn.OptimizerConfig;
@@ -49,6 +50,8 @@ final class FederationOptions {
 
   /** The largest --model @FILE read: a layer list, comments included, is far smaller. */
   static final long MAX_MODEL_FILE_BYTES = 1 << 16;
+  /** The longest the kernels' warm-up runs; it stops sooner at the first training or once warm. */
+  private static final Duration KERNEL_WARM_UP_LIMIT = Duration.ofSeconds(5);
 
   @Option(names = "--engine", paramLabel = "NAME", defaultValue = TrainingEngine.JAVA,
       description = "Where clients train: java (built in) or pytorch (PyTorch through DJL, when its module is on the class path; see docs/engines.md). Default: ${DEFAULT-VALUE}.")
@@ -152,6 +155,8 @@ final class FederationOptions {
   DataOptions dataOptions = new DataOptions();
 
   private Splits data;
+  /** The kernels' warm-up {@link #startKernelWarmUp()} started, if it did. */
+  private KernelWarmUp kernelWarmUp;
   /** The load {@link #startLoadingData()} started, if it did. */
   private CompletableFuture<Splits> loading;
   private Thread reader;
@@ -366,6 +371,40 @@ final class FederationOptions {
     clients = clientsOption != null ? clientsOption : natural ? train.groupCount() : 100;
     require(!natural || clients == train.groupCount(), "--partition natural makes one client per group, and " + train.name()
         + " has " + train.groupCount() + ": leave out --clients or give --clients " + train.groupCount());
+  }
+
+  /**
+   * Starts the kernels' warm-up ({@link KernelWarmUp}) for the --model and the training flags, once
+   * in all: as soon as the flags are checked when the data are Fashion-MNIST, whose shape the
+   * presets assume, else once the data are read; a later call does nothing. Not for the PyTorch
+   * engine, whose kernels are native. {@link #stopKernelWarmUp()} ends it with the run, and the JVM
+   * property {@code csfl.kernel-warm-up=false} turns it off, for measuring what it saves.
+   */
+  void startKernelWarmUp() {
+    if (kernelWarmUp != null || !trainingEngine().name().equals(TrainingEngine.JAVA)
+        || !Boolean.parseBoolean(System.getProperty("csfl.kernel-warm-up", "true"))) {
+      return;
+    }
+    Architecture architecture;
+    if (data != null) {
+      architecture = architecture();
+    } else if (dataOptions.dataset.trim().equals("fashion-mnist")) {
+      try {
+        architecture = Architecture.byName(modelText("--model", model));
+      } catch (IllegalArgumentException e) {
+        return; // the run's own check says what is wrong with the model
+      }
+    } else {
+      return;
+    }
+    kernelWarmUp = KernelWarmUp.start(architecture, training(), KERNEL_WARM_UP_LIMIT);
+  }
+
+  /** Stops the warm-up {@link #startKernelWarmUp()} started, for a run that ends: it stops by itself when training starts. */
+  void stopKernelWarmUp() {
+    if (kernelWarmUp != null) {
+      kernelWarmUp.stop();
+    }
   }
 
   /** The training and test sets --dataset names, loaded once. */

@@ -93,6 +93,8 @@ final class SimulateCommand implements java.util.concurrent.Callable<Integer> {
     try {
       return start();
     } finally {
+      // A run that ended before it trained (wrong flags, nothing left to resume) stops the kernels' warm-up.
+      federation.stopKernelWarmUp();
       locks.forEach(RunLock::close);
       locks.clear();
     }
@@ -112,6 +114,7 @@ final class SimulateCommand implements java.util.concurrent.Callable<Integer> {
         throw FederationOptions.namingTheFlag(e);
       }
       federation.validate();
+      federation.startKernelWarmUp();
       FederationOptions.requireDirectory(out, "--out");
       FederationOptions.requireDirectory(checkpointDir, "--checkpoint-dir");
       Attack.parse(attack, attackers, federation.clients);
@@ -361,6 +364,7 @@ final class SimulateCommand implements java.util.concurrent.Callable<Integer> {
     // Before the data are read, so a wrong file fails fast.
     io.csfl.tensor.Model initial = f.initialModel();
     io.csfl.data.Splits data = f.data();
+    f.startKernelWarmUp();
     System.out.printf("data: %s and %s from %s%n", data.train(), data.test(), data.source());
     List<int[]> parts = f.split(data.train());
     int[] sizes = parts.stream().mapToInt(p -> p.length).sorted().toArray();

@@ -75,6 +75,7 @@ public final class NetworkTrainer implements LocalTrainer {
     if (examples.length == 0) {
       throw new IllegalArgumentException("a client with no examples cannot train");
     }
+    KernelWarmUp.trainingStarts();
     Network net = network(Math.min(config.batchSize(), examples.length));
     NetworkEvaluator.requireFits(architecture, net, data);
     net.load(start);

@@ -34,6 +34,22 @@ public final class SimdWarmUp {
   /** Probes in a row that must beat the scalar kernel's cost. */
   private static final int WINS_NEEDED = 2;
 
+  private static final ThreadLocal<Boolean> FORCED = ThreadLocal.withInitial(() -> Boolean.FALSE);
+
+  /**
+   * Runs {@code work} with every kernel's SIMD path taken on this thread, to have the JIT compile
+   * them (io.csfl.nn.KernelWarmUp). Its calls are timed as probes, so they can show a kernel warm,
+   * but do not count towards {@link #MAX_CALLS}: they say nothing about compiled code.
+   */
+  public static void runWarmingUp(Runnable work) {
+    FORCED.set(Boolean.TRUE);
+    try {
+      work.run();
+    } finally {
+      FORCED.remove();
+    }
+  }
+
   /** Set by tests that compare the SIMD kernels with the scalar ones: every kernel is warm from the start. */
   private static volatile boolean allWarm;
 
@@ -74,8 +90,9 @@ public final class SimdWarmUp {
    * {@code shape} names calls whose costs per unit of work compare (a product's dimensions).
    */
   public void run(long work, int shape, Runnable simd, Runnable scalar) {
-    int call = ++calls;
-    boolean probe = call % PROBE_EVERY == 0;
+    boolean forced = FORCED.get();
+    int call = forced ? calls : ++calls;
+    boolean probe = forced || call % PROBE_EVERY == 0;
     long start = System.nanoTime();
     (probe ? simd : scalar).run();
     long nanos = System.nanoTime() - start;

@@ -21,6 +21,29 @@ class SimdWarmUpTest {
   }
 
   @Test
+  void aWarmUpRunsTheSimdKernelOnEveryCallOfItsThreadAndOnlyThere() throws InterruptedException {
+    SimdWarmUp warmUp = new SimdWarmUp();
+    int[] ran = new int[2];
+    SimdWarmUp.runWarmingUp(() -> {
+      for (int call = 1; call <= 20; call++) {
+        warmUp.run(0, () -> ran[0]++, () -> ran[1]++);
+      }
+    });
+    assertEquals(20, ran[0], "every call of the warm-up takes the SIMD kernel");
+    assertEquals(0, ran[1]);
+    // Its calls do not count: the next seven are scalar, the eighth the first probe.
+    int[] after = new int[2];
+    Thread other = new Thread(() -> SimdWarmUp.runWarmingUp(() -> {}));
+    other.start();
+    other.join();
+    for (int call = 1; call <= 8; call++) {
+      warmUp.run(0, () -> after[0]++, () -> after[1]++);
+    }
+    assertEquals(1, after[0], "SIMD probes after the warm-up");
+    assertEquals(7, after[1], "scalar calls after the warm-up");
+  }
+
+  @Test
   void twoProbesInARowFasterThanTheScalarKernelMakeItWarm() {
     SimdWarmUp warmUp = new SimdWarmUp();
     warmUp.record(false, 0, 10.0);
