@@ -100,7 +100,8 @@ wait_for() { # file pattern seconds
 
 echo "cluster-smoke: 5 JVMs, CS on the mlp, a client node killed in round 3"
 mlp=(--algorithm cs --model mlp --clients 30 --per-round 15 --rounds 5 --local-epochs 5 --partition iid --round-timeout 45s --seed 3)
-start server "$base" --role server "${mlp[@]}" --out "$work/mlp" --exit-when-done
+# The server waits for lost clients before it samples a round: the pool starts them again once membership settles.
+start server "$base" --role server "${mlp[@]}" --out "$work/mlp" --exit-when-done --lost-client-wait 60s
 start aggregator $((base + 1)) --role aggregator "${mlp[@]}"
 start client1 $((base + 2)) --role client --client-ids auto "${mlp[@]}"
 start client2 $((base + 3)) --role client --client-ids auto "${mlp[@]}"
@@ -124,6 +125,8 @@ for name in client2 client3; do
   hosted=$((hosted + ${last:-0}))
 done
 [ "$hosted" -eq 30 ] || fail "the two surviving client nodes host $hosted clients, not all 30: the lost clients were not taken over"
+grep -q "the lost clients registered again; the round goes on" "$work/server.log" \
+  || fail "no round waited for the lost clients to register again"
 echo "cluster-smoke: the surviving client nodes took over the lost clients (30 hosted)"
 cat "$work/mlp/metrics.csv"
 cleanup

@@ -16,6 +16,7 @@ import io.csfl.metrics.MetricsCsv;
 import io.csfl.report.Report;
 import io.csfl.strategy.FederatedStrategy;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -63,6 +64,12 @@ final class NodeCommand implements Callable<Integer> {
 
   @Option(names = "--min-clients", paramLabel = "N", description = "The server starts once this many clients registered. Default: --clients.")
   Integer minClients;
+
+  @Option(names = "--lost-client-wait", paramLabel = "TIME", converter = DurationConverter.class, description = "Server: how long a round "
+      + "waits, before it samples, for clients that trained earlier and are gone (a crashed node's, which a client pool starts "
+      + "again on its other nodes) to register again; clients that stay away are waited for once. Default: none, rounds sample "
+      + "at once from the clients registered.")
+  Duration lostClientWait;
 
   @Option(names = "--out", paramLabel = "DIR", defaultValue = "out", description = "Server: output directory for metrics.csv and the report. Default: ${DEFAULT-VALUE}.")
   Path out;
@@ -291,7 +298,8 @@ final class NodeCommand implements Callable<Integer> {
           + "or choose a new --out directory");
       RunDefinition.claim(store.directory(), RunDefinition.of(federation, federation.dataSignature(data.train())));
       io.csfl.tensor.ModelSpec spec = federation.architecture().spec();
-      io.csfl.actor.Server.Settings settings = federation.serverSettings(min, clientSignature, aggregatorSignature, parts);
+      io.csfl.actor.Server.Settings settings = federation.serverSettings(min, clientSignature, aggregatorSignature, parts).toBuilder()
+          .lostClientWait(lostClientWait == null ? Duration.ZERO : lostClientWait).build();
       server = Optional.of(new NodePlan.ServerPart(settings, federation.evaluator(data.test()), out.resolve("metrics.csv"), rounds -> {
             try {
               Report.render(out, target);

@@ -30,7 +30,7 @@ final class OptionGroups {
         "--downlink-history", "--pruner", "--density", "--uplink-density", "--aggregation", "--clip-norm"));
     g.put("Federation:", List.of("--rounds", "--per-round", "--min-completed", "--over-select", "--round-timeout",
         "--aggregator-grace", "--client-grace", "--drop-rate", "--straggler-rate", "--attack", "--attackers"));
-    g.put("Cluster:", List.of("--role", "--host", "--port", "--seed-nodes", "--client-ids", "--min-clients", "--tls-dir",
+    g.put("Cluster:", List.of("--role", "--host", "--port", "--seed-nodes", "--client-ids", "--min-clients", "--lost-client-wait", "--tls-dir",
         "--insecure", "--config", "--exit-when-done", "--rejoin", "--management-host", "--management-port"));
     g.put("Output:", List.of("--out", "--target", "--checkpoint-dir", "--keep-checkpoints", "--resume"));
     g.put("General:", List.of("--verbose", "--quiet", "--help", "--version"));

@@ -55,7 +55,9 @@ import java.util.stream.IntStream;
  * does not count against {@link Settings#maxAttempts()}: nothing was wrong with the round. With
  * fewer clients registered than {@link Settings#minCompleted()} it waits up to
  * {@link Settings#clientGrace()} for them to come back. Only when a grace runs out is training
- * aborted.
+ * aborted. Clients that trained earlier in the run and are gone (their node crashed) may be
+ * waited for at a round's start, up to {@link Settings#lostClientWait()}, before the round samples
+ * without them.
  *
  * <p>A server started from a {@link Checkpoint} (after a restart, or as a cluster singleton that
  * moved to another node) continues at the round after the checkpoint's, with its model, strategy
@@ -208,6 +210,7 @@ public final class Server extends AbstractBehavior<Server.Command> {
     private final int[] examplesPerClient;
     private final Duration aggregatorGrace;
     private final Duration clientGrace;
+    private final Duration lostClientWait;
     private final boolean evaluateAlongside;
 
     private Settings(Builder b) {
@@ -226,6 +229,7 @@ public final class Server extends AbstractBehavior<Server.Command> {
       this.examplesPerClient = b.examplesPerClient.clone();
       this.aggregatorGrace = b.aggregatorGrace;
       this.clientGrace = b.clientGrace;
+      this.lostClientWait = b.lostClientWait;
       this.evaluateAlongside = b.evaluateAlongside;
     }
 
@@ -240,7 +244,7 @@ public final class Server extends AbstractBehavior<Server.Command> {
           .minCompleted(minCompleted).maxAttempts(maxAttempts).seed(seed).minClients(minClients)
           .dataSignature(dataSignature).aggregatorSignature(aggregatorSignature).overSelect(overSelect).clients(clients)
           .examplesPerClient(examplesPerClient).aggregatorGrace(aggregatorGrace)
-          .clientGrace(clientGrace).evaluateAlongside(evaluateAlongside);
+          .clientGrace(clientGrace).lostClientWait(lostClientWait).evaluateAlongside(evaluateAlongside);
     }
 
     /** These settings under another algorithm name. */
@@ -327,6 +331,18 @@ public final class Server extends AbstractBehavior<Server.Command> {
     }
 
     /**
+     * How long a round waits, before it samples, for clients that were registered earlier in the
+     * run and are gone, to register again; zero (the default) samples at once from those registered.
+     * A node of a client pool that crashes has its clients started again on the others once the
+     * membership settles: waiting for them keeps their data in the rounds. Each loss is waited for
+     * once: clients that did not come back within the wait are not waited for again until they
+     * have returned and been lost anew, so a node that is gone for good costs one wait.
+     */
+    public Duration lostClientWait() {
+      return lostClientWait;
+    }
+
+    /**
      * Whether round r's model is evaluated beside round r + 1's training, on a thread of its own,
      * instead of before round r + 1 starts. The evaluation does not feed the next round, so only
      * the time changes; metrics, checkpoints and events still come in round order, each once its
@@ -349,7 +365,7 @@ public final class Server extends AbstractBehavior<Server.Command> {
           + ", roundTimeout=" + roundTimeout + ", minCompleted=" + minCompleted + ", maxAttempts=" + maxAttempts
           + ", seed=" + seed + ", minClients=" + minClients + ", dataSignature=" + dataSignature + ", aggregatorSignature=" + aggregatorSignature + ", overSelect="
           + overSelect + ", clients=" + clients + ", aggregatorGrace=" + aggregatorGrace + ", clientGrace=" + clientGrace
-          + ", evaluateAlongside=" + evaluateAlongside + "]";
+          + ", lostClientWait=" + lostClientWait + ", evaluateAlongside=" + evaluateAlongside + "]";
     }
 
     /** Named setters for {@link Settings}; each refuses a bad value at once, {@link #build()} the bad combinations. */
@@ -369,6 +385,7 @@ public final class Server extends AbstractBehavior<Server.Command> {
       private int[] examplesPerClient = new int[0];
       private Duration aggregatorGrace = DEFAULT_AGGREGATOR_GRACE;
       private Duration clientGrace = DEFAULT_CLIENT_GRACE;
+      private Duration lostClientWait = Duration.ZERO;
       private boolean evaluateAlongside = true;
 
       private static final java.util.regex.Pattern ALGORITHM_NAME = java.util.regex.Pattern.compile("[A-Za-z0-9][A-Za-z0-9._+:-]{0,63}");
@@ -512,6 +529,12 @@ public final class Server extends AbstractBehavior<Server.Command> {
         return this;
       }
 
+      /** How long a round waits for lost clients to register again before it samples ({@link Settings#lostClientWait()}). */
+      public Builder lostClientWait(Duration wait) {
+        this.lostClientWait = notNegative("lostClientWait", wait);
+        return this;
+      }
+
       /**
        * Evaluate each round's model beside the next round's training (the default), or before the
        * next round starts ({@code false}): then the {@link Checkpointer} of round r runs before
@@ -630,8 +653,8 @@ public final class Server extends AbstractBehavior<Server.Command> {
   /** The watched aggregator stopped, or its node was removed from the cluster. */
   private record AggregatorLost(ActorRef<Aggregator.Command> aggregator) implements Command, NoSerializationVerificationNeeded {}
 
-  /** What keeps a round from starting. */
-  private enum Shortage { AGGREGATOR, CLIENTS }
+  /** What keeps a round from starting: the first two abort training when their grace runs out, lost clients do not. */
+  private enum Shortage { AGGREGATOR, CLIENTS, LOST_CLIENTS }
 
   /** The grace for {@code shortage} in {@code round} ran out. */
   private record GraceOver(int round, Shortage shortage) implements Command, NoSerializationVerificationNeeded {}
@@ -671,6 +694,10 @@ public final class Server extends AbstractBehavior<Server.Command> {
   private int handshaking;
   /** The example count each client declared at the handshake: its updates must claim exactly that. */
   private final Map<String, Integer> declared = new HashMap<>();
+  /** The ids of every client accepted in this run: one of them that is no longer registered is lost. */
+  private final Set<String> everAccepted = new HashSet<>();
+  /** Lost clients a round already waited for in vain ({@link Settings#lostClientWait()}): not waited for again until they return. */
+  private final Set<String> givenUp = new HashSet<>();
   private final SecureRandom tokens = new SecureRandom();
   /** Unguessable, per attempt: the server believes the aggregator's replies only with it. */
   private long token;
@@ -1017,10 +1044,12 @@ public final class Server extends AbstractBehavior<Server.Command> {
       getContext().getLog().debug("registered client {} ({} examples) at {}", c.clientId(), c.examples(), c.client().path());
     }
     declared.put(c.clientId(), c.examples());
+    everAccepted.add(c.clientId());
+    givenUp.remove(c.clientId());
   }
 
   private Behavior<Command> afterAccepting() {
-    if (waitingFor == Shortage.CLIENTS) {
+    if (waitingFor == Shortage.CLIENTS || waitingFor == Shortage.LOST_CLIENTS) {
       return startAttempt();
     }
     return started ? beginIfWaiting() : maybeStartByItself();
@@ -1287,20 +1316,39 @@ public final class Server extends AbstractBehavior<Server.Command> {
     if (waitingFor != shortage) {
       waitingFor = shortage;
       getContext().getLog().warn("round {}: {}; waiting up to {} for {} to register", round, shortageText(),
-          human(grace(shortage)), shortage == Shortage.AGGREGATOR ? "one" : "more");
+          human(grace(shortage)), switch (shortage) {
+            case AGGREGATOR -> "one";
+            case CLIENTS -> "more";
+            case LOST_CLIENTS -> "them";
+          });
       timers.startSingleTimer(GraceOver.class, new GraceOver(round, shortage), grace(shortage));
     }
     return this;
   }
 
   private Duration grace(Shortage shortage) {
-    return shortage == Shortage.AGGREGATOR ? settings.aggregatorGrace() : settings.clientGrace();
+    return switch (shortage) {
+      case AGGREGATOR -> settings.aggregatorGrace();
+      case CLIENTS -> settings.clientGrace();
+      case LOST_CLIENTS -> settings.lostClientWait();
+    };
+  }
+
+  /** Clients accepted earlier in the run that are not registered now and were not waited for in vain, by index. */
+  private List<Integer> lostClients() {
+    return everAccepted.stream().filter(id -> !clients.containsKey(id) && !givenUp.contains(id))
+        .map(id -> Client.index(id).orElse(-1)).filter(i -> i >= 0).sorted().toList();
   }
 
   private String shortageText() {
-    return waitingFor == Shortage.AGGREGATOR
-        ? "no aggregator is registered" + (mismatchedAggregators.isEmpty() ? "" : " that this server can use")
-        : clients.size() + " clients are registered, a round needs " + settings.minCompleted();
+    return switch (waitingFor) {
+      case AGGREGATOR -> "no aggregator is registered" + (mismatchedAggregators.isEmpty() ? "" : " that this server can use");
+      case CLIENTS -> clients.size() + " clients are registered, a round needs " + settings.minCompleted();
+      case LOST_CLIENTS -> {
+        List<Integer> lost = lostClients();
+        yield lost.size() + " clients registered earlier are gone (" + ranges(lost) + ")";
+      }
+    };
   }
 
   private Behavior<Command> onGraceOver(GraceOver over) {
@@ -1308,6 +1356,14 @@ public final class Server extends AbstractBehavior<Server.Command> {
       return this;
     }
     String grace = human(grace(waitingFor));
+    if (waitingFor == Shortage.LOST_CLIENTS) {
+      List<Integer> lost = lostClients();
+      lost.forEach(i -> givenUp.add(Client.id(i)));
+      getContext().getLog().warn("round {}: {} lost clients did not register again within {} ({}); the round samples without them",
+          round, lost.size(), grace, ranges(lost));
+      waitingFor = null;
+      return startAttempt();
+    }
     return abort(waitingFor == Shortage.AGGREGATOR ? "no aggregator registered within the aggregator grace of " + grace
             + (mismatchedAggregators.isEmpty() ? "" : "; the last aggregator refused: " + lastAggregatorRefusal)
         : shortageText() + "; too few came back within the client grace of " + grace
@@ -1365,7 +1421,6 @@ public final class Server extends AbstractBehavior<Server.Command> {
     bytesDown = bytesUp = trainMillis = overheadMillis = 0;
     selected = 0;
     failures = 0;
-    warnOfMissingClients();
     return startAttempt();
   }
 
@@ -1408,11 +1463,21 @@ public final class Server extends AbstractBehavior<Server.Command> {
     if (aggregator == null) {
       return await(Shortage.AGGREGATOR);
     }
+    // Only before a round's first attempt: a retry samples at once from those still there.
+    if (attempt == 0 && !settings.lostClientWait().isZero() && !lostClients().isEmpty()) {
+      return await(Shortage.LOST_CLIENTS);
+    }
     if (waitingFor != null) {
-      getContext().getLog().info("round {}: {} registered again; the round goes on", round,
-          waitingFor == Shortage.AGGREGATOR ? "an aggregator" : "enough clients");
+      getContext().getLog().info("round {}: {} registered again; the round goes on", round, switch (waitingFor) {
+        case AGGREGATOR -> "an aggregator";
+        case CLIENTS -> "enough clients";
+        case LOST_CLIENTS -> "the lost clients";
+      });
       waitingFor = null;
       timers.cancel(GraceOver.class);
+    }
+    if (attempt == 0) {
+      warnOfMissingClients(); // once a round, when it samples
     }
     attempt++;
     sample = sample();

@@ -271,6 +271,58 @@ class ServerGraceTest {
     finishFrom(2, 3, run.c0(), client(Client.id(1)));
   }
 
+  /**
+   * Starts a discovering server of two clients, of which one update completes a round, that waits
+   * up to {@code wait} for lost clients; registers both and plays round 1, in which client 1 stops
+   * after being asked. Returns client 0, which is asked next for round 2.
+   */
+  private TestProbe<Client.Command> loseClientOneInRoundOne(int rounds, Duration wait) {
+    aggregator("aggregator-1");
+    Server.Settings settings = Server.Settings.builder("fedavg").rounds(rounds).clientsPerRound(2)
+        .roundTimeout(ROUND_TIMEOUT).minCompleted(1).maxAttempts(1).seed(5).minClients(2)
+        .dataSignature(SIGNATURE).aggregatorSignature(AGGREGATOR_SIGNATURE).clients(2).lostClientWait(wait).build();
+    testKit.spawn(Server.createDiscovering(settings, Evaluator.of(TestModels.mlp(), TestModels.dataset()), events.getRef()));
+    TestProbe<Client.Command> c0 = client(Client.id(0));
+    TestProbe<Client.Command> c1 = client(Client.id(1));
+    answer(asked(c0, 1), Client.id(0));
+    asked(c1, 1);
+    c1.stop();
+    assertEquals(1, events.expectMessageClass(Server.RoundCompleted.class, WAIT).metrics().round());
+    return c0;
+  }
+
+  @Test
+  void aRoundWaitsForLostClientsAndSamplesThemOnceTheyRegisterAgain() {
+    List<TestProbe<Client.Command>> c0 = new ArrayList<>();
+    LoggingTestKit.warn("round 2: 1 clients registered earlier are gone (client-0001); waiting up to 1m for them to register")
+        .expect(testKit.system(), () -> c0.add(loseClientOneInRoundOne(2, Duration.ofMinutes(1))));
+    c0.get(0).expectNoMessage(Duration.ofMillis(300)); // round 2 is not sampled while it waits
+    TestProbe<Client.Command> back = client(Client.id(1));
+    answer(asked(c0.get(0), 2), Client.id(0));
+    answer(asked(back, 2), Client.id(1));
+    RoundMetrics round2 = events.expectMessageClass(Server.RoundCompleted.class, WAIT).metrics();
+    assertEquals(2, round2.round());
+    assertEquals(2, round2.clientsCompleted(), "the client that came back was sampled and trained");
+    events.expectMessageClass(Server.Finished.class, WAIT);
+  }
+
+  @Test
+  void lostClientsThatDoNotComeBackWithinTheWaitAreWaitedForOnceAndTheRunGoesOn() {
+    List<TestProbe<Client.Command>> c0 = new ArrayList<>();
+    // One wait in rounds 2 to 4: the client that stayed away is not waited for again.
+    LoggingTestKit.warn("waiting up to 1s for them to register").withOccurrences(1).expect(testKit.system(), () ->
+        LoggingTestKit.warn("round 2: 1 lost clients did not register again within 1s (client-0001); the round samples without them")
+            .expect(testKit.system(), () -> {
+              c0.add(loseClientOneInRoundOne(4, Duration.ofSeconds(1)));
+              for (int round = 2; round <= 4; round++) {
+                answer(asked(c0.get(0), round), Client.id(0));
+                assertEquals(round, events.expectMessageClass(Server.RoundCompleted.class, WAIT).metrics().round());
+              }
+              events.expectMessageClass(Server.Finished.class, WAIT);
+              return null;
+            }));
+  }
+
   @Test
   void aClientThatLeavesWhileTheAggregatorPreparesTheRoundIsNotSentIt() {
     TestProbe<Aggregator.Command> aggregator = testKit.createTestProbe();

@@ -30,6 +30,7 @@ class SettingsTest {
     assertEquals(0, s.clients());
     assertEquals(Server.Settings.DEFAULT_AGGREGATOR_GRACE, s.aggregatorGrace());
     assertEquals(Server.Settings.DEFAULT_CLIENT_GRACE, s.clientGrace());
+    assertEquals(Duration.ZERO, s.lostClientWait());
     assertEquals(10, s.sampled());
   }
 
@@ -37,7 +38,7 @@ class SettingsTest {
   void setValuesAreKeptAndCarriedToADerivedBuilder() {
     Server.Settings s = Server.Settings.builder("fedavg").rounds(20).clientsPerRound(4).roundTimeout(Duration.ofMinutes(1))
         .minCompleted(3).maxAttempts(5).seed(-7).minClients(6).dataSignature("sig").overSelect(1.3).clients(40)
-        .aggregatorGrace(Duration.ZERO).clientGrace(Duration.ofSeconds(5)).build();
+        .aggregatorGrace(Duration.ZERO).clientGrace(Duration.ofSeconds(5)).lostClientWait(Duration.ofSeconds(20)).build();
     Server.Settings renamed = s.withAlgorithm("cs");
     for (Server.Settings t : new Server.Settings[] {s, renamed}) {
       assertEquals(20, t.rounds());
@@ -52,6 +53,7 @@ class SettingsTest {
       assertEquals(40, t.clients());
       assertEquals(Duration.ZERO, t.aggregatorGrace());
       assertEquals(Duration.ofSeconds(5), t.clientGrace());
+      assertEquals(Duration.ofSeconds(20), t.lostClientWait());
       assertEquals(6, t.sampled());
     }
     assertEquals("fedavg", s.algorithm());
@@ -86,6 +88,7 @@ class SettingsTest {
     refused("clients must not be negative, got -3", b -> b.clients(-3));
     refused("aggregatorGrace must be a duration of zero or more, got PT-1S", b -> b.aggregatorGrace(Duration.ofSeconds(-1)));
     refused("clientGrace must be a duration of zero or more, got null", b -> b.clientGrace(null));
+    refused("lostClientWait must be a duration of zero or more, got PT-1S", b -> b.lostClientWait(Duration.ofSeconds(-1)));
   }
 
   @Test
