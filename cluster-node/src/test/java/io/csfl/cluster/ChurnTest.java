@@ -171,6 +171,12 @@ class ChurnTest {
     return new NodePlan(Set.of(NodePlan.CLIENT), Optional.empty(), Optional.of(pool), Optional.empty());
   }
 
+  /**
+   * Far beyond the failure detector's and the split-brain resolver's time to remove the crashed
+   * node, however busy the machine: round 1 ends by that removal, never by this deadline.
+   */
+  private static final Duration ROUND_TIMEOUT = Duration.ofSeconds(120);
+
   @Test
   void aCrashedNodeAFailingTrainerALateJoinerAndAMismatchedNode() throws Exception {
     FederatedStrategy cs = new ComplementSparsification(CsOptions.defaults());
@@ -179,7 +185,7 @@ class ChurnTest {
     CompletableFuture<List<RoundMetrics>> done = new CompletableFuture<>();
     // Select every registered client each round, so who completes is deterministic.
     Server.Settings settings = Server.Settings.builder("cs").rounds(rounds).clientsPerRound(100)
-        .roundTimeout(Duration.ofSeconds(40)).minClients(5).dataSignature(SIGNATURE).build();
+        .roundTimeout(ROUND_TIMEOUT).minClients(5).dataSignature(SIGNATURE).build();
     NodePlan serverPlan = new NodePlan(Set.of(NodePlan.SERVER, NodePlan.AGGREGATOR),
         Optional.of(new NodePlan.AggregatorPart(cs, MLP.initialModel(1), rounds)), Optional.empty(),
         Optional.of(new NodePlan.ServerPart(settings, Evaluator.of(MLP, data), out.resolve("metrics.csv"), done::complete)));
@@ -212,7 +218,7 @@ class ChurnTest {
     });
     steady.gate.countDown();
 
-    List<RoundMetrics> metrics = done.get(120, TimeUnit.SECONDS);
+    List<RoundMetrics> metrics = done.get(300, TimeUnit.SECONDS);
     assertEquals(rounds, metrics.size(), "every round completed");
     RoundMetrics first = metrics.get(0);
     assertEquals(5, first.clientsSelected(), "round 1: the two steady, the failing and the two on the crashed node");
@@ -226,6 +232,6 @@ class ChurnTest {
     assertTrue(late.calls.get() >= 1, "the late joiner trained");
     assertTrue(failing.calls.get() >= rounds, "the failing client was asked every round");
     assertEquals(0, mismatched.calls.get(), "a client with other data settings is never trained on");
-    assertTrue(first.wallMs() < 40_000, "round 1 did not wait for the deadline: " + first.wallMs() + " ms");
+    assertTrue(first.wallMs() < ROUND_TIMEOUT.toMillis(), "round 1 did not wait for the deadline: " + first.wallMs() + " ms");
   }
 }

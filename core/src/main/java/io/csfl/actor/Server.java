@@ -1334,9 +1334,14 @@ public final class Server extends AbstractBehavior<Server.Command> {
     };
   }
 
-  /** Clients accepted earlier in the run that are not registered now and were not waited for in vain, by index. */
+  /**
+   * Clients accepted earlier in the run that are gone and were not waited for in vain, by index:
+   * not registered now, or registered still only because their end (ClientGone) has not reached
+   * the server yet while a collector already saw them stop.
+   */
   private List<Integer> lostClients() {
-    return everAccepted.stream().filter(id -> !clients.containsKey(id) && !givenUp.contains(id))
+    return everAccepted.stream()
+        .filter(id -> !givenUp.contains(id) && (!clients.containsKey(id) || clients.get(id).equals(departed.get(id))))
         .map(id -> Client.index(id).orElse(-1)).filter(i -> i >= 0).sorted().toList();
   }
 

@@ -23,12 +23,21 @@ import org.junit.jupiter.api.Test;
  * when the rest does not come within the transfer timeout.
  */
 class AggregatorCloseTest {
-  static final ActorTestKit testKit = ActorTestKit.create(ConfigFactory.parseString(
-      "akka.actor.serialize-messages = on\ncsfl.transfer.ack-timeout = 1s").withFallback(ConfigFactory.load()));
+  /** A transfer timeout no late update in these tests comes near, however busy the machine. */
+  static final ActorTestKit testKit = kit("60s");
+  /** A transfer timeout for the test in which the announced update never comes. */
+  static final ActorTestKit shortTimeout = kit("1s");
+  private static final Duration WAIT = Duration.ofSeconds(30);
+
+  private static ActorTestKit kit(String ackTimeout) {
+    return ActorTestKit.create(ConfigFactory.parseString(
+        "akka.actor.serialize-messages = on\ncsfl.transfer.ack-timeout = " + ackTimeout).withFallback(ConfigFactory.load()));
+  }
 
   @AfterAll
   static void cleanup() {
     testKit.shutdownTestKit();
+    shortTimeout.shutdownTestKit();
   }
 
   private static final long TOKEN = 0x5EC12E7L;
@@ -36,17 +45,17 @@ class AggregatorCloseTest {
   /** An aggregator that prepared round 1, and the fold key it sent with the downlink. */
   private record Prepared(ActorRef<Aggregator.Command> aggregator, long key) {}
 
-  private static Prepared preparedAggregator(Model initial) {
-    ActorRef<Aggregator.Command> aggregator = testKit.spawn(Aggregator.create(new FedAvg().newServer(initial, 3), new MagnitudePruner()));
-    TestProbe<Aggregator.Reply> prepared = testKit.createTestProbe();
+  private static Prepared preparedAggregator(ActorTestKit kit, Model initial) {
+    ActorRef<Aggregator.Command> aggregator = kit.spawn(Aggregator.create(new FedAvg().newServer(initial, 3), new MagnitudePruner()));
+    TestProbe<Aggregator.Reply> prepared = kit.createTestProbe();
     aggregator.tell(new Aggregator.PrepareRound(1, TOKEN, TestModels.sessionOf(aggregator, prepared), List.of(), prepared.getRef()));
-    return new Prepared(aggregator, prepared.expectMessageClass(Aggregator.RoundPrepared.class).key());
+    return new Prepared(aggregator, prepared.expectMessageClass(Aggregator.RoundPrepared.class, WAIT).key());
   }
 
   @Test
   void anUpdateThatArrivesAfterTheCloseIsStillAggregated() {
     Model initial = TestModels.mlp().initialModel(1);
-    Prepared prepared = preparedAggregator(initial);
+    Prepared prepared = preparedAggregator(testKit, initial);
     ActorRef<Aggregator.Command> aggregator = prepared.aggregator();
     TestProbe<Aggregator.Reply> replies = testKit.createTestProbe();
 
@@ -54,21 +63,21 @@ class AggregatorCloseTest {
     replies.expectNoMessage(Duration.ofMillis(300));
     aggregator.tell(new Aggregator.Fold(1, prepared.key(), "late", 10, Payloads.dense(initial)));
 
-    Aggregator.RoundAggregated done = (Aggregator.RoundAggregated) replies.receiveMessage(Duration.ofSeconds(10));
+    Aggregator.RoundAggregated done = (Aggregator.RoundAggregated) replies.receiveMessage(WAIT);
     assertEquals(1, done.accepted());
   }
 
   @Test
   void aCloseWaitingForUpdatesThatNeverComeClosesAfterTheTransferTimeout() {
     Model initial = TestModels.mlp().initialModel(1);
-    Prepared prepared = preparedAggregator(initial);
+    Prepared prepared = preparedAggregator(shortTimeout, initial);
     ActorRef<Aggregator.Command> aggregator = prepared.aggregator();
-    TestProbe<Aggregator.Reply> replies = testKit.createTestProbe();
+    TestProbe<Aggregator.Reply> replies = shortTimeout.createTestProbe();
 
     aggregator.tell(new Aggregator.Fold(1, prepared.key(), "on-time", 10, Payloads.dense(initial)));
     aggregator.tell(new Aggregator.CloseRound(1, prepared.key(), 2, replies.getRef()));
 
-    Aggregator.RoundAggregated done = (Aggregator.RoundAggregated) replies.receiveMessage(Duration.ofSeconds(10));
+    Aggregator.RoundAggregated done = (Aggregator.RoundAggregated) replies.receiveMessage(WAIT);
     assertEquals(1, done.accepted(), "closed with the one update that came");
   }
 
@@ -92,7 +101,7 @@ class AggregatorCloseTest {
     TestProbe<Aggregator.Reply> server = testKit.createTestProbe();
     long session = TestModels.sessionOf(aggregator, server);
     aggregator.tell(new Aggregator.PrepareRound(1, TOKEN, session, List.of(), server.getRef()));
-    long key = server.expectMessageClass(Aggregator.RoundPrepared.class).key();
+    long key = server.expectMessageClass(Aggregator.RoundPrepared.class, WAIT).key();
     aggregator.tell(new Aggregator.Fold(1, key, "client-0001", 10, Payloads.dense(initial)));
     akka.actor.testkit.typed.javadsl.LoggingTestKit.error("round 1: the folded updates do not make a valid model").expect(testKit.system(), () -> {
       aggregator.tell(new Aggregator.CloseRound(1, key, 1, server.getRef()));
@@ -106,7 +115,7 @@ class AggregatorCloseTest {
 
     // The server's retry of the attempt: the aggregator is alive, and aggregates it.
     aggregator.tell(new Aggregator.PrepareRound(1, TOKEN + 1, session, List.of(), server.getRef()));
-    long retry = server.expectMessageClass(Aggregator.RoundPrepared.class).key();
+    long retry = server.expectMessageClass(Aggregator.RoundPrepared.class, WAIT).key();
     aggregator.tell(new Aggregator.Fold(1, retry, "client-0001", 10, Payloads.dense(initial)));
     aggregator.tell(new Aggregator.CloseRound(1, retry, 1, server.getRef()));
     Aggregator.RoundAggregated done = server.expectMessageClass(Aggregator.RoundAggregated.class, Duration.ofSeconds(10));

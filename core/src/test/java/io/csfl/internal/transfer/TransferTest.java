@@ -43,7 +43,7 @@ class TransferTest {
         akka.remote.artery.canonical.port = 0
         akka.cluster.jmx.multi-mbeans-in-same-jvm = on
         # As csfl-cluster.conf: the production setting must ride out a big transfer on a busy machine.
-        akka.cluster.failure-detector.acceptable-heartbeat-pause = 6s
+        akka.cluster.failure-detector.acceptable-heartbeat-pause = 10s
         akka.coordinated-shutdown.exit-jvm = off
         csfl.transfer.ack-timeout = 8s
         # A 50-million-parameter model, and no model registered to expect.
