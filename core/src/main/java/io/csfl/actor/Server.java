@@ -1335,14 +1335,27 @@ public final class Server extends AbstractBehavior<Server.Command> {
   }
 
   /**
-   * Clients accepted earlier in the run that are gone and were not waited for in vain, by index:
+   * The ids of clients accepted earlier in the run that are gone and were not waited for in vain:
    * not registered now, or registered still only because their end (ClientGone) has not reached
    * the server yet while a collector already saw them stop.
    */
-  private List<Integer> lostClients() {
+  private List<String> lostClients() {
     return everAccepted.stream()
         .filter(id -> !givenUp.contains(id) && (!clients.containsKey(id) || clients.get(id).equals(departed.get(id))))
-        .map(id -> Client.index(id).orElse(-1)).filter(i -> i >= 0).sorted().toList();
+        .toList();
+  }
+
+  /** Client ids for a log line: the federation's numbered ids as runs ({@link #ranges}), then any others by name. */
+  static String named(List<String> ids) {
+    List<Integer> numbered = ids.stream().map(Client::index).filter(java.util.OptionalInt::isPresent)
+        .map(java.util.OptionalInt::getAsInt).sorted().toList();
+    List<String> others = ids.stream().filter(id -> Client.index(id).isEmpty()).sorted().toList();
+    if (others.isEmpty()) {
+      return ranges(numbered);
+    }
+    String names = others.size() <= NAMED_RANGES ? String.join(", ", others)
+        : String.join(", ", others.subList(0, NAMED_RANGES)) + " and " + (others.size() - NAMED_RANGES) + " more";
+    return numbered.isEmpty() ? names : ranges(numbered) + ", " + names;
   }
 
   private String shortageText() {
@@ -1350,8 +1363,8 @@ public final class Server extends AbstractBehavior<Server.Command> {
       case AGGREGATOR -> "no aggregator is registered" + (mismatchedAggregators.isEmpty() ? "" : " that this server can use");
       case CLIENTS -> clients.size() + " clients are registered, a round needs " + settings.minCompleted();
       case LOST_CLIENTS -> {
-        List<Integer> lost = lostClients();
-        yield lost.size() + " clients registered earlier are gone (" + ranges(lost) + ")";
+        List<String> lost = lostClients();
+        yield lost.size() + " clients registered earlier are gone (" + named(lost) + ")";
       }
     };
   }
@@ -1362,10 +1375,10 @@ public final class Server extends AbstractBehavior<Server.Command> {
     }
     String grace = human(grace(waitingFor));
     if (waitingFor == Shortage.LOST_CLIENTS) {
-      List<Integer> lost = lostClients();
-      lost.forEach(i -> givenUp.add(Client.id(i)));
+      List<String> lost = lostClients();
+      givenUp.addAll(lost);
       getContext().getLog().warn("round {}: {} lost clients did not register again within {} ({}); the round samples without them",
-          round, lost.size(), grace, ranges(lost));
+          round, lost.size(), grace, named(lost));
       waitingFor = null;
       return startAttempt();
     }

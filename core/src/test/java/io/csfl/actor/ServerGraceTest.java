@@ -408,6 +408,9 @@ class ServerGraceTest {
       scattered.add(i);
     }
     assertTrue(Server.ranges(scattered).endsWith("client-0038 and 3 more runs"), Server.ranges(scattered));
+    assertEquals("client-0001..client-0002, client-0007", Server.named(List.of("client-0007", "client-0001", "client-0002")));
+    assertEquals("client-0003, edge-a, edge-b", Server.named(List.of("edge-b", "client-0003", "edge-a")));
+    assertEquals("edge-a", Server.named(List.of("edge-a")));
     assertEquals("2m", Server.human(Duration.ofMinutes(2)));
     assertEquals("1m30s", Server.human(Duration.ofSeconds(90)));
     assertEquals("500ms", Server.human(Duration.ofMillis(500)));
