@@ -1341,8 +1341,13 @@ public final class Server extends AbstractBehavior<Server.Command> {
    */
   private List<String> lostClients() {
     return everAccepted.stream()
-        .filter(id -> !givenUp.contains(id) && (!clients.containsKey(id) || clients.get(id).equals(departed.get(id))))
+        .filter(id -> !givenUp.contains(id) && (!clients.containsKey(id) || seenStopping(id)))
         .toList();
+  }
+
+  /** Whether registered client {@code id} is one a round's collector saw stop, whose end has not reached the server yet. */
+  private boolean seenStopping(String id) {
+    return clients.get(id).equals(departed.get(id));
   }
 
   /** Client ids for a log line: the federation's numbered ids as runs ({@link #ranges}), then any others by name. */
@@ -1634,7 +1639,7 @@ public final class Server extends AbstractBehavior<Server.Command> {
   private Map<String, ActorRef<Client.Command>> sample() {
     List<String> ids = new ArrayList<>(clients.keySet());
     // A client a collector saw stop is not sampled, though its end may not have reached the server yet.
-    ids.removeIf(id -> clients.get(id).equals(departed.get(id)));
+    ids.removeIf(this::seenStopping);
     Random rng = new Random(settings.seed() * 0x9E3779B97F4A7C15L + round * 31L + attempt);
     int k = Math.min(settings.sampled(), ids.size());
     for (int i = 0; i < k; i++) {
