@@ -694,10 +694,14 @@ public final class Server extends AbstractBehavior<Server.Command> {
   private int handshaking;
   /** The example count each client declared at the handshake: its updates must claim exactly that. */
   private final Map<String, Integer> declared = new HashMap<>();
-  /** The ids of every client accepted in this run: one of them that is no longer registered is lost. */
-  private final Set<String> everAccepted = new HashSet<>();
-  /** Lost clients a round already waited for in vain ({@link Settings#lostClientWait()}): not waited for again until they return. */
-  private final Set<String> givenUp = new HashSet<>();
+  /**
+   * The ids of clients accepted in this run, kept only while {@link Settings#lostClientWait()} is
+   * on: one that is no longer registered is lost. A round that waited for lost clients in vain
+   * forgets them (they are not waited for again until they return), so the set holds the clients
+   * registered now and those lost since the last wait; at most {@link #MAX_HOSTED} ids, however
+   * many a server without a fixed federation is shown.
+   */
+  private final Set<String> remembered = new HashSet<>();
   private final SecureRandom tokens = new SecureRandom();
   /** Unguessable, per attempt: the server believes the aggregator's replies only with it. */
   private long token;
@@ -1044,8 +1048,9 @@ public final class Server extends AbstractBehavior<Server.Command> {
       getContext().getLog().debug("registered client {} ({} examples) at {}", c.clientId(), c.examples(), c.client().path());
     }
     declared.put(c.clientId(), c.examples());
-    everAccepted.add(c.clientId());
-    givenUp.remove(c.clientId());
+    if (!settings.lostClientWait().isZero() && remembered.size() < MAX_HOSTED) {
+      remembered.add(c.clientId());
+    }
   }
 
   private Behavior<Command> afterAccepting() {
@@ -1340,9 +1345,7 @@ public final class Server extends AbstractBehavior<Server.Command> {
    * the server yet while a collector already saw them stop.
    */
   private List<String> lostClients() {
-    return everAccepted.stream()
-        .filter(id -> !givenUp.contains(id) && (!clients.containsKey(id) || seenStopping(id)))
-        .toList();
+    return remembered.stream().filter(id -> !clients.containsKey(id) || seenStopping(id)).toList();
   }
 
   /** Whether registered client {@code id} is one a round's collector saw stop, whose end has not reached the server yet. */
@@ -1381,7 +1384,7 @@ public final class Server extends AbstractBehavior<Server.Command> {
     String grace = human(grace(waitingFor));
     if (waitingFor == Shortage.LOST_CLIENTS) {
       List<String> lost = lostClients();
-      givenUp.addAll(lost);
+      lost.forEach(remembered::remove);
       getContext().getLog().warn("round {}: {} lost clients did not register again within {} ({}); the round samples without them",
           round, lost.size(), grace, named(lost));
       waitingFor = null;

@@ -324,6 +324,29 @@ class ServerGraceTest {
   }
 
   @Test
+  void aClientWaitedForInVainThatReturnsAndIsLostAgainIsWaitedForAgain() {
+    List<TestProbe<Client.Command>> c0 = new ArrayList<>();
+    LoggingTestKit.warn("waiting up to 1s for them to register").withOccurrences(2).expect(testKit.system(), () ->
+        LoggingTestKit.warn("round 4: 1 lost clients did not register again within 1s (client-0001)")
+            .expect(testKit.system(), () -> {
+              c0.add(loseClientOneInRoundOne(4, Duration.ofSeconds(1)));
+              Client.TrainRound round2 = asked(c0.get(0), 2); // after the wait in vain
+              // Registered before round 2's update is sent, so before round 3 samples.
+              TestProbe<Client.Command> back = client(Client.id(1));
+              answer(round2, Client.id(0));
+              assertEquals(2, events.expectMessageClass(Server.RoundCompleted.class, WAIT).metrics().round());
+              asked(back, 3);
+              back.stop();
+              answer(asked(c0.get(0), 3), Client.id(0));
+              assertEquals(3, events.expectMessageClass(Server.RoundCompleted.class, WAIT).metrics().round());
+              answer(asked(c0.get(0), 4), Client.id(0));
+              assertEquals(4, events.expectMessageClass(Server.RoundCompleted.class, WAIT).metrics().round());
+              events.expectMessageClass(Server.Finished.class, WAIT);
+              return null;
+            }));
+  }
+
+  @Test
   void aClientThatLeavesWhileTheAggregatorPreparesTheRoundIsNotSentIt() {
     TestProbe<Aggregator.Command> aggregator = testKit.createTestProbe();
     Server.Settings settings = Server.Settings.builder("fedavg").rounds(1).clientsPerRound(2)
