@@ -71,7 +71,10 @@ public final class Client extends AbstractBehavior<Client.Command> {
     if (index < 0) {
       throw new IllegalArgumentException("a client index must not be negative, got " + index);
     }
-    return String.format("client-%04d", index);
+    // As String.format("client-%04d", index) would, at a fraction of its cost: a server whose
+    // federation has clients missing looks each of its ids up once a round, all 100,000 of them if so.
+    String digits = Integer.toString(index);
+    return digits.length() >= 4 ? "client-" + digits : "client-" + "000".substring(digits.length() - 1) + digits;
   }
 
   /** The index of a client id written as {@link #id} writes it, or empty for any other string. */

@@ -77,7 +77,11 @@ class CheckedSendersTest {
 
   @Test
   void idsAreTheFederationsAndNothingElse() {
-    assertEquals("client-0007", Client.id(7));
+    for (int index : new int[] {0, 7, 42, 999, 1000, 9999, 12345, 999_999_999}) {
+      assertEquals(String.format("client-%04d", index), Client.id(index));
+      assertEquals(OptionalInt.of(index), Client.index(Client.id(index)));
+    }
+    assertEquals("client-2147483647", Client.id(Integer.MAX_VALUE));
     assertEquals(OptionalInt.of(7), Client.index("client-0007"));
     assertEquals(OptionalInt.of(12345), Client.index("client-12345"));
     for (String bad : List.of("client-7", "client-00007", "client-0007 ", "Client-0007", "client--001", "mallory", "")) {
