@@ -172,6 +172,7 @@ final class FederationOptions {
   void validate() {
     require(clientsOption == null || clientsOption > 0, "--clients must be positive");
     require(rounds > 0, "--rounds must be positive");
+    require(rounds <= Server.Settings.MAX_LISTED, "--rounds must be at most " + Server.Settings.MAX_LISTED + ", got " + rounds);
     require(evalExamples > 0, "--eval-examples must be positive");
     require(overSelect >= 1 && overSelect <= 10, "--over-select must be between 1 and 10");
     require(sparsity >= 0 && sparsity < 1, "--sparsity must be in [0, 1), got " + sparsity);
@@ -211,6 +212,8 @@ final class FederationOptions {
   void validateWithData() {
     resolveForData(data());
     require(perRound > 0 && perRound <= clients, "--per-round must be between 1 and --clients (" + clients + ")");
+    require(Math.ceil(perRound * overSelect - 1e-9) <= Server.Settings.MAX_LISTED,
+        "--per-round times --over-select must be at most " + Server.Settings.MAX_LISTED + ", got " + perRound + " times " + overSelect);
     require(minCompleted > 0 && minCompleted <= perRound, "--min-completed must be between 1 and --per-round");
     architecture();
   }

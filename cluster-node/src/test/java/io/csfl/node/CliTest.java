@@ -211,7 +211,9 @@ class CliTest {
         Map.entry(List.of("CSFL_CONFIG=" + partition, "simulate"), "csfl: csfl.partition = zipf:2 in config file " + partition + ": bad partition 'zipf:2'"),
         // Given on the command line, the value is the command line's: its --help explains it.
         Map.entry(List.of("CSFL_ROUNDS=5", "CSFL_SEED=3", "simulate", "--rounds", "-1"), "csfl: --rounds must be positive (see 'csfl simulate --help')"),
-        Map.entry(List.of("CSFL_ROUNDS=-1", "simulate", "--rounds=-2"), "csfl: --rounds must be positive (see 'csfl simulate --help')"));
+        Map.entry(List.of("CSFL_ROUNDS=-1", "simulate", "--rounds=-2"), "csfl: --rounds must be positive (see 'csfl simulate --help')"),
+        // A run's end event lists its rounds, and every list a message carries is bounded.
+        Map.entry(List.of("simulate", "--rounds", "65537"), "csfl: --rounds must be at most 65536, got 65537 (see 'csfl simulate --help')"));
     bad.forEach((envAndArgs, line) -> {
       Map<String, String> env = new java.util.HashMap<>();
       envAndArgs.stream().filter(s -> s.startsWith("CSFL_")).forEach(s -> env.put(s.substring(0, s.indexOf('=')), s.substring(s.indexOf('=') + 1)));

@@ -239,7 +239,8 @@ public final class Aggregator extends AbstractBehavior<Aggregator.Command> {
    * @param round        the round aggregated
    * @param token        the server's token of the attempt
    * @param accepted     updates folded into the new model
-   * @param rejections   one entry per rejected update, {@code "client ID: reason"}; immutable
+   * @param rejections   the rejected updates, {@code "client ID: reason"}, each cut for a log line: the first
+   *                     100 of the round, then one entry that counts the others; immutable
    * @param global       the new global model
    * @param serverMillis the aggregator's own time on the round, pruning included, in milliseconds
    * @param state        the strategy's new state after the round, or {@link TensorFile#EMPTY}
@@ -341,7 +342,7 @@ public final class Aggregator extends AbstractBehavior<Aggregator.Command> {
   private int received;
   /** A close that waits for updates still in transit, or null. */
   private CloseRound pendingClose;
-  private List<String> rejections = new ArrayList<>();
+  private Refusals rejections = new Refusals();
   private long serverNanos;
   private ActorRef<Reply> closeReplyTo;
 
@@ -492,7 +493,7 @@ public final class Aggregator extends AbstractBehavior<Aggregator.Command> {
     pendingClose = null;
     accepted = 0;
     received = 0;
-    rejections = new ArrayList<>();
+    rejections = new Refusals();
     serverNanos = 0;
     Map<Integer, Payload> fromHeld = new HashMap<>();
     for (int held : request.held()) {
@@ -526,10 +527,14 @@ public final class Aggregator extends AbstractBehavior<Aggregator.Command> {
     return this;
   }
 
+  /** Records a refused update for the round's result and logs it, both cut for a log line; past {@link Refusals#NAMED}, only counted. */
   private void reject(String clientId, String reason) {
     String entry = "client " + clientId + ": " + reason;
-    rejections.add(entry);
-    getContext().getLog().warn("rejected update of {}", entry);
+    if (rejections.add(entry)) {
+      getContext().getLog().warn("rejected update of {}", ControlChecks.forLog(entry));
+    } else if (rejections.justFull()) {
+      getContext().getLog().warn("round {}: more than {} updates refused; the others are counted, not named", round, Refusals.NAMED);
+    }
   }
 
   private Behavior<Command> onClose(CloseRound request) {
@@ -574,7 +579,7 @@ public final class Aggregator extends AbstractBehavior<Aggregator.Command> {
       // it needs is not committed. The attempt is discarded, and the server, told so, retries it.
       algorithm.abandon(round);
       getContext().getLog().warn("round {}: {} updates accepted, {} refused, the round needs {}; the attempt is discarded",
-          round, accepted, rejections.size(), needed);
+          round, accepted, rejections.count(), needed);
       discard(accepted + " updates accepted, the round needs " + needed);
       return this;
     }
@@ -609,8 +614,8 @@ public final class Aggregator extends AbstractBehavior<Aggregator.Command> {
 
   /** Tells the closer the attempt is discarded, naming its first rejections, each cut for a log line. */
   private void discard(String reason) {
-    List<String> named = rejections.stream().limit(AttemptDiscarded.NAMED_REFUSALS).map(ControlChecks::forLog).toList();
-    closeReplyTo.tell(new AttemptDiscarded(round, token, accepted, rejections.size(), named, reason));
+    List<String> named = rejections.first(AttemptDiscarded.NAMED_REFUSALS);
+    closeReplyTo.tell(new AttemptDiscarded(round, token, accepted, rejections.count(), named, reason));
   }
 
   private Behavior<Command> onMasksReady(MasksReady ready) {
@@ -630,7 +635,7 @@ public final class Aggregator extends AbstractBehavior<Aggregator.Command> {
     long t0 = System.nanoTime();
     algorithm.commit(round, masks);
     serverNanos += System.nanoTime() - t0;
-    transfers.tell(closeReplyTo, new RoundAggregated(round, token, accepted, rejections, algorithm.globalModel(),
+    transfers.tell(closeReplyTo, new RoundAggregated(round, token, accepted, rejections.list(), algorithm.globalModel(),
         serverNanos / 1_000_000, algorithm.exportNewState(round)), transferFailures);
   }
 

@@ -84,7 +84,7 @@ final class RoundCollector extends AbstractBehavior<RoundCollector.Command> {
   private final ActorRef<TransferFailed> transferFailures;
   /** Which client each downlink went to, by recipient path, to name the client when its transfer fails. */
   private final Map<String, String> clientByPath = new HashMap<>();
-  private final List<String> rejected = new ArrayList<>();
+  private final Refusals rejected = new Refusals();
   private final ActorRef<Client.Reply> replies;
   /** Draws the secrets of the clients' orders and the nonces of the questions about failures. */
   private final SecureRandom random = new SecureRandom();
@@ -190,8 +190,7 @@ final class RoundCollector extends AbstractBehavior<RoundCollector.Command> {
     }
     String refusal = refusal(reply);
     if (refusal != null) {
-      rejected.add("client " + reply.clientId() + ": " + refusal);
-      getContext().getLog().warn("round {}: refused a reply of client {}: {}", plan.round(), reply.clientId(), refusal);
+      refuse("client " + reply.clientId() + ": " + refusal, "a reply of client " + reply.clientId() + ": " + refusal);
       return this;
     }
     if (reply instanceof Client.Failed f) {
@@ -203,8 +202,7 @@ final class RoundCollector extends AbstractBehavior<RoundCollector.Command> {
     String untrue = reply instanceof Client.Trained t ? falseClaim(t) : null;
     if (untrue != null) {
       // The client's one answer, refused for what it claims: the round does not wait for another.
-      rejected.add("client " + reply.clientId() + ": " + untrue);
-      getContext().getLog().warn("round {}: refused the update of client {}: {}", plan.round(), reply.clientId(), untrue);
+      refuse("client " + reply.clientId() + ": " + untrue, "the update of client " + reply.clientId() + ": " + untrue);
       answered.add(reply.clientId());
       stillWaiting.remove(reply.clientId());
       failed++;
@@ -216,8 +214,7 @@ final class RoundCollector extends AbstractBehavior<RoundCollector.Command> {
       if (unconfirmedFailures.remove(t.clientId()) != null) {
         // Forged in its name, or the client's own, about an update it thought lost that did arrive.
         String unconfirmed = "a failure report not confirmed before the client's update arrived; the update is taken";
-        rejected.add("client " + t.clientId() + ": " + unconfirmed);
-        getContext().getLog().warn("round {}: refused a failure report of client {}: {}", plan.round(), t.clientId(), unconfirmed);
+        refuse("client " + t.clientId() + ": " + unconfirmed, "a failure report of client " + t.clientId() + ": " + unconfirmed);
       }
       completed++;
       trained.add(t.clientId());
@@ -240,9 +237,11 @@ final class RoundCollector extends AbstractBehavior<RoundCollector.Command> {
     if (!unconfirmedFailures.containsKey(f.clientId())) {
       long nonce = random.nextLong();
       unconfirmedFailures.put(f.clientId(), nonce);
-      failureReasons.put(f.clientId(), f.reason());
+      // The client's own words, cut for a log line: they go into the report and the log.
+      String reason = ControlChecks.forLog(f.reason());
+      failureReasons.put(f.clientId(), reason);
       plan.selected().get(f.clientId()).tell(new Client.ConfirmFailure(plan.round(), nonce, replies));
-      getContext().getLog().warn("round {}: client {} reports it failed: {}", plan.round(), f.clientId(), f.reason());
+      getContext().getLog().warn("round {}: client {} reports it failed: {}", plan.round(), f.clientId(), reason);
     }
     return this;
   }
@@ -278,6 +277,18 @@ final class RoundCollector extends AbstractBehavior<RoundCollector.Command> {
       getContext().getLog().warn("round {}: the model for client {} did not arrive: {}", plan.round(), clientId, f.reason());
     }
     return stillWaiting.isEmpty() ? finish() : this;
+  }
+
+  /**
+   * Records a refused message ({@code entry}, for the report) and logs it ({@code what}), both cut
+   * for a log line; past {@link Refusals#NAMED} in the attempt, refusals are only counted.
+   */
+  private void refuse(String entry, String what) {
+    if (rejected.add(entry)) {
+      getContext().getLog().warn("round {}: refused {}", plan.round(), ControlChecks.forLog(what));
+    } else if (rejected.justFull()) {
+      getContext().getLog().warn("round {}: more than {} messages refused; the others are counted, not named", plan.round(), Refusals.NAMED);
+    }
   }
 
   private String refusal(Client.Reply reply) {
@@ -338,7 +349,7 @@ final class RoundCollector extends AbstractBehavior<RoundCollector.Command> {
     }
     boolean enough = completed >= plan.wanted();
     server.tell(new RoundReport(plan.round(), plan.attempt(), plan.token(), plan.selected().size(), completed, dropped, failed,
-        enough ? 0 : stillWaiting.size(), enough ? stillWaiting.size() : 0, rejected, bytesDown, bytesUp, trainMillis,
+        enough ? 0 : stillWaiting.size(), enough ? stillWaiting.size() : 0, rejected.list(), bytesDown, bytesUp, trainMillis,
         overheadMillis, List.copyOf(plan.selected().keySet()), trained, droppedIds, failures));
     return Behaviors.stopped();
   }

@@ -15,7 +15,8 @@ import java.util.List;
  * @param failed    clients that answered that their training failed
  * @param timedOut  clients still silent at the deadline
  * @param notNeeded over-selected clients still training when enough updates were in
- * @param rejected  messages refused by the collector (stale round, unselected, duplicate), with reasons
+ * @param rejected  messages refused by the collector (stale round, unselected, duplicate), with reasons: the
+ *                  first 100, then an entry that counts the others
  * @param bytesDown serialized size of the round messages sent to the clients
  * @param bytesUp   serialized size of every update that arrived, accepted or not
  * @param trainMillis    the clients' own training time, summed over the accepted updates, in milliseconds

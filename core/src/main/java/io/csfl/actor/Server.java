@@ -144,7 +144,8 @@ public final class Server extends AbstractBehavior<Server.Command> {
    * Published after every round.
    *
    * @param metrics    the round's metrics
-   * @param rejections the updates the round rejected, one entry each with its reason; immutable
+   * @param rejections the messages the round refused, each with its reason and cut for a log line: from the
+   *                   collector and from the aggregator the first 100 each, then an entry that counts the others; immutable
    */
   public record RoundCompleted(RoundMetrics metrics, List<String> rejections) implements Event {
     /**
@@ -187,6 +188,13 @@ public final class Server extends AbstractBehavior<Server.Command> {
    * message naming it, and {@link Builder#build()} checks the rules between values. Immutable.
    */
   public static final class Settings {
+    /**
+     * The most rounds a run may have, and the most clients a round may sample (clients per round
+     * times the over-selection): a run's {@link Finished} event lists its rounds, and a round's
+     * report its sampled clients, and those lists are bounded like everything a message carries.
+     */
+    public static final int MAX_LISTED = Bounded.MAX_ENTRIES;
+
     /**
      * Long enough for a lost node to be restarted (JVM start, data load, cluster join take tens of
      * seconds), short enough that a federation that is really gone ends within minutes.
@@ -547,6 +555,13 @@ public final class Server extends AbstractBehavior<Server.Command> {
 
       /** @throws IllegalArgumentException if {@code minCompleted} exceeds {@code clientsPerRound} */
       public Settings build() {
+        if (rounds > MAX_LISTED) {
+          throw new IllegalArgumentException("rounds must be at most " + MAX_LISTED + ", got " + rounds);
+        }
+        if (Math.ceil(clientsPerRound * overSelect - 1e-9) > MAX_LISTED) {
+          throw new IllegalArgumentException("clientsPerRound times overSelect must be at most " + MAX_LISTED + ", got "
+              + clientsPerRound + " times " + overSelect);
+        }
         if (minCompleted > clientsPerRound) {
           throw new IllegalArgumentException("minCompleted (" + minCompleted + ") exceeds clientsPerRound (" + clientsPerRound + ")");
         }
@@ -653,6 +668,10 @@ public final class Server extends AbstractBehavior<Server.Command> {
   /** The watched aggregator stopped, or its node was removed from the cluster. */
   private record AggregatorLost(ActorRef<Aggregator.Command> aggregator) implements Command, NoSerializationVerificationNeeded {}
 
+  /** The attempt's collector stopped: after its report, as it should, or without one, having failed. */
+  private record CollectorStopped(int round, int attempt, ActorRef<RoundCollector.Command> collector)
+      implements Command, NoSerializationVerificationNeeded {}
+
   /** What keeps a round from starting: the first two abort training when their grace runs out, lost clients do not. */
   private enum Shortage { AGGREGATOR, CLIENTS, LOST_CLIENTS }
 
@@ -732,6 +751,11 @@ public final class Server extends AbstractBehavior<Server.Command> {
   private final ActorRef<Aggregator.Reply> aggregatorReplies;
   private final ActorRef<RoundReport> collectorReports;
   private final Map<String, ActorRef<Client.Command>> clients = new TreeMap<>();
+  /**
+   * The id under which each client actor the server watches registered, until that actor ends: an
+   * actor is one client. (Akka's watch of an actor carries one message, and the message names the id.)
+   */
+  private final Map<ActorRef<Client.Command>, String> idOf = new HashMap<>();
   /**
    * Which global model each client holds, by round, as far as the server knows: a client that
    * returned an update for round r was sent the model of round r - 1. A client missing here is
@@ -931,6 +955,7 @@ public final class Server extends AbstractBehavior<Server.Command> {
         .onMessage(AggregatorReply.class, this::onAggregatorReply)
         .onMessage(Collected.class, this::onCollected)
         .onMessage(AggregatorSilent.class, this::onAggregatorSilent)
+        .onMessage(CollectorStopped.class, this::onCollectorStopped)
         .onMessage(AggregatorLost.class, lost -> {
           stoppedAggregators.add(lost.aggregator());
           return loseAggregator(lost.aggregator(), "stopped");
@@ -964,6 +989,7 @@ public final class Server extends AbstractBehavior<Server.Command> {
   private Behavior<Command> onClientGone(ClientGone gone) {
     asked.remove(gone.client());
     departed.remove(gone.clientId(), gone.client());
+    idOf.remove(gone.client(), gone.clientId());
     // Only if the name still belongs to that actor: the client may have moved to another node.
     if (!clients.remove(gone.clientId(), gone.client())) {
       return this;
@@ -1044,6 +1070,7 @@ public final class Server extends AbstractBehavior<Server.Command> {
   private void accept(Client.Description c) {
     ActorRef<Client.Command> previous = clients.put(c.clientId(), c.client());
     if (!c.client().equals(previous)) {
+      idOf.put(c.client(), c.clientId());
       getContext().watchWith(c.client(), new ClientGone(c.clientId(), c.client()));
       getContext().getLog().debug("registered client {} ({} examples) at {}", c.clientId(), c.examples(), c.client().path());
     }
@@ -1213,6 +1240,10 @@ public final class Server extends AbstractBehavior<Server.Command> {
   private String refusal(Client.Description c) {
     if (c.clientId() == null || c.client() == null) {
       return "its description lacks an id or an actor";
+    }
+    String registeredAs = idOf.get(c.client());
+    if (registeredAs != null && !registeredAs.equals(c.clientId())) {
+      return "its actor is client " + registeredAs + " already";
     }
     if (settings.clients() > 0 && Client.index(c.clientId()).orElse(settings.clients()) >= settings.clients()) {
       return "id " + c.clientId() + " is not one of the federation's " + settings.clients() + " (" + Client.id(0) + " to "
@@ -1539,6 +1570,24 @@ public final class Server extends AbstractBehavior<Server.Command> {
     timers.startSingleTimer(AggregatorSilent.class, new AggregatorSilent(round, attempt), settings.roundTimeout());
   }
 
+  /**
+   * A collector that stops before its report has failed (its report arrives before its end):
+   * nothing else would end its attempt, so the attempt is given up as if its aggregator were lost.
+   */
+  private Behavior<Command> onCollectorStopped(CollectorStopped stopped) {
+    if (!stopped.collector().equals(collector) || stopped.round() != round || stopped.attempt() != attempt || report != null) {
+      return this; // it reported, or its attempt was given up before it stopped
+    }
+    getContext().getLog().error("round {} attempt {}: the round's collector stopped without a report", round, attempt);
+    collector = null;
+    if (aggregator != null) {
+      aggregator.tell(new Aggregator.AbandonRound(round, foldKey));
+    }
+    // Of the clients sent the round's model the server cannot be sure what they hold now.
+    sample.keySet().forEach(held::remove);
+    return retryOrAbort(attempts -> "the collector of round " + round + " stopped without its report in " + attempts + " attempts");
+  }
+
   private Behavior<Command> onAggregatorSilent(AggregatorSilent silent) {
     if (silent.round() != round || silent.attempt() != attempt) {
       return this;
@@ -1599,6 +1648,7 @@ public final class Server extends AbstractBehavior<Server.Command> {
           settings.roundTimeout(), minCompleted, wanted);
       collector = getContext().spawn(RoundCollector.create(plan, aggregator, aggregatorReplies, collectorReports),
           "round-" + round + "-" + attempt);
+      getContext().watchWith(collector, new CollectorStopped(round, attempt, collector));
     } else if (wrapped.reply() instanceof Aggregator.RoundAggregated a && a.round() == round) {
       timers.cancel(AggregatorSilent.class);
       aggregated = a;

@@ -36,7 +36,6 @@ final class WireSerializer extends SerializerWithStringManifest {
   static final String ROUND_AGGREGATED = "RoundAggregated/3";
   static final String RESUME = "Resume/5";
   private static final int MAX_ID_BYTES = 4096;
-  private static final int MAX_REJECTIONS = 100_000;
   private static final int MAX_ROUNDS = 1 << 20;
 
   private final ActorRefResolver resolver;
@@ -244,7 +243,7 @@ final class WireSerializer extends SerializerWithStringManifest {
     long token = in.readLong("token");
     int accepted = in.readVarInt("accepted");
     long serverMillis = in.readLong("server ms");
-    int n = in.readCount("rejection count", MAX_REJECTIONS);
+    int n = in.readCount("rejection count", Refusals.NAMED + 1);
     List<String> rejections = new ArrayList<>(Math.min(n, 64));
     for (int i = 0; i < n; i++) {
       rejections.add(in.readString("rejection", MAX_ID_BYTES));

@@ -231,15 +231,25 @@ class CheckedSendersTest {
     assertEquals(2, done.metrics().clientsSelected());
   }
 
-  @Test
-  void theAggregatorFoldsAndClosesOnlyWithTheAttemptsToken() {
-    Model initial = TestModels.mlp().initialModel(1);
+  /** An aggregator prepared for round 1, and the fold key it gave the round. */
+  private record Prepared(ActorRef<Aggregator.Command> aggregator, long key) {}
+
+  /** A FedAvg aggregator from {@code initial}, prepared for round 1 with {@code token} by {@code replies}. */
+  private static Prepared preparedAggregator(Model initial, long token, TestProbe<Aggregator.Reply> replies) {
     ActorRef<Aggregator.Command> aggregator = testKit.spawn(Aggregator.create(new FedAvg().newServer(initial, 1), new MagnitudePruner()));
-    TestProbe<Aggregator.Reply> replies = testKit.createTestProbe();
-    long token = 0x1234_5678_9ABCL;
     aggregator.tell(new Aggregator.PrepareRound(1, token, TestModels.sessionOf(aggregator, replies), List.of(), replies.getRef()));
     Aggregator.RoundPrepared prepared = replies.expectMessageClass(Aggregator.RoundPrepared.class, WAIT);
     assertEquals(token, prepared.token());
+    return new Prepared(aggregator, prepared.key());
+  }
+
+  @Test
+  void theAggregatorFoldsAndClosesOnlyWithTheAttemptsToken() {
+    Model initial = TestModels.mlp().initialModel(1);
+    TestProbe<Aggregator.Reply> replies = testKit.createTestProbe();
+    long token = 0x1234_5678_9ABCL;
+    Prepared prepared = preparedAggregator(initial, token, replies);
+    ActorRef<Aggregator.Command> aggregator = prepared.aggregator();
     long key = prepared.key();
 
     // Whoever sent the prepare knows its token; only the reply address learns the fold key.
@@ -256,6 +266,85 @@ class CheckedSendersTest {
     assertTrue(done.rejections().get(0).contains("client-0000") && done.rejections().get(0).contains("wrong token"),
         done.rejections().toString());
     assertEquals(initial, done.global(), "only the honest update, the initial model itself, was folded");
+  }
+
+  /** More refused messages than a report could list (Bounded.MAX_ENTRIES), to show it need not. */
+  private static final int FLOOD = Bounded.MAX_ENTRIES + 500;
+
+  /** A client id of about 4,000 characters with line breaks in it: refused, and in the report cut to one short line. */
+  private static String forgedLongId() {
+    return "client-\nforged log line\n" + "x".repeat(4_000);
+  }
+
+  @Test
+  void aFloodOfRefusedRepliesIsCountedTheRoundGoesOnAndItsReportStaysSmall() {
+    Model initial = TestModels.mlp().initialModel(1);
+    TestProbe<Server.Event> events = testKit.createTestProbe();
+    List<Client.TrainRound> orders = twoClientRound(initial, events, testKit.createTestProbe(), testKit.createTestProbe());
+    // A selected client knows the collector's address from its order: it sends replies the collector refuses.
+    ActorRef<Client.Reply> collector = orders.get(0).replyTo();
+    collector.tell(new Client.Failed(1, forgedLongId(), 1, "not selected"));
+    for (int i = 1; i < FLOOD; i++) {
+      collector.tell(new Client.Failed(2, "client-0000", orders.get(0).secret(), "a reply for another round"));
+    }
+    orders.forEach(o -> o.replyTo().tell(TestModels.trained(o, "client-000" + orders.indexOf(o), EXAMPLES, Payloads.dense(initial))));
+
+    Server.RoundCompleted done = events.expectMessageClass(Server.RoundCompleted.class, WAIT);
+    assertEquals(2, done.metrics().clientsCompleted(), "the honest updates were taken");
+    assertEquals(evaluate(initial).loss(), done.metrics().loss(), "the refused replies changed nothing");
+    assertEquals(Refusals.NAMED + 1, done.rejections().size(), "the first " + Refusals.NAMED + " named, the rest counted");
+    assertEquals((FLOOD - Refusals.NAMED) + " more refused, not named", done.rejections().get(Refusals.NAMED));
+    String first = done.rejections().get(0);
+    assertTrue(first.startsWith("client client- forged log line xxx") && first.length() <= ControlChecks.MAX_PEER_TEXT_CHARS + 3,
+        "the forged id is cut to one line: " + first.substring(0, Math.min(80, first.length())) + "... (" + first.length() + " chars)");
+  }
+
+  @Test
+  void aFloodOfForgedFoldsIsCountedAndTheRoundAggregatedStaysSmall() {
+    Model initial = TestModels.mlp().initialModel(1);
+    TestProbe<Aggregator.Reply> replies = testKit.createTestProbe();
+    Prepared prepared = preparedAggregator(initial, 0x1234_5678_9ABCL, replies);
+    ActorRef<Aggregator.Command> aggregator = prepared.aggregator();
+    long key = prepared.key();
+
+    Payload empty = new Payload(List.of(), io.csfl.codec.Precision.FP32);
+    aggregator.tell(new Aggregator.Fold(1, key + 1, forgedLongId(), EXAMPLES, empty));
+    for (int i = 1; i < FLOOD; i++) {
+      aggregator.tell(new Aggregator.Fold(1, key + 1, "client-0000", EXAMPLES, empty));
+    }
+    aggregator.tell(new Aggregator.Fold(1, key, "client-0001", EXAMPLES, Payloads.dense(initial)));
+    aggregator.tell(new Aggregator.CloseRound(1, key, 1, replies.getRef()));
+
+    Aggregator.RoundAggregated done = replies.expectMessageClass(Aggregator.RoundAggregated.class, WAIT);
+    assertEquals(1, done.accepted());
+    assertEquals(initial, done.global(), "only the honest update, the initial model itself, was folded");
+    assertEquals(Refusals.NAMED + 1, done.rejections().size(), "the first " + Refusals.NAMED + " named, the rest counted");
+    assertEquals((FLOOD - Refusals.NAMED) + " more refused, not named", done.rejections().get(Refusals.NAMED));
+    assertTrue(done.rejections().get(0).length() <= ControlChecks.MAX_PEER_TEXT_CHARS + 3 && !done.rejections().get(0).contains("\n"),
+        "the forged id is cut to one line");
+  }
+
+  @Test
+  void oneActorDescribedAsTwoClientsIsOneClientAndTheServerGoesOn() {
+    Model initial = TestModels.mlp().initialModel(1);
+    TestProbe<Server.Event> events = testKit.createTestProbe();
+    ActorRef<Server.Command> server = server(testKit, initial, events);
+    TestProbe<Client.Command> twoFaced = testKit.createTestProbe();
+    server.tell(new Server.RegisterClient("client-0000", twoFaced.getRef()));
+    server.tell(new Server.RegisterClient("client-0001", twoFaced.getRef()));
+    // The second name is refused (an actor is watched once, as one client); the round goes on with the first.
+    Client.TrainRound round = akka.actor.testkit.typed.javadsl.LoggingTestKit
+        .error("refusing client client-0001 at " + twoFaced.getRef().path() + ": its actor is client client-0000 already")
+        .expect(testKit.system(), () -> {
+          server.tell(new Server.Start());
+          describe(twoFaced, "client-0000", SIGNATURE);
+          describe(twoFaced, "client-0001", SIGNATURE);
+          return twoFaced.expectMessageClass(Client.TrainRound.class, WAIT);
+        });
+    round.replyTo().tell(TestModels.trained(round, "client-0000", EXAMPLES, Payloads.dense(initial)));
+    Server.RoundCompleted done = events.expectMessageClass(Server.RoundCompleted.class, WAIT);
+    assertEquals(1, done.metrics().clientsSelected(), "one actor, one client");
+    assertEquals(1, done.metrics().clientsCompleted());
   }
 
   @Test

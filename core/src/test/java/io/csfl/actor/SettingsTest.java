@@ -101,4 +101,16 @@ class SettingsTest {
     assertThrows(IllegalArgumentException.class, () -> Server.Settings.builder("cs").clientsPerRound(5).minCompleted(5).build()
         .toBuilder().clientsPerRound(4).build());
   }
+
+  @Test
+  void buildRefusesMoreRoundsOrSampledClientsThanItsEventsAndReportsCanList() {
+    assertEquals(Bounded.MAX_ENTRIES, Server.Settings.builder("cs").rounds(Bounded.MAX_ENTRIES).build().rounds());
+    IllegalArgumentException rounds = assertThrows(IllegalArgumentException.class,
+        () -> Server.Settings.builder("cs").rounds(Bounded.MAX_ENTRIES + 1).build());
+    assertEquals("rounds must be at most 65536, got 65537", rounds.getMessage());
+    assertEquals(Bounded.MAX_ENTRIES, Server.Settings.builder("cs").clientsPerRound(32_768).overSelect(2).build().sampled());
+    IllegalArgumentException sampled = assertThrows(IllegalArgumentException.class,
+        () -> Server.Settings.builder("cs").clientsPerRound(32_769).overSelect(2).build());
+    assertEquals("clientsPerRound times overSelect must be at most 65536, got 32769 times 2.0", sampled.getMessage());
+  }
 }
