@@ -79,6 +79,9 @@ public final class Aggregator extends AbstractBehavior<Aggregator.Command> {
    * clients something smaller than the common downlink. {@code token} is the server's for the
    * attempt, unguessable: the replies carry it, so the server believes only its own aggregator's.
    * {@code session} is the aggregator's {@link SessionKey}, 0 when the server does not know it yet.
+   * A round is prepared on top of the last one this aggregator committed: round 1 again starts over
+   * from its initial model, and a later round it committed already is refused (a retry of it comes
+   * as a {@link Resume} from the server's model).
    *
    * @param round   the round to prepare, counted from 1
    * @param token   the server's unguessable token for this attempt
@@ -313,7 +316,7 @@ public final class Aggregator extends AbstractBehavior<Aggregator.Command> {
   /** The updates a close waits for did not all arrive in time. */
   private record StragglingUpdates(int round) implements Command, NoSerializationVerificationNeeded {}
 
-  private record MasksReady(int round, Optional<MaskSet> masks, long millis, String failure)
+  private record MasksReady(int round, long key, Optional<MaskSet> masks, long millis, String failure)
       implements Command, NoSerializationVerificationNeeded {}
 
   /** The server retries an attempt whose downlink or aggregate does not arrive; here it is logged. */
@@ -331,7 +334,11 @@ public final class Aggregator extends AbstractBehavior<Aggregator.Command> {
   private final ModelSpec spec;
   /** How this aggregator computes, sent with its session key; empty if it was not told. */
   private final String signature;
+  /** The model the aggregator started from: round 1 starts from it again when it is prepared once more. */
+  private final Model initial;
   private int round;
+  /** The last round whose result this aggregator committed, 0 before the first. */
+  private int committed;
   /** The server's token for the current attempt, which the replies carry. */
   private long token;
   /** The current attempt's fold key, never 0; 0 before the first PrepareRound, when nothing can be folded. */
@@ -353,7 +360,8 @@ public final class Aggregator extends AbstractBehavior<Aggregator.Command> {
     this.timers = timers;
     this.algorithm = algorithm;
     this.signature = java.util.Objects.requireNonNull(signature, "signature");
-    this.spec = algorithm.globalModel().spec();
+    this.initial = algorithm.globalModel();
+    this.spec = initial.spec();
     this.transfers = Transfers.get(context.getSystem());
     this.transferFailures = context.messageAdapter(TransferFailed.class, TransferLost::new);
     this.pruner = context.spawn(
@@ -443,6 +451,7 @@ public final class Aggregator extends AbstractBehavior<Aggregator.Command> {
           ControlChecks.forLog("its strategy could not restore from the server's model: " + e)));
       return this;
     }
+    committed = request.round() - 1;
     getContext().getLog().info("resumed at round {} from the server's model", request.round());
     return prepare(new PrepareRound(request.round(), request.token(), request.session(), request.held(), request.replyTo()));
   }
@@ -477,15 +486,29 @@ public final class Aggregator extends AbstractBehavior<Aggregator.Command> {
     if (refusal == null) {
       refusal = ControlChecks.prepareRefusal(round, request.round(), request.held());
     }
+    if (refusal == null && request.round() > 1 && request.round() <= committed) {
+      // Prepared again on top of its own result, the round would be applied twice: the server
+      // resumes this aggregator from its model of the round before (Resume) instead.
+      refusal = "round " + request.round() + " was committed here already; a retry of it resumes from the server's model";
+    }
     if (refusal != null) {
       logRefusal("prepare", request.round(), refusal);
       return this;
+    }
+    if (request.round() == 1 && committed >= 1) {
+      // A server that starts the run over, or retries round 1 whose result it did not receive:
+      // round 1 starts from the initial model, not from what this aggregator made of it.
+      algorithm.restore(0, initial, TensorFile.EMPTY);
+      committed = 0;
+      getContext().getLog().info("round 1 prepared again: starting over from the initial model");
     }
     return prepare(request);
   }
 
   private Behavior<Command> prepare(PrepareRound request) {
     timers.cancel(StragglingUpdates.class);
+    // An earlier attempt at the round may have folded updates (the server gave it up before its close): they go.
+    algorithm.abandon(request.round());
     round = request.round();
     token = request.token();
     key = nonZero(keys);
@@ -604,11 +627,12 @@ public final class Aggregator extends AbstractBehavior<Aggregator.Command> {
       return this;
     }
     int closingRound = round;
+    long closingKey = key;
     getContext().ask(PruningStrategy.MasksComputed.class, pruner, PRUNING_TIMEOUT,
         replyTo -> new PruningStrategy.ComputeMasks(closingRound, prune.get().candidate(), prune.get().sparsity(), replyTo),
         (result, failure) -> result != null
-            ? new MasksReady(closingRound, Optional.of(result.masks()), result.millis(), null)
-            : new MasksReady(closingRound, Optional.empty(), 0, String.valueOf(failure)));
+            ? new MasksReady(closingRound, closingKey, Optional.of(result.masks()), result.millis(), null)
+            : new MasksReady(closingRound, closingKey, Optional.empty(), 0, String.valueOf(failure)));
     return this;
   }
 
@@ -619,7 +643,8 @@ public final class Aggregator extends AbstractBehavior<Aggregator.Command> {
   }
 
   private Behavior<Command> onMasksReady(MasksReady ready) {
-    if (ready.round() != round || !closing) {
+    // Of this attempt's close only: a pruning of an attempt given up must not finish its retry.
+    if (ready.round() != round || ready.key() != key || !closing) {
       return this;
     }
     if (ready.failure() != null) {
@@ -634,6 +659,7 @@ public final class Aggregator extends AbstractBehavior<Aggregator.Command> {
   private void finish(Optional<MaskSet> masks) {
     long t0 = System.nanoTime();
     algorithm.commit(round, masks);
+    committed = round;
     serverNanos += System.nanoTime() - t0;
     transfers.tell(closeReplyTo, new RoundAggregated(round, token, accepted, rejections.list(), algorithm.globalModel(),
         serverNanos / 1_000_000, algorithm.exportNewState(round)), transferFailures);

@@ -1334,6 +1334,9 @@ public final class Server extends AbstractBehavior<Server.Command> {
       return this;
     }
     timers.cancel(AggregatorSilent.class);
+    if (report != null) {
+      aggregatorMayHaveCommitted();
+    }
     if (report == null && collector != null) {
       getContext().stop(collector);
       // Lost may mean unreachable: should it come back, it must not keep this attempt's partial sums.
@@ -1588,12 +1591,25 @@ public final class Server extends AbstractBehavior<Server.Command> {
     return retryOrAbort(attempts -> "the collector of round " + round + " stopped without its report in " + attempts + " attempts");
   }
 
+  /**
+   * The attempt is given up after its close went out: its aggregator may have committed the round
+   * all the same (its result lost, or too late). Prepared again, it would apply the round on top of
+   * that result, so it is no longer taken to be in step: the retry resumes it from the server's model
+   * of the round before (round 1: it starts over from its initial model by itself).
+   */
+  private void aggregatorMayHaveCommitted() {
+    aggregatorInStep = null;
+  }
+
   private Behavior<Command> onAggregatorSilent(AggregatorSilent silent) {
     if (silent.round() != round || silent.attempt() != attempt) {
       return this;
     }
     String what = report == null ? "the round's downlink" : "the round's aggregate";
     getContext().getLog().warn("round {} attempt {}: no answer from the aggregator for {} within {}", round, attempt, what, settings.roundTimeout());
+    if (report != null) {
+      aggregatorMayHaveCommitted();
+    }
     return retryOrAbort(attempts -> "the aggregator did not send " + what + " of round " + round + " in " + attempts + " attempts");
   }
 
@@ -1760,6 +1776,7 @@ public final class Server extends AbstractBehavior<Server.Command> {
     if (aggregated.accepted() < needed) {
       // Not from an aggregator of this build, which discards such an attempt; treated the same.
       List<String> refused = aggregated.rejections();
+      aggregatorMayHaveCommitted();
       return retryDiscarded(needed, aggregated.accepted(), refused.size(), refused, null);
     }
     lastGlobal = aggregated.global();
