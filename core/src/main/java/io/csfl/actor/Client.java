@@ -3,6 +3,7 @@ package io.csfl.actor;
 import akka.actor.Address;
 import akka.actor.NoSerializationVerificationNeeded;
 import akka.actor.typed.ActorRef;
+import akka.actor.typed.ActorRefResolver;
 import akka.actor.typed.Behavior;
 import akka.actor.typed.DispatcherSelector;
 import akka.actor.typed.receptionist.ServiceKey;
@@ -20,6 +21,7 @@ import io.csfl.nn.LocalTrainer;
 import io.csfl.nn.TrainingResult;
 import io.csfl.strategy.ClientAlgorithm;
 import io.csfl.tensor.Model;
+import java.util.Map;
 
 /**
  * One federated client: its examples (indices into a shared dataset), a trainer and its half of
@@ -266,9 +268,14 @@ public final class Client extends AbstractBehavior<Client.Command> {
    */
   public record FailureConfirmed(int round, String clientId, long nonce, boolean downlinkUnusable) implements Reply, ControlMessage {}
 
-  /** The chunked transfer of an update failed; told to the round's collector as a {@link Failed}. */
-  private record UplinkLost(int round, long secret, ActorRef<Reply> replyTo, TransferFailed failure)
-      implements Command, NoSerializationVerificationNeeded {}
+  /** The chunked transfer of an update failed; told to its round's collector as a {@link Failed}. */
+  private record UplinkLost(TransferFailed failure) implements Command, NoSerializationVerificationNeeded {}
+
+  /** An update sent: its round, the secret of its order and the collector it went to. */
+  private record Uplink(int round, long secret, ActorRef<Reply> replyTo) {}
+
+  /** Updates remembered for their transfer's failure: more than a few rounds back, none is still on its way. */
+  private static final int UPLINKS_KEPT = 4;
 
   private final String clientId;
   private final String dataSignature;
@@ -284,6 +291,14 @@ public final class Client extends AbstractBehavior<Client.Command> {
   private int failedRound;
   /** Whether the failure of {@link #failedRound} came from a downlink this client could not use. */
   private boolean failedOnDownlink;
+  /** Where a failed transfer of an update is reported; made with the first update. */
+  private ActorRef<TransferFailed> uplinkFailures;
+  /**
+   * The last updates sent, by the address they went to (each attempt's collector has its own): a
+   * transfer that fails late, once the next round's update is on its way, is reported as its own
+   * round's. Made with the first update.
+   */
+  private Map<String, Uplink> uplinks;
 
   private Client(ActorContext<Command> context, String clientId, String dataSignature, ClientAlgorithm algorithm,
                  LocalTrainer trainer, Dataset data, int[] examples, long seed) {
@@ -427,15 +442,11 @@ public final class Client extends AbstractBehavior<Client.Command> {
       long t2 = System.nanoTime();
       Payload update = algorithm.uplink(request.model(), start, result.model());
       long t3 = System.nanoTime();
-      // The adapter outlives this round (it is replaced at the next), so it must not capture the
-      // request: that would keep its downlink, a whole model, for as long as the client is idle.
-      int round = request.round();
-      long secret = request.secret();
-      ActorRef<Reply> replyTo = request.replyTo();
-      ActorRef<TransferFailed> onFailure = getContext().messageAdapter(TransferFailed.class,
-          f -> new UplinkLost(round, secret, replyTo, f));
-      transfers.tell(request.replyTo(), new Trained(request.round(), clientId, secret, result.examples(), update,
-          result.meanLoss(), millis(t2 - t1), millis((t1 - t0) + (t3 - t2))), onFailure);
+      // What a failure of the transfer is reported with: not the request, which would keep its
+      // downlink, a whole model, for as long as the client is idle.
+      rememberUplink(new Uplink(request.round(), request.secret(), request.replyTo()));
+      transfers.tell(request.replyTo(), new Trained(request.round(), clientId, request.secret(), result.examples(), update,
+          result.meanLoss(), millis(t2 - t1), millis((t1 - t0) + (t3 - t2))), uplinkFailures);
     } catch (RuntimeException | AssertionError e) {
       // An application's trainer fails the round, not the client: its assert too (on under test runners).
       getContext().getLog().warn("client {} failed to train round {}: {}", clientId, request.round(), e.toString());
@@ -466,11 +477,29 @@ public final class Client extends AbstractBehavior<Client.Command> {
     }
   }
 
+  private void rememberUplink(Uplink uplink) {
+    if (uplinks == null) {
+      uplinkFailures = getContext().messageAdapter(TransferFailed.class, UplinkLost::new);
+      uplinks = new java.util.LinkedHashMap<>() {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, Uplink> eldest) {
+          return size() > UPLINKS_KEPT;
+        }
+      };
+    }
+    uplinks.put(ActorRefResolver.get(getContext().getSystem()).toSerializationFormat(uplink.replyTo()), uplink);
+  }
+
   private Behavior<Command> onUplinkLost(UplinkLost lost) {
-    getContext().getLog().warn("client {}: the update of round {} did not arrive: {}", clientId, lost.round(), lost.failure().reason());
-    failedRound = lost.round();
+    Uplink uplink = uplinks.remove(lost.failure().recipient());
+    if (uplink == null) {
+      getContext().getLog().warn("client {}: an update of a round long past did not arrive: {}", clientId, lost.failure().reason());
+      return this;
+    }
+    getContext().getLog().warn("client {}: the update of round {} did not arrive: {}", clientId, uplink.round(), lost.failure().reason());
+    failedRound = uplink.round();
     failedOnDownlink = false;
-    lost.replyTo().tell(new Failed(lost.round(), clientId, lost.secret(), "update did not arrive: " + lost.failure().reason()));
+    uplink.replyTo().tell(new Failed(uplink.round(), clientId, uplink.secret(), "update did not arrive: " + lost.failure().reason()));
     return this;
   }
 

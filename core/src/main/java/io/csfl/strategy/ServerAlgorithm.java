@@ -51,7 +51,10 @@ public interface ServerAlgorithm {
   /** Installs the next global model: the candidate, pruned with {@code masks} if there are any. */
   void commit(int round, Optional<MaskSet> masks);
 
-  /** Throws away the partial sums of an abandoned round; the global model stays as it was. */
+  /**
+   * Throws away the partial sums of an abandoned round; the global model stays as it was. Also
+   * called before each attempt at a round, when there may be nothing to throw away.
+   */
   void abandon(int round);
 
   /** The model the server would ship next round: the one that is evaluated and reported. */

@@ -9,10 +9,13 @@ import akka.actor.testkit.typed.javadsl.TestProbe;
 import akka.actor.typed.ActorRef;
 import io.csfl.nn.Architecture;
 import io.csfl.nn.Evaluator;
+import io.csfl.nn.LocalTrainer;
 import io.csfl.strategy.FedAvg;
 import io.csfl.strategy.MagnitudePruner;
+import io.csfl.strategy.Payloads;
 import io.csfl.tensor.Model;
 import java.time.Duration;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -21,7 +24,8 @@ import org.junit.jupiter.api.Test;
  * client's node ("member") sends everything above 1 KiB in chunks, so the update of a logistic
  * regression (31 KB) is refused while its downlink (sent whole) arrives. The collector takes the
  * client's failure report, the client confirms it, and the round ends without waiting for the
- * deadline, with the update of the client on the server's node.
+ * deadline, with the update of the client on the server's node. A failure that comes after the
+ * client has sent the next round's update is reported to its own round's collector.
  */
 class LostUplinkTest {
   private static final Duration WAIT = Duration.ofSeconds(60);
@@ -33,17 +37,73 @@ class LostUplinkTest {
         new int[] {4 * index, 4 * index + 1, 4 * index + 2, 4 * index + 3}, index), id, Client.DISPATCHER);
   }
 
-  @Test
-  void aClientWhoseUpdateIsLostReportsItWithItsSecretAndConfirmsIt() throws InterruptedException {
+  /** Runs {@code test} on the two nodes of the class comment, a cluster: the server's ("home") and a client's ("member"). */
+  private static void onTwoNodes(java.util.function.BiConsumer<ActorTestKit, ActorTestKit> test) throws InterruptedException {
     ActorTestKit home = ActorTestKit.create("csfl", TestClusters.node(0, "server, aggregator", "csfl.transfer.max-bytes = 16 KiB"));
     ActorTestKit member = ActorTestKit.create("csfl", TestClusters.node(0, "client", "csfl.transfer.direct-limit = 1 KiB"));
     try {
       TestClusters.form(WAIT, home, member);
-      assertTheRoundEndsWithoutTheLostUpdate(home, member);
+      test.accept(home, member);
     } finally {
       member.shutdownTestKit();
       home.shutdownTestKit();
     }
+  }
+
+  @Test
+  void aClientWhoseUpdateIsLostReportsItWithItsSecretAndConfirmsIt() throws InterruptedException {
+    onTwoNodes(LostUplinkTest::assertTheRoundEndsWithoutTheLostUpdate);
+  }
+
+  /**
+   * A trainer whose first training takes half a second longer: long enough for the client's next
+   * order to arrive meanwhile, so that the first update's transfer fails after the second is sent.
+   */
+  private static LocalTrainer slowFirst(LocalTrainer trainer) {
+    java.util.concurrent.atomic.AtomicBoolean first = new java.util.concurrent.atomic.AtomicBoolean(true);
+    return new LocalTrainer() {
+      @Override
+      public io.csfl.tensor.ModelSpec spec() {
+        return trainer.spec();
+      }
+
+      @Override
+      public io.csfl.nn.TrainingResult train(Model start, io.csfl.data.Dataset data, int[] examples, long seed) {
+        if (first.getAndSet(false)) {
+          try {
+            Thread.sleep(500);
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+          }
+        }
+        return trainer.train(start, data, examples, seed);
+      }
+    };
+  }
+
+  @Test
+  void aFailedUpdateIsReportedAsItsOwnRoundsEvenOnceTheNextIsSent() throws InterruptedException {
+    onTwoNodes((home, member) -> {
+      Architecture logreg = Architecture.logreg(784, 10);
+      Model initial = logreg.initialModel(1);
+      ActorRef<Client.Command> client = TestClusters.reachedFrom(home, member, member.spawn(Client.create(Client.id(1), SIGNATURE,
+          new FedAvg().newClient(), slowFirst(TestModels.trainer(logreg)), TestModels.dataset(), new int[] {4, 5, 6, 7}, 1),
+          Client.id(1), Client.DISPATCHER));
+      TestProbe<Client.Description> server = home.createTestProbe();
+      client.tell(new Client.Describe(server.getRef()));
+      server.expectMessageClass(Client.Description.class, WAIT);
+
+      // Two orders from two collectors on the server's node; both updates (31 KB) are refused there.
+      TestProbe<Client.Reply> firstCollector = home.createTestProbe();
+      TestProbe<Client.Reply> secondCollector = home.createTestProbe();
+      client.tell(new Client.TrainRound(1, Payloads.dense(initial), 11, firstCollector.getRef()));
+      client.tell(new Client.TrainRound(2, Payloads.dense(initial), 22, secondCollector.getRef()));
+      Client.Failed first = firstCollector.expectMessageClass(Client.Failed.class, WAIT);
+      assertEquals(List.of(1, 11L), List.of(first.round(), first.secret()), "the first round's failure goes to its own collector");
+      Client.Failed second = secondCollector.expectMessageClass(Client.Failed.class, WAIT);
+      assertEquals(List.of(2, 22L), List.of(second.round(), second.secret()));
+      secondCollector.expectNoMessage(Duration.ofMillis(500));
+    });
   }
 
   private static void assertTheRoundEndsWithoutTheLostUpdate(ActorTestKit home, ActorTestKit member) {
