@@ -44,8 +44,10 @@ import java.util.stream.Stream;
  * <p>Thread-safe; one server writes a directory at a time.
  */
 public final class Checkpoints {
-  private static final Pattern NAME = Pattern.compile("(.+)-round-(\\d{6,})\\.safetensors");
-  private static final Pattern HELD_NAME = Pattern.compile("(.+)-held-(\\d{6,})-([0-9a-f]{16})\\.safetensors");
+  // Rounds of six to nine digits, as written: a longer number (a stray file) is no checkpoint of a
+  // round an int can hold, and is ignored rather than failing every listing.
+  private static final Pattern NAME = Pattern.compile("(.+)-round-(\\d{6,9})\\.safetensors");
+  private static final Pattern HELD_NAME = Pattern.compile("(.+)-held-(\\d{6,9})-([0-9a-f]{16})\\.safetensors");
   private static final String HELD_ROUND_KEY = "csfl.checkpoint.held-round";
   /** The metadata key of a checkpoint file's {@link #contentDigest}. */
   static final String DIGEST_KEY = "csfl.checkpoint.digest";

@@ -109,6 +109,19 @@ class CheckpointsTest {
    */
   /** A round's checkpoint is never written again, so the temporary file of a write a kill cut short is swept by later saves. */
   @Test
+  void aStrayFileWithARoundTooLongForAnIntIsNoCheckpoint() throws IOException {
+    Checkpoints store = new Checkpoints(dir, 2);
+    store.save(checkpoint(3));
+    Files.writeString(dir.resolve("cs-round-9999999999.safetensors"), "not a checkpoint");
+    Files.writeString(dir.resolve("cs-held-9999999999-0123456789abcdef.safetensors"), "not an entry");
+    List<String> warnings = new ArrayList<>();
+    assertEquals(checkpoint(3), store.latest("cs", MLP.spec(), warnings::add).orElseThrow(), "the stray files are not read");
+    store.save(checkpoint(4));
+    assertEquals(checkpoint(4), store.latest("cs", MLP.spec(), warnings::add).orElseThrow());
+    assertTrue(warnings.isEmpty(), warnings.toString());
+  }
+
+  @Test
   void aSaveSweepsTheAlgorithmsStaleTemporaryFiles() throws IOException {
     java.nio.file.attribute.FileTime old = java.nio.file.attribute.FileTime.from(
         java.time.Instant.now().minus(io.csfl.internal.files.AtomicFiles.STALE).minusSeconds(60));

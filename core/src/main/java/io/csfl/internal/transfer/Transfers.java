@@ -14,7 +14,6 @@ import akka.serialization.Serializers;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * Delivery of messages of any size between nodes, and the measure of what they cost on the wire.
@@ -38,6 +37,12 @@ public final class Transfers implements Extension {
   private final ActorRefResolver resolver;
   private final TransferSettings settings;
   private final ActorRef<Courier.Command> courier;
+  /**
+   * Transfer ids: the receiving node names a transfer by its id, so a peer that could predict the
+   * next one could open it first, or send chunks into it. ThreadLocalRandom's sequence can be
+   * worked out from one value it gave; a SecureRandom's cannot.
+   */
+  private final java.security.SecureRandom ids = new java.security.SecureRandom();
   /**
    * The last message encoded, by identity: a message told to several recipients in a row is
    * serialized once, not once per recipient. Immutable, so safe to share across threads.
@@ -118,7 +123,7 @@ public final class Transfers implements Extension {
           "message of " + encoded.bytes().length + " bytes is above csfl.transfer.max-bytes (" + settings.maxBytes() + ")"));
       return 0;
     }
-    long id = ThreadLocalRandom.current().nextLong() & Long.MAX_VALUE;
+    long id = ids.nextLong() & Long.MAX_VALUE;
     List<Chunk> chunks = split(id, encoded.bytes());
     courier.tell(new Courier.Send(id, recipient, encoded.serializerId(), encoded.manifest(), encoded.bytes().length,
         chunks, message.getClass().getName(), onFailure));
