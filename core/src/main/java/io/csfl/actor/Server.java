@@ -364,7 +364,12 @@ public final class Server extends AbstractBehavior<Server.Command> {
 
     /** Clients sampled per round: {@code clientsPerRound} times the over-selection factor, rounded up. */
     int sampled() {
-      return (int) Math.ceil(clientsPerRound * overSelect - 1e-9);
+      return (int) sampled(clientsPerRound, overSelect);
+    }
+
+    /** {@code clientsPerRound} times {@code overSelect}, rounded up (a float's last-bit excess is not rounded up). */
+    private static double sampled(int clientsPerRound, double overSelect) {
+      return Math.ceil(clientsPerRound * overSelect - 1e-9);
     }
 
     @Override
@@ -558,7 +563,7 @@ public final class Server extends AbstractBehavior<Server.Command> {
         if (rounds > MAX_LISTED) {
           throw new IllegalArgumentException("rounds must be at most " + MAX_LISTED + ", got " + rounds);
         }
-        if (Math.ceil(clientsPerRound * overSelect - 1e-9) > MAX_LISTED) {
+        if (sampled(clientsPerRound, overSelect) > MAX_LISTED) {
           throw new IllegalArgumentException("clientsPerRound times overSelect must be at most " + MAX_LISTED + ", got "
               + clientsPerRound + " times " + overSelect);
         }
@@ -1334,9 +1339,7 @@ public final class Server extends AbstractBehavior<Server.Command> {
       return this;
     }
     timers.cancel(AggregatorSilent.class);
-    if (report != null) {
-      aggregatorMayHaveCommitted();
-    }
+    aggregatorMayHaveCommitted();
     if (report == null && collector != null) {
       getContext().stop(collector);
       // Lost may mean unreachable: should it come back, it must not keep this attempt's partial sums.
@@ -1592,13 +1595,16 @@ public final class Server extends AbstractBehavior<Server.Command> {
   }
 
   /**
-   * The attempt is given up after its close went out: its aggregator may have committed the round
-   * all the same (its result lost, or too late). Prepared again, it would apply the round on top of
-   * that result, so it is no longer taken to be in step: the retry resumes it from the server's model
-   * of the round before (round 1: it starts over from its initial model by itself).
+   * The attempt is given up: if its close went out (its collector reported), its aggregator may
+   * have committed the round all the same (its result lost, or too late). Prepared again, it would
+   * apply the round on top of that result, so it is no longer taken to be in step: the retry resumes
+   * it from the server's model of the round before (round 1: it starts over from its initial model
+   * by itself).
    */
   private void aggregatorMayHaveCommitted() {
-    aggregatorInStep = null;
+    if (report != null) {
+      aggregatorInStep = null;
+    }
   }
 
   private Behavior<Command> onAggregatorSilent(AggregatorSilent silent) {
@@ -1607,9 +1613,7 @@ public final class Server extends AbstractBehavior<Server.Command> {
     }
     String what = report == null ? "the round's downlink" : "the round's aggregate";
     getContext().getLog().warn("round {} attempt {}: no answer from the aggregator for {} within {}", round, attempt, what, settings.roundTimeout());
-    if (report != null) {
-      aggregatorMayHaveCommitted();
-    }
+    aggregatorMayHaveCommitted();
     return retryOrAbort(attempts -> "the aggregator did not send " + what + " of round " + round + " in " + attempts + " attempts");
   }
 
