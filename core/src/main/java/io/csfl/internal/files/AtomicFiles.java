@@ -15,6 +15,8 @@ import java.nio.file.attribute.FileTime;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
 
 /**
@@ -37,7 +39,7 @@ public final class AtomicFiles {
   /**
    * Writes {@code bytes} to {@code path}: to a new temporary file beside it, forced to disk, then
    * renamed over {@code path}; then the directory is forced (where the platform can), so that the
-   * rename survives a power loss as well, and so is its parent when the directory was made here.
+   * rename survives a power loss as well, and so is the parent of each directory made here.
    * With {@code ownerOnly} the temporary file is created readable and writable by its owner alone,
    * before a byte is written, so a private key is never readable by others, not even while it is
    * being written; otherwise it gets the process's default permissions.
@@ -60,9 +62,13 @@ public final class AtomicFiles {
   static void write(Path path, Contents contents, boolean ownerOnly) throws IOException {
     Path dir = path.toAbsolutePath().getParent();
     if (!Files.isDirectory(dir)) {
+      // Each directory made here (say out/ and out/checkpoints/) is an entry of its parent: sync
+      // every such parent too, or a power loss could drop the new file's directory with it.
+      List<Path> made = missingDirectories(dir);
       Files.createDirectories(dir);
-      // A directory made here (say checkpoints/) is an entry of its parent: sync that too.
-      force(dir.getParent());
+      for (Path d : made) {
+        force(d.getParent());
+      }
     }
     String prefix = "." + path.getFileName();
     removeStale(dir, prefix);
@@ -87,6 +93,15 @@ public final class AtomicFiles {
       Files.deleteIfExists(tmp);
     }
     force(dir);
+  }
+
+  /** {@code dir} and those of its ancestors that do not exist yet, deepest first. */
+  static List<Path> missingDirectories(Path dir) {
+    List<Path> missing = new ArrayList<>();
+    for (Path d = dir.toAbsolutePath(); d != null && !Files.isDirectory(d); d = d.getParent()) {
+      missing.add(d);
+    }
+    return missing;
   }
 
   /** {@code e}, a failure to write {@code path} that names no file, as one that names it, with {@code e} as its cause. */

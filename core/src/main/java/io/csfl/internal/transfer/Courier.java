@@ -1,5 +1,6 @@
 package io.csfl.internal.transfer;
 
+import akka.actor.Address;
 import akka.actor.InvalidActorNameException;
 import akka.actor.NoSerializationVerificationNeeded;
 import akka.actor.typed.ActorRef;
@@ -9,19 +10,34 @@ import akka.actor.typed.javadsl.AbstractBehavior;
 import akka.actor.typed.javadsl.ActorContext;
 import akka.actor.typed.javadsl.Behaviors;
 import akka.actor.typed.javadsl.Receive;
+import java.security.SecureRandom;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * A node's courier: starts an {@link Outbound} child for each chunked message this node sends, and
  * an {@link Inbound} child for each one another node announces. An announcement is hostile until
- * checked: one above {@code max-bytes}, or beyond what the node receives at once
- * ({@code max-inbound-transfers}, or no room left under {@code max-inbound-bytes} for its first
- * block), is refused to its sender, who reports a {@link TransferFailed}; the transfers already
- * running go on. The bytes bound counts what the running transfers buffer, not what they
- * announced, and each transfer must keep up {@code min-rate} ({@link Inbound}), so a member that
- * announces and then trickles holds its places only for a while, and of the bytes only what it
- * sent (at least a 1 MiB block per transfer). A transfer can also end part-way, when the
- * transfers running together would buffer more than the bound.
+ * checked: one above {@code max-bytes}, or malformed, is refused to its sender, who reports a
+ * {@link TransferFailed}. One that finds no place now ({@code max-inbound-transfers} in all,
+ * {@code max-inbound-transfers-per-node} from the node it names, or no room under
+ * {@code max-inbound-bytes} for its first block) is answered {@link Outbound.Busy}: its sender
+ * announces it again a moment later, so a round that sends a node more messages than it receives
+ * at once loses none of them. The bytes bound counts what the running transfers buffer, not what
+ * they announced, and each transfer must keep up {@code min-rate} ({@link Inbound}), so a member
+ * that announces and then trickles holds its places only for a while, and of the bytes only what
+ * it sent (at least a 1 MiB block per transfer); and never more than its node's share of the
+ * places. A transfer can also end part-way, when the transfers running together would buffer
+ * more than the bound.
+ *
+ * <p>The node an announcement names is the one its sender's reference points to; Akka does not
+ * tell an actor which node a message came from. A member that names another node's sender holds
+ * that node's places only until the ack timeout ends them (the acceptance goes to the named node,
+ * which has no such transfer, so no chunk ever comes).
+ *
+ * <p>Each inbound transfer's actor gets a name drawn at random, not one made of the transfer's
+ * id: its reference reaches only the sender, in the acceptance, so no other node can send chunks
+ * into it even if it learned the id.
  */
 final class Courier extends AbstractBehavior<Courier.Command> {
   interface Command {}
@@ -38,13 +54,17 @@ final class Courier extends AbstractBehavior<Courier.Command> {
   record Open(long id, String recipient, int serializerId, String manifest, int totalBytes, int chunkCount,
               ActorRef<Outbound.Command> sender) implements Command, TransferMessage {}
 
-  /** An inbound transfer ended (delivered, refused, silent or too slow): its place is free again. */
-  private enum InboundEnded implements Command, NoSerializationVerificationNeeded { INSTANCE }
+  /** An inbound transfer from {@code from} ended (delivered, refused, silent or too slow): its place is free again. */
+  private record InboundEnded(Address from) implements Command, NoSerializationVerificationNeeded {}
 
   private final TransferSettings settings;
   private final ActorRefResolver resolver;
   private final InboundBuffers buffers;
+  /** Names of inbound transfer actors: random, so that no one can guess one. */
+  private final SecureRandom names = new SecureRandom();
   private int inbound;
+  /** Inbound transfers running, by the node their announcement named. */
+  private final Map<Address, Integer> inboundFrom = new HashMap<>();
 
   private Courier(ActorContext<Command> context, TransferSettings settings) {
     super(context);
@@ -77,35 +97,49 @@ final class Courier extends AbstractBehavior<Courier.Command> {
     Reassembly reassembly;
     try {
       reassembly = Reassembly.of(open.id(), open.totalBytes(), open.chunkCount(), settings.maxBytes(), buffers);
-      checkRoomFor(open);
     } catch (Reassembly.Refused refused) {
       getContext().getLog().warn("refused transfer {} for {}: {}", open.id(), open.recipient(), refused.getMessage());
       open.sender().tell(new Outbound.Refused(refused.getMessage()));
       return this;
     }
+    Address from = open.sender().path().address();
+    String busy = noRoomFor(open, from);
+    if (busy != null) {
+      getContext().getLog().debug("transfer {} from {} waits: {}", open.id(), from, busy);
+      open.sender().tell(new Outbound.Busy(busy));
+      return this;
+    }
     try {
-      ActorRef<Inbound.Command> child = getContext().spawn(Inbound.create(open, reassembly, settings), "in-" + open.id());
-      getContext().watchWith(child, InboundEnded.INSTANCE);
+      String name = "in-" + Long.toUnsignedString(names.nextLong(), 36);
+      ActorRef<Inbound.Command> child = getContext().spawn(Inbound.create(open, reassembly, settings), name);
+      getContext().watchWith(child, new InboundEnded(from));
       inbound++;
-    } catch (InvalidActorNameException e) {
-      open.sender().tell(new Outbound.Refused("transfer id " + open.id() + " is already in use on this node"));
+      inboundFrom.merge(from, 1, Integer::sum);
+    } catch (InvalidActorNameException drawnTwice) {
+      open.sender().tell(new Outbound.Busy("drew a name in use; announce again"));
     }
     return this;
   }
 
   private Behavior<Command> onInboundEnded(InboundEnded ended) {
     inbound--;
+    inboundFrom.computeIfPresent(ended.from(), (node, n) -> n == 1 ? null : n - 1);
     return this;
   }
 
-  /** Refuses an announcement this node has no room for now, on top of the transfers it receives. */
-  private void checkRoomFor(Open open) throws Reassembly.Refused {
+  /** Why this node has no place for {@code open} from {@code from} now, on top of the transfers it receives; null if it has. */
+  private String noRoomFor(Open open, Address from) {
     if (inbound >= settings.maxInboundTransfers()) {
-      throw new Reassembly.Refused("this node already receives " + inbound + " messages, its csfl.transfer.max-inbound-transfers");
+      return "this node already receives " + inbound + " messages, its csfl.transfer.max-inbound-transfers";
+    }
+    int fromThere = inboundFrom.getOrDefault(from, 0);
+    if (fromThere >= settings.maxInboundTransfersPerNode()) {
+      return "this node already receives " + fromThere + " messages from " + from + ", its csfl.transfer.max-inbound-transfers-per-node";
     }
     long firstBlock = Math.min(Reassembly.BLOCK, open.totalBytes());
     if (buffers.held() + firstBlock > buffers.max()) {
-      throw new Reassembly.Refused(buffers.noRoomFor(firstBlock));
+      return buffers.noRoomFor(firstBlock);
     }
+    return null;
   }
 }

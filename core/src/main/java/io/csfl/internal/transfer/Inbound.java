@@ -112,8 +112,14 @@ final class Inbound extends AbstractBehavior<Inbound.Command> {
   }
 
   private Behavior<Command> deliver() {
+    byte[] bytes;
+    try {
+      bytes = reassembly.message();
+    } catch (Reassembly.Refused refused) {
+      return refuse(refused.getMessage());
+    }
     Try<Object> message = SerializationExtension.get(Adapter.toClassic(getContext().getSystem()))
-        .deserialize(reassembly.message(), open.serializerId(), open.manifest());
+        .deserialize(bytes, open.serializerId(), open.manifest());
     if (message.isFailure()) {
       return refuse("cannot decode " + open.manifest() + ": " + message.failed().get().getMessage());
     }

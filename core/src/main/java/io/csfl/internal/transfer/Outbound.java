@@ -9,11 +9,17 @@ import akka.actor.typed.javadsl.ActorContext;
 import akka.actor.typed.javadsl.Behaviors;
 import akka.actor.typed.javadsl.Receive;
 import akka.actor.typed.javadsl.TimerScheduler;
+import java.time.Duration;
+import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * Sends one chunked message: announces it to the remote courier, then keeps at most
- * {@code window} chunks unacknowledged. Any silence longer than the ack timeout, or a refusal, ends
- * the transfer with a {@link TransferFailed} to the sender's listener. Once every chunk is
+ * {@code window} chunks unacknowledged. A receiver that has no place for it now answers
+ * {@link Busy}; the announcement is then made again after a pause (growing from
+ * {@link #FIRST_PAUSE} to {@link #LONGEST_PAUSE}, drawn at random so that the senders a node turned
+ * away do not all come back at once), for as long as the ack timeout. Any silence longer than the
+ * ack timeout, a refusal, or an ack timeout of busy answers ends the transfer with a
+ * {@link TransferFailed} to the sender's listener. Once every chunk is
  * acknowledged the receiver holds all the bytes and decodes them, which for a big message can
  * take longer than the ack timeout; from then on only its refusal (the bytes do not decode) is a
  * failure.
@@ -30,6 +36,15 @@ final class Outbound extends AbstractBehavior<Outbound.Command> {
 
   record Refused(String reason) implements Command, TransferMessage {}
 
+  /** The receiver has no place for the transfer now; announce it again later. */
+  record Busy(String reason) implements Command, TransferMessage {}
+
+  /** The pause after a busy answer is over: announce again. */
+  private enum Reannounce implements Command, NoSerializationVerificationNeeded { INSTANCE }
+
+  static final Duration FIRST_PAUSE = Duration.ofMillis(20);
+  static final Duration LONGEST_PAUSE = Duration.ofMillis(320);
+
   private enum Silence implements Command, NoSerializationVerificationNeeded { INSTANCE }
 
   /** All chunks arrived long ago and neither delivery nor refusal was heard: stop waiting. */
@@ -42,6 +57,11 @@ final class Outbound extends AbstractBehavior<Outbound.Command> {
   private final TransferSettings settings;
   private final TimerScheduler<Command> timers;
   private final String recipient;
+  private final ActorRef<Courier.Command> remoteCourier;
+  /** Whether the receiver answered busy, and when it first did (System.nanoTime). */
+  private boolean waited;
+  private long busySince;
+  private Duration pause = FIRST_PAUSE;
   /** Chunks not yet acknowledged; acknowledged ones are released at once, so memory shrinks as the transfer runs. */
   private final Chunk[] pending;
   private ActorRef<Inbound.Command> inbound;
@@ -57,8 +77,13 @@ final class Outbound extends AbstractBehavior<Outbound.Command> {
     this.timers = timers;
     this.pending = send.chunks().toArray(new Chunk[0]);
     this.recipient = ActorRefResolver.get(context.getSystem()).toSerializationFormat(send.recipient());
+    this.remoteCourier = remoteCourier;
+    announce();
+  }
+
+  private void announce() {
     remoteCourier.tell(new Courier.Open(send.id(), recipient, send.serializerId(), send.manifest(), send.totalBytes(),
-        pending.length, context.getSelf()));
+        pending.length, getContext().getSelf()));
     timers.startSingleTimer(Silence.INSTANCE, settings.ackTimeout());
   }
 
@@ -73,6 +98,11 @@ final class Outbound extends AbstractBehavior<Outbound.Command> {
         .onMessage(Acked.class, this::onAcked)
         .onMessage(Delivered.class, d -> Behaviors.stopped())
         .onMessage(Refused.class, r -> fail("refused by the receiver: " + r.reason()))
+        .onMessage(Busy.class, this::onBusy)
+        .onMessage(Reannounce.class, r -> {
+          announce();
+          return this;
+        })
         .onMessage(Silence.class, s -> fail("no answer from " + send.recipient().path().address() + " for " + settings.ackTimeout().toSeconds()
             + " s after " + acked + " of " + pending.length + " chunks (node down or unreachable?)"))
         .onMessage(Unconfirmed.class, u -> {
@@ -83,9 +113,35 @@ final class Outbound extends AbstractBehavior<Outbound.Command> {
         .build();
   }
 
+  /**
+   * Takes the first acceptance that comes from the recipient's node. Any other (a second one, or
+   * one naming an actor elsewhere) is not the receiver's, and would send the chunks astray.
+   */
   private Behavior<Command> onAccepted(Accepted accepted) {
+    if (inbound != null || !accepted.inbound().path().address().equals(send.recipient().path().address())) {
+      getContext().getLog().warn("transfer {} to {}: ignored an acceptance from {}", send.id(), recipient, accepted.inbound().path().address());
+      return this;
+    }
     inbound = accepted.inbound();
     return pump();
+  }
+
+  private Behavior<Command> onBusy(Busy busy) {
+    if (inbound != null) {
+      return this;
+    }
+    long now = System.nanoTime();
+    if (!waited) {
+      waited = true;
+      busySince = now;
+    } else if (now - busySince >= settings.ackTimeout().toNanos()) {
+      return fail("the receiver had no place for it for " + settings.ackTimeout().toSeconds() + " s: " + busy.reason());
+    }
+    timers.cancel(Silence.INSTANCE);
+    long nanos = pause.toNanos();
+    timers.startSingleTimer(Reannounce.INSTANCE, Duration.ofNanos(nanos / 2 + ThreadLocalRandom.current().nextLong(nanos / 2 + 1)));
+    pause = pause.multipliedBy(2).compareTo(LONGEST_PAUSE) > 0 ? LONGEST_PAUSE : pause.multipliedBy(2);
+    return this;
   }
 
   private Behavior<Command> onAcked(Acked ack) {

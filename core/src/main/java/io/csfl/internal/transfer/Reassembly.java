@@ -15,7 +15,7 @@ import java.util.List;
  * chunk count a sender picks changes that. Each block is taken from the node's
  * {@link InboundBuffers} before it is allocated (a chunk that needs a block the node has no room
  * for is refused) and given back by {@link #release}. The blocks are joined once, when every byte
- * is there. Single-threaded: the {@link Inbound} actor owns one.
+ * is there, into an array that is counted too. Single-threaded: the {@link Inbound} actor owns one.
  */
 final class Reassembly {
   /** The block the bytes are buffered in; also the slack a transfer may hold beyond what arrived. */
@@ -128,25 +128,31 @@ final class Reassembly {
   }
 
   /**
-   * The whole message, once {@link #add} returned true; the blocks are released. A message of one
-   * block is returned as it is, a bigger one is copied once into an array of its size.
+   * The whole message, once {@link #add} returned true. A message of one block is returned as it
+   * is. A bigger one is copied once into an array of its size, which is taken from the node's
+   * {@link InboundBuffers} first (the blocks count until they are copied, the array until
+   * {@link #release}); a {@link Refused} if the node has no room for it now.
    */
-  byte[] message() {
+  byte[] message() throws Refused {
     if (filled != totalBytes) {
       throw new IllegalStateException("transfer " + id + " holds " + filled + " of " + totalBytes + " bytes");
     }
-    byte[] whole;
     if (blocks.size() == 1) {
-      whole = blocks.get(0);
-    } else {
-      whole = new byte[totalBytes];
-      int at = 0;
-      for (byte[] block : blocks) {
-        System.arraycopy(block, 0, whole, at, block.length);
-        at += block.length;
-      }
+      return blocks.remove(0);
+    }
+    if (!buffers.tryHold(totalBytes)) {
+      throw new Refused("no room to join the complete message: " + buffers.noRoomFor(totalBytes));
+    }
+    held += totalBytes;
+    byte[] whole = new byte[totalBytes];
+    int at = 0;
+    for (byte[] block : blocks) {
+      System.arraycopy(block, 0, whole, at, block.length);
+      at += block.length;
     }
     blocks.clear();
+    buffers.release(totalBytes);
+    held -= totalBytes;
     return whole;
   }
 }

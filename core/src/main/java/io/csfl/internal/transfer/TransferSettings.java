@@ -11,7 +11,10 @@ import java.time.Duration;
  * @param window              chunks sent ahead of the receiver's acknowledgements
  * @param ackTimeout          how long a transfer waits for the receiver before it is declared failed
  * @param maxBytes            the largest message either side accepts
- * @param maxInboundTransfers chunked messages this node receives at once; more are refused
+ * @param maxInboundTransfers chunked messages this node receives at once; a sender whose announcement
+ *                            finds no place waits and announces again, for up to the ack timeout
+ * @param maxInboundTransfersPerNode chunked messages this node receives at once from one node (as its
+ *                            announcements name it): no member can take every place
  * @param maxInboundBytes     the bytes this node's inbound transfers may buffer at once, added up; a
  *                            chunk that would pass it ends its transfer
  * @param minRate             bytes per second an inbound transfer must bring: after a grace of one ack
@@ -19,18 +22,19 @@ import java.time.Duration;
  *                            per second of it (or the rest of the message), or the transfer is dropped
  */
 public record TransferSettings(int directLimit, int chunkSize, int window, Duration ackTimeout, long maxBytes,
-                               int maxInboundTransfers, long maxInboundBytes, long minRate) {
+                               int maxInboundTransfers, int maxInboundTransfersPerNode, long maxInboundBytes, long minRate) {
   /**
    * Throws IllegalArgumentException unless chunk size, window, ack timeout, max bytes, max
-   * inbound transfers and min rate are positive, the direct limit is not negative, max bytes is
-   * below 2 GiB and max inbound bytes is at least max bytes.
+   * inbound transfers (in all and per node) and min rate are positive, the direct limit is not
+   * negative, max bytes is below 2 GiB and max inbound bytes is at least twice max bytes (a
+   * complete message is joined from its blocks into one array, and both are counted while it is).
    */
   public TransferSettings {
     if (chunkSize <= 0 || window <= 0 || directLimit < 0 || maxBytes <= 0 || ackTimeout.isNegative() || ackTimeout.isZero()
-        || maxInboundTransfers <= 0 || maxInboundBytes < maxBytes || minRate <= 0) {
+        || maxInboundTransfers <= 0 || maxInboundTransfersPerNode <= 0 || maxInboundBytes < 2 * maxBytes || minRate <= 0) {
       throw new IllegalArgumentException("bad csfl.transfer settings: " + directLimit + ", " + chunkSize + ", " + window + ", " + ackTimeout
-          + ", " + maxBytes + ", " + maxInboundTransfers + ", " + maxInboundBytes + ", " + minRate
-          + " (max-inbound-bytes must be at least max-bytes, min-rate positive)");
+          + ", " + maxBytes + ", " + maxInboundTransfers + ", " + maxInboundTransfersPerNode + ", " + maxInboundBytes + ", " + minRate
+          + " (max-inbound-bytes must be at least twice max-bytes, min-rate positive)");
     }
     if (maxBytes > Integer.MAX_VALUE - 8) {
       throw new IllegalArgumentException("csfl.transfer.max-bytes must be below 2 GiB (one Java array), got " + maxBytes);
@@ -45,6 +49,7 @@ public record TransferSettings(int directLimit, int chunkSize, int window, Durat
     Config c = config.getConfig("csfl.transfer");
     return new TransferSettings(Math.toIntExact(c.getBytes("direct-limit")), Math.toIntExact(c.getBytes("chunk-size")),
         c.getInt("window"), c.getDuration("ack-timeout"), c.getBytes("max-bytes"),
-        c.getInt("max-inbound-transfers"), c.getBytes("max-inbound-bytes"), c.getBytes("min-rate"));
+        c.getInt("max-inbound-transfers"), c.getInt("max-inbound-transfers-per-node"), c.getBytes("max-inbound-bytes"),
+        c.getBytes("min-rate"));
   }
 }

@@ -130,4 +130,13 @@ class AtomicFilesTest {
     assertFalse(AtomicFiles.isTemporary(".a.json.AB.tmp", ".a.json"));
     assertFalse(AtomicFiles.isTemporary(".a.jsonx.ab.tmp", ".a.json"));
   }
+
+  @Test
+  void everyDirectoryAWriteMakesIsKnownSoItsParentCanBeSynced() throws Exception {
+    Path deep = dir.resolve("out").resolve("checkpoints").resolve("cs");
+    assertEquals(List.of(deep, deep.getParent(), deep.getParent().getParent()), AtomicFiles.missingDirectories(deep));
+    AtomicFiles.write(deep.resolve("round.json"), new byte[] {1}, false);
+    assertArrayEquals(new byte[] {1}, Files.readAllBytes(deep.resolve("round.json")));
+    assertEquals(List.of(), AtomicFiles.missingDirectories(deep));
+  }
 }

@@ -188,7 +188,7 @@ class ReassemblyPropertiesTest {
    */
   private static Result feed(Stream stream, boolean checkAllocation) {
     Reassembly reassembly;
-    InboundBuffers buffers = new InboundBuffers(MAX_BYTES);
+    InboundBuffers buffers = new InboundBuffers(2 * MAX_BYTES);
     try {
       reassembly = Reassembly.of(stream.id(), stream.totalBytes(), stream.chunkCount(), MAX_BYTES, buffers);
     } catch (Reassembly.Refused refused) {
@@ -230,7 +230,12 @@ class ReassemblyPropertiesTest {
     byte[] message = null;
     if (outcome == Outcome.COMPLETE) {
       assertEquals(stream.chunkCount(), reassembly.received());
-      message = reassembly.message();
+      try {
+        message = reassembly.message();
+      } catch (Reassembly.Refused refused) {
+        throw new AssertionError("a node with room for twice max-bytes refused to join a complete message", refused);
+      }
+      assertEquals(stream.totalBytes(), buffers.held(), "the joined message is counted, and only it");
     }
     reassembly.release();
     assertEquals(0, buffers.held(), "a transfer that ended gives back every byte it took");
@@ -307,5 +312,31 @@ class ReassemblyPropertiesTest {
       assertTrue(reassembly.bufferedBytes() <= (i + 1L) * (128 << 10) + Reassembly.BLOCK);
     }
     assertArrayEquals(original, reassembly.message());
+  }
+
+  @Example
+  void joiningAMessageOfSeveralBlocksIsCountedAndRefusedWithoutRoom() throws Reassembly.Refused {
+    byte[] original = new byte[2 * Reassembly.BLOCK];
+    List<Chunk> chunks = split(6, original, Reassembly.BLOCK);
+    // Room for the blocks and half the joined array: the join, which would hold both, is refused.
+    InboundBuffers tight = new InboundBuffers(3L * Reassembly.BLOCK);
+    Reassembly refused = Reassembly.of(6, original.length, chunks.size(), MAX_BYTES, tight);
+    refused.add(chunks.get(0));
+    assertTrue(refused.add(chunks.get(1)));
+    Reassembly.Refused noRoom = assertThrows(Reassembly.Refused.class, refused::message);
+    assertTrue(noRoom.getMessage().contains("join") && noRoom.getMessage().contains("max-inbound-bytes"), noRoom.getMessage());
+    refused.release();
+    assertEquals(0, tight.held());
+
+    InboundBuffers room = new InboundBuffers(5L * Reassembly.BLOCK);
+    Reassembly joined = Reassembly.of(7, original.length, chunks.size(), MAX_BYTES, room);
+    joined.add(new Chunk(7, 0, chunks.get(0).bytes()));
+    joined.add(new Chunk(7, 1, chunks.get(1).bytes()));
+    room.tryHold(Reassembly.BLOCK);
+    assertEquals(3L * Reassembly.BLOCK, room.held());
+    joined.message();
+    assertEquals(3L * Reassembly.BLOCK, room.held(), "the blocks given back, the joined array counted in their place");
+    joined.release();
+    assertEquals(Reassembly.BLOCK, room.held());
   }
 }
