@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # How long one client node hosting N clients takes to join a federation: a server+aggregator node
-# and one client node (N mlp clients, iid, one local epoch, one round of 50 clients) on 127.0.0.1,
+# and one client node (N mlp clients, iid, one local epoch, one round of PER_ROUND clients, 50 by
+# default) on 127.0.0.1,
 # plain TCP. Prints, from the nodes' logs: seconds from the client node's start to its member-up,
 # to its clients hosted, to all N registered at the server (the server starts) and to round 1's
 # end, and from its member-up to all registered; heartbeat
@@ -14,7 +15,7 @@ base=${CSFL_PORT:-27500}
 home="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 rm -rf "$work" && mkdir -p "$work"
 jvm=(java -Xmx2g -Dslf4j.internal.verbosity=ERROR --add-modules jdk.incubator.vector)
-args=(node --insecure --data-dir "$home/data/fashion-mnist" --model mlp --clients "$n" --partition iid --per-round 50
+args=(node --insecure --data-dir "$home/data/fashion-mnist" --model mlp --clients "$n" --partition iid --per-round "${PER_ROUND:-50}"
   --local-epochs 1 --rounds 1 --eval-examples 1000 --seed-nodes "127.0.0.1:$base" --management-port off --exit-when-done)
 now() { perl -MTime::HiRes=time -e 'printf "%.3f", time'; }
 stamp() { perl -MTime::HiRes=time -ne '$|=1; printf "%.3f %s", time, $_'; }
@@ -34,6 +35,7 @@ up=$(at server "member up: \\S+:$((base + 1))") registered=$(at server 'clients 
 echo "clients=$n, seconds from the client node's start to: member up $up," \
   "clients hosted $(at client 'hosting [0-9]+ clients'), all registered $registered," \
   "round 1 ended $(at server '\] round 1 ')"
+echo "round 1: $(grep -o '\] round 1 .*' "$work/server.log" | head -1)"
 echo "all clients taken on $(awk "BEGIN { printf \"%.1f\", $registered - $up }") s after the client node's member-up"
 echo "handshakes asked again: $(grep -c 'did not answer' "$work/server.log" || true);" \
   "heartbeat/unreachable warnings: server $(grep -ciE 'heartbeat|unreachable' "$work/server.log" || true)," \
