@@ -69,5 +69,19 @@ engine yes env CSFL_ENGINE=pytorch "$home/bin/csfl" simulate
 engine yes "$home/bin/csfl" node --config "$fake/engine.conf"
 engine yes env CSFL_CONFIG="$fake/engine.conf" "$home/bin/csfl" node
 engine no "$home/bin/csfl" simulate --engine java
+# node's --resume takes no value: the flag after it is not a run directory to look into.
+err="$(JAVA_HOME="$fake/jdk17" "$home/bin/csfl" node --resume --role server 2>&1 > /dev/null | grep -v '^csfl: buil' || true)"
+if [ -n "$err" ]; then
+  echo "test-launcher: node --resume --role server printed on stderr: $err" >&2
+  failed=1
+fi
+# The JVM's stderr reaches the terminal whole, a NUL byte in it (a corrupt file's name or line) included.
+jdk nul 17.0.2
+printf '#!/bin/sh\nprintf "csfl: metrics.csv line 8: \\000\\000\\n" >&2\necho "csfl: after it" >&2\n' > "$fake/nul/bin/java"
+err="$(JAVA_HOME="$fake/nul" "$home/bin/csfl" report x 2>&1 | tr -d '\000')"
+if [[ "$err" != *"csfl: metrics.csv line 8: "*"csfl: after it"* ]]; then
+  echo "test-launcher: stderr with a NUL byte came out as: $err" >&2
+  failed=1
+fi
 [ "$failed" -eq 0 ] && echo "test-launcher: PASS"
 exit "$failed"

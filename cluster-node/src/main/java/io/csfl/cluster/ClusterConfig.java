@@ -67,8 +67,9 @@ public final class ClusterConfig {
   }
 
   /**
-   * Fails with one line naming the problem when {@code dir} lacks a file, or its certificate is
-   * not signed by its CA or not valid now: Akka would only log a failed handshake per connection.
+   * Fails with one line naming the problem when {@code dir} lacks a file, its certificate is not
+   * signed by its CA or not valid now, or its key is unreadable or not the certificate's: Akka would
+   * only log a failed handshake per connection.
    */
   static void checkTlsDir(Path dir) {
     for (String file : TLS_FILES) {
@@ -85,6 +86,45 @@ public final class ClusterConfig {
       throw new IllegalArgumentException("--tls-dir " + dir + ": tls.crt is not valid now: " + e.getMessage());
     } catch (GeneralSecurityException e) {
       throw new IllegalArgumentException("--tls-dir " + dir + ": tls.crt is not signed by ca.crt");
+    }
+    checkKeyMatches(dir, cert);
+  }
+
+  /**
+   * Fails with one line unless tls.key is a private key Akka can read (PEM, as Akka reads it) whose
+   * signatures tls.crt's public key verifies: with any other key the node would start, and then
+   * fail every handshake, logging each, and never join.
+   */
+  private static void checkKeyMatches(Path dir, X509Certificate cert) {
+    java.security.PrivateKey key;
+    try {
+      key = akka.pki.pem.DERPrivateKeyLoader.load(akka.pki.pem.PEMDecoder.decode(
+          Files.readString(dir.resolve(TLS_FILES.get(0)), java.nio.charset.StandardCharsets.US_ASCII)));
+    } catch (IOException | RuntimeException e) {
+      throw new IllegalArgumentException("--tls-dir " + dir + ": tls.key is not a PEM private key");
+    }
+    String algorithm = switch (key.getAlgorithm()) {
+      case "RSA" -> "SHA256withRSA";
+      case "EC" -> "SHA256withECDSA";
+      default -> key.getAlgorithm();
+    };
+    byte[] challenge = new byte[32];
+    new java.security.SecureRandom().nextBytes(challenge);
+    boolean matches;
+    try {
+      java.security.Signature signer = java.security.Signature.getInstance(algorithm);
+      signer.initSign(key);
+      signer.update(challenge);
+      byte[] signature = signer.sign();
+      java.security.Signature verifier = java.security.Signature.getInstance(algorithm);
+      verifier.initVerify(cert.getPublicKey());
+      verifier.update(challenge);
+      matches = verifier.verify(signature);
+    } catch (GeneralSecurityException e) {
+      matches = false;
+    }
+    if (!matches) {
+      throw new IllegalArgumentException("--tls-dir " + dir + ": tls.key is not the key of tls.crt");
     }
   }
 
@@ -118,6 +158,37 @@ public final class ClusterConfig {
       return java.net.InetAddress.getByName(host).isLoopbackAddress();
     } catch (java.net.UnknownHostException e) {
       throw new IllegalArgumentException("--management-host " + host + ": unknown host");
+    }
+  }
+
+  /**
+   * Reads, before the node starts, the CSFL settings of {@code config} (a node's whole
+   * configuration) that its actors and extensions read only later: a value of the wrong type or
+   * out of range is then one line naming the setting, instead of an actor that fails to start
+   * and a node that waits for it. IllegalArgumentException says what is wrong.
+   */
+  public static void checkSettings(Config config) {
+    try {
+      io.csfl.internal.transfer.TransferSettings.from(config);
+      notNegative(config, "csfl.client-pool.settle");
+      notNegative(config, "csfl.rejoin.delay");
+      notNegative(config, "csfl.tls-warm-up.max-time");
+      if (config.getBytes("csfl.tls-warm-up.bytes") < 0) {
+        throw new IllegalArgumentException("csfl.tls-warm-up.bytes must not be negative (0 turns the warm-up off)");
+      }
+      String pool = "csfl.training-dispatcher.thread-pool-executor.fixed-pool-size";
+      if (config.hasPath(pool) && config.getInt(pool) <= 0) {
+        throw new IllegalArgumentException(pool + " must be positive, got " + config.getInt(pool));
+      }
+    } catch (com.typesafe.config.ConfigException | ArithmeticException e) {
+      throw new IllegalArgumentException(e.getMessage());
+    }
+  }
+
+  private static void notNegative(Config config, String key) {
+    java.time.Duration d = config.getDuration(key);
+    if (d.isNegative()) {
+      throw new IllegalArgumentException(key + " must not be negative, got " + d);
     }
   }
 

@@ -40,6 +40,7 @@ public final class CsflCommand implements Runnable {
       System.err.println("csfl: " + badLevel);
       System.exit(CommandLine.ExitCode.USAGE);
     }
+    LogLevel.applyEnvironment(System.getenv("CSFL_LOG_LEVEL"));
     cl.setDefaultValueProvider(new FlagDefaults(cl, args, System.getenv()));
     exit(cl.execute(args));
   }

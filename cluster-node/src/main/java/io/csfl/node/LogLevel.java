@@ -20,6 +20,20 @@ final class LogLevel {
         : "CSFL_LOG_LEVEL '" + value + "' is not a log level: give one of " + String.join(", ", NAMES);
   }
 
+  /**
+   * Sets the level {@code CSFL_LOG_LEVEL} names, as logback.xml would, but for a value logback reads
+   * wrongly: a blank one (set but empty: logback takes it for DEBUG; WARN, as unset) or one with
+   * spaces around the name. Call after {@link #refusal} found nothing wrong with {@code value}.
+   */
+  static void applyEnvironment(String value) {
+    if (value == null || !(LoggerFactory.getILoggerFactory() instanceof ch.qos.logback.classic.LoggerContext)) {
+      return;
+    }
+    Level level = value.isBlank() ? Level.WARN : Level.toLevel(value.strip(), Level.WARN);
+    ch.qos.logback.classic.LoggerContext context = (ch.qos.logback.classic.LoggerContext) LoggerFactory.getILoggerFactory();
+    context.getLogger(Logger.ROOT_LOGGER_NAME).setLevel(level);
+  }
+
   static void apply(int verbose, boolean quiet) {
     if (verbose == 0 && !quiet) {
       return;

@@ -29,7 +29,12 @@ final class NodeAddress {
   }
 
   static void checkHost(String host) {
-    FederationOptions.require(HOST.matcher(host).matches(), "--host '" + host + "' is not a host name or IP address");
+    checkHost("--host", host);
+  }
+
+  /** Refuses {@code host}, given with {@code flag}, unless it reads as a host name or IP address. */
+  static void checkHost(String flag, String host) {
+    FederationOptions.require(HOST.matcher(host).matches(), flag + " '" + host + "' is not a host name or IP address");
   }
 
   static void checkSeeds(List<String> seeds) {
@@ -47,15 +52,16 @@ final class NodeAddress {
   static void probe(String host, int port, Config overrides) {
     String bindHost = setting(overrides, "akka.remote.artery.bind.hostname", host);
     int bindPort = Integer.parseInt(setting(overrides, "akka.remote.artery.bind.port", String.valueOf(port)));
-    probeListening(bindHost, bindPort, "");
+    probeListening(bindHost, bindPort, "", "");
   }
 
   /**
    * Whether this process can listen on {@code host:port} now (port 0, any free one, always can);
-   * otherwise {@link Unavailable}, its line starting with {@code flag} (empty, or the flag and a
-   * colon, when the port is not the node's own).
+   * otherwise {@link Unavailable}, its line starting with {@code hostFlag} when the host does not
+   * resolve and with {@code flag} when the port cannot be listened on (each empty, or the flag and
+   * a colon, when they are not the node's own).
    */
-  static void probeListening(String host, int port, String flag) {
+  static void probeListening(String host, int port, String hostFlag, String flag) {
     if (port == 0) {
       return;
     }
@@ -63,7 +69,7 @@ final class NodeAddress {
     try {
       address = InetAddress.getByName(host);
     } catch (UnknownHostException e) {
-      throw new Unavailable(flag + "host " + host + " does not resolve");
+      throw new Unavailable(hostFlag + "host " + host + " does not resolve");
     }
     try (ServerSocket socket = new ServerSocket()) {
       socket.bind(new InetSocketAddress(address, port));

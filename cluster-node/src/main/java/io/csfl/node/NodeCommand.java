@@ -147,10 +147,14 @@ final class NodeCommand implements Callable<Integer> {
       FederationOptions.requireDirectory(out, "--out");
       FederationOptions.requireDirectory(checkpointDir, "--checkpoint-dir");
       overrides = (config == null ? ConfigFactory.empty() : FlagDefaults.settings(spec, config)).withFallback(transport);
+      ClusterConfig.checkSettings(overrides.withFallback(ClusterConfig.defaults()));
       NodeAddress.probe(host, port, overrides);
       // The health endpoint too: a node that started without it would not be found ready.
       FederationOptions.require(httpPort <= 0 || httpPort != port, "--management-port " + httpPort + " is --port's too: give each its own");
-      NodeAddress.probeListening(managementHost, Math.max(httpPort, 0), "--management-port: ");
+      if (httpPort > 0) {
+        NodeAddress.checkHost("--management-host", managementHost);
+      }
+      NodeAddress.probeListening(managementHost, Math.max(httpPort, 0), "--management-host: ", "--management-port: ");
       federation.validateWithData();
       plan = plan();
       management = httpPort < 0 ? Optional.empty()

@@ -128,6 +128,11 @@ class CliTest {
     }
     run("node", "--role", "aggregator", "--insecure", "--port", "25999", "--management-port", "25999")
         .isOneLineUsageError("--management-port 25999 is --port's too");
+    // A bad management host is named as the flag it came with.
+    run("node", "--role", "aggregator", "--insecure", "--port", "0", "--management-port", "25998", "--management-host", "a b")
+        .isOneLineUsageError("--management-host 'a b' is not a host name or IP address");
+    run("node", "--role", "aggregator", "--insecure", "--port", "0", "--management-port", "25998", "--management-host", "no-such-host.invalid")
+        .isOneLineUsageError("--management-host: host no-such-host.invalid does not resolve");
   }
 
   @Test
@@ -249,6 +254,15 @@ class CliTest {
     Path conf = Files.writeString(dir.resolve("node.conf"), "csfl.roundz = 3\n");
     run("node", "--role", "client", "--insecure", "--config", conf.toString())
         .isOneLineUsageError("config file " + conf + ": unknown key csfl.roundz");
+    // Settings that only the node's actors read are read at its start too: one line, not a node
+    // whose actor fails to start while the node waits.
+    for (var bad : Map.of("csfl.client-pool.settle = banana\n", "csfl.client-pool.settle",
+        "csfl.training-dispatcher.thread-pool-executor.fixed-pool-size = -3\n", "fixed-pool-size must be positive, got -3",
+        "csfl.transfer.window = -1\n", "csfl.transfer.window must be positive, got -1",
+        "csfl.rejoin.delay = -5s\n", "csfl.rejoin.delay must not be negative").entrySet()) {
+      Path file = Files.writeString(dir.resolve("actors.conf"), bad.getKey());
+      run("node", "--role", "client", "--insecure", "--port", "0", "--config", file.toString()).isOneLineUsageError(bad.getValue());
+    }
   }
 
   @Test

@@ -16,4 +16,19 @@ class LogLevelTest {
     assertEquals("CSFL_LOG_LEVEL 'verbose' is not a log level: give one of ERROR, WARN, INFO, DEBUG, TRACE",
         LogLevel.refusal("verbose"));
   }
+
+  @Test
+  void aBlankLevelIsWarnAndOneWithSpacesIsTheLevelItNames() {
+    ch.qos.logback.classic.Logger root = (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
+    ch.qos.logback.classic.Level before = root.getLevel();
+    try {
+      root.setLevel(ch.qos.logback.classic.Level.DEBUG);
+      LogLevel.applyEnvironment("");
+      assertEquals(ch.qos.logback.classic.Level.WARN, root.getLevel(), "set but empty, as unset");
+      LogLevel.applyEnvironment(" info ");
+      assertEquals(ch.qos.logback.classic.Level.INFO, root.getLevel());
+    } finally {
+      root.setLevel(before);
+    }
+  }
 }

@@ -123,6 +123,16 @@ class TlsMembershipTest {
     Files.copy(dir.resolve("other/ca/ca.crt"), out.resolve("b/ca.crt"), StandardCopyOption.REPLACE_EXISTING);
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> ClusterConfig.tls(out.resolve("b")));
     assertTrue(e.getMessage().contains("not signed by ca.crt"), e.getMessage());
+
+    // A key that is not tls.crt's, or no key at all, is refused at the start too: with it the node
+    // would start, fail every handshake and never join.
+    Files.copy(out.resolve("ca/ca.crt"), out.resolve("b/ca.crt"), StandardCopyOption.REPLACE_EXISTING);
+    Files.copy(out.resolve("a/tls.key"), out.resolve("b/tls.key"), StandardCopyOption.REPLACE_EXISTING);
+    e = assertThrows(IllegalArgumentException.class, () -> ClusterConfig.tls(out.resolve("b")));
+    assertEquals("--tls-dir " + out.resolve("b") + ": tls.key is not the key of tls.crt", e.getMessage());
+    Files.writeString(out.resolve("b/tls.key"), "garbage\n");
+    e = assertThrows(IllegalArgumentException.class, () -> ClusterConfig.tls(out.resolve("b")));
+    assertEquals("--tls-dir " + out.resolve("b") + ": tls.key is not a PEM private key", e.getMessage());
   }
 
   @Test

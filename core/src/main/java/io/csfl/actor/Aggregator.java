@@ -370,8 +370,9 @@ public final class Aggregator extends AbstractBehavior<Aggregator.Command> {
 
   /**
    * An aggregator running the server half of {@code algorithm}; its global model fixes the model every resume must
-   * fit. {@code pruner} runs in a child actor that is restarted if it fails; a pruning that fails or
-   * takes more than five minutes leaves the round's candidate model unpruned for that round.
+   * fit. {@code pruner} runs in a child actor; a pruning that throws, gives masks that do not fit
+   * the model, or takes more than five minutes leaves the round's candidate model unpruned for that
+   * round, and is logged at error level.
    */
   public static Behavior<Command> create(ServerAlgorithm algorithm, Pruner pruner) {
     return create(algorithm, pruner, "");
@@ -631,7 +632,7 @@ public final class Aggregator extends AbstractBehavior<Aggregator.Command> {
     getContext().ask(PruningStrategy.MasksComputed.class, pruner, PRUNING_TIMEOUT,
         replyTo -> new PruningStrategy.ComputeMasks(closingRound, prune.get().candidate(), prune.get().sparsity(), replyTo),
         (result, failure) -> result != null
-            ? new MasksReady(closingRound, closingKey, Optional.of(result.masks()), result.millis(), null)
+            ? new MasksReady(closingRound, closingKey, result.masks(), result.millis(), result.failure())
             : new MasksReady(closingRound, closingKey, Optional.empty(), 0, String.valueOf(failure)));
     return this;
   }

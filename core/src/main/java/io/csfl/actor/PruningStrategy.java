@@ -10,6 +10,7 @@ import akka.actor.typed.javadsl.Receive;
 import io.csfl.strategy.Pruner;
 import io.csfl.tensor.MaskSet;
 import io.csfl.tensor.Model;
+import java.util.Optional;
 
 /**
  * Computes masks with a pluggable {@link Pruner}. The aggregator spawns it as a child, so it runs
@@ -34,14 +35,15 @@ final class PruningStrategy extends AbstractBehavior<PruningStrategy.Command> {
       implements Command, NoSerializationVerificationNeeded {}
 
   /**
-   * The masks computed for {@code round}, with the pruner's wall-clock time in milliseconds. A pruner that throws
-   * sends no reply (the actor fails and its supervisor decides), so the asker must time out.
+   * The masks computed for {@code round}, with the pruner's wall-clock time in milliseconds; or,
+   * when the pruner threw or gave masks that do not fit the model, none and why.
    *
-   * @param round  the round of the request
-   * @param masks  the masks of the weights to keep
-   * @param millis the pruner's wall-clock time, in milliseconds
+   * @param round   the round of the request
+   * @param masks   the masks of the weights to keep, fitting the model; empty when pruning failed
+   * @param millis  the pruner's wall-clock time, in milliseconds
+   * @param failure why pruning failed, naming the pruner's class; null when it did not
    */
-  public record MasksComputed(int round, MaskSet masks, long millis) implements NoSerializationVerificationNeeded {}
+  public record MasksComputed(int round, Optional<MaskSet> masks, long millis, String failure) implements NoSerializationVerificationNeeded {}
 
   private final Pruner pruner;
 
@@ -60,10 +62,25 @@ final class PruningStrategy extends AbstractBehavior<PruningStrategy.Command> {
     return newReceiveBuilder().onMessage(ComputeMasks.class, this::onCompute).build();
   }
 
+  /**
+   * Replies in every case: a pruner is the embedder's code, and one that throws, or returns masks
+   * of another shape, must cost the round its pruning (the aggregator then ships the candidate
+   * unpruned), not the aggregator or minutes of waiting.
+   */
   private Behavior<Command> onCompute(ComputeMasks request) {
     long t0 = System.nanoTime();
-    MaskSet masks = pruner.masks(request.model(), request.sparsity());
-    request.replyTo().tell(new MasksComputed(request.round(), masks, (System.nanoTime() - t0) / 1_000_000));
+    Optional<MaskSet> masks = Optional.empty();
+    String failure = null;
+    try {
+      MaskSet computed = pruner.masks(request.model(), request.sparsity());
+      if (computed == null) {
+        throw new IllegalStateException("returned no mask set");
+      }
+      masks = Optional.of(computed.requireFits(request.model().spec()));
+    } catch (RuntimeException e) {
+      failure = pruner.getClass().getName() + ": " + e;
+    }
+    request.replyTo().tell(new MasksComputed(request.round(), masks, (System.nanoTime() - t0) / 1_000_000, failure));
     return this;
   }
 }

@@ -963,6 +963,10 @@ public final class Server extends AbstractBehavior<Server.Command> {
         .onMessage(CollectorStopped.class, this::onCollectorStopped)
         .onMessage(AggregatorLost.class, lost -> {
           stoppedAggregators.add(lost.aggregator());
+          if (!discovering && lost.aggregator().equals(aggregator)) {
+            // A server given its aggregator has no other to wait for: waiting its grace would change nothing.
+            return abort("the aggregator at " + lost.aggregator().path() + " stopped, and a server given its aggregator cannot get another");
+          }
           return loseAggregator(lost.aggregator(), "stopped");
         })
         .onMessage(GraceOver.class, this::onGraceOver)
@@ -1928,6 +1932,8 @@ public final class Server extends AbstractBehavior<Server.Command> {
     return Behaviors.receive(Command.class)
         .onMessage(Evaluated.class, this::onEvaluated)
         .onMessage(EvaluationFailed.class, this::onEvaluationFailed)
+        // The last round's collector stops once it has reported: nothing to retry any more.
+        .onMessage(CollectorStopped.class, stopped -> Behaviors.same())
         .onSignal(PostStop.class, this::onPostStop)
         .build();
   }

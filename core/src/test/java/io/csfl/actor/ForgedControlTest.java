@@ -127,7 +127,7 @@ class ForgedControlTest {
     TestProbe<PruningStrategy.MasksComputed> forger = intruder.createTestProbe();
     akka.serialization.Serialization serialization = akka.serialization.SerializationExtension.get(intruder.system());
     assertTrue(serialization.serialize(new PruningStrategy.ComputeMasks(1, initial, 0.5, forger.getRef())).isFailure());
-    assertTrue(serialization.serialize(new PruningStrategy.MasksComputed(1, new MagnitudePruner().masks(initial, 0.5), 1)).isFailure());
+    assertTrue(serialization.serialize(new PruningStrategy.MasksComputed(1, java.util.Optional.of(new MagnitudePruner().masks(initial, 0.5)), 1, null)).isFailure());
     ActorRef<PruningStrategy.Command> pruning = home.spawn(PruningStrategy.create(new MagnitudePruner()));
     TestProbe<PruningStrategy.MasksComputed> aggregator = home.createTestProbe();
     pruning.tell(new PruningStrategy.ComputeMasks(1, initial, 0.5, aggregator.getRef()));

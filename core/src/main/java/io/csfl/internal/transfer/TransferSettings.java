@@ -24,20 +24,27 @@ import java.time.Duration;
 public record TransferSettings(int directLimit, int chunkSize, int window, Duration ackTimeout, long maxBytes,
                                int maxInboundTransfers, int maxInboundTransfersPerNode, long maxInboundBytes, long minRate) {
   /**
-   * Throws IllegalArgumentException unless chunk size, window, ack timeout, max bytes, max
+   * Throws IllegalArgumentException, naming the setting, unless chunk size, window, ack timeout, max bytes, max
    * inbound transfers (in all and per node) and min rate are positive, the direct limit is not
    * negative, max bytes is below 2 GiB and max inbound bytes is at least twice max bytes (a
    * complete message is joined from its blocks into one array, and both are counted while it is).
    */
   public TransferSettings {
-    if (chunkSize <= 0 || window <= 0 || directLimit < 0 || maxBytes <= 0 || ackTimeout.isNegative() || ackTimeout.isZero()
-        || maxInboundTransfers <= 0 || maxInboundTransfersPerNode <= 0 || maxInboundBytes < 2 * maxBytes || minRate <= 0) {
-      throw new IllegalArgumentException("bad csfl.transfer settings: " + directLimit + ", " + chunkSize + ", " + window + ", " + ackTimeout
-          + ", " + maxBytes + ", " + maxInboundTransfers + ", " + maxInboundTransfersPerNode + ", " + maxInboundBytes + ", " + minRate
-          + " (max-inbound-bytes must be at least twice max-bytes, min-rate positive)");
-    }
-    if (maxBytes > Integer.MAX_VALUE - 8) {
-      throw new IllegalArgumentException("csfl.transfer.max-bytes must be below 2 GiB (one Java array), got " + maxBytes);
+    require(directLimit >= 0, "direct-limit must not be negative, got " + directLimit);
+    require(chunkSize > 0, "chunk-size must be positive, got " + chunkSize);
+    require(window > 0, "window must be positive, got " + window);
+    require(!ackTimeout.isNegative() && !ackTimeout.isZero(), "ack-timeout must be positive, got " + ackTimeout);
+    require(maxBytes > 0, "max-bytes must be positive, got " + maxBytes);
+    require(maxBytes <= Integer.MAX_VALUE - 8, "max-bytes must be below 2 GiB (one Java array), got " + maxBytes);
+    require(maxInboundTransfers > 0, "max-inbound-transfers must be positive, got " + maxInboundTransfers);
+    require(maxInboundTransfersPerNode > 0, "max-inbound-transfers-per-node must be positive, got " + maxInboundTransfersPerNode);
+    require(maxInboundBytes >= 2 * maxBytes, "max-inbound-bytes must be at least twice max-bytes (" + maxBytes + "), got " + maxInboundBytes);
+    require(minRate > 0, "min-rate must be positive, got " + minRate);
+  }
+
+  private static void require(boolean ok, String problem) {
+    if (!ok) {
+      throw new IllegalArgumentException("csfl.transfer." + problem);
     }
   }
 
