@@ -129,6 +129,18 @@ final class CertsCommand implements Callable<Integer> {
       return refuse("--days " + days + " would outlive the CA (--ca-days " + caDays + "): a node certificate must expire no later "
           + "than the CA that signs it");
     }
+    // Before anything is written: a node's place taken by a file, or (for a new CA) a node's key
+    // of another CA, which issuing would replace.
+    for (String name : names.keySet()) {
+      Path dir = out.resolve(name);
+      if (Files.exists(dir) && !Files.isDirectory(dir)) {
+        return refuse(dir + " exists and is not a directory: node " + name + "'s files cannot go there");
+      }
+      if (!haveCa && Files.exists(dir.resolve(KEY))) {
+        return refuse(dir.resolve(KEY) + " already holds a key, not of a CA in " + caDir
+            + ": move it away, or choose another --out (a new CA replaces no node's key)");
+      }
+    }
     Authority ca;
     try {
       ca = haveCa ? Authority.read(caDir) : Authority.create(caDir, now, caDays, random);

@@ -66,6 +66,7 @@ final class EvaluateCommand implements Callable<Integer> {
       Architecture given = modelSpec == null ? null : modelSpec(test);
       long bound = largestPreset(test);
       TensorFile read = SafeTensors.read(model, given == null ? bound : Math.max(bound, Checkpoints.maxFileBytes(given.spec())));
+      Checkpoints.requireIntact(read, model.toString());
       TensorFile file = Checkpoint.modelTensors(read);
       Architecture architecture = given != null ? given
           : Architecture.byName(read.meta("architecture").orElse("mlp"), test.shape(), test.classes());

@@ -52,6 +52,16 @@ class EvaluateCommandTest {
   }
 
   @Test
+  void aCheckpointThatNoLongerMatchesItsDigestIsRefused() throws Exception {
+    Path flipped = dir.resolve("flipped.safetensors");
+    byte[] bytes = java.nio.file.Files.readAllBytes(out.resolve("checkpoints").resolve("cs-round-000001.safetensors"));
+    bytes[bytes.length - 1] ^= 1; // the last byte of the last tensor's data
+    java.nio.file.Files.write(flipped, bytes);
+    CliTest.run("evaluate", "--model", flipped.toString(), "--dataset", "synthetic:1,1", "--seed", "3")
+        .isOneLineUsageError(flipped + " does not hold what was written there");
+  }
+
+  @Test
   void dataOfAnotherSeedIsOtherDataAndDataOfAnotherShapeIsRefused() {
     CliTest.Result other = CliTest.run("evaluate", "--model", out.resolve("model.safetensors").toString(),
         "--dataset", "synthetic:1,1", "--seed", "4");

@@ -2,6 +2,7 @@ package io.csfl.node;
 
 import static io.csfl.actor.TestClusters.up;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -96,6 +97,30 @@ class TlsMembershipTest {
       assertTrue(up(otherCa).isEmpty(), "the node with another CA's certificate is no member");
       Thread.sleep(100);
     }
+  }
+
+  @Test
+  void certsWritesNothingWhereANodesPlaceIsTakenOrANewCaWouldReplaceAKey() throws Exception {
+    Path out = dir.resolve("taken");
+    Files.createDirectories(out.resolve("b"));
+    Files.writeString(out.resolve("b/tls.key"), "a key of another CA\n");
+    StringWriter err = new StringWriter();
+    var cl = CsflCommand.commandLine();
+    cl.setErr(new PrintWriter(err, true));
+    assertEquals(2, cl.execute("certs", "--out", out.toString(), "--nodes", "a,b"));
+    assertTrue(err.toString().strip().endsWith("(a new CA replaces no node's key)") && err.toString().lines().count() == 1, err.toString());
+    assertEquals("a key of another CA\n", Files.readString(out.resolve("b/tls.key")));
+    assertFalse(Files.exists(out.resolve("ca")) || Files.exists(out.resolve("a")), "nothing written");
+
+    Path fed = dir.resolve("file");
+    assertEquals(0, certs("certs", "--out", fed.toString(), "--nodes", "a"));
+    Files.writeString(fed.resolve("z"), "not a directory");
+    StringWriter err2 = new StringWriter();
+    var cl2 = CsflCommand.commandLine();
+    cl2.setErr(new PrintWriter(err2, true));
+    assertEquals(2, cl2.execute("certs", "--out", fed.toString(), "--nodes", "y,z", "--add-nodes"));
+    assertTrue(err2.toString().contains("exists and is not a directory"), err2.toString());
+    assertFalse(Files.exists(fed.resolve("y")), "nothing written");
   }
 
   @Test

@@ -227,6 +227,19 @@ public final class Checkpoints {
   }
 
   /**
+   * Throws unless {@code file}, read from {@code source}, holds what was written there: a
+   * checkpoint carries a digest of its tensors and metadata, and a file whose content no longer
+   * matches it (a flipped bit, a half-copied file) is refused. A file without a digest (a model
+   * file) passes.
+   */
+  public static void requireIntact(TensorFile file, String source) throws TensorFileException {
+    Optional<String> digest = file.meta(DIGEST_KEY);
+    if (digest.isPresent() && !digest.get().equals(contentDigest(file))) {
+      throw new TensorFileException(source + " does not hold what was written there: its tensors or metadata differ from its digest");
+    }
+  }
+
+  /**
    * The newest readable checkpoint of {@code algorithm} for a model of {@code spec}; each unreadable
    * newer one is passed to {@code warnings} as one line naming the file and why.
    *
@@ -240,10 +253,7 @@ public final class Checkpoints {
       Path f = all.get(i);
       try {
         TensorFile file = SafeTensors.read(f, maxBytes(spec));
-        Optional<String> digest = file.meta(DIGEST_KEY);
-        if (digest.isPresent() && !digest.get().equals(contentDigest(file))) {
-          throw new TensorFileException(f + " does not hold what was written there: its tensors or metadata differ from its digest");
-        }
+        requireIntact(file, f.toString());
         String otherModel = Checkpoint.modelDifference(file, spec, f.toString());
         if (otherModel != null) {
           throw new IllegalArgumentException("the checkpoint of another model: " + otherModel
