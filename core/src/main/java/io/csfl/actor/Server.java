@@ -117,7 +117,9 @@ public final class Server extends AbstractBehavior<Server.Command> {
    * signature and, when {@link Settings#clients()} is set, an id in range. For an application in
    * the same ActorSystem only: the message has no serializer, so it cannot be sent from another
    * node (the sending node fails to serialize it and logs that), and a member of a cluster cannot
-   * register a client of its own under another client's name.
+   * register a client of its own under another client's name. An id registered again with another
+   * actor (an application that respawned its client) is that actor's once it answers the
+   * handshake: ids must be unique among the application's clients, or one of them is never trained.
    *
    * @param clientId the id the client must give in its {@link Client.Description}
    * @param client   the client's actor

@@ -30,7 +30,8 @@ final class NetworkEvaluator implements Evaluator {
     if (data.features() != network.inputSize() || data.classes() != network.classes()) {
       throw new IllegalArgumentException("dataset " + data.name() + " has " + data.features() + " features (shape "
           + Arrays.toString(data.shape()) + ") and " + data.classes() + " classes, but model " + architecture
-          + " reads " + network.inputSize() + " features and predicts " + network.classes() + " classes");
+          + " reads " + network.inputSize() + " features and predicts " + network.classes() + " classes"
+          + (data.classes() < network.classes() ? " (a dataset counts its classes from its largest label; Dataset.Builder.classes sets them)" : ""));
     }
   }
 

@@ -65,7 +65,8 @@ public final class Payloads {
       } else if (s instanceof MaskedSection m && m.mask().length() == size) {
         tensors.add(Values.copyOf(TensorOps.scatter(m.mask(), m.values())));
       } else {
-        throw new IllegalArgumentException("downlink section for " + spec.tensor(s.tensor()).name() + " does not describe a tensor of " + size + " values: " + s);
+        throw new IllegalArgumentException("downlink section for " + spec.tensor(s.tensor()).name() + " does not describe a tensor of " + size
+            + " values, as the receiver's model has it (does the server's model fit the clients' trainer?): " + s);
       }
     }
     return Model.of(spec, tensors);

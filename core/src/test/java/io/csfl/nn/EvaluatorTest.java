@@ -36,6 +36,11 @@ class EvaluatorTest {
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
         () -> Evaluator.of(Architecture.logreg(3, 2), data(3, 5)));
     assertTrue(e.getMessage().contains("3 features (shape [3]) and 5 classes"), e.getMessage());
+    // Fewer classes than the model predicts: a test set whose largest label is not the last class.
+    IllegalArgumentException fewer = assertThrows(IllegalArgumentException.class,
+        () -> Evaluator.of(Architecture.logreg(3, 4), data(3, 2)));
+    assertTrue(fewer.getMessage().endsWith("(a dataset counts its classes from its largest label; Dataset.Builder.classes sets them)"),
+        fewer.getMessage());
   }
 
   @Test
