@@ -73,6 +73,10 @@ final class RunLock implements AutoCloseable {
     FileChannel channel;
     try {
       channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+    } catch (java.nio.file.AccessDeniedException e) {
+      // Not a file system without locks: a directory the run cannot write its files into.
+      HELD.remove(file);
+      throw new IllegalArgumentException(flag + " " + directory + ": cannot write the run's files: " + FileProblems.writing(directory, e));
     } catch (IOException e) {
       return unlocked(real, file, "cannot open " + FileProblems.writing(file, e));
     }
