@@ -1054,7 +1054,9 @@ public final class Server extends AbstractBehavior<Server.Command> {
       boolean local = d.registeredAs() != null;
       if (d.description() == null && (!local || d.attempt() < LOCAL_HANDSHAKE_ATTEMPTS)) {
         getContext().getLog().warn("the client at {} did not answer the handshake ({}); it is asked again in {}{}",
-            d.asked().path(), d.failure(), human(ASK_AGAIN_AFTER), local ? "" : " while it stays listed" + UNANSWERED_HINT);
+            d.asked().path(), d.failure(), human(ASK_AGAIN_AFTER), local ? ""
+                // Roles and certificates are a cluster's: a client in this ActorSystem has none to check.
+                : " while it stays listed" + (d.asked().path().address().hasGlobalScope() ? UNANSWERED_HINT : ""));
         if (local) {
           handshaking++; // training waits for it
         }
