@@ -72,6 +72,10 @@ public final class ClusterConfig {
    * only log a failed handshake per connection.
    */
   static void checkTlsDir(Path dir) {
+    if (!Files.isDirectory(dir)) {
+      throw new IllegalArgumentException("--tls-dir " + dir + ": " + (Files.exists(dir) ? "not a directory" : "no such directory")
+          + " (create it with 'csfl certs')");
+    }
     for (String file : TLS_FILES) {
       if (!Files.isReadable(dir.resolve(file))) {
         throw new IllegalArgumentException("--tls-dir " + dir + ": no readable " + file + " (create it with 'csfl certs')");
@@ -163,9 +167,10 @@ public final class ClusterConfig {
 
   /**
    * Reads, before the node starts, the CSFL settings of {@code config} (a node's whole
-   * configuration) that its actors and extensions read only later: a value of the wrong type or
-   * out of range is then one line naming the setting, instead of an actor that fails to start
-   * and a node that waits for it. IllegalArgumentException says what is wrong.
+   * configuration) that its actors and extensions read only later, and Akka's log level: a value
+   * of the wrong type or out of range is then one line naming the setting, instead of an actor
+   * that fails to start and a node that waits for it (or Akka's stack trace). IllegalArgumentException
+   * says what is wrong.
    */
   public static void checkSettings(Config config) {
     try {
@@ -175,6 +180,10 @@ public final class ClusterConfig {
       notNegative(config, "csfl.tls-warm-up.max-time");
       if (config.getBytes("csfl.tls-warm-up.bytes") < 0) {
         throw new IllegalArgumentException("csfl.tls-warm-up.bytes must not be negative (0 turns the warm-up off)");
+      }
+      String level = config.getString("akka.loglevel");
+      if (!java.util.List.of("OFF", "ERROR", "WARNING", "INFO", "DEBUG").contains(level.toUpperCase(java.util.Locale.ROOT))) {
+        throw new IllegalArgumentException("akka.loglevel must be one of OFF, ERROR, WARNING, INFO, DEBUG, got " + level);
       }
       String pool = "csfl.training-dispatcher.thread-pool-executor.fixed-pool-size";
       if (config.hasPath(pool) && config.getInt(pool) <= 0) {

@@ -158,6 +158,10 @@ class TlsMembershipTest {
     Files.writeString(out.resolve("b/tls.key"), "garbage\n");
     e = assertThrows(IllegalArgumentException.class, () -> ClusterConfig.tls(out.resolve("b")));
     assertEquals("--tls-dir " + out.resolve("b") + ": tls.key is not a PEM private key", e.getMessage());
+    e = assertThrows(IllegalArgumentException.class, () -> ClusterConfig.tls(out.resolve("nowhere")));
+    assertEquals("--tls-dir " + out.resolve("nowhere") + ": no such directory (create it with 'csfl certs')", e.getMessage());
+    e = assertThrows(IllegalArgumentException.class, () -> ClusterConfig.tls(out.resolve("b/tls.crt")));
+    assertTrue(e.getMessage().endsWith("tls.crt: not a directory (create it with 'csfl certs')"), e.getMessage());
   }
 
   @Test
