@@ -102,8 +102,7 @@ public final class ClusterConfig {
   private static void checkKeyMatches(Path dir, X509Certificate cert) {
     java.security.PrivateKey key;
     try {
-      key = akka.pki.pem.DERPrivateKeyLoader.load(akka.pki.pem.PEMDecoder.decode(
-          Files.readString(dir.resolve(TLS_FILES.get(0)), java.nio.charset.StandardCharsets.US_ASCII)));
+      key = privateKey(dir.resolve(TLS_FILES.get(0)));
     } catch (IOException | RuntimeException e) {
       throw new IllegalArgumentException("--tls-dir " + dir + ": tls.key is not a PEM private key");
     }
@@ -130,6 +129,14 @@ public final class ClusterConfig {
     if (!matches) {
       throw new IllegalArgumentException("--tls-dir " + dir + ": tls.key is not the key of tls.crt");
     }
+  }
+
+  /**
+   * The private key in the PEM file {@code file}, read as Akka's engine provider reads it; Akka's
+   * {@code PEMLoadingException} (a RuntimeException) when it holds none.
+   */
+  static java.security.PrivateKey privateKey(Path file) throws IOException {
+    return akka.pki.pem.DERPrivateKeyLoader.load(akka.pki.pem.PEMDecoder.decode(Files.readString(file, java.nio.charset.StandardCharsets.US_ASCII)));
   }
 
   static X509Certificate certificate(Path file) {

@@ -1,12 +1,8 @@
 package io.csfl.cluster;
 
-import akka.pki.pem.DERPrivateKeyLoader;
-import akka.pki.pem.PEMDecoder;
 import com.typesafe.config.Config;
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.KeyStore;
@@ -153,7 +149,7 @@ public final class TlsWarmUp {
 
   /** The node's key and certificate, trusting only its CA: what Akka's engine provider builds from the same files. */
   private static SSLContext context(Config config) throws GeneralSecurityException, IOException {
-    PrivateKey key = DERPrivateKeyLoader.load(PEMDecoder.decode(Files.readString(Path.of(config.getString(ENGINE + "key-file")), StandardCharsets.US_ASCII)));
+    PrivateKey key = ClusterConfig.privateKey(Path.of(config.getString(ENGINE + "key-file")));
     Certificate cert = ClusterConfig.certificate(Path.of(config.getString(ENGINE + "cert-file")));
     Certificate ca = ClusterConfig.certificate(Path.of(config.getString(ENGINE + "ca-cert-file")));
     char[] password = new char[0];

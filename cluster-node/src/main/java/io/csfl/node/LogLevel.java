@@ -26,12 +26,9 @@ final class LogLevel {
    * spaces around the name. Call after {@link #refusal} found nothing wrong with {@code value}.
    */
   static void applyEnvironment(String value) {
-    if (value == null || !(LoggerFactory.getILoggerFactory() instanceof ch.qos.logback.classic.LoggerContext)) {
-      return;
+    if (value != null && LoggerFactory.getILoggerFactory() instanceof ch.qos.logback.classic.LoggerContext context) {
+      context.getLogger(Logger.ROOT_LOGGER_NAME).setLevel(value.isBlank() ? Level.WARN : Level.toLevel(value.strip(), Level.WARN));
     }
-    Level level = value.isBlank() ? Level.WARN : Level.toLevel(value.strip(), Level.WARN);
-    ch.qos.logback.classic.LoggerContext context = (ch.qos.logback.classic.LoggerContext) LoggerFactory.getILoggerFactory();
-    context.getLogger(Logger.ROOT_LOGGER_NAME).setLevel(level);
   }
 
   static void apply(int verbose, boolean quiet) {

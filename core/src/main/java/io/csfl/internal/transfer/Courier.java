@@ -62,7 +62,6 @@ final class Courier extends AbstractBehavior<Courier.Command> {
   private final InboundBuffers buffers;
   /** Names of inbound transfer actors: random, so that no one can guess one. */
   private final SecureRandom names = new SecureRandom();
-  private int inbound;
   /** Inbound transfers running, by the node their announcement named. */
   private final Map<Address, Integer> inboundFrom = new HashMap<>();
 
@@ -113,7 +112,6 @@ final class Courier extends AbstractBehavior<Courier.Command> {
       String name = "in-" + Long.toUnsignedString(names.nextLong(), 36);
       ActorRef<Inbound.Command> child = getContext().spawn(Inbound.create(open, reassembly, settings), name);
       getContext().watchWith(child, new InboundEnded(from));
-      inbound++;
       inboundFrom.merge(from, 1, Integer::sum);
     } catch (InvalidActorNameException drawnTwice) {
       open.sender().tell(new Outbound.Busy("drew a name in use; announce again"));
@@ -122,13 +120,13 @@ final class Courier extends AbstractBehavior<Courier.Command> {
   }
 
   private Behavior<Command> onInboundEnded(InboundEnded ended) {
-    inbound--;
     inboundFrom.computeIfPresent(ended.from(), (node, n) -> n == 1 ? null : n - 1);
     return this;
   }
 
   /** Why this node has no place for {@code open} from {@code from} now, on top of the transfers it receives; null if it has. */
   private String noRoomFor(Open open, Address from) {
+    int inbound = inboundFrom.values().stream().mapToInt(Integer::intValue).sum();
     if (inbound >= settings.maxInboundTransfers()) {
       return "this node already receives " + inbound + " messages, its csfl.transfer.max-inbound-transfers";
     }

@@ -150,6 +150,7 @@ final class Reassembly {
       System.arraycopy(block, 0, whole, at, block.length);
       at += block.length;
     }
+    // The blocks' share is given back: the joined array counts in their place until release.
     blocks.clear();
     buffers.release(totalBytes);
     held -= totalBytes;
