@@ -83,5 +83,15 @@ if [[ "$err" != *"csfl: metrics.csv line 8: "*"csfl: after it"* ]]; then
   echo "test-launcher: stderr with a NUL byte came out as: $err" >&2
   failed=1
 fi
+# CSFL_CDS is on or off; anything else is one line and exit 2, before the JVM starts.
+set +e
+JAVA_HOME="$fake/jdk17" CSFL_CDS=bogus "$home/bin/csfl" simulate --rounds 1 > "$fake/cds.out" 2>&1
+status=$?
+set -e
+err="$(grep -v '^csfl: buil' "$fake/cds.out" || true)"
+if [ "$status" -ne 2 ] || [ "$err" != "csfl: CSFL_CDS must be on or off, got 'bogus'" ]; then
+  echo "test-launcher: CSFL_CDS=bogus gave exit $status and: $err" >&2
+  failed=1
+fi
 [ "$failed" -eq 0 ] && echo "test-launcher: PASS"
 exit "$failed"

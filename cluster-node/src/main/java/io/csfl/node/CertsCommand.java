@@ -94,7 +94,7 @@ final class CertsCommand implements Callable<Integer> {
   @Option(names = "--days", defaultValue = "365", description = "Validity of the node certificates, in days. Default: ${DEFAULT-VALUE}.")
   int days;
 
-  @Option(names = "--ca-days", defaultValue = "3650", description = "Validity of a new CA, in days. Default: ${DEFAULT-VALUE}.")
+  @Option(names = "--ca-days", defaultValue = "3650", description = "Validity of a new CA, in days (not with --add-nodes, which issues from an existing CA). Default: ${DEFAULT-VALUE}.")
   int caDays;
 
   private final SecureRandom random = new SecureRandom();
@@ -121,6 +121,9 @@ final class CertsCommand implements Callable<Integer> {
     boolean haveCa = Files.exists(caDir.resolve(CA_CERT)) || Files.exists(caDir.resolve(CA_KEY));
     if (haveCa && !addNodes) {
       return refuse(caDir + " already holds a CA; pass --add-nodes to issue certificates from it, or choose another --out");
+    }
+    if (addNodes && spec.commandLine().getParseResult().hasMatchedOption("--ca-days")) {
+      return refuse("--ca-days is the lifetime of a new CA; --add-nodes issues from the CA in " + caDir + ", whose lifetime is set");
     }
     if (!haveCa && addNodes) {
       return refuse("--add-nodes: no CA in " + caDir + " (create one with 'csfl certs --out " + out + " --nodes ...')");

@@ -137,6 +137,8 @@ final class NodeCommand implements Callable<Integer> {
     try {
       // Before the seeds, which name this port when no --seed-nodes are given.
       FederationOptions.require(port >= 0 && port <= 65535, "--port must be in 0..65535, got " + port);
+      // "--seed-nodes ," names none; left alone, the node would found a federation of its own.
+      FederationOptions.require(seedNodes == null || !seedNodes.isEmpty(), "--seed-nodes names no HOST:PORT");
       Config transport = transport();
       int httpPort = managementPort();
       FederationOptions.require(federation.algorithms.size() == 1,
@@ -166,7 +168,8 @@ final class NodeCommand implements Callable<Integer> {
       return CommandLine.ExitCode.USAGE;
     }
     if (insecure) {
-      System.err.println("csfl: WARNING: --insecure: plain TCP, anyone who reaches " + host + ":" + port + " can join this federation");
+      System.err.println("csfl: WARNING: --insecure: plain TCP, anyone who reaches " + host + ":" + (port == 0 ? "PORT (the port it binds, below)" : port)
+          + " can join this federation");
     }
     var withManagement = management.map(overrides::withFallback).orElse(overrides);
     if (!insecure) {
@@ -205,7 +208,9 @@ final class NodeCommand implements Callable<Integer> {
     }
     io.csfl.actor.ExpectedModel.register(system, federation.architecture().spec());
     system.systemActorOf(MembershipLog.create(), "membership-log", Props.empty());
-    System.out.printf("csfl node %s at %s:%d, roles %s, seeds %s%n", system.address(), host, port, plan.roles(), seeds);
+    // The bound port, which is --port's unless that is 0.
+    System.out.printf("csfl node %s at %s:%d, roles %s, seeds %s%n", system.address(), host,
+        system.address().getPort().orElse(port), plan.roles(), seeds);
     if (management) {
       AkkaManagement.get(system).start().whenComplete((uri, failure) -> {
         if (failure == null) {

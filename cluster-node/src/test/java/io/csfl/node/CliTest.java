@@ -148,6 +148,8 @@ class CliTest {
     run("node", "--role", "client", "--insecure", "--seed-nodes", "not a host").isOneLineUsageError("'not a host' is not HOST:PORT");
     run("node", "--role", "client", "--insecure", "--seed-nodes", "10.0.0.1:25520,b:99999").isOneLineUsageError("'b:99999'");
     run("node", "--role", "client", "--insecure", "--host", "not a host").isOneLineUsageError("--host 'not a host'");
+    // Not the node itself, as no --seed-nodes would be.
+    run("node", "--role", "client", "--insecure", "--seed-nodes", ",").isOneLineUsageError("--seed-nodes names no HOST:PORT");
   }
 
   @Test
@@ -313,6 +315,9 @@ class CliTest {
     Result r = run("certs", "--out", out.toString(), "--nodes", "b", "--add-nodes");
     r.isOneLineUsageError("--days 365 would outlive the CA in " + out.resolve("ca") + ", which expires on ");
     assertTrue(r.err().contains("give --days 9 or less"), r.err());
+    // The CA's lifetime was set when it was made; a new one given with --add-nodes would be ignored.
+    run("certs", "--out", out.toString(), "--nodes", "b", "--add-nodes", "--days", "5", "--ca-days", "20")
+        .isOneLineUsageError("--ca-days is the lifetime of a new CA; --add-nodes issues from the CA in " + out.resolve("ca"));
     assertFalse(Files.exists(out.resolve("b")), "nothing written");
     assertEquals(0, run("certs", "--out", out.toString(), "--nodes", "b", "--add-nodes", "--days", "9").exitCode());
     assertFalse(certificate(out.resolve("b/tls.crt")).getNotAfter().after(ca.getNotAfter()));

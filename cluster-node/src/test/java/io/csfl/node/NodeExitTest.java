@@ -40,7 +40,19 @@ class NodeExitTest {
   @Test
   void anAbortedRunExitsThreeAndAFreshStartIntoItIsRefused() throws Exception {
     StringWriter err = new StringWriter();
-    assertEquals(3, node(err, abortingNode()), err.toString());
+    java.io.ByteArrayOutputStream printed = new java.io.ByteArrayOutputStream();
+    java.io.PrintStream stdout = System.out;
+    System.setOut(new java.io.PrintStream(printed, true, java.nio.charset.StandardCharsets.UTF_8));
+    try {
+      assertEquals(3, node(err, abortingNode()), err.toString());
+    } finally {
+      System.setOut(stdout);
+    }
+    // Started with --port 0, the node names the port it bound, not 0.
+    java.util.regex.Matcher started = java.util.regex.Pattern.compile("csfl node akka://csfl@127\\.0\\.0\\.1:(\\d+) at 127\\.0\\.0\\.1:(\\d+),")
+        .matcher(printed.toString(java.nio.charset.StandardCharsets.UTF_8));
+    assertTrue(started.find(), printed.toString(java.nio.charset.StandardCharsets.UTF_8));
+    assertEquals(started.group(1), started.group(2));
     assertTrue(Files.exists(out.resolve("metrics.csv")), "the server opened metrics.csv when it started");
 
     // A checkpoint makes the directory hold a run: a fresh server node refuses it, naming --resume.

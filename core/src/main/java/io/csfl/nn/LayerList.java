@@ -59,9 +59,17 @@ public final class LayerList {
     List<String> items = new ArrayList<>();
     for (String line : text.split("\\R", -1)) {
       int comment = line.indexOf('#');
-      for (String item : (comment < 0 ? line : line.substring(0, comment)).split("[\\s,]+")) {
-        if (!item.isEmpty()) {
-          items.add(item);
+      String[] parts = (comment < 0 ? line : line.substring(0, comment)).split(",", -1);
+      for (int p = 0; p < parts.length; p++) {
+        if (parts[p].isBlank() && p > 0 && p < parts.length - 1) {
+          // A comma at a line's start or end is a separator; two in a row are a layer left out.
+          throw new IllegalArgumentException("two commas with no layer between them"
+              + (items.isEmpty() ? " at the list's start" : " after layer " + items.size() + " (" + items.get(items.size() - 1) + ")"));
+        }
+        for (String item : parts[p].split("\\s+")) {
+          if (!item.isEmpty()) {
+            items.add(item);
+          }
         }
       }
     }

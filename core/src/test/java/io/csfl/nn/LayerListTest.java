@@ -100,6 +100,9 @@ class LayerListTest {
     assertMessage("layer 1 (pool:x): K must be a whole number", "pool:x,dense:10");
     assertMessage("layer 1 (dense:99999999999): N must be a whole number", "dense:99999999999");
     assertMessage("the model's layer list is empty", " # nothing\n,");
+    assertMessage("two commas with no layer between them after layer 1 (conv:4:3)", "conv:4:3,,dense:10");
+    assertMessage("two commas with no layer between them after layer 2 (pool:2)", "conv:4:3\npool:2, ,dense:10");
+    assertMessage("two commas with no layer between them at the list's start", ",,dense:10");
     assertMessage("unknown model 'resnet' (expected mlp, cnn, logreg or a layer list such as dense:200,dense:10)", "resnet");
     assertMessage("the model has 301 layers, more than 256", "dense:5,".repeat(300) + "dense:10");
   }
