@@ -69,6 +69,30 @@ class ConsumerFederationTest {
     }
   }
 
+  /** The Apache License asks that what is redistributed carry the licence and the NOTICE: an application bundling csfl-core finds both in its jar. */
+  @Test
+  void theCoreJarCarriesItsLicenceAndNotice() throws Exception {
+    java.net.URL jar = Server.class.getProtectionDomain().getCodeSource().getLocation();
+    assertTrue(jar.getPath().endsWith(".jar"), "csfl-core comes from its jar here, not from classes: " + jar);
+    try (java.util.jar.JarFile file = new java.util.jar.JarFile(Path.of(jar.toURI()).toFile())) {
+      String licence = new String(file.getInputStream(file.getJarEntry("META-INF/LICENSE")).readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+      String notice = new String(file.getInputStream(file.getJarEntry("META-INF/NOTICE")).readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+      assertTrue(licence.contains("Apache License") && licence.contains("Version 2.0"), licence.lines().findFirst().orElse(""));
+      assertTrue(notice.startsWith("CSFL"), notice.lines().findFirst().orElse(""));
+    }
+  }
+
+  /**
+   * Jackson's Scala module 2.21 was built on Scala 2.13.18 and Akka 2.6.21 on 2.13.8; Scala's
+   * library runs only code built on the same or an earlier release, so a dependent must get the later.
+   */
+  @Test
+  void theScalaLibraryIsTheLaterOfThoseAkkaAndJacksonWereBuiltOn() {
+    String version = scala.util.Properties.versionNumberString();
+    int patch = Integer.parseInt(version.split("\\.")[2].replaceAll("\\D.*", ""));
+    assertTrue(version.startsWith("2.13.") && patch >= 18, version);
+  }
+
   @Test
   void logbackIsNotForcedOnTheApplication() {
     assertThrows(ClassNotFoundException.class, () -> Class.forName("ch.qos.logback.classic.Logger"));
