@@ -34,7 +34,8 @@ final class NodeAddress {
 
   /** Refuses {@code host}, given with {@code flag}, unless it reads as a host name or IP address. */
   static void checkHost(String flag, String host) {
-    FederationOptions.require(HOST.matcher(host).matches(), flag + " '" + host + "' is not a host name or IP address");
+    FederationOptions.require(HOST.matcher(host).matches(), flag + " '" + host + "' is not a host name or IP address"
+        + (host.contains(":") && !host.startsWith("[") ? " (an IPv6 address goes in brackets: [" + host + "])" : ""));
   }
 
   static void checkSeeds(List<String> seeds) {

@@ -148,6 +148,8 @@ class CliTest {
     run("node", "--role", "client", "--insecure", "--seed-nodes", "not a host").isOneLineUsageError("'not a host' is not HOST:PORT");
     run("node", "--role", "client", "--insecure", "--seed-nodes", "10.0.0.1:25520,b:99999").isOneLineUsageError("'b:99999'");
     run("node", "--role", "client", "--insecure", "--host", "not a host").isOneLineUsageError("--host 'not a host'");
+    run("node", "--role", "client", "--insecure", "--host", "::1")
+        .isOneLineUsageError("--host '::1' is not a host name or IP address (an IPv6 address goes in brackets: [::1])");
     // Not the node itself, as no --seed-nodes would be.
     run("node", "--role", "client", "--insecure", "--seed-nodes", ",").isOneLineUsageError("--seed-nodes names no HOST:PORT");
   }
