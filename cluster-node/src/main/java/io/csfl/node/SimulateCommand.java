@@ -10,6 +10,7 @@ import io.csfl.metrics.MetricsCsv;
 import io.csfl.metrics.RoundMetrics;
 import io.csfl.report.Report;
 import io.csfl.strategy.FederatedStrategy;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -246,11 +247,18 @@ final class SimulateCommand implements java.util.concurrent.Callable<Integer> {
     } catch (IllegalArgumentException e) {
       throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
     }
-    try {
-      flags = JSON.readValue(resume.resolve(RUN_FLAGS).toFile(), new com.fasterxml.jackson.core.type.TypeReference<List<String>>() {});
-    } catch (java.io.IOException e) {
+    Path flagsFile = resume.resolve(RUN_FLAGS);
+    if (!Files.isRegularFile(flagsFile)) {
       throw new CommandLine.ParameterException(spec.commandLine(),
-          "--resume " + resume + ": no run to continue there (" + resume.resolve(RUN_FLAGS) + " is missing or unreadable)");
+          "--resume " + resume + ": no run to continue there (no " + RUN_FLAGS + ", which every run writes as it starts)");
+    }
+    try {
+      flags = JSON.readValue(flagsFile.toFile(), new com.fasterxml.jackson.core.type.TypeReference<List<String>>() {});
+    } catch (com.fasterxml.jackson.core.JacksonException e) {
+      throw new CommandLine.ParameterException(spec.commandLine(), "--resume " + resume + ": " + flagsFile
+          + " is not the run's flags (a JSON list of words): " + e.getOriginalMessage().lines().findFirst().orElse(""));
+    } catch (java.io.IOException e) {
+      throw new CommandLine.ParameterException(spec.commandLine(), "--resume " + resume + ": cannot read " + FileProblems.reading(flagsFile, e));
     }
     if (flags.contains(null)) {
       // An empty list is a run's: one started with every flag at its default.

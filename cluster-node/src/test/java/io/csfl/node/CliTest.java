@@ -342,6 +342,13 @@ class CliTest {
     Files.writeString(saved.resolve(SimulateCommand.RUN_FLAGS), "[\"--rounds=x\"]");
     run("simulate", "--resume", saved.toString()).isOneLineUsageError(saved.resolve(SimulateCommand.RUN_FLAGS)
         + ": Invalid value for option '--rounds': 'x' is not an int; the saved run cannot be resumed");
+    // A file that is no JSON list is named as such, not as missing.
+    Files.writeString(saved.resolve(SimulateCommand.RUN_FLAGS), "{bad");
+    run("simulate", "--resume", saved.toString()).isOneLineUsageError("--resume " + saved + ": "
+        + saved.resolve(SimulateCommand.RUN_FLAGS) + " is not the run's flags (a JSON list of words): ");
+    Files.delete(saved.resolve(SimulateCommand.RUN_FLAGS));
+    run("simulate", "--resume", saved.toString()).isOneLineUsageError("--resume " + saved + ": no run to continue there (no "
+        + SimulateCommand.RUN_FLAGS + ", which every run writes as it starts)");
   }
 
   /** A value csfl-core refuses is named by its flag, so the line says where it came from as for any other flag. */

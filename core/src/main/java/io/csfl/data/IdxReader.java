@@ -144,7 +144,9 @@ final class IdxReader {
     if (actual != expected) {
       throw new DataFileException(file + ": its header declares " + java.util.Arrays.toString(dims) + " elements, "
           + expected + " bytes with the header, but " + what
-          + (actual < expected ? " (truncated, corrupt download?)" : " (data after the declared elements)"));
+          // A gzip file cut short ends in compressed bytes, not in its trailer: that "size" says nothing.
+          + (gzipped ? " (truncated or corrupt: a corrupt download?)"
+              : actual < expected ? " (truncated, corrupt download?)" : " (data after the declared elements)"));
     }
   }
 

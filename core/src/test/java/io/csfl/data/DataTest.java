@@ -116,6 +116,15 @@ class DataTest {
     writeIdx(hugeGz, 0x0803, new int[] {1 << 19, 32, 32}, 16);
     e = assertThrows(DataFileException.class, () -> IdxReader.read(hugeGz, 3));
     assertTrue(e.getMessage().contains(hugeGz.toString()) && e.getMessage().contains("gzip trailer"), e.getMessage());
+    // A whole gzip file cut short ends in compressed bytes, which say nothing about its size.
+    Path whole = dir.resolve("whole-idx1-ubyte.gz");
+    writeIdx(whole, 0x0801, new int[] {100_000}, 100_000);
+    Path cut = dir.resolve("cut-idx1-ubyte.gz");
+    byte[] bytes = Files.readAllBytes(whole);
+    Files.write(cut, java.util.Arrays.copyOf(bytes, bytes.length / 2));
+    e = assertThrows(DataFileException.class, () -> IdxReader.read(cut, 1));
+    assertTrue(e.getMessage().contains(cut.toString()) && e.getMessage().contains("truncated or corrupt")
+        && !e.getMessage().contains("after the declared"), e.getMessage());
     Path longer = dir.resolve("longer-idx1-ubyte");
     writeRawIdx(longer, new int[] {10}, 11);
     e = assertThrows(DataFileException.class, () -> IdxReader.read(longer, 1));
