@@ -57,12 +57,17 @@ public final class MetricsSink {
   /** Writes the report, then tells every node; this node leaves (if asked to) once they know. */
   private static Behavior<Server.Event> end(ActorContext<Server.Event> ctx, MetricsLog log, Consumer<List<RoundMetrics>> onEnd,
                                            boolean exitWhenDone, AtomicBoolean ended, String abortReason) {
-    if (abortReason == null) {
+    String incomplete = log.finish();
+    if (incomplete != null) {
+      System.err.println("csfl node: " + incomplete + "; a server node restarted with --resume writes them from the last checkpoint");
+    }
+    // A file that lacks rounds makes a finished run one that a script must not take for whole: exit code 3.
+    String reason = abortReason != null ? abortReason : incomplete;
+    if (reason == null) {
       System.out.println("csfl node: training finished");
     }
-    log.close();
     onEnd.accept(log.rows());
-    ctx.spawnAnonymous(RunEnd.announce(abortReason != null, abortReason, ended, exitWhenDone));
+    ctx.spawnAnonymous(RunEnd.announce(reason != null, reason, ended, exitWhenDone));
     // Alive, so the announcer (a child) can finish; a server that starts here again publishes nothing new.
     return Behaviors.ignore();
   }

@@ -40,8 +40,10 @@ public final class NodeGuardian {
       AtomicBoolean ended = new AtomicBoolean();
       ctx.spawn(RunEnd.listener(ended, plan.exitWhenDone()), "run-end");
       plan.server().ifPresent(s -> {
-        MetricsLog log = new MetricsLog(s.metricsCsv());
-        ActorRef<Server.Event> sink = ctx.spawn(MetricsSink.create(log, s.onEnd(), plan.exitWhenDone(), ended), "metrics");
+        MetricsLog log = new MetricsLog(s.metricsCsv(), line -> System.err.println("csfl node: " + line));
+        // Resumed after a failure no one foresaw: stopped, it would take the run's end with it.
+        ActorRef<Server.Event> sink = ctx.spawn(Behaviors.supervise(MetricsSink.create(log, s.onEnd(), plan.exitWhenDone(), ended))
+            .onFailure(SupervisorStrategy.resume()), "metrics");
         ClusterSingleton.get(ctx.getSystem()).init(
             SingletonActor.of(server(s, log, sink, ended), NodePlan.SERVER_NAME)
                 .withSettings(ClusterSingletonSettings.create(ctx.getSystem()).withRole(NodePlan.SERVER))

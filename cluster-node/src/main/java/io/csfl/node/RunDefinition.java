@@ -3,12 +3,9 @@ package io.csfl.node;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import io.csfl.internal.files.AtomicFiles;
 import java.io.IOException;
-import java.nio.channels.FileChannel;
-import java.nio.file.FileAlreadyExistsException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -79,23 +76,11 @@ final class RunDefinition {
   }
 
   private static void publishOrCheck(Path directory, SortedMap<String, String> run) throws IOException {
-    Files.createDirectories(directory);
     Path file = directory.resolve(FILE);
-    if (!Files.exists(file)) {
-      Path temporary = Files.createTempFile(directory, FILE, ".tmp");
-      try {
-        Files.write(temporary, JSON.writeValueAsBytes(run));
-        try (FileChannel c = FileChannel.open(temporary, StandardOpenOption.WRITE)) {
-          c.force(true);
-        }
-        Files.createLink(file, temporary);
-        return;
-      } catch (FileAlreadyExistsException another) {
-        // Another server node published first: check against its definition below.
-      } finally {
-        Files.deleteIfExists(temporary);
-      }
+    if (AtomicFiles.createOnce(file, JSON.writeValueAsBytes(run))) {
+      return;
     }
+    // Published before, or by another server node first: check against that definition.
     Map<String, String> published;
     try {
       published = JSON.readValue(file.toFile(), new TypeReference<TreeMap<String, String>>() {});

@@ -5,7 +5,9 @@ import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import io.csfl.actor.Server;
 import io.csfl.data.DataFileException;
+import io.csfl.internal.files.AtomicFiles;
 import io.csfl.internal.files.FileProblems;
+import io.csfl.cluster.MetricsLog;
 import io.csfl.metrics.MetricsCsv;
 import io.csfl.metrics.RoundMetrics;
 import io.csfl.report.Report;
@@ -437,16 +439,18 @@ final class SimulateCommand implements java.util.concurrent.Callable<Integer> {
         return CommandLine.ExitCode.USAGE;
       }
     }
-    MetricsCsv csv;
+    setup.resume().values().forEach(c -> c.metrics().forEach(m ->
+        results.computeIfAbsent(m.algorithm(), k -> new ArrayList<>()).add(m)));
+    // A row that cannot be written (a full disk) is kept and written later; the run goes on.
+    MetricsLog csv = new MetricsLog(csvPath, line -> spec.commandLine().getErr().println("csfl: " + line));
     try {
-      csv = MetricsCsv.openAppending(csvPath);
+      csv.open(results);
     } catch (IllegalArgumentException | java.io.UncheckedIOException e) {
       spec.commandLine().getErr().println("csfl: " + e.getMessage());
       return CommandLine.ExitCode.USAGE;
     }
-    try (csv) {
-      setup.resume().values().forEach(c -> c.metrics().forEach(m ->
-          results.computeIfAbsent(m.algorithm(), k -> new ArrayList<>()).add(m)));
+    String incomplete;
+    try {
       ProgressPrinter progress = new ProgressPrinter(federation.rounds);
       ActorSystem<SimulationGuardian.Command> system = ActorSystem.create(SimulationGuardian.create(setup, event -> {
         if (event instanceof Server.RoundCompleted r) {
@@ -468,6 +472,8 @@ final class SimulateCommand implements java.util.concurrent.Callable<Integer> {
     } catch (Exception e) {
       spec.commandLine().getErr().println("csfl: simulation failed: " + e);
       return 1;
+    } finally {
+      incomplete = csv.finish();
     }
     System.out.println();
     System.out.print(SummaryTable.render(results));
@@ -480,19 +486,43 @@ final class SimulateCommand implements java.util.concurrent.Callable<Integer> {
         spec.commandLine().getErr().println("csfl: could not render the report: " + ReportCommand.failure(out, e));
       }
     }
-    if (failures.isEmpty()) {
+    if (incomplete != null) {
+      spec.commandLine().getErr().println("csfl: " + incomplete + "; --resume " + out + " writes them from the last checkpoints");
+    }
+    if (failures.isEmpty() && incomplete == null) {
       return 0;
     }
     failures.forEach(f -> spec.commandLine().getErr().println("csfl: aborted " + f));
     spec.commandLine().getErr().flush();
-    try {
-      StringBuilder note = new StringBuilder("\n## Aborted\n\nTraining stopped before its last round:\n\n");
-      failures.forEach(f -> note.append("- ").append(f).append('\n'));
-      java.nio.file.Files.writeString(out.resolve(Report.SUMMARY), note, java.nio.file.StandardOpenOption.CREATE,
-          java.nio.file.StandardOpenOption.APPEND);
-    } catch (java.io.IOException e) {
-      spec.commandLine().getErr().println("csfl: could not note the abort: " + FileProblems.writing(out.resolve(Report.SUMMARY), e));
-    }
+    noteInSummary(failures, incomplete);
     return ABORTED;
+  }
+
+  /** Headings of the notes {@link #noteInSummary} adds; the report's own summary has neither. */
+  private static final List<String> NOTES = List.of("\n## Aborted\n", "\n## Incomplete metrics\n");
+
+  /**
+   * Adds to summary.md why the run is not whole, in place of such a note an earlier try of the
+   * run left (a report that could not be rendered leaves the old summary); written atomically, as
+   * the report writes it.
+   */
+  private void noteInSummary(List<String> failures, String incomplete) {
+    Path summary = out.resolve(Report.SUMMARY);
+    StringBuilder note = new StringBuilder();
+    if (!failures.isEmpty()) {
+      note.append(NOTES.get(0)).append("\nTraining stopped before its last round:\n\n");
+      failures.forEach(f -> note.append("- ").append(f).append('\n'));
+    }
+    if (incomplete != null) {
+      note.append(NOTES.get(1)).append('\n').append(incomplete).append("; `csfl simulate --resume` writes them from the last checkpoints.\n");
+    }
+    try {
+      String text = Files.exists(summary) ? Files.readString(summary) : "";
+      int earlier = NOTES.stream().mapToInt(text::indexOf).filter(i -> i >= 0).min().orElse(text.length());
+      AtomicFiles.write(summary, (text.substring(0, earlier) + note).getBytes(java.nio.charset.StandardCharsets.UTF_8), false);
+    } catch (java.io.IOException | java.io.UncheckedIOException e) {
+      spec.commandLine().getErr().println("csfl: could not note the abort: " + (e instanceof java.io.IOException io
+          ? FileProblems.writing(summary, io) : e.getMessage()));
+    }
   }
 }

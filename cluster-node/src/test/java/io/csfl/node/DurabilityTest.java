@@ -248,5 +248,13 @@ class DurabilityTest {
     assertEquals(SimulateCommand.ABORTED, r.exitCode(), r.err());
     assertTrue(r.err().contains("aborted fedavg"), r.err());
     assertTrue(Files.readString(out.resolve("summary.md")).contains("Aborted"), "summary.md names the abort");
+    // Aborted again when resumed: the note replaces the first one (no report could be rendered, so the old summary stands).
+    Result again = run("simulate", "--resume", out.toString());
+    assertEquals(SimulateCommand.ABORTED, again.exitCode(), again.err());
+    String summary = Files.readString(out.resolve("summary.md"));
+    assertEquals(1, summary.split("## Aborted", -1).length - 1, summary);
+    try (java.util.stream.Stream<Path> files = Files.list(out)) {
+      assertTrue(files.noneMatch(f -> f.getFileName().toString().endsWith(".tmp")), "no temporary file left");
+    }
   }
 }

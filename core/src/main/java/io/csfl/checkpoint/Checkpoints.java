@@ -150,7 +150,12 @@ public final class Checkpoints {
     }
     byte[] bytes = SafeTensors.toBytes(entry.withMeta("algorithm", algorithm).withMeta(HELD_ROUND_KEY, Integer.toString(round)));
     String file = String.format("%s-held-%06d-%s.safetensors", algorithm, round, digest(bytes));
-    SafeTensors.writeAtomically(directory.resolve(file), bytes);
+    Path path = directory.resolve(file);
+    // Named by its content's digest, so a file of that name is this entry: written by this run
+    // before it was resumed, say. Written again only if its bytes differ (a damaged copy).
+    if (!(Files.isRegularFile(path) && Files.size(path) == bytes.length && java.util.Arrays.equals(Files.readAllBytes(path), bytes))) {
+      SafeTensors.writeAtomically(path, bytes);
+    }
     byRound.put(round, new Written(entry, file));
     return file;
   }

@@ -1,5 +1,6 @@
 package io.csfl.checkpoint;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -239,9 +240,11 @@ class CheckpointsTest {
   }
 
   @Test
-  void aStoreThatResumesWritesEachEntryOnceMoreAndDeletesWhatNoCheckpointNames() throws IOException {
+  void aStoreThatResumesWritesNoEntryAgainAndDeletesWhatNoCheckpointNames() throws IOException {
     new Checkpoints(dir, 2).save(checkpoint(1));
     new Checkpoints(dir, 2).save(checkpoint(2));
+    // Entry 1 as the run before the resume wrote it.
+    Object key1 = fileKey(entryOf(entryFiles(), 1));
     // Left by a crash between an entry and its checkpoint, an hour ago and just now (perhaps by a
     // server still running, about to name it), and another algorithm's entry.
     Path crashed = Files.write(dir.resolve("cs-held-000009-0123456789abcdef.safetensors"), new byte[] {1});
@@ -258,8 +261,17 @@ class CheckpointsTest {
     // Rounds 2 and 3 kept: entries 0 and 1, then 1 and 2.
     assertEquals(5, files.size(), files.toString());
     Object key2 = fileKey(entryOf(files, 2));
+    assertEquals(key1, fileKey(entryOf(files, 1)), "an entry the run wrote before it was resumed is not written again");
     resumed.save(checkpoint(4));
     assertEquals(key2, fileKey(entryOf(entryFiles(), 2)), "written once by this store");
+    // A copy damaged in place (same name, other bytes) is written again by a store that finds it.
+    Path damaged = dir.resolve(entryOf(entryFiles(), 3));
+    byte[] intact = Files.readAllBytes(damaged);
+    byte[] changed = intact.clone();
+    changed[changed.length - 1] ^= 1;
+    Files.write(damaged, changed);
+    new Checkpoints(dir, 2).save(checkpoint(5));
+    assertArrayEquals(intact, Files.readAllBytes(damaged));
   }
 
   @Test

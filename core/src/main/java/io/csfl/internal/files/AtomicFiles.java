@@ -60,6 +60,55 @@ public final class AtomicFiles {
   }
 
   static void write(Path path, Contents contents, boolean ownerOnly) throws IOException {
+    Path dir = directoryOf(path);
+    Path tmp = filled(path, contents, ownerOnly);
+    try {
+      try {
+        Files.move(tmp, path, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+      } catch (AtomicMoveNotSupportedException e) {
+        Files.move(tmp, path, StandardCopyOption.REPLACE_EXISTING);
+      }
+    } finally {
+      Files.deleteIfExists(tmp);
+    }
+    force(dir);
+  }
+
+  /**
+   * Creates {@code path} holding {@code bytes} unless a file of that name exists, atomically as
+   * {@link #write} does: a reader, a crash or another process doing the same sees no file or the
+   * whole of one, and of two processes that race to create it exactly one does. For what the first
+   * writer decides for all (the definition of a run that several server nodes share).
+   *
+   * @return whether this call created the file; false when one was there or another won the race
+   */
+  public static boolean createOnce(Path path, byte[] bytes) throws IOException {
+    Path dir = directoryOf(path);
+    if (Files.exists(path)) {
+      // A killed first try's leftover goes all the same, though nothing is written now.
+      removeStale(dir, "." + path.getFileName());
+      return false;
+    }
+    Path tmp = filled(path, ch -> {
+      ByteBuffer b = ByteBuffer.wrap(bytes);
+      while (b.hasRemaining()) {
+        ch.write(b);
+      }
+    }, false);
+    try {
+      // A link fails where the name is taken, which a rename would replace.
+      Files.createLink(path, tmp);
+    } catch (java.nio.file.FileAlreadyExistsException taken) {
+      return false;
+    } finally {
+      Files.deleteIfExists(tmp);
+    }
+    force(dir);
+    return true;
+  }
+
+  /** The directory of {@code path}, made (each new directory synced into its parent) if missing. */
+  private static Path directoryOf(Path path) throws IOException {
     Path dir = path.toAbsolutePath().getParent();
     if (!Files.isDirectory(dir)) {
       // Each directory made here (say out/ and out/checkpoints/) is an entry of its parent: sync
@@ -70,29 +119,28 @@ public final class AtomicFiles {
         force(d.getParent());
       }
     }
+    return dir;
+  }
+
+  /** A temporary file beside {@code path} ({@code .NAME.RANDOM.tmp}) holding {@code contents}, forced to disk; earlier writers' stale ones swept first. */
+  private static Path filled(Path path, Contents contents, boolean ownerOnly) throws IOException {
+    Path dir = path.toAbsolutePath().getParent();
     String prefix = "." + path.getFileName();
     removeStale(dir, prefix);
     Path tmp = create(dir, prefix, ownerOnly);
-    try {
-      try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
-        contents.writeTo(ch);
-        ch.force(true);
-      } catch (FileSystemException named) {
-        throw named;
-      } catch (IOException e) {
-        // A full disk (ENOSPC) or a failing device reaches here as a plain IOException that names
-        // no file; the reader of "No space left on device" must learn which file, so which disk.
-        throw naming(path, e);
-      }
-      try {
-        Files.move(tmp, path, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-      } catch (AtomicMoveNotSupportedException e) {
-        Files.move(tmp, path, StandardCopyOption.REPLACE_EXISTING);
-      }
-    } finally {
+    try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
+      contents.writeTo(ch);
+      ch.force(true);
+      return tmp;
+    } catch (IOException e) {
       Files.deleteIfExists(tmp);
+      if (e instanceof FileSystemException named) {
+        throw named;
+      }
+      // A full disk (ENOSPC) or a failing device reaches here as a plain IOException that names
+      // no file; the reader of "No space left on device" must learn which file, so which disk.
+      throw naming(path, e);
     }
-    force(dir);
   }
 
   /** {@code dir} and those of its ancestors that do not exist yet, deepest first. */

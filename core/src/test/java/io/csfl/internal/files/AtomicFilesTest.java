@@ -94,6 +94,24 @@ class AtomicFilesTest {
   }
 
   @Test
+  void createOnceCreatesAFileThatIsNotThereAndLeavesOneThatIs() throws Exception {
+    Path run = dir.resolve("checkpoints").resolve("run.json");
+    Path killed = Files.writeString(Files.createDirectories(run.getParent()).resolve(".run.json.3k9x0q2m1z.tmp"), "{\"half");
+    Files.setLastModifiedTime(killed, FileTime.from(Instant.now().minus(AtomicFiles.STALE).minusSeconds(60)));
+    assertTrue(AtomicFiles.createOnce(run, new byte[] {1, 2}));
+    assertFalse(AtomicFiles.createOnce(run, new byte[] {3}), "the first writer's file stands");
+    assertArrayEquals(new byte[] {1, 2}, Files.readAllBytes(run));
+    try (Stream<Path> s = Files.list(run.getParent())) {
+      assertEquals(List.of(run), s.toList(), "no temporary file, the killed writer's swept too");
+    }
+    // Swept also where the file exists: a killed first try's leftover goes at the next start.
+    Path later = Files.writeString(run.getParent().resolve(".run.json.a1b2c3.tmp"), "{");
+    Files.setLastModifiedTime(later, FileTime.from(Instant.now().minus(AtomicFiles.STALE).minusSeconds(60)));
+    assertFalse(AtomicFiles.createOnce(run, new byte[] {3}));
+    assertFalse(Files.exists(later));
+  }
+
+  @Test
   void temporariesOfChosenFilesGoOnceOldEnoughOrAtOnceWhenAsked() throws Exception {
     Path oldRound = Files.writeString(dir.resolve(".cs-round-000003.safetensors.3k9x0q2m1z.tmp"), "killed long ago");
     Path newRound = Files.writeString(dir.resolve(".cs-round-000004.safetensors.a1b2c3.tmp"), "perhaps in flight");
