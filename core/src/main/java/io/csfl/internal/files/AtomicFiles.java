@@ -45,12 +45,17 @@ public final class AtomicFiles {
    * being written; otherwise it gets the process's default permissions.
    */
   public static void write(Path path, byte[] bytes, boolean ownerOnly) throws IOException {
-    write(path, ch -> {
+    write(path, all(bytes), ownerOnly);
+  }
+
+  /** Contents that are {@code bytes}. */
+  private static Contents all(byte[] bytes) {
+    return ch -> {
       ByteBuffer b = ByteBuffer.wrap(bytes);
       while (b.hasRemaining()) {
         ch.write(b);
       }
-    }, ownerOnly);
+    };
   }
 
   /** What {@link #write} puts into the temporary file; tests give one that fails as a full disk does. */
@@ -89,12 +94,7 @@ public final class AtomicFiles {
       removeStale(dir, "." + path.getFileName());
       return false;
     }
-    Path tmp = filled(path, ch -> {
-      ByteBuffer b = ByteBuffer.wrap(bytes);
-      while (b.hasRemaining()) {
-        ch.write(b);
-      }
-    }, false);
+    Path tmp = filled(path, all(bytes), false);
     try {
       // A link fails where the name is taken, which a rename would replace.
       Files.createLink(path, tmp);
