@@ -311,7 +311,7 @@ final class NodeCommand implements Callable<Integer> {
           .lostClientWait(lostClientWait == null ? Duration.ZERO : lostClientWait).build();
       server = Optional.of(new NodePlan.ServerPart(settings, federation.evaluator(data.test()), out.resolve("metrics.csv"), rounds -> {
             try {
-              Report.render(out, target);
+              Report.render(out, rounds, target);
               System.out.println("report: " + out.resolve(Report.SUMMARY));
             } catch (Exception e) {
               System.err.println("csfl: could not render the report: " + ReportCommand.failure(out, e));

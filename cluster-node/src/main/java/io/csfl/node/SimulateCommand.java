@@ -480,7 +480,7 @@ final class SimulateCommand implements java.util.concurrent.Callable<Integer> {
     System.out.printf("%nmetrics: %s  (%.1f s in all)%n", csvPath, (System.nanoTime() - t0) / 1e9);
     if (!results.isEmpty()) {
       try {
-        Report.render(out, target);
+        Report.render(out, results.values().stream().flatMap(List::stream).toList(), target);
         System.out.printf("report: %s and three PNG charts in %s%n", out.resolve(Report.SUMMARY), out);
       } catch (java.io.IOException | RuntimeException e) {
         spec.commandLine().getErr().println("csfl: could not render the report: " + ReportCommand.failure(out, e));

@@ -25,15 +25,27 @@ public final class Report {
 
   private Report() {}
 
-  /** Writes the charts and summary.md into {@code dir}; returns the summary's text. */
+  /** Writes the charts and summary.md into {@code dir} from its metrics.csv; returns the summary's text. */
   public static String render(Path dir, double target) throws IOException {
+    List<RoundMetrics> rows = MetricsCsv.read(dir.resolve("metrics.csv"));
+    if (rows.isEmpty()) {
+      throw new IllegalArgumentException(dir.resolve("metrics.csv") + " has no rows");
+    }
+    return render(dir, rows, target);
+  }
+
+  /**
+   * Writes the charts and summary.md into {@code dir} from {@code rows}, the rounds of a run that
+   * has just ended: its own record, whole even where metrics.csv could not be written.
+   */
+  public static String render(Path dir, List<RoundMetrics> rows, double target) throws IOException {
     System.setProperty("java.awt.headless", "true");
     Map<String, List<RoundMetrics>> runs = new LinkedHashMap<>();
-    for (RoundMetrics m : MetricsCsv.read(dir.resolve("metrics.csv"))) {
+    for (RoundMetrics m : rows) {
       runs.computeIfAbsent(m.algorithm(), k -> new ArrayList<>()).add(m);
     }
     if (runs.isEmpty()) {
-      throw new IllegalArgumentException(dir.resolve("metrics.csv") + " has no rows");
+      throw new IllegalArgumentException("no round to report");
     }
     Charts.accuracyChart(runs, "Accuracy by round", "round", Charts.round(), dir.resolve(ACCURACY_BY_ROUND));
     Charts.accuracyChart(runs, "Accuracy by traffic (both directions)", "cumulative MB, down + up",

@@ -38,6 +38,24 @@ class ReportCommandTest {
     assertTrue(summary.contains("| 0.5000 |"), summary);
   }
 
+  /** A run that has just ended reports from its own rows: whole although its metrics.csv ends in a row a full disk cut short. */
+  @Test
+  void aRunReportsFromItsRowsWhatAnIncompleteFileLacks() throws Exception {
+    java.util.List<RoundMetrics> rows = new java.util.ArrayList<>();
+    try (MetricsCsv csv = MetricsCsv.create(dir.resolve("metrics.csv"))) {
+      for (int r = 1; r <= 3; r++) {
+        rows.add(new RoundMetrics("cs", r, 0.4 + 0.1 * r, 1.2, 500, 500, 10, 9, 100, 2, 6, 210));
+        if (r < 3) {
+          csv.append(rows.get(r - 1));
+        }
+      }
+    }
+    Files.writeString(dir.resolve("metrics.csv"), "cs,3,0.7", java.nio.file.StandardOpenOption.APPEND);
+    String summary = Report.render(dir, rows, 0.65);
+    assertTrue(summary.contains("| cs | 3 | 0.7000 | 0.7000 | 3 |"), summary);
+    assertEquals(summary, Files.readString(dir.resolve(Report.SUMMARY)));
+  }
+
   @Test
   void aDirectoryWithoutMetricsIsAUsageError() {
     assertEquals(2, CsflCommand.commandLine().execute("report", dir.resolve("none").toString()));

@@ -128,7 +128,7 @@ public final class MetricsCsv implements AutoCloseable {
       boolean torn = end < bytes.length;
       if (torn) {
         // Cut before decoding: what a crash left may not even be UTF-8.
-        notes.add(file + " ended in a row cut short by a crash during its write; that row is dropped");
+        notes.add(file + " ended in a row cut short during its write (a crash, or a full disk); that row is dropped");
       }
       String text = new String(bytes, 0, end, StandardCharsets.UTF_8);
       List<RoundMetrics> rows = text.isEmpty() ? List.of() : rows(file, text.lines().toList());
