@@ -38,16 +38,29 @@ final class ModelFiles {
     };
   }
 
+  /** Keeps {@code --keep-checkpoints} of a run that saves no more ({@link Checkpoints#prune}); a failure costs a warning only. */
+  static void prune(Checkpoints store, Checkpoint last) {
+    try {
+      store.prune(last.algorithm(), last.round());
+    } catch (java.io.IOException | RuntimeException e) {
+      System.err.println("csfl: WARNING: could not delete checkpoints beyond --keep-checkpoints in " + store.directory() + ": " + e.getMessage());
+    }
+  }
+
   /**
    * The newest readable checkpoint of {@code algorithm} in {@code store}, as a server that takes
    * over continues from it: with the models the clients held then, and the strategy's history of
    * them, so a client that kept running gets a difference, as the lost server would have sent it.
    * A client of the round that was in flight may hold a newer model than the checkpoint says: it
    * refuses a difference from the older one, and the server sends it the full downlink next time.
+   * A run with no round left ({@code rounds} run) saves no more, so its extra checkpoints go here.
    */
-  static Optional<Checkpoint> resumePoint(Checkpoints store, String algorithm, ModelSpec spec) {
+  static Optional<Checkpoint> resumePoint(Checkpoints store, String algorithm, ModelSpec spec, int rounds) {
     return store.latest(algorithm, spec, w -> System.err.println("csfl: " + w)).map(c -> {
       System.out.printf("%s: continuing after round %d from %s%n", c.algorithm(), c.round(), store.directory());
+      if (c.round() >= rounds) {
+        prune(store, c); // it saves no more
+      }
       return c;
     });
   }

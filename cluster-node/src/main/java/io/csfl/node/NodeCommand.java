@@ -317,7 +317,7 @@ final class NodeCommand implements Callable<Integer> {
               System.err.println("csfl: could not render the report: " + ReportCommand.failure(out, e));
             }
           }, ModelFiles.checkpointer(store, federation.rounds, federation.architecture(), a -> out.resolve("model.safetensors")),
-          () -> ModelFiles.resumePoint(store, settings.algorithm(), spec)));
+          () -> ModelFiles.resumePoint(store, settings.algorithm(), spec, federation.rounds)));
     }
     return new NodePlan(roleSet, aggregator, hosted, server, exitWhenDone);
   }

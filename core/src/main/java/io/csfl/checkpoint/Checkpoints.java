@@ -111,17 +111,28 @@ public final class Checkpoints {
     TensorFile written = entryFiles.isEmpty() ? whole : Checkpoint.withHeldFiles(whole, entryFiles);
     SafeTensors.write(file, written.withMeta(DIGEST_KEY, contentDigest(written)));
     named.put(file, List.copyOf(entryFiles.values()));
+    prune(algorithm, checkpoint.round());
+    // A round's file is never written again, so a write of it that a kill cut short would leave
+    // its temporary file for good: swept here, once old enough not to be a standby's write in flight.
+    removeTemporaries(algorithm, io.csfl.internal.files.AtomicFiles.STALE);
+    return file;
+  }
+
+  /**
+   * Deletes {@code algorithm}'s checkpoints of rounds up to {@code round} but the newest kept
+   * ones, and the entry files that no remaining checkpoint names, as each save does after writing
+   * its own. A run resumed after its last round calls it too: it saves no more, and a kill between
+   * its last save and the deletions left one checkpoint too many. Later rounds' checkpoints stay,
+   * as for a save.
+   */
+  public synchronized void prune(String algorithm, int round) throws IOException {
     List<Path> all = files(algorithm);
-    int upToThis = (int) all.stream().filter(f -> roundOf(f) <= checkpoint.round()).count();
+    int upToThis = (int) all.stream().filter(f -> roundOf(f) <= round).count();
     for (int i = 0; i < upToThis - keep; i++) {
       Files.deleteIfExists(all.get(i));
       named.remove(all.get(i));
     }
     deleteUnnamedEntries(algorithm, all.subList(Math.max(0, upToThis - keep), all.size()));
-    // A round's file is never written again, so a write of it that a kill cut short would leave
-    // its temporary file for good: swept here, once old enough not to be a standby's write in flight.
-    removeTemporaries(algorithm, io.csfl.internal.files.AtomicFiles.STALE);
-    return file;
   }
 
   /**
