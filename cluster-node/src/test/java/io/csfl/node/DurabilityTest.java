@@ -239,6 +239,24 @@ class DurabilityTest {
     assertEquals(List.of(1, 2), MetricsCsv.read(out.resolve("metrics.csv")).stream().map(RoundMetrics::round).toList());
   }
 
+  /** A finished run saves no more: its resume deletes a checkpoint beyond --keep-checkpoints that a kill before the save's deletions left. */
+  @Test
+  void aResumedFinishedRunKeepsNoMoreCheckpointsThanAsked() throws Exception {
+    Path out = dir.resolve("finished");
+    Result r = run("simulate", "--algorithm", "fedavg", "--data-dir", SimulateCommandTest.repoData().toString(),
+        "--clients", "4", "--per-round", "2", "--rounds", "3", "--local-epochs", "1", "--eval-examples", "100",
+        "--keep-checkpoints", "2", "--out", out.toString());
+    assertEquals(0, r.exitCode(), r.err());
+    Path checkpoints = out.resolve("checkpoints");
+    Files.copy(checkpoints.resolve("fedavg-round-000002.safetensors"), checkpoints.resolve("fedavg-round-000001.safetensors"));
+    Result resumed = run("simulate", "--resume", out.toString());
+    assertEquals(0, resumed.exitCode(), resumed.err());
+    try (java.util.stream.Stream<Path> files = Files.list(checkpoints)) {
+      assertEquals(List.of("fedavg-round-000002.safetensors", "fedavg-round-000003.safetensors"),
+          files.map(f -> f.getFileName().toString()).filter(n -> n.endsWith(".safetensors")).sorted().toList());
+    }
+  }
+
   @Test
   void anAbortedRunExitsThreeAndSaysWhy() throws Exception {
     Path out = dir.resolve("aborted");
