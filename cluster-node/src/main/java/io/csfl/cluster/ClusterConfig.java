@@ -189,7 +189,7 @@ public final class ClusterConfig {
         throw new IllegalArgumentException("csfl.tls-warm-up.bytes must not be negative (0 turns the warm-up off)");
       }
       String level = config.getString("akka.loglevel");
-      if (!java.util.List.of("OFF", "ERROR", "WARNING", "INFO", "DEBUG").contains(level.toUpperCase(java.util.Locale.ROOT))) {
+      if (akka.event.Logging.levelFor(level).isEmpty()) { // the names Akka itself reads, in any case
         throw new IllegalArgumentException("akka.loglevel must be one of OFF, ERROR, WARNING, INFO, DEBUG, got " + level);
       }
       String pool = "csfl.training-dispatcher.thread-pool-executor.fixed-pool-size";

@@ -92,10 +92,7 @@ public final class MetricsLog {
    * stay as they are.
    */
   synchronized void startAfter(String algorithm, List<RoundMetrics> committed) {
-    closeQuietly();
-    rows.clear();
-    behind = null;
-    rows.put(algorithm, new ArrayList<>(committed));
+    restart(Map.of(algorithm, committed));
     disk.reconcile(file, Map.of(algorithm, committed)).forEach(say);
     csv = disk.open(file);
   }
@@ -106,11 +103,16 @@ public final class MetricsLog {
    * cannot be opened at the start is a run that cannot start.
    */
   public synchronized void open(Map<String, List<RoundMetrics>> committed) {
+    restart(committed);
+    csv = disk.open(file);
+  }
+
+  /** Closes the file and keeps {@code committed} as the only rows, none of them behind. */
+  private void restart(Map<String, List<RoundMetrics>> committed) {
     closeQuietly();
     rows.clear();
     behind = null;
     committed.forEach((algorithm, done) -> rows.put(algorithm, new ArrayList<>(done)));
-    csv = disk.open(file);
   }
 
   /** Adds round {@code m}: to the file, or, where that fails, to the rows kept for it; never throws for the file's sake. */

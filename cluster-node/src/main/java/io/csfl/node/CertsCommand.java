@@ -109,9 +109,9 @@ final class CertsCommand implements Callable<Integer> {
             "--nodes: '" + name + "' is not a node name (1-63 letters, digits, '.', '-'; not 'ca')");
       }
       Set<String> roles = roles(node);
-      Set<String> earlier = names.put(name, roles);
-      if (earlier != null && !earlier.equals(roles)) {
-        throw new CommandLine.ParameterException(spec.commandLine(), "--nodes: '" + name + "' is named twice, with other roles");
+      if (names.put(name, roles) != null) {
+        // One directory per name: a second entry would be issued over the first, or dropped.
+        throw new CommandLine.ParameterException(spec.commandLine(), "--nodes: '" + name + "' is named twice");
       }
     }
     Instant now = Instant.now();

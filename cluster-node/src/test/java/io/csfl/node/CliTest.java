@@ -325,6 +325,15 @@ class CliTest {
     assertFalse(certificate(out.resolve("b/tls.crt")).getNotAfter().after(ca.getNotAfter()));
   }
 
+  /** A name given twice would have its directory issued twice, or its second entry dropped without a word. */
+  @Test
+  void aNodeNamedTwiceIsRefusedBeforeAnythingIsWritten() throws Exception {
+    Path out = dir.resolve("fed");
+    run("certs", "--out", out.toString(), "--nodes", "a,b,a").isOneLineUsageError("--nodes: 'a' is named twice");
+    run("certs", "--out", out.toString(), "--nodes", "a:server,a:client").isOneLineUsageError("--nodes: 'a' is named twice");
+    assertFalse(Files.exists(out), "nothing written");
+  }
+
   private static java.security.cert.X509Certificate certificate(Path pem) throws Exception {
     try (var in = Files.newInputStream(pem)) {
       return (java.security.cert.X509Certificate) java.security.cert.CertificateFactory.getInstance("X.509").generateCertificate(in);

@@ -553,12 +553,8 @@ public final class Aggregator extends AbstractBehavior<Aggregator.Command> {
 
   /** Records a refused update for the round's result and logs it, both cut for a log line; past {@link Refusals#NAMED}, only counted. */
   private void reject(String clientId, String reason) {
-    String entry = "client " + clientId + ": " + reason;
-    if (rejections.add(entry)) {
-      getContext().getLog().warn("rejected update of {}", ControlChecks.forLog(entry));
-    } else if (rejections.justFull()) {
-      getContext().getLog().warn("round {}: more than {} updates refused; the others are counted, not named", round, Refusals.NAMED);
-    }
+    rejections.addAndLog("client " + clientId + ": " + reason, "the update of client " + clientId + ": " + reason,
+        getContext().getLog(), round, "updates");
   }
 
   private Behavior<Command> onClose(CloseRound request) {

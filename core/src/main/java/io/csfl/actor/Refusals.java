@@ -34,6 +34,19 @@ final class Refusals {
     return count == NAMED + 1;
   }
 
+  /**
+   * Records {@code entry} as {@link #add} does and logs the refusal in round {@code round} as
+   * {@code what}, a peer's text among it, cut for a log line; past the named ones it logs once
+   * that the others ({@code things}) are only counted.
+   */
+  void addAndLog(String entry, String what, org.slf4j.Logger log, int round, String things) {
+    if (add(entry)) {
+      log.warn("round {}: refused {}", round, ControlChecks.forLog(what));
+    } else if (justFull()) {
+      log.warn("round {}: more than {} {} refused; the others are counted, not named", round, NAMED, things);
+    }
+  }
+
   /** Every refusal recorded, named or not. */
   int count() {
     return count;

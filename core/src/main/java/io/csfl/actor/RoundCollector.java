@@ -284,11 +284,7 @@ final class RoundCollector extends AbstractBehavior<RoundCollector.Command> {
    * for a log line; past {@link Refusals#NAMED} in the attempt, refusals are only counted.
    */
   private void refuse(String entry, String what) {
-    if (rejected.add(entry)) {
-      getContext().getLog().warn("round {}: refused {}", plan.round(), ControlChecks.forLog(what));
-    } else if (rejected.justFull()) {
-      getContext().getLog().warn("round {}: more than {} messages refused; the others are counted, not named", plan.round(), Refusals.NAMED);
-    }
+    rejected.addAndLog(entry, what, getContext().getLog(), plan.round(), "messages");
   }
 
   private String refusal(Client.Reply reply) {

@@ -16,6 +16,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.function.Function;
 
 /**
  * What a server needs to go on after round {@link #round()} as if it had never stopped: the global
@@ -256,8 +257,13 @@ public record Checkpoint(String algorithm, int round, List<RoundMetrics> metrics
   }
 
   TensorFile toFile() {
+    return toFile(RoundMetrics::toCsvRow);
+  }
+
+  /** This checkpoint as a file, its metrics rows formatted by {@code csvRow} ({@link RoundMetrics#toCsvRow}'s text). */
+  TensorFile toFile(Function<RoundMetrics, String> csvRow) {
     StringBuilder csv = new StringBuilder();
-    metrics.forEach(m -> csv.append(m.toCsvRow()).append('\n'));
+    metrics.forEach(m -> csv.append(csvRow.apply(m)).append('\n'));
     try {
       return TensorFile.EMPTY.withMeta(VERSION_KEY, VERSION).withMeta(REVISION_KEY, REVISION).withMeta("algorithm", algorithm)
           .withMeta("round", Integer.toString(round)).withMeta("metrics", csv.toString())

@@ -1,5 +1,6 @@
 package io.csfl.checkpoint;
 
+import io.csfl.metrics.RoundMetrics;
 import io.csfl.tensor.ModelSpec;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -60,6 +61,13 @@ public final class Checkpoints {
   /** The entry files each checkpoint names, by checkpoint file, as this store wrote or read them. */
   private final Map<Path, Collection<String>> named = new HashMap<>();
 
+  /**
+   * The metrics rows of the last checkpoint saved, as text: a checkpoint holds every row of its
+   * run so far, and formatting them all again at each round would cost a number of calls
+   * quadratic in the rounds.
+   */
+  private Map<RoundMetrics, String> csvRows = Map.of();
+
   private record Written(TensorFile entry, String file) {}
 
   /** @param keep checkpoints kept per algorithm, at least 1 */
@@ -96,7 +104,13 @@ public final class Checkpoints {
    */
   public synchronized Path save(Checkpoint checkpoint, Map<String, String> description) throws IOException {
     String algorithm = checkpoint.algorithm();
-    TensorFile whole = checkpoint.toFile();
+    Map<RoundMetrics, String> rows = new HashMap<>();
+    Map<RoundMetrics, String> formatted = csvRows;
+    TensorFile whole = checkpoint.toFile(m -> rows.computeIfAbsent(m, k -> {
+      String row = formatted.get(k);
+      return row != null ? row : k.toCsvRow();
+    }));
+    csvRows = rows;
     for (Map.Entry<String, String> e : new TreeMap<>(description).entrySet()) {
       if (e.getKey().startsWith("csfl.") || whole.meta(e.getKey()).isPresent()) {
         throw new IllegalArgumentException("metadata key " + e.getKey() + " is the checkpoint's own");

@@ -105,7 +105,7 @@ class ForgedControlTest {
     aggregator.tell(new Aggregator.PrepareRound(1, 7, session, List.of(), server.getRef()));
     Aggregator.RoundPrepared prepared = server.expectMessageClass(Aggregator.RoundPrepared.class, WAIT);
     assertEquals(7, prepared.token());
-    expectWarning("rejected update of client client-0000: update not passed on by the collector",
+    expectWarning("refused the update of client client-0000: update not passed on by the collector",
         () -> viaTransfers(remote, new Aggregator.Fold(1, 42, "client-0000", 10, Payloads.dense(poisoned(initial)))));
     expectWarning("refused a close of round 1 without the current attempt's token",
         () -> remote.tell(new Aggregator.CloseRound(1, 42, 1, forger.getRef())));
