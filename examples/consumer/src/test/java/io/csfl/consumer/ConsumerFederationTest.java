@@ -83,7 +83,7 @@ class ConsumerFederationTest {
   }
 
   /**
-   * Jackson's Scala module 2.21 was built on Scala 2.13.18 and Akka 2.6.21 on 2.13.8; Scala's
+   * Jackson's Scala module 2.23 was built on Scala 2.13.18 and Akka 2.6.21 on 2.13.8; Scala's
    * library runs only code built on the same or an earlier release, so a dependent must get the later.
    */
   @Test
