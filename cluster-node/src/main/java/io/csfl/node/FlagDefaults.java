@@ -120,8 +120,19 @@ final class FlagDefaults implements CommandLine.IDefaultValueProvider {
           .resolve(ConfigResolveOptions.noSystem().appendResolver(new Environment(env, null)));
     } catch (ConfigException e) {
       // HOCON's messages start with the file and line; a missing include's has neither.
-      throw new IllegalArgumentException("config file " + (e.origin() == null ? p + ": " : "") + e.getMessage());
+      throw new IllegalArgumentException("config file " + (e.origin() == null ? p + ": " : "") + withHint(e.getMessage()));
     }
+  }
+
+  /**
+   * HOCON's parser calls a file that ends inside an object a missing close parenthesis (the
+   * message of an unclosed {@code include file(}); the far likelier cause is a {@code '{'} left
+   * open, so the message says so too.
+   */
+  static String withHint(String message) {
+    return message.endsWith("expecting a close parentheses ')' here, not: end of file")
+        ? message + " (a '{' not closed by a '}'?)"
+        : message;
   }
 
   /**

@@ -244,7 +244,9 @@ class CliTest {
         "csfl.config = other.conf\n", "unknown key csfl.config",
         "csfl = 3\n", "csfl must hold keys",
         "include \"" + present + "\"\ninclude \"missing.conf\"\n", "include \"missing.conf\" found no file to read",
-        "include file(\"" + dir.resolve("missing.conf") + "\")\n", "include \"" + dir.resolve("missing.conf") + "\" found no file to read");
+        "include file(\"" + dir.resolve("missing.conf") + "\")\n", "include \"" + dir.resolve("missing.conf") + "\" found no file to read",
+        // HOCON's own words blame a parenthesis; the likelier culprit is named beside them.
+        "csfl {\n  rounds = 3\n", "3: expecting a close parentheses ')' here, not: end of file (a '{' not closed by a '}'?)");
     int i = 0;
     for (Map.Entry<String, String> bad : files.entrySet()) {
       Path conf = Files.writeString(dir.resolve("bad" + i++ + ".conf"), bad.getKey());
