@@ -1906,8 +1906,9 @@ public final class Server extends AbstractBehavior<Server.Command> {
   private Behavior<Command> onEvaluated(Evaluated e) {
     evaluating--;
     if (evaluationFailed) {
-      // An earlier round could not be evaluated: this one is not published out of order.
-      return evaluating == 0 && whenEvaluated != null ? endNow() : this;
+      // An earlier round could not be evaluated: this one is not published out of order, and the
+      // server, finishing, keeps taking only evaluations.
+      return evaluating == 0 && whenEvaluated != null ? endNow() : Behaviors.same();
     }
     history.add(e.metrics());
     String unsaved = saveCheckpoint(e.checkpoint());
@@ -1915,8 +1916,11 @@ public final class Server extends AbstractBehavior<Server.Command> {
       lastRoundUnsaved = unsaved;
     }
     listener.tell(new RoundCompleted(e.metrics(), e.rejections()));
-    if (evaluating == 0 && whenEvaluated != null) {
-      return endNow();
+    if (whenEvaluated != null) {
+      // Finishing: an earlier round's evaluation does not put the server back to work (it would
+      // take registrations, start a round it had queued, or run the last round again when the
+      // aggregator is lost); it takes only evaluations until the last one is in.
+      return evaluating == 0 ? endNow() : Behaviors.same();
     }
     if (nextRound != 0 && evaluating <= 1) {
       int next = nextRound;
@@ -1933,6 +1937,7 @@ public final class Server extends AbstractBehavior<Server.Command> {
       return Behaviors.stopped();
     }
     whenEvaluated = end;
+    getContext().getLog().debug("{}: finishing once {} evaluations are in", settings.algorithm(), evaluating);
     return Behaviors.receive(Command.class)
         .onMessage(Evaluated.class, this::onEvaluated)
         .onMessage(EvaluationFailed.class, this::onEvaluationFailed)

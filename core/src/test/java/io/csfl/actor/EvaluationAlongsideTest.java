@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import akka.actor.testkit.typed.javadsl.ActorTestKit;
+import akka.actor.testkit.typed.javadsl.LoggingTestKit;
 import akka.actor.testkit.typed.javadsl.TestProbe;
 import io.csfl.checkpoint.Checkpoint;
 import io.csfl.data.Dataset;
@@ -31,7 +32,8 @@ import org.junit.jupiter.api.Test;
  * still come in round order, and the run ends only after the last evaluation.
  */
 class EvaluationAlongsideTest {
-  static final ActorTestKit testKit = TestModels.serializingTestKit();
+  static final ActorTestKit testKit = ActorTestKit.create(com.typesafe.config.ConfigFactory.parseString(
+      "akka.actor.serialize-messages = on\nakka.actor.testkit.typed.filter-leeway = 60s").withFallback(com.typesafe.config.ConfigFactory.load()));
   private static final String SIGNATURE = "random/64 alongside";
   private static final int CLIENTS = 2;
 
@@ -106,6 +108,53 @@ class EvaluationAlongsideTest {
     }
     seen.add(events.expectMessageClass(Server.Event.class, Duration.ofSeconds(60)));
     return seen;
+  }
+
+  /**
+   * A server whose last round is aggregated while an earlier round is still being evaluated waits
+   * for the evaluations and nothing else: the earlier round's result does not put it back to work,
+   * where it would take registrations, or run the last round again once its aggregator is lost.
+   */
+  @Test
+  void aServerFinishingAfterItsLastRoundTakesOnlyEvaluationsUntilTheLastIsIn() throws Exception {
+    List<CountDownLatch> gates = List.of(new CountDownLatch(1), new CountDownLatch(1));
+    AtomicInteger calls = new AtomicInteger();
+    Evaluator inner = Evaluator.of(TestModels.mlp(), TestModels.dataset());
+    Evaluator gated = model -> {
+      try {
+        assertTrue(gates.get(calls.getAndIncrement()).await(60, TimeUnit.SECONDS), "an evaluation was never released");
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException(e);
+      }
+      return inner.evaluate(model);
+    };
+    Server.Settings settings = Server.Settings.builder("fedavg").rounds(2).clientsPerRound(CLIENTS)
+        .roundTimeout(Duration.ofSeconds(60)).minCompleted(CLIENTS).seed(5).minClients(CLIENTS).dataSignature(SIGNATURE)
+        .evaluateAlongside(true).build();
+    ch.qos.logback.classic.Logger serverLog = (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(Server.class);
+    ch.qos.logback.classic.Level level = serverLog.getLevel();
+    serverLog.setLevel(ch.qos.logback.classic.Level.DEBUG);
+    TestModels.Started federation;
+    try {
+      // Round 1's evaluation is held: round 2 trains and is aggregated, the last, with two evaluations to come.
+      federation = LoggingTestKit.debug("fedavg: finishing once 2 evaluations are in").expect(testKit.system(),
+          () -> TestModels.startFederation(testKit, "finishing", settings, gated, c -> { }, TestModels.trainer(), CLIENTS, SIGNATURE,
+              i -> new io.csfl.strategy.FedAvg().newClient()));
+    } finally {
+      serverLog.setLevel(level);
+    }
+    TestProbe<Server.Event> events = federation.events();
+    gates.get(0).countDown();
+    assertEquals(1, events.expectMessageClass(Server.RoundCompleted.class, Duration.ofSeconds(60)).metrics().round());
+    // Round 2 is still being evaluated. A server back at work would ask this client for its handshake.
+    TestProbe<Client.Command> late = testKit.createTestProbe();
+    federation.server().tell(new Server.RegisterClient(Client.id(CLIENTS), late.getRef()));
+    late.expectNoMessage(Duration.ofMillis(500));
+    gates.get(1).countDown();
+    assertEquals(2, events.expectMessageClass(Server.RoundCompleted.class, Duration.ofSeconds(60)).metrics().round());
+    assertEquals(List.of(1, 2), ((Server.Finished) events.expectMessageClass(Server.Finished.class, Duration.ofSeconds(60))).rounds()
+        .stream().map(m -> m.round()).toList());
   }
 
   @Test

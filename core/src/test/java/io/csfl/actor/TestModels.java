@@ -72,6 +72,16 @@ final class TestModels {
   static TestProbe<Server.Event> startFedAvg(ActorTestKit kit, String name, Server.Settings settings, Evaluator evaluator,
                                               Server.Checkpointer checkpointer, LocalTrainer trainer, int clients, String signature,
                                               java.util.function.IntFunction<io.csfl.strategy.ClientAlgorithm> algorithms) {
+    return startFederation(kit, name, settings, evaluator, checkpointer, trainer, clients, signature, algorithms).events();
+  }
+
+  /** A started federation's server, and the probe its events go to. */
+  record Started(ActorRef<Server.Command> server, TestProbe<Server.Event> events) {}
+
+  /** As {@link #startFedAvg}, returning the server too, for a test that sends it messages of its own. */
+  static Started startFederation(ActorTestKit kit, String name, Server.Settings settings, Evaluator evaluator,
+                                 Server.Checkpointer checkpointer, LocalTrainer trainer, int clients, String signature,
+                                 java.util.function.IntFunction<io.csfl.strategy.ClientAlgorithm> algorithms) {
     FederatedStrategy fedavg = new FedAvg();
     ActorRef<Aggregator.Command> aggregator = kit.spawn(Aggregator.create(fedavg.newServer(mlp().initialModel(1), 3),
         new MagnitudePruner()), name + "-aggregator");
@@ -84,6 +94,6 @@ final class TestModels {
           new int[] {4 * i, 4 * i + 1, 4 * i + 2, 4 * i + 3}, i), name + "-" + id)));
     }
     server.tell(new Server.Start());
-    return events;
+    return new Started(server, events);
   }
 }
