@@ -651,6 +651,9 @@ public final class Server extends AbstractBehavior<Server.Command> {
   private record AskAgain(ActorRef<Client.Command> client, String registeredAs, int attempt)
       implements Command, NoSerializationVerificationNeeded {}
 
+  /** The timer of an {@link AskAgain}: per actor and the name it was registered as (null when listed). */
+  private record AskAgainKey(ActorRef<Client.Command> client, String registeredAs) {}
+
   private record AggregatorsListed(Set<ActorRef<Aggregator.Command>> aggregators)
       implements Command, NoSerializationVerificationNeeded {}
 
@@ -991,7 +994,9 @@ public final class Server extends AbstractBehavior<Server.Command> {
   }
 
   private void handshake(ActorRef<Client.Command> client, String registeredAs, int attempt) {
-    handshaking++;
+    if (awaited(attempt, registeredAs)) {
+      handshaking++;
+    }
     getContext().ask(Client.Description.class, client, HANDSHAKE_TIMEOUT, Client.Describe::new,
         (description, failure) -> new Described(client, description, failure == null ? null : failure.toString(), registeredAs,
             attempt));
@@ -1043,8 +1048,20 @@ public final class Server extends AbstractBehavior<Server.Command> {
   private static final String UNANSWERED_HINT = " (a client answers only a server on a member with the role '" + ControlChecks.SERVER_ROLE
       + "' whose certificate, under TLS, permits it; its node's log names a refusal)";
 
+  /**
+   * Whether round 1 waits for a handshake in flight: a first one, and every one of a client
+   * registered locally. A listed client or host asked again after a silence is not waited for:
+   * each silent one is in flight most of the time, and two asked in turn would hold the start for
+   * good.
+   */
+  private static boolean awaited(int attempt, String registeredAs) {
+    return attempt == 1 || registeredAs != null;
+  }
+
   private Behavior<Command> onDescribed(Described d) {
-    handshaking--;
+    if (awaited(d.attempt(), d.registeredAs())) {
+      handshaking--;
+    }
     String refusal = refusal(d);
     if (refusal != null) {
       // Asked again at the next listing (unless refused for what it describes, below): a client
@@ -1057,10 +1074,13 @@ public final class Server extends AbstractBehavior<Server.Command> {
             d.asked().path(), d.failure(), human(ASK_AGAIN_AFTER), local ? ""
                 // Roles and certificates are a cluster's: a client in this ActorSystem has none to check.
                 : " while it stays listed" + (d.asked().path().address().hasGlobalScope() ? UNANSWERED_HINT : ""));
-        if (local) {
+        // Keyed by the actor and its name: one actor registered twice under a name times out twice,
+        // and the wait is counted once, for the one timer that stays.
+        AskAgainKey key = new AskAgainKey(d.asked(), d.registeredAs());
+        if (local && !timers.isTimerActive(key)) {
           handshaking++; // training waits for it
         }
-        timers.startSingleTimer(d.asked(), new AskAgain(d.asked(), d.registeredAs(), d.attempt() + 1), ASK_AGAIN_AFTER);
+        timers.startSingleTimer(key, new AskAgain(d.asked(), d.registeredAs(), d.attempt() + 1), ASK_AGAIN_AFTER);
       } else {
         String who = d.description() == null ? d.registeredAs() : d.description().clientId();
         getContext().getLog().error("refusing client {} at {}: {}; it will not be trained on", who, d.asked().path(), refusal);
@@ -1132,7 +1152,9 @@ public final class Server extends AbstractBehavior<Server.Command> {
   }
 
   private void askHost(ActorRef<Client.HostCommand> host, int from, int attempt) {
-    handshaking++;
+    if (awaited(attempt, null)) {
+      handshaking++;
+    }
     getContext().ask(Client.Descriptions.class, host, HANDSHAKE_TIMEOUT, r -> new Client.DescribeHosted(from, r),
         (batch, failure) -> new HostDescribed(host, from, batch, failure == null ? null : failure.toString(), attempt));
   }
@@ -1145,7 +1167,9 @@ public final class Server extends AbstractBehavior<Server.Command> {
   }
 
   private Behavior<Command> onHostDescribed(HostDescribed d) {
-    handshaking--;
+    if (awaited(d.attempt(), null)) {
+      handshaking--;
+    }
     if (!askedHosts.contains(d.host())) {
       return beginIfWaiting(); // no longer listed: its clients already taken on are watched one by one
     }

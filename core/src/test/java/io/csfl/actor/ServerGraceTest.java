@@ -420,6 +420,23 @@ class ServerGraceTest {
         });
   }
 
+  /** A discovering server of a 1-round run that needs one client of {@code clients}, with an aggregator registered. */
+  private ActorRef<Server.Command> discoveringServer(int clients) {
+    aggregator("aggregator-1");
+    Server.Settings settings = Server.Settings.builder("fedavg").rounds(1).clientsPerRound(1)
+        .roundTimeout(ROUND_TIMEOUT).maxAttempts(1).seed(5).minClients(1).dataSignature(SIGNATURE).clients(clients).build();
+    return testKit.spawn(Server.createDiscovering(settings, Evaluator.of(TestModels.mlp(), TestModels.dataset()), events.getRef()));
+  }
+
+  /** Once {@code probe} is asked again after its missed handshake, it answers as client 0, trains round 1, and the round completes. */
+  private void answersWhenAskedAgain(TestProbe<Client.Command> probe) {
+    Duration again = Server.HANDSHAKE_TIMEOUT.plus(Server.ASK_AGAIN_AFTER).plus(WAIT);
+    probe.expectMessageClass(Client.Describe.class, again).replyTo()
+        .tell(new Client.Description(Client.id(0), SIGNATURE, EXAMPLES, probe.getRef()));
+    answer(asked(probe, 1), Client.id(0));
+    assertEquals(1, events.expectMessageClass(Server.RoundCompleted.class, WAIT).metrics().round());
+  }
+
   /**
    * A Describe lost on its way (as on a connection to a node still starting) is not the end: the
    * listed client is asked again, and the server starts once it answers. Without that, a server
@@ -427,17 +444,47 @@ class ServerGraceTest {
    */
   @Test
   void aListedClientThatMissedItsHandshakeIsAskedAgain() {
-    aggregator("aggregator-1");
-    Server.Settings settings = Server.Settings.builder("fedavg").rounds(1).clientsPerRound(1)
-        .roundTimeout(ROUND_TIMEOUT).maxAttempts(1).seed(5).minClients(1).dataSignature(SIGNATURE).clients(1).build();
-    testKit.spawn(Server.createDiscovering(settings, Evaluator.of(TestModels.mlp(), TestModels.dataset()), events.getRef()));
+    discoveringServer(1);
     TestProbe<Client.Command> probe = testKit.createTestProbe();
     testKit.system().receptionist().tell(Receptionist.register(Client.KEY, probe.getRef()));
     probe.expectMessageClass(Client.Describe.class, WAIT); // lost: never answered
-    Duration again = Server.HANDSHAKE_TIMEOUT.plus(Server.ASK_AGAIN_AFTER).plus(WAIT);
-    probe.expectMessageClass(Client.Describe.class, again).replyTo()
-        .tell(new Client.Description(Client.id(0), SIGNATURE, EXAMPLES, probe.getRef()));
-    answer(asked(probe, 1), Client.id(0));
+    answersWhenAskedAgain(probe);
+  }
+
+  /**
+   * One actor registered twice under its name, silent at first: both handshakes time out, it is
+   * asked again once, and the server starts once it answers (the second timeout counted the wait
+   * twice, for one timer, and round 1 never began).
+   */
+  @Test
+  void anActorRegisteredTwiceThatMissedBothHandshakesIsWaitedForOnce() {
+    ActorRef<Server.Command> server = discoveringServer(1);
+    TestProbe<Client.Command> probe = testKit.createTestProbe();
+    server.tell(new Server.RegisterClient(Client.id(0), probe.getRef()));
+    server.tell(new Server.RegisterClient(Client.id(0), probe.getRef()));
+    probe.expectMessageClass(Client.Describe.class, WAIT); // both lost: never answered
+    probe.expectMessageClass(Client.Describe.class, WAIT);
+    answersWhenAskedAgain(probe);
+  }
+
+  /**
+   * Two listed clients that never answer, listed some seconds apart, do not hold round 1 back once
+   * their first handshakes have timed out: each is asked again every few seconds, and counting
+   * those asks kept one of the two in flight at every moment, so the server never began.
+   */
+  @Test
+  void twoSilentListedClientsDoNotHoldTheStartOnceTheirFirstHandshakesTimedOut() throws InterruptedException {
+    discoveringServer(3);
+    TestProbe<Client.Command> silent = testKit.createTestProbe();
+    testKit.system().receptionist().tell(Receptionist.register(Client.KEY, silent.getRef()));
+    silent.expectMessageClass(Client.Describe.class, WAIT);
+    TestProbe<Client.Command> answering = client(Client.id(0));
+    Thread.sleep(Server.HANDSHAKE_TIMEOUT.toMillis() / 3); // the second silent one's asks fall between the first's
+    TestProbe<Client.Command> silentToo = testKit.createTestProbe();
+    testKit.system().receptionist().tell(Receptionist.register(Client.KEY, silentToo.getRef()));
+    silentToo.expectMessageClass(Client.Describe.class, WAIT);
+    Duration bothTimedOut = Server.HANDSHAKE_TIMEOUT.plus(Server.ASK_AGAIN_AFTER).plus(WAIT);
+    answer(answering.expectMessageClass(Client.TrainRound.class, bothTimedOut), Client.id(0));
     assertEquals(1, events.expectMessageClass(Server.RoundCompleted.class, WAIT).metrics().round());
   }
 
