@@ -38,8 +38,15 @@ final class ModelFiles {
     };
   }
 
-  /** Keeps {@code --keep-checkpoints} of a run that saves no more ({@link Checkpoints#prune}); a failure costs a warning only. */
-  static void prune(Checkpoints store, Checkpoint last) {
+  /**
+   * Keeps {@code --keep-checkpoints} ({@link Checkpoints#prune}) when {@code last} is a run's
+   * checkpoint after its last round of {@code rounds}: the run saves no more, and a kill after its
+   * last save may have left one checkpoint too many. A failure costs a warning only.
+   */
+  static void pruneIfComplete(Checkpoints store, Checkpoint last, int rounds) {
+    if (last.round() < rounds) {
+      return; // its next save prunes
+    }
     try {
       store.prune(last.algorithm(), last.round());
     } catch (java.io.IOException | RuntimeException e) {
@@ -58,9 +65,7 @@ final class ModelFiles {
   static Optional<Checkpoint> resumePoint(Checkpoints store, String algorithm, ModelSpec spec, int rounds) {
     return store.latest(algorithm, spec, w -> System.err.println("csfl: " + w)).map(c -> {
       System.out.printf("%s: continuing after round %d from %s%n", c.algorithm(), c.round(), store.directory());
-      if (c.round() >= rounds) {
-        prune(store, c); // it saves no more
-      }
+      pruneIfComplete(store, c, rounds);
       return c;
     });
   }

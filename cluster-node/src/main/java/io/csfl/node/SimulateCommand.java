@@ -397,10 +397,7 @@ final class SimulateCommand implements java.util.concurrent.Callable<Integer> {
         store.latest(strategy.name(), initial.spec(), w -> System.err.println("csfl: " + w)).ifPresent(c -> {
           System.out.printf(c.round() >= f.rounds ? "%s: complete, all %d rounds are in %s%n" : "%s: resuming after round %d from %s%n",
               c.algorithm(), c.round(), store.directory());
-          if (c.round() >= f.rounds) {
-            // It saves no more: a kill after its last save may have left one checkpoint too many.
-            ModelFiles.prune(store, c);
-          }
+          ModelFiles.pruneIfComplete(store, c, f.rounds);
           // The clients get back the models they held, where the strategy can rebuild them (ResumedClients).
           from.put(c.algorithm(), c);
         });
