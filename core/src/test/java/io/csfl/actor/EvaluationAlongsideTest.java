@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import akka.actor.testkit.typed.javadsl.ActorTestKit;
-import akka.actor.testkit.typed.javadsl.LoggingTestKit;
 import akka.actor.testkit.typed.javadsl.TestProbe;
 import io.csfl.checkpoint.Checkpoint;
 import io.csfl.data.Dataset;
@@ -32,8 +31,7 @@ import org.junit.jupiter.api.Test;
  * still come in round order, and the run ends only after the last evaluation.
  */
 class EvaluationAlongsideTest {
-  static final ActorTestKit testKit = ActorTestKit.create(com.typesafe.config.ConfigFactory.parseString(
-      "akka.actor.serialize-messages = on\nakka.actor.testkit.typed.filter-leeway = 60s").withFallback(com.typesafe.config.ConfigFactory.load()));
+  static final ActorTestKit testKit = TestModels.serializingTestKitWaitingForLogs();
   private static final String SIGNATURE = "random/64 alongside";
   private static final int CLIENTS = 2;
 
@@ -132,18 +130,10 @@ class EvaluationAlongsideTest {
     Server.Settings settings = Server.Settings.builder("fedavg").rounds(2).clientsPerRound(CLIENTS)
         .roundTimeout(Duration.ofSeconds(60)).minCompleted(CLIENTS).seed(5).minClients(CLIENTS).dataSignature(SIGNATURE)
         .evaluateAlongside(true).build();
-    ch.qos.logback.classic.Logger serverLog = (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(Server.class);
-    ch.qos.logback.classic.Level level = serverLog.getLevel();
-    serverLog.setLevel(ch.qos.logback.classic.Level.DEBUG);
-    TestModels.Started federation;
-    try {
-      // Round 1's evaluation is held: round 2 trains and is aggregated, the last, with two evaluations to come.
-      federation = LoggingTestKit.debug("fedavg: finishing once 2 evaluations are in").expect(testKit.system(),
-          () -> TestModels.startFederation(testKit, "finishing", settings, gated, c -> { }, TestModels.trainer(), CLIENTS, SIGNATURE,
-              i -> new io.csfl.strategy.FedAvg().newClient()));
-    } finally {
-      serverLog.setLevel(level);
-    }
+    // Round 1's evaluation is held: round 2 trains and is aggregated, the last, with two evaluations to come.
+    TestModels.Started federation = TestModels.expectServerDebug(testKit, "fedavg: finishing once 2 evaluations are in",
+        () -> TestModels.startFederation(testKit, "finishing", settings, gated, c -> { }, TestModels.trainer(), CLIENTS, SIGNATURE,
+            i -> new io.csfl.strategy.FedAvg().newClient()));
     TestProbe<Server.Event> events = federation.events();
     gates.get(0).countDown();
     assertEquals(1, events.expectMessageClass(Server.RoundCompleted.class, Duration.ofSeconds(60)).metrics().round());

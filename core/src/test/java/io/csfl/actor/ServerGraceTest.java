@@ -9,9 +9,6 @@ import akka.actor.testkit.typed.javadsl.LoggingTestKit;
 import akka.actor.testkit.typed.javadsl.TestProbe;
 import akka.actor.typed.ActorRef;
 import akka.actor.typed.receptionist.Receptionist;
-import ch.qos.logback.classic.Level;
-import ch.qos.logback.classic.Logger;
-import com.typesafe.config.ConfigFactory;
 import io.csfl.metrics.RoundMetrics;
 import io.csfl.nn.Evaluator;
 import io.csfl.strategy.FedAvg;
@@ -25,7 +22,6 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.slf4j.LoggerFactory;
 
 /**
  * The server rides out the loss of its aggregator and of clients: it watches the aggregator and
@@ -45,9 +41,7 @@ class ServerGraceTest {
   private static final Duration WAIT = Duration.ofSeconds(60);
 
   /** A fresh system per test, so that one test's registrations are not listed in another's. */
-  private final ActorTestKit testKit = ActorTestKit.create(ConfigFactory.parseString(
-          "akka.actor.serialize-messages = on\nakka.actor.testkit.typed.filter-leeway = 60s")
-      .withFallback(ConfigFactory.load()));
+  private final ActorTestKit testKit = TestModels.serializingTestKitWaitingForLogs();
   private final Model initial = TestModels.mlp().initialModel(1);
   private final TestProbe<Server.Event> events = testKit.createTestProbe();
 
@@ -89,14 +83,7 @@ class ServerGraceTest {
    * The server says so only at DEBUG, which this test's logging passes for the server alone.
    */
   private TestProbe<Client.Command> registered(String id) {
-    Logger serverLog = (Logger) LoggerFactory.getLogger(Server.class);
-    Level level = serverLog.getLevel();
-    serverLog.setLevel(Level.DEBUG);
-    try {
-      return LoggingTestKit.debug("registered client " + id).expect(testKit.system(), () -> client(id));
-    } finally {
-      serverLog.setLevel(level);
-    }
+    return TestModels.expectServerDebug(testKit, "registered client " + id, () -> client(id));
   }
 
   /** The two clients of a run, and what each was asked in the round the run was stopped at. */

@@ -29,6 +29,31 @@ final class TestModels {
         .withFallback(ConfigFactory.load()));
   }
 
+  /**
+   * {@link #serializingTestKit()} whose log expectations wait up to 60 s, for tests that wait on
+   * a line logged after actor work on a loaded machine.
+   */
+  static ActorTestKit serializingTestKitWaitingForLogs() {
+    return ActorTestKit.create(ConfigFactory.parseString(
+            "akka.actor.serialize-messages = on\nakka.actor.testkit.typed.filter-leeway = 60s")
+        .withFallback(ConfigFactory.load()));
+  }
+
+  /**
+   * Runs {@code code} and returns once the server has logged {@code line} at DEBUG, a level the
+   * tests' logging passes for the server alone while this runs.
+   */
+  static <T> T expectServerDebug(ActorTestKit kit, String line, java.util.function.Supplier<T> code) {
+    ch.qos.logback.classic.Logger serverLog = (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(Server.class);
+    ch.qos.logback.classic.Level level = serverLog.getLevel();
+    serverLog.setLevel(ch.qos.logback.classic.Level.DEBUG);
+    try {
+      return akka.actor.testkit.typed.javadsl.LoggingTestKit.debug(line).expect(kit.system(), code);
+    } finally {
+      serverLog.setLevel(level);
+    }
+  }
+
   static Architecture mlp() {
     return Architecture.mlp();
   }
