@@ -4,6 +4,7 @@ import akka.actor.NoSerializationVerificationNeeded;
 import akka.actor.typed.ActorRef;
 import akka.actor.typed.ActorRefResolver;
 import akka.actor.typed.Behavior;
+import akka.actor.typed.PostStop;
 import akka.actor.typed.javadsl.AbstractBehavior;
 import akka.actor.typed.javadsl.ActorContext;
 import akka.actor.typed.javadsl.Behaviors;
@@ -104,6 +105,8 @@ final class RoundCollector extends AbstractBehavior<RoundCollector.Command> {
   private int completed;
   private int dropped;
   private int failed;
+  /** Whether the server was sent this attempt's report; one that stops before it is sent a cut-off report. */
+  private boolean reported;
 
   private RoundCollector(ActorContext<Command> context, TimerScheduler<Command> timers, Plan plan,
                          ActorRef<Aggregator.Command> aggregator, ActorRef<Aggregator.Reply> aggregateReplyTo,
@@ -178,6 +181,13 @@ final class RoundCollector extends AbstractBehavior<RoundCollector.Command> {
         .onMessage(ClientStopped.class, this::onClientStopped)
         .onMessage(Deadline.class, d -> finish())
         .onMessage(TransferLost.class, this::onTransferLost)
+        .onSignal(PostStop.class, stop -> {
+          if (!reported) {
+            // Stopped by the server, which gave the attempt up: what it spent still counts.
+            server.tell(report(true));
+          }
+          return this;
+        })
         .build();
   }
 
@@ -343,10 +353,15 @@ final class RoundCollector extends AbstractBehavior<RoundCollector.Command> {
     } else {
       aggregator.tell(new Aggregator.AbandonRound(plan.round(), plan.token()));
     }
-    boolean enough = completed >= plan.wanted();
-    server.tell(new RoundReport(plan.round(), plan.attempt(), plan.token(), plan.selected().size(), completed, dropped, failed,
-        enough ? 0 : stillWaiting.size(), enough ? stillWaiting.size() : 0, rejected.list(), bytesDown, bytesUp, trainMillis,
-        overheadMillis, List.copyOf(plan.selected().keySet()), trained, droppedIds, failures));
+    server.tell(report(false));
+    reported = true;
     return Behaviors.stopped();
+  }
+
+  private RoundReport report(boolean cutOff) {
+    boolean enough = completed >= plan.wanted();
+    return new RoundReport(plan.round(), plan.attempt(), plan.token(), plan.selected().size(), completed, dropped, failed,
+        enough ? 0 : stillWaiting.size(), enough ? stillWaiting.size() : 0, rejected.list(), bytesDown, bytesUp, trainMillis,
+        overheadMillis, List.copyOf(plan.selected().keySet()), trained, droppedIds, failures, cutOff);
   }
 }

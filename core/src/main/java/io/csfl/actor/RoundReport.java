@@ -26,11 +26,13 @@ import java.util.List;
  * @param droppedIds  the selected clients that stopped during the attempt: the server takes them out
  *                    of its sampling at once, though it may learn of their end later
  * @param failures    the confirmed failures, each naming its client and what it reported
+ * @param cutOff      the collector stopped before it closed the attempt (the server gave it up): only
+ *                    what the attempt spent counts, its bytes, client times and selections
  */
 record RoundReport(int round, int attempt, long token, int selected, int completed, int dropped, int failed, int timedOut,
                           int notNeeded, List<String> rejected, long bytesDown, long bytesUp, long trainMillis, long overheadMillis,
                           List<String> selectedIds, List<String> trainedIds, List<String> droppedIds,
-                          List<String> failures)
+                          List<String> failures, boolean cutOff)
     implements ControlMessage {
   /**
    * Copies the five lists into immutable lists; more than 65,536 entries in one throw

@@ -816,6 +816,12 @@ public final class Server extends AbstractBehavior<Server.Command> {
   private long trainMillis;
   private long overheadMillis;
   private int selected;
+  /**
+   * This round's attempts given up while their collector ran, each with its fold key (0 once its
+   * report was counted): the collector reports what it spent as it stops (or reported just before),
+   * and only those costs are counted.
+   */
+  private final Map<Integer, Long> givenUp = new HashMap<>();
 
   private Server(ActorContext<Command> context, TimerScheduler<Command> timers, Settings settings,
                  ActorRef<Aggregator.Command> aggregator, Evaluator evaluator, ActorRef<Event> listener,
@@ -1373,7 +1379,7 @@ public final class Server extends AbstractBehavior<Server.Command> {
     timers.cancel(AggregatorSilent.class);
     aggregatorMayHaveCommitted();
     if (report == null && collector != null) {
-      getContext().stop(collector);
+      giveUpCollector();
       // Lost may mean unreachable: should it come back, it must not keep this attempt's partial sums.
       lost.tell(new Aggregator.AbandonRound(round, foldKey));
       // Of the clients sent the round's model the server cannot be sure what they hold now.
@@ -1515,6 +1521,7 @@ public final class Server extends AbstractBehavior<Server.Command> {
     roundStartNanos = System.nanoTime();
     bytesDown = bytesUp = trainMillis = overheadMillis = 0;
     selected = 0;
+    givenUp.clear();
     failures = 0;
     return startAttempt();
   }
@@ -1617,6 +1624,9 @@ public final class Server extends AbstractBehavior<Server.Command> {
       return this; // it reported, or its attempt was given up before it stopped
     }
     getContext().getLog().error("round {} attempt {}: the round's collector stopped without a report", round, attempt);
+    aggregatorMayHaveCommitted();
+    // Its cut-off report, if it sent one as it stopped, counts what the attempt spent.
+    givenUp.putIfAbsent(attempt, foldKey);
     collector = null;
     if (aggregator != null) {
       aggregator.tell(new Aggregator.AbandonRound(round, foldKey));
@@ -1627,16 +1637,26 @@ public final class Server extends AbstractBehavior<Server.Command> {
   }
 
   /**
-   * The attempt is given up: if its close went out (its collector reported), its aggregator may
-   * have committed the round all the same (its result lost, or too late). Prepared again, it would
-   * apply the round on top of that result, so it is no longer taken to be in step: the retry resumes
-   * it from the server's model of the round before (round 1: it starts over from its initial model
-   * by itself).
+   * The attempt is given up: if its close may have gone out (its collector ran, and sends the close
+   * just before its report), its aggregator may have committed the round all the same (its result
+   * lost, or too late). Prepared again, it would apply the round on top of that result, so it is no
+   * longer taken to be in step: the retry resumes it from the server's model of the round before
+   * (round 1: it starts over from its initial model by itself).
    */
   private void aggregatorMayHaveCommitted() {
-    if (report != null) {
+    if (report != null || collector != null) {
       aggregatorInStep = null;
     }
+  }
+
+  /**
+   * Stops the current attempt's collector, whose report has not come in: what the attempt spent
+   * (its downlinks, the updates that came in) is still the round's, so that report, sent as the
+   * collector stops or already on its way, is counted for its costs only ({@link #onCollected}).
+   */
+  private void giveUpCollector() {
+    givenUp.put(attempt, foldKey);
+    getContext().stop(collector);
   }
 
   private Behavior<Command> onAggregatorSilent(AggregatorSilent silent) {
@@ -1762,7 +1782,23 @@ public final class Server extends AbstractBehavior<Server.Command> {
 
   private Behavior<Command> onCollected(Collected c) {
     RoundReport r = c.report();
-    if (r.round() != round || r.attempt() != attempt || nextRound != 0) {
+    if (r.round() != round || nextRound != 0) {
+      return this;
+    }
+    boolean ofGivenUp = givenUp.containsKey(r.attempt());
+    if (ofGivenUp || r.cutOff()) {
+      // An attempt given up (or whose collector stopped by itself): its report counts for what the
+      // attempt spent, once, if it carries that attempt's key.
+      long key = ofGivenUp ? givenUp.get(r.attempt()) : r.attempt() == attempt ? foldKey : 0;
+      if (key != 0 && r.token() == key) {
+        givenUp.put(r.attempt(), 0L);
+        countCosts(r);
+        getContext().getLog().debug("round {}: attempt {}, given up, sent {} bytes down and received {} up", round, r.attempt(),
+            r.bytesDown(), r.bytesUp());
+      }
+      return this;
+    }
+    if (r.attempt() != attempt || collector == null) {
       return this;
     }
     if (r.token() != foldKey || foldKey == 0) {
@@ -1780,11 +1816,7 @@ public final class Server extends AbstractBehavior<Server.Command> {
     // client the server can no longer be sure, and sends it the common downlink next time.
     r.selectedIds().forEach(held::remove);
     r.trainedIds().forEach(id -> held.put(id, round - 1));
-    bytesDown += r.bytesDown();
-    bytesUp += r.bytesUp();
-    trainMillis += r.trainMillis();
-    overheadMillis += r.overheadMillis();
-    selected += r.selected();
+    countCosts(r);
     int minCompleted = Math.min(settings.minCompleted(), r.selected());
     if (r.completed() < minCompleted) {
       getContext().getLog().warn("round {} attempt {}: {} of {} clients completed ({} dropped, {} failed, {} timed out), need {}",
@@ -1799,6 +1831,15 @@ public final class Server extends AbstractBehavior<Server.Command> {
       awaitAggregator();
     }
     return maybeComplete();
+  }
+
+  /** Adds what an attempt's collector counted to the round's traffic, client times and selections. */
+  private void countCosts(RoundReport r) {
+    bytesDown += r.bytesDown();
+    bytesUp += r.bytesUp();
+    trainMillis += r.trainMillis();
+    overheadMillis += r.overheadMillis();
+    selected += r.selected();
   }
 
   private Behavior<Command> maybeComplete() {

@@ -162,7 +162,7 @@ class WireDecodingPropertiesTest {
       case 0 -> new Client.Failed(rng.nextInt(100), "client-" + rng.nextInt(100), rng.nextLong(), "out of memory in the phone's trainer");
       case 1 -> new Aggregator.PrepareRound(rng.nextInt(100), rng.nextLong(), rng.nextLong(), List.of(rng.nextInt(50), 3, 4), someone.unsafeUpcast());
       case 2 -> new RoundReport(rng.nextInt(100), 1, rng.nextLong(), 4, 3, 1, 0, 0, 0, List.of("stale"), 1000, 2000, 10, 2,
-          List.of("a", "b", "c", "d"), List.of("a", "b", "c"), List.of("d"), List.of());
+          List.of("a", "b", "c", "d"), List.of("a", "b", "c"), List.of("d"), List.of(), rng.nextBoolean());
       case 3 -> new TransferFailed("akka://x@127.0.0.1:26100/user/y", "Fold", 1 << 20, "refused");
       case 4 -> new Client.Description("client-" + rng.nextInt(100), "random/64 fixture", 1 + rng.nextInt(1000), someone.unsafeUpcast());
       default -> new Chunk(rng.nextLong(), rng.nextInt(1000), new byte[rng.nextInt(64)]);

@@ -93,7 +93,9 @@ class WireSerializerTest {
         new Aggregator.RoundAggregated(4, 77L, 9, List.of(), pruned, 31, state),
         new Aggregator.Resume(4, 1L, 2L, pruned, List.of(3), prepared.getRef(), state),
         new RoundReport(4, 1, 5L, 10, 8, 1, 0, 1, 0, List.of("client-3: duplicate"), 123, 456, 789, 10,
-            List.of("client-3", "client-7"), List.of("client-7"), List.of("client-3"), List.of("client-9: out of memory")),
+            List.of("client-3", "client-7"), List.of("client-7"), List.of("client-3"), List.of("client-9: out of memory"), false),
+        new RoundReport(4, 2, 6L, 2, 0, 0, 0, 0, 0, List.of(), 99, 0, 0, 0, List.of("client-1", "client-2"), List.of(), List.of(),
+            List.of(), true),
         new Client.Trained(4, "client-7", -2L, 120, masked, 0.25, 1500, 12),
         new Aggregator.RoundAggregated(4, 77L, 9, List.of("client-1: stale"), model, 31, momentum),
         new Aggregator.Resume(4, Long.MIN_VALUE, 0x5E55L, model, List.of(1, 2), prepared.getRef(), momentum));
