@@ -167,17 +167,27 @@ public final class Client extends AbstractBehavior<Client.Command> {
    * {@code from .. from + clients.size() - 1} of {@code total}. The server checks each as it checks a single client's
    * answer, and that each client lives on the host's node.
    *
-   * @param from    the position of the first client of this batch
-   * @param total   how many clients the host describes in all
-   * @param clients at most {@link #MAX_BATCH} descriptions, none past {@code total}
+   * @param from       the position of the first client of this batch
+   * @param total      how many clients the host describes in all
+   * @param clients    at most {@link #MAX_BATCH} descriptions, none past {@code total}
+   * @param unanswered how many of the host's clients have not answered the server's introduction yet
+   *                   (busy training, say): the host describes each after the others, from position
+   *                   {@code total} on, once it answers, and the server asks for them again
    */
-  public record Descriptions(int from, int total, java.util.List<Description> clients) implements ControlMessage {
+  public record Descriptions(int from, int total, java.util.List<Description> clients, int unanswered) implements ControlMessage {
     public Descriptions {
       clients = java.util.List.copyOf(clients);
-      if (from < 0 || clients.size() > MAX_BATCH || total < from + clients.size() || clients.isEmpty() && from < total) {
+      if (from < 0 || clients.size() > MAX_BATCH || total < from + clients.size() || clients.isEmpty() && from < total
+          || unanswered < 0) {
         throw new IllegalArgumentException("a batch of " + clients.size() + " descriptions from position " + from + " of "
-            + total + " (at most " + MAX_BATCH + ", none past the total, none empty before it)");
+            + total + ", " + unanswered + " unanswered (at most " + MAX_BATCH + ", none past the total, none empty before it, "
+            + "none unanswered below 0)");
       }
+    }
+
+    /** A batch of a host whose clients have all answered. */
+    public Descriptions(int from, int total, java.util.List<Description> clients) {
+      this(from, total, clients, 0);
     }
   }
 

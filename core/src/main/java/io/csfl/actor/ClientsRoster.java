@@ -10,6 +10,7 @@ import akka.actor.typed.javadsl.Behaviors;
 import akka.actor.typed.javadsl.Receive;
 import akka.actor.typed.javadsl.TimerScheduler;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -21,10 +22,15 @@ import java.util.Objects;
  * A clients host ({@link Client#host}): one receptionist entry for many clients of its node. A server's
  * {@link Client.DescribeHosted} is answered only when the server may hand out a client's handshake; the host then
  * introduces the server to each client (which takes it as its server, as at a {@link Client.Describe}), collects
- * their descriptions and hands them out in batches. A new server (a failover) is introduced anew.
+ * their descriptions and hands them out in batches. A new server (a failover) is introduced anew. A client that has
+ * not answered by {@link #INTRODUCTION_TIMEOUT} (it may be training through a queue of orders) is described after the
+ * others once it answers; each batch says how many have not answered, and the server asks for them again.
  */
 final class ClientsRoster extends AbstractBehavior<Client.HostCommand> {
-  /** How long the clients have to answer an introduction; a stopped or stuck one is left out of the answer. */
+  /**
+   * How long the server waits for the clients' answers to an introduction before it is answered with those that
+   * came; a later answer is described after them.
+   */
   static final Duration INTRODUCTION_TIMEOUT = Duration.ofSeconds(20);
   /**
    * How many positions may wait for an introduction: a server asks for one batch at a time (the next only once the
@@ -42,13 +48,19 @@ final class ClientsRoster extends AbstractBehavior<Client.HostCommand> {
   private final Map<ActorRef<Client.Command>, Integer> positions = new HashMap<>();
   private final ActorRef<Client.Description> introduced;
   private final TimerScheduler<Client.HostCommand> timers;
+  private final Duration introductionTimeout;
   /** The server of the current introduction, or null before the first. */
   private Address server;
   /** Counts introductions, so that the timeout of an earlier one is ignored. */
   private int introduction;
   private Client.Description[] answers;
+  /** Which positions answered the current introduction, in time or late. */
+  private boolean[] heard;
   private int unanswered;
-  /** The clients' descriptions, once the current introduction is complete; null while it runs. */
+  /**
+   * The clients' descriptions, once the current introduction is complete (those that answered in time, then each
+   * late one as it answers); null while it runs.
+   */
   private List<Client.Description> described;
   /**
    * Requests of the current server that wait for its introduction to complete, by position: a server that asks again
@@ -59,10 +71,11 @@ final class ClientsRoster extends AbstractBehavior<Client.HostCommand> {
   private boolean refusedWaiting;
 
   private ClientsRoster(ActorContext<Client.HostCommand> context, TimerScheduler<Client.HostCommand> timers,
-                        List<ActorRef<Client.Command>> clients) {
+                        List<ActorRef<Client.Command>> clients, Duration introductionTimeout) {
     super(context);
     context.setLoggerName(ClientsRoster.class);
     this.timers = timers;
+    this.introductionTimeout = introductionTimeout;
     this.clients = clients;
     for (int i = 0; i < clients.size(); i++) {
       positions.put(clients.get(i), i);
@@ -72,8 +85,13 @@ final class ClientsRoster extends AbstractBehavior<Client.HostCommand> {
   }
 
   static Behavior<Client.HostCommand> create(List<ActorRef<Client.Command>> clients) {
+    return create(clients, INTRODUCTION_TIMEOUT);
+  }
+
+  /** As {@link #create(List)}, answering an introduction after {@code introductionTimeout} with the clients that answered. */
+  static Behavior<Client.HostCommand> create(List<ActorRef<Client.Command>> clients, Duration introductionTimeout) {
     List<ActorRef<Client.Command>> copy = List.copyOf(clients);
-    return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> new ClientsRoster(ctx, timers, copy)));
+    return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> new ClientsRoster(ctx, timers, copy, introductionTimeout)));
   }
 
   @Override
@@ -133,10 +151,11 @@ final class ClientsRoster extends AbstractBehavior<Client.HostCommand> {
     waiting.clear();
     refusedWaiting = false;
     answers = new Client.Description[clients.size()];
+    heard = new boolean[clients.size()];
     unanswered = clients.size();
     // An answer to an earlier introduction counts too: its client takes the new server before any order of it comes.
     clients.forEach(c -> c.tell(new Client.Introduce(asker, introduced)));
-    timers.startSingleTimer(IntroductionOver.class, new IntroductionOver(introduction), INTRODUCTION_TIMEOUT);
+    timers.startSingleTimer(IntroductionOver.class, new IntroductionOver(introduction), introductionTimeout);
     if (unanswered == 0) {
       complete();
     }
@@ -144,17 +163,24 @@ final class ClientsRoster extends AbstractBehavior<Client.HostCommand> {
 
   private Behavior<Client.HostCommand> onIntroduced(Introduced introduced) {
     Integer position = positions.get(introduced.description().client());
-    if (described != null || position == null || answers[position] != null) {
+    if (position == null || heard[position]) {
+      return this;
+    }
+    heard[position] = true;
+    unanswered--;
+    if (described != null) {
+      // Late: described after the others, at the next position the server asks for.
+      described.add(introduced.description());
       return this;
     }
     answers[position] = introduced.description();
-    return --unanswered == 0 ? complete() : this;
+    return unanswered == 0 ? complete() : this;
   }
 
   /** Answers the waiting requests with the clients that answered the introduction. */
   private Behavior<Client.HostCommand> complete() {
     timers.cancel(IntroductionOver.class);
-    described = Arrays.stream(answers).filter(Objects::nonNull).toList();
+    described = Arrays.stream(answers).filter(Objects::nonNull).collect(java.util.stream.Collectors.toCollection(ArrayList::new));
     answers = null;
     waiting.values().forEach(this::answer);
     waiting.clear();
@@ -167,6 +193,6 @@ final class ClientsRoster extends AbstractBehavior<Client.HostCommand> {
       return;
     }
     int to = Math.min(described.size(), request.from() + Client.MAX_BATCH);
-    request.replyTo().tell(new Client.Descriptions(request.from(), described.size(), described.subList(request.from(), to)));
+    request.replyTo().tell(new Client.Descriptions(request.from(), described.size(), described.subList(request.from(), to), unanswered));
   }
 }

@@ -1196,6 +1196,21 @@ public final class Server extends AbstractBehavior<Server.Command> {
     int next = batch.from() + batch.clients().size();
     if (next < batch.total()) {
       askHost(d.host(), next, 1); // asked before this batch is taken on, so its way there overlaps that work
+    } else {
+      // Clients still busy when the host introduced this server (training a queue of another
+      // server's orders, say) are described once they answer, from position total on; the host is
+      // asked for them again (a re-ask does not hold round 1).
+      if (d.attempt() > 1 && d.from() > 0 && !batch.clients().isEmpty()) {
+        getContext().getLog().info("the clients host at {} described {} more clients; {} have still not answered",
+            d.host().path(), batch.clients().size(), batch.unanswered());
+      }
+      if (batch.unanswered() > 0) {
+        if (d.attempt() == 1) {
+          getContext().getLog().warn("the clients host at {} described {} clients; {} more have not answered its introduction "
+              + "yet and are asked for every {}", d.host().path(), batch.total(), batch.unanswered(), human(ASK_AGAIN_AFTER));
+        }
+        timers.startSingleTimer(d.host(), new AskHostAgain(d.host(), next, d.attempt() + 1), ASK_AGAIN_AFTER);
+      }
     }
     int refusedHere = 0;
     String firstRefusal = null;
@@ -1232,8 +1247,9 @@ public final class Server extends AbstractBehavior<Server.Command> {
     if (d.batch().from() != d.from()) {
       return "asked for its clients from position " + d.from() + ", it described them from " + d.batch().from();
     }
-    if (d.batch().total() > allowed) {
-      return "it announces " + d.batch().total() + " clients, more than the " + allowed + " a host may have";
+    if ((long) d.batch().total() + d.batch().unanswered() > allowed) {
+      return "it announces " + ((long) d.batch().total() + d.batch().unanswered()) + " clients, more than the " + allowed
+          + " a host may have";
     }
     return null;
   }

@@ -82,4 +82,34 @@ class ClientsRosterTest {
     flooder.expectNoMessage(Duration.ofMillis(200));
     stale.expectNoMessage(Duration.ofMillis(200));
   }
+
+  @Test
+  void aClientThatAnswersTheIntroductionLateIsDescribedAfterTheOthers() {
+    List<TestProbe<Client.Command>> hosted = List.of(node.createTestProbe(Client.Command.class), node.createTestProbe(Client.Command.class));
+    ActorRef<Client.HostCommand> host = node.spawn(ClientsRoster.create(hosted.stream().map(TestProbe::getRef).toList(),
+        Duration.ofMillis(500)));
+    TestProbe<Client.Descriptions> server = node.createTestProbe(Client.Descriptions.class);
+    host.tell(new Client.DescribeHosted(0, server.getRef()));
+    Client.Introduce toFirst = hosted.get(0).expectMessageClass(Client.Introduce.class, WAIT);
+    Client.Introduce toSecond = hosted.get(1).expectMessageClass(Client.Introduce.class, WAIT);
+    toFirst.replyTo().tell(new Client.Description(Client.id(0), SIGNATURE, 1, hosted.get(0).getRef()));
+
+    // The second is busy past the introduction's timeout: the answer names the first, and says one has not answered.
+    Client.Descriptions answer = server.expectMessageClass(Client.Descriptions.class, WAIT);
+    assertEquals(List.of(0, 1, 1), List.of(answer.from(), answer.total(), answer.unanswered()));
+    host.tell(new Client.DescribeHosted(1, server.getRef()));
+    assertEquals(List.of(1, 1, 0, 1), describe(server.expectMessageClass(Client.Descriptions.class, WAIT)), "nothing new yet");
+
+    toSecond.replyTo().tell(new Client.Description(Client.id(1), SIGNATURE, 1, hosted.get(1).getRef()));
+    toSecond.replyTo().tell(new Client.Description(Client.id(1), SIGNATURE, 1, hosted.get(1).getRef())); // once only
+    host.tell(new Client.DescribeHosted(1, server.getRef()));
+    Client.Descriptions late = server.expectMessageClass(Client.Descriptions.class, WAIT);
+    assertEquals(List.of(1, 2, 1, 0), describe(late));
+    assertEquals(Client.id(1), late.clients().get(0).clientId());
+  }
+
+  /** A batch's position, total, size and unanswered count. */
+  private static List<Integer> describe(Client.Descriptions batch) {
+    return List.of(batch.from(), batch.total(), batch.clients().size(), batch.unanswered());
+  }
 }

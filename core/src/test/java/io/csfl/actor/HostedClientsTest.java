@@ -234,6 +234,36 @@ class HostedClientsTest {
     assertEquals(2, done.metrics().clientsCompleted(), "client-0001 trained on host B's actor");
   }
 
+  @Test
+  void aHostedClientThatAnswersItsIntroductionLateIsAskedForAgainAndTrained() {
+    // A host whose second client was still busy when it introduced the server: its first answer
+    // describes one client and says one has not answered; asked again, it describes the other.
+    Client.Description first = new Client.Description(Client.id(0), SIGNATURE, 1, client(clients, 0, SIGNATURE));
+    Client.Description late = new Client.Description(Client.id(1), SIGNATURE, 1, client(clients, 1, SIGNATURE));
+    register(clients, Behaviors.receiveMessage(m -> {
+      if (m instanceof Client.DescribeHosted d) {
+        d.replyTo().tell(d.from() == 0 ? new Client.Descriptions(0, 1, List.of(first), 1) : new Client.Descriptions(1, 2, List.of(late), 0));
+      }
+      return Behaviors.same();
+    }));
+    awaitHosts(1);
+    TestProbe<Server.Event> events = home.createTestProbe();
+    Server.Settings settings = Server.Settings.builder("fedavg").rounds(1).clientsPerRound(2).roundTimeout(Duration.ofMinutes(5))
+        .seed(5).clients(2).dataSignature(SIGNATURE).build();
+    AtomicReference<ActorRef<Server.Command>> server = new AtomicReference<>();
+    TestModels.withServerLogAt(ch.qos.logback.classic.Level.INFO, () -> {
+      expectAll(List.of(logged(Level.WARN, "described 1 clients; 1 more have not answered its introduction yet"),
+          logged(Level.INFO, "described 1 more clients; 0 have still not answered")),
+          () -> server.set(server(settings, events)));
+      return null;
+    });
+
+    server.get().tell(new Server.Start());
+    Server.RoundCompleted done = events.expectMessageClass(Server.RoundCompleted.class, WAIT);
+    assertEquals(2, done.metrics().clientsSelected(), "the late client was taken on");
+    assertEquals(2, done.metrics().clientsCompleted());
+  }
+
   /** A forged host on the client node: whatever it is asked, it answers one batch of {@code described} out of {@code total}. */
   private static Behavior<Client.HostCommand> answering(int from, int total, List<Client.Description> described) {
     return Behaviors.receiveMessage(m -> {
@@ -258,5 +288,7 @@ class HostedClientsTest {
     assertThrows(IllegalArgumentException.class, () -> new Client.Descriptions(0, 5, List.of()), "empty before its total");
     assertThrows(IllegalArgumentException.class, () -> new Client.DescribeHosted(-1, home.createTestProbe(Client.Descriptions.class).getRef()));
     assertEquals(2, new Client.Descriptions(3, 5, two).clients().size());
+    assertThrows(IllegalArgumentException.class, () -> new Client.Descriptions(0, 2, two, -1), "unanswered below 0");
+    assertEquals(3, new Client.Descriptions(5, 5, List.of(), 3).unanswered(), "none described yet of the late ones");
   }
 }

@@ -44,13 +44,19 @@ final class TestModels {
    * tests' logging passes for the server alone while this runs.
    */
   static <T> T expectServerDebug(ActorTestKit kit, String line, java.util.function.Supplier<T> code) {
+    return withServerLogAt(ch.qos.logback.classic.Level.DEBUG,
+        () -> akka.actor.testkit.typed.javadsl.LoggingTestKit.debug(line).expect(kit.system(), code));
+  }
+
+  /** Runs {@code code} with the server's logger at {@code level} (the tests' logging shows warnings only). */
+  static <T> T withServerLogAt(ch.qos.logback.classic.Level level, java.util.function.Supplier<T> code) {
     ch.qos.logback.classic.Logger serverLog = (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(Server.class);
-    ch.qos.logback.classic.Level level = serverLog.getLevel();
-    serverLog.setLevel(ch.qos.logback.classic.Level.DEBUG);
+    ch.qos.logback.classic.Level before = serverLog.getLevel();
+    serverLog.setLevel(level);
     try {
-      return akka.actor.testkit.typed.javadsl.LoggingTestKit.debug(line).expect(kit.system(), code);
+      return code.get();
     } finally {
-      serverLog.setLevel(level);
+      serverLog.setLevel(before);
     }
   }
 
