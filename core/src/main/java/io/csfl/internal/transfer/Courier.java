@@ -48,6 +48,11 @@ final class Courier extends AbstractBehavior<Courier.Command> {
     Send {
       chunks = List.copyOf(chunks);
     }
+
+    /** This transfer without its chunks: what its outbound transfer keeps while its own array of them is acknowledged. */
+    Send withoutChunks() {
+      return new Send(id, recipient, serializerId, manifest, totalBytes, List.of(), messageClass, onFailure);
+    }
   }
 
   /** From another node's outbound transfer: a message of {@code totalBytes} in {@code chunkCount} chunks is coming. */

@@ -53,6 +53,7 @@ final class Outbound extends AbstractBehavior<Outbound.Command> {
   /** How many ack timeouts to wait for the receiver's word after the last chunk arrived. */
   private static final int DECODE_ALLOWANCE = 10;
 
+  /** The transfer, without its chunks. */
   private final Courier.Send send;
   private final TransferSettings settings;
   private final TimerScheduler<Command> timers;
@@ -62,20 +63,24 @@ final class Outbound extends AbstractBehavior<Outbound.Command> {
   private boolean waited;
   private long busySince;
   private Duration pause = FIRST_PAUSE;
-  /** Chunks not yet acknowledged; acknowledged ones are released at once, so memory shrinks as the transfer runs. */
+  /**
+   * Chunks not yet acknowledged; acknowledged ones are released at once, so memory shrinks as the
+   * transfer runs. The only reference to the chunks: nothing else this actor keeps (its props
+   * included) holds the list they came in.
+   */
   private final Chunk[] pending;
   private ActorRef<Inbound.Command> inbound;
   private int sent;
   private int acked;
 
-  private Outbound(ActorContext<Command> context, TimerScheduler<Command> timers, Courier.Send send,
+  private Outbound(ActorContext<Command> context, TimerScheduler<Command> timers, Courier.Send send, Chunk[] chunks,
                    ActorRef<Courier.Command> remoteCourier, TransferSettings settings) {
     super(context);
     context.setLoggerName(Outbound.class);
     this.send = send;
     this.settings = settings;
     this.timers = timers;
-    this.pending = send.chunks().toArray(new Chunk[0]);
+    this.pending = chunks;
     this.recipient = ActorRefResolver.get(context.getSystem()).toSerializationFormat(send.recipient());
     this.remoteCourier = remoteCourier;
     announce();
@@ -88,7 +93,11 @@ final class Outbound extends AbstractBehavior<Outbound.Command> {
   }
 
   static Behavior<Command> create(Courier.Send send, ActorRef<Courier.Command> remoteCourier, TransferSettings settings) {
-    return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> new Outbound(ctx, timers, send, remoteCourier, settings)));
+    // The behaviour (kept as the actor's props) holds the array, whose acknowledged entries are
+    // cleared, and not the send's list, which would keep every chunk until the transfer ends.
+    Chunk[] chunks = send.chunks().toArray(new Chunk[0]);
+    Courier.Send header = send.withoutChunks();
+    return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> new Outbound(ctx, timers, header, chunks, remoteCourier, settings)));
   }
 
   @Override

@@ -1,6 +1,7 @@
 package io.csfl.internal.transfer;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import akka.actor.NoSerializationVerificationNeeded;
@@ -281,6 +282,42 @@ class TransferTest {
     Chunk chunk = (Chunk) inbound.receiveMessage(Duration.ofSeconds(10));
     assertEquals(42, chunk.transferId());
     elsewhere.expectNoMessage(Duration.ofMillis(300));
+  }
+
+  @Test
+  void anAcknowledgedChunkIsReleasedWhileTheTransferRuns() throws InterruptedException {
+    TestProbe<Courier.Command> courier = sender.createTestProbe();
+    TestProbe<Inbound.Command> inbound = receiver.createTestProbe();
+    Started started = startTwoChunkTransfer(courier, inbound);
+    courier.expectMessageClass(Courier.Open.class);
+    assertEquals(0, ((Chunk) inbound.receiveMessage(Duration.ofSeconds(10))).seq());
+    // The transfer still runs (the first chunk acknowledged again and again, the second never),
+    // and the first chunk is no longer held.
+    long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+    while (started.first().get() != null && System.nanoTime() < deadline) {
+      started.outbound().tell(new Outbound.Acked(1));
+      System.gc();
+      Thread.sleep(50);
+    }
+    assertNull(started.first().get(), "the acknowledged chunk is still reachable from the sender's transfer");
+  }
+
+  private record Started(ActorRef<Outbound.Command> outbound, java.lang.ref.WeakReference<Chunk> first) {}
+
+  /**
+   * Starts an outbound transfer of two 64 KiB chunks to {@code inbound}, accepted at once, and
+   * acknowledges the first; returns the transfer and its first chunk, weakly held: nothing here keeps it.
+   */
+  private Started startTwoChunkTransfer(TestProbe<Courier.Command> courier, TestProbe<Inbound.Command> inbound) {
+    TestProbe<TransferFailed> failures = sender.createTestProbe();
+    TestProbe<Aggregator.Reply> recipient = receiver.createTestProbe();
+    Chunk chunk = new Chunk(43, 0, new byte[64 << 10]);
+    Courier.Send send = new Courier.Send(43, seenFrom(sender, receiver, recipient.ref()), 4, "", 128 << 10,
+        List.of(chunk, new Chunk(43, 1, new byte[64 << 10])), "test", failures.ref());
+    ActorRef<Outbound.Command> outbound = sender.spawn(Outbound.create(send, courier.ref(), Transfers.get(sender.system()).settings()));
+    outbound.tell(new Outbound.Accepted(seenFrom(sender, receiver, inbound.ref())));
+    outbound.tell(new Outbound.Acked(1));
+    return new Started(outbound, new java.lang.ref.WeakReference<>(chunk));
   }
 
   /**
