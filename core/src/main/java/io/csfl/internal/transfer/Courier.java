@@ -69,6 +69,8 @@ final class Courier extends AbstractBehavior<Courier.Command> {
   private final SecureRandom names = new SecureRandom();
   /** Inbound transfers running, by the node their announcement named. */
   private final Map<Address, Integer> inboundFrom = new HashMap<>();
+  /** Inbound transfers ended so far: a busy answer carries it, so that a waiting sender sees this node make progress. */
+  private long freed;
 
   private Courier(ActorContext<Command> context, TransferSettings settings) {
     super(context);
@@ -110,7 +112,7 @@ final class Courier extends AbstractBehavior<Courier.Command> {
     String busy = noRoomFor(open, from);
     if (busy != null) {
       getContext().getLog().debug("transfer {} from {} waits: {}", open.id(), from, busy);
-      open.sender().tell(new Outbound.Busy(busy));
+      open.sender().tell(new Outbound.Busy(busy, freed));
       return this;
     }
     try {
@@ -119,13 +121,14 @@ final class Courier extends AbstractBehavior<Courier.Command> {
       getContext().watchWith(child, new InboundEnded(from));
       inboundFrom.merge(from, 1, Integer::sum);
     } catch (InvalidActorNameException drawnTwice) {
-      open.sender().tell(new Outbound.Busy("drew a name in use; announce again"));
+      open.sender().tell(new Outbound.Busy("drew a name in use; announce again", freed));
     }
     return this;
   }
 
   private Behavior<Command> onInboundEnded(InboundEnded ended) {
     inboundFrom.computeIfPresent(ended.from(), (node, n) -> n == 1 ? null : n - 1);
+    freed++;
     return this;
   }
 

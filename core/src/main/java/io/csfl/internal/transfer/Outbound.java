@@ -36,8 +36,13 @@ final class Outbound extends AbstractBehavior<Outbound.Command> {
 
   record Refused(String reason) implements Command, TransferMessage {}
 
-  /** The receiver has no place for the transfer now; announce it again later. */
-  record Busy(String reason) implements Command, TransferMessage {}
+  /**
+   * The receiver has no place for the transfer now; announce it again later.
+   *
+   * @param freed how many inbound transfers the receiving node has ended so far: while it goes up,
+   *              the receiver is working through its queue, and the sender keeps waiting its turn
+   */
+  record Busy(String reason, long freed) implements Command, TransferMessage {}
 
   /** The pause after a busy answer is over: announce again. */
   private enum Reannounce implements Command, NoSerializationVerificationNeeded { INSTANCE }
@@ -59,9 +64,14 @@ final class Outbound extends AbstractBehavior<Outbound.Command> {
   private final TimerScheduler<Command> timers;
   private final String recipient;
   private final ActorRef<Courier.Command> remoteCourier;
-  /** Whether the receiver answered busy, and when it first did (System.nanoTime). */
+  /**
+   * Whether the receiver answered busy, and since when (System.nanoTime) it has freed no place: the
+   * transfer fails only when the receiver makes no progress for the ack timeout, not when its queue
+   * takes longer than that to drain.
+   */
   private boolean waited;
   private long busySince;
+  private long lastFreed;
   private Duration pause = FIRST_PAUSE;
   /**
    * Chunks not yet acknowledged; acknowledged ones are released at once, so memory shrinks as the
@@ -140,11 +150,12 @@ final class Outbound extends AbstractBehavior<Outbound.Command> {
       return this;
     }
     long now = System.nanoTime();
-    if (!waited) {
+    if (!waited || busy.freed() != lastFreed) {
       waited = true;
       busySince = now;
+      lastFreed = busy.freed();
     } else if (now - busySince >= settings.ackTimeout().toNanos()) {
-      return fail("the receiver had no place for it for " + settings.ackTimeout().toSeconds() + " s: " + busy.reason());
+      return fail("the receiver freed no place for it for " + settings.ackTimeout().toSeconds() + " s: " + busy.reason());
     }
     timers.cancel(Silence.INSTANCE);
     long nanos = pause.toNanos();

@@ -429,11 +429,15 @@ class TransferTest {
     assertTrue(failed.reason().contains("no answer"), failed.reason());
   }
 
-  /** A message whose decoding takes longer than the ack timeout (8 s here), as a big one may. */
+  /**
+   * A message whose decoding takes longer than the ack timeout (8 s here), as a big one may; one
+   * whose first byte is 1 decodes in 1.5 s.
+   */
   record SlowMessage(byte[] data) implements NoSerializationVerificationNeeded {}
 
   public static final class SlowSerializer extends akka.serialization.SerializerWithStringManifest {
     static final long DECODE_MILLIS = 12_000;
+    static final long SHORT_DECODE_MILLIS = 1_500;
 
     @Override
     public int identifier() {
@@ -453,11 +457,38 @@ class TransferTest {
     @Override
     public Object fromBinary(byte[] bytes, String manifest) {
       try {
-        Thread.sleep(DECODE_MILLIS);
+        Thread.sleep(bytes.length > 0 && bytes[0] == 1 ? SHORT_DECODE_MILLIS : DECODE_MILLIS);
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
       }
       return new SlowMessage(bytes);
+    }
+  }
+
+  @Test
+  void aQueueThatTakesLongerThanTheAckTimeoutToDrainIsDeliveredWhole() {
+    // One place at the receiver, held 1.5 s by each message's decoding: eight messages take 12 s
+    // to get through, longer than the sender's 8 s ack timeout, while the receiver frees a place
+    // every 1.5 s.
+    ActorTestKit onePlace = joined("""
+        csfl.transfer.max-inbound-transfers = 1
+        csfl.transfer.ack-timeout = 60s
+        """);
+    try {
+      TestProbe<SlowMessage> recipient = onePlace.createTestProbe();
+      TestProbe<TransferFailed> failures = sender.createTestProbe();
+      ActorRef<SlowMessage> remote = seenFrom(sender, onePlace, recipient.ref());
+      for (int i = 0; i < 8; i++) {
+        byte[] data = new byte[300_000];
+        data[0] = 1;
+        Transfers.get(sender.system()).tell(remote, new SlowMessage(data), failures.ref());
+      }
+      for (int i = 0; i < 8; i++) {
+        recipient.receiveMessage(Duration.ofSeconds(60));
+      }
+      failures.expectNoMessage(Duration.ZERO);
+    } finally {
+      ActorTestKit.shutdown(onePlace.system());
     }
   }
 
