@@ -73,10 +73,8 @@ final class ControlChecks {
   }
 
   /**
-   * Whether {@code ref}'s node is not (or no longer) a member this node knows of, one still joining,
-   * or one whose certificate this node has not seen yet: a verdict that may change as members join
-   * and connect. A joining member's actors are not to be relied on yet: Akka does not tell a watcher
-   * of one that stops before its node is up (the round's collector would wait out its timeout).
+   * Whether {@code ref}'s node is not (or no longer) a member this node knows of, or one whose
+   * certificate this node has not seen yet: a verdict that may change as members join and connect.
    */
   static boolean unknownMember(ActorSystem<?> system, ActorRef<?> ref) {
     Address address = ref.path().address();
@@ -84,8 +82,7 @@ final class ControlChecks {
       return false;
     }
     CertifiedRoles certified = CertifiedRoles.get(system);
-    return members(system).noneMatch(m -> m.address().equals(address) && m.status() != MemberStatus.joining())
-        || certified.bound() && certified.of(address).isEmpty();
+    return members(system).noneMatch(m -> m.address().equals(address)) || certified.bound() && certified.of(address).isEmpty();
   }
 
   private static boolean inCluster(ActorSystem<?> system) {

@@ -105,10 +105,7 @@ public final class Server extends AbstractBehavior<Server.Command> {
    * at most the federation's clients.
    */
   static final int MAX_HOSTED = 100_000;
-  /**
-   * How soon an aggregator, client or clients host listed from a member this node does not know yet,
-   * or one still joining, is checked again.
-   */
+  /** How soon an aggregator or clients host listed from a member this node does not know yet is checked again. */
   static final Duration RECHECK_UNKNOWN_MEMBERS = Duration.ofSeconds(1);
 
   /** The messages a server takes from applications on its own node: {@link RegisterClient} and {@link Start}. */
@@ -1033,24 +1030,12 @@ public final class Server extends AbstractBehavior<Server.Command> {
   }
 
   private Behavior<Command> onClientsListed(ClientsListed listed) {
-    timers.cancel(ClientsListed.class);
     listedClients = listed.clients();
     refusedListed.retainAll(listedClients);
-    boolean recheck = false;
     for (ActorRef<Client.Command> ref : listed.clients()) {
-      if (refusedListed.contains(ref) || asked.contains(ref)) {
-        continue;
+      if (!refusedListed.contains(ref) && asked.add(ref)) {
+        handshake(ref, null, 1);
       }
-      if (ControlChecks.unknownMember(getContext().getSystem(), ref)) {
-        // On a node still joining (or not yet known here): taken on once its node is up.
-        recheck = true;
-        continue;
-      }
-      asked.add(ref);
-      handshake(ref, null, 1);
-    }
-    if (recheck) {
-      timers.startSingleTimer(ClientsListed.class, listed, RECHECK_UNKNOWN_MEMBERS);
     }
     return this;
   }

@@ -42,6 +42,11 @@ public final class Federation {
   final Model initial;
   final Dataset data;
   final Partitioner partitioner;
+  /**
+   * Each client's example indices, from the partitioner: split as the description is built, so a
+   * split that cannot be made is refused there.
+   */
+  final List<int[]> parts;
   final FederatedStrategy strategy;
   final int clients;
   final int perRound;
@@ -80,6 +85,7 @@ public final class Federation {
     }
     this.data = b.data;
     this.partitioner = b.partitioner;
+    this.parts = List.copyOf(b.partitioner.split(b.data, b.clients, new java.util.Random(b.seed)));
     this.strategy = b.strategy;
     this.clients = b.clients;
     this.perRound = b.perRound;

@@ -20,7 +20,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -64,7 +63,7 @@ final class FederationRun {
   FederationRun(Federation f) {
     this.f = f;
     this.clientsByNode = f.clientsByNode();
-    this.parts = f.partitioner.split(f.data, f.clients, new Random(f.seed));
+    this.parts = f.parts;
     this.signature = "csfl-testkit " + f.data.fingerprint() + " clients=" + f.clients + " partition="
         + f.partitioner.spec() + " seed=" + f.seed;
   }
@@ -139,27 +138,35 @@ final class FederationRun {
       ActorRef<Server.Event> listener = ctx.spawn(listener(end), "listener");
       Server.Checkpointer betweenRounds = f.nodes == 1 ? Server.Checkpointer.NONE : c -> beforeRound(c.round() + 1);
       ctx.spawn(Server.createDiscovering(settings(), f.evaluator, listener, betweenRounds), "server", Server.DISPATCHER);
-      spawnClients(ctx, Federation.SERVER_NODE);
+      spawnClients(ctx, Federation.SERVER_NODE).forEach(ref -> ctx.getSystem().receptionist().tell(Receptionist.register(Client.KEY, ref)));
       return Behaviors.empty();
     });
   }
 
+  /**
+   * A client node: its clients are listed once the node is up. Akka does not tell a watcher that an
+   * actor on a node still joining stopped, so a client the server sampled while its node joined
+   * and that dropped out would never be seen to go: the round would wait out its timeout.
+   */
   private Behavior<Void> clientNode(String node) {
     return Behaviors.setup(ctx -> {
       ExpectedModel.register(ctx.getSystem(), f.initial.spec());
-      spawnClients(ctx, node);
+      List<ActorRef<Client.Command>> clients = spawnClients(ctx, node);
+      ActorSystem<Void> system = ctx.getSystem();
+      akka.cluster.Cluster.get(akka.actor.typed.javadsl.Adapter.toClassic(system)).registerOnMemberUp(
+          () -> clients.forEach(ref -> system.receptionist().tell(Receptionist.register(Client.KEY, ref))));
       return Behaviors.empty();
     });
   }
 
-  private void spawnClients(akka.actor.typed.javadsl.ActorContext<Void> ctx, String node) {
+  private List<ActorRef<Client.Command>> spawnClients(akka.actor.typed.javadsl.ActorContext<Void> ctx, String node) {
+    List<ActorRef<Client.Command>> refs = new ArrayList<>();
     for (String id : clientsByNode.get(node)) {
       int i = Client.index(id).orElseThrow();
       Behavior<Client.Command> client = Client.create(id, signature, f.strategy.newClient(), f.trainer, f.data, parts.get(i), i);
-      ActorRef<Client.Command> ref = ctx.spawn(
-          ClientChurn.apply(id, f.churn.model(), f.churn.stragglerDelay(), trained, client), id, Client.DISPATCHER);
-      ctx.getSystem().receptionist().tell(Receptionist.register(Client.KEY, ref));
+      refs.add(ctx.spawn(ClientChurn.apply(id, f.churn.model(), f.churn.stragglerDelay(), trained, client), id, Client.DISPATCHER));
     }
+    return refs;
   }
 
   private static Behavior<Server.Event> listener(CompletableFuture<Server.Event> end) {

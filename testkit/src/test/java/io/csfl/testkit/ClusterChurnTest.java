@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.csfl.metrics.RoundMetrics;
+import java.time.Duration;
 import java.util.Collections;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -48,5 +49,26 @@ class ClusterChurnTest {
     assertTrue(Collections.disjoint(result.trained(1), late), "round 1: " + result.trained(1));
     assertTrue(result.trained(rounds).containsAll(late), "the last round: " + result.trained(rounds));
     assertEquals(6, result.round(rounds).clientsCompleted(), "the last round: " + result.round(rounds));
+  }
+
+  /**
+   * A client on the other node that drops out is seen to go at once, and its round does not wait
+   * for its timeout: whether or not the server started before the client node was up, which
+   * varies from run to run (hence three runs).
+   */
+  @Test
+  void aClientThatDropsOnAnotherNodeIsSeenToGoAtOnce() {
+    for (int run = 1; run <= 3; run++) {
+      FederationResult result = Blobs.federation(8).perRound(4).rounds(3).seed(3).nodes(2).roundTimeout(Duration.ofSeconds(60))
+          .churn(Churn.seeded(5).dropRate(0.2)).run();
+      List<String> remote = result.clientsOn("clients-1");
+      boolean droppedThere = false;
+      for (RoundMetrics m : result.rounds()) {
+        assertTrue(m.wallMs() < 30_000, "run " + run + ", round " + m.round() + " waited for its timeout: " + m);
+        droppedThere |= m.clientsCompleted() < m.clientsSelected();
+      }
+      assertTrue(droppedThere, "run " + run + ": a client dropped out");
+      assertEquals(8, remote.size(), "every client lives on the client node");
+    }
   }
 }

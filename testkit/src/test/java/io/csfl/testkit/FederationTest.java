@@ -116,6 +116,10 @@ class FederationTest {
         "rates adding up to more than 1");
     assertThrows(IllegalArgumentException.class, () -> Blobs.federation(6).perRound(2).minCompleted(3).build());
     assertThrows(IllegalArgumentException.class, () -> Blobs.federation(6).clientGrace(Duration.ofSeconds(-1)));
+    // A split that cannot be made: the natural one needs groups, and the blobs have none.
+    IllegalArgumentException noGroups = assertThrows(IllegalArgumentException.class,
+        () -> Blobs.federation(6).data(Blobs.data(240, 1), io.csfl.data.Partitioner.parse("natural")).build());
+    assertTrue(noGroups.getMessage().contains("needs groups"), noGroups.getMessage());
     assertFalse(Blobs.federation(6).nodes(3).build().clientsByNode().get("clients-2").isEmpty());
   }
 }
