@@ -281,6 +281,9 @@ public final class Client extends AbstractBehavior<Client.Command> {
   /** The chunked transfer of an update failed; told to its round's collector as a {@link Failed}. */
   private record UplinkLost(TransferFailed failure) implements Command, NoSerializationVerificationNeeded {}
 
+  /** Train the order kept in {@link #pending}: sent to itself behind the orders already queued. */
+  private enum TrainPending implements Command, NoSerializationVerificationNeeded { INSTANCE }
+
   /** An update sent: its round, the secret of its order and the collector it went to. */
   private record Uplink(int round, long secret, ActorRef<Reply> replyTo) {}
 
@@ -297,6 +300,13 @@ public final class Client extends AbstractBehavior<Client.Command> {
   private final Transfers transfers;
   /** The node of the server whose handshake this client answered; null before the first. */
   private Address server;
+  /**
+   * The newest order not begun yet, or null. A client trains one order at a time, and orders that
+   * arrive meanwhile wait in its mailbox: of those, only the newest is trained. An older one
+   * belongs to a round or attempt that is over (its collector gave up, or the server moved on, or
+   * another server took over), and training it would only delay the one that counts.
+   */
+  private TrainRound pending;
   /** The last round this client reported as failed, 0 if none. */
   private int failedRound;
   /** Whether the failure of {@link #failedRound} came from a downlink this client could not use. */
@@ -371,6 +381,7 @@ public final class Client extends AbstractBehavior<Client.Command> {
   public Receive<Command> createReceive() {
     return newReceiveBuilder()
         .onMessage(TrainRound.class, this::onTrainRound)
+        .onMessage(TrainPending.class, p -> trainPending())
         .onMessage(Describe.class, this::onDescribe)
         .onMessage(Introduce.class, this::onIntroduce)
         .onMessage(UplinkLost.class, this::onUplinkLost)
@@ -438,6 +449,22 @@ public final class Client extends AbstractBehavior<Client.Command> {
     }
     if (server == null) {
       server = request.replyTo().path().address();
+    }
+    if (pending != null) {
+      getContext().getLog().info("client {} skips its order of round {}: a newer one, of round {}, came before it began",
+          clientId, pending.round(), request.round());
+    } else {
+      getContext().getSelf().tell(TrainPending.INSTANCE);
+    }
+    pending = request;
+    return this;
+  }
+
+  private Behavior<Command> trainPending() {
+    TrainRound request = pending;
+    pending = null;
+    if (request == null) {
+      return this;
     }
     // A new order supersedes a failure of the same round: a collector may resend a round with the whole model.
     failedRound = 0;

@@ -85,6 +85,11 @@ final class ControlChecks {
     return members(system).noneMatch(m -> m.address().equals(address)) || certified.bound() && certified.of(address).isEmpty();
   }
 
+  /** Whether {@code system} is a cluster node that does not have {@code role}. */
+  static boolean lacksOwnRole(ActorSystem<?> system, String role) {
+    return inCluster(system) && !Cluster.get(system).selfMember().hasRole(role);
+  }
+
   private static boolean inCluster(ActorSystem<?> system) {
     return "cluster".equals(system.settings().config().getString("akka.actor.provider"));
   }

@@ -855,6 +855,11 @@ public final class Server extends AbstractBehavior<Server.Command> {
     ctx.getSystem().receptionist().tell(Receptionist.subscribe(Client.HOST_KEY, listings));
     ctx.getSystem().receptionist().tell(Receptionist.subscribe(Aggregator.KEY, listings));
     ctx.getLog().info("server at {}", ctx.getSelf().path());
+    if (ControlChecks.lacksOwnRole(ctx.getSystem(), ROLE)) {
+      // Each would say so only in its own node's log, and the server would wait in silence.
+      ctx.getLog().error("this node does not have the cluster role '{}': clients, clients hosts and aggregators on other nodes "
+          + "refuse this server's handshakes (add the role to akka.cluster.roles)", ROLE);
+    }
   }
 
   /**

@@ -95,6 +95,15 @@ class HostedClientsTest {
   }
 
   @Test
+  void aServerOnANodeWithoutTheServerRoleSaysSoInItsOwnLog() {
+    // Every client, host and aggregator elsewhere refuses it, each in its own node's log.
+    Server.Settings settings = Server.Settings.builder("fedavg").rounds(1).clientsPerRound(1).seed(5).clients(1).build();
+    logged(Level.ERROR, "this node does not have the cluster role 'server'", "akka.cluster.roles").expect(stranger.system(), () ->
+        stranger.spawn(Server.createDiscovering(settings, Evaluator.of(TestModels.mlp(), TestModels.dataset()),
+            stranger.createTestProbe(Server.Event.class).getRef()), "server", Server.DISPATCHER));
+  }
+
+  @Test
   void aSignatureRefusalNamesTheWordsThatDiffer() {
     assertEquals("'lr=0.05 local-epochs=2' against 'lr=0.01 local-epochs=5'",
         Server.signatureDifference("data/60000/ab clients=30 lr=0.05 local-epochs=2 seed=7", "data/60000/ab clients=30 lr=0.01 local-epochs=5 seed=7"));

@@ -37,6 +37,17 @@ class LostUplinkTest {
         new int[] {4 * index, 4 * index + 1, 4 * index + 2, 4 * index + 3}, index), id, Client.DISPATCHER);
   }
 
+  private static void awaitQuietly(java.util.concurrent.CountDownLatch latch) {
+    try {
+      if (!latch.await(WAIT.toSeconds(), java.util.concurrent.TimeUnit.SECONDS)) {
+        throw new AssertionError("the first training did not begin within " + WAIT);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new AssertionError(e);
+    }
+  }
+
   /** Runs {@code test} on the two nodes of the class comment, a cluster: the server's ("home") and a client's ("member"). */
   private static void onTwoNodes(java.util.function.BiConsumer<ActorTestKit, ActorTestKit> test) throws InterruptedException {
     ActorTestKit home = ActorTestKit.create("csfl", TestClusters.node(0, "server, aggregator", "csfl.transfer.max-bytes = 16 KiB"));
@@ -56,10 +67,11 @@ class LostUplinkTest {
   }
 
   /**
-   * A trainer whose first training takes half a second longer: long enough for the client's next
-   * order to arrive meanwhile, so that the first update's transfer fails after the second is sent.
+   * A trainer whose first training takes half a second longer, and counts {@code began} down as it
+   * begins: the client's next order, sent then, arrives meanwhile, so that the first update's
+   * transfer fails after the second is sent.
    */
-  private static LocalTrainer slowFirst(LocalTrainer trainer) {
+  private static LocalTrainer slowFirst(LocalTrainer trainer, java.util.concurrent.CountDownLatch began) {
     java.util.concurrent.atomic.AtomicBoolean first = new java.util.concurrent.atomic.AtomicBoolean(true);
     return new LocalTrainer() {
       @Override
@@ -70,6 +82,7 @@ class LostUplinkTest {
       @Override
       public io.csfl.nn.TrainingResult train(Model start, io.csfl.data.Dataset data, int[] examples, long seed) {
         if (first.getAndSet(false)) {
+          began.countDown();
           try {
             Thread.sleep(500);
           } catch (InterruptedException e) {
@@ -86,8 +99,9 @@ class LostUplinkTest {
     onTwoNodes((home, member) -> {
       Architecture logreg = Architecture.logreg(784, 10);
       Model initial = logreg.initialModel(1);
+      java.util.concurrent.CountDownLatch firstBegan = new java.util.concurrent.CountDownLatch(1);
       ActorRef<Client.Command> client = TestClusters.reachedFrom(home, member, member.spawn(Client.create(Client.id(1), SIGNATURE,
-          new FedAvg().newClient(), slowFirst(TestModels.trainer(logreg)), TestModels.dataset(), new int[] {4, 5, 6, 7}, 1),
+          new FedAvg().newClient(), slowFirst(TestModels.trainer(logreg), firstBegan), TestModels.dataset(), new int[] {4, 5, 6, 7}, 1),
           Client.id(1), Client.DISPATCHER));
       TestProbe<Client.Description> server = home.createTestProbe();
       client.tell(new Client.Describe(server.getRef()));
@@ -97,6 +111,8 @@ class LostUplinkTest {
       TestProbe<Client.Reply> firstCollector = home.createTestProbe();
       TestProbe<Client.Reply> secondCollector = home.createTestProbe();
       client.tell(new Client.TrainRound(1, Payloads.dense(initial), 11, firstCollector.getRef()));
+      // Sent once the first has begun training: an order that waits behind a newer one is skipped.
+      awaitQuietly(firstBegan);
       client.tell(new Client.TrainRound(2, Payloads.dense(initial), 22, secondCollector.getRef()));
       Client.Failed first = firstCollector.expectMessageClass(Client.Failed.class, WAIT);
       assertEquals(List.of(1, 11L), List.of(first.round(), first.secret()), "the first round's failure goes to its own collector");
