@@ -7,19 +7,15 @@ import akka.actor.testkit.typed.javadsl.ActorTestKit;
 import akka.actor.testkit.typed.javadsl.TestProbe;
 import akka.actor.typed.ActorRef;
 import akka.actor.typed.receptionist.Receptionist;
-import io.csfl.data.Dataset;
 import io.csfl.metrics.RoundMetrics;
 import io.csfl.nn.Evaluator;
 import io.csfl.nn.LocalTrainer;
-import io.csfl.nn.NetworkTrainer;
-import io.csfl.nn.TrainingResult;
 import io.csfl.strategy.ComplementSparsification;
 import io.csfl.strategy.CsOptions;
 import io.csfl.strategy.FedAvg;
 import io.csfl.strategy.FederatedStrategy;
 import io.csfl.strategy.MagnitudePruner;
 import io.csfl.tensor.Model;
-import io.csfl.tensor.ModelSpec;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -117,27 +113,16 @@ class AggregatorFailoverTest {
     AtomicInteger unused = new AtomicInteger(-1);
     AtomicInteger replacementRestored = new AtomicInteger(-1);
     ActorRef<Aggregator.Command> first = aggregator(testKit, fedAvg, initial, unused, "aggregator-1");
-    NetworkTrainer trainer = TestModels.trainer();
-    AtomicInteger trainings = new AtomicInteger();
-    LocalTrainer losingTheAggregator = new LocalTrainer() {
-      @Override
-      public ModelSpec spec() {
-        return trainer.spec();
-      }
-
-      @Override
-      public TrainingResult train(Model start, Dataset data, int[] examples, long seed) {
-        if (trainings.incrementAndGet() == 3) { // round 2's first training
-          aggregator(testKit, fedAvg, initial, replacementRestored, "aggregator-2");
-          testKit.stop(first, Duration.ofSeconds(30));
-          long giveUp = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-          while (replacementRestored.get() != 1 && System.nanoTime() < giveUp) {
-            LockSupport.parkNanos(1_000_000);
-          }
+    LocalTrainer losingTheAggregator = TestModels.beforeEachTraining(TestModels.trainer(), training -> {
+      if (training == 3) { // round 2's first training
+        aggregator(testKit, fedAvg, initial, replacementRestored, "aggregator-2");
+        testKit.stop(first, Duration.ofSeconds(30));
+        long giveUp = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (replacementRestored.get() != 1 && System.nanoTime() < giveUp) {
+          LockSupport.parkNanos(1_000_000);
         }
-        return trainer.train(start, data, examples, seed);
       }
-    };
+    });
     for (int i = 0; i < 2; i++) {
       ActorRef<Client.Command> client = testKit.spawn(Client.create("client-" + i, SIGNATURE, fedAvg.newClient(),
           losingTheAggregator, TestModels.dataset(), new int[] {4 * i, 4 * i + 1, 4 * i + 2, 4 * i + 3}, i), "client-" + i);

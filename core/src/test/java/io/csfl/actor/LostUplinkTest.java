@@ -72,26 +72,16 @@ class LostUplinkTest {
    * transfer fails after the second is sent.
    */
   private static LocalTrainer slowFirst(LocalTrainer trainer, java.util.concurrent.CountDownLatch began) {
-    java.util.concurrent.atomic.AtomicBoolean first = new java.util.concurrent.atomic.AtomicBoolean(true);
-    return new LocalTrainer() {
-      @Override
-      public io.csfl.tensor.ModelSpec spec() {
-        return trainer.spec();
-      }
-
-      @Override
-      public io.csfl.nn.TrainingResult train(Model start, io.csfl.data.Dataset data, int[] examples, long seed) {
-        if (first.getAndSet(false)) {
-          began.countDown();
-          try {
-            Thread.sleep(500);
-          } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-          }
+    return TestModels.beforeEachTraining(trainer, training -> {
+      if (training == 1) {
+        began.countDown();
+        try {
+          Thread.sleep(500);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
         }
-        return trainer.train(start, data, examples, seed);
       }
-    };
+    });
   }
 
   @Test

@@ -6,14 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import akka.actor.testkit.typed.javadsl.ActorTestKit;
 import akka.actor.testkit.typed.javadsl.TestProbe;
 import akka.actor.typed.ActorRef;
-import io.csfl.data.Dataset;
 import io.csfl.nn.LocalTrainer;
-import io.csfl.nn.NetworkTrainer;
-import io.csfl.nn.TrainingResult;
 import io.csfl.strategy.FedAvg;
 import io.csfl.strategy.Payloads;
 import io.csfl.tensor.Model;
-import io.csfl.tensor.ModelSpec;
 import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -41,26 +37,17 @@ class StaleOrdersTest {
     CountDownLatch firstBegan = new CountDownLatch(1);
     CountDownLatch release = new CountDownLatch(1);
     AtomicInteger trainings = new AtomicInteger();
-    NetworkTrainer trainer = TestModels.trainer();
-    LocalTrainer heldFirst = new LocalTrainer() {
-      @Override
-      public ModelSpec spec() {
-        return trainer.spec();
-      }
-
-      @Override
-      public TrainingResult train(Model start, Dataset data, int[] examples, long seed) {
-        if (trainings.incrementAndGet() == 1) {
-          firstBegan.countDown();
-          try {
-            release.await(60, TimeUnit.SECONDS);
-          } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-          }
+    LocalTrainer heldFirst = TestModels.beforeEachTraining(TestModels.trainer(), training -> {
+      trainings.set(training);
+      if (training == 1) {
+        firstBegan.countDown();
+        try {
+          release.await(60, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
         }
-        return trainer.train(start, data, examples, seed);
       }
-    };
+    });
     ActorRef<Client.Command> client = testKit.spawn(Client.create(Client.id(0), "random/64 stale", new FedAvg().newClient(),
         heldFirst, TestModels.dataset(), new int[] {0, 1, 2, 3}, 0), Client.id(0), Client.DISPATCHER);
     Model initial = TestModels.mlp().initialModel(1);

@@ -68,6 +68,26 @@ final class TestModels {
     return trainer(mlp());
   }
 
+  /**
+   * {@code inner}, calling {@code before} with the count of trainings so far, this one included
+   * (from 1), as each training begins: for a test that acts, or waits, at a given training.
+   */
+  static LocalTrainer beforeEachTraining(LocalTrainer inner, java.util.function.IntConsumer before) {
+    java.util.concurrent.atomic.AtomicInteger trainings = new java.util.concurrent.atomic.AtomicInteger();
+    return new LocalTrainer() {
+      @Override
+      public io.csfl.tensor.ModelSpec spec() {
+        return inner.spec();
+      }
+
+      @Override
+      public io.csfl.nn.TrainingResult train(io.csfl.tensor.Model start, Dataset data, int[] examples, long seed) {
+        before.accept(trainings.incrementAndGet());
+        return inner.train(start, data, examples, seed);
+      }
+    };
+  }
+
   /** One epoch of plain SGD in batches of 4: quick, and enough to change the weights. */
   static NetworkTrainer trainer(Architecture architecture) {
     return new NetworkTrainer(architecture, new TrainingConfig(1, 4, OptimizerConfig.sgd(0.1, 0)));
