@@ -53,9 +53,8 @@ final class ClientsRoster extends AbstractBehavior<Client.HostCommand> {
   private Address server;
   /** Counts introductions, so that the timeout of an earlier one is ignored. */
   private int introduction;
+  /** Each position's answer to the current introduction, in time or late; null while it has not answered. */
   private Client.Description[] answers;
-  /** Which positions answered the current introduction, in time or late. */
-  private boolean[] heard;
   private int unanswered;
   /**
    * The clients' descriptions, once the current introduction is complete (those that answered in time, then each
@@ -151,7 +150,6 @@ final class ClientsRoster extends AbstractBehavior<Client.HostCommand> {
     waiting.clear();
     refusedWaiting = false;
     answers = new Client.Description[clients.size()];
-    heard = new boolean[clients.size()];
     unanswered = clients.size();
     // An answer to an earlier introduction counts too: its client takes the new server before any order of it comes.
     clients.forEach(c -> c.tell(new Client.Introduce(asker, introduced)));
@@ -163,17 +161,16 @@ final class ClientsRoster extends AbstractBehavior<Client.HostCommand> {
 
   private Behavior<Client.HostCommand> onIntroduced(Introduced introduced) {
     Integer position = positions.get(introduced.description().client());
-    if (position == null || heard[position]) {
+    if (position == null || answers[position] != null) {
       return this;
     }
-    heard[position] = true;
+    answers[position] = introduced.description();
     unanswered--;
     if (described != null) {
       // Late: described after the others, at the next position the server asks for.
       described.add(introduced.description());
       return this;
     }
-    answers[position] = introduced.description();
     return unanswered == 0 ? complete() : this;
   }
 
@@ -181,7 +178,6 @@ final class ClientsRoster extends AbstractBehavior<Client.HostCommand> {
   private Behavior<Client.HostCommand> complete() {
     timers.cancel(IntroductionOver.class);
     described = Arrays.stream(answers).filter(Objects::nonNull).collect(java.util.stream.Collectors.toCollection(ArrayList::new));
-    answers = null;
     waiting.values().forEach(this::answer);
     waiting.clear();
     return this;

@@ -54,7 +54,6 @@ final class FederationRun {
   private final String signature;
   private final ClientChurn.Trained trained = new ClientChurn.Trained();
   private final Map<String, List<String>> clientsByNode;
-  private final List<int[]> parts;
   /** Node name -> its running system; touched by the caller's thread and the server's. */
   private final Map<String, ActorSystem<Void>> systems = new LinkedHashMap<>();
   /** Completed exceptionally when the node churn could not be applied. */
@@ -63,7 +62,6 @@ final class FederationRun {
   FederationRun(Federation f) {
     this.f = f;
     this.clientsByNode = f.clientsByNode();
-    this.parts = f.parts;
     this.signature = "csfl-testkit " + f.data.fingerprint() + " clients=" + f.clients + " partition="
         + f.partitioner.spec() + " seed=" + f.seed;
   }
@@ -163,7 +161,7 @@ final class FederationRun {
     List<ActorRef<Client.Command>> refs = new ArrayList<>();
     for (String id : clientsByNode.get(node)) {
       int i = Client.index(id).orElseThrow();
-      Behavior<Client.Command> client = Client.create(id, signature, f.strategy.newClient(), f.trainer, f.data, parts.get(i), i);
+      Behavior<Client.Command> client = Client.create(id, signature, f.strategy.newClient(), f.trainer, f.data, f.parts.get(i), i);
       refs.add(ctx.spawn(ClientChurn.apply(id, f.churn.model(), f.churn.stragglerDelay(), trained, client), id, Client.DISPATCHER));
     }
     return refs;
