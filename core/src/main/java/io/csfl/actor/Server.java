@@ -668,9 +668,13 @@ public final class Server extends AbstractBehavior<Server.Command> {
    */
   private record AggregatorSilent(int round, int attempt) implements Command, NoSerializationVerificationNeeded {}
 
-  /** Round {@code metrics.round()}'s evaluation ended: its metrics are complete. */
-  private record Evaluated(RoundMetrics metrics, List<String> rejections, Checkpoint checkpoint)
-      implements Command, NoSerializationVerificationNeeded {}
+  /**
+   * Round {@code metrics.round()}'s evaluation ended: its metrics are complete, and the rest is
+   * what its checkpoint holds. The checkpoint itself is made when this is taken, not when the
+   * evaluation ends: only then is it known that every earlier round was published.
+   */
+  private record Evaluated(RoundMetrics metrics, List<String> rejections, Model global, Map<String, Integer> held,
+                           TensorFile state) implements Command, NoSerializationVerificationNeeded {}
 
   /** Round {@code round}'s evaluation threw: the run cannot record that round, and ends. */
   private record EvaluationFailed(int round, String cause) implements Command, NoSerializationVerificationNeeded {}
@@ -1957,13 +1961,11 @@ public final class Server extends AbstractBehavior<Server.Command> {
     return eval;
   }
 
-  private Evaluated evaluated(RoundMetrics m, List<String> rejections, Model global, Map<String, Integer> heldThen,
-                              TensorFile stateThen, Evaluation eval) {
+  private static Evaluated evaluated(RoundMetrics m, List<String> rejections, Model global, Map<String, Integer> heldThen,
+                                     TensorFile stateThen, Evaluation eval) {
     RoundMetrics done = new RoundMetrics(m.algorithm(), m.round(), eval.accuracy(), eval.loss(), m.bytesDown(), m.bytesUp(),
         m.clientsSelected(), m.clientsCompleted(), m.clientTrainMs(), m.clientOverheadMs(), m.serverMs(), m.wallMs());
-    List<RoundMetrics> rows = new ArrayList<>(history);
-    rows.add(done);
-    return new Evaluated(done, rejections, new Checkpoint(settings.algorithm(), done.round(), rows, heldThen, global, stateThen));
+    return new Evaluated(done, rejections, global, heldThen, stateThen);
   }
 
   /**
@@ -1997,7 +1999,7 @@ public final class Server extends AbstractBehavior<Server.Command> {
       return evaluating == 0 && whenEvaluated != null ? endNow() : Behaviors.same();
     }
     history.add(e.metrics());
-    String unsaved = saveCheckpoint(e.checkpoint());
+    String unsaved = saveCheckpoint(new Checkpoint(settings.algorithm(), e.metrics().round(), history, e.held(), e.global(), e.state()));
     if (unsaved != null && e.metrics().round() >= settings.rounds()) {
       lastRoundUnsaved = unsaved;
     }

@@ -147,6 +147,44 @@ class EvaluationAlongsideTest {
         .stream().map(m -> m.round()).toList());
   }
 
+  /**
+   * A round whose evaluation fails after the next round is aggregated ends the run aborted once
+   * that next round's evaluation is in too: the later round is not published, and the server does
+   * not fail on it (its checkpoint would have a gap where the failed round is).
+   */
+  @Test
+  void anEvaluationThatFailsWhileTheLastRoundIsEvaluatedEndsTheRunAborted() throws Exception {
+    CountDownLatch gate = new CountDownLatch(1);
+    AtomicInteger calls = new AtomicInteger();
+    Evaluator inner = Evaluator.of(TestModels.mlp(), TestModels.dataset());
+    Evaluator failingFirst = model -> {
+      if (calls.incrementAndGet() > 1) {
+        return inner.evaluate(model);
+      }
+      try {
+        assertTrue(gate.await(60, TimeUnit.SECONDS), "round 1's evaluation was never released");
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      throw new IllegalStateException("the evaluation data set went away");
+    };
+    Server.Settings settings = Server.Settings.builder("fedavg").rounds(2).clientsPerRound(CLIENTS)
+        .roundTimeout(Duration.ofSeconds(60)).minCompleted(CLIENTS).seed(5).minClients(CLIENTS).dataSignature(SIGNATURE)
+        .evaluateAlongside(true).build();
+    List<Integer> checkpointed = new CopyOnWriteArrayList<>();
+    // Round 1's evaluation is held: round 2, the last, is aggregated with two evaluations to come.
+    TestModels.Started federation = TestModels.expectServerDebug(testKit, "fedavg: finishing once 2 evaluations are in",
+        () -> TestModels.startFederation(testKit, "failing-before-last", settings, failingFirst, c -> checkpointed.add(c.round()),
+            TestModels.trainer(), CLIENTS, SIGNATURE, i -> new io.csfl.strategy.FedAvg().newClient()));
+    gate.countDown();
+    Server.Aborted aborted = federation.events().expectMessageClass(Server.Aborted.class, Duration.ofSeconds(60));
+    assertEquals(1, aborted.round());
+    assertTrue(aborted.reason().contains("evaluating round 1 failed"), aborted.reason());
+    federation.events().expectNoMessage(Duration.ofMillis(300));
+    assertEquals(List.of(), checkpointed);
+    assertEquals(2, calls.get(), "round 2 was evaluated too before the run ended");
+  }
+
   @Test
   void theNextRoundTrainsWhileARoundIsEvaluatedAndEverythingStillComesInOrder() throws Exception {
     List<Integer> checkpointed = new CopyOnWriteArrayList<>();
