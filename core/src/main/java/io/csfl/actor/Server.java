@@ -174,8 +174,10 @@ public final class Server extends AbstractBehavior<Server.Command> {
 
   /**
    * Published when training cannot go on (a round failed every attempt, or no aggregator or too
-   * few clients registered within the grace), or when the last round could not be saved through
-   * the {@link Checkpointer}; the server then stops.
+   * few clients registered within the grace), when the last round could not be saved through
+   * the {@link Checkpointer}, when a round's evaluation failed, or when the server itself failed
+   * on something unforeseen ({@code reason} then begins "the server failed: "); the server then
+   * stops.
    *
    * @param algorithm the algorithm's name, as in the settings
    * @param round     the round that could not be completed (or saved)
@@ -890,8 +892,10 @@ public final class Server extends AbstractBehavior<Server.Command> {
     resumeFrom.map(c -> resumeRefusal(settings, c)).ifPresent(refusal -> {
       throw new IllegalArgumentException(refusal);
     });
-    return Behaviors.setup(ctx -> Behaviors.withTimers(
-        timers -> new Server(ctx, timers, settings, aggregator, evaluator, listener, resumeFrom, checkpointer)));
+    return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> {
+      Server server = new Server(ctx, timers, settings, aggregator, evaluator, listener, resumeFrom, checkpointer);
+      return FailureToListener.around(server, listener, settings.algorithm(), () -> server.round);
+    }));
   }
 
   /**
@@ -946,7 +950,7 @@ public final class Server extends AbstractBehavior<Server.Command> {
           return server.begin();
         }
         server.discover();
-        return server;
+        return FailureToListener.around(server, listener, settings.algorithm(), () -> server.round);
       });
     });
   }

@@ -141,4 +141,24 @@ class EmbeddingMisuseTest {
     assertTrue(aborted.reason().contains("java.lang.AssertionError: expected a non-empty batch"), aborted.reason());
     assertTrue(!aborted.reason().contains("registered"), "the clients are still there: " + aborted.reason());
   }
+
+  /**
+   * A server that fails on something it does not handle (here an application's checkpointer that
+   * fails an assert, which is no I/O or runtime error to log and train on after) tells its
+   * listener, and stops, instead of stopping with nothing said while the listener waits.
+   */
+  @Test
+  void aServerThatFailsOnSomethingUnforeseenTellsItsListenerAndStops() {
+    Server.Settings settings = Server.Settings.builder("fedavg").rounds(3).clientsPerRound(2).minCompleted(2)
+        .roundTimeout(Duration.ofSeconds(60)).clientGrace(Duration.ofSeconds(30)).evaluateAlongside(false).build();
+    Server.Checkpointer asserting = c -> {
+      throw new AssertionError("expected a writable directory");
+    };
+    TestModels.Started federation = TestModels.startFederation(testKit, "unforeseen", settings, EVALUATOR, asserting,
+        TestModels.trainer(), 2, "", i -> new FedAvg().newClient());
+    Server.Aborted aborted = federation.events().expectMessageClass(Server.Aborted.class, Duration.ofSeconds(60));
+    assertEquals(1, aborted.round());
+    assertEquals("the server failed: java.lang.AssertionError: expected a writable directory", aborted.reason());
+    testKit.createTestProbe().expectTerminated(federation.server(), Duration.ofSeconds(10));
+  }
 }
