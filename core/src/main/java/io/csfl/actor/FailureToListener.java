@@ -2,8 +2,8 @@ package io.csfl.actor;
 
 import akka.actor.typed.ActorRef;
 import akka.actor.typed.Behavior;
-import akka.actor.typed.MessageAdaptionFailure;
 import akka.actor.typed.BehaviorInterceptor;
+import akka.actor.typed.MessageAdaptionFailure;
 import akka.actor.typed.Signal;
 import akka.actor.typed.TypedActorContext;
 import akka.actor.typed.javadsl.Behaviors;
