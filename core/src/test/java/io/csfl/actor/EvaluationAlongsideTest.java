@@ -60,12 +60,7 @@ class EvaluationAlongsideTest {
     @Override
     public Evaluation evaluate(Model model) {
       if (order.isEmpty()) {
-        try {
-          assertTrue(release.await(60, TimeUnit.SECONDS), "round 1's evaluation was never released");
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-          throw new IllegalStateException(e);
-        }
+        TestModels.awaitOpened(release, "round 1's evaluation was never released");
       }
       order.add(order.size() + 1);
       return inner.evaluate(model);
@@ -119,12 +114,7 @@ class EvaluationAlongsideTest {
     AtomicInteger calls = new AtomicInteger();
     Evaluator inner = Evaluator.of(TestModels.mlp(), TestModels.dataset());
     Evaluator gated = model -> {
-      try {
-        assertTrue(gates.get(calls.getAndIncrement()).await(60, TimeUnit.SECONDS), "an evaluation was never released");
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new IllegalStateException(e);
-      }
+      TestModels.awaitOpened(gates.get(calls.getAndIncrement()), "an evaluation was never released");
       return inner.evaluate(model);
     };
     Server.Settings settings = Server.Settings.builder("fedavg").rounds(2).clientsPerRound(CLIENTS)
@@ -161,11 +151,7 @@ class EvaluationAlongsideTest {
       if (calls.incrementAndGet() > 1) {
         return inner.evaluate(model);
       }
-      try {
-        assertTrue(gate.await(60, TimeUnit.SECONDS), "round 1's evaluation was never released");
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
+      TestModels.awaitOpened(gate, "round 1's evaluation was never released");
       throw new IllegalStateException("the evaluation data set went away");
     };
     Server.Settings settings = Server.Settings.builder("fedavg").rounds(2).clientsPerRound(CLIENTS)

@@ -37,17 +37,6 @@ class LostUplinkTest {
         new int[] {4 * index, 4 * index + 1, 4 * index + 2, 4 * index + 3}, index), id, Client.DISPATCHER);
   }
 
-  private static void awaitQuietly(java.util.concurrent.CountDownLatch latch) {
-    try {
-      if (!latch.await(WAIT.toSeconds(), java.util.concurrent.TimeUnit.SECONDS)) {
-        throw new AssertionError("the first training did not begin within " + WAIT);
-      }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new AssertionError(e);
-    }
-  }
-
   /** Runs {@code test} on the two nodes of the class comment, a cluster: the server's ("home") and a client's ("member"). */
   private static void onTwoNodes(java.util.function.BiConsumer<ActorTestKit, ActorTestKit> test) throws InterruptedException {
     ActorTestKit home = ActorTestKit.create("csfl", TestClusters.node(0, "server, aggregator", "csfl.transfer.max-bytes = 16 KiB"));
@@ -102,7 +91,7 @@ class LostUplinkTest {
       TestProbe<Client.Reply> secondCollector = home.createTestProbe();
       client.tell(new Client.TrainRound(1, Payloads.dense(initial), 11, firstCollector.getRef()));
       // Sent once the first has begun training: an order that waits behind a newer one is skipped.
-      awaitQuietly(firstBegan);
+      TestModels.awaitOpened(firstBegan, "the first training never began");
       client.tell(new Client.TrainRound(2, Payloads.dense(initial), 22, secondCollector.getRef()));
       Client.Failed first = firstCollector.expectMessageClass(Client.Failed.class, WAIT);
       assertEquals(List.of(1, 11L), List.of(first.round(), first.secret()), "the first round's failure goes to its own collector");

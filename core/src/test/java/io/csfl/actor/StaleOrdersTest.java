@@ -1,7 +1,6 @@
 package io.csfl.actor;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import akka.actor.testkit.typed.javadsl.ActorTestKit;
 import akka.actor.testkit.typed.javadsl.TestProbe;
@@ -12,7 +11,6 @@ import io.csfl.strategy.Payloads;
 import io.csfl.tensor.Model;
 import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
@@ -33,7 +31,7 @@ class StaleOrdersTest {
   }
 
   @Test
-  void ofTheOrdersQueuedWhileAClientTrainsOnlyTheNewestIsTrained() throws InterruptedException {
+  void ofTheOrdersQueuedWhileAClientTrainsOnlyTheNewestIsTrained() {
     CountDownLatch firstBegan = new CountDownLatch(1);
     CountDownLatch release = new CountDownLatch(1);
     AtomicInteger trainings = new AtomicInteger();
@@ -41,11 +39,7 @@ class StaleOrdersTest {
       trainings.set(training);
       if (training == 1) {
         firstBegan.countDown();
-        try {
-          release.await(60, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-        }
+        TestModels.awaitOpened(release, "the first training was never released");
       }
     });
     ActorRef<Client.Command> client = testKit.spawn(Client.create(Client.id(0), "random/64 stale", new FedAvg().newClient(),
@@ -56,7 +50,7 @@ class StaleOrdersTest {
     TestProbe<Client.Reply> retry = testKit.createTestProbe();
 
     client.tell(new Client.TrainRound(1, Payloads.dense(initial), 11, first.getRef()));
-    assertTrue(firstBegan.await(60, TimeUnit.SECONDS), "the first order's training began");
+    TestModels.awaitOpened(firstBegan, "the first order's training never began");
     // While it trains: round 2's first attempt, then its retry (the first attempt given up).
     client.tell(new Client.TrainRound(2, Payloads.dense(initial), 21, givenUp.getRef()));
     client.tell(new Client.TrainRound(2, Payloads.dense(initial), 22, retry.getRef()));

@@ -88,6 +88,21 @@ final class TestModels {
     };
   }
 
+  /**
+   * Waits up to 60 s for {@code latch}, on a thread a test holds back (a trainer's, an evaluator's);
+   * fails with {@code never} if it is not opened in that time, or if the thread is interrupted.
+   */
+  static void awaitOpened(java.util.concurrent.CountDownLatch latch, String never) {
+    try {
+      if (!latch.await(60, java.util.concurrent.TimeUnit.SECONDS)) {
+        throw new AssertionError(never);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new AssertionError(never + " (interrupted)", e);
+    }
+  }
+
   /** One epoch of plain SGD in batches of 4: quick, and enough to change the weights. */
   static NetworkTrainer trainer(Architecture architecture) {
     return new NetworkTrainer(architecture, new TrainingConfig(1, 4, OptimizerConfig.sgd(0.1, 0)));
