@@ -9,6 +9,7 @@ import akka.cluster.typed.Join;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import io.csfl.actor.Server;
+import io.csfl.actor.TestClusters;
 import io.csfl.checkpoint.Checkpoints;
 import io.csfl.data.Dataset;
 import io.csfl.data.FashionMnist;
@@ -95,11 +96,6 @@ class ServerFailoverTest {
     return new NodePlan(p.roles(), p.aggregator(), p.clients(), p.server(), exitWhenDone);
   }
 
-  private static long upMembers(ActorSystem<?> system) {
-    return java.util.stream.StreamSupport.stream(Cluster.get(system).state().getMembers().spliterator(), false)
-        .filter(m -> m.status() == akka.cluster.MemberStatus.up()).count();
-  }
-
   private int rowsWritten() {
     Path csv = out.resolve("metrics.csv");
     return Files.exists(csv) ? MetricsCsv.read(csv).size() : 0;
@@ -123,7 +119,7 @@ class ServerFailoverTest {
     // Two rounds in, and every node sees all four members up: the split-brain resolver counts
     // only members that are up, and a kill while the others still joined (training does not wait
     // for that) left it one member, the lost one, and it downed the rest.
-    while (rowsWritten() < 2 || !systems.stream().allMatch(s -> upMembers(s) == 4)) {
+    while (rowsWritten() < 2 || !systems.stream().allMatch(s -> TestClusters.upMembers(s) == 4)) {
       assertTrue(System.nanoTime() < deadline, "two rounds, and all four nodes up, within 120 s");
       Thread.sleep(50);
     }

@@ -69,7 +69,12 @@ public final class TestClusters {
   }
 
   private static long upMembers(ActorTestKit kit) {
-    return StreamSupport.stream(Cluster.get(kit.system()).state().getMembers().spliterator(), false)
+    return upMembers(kit.system());
+  }
+
+  /** How many members {@code system} sees Up. */
+  public static long upMembers(akka.actor.typed.ActorSystem<?> system) {
+    return StreamSupport.stream(Cluster.get(system).state().getMembers().spliterator(), false)
         .filter(m -> m.status() == MemberStatus.up()).count();
   }
 
