@@ -82,7 +82,10 @@ public final class Churn {
 
   /**
    * Starts the ActorSystem of {@code node} only once round {@code round - 1} is committed, instead
-   * of with the others: its clients join the running federation and are sampled from then on.
+   * of with the others: its clients join the running federation and are sampled from the first
+   * round that starts after the server has taken them on. The server samples round {@code round}
+   * as soon as the node is up, before its handshakes with the new clients are answered, so that is
+   * round {@code round + 1} on a machine that is not badly overloaded, and no earlier in any case.
    * Needs a run of several nodes; see {@link Federation.Builder#nodes(int)} for the node names.
    */
   public Churn joinLateAt(int round, String node) {
