@@ -195,13 +195,19 @@ final class FederationOptions {
         .ifPresent(cs -> require(warmupRounds < rounds, "--warmup-rounds " + warmupRounds + " leaves " + cs
             + " no round to prune in (--rounds " + rounds + "); the warm-up must be shorter than the run"));
     training();
-    TrainingEngine trainingEngine = trainingEngine();
+    trainingEngine();
     // Until the data say otherwise (a natural split has one client per group).
     clients = clientsOption != null ? clientsOption : 100;
-    // Both simulate and node validate first: the kernel line goes out with their start-up lines.
+  }
+
+  /**
+   * Prints which kernels train (and the engine, when it is not the Java one): the first line of a
+   * run, once its flags and data are accepted, so that a refused run prints its refusal alone.
+   */
+  void announceKernels() {
     System.out.println("kernels: " + NetworkTrainer.kernel());
-    if (!trainingEngine.name().equals(TrainingEngine.JAVA)) {
-      System.out.println("engine: " + trainingEngine.name() + " trains the clients");
+    if (!trainingEngine().name().equals(TrainingEngine.JAVA)) {
+      System.out.println("engine: " + trainingEngine().name() + " trains the clients");
     }
   }
 

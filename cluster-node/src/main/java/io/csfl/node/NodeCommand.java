@@ -167,6 +167,7 @@ final class NodeCommand implements Callable<Integer> {
       spec.commandLine().getErr().println("csfl: " + e.getMessage());
       return CommandLine.ExitCode.USAGE;
     }
+    federation.announceKernels();
     if (insecure) {
       System.err.println("csfl: WARNING: --insecure: plain TCP, anyone who reaches " + host + ":" + (port == 0 ? "PORT (the port it binds, below)" : port)
           + " can join this federation");

@@ -375,6 +375,7 @@ final class SimulateCommand implements java.util.concurrent.Callable<Integer> {
     io.csfl.tensor.Model initial = f.initialModel();
     io.csfl.data.Splits data = f.data();
     f.startKernelWarmUp();
+    f.announceKernels();
     System.out.printf("data: %s and %s from %s%n", data.train(), data.test(), data.source());
     List<int[]> parts = f.split(data.train());
     int[] sizes = parts.stream().mapToInt(p -> p.length).sorted().toArray();

@@ -77,6 +77,16 @@ class ModelListFlagTest {
     args[flags.length + 2] = SimulateCommandTest.repoData().toString();
     args[flags.length + 3] = "--out";
     args[flags.length + 4] = dir.resolve("never").toString();
-    CliTest.run(args).isOneLineUsageError(expected);
+    // The refusal is all the run prints: no start-up line on stdout either, although some of these
+    // are found only once the data are read.
+    java.io.PrintStream stdout = System.out;
+    java.io.ByteArrayOutputStream printed = new java.io.ByteArrayOutputStream();
+    try {
+      System.setOut(new java.io.PrintStream(printed, true, java.nio.charset.StandardCharsets.UTF_8));
+      CliTest.run(args).isOneLineUsageError(expected);
+    } finally {
+      System.setOut(stdout);
+    }
+    assertEquals("", printed.toString(java.nio.charset.StandardCharsets.UTF_8), String.join(" ", flags));
   }
 }
