@@ -70,8 +70,15 @@ public final class CertificateRoles {
     String role = exceeding(roles, permitted);
     if (role != null) {
       throw new IllegalArgumentException("--tls-dir " + tlsDir + ": its certificate does not permit the " + role + " role, only "
-          + permitted + " (issue one that does: csfl certs --add-nodes --nodes NAME:"
-          + String.join("+", roles.stream().filter(NodePlan.ROLES::contains).sorted().toList()) + ")");
+          + permitted + " (issue one that does: csfl certs --out DIR --add-nodes --nodes " + nodeName(tlsDir) + ":"
+          + String.join("+", roles.stream().filter(NodePlan.ROLES::contains).sorted().toList())
+          + ", DIR being the directory that holds the federation's ca/)");
     }
+  }
+
+  /** The node's name as {@code csfl certs} wrote it: the name of its directory, else NAME. */
+  private static String nodeName(Path tlsDir) {
+    Path name = tlsDir.toAbsolutePath().normalize().getFileName();
+    return name == null ? "NAME" : name.toString();
   }
 }

@@ -79,7 +79,7 @@ final class CertsCommand implements Callable<Integer> {
   @CommandLine.Spec
   CommandLine.Model.CommandSpec spec;
 
-  @Option(names = "--out", required = true, description = "Directory for ca/ and one subdirectory per node.")
+  @Option(names = "--out", required = true, paramLabel = "DIR", description = "Directory for ca/ and one subdirectory per node.")
   Path out;
 
   @Option(names = "--nodes", required = true, split = ",", paramLabel = "NAME[:ROLE[+ROLE]][,...]", hideParamSyntax = true,
@@ -91,10 +91,10 @@ final class CertsCommand implements Callable<Integer> {
       + "renewed certificates for existing ones) instead of creating a CA.")
   boolean addNodes;
 
-  @Option(names = "--days", defaultValue = "365", description = "Validity of the node certificates, in days. Default: ${DEFAULT-VALUE}.")
+  @Option(names = "--days", paramLabel = "N", defaultValue = "365", description = "Validity of the node certificates, in days. Default: ${DEFAULT-VALUE}.")
   int days;
 
-  @Option(names = "--ca-days", defaultValue = "3650", description = "Validity of a new CA, in days (not with --add-nodes, which issues from an existing CA). Default: ${DEFAULT-VALUE}.")
+  @Option(names = "--ca-days", paramLabel = "N", defaultValue = "3650", description = "Validity of a new CA, in days (not with --add-nodes, which issues from an existing CA). Default: ${DEFAULT-VALUE}.")
   int caDays;
 
   private final SecureRandom random = new SecureRandom();

@@ -42,7 +42,7 @@ final class EvaluateCommand implements Callable<Integer> {
   @Option(names = "--seed", paramLabel = "N", defaultValue = "1", description = "The --seed of the run that trained the model: it draws synthetic data and a CSV --test-fraction. Default: ${DEFAULT-VALUE}.")
   long seed;
 
-  @Option(names = "--eval-examples", defaultValue = "10000", description = "Evaluate on the first N test examples. Default: ${DEFAULT-VALUE}.")
+  @Option(names = "--eval-examples", paramLabel = "N", defaultValue = "10000", description = "Evaluate on the first N test examples. Default: ${DEFAULT-VALUE}.")
   int evalExamples;
 
   /** The architecture --model-spec names for {@code test}; a refusal names the flag. */

@@ -21,7 +21,7 @@ final class ReportCommand implements Callable<Integer> {
   @Parameters(index = "0", paramLabel = "DIR", description = "A run directory containing metrics.csv.")
   Path dir;
 
-  @Option(names = "--target", defaultValue = "0.70", description = "Accuracy target for 'rounds and MB to target'. Default: ${DEFAULT-VALUE}.")
+  @Option(names = "--target", paramLabel = "T", defaultValue = "0.70", description = "Accuracy target for 'rounds and MB to target'. Default: ${DEFAULT-VALUE}.")
   double target;
 
   @Override

@@ -149,6 +149,13 @@ class RoleBindingTest {
     CertificateRoles.requirePermitted(fed.resolve("main"), Set.of(NodePlan.SERVER, NodePlan.AGGREGATOR));
     CertificateRoles.requirePermitted(fed.resolve("c1"), Set.of(NodePlan.CLIENT, ClientsHost.POOL_ROLE));
     assertThrows(IllegalArgumentException.class, () -> CertificateRoles.requirePermitted(fed.resolve("c1"), Set.of(ClientsHost.POOL_ROLE, NodePlan.SERVER)));
+    // The command the refusal suggests, with the federation's directory for DIR, issues what the node needs.
+    StringWriter refused = new StringWriter();
+    assertEquals(2, csfl(refused, "node", "--role", "server", "--tls-dir", fed.resolve("c1").toString()));
+    String suggested = "csfl certs --out DIR --add-nodes --nodes c1:server,";
+    assertTrue(refused.toString().contains(suggested), refused.toString());
+    assertEquals(0, csfl(new StringWriter(), "certs", "--out", fed.toString(), "--add-nodes", "--nodes", "c1:server"));
+    CertificateRoles.requirePermitted(fed.resolve("c1"), Set.of(NodePlan.SERVER));
   }
 
   /** What one run gave: the server's global model after each round, and its metrics. */
