@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Checks the user documentation (README.md and docs/**/*.md) and exits non-zero, naming file and
+# Checks the user documentation (README.md, CHANGELOG.md and docs/**/*.md) and exits non-zero, naming file and
 # line, when a page
 #   - tells the story of the project's development instead of describing the software: work
 #     periods or sessions, numbered issues, lettered goals, commit hashes;
@@ -121,6 +121,8 @@ if os.path.isfile(os.path.join(root, "README.md")):
     pages.append(os.path.join(root, "README.md"))
 else:
     problems.append("README.md: missing")
+if os.path.isfile(os.path.join(root, "CHANGELOG.md")):
+    pages.append(os.path.join(root, "CHANGELOG.md"))
 for dirpath, dirnames, filenames in os.walk(os.path.join(root, "docs")):
     dirnames.sort()
     pages.extend(os.path.join(dirpath, n) for n in sorted(filenames) if n.endswith(".md"))
