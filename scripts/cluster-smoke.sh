@@ -73,7 +73,7 @@ start() { # name port args... (the certificate of the name after its last '_' le
   tls=(--tls-dir "$work/certs/${cert%%[0-9]*}")
   case " $* " in *" --insecure "* | *" --tls-dir "*) tls=() ;; esac
   CSFL_LOG_LEVEL=INFO CSFL_JAVA_OPTS="-Xmx1g" CSFL_TRAINING_THREADS=1 "$csfl" node --port "$port" --seed-nodes "127.0.0.1:$base,127.0.0.1:$((base + 1))" \
-    "${tls[@]}" "$@" >"$work/$name.log" 2>&1 &
+    --management-port off "${tls[@]}" "$@" >"$work/$name.log" 2>&1 &
   pids+=($!)
   logs+=("$work/$name.log")
   eval "pid_$name=$!"
@@ -101,7 +101,9 @@ wait_for() { # file pattern seconds
 echo "cluster-smoke: 5 JVMs, CS on the mlp, a client node killed once round 1 is reported"
 # A round's line comes once it is evaluated and checkpointed, when the next may be done and the
 # one after running: the kill lands in round 2 or 3, or later on a starved machine, hence 7 rounds.
-mlp=(--algorithm cs --model mlp --clients 30 --per-round 15 --rounds 7 --local-epochs 5 --partition iid --round-timeout 45s --seed 3)
+# The killed round ends once the node is removed, not at its timeout; the timeout is long so that
+# no round before the kill, which takes 15-25 s of training here, runs into it on a loaded machine.
+mlp=(--algorithm cs --model mlp --clients 30 --per-round 15 --rounds 7 --local-epochs 5 --partition iid --round-timeout 120s --seed 3)
 # The server waits for lost clients before it samples a round: the pool starts them again once membership settles.
 start server "$base" --role server "${mlp[@]}" --out "$work/mlp" --exit-when-done --lost-client-wait 60s
 start aggregator $((base + 1)) --role aggregator "${mlp[@]}"

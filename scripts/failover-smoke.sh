@@ -27,7 +27,7 @@ free_ports "$base" 8 CSFL_FAILOVER_PORT
 start() { # node port args... (the certificate: the node's name less its trailing digits)
   local node=$1 port=$2; shift 2
   CSFL_LOG_LEVEL=INFO CSFL_JAVA_OPTS="-Xmx768m -XX:+UseSerialGC" CSFL_TRAINING_THREADS=1 "$csfl" node --port "$port" \
-    --seed-nodes "127.0.0.1:$base,127.0.0.1:$((base + 1))" --tls-dir "$work/certs/${node%%[0-9]*}" "$@" >"$work/$node.log" 2>&1 &
+    --management-port off --seed-nodes "127.0.0.1:$base,127.0.0.1:$((base + 1))" --tls-dir "$work/certs/${node%%[0-9]*}" "$@" >"$work/$node.log" 2>&1 &
   pids+=($!)
   eval "pid_$node=$!"
 }
@@ -55,7 +55,7 @@ t0=$SECONDS
 # round's training, so with one epoch a kill sent on that line could fall after the next round's
 # aggregation and the failover it means to cause would not happen.
 run=(--algorithm cs --model mlp --clients 12 --per-round 4 --rounds 12 --local-epochs 3 --partition iid --eval-examples 1000
-  --round-timeout 20s --seed 3 --exit-when-done)
+  --round-timeout 60s --seed 3 --exit-when-done)
 echo "failover-smoke: 7 JVMs, ${run[*]}"
 up() { for port in "$@"; do wait_for "$work/server1.log" "member up: akka://csfl@127.0.0.1:$port " 180; done; }
 # In waves, each once the last is up: seven JVMs starting at once on two busy cores starve the failure detector.

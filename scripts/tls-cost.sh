@@ -78,7 +78,7 @@ node() { # log cert port variant-flags... -- node-args...
   local launch=("$java" -Xmx1g -Dslf4j.internal.verbosity=ERROR --add-modules jdk.incubator.vector -Dcsfl.home="$home" -jar "$jar")
   [ -z "$launcher" ] || launch=("$home/bin/csfl")
   (CSFL_TRAINING_THREADS=1 CSFL_JAVA_OPTS=-Xmx1g exec "${launch[@]}" node --port "$port" --seed-nodes "127.0.0.1:$base,127.0.0.1:$((base + 1))" \
-    "${tls[@]}" ${flags[@]+"${flags[@]}"} "$@" >"$log" 2>&1) &
+    --management-port off "${tls[@]}" ${flags[@]+"${flags[@]}"} "$@" >"$log" 2>&1) &
   pids+=($!)
 }
 

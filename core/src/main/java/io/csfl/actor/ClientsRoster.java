@@ -41,8 +41,11 @@ final class ClientsRoster extends AbstractBehavior<Client.HostCommand> {
   /** A client's answer to an introduction. */
   private record Introduced(Client.Description description) implements Client.HostCommand, NoSerializationVerificationNeeded {}
 
-  /** Introduction {@code introduction} ran out of time: it is answered with the clients that answered. */
-  private record IntroductionOver(int introduction) implements Client.HostCommand, NoSerializationVerificationNeeded {}
+  /**
+   * Introduction {@code introduction} ran out of time: it is answered with the clients that answered.
+   * Package-private so that a test can end an introduction itself, instead of racing its timer.
+   */
+  record IntroductionOver(int introduction) implements Client.HostCommand, NoSerializationVerificationNeeded {}
 
   private final List<ActorRef<Client.Command>> clients;
   private final Map<ActorRef<Client.Command>, Integer> positions = new HashMap<>();

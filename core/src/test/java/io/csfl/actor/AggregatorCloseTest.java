@@ -31,7 +31,8 @@ class AggregatorCloseTest {
 
   private static ActorTestKit kit(String ackTimeout) {
     return ActorTestKit.create(ConfigFactory.parseString(
-        "akka.actor.serialize-messages = on\ncsfl.transfer.ack-timeout = " + ackTimeout).withFallback(ConfigFactory.load()));
+        "akka.actor.serialize-messages = on\nakka.actor.testkit.typed.filter-leeway = 60s\n" + TestModels.SLOW_SHUTDOWN
+            + "\ncsfl.transfer.ack-timeout = " + ackTimeout).withFallback(ConfigFactory.load()));
   }
 
   @AfterAll

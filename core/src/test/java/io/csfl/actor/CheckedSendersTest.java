@@ -31,7 +31,7 @@ import org.junit.jupiter.api.Test;
  * exactly what a misbehaving client would; every message goes through real serialization.
  */
 class CheckedSendersTest {
-  static final ActorTestKit testKit = TestModels.serializingTestKit();
+  static final ActorTestKit testKit = TestModels.serializingTestKitWaitingForLogs();
   private static final String SIGNATURE = "random/64 clients=2 seed=9";
   private static final int EXAMPLES = 10;
   /** The longest a test waits for a message that follows actor work; the machine may be busy. */

@@ -76,7 +76,9 @@ class LostAggregateTest {
     TestProbe<Aggregator.Reply> nowhere = testKit.createTestProbe();
     ActorRef<Aggregator.Command> aggregator = testKit.spawn(losingFirstAggregateOf(lostRound, real, nowhere.getRef()));
     TestProbe<Server.Event> events = testKit.createTestProbe();
-    Server.Settings settings = Server.Settings.builder("fedavg").rounds(2).clientsPerRound(2).roundTimeout(Duration.ofSeconds(3))
+    // The lost aggregate is waited for until the round's timeout; every other step must fit well
+    // within it, also on a cold JVM on a loaded machine, or an extra attempt moves the orders below.
+    Server.Settings settings = Server.Settings.builder("fedavg").rounds(2).clientsPerRound(2).roundTimeout(Duration.ofSeconds(10))
         .maxAttempts(3).seed(5).dataSignature(SIGNATURE).clients(2).build();
     ActorRef<Server.Command> server = testKit.spawn(
         Server.create(settings, aggregator, Evaluator.of(TestModels.mlp(), TestModels.dataset()), events.getRef()));

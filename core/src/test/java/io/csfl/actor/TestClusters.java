@@ -41,7 +41,8 @@ public final class TestClusters {
             akka.cluster.jmx.multi-mbeans-in-same-jvm = on
             akka.actor.testkit.typed.filter-leeway = 60s
             %s
-            """.formatted(port, roles, extra)).withFallback(ConfigFactory.load());
+            %s
+            """.formatted(port, roles, TestModels.SLOW_SHUTDOWN, extra)).withFallback(ConfigFactory.load());
   }
 
   /** Joins all of {@code kits} to the first one's node and waits until each sees all of them Up. */

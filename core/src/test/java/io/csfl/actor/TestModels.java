@@ -23,9 +23,16 @@ import java.util.List;
 final class TestModels {
   private TestModels() {}
 
+  /**
+   * How long a test kit's shutdown may take before it fails the test: a minute, not the test kit's
+   * 10 s, since a cluster node's leave on a loaded machine can take longer, and the shutdown is not
+   * what the tests check.
+   */
+  static final String SLOW_SHUTDOWN = "akka.actor.testkit.typed.system-shutdown-default = 60s";
+
   /** A test kit whose every message goes through real serialization. */
   static ActorTestKit serializingTestKit() {
-    return ActorTestKit.create(ConfigFactory.parseString("akka.actor.serialize-messages = on")
+    return ActorTestKit.create(ConfigFactory.parseString("akka.actor.serialize-messages = on\n" + SLOW_SHUTDOWN)
         .withFallback(ConfigFactory.load()));
   }
 
@@ -35,7 +42,7 @@ final class TestModels {
    */
   static ActorTestKit serializingTestKitWaitingForLogs() {
     return ActorTestKit.create(ConfigFactory.parseString(
-            "akka.actor.serialize-messages = on\nakka.actor.testkit.typed.filter-leeway = 60s")
+            "akka.actor.serialize-messages = on\nakka.actor.testkit.typed.filter-leeway = 60s\n" + SLOW_SHUTDOWN)
         .withFallback(ConfigFactory.load()));
   }
 

@@ -43,6 +43,8 @@ class TransferTest {
         akka.remote.artery.canonical.hostname = 127.0.0.1
         akka.remote.artery.canonical.port = 0
         akka.cluster.jmx.multi-mbeans-in-same-jvm = on
+        # A node's leave on a loaded machine can take longer than the test kit's 10 s.
+        akka.actor.testkit.typed.system-shutdown-default = 60s
         # As csfl-cluster.conf: the production setting must ride out a big transfer on a busy machine.
         akka.cluster.failure-detector.acceptable-heartbeat-pause = 10s
         akka.coordinated-shutdown.exit-jvm = off
