@@ -116,8 +116,11 @@ echo "cluster-smoke: killed client node 1 (pid $pid_client1) once round 1 was re
 wait_exit server 300
 rows=$(($(wc -l < "$work/mlp/metrics.csv") - 1))
 [ "$rows" -eq 7 ] || fail "expected 7 rounds in metrics.csv, got $rows"
-lossy=$(awk -F, 'NR > 1 && $8 < $7 { print $2 }' "$work/mlp/metrics.csv" | head -n 1)
-[ -n "$lossy" ] || fail "no round recorded fewer completed than selected clients"
+# The kill falls after round 1. Round 1 itself may lose clients too: with --client-ids auto, a
+# client node that is up only once round 1 has started takes over clients from the others when
+# the pool settles (5 s later), and those drop out of round 1 on the node that gave them up.
+lossy=$(awk -F, 'NR > 1 && $2 >= 2 && $8 < $7 { print $2 }' "$work/mlp/metrics.csv" | head -n 1)
+[ -n "$lossy" ] || fail "no round after round 1 recorded fewer completed than selected clients"
 [ "$lossy" -lt 7 ] || fail "the kill hit the last round: nothing after it shows the lost clients back"
 echo "cluster-smoke: 7 rounds done; round $lossy completed fewer clients than it selected"
 awk -F, -v lossy="$lossy" 'NR > 1 && $2 > lossy && $8 != $7 { bad = 1 } END { exit bad }' "$work/mlp/metrics.csv" \
