@@ -73,7 +73,10 @@ public final class Churn {
 
   /**
    * Shuts the ActorSystem of {@code node} down before round {@code round} starts (after round
-   * {@code round - 1} is committed), so the clients on it are missing from that round on. Needs a
+   * {@code round - 1} is committed), so the clients on it are missing from that round on. Round
+   * {@code round} still samples from the clients the server knew as round {@code round - 1} ended,
+   * since the leave reaches it as the round starts: those of the node's clients it samples count as
+   * selected and drop out at once, without delaying the round. Needs a
    * run of several nodes; see {@link Federation.Builder#nodes(int)} for the node names.
    */
   public Churn killNodeAt(int round, String node) {
