@@ -206,8 +206,9 @@ final class FederationOptions {
    */
   void announceKernels() {
     System.out.println("kernels: " + NetworkTrainer.kernel());
-    if (!trainingEngine().name().equals(TrainingEngine.JAVA)) {
-      System.out.println("engine: " + trainingEngine().name() + " trains the clients");
+    TrainingEngine engine = trainingEngine();
+    if (!engine.name().equals(TrainingEngine.JAVA)) {
+      System.out.println("engine: " + engine.name() + " trains the clients");
     }
   }
 

@@ -58,6 +58,19 @@ class CliTest {
     return run(Map.of(), args);
   }
 
+  /** What {@code action} prints on System.out (the start-up and progress lines), which it does not reach meanwhile. */
+  static String stdoutOf(Runnable action) {
+    java.io.PrintStream stdout = System.out;
+    java.io.ByteArrayOutputStream printed = new java.io.ByteArrayOutputStream();
+    try {
+      System.setOut(new java.io.PrintStream(printed, true, java.nio.charset.StandardCharsets.UTF_8));
+      action.run();
+    } finally {
+      System.setOut(stdout);
+    }
+    return printed.toString(java.nio.charset.StandardCharsets.UTF_8);
+  }
+
   /** Runs with {@code env} as the environment: its CSFL_* variables and CSFL_CONFIG file give defaults, as in {@link CsflCommand#main}. */
   static Result run(Map<String, String> env, String... args) {
     CommandLine cl = CsflCommand.commandLine();
@@ -424,15 +437,11 @@ class CliTest {
     // A resume refused its directory says so before it says where it would have continued.
     Path done = dir.resolve("done");
     assertEquals(0, run(withOut(small, done)).exitCode());
-    java.io.PrintStream stdout = System.out;
-    java.io.ByteArrayOutputStream printed = new java.io.ByteArrayOutputStream();
+    String printed;
     try (RunLock other = RunLock.acquire(done, "--out")) {
-      System.setOut(new java.io.PrintStream(printed, true, java.nio.charset.StandardCharsets.UTF_8));
-      run("simulate", "--resume", done.toString()).isOneLineUsageError(done + " is in use by another csfl run");
-    } finally {
-      System.setOut(stdout);
+      printed = stdoutOf(() -> run("simulate", "--resume", done.toString()).isOneLineUsageError(done + " is in use by another csfl run"));
     }
-    assertFalse(printed.toString(java.nio.charset.StandardCharsets.UTF_8).contains("complete, all"), printed.toString());
+    assertFalse(printed.contains("complete, all"), printed);
 
     Path inTheWay = Files.writeString(dir.resolve("in-the-way"), "a file where the checkpoints' parent should be");
     Path blocked = dir.resolve("blocked");

@@ -79,14 +79,6 @@ class ModelListFlagTest {
     args[flags.length + 4] = dir.resolve("never").toString();
     // The refusal is all the run prints: no start-up line on stdout either, although some of these
     // are found only once the data are read.
-    java.io.PrintStream stdout = System.out;
-    java.io.ByteArrayOutputStream printed = new java.io.ByteArrayOutputStream();
-    try {
-      System.setOut(new java.io.PrintStream(printed, true, java.nio.charset.StandardCharsets.UTF_8));
-      CliTest.run(args).isOneLineUsageError(expected);
-    } finally {
-      System.setOut(stdout);
-    }
-    assertEquals("", printed.toString(java.nio.charset.StandardCharsets.UTF_8), String.join(" ", flags));
+    assertEquals("", CliTest.stdoutOf(() -> CliTest.run(args).isOneLineUsageError(expected)), String.join(" ", flags));
   }
 }

@@ -40,18 +40,11 @@ class NodeExitTest {
   @Test
   void anAbortedRunExitsThreeAndAFreshStartIntoItIsRefused() throws Exception {
     StringWriter err = new StringWriter();
-    java.io.ByteArrayOutputStream printed = new java.io.ByteArrayOutputStream();
-    java.io.PrintStream stdout = System.out;
-    System.setOut(new java.io.PrintStream(printed, true, java.nio.charset.StandardCharsets.UTF_8));
-    try {
-      assertEquals(3, node(err, abortingNode()), err.toString());
-    } finally {
-      System.setOut(stdout);
-    }
+    String printed = CliTest.stdoutOf(() -> assertEquals(3, node(err, abortingNode()), err.toString()));
     // Started with --port 0, the node names the port it bound, not 0.
     java.util.regex.Matcher started = java.util.regex.Pattern.compile("csfl node akka://csfl@127\\.0\\.0\\.1:(\\d+) at 127\\.0\\.0\\.1:(\\d+),")
-        .matcher(printed.toString(java.nio.charset.StandardCharsets.UTF_8));
-    assertTrue(started.find(), printed.toString(java.nio.charset.StandardCharsets.UTF_8));
+        .matcher(printed);
+    assertTrue(started.find(), printed);
     assertEquals(started.group(1), started.group(2));
     assertTrue(Files.exists(out.resolve("metrics.csv")), "the server opened metrics.csv when it started");
 

@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import akka.actor.testkit.typed.javadsl.ActorTestKit;
 import akka.actor.testkit.typed.javadsl.TestProbe;
 import akka.actor.typed.ActorRef;
-import com.typesafe.config.ConfigFactory;
 import io.csfl.strategy.FedAvg;
 import io.csfl.strategy.MagnitudePruner;
 import io.csfl.strategy.Payloads;
@@ -30,9 +29,7 @@ class AggregatorCloseTest {
   private static final Duration WAIT = Duration.ofSeconds(30);
 
   private static ActorTestKit kit(String ackTimeout) {
-    return ActorTestKit.create(ConfigFactory.parseString(
-        "akka.actor.serialize-messages = on\nakka.actor.testkit.typed.filter-leeway = 60s\n" + TestModels.SLOW_SHUTDOWN
-            + "\ncsfl.transfer.ack-timeout = " + ackTimeout).withFallback(ConfigFactory.load()));
+    return TestModels.serializingTestKitWaitingForLogs("csfl.transfer.ack-timeout = " + ackTimeout);
   }
 
   @AfterAll

@@ -41,8 +41,13 @@ final class TestModels {
    * a line logged after actor work on a loaded machine.
    */
   static ActorTestKit serializingTestKitWaitingForLogs() {
+    return serializingTestKitWaitingForLogs("");
+  }
+
+  /** {@link #serializingTestKitWaitingForLogs()} with {@code extra} (HOCON) on top. */
+  static ActorTestKit serializingTestKitWaitingForLogs(String extra) {
     return ActorTestKit.create(ConfigFactory.parseString(
-            "akka.actor.serialize-messages = on\nakka.actor.testkit.typed.filter-leeway = 60s\n" + SLOW_SHUTDOWN)
+            "akka.actor.serialize-messages = on\nakka.actor.testkit.typed.filter-leeway = 60s\n" + SLOW_SHUTDOWN + "\n" + extra)
         .withFallback(ConfigFactory.load()));
   }
 
