@@ -12,6 +12,7 @@ import io.csfl.strategy.StrategyParams;
 import io.csfl.tensor.Model;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -98,9 +99,7 @@ public final class Federation {
     this.churn = b.churn;
     this.nodes = b.nodes;
     Set<String> names = clientsByNode().keySet();
-    List<Churn.NodeEvent> events = new ArrayList<>(churn.kills());
-    events.addAll(churn.lateJoins());
-    for (Churn.NodeEvent e : events) {
+    for (Churn.NodeEvent e : churn.nodeEvents()) {
       if (!names.contains(e.node()) || e.node().equals(SERVER_NODE)) {
         throw new IllegalArgumentException("churn names node " + e.node() + ", but the client nodes of this run are "
             + names.stream().filter(n -> !n.equals(SERVER_NODE)).toList() + " (nodes(" + nodes + "))");
@@ -109,12 +108,33 @@ public final class Federation {
         throw new IllegalArgumentException("churn at round " + e.round() + " of a run of " + rounds + " rounds");
       }
     }
-    for (Churn.NodeEvent kill : churn.kills()) {
-      for (Churn.NodeEvent join : churn.lateJoins()) {
-        if (kill.node().equals(join.node()) && kill.round() <= join.round()) {
-          throw new IllegalArgumentException("node " + kill.node() + " would be killed at round " + kill.round()
-              + " before it joins at round " + join.round());
+    checkNodeEventsInOrder(churn.nodeEvents());
+  }
+
+  /**
+   * Checks that each node's events, in round order, can happen: a late join first, a kill while the
+   * node is up, a rejoin while it is down, and at most one event per node and round.
+   */
+  private static void checkNodeEventsInOrder(List<Churn.NodeEvent> events) {
+    Map<String, List<Churn.NodeEvent>> byNode = new LinkedHashMap<>();
+    for (Churn.NodeEvent e : events) {
+      byNode.computeIfAbsent(e.node(), n -> new ArrayList<>()).add(e);
+    }
+    for (List<Churn.NodeEvent> ofNode : byNode.values()) {
+      ofNode.sort(Comparator.comparingInt(Churn.NodeEvent::round));
+      Churn.NodeEvent previous = null;
+      for (Churn.NodeEvent e : ofNode) {
+        boolean up = previous == null ? e.kind() != Churn.NodeEvent.Kind.JOIN_LATE : previous.kind() != Churn.NodeEvent.Kind.KILL;
+        String problem = previous != null && previous.round() == e.round() ? "has two events in one round"
+            : e.kind() == Churn.NodeEvent.Kind.JOIN_LATE && previous != null ? "can only join late as its first event (rejoinAt starts a killed node again)"
+            : e.kind() == Churn.NodeEvent.Kind.KILL && !up ? "is not up to be killed"
+            : e.kind() == Churn.NodeEvent.Kind.REJOIN && up ? "is not down to rejoin (rejoinAt needs a killNodeAt in an earlier round)"
+            : null;
+        if (problem != null) {
+          throw new IllegalArgumentException("node " + e.node() + " " + problem + ": " + e.kind().method + "(" + e.round() + ")"
+              + (previous == null ? "" : " after " + previous.kind().method + "(" + previous.round() + ")"));
         }
+        previous = e;
       }
     }
   }

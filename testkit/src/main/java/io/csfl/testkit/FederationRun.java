@@ -197,28 +197,28 @@ final class FederationRun {
    * point of the run.
    */
   private void beforeRound(int round) {
-    for (Churn.NodeEvent kill : f.churn.kills()) {
-      if (kill.round() == round) {
+    for (Churn.NodeEvent e : f.churn.nodeEvents()) {
+      if (e.round() == round && e.kind() == Churn.NodeEvent.Kind.KILL) {
         ActorSystem<Void> system;
         synchronized (systems) {
-          system = systems.remove(kill.node());
+          system = systems.remove(e.node());
         }
         if (system != null) {
           system.terminate();
           if (!terminated(system)) {
-            throw new IllegalStateException("node " + kill.node() + " did not shut down within " + NODE_WAIT);
+            throw new IllegalStateException("node " + e.node() + " did not shut down within " + NODE_WAIT);
           }
         }
       }
     }
-    for (Churn.NodeEvent join : f.churn.lateJoins()) {
-      if (join.round() == round) {
+    for (Churn.NodeEvent e : f.churn.nodeEvents()) {
+      if (e.round() == round && e.kind() != Churn.NodeEvent.Kind.KILL) {
         ActorSystem<Void> server;
         synchronized (systems) {
           server = systems.get(Federation.SERVER_NODE);
         }
-        ActorSystem<Void> node = start(join.node(), clientNode(join.node()), server);
-        awaitListed(server, node, clientsByNode.get(join.node()).size());
+        ActorSystem<Void> node = start(e.node(), clientNode(e.node()), server);
+        awaitListed(server, node, clientsByNode.get(e.node()).size());
       }
     }
   }
@@ -273,7 +273,8 @@ final class FederationRun {
   }
 
   private Set<String> lateNodes() {
-    return f.churn.lateJoins().stream().map(Churn.NodeEvent::node).collect(Collectors.toSet());
+    return f.churn.nodeEvents().stream().filter(e -> e.kind() == Churn.NodeEvent.Kind.JOIN_LATE).map(Churn.NodeEvent::node)
+        .collect(Collectors.toSet());
   }
 
   /** The one place the server's settings are made. */

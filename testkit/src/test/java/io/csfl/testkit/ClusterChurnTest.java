@@ -11,7 +11,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Federations over three ActorSystems joined in a cluster on loopback: a client node shut down
- * mid-run, and a client node that joins a running federation.
+ * mid-run, one that joins a running federation, and one that is shut down and comes back.
  */
 class ClusterChurnTest {
   @Test
@@ -48,6 +48,25 @@ class ClusterChurnTest {
     assertEquals(3, result.round(1).clientsCompleted(), "round 1: only clients-1 was up");
     assertTrue(Collections.disjoint(result.trained(1), late), "round 1: " + result.trained(1));
     assertTrue(result.trained(rounds).containsAll(late), "the last round: " + result.trained(rounds));
+    assertEquals(6, result.round(rounds).clientsCompleted(), "the last round: " + result.round(rounds));
+  }
+
+  @Test
+  void aKilledNodeThatRejoinsHasItsClientsTrainedAgain() {
+    int rounds = 6;
+    FederationResult result = Blobs.federation(6).perRound(6).rounds(rounds).nodes(3)
+        .churn(Churn.seeded(1).killNodeAt(2, "clients-2").rejoinAt(4, "clients-2"))
+        .run();
+
+    List<String> away = result.clientsOn("clients-2");
+    assertEquals(rounds, result.rounds().size(), "every round completed");
+    assertEquals(6, result.round(1).clientsCompleted(), "round 1, before the kill: " + result.round(1));
+    assertTrue(result.trained(1).containsAll(away), "round 1: " + result.trained(1));
+    for (int r = 2; r <= 3; r++) {
+      assertEquals(3, result.round(r).clientsCompleted(), "round " + r + ", while the node is down: " + result.round(r));
+      assertTrue(Collections.disjoint(result.trained(r), away), "round " + r + ": " + result.trained(r));
+    }
+    assertTrue(result.trained(rounds).containsAll(away), "the last round: " + result.trained(rounds));
     assertEquals(6, result.round(rounds).clientsCompleted(), "the last round: " + result.round(rounds));
   }
 

@@ -12,6 +12,7 @@ import io.csfl.metrics.RoundMetrics;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
@@ -121,5 +122,27 @@ class FederationTest {
         () -> Blobs.federation(6).data(Blobs.data(240, 1), io.csfl.data.Partitioner.parse("natural")).build());
     assertTrue(noGroups.getMessage().contains("needs groups"), noGroups.getMessage());
     assertFalse(Blobs.federation(6).nodes(3).build().clientsByNode().get("clients-2").isEmpty());
+  }
+
+  @Test
+  void aNodesEventsMustBeAbleToHappenInTheirOrder() {
+    Churn churn = Churn.seeded(1);
+    for (Churn allowed : List.of(churn.killNodeAt(2, "clients-1").rejoinAt(3, "clients-1"),
+        churn.rejoinAt(4, "clients-1").killNodeAt(2, "clients-1"),
+        churn.joinLateAt(2, "clients-1").killNodeAt(3, "clients-1").rejoinAt(4, "clients-1").killNodeAt(5, "clients-1"))) {
+      assertFalse(Blobs.federation(6).nodes(3).rounds(5).churn(allowed).build().clientsByNode().isEmpty(), allowed.toString());
+    }
+    Map<Churn, String> refused = Map.of(
+        churn.rejoinAt(3, "clients-1"), "node clients-1 is not down to rejoin (rejoinAt needs a killNodeAt in an earlier round): rejoinAt(3)",
+        churn.killNodeAt(3, "clients-1").rejoinAt(3, "clients-1"), "node clients-1 has two events in one round",
+        churn.killNodeAt(2, "clients-1").joinLateAt(4, "clients-1"), "node clients-1 can only join late as its first event",
+        churn.killNodeAt(2, "clients-1").killNodeAt(4, "clients-1"), "node clients-1 is not up to be killed: killNodeAt(4) after killNodeAt(2)",
+        churn.joinLateAt(3, "clients-2").killNodeAt(2, "clients-2"), "node clients-2 can only join late as its first event",
+        churn.killNodeAt(2, "clients-1").rejoinAt(3, "clients-1").rejoinAt(4, "clients-1"), "node clients-1 is not down to rejoin");
+    refused.forEach((events, reason) -> {
+      IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+          () -> Blobs.federation(6).nodes(3).rounds(5).churn(events).build(), events.toString());
+      assertTrue(e.getMessage().startsWith(reason), e.getMessage());
+    });
   }
 }
