@@ -20,12 +20,15 @@ import io.csfl.strategy.Pruner;
 import io.csfl.strategy.RobustAggregation;
 import io.csfl.strategy.Strategies;
 import io.csfl.strategy.StrategyParams;
+import io.csfl.tensor.Model;
+import io.csfl.tensor.Values;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -330,21 +333,51 @@ final class FederationOptions {
    * --seed. A file of another architecture, or not a safetensors file, is an
    * IllegalArgumentException naming the file and the fault.
    */
-  io.csfl.tensor.Model initialModel() {
+  Model initialModel() {
     if (initialModel == null) {
       return architecture().initialModel(seed);
     }
     io.csfl.tensor.ModelSpec spec = architecture().spec();
     try {
-      return io.csfl.checkpoint.SafeTensors.toModel(
+      Model loaded = io.csfl.checkpoint.SafeTensors.toModel(
           io.csfl.checkpoint.SafeTensors.read(initialModel, io.csfl.checkpoint.SafeTensors.maxModelFileBytes(spec)),
           spec, initialModel.toString());
+      zeroHiddenKernel(loaded).ifPresent(kernel -> System.err.println("csfl: WARNING: --initial-model " + initialModel + ": " + kernel
+          + " is all zeros, and a hidden layer that starts at zero may never learn (with a zero bias its ReLU outputs 0 and passes"
+          + " no gradient); start from a trained model or leave --initial-model out for a seeded one"));
+      return loaded;
     } catch (io.csfl.checkpoint.TensorFileException e) {
       throw new IllegalArgumentException("--initial-model: " + e.getMessage() + " (--model is " + model + ")");
     } catch (IllegalArgumentException e) {
       // The values themselves (a NaN, say): the file's tensors fit, so name the file.
       throw new IllegalArgumentException("--initial-model " + initialModel + ": " + e.getMessage(), e);
     }
+  }
+
+  /**
+   * The first kernel of {@code model} before its last one whose values are all zero: such a layer
+   * with a zero bias outputs zeros, where ReLU passes no gradient, so neither it nor the layers
+   * after it learn from the data, and a run from it trains silently for nothing. A zero last layer
+   * learns (its input is not zero), as does a one-layer model.
+   */
+  static Optional<String> zeroHiddenKernel(Model model) {
+    List<Integer> kernels = new ArrayList<>();
+    for (int t = 0; t < model.spec().tensors().size(); t++) {
+      if (model.spec().tensors().get(t).prunable()) {
+        kernels.add(t);
+      }
+    }
+    for (int k = 0; k < kernels.size() - 1; k++) {
+      Values values = model.tensor(kernels.get(k));
+      boolean zero = true;
+      for (int i = 0; i < values.length() && zero; i++) {
+        zero = values.get(i) == 0f;
+      }
+      if (zero) {
+        return Optional.of(model.spec().tensors().get(kernels.get(k)).name());
+      }
+    }
+    return Optional.empty();
   }
 
   /** The --engine; an IllegalArgumentException in one line when it is not on the class path. */
@@ -515,7 +548,7 @@ final class FederationOptions {
    * updates are combined and the model pruned. An aggregator node given another --server-rate or
    * --aggregation would otherwise aggregate its own way, and nothing would show it.
    */
-  String aggregatorSignature(io.csfl.tensor.Model initial) {
+  String aggregatorSignature(Model initial) {
     // As parsed, so that spellings of one rule (trimmed-mean:0.1 and :0.10) agree.
     RobustAggregation robust = aggregation();
     String rule = new RobustAggregation(robust.rule(), robust.trim(), Double.POSITIVE_INFINITY).toString();
@@ -528,7 +561,7 @@ final class FederationOptions {
   }
 
   /** A CRC-32 of {@code model}'s values, in hex: two nodes' initial models compared in eight characters. */
-  static String checksum(io.csfl.tensor.Model model) {
+  static String checksum(Model model) {
     java.util.zip.CRC32 crc = new java.util.zip.CRC32();
     for (float[] values : model.toArrays()) {
       java.nio.ByteBuffer bytes = java.nio.ByteBuffer.allocate(values.length * Float.BYTES);

@@ -60,13 +60,21 @@ class CliTest {
 
   /** What {@code action} prints on System.out (the start-up and progress lines), which it does not reach meanwhile. */
   static String stdoutOf(Runnable action) {
-    java.io.PrintStream stdout = System.out;
+    return printedOn(System.out, System::setOut, action);
+  }
+
+  /** What {@code action} prints on System.err (warnings the command prints itself), which it does not reach meanwhile. */
+  static String stderrOf(Runnable action) {
+    return printedOn(System.err, System::setErr, action);
+  }
+
+  private static String printedOn(java.io.PrintStream stream, java.util.function.Consumer<java.io.PrintStream> set, Runnable action) {
     java.io.ByteArrayOutputStream printed = new java.io.ByteArrayOutputStream();
     try {
-      System.setOut(new java.io.PrintStream(printed, true, java.nio.charset.StandardCharsets.UTF_8));
+      set.accept(new java.io.PrintStream(printed, true, java.nio.charset.StandardCharsets.UTF_8));
       action.run();
     } finally {
-      System.setOut(stdout);
+      set.accept(stream);
     }
     return printed.toString(java.nio.charset.StandardCharsets.UTF_8);
   }
@@ -396,6 +404,30 @@ class CliTest {
         .isOneLineUsageError("csfl: --warmup-rounds 5 leaves cs-1bit no round to prune in (--rounds 5); the warm-up must be shorter than the run");
     run(Map.of("CSFL_WARMUP_ROUNDS", "9"), "simulate", "--algorithm", "CS:0.7", "--rounds", "3")
         .isOneLineUsageError("CSFL_WARMUP_ROUNDS=9: --warmup-rounds 9 leaves cs:0.7 no round to prune in (--rounds 3)");
+  }
+
+  /**
+   * A hidden layer that starts at zero (with a zero bias) never learns, and the run would train
+   * for nothing without a word: it is run, with one warning line. A zero last layer learns.
+   */
+  @Test
+  void anInitialModelWithAZeroHiddenLayerRunsWithAWarning() throws Exception {
+    float[] some = new float[60 * 4];
+    java.util.Arrays.fill(some, 0.1f);
+    String warning = "csfl: WARNING: --initial-model %s: dense1/kernel is all zeros, and a hidden layer that starts at zero may never learn";
+    for (boolean zeroHidden : new boolean[] {true, false}) {
+      Path file = dir.resolve("zero-" + zeroHidden + ".safetensors");
+      io.csfl.checkpoint.SafeTensors.write(file, io.csfl.checkpoint.TensorFile.EMPTY
+          .withF32("dense1/kernel", new long[] {60, 4}, zeroHidden ? new float[60 * 4] : some).withF32("dense1/bias", new long[] {4}, new float[4])
+          .withF32("dense2/kernel", new long[] {4, 10}, new float[40]).withF32("dense2/bias", new long[] {10}, new float[10]));
+      Result[] result = new Result[1];
+      String stderr = stderrOf(() -> result[0] = run(withOut(new String[] {"--dataset", "synthetic:1,1", "--model", "dense:4,dense:10",
+          "--per-round", "2", "--rounds", "1", "--initial-model", file.toString()}, dir.resolve("out-" + zeroHidden))));
+      assertEquals(0, result[0].exitCode(), result[0].err());
+      List<String> warned = stderr.lines().filter(l -> l.startsWith("csfl: WARNING: --initial-model")).toList();
+      assertEquals(zeroHidden ? List.of(String.format(warning, file)) : List.of(),
+          warned.stream().map(l -> l.substring(0, Math.min(l.length(), String.format(warning, file).length()))).toList(), stderr);
+    }
   }
 
   @Test
