@@ -477,12 +477,16 @@ final class SimulateCommand implements java.util.concurrent.Callable<Integer> {
     } finally {
       incomplete = csv.finish();
     }
+    // The table and the report list the algorithms in --algorithm's order, not in the order their
+    // first rows arrived, which resumed checkpoints and the servers' pace decide.
+    Map<String, List<RoundMetrics>> inOrder = new LinkedHashMap<>();
+    setup.strategies().stream().map(FederatedStrategy::name).filter(results::containsKey).forEach(name -> inOrder.put(name, results.get(name)));
     System.out.println();
-    System.out.print(SummaryTable.render(results));
+    System.out.print(SummaryTable.render(inOrder));
     System.out.printf("%nmetrics: %s  (%.1f s in all)%n", csvPath, (System.nanoTime() - t0) / 1e9);
-    if (!results.isEmpty()) {
+    if (!inOrder.isEmpty()) {
       try {
-        Report.render(out, results.values().stream().flatMap(List::stream).toList(), target);
+        Report.render(out, inOrder.values().stream().flatMap(List::stream).toList(), target);
         System.out.printf("report: %s and three PNG charts in %s%n", out.resolve(Report.SUMMARY), out);
       } catch (java.io.IOException | RuntimeException e) {
         spec.commandLine().getErr().println("csfl: could not render the report: " + ReportCommand.failure(out, e));

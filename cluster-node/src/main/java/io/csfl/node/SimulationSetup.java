@@ -29,7 +29,8 @@ record SimulationSetup(List<FederatedStrategy> strategies, Architecture architec
   }
 
   SimulationSetup {
-    resume = Map.copyOf(resume);
+    // In --algorithm's order, as it was given: Map.copyOf's order would differ from JVM to JVM.
+    resume = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(resume));
   }
 
   /** The checkpoint {@code strategy} resumes from, if any. */

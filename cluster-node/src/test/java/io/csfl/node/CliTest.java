@@ -452,6 +452,30 @@ class CliTest {
     run("simulate", "--resume", saved.toString()).isOneLineUsageError(saved.resolve(SimulateCommand.RUN_FLAGS) + " holds no run's flags");
   }
 
+  /**
+   * The summary lists the algorithms in --algorithm's order, after a fresh run and after a resume
+   * from checkpoints alike (whose map of checkpoints by algorithm once had no order).
+   */
+  @Test
+  void theSummaryListsTheAlgorithmsInTheOrderGivenAlsoAfterAResume() throws Exception {
+    List<String> given = List.of("topk", "fedavg", "stc", "cs", "pqsu");
+    Path out = dir.resolve("ordered");
+    String[] flags = withOut(new String[] {"--dataset", "synthetic:1,1", "--model", "logreg", "--per-round", "2", "--rounds", "1",
+        "--algorithm", String.join(",", given)}, out);
+    assertEquals(0, run(flags).exitCode());
+    assertEquals(given, algorithmsInSummary(out), "a fresh run");
+    for (int resume = 1; resume <= 2; resume++) {
+      assertEquals(0, run("simulate", "--resume", out.toString()).exitCode());
+      assertEquals(given, algorithmsInSummary(out), "resume " + resume);
+    }
+  }
+
+  /** The first cells of summary.md's table rows that name an algorithm, in order. */
+  private static List<String> algorithmsInSummary(Path out) throws java.io.IOException {
+    return Files.readAllLines(out.resolve("summary.md")).stream().filter(l -> l.startsWith("| "))
+        .map(l -> l.substring(2, l.indexOf('|', 2)).trim()).filter(cell -> cell.matches("[a-z]+") && !cell.equals("algorithm")).toList();
+  }
+
   /** What a user put in --out, or another run writing there now, is not overwritten; nor does a run train for nothing. */
   @Test
   void aRunRefusesADirectoryItWouldOverwriteOrThatAnotherRunWrites() throws Exception {
