@@ -101,6 +101,10 @@ final class CertsCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    if (out.toString().isBlank()) {
+      // An empty path would put the CA's key into the working directory.
+      throw new CommandLine.ParameterException(spec.commandLine(), "--out must name a directory, got an empty path");
+    }
     Map<String, Set<String>> names = new LinkedHashMap<>();
     for (String node : nodes) {
       String name = node.contains(":") ? node.substring(0, node.indexOf(':')) : node;
@@ -202,7 +206,7 @@ final class CertsCommand implements Callable<Integer> {
   }
 
   private int refuse(String problem) {
-    spec.commandLine().getErr().println("csfl: " + problem);
+    spec.commandLine().getErr().println("csfl: " + CsflCommand.oneLine(problem));
     return CommandLine.ExitCode.USAGE;
   }
 

@@ -77,7 +77,7 @@ public final class CsflCommand implements Runnable {
     cl.setExpandAtFiles(false);
     cl.setParameterExceptionHandler((ex, args) -> {
       PrintWriter err = ex.getCommandLine().getErr();
-      err.println("csfl: " + usageError(ex, args));
+      err.println("csfl: " + oneLine(usageError(ex, args)));
       err.flush();
       return CommandLine.ExitCode.USAGE;
     });
@@ -94,7 +94,7 @@ public final class CsflCommand implements Runnable {
       if (root.verbose.length > 0) {
         ex.printStackTrace(err);
       }
-      err.println("csfl: " + command.getCommandSpec().qualifiedName() + " failed: " + ex
+      err.println("csfl: " + oneLine(command.getCommandSpec().qualifiedName() + " failed: " + ex)
           + (root.verbose.length > 0 ? "" : " (run with --verbose for the stack trace)"));
       err.flush();
       return CommandLine.ExitCode.SOFTWARE;
@@ -120,6 +120,20 @@ public final class CsflCommand implements Runnable {
         ? defaults.origin(ex.getCommandLine().getCommandSpec(), ex.getMessage(), args) : null;
     return origin != null ? origin + ": " + ex.getMessage()
         : ex.getMessage() + " (see '" + ex.getCommandLine().getCommandSpec().qualifiedName() + " --help')";
+  }
+
+  /** The most characters of a refusal's text a line shows: a value quoted from a file can be megabytes long. */
+  static final int MAX_LINE_CHARS = 1000;
+
+  /**
+   * {@code message} as one line: line breaks quoted from an input (a CSV cell, a tensor's name)
+   * shown as {@code \n} and {@code \r}, other control characters as spaces, and cut to
+   * {@link #MAX_LINE_CHARS} characters, so that a refusal stays the one line a script reads.
+   */
+  static String oneLine(String message) {
+    String line = message.replace("\r", "\\r").replace("\n", "\\n").replaceAll("\\p{Cntrl}", " ");
+    return line.length() <= MAX_LINE_CHARS ? line
+        : line.substring(0, MAX_LINE_CHARS) + "... (" + line.length() + " characters in all)";
   }
 
   private static final Map<String, String> HEADERS = Map.of(

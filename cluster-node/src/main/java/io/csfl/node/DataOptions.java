@@ -71,7 +71,11 @@ final class DataOptions {
         FederationOptions.require(parts.length == 1, "--dataset fashion-mnist takes no parameter (its directory is --data-dir)");
         yield FashionMnist.splits(Optional.ofNullable(dataDir));
       }
-      case "idx" -> IdxDataset.load(Path.of(arg), Path.of(arg).toAbsolutePath().normalize().getFileName().toString());
+      case "idx" -> {
+        Path directory = Path.of(arg).toAbsolutePath().normalize();
+        // The data set's name is its directory's; the root has no name of its own.
+        yield IdxDataset.load(Path.of(arg), directory.getFileName() == null ? directory.toString() : directory.getFileName().toString());
+      }
       case "csv" -> {
         CsvDataset.Options o = new CsvDataset.Options(labelColumn, groupColumn, standardize);
         yield testFile != null ? CsvDataset.load(Path.of(arg), testFile, o) : CsvDataset.loadWithHoldOut(Path.of(arg), testFraction, seed, o);

@@ -82,7 +82,7 @@ final class EvaluateCommand implements Callable<Integer> {
     } catch (IllegalArgumentException | TensorFileException e) {
       throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
     } catch (DataFileException e) {
-      spec.commandLine().getErr().println("csfl: " + e.getMessage());
+      spec.commandLine().getErr().println("csfl: " + CsflCommand.oneLine(e.getMessage()));
       return CommandLine.ExitCode.USAGE;
     }
   }

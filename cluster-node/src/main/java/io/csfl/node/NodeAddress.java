@@ -43,6 +43,8 @@ final class NodeAddress {
       var m = SEED.matcher(seed);
       boolean ok = m.matches() && HOST.matcher(m.group(1)).matches() && Integer.parseInt(m.group(2)) <= 65535;
       FederationOptions.require(ok, "--seed-nodes: '" + seed + "' is not HOST:PORT");
+      // Port 0 is "any free port" for binding, and no node can be reached there.
+      FederationOptions.require(Integer.parseInt(m.group(2)) > 0, "--seed-nodes: '" + seed + "' names port 0, where no node listens");
     }
   }
 

@@ -164,7 +164,7 @@ final class NodeCommand implements Callable<Integer> {
     } catch (IllegalArgumentException e) {
       throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
     } catch (DataFileException | NodeAddress.Unavailable e) {
-      spec.commandLine().getErr().println("csfl: " + e.getMessage());
+      spec.commandLine().getErr().println("csfl: " + CsflCommand.oneLine(e.getMessage()));
       return CommandLine.ExitCode.USAGE;
     }
     federation.announceKernels();
@@ -336,6 +336,15 @@ final class NodeCommand implements Callable<Integer> {
     }
   }
 
+  /** A client id of --client-ids, all digits; one past the int range is past every federation's, as the range check then says. */
+  private static int clientIdOf(String digits) {
+    try {
+      return Integer.parseInt(digits);
+    } catch (NumberFormatException e) {
+      return Integer.MAX_VALUE;
+    }
+  }
+
   /** The fixed range of --client-ids, or null for {@code auto}: a share of all clients, agreed with the other pool nodes. */
   private int[] clientRange() {
     if (clientIds == null || clientIds.isBlank()) {
@@ -346,8 +355,8 @@ final class NodeCommand implements Callable<Integer> {
     }
     Matcher m = RANGE.matcher(clientIds.trim());
     FederationOptions.require(m.matches(), "--client-ids must look like A-B, got '" + clientIds + "'");
-    int from = Integer.parseInt(m.group(1));
-    int to = Integer.parseInt(m.group(2));
+    int from = clientIdOf(m.group(1));
+    int to = clientIdOf(m.group(2));
     FederationOptions.require(from <= to, "--client-ids " + clientIds + " runs backwards: give the lower id first");
     FederationOptions.require(to < federation.clients, "--client-ids " + clientIds + " must lie within 0-" + (federation.clients - 1));
     return new int[] {from, to};

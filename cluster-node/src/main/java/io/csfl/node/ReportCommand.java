@@ -35,7 +35,7 @@ final class ReportCommand implements Callable<Integer> {
     }
     String fault = fault(csv);
     if (fault != null) {
-      spec.commandLine().getErr().println("csfl: " + fault);
+      spec.commandLine().getErr().println("csfl: " + CsflCommand.oneLine(fault));
       return CommandLine.ExitCode.USAGE;
     }
     try {

@@ -133,7 +133,7 @@ final class SimulateCommand implements java.util.concurrent.Callable<Integer> {
       federation.stopLoadingData();
       throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
     } catch (DataFileException e) {
-      spec.commandLine().getErr().println("csfl: " + e.getMessage());
+      spec.commandLine().getErr().println("csfl: " + CsflCommand.oneLine(e.getMessage()));
       return CommandLine.ExitCode.USAGE;
     }
     if (!resuming) {
@@ -158,7 +158,7 @@ final class SimulateCommand implements java.util.concurrent.Callable<Integer> {
     } catch (IllegalArgumentException e) {
       // Said here, not thrown: a resume would blame these on the saved flags, and waiting or a
       // writable directory lets it go on.
-      spec.commandLine().getErr().println("csfl: " + e.getMessage());
+      spec.commandLine().getErr().println("csfl: " + CsflCommand.oneLine(e.getMessage()));
       return false;
     }
   }
@@ -278,6 +278,12 @@ final class SimulateCommand implements java.util.concurrent.Callable<Integer> {
       cl.parseArgs(flags.toArray(String[]::new));
     } catch (CommandLine.ParameterException e) {
       throw savedFlagsRefused(e);
+    }
+    if (resumed.resume != null) {
+      // A run's flags never hold --resume (a resumed run keeps the flags it started with): followed,
+      // it would continue another directory than the one named, or itself for ever.
+      throw new CommandLine.ParameterException(spec.commandLine(), "--resume " + resume + ": " + flagsFile
+          + " holds --resume, which no run's flags do; the saved run cannot be resumed");
     }
     resumed.out = resume;
     if (threads != null) {
@@ -448,7 +454,7 @@ final class SimulateCommand implements java.util.concurrent.Callable<Integer> {
     try {
       csv.open(results);
     } catch (IllegalArgumentException | java.io.UncheckedIOException e) {
-      spec.commandLine().getErr().println("csfl: " + e.getMessage());
+      spec.commandLine().getErr().println("csfl: " + CsflCommand.oneLine(e.getMessage()));
       return CommandLine.ExitCode.USAGE;
     }
     String incomplete;

@@ -173,6 +173,10 @@ class CliTest {
         .isOneLineUsageError("--host '::1' is not a host name or IP address (an IPv6 address goes in brackets: [::1])");
     // Not the node itself, as no --seed-nodes would be.
     run("node", "--role", "client", "--insecure", "--seed-nodes", ",").isOneLineUsageError("--seed-nodes names no HOST:PORT");
+    // Port 0 binds any free port, and reaches no node: a node would retry it for ever.
+    run("node", "--role", "client", "--insecure", "--seed-nodes", "127.0.0.1:0").isOneLineUsageError("names port 0, where no node listens");
+    run("node", "--role", "client", "--insecure", "--dataset", "synthetic:1,1", "--model", "logreg", "--client-ids", "0-99999999999")
+        .isOneLineUsageError("--client-ids 0-99999999999 must lie within 0-29");
   }
 
   @Test
@@ -332,6 +336,9 @@ class CliTest {
     run("certs", "--out", out.toString(), "--nodes", "a", "--days", "4000", "--ca-days", "10")
         .isOneLineUsageError("--days 4000 would outlive the CA (--ca-days 10)");
     assertFalse(Files.exists(out), "nothing written");
+    // An empty --out would write the CA's key into the working directory.
+    run("certs", "--out", "", "--nodes", "a").isOneLineUsageError("--out must name a directory, got an empty path");
+    assertFalse(Files.exists(Path.of("ca")), "nothing written in the working directory");
 
     assertEquals(0, run("certs", "--out", out.toString(), "--nodes", "a", "--days", "10", "--ca-days", "10").exitCode());
     java.security.cert.X509Certificate ca = certificate(out.resolve("ca/ca.crt"));
@@ -450,6 +457,17 @@ class CliTest {
     assertFalse(threads.err().contains(SimulateCommand.RUN_FLAGS), "the command line's value, not the saved flags': " + threads.err());
     Files.writeString(saved.resolve(SimulateCommand.RUN_FLAGS), "[null, \"--rounds=3\"]");
     run("simulate", "--resume", saved.toString()).isOneLineUsageError(saved.resolve(SimulateCommand.RUN_FLAGS) + " holds no run's flags");
+    // Saved flags that name a run to resume: another directory (which must stay untouched), or this one.
+    Path other = Files.createDirectories(dir.resolve("other"));
+    Files.writeString(other.resolve(SimulateCommand.RUN_FLAGS), "[\"--rounds=3\"]");
+    for (Path named : List.of(other, saved)) {
+      Files.writeString(saved.resolve(SimulateCommand.RUN_FLAGS), "[\"--resume=" + named + "\"]");
+      run("simulate", "--resume", saved.toString()).isOneLineUsageError(saved.resolve(SimulateCommand.RUN_FLAGS)
+          + " holds --resume, which no run's flags do");
+    }
+    try (var left = Files.list(other)) {
+      assertEquals(List.of(other.resolve(SimulateCommand.RUN_FLAGS)), left.toList(), "the other directory is untouched");
+    }
   }
 
   /**

@@ -95,6 +95,8 @@ class DatasetFlagsTest {
     Result r = run(all);
     assertEquals(2, r.exitCode(), r.err());
     assertTrue(r.err().contains(expected), "'" + expected + "' not in: " + r.err());
+    assertEquals(1, r.err().lines().count(), "one line: " + r.err());
+    assertTrue(r.err().length() < 2 * CsflCommand.MAX_LINE_CHARS, "a short line: " + r.err().length() + " characters");
   }
 
   @Test
@@ -113,5 +115,17 @@ class DatasetFlagsTest {
     Files.writeString(bad, "f1,label\n1,0\n2\n");
     assertUsageError("row 2: 1 values, but the header has 2 columns", "simulate", "--dataset", "csv:" + bad, "--label-column", "label",
         "--test-fraction", "0.5");
+    // What a refusal quotes from a file stays on one line, and a long value is cut.
+    Path quoted = dir.resolve("quoted.csv");
+    Files.writeString(quoted, "f1,label\n\"1\n2\",0\n3,1\n");
+    assertUsageError("'1\\n2' is not a finite number", "simulate", "--dataset", "csv:" + quoted, "--label-column", "label",
+        "--test-fraction", "0.5");
+    Path huge = dir.resolve("huge.csv");
+    Files.writeString(huge, "f1,label\n" + "9".repeat(100_000) + "x,0\n3,1\n");
+    assertUsageError("characters in all)", "simulate", "--dataset", "csv:" + huge, "--label-column", "label", "--test-fraction", "0.5");
+    // The file system's root has no name to give the data set; clients times shards past the int range.
+    assertUsageError("csfl: /", "simulate", "--dataset", "idx:/");
+    assertUsageError("csfl: 4294967294 shards need at least as many examples, have ", "simulate", "--dataset", "synthetic:1,1", "--model",
+        "logreg", "--partition", "shards:2147483647", "--clients", "2", "--per-round", "2");
   }
 }

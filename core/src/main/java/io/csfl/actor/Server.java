@@ -632,7 +632,8 @@ public final class Server extends AbstractBehavior<Server.Command> {
 
   private record Collected(RoundReport report) implements Command, NoSerializationVerificationNeeded {}
 
-  private record ClientGone(String clientId, ActorRef<Client.Command> client) implements Command, NoSerializationVerificationNeeded {}
+  /** A watched client stopped (or its node was seen to go); package-private for tests that fake one. */
+  record ClientGone(String clientId, ActorRef<Client.Command> client) implements Command, NoSerializationVerificationNeeded {}
 
   private record ClientsListed(Set<ActorRef<Client.Command>> clients) implements Command, NoSerializationVerificationNeeded {}
 
@@ -1031,6 +1032,7 @@ public final class Server extends AbstractBehavior<Server.Command> {
     }
     held.remove(gone.clientId());
     declared.remove(gone.clientId());
+    askHostAgainAfterLoss(gone.client());
     HandOver next = handOvers.remove(gone.clientId());
     // (Entries of hosts no longer listed were dropped at the listing.)
     if (next == null || next.description().client().equals(gone.client())) {
@@ -1040,6 +1042,21 @@ public final class Server extends AbstractBehavior<Server.Command> {
         gone.clientId(), next.description().client().path(), next.host().path(), gone.client().path());
     accept(next.description());
     return afterAccepting();
+  }
+
+  /**
+   * Asks the listed clients host on {@code lost}'s node, if any, to describe its clients again soon.
+   * A client can be seen to go while it runs: a node that the cluster downed after a freeze and
+   * that rejoined at the same address is watched through an association that may still be its old
+   * incarnation's, and such a watch ends at once. Its host stays listed, so it would never be asked
+   * again; asked, it describes only the clients that still run, and the server takes those on.
+   */
+  private void askHostAgainAfterLoss(ActorRef<Client.Command> lost) {
+    for (ActorRef<Client.HostCommand> host : askedHosts) {
+      if (host.path().address().equals(lost.path().address())) {
+        timers.startSingleTimer(host, new AskHostAgain(host, 0, 2), ASK_AGAIN_AFTER);
+      }
+    }
   }
 
   private Behavior<Command> onClientsListed(ClientsListed listed) {

@@ -24,10 +24,12 @@ final class ShardPartitioner implements Partitioner {
   @Override
   public List<int[]> split(Dataset data, int clients, Random rng) {
     Partitioner.requireClients(data, clients);
-    int shards = clients * shardsPerClient;
-    if (shards > data.size()) {
-      throw new IllegalArgumentException(shards + " shards need at least as many examples, have " + data.size());
+    // As a long: clients times a large shard count passes the int range.
+    long wanted = (long) clients * shardsPerClient;
+    if (wanted > data.size()) {
+      throw new IllegalArgumentException(wanted + " shards need at least as many examples, have " + data.size());
     }
+    int shards = (int) wanted;
     Integer[] byLabel = Arrays.stream(Shuffle.range(data.size(), rng)).boxed().toArray(Integer[]::new);
     Arrays.sort(byLabel, Comparator.comparingInt(data::label));
     int[] shardOrder = Shuffle.range(shards, rng);
