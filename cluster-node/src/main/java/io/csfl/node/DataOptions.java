@@ -38,6 +38,16 @@ final class DataOptions {
   @Option(names = "--standardize", description = "csv: scale each feature to mean 0 and standard deviation 1 with the training rows' statistics.")
   boolean standardize;
 
+  @Option(names = "--classes", paramLabel = "N", description = "csv: the number of classes, labels 0 to N-1. Default: the largest training label plus one. "
+      + "Give it when a file may lack a class, as a site's file may with --private-data.")
+  Integer classes;
+
+  /**
+   * Whether only the training set is read: a node of a federation with private data that does
+   * not evaluate (runs no server) needs no test set, so a CSV site need not hold rows out.
+   */
+  boolean trainingOnly;
+
   /**
    * The CSV flags go with a CSV dataset only; a CSV dataset needs a label column and one test
    * source. --data-dir is ignored by the other datasets, as containers set it for all runs.
@@ -45,13 +55,52 @@ final class DataOptions {
   void checkFlags() {
     String kind = dataset.trim().split(":", 2)[0];
     boolean csv = kind.equals("csv");
-    FederationOptions.require(csv || (labelColumn == null && groupColumn == null && testFile == null && testFraction == null && !standardize),
-        "--label-column, --group-column, --test-file, --test-fraction and --standardize go with --dataset csv:FILE only");
+    FederationOptions.require(csv || (labelColumn == null && groupColumn == null && testFile == null && testFraction == null && !standardize
+            && classes == null),
+        "--label-column, --group-column, --test-file, --test-fraction, --standardize and --classes go with --dataset csv:FILE only");
     if (csv) {
       FederationOptions.require(labelColumn != null, "--dataset csv:FILE needs --label-column NAME");
-      FederationOptions.require((testFile == null) != (testFraction == null), "--dataset csv:FILE needs a test set: --test-file FILE or --test-fraction F, one of them");
+      FederationOptions.require(testFile == null || testFraction == null, "--test-file and --test-fraction exclude each other: give one test set");
+      FederationOptions.require(trainingOnly || testFile != null || testFraction != null,
+          "--dataset csv:FILE needs a test set: --test-file FILE or --test-fraction F, one of them");
       FederationOptions.require(testFraction == null || (testFraction > 0 && testFraction < 1), "--test-fraction must be between 0 and 1");
+      FederationOptions.require(classes == null || (classes >= 2 && classes <= io.csfl.data.Dataset.MAX_CLASSES),
+          "--classes must be between 2 and " + io.csfl.data.Dataset.MAX_CLASSES + ", got " + classes);
     }
+  }
+
+  /** Whether --dataset names a CSV file. */
+  boolean csv() {
+    return dataset.trim().split(":", 2)[0].equals("csv");
+  }
+
+  /** Whether --dataset names generated data (the same on every node that generates them from the same seed). */
+  boolean generated() {
+    return dataset.trim().split(":", 2)[0].equals("synthetic");
+  }
+
+  /**
+   * What the data of different owners must have in common for one model to train on them all:
+   * the input shape, the classes and, for a CSV file, its feature columns in their order, in
+   * words of a signature (a long column list by its count and a hash).
+   */
+  String schema(io.csfl.data.Dataset train) {
+    String shape = java.util.Arrays.stream(train.shape()).mapToObj(String::valueOf).collect(java.util.stream.Collectors.joining("x"));
+    String schema = "shape=" + shape + " classes=" + train.classes();
+    if (csv()) {
+      String columns = String.join(",", CsvDataset.featureColumns(Path.of(dataset.trim().split(":", 2)[1].trim()), csvOptions()));
+      if (columns.length() > 64 || columns.contains(" ")) {
+        java.util.zip.CRC32 crc = new java.util.zip.CRC32();
+        crc.update(columns.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        columns = train.features() + "#" + String.format("%08x", crc.getValue());
+      }
+      schema += " columns=" + columns;
+    }
+    return schema;
+  }
+
+  private CsvDataset.Options csvOptions() {
+    return new CsvDataset.Options(labelColumn, groupColumn, standardize, classes == null ? 0 : classes);
   }
 
   /**
@@ -77,7 +126,12 @@ final class DataOptions {
         yield IdxDataset.load(Path.of(arg), directory.getFileName() == null ? directory.toString() : directory.getFileName().toString());
       }
       case "csv" -> {
-        CsvDataset.Options o = new CsvDataset.Options(labelColumn, groupColumn, standardize);
+        CsvDataset.Options o = csvOptions();
+        if (testFile == null && testFraction == null) {
+          // A training site's: no test set (checkFlags allows none only then).
+          io.csfl.data.Dataset train = CsvDataset.loadTraining(Path.of(arg), o);
+          yield new Splits(train, train.head(0), arg);
+        }
         yield testFile != null ? CsvDataset.load(Path.of(arg), testFile, o) : CsvDataset.loadWithHoldOut(Path.of(arg), testFraction, seed, o);
       }
       case "synthetic" -> {

@@ -157,6 +157,12 @@ final class FederationOptions {
   @Mixin
   DataOptions dataOptions = new DataOptions();
 
+  /**
+   * Whether each client node trains on data of its own (its --dataset) instead of its share of
+   * data every node loads alike: set by {@code node --private-data} before {@link #validate()}.
+   */
+  boolean privateData;
+
   private Splits data;
   /** The kernels' warm-up {@link #startKernelWarmUp()} started, if it did. */
   private KernelWarmUp kernelWarmUp;
@@ -199,6 +205,9 @@ final class FederationOptions {
             + " no round to prune in (--rounds " + rounds + "); the warm-up must be shorter than the run"));
     training();
     trainingEngine();
+    if (privateData) {
+      requirePrivateDataFlags();
+    }
     // Until the data say otherwise (a natural split has one client per group).
     clients = clientsOption != null ? clientsOption : 100;
   }
@@ -404,9 +413,32 @@ final class FederationOptions {
         .clientGrace(clientGrace).build();
   }
 
+  /**
+   * The flags that a federation whose sites keep their own data cannot take: the data and the
+   * clients' count must be named, and nothing may make one site's features mean other things
+   * than another's.
+   */
+  private void requirePrivateDataFlags() {
+    require(clientsOption != null, "--private-data needs --clients N, the clients of all sites together, which no site's data tell");
+    require(!dataOptions.generated(), "--private-data: --dataset " + dataOptions.dataset.trim()
+        + " is generated alike on every node; give each site its own file (csv:FILE or idx:DIR)");
+    require(!dataOptions.standardize, "--private-data: --standardize would scale each site's features by its own statistics,"
+        + " so that one value meant different things at different sites; standardize the files alike before");
+    require(!dataOptions.csv() || dataOptions.classes != null, "--private-data with --dataset csv:FILE needs --classes N:"
+        + " a site's file may lack a class, and every site's model needs one output per class");
+    require(partitionOption == null || !Partitioner.parse(partitionOption).spec().equals(Partitioner.NATURAL),
+        "--private-data: --partition natural cannot be used; a site's clients share its file by iid, shards:K or dirichlet:ALPHA");
+  }
+
   /** The partition and client count the data imply when the flags leave them out. */
   private void resolveForData(Splits d) {
     Dataset train = d.train();
+    if (privateData) {
+      // A site's clients share its file alike, unless told otherwise: the sites differ already.
+      partition = partitionOption != null ? partitionOption : "iid";
+      clients = clientsOption;
+      return;
+    }
     partition = partitionOption != null ? partitionOption : train.hasGroups() ? Partitioner.NATURAL : "dirichlet:0.5";
     boolean natural = Partitioner.parse(partition).spec().equals(Partitioner.NATURAL);
     require(!natural || train.hasGroups(), "--partition natural needs data with groups: " + train.name()
@@ -506,9 +538,33 @@ final class FederationOptions {
     return Partitioner.parse(partition).split(train, clients, new Random(seed));
   }
 
-  /** What two nodes must agree on to derive the same clients' data. */
+  /**
+   * With {@link #privateData}, the shares of this site's {@code train} of the clients {@code from}
+   * to {@code to} that it hosts, in that order, by --partition; an IllegalArgumentException when
+   * a client would get no example.
+   */
+  List<int[]> siteShares(Dataset train, int from, int to) {
+    int hosted = to - from + 1;
+    String tooFew = "--private-data: " + dataOptions.dataset.trim() + " has " + train.size() + " training examples, and --partition "
+        + partition + " leaves some of the " + hosted + " clients this node hosts (--client-ids) without any;"
+        + " host fewer clients here or give the site more data";
+    List<int[]> shares;
+    try {
+      shares = Partitioner.parse(partition).split(train, hosted, new Random(seed + from));
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException(tooFew + " (" + e.getMessage() + ")", e);
+    }
+    require(shares.stream().allMatch(s -> s.length > 0), tooFew);
+    return shares;
+  }
+
+  /**
+   * What two nodes must agree on to derive the same clients' data; with {@link #privateData},
+   * what every site's data must have in common (their schema) instead of the data themselves.
+   */
   String dataSignature(Dataset train) {
-    return train.name() + "/" + train.size() + "/" + train.fingerprint() + " clients=" + clients + " partition=" + Partitioner.parse(partition).spec() + " seed=" + seed;
+    String data = privateData ? "private-data " + dataOptions.schema(train) : train.name() + "/" + train.size() + "/" + train.fingerprint();
+    return data + " clients=" + clients + " partition=" + Partitioner.parse(partition).spec() + " seed=" + seed;
   }
 
   /** Layer lists longer than this are named in a client's signature by their start and a hash. */

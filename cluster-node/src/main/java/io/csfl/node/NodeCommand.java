@@ -117,6 +117,13 @@ final class NodeCommand implements Callable<Integer> {
       + "pause, a partition), start again and rejoin with the same roles and clients. Default: on, off for server nodes.")
   Boolean rejoin;
 
+  @Option(names = "--private-data", description = "Each site keeps its own data: a client node trains the clients it hosts "
+      + "(--client-ids A-B) on its own --dataset, shared among them by --partition (default iid), and the server node evaluates "
+      + "on its own test set. Nodes then agree on the data's shape, classes and CSV columns instead of on the data. Every node "
+      + "of the federation must be given it, and --clients. Default: off, every node loads the same data and the partition "
+      + "gives each client its share.")
+  boolean privateData;
+
   @Mixin
   FederationOptions federation;
 
@@ -145,7 +152,7 @@ final class NodeCommand implements Callable<Integer> {
           "a cluster trains one algorithm, but --algorithm names " + federation.algorithms.size() + " (csfl simulate compares several)");
       NodeAddress.checkHost(host);
       NodeAddress.checkSeeds(seeds);
-      federation.validate();
+      validateFederation();
       FederationOptions.requireDirectory(out, "--out");
       FederationOptions.requireDirectory(checkpointDir, "--checkpoint-dir");
       overrides = (config == null ? ConfigFactory.empty() : FlagDefaults.settings(spec, config)).withFallback(transport);
@@ -168,6 +175,10 @@ final class NodeCommand implements Callable<Integer> {
       return CommandLine.ExitCode.USAGE;
     }
     federation.announceKernels();
+    plan.clients().filter(c -> privateData).ifPresent(c -> System.out.printf(
+        "csfl node: private data: %d training examples of %s, shared by clients %s to %s (--partition %s)%n",
+        federation.data().train().size(), federation.dataOptions.dataset.trim(), FederationOptions.clientId(c.from()),
+        FederationOptions.clientId(c.to()), federation.partition));
     if (insecure) {
       System.err.println("csfl: WARNING: --insecure: plain TCP, anyone who reaches " + host + ":" + (port == 0 ? "PORT (the port it binds, below)" : port)
           + " can join this federation");
@@ -198,6 +209,14 @@ final class NodeCommand implements Callable<Integer> {
     } catch (java.security.GeneralSecurityException | java.io.IOException | RuntimeException e) {
       System.err.println("csfl node: WARNING: no TLS warm-up: " + e);
     }
+  }
+
+  /** Checks the federation's flags, which --private-data and the roles change, before the data are read. */
+  void validateFederation() {
+    federation.privateData = privateData;
+    // A site that does not evaluate needs no test set of its own.
+    federation.dataOptions.trainingOnly = privateData && !roles.contains(NodePlan.SERVER);
+    federation.validate();
   }
 
   /** One incarnation of this node: its ActorSystem, and the management endpoint when there is one. */
@@ -275,8 +294,13 @@ final class NodeCommand implements Callable<Integer> {
     // Every role needs the data: the aggregator for the model's input shape and classes.
     io.csfl.data.Splits data = federation.data();
     // The clients' shares: a client node trains on them, a server checks the counts clients declare.
-    List<int[]> parts = roleSet.contains(NodePlan.CLIENT) || roleSet.contains(NodePlan.SERVER)
+    // With private data a site shares its own data among its clients, and no server can check their counts.
+    List<int[]> parts = !privateData && (roleSet.contains(NodePlan.CLIENT) || roleSet.contains(NodePlan.SERVER))
         ? federation.split(data.train()) : List.of();
+    FederationOptions.require(!privateData || range != null || !roleSet.contains(NodePlan.CLIENT),
+        "--private-data: a site's clients train on its own data, so they cannot move between nodes: give them with --client-ids A-B, not auto");
+    List<int[]> siteShares = privateData && roleSet.contains(NodePlan.CLIENT) ? federation.siteShares(data.train(), range[0], range[1]) : null;
+    IntFunction<int[]> shareOf = i -> siteShares != null ? siteShares.get(i - range[0]) : parts.get(i);
 
     // The aggregator starts from it; the server expects an aggregator that starts from the same.
     boolean aggregating = roleSet.contains(NodePlan.AGGREGATOR) || roleSet.contains(NodePlan.SERVER);
@@ -292,7 +316,7 @@ final class NodeCommand implements Callable<Integer> {
     if (roleSet.contains(NodePlan.CLIENT)) {
       io.csfl.nn.LocalTrainer trainer = federation.trainer();
       IntFunction<Behavior<io.csfl.actor.Client.Command>> client = i -> io.csfl.actor.Client.create(FederationOptions.clientId(i),
-          clientSignature, strategy.newClient(), trainer, data.train(), parts.get(i), federation.seed + i);
+          clientSignature, strategy.newClient(), trainer, data.train(), shareOf.apply(i), federation.seed + i);
       hosted = Optional.of(range == null
           ? ClientsHost.ClientPool.shared(federation.clients, client)
           : ClientsHost.ClientPool.fixed(federation.clients, range[0], range[1], client));

@@ -22,8 +22,8 @@ final class OptionGroups {
 
   private static Map<String, List<String>> groups() {
     Map<String, List<String>> g = new LinkedHashMap<>();
-    g.put("Data:", List.of("--dataset", "--data-dir", "--label-column", "--group-column", "--test-file", "--test-fraction",
-        "--standardize", "--clients", "--partition", "--seed", "--eval-examples"));
+    g.put("Data:", List.of("--dataset", "--private-data", "--data-dir", "--label-column", "--group-column", "--test-file", "--test-fraction",
+        "--standardize", "--classes", "--clients", "--partition", "--seed", "--eval-examples"));
     g.put("Model and training:", List.of("--model", "--initial-model", "--local-epochs", "--batch-size", "--optimizer", "--lr",
         "--momentum", "--engine", "--threads"));
     g.put("Algorithm:", List.of("--algorithm", "--sparsity", "--sparsity-end", "--server-rate", "--warmup-rounds",

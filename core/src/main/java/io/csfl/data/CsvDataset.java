@@ -42,19 +42,33 @@ public final class CsvDataset {
    * @param labelColumn the name of the label column
    * @param groupColumn the name of the group column, or null for none
    * @param standardize whether to standardise the features with the training set's statistics
+   * @param classes     the number of classes, labels 0 to {@code classes - 1}; 0 for the largest
+   *                    training label plus one. Give it when a file may lack a class that others
+   *                    have (one site's file of a federation): a model has one output per class,
+   *                    and every site's model must have as many.
    */
-  public record Options(String labelColumn, String groupColumn, boolean standardize) {
+  public record Options(String labelColumn, String groupColumn, boolean standardize, int classes) {
     /**
-     * Checks that a label column is named and that the group column, if any, is another one.
+     * Checks that a label column is named, that the group column, if any, is another one, and
+     * that a given class count is one a {@link Dataset} can have.
      *
      * @throws NullPointerException if {@code labelColumn} is null
-     * @throws IllegalArgumentException if {@code groupColumn} equals {@code labelColumn}
+     * @throws IllegalArgumentException if {@code groupColumn} equals {@code labelColumn}, or
+     *     {@code classes} is neither 0 nor between 2 and {@link Dataset#MAX_CLASSES}
      */
     public Options {
       Objects.requireNonNull(labelColumn, "labelColumn");
       if (labelColumn.equals(groupColumn)) {
         throw new IllegalArgumentException("the label column and the group column are both '" + labelColumn + "'");
       }
+      if (classes != 0 && (classes < 2 || classes > Dataset.MAX_CLASSES)) {
+        throw new IllegalArgumentException("the number of classes must be between 2 and " + Dataset.MAX_CLASSES + ", got " + classes);
+      }
+    }
+
+    /** Classes 0 to the largest training label. */
+    public Options(String labelColumn, String groupColumn, boolean standardize) {
+      this(labelColumn, groupColumn, standardize, 0);
     }
   }
 
@@ -100,19 +114,64 @@ public final class CsvDataset {
     return finish(all.subset(trainRows, "train"), all.subset(testRows, "test"), file + " (test fraction " + testFraction + ")", options);
   }
 
+  /**
+   * The training set from {@code file} alone, for a federation's site that only trains: the
+   * server evaluates on a test set of its own. Read as {@link #load} reads a training file.
+   */
+  public static Dataset loadTraining(Path file, Options options) {
+    Table train = read(file, options, null);
+    if (options.standardize()) {
+      train.standardize(train.meanAndScale());
+    }
+    return train.build(classes(train, options));
+  }
+
+  /**
+   * The feature columns of {@code file}, in the order of the features of the examples read from
+   * it: every column but the label and the group. Reads only the header line; two sites whose
+   * files have the same features in another order would otherwise train one model on two
+   * meanings of each input.
+   */
+  public static List<String> featureColumns(Path file, Options options) {
+    DataFileException.requireRegularFile(file);
+    try (Reader in = withoutByteOrderMark(Files.newBufferedReader(file, StandardCharsets.UTF_8));
+         CSVParser parser = CSVParser.builder().setReader(in).setFormat(FORMAT).get()) {
+      return features(parser.getHeaderNames(), options);
+    } catch (IOException | UncheckedIOException | IllegalArgumentException | IllegalStateException e) {
+      throw unreadable(file, e);
+    }
+  }
+
+  private static List<String> features(List<String> header, Options options) {
+    return header.stream().filter(h -> !h.equals(options.labelColumn()) && !h.equals(options.groupColumn())).toList();
+  }
+
+  /** The class count of {@code options}, or the largest training label plus one; a training label past a given count is refused. */
+  private static int classes(Table train, Options options) {
+    if (options.classes() == 0) {
+      return Math.max(2, train.labels.stream().mapToInt(Integer::intValue).max().orElse(0) + 1);
+    }
+    requireLabelsBelow(train, options.classes(), "the classes are 0 to " + (options.classes() - 1));
+    return options.classes();
+  }
+
+  private static void requireLabelsBelow(Table t, int classes, String range) {
+    for (int i = 0; i < t.labels.size(); i++) {
+      if (t.labels.get(i) >= classes) {
+        throw new DataFileException(t.file + ", " + t.where(i) + ": label " + t.labels.get(i) + " is out of range: " + range);
+      }
+    }
+  }
+
   private static Splits finish(Table train, Table test, String source, Options options) {
     if (options.standardize()) {
       float[][] stats = train.meanAndScale();
       train.standardize(stats);
       test.standardize(stats);
     }
-    int classes = Math.max(2, train.labels.stream().mapToInt(Integer::intValue).max().orElse(0) + 1);
-    for (int i = 0; i < test.labels.size(); i++) {
-      if (test.labels.get(i) >= classes) {
-        throw new DataFileException(test.file + ", " + test.where(i) + ": label " + test.labels.get(i)
-            + " is out of range: the training labels are 0 to " + (classes - 1));
-      }
-    }
+    int classes = classes(train, options);
+    requireLabelsBelow(test, classes, options.classes() == 0 ? "the training labels are 0 to " + (classes - 1)
+        : "the classes are 0 to " + (classes - 1));
     return new Splits(train.build(classes), test.build(classes), source);
   }
 
@@ -222,7 +281,7 @@ public final class CsvDataset {
       }
       List<String> features;
       if (like == null) {
-        features = header.stream().filter(h -> !h.equals(options.labelColumn()) && !h.equals(options.groupColumn())).toList();
+        features = features(header, options);
         if (features.isEmpty()) {
           throw new DataFileException(file + " has no feature columns, only " + header);
         }
@@ -264,17 +323,22 @@ public final class CsvDataset {
       }
       return t;
     } catch (IOException | UncheckedIOException | IllegalArgumentException | IllegalStateException e) {
-      for (Throwable t = e; t != null; t = t.getCause()) {
-        if (t instanceof java.nio.charset.CharacterCodingException) {
-          throw new DataFileException(file + " is not UTF-8 text" + firstLineNotUtf8(file) + ": save it as UTF-8", e);
-        }
-      }
-      String problem = csvProblem(e);
-      if (problem != null) {
-        throw new DataFileException(file + " is not a valid CSV file: " + problem, e);
-      }
-      throw new DataFileException("cannot read " + file + ": " + e.getMessage(), e);
+      throw unreadable(file, e);
     }
+  }
+
+  /** Why {@code file} could not be read, from what reading it threw: not UTF-8, not CSV, or not readable. */
+  private static DataFileException unreadable(Path file, Exception e) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof java.nio.charset.CharacterCodingException) {
+        return new DataFileException(file + " is not UTF-8 text" + firstLineNotUtf8(file) + ": save it as UTF-8", e);
+      }
+    }
+    String problem = csvProblem(e);
+    if (problem != null) {
+      return new DataFileException(file + " is not a valid CSV file: " + problem, e);
+    }
+    return new DataFileException("cannot read " + file + ": " + e.getMessage(), e);
   }
 
   /**

@@ -61,6 +61,33 @@ class CsvDatasetTest {
     assertArrayEquals(new float[] {(float) (-3 / Math.sqrt(5)), (float) (-15 / Math.sqrt(125))}, x, 1e-5f);
   }
 
+  @Test
+  void aGivenClassCountHoldsForAFileThatLacksAClassAndRefusesALabelPastIt() throws IOException {
+    // train.csv's labels are 0 to 2.
+    CsvDataset.Options five = new CsvDataset.Options("y", "user", false, 5);
+    Splits s = CsvDataset.load(train(), file("test.csv", "a,y,b", "1,4,2"), five);
+    assertEquals(5, s.train().classes(), "as many classes as given, though no training row has 3 or 4");
+    assertEquals(5, s.test().classes());
+    assertEquals(5, CsvDataset.loadTraining(train(), five).classes());
+    CsvDataset.Options two = new CsvDataset.Options("y", "user", false, 2);
+    DataFileException past = assertThrows(DataFileException.class, () -> CsvDataset.loadTraining(train(), two));
+    assertTrue(past.getMessage().startsWith(dir.resolve("train.csv") + ", row 3: label 2 is out of range: the classes are 0 to 1"),
+        past.getMessage());
+    assertThrows(IllegalArgumentException.class, () -> new CsvDataset.Options("y", null, false, 1));
+    assertEquals(3, CsvDataset.loadTraining(train(), GROUPED).classes(), "by default the largest label plus one");
+  }
+
+  @Test
+  void theFeatureColumnsAreNamedInTheOrderOfTheFeaturesFromTheHeaderAlone() throws IOException {
+    assertEquals(List.of("a", "b"), CsvDataset.featureColumns(train(), GROUPED));
+    assertEquals(List.of("b", "user", "a"), CsvDataset.featureColumns(file("other.csv", "b,user,y,a", "not,read,at,all"),
+        new CsvDataset.Options("y", null, false)));
+    Path latin1 = dir.resolve("latin1.csv");
+    Files.write(latin1, "caf\u00e9,y\n".getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+    assertEquals(latin1 + " is not UTF-8 text (line 1): save it as UTF-8",
+        assertThrows(DataFileException.class, () -> CsvDataset.featureColumns(latin1, GROUPED)).getMessage());
+  }
+
   /** A file that is not UTF-8, or not a file, is said to be so, naming where. */
   @Test
   void aFileThatIsNotUtf8OrNotAFileIsNamedAsSuch() throws IOException {

@@ -1,0 +1,181 @@
+package io.csfl.node;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.csfl.cluster.NodePlan;
+import io.csfl.metrics.MetricsCsv;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/**
+ * {@code csfl node --private-data}: each site trains the clients it hosts on its own file, the
+ * server evaluates on its own test set, and the nodes agree on the data's schema, not the data.
+ */
+class PrivateDataTest {
+  @TempDir
+  Path dir;
+
+  /** The centre of each class's features: three classes apart in four features. */
+  private static final double[][] CENTRES = {{2, 0, 0, 1}, {0, 2, 0, -1}, {0, 0, 2, 0}};
+
+  /** {@code rows} examples of {@code classes}, drawn around their centres, as CSV with the features in {@code columns}' order. */
+  private Path csv(String name, int[] classes, int rows, String columns, long seed) throws IOException {
+    Random rng = new Random(seed);
+    List<String> columnNames = List.of(columns.split(","));
+    StringBuilder text = new StringBuilder(columns).append(",label\n");
+    for (int r = 0; r < rows; r++) {
+      int c = classes[rng.nextInt(classes.length)];
+      double[] x = new double[4];
+      for (int j = 0; j < 4; j++) {
+        x[j] = CENTRES[c][j] + 0.7 * rng.nextGaussian();
+      }
+      for (String column : columnNames) {
+        text.append(String.format(java.util.Locale.ROOT, "%.3f,", x[column.charAt(0) - 'a']));
+      }
+      text.append(c).append('\n');
+    }
+    return Files.writeString(dir.resolve(name), text);
+  }
+
+  private static final List<String> FEDERATION = List.of("--insecure", "--private-data", "--clients", "4", "--per-round", "4",
+      "--min-completed", "4", "--local-epochs", "1", "--model", "logreg", "--algorithm", "fedavg", "--lr", "0.05",
+      "--label-column", "label", "--classes", "3", "--management-port", "off");
+
+  private static List<String> args(List<String> node, String... more) {
+    List<String> all = new ArrayList<>(List.of("node"));
+    all.addAll(node);
+    all.addAll(FEDERATION);
+    all.addAll(List.of(more));
+    return all;
+  }
+
+  /** A node started with {@code args}, its flags and data checked as the node checks them. */
+  private static NodeCommand node(List<String> args) {
+    CommandLine.ParseResult parsed = CsflCommand.commandLine().parseArgs(args.toArray(String[]::new));
+    NodeCommand node = parsed.subcommand().commandSpec().commandLine().getCommand();
+    node.validateFederation();
+    node.federation.validateWithData();
+    return node;
+  }
+
+  /** What the clients of a node started with {@code args} say at the handshake about their data and training. */
+  private static String clientSignature(List<String> args) {
+    NodeCommand node = node(args);
+    return node.federation.clientSignature(node.federation.data().train());
+  }
+
+  /** A TCP port on loopback that was free a moment ago, for the seed node that the other must name. */
+  private static int freePort() throws IOException {
+    try (java.net.ServerSocket socket = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+      return socket.getLocalPort();
+    }
+  }
+
+  @Test
+  void twoSitesThatEachLackAClassTrainOneModelThatKnowsThemAll() throws Exception {
+    // Site A has classes 0 and 1, site B 1 and 2: either alone could classify about two thirds of the server's test
+    // set (0.70 when both sites have 0 and 1).
+    Path siteA = csv("site-a.csv", new int[] {0, 1}, 400, "a,b,c,d", 1);
+    Path siteB = csv("site-b.csv", new int[] {1, 2}, 400, "a,b,c,d", 2);
+    Path test = csv("test.csv", new int[] {0, 1, 2}, 300, "a,b,c,d", 3);
+    Path config = Files.writeString(dir.resolve("node.conf"), "akka.actor.serialize-messages = on\n");
+    Path out = dir.resolve("out");
+    int seedPort = freePort();
+    List<String> a = args(List.of("--role", "server,aggregator,client", "--port", String.valueOf(seedPort), "--client-ids", "0-1",
+        "--dataset", "csv:" + siteA, "--test-file", test.toString(), "--out", out.toString()),
+        "--rounds", "6", "--exit-when-done", "--config", config.toString());
+    // Site B names no test set: a site that only trains needs none.
+    List<String> b = args(List.of("--role", "client", "--port", "0", "--seed-nodes", "127.0.0.1:" + seedPort, "--client-ids", "2-3",
+        "--dataset", "csv:" + siteB), "--rounds", "6", "--exit-when-done", "--config", config.toString());
+
+    ExecutorService nodes = Executors.newFixedThreadPool(2);
+    try {
+      Future<Integer> server = nodes.submit(() -> CsflCommand.commandLine().execute(a.toArray(String[]::new)));
+      Future<Integer> client = nodes.submit(() -> CsflCommand.commandLine().execute(b.toArray(String[]::new)));
+      assertEquals(0, server.get(5, TimeUnit.MINUTES), "site A's node (the server) finished the run");
+      assertEquals(0, client.get(1, TimeUnit.MINUTES), "site B's node finished with it");
+    } finally {
+      nodes.shutdownNow();
+    }
+    List<io.csfl.metrics.RoundMetrics> rows = MetricsCsv.read(out.resolve("metrics.csv"));
+    assertEquals(6, rows.size());
+    // Every round needs all four clients, so both sites trained in each.
+    rows.forEach(r -> assertEquals(4, r.clientsCompleted(), r.toString()));
+    double accuracy = rows.get(rows.size() - 1).accuracy();
+    assertTrue(accuracy > 0.8, "the model classifies all three classes, which no site has alone: accuracy " + accuracy);
+  }
+
+  @Test
+  void sitesAgreeOnTheDataSchemaNotOnTheData() throws Exception {
+    Path siteA = csv("site-a.csv", new int[] {0, 1}, 200, "a,b,c,d", 1);
+    Path siteB = csv("site-b.csv", new int[] {1, 2}, 150, "a,b,c,d", 2);
+    Path swapped = csv("site-c.csv", new int[] {1, 2}, 150, "b,a,c,d", 2);
+    Path test = csv("test.csv", new int[] {0, 1, 2}, 90, "a,b,c,d", 3);
+    NodePlan server = node(args(List.of("--role", "server", "--dataset", "csv:" + siteA, "--test-file", test.toString(),
+        "--out", dir.resolve("out").toString()))).plan();
+    io.csfl.actor.Server.Settings settings = server.server().orElseThrow().settings();
+    assertEquals(0, settings.examplesPerClient().length, "no server can know what a site's clients hold");
+
+    List<String> siteNode = List.of("--role", "client", "--client-ids", "2-3", "--dataset", "csv:" + siteB);
+    NodePlan site = node(args(siteNode)).plan();
+    String expected = settings.dataSignature();
+    String signature = clientSignature(args(siteNode));
+    assertEquals(expected, signature, "another file of the same columns and classes is welcome");
+    assertTrue(signature.contains("columns=a,b,c,d") && signature.contains("classes=3"), signature);
+    assertEquals(2, site.clients().orElseThrow().to() - site.clients().orElseThrow().from() + 1);
+
+    String other = clientSignature(args(List.of("--role", "client", "--client-ids", "2-3", "--dataset", "csv:" + swapped)));
+    assertNotEquals(expected, other, "the same features in another order would mean other things to the model");
+    assertTrue(other.contains("columns=b,a,c,d"), other);
+  }
+
+  @Test
+  void aSitesClientsShareItsOwnFile() throws Exception {
+    Path site = csv("site.csv", new int[] {1, 2}, 150, "a,b,c,d", 2);
+    NodeCommand node = node(args(List.of("--role", "client", "--client-ids", "1-3", "--dataset", "csv:" + site)));
+    List<int[]> shares = node.federation.siteShares(node.federation.data().train(), 1, 3);
+    assertEquals(3, shares.size(), "one share per hosted client");
+    assertEquals(150, shares.stream().mapToInt(s -> s.length).sum(), "the site's examples, all of them");
+    assertEquals(150, shares.stream().flatMapToInt(java.util.Arrays::stream).distinct().count(), "each example in one share");
+  }
+
+  @Test
+  void flagsThatCannotWorkWithPrivateDataAreOneLine() throws Exception {
+    String data = "csv:" + csv("site.csv", new int[] {1, 2}, 3, "a,b,c,d", 2);
+    String twos = "csv:" + csv("twos.csv", new int[] {2}, 3, "a,b,c,d", 2);
+    CliTest.run("node", "--role", "client", "--insecure", "--private-data", "--dataset", data, "--label-column", "label", "--classes", "3")
+        .isOneLineUsageError("--private-data needs --clients N");
+    CliTest.run("node", "--role", "client", "--insecure", "--private-data", "--clients", "4", "--dataset", "synthetic:1,1")
+        .isOneLineUsageError("is generated alike on every node");
+    CliTest.run("node", "--role", "client", "--insecure", "--private-data", "--clients", "4", "--dataset", data, "--label-column", "label",
+        "--classes", "3", "--standardize").isOneLineUsageError("--standardize would scale each site's features by its own statistics");
+    CliTest.run("node", "--role", "client", "--insecure", "--private-data", "--clients", "4", "--dataset", data, "--label-column", "label")
+        .isOneLineUsageError("--private-data with --dataset csv:FILE needs --classes N");
+    CliTest.run("node", "--role", "client", "--insecure", "--private-data", "--clients", "4", "--dataset", data, "--label-column", "label",
+        "--classes", "3", "--per-round", "2", "--partition", "natural").isOneLineUsageError("--partition natural cannot be used");
+    CliTest.run("node", "--role", "client", "--insecure", "--private-data", "--clients", "4", "--dataset", data, "--label-column", "label",
+        "--classes", "3", "--per-round", "2", "--client-ids", "auto", "--port", "0").isOneLineUsageError("not auto");
+    // Three rows for four clients.
+    CliTest.run("node", "--role", "client", "--insecure", "--private-data", "--clients", "4", "--dataset", data, "--label-column", "label",
+        "--classes", "3", "--per-round", "2", "--port", "0").isOneLineUsageError("leaves some of the 4 clients this node hosts");
+    // A site that evaluates (the server's) needs a test set; a training site does not.
+    CliTest.run("node", "--role", "server", "--insecure", "--private-data", "--clients", "4", "--dataset", data, "--label-column", "label",
+        "--classes", "3", "--per-round", "2", "--port", "0").isOneLineUsageError("needs a test set");
+    // A label past --classes names its row.
+    CliTest.run("node", "--role", "client", "--insecure", "--private-data", "--clients", "1", "--per-round", "1", "--dataset", twos,
+        "--label-column", "label", "--classes", "2", "--port", "0").isOneLineUsageError("is out of range: the classes are 0 to 1");
+  }
+}
