@@ -42,7 +42,36 @@ public final class CsflCommand implements Runnable {
     }
     LogLevel.applyEnvironment(System.getenv("CSFL_LOG_LEVEL"));
     cl.setDefaultValueProvider(new FlagDefaults(cl, args, System.getenv()));
-    exit(cl.execute(args));
+    exit(execute(cl, args));
+  }
+
+  /**
+   * Runs {@code cl} on {@code args}; a command that runs out of heap on the command's thread (a
+   * model too large to build, say) prints one line saying so and exits with code 1, as a failure
+   * no check foresaw, instead of a stack trace.
+   */
+  static int execute(CommandLine cl, String[] args) {
+    try {
+      return cl.execute(args);
+    } catch (OutOfMemoryError e) {
+      // The command's own data (a model built, a file read) are garbage now: there is room for a line.
+      cl.getErr().println("csfl: " + outOfMemory(Runtime.getRuntime().maxMemory()));
+      cl.getErr().flush();
+      return CommandLine.ExitCode.SOFTWARE;
+    }
+  }
+
+  /**
+   * The line for a command that ran out of heap: what holds the memory, and how to give more.
+   * Training holds the model many times over (the global model; each training thread's copy with
+   * its gradients and optimiser state; the messages, serialized), so a large --model, or many
+   * training threads, can need many times its own size.
+   */
+  static String outOfMemory(long maxHeap) {
+    return String.format(java.util.Locale.ROOT, "out of memory: the run needs more than the JVM's heap of %.1f GiB. Training holds"
+        + " the model many times over (the global model, each training thread's copy with its gradients and optimizer state, the"
+        + " messages), so give a smaller --model, fewer --threads, or more heap, e.g. CSFL_JAVA_OPTS=-Xmx%dg",
+        maxHeap / (double) (1L << 30), Math.max(2, 2 * (int) Math.ceil(maxHeap / (double) (1L << 30))));
   }
 
   /**

@@ -591,6 +591,29 @@ class CliTest {
     assertFalse(r.out().contains("${"), r.out());
   }
 
+  /** A command that runs out of heap, as building a model too large for it does. */
+  @CommandLine.Command(name = "greedy")
+  static final class Greedy implements Runnable {
+    @Override
+    public void run() {
+      throw new OutOfMemoryError("Java heap space");
+    }
+  }
+
+  @Test
+  void runningOutOfHeapIsOneLineSayingHowToGiveMore() {
+    CommandLine cl = new CommandLine(new Greedy());
+    StringWriter err = new StringWriter();
+    cl.setErr(new PrintWriter(err));
+    assertEquals(1, CsflCommand.execute(cl, new String[0]));
+    List<String> lines = err.toString().lines().toList();
+    assertEquals(1, lines.size(), err.toString());
+    assertTrue(lines.get(0).startsWith("csfl: out of memory: the run needs more than the JVM's heap of "), lines.get(0));
+    assertTrue(CsflCommand.outOfMemory(1L << 30).contains("heap of 1.0 GiB") && CsflCommand.outOfMemory(1L << 30).endsWith("-Xmx2g"),
+        CsflCommand.outOfMemory(1L << 30));
+    assertTrue(CsflCommand.outOfMemory(6L << 30).endsWith("-Xmx12g"), CsflCommand.outOfMemory(6L << 30));
+  }
+
   @Test
   void helpGroupsEveryOptionUnderAHeading() {
     for (String command : List.of("simulate", "node")) {

@@ -23,7 +23,12 @@ public final class Architecture {
   private Architecture(String name, IntFunction<List<Layer>> layers) {
     this.name = name;
     this.layers = layers;
-    this.spec = new Network(layers.apply(1), 1).spec();
+    // From the layers' parameter shapes: a network would allocate the parameters and gradients too.
+    List<io.csfl.tensor.TensorSpec> tensors = new ArrayList<>();
+    for (Layer l : layers.apply(1)) {
+      tensors.addAll(l.parameters());
+    }
+    this.spec = ModelSpec.of(tensors);
   }
 
   /** 2NN: 784-200-200-10 with ReLU, 199,210 parameters. */

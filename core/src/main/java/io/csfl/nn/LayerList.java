@@ -27,7 +27,7 @@ public final class LayerList {
   static final int MAX_NUMBER = 1 << 16;
   /** Bounds the number of layers. */
   static final int MAX_LAYERS = 256;
-  /** Bounds one layer's outputs per example and one tensor's parameters: 2^28 floats, 1 GiB. */
+  /** Bounds one layer's outputs per example, one tensor's parameters and a model's: 2^28 floats, 1 GiB. */
   static final long MAX_SIZE = 1L << 28;
 
   private enum Kind { CONV, POOL, DENSE }
@@ -147,6 +147,8 @@ public final class LayerList {
     }
     int convs = 0;
     int denses = 0;
+    // Summed before each layer is built, so that a model too large is refused before its layers take the memory.
+    long parameters = 0;
     for (int i = 0; i < steps.size(); i++) {
       Step s = steps.get(i);
       String where = "layer " + (i + 1) + " (" + s + "): ";
@@ -175,6 +177,8 @@ public final class LayerList {
           requireSize(where, "outputs per example", (long) oh * ow * s.size());
           requireSize(where, "kernel weights", (long) k * k * c * s.size());
           requireSize(where, "patch-matrix entries per example", (long) oh * ow * k * k * c);
+          parameters += (long) k * k * c * s.size() + s.size();
+          requireSize(where, "parameters in this layer and those before", parameters);
           out.add(new Conv2D("conv" + ++convs, h, w, c, s.size(), k, s.valid()));
           c = s.size();
           h = oh;
@@ -192,6 +196,8 @@ public final class LayerList {
         case DENSE -> {
           int inputs = image ? c * h * w : features;
           requireSize(where, "weights", (long) inputs * s.size());
+          parameters += (long) inputs * s.size() + s.size();
+          requireSize(where, "parameters in this layer and those before", parameters);
           out.add(new Dense("dense" + ++denses, inputs, s.size()));
           image = false;
           features = s.size();

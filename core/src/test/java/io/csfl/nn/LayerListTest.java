@@ -118,6 +118,20 @@ class LayerListTest {
     assertMessage("layer 1 (conv:4:4): same padding needs an odd kernel size; write conv:4:4:valid", "conv:4:4,dense:10", GREY);
     assertMessage("layer 2 (conv:4:5:valid): input 3x3 is smaller than the 5x5 kernel", "pool:9,conv:4:5:valid,dense:10", GREY);
     assertMessage("layer 1 (dense:65536): 5138022400 weights, more than 268435456", "dense:65536,dense:10", new int[] {1, 280, 280});
+    // Each layer fits alone, the model does not: refused before its layers take 2 GiB (each tensor and a copy).
+    assertMessage("layer 2 (dense:16384): 281313280 parameters in this layer and those before, more than 268435456",
+        "dense:16384,dense:16384,dense:10", GREY);
+    assertMessage("layer 2 (conv:16384:1): 268484608 parameters in this layer and those before, more than 268435456",
+        "conv:16384:1,conv:16384:1,dense:10", new int[] {1, 1, 1});
+  }
+
+  @Test
+  void theSpecOfAnArchitectureIsTheSpecOfTheNetworksItBuilds() {
+    for (String name : java.util.List.of("mlp", "cnn", "logreg", "conv:4:3,pool:2,dense:16,dense:10")) {
+      Architecture a = Architecture.byName(name, GREY, 10);
+      assertEquals(a.spec(), a.newNetwork(2).spec(), name);
+      assertEquals(a.spec(), a.initialModel(1).spec(), name);
+    }
   }
 
   @Test
