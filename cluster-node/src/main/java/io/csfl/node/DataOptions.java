@@ -38,7 +38,7 @@ final class DataOptions {
   @Option(names = "--standardize", description = "csv: scale each feature to mean 0 and standard deviation 1 with the training rows' statistics.")
   boolean standardize;
 
-  @Option(names = "--classes", paramLabel = "N", description = "csv: the number of classes, labels 0 to N-1. Default: the largest training label plus one. "
+  @Option(names = "--classes", paramLabel = "N", description = "csv and idx: the number of classes, labels 0 to N-1. Default: the largest label plus one. "
       + "Give it when a file may lack a class, as a site's file may with --private-data.")
   Integer classes;
 
@@ -55,17 +55,17 @@ final class DataOptions {
   void checkFlags() {
     String kind = dataset.trim().split(":", 2)[0];
     boolean csv = kind.equals("csv");
-    FederationOptions.require(csv || (labelColumn == null && groupColumn == null && testFile == null && testFraction == null && !standardize
-            && classes == null),
-        "--label-column, --group-column, --test-file, --test-fraction, --standardize and --classes go with --dataset csv:FILE only");
+    FederationOptions.require(csv || (labelColumn == null && groupColumn == null && testFile == null && testFraction == null && !standardize),
+        "--label-column, --group-column, --test-file, --test-fraction and --standardize go with --dataset csv:FILE only");
+    FederationOptions.require(classes == null || csv || kind.equals("idx"), "--classes goes with --dataset csv:FILE or idx:DIR only");
+    FederationOptions.require(classes == null || (classes >= 2 && classes <= io.csfl.data.Dataset.MAX_CLASSES),
+        "--classes must be between 2 and " + io.csfl.data.Dataset.MAX_CLASSES + ", got " + classes);
     if (csv) {
       FederationOptions.require(labelColumn != null, "--dataset csv:FILE needs --label-column NAME");
       FederationOptions.require(testFile == null || testFraction == null, "--test-file and --test-fraction exclude each other: give one test set");
       FederationOptions.require(trainingOnly || testFile != null || testFraction != null,
           "--dataset csv:FILE needs a test set: --test-file FILE or --test-fraction F, one of them");
       FederationOptions.require(testFraction == null || (testFraction > 0 && testFraction < 1), "--test-fraction must be between 0 and 1");
-      FederationOptions.require(classes == null || (classes >= 2 && classes <= io.csfl.data.Dataset.MAX_CLASSES),
-          "--classes must be between 2 and " + io.csfl.data.Dataset.MAX_CLASSES + ", got " + classes);
     }
   }
 
@@ -123,7 +123,8 @@ final class DataOptions {
       case "idx" -> {
         Path directory = Path.of(arg).toAbsolutePath().normalize();
         // The data set's name is its directory's; the root has no name of its own.
-        yield IdxDataset.load(Path.of(arg), directory.getFileName() == null ? directory.toString() : directory.getFileName().toString());
+        yield IdxDataset.load(Path.of(arg), directory.getFileName() == null ? directory.toString() : directory.getFileName().toString(),
+            classes == null ? 0 : classes);
       }
       case "csv" -> {
         CsvDataset.Options o = csvOptions();

@@ -425,7 +425,7 @@ final class FederationOptions {
     require(!dataOptions.standardize, "--private-data: --standardize would scale each site's features by its own statistics,"
         + " so that one value meant different things at different sites; standardize the files alike before");
     require(!dataOptions.csv() || dataOptions.classes != null, "--private-data with --dataset csv:FILE needs --classes N:"
-        + " a site's file may lack a class, and every site's model needs one output per class");
+        + " a site's file may lack a class, and every site's model needs one output per class (idx:DIR takes it too)");
     require(partitionOption == null || !Partitioner.parse(partitionOption).spec().equals(Partitioner.NATURAL),
         "--private-data: --partition natural cannot be used; a site's clients share its file by iid, shards:K or dirichlet:ALPHA");
   }

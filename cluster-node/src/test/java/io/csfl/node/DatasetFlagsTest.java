@@ -106,6 +106,11 @@ class DatasetFlagsTest {
     assertUsageError("--dataset csv:FILE needs --label-column NAME", "simulate", "--dataset", "csv:" + csv(), "--test-fraction", "0.2");
     assertUsageError("needs a test set", "simulate", "--dataset", "csv:" + csv(), "--label-column", "label");
     assertUsageError("go with --dataset csv:FILE only", "simulate", "--label-column", "label");
+    assertUsageError("--classes goes with --dataset csv:FILE or idx:DIR only", "simulate", "--classes", "12");
+    assertUsageError("--classes must be between 2 and 65536, got 1", "simulate", "--dataset", "csv:" + csv(), "--label-column", "label",
+        "--test-fraction", "0.2", "--classes", "1");
+    assertUsageError("--test-file and --test-fraction exclude each other", "simulate", "--dataset", "csv:" + csv(), "--label-column", "label",
+        "--test-fraction", "0.2", "--test-file", csv().toString());
     assertUsageError("model cnn needs images", "simulate", "--dataset", "synthetic:0,0", "--model", "cnn");
     assertUsageError("unknown --dataset 'cifar'", "simulate", "--dataset", "cifar");
     assertUsageError("synthetic:ALPHA,BETA needs two numbers", "simulate", "--dataset", "synthetic:1");

@@ -143,6 +143,17 @@ class PrivateDataTest {
   }
 
   @Test
+  void anIdxSiteNamesItsShapeAndTheClassesItWasGiven() {
+    List<String> idx = List.of("node", "--role", "client", "--insecure", "--private-data", "--clients", "4", "--per-round", "4",
+        "--client-ids", "0-3", "--dataset", "idx:" + SimulateCommandTest.repoData(), "--model", "logreg");
+    String ten = clientSignature(idx);
+    assertTrue(ten.startsWith("private-data shape=1x28x28 classes=10 clients=4 "), ten);
+    List<String> twelve = new ArrayList<>(idx);
+    twelve.addAll(List.of("--classes", "12"));
+    assertTrue(clientSignature(twelve).startsWith("private-data shape=1x28x28 classes=12 "), clientSignature(twelve));
+  }
+
+  @Test
   void aSitesClientsShareItsOwnFile() throws Exception {
     Path site = csv("site.csv", new int[] {1, 2}, 150, "a,b,c,d", 2);
     NodeCommand node = node(args(List.of("--role", "client", "--client-ids", "1-3", "--dataset", "csv:" + site)));

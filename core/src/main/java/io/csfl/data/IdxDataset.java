@@ -15,13 +15,28 @@ import java.util.stream.Stream;
  * {@code idx} (as in some MNIST copies), and a prefix such as EMNIST's {@code emnist-letters-} may
  * come first (one such set per directory). The shape comes from the image files' headers: {@code N x
  * H x W} is grey images {@code [1, H, W]}, {@code N x C x H x W} is {@code [C, H, W]}, {@code N x F}
- * is flat vectors {@code [F]}. The classes are 0 to the largest label of either set.
+ * is flat vectors {@code [F]}. The classes are 0 to the largest label of either set, unless given.
  */
 public final class IdxDataset {
   private IdxDataset() {}
 
   /** The training and test sets in {@code dir}, named {@code NAME-train} and {@code NAME-test}. */
   public static Splits load(Path dir, String name) {
+    return load(dir, name, 0);
+  }
+
+  /**
+   * The training and test sets in {@code dir}, of {@code classes} classes: labels 0 to
+   * {@code classes - 1}, whether or not each occurs, as for a file set that lacks a class others
+   * have (one site's of a federation); 0 for the largest label plus one.
+   *
+   * @throws IllegalArgumentException if {@code classes} is neither 0 nor between 2 and {@link Dataset#MAX_CLASSES}
+   * @throws DataFileException if a label is past {@code classes}, or a file does not fit
+   */
+  public static Splits load(Path dir, String name, int classes) {
+    if (classes != 0 && (classes < 2 || classes > Dataset.MAX_CLASSES)) {
+      throw new IllegalArgumentException("the number of classes must be between 2 and " + Dataset.MAX_CLASSES + ", got " + classes);
+    }
     if (!Files.isDirectory(dir)) {
       throw new DataFileException(dir + " is not a directory (expected the four IDX files of an MNIST-family dataset)");
     }
@@ -29,9 +44,13 @@ public final class IdxDataset {
     IdxReader.IdxArray trainLabels = IdxReader.read(find(dir, "train", "labels", "1"), 1);
     IdxReader.IdxArray testImages = IdxReader.read(find(dir, "t10k", "images", "3"), 2, 4);
     IdxReader.IdxArray testLabels = IdxReader.read(find(dir, "t10k", "labels", "1"), 1);
-    int classes = Math.max(maxLabel(trainLabels), maxLabel(testLabels)) + 1;
-    Dataset train = build(dir, name + "-train", trainImages, trainLabels, Math.max(classes, 2));
-    Dataset test = build(dir, name + "-test", testImages, testLabels, Math.max(classes, 2));
+    int largest = Math.max(maxLabel(trainLabels), maxLabel(testLabels));
+    if (classes != 0 && largest >= classes) {
+      throw new DataFileException(dir + ": label " + largest + " is out of range: the classes are 0 to " + (classes - 1));
+    }
+    int count = classes != 0 ? classes : Math.max(largest + 1, 2);
+    Dataset train = build(dir, name + "-train", trainImages, trainLabels, count);
+    Dataset test = build(dir, name + "-test", testImages, testLabels, count);
     return new Splits(train, test, dir.toString());
   }
 

@@ -54,6 +54,13 @@ class IdxDatasetTest {
     int[] y = new int[1];
     s.train().fill(new int[] {0}, 0, 1, x, y);
     assertArrayEquals(new float[] {0, 0, 0, 1}, x);
+
+    // A site's set that lacks classes others have: as many classes as given, and none past them.
+    assertEquals(10, IdxDataset.load(dir, "tiny", 10).train().classes());
+    assertEquals(10, IdxDataset.load(dir, "tiny", 10).test().classes());
+    assertEquals(dir + ": label 2 is out of range: the classes are 0 to 1",
+        assertThrows(DataFileException.class, () -> IdxDataset.load(dir, "tiny", 2)).getMessage());
+    assertThrows(IllegalArgumentException.class, () -> IdxDataset.load(dir, "tiny", 1));
   }
 
   @Test
