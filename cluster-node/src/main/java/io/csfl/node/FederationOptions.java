@@ -256,10 +256,15 @@ final class FederationOptions {
     }
   }
 
-  /** The --model preset or layer list for the data's shape and classes. */
+  /** The --model preset or layer list for the data's shape and classes; a refusal names --model, and so where its value came from. */
   Architecture architecture() {
     Dataset train = data().train();
-    return Architecture.byName(modelText("--model", model), train.shape(), train.classes());
+    String text = modelText("--model", model);
+    try {
+      return Architecture.byName(text, train.shape(), train.classes());
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("--model: " + e.getMessage(), e);
+    }
   }
 
   /**

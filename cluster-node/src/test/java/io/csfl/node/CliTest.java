@@ -243,6 +243,8 @@ class CliTest {
         Map.entry(List.of("node", "--role", "client", "--insecure", "--config", listOfLists.toString()),
             "csfl: config file " + listOfLists + ": csfl.seed-nodes must be a value or a list of values, not a list of objects or lists"),
         Map.entry(List.of("CSFL_CONFIG=" + partition, "simulate"), "csfl: csfl.partition = zipf:2 in config file " + partition + ": bad partition 'zipf:2'"),
+        // A model that does not fit the data, refused by csfl-core in its own words.
+        Map.entry(List.of("CSFL_MODEL=dense:5", "simulate", "--dataset", "synthetic:1,1"), "csfl: CSFL_MODEL=dense:5: --model: last layer dense:5 must have 10 outputs"),
         // Given on the command line, the value is the command line's: its --help explains it.
         Map.entry(List.of("CSFL_ROUNDS=5", "CSFL_SEED=3", "simulate", "--rounds", "-1"), "csfl: --rounds must be positive (see 'csfl simulate --help')"),
         Map.entry(List.of("CSFL_ROUNDS=-1", "simulate", "--rounds=-2"), "csfl: --rounds must be positive (see 'csfl simulate --help')"),
