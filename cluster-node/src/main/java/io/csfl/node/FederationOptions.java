@@ -280,7 +280,9 @@ final class FederationOptions {
       long size = java.nio.file.Files.size(file);
       require(size <= MAX_MODEL_FILE_BYTES, flag + " " + spec + ": the file has " + size + " bytes, more than a layer list needs ("
           + MAX_MODEL_FILE_BYTES + ")");
-      return new String(io.csfl.internal.files.RegularFiles.read(file, MAX_MODEL_FILE_BYTES), java.nio.charset.StandardCharsets.UTF_8);
+      String text = new String(io.csfl.internal.files.RegularFiles.read(file, MAX_MODEL_FILE_BYTES), java.nio.charset.StandardCharsets.UTF_8);
+      // An editor's byte-order mark would otherwise be part of the first layer's name.
+      return text.startsWith("\uFEFF") ? text.substring(1) : text;
     } catch (java.nio.file.NoSuchFileException e) {
       throw new IllegalArgumentException(flag + " " + spec + ": no such file");
     } catch (java.io.IOException e) {

@@ -551,10 +551,12 @@ class CliTest {
   void csAtAGivenSparsityRunsBesideOthers() throws Exception {
     Path out = dir.resolve("sparsities");
     Result r = run("simulate", "--dataset", "synthetic:1,1", "--model", "logreg", "--per-round", "2", "--rounds", "1",
-        "--algorithm", "fedavg,cs:0.7", "--out", out.toString());
+        "--algorithm", "fedavg,cs:0.70", "--out", out.toString());
     assertEquals(0, r.exitCode(), r.err());
+    // Under one name however the sparsity is written.
     assertEquals(List.of("fedavg", "cs:0.7"), io.csfl.metrics.MetricsCsv.read(out.resolve("metrics.csv")).stream()
         .map(io.csfl.metrics.RoundMetrics::algorithm).toList());
+    run("simulate", "--algorithm", "cs:0.5,CS:.50", "--out", dir.resolve("twice").toString()).isOneLineUsageError("--algorithm lists cs:0.5 twice");
   }
 
   @Test

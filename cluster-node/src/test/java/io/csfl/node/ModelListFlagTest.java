@@ -21,7 +21,8 @@ class ModelListFlagTest {
   @Test
   void aLayerListFileTrainsAndItsSavedModelEvaluatesFromTheRecordedList() throws Exception {
     Path spec = dir.resolve("small.model");
-    Files.writeString(spec, "# a small convolutional net\nconv:4:3:valid   # 26x26x4\npool:3\n\ndense:10\n");
+    // Saved by an editor that starts UTF-8 with a byte-order mark.
+    Files.writeString(spec, "\uFEFF# a small convolutional net\nconv:4:3:valid   # 26x26x4\npool:3\n\ndense:10\n");
     Path out = dir.resolve("run");
     String data = SimulateCommandTest.repoData().toString();
     CliTest.Result r = CliTest.run("simulate", "--model", "@" + spec, "--algorithm", "fedavg", "--data-dir", data, "--clients", "5",

@@ -28,7 +28,9 @@ public final class Strategies {
       if (!(s >= 0 && s < 1)) {
         throw new IllegalArgumentException("bad sparsity in '" + name + "' (expected cs:S with S in [0, 1))");
       }
-      return new ComplementSparsification(key, p.cs().withSparsity(s), CsVariant.paper());
+      // One name per sparsity: cs:0.5 and cs:0.50 are one algorithm, listed twice if both are given.
+      String canonical = ComplementSparsification.NAME + ":" + java.math.BigDecimal.valueOf(s).stripTrailingZeros().toPlainString();
+      return new ComplementSparsification(canonical, p.cs().withSparsity(s), CsVariant.paper());
     }
     return switch (key) {
       case FedAvg.NAME -> new FedAvg();
