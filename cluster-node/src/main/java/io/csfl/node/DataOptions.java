@@ -79,17 +79,21 @@ final class DataOptions {
     return dataset.trim().split(":", 2)[0].equals("synthetic");
   }
 
+  /** Column lists longer than this are named in a signature by their count and a hash: a refusal's log line shows 500 characters of each side. */
+  static final int MAX_COLUMNS_IN_SIGNATURE = 400;
+
   /**
    * What the data of different owners must have in common for one model to train on them all:
    * the input shape, the classes and, for a CSV file, its feature columns in their order, in
-   * words of a signature (a long column list by its count and a hash).
+   * words of a signature: each column name URL-encoded (a space would end the word), joined by
+   * commas; a list longer than {@link #MAX_COLUMNS_IN_SIGNATURE} by its count and a hash.
    */
   String schema(io.csfl.data.Dataset train) {
     String shape = java.util.Arrays.stream(train.shape()).mapToObj(String::valueOf).collect(java.util.stream.Collectors.joining("x"));
     String schema = "shape=" + shape + " classes=" + train.classes();
     if (csv()) {
-      String columns = String.join(",", CsvDataset.featureColumns(Path.of(dataset.trim().split(":", 2)[1].trim()), csvOptions()));
-      if (columns.length() > 64 || columns.contains(" ")) {
+      String columns = featureColumns();
+      if (columns.length() > MAX_COLUMNS_IN_SIGNATURE) {
         java.util.zip.CRC32 crc = new java.util.zip.CRC32();
         crc.update(columns.getBytes(java.nio.charset.StandardCharsets.UTF_8));
         columns = train.features() + "#" + String.format("%08x", crc.getValue());
@@ -97,6 +101,12 @@ final class DataOptions {
       schema += " columns=" + columns;
     }
     return schema;
+  }
+
+  /** The CSV file's feature columns as a signature names them, URL-encoded and joined by commas, however long. */
+  String featureColumns() {
+    return CsvDataset.featureColumns(Path.of(dataset.trim().split(":", 2)[1].trim()), csvOptions()).stream()
+        .map(c -> java.net.URLEncoder.encode(c, java.nio.charset.StandardCharsets.UTF_8)).collect(java.util.stream.Collectors.joining(","));
   }
 
   private CsvDataset.Options csvOptions() {
@@ -123,8 +133,13 @@ final class DataOptions {
       case "idx" -> {
         Path directory = Path.of(arg).toAbsolutePath().normalize();
         // The data set's name is its directory's; the root has no name of its own.
-        yield IdxDataset.load(Path.of(arg), directory.getFileName() == null ? directory.toString() : directory.getFileName().toString(),
-            classes == null ? 0 : classes);
+        String name = directory.getFileName() == null ? directory.toString() : directory.getFileName().toString();
+        if (trainingOnly) {
+          // A training site's: its t10k files, if any, would go unused.
+          io.csfl.data.Dataset train = IdxDataset.loadTraining(Path.of(arg), name, classes == null ? 0 : classes);
+          yield new Splits(train, train.head(0), arg);
+        }
+        yield IdxDataset.load(Path.of(arg), name, classes == null ? 0 : classes);
       }
       case "csv" -> {
         CsvDataset.Options o = csvOptions();

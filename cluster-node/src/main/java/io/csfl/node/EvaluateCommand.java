@@ -70,7 +70,14 @@ final class EvaluateCommand implements Callable<Integer> {
       TensorFile file = Checkpoint.modelTensors(read);
       Architecture architecture = given != null ? given
           : Architecture.byName(read.meta("architecture").orElse("mlp"), test.shape(), test.classes());
-      loaded = SafeTensors.toModel(file, architecture.spec(), model.toString());
+      try {
+        loaded = SafeTensors.toModel(file, architecture.spec(), model.toString());
+      } catch (TensorFileException e) {
+        // The classes of a CSV file or IDX set are its labels': one that lacks a class builds a smaller last layer.
+        boolean classesFromLabels = data.classes == null && (data.csv() || data.dataset.trim().startsWith("idx:"));
+        throw classesFromLabels ? new IllegalArgumentException(e.getMessage() + " (the data have " + test.classes()
+            + " classes; for a model of more, give --classes N)", e) : e;
+      }
       if (test.size() > evalExamples) {
         test = test.head(evalExamples);
       }

@@ -429,6 +429,8 @@ final class FederationOptions {
     require(clientsOption != null, "--private-data needs --clients N, the clients of all sites together, which no site's data tell");
     require(!dataOptions.generated(), "--private-data: --dataset " + dataOptions.dataset.trim()
         + " is generated alike on every node; give each site its own file (csv:FILE or idx:DIR)");
+    require(!dataOptions.dataset.trim().equals("fashion-mnist"), "--private-data: --dataset fashion-mnist (the default) is the"
+        + " same public data on every node; give each site its own file (csv:FILE or idx:DIR)");
     require(!dataOptions.standardize, "--private-data: --standardize would scale each site's features by its own statistics,"
         + " so that one value meant different things at different sites; standardize the files alike before");
     require(!dataOptions.csv() || dataOptions.classes != null, "--private-data with --dataset csv:FILE needs --classes N:"
@@ -552,8 +554,8 @@ final class FederationOptions {
    */
   List<int[]> siteShares(Dataset train, int from, int to) {
     int hosted = to - from + 1;
-    String tooFew = "--private-data: " + dataOptions.dataset.trim() + " has " + train.size() + " training examples, and --partition "
-        + partition + " leaves some of the " + hosted + " clients this node hosts (--client-ids) without any;"
+    String tooFew = "--private-data: " + dataOptions.dataset.trim() + " has " + train.size() + " training examples, too few for"
+        + " --partition " + partition + " to share among the " + hosted + " clients this node hosts (--client-ids);"
         + " host fewer clients here or give the site more data";
     List<int[]> shares;
     try {
@@ -570,8 +572,12 @@ final class FederationOptions {
    * what every site's data must have in common (their schema) instead of the data themselves.
    */
   String dataSignature(Dataset train) {
-    String data = privateData ? "private-data " + dataOptions.schema(train) : train.name() + "/" + train.size() + "/" + train.fingerprint();
-    return data + " clients=" + clients + " partition=" + Partitioner.parse(partition).spec() + " seed=" + seed;
+    if (privateData) {
+      // How a site shares its data among its clients is its own affair.
+      return "private-data " + dataOptions.schema(train) + " clients=" + clients + " seed=" + seed;
+    }
+    return train.name() + "/" + train.size() + "/" + train.fingerprint() + " clients=" + clients + " partition="
+        + Partitioner.parse(partition).spec() + " seed=" + seed;
   }
 
   /** Layer lists longer than this are named in a client's signature by their start and a hash. */

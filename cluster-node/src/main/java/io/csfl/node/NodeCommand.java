@@ -176,9 +176,15 @@ final class NodeCommand implements Callable<Integer> {
     }
     federation.announceKernels();
     plan.clients().filter(c -> privateData).ifPresent(c -> System.out.printf(
-        "csfl node: private data: %d training examples of %s, shared by clients %s to %s (--partition %s)%n",
+        "csfl node: private data: %d training examples of %s, shared by clients %s to %s (--partition %s)%s%n",
         federation.data().train().size(), federation.dataOptions.dataset.trim(), FederationOptions.clientId(c.from()),
-        FederationOptions.clientId(c.to()), federation.partition));
+        FederationOptions.clientId(c.to()), federation.partition,
+        // To compare with other sites' when the server names a column list by its hash.
+        federation.dataOptions.csv() ? "; columns " + CsflCommand.oneLine(federation.dataOptions.featureColumns()) : ""));
+    if (privateData && !plan.roles().contains(NodePlan.SERVER) && federation.dataOptions.testFraction != null) {
+      System.err.println("csfl: WARNING: --test-fraction holds " + federation.dataOptions.testFraction + " of this site's rows out of"
+          + " training, and a node without the server role evaluates nothing; leave it out to train on them all");
+    }
     if (insecure) {
       System.err.println("csfl: WARNING: --insecure: plain TCP, anyone who reaches " + host + ":" + (port == 0 ? "PORT (the port it binds, below)" : port)
           + " can join this federation");
@@ -299,6 +305,9 @@ final class NodeCommand implements Callable<Integer> {
         ? federation.split(data.train()) : List.of();
     FederationOptions.require(!privateData || range != null || !roleSet.contains(NodePlan.CLIENT),
         "--private-data: a site's clients train on its own data, so they cannot move between nodes: give them with --client-ids A-B, not auto");
+    FederationOptions.require(!privateData || !roleSet.contains(NodePlan.CLIENT) || (clientIds != null && !clientIds.isBlank()),
+        "--private-data: give the clients this site hosts with --client-ids A-B, a range of its own; without it a node hosts all "
+            + federation.clients + " clients, and two sites would train the same ones");
     List<int[]> siteShares = privateData && roleSet.contains(NodePlan.CLIENT) ? federation.siteShares(data.train(), range[0], range[1]) : null;
     IntFunction<int[]> shareOf = i -> siteShares != null ? siteShares.get(i - range[0]) : parts.get(i);
 

@@ -93,6 +93,31 @@ final class RunDefinition {
         + String.join("; ", differences) + "): give the same flags, or another --checkpoint-dir and --out");
   }
 
+  /** A flag's value in a refusal: an empty one as {@code (none)}. */
+  private static String shown(String value) {
+    return value.isEmpty() ? "(none)" : value;
+  }
+
+  /**
+   * How two data signatures differ, in words: a checksum of shared data says only that they are
+   * other data; a private-data federation's schema, which words differ ({@code classes=3 there,
+   * classes=4 here}); one of each, which of them has {@code --private-data}.
+   */
+  static String dataDifference(String there, String here) {
+    boolean privateThere = there.startsWith("private-data ");
+    boolean privateHere = here.startsWith("private-data ");
+    if (privateThere != privateHere) {
+      return "the run was started " + (privateThere ? "with" : "without") + " --private-data, this node " + (privateHere ? "has" : "lacks") + " it";
+    }
+    if (!privateThere) {
+      return "other training data";
+    }
+    List<String> thereWords = List.of(there.split(" "));
+    List<String> hereWords = List.of(here.split(" "));
+    return "other data schema: " + String.join(" ", thereWords.stream().filter(w -> !hereWords.contains(w)).toList()) + " there, "
+        + String.join(" ", hereWords.stream().filter(w -> !thereWords.contains(w)).toList()) + " here";
+  }
+
   /** Each flag whose value differs, as {@code --flag: A there, B here}; at most five, then a count. */
   static List<String> differences(Map<String, String> there, Map<String, String> here) {
     TreeMap<String, String> all = new TreeMap<>();
@@ -105,7 +130,7 @@ final class RunDefinition {
       String b = here.getOrDefault(k, "(not set)");
       if (!a.equals(b)) {
         if (out.size() < 5) {
-          out.add(k + ": " + (k.equals("data") ? "other training data" : a + " there, " + b + " here"));
+          out.add(k + ": " + (k.equals("data") ? dataDifference(a, b) : shown(a) + " there, " + shown(b) + " here"));
         } else {
           more++;
         }

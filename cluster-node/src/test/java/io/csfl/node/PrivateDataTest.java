@@ -116,6 +116,17 @@ class PrivateDataTest {
     rows.forEach(r -> assertEquals(4, r.clientsCompleted(), r.toString()));
     double accuracy = rows.get(rows.size() - 1).accuracy();
     assertTrue(accuracy > 0.8, "the model classifies all three classes, which no site has alone: accuracy " + accuracy);
+
+    // Site A evaluates the model on its own file, which has two of the model's three classes: with --classes.
+    String model = out.resolve("model.safetensors").toString();
+    List<String> evaluate = List.of("evaluate", "--model", model, "--dataset", "csv:" + siteA, "--label-column", "label",
+        "--test-file", siteA.toString());
+    CliTest.run(evaluate.toArray(String[]::new)).isOneLineUsageError("(the data have 2 classes; for a model of more, give --classes N)");
+    List<String> withClasses = new ArrayList<>(evaluate);
+    withClasses.addAll(List.of("--classes", "3"));
+    CliTest.Result scored = CliTest.run(withClasses.toArray(String[]::new));
+    assertEquals(0, scored.exitCode(), scored.err());
+    assertTrue(scored.out().contains(": accuracy 0."), scored.out());
   }
 
   @Test
@@ -140,6 +151,10 @@ class PrivateDataTest {
     String other = clientSignature(args(List.of("--role", "client", "--client-ids", "2-3", "--dataset", "csv:" + swapped)));
     assertNotEquals(expected, other, "the same features in another order would mean other things to the model");
     assertTrue(other.contains("columns=b,a,c,d"), other);
+    // A name with a space (or a comma) stays one word of the signature, readable in a refusal.
+    Path spaced = csv("site-d.csv", new int[] {1, 2}, 150, "a b,b,c,d", 2);
+    String words = clientSignature(args(List.of("--role", "client", "--client-ids", "2-3", "--dataset", "csv:" + spaced)));
+    assertTrue(words.contains(" columns=a+b,b,c,d "), words);
   }
 
   @Test
@@ -151,6 +166,18 @@ class PrivateDataTest {
     List<String> twelve = new ArrayList<>(idx);
     twelve.addAll(List.of("--classes", "12"));
     assertTrue(clientSignature(twelve).startsWith("private-data shape=1x28x28 classes=12 "), clientSignature(twelve));
+  }
+
+  @Test
+  void aTrainingIdxSiteNeedsNoTestFiles() throws Exception {
+    Path site = Files.createDirectories(dir.resolve("idx-site"));
+    for (String file : List.of("train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz")) {
+      Files.createSymbolicLink(site.resolve(file), SimulateCommandTest.repoData().resolve(file).toAbsolutePath());
+    }
+    NodeCommand node = node(List.of("node", "--role", "client", "--insecure", "--private-data", "--clients", "4", "--per-round", "4",
+        "--client-ids", "0-3", "--dataset", "idx:" + site, "--model", "logreg"));
+    assertEquals(60000, node.federation.data().train().size());
+    assertEquals(4, node.plan().clients().orElseThrow().to() + 1);
   }
 
   @Test
@@ -181,7 +208,14 @@ class PrivateDataTest {
         "--classes", "3", "--per-round", "2", "--client-ids", "auto", "--port", "0").isOneLineUsageError("not auto");
     // Three rows for four clients.
     CliTest.run("node", "--role", "client", "--insecure", "--private-data", "--clients", "4", "--dataset", data, "--label-column", "label",
-        "--classes", "3", "--per-round", "2", "--port", "0").isOneLineUsageError("leaves some of the 4 clients this node hosts");
+        "--classes", "3", "--per-round", "2", "--port", "0", "--client-ids", "0-3")
+        .isOneLineUsageError("3 training examples, too few for --partition iid to share among the 4 clients this node hosts");
+    // Without a range a site would host every client, as each other site would.
+    CliTest.run("node", "--role", "client", "--insecure", "--private-data", "--clients", "4", "--dataset", data, "--label-column", "label",
+        "--classes", "3", "--per-round", "2", "--port", "0").isOneLineUsageError("give the clients this site hosts with --client-ids A-B");
+    // Forgotten, --dataset would be the public Fashion-MNIST on every site that forgot it.
+    CliTest.run("node", "--role", "client", "--insecure", "--private-data", "--clients", "4", "--per-round", "2", "--client-ids", "0-3")
+        .isOneLineUsageError("--dataset fashion-mnist (the default) is the same public data on every node");
     // A site that evaluates (the server's) needs a test set; a training site does not.
     CliTest.run("node", "--role", "server", "--insecure", "--private-data", "--clients", "4", "--dataset", data, "--label-column", "label",
         "--classes", "3", "--per-round", "2", "--port", "0").isOneLineUsageError("needs a test set");

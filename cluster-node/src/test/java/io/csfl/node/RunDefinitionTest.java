@@ -215,4 +215,15 @@ class RunDefinitionTest {
     args.addAll(List.of("--lr", "0.02", "--resume", "--out", out.toString()));
     CliTest.run(args.toArray(String[]::new)).isOneLineUsageError("--lr: 0.05 there, 0.02 here");
   }
+
+  @Test
+  void aDifferenceInTheDataSaysWhatDiffers() {
+    assertEquals("other training data", RunDefinition.dataDifference("a/10/0f clients=4 partition=iid seed=1", "b/10/1e clients=4 partition=iid seed=1"));
+    assertEquals("other data schema: classes=3 columns=a,b there, classes=4 columns=b,a here", RunDefinition.dataDifference(
+        "private-data shape=2 classes=3 columns=a,b clients=4 seed=1", "private-data shape=2 classes=4 columns=b,a clients=4 seed=1"));
+    assertEquals("the run was started with --private-data, this node lacks it",
+        RunDefinition.dataDifference("private-data shape=2 classes=3 clients=4 seed=1", "a/10/0f clients=4 partition=iid seed=1"));
+    assertEquals("the run was started without --private-data, this node has it",
+        RunDefinition.dataDifference("a/10/0f clients=4 partition=iid seed=1", "private-data shape=2 classes=3 clients=4 seed=1"));
+  }
 }

@@ -34,24 +34,44 @@ public final class IdxDataset {
    * @throws DataFileException if a label is past {@code classes}, or a file does not fit
    */
   public static Splits load(Path dir, String name, int classes) {
-    if (classes != 0 && (classes < 2 || classes > Dataset.MAX_CLASSES)) {
-      throw new IllegalArgumentException("the number of classes must be between 2 and " + Dataset.MAX_CLASSES + ", got " + classes);
-    }
-    if (!Files.isDirectory(dir)) {
-      throw new DataFileException(dir + " is not a directory (expected the four IDX files of an MNIST-family dataset)");
-    }
+    requireDirectory(dir, classes);
     IdxReader.IdxArray trainImages = IdxReader.read(find(dir, "train", "images", "3"), 2, 4);
     IdxReader.IdxArray trainLabels = IdxReader.read(find(dir, "train", "labels", "1"), 1);
     IdxReader.IdxArray testImages = IdxReader.read(find(dir, "t10k", "images", "3"), 2, 4);
     IdxReader.IdxArray testLabels = IdxReader.read(find(dir, "t10k", "labels", "1"), 1);
-    int largest = Math.max(maxLabel(trainLabels), maxLabel(testLabels));
-    if (classes != 0 && largest >= classes) {
-      throw new DataFileException(dir + ": label " + largest + " is out of range: the classes are 0 to " + (classes - 1));
-    }
-    int count = classes != 0 ? classes : Math.max(largest + 1, 2);
+    int count = classes(dir, classes, Math.max(maxLabel(trainLabels), maxLabel(testLabels)));
     Dataset train = build(dir, name + "-train", trainImages, trainLabels, count);
     Dataset test = build(dir, name + "-test", testImages, testLabels, count);
     return new Splits(train, test, dir.toString());
+  }
+
+  /**
+   * The training set in {@code dir} alone, named {@code NAME-train}, for a federation's site that
+   * only trains (the server evaluates on a test set of its own): the {@code t10k} files may be
+   * absent. {@code classes} as for {@link #load(Path, String, int)}, from the training labels.
+   */
+  public static Dataset loadTraining(Path dir, String name, int classes) {
+    requireDirectory(dir, classes);
+    IdxReader.IdxArray images = IdxReader.read(find(dir, "train", "images", "3"), 2, 4);
+    IdxReader.IdxArray labels = IdxReader.read(find(dir, "train", "labels", "1"), 1);
+    return build(dir, name + "-train", images, labels, classes(dir, classes, maxLabel(labels)));
+  }
+
+  private static void requireDirectory(Path dir, int classes) {
+    if (classes != 0 && (classes < 2 || classes > Dataset.MAX_CLASSES)) {
+      throw new IllegalArgumentException("the number of classes must be between 2 and " + Dataset.MAX_CLASSES + ", got " + classes);
+    }
+    if (!Files.isDirectory(dir)) {
+      throw new DataFileException(dir + " is not a directory (expected the IDX files of an MNIST-family dataset)");
+    }
+  }
+
+  /** {@code classes}, or the {@code largest} label plus one (at least two); a label past given classes is refused. */
+  private static int classes(Path dir, int classes, int largest) {
+    if (classes != 0 && largest >= classes) {
+      throw new DataFileException(dir + ": label " + largest + " is out of range: the classes are 0 to " + (classes - 1));
+    }
+    return classes != 0 ? classes : Math.max(largest + 1, 2);
   }
 
   private static Path find(Path dir, String set, String kind, String rank) {

@@ -61,6 +61,15 @@ class IdxDatasetTest {
     assertEquals(dir + ": label 2 is out of range: the classes are 0 to 1",
         assertThrows(DataFileException.class, () -> IdxDataset.load(dir, "tiny", 2)).getMessage());
     assertThrows(IllegalArgumentException.class, () -> IdxDataset.load(dir, "tiny", 1));
+
+    // A site that only trains reads the training files alone; the test files may be missing.
+    Files.delete(dir.resolve("test-images-idx2-ubyte"));
+    Files.delete(dir.resolve("test-labels-idx1-ubyte"));
+    Dataset train = IdxDataset.loadTraining(dir, "tiny", 0);
+    assertEquals(3, train.size());
+    assertEquals(3, train.classes());
+    assertEquals(5, IdxDataset.loadTraining(dir, "tiny", 5).classes());
+    assertThrows(DataFileException.class, () -> IdxDataset.load(dir, "tiny"));
   }
 
   @Test
