@@ -92,15 +92,61 @@ final class DataOptions {
     String shape = java.util.Arrays.stream(train.shape()).mapToObj(String::valueOf).collect(java.util.stream.Collectors.joining("x"));
     String schema = "shape=" + shape + " classes=" + train.classes();
     if (csv()) {
-      String columns = featureColumns();
-      if (columns.length() > MAX_COLUMNS_IN_SIGNATURE) {
-        java.util.zip.CRC32 crc = new java.util.zip.CRC32();
-        crc.update(columns.getBytes(java.nio.charset.StandardCharsets.UTF_8));
-        columns = train.features() + "#" + String.format("%08x", crc.getValue());
-      }
-      schema += " columns=" + columns;
+      schema += " columns=" + featureColumns(MAX_COLUMNS_IN_SIGNATURE);
     }
     return schema;
+  }
+
+  /** The metadata key of a model file that records the CSV columns it was trained on, for {@code evaluate} to check. */
+  static final String COLUMNS_KEY = "csv-columns";
+  /** Column lists longer than this are recorded in a model file by their count and a hash. */
+  static final int MAX_COLUMNS_IN_MODEL_FILE = 1 << 16;
+
+  /** What a model file trained on these data records of them: the CSV columns, or nothing for other data. */
+  java.util.Map<String, String> modelMetadata() {
+    return csv() ? java.util.Map.of(COLUMNS_KEY, featureColumns(MAX_COLUMNS_IN_MODEL_FILE)) : java.util.Map.of();
+  }
+
+  /** {@link #featureColumns()}, or, past {@code maxChars}, the number of columns and a hash of the list. */
+  String featureColumns(int maxChars) {
+    String columns = featureColumns();
+    if (columns.length() <= maxChars) {
+      return columns;
+    }
+    java.util.zip.CRC32 crc = new java.util.zip.CRC32();
+    crc.update(columns.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    return columns.split(",", -1).length + "#" + String.format("%08x", crc.getValue());
+  }
+
+  /**
+   * Why a model that recorded {@code recorded} ({@link #modelMetadata()}) cannot be evaluated on
+   * this CSV file, or null: a model reads each feature by its place, so the same columns in
+   * another order give it other inputs, and an accuracy that means nothing.
+   */
+  String columnsRefusal(String recorded) {
+    String here = featureColumns(MAX_COLUMNS_IN_MODEL_FILE);
+    if (recorded.equals(here)) {
+      return null;
+    }
+    String[] trained = recorded.split(",", -1);
+    String[] given = here.split(",", -1);
+    String where = "";
+    if (!recorded.contains("#") && !here.contains("#")) {
+      for (int i = 0; i < Math.max(trained.length, given.length); i++) {
+        String a = i < trained.length ? decoded(trained[i]) : "(none)";
+        String b = i < given.length ? decoded(given[i]) : "(none)";
+        if (!a.equals(b)) {
+          where = ": feature " + (i + 1) + " is '" + b + "' here, '" + a + "' in training";
+          break;
+        }
+      }
+    }
+    return "the model was trained on other CSV feature columns" + where + " (" + trained.length + " columns in training, "
+        + given.length + " here); give a file with the training file's feature columns in their order";
+  }
+
+  private static String decoded(String column) {
+    return java.net.URLDecoder.decode(column, java.nio.charset.StandardCharsets.UTF_8);
   }
 
   /** The CSV file's feature columns as a signature names them, URL-encoded and joined by commas, however long. */

@@ -21,7 +21,10 @@ final class ModelFiles {
    * @param modelFile where the model of an algorithm goes once its last round is committed; it
    *                  records the architecture, so {@code csfl evaluate} needs no --model-spec
    */
-  static Server.Checkpointer checkpointer(Checkpoints store, int rounds, Architecture architecture, Function<String, Path> modelFile) {
+  static Server.Checkpointer checkpointer(Checkpoints store, int rounds, Architecture architecture, java.util.Map<String, String> dataMeta,
+                                          Function<String, Path> modelFile) {
+    java.util.Map<String, String> meta = new java.util.HashMap<>(dataMeta);
+    meta.put("architecture", architecture.name());
     return c -> {
       // The model before the checkpoint: a server resumed from the last round's checkpoint has
       // nothing left to run, so it would never write a model missing then. A crash between the
@@ -29,12 +32,15 @@ final class ModelFiles {
       // A model that cannot be written leaves the checkpoint unsaved too (the exception ends the
       // save), so that the run ends aborted and --resume runs the last round again and writes both.
       if (c.round() == rounds) {
-        SafeTensors.write(modelFile.apply(c.algorithm()), SafeTensors.ofModel(c.global())
-            .withMeta("architecture", architecture.name()).withMeta("algorithm", c.algorithm())
-            .withMeta("rounds", Integer.toString(c.round())));
+        io.csfl.checkpoint.TensorFile file = SafeTensors.ofModel(c.global()).withMeta("algorithm", c.algorithm())
+            .withMeta("rounds", Integer.toString(c.round()));
+        for (java.util.Map.Entry<String, String> m : meta.entrySet()) {
+          file = file.withMeta(m.getKey(), m.getValue());
+        }
+        SafeTensors.write(modelFile.apply(c.algorithm()), file);
       }
-      // The architecture too, so that csfl evaluate reads a checkpoint as it reads a model file.
-      store.save(c, java.util.Map.of("architecture", architecture.name()));
+      // The architecture (and the data's columns) too, so that csfl evaluate reads a checkpoint as it reads a model file.
+      store.save(c, meta);
     };
   }
 

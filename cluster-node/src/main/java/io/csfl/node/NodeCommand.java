@@ -350,7 +350,8 @@ final class NodeCommand implements Callable<Integer> {
             } catch (Exception e) {
               System.err.println("csfl: could not render the report: " + ReportCommand.failure(out, e));
             }
-          }, ModelFiles.checkpointer(store, federation.rounds, federation.architecture(), a -> out.resolve("model.safetensors")),
+          }, ModelFiles.checkpointer(store, federation.rounds, federation.architecture(), federation.dataOptions.modelMetadata(),
+              a -> out.resolve("model.safetensors")),
           () -> ModelFiles.resumePoint(store, settings.algorithm(), spec, federation.rounds)));
     }
     return new NodePlan(roleSet, aggregator, hosted, server, exitWhenDone);

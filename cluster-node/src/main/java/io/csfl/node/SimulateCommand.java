@@ -411,7 +411,7 @@ final class SimulateCommand implements java.util.concurrent.Callable<Integer> {
       }
     }
     int strategies = f.strategies().size();
-    Server.Checkpointer checkpointer = ModelFiles.checkpointer(store, f.rounds, f.architecture(), a -> modelFile(a, strategies));
+    Server.Checkpointer checkpointer = ModelFiles.checkpointer(store, f.rounds, f.architecture(), f.dataOptions.modelMetadata(), a -> modelFile(a, strategies));
     return new SimulationSetup(f.strategies(), f.architecture(), data.train(), () -> f.evaluator(data.test()), parts,
         initial, f.trainer(), f.serverSettings(0, "", "", parts), new io.csfl.actor.ChurnModel(dropRate, stragglerRate, f.seed),
         threat, from, checkpointer);

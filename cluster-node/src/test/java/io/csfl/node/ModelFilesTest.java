@@ -71,7 +71,7 @@ class ModelFilesTest {
     Architecture mlp = Architecture.mlp();
     Path notADirectory = java.nio.file.Files.writeString(dir.resolve("checkpoints"), "a file");
     Path model = dir.resolve("model.safetensors");
-    io.csfl.actor.Server.Checkpointer checkpointer = ModelFiles.checkpointer(new Checkpoints(notADirectory, 1), 2, mlp, a -> model);
+    io.csfl.actor.Server.Checkpointer checkpointer = ModelFiles.checkpointer(new Checkpoints(notADirectory, 1), 2, mlp, Map.of(), a -> model);
     Checkpoint last = new Checkpoint("cs", 2, List.of(new RoundMetrics("cs", 1, 0.5, 1.0, 10, 20, 2, 2, 1, 1, 1, 1),
         new RoundMetrics("cs", 2, 0.6, 0.9, 10, 20, 2, 2, 1, 1, 1, 1)), Map.of(), mlp.initialModel(3), TensorFile.EMPTY);
     assertThrows(java.io.IOException.class, () -> checkpointer.save(last));

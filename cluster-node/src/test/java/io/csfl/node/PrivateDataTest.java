@@ -127,6 +127,10 @@ class PrivateDataTest {
     CliTest.Result scored = CliTest.run(withClasses.toArray(String[]::new));
     assertEquals(0, scored.exitCode(), scored.err());
     assertTrue(scored.out().contains(": accuracy 0."), scored.out());
+    // The model file records the columns it was trained on: the same ones in another order would be other inputs.
+    Path swapped = csv("swapped.csv", new int[] {0, 1, 2}, 60, "b,a,c,d", 4);
+    CliTest.run("evaluate", "--model", model, "--dataset", "csv:" + swapped, "--label-column", "label", "--test-file", swapped.toString(),
+        "--classes", "3").isOneLineUsageError("the model was trained on other CSV feature columns: feature 1 is 'b' here, 'a' in training");
   }
 
   @Test
