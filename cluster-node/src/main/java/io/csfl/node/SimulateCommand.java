@@ -473,7 +473,7 @@ final class SimulateCommand implements java.util.concurrent.Callable<Integer> {
           ended.add(f.algorithm());
         }
       }), "csfl", config);
-      system.getWhenTerminated().toCompletableFuture().get(7, TimeUnit.DAYS);
+      awaitEnd(system, () -> ended.size() == setup.strategies().size(), STOP_GRACE);
       // An algorithm whose server neither finished nor aborted was stopped by a failure the log above shows.
       setup.strategies().stream().map(FederatedStrategy::name).filter(name -> !ended.contains(name))
           .forEach(name -> failures.add(name + ": the simulation stopped before it ended (see the error above)"));
@@ -508,6 +508,36 @@ final class SimulateCommand implements java.util.concurrent.Callable<Integer> {
     spec.commandLine().getErr().flush();
     noteInSummary(failures, incomplete);
     return ABORTED;
+  }
+
+  /** How long the system may take to stop once every algorithm has ended, before the run ends without it. */
+  static final java.time.Duration STOP_GRACE = java.time.Duration.ofSeconds(10);
+
+  /**
+   * Waits until {@code system} has terminated, or until every algorithm has ended ({@code allEnded})
+   * and {@code grace} has passed: a client whose training outlasts its round (a timed-out
+   * straggler, or training far longer than the round timeout) holds its thread, and so its actor
+   * and the system, until that training ends, which would keep a finished run waiting for work
+   * whose result nobody takes. The process's exit then stops it.
+   */
+  static void awaitEnd(ActorSystem<?> system, java.util.function.BooleanSupplier allEnded, java.time.Duration grace) throws Exception {
+    java.util.concurrent.CompletableFuture<?> terminated = system.getWhenTerminated().toCompletableFuture();
+    long endedAt = 0;
+    while (!terminated.isDone()) {
+      try {
+        terminated.get(200, TimeUnit.MILLISECONDS);
+      } catch (java.util.concurrent.TimeoutException stillRunning) {
+        if (!allEnded.getAsBoolean()) {
+          continue;
+        }
+        endedAt = endedAt == 0 ? System.nanoTime() : endedAt;
+        if (System.nanoTime() - endedAt > grace.toNanos()) {
+          System.err.println("csfl: WARNING: clients were still training when the run ended; their work is dropped with the process");
+          return;
+        }
+      }
+    }
+    terminated.get();
   }
 
   /** Headings of the notes {@link #noteInSummary} adds; the report's own summary has neither. */

@@ -157,4 +157,41 @@ class SimulateCommandTest {
     assertEquals(2, r.exitCode(), r.err());
     assertTrue(r.err().contains("--rounds") && !r.err().contains("nowhere"), r.err());
   }
+
+  /** An actor that works for {@code millis} on the message it gets, as a client training far past its round does. */
+  private static akka.actor.typed.Behavior<String> busyFor(long millis) {
+    return akka.actor.typed.javadsl.Behaviors.receiveMessage(m -> {
+      Thread.sleep(millis);
+      return akka.actor.typed.javadsl.Behaviors.same();
+    });
+  }
+
+  @Test
+  void aRunThatHasEndedDoesNotWaitForTrainingNobodyTakes() throws Exception {
+    akka.actor.typed.ActorSystem<String> system = akka.actor.typed.ActorSystem.create(busyFor(20_000), "busy");
+    try {
+      system.tell("train");
+      Thread.sleep(200);
+      system.terminate();
+      // Every algorithm has ended: the run waits out the grace, not the 20 s of work that keeps the system up.
+      String warned = CliTest.stderrOf(() -> {
+        try {
+          SimulateCommand.awaitEnd(system, () -> true, java.time.Duration.ofMillis(500));
+        } catch (Exception e) {
+          throw new AssertionError(e);
+        }
+      });
+      assertTrue(!system.whenTerminated().isCompleted(), "the system was still stopping");
+      assertTrue(warned.contains("clients were still training when the run ended"), warned);
+      // While an algorithm runs, the run waits for the system, however long.
+      akka.actor.typed.ActorSystem<String> quick = akka.actor.typed.ActorSystem.create(busyFor(1_500), "quick");
+      quick.tell("train");
+      Thread.sleep(200);
+      quick.terminate();
+      SimulateCommand.awaitEnd(quick, () -> false, java.time.Duration.ofMillis(100));
+      assertTrue(quick.whenTerminated().isCompleted(), "it returned once the system had stopped");
+    } finally {
+      system.terminate();
+    }
+  }
 }
