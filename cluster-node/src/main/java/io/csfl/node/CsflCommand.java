@@ -68,10 +68,10 @@ public final class CsflCommand implements Runnable {
    * training threads, can need many times its own size.
    */
   static String outOfMemory(long maxHeap) {
-    return String.format(java.util.Locale.ROOT, "out of memory: the run needs more than the JVM's heap of %.1f GiB. Training holds"
-        + " the model many times over (the global model, each training thread's copy with its gradients and optimizer state, the"
-        + " messages), so give a smaller --model, fewer --threads, or more heap, e.g. CSFL_JAVA_OPTS=-Xmx%dg",
-        maxHeap / (double) (1L << 30), Math.max(2, 2 * (int) Math.ceil(maxHeap / (double) (1L << 30))));
+    String heap = maxHeap < 1L << 30 ? (maxHeap >> 20) + " MiB" : String.format(java.util.Locale.ROOT, "%.1f GiB", maxHeap / (double) (1L << 30));
+    return "out of memory: the run needs more than the JVM's heap of " + heap + ". Training holds the model many times over (the"
+        + " global model, each training thread's copy with its gradients and optimizer state, the messages), so give a smaller --model,"
+        + " fewer --threads, or more heap, e.g. CSFL_JAVA_OPTS=-Xmx" + Math.max(2, 2 * (int) Math.ceil(maxHeap / (double) (1L << 30))) + "g";
   }
 
   /**

@@ -151,8 +151,13 @@ final class DataOptions {
 
   /** The CSV file's feature columns as a signature names them, URL-encoded and joined by commas, however long. */
   String featureColumns() {
-    return CsvDataset.featureColumns(Path.of(dataset.trim().split(":", 2)[1].trim()), csvOptions()).stream()
-        .map(c -> java.net.URLEncoder.encode(c, java.nio.charset.StandardCharsets.UTF_8)).collect(java.util.stream.Collectors.joining(","));
+    return featureColumnNames().stream().map(c -> java.net.URLEncoder.encode(c, java.nio.charset.StandardCharsets.UTF_8))
+        .collect(java.util.stream.Collectors.joining(","));
+  }
+
+  /** The CSV file's feature columns, as its header names them, in their order. */
+  List<String> featureColumnNames() {
+    return CsvDataset.featureColumns(Path.of(dataset.trim().split(":", 2)[1].trim()), csvOptions());
   }
 
   private CsvDataset.Options csvOptions() {

@@ -199,6 +199,10 @@ final class FederationOptions {
     Set<String> names = new HashSet<>();
     List<FederatedStrategy> strategies = strategies();
     strategies.forEach(st -> require(names.add(st.name()), "--algorithm lists " + st.name() + " twice"));
+    // cs runs at --sparsity: cs:S at the same sparsity, without a schedule, is the same algorithm.
+    String same = Strategies.csAt(sparsity);
+    require(!(names.contains(ComplementSparsification.NAME) && names.contains(same) && (sparsityEnd == null || sparsityEnd == sparsity)),
+        "--algorithm lists cs and " + same + ", one algorithm at --sparsity " + sparsity + " run twice");
     // CS prunes only after its warm-up: a warm-up as long as the run makes every cs row a dense FedAvg's.
     strategies.stream().map(FederatedStrategy::name).filter(FederationOptions::prunesAfterWarmUp).findFirst()
         .ifPresent(cs -> require(warmupRounds < rounds, "--warmup-rounds " + warmupRounds + " leaves " + cs
@@ -355,9 +359,12 @@ final class FederationOptions {
     }
     io.csfl.tensor.ModelSpec spec = architecture().spec();
     try {
-      Model loaded = io.csfl.checkpoint.SafeTensors.toModel(
-          io.csfl.checkpoint.SafeTensors.read(initialModel, io.csfl.checkpoint.SafeTensors.maxModelFileBytes(spec)),
-          spec, initialModel.toString());
+      io.csfl.checkpoint.TensorFile file = io.csfl.checkpoint.SafeTensors.read(initialModel,
+          io.csfl.checkpoint.SafeTensors.maxModelFileBytes(spec));
+      // Trained on CSV columns in another order, its weights would read other features than they learned.
+      String columns = dataOptions.csv() ? file.meta(DataOptions.COLUMNS_KEY).map(dataOptions::columnsRefusal).orElse(null) : null;
+      require(columns == null, columns);
+      Model loaded = io.csfl.checkpoint.SafeTensors.toModel(file, spec, initialModel.toString());
       zeroHiddenKernel(loaded).ifPresent(kernel -> System.err.println("csfl: WARNING: --initial-model " + initialModel + ": " + kernel
           + " is all zeros, and a hidden layer that starts at zero may never learn (with a zero bias its ReLU outputs 0 and passes"
           + " no gradient); start from a trained model or leave --initial-model out for a seeded one"));

@@ -175,12 +175,16 @@ final class NodeCommand implements Callable<Integer> {
       return CommandLine.ExitCode.USAGE;
     }
     federation.announceKernels();
-    plan.clients().filter(c -> privateData).ifPresent(c -> System.out.printf(
-        "csfl node: private data: %d training examples of %s, shared by clients %s to %s (--partition %s)%s%n",
-        federation.data().train().size(), federation.dataOptions.dataset.trim(), FederationOptions.clientId(c.from()),
-        FederationOptions.clientId(c.to()), federation.partition,
-        // To compare with other sites' when the server names a column list by its hash.
-        federation.dataOptions.csv() ? "; columns " + CsflCommand.oneLine(federation.dataOptions.featureColumns()) : ""));
+    if (privateData) {
+      // The columns, to compare with other nodes' when the server names a column list by its hash.
+      String columns = federation.dataOptions.csv() ? "; columns " + CsflCommand.oneLine(String.join(",", federation.dataOptions.featureColumnNames())) : "";
+      String data = federation.dataOptions.dataset.trim();
+      plan.clients().ifPresentOrElse(c -> System.out.printf(
+          "csfl node: private data: %d training examples of %s, shared by clients %s to %s (--partition %s)%s%n",
+          federation.data().train().size(), data, FederationOptions.clientId(c.from()), FederationOptions.clientId(c.to()),
+          federation.partition, columns),
+          () -> System.out.printf("csfl node: private data: the data's shape, classes and columns from %s%s%n", data, columns));
+    }
     if (privateData && !plan.roles().contains(NodePlan.SERVER) && federation.dataOptions.testFraction != null) {
       System.err.println("csfl: WARNING: --test-fraction holds " + federation.dataOptions.testFraction + " of this site's rows out of"
           + " training, and a node without the server role evaluates nothing; leave it out to train on them all");

@@ -35,6 +35,11 @@ final class RunDefinition {
    */
   static final Set<String> OPERATIONAL = Set.of("--round-timeout", "--aggregator-grace", "--client-grace", "--data-dir",
       "--initial-model", "--test-file", "--engine");
+  /**
+   * With private data, flags that each server node chooses for its own data: how it would share
+   * them among clients, and which of its rows it holds out to evaluate on.
+   */
+  static final Set<String> SITES_OWN = Set.of("--partition", "--test-fraction");
   private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
   private RunDefinition() {}
@@ -43,7 +48,7 @@ final class RunDefinition {
   static SortedMap<String, String> of(FederationOptions federation, String dataSignature) {
     SortedMap<String, String> run = new TreeMap<>();
     for (OptionSpec o : CommandSpec.forAnnotatedObject(federation).options()) {
-      if (!OPERATIONAL.contains(o.longestName())) {
+      if (!OPERATIONAL.contains(o.longestName()) && !(federation.privateData && SITES_OWN.contains(o.longestName()))) {
         Object value = o.getValue();
         String text = value == null ? "" : value.toString();
         // A file's place may differ between nodes; its content is compared through the data signature.

@@ -557,6 +557,12 @@ class CliTest {
     assertEquals(List.of("fedavg", "cs:0.7"), io.csfl.metrics.MetricsCsv.read(out.resolve("metrics.csv")).stream()
         .map(io.csfl.metrics.RoundMetrics::algorithm).toList());
     run("simulate", "--algorithm", "cs:0.5,CS:.50", "--out", dir.resolve("twice").toString()).isOneLineUsageError("--algorithm lists cs:0.5 twice");
+    run("simulate", "--algorithm", "cs,cs:0.5", "--out", dir.resolve("twice").toString())
+        .isOneLineUsageError("--algorithm lists cs and cs:0.5, one algorithm at --sparsity 0.5 run twice");
+    // With a schedule cs differs from cs:S at its first sparsity.
+    Result scheduled = run("simulate", "--dataset", "synthetic:1,1", "--model", "logreg", "--per-round", "2", "--rounds", "2",
+        "--algorithm", "cs,cs:0.5", "--sparsity-end", "0.8", "--out", dir.resolve("scheduled").toString());
+    assertEquals(0, scheduled.exitCode(), scheduled.err());
   }
 
   @Test
@@ -615,6 +621,7 @@ class CliTest {
     assertTrue(lines.get(0).startsWith("csfl: out of memory: the run needs more than the JVM's heap of "), lines.get(0));
     assertTrue(CsflCommand.outOfMemory(1L << 30).contains("heap of 1.0 GiB") && CsflCommand.outOfMemory(1L << 30).endsWith("-Xmx2g"),
         CsflCommand.outOfMemory(1L << 30));
+    assertTrue(CsflCommand.outOfMemory(256L << 20).contains("heap of 256 MiB."), CsflCommand.outOfMemory(256L << 20));
     assertTrue(CsflCommand.outOfMemory(6L << 30).endsWith("-Xmx12g"), CsflCommand.outOfMemory(6L << 30));
   }
 

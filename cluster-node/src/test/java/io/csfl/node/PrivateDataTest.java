@@ -131,6 +131,10 @@ class PrivateDataTest {
     Path swapped = csv("swapped.csv", new int[] {0, 1, 2}, 60, "b,a,c,d", 4);
     CliTest.run("evaluate", "--model", model, "--dataset", "csv:" + swapped, "--label-column", "label", "--test-file", swapped.toString(),
         "--classes", "3").isOneLineUsageError("the model was trained on other CSV feature columns: feature 1 is 'b' here, 'a' in training");
+    // Nor does a run start from it on such a file.
+    CliTest.run("simulate", "--dataset", "csv:" + swapped, "--label-column", "label", "--test-fraction", "0.2", "--classes", "3",
+        "--model", "logreg", "--clients", "2", "--per-round", "2", "--rounds", "1", "--initial-model", model, "--out",
+        dir.resolve("from-swapped").toString()).isOneLineUsageError("--initial-model " + model + ": the model was trained on other CSV");
   }
 
   @Test
@@ -159,6 +163,20 @@ class PrivateDataTest {
     Path spaced = csv("site-d.csv", new int[] {1, 2}, 150, "a b,b,c,d", 2);
     String words = clientSignature(args(List.of("--role", "client", "--client-ids", "2-3", "--dataset", "csv:" + spaced)));
     assertTrue(words.contains(" columns=a+b,b,c,d "), words);
+  }
+
+  @Test
+  void serverNodesOfOneRunMayShareAndHoldOutTheirOwnDataTheirOwnWay() throws Exception {
+    Path siteA = csv("site-a.csv", new int[] {0, 1}, 200, "a,b,c,d", 1);
+    Path siteB = csv("site-b.csv", new int[] {1, 2}, 150, "a,b,c,d", 2);
+    Path test = csv("test.csv", new int[] {0, 1, 2}, 90, "a,b,c,d", 3);
+    String out = dir.resolve("out").toString();
+    node(args(List.of("--role", "server,client", "--client-ids", "0-1", "--dataset", "csv:" + siteA, "--test-file", test.toString(),
+        "--out", out))).plan();
+    // A standby at the other site continues the same run from the same checkpoints, with its own split and hold-out.
+    node(args(List.of("--role", "server,client", "--client-ids", "2-3", "--dataset", "csv:" + siteB, "--test-fraction", "0.2",
+        "--partition", "shards:2", "--out", out))).plan();
+    assertTrue(Files.readString(dir.resolve("out/checkpoints/" + RunDefinition.FILE)).contains("\"--classes\" : \"3\""));
   }
 
   @Test

@@ -48,8 +48,13 @@ public final class KernelWarmUp {
 
   private KernelWarmUp(Architecture architecture, TrainingConfig config, long limitNanos, long patienceNanos) {
     long trainingsAtStart = TRAININGS.get();
-    this.thread = new Thread(() -> SimdWarmUp.runWarmingUp(() -> run(architecture, config, limitNanos, patienceNanos, trainingsAtStart)),
-        "csfl-kernel-warm-up");
+    this.thread = new Thread(() -> {
+      try {
+        SimdWarmUp.runWarmingUp(() -> run(architecture, config, limitNanos, patienceNanos, trainingsAtStart));
+      } catch (OutOfMemoryError e) {
+        // A model too large for the heap: the run itself meets it and says so; a warm-up is only an optimisation.
+      }
+    }, "csfl-kernel-warm-up");
     thread.setDaemon(true);
   }
 

@@ -13,6 +13,14 @@ public final class Strategies {
   private Strategies() {}
 
   /**
+   * The name of CS at {@code sparsity}, {@code cs:S} with S in its shortest spelling: the name
+   * {@link #byName} gives it however S is written ({@code cs:0.70}, {@code cs:.7}).
+   */
+  public static String csAt(double sparsity) {
+    return ComplementSparsification.NAME + ":" + java.math.BigDecimal.valueOf(sparsity).stripTrailingZeros().toPlainString();
+  }
+
+  /**
    * A name from {@link #NAMES}, or {@code cs:S} for the paper's CS at server sparsity S (so that
    * several sparsities run side by side on the same data and client samples).
    */
@@ -29,8 +37,7 @@ public final class Strategies {
         throw new IllegalArgumentException("bad sparsity in '" + name + "' (expected cs:S with S in [0, 1))");
       }
       // One name per sparsity: cs:0.5 and cs:0.50 are one algorithm, listed twice if both are given.
-      String canonical = ComplementSparsification.NAME + ":" + java.math.BigDecimal.valueOf(s).stripTrailingZeros().toPlainString();
-      return new ComplementSparsification(canonical, p.cs().withSparsity(s), CsVariant.paper());
+      return new ComplementSparsification(csAt(s), p.cs().withSparsity(s), CsVariant.paper());
     }
     return switch (key) {
       case FedAvg.NAME -> new FedAvg();
