@@ -1244,14 +1244,15 @@ public final class Server extends AbstractBehavior<Server.Command> {
     }
     int refusedHere = 0;
     String firstRefusal = null;
+    // One line per reason, not per client: a site whose data differ has all its clients refused alike.
+    Map<String, List<String>> refusedFor = new LinkedHashMap<>();
     for (Client.Description c : batch.clients()) {
       String clientRefusal = refusal(c);
       if (clientRefusal == null && !ControlChecks.sameNode(getContext().getSystem(), c.client().path().address(), d.host().path().address())) {
         clientRefusal = "it lives on " + c.client().path().address() + ", not on its host's node";
       }
       if (clientRefusal != null) {
-        getContext().getLog().error("refusing client {}, described by the clients host at {}: {}; it will not be trained on",
-            c.clientId(), d.host().path(), clientRefusal);
+        refusedFor.computeIfAbsent(clientRefusal, r -> new ArrayList<>()).add(c.clientId());
         lastClientRefusal = "client " + c.clientId() + ": " + clientRefusal;
         refusedHere++;
         firstRefusal = firstRefusal != null ? firstRefusal : lastClientRefusal;
@@ -1264,11 +1265,25 @@ public final class Server extends AbstractBehavior<Server.Command> {
         accept(c);
       }
     }
+    refusedFor.forEach((reason, ids) -> {
+      if (ids.size() == 1) {
+        getContext().getLog().error("refusing client {}, described by the clients host at {}: {}; it will not be trained on",
+            ids.get(0), d.host().path(), reason);
+      } else {
+        getContext().getLog().error("refusing {} clients ({}), described by the clients host at {}: {}; they will not be trained on",
+            ids.size(), listed(ids), d.host().path(), reason);
+      }
+    });
     if (refusedHere > 0) {
       // The host's node logs it too: there the clients sit idle, and its operator looks there first.
       d.host().tell(new Client.ClientsRefused(refusedHere, ControlChecks.forLog(firstRefusal), getContext().getSelf()));
     }
     return afterAccepting();
+  }
+
+  /** Ids for a log line: the first five, and how many more. */
+  static String listed(List<String> ids) {
+    return ids.size() <= 5 ? String.join(", ", ids) : String.join(", ", ids.subList(0, 5)) + " and " + (ids.size() - 5) + " more";
   }
 
   /** Why a host's batch is refused as a whole, or null. */

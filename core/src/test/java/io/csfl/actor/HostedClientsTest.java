@@ -162,6 +162,19 @@ class HostedClientsTest {
   }
 
   @Test
+  void clientsOfAHostRefusedForOneReasonAreOneLine() {
+    // A site whose data differ: all of its clients are refused alike.
+    register(clients, Client.host(IntStream.range(0, 7).mapToObj(i -> client(clients, i, "random/64 other")).toList()));
+    awaitHosts(1);
+    Server.Settings settings = Server.Settings.builder("fedavg").rounds(1).clientsPerRound(2).roundTimeout(Duration.ofMinutes(5))
+        .seed(5).clients(8).dataSignature(SIGNATURE).build();
+    LoggingTestKit.error("refusing client").withOccurrences(0).expect(home.system(), () ->
+        logged(Level.ERROR, "refusing 7 clients (client-0000, client-0001, client-0002, client-0003, client-0004 and 2 more)",
+            "its data signature differs from this server's: 'other' against 'hosted'; they will not be trained on")
+            .expect(home.system(), () -> server(settings, home.createTestProbe())));
+  }
+
+  @Test
   void aServerTakesOnAllClientsOfAHostInBatches() {
     int count = 2 * Client.MAX_BATCH + 50;
     List<ActorRef<Client.Command>> hosted = IntStream.range(0, count).mapToObj(i -> client(clients, i, SIGNATURE)).toList();
