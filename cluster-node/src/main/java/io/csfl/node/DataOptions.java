@@ -141,8 +141,14 @@ final class DataOptions {
         }
       }
     }
-    return "the model was trained on other CSV feature columns" + where + " (" + trained.length + " columns in training, "
-        + given.length + " here); give a file with the training file's feature columns in their order";
+    return "the model was trained on other CSV feature columns" + where + " (" + columnCount(recorded) + " columns in training, "
+        + columnCount(here) + " here); give a file with the training file's feature columns in their order";
+  }
+
+  /** The number of columns a list of {@link #featureColumns(int)} names: its words, or the count before a hash. */
+  private static String columnCount(String columns) {
+    int hash = columns.indexOf('#');
+    return hash < 0 ? String.valueOf(columns.split(",", -1).length) : CsflCommand.oneLine(columns.substring(0, Math.min(hash, 12)));
   }
 
   private static String decoded(String column) {

@@ -203,6 +203,18 @@ class PrivateDataTest {
   }
 
   @Test
+  void aModelOfOtherColumnsIsToldWhereTheyDifferAndHowMany() throws Exception {
+    DataOptions data = new DataOptions();
+    data.dataset = "csv:" + csv("four.csv", new int[] {1, 2}, 10, "a,b,c,d", 2);
+    data.labelColumn = "label";
+    assertEquals(null, data.columnsRefusal("a,b,c,d"));
+    assertTrue(data.columnsRefusal("a,b,c").startsWith("the model was trained on other CSV feature columns: feature 4 is 'd' here, "
+        + "'(none)' in training (3 columns in training, 4 here)"), data.columnsRefusal("a,b,c"));
+    // A list too long to record whole is compared by its hash, and still counted.
+    assertTrue(data.columnsRefusal("70000#0badc0de").contains("columns (70000 columns in training, 4 here)"), data.columnsRefusal("70000#0badc0de"));
+  }
+
+  @Test
   void aSitesClientsShareItsOwnFile() throws Exception {
     Path site = csv("site.csv", new int[] {1, 2}, 150, "a,b,c,d", 2);
     NodeCommand node = node(args(List.of("--role", "client", "--client-ids", "1-3", "--dataset", "csv:" + site)));
