@@ -24,6 +24,8 @@ import java.util.zip.GZIPInputStream;
 final class IdxReader {
   private static final int UNSIGNED_BYTE = 0x08;
   private static final long MAX_ELEMENTS = 1L << 30;
+  /** The most bytes deflate makes of one compressed byte: a gzip file cannot hold more than this many times its size. */
+  private static final long MAX_DEFLATE_RATIO = 1032;
 
   private IdxReader() {}
 
@@ -132,6 +134,12 @@ final class IdxReader {
         ByteBuffer trailer = ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN);
         if (channel.size() < 18 || channel.read(trailer, channel.size() - 4) != 4) {
           throw new DataFileException(file + " is truncated (corrupt download?): too short for a gzip file");
+        }
+        // The trailer is the file's own word, which a forged file can make agree with any header.
+        if (Integer.toUnsignedLong(trailer.getInt(0)) == (expected & 0xFFFF_FFFFL) && expected > MAX_DEFLATE_RATIO * channel.size()) {
+          throw new DataFileException(file + ": its header declares " + java.util.Arrays.toString(dims) + " elements, " + expected
+              + " bytes with the header, more than a gzip file of " + channel.size() + " bytes can hold (truncated or corrupt:"
+              + " a corrupt download?)");
         }
         actual = Integer.toUnsignedLong(trailer.getInt(0));
         expected &= 0xFFFF_FFFFL;

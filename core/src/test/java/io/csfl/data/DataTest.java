@@ -116,6 +116,13 @@ class DataTest {
     writeIdx(hugeGz, 0x0803, new int[] {1 << 19, 32, 32}, 16);
     e = assertThrows(DataFileException.class, () -> IdxReader.read(hugeGz, 3));
     assertTrue(e.getMessage().contains(hugeGz.toString()) && e.getMessage().contains("gzip trailer"), e.getMessage());
+    // Its trailer forged to agree with the header: refused from what a gzip file of its size can hold, before 512 MiB are allocated.
+    byte[] forged = Files.readAllBytes(hugeGz);
+    ByteBuffer.wrap(forged, forged.length - 4, 4).order(java.nio.ByteOrder.LITTLE_ENDIAN).putInt(16 + (1 << 29));
+    Files.write(hugeGz, forged);
+    e = assertThrows(DataFileException.class, () -> IdxReader.read(hugeGz, 3));
+    assertTrue(e.getMessage().contains(hugeGz.toString()) && e.getMessage().contains("more than a gzip file of " + forged.length
+        + " bytes can hold"), e.getMessage());
     // A whole gzip file cut short ends in compressed bytes, which say nothing about its size.
     Path whole = dir.resolve("whole-idx1-ubyte.gz");
     writeIdx(whole, 0x0801, new int[] {100_000}, 100_000);
