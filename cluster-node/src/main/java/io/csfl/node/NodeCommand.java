@@ -296,6 +296,10 @@ final class NodeCommand implements Callable<Integer> {
       FederationOptions.require(NodePlan.ROLES.contains(r), "unknown role '" + r + "' (expected server, aggregator, client)");
     }
     FederationOptions.require(target > 0 && target <= 1, "--target must be in (0, 1]");
+    // Left there, it would be ignored: the operator meant this node to host clients, or another node.
+    FederationOptions.require(clientIds == null || clientIds.isBlank() || roleSet.contains(NodePlan.CLIENT),
+        "--client-ids " + clientIds + " names the clients a node with the client role hosts, and this node's roles are " + roleSet
+            + ": add the client role, or leave --client-ids out");
     FederationOptions.require(keepCheckpoints >= 1, "--keep-checkpoints must be at least 1");
     int[] range = clientRange();
     int min = minClients == null ? federation.clients : minClients;

@@ -408,6 +408,16 @@ class CliTest {
 
   /** A CS warm-up as long as the run would make every row of the CS algorithm a dense FedAvg's. */
   @Test
+  void clientIdsOnANodeThatHostsNoClientsAreRefused() {
+    run("node", "--role", "server,aggregator", "--insecure", "--port", "0", "--dataset", "synthetic:1,1", "--model", "logreg",
+        "--client-ids", "0-3").isOneLineUsageError("--client-ids 0-3 names the clients a node with the client role hosts, and this node's"
+        + " roles are [server, aggregator]: add the client role, or leave --client-ids out");
+    // From the environment, it is named as such.
+    run(Map.of("CSFL_CLIENT_IDS", "auto"), "node", "--role", "aggregator", "--insecure", "--port", "0", "--dataset", "synthetic:1,1",
+        "--model", "logreg").isOneLineUsageError("CSFL_CLIENT_IDS=auto: --client-ids auto names the clients");
+  }
+
+  @Test
   void aWarmUpAsLongAsTheRunIsRefusedWhenCsRuns() {
     run("simulate", "--algorithm", "fedavg,cs-1bit", "--rounds", "5", "--warmup-rounds", "5")
         .isOneLineUsageError("csfl: --warmup-rounds 5 leaves cs-1bit no round to prune in (--rounds 5); the warm-up must be shorter than the run");
