@@ -34,12 +34,17 @@ public final class NodeLifetime {
    * when the cluster removed the node. Call it right after the system started.
    */
   public static int awaitEnd(ActorSystem<?> system) throws InterruptedException {
+    return awaitEnd(system, STOP_GRACE);
+  }
+
+  /** {@link #awaitEnd(ActorSystem)} with {@code grace} for {@link #STOP_GRACE}. */
+  static int awaitEnd(ActorSystem<?> system, Duration grace) throws InterruptedException {
     akka.actor.ActorSystem classic = Adapter.toClassic(system);
     CoordinatedShutdown shutdown = CoordinatedShutdown.get(classic);
     CompletableFuture<Boolean> ended = new CompletableFuture<>();
     system.getWhenTerminated().thenRun(() -> ended.complete(true));
     shutdown.addTask(CoordinatedShutdown.PhaseBeforeActorSystemTerminate(), "csfl-bounded-stop", () -> {
-      CompletableFuture.delayedExecutor(STOP_GRACE.toMillis(), TimeUnit.MILLISECONDS).execute(() -> ended.complete(false));
+      CompletableFuture.delayedExecutor(grace.toMillis(), TimeUnit.MILLISECONDS).execute(() -> ended.complete(false));
       return CompletableFuture.completedFuture(Done.getInstance());
     });
     // Akka runs the shutdown when this member is downed; a removal by any other path must end it too.
@@ -51,7 +56,7 @@ public final class NodeLifetime {
       throw new IllegalStateException(e.getCause());
     }
     if (!stopped) {
-      System.err.println("csfl node: the actor system did not stop within " + STOP_GRACE.toSeconds()
+      System.err.println("csfl node: the actor system did not stop within " + grace.toSeconds()
           + " s of its shutdown; exiting anyway");
     }
     int code = exitCode(shutdown.getShutdownReason());

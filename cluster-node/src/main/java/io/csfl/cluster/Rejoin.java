@@ -25,10 +25,30 @@ public final class Rejoin {
    * @return the exit code of the last incarnation
    */
   public static <T> int run(Supplier<ActorSystem<T>> start, boolean rejoin) throws InterruptedException {
+    return run(start, rejoin, NodeLifetime.STOP_GRACE);
+  }
+
+  /** {@link #run(Supplier, boolean)}, waiting {@code stopGrace} for a downed incarnation to stop. */
+  static <T> int run(Supplier<ActorSystem<T>> start, boolean rejoin, Duration stopGrace) throws InterruptedException {
     for (int incarnation = 1; ; incarnation++) {
-      ActorSystem<T> system = incarnation == 1 ? start.get() : restart(start);
-      int code = NodeLifetime.awaitEnd(system);
+      ActorSystem<T> system;
+      try {
+        system = incarnation == 1 ? start.get() : restart(start);
+      } catch (RuntimeException e) {
+        if (incarnation == 1) {
+          throw e;
+        }
+        // A node that was removed and could not come back is a removed node, not a bad command line.
+        System.err.println("csfl node: could not start again to rejoin (" + e.getMessage() + "); exiting");
+        return NodeLifetime.REMOVED_EXIT_CODE;
+      }
+      int code = NodeLifetime.awaitEnd(system, stopGrace);
       if (!rejoin || code != NodeLifetime.REMOVED_EXIT_CODE) {
+        return code;
+      }
+      if (!system.whenTerminated().isCompleted()) {
+        // Its port and its threads are still held: a new incarnation beside it could not bind, and would run beside it.
+        System.err.println("csfl node: the downed ActorSystem has not stopped, so a new one cannot take its place; exiting instead of rejoining");
         return code;
       }
       Duration delay = system.settings().config().getDuration("csfl.rejoin.delay");

@@ -195,4 +195,33 @@ class RejoinTest {
     Thread.sleep(2000); // longer than the rejoin delay
     assertEquals(1, incarnations.size(), "no second incarnation");
   }
+
+  @Test
+  void aDownedNodeWhoseSystemDoesNotStopExitsRemovedInsteadOfRejoining() throws Exception {
+    ActorSystem<Void> seed = start(new NodePlan(Set.of(), Optional.empty(), Optional.empty(), Optional.empty()), 0, null);
+    List<ActorSystem<Void>> incarnations = new CopyOnWriteArrayList<>();
+    CompletableFuture<Integer> last = CompletableFuture.supplyAsync(() -> {
+      try {
+        return Rejoin.run(() -> {
+          ActorSystem<Void> s = start(new NodePlan(Set.of(NodePlan.AGGREGATOR), Optional.empty(), Optional.empty(), Optional.empty()), 0, seed);
+          incarnations.add(s);
+          return s;
+        }, true, Duration.ofSeconds(2));
+      } catch (InterruptedException e) {
+        throw new IllegalStateException(e);
+      }
+    }, runner);
+    await(() -> incarnations.size() == 1 && up(incarnations.get(0)), "the node is up");
+    // An actor busy for longer than the grace keeps the downed system from stopping, as a frozen one did.
+    akka.actor.typed.ActorRef<String> busy = incarnations.get(0).systemActorOf(akka.actor.typed.javadsl.Behaviors.<String>receiveMessage(m -> {
+      Thread.sleep(45_000);
+      return akka.actor.typed.javadsl.Behaviors.same();
+    }), "busy", akka.actor.typed.Props.empty());
+    busy.tell("work");
+    Cluster.get(seed).manager().tell(new Down(incarnations.get(0).address()));
+    assertEquals(NodeLifetime.REMOVED_EXIT_CODE, last.get(60, TimeUnit.SECONDS), "a removed node's exit code");
+    assertFalse(incarnations.get(0).whenTerminated().isCompleted(), "the downed system was still stopping");
+    Thread.sleep(2000); // longer than the rejoin delay
+    assertEquals(1, incarnations.size(), "no second incarnation beside the first");
+  }
 }
