@@ -217,11 +217,15 @@ final class SimulateCommand implements java.util.concurrent.Callable<Integer> {
     }
   }
 
-  /** The checkpoint directory can take files: found before the first round, not after each. */
+  /** The file that shows the checkpoint directory takes files; one name, so a probe a kill left is replaced by the next. */
+  static final String WRITE_CHECK = ".csfl-write-check.tmp";
+
+  /** The checkpoint directory can take files: found before the first round, not after each. Under the run's lock. */
   static void requireWritable(Path directory) {
     try {
       java.nio.file.Files.createDirectories(directory);
-      java.nio.file.Files.delete(java.nio.file.Files.createTempFile(directory, ".csfl-write-check", ".tmp"));
+      java.nio.file.Files.write(directory.resolve(WRITE_CHECK), new byte[0]);
+      java.nio.file.Files.delete(directory.resolve(WRITE_CHECK));
     } catch (java.io.IOException e) {
       throw new IllegalArgumentException("--checkpoint-dir " + directory + ": a checkpoint cannot be written there: "
           + FileProblems.writing(directory, e));

@@ -194,4 +194,15 @@ class SimulateCommandTest {
       system.terminate();
     }
   }
+
+  @Test
+  void theProbeOfACheckpointDirectoryLeavesNothingBehindNorDoesOneAKillLeft() throws Exception {
+    Path checkpoints = Files.createDirectories(out.resolve("probed"));
+    // What a kill between the probe's write and its deletion leaves.
+    Files.writeString(checkpoints.resolve(SimulateCommand.WRITE_CHECK), "");
+    SimulateCommand.requireWritable(checkpoints);
+    try (java.util.stream.Stream<Path> left = Files.list(checkpoints)) {
+      assertEquals(List.of(), left.toList());
+    }
+  }
 }
