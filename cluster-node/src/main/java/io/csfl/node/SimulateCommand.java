@@ -232,8 +232,9 @@ final class SimulateCommand implements java.util.concurrent.Callable<Integer> {
     }
   }
 
+  /** The run's checkpoints, which this process alone writes while it holds the run's lock. */
   private io.csfl.checkpoint.Checkpoints checkpoints() {
-    return new io.csfl.checkpoint.Checkpoints(checkpointDir != null ? checkpointDir : out.resolve("checkpoints"), keepCheckpoints);
+    return new io.csfl.checkpoint.Checkpoints(checkpointDir != null ? checkpointDir : out.resolve("checkpoints"), keepCheckpoints).soleWriter();
   }
 
   /** Parses the flags saved in the run's directory into a fresh command, which then runs as a resumed one. */

@@ -56,6 +56,8 @@ public final class Checkpoints {
   private static final Duration FOREIGN_ENTRY_AGE = Duration.ofMinutes(1);
   private final Path directory;
   private final int keep;
+  /** {@link #FOREIGN_ENTRY_AGE}, or zero for a {@link #soleWriter()}. */
+  private final Duration foreignEntryAge;
   /** The held entries this store has written, by algorithm and round, and their files: each is written once. */
   private final Map<String, Map<Integer, Written>> written = new HashMap<>();
   /** The entry files each checkpoint names, by checkpoint file, as this store wrote or read them. */
@@ -72,11 +74,26 @@ public final class Checkpoints {
 
   /** @param keep checkpoints kept per algorithm, at least 1 */
   public Checkpoints(Path directory, int keep) {
+    this(directory, keep, FOREIGN_ENTRY_AGE);
+  }
+
+  private Checkpoints(Path directory, int keep, Duration foreignEntryAge) {
     if (keep < 1) {
       throw new IllegalArgumentException("keep at least one checkpoint, got " + keep);
     }
     this.directory = directory;
     this.keep = keep;
+    this.foreignEntryAge = foreignEntryAge;
+  }
+
+  /**
+   * A new store of this directory for a process that alone writes it (one that holds a lock on
+   * it): a history file no kept checkpoint names is deleted at once, however new. A store shared
+   * with other processes (a cluster's server nodes) waits a minute, since another writer's newest
+   * file may be about to be named by its next checkpoint.
+   */
+  public Checkpoints soleWriter() {
+    return new Checkpoints(directory, keep, Duration.ZERO);
   }
 
   /** The directory the checkpoint files are in; it need not exist until the first save. */
@@ -207,12 +224,12 @@ public final class Checkpoints {
     Map<Integer, Written> own = written.getOrDefault(algorithm, Map.of());
     Set<String> ownFiles = new HashSet<>();
     own.values().forEach(w -> ownFiles.add(w.file()));
-    FileTime settled = FileTime.from(Instant.now().minus(FOREIGN_ENTRY_AGE));
+    FileTime settled = FileTime.from(Instant.now().minus(foreignEntryAge));
     for (Path entry : heldFiles(algorithm)) {
       String name = entry.getFileName().toString();
       // Another writer's entry may be about to be named by its next checkpoint: a server cut off
       // from the cluster while its successor runs, or a crash's leftover, which can wait.
-      if (!inUse.contains(name) && (ownFiles.contains(name) || Files.getLastModifiedTime(entry).compareTo(settled) < 0)) {
+      if (!inUse.contains(name) && (ownFiles.contains(name) || Files.getLastModifiedTime(entry).compareTo(settled) <= 0)) {
         Files.deleteIfExists(entry);
       }
     }

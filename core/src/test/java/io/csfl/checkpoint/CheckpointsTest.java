@@ -240,6 +240,16 @@ class CheckpointsTest {
   }
 
   @Test
+  void aSoleWriterDeletesAnEntryNoCheckpointNamesHoweverNew() throws IOException {
+    new Checkpoints(dir, 2).save(checkpoint(1));
+    Path fresh = Files.write(dir.resolve("cs-held-000008-0123456789abcdef.safetensors"), new byte[] {1});
+    new Checkpoints(dir, 2).save(checkpoint(2));
+    assertTrue(Files.exists(fresh), "a shared store leaves a new file another writer may be about to name");
+    new Checkpoints(dir, 2).soleWriter().save(checkpoint(3));
+    assertFalse(Files.exists(fresh), "a store that alone writes the directory deletes it");
+  }
+
+  @Test
   void aStoreThatResumesWritesNoEntryAgainAndDeletesWhatNoCheckpointNames() throws IOException {
     new Checkpoints(dir, 2).save(checkpoint(1));
     new Checkpoints(dir, 2).save(checkpoint(2));
