@@ -161,9 +161,15 @@ final class DataOptions {
         .collect(java.util.stream.Collectors.joining(","));
   }
 
+  /** {@link #featureColumnNames()}, read once: the signatures, the run definition and the model's metadata all ask. */
+  private List<String> featureColumnNames;
+
   /** The CSV file's feature columns, as its header names them, in their order. */
   List<String> featureColumnNames() {
-    return CsvDataset.featureColumns(Path.of(dataset.trim().split(":", 2)[1].trim()), csvOptions());
+    if (featureColumnNames == null) {
+      featureColumnNames = CsvDataset.featureColumns(Path.of(dataset.trim().split(":", 2)[1].trim()), csvOptions());
+    }
+    return featureColumnNames;
   }
 
   private CsvDataset.Options csvOptions() {

@@ -24,11 +24,7 @@ public final class Architecture {
     this.name = name;
     this.layers = layers;
     // From the layers' parameter shapes: a network would allocate the parameters and gradients too.
-    List<io.csfl.tensor.TensorSpec> tensors = new ArrayList<>();
-    for (Layer l : layers.apply(1)) {
-      tensors.addAll(l.parameters());
-    }
-    this.spec = ModelSpec.of(tensors);
+    this.spec = Network.specOf(layers.apply(1));
   }
 
   /** 2NN: 784-200-200-10 with ReLU, 199,210 parameters. */

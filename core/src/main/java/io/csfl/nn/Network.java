@@ -30,11 +30,8 @@ final class Network {
   Network(List<Layer> layers, int maxBatch) {
     this.layers = List.copyOf(layers);
     this.maxBatch = maxBatch;
-    List<TensorSpec> specs = new ArrayList<>();
-    for (Layer l : layers) {
-      specs.addAll(l.parameters());
-    }
-    this.spec = ModelSpec.of(specs);
+    this.spec = specOf(layers);
+    List<TensorSpec> specs = spec.tensors();
     this.params = new float[specs.size()][];
     this.grads = new float[specs.size()][];
     int t = 0;
@@ -57,6 +54,15 @@ final class Network {
     }
     this.classes = layers.get(layers.size() - 1).outputSize();
     this.labels = new int[maxBatch];
+  }
+
+  /** The names and shapes of {@code layers}' parameter tensors, in layer order, without allocating them. */
+  static ModelSpec specOf(List<Layer> layers) {
+    List<TensorSpec> specs = new ArrayList<>();
+    for (Layer l : layers) {
+      specs.addAll(l.parameters());
+    }
+    return ModelSpec.of(specs);
   }
 
   /** The length of a buffer of {@code batch} rows of {@code width} values; a batch too large for one array is refused. */
