@@ -177,6 +177,12 @@ final class FederationOptions {
     }
   }
 
+  /** Checks that {@code --algorithm} names at least one algorithm and no empty one (a stray comma). */
+  void requireAlgorithmNames() {
+    require(!algorithms.isEmpty(), "--algorithm needs at least one name");
+    require(algorithms.stream().noneMatch(String::isBlank), "--algorithm has an empty name in '" + String.join(",", algorithms) + "'");
+  }
+
   /** Checks every flag that can be checked without the data; throws IllegalArgumentException naming it. */
   void validate() {
     require(clientsOption == null || clientsOption > 0, "--clients must be positive");
@@ -188,7 +194,7 @@ final class FederationOptions {
     require(sparsityEnd == null || sparsityEnd >= 0 && sparsityEnd < 1, "--sparsity-end must be in [0, 1), got " + sparsityEnd);
     require(density > 0 && density <= 1, "--density must be in (0, 1], got " + density);
     require(uplinkDensity > 0 && uplinkDensity <= 1, "--uplink-density must be in (0, 1], got " + uplinkDensity);
-    require(!algorithms.isEmpty(), "--algorithm needs at least one name");
+    requireAlgorithmNames();
     if (partitionOption != null) {
       Partitioner.parse(partitionOption);
     }

@@ -148,6 +148,7 @@ final class NodeCommand implements Callable<Integer> {
       FederationOptions.require(seedNodes == null || !seedNodes.isEmpty(), "--seed-nodes names no HOST:PORT");
       Config transport = transport();
       int httpPort = managementPort();
+      federation.requireAlgorithmNames();
       FederationOptions.require(federation.algorithms.size() == 1,
           "a cluster trains one algorithm, but --algorithm names " + federation.algorithms.size() + " (csfl simulate compares several)");
       NodeAddress.checkHost(host);

@@ -15,6 +15,7 @@ import io.csfl.strategy.FederatedStrategy;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -39,12 +40,13 @@ final class SimulateCommand implements java.util.concurrent.Callable<Integer> {
   @Mixin
   FederationOptions federation;
 
-  @Option(names = "--algorithm", split = ",", defaultValue = "fedavg,cs", paramLabel = "NAME",
+  @Option(names = "--algorithm", defaultValue = "fedavg,cs", paramLabel = "NAME",
       completionCandidates = FederationOptions.AlgorithmNames.class,
       description = "Comma list of algorithms, run in turn on the same split, initial model and client samples: "
           + FederationOptions.ALGORITHM_NAMES)
   void algorithms(List<String> names) {
-    federation.algorithms = List.copyOf(names);
+    // Split here, keeping empty items, so that a stray comma is refused rather than dropped.
+    federation.algorithms = names.stream().flatMap(n -> Arrays.stream(n.split(",", -1))).toList();
   }
 
   @Option(names = "--threads", paramLabel = "N", description = "Training threads. Default: the number of cores.")

@@ -206,6 +206,10 @@ class CliTest {
         // Names as the strategies read them: the same algorithm twice, whatever its spelling.
         Map.entry(List.of("simulate", "--algorithm", "CS,cs"), "--algorithm lists cs twice"),
         Map.entry(List.of("simulate", "--algorithm", "fedavg, Fedavg"), "--algorithm lists fedavg twice"),
+        // A stray comma is refused, not dropped: the run would compare fewer algorithms than asked.
+        Map.entry(List.of("simulate", "--algorithm", "fedavg,"), "--algorithm has an empty name in 'fedavg,'"),
+        Map.entry(List.of("simulate", "--algorithm", "fedavg,,cs"), "--algorithm has an empty name in 'fedavg,,cs'"),
+        Map.entry(List.of("node", "--role", "client", "--insecure", "--algorithm", "cs,"), "--algorithm has an empty name in 'cs,'"),
         Map.entry(List.of("simulate", "--out", ""), "--out must name a directory, got an empty path"),
         Map.entry(List.of("node", "--role", "client", "--insecure", "--port", "-1"), "--port must be in 0..65535, got -1"),
         Map.entry(List.of("node", "--role", "client", "--insecure", "--port", "70000"), "--port must be in 0..65535, got 70000"),
