@@ -56,7 +56,7 @@ final class FederationOptions {
   /** The longest the kernels' warm-up runs; it stops sooner at the first training or once warm. */
   private static final Duration KERNEL_WARM_UP_LIMIT = Duration.ofSeconds(5);
 
-  @Option(names = "--engine", paramLabel = "NAME", defaultValue = TrainingEngine.JAVA,
+  @Option(names = "--engine", converter = NameConverter.class, paramLabel = "NAME", defaultValue = TrainingEngine.JAVA,
       description = "Where clients train: java (built in) or pytorch (PyTorch through DJL, when its module is on the class path; see docs/engines.md). Default: ${DEFAULT-VALUE}.")
   String engine;
 
@@ -72,7 +72,7 @@ final class FederationOptions {
   @Option(names = "--rounds", paramLabel = "N", defaultValue = "30", description = "Rounds per algorithm. Default: ${DEFAULT-VALUE}.")
   int rounds;
 
-  @Option(names = "--partition", paramLabel = "SPEC", description = "iid, shards:K, dirichlet:ALPHA, dirichlet-capped:ALPHA or natural (one client per group). Default: natural for data with groups, else dirichlet:0.5.")
+  @Option(names = "--partition", converter = NameConverter.class, paramLabel = "SPEC", description = "iid, shards:K, dirichlet:ALPHA, dirichlet-capped:ALPHA or natural (one client per group). Default: natural for data with groups, else dirichlet:0.5.")
   String partitionOption;
 
   /** --partition, or its default for the data; set by {@link #validate()}. */
@@ -84,7 +84,7 @@ final class FederationOptions {
   @Option(names = "--batch-size", paramLabel = "N", defaultValue = "64", description = "Local batch size. Default: ${DEFAULT-VALUE}.")
   int batchSize;
 
-  @Option(names = "--optimizer", paramLabel = "NAME", defaultValue = "adam", description = "sgd or adam. Default: ${DEFAULT-VALUE}.")
+  @Option(names = "--optimizer", converter = NameConverter.class, paramLabel = "NAME", defaultValue = "adam", description = "sgd or adam. Default: ${DEFAULT-VALUE}.")
   String optimizer;
 
   @Option(names = "--lr", paramLabel = "RATE", defaultValue = "0.01", description = "Local learning rate. Default: ${DEFAULT-VALUE}.")
@@ -109,7 +109,7 @@ final class FederationOptions {
       description = "CS: recent global models the server keeps, so a returning client gets only what changed since the one it holds; 0 sends every client the whole sparse model. Default: ${DEFAULT-VALUE}.")
   int downlinkHistory;
 
-  @Option(names = "--pruner", paramLabel = "NAME", defaultValue = "per-tensor",
+  @Option(names = "--pruner", converter = NameConverter.class, paramLabel = "NAME", defaultValue = "per-tensor",
       description = "CS: how the server's masks are computed: per-tensor (each weight tensor pruned to the sparsity, as in the CS paper) or global (one magnitude threshold across all weight tensors). Default: ${DEFAULT-VALUE}.")
   String pruner;
 
@@ -140,7 +140,7 @@ final class FederationOptions {
   @Option(names = "--eval-examples", paramLabel = "N", defaultValue = "10000", description = "Evaluate each round on the first N test images (all 10,000 by default; the cnn evaluates slowly). Default: ${DEFAULT-VALUE}.")
   int evalExamples;
 
-  @Option(names = "--aggregation", paramLabel = "SPEC", defaultValue = "mean",
+  @Option(names = "--aggregation", converter = NameConverter.class, paramLabel = "SPEC", defaultValue = "mean",
       description = "How the server combines updates: mean (example-weighted, streaming), trimmed-mean:F (drop the fraction F at each end of each coordinate) or median (coordinate-wise); the last two hold every update of a round in memory. Default: ${DEFAULT-VALUE}.")
   String aggregation;
 

@@ -45,7 +45,7 @@ final class NodeCommand implements Callable<Integer> {
   @CommandLine.Spec
   CommandLine.Model.CommandSpec spec;
 
-  @Option(names = "--role", paramLabel = "ROLE", required = true, split = ",", description = "Comma list of server, aggregator, client.")
+  @Option(names = "--role", paramLabel = "ROLE", required = true, split = ",", converter = NameConverter.class, description = "Comma list of server, aggregator, client.")
   List<String> roles;
 
   @Option(names = "--host", paramLabel = "HOST", defaultValue = "127.0.0.1", description = "Address this node binds and is reached at. Default: ${DEFAULT-VALUE}.")

@@ -579,6 +579,22 @@ class CliTest {
     assertEquals(0, scheduled.exitCode(), scheduled.err());
   }
 
+  /** Names given as flags mean the same in any case: in the checks and in what nodes and resumed runs compare. */
+  @Test
+  void namesInFlagsAreReadInAnyCase() throws Exception {
+    CommandLine.ParseResult node = CsflCommand.commandLine().parseArgs("node", "--role", "Server,CLIENT", "--partition", "IID",
+        "--optimizer", "SGD", "--pruner", "GLOBAL", "--aggregation", "Trimmed-Mean:0.1", "--engine", "Java");
+    NodeCommand parsed = (NodeCommand) node.subcommand().commandSpec().userObject();
+    assertEquals(List.of("server", "client"), parsed.roles);
+    assertEquals(List.of("iid", "sgd", "global", "trimmed-mean:0.1", "java"), List.of(parsed.federation.partitionOption,
+        parsed.federation.optimizer, parsed.federation.pruner, parsed.federation.aggregation, parsed.federation.engine));
+    Path out = dir.resolve("cases");
+    Result r = run("simulate", "--dataset", "synthetic:1,1", "--model", "logreg", "--per-round", "2", "--rounds", "1",
+        "--algorithm", "FedAvg", "--pruner", "GLOBAL", "--optimizer", "SGD", "--partition", "IID", "--aggregation", "Median",
+        "--out", out.toString());
+    assertEquals(0, r.exitCode(), r.err());
+  }
+
   @Test
   void anEngineThatIsNotOnTheClassPathIsOneLine() {
     // This module's tests run without trainer-djl, as the default build does.
