@@ -184,6 +184,7 @@ public final class ClusterConfig {
       io.csfl.internal.transfer.TransferSettings.from(config);
       notNegative(config, "csfl.client-pool.settle");
       notNegative(config, "csfl.rejoin.delay");
+      notNegative(config, "csfl.server.start-wait-report");
       notNegative(config, "csfl.tls-warm-up.max-time");
       if (config.getBytes("csfl.tls-warm-up.bytes") < 0) {
         throw new IllegalArgumentException("csfl.tls-warm-up.bytes must not be negative (0 turns the warm-up off)");

@@ -692,6 +692,9 @@ public final class Server extends AbstractBehavior<Server.Command> {
   /** What keeps a round from starting: the first two abort training when their grace runs out, lost clients do not. */
   private enum Shortage { AGGREGATOR, CLIENTS, LOST_CLIENTS }
 
+  /** Time to say what a server that starts by itself still waits for. */
+  private enum ReportStartWait implements Command, NoSerializationVerificationNeeded { INSTANCE }
+
   /** The grace for {@code shortage} in {@code round} ran out. */
   private record GraceOver(int round, Shortage shortage) implements Command, NoSerializationVerificationNeeded {}
 
@@ -862,6 +865,12 @@ public final class Server extends AbstractBehavior<Server.Command> {
     ctx.getSystem().receptionist().tell(Receptionist.subscribe(Client.HOST_KEY, listings));
     ctx.getSystem().receptionist().tell(Receptionist.subscribe(Aggregator.KEY, listings));
     ctx.getLog().info("server at {}", ctx.getSelf().path());
+    // A server waiting for its clients can wait for ever: its operator is told, at each interval,
+    // what is missing and why clients were refused (a site with other data, say).
+    Duration every = ctx.getSystem().settings().config().getDuration("csfl.server.start-wait-report");
+    if (settings.minClients() > 0 && !every.isZero()) {
+      timers.startTimerWithFixedDelay(ReportStartWait.INSTANCE, every);
+    }
     if (ControlChecks.lacksOwnRole(ctx.getSystem(), ROLE)) {
       // Each would say so only in its own node's log, and the server would wait in silence.
       ctx.getLog().error("this node does not have the cluster role '{}': clients, clients hosts and aggregators on other nodes "
@@ -995,6 +1004,7 @@ public final class Server extends AbstractBehavior<Server.Command> {
           return loseAggregator(lost.aggregator(), "stopped");
         })
         .onMessage(GraceOver.class, this::onGraceOver)
+        .onMessageEquals(ReportStartWait.INSTANCE, this::onReportStartWait)
         .onMessage(Evaluated.class, this::onEvaluated)
         .onMessage(EvaluationFailed.class, this::onEvaluationFailed)
         .onSignal(PostStop.class, this::onPostStop)
@@ -1537,6 +1547,16 @@ public final class Server extends AbstractBehavior<Server.Command> {
     return d.toMillis() < 1000 && !d.isZero() ? d.toMillis() + "ms" : d.toString().substring(2).toLowerCase(java.util.Locale.ROOT);
   }
 
+  private Behavior<Command> onReportStartWait() {
+    if (!started) {
+      getContext().getLog().warn("waiting to start: {} of the {} clients it starts with are registered, {}{}{}", clients.size(),
+          settings.minClients(), aggregator == null ? "no aggregator" : "and an aggregator",
+          handshaking == 0 ? "" : "; " + handshaking + " clients are still answering the handshake",
+          lastClientRefusal == null ? "" : "; the last client refused: " + lastClientRefusal);
+    }
+    return this;
+  }
+
   private Behavior<Command> maybeStartByItself() {
     if (!started && settings.minClients() > 0 && aggregator != null && clients.size() >= settings.minClients()) {
       getContext().getLog().info("{} clients and an aggregator registered: starting", clients.size());
@@ -1550,6 +1570,7 @@ public final class Server extends AbstractBehavior<Server.Command> {
       return this;
     }
     started = true;
+    timers.cancel(ReportStartWait.INSTANCE);
     return beginIfWaiting();
   }
 
