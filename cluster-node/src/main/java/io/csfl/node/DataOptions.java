@@ -53,11 +53,10 @@ final class DataOptions {
    * source. --data-dir is ignored by the other datasets, as containers set it for all runs.
    */
   void checkFlags() {
-    String kind = dataset.trim().split(":", 2)[0];
-    boolean csv = kind.equals("csv");
+    boolean csv = csv();
     FederationOptions.require(csv || (labelColumn == null && groupColumn == null && testFile == null && testFraction == null && !standardize),
         "--label-column, --group-column, --test-file, --test-fraction and --standardize go with --dataset csv:FILE only");
-    FederationOptions.require(classes == null || csv || kind.equals("idx"), "--classes goes with --dataset csv:FILE or idx:DIR only");
+    FederationOptions.require(classes == null || csv || idx(), "--classes goes with --dataset csv:FILE or idx:DIR only");
     FederationOptions.require(classes == null || (classes >= 2 && classes <= io.csfl.data.Dataset.MAX_CLASSES),
         "--classes must be between 2 and " + io.csfl.data.Dataset.MAX_CLASSES + ", got " + classes);
     if (csv) {
@@ -69,14 +68,24 @@ final class DataOptions {
     }
   }
 
+  /** What kind of data --dataset names: fashion-mnist, idx, csv or synthetic (the word before a colon), or an unknown word. */
+  String kind() {
+    return dataset.trim().split(":", 2)[0];
+  }
+
   /** Whether --dataset names a CSV file. */
   boolean csv() {
-    return dataset.trim().split(":", 2)[0].equals("csv");
+    return kind().equals("csv");
+  }
+
+  /** Whether --dataset names an IDX file set of its own directory. */
+  boolean idx() {
+    return kind().equals("idx");
   }
 
   /** Whether --dataset names generated data (the same on every node that generates them from the same seed). */
   boolean generated() {
-    return dataset.trim().split(":", 2)[0].equals("synthetic");
+    return kind().equals("synthetic");
   }
 
   /** Column lists longer than this are named in a signature by their count and a hash: a refusal's log line shows 500 characters of each side. */

@@ -77,7 +77,7 @@ final class EvaluateCommand implements Callable<Integer> {
         loaded = SafeTensors.toModel(file, architecture.spec(), model.toString());
       } catch (TensorFileException e) {
         // The classes of a CSV file or IDX set are its labels': one that lacks a class builds a smaller last layer.
-        boolean classesFromLabels = data.classes == null && (data.csv() || data.dataset.trim().startsWith("idx:"));
+        boolean classesFromLabels = data.classes == null && (data.csv() || data.idx());
         throw classesFromLabels ? new IllegalArgumentException(e.getMessage() + " (the data have " + test.classes()
             + " classes; for a model of more, give --classes N)", e) : e;
       }

@@ -520,8 +520,7 @@ final class FederationOptions {
    * load's error, if any, comes out of {@link #data()}.
    */
   void startLoadingData() {
-    String kind = dataOptions.dataset.trim().split(":", 2)[0];
-    if (loading == null && data == null && (kind.equals("fashion-mnist") || kind.equals("idx"))) {
+    if (loading == null && data == null && (dataOptions.kind().equals("fashion-mnist") || dataOptions.idx())) {
       // A daemon thread of its own, kept to be interrupted: the load must not hold the JVM open after a bad flag.
       loading = CompletableFuture.supplyAsync(() -> dataOptions.load(seed), task -> {
         reader = new Thread(task, "csfl-data-load");

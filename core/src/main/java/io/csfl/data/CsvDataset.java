@@ -61,9 +61,7 @@ public final class CsvDataset {
       if (labelColumn.equals(groupColumn)) {
         throw new IllegalArgumentException("the label column and the group column are both '" + labelColumn + "'");
       }
-      if (classes != 0 && (classes < 2 || classes > Dataset.MAX_CLASSES)) {
-        throw new IllegalArgumentException("the number of classes must be between 2 and " + Dataset.MAX_CLASSES + ", got " + classes);
-      }
+      ClassCount.require(classes);
     }
 
     /** Classes 0 to the largest training label. */

@@ -58,9 +58,7 @@ public final class IdxDataset {
   }
 
   private static void requireDirectory(Path dir, int classes) {
-    if (classes != 0 && (classes < 2 || classes > Dataset.MAX_CLASSES)) {
-      throw new IllegalArgumentException("the number of classes must be between 2 and " + Dataset.MAX_CLASSES + ", got " + classes);
-    }
+    ClassCount.require(classes);
     if (!Files.isDirectory(dir)) {
       throw new DataFileException(dir + " is not a directory (expected the IDX files of an MNIST-family dataset)");
     }
