@@ -158,9 +158,10 @@ final class NodeCommand implements Callable<Integer> {
       FederationOptions.requireDirectory(checkpointDir, "--checkpoint-dir");
       overrides = (config == null ? ConfigFactory.empty() : FlagDefaults.settings(spec, config)).withFallback(transport);
       ClusterConfig.checkSettings(overrides.withFallback(ClusterConfig.defaults()));
+      // Before either port is tried: the answer does not depend on what else listens there.
+      FederationOptions.require(httpPort <= 0 || httpPort != port, "--management-port " + httpPort + " is --port's too: give each its own");
       NodeAddress.probe(host, port, overrides);
       // The health endpoint too: a node that started without it would not be found ready.
-      FederationOptions.require(httpPort <= 0 || httpPort != port, "--management-port " + httpPort + " is --port's too: give each its own");
       if (httpPort > 0) {
         NodeAddress.checkHost("--management-host", managementHost);
       }

@@ -213,11 +213,14 @@ class RejoinTest {
     }, runner);
     await(() -> incarnations.size() == 1 && up(incarnations.get(0)), "the node is up");
     // An actor busy for longer than the grace keeps the downed system from stopping, as a frozen one did.
+    java.util.concurrent.CountDownLatch working = new java.util.concurrent.CountDownLatch(1);
     akka.actor.typed.ActorRef<String> busy = incarnations.get(0).systemActorOf(akka.actor.typed.javadsl.Behaviors.<String>receiveMessage(m -> {
+      working.countDown();
       Thread.sleep(45_000);
       return akka.actor.typed.javadsl.Behaviors.same();
     }), "busy", akka.actor.typed.Props.empty());
     busy.tell("work");
+    assertTrue(working.await(60, TimeUnit.SECONDS), "the actor started its work before the node is downed");
     Cluster.get(seed).manager().tell(new Down(incarnations.get(0).address()));
     assertEquals(NodeLifetime.REMOVED_EXIT_CODE, last.get(60, TimeUnit.SECONDS), "a removed node's exit code");
     assertFalse(incarnations.get(0).whenTerminated().isCompleted(), "the downed system was still stopping");

@@ -175,7 +175,7 @@ class CliTest {
     run("node", "--role", "client", "--insecure", "--seed-nodes", ",").isOneLineUsageError("--seed-nodes names no HOST:PORT");
     // Port 0 binds any free port, and reaches no node: a node would retry it for ever.
     run("node", "--role", "client", "--insecure", "--seed-nodes", "127.0.0.1:0").isOneLineUsageError("names port 0, where no node listens");
-    run("node", "--role", "client", "--insecure", "--dataset", "synthetic:1,1", "--model", "logreg", "--client-ids", "0-99999999999")
+    run("node", "--role", "client", "--insecure", "--port", "0", "--dataset", "synthetic:1,1", "--model", "logreg", "--client-ids", "0-99999999999")
         .isOneLineUsageError("--client-ids 0-99999999999 must lie within 0-29");
   }
 

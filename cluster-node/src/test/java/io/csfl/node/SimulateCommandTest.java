@@ -158,9 +158,13 @@ class SimulateCommandTest {
     assertTrue(r.err().contains("--rounds") && !r.err().contains("nowhere"), r.err());
   }
 
-  /** An actor that works for {@code millis} on the message it gets, as a client training far past its round does. */
-  private static akka.actor.typed.Behavior<String> busyFor(long millis) {
+  /**
+   * An actor that works for {@code millis} on the message it gets, as a client training far past
+   * its round does; {@code working} counts down as it starts.
+   */
+  private static akka.actor.typed.Behavior<String> busyFor(long millis, java.util.concurrent.CountDownLatch working) {
     return akka.actor.typed.javadsl.Behaviors.receiveMessage(m -> {
+      working.countDown();
       Thread.sleep(millis);
       return akka.actor.typed.javadsl.Behaviors.same();
     });
@@ -168,10 +172,11 @@ class SimulateCommandTest {
 
   @Test
   void aRunThatHasEndedDoesNotWaitForTrainingNobodyTakes() throws Exception {
-    akka.actor.typed.ActorSystem<String> system = akka.actor.typed.ActorSystem.create(busyFor(20_000), "busy");
+    java.util.concurrent.CountDownLatch working = new java.util.concurrent.CountDownLatch(1);
+    akka.actor.typed.ActorSystem<String> system = akka.actor.typed.ActorSystem.create(busyFor(20_000, working), "busy");
     try {
       system.tell("train");
-      Thread.sleep(200);
+      assertTrue(working.await(60, java.util.concurrent.TimeUnit.SECONDS), "the actor started its work");
       system.terminate();
       // Every algorithm has ended: the run waits out the grace, not the 20 s of work that keeps the system up.
       String warned = CliTest.stderrOf(() -> {
@@ -184,9 +189,10 @@ class SimulateCommandTest {
       assertTrue(!system.whenTerminated().isCompleted(), "the system was still stopping");
       assertTrue(warned.contains("clients were still training when the run ended"), warned);
       // While an algorithm runs, the run waits for the system, however long.
-      akka.actor.typed.ActorSystem<String> quick = akka.actor.typed.ActorSystem.create(busyFor(1_500), "quick");
+      java.util.concurrent.CountDownLatch quickWorking = new java.util.concurrent.CountDownLatch(1);
+      akka.actor.typed.ActorSystem<String> quick = akka.actor.typed.ActorSystem.create(busyFor(1_500, quickWorking), "quick");
       quick.tell("train");
-      Thread.sleep(200);
+      assertTrue(quickWorking.await(60, java.util.concurrent.TimeUnit.SECONDS), "the actor started its work");
       quick.terminate();
       SimulateCommand.awaitEnd(quick, () -> false, java.time.Duration.ofMillis(100));
       assertTrue(quick.whenTerminated().isCompleted(), "it returned once the system had stopped");

@@ -36,7 +36,9 @@ class ClientsRosterTest {
   @Test
   void aFloodOfRequestsWaitsBoundedAndTheServersLatestRequestIsAnswered() {
     List<TestProbe<Client.Command>> hosted = List.of(node.createTestProbe(Client.Command.class), node.createTestProbe(Client.Command.class));
-    ActorRef<Client.HostCommand> host = node.spawn(ClientsRoster.create(hosted.stream().map(TestProbe::getRef).toList()));
+    // The introduction ends with the clients' answers, never by its timer: 2,000 requests come first.
+    ActorRef<Client.HostCommand> host = node.spawn(ClientsRoster.create(hosted.stream().map(TestProbe::getRef).toList(),
+        Duration.ofMinutes(10)));
     TestProbe<Client.Descriptions> stale = node.createTestProbe(Client.Descriptions.class);
     TestProbe<Client.Descriptions> flooder = node.createTestProbe(Client.Descriptions.class);
     TestProbe<Client.Descriptions> server = node.createTestProbe(Client.Descriptions.class);

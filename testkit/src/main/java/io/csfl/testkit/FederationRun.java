@@ -233,7 +233,7 @@ final class FederationRun {
     long deadline = System.nanoTime() + NODE_WAIT.toNanos();
     while (System.nanoTime() < deadline) {
       List<ActorRef<Client.Command>> listed = AskPattern.<Receptionist.Command, Receptionist.Listing>ask(server.receptionist(),
-              replyTo -> Receptionist.find(Client.KEY, replyTo), Duration.ofSeconds(5), server.scheduler())
+              replyTo -> Receptionist.find(Client.KEY, replyTo), NODE_WAIT, server.scheduler())
           .toCompletableFuture().join().getServiceInstances(Client.KEY).stream()
           .filter(ref -> ref.path().address().equals(node.address())).toList();
       if (listed.size() >= clients && listed.stream().allMatch(ref -> answers(server, ref))) {
