@@ -182,6 +182,11 @@ public final class ClusterConfig {
   public static void checkSettings(Config config) {
     try {
       io.csfl.internal.transfer.TransferSettings.from(config);
+      try {
+        io.csfl.internal.wire.WireLimits.ofParameters(config.getLong("csfl.codec.max-parameters"));
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException("csfl.codec.max-parameters: " + e.getMessage());
+      }
       notNegative(config, "csfl.client-pool.settle");
       notNegative(config, "csfl.rejoin.delay");
       notNegative(config, "csfl.server.start-wait-report");

@@ -298,6 +298,7 @@ class CliTest {
         "csfl.transfer.window = -1\n", "csfl.transfer.window must be positive, got -1",
         "csfl.rejoin.delay = -5s\n", "csfl.rejoin.delay must not be negative",
         "csfl.server.start-wait-report = -1s\n", "csfl.server.start-wait-report must not be negative",
+        "csfl.codec.max-parameters = 0\n", "csfl.codec.max-parameters: max parameters must be in 1..",
         "akka.loglevel = LOUD\n", "akka.loglevel must be one of OFF, ERROR, WARNING, INFO, DEBUG, got LOUD").entrySet()) {
       Path file = Files.writeString(dir.resolve("actors.conf"), bad.getKey());
       run("node", "--role", "client", "--insecure", "--port", "0", "--config", file.toString()).isOneLineUsageError(bad.getValue());
