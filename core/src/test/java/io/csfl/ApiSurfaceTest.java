@@ -64,6 +64,7 @@ class ApiSurfaceTest {
       "io.csfl.nn.TrainingConfig",
       "io.csfl.nn.TrainingEngine",
       "io.csfl.nn.TrainingResult",
+      "io.csfl.nn.TrainingTimeLimitException",
       "io.csfl.strategy.ClientAlgorithm",
       "io.csfl.strategy.ComplementSparsification",
       "io.csfl.strategy.CsOptions",

@@ -302,7 +302,9 @@ final class FederationOptions {
 
   TrainingConfig training() {
     try {
-      return new TrainingConfig(localEpochs, batchSize, new OptimizerConfig(OptimizerConfig.parseKind(optimizer), lr, momentum));
+      // Training past the round timeout is work no round takes: it stops there (see TrainingConfig#timeLimit).
+      return new TrainingConfig(localEpochs, batchSize, new OptimizerConfig(OptimizerConfig.parseKind(optimizer), lr, momentum),
+          roundTimeout);
     } catch (IllegalArgumentException e) {
       throw namingTheFlag(e);
     }

@@ -1,6 +1,7 @@
 package io.csfl.node;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.csfl.metrics.MetricsCsv;
@@ -168,6 +169,26 @@ class SimulateCommandTest {
       Thread.sleep(millis);
       return akka.actor.typed.javadsl.Behaviors.same();
     });
+  }
+
+  /** Local training stops at the round timeout: a round it cannot finish in fails, and no client trains on past the run. */
+  @Test
+  void trainingStopsAtTheRoundTimeout() throws Exception {
+    // The kit only reads the log for this test; the run has its own ActorSystem.
+    akka.actor.testkit.typed.javadsl.ActorTestKit logs = akka.actor.testkit.typed.javadsl.ActorTestKit.create("logs");
+    try {
+      java.util.concurrent.atomic.AtomicInteger stopped = new java.util.concurrent.atomic.AtomicInteger();
+      Result r = akka.actor.testkit.typed.javadsl.LoggingTestKit.empty()
+          // Each client of each attempt says so; the first is enough.
+          .withCustom(e -> e.message().contains("local training ran past its time limit of 2s") && stopped.incrementAndGet() == 1)
+          .expect(logs.system(), () -> run("simulate", "--algorithm", "fedavg", "--dataset", "synthetic:1,1", "--model", "logreg",
+              "--per-round", "2", "--rounds", "1", "--local-epochs", "100000000", "--round-timeout", "2s", "--out", out.toString()));
+      assertEquals(3, r.exitCode(), r.err());
+      // Without the limit, the last attempt's clients would train on for hours past the run's end.
+      assertFalse(r.err().contains("still training"), r.err());
+    } finally {
+      logs.shutdownTestKit();
+    }
   }
 
   @Test

@@ -75,6 +75,7 @@ public final class NetworkTrainer implements LocalTrainer {
     if (examples.length == 0) {
       throw new IllegalArgumentException("a client with no examples cannot train");
     }
+    long started = System.nanoTime();
     KernelWarmUp.trainingStarts();
     Network net = network(Math.min(config.batchSize(), examples.length));
     NetworkEvaluator.requireFits(architecture, net, data);
@@ -88,6 +89,7 @@ public final class NetworkTrainer implements LocalTrainer {
     for (int epoch = 0; epoch < config.epochs(); epoch++) {
       Shuffle.inPlace(order, rng);
       for (int from = 0; from < order.length; from += config.batchSize()) {
+        config.checkTime(started, epoch); // before a step: a training that has ended is never thrown away
         int batch = Math.min(config.batchSize(), order.length - from);
         data.fill(order, from, batch, net.inputBuffer(), net.labelBuffer());
         lossSum += net.trainBatch(batch, optimizer);

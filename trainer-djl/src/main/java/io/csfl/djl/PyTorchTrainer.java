@@ -92,6 +92,7 @@ public final class PyTorchTrainer implements LocalTrainer {
           + data.classes() + " classes, but model " + architecture + " reads " + features + " features and predicts "
           + classes + " classes");
     }
+    long started = System.nanoTime();
     int batchSize = config.batchSize();
     float[] x = new float[batchSize * features];
     int[] y = new int[batchSize];
@@ -107,6 +108,7 @@ public final class PyTorchTrainer implements LocalTrainer {
       for (int epoch = 0; epoch < config.epochs(); epoch++) {
         Shuffle.inPlace(order, rng);
         for (int from = 0; from < order.length; from += batchSize) {
+          config.checkTime(started, epoch);
           int batch = Math.min(batchSize, order.length - from);
           data.fill(order, from, batch, x, y);
           lossSum += step(manager, params, masks, optimizer, loss, x, y, batch);
