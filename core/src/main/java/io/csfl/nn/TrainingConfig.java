@@ -18,8 +18,9 @@ import java.util.Objects;
  */
 public record TrainingConfig(int epochs, int batchSize, OptimizerConfig optimizer, Duration timeLimit) {
   /**
-   * Checks that epochs and batch size are positive and the time limit is not negative, else
-   * {@link IllegalArgumentException}; the optimiser is not checked.
+   * Checks that epochs and batch size are positive and the time limit is between zero and 292
+   * years (what {@link System#nanoTime()} can count), else {@link IllegalArgumentException}; the
+   * optimiser is not checked.
    */
   public TrainingConfig {
     if (epochs <= 0) {
@@ -29,8 +30,9 @@ public record TrainingConfig(int epochs, int batchSize, OptimizerConfig optimize
       throw new IllegalArgumentException("batch size must be positive, got " + batchSize);
     }
     Objects.requireNonNull(timeLimit, "timeLimit");
-    if (timeLimit.isNegative()) {
-      throw new IllegalArgumentException("the time limit must not be negative, got " + timeLimit);
+    if (timeLimit.isNegative() || timeLimit.getSeconds() >= Long.MAX_VALUE / 1_000_000_000L) {
+      // (System.nanoTime() counts 292 years at most.)
+      throw new IllegalArgumentException("the time limit must be between zero (none) and 292 years, got " + timeLimit);
     }
   }
 

@@ -47,8 +47,12 @@ class TrainingTimeLimitTest {
   }
 
   @Test
-  void aNegativeLimitIsRefusedAndZeroMeansNone() {
+  void aNegativeOrEndlessLimitIsRefusedAndZeroMeansNone() {
     assertThrows(IllegalArgumentException.class, () -> TrainingConfig.paperDefaults().withTimeLimit(Duration.ofSeconds(-1)));
+    // Too long to count in nanoseconds: refused, rather than failing every check.
+    assertThrows(IllegalArgumentException.class,
+        () -> TrainingConfig.paperDefaults().withTimeLimit(java.time.temporal.ChronoUnit.FOREVER.getDuration()));
+    TrainingConfig.paperDefaults().withTimeLimit(Duration.ofDays(200)).checkTime(System.nanoTime(), 0);
     assertEquals(Duration.ZERO, TrainingConfig.paperDefaults().timeLimit());
   }
 }
