@@ -58,6 +58,8 @@ public final class ClusterApplication {
   static final String BACKEND = "backend";
   static final String FRONTEND = "frontend";
   static final long DATA_SEED = OwnTrainerFederation.DEFAULT_SEED;
+  /** How long a round waits for its clients, and so how long a client's training may run. */
+  static final Duration ROUND_TIMEOUT = Duration.ofMinutes(2);
 
   private ClusterApplication() {}
 
@@ -161,7 +163,7 @@ public final class ClusterApplication {
       Splits data = SyntheticFederated.generate(1, 1, DATA_SEED);
       Architecture logreg = Architecture.logreg(SyntheticFederated.FEATURES, SyntheticFederated.CLASSES);
       return new Federation(data, logreg, Strategies.byName("cs", StrategyParams.defaults()),
-          new NetworkTrainer(logreg, new TrainingConfig(2, 10, OptimizerConfig.adam(0.01))),
+          new NetworkTrainer(logreg, new TrainingConfig(2, 10, OptimizerConfig.adam(0.01)).withTimeLimit(ROUND_TIMEOUT)),
           Partitioner.parse(Partitioner.NATURAL).split(data.train(), SyntheticFederated.DEVICES, new Random(1)));
     }
   }
@@ -187,7 +189,7 @@ public final class ClusterApplication {
           Aggregator.create(f.strategy().newServer(Model.zeros(f.model().spec()), rounds), f.strategy().pruner()), "aggregator");
       ctx.getSystem().receptionist().tell(Receptionist.register(Aggregator.KEY, aggregator));
       Server.Settings settings = Server.Settings.builder(f.strategy().name()).rounds(rounds).clientsPerRound(10)
-          .minClients(f.devices().size()).roundTimeout(Duration.ofMinutes(2)).build();
+          .minClients(f.devices().size()).roundTimeout(ROUND_TIMEOUT).build();
       ctx.spawn(Server.createDiscovering(settings, Evaluator.of(f.model(), f.data().test()), dashboard, betweenRounds),
           "server", Server.DISPATCHER);
       return Behaviors.empty();
