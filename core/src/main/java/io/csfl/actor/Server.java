@@ -1281,7 +1281,7 @@ public final class Server extends AbstractBehavior<Server.Command> {
             ids.get(0), d.host().path(), reason);
       } else {
         getContext().getLog().error("refusing {} clients ({}), described by the clients host at {}: {}; they will not be trained on",
-            ids.size(), listed(ids), d.host().path(), reason);
+            ids.size(), firstAndMore(ids, 5), d.host().path(), reason);
       }
     });
     if (refusedHere > 0) {
@@ -1291,9 +1291,10 @@ public final class Server extends AbstractBehavior<Server.Command> {
     return afterAccepting();
   }
 
-  /** Ids for a log line: the first five, and how many more. */
-  static String listed(List<String> ids) {
-    return ids.size() <= 5 ? String.join(", ", ids) : String.join(", ", ids.subList(0, 5)) + " and " + (ids.size() - 5) + " more";
+  /** {@code items} for a log line: the first {@code shown}, and how many more. */
+  static String firstAndMore(List<String> items, int shown) {
+    return items.size() <= shown ? String.join(", ", items)
+        : String.join(", ", items.subList(0, shown)) + " and " + (items.size() - shown) + " more";
   }
 
   /** Why a host's batch is refused as a whole, or null. */
@@ -1507,8 +1508,7 @@ public final class Server extends AbstractBehavior<Server.Command> {
     if (others.isEmpty()) {
       return ranges(numbered);
     }
-    String names = others.size() <= NAMED_RANGES ? String.join(", ", others)
-        : String.join(", ", others.subList(0, NAMED_RANGES)) + " and " + (others.size() - NAMED_RANGES) + " more";
+    String names = firstAndMore(others, NAMED_RANGES);
     return numbered.isEmpty() ? names : ranges(numbered) + ", " + names;
   }
 
