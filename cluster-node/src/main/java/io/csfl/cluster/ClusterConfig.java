@@ -106,6 +106,17 @@ public final class ClusterConfig {
     } catch (IOException | RuntimeException e) {
       throw new IllegalArgumentException("--tls-dir " + dir + ": tls.key is not a PEM private key");
     }
+    if (!isKeyOf(key, cert)) {
+      throw new IllegalArgumentException("--tls-dir " + dir + ": tls.key is not the key of tls.crt");
+    }
+  }
+
+  /**
+   * Whether {@code key} is the private key of {@code cert}: a signature made with the one verifies
+   * with the other's public key. A certificate issued with a key that is not its CA's is signed, and
+   * looks issued, but no peer accepts it.
+   */
+  public static boolean isKeyOf(java.security.PrivateKey key, X509Certificate cert) {
     String algorithm = switch (key.getAlgorithm()) {
       case "RSA" -> "SHA256withRSA";
       case "EC" -> "SHA256withECDSA";
@@ -113,7 +124,6 @@ public final class ClusterConfig {
     };
     byte[] challenge = new byte[32];
     new java.security.SecureRandom().nextBytes(challenge);
-    boolean matches;
     try {
       java.security.Signature signer = java.security.Signature.getInstance(algorithm);
       signer.initSign(key);
@@ -122,12 +132,9 @@ public final class ClusterConfig {
       java.security.Signature verifier = java.security.Signature.getInstance(algorithm);
       verifier.initVerify(cert.getPublicKey());
       verifier.update(challenge);
-      matches = verifier.verify(signature);
+      return verifier.verify(signature);
     } catch (GeneralSecurityException e) {
-      matches = false;
-    }
-    if (!matches) {
-      throw new IllegalArgumentException("--tls-dir " + dir + ": tls.key is not the key of tls.crt");
+      return false;
     }
   }
 

@@ -113,10 +113,11 @@ final class CertsCommand implements Callable<Integer> {
             "--nodes: '" + name + "' is not a node name (1-63 letters, digits, '.', '-'; not 'ca')");
       }
       Set<String> roles = roles(node);
-      if (names.put(name, roles) != null) {
+      if (names.containsKey(name)) {
         // One directory per name: a second entry would be issued over the first, or dropped.
         throw new CommandLine.ParameterException(spec.commandLine(), "--nodes: '" + name + "' is named twice");
       }
+      names.put(name, roles);
     }
     Instant now = Instant.now();
     requireValidity("--days", days, now);
@@ -148,6 +149,25 @@ final class CertsCommand implements Callable<Integer> {
             + ": move it away, or choose another --out (a new CA replaces no node's key)");
       }
     }
+    // A name without roles: on renewal its certificate's (a server renewed as "main" stays a server), else the client role.
+    Set<String> kept = new TreeSet<>();
+    for (var node : names.entrySet()) {
+      Path cert = out.resolve(node.getKey()).resolve(CERT);
+      if (node.getValue() != null) {
+        continue;
+      }
+      if (haveCa && Files.exists(cert)) {
+        try {
+          node.setValue(new TreeSet<>(CertificateRoles.of(certificate(cert))));
+          kept.add(node.getKey());
+        } catch (IOException | GeneralSecurityException e) {
+          return refuse(cert + " cannot be read to keep its roles (" + e.getMessage() + "): give them, as "
+              + node.getKey() + ":ROLE+ROLE");
+        }
+      } else {
+        node.setValue(CertificateRoles.DEFAULT);
+      }
+    }
     Authority ca;
     try {
       ca = haveCa ? Authority.read(caDir) : Authority.create(caDir, now, caDays, random);
@@ -166,18 +186,20 @@ final class CertsCommand implements Callable<Integer> {
     for (var node : names.entrySet()) {
       Path dir = out.resolve(node.getKey());
       boolean renewed = Files.exists(dir.resolve(CERT));
-      ca.issue(node.getKey(), node.getValue(), dir, now, days, random);
-      System.out.println((renewed ? "renewed " : "issued ") + node.getKey() + ", roles " + node.getValue() + ": " + dir
+      Set<String> roles = node.getValue();
+      ca.issue(node.getKey(), roles, dir, now, days, random);
+      System.out.println((renewed ? "renewed " : "issued ") + node.getKey() + ", roles " + roles
+          + (kept.contains(node.getKey()) ? " (kept from its certificate)" : "") + ": " + dir
           + " (" + KEY + ", " + CERT + ", " + CA_CERT + ")");
     }
     return 0;
   }
 
-  /** The roles of {@code NAME:ROLE+ROLE}; the client role alone for a plain name. */
+  /** The roles of {@code NAME:ROLE+ROLE}; null for a plain name (its certificate's on renewal, else the client role). */
   private Set<String> roles(String node) {
     int colon = node.indexOf(':');
     if (colon < 0) {
-      return CertificateRoles.DEFAULT;
+      return null;
     }
     Set<String> roles = new TreeSet<>();
     for (String role : node.substring(colon + 1).split("\\+", -1)) {
@@ -202,6 +224,13 @@ final class CertsCommand implements Callable<Integer> {
     if (now.plus(Duration.ofDays(value)).isAfter(LAST_DATE)) {
       throw new CommandLine.ParameterException(spec.commandLine(), flag + " " + value + " ends after 9999-12-31, the last date "
           + "a certificate can hold (at most " + Duration.between(now, LAST_DATE).toDays() + " days from today)");
+    }
+  }
+
+  /** The X.509 certificate in the PEM or DER file {@code file}. */
+  private static X509Certificate certificate(Path file) throws IOException, GeneralSecurityException {
+    try (var in = Files.newInputStream(file)) {
+      return (X509Certificate) CertificateFactory.getInstance("X.509").generateCertificate(in);
     }
   }
 
@@ -233,10 +262,7 @@ final class CertsCommand implements Callable<Integer> {
     }
 
     static Authority read(Path dir) throws IOException, GeneralSecurityException {
-      X509Certificate cert;
-      try (var in = Files.newInputStream(dir.resolve(CA_CERT))) {
-        cert = (X509Certificate) CertificateFactory.getInstance("X.509").generateCertificate(in);
-      }
+      X509Certificate cert = certificate(dir.resolve(CA_CERT));
       String text = Files.readString(dir.resolve(CA_KEY), StandardCharsets.US_ASCII);
       String body = text.replace("-----BEGIN PRIVATE KEY-----", "").replace("-----END PRIVATE KEY-----", "").replaceAll("\\s", "");
       PrivateKey key;
@@ -244,6 +270,10 @@ final class CertsCommand implements Callable<Integer> {
         key = KeyFactory.getInstance("RSA").generatePrivate(new PKCS8EncodedKeySpec(Base64.getDecoder().decode(body)));
       } catch (IllegalArgumentException e) {
         throw new GeneralSecurityException(CA_KEY + " is not a PEM PKCS#8 private key");
+      }
+      if (!io.csfl.cluster.ClusterConfig.isKeyOf(key, cert)) {
+        // Certificates signed with it would be issued, and refused by every node that trusts ca.crt.
+        throw new GeneralSecurityException(CA_KEY + " is not the key of " + CA_CERT);
       }
       return new Authority(key, cert);
     }

@@ -2,6 +2,7 @@ package io.csfl.node;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -15,6 +16,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
@@ -370,6 +372,40 @@ class CliTest {
     run("certs", "--out", out.toString(), "--nodes", "a,b,a").isOneLineUsageError("--nodes: 'a' is named twice");
     run("certs", "--out", out.toString(), "--nodes", "a:server,a:client").isOneLineUsageError("--nodes: 'a' is named twice");
     assertFalse(Files.exists(out), "nothing written");
+  }
+
+  /** A CA whose key is not its certificate's would sign certificates that every node refuses. */
+  @Test
+  void aCaKeyOfAnotherCertificateIsRefused() throws Exception {
+    Path one = dir.resolve("one");
+    Path two = dir.resolve("two");
+    assertEquals(0, run("certs", "--out", one.toString(), "--nodes", "a").exitCode());
+    assertEquals(0, run("certs", "--out", two.toString(), "--nodes", "a").exitCode());
+    Files.copy(two.resolve("ca/ca.crt"), one.resolve("ca/ca.crt"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+    run("certs", "--out", one.toString(), "--nodes", "z", "--add-nodes")
+        .isOneLineUsageError("cannot read the CA in " + one.resolve("ca") + ": ca.key is not the key of ca.crt");
+    assertFalse(Files.exists(one.resolve("z")), "nothing issued");
+  }
+
+  /** Renewing "main" (no roles given) keeps main's roles; roles given replace them. */
+  @Test
+  void aRenewalWithoutRolesKeepsTheCertificatesRoles() throws Exception {
+    Path out = dir.resolve("fed");
+    assertEquals(0, run("certs", "--out", out.toString(), "--nodes", "main:server+aggregator,c1").exitCode());
+    java.math.BigInteger before = certificate(out.resolve("main/tls.crt")).getSerialNumber();
+    String printed = stdoutOf(() -> assertEquals(0, run("certs", "--out", out.toString(), "--nodes", "main,c2", "--add-nodes").exitCode()));
+    assertTrue(printed.contains("renewed main, roles [aggregator, server] (kept from its certificate)"), printed);
+    assertTrue(printed.contains("issued c2, roles [client]: "), printed);
+    java.security.cert.X509Certificate renewed = certificate(out.resolve("main/tls.crt"));
+    assertNotEquals(before, renewed.getSerialNumber(), "a new certificate");
+    assertEquals(Set.of("server", "aggregator"), io.csfl.cluster.CertificateRoles.of(renewed));
+    assertEquals(0, run("certs", "--out", out.toString(), "--nodes", "main:client", "--add-nodes").exitCode());
+    assertEquals(Set.of("client"), io.csfl.cluster.CertificateRoles.of(certificate(out.resolve("main/tls.crt"))));
+    // An unreadable certificate has no roles to keep: the renewal names them.
+    Files.writeString(out.resolve("c1/tls.crt"), "not a certificate");
+    run("certs", "--out", out.toString(), "--nodes", "c1", "--add-nodes")
+        .isOneLineUsageError(out.resolve("c1/tls.crt") + " cannot be read to keep its roles");
+    run("certs", "--out", out.toString(), "--nodes", "a,b,a").isOneLineUsageError("--nodes: 'a' is named twice");
   }
 
   private static java.security.cert.X509Certificate certificate(Path pem) throws Exception {
