@@ -21,8 +21,9 @@ final class ReportCommand implements Callable<Integer> {
   @Parameters(index = "0", paramLabel = "DIR", description = "A run directory containing metrics.csv.")
   Path dir;
 
-  @Option(names = "--target", paramLabel = "T", defaultValue = "0.70", description = "Accuracy target for 'rounds and MB to target'. Default: ${DEFAULT-VALUE}.")
-  double target;
+  @Option(names = "--target", paramLabel = "T", description = "Accuracy target for 'rounds and MB to target'. Default: the one "
+      + "the run's summary.md was written for, else 0.70.")
+  Double target;
 
   @Override
   public Integer call() {
@@ -30,7 +31,7 @@ final class ReportCommand implements Callable<Integer> {
     if (!Files.isRegularFile(csv)) {
       throw new CommandLine.ParameterException(spec.commandLine(), "no metrics.csv in " + dir);
     }
-    if (!(target > 0 && target <= 1)) {
+    if (target != null && !(target > 0 && target <= 1)) {
       throw new CommandLine.ParameterException(spec.commandLine(), "--target must be in (0, 1], got " + target);
     }
     String fault = fault(csv);
@@ -38,8 +39,16 @@ final class ReportCommand implements Callable<Integer> {
       spec.commandLine().getErr().println("csfl: " + CsflCommand.oneLine(fault));
       return CommandLine.ExitCode.USAGE;
     }
+    RunLock lock;
     try {
-      spec.commandLine().getOut().print(Report.render(dir, target));
+      // A run still writing DIR would replace this report at its end, or find its summary replaced under it.
+      lock = RunLock.acquire(dir, "report");
+    } catch (IllegalArgumentException e) {
+      spec.commandLine().getErr().println("csfl: " + CsflCommand.oneLine(e.getMessage()));
+      return CommandLine.ExitCode.USAGE;
+    }
+    try (lock) {
+      spec.commandLine().getOut().print(Report.render(dir, target == null ? java.util.OptionalDouble.empty() : java.util.OptionalDouble.of(target)));
     } catch (IOException | IllegalArgumentException | java.io.UncheckedIOException e) {
       spec.commandLine().getErr().println("csfl: cannot write the report: " + failure(dir, e));
       return CommandLine.ExitCode.USAGE;

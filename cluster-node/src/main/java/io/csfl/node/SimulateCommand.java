@@ -547,9 +547,6 @@ final class SimulateCommand implements java.util.concurrent.Callable<Integer> {
     terminated.get();
   }
 
-  /** Headings of the notes {@link #noteInSummary} adds; the report's own summary has neither. */
-  private static final List<String> NOTES = List.of("\n## Aborted\n", "\n## Incomplete metrics\n");
-
   /**
    * Adds to summary.md why the run is not whole, in place of such a note an earlier try of the
    * run left (a report that could not be rendered leaves the old summary); written atomically, as
@@ -559,15 +556,15 @@ final class SimulateCommand implements java.util.concurrent.Callable<Integer> {
     Path summary = out.resolve(Report.SUMMARY);
     StringBuilder note = new StringBuilder();
     if (!failures.isEmpty()) {
-      note.append(NOTES.get(0)).append("\nTraining stopped before its last round:\n\n");
+      note.append(Report.NOTES.get(0)).append("\nTraining stopped before its last round:\n\n");
       failures.forEach(f -> note.append("- ").append(f).append('\n'));
     }
     if (incomplete != null) {
-      note.append(NOTES.get(1)).append('\n').append(incomplete).append("; `csfl simulate --resume` writes them from the last checkpoints.\n");
+      note.append(Report.NOTES.get(1)).append('\n').append(incomplete).append("; `csfl simulate --resume` writes them from the last checkpoints.\n");
     }
     try {
       String text = Files.exists(summary) ? Files.readString(summary) : "";
-      int earlier = NOTES.stream().mapToInt(text::indexOf).filter(i -> i >= 0).min().orElse(text.length());
+      int earlier = Report.notesStart(text);
       AtomicFiles.write(summary, (text.substring(0, earlier) + note).getBytes(java.nio.charset.StandardCharsets.UTF_8), false);
     } catch (java.io.IOException | java.io.UncheckedIOException e) {
       spec.commandLine().getErr().println("csfl: could not note the abort: " + (e instanceof java.io.IOException io

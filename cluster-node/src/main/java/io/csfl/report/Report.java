@@ -23,15 +23,58 @@ public final class Report {
   /** Every file the report writes into a run's directory: the summary and the three charts. */
   public static final java.util.List<String> FILES = java.util.List.of(SUMMARY, ACCURACY_BY_ROUND, ACCURACY_BY_MB, ACCURACY_BY_UPLINK_MB);
 
+  /**
+   * Headings of the notes a run adds to its summary when it is not whole (training aborted, rounds
+   * missing from metrics.csv); the report's own summary has neither.
+   */
+  public static final List<String> NOTES = List.of("\n## Aborted\n", "\n## Incomplete metrics\n");
+  private static final java.util.regex.Pattern TARGET_LINE = java.util.regex.Pattern.compile("(?m)^Target accuracy: ([0-9.]+)\\.");
+
   private Report() {}
 
-  /** Writes the charts and summary.md into {@code dir} from its metrics.csv; returns the summary's text. */
-  public static String render(Path dir, double target) throws IOException {
+  /**
+   * Writes the charts and summary.md into {@code dir} from its metrics.csv, for the report of a run
+   * that is over; returns the summary's text. What metrics.csv cannot say is kept from the summary
+   * the run wrote: its notes (why training stopped), and its target when {@code target} is empty.
+   */
+  public static String render(Path dir, java.util.OptionalDouble target) throws IOException {
     List<RoundMetrics> rows = MetricsCsv.read(dir.resolve("metrics.csv"));
     if (rows.isEmpty()) {
       throw new IllegalArgumentException(dir.resolve("metrics.csv") + " has no rows");
     }
-    return render(dir, rows, target);
+    String earlier = java.nio.file.Files.exists(dir.resolve(SUMMARY)) ? java.nio.file.Files.readString(dir.resolve(SUMMARY)) : "";
+    double used = target.orElse(earlierTarget(earlier).orElse(DEFAULT_TARGET));
+    String summary = render(dir, rows, used);
+    String notes = earlier.substring(notesStart(earlier));
+    if (!notes.isEmpty()) {
+      summary += notes;
+      io.csfl.internal.files.AtomicFiles.write(dir.resolve(SUMMARY), summary.getBytes(StandardCharsets.UTF_8), false);
+    }
+    return summary;
+  }
+
+  /** The accuracy target a report uses when neither the run nor the user gave one. */
+  public static final double DEFAULT_TARGET = 0.70;
+
+  /** Where the notes of {@code summary} start ({@link #NOTES}); its length when it has none. */
+  public static int notesStart(String summary) {
+    return NOTES.stream().mapToInt(summary::indexOf).filter(i -> i >= 0).min().orElse(summary.length());
+  }
+
+  /** The target {@code summary} was written for, if it says one in (0, 1]. */
+  private static java.util.OptionalDouble earlierTarget(String summary) {
+    java.util.regex.Matcher m = TARGET_LINE.matcher(summary);
+    if (m.find()) {
+      try {
+        double t = Double.parseDouble(m.group(1));
+        if (t > 0 && t <= 1) {
+          return java.util.OptionalDouble.of(t);
+        }
+      } catch (NumberFormatException ignored) {
+        // Not a summary this report wrote: the default target.
+      }
+    }
+    return java.util.OptionalDouble.empty();
   }
 
   /**
@@ -68,7 +111,7 @@ public final class Report {
     sb.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
     for (AlgorithmSummary r : rows) {
       sb.append(String.format(Locale.ROOT, "| %s | %d | %.4f | %.4f | %s | %s | %.2f | %.2f | %.2f | %s | %.1f | %.2f |%n",
-          r.algorithm(), r.rounds(), r.finalAccuracy(), r.bestAccuracy(),
+          r.algorithm().replace("|", "\\|"), r.rounds(), r.finalAccuracy(), r.bestAccuracy(),
           r.roundToTarget().isPresent() ? String.valueOf(r.roundToTarget().getAsInt()) : "not reached",
           r.roundToTarget().isPresent() ? String.format(Locale.ROOT, "%.2f", r.bytesToTarget() / 1e6) : "-",
           r.bytesDown() / 1e6, r.bytesUp() / 1e6, r.totalBytes() / 1e6,

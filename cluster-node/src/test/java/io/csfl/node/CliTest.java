@@ -104,16 +104,19 @@ class CliTest {
     Files.writeString(dir.resolve("metrics.csv"), io.csfl.metrics.RoundMetrics.CSV_HEADER + "\ncs,1,0.5\n");
     run("report", dir.toString()).isOneLineUsageError("line 2: metrics row has 3 fields");
     // Values no run writes: the summary would count, chart and sum them as if they were rounds.
-    Map<String, String> refused = Map.of(
-        "cs,1,NaN,1.0,10,10,2,2,5,1,1,9", "line 2: accuracy must be in [0, 1], got NaN",
-        "cs,1,1.5,1.0,10,10,2,2,5,1,1,9", "line 2: accuracy must be in [0, 1], got 1.5",
-        "cs,-3,0.5,1.0,10,10,2,2,5,1,1,9", "line 2: round must be at least 1, got -3",
-        "cs,1,0.5,1.0,-10,10,2,2,5,1,1,9", "line 2: bytes_down must not be negative, got -10",
-        "cs,1,0.5,1.0,10,10,2,2,5,1,1,-9", "line 2: wall_ms must not be negative, got -9",
-        "cs,two,0.5,1.0,10,10,2,2,5,1,1,9", "line 2: round is not a whole number: 'two'",
-        "cs,1,0.5,1.0,10,10,2,3,5,1,1,9", "line 2: clients_completed (3) exceeds clients_selected (2)",
-        "cs,1,0.5,1.0,10,10,2,2,5,1,1,9\nfedavg,1,0.5,1.0,10,10,2,2,5,1,1,9\ncs,1,0.6,1.0,10,10,2,2,5,1,1,9",
-        "line 4: round 1 of cs appears twice (also on line 2)");
+    Map<String, String> refused = Map.ofEntries(
+        Map.entry("cs,1,0.5,-3,10,10,2,2,5,1,1,9", "line 2: loss must not be negative, got -3"),
+        Map.entry("cs,1,0.5,1.0,10,10,2,2,5,1,1,9\ncs,3,0.5,1.0,10,10,2,2,5,1,1,9\ncs,2,0.5,1.0,10,10,2,2,5,1,1,9",
+            "line 4: round 2 of cs comes after its round 3 (line 3); a run writes its rounds in order"),
+        Map.entry("cs,1,NaN,1.0,10,10,2,2,5,1,1,9", "line 2: accuracy must be in [0, 1], got NaN"),
+        Map.entry("cs,1,1.5,1.0,10,10,2,2,5,1,1,9", "line 2: accuracy must be in [0, 1], got 1.5"),
+        Map.entry("cs,-3,0.5,1.0,10,10,2,2,5,1,1,9", "line 2: round must be at least 1, got -3"),
+        Map.entry("cs,1,0.5,1.0,-10,10,2,2,5,1,1,9", "line 2: bytes_down must not be negative, got -10"),
+        Map.entry("cs,1,0.5,1.0,10,10,2,2,5,1,1,-9", "line 2: wall_ms must not be negative, got -9"),
+        Map.entry("cs,two,0.5,1.0,10,10,2,2,5,1,1,9", "line 2: round is not a whole number: 'two'"),
+        Map.entry("cs,1,0.5,1.0,10,10,2,3,5,1,1,9", "line 2: clients_completed (3) exceeds clients_selected (2)"),
+        Map.entry("cs,1,0.5,1.0,10,10,2,2,5,1,1,9\nfedavg,1,0.5,1.0,10,10,2,2,5,1,1,9\ncs,1,0.6,1.0,10,10,2,2,5,1,1,9",
+            "line 4: round 1 of cs appears twice (also on line 2)"));
     refused.forEach((rows, text) -> {
       try {
         Files.writeString(dir.resolve("metrics.csv"), io.csfl.metrics.RoundMetrics.CSV_HEADER + "\n" + rows + "\n");
@@ -122,8 +125,10 @@ class CliTest {
       }
       run("report", dir.toString()).isOneLineUsageError(dir.resolve("metrics.csv") + " " + text);
     });
-    // A diverged model's loss is NaN: such a run is still reported.
-    Files.writeString(dir.resolve("metrics.csv"), io.csfl.metrics.RoundMetrics.CSV_HEADER + "\ncs,1,0.1,NaN,10,10,2,2,5,1,1,9\n");
+    // A diverged model's loss is NaN or infinite: such a run is still reported. Rounds may end early
+    // (a run that stopped), and a spreadsheet may have saved the file with a byte-order mark.
+    Files.writeString(dir.resolve("metrics.csv"), "\uFEFF" + io.csfl.metrics.RoundMetrics.CSV_HEADER
+        + "\ncs,1,0.1,NaN,10,10,2,2,5,1,1,9\ncs,2,0.1,Infinity,10,10,2,2,5,1,1,9\n");
     assertEquals(0, run("report", dir.toString()).exitCode());
   }
 

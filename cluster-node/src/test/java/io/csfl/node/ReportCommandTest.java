@@ -56,6 +56,50 @@ class ReportCommandTest {
     assertEquals(summary, Files.readString(dir.resolve(Report.SUMMARY)));
   }
 
+  /**
+   * A report drawn again from metrics.csv keeps what only the run's summary says: why training
+   * stopped, and the target the run was given (unless --target gives another).
+   */
+  @Test
+  void aReportKeepsTheRunsNotesAndTarget() throws Exception {
+    java.util.List<RoundMetrics> rows = java.util.List.of(
+        new RoundMetrics("cs", 1, 0.5, 1.2, 500, 500, 10, 9, 100, 2, 6, 210),
+        new RoundMetrics("a|b", 1, 0.6, 1.2, 500, 500, 10, 9, 100, 2, 6, 210));
+    try (MetricsCsv csv = MetricsCsv.create(dir.resolve("metrics.csv"))) {
+      rows.forEach(csv::append);
+    }
+    String note = "\n## Aborted\n\nTraining stopped before its last round:\n\n- cs in round 2: no client answered\n";
+    Files.writeString(dir.resolve(Report.SUMMARY), Report.render(dir, rows, 0.55) + note);
+
+    assertEquals(0, CsflCommand.commandLine().execute("report", dir.toString()));
+    String summary = Files.readString(dir.resolve(Report.SUMMARY));
+    assertTrue(summary.contains("Target accuracy: 0.55."), summary);
+    assertTrue(summary.endsWith(note), summary);
+    assertTrue(summary.contains("| a\\|b | 1 |"), "a name with '|' stays one cell: " + summary);
+
+    assertEquals(0, CsflCommand.commandLine().execute("report", dir.toString(), "--target", "0.9"));
+    summary = Files.readString(dir.resolve(Report.SUMMARY));
+    assertTrue(summary.contains("Target accuracy: 0.90."), summary);
+    assertTrue(summary.endsWith(note), "once, at the end: " + summary);
+  }
+
+  /** A run still writing its directory would replace the report at its end, or find its summary replaced. */
+  @Test
+  void aRunsDirectoryInUseIsRefused() throws Exception {
+    try (MetricsCsv csv = MetricsCsv.create(dir.resolve("metrics.csv"))) {
+      csv.append(new RoundMetrics("cs", 1, 0.5, 1.2, 500, 500, 10, 9, 100, 2, 6, 210));
+    }
+    java.io.StringWriter err = new java.io.StringWriter();
+    try (RunLock running = RunLock.acquire(dir, "--out")) {
+      picocli.CommandLine cl = CsflCommand.commandLine();
+      cl.setErr(new java.io.PrintWriter(err));
+      assertEquals(2, cl.execute("report", dir.toString()));
+    }
+    assertTrue(err.toString().startsWith("csfl: report " + dir + " is in use by another csfl run"), err.toString());
+    assertTrue(Files.notExists(dir.resolve(Report.SUMMARY)), "nothing written");
+    assertEquals(0, CsflCommand.commandLine().execute("report", dir.toString()), "free again once the run ended");
+  }
+
   @Test
   void aDirectoryWithoutMetricsIsAUsageError() {
     assertEquals(2, CsflCommand.commandLine().execute("report", dir.resolve("none").toString()));

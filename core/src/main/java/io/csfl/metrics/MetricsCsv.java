@@ -163,16 +163,22 @@ public final class MetricsCsv implements AutoCloseable {
 
   /**
    * The rows of {@code file}'s {@code lines}, skipping blank ones, after the header it must start
-   * with; IllegalArgumentException naming the line of a row that does not parse, holds a value no
-   * run writes ({@link RoundMetrics#parse}) or repeats a round of its algorithm.
+   * with (after a byte-order mark, if any); IllegalArgumentException naming the line of a row that
+   * does not parse, holds a value no run writes ({@link RoundMetrics#parse}), or repeats a round of
+   * its algorithm or comes after a later one.
    */
   private static List<RoundMetrics> rows(Path file, List<String> lines) {
+    // A spreadsheet that saved the file may have put a byte-order mark before the header.
+    if (!lines.isEmpty() && lines.get(0).startsWith("\uFEFF")) {
+      lines = new ArrayList<>(lines);
+      lines.set(0, lines.get(0).substring(1));
+    }
     if (lines.isEmpty() || !lines.get(0).equals(RoundMetrics.CSV_HEADER)) {
       throw new IllegalArgumentException(file + " is not a CSFL metrics file: line 1 is not the header " + RoundMetrics.CSV_HEADER);
     }
     List<RoundMetrics> rows = new ArrayList<>();
     // Where each algorithm's rounds were seen: a run writes each round's row once.
-    Map<String, Map<Integer, Integer>> seen = new java.util.HashMap<>();
+    Map<String, java.util.TreeMap<Integer, Integer>> seen = new java.util.HashMap<>();
     for (int i = 1; i < lines.size(); i++) {
       if (lines.get(i).isBlank()) {
         continue;
@@ -183,10 +189,16 @@ public final class MetricsCsv implements AutoCloseable {
       } catch (IllegalArgumentException e) {
         throw new IllegalArgumentException(file + " line " + (i + 1) + ": " + e.getMessage(), e);
       }
-      Integer before = seen.computeIfAbsent(m.algorithm(), a -> new java.util.HashMap<>()).putIfAbsent(m.round(), i + 1);
+      java.util.TreeMap<Integer, Integer> rounds = seen.computeIfAbsent(m.algorithm(), a -> new java.util.TreeMap<>());
+      Integer before = rounds.putIfAbsent(m.round(), i + 1);
       if (before != null) {
         throw new IllegalArgumentException(file + " line " + (i + 1) + ": round " + m.round() + " of " + m.algorithm()
             + " appears twice (also on line " + before + ")");
+      }
+      int last = rounds.lastKey();
+      if (last > m.round()) {
+        throw new IllegalArgumentException(file + " line " + (i + 1) + ": round " + m.round() + " of " + m.algorithm()
+            + " comes after its round " + last + " (line " + rounds.get(last) + "); a run writes its rounds in order");
       }
       rows.add(m);
     }

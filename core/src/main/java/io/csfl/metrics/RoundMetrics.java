@@ -39,7 +39,8 @@ public record RoundMetrics(String algorithm, int round, double accuracy, double 
   /**
    * Parses a row written by {@link #toCsvRow()}; an IllegalArgumentException names the column of a
    * value that no run writes: a round below 1, an accuracy outside [0, 1] (NaN among them), a
-   * negative count, byte or time. The loss may be anything, NaN too: a diverged model's is.
+   * negative loss, count, byte or time. A cross-entropy is never negative, but it may be infinite
+   * or NaN: a diverged model's is.
    */
   public static RoundMetrics parse(String row) {
     String[] f = row.split(",", -1);
@@ -57,12 +58,16 @@ public record RoundMetrics(String algorithm, int round, double accuracy, double 
     if (!(accuracy >= 0 && accuracy <= 1)) {
       throw new IllegalArgumentException("accuracy must be in [0, 1], got " + f[2]);
     }
+    double loss = number(f, 3);
+    if (loss < 0) {
+      throw new IllegalArgumentException("loss must not be negative, got " + f[3]);
+    }
     long selected = count(f, 6, Integer.MAX_VALUE);
     long completed = count(f, 7, Integer.MAX_VALUE);
     if (completed > selected) {
       throw new IllegalArgumentException("clients_completed (" + completed + ") exceeds clients_selected (" + selected + ")");
     }
-    return new RoundMetrics(f[0], (int) round, accuracy, number(f, 3), count(f, 4), count(f, 5), (int) selected, (int) completed,
+    return new RoundMetrics(f[0], (int) round, accuracy, loss, count(f, 4), count(f, 5), (int) selected, (int) completed,
         count(f, 8), count(f, 9), count(f, 10), count(f, 11));
   }
 
