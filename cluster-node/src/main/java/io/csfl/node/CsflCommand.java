@@ -35,12 +35,15 @@ public final class CsflCommand implements Runnable {
 
   public static void main(String[] args) {
     CommandLine cl = commandLine();
-    String badLevel = LogLevel.refusal(System.getenv("CSFL_LOG_LEVEL"));
+    String level = System.getenv("CSFL_LOG_LEVEL");
+    String badLevel = LogLevel.refusal(level, FlagDefaults.asksForHelp(cl, args));
     if (badLevel != null) {
       System.err.println("csfl: " + badLevel);
       System.exit(CommandLine.ExitCode.USAGE);
     }
-    LogLevel.applyEnvironment(System.getenv("CSFL_LOG_LEVEL"));
+    if (LogLevel.refusal(level) == null) {
+      LogLevel.applyEnvironment(level);
+    }
     cl.setDefaultValueProvider(new FlagDefaults(cl, args, System.getenv()));
     exit(execute(cl, args));
   }

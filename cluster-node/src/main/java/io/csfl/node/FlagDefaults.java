@@ -41,7 +41,7 @@ import picocli.CommandLine;
  * file given by {@code CSFL_CONFIG}, or by {@code --config FILE} to a command that has that flag.
  * A flag on the command line wins. A command line that asks for help or the version, and a
  * resumed simulation (which runs with the flags it was started with), take neither: nothing
- * there may stop them.
+ * there may stop them. {@code --resume} itself comes from the command line only.
  */
 final class FlagDefaults implements CommandLine.IDefaultValueProvider {
   private final Map<String, String> env;
@@ -80,13 +80,23 @@ final class FlagDefaults implements CommandLine.IDefaultValueProvider {
    * {@code command}), nor for {@code simulate --resume}, which runs with the run's saved flags.
    */
   private static boolean takesDefaults(CommandLine root, CommandLine command, String[] args) {
-    if (command != null && (command.getCommand() instanceof CommandLine.HelpCommand
-        || command.getCommand() instanceof SimulateCommand && given(command.getCommandSpec().findOption("--resume"), args))) {
-      return false;
+    return !asksForHelp(root, args)
+        && !(command != null && command.getCommand() instanceof SimulateCommand && given(command.getCommandSpec().findOption("--resume"), args));
+  }
+
+  /**
+   * Whether {@code args} of {@code root} (the csfl command) ask for help or the version: the help
+   * command, or a help or version flag of the csfl command or of the subcommand they run. Nothing in
+   * the environment may stop those.
+   */
+  static boolean asksForHelp(CommandLine root, String[] args) {
+    CommandLine command = invoked(root, args);
+    if (command != null && command.getCommand() instanceof CommandLine.HelpCommand) {
+      return true;
     }
     return (command == null ? List.of(root) : List.of(root, command)).stream()
         .flatMap(c -> c.getCommandSpec().options().stream())
-        .noneMatch(o -> (o.usageHelp() || o.versionHelp()) && given(o, args));
+        .anyMatch(o -> (o.usageHelp() || o.versionHelp()) && given(o, args));
   }
 
   /** The value {@code args} give {@code option}, as {@code --name VALUE} or {@code --name=VALUE}; null if none. */
@@ -183,11 +193,16 @@ final class FlagDefaults implements CommandLine.IDefaultValueProvider {
       return configFile.map(Path::toString).orElse(null);
     }
     String fromEnv = env.get(variable(option));
+    Config file = file(option.command());
+    String key = key(option);
+    if (option.longestName().equals("--resume") && (fromEnv != null && !fromEnv.isBlank() || file.hasPath(key))) {
+      // A resume continues one run: as a default it would turn every later simulate into that run.
+      throw new BadInput(option.command().commandLine(), (fromEnv != null && !fromEnv.isBlank() ? variable(option) + "=" + fromEnv
+          : key + " in config file " + configFile.orElseThrow()) + ": --resume is taken from the command line only");
+    }
     if (fromEnv != null && !fromEnv.isBlank()) {
       return fromEnv;
     }
-    Config file = file(option.command());
-    String key = key(option);
     // Null leaves the flag at its own default; an object is a section of CSFL's settings (csfl.rejoin.delay).
     if (!file.hasPath(key) || file.getValue(key).valueType() == ConfigValueType.OBJECT) {
       return null;

@@ -20,6 +20,11 @@ final class LogLevel {
         : "CSFL_LOG_LEVEL '" + value + "' is not a log level: give one of " + String.join(", ", NAMES);
   }
 
+  /** As {@link #refusal(String)}, but null for a command line that asks for help or the version, which nothing in the environment may stop. */
+  static String refusal(String value, boolean asksForHelp) {
+    return asksForHelp ? null : refusal(value);
+  }
+
   /**
    * Sets the level {@code CSFL_LOG_LEVEL} names, as logback.xml would, but for a value logback reads
    * wrongly: a blank one (set but empty: logback takes it for DEBUG; WARN, as unset) or one with

@@ -340,6 +340,19 @@ class CliTest {
         + ": --rounds must be positive; the saved run cannot be resumed");
   }
 
+  /** A resume as a default would turn every later simulate into the run it names, or refuse all of them. */
+  @Test
+  void resumeIsTakenFromTheCommandLineOnly() throws Exception {
+    Path saved = Files.createDirectories(dir.resolve("run"));
+    run(Map.of("CSFL_RESUME", saved.toString()), "simulate", "--rounds", "1")
+        .isOneLineUsageError("CSFL_RESUME=" + saved + ": --resume is taken from the command line only");
+    run(Map.of("CSFL_RESUME", saved.toString()), "simulate")
+        .isOneLineUsageError("CSFL_RESUME=" + saved + ": --resume is taken from the command line only");
+    Path conf = Files.writeString(dir.resolve("c.conf"), "csfl.resume = \"" + saved + "\"\n");
+    run(Map.of("CSFL_CONFIG", conf.toString()), "simulate")
+        .isOneLineUsageError("csfl.resume in config file " + conf + ": --resume is taken from the command line only");
+  }
+
   @Test
   void certificateLifetimesAreCheckedBeforeAnythingIsWritten() throws Exception {
     Path out = dir.resolve("fed");

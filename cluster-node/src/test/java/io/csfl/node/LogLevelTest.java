@@ -17,6 +17,19 @@ class LogLevelTest {
         LogLevel.refusal("verbose"));
   }
 
+  /** Help and the version are never stopped by the environment, a bad level included. */
+  @Test
+  void aBadLevelDoesNotStopHelpOrTheVersion() {
+    picocli.CommandLine cl = CsflCommand.commandLine();
+    for (String[] args : new String[][] {{"simulate", "--help"}, {"--version"}, {"-V"}, {"help", "simulate"}, {"node", "-h"}}) {
+      assertNull(LogLevel.refusal("LOUD", FlagDefaults.asksForHelp(cl, args)), String.join(" ", args));
+    }
+    for (String[] args : new String[][] {{"simulate", "--rounds", "1"}, {"report", "x"}, {}}) {
+      assertEquals("CSFL_LOG_LEVEL 'LOUD' is not a log level: give one of ERROR, WARN, INFO, DEBUG, TRACE",
+          LogLevel.refusal("LOUD", FlagDefaults.asksForHelp(cl, args)), String.join(" ", args));
+    }
+  }
+
   @Test
   void aBlankLevelIsWarnAndOneWithSpacesIsTheLevelItNames() {
     ch.qos.logback.classic.Logger root = (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
