@@ -350,7 +350,6 @@ final class NodeCommand implements Callable<Integer> {
       FederationOptions.require(resume || !holdsARun(store), out + " already holds a run: continue it with --resume, "
           + "or choose a new --out directory");
       RunDefinition.claim(store.directory(), RunDefinition.of(federation, federation.dataSignature(data.train())));
-      io.csfl.tensor.ModelSpec spec = federation.architecture().spec();
       io.csfl.actor.Server.Settings settings = federation.serverSettings(min, clientSignature, aggregatorSignature, parts).toBuilder()
           .lostClientWait(lostClientWait == null ? Duration.ZERO : lostClientWait).build();
       server = Optional.of(new NodePlan.ServerPart(settings, federation.evaluator(data.test()), out.resolve("metrics.csv"), rounds -> {
@@ -362,7 +361,8 @@ final class NodeCommand implements Callable<Integer> {
             }
           }, ModelFiles.checkpointer(store, federation.rounds, federation.architecture(), federation.dataOptions.modelMetadata(),
               a -> out.resolve("model.safetensors")),
-          () -> ModelFiles.resumePoint(store, settings.algorithm(), spec, federation.rounds)));
+          () -> ModelFiles.resumePoint(store, settings.algorithm(), federation.rounds, federation.architecture(),
+              federation.dataOptions.modelMetadata(), out.resolve("model.safetensors"))));
     }
     return new NodePlan(roleSet, aggregator, hosted, server, exitWhenDone);
   }

@@ -19,6 +19,7 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import picocli.CommandLine;
@@ -134,7 +135,8 @@ final class SimulateCommand implements java.util.concurrent.Callable<Integer> {
     } catch (IllegalArgumentException e) {
       federation.stopLoadingData();
       throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
-    } catch (DataFileException e) {
+    } catch (DataFileException | CheckpointsRefused e) {
+      federation.stopLoadingData();
       spec.commandLine().getErr().println("csfl: " + CsflCommand.oneLine(e.getMessage()));
       return CommandLine.ExitCode.USAGE;
     }
@@ -304,6 +306,18 @@ final class SimulateCommand implements java.util.concurrent.Callable<Integer> {
     }
   }
 
+  /**
+   * The checkpoints of a resumed run refused (none usable, or of another model): the run's state,
+   * not its saved flags, which is why it is no ParameterException (those the resume blames on the flags).
+   */
+  private static final class CheckpointsRefused extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    CheckpointsRefused(String message) {
+      super(message);
+    }
+  }
+
   /** A saved flag {@code refusal} refused: the saved run cannot go on, whatever the command line says now. */
   private BadInput savedFlagsRefused(CommandLine.ParameterException refusal) {
     return new BadInput(spec.commandLine(), resume.resolve(RUN_FLAGS) + ": " + refusal.getMessage() + "; the saved run cannot be resumed");
@@ -408,10 +422,17 @@ final class SimulateCommand implements java.util.concurrent.Callable<Integer> {
     Map<String, io.csfl.checkpoint.Checkpoint> from = new LinkedHashMap<>();
     if (resuming) {
       for (var strategy : f.strategies()) {
-        store.latest(strategy.name(), initial.spec(), w -> System.err.println("csfl: " + w)).ifPresent(c -> {
+        Optional<io.csfl.checkpoint.Checkpoint> latest;
+        try {
+          latest = store.latest(strategy.name(), initial.spec(), w -> System.err.println("csfl: " + w));
+        } catch (IllegalArgumentException e) {
+          throw new CheckpointsRefused(e.getMessage());
+        }
+        latest.ifPresent(c -> {
           System.out.printf(c.round() >= f.rounds ? "%s: complete, all %d rounds are in %s%n" : "%s: resuming after round %d from %s%n",
               c.algorithm(), c.round(), store.directory());
           ModelFiles.pruneIfComplete(store, c, f.rounds);
+          ModelFiles.restoreModel(c, f.rounds, f.architecture(), f.dataOptions.modelMetadata(), modelFile(c.algorithm(), f.strategies().size()));
           // The clients get back the models they held, where the strategy can rebuild them (ResumedClients).
           from.put(c.algorithm(), c);
         });

@@ -78,6 +78,13 @@ class DurabilityTest {
   /** As above, with metrics.csv as {@code metrics} makes it from the uninterrupted run's lines. */
   private static List<List<RoundMetrics>> crashAndResume(String name, UnaryOperator<TensorFile> csCheckpoint,
                                                          java.util.function.Function<List<String>, String> metrics) throws Exception {
+    return crashAndResume(name, csCheckpoint, metrics, crashed -> { });
+  }
+
+  /** As above, with {@code damage} done to the crashed run's directory before the resume. */
+  private static List<List<RoundMetrics>> crashAndResume(String name, UnaryOperator<TensorFile> csCheckpoint,
+                                                         java.util.function.Function<List<String>, String> metrics,
+                                                         java.util.function.Consumer<Path> damage) throws Exception {
     Path crashed = dir.resolve(name);
     Files.createDirectories(crashed.resolve("checkpoints"));
     Files.copy(full.resolve(SimulateCommand.RUN_FLAGS), crashed.resolve(SimulateCommand.RUN_FLAGS));
@@ -93,6 +100,7 @@ class DurabilityTest {
       }
     }
     Files.writeString(crashed.resolve("metrics.csv"), metrics.apply(Files.readAllLines(full.resolve("metrics.csv"))));
+    damage.accept(crashed);
 
     Result r = run("simulate", "--resume", crashed.toString());
     assertEquals(0, r.exitCode(), r.err());
@@ -142,6 +150,28 @@ class DurabilityTest {
     long before = rows.get(0).stream().filter(m -> m.algorithm().equals("cs") && m.round() > CUT).mapToLong(RoundMetrics::bytesDown).sum();
     long after = rows.get(1).stream().filter(m -> m.algorithm().equals("cs") && m.round() > CUT).mapToLong(RoundMetrics::bytesDown).sum();
     assertTrue(after > before + 1000, after + " vs " + before);
+  }
+
+  /**
+   * A history file lost from under the only checkpoint costs the returning clients their models
+   * (they get the whole sparse model once), not the run: it resumed from round 1 before, its rows
+   * removed.
+   */
+  @Test
+  void aLostHistoryFileCostsTheClientsTheirModelsNotTheRun() throws Exception {
+    List<List<RoundMetrics>> rows = crashAndResume("lost-history", UnaryOperator.identity(),
+        lines -> String.join("\n", lines.subList(0, CUT)) + "\n", crashed -> {
+          try (Stream<Path> files = Files.list(crashed.resolve("checkpoints"))) {
+            for (Path f : files.filter(f -> f.getFileName().toString().startsWith("cs-held-")).toList()) {
+              Files.delete(f);
+            }
+          } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+          }
+        });
+    long before = rows.get(0).stream().filter(m -> m.algorithm().equals("cs") && m.round() > CUT).mapToLong(RoundMetrics::bytesDown).sum();
+    long after = rows.get(1).stream().filter(m -> m.algorithm().equals("cs") && m.round() > CUT).mapToLong(RoundMetrics::bytesDown).sum();
+    assertTrue(after > before + 1000, "the whole sparse model once: " + after + " vs " + before);
   }
 
   @Test
@@ -237,6 +267,29 @@ class DurabilityTest {
     assertTrue(Files.isRegularFile(blocker), "the resumed run wrote the model");
     assertTrue(Files.exists(lastCheckpoint), "and the last round's checkpoint");
     assertEquals(List.of(1, 2), MetricsCsv.read(out.resolve("metrics.csv")).stream().map(RoundMetrics::round).toList());
+  }
+
+  /** A finished run's resume writes its trained model again when the file is gone or damaged: the last checkpoint holds it. */
+  @Test
+  void aResumedFinishedRunWritesAMissingOrDamagedModelAgain() throws Exception {
+    Path out = dir.resolve("finished-model");
+    Result r = run("simulate", "--algorithm", "fedavg", "--data-dir", SimulateCommandTest.repoData().toString(),
+        "--clients", "4", "--per-round", "2", "--rounds", "2", "--local-epochs", "1", "--eval-examples", "100", "--out", out.toString());
+    assertEquals(0, r.exitCode(), r.err());
+    Path model = out.resolve("model.safetensors");
+    byte[] written = Files.readAllBytes(model);
+    Files.delete(model);
+    String said = CliTest.stderrOf(() -> assertEquals(0, run("simulate", "--resume", out.toString()).exitCode()));
+    assertTrue(said.contains(model + " is missing: written again from the checkpoint of round 2"), said);
+    assertTrue(java.util.Arrays.equals(written, Files.readAllBytes(model)), "the same file as the run wrote");
+
+    Files.write(model, java.util.Arrays.copyOf(written, written.length / 2));
+    said = CliTest.stderrOf(() -> assertEquals(0, run("simulate", "--resume", out.toString()).exitCode()));
+    assertTrue(said.contains(model + " does not read ("), said);
+    assertTrue(java.util.Arrays.equals(written, Files.readAllBytes(model)));
+
+    said = CliTest.stderrOf(() -> assertEquals(0, run("simulate", "--resume", out.toString()).exitCode()));
+    assertFalse(said.contains("written again"), "a whole model is left alone: " + said);
   }
 
   /** A finished run saves no more: its resume deletes a checkpoint beyond --keep-checkpoints that a kill before the save's deletions left. */

@@ -288,16 +288,26 @@ public final class Checkpoints {
 
   /**
    * The newest readable checkpoint of {@code algorithm} for a model of {@code spec}; each unreadable
-   * newer one is passed to {@code warnings} as one line naming the file and why.
+   * newer one is passed to {@code warnings} as one line naming the file and why. When no checkpoint
+   * reads whole, but some does without its held entries (a history file lost or damaged), the
+   * newest of those is returned without them, said in one more warning: its clients then get the
+   * whole downlink once, as after a resume from a revision 1 file, instead of the run starting
+   * again from round 1.
    *
    * @throws IllegalArgumentException if the newest checkpoint whose file reads holds a model of
    *     other tensors than {@code spec}'s: that is a resume with the wrong model, not a damaged
-   *     file, and an older checkpoint of the run would not fit either
+   *     file, and an older checkpoint of the run would not fit either; or if there are checkpoint
+   *     files of {@code algorithm} and none is usable: the run would silently start again, its
+   *     rounds lost, where a user can still put a good copy back
    */
   public Optional<Checkpoint> latest(String algorithm, ModelSpec spec, Consumer<String> warnings) {
     List<Path> all = files(algorithm);
+    Checkpoint withoutHistory = null;
+    String historyProblem = null;
+    String newestProblem = null;
     for (int i = all.size() - 1; i >= 0; i--) {
       Path f = all.get(i);
+      String next = i > 0 ? ", trying the previous one: " : ", and it is the oldest: ";
       try {
         TensorFile file = SafeTensors.read(f, maxBytes(spec));
         requireIntact(file, f.toString());
@@ -306,16 +316,41 @@ public final class Checkpoints {
           throw new IllegalArgumentException("the checkpoint of another model: " + otherModel
               + "; a run continues only with the model it was started with");
         }
-        Checkpoint c = Checkpoint.fromFile(withHeldEntries(file, algorithm, spec, f), spec, f.toString());
-        if (!c.algorithm().equals(algorithm) || c.round() != roundOf(f)) {
-          throw new TensorFileException(f + " holds " + c.algorithm() + " round " + c.round() + ", not what its name says");
+        TensorFile whole;
+        try {
+          whole = withHeldEntries(file, algorithm, spec, f);
+        } catch (TensorFileException e) {
+          if (withoutHistory == null) {
+            withoutHistory = checked(Checkpoint.fromFile(file, spec, f.toString()), algorithm, f);
+            historyProblem = e.getMessage();
+          }
+          throw e;
         }
-        return Optional.of(c);
+        return Optional.of(checked(Checkpoint.fromFile(whole, spec, f.toString()), algorithm, f));
       } catch (TensorFileException e) {
-        warnings.accept("checkpoint unusable, trying the previous one: " + e.getMessage());
+        newestProblem = newestProblem == null ? e.getMessage() : newestProblem;
+        warnings.accept("checkpoint " + f.getFileName() + " unusable" + next + e.getMessage());
       }
     }
+    if (withoutHistory != null) {
+      warnings.accept(algorithm + ": resuming from round " + withoutHistory.round() + " without the models its clients held ("
+          + historyProblem + "): they get the whole downlink once");
+      return Optional.of(withoutHistory);
+    }
+    if (!all.isEmpty()) {
+      throw new IllegalArgumentException("none of the " + all.size() + " checkpoint(s) of " + algorithm + " in " + directory
+          + " is usable (the newest: " + newestProblem + "); put a good copy back, or move them away to train "
+          + algorithm + " again from round 1");
+    }
     return Optional.empty();
+  }
+
+  /** {@code c}, read from {@code f}, unless it is not the checkpoint {@code f}'s name says. */
+  private static Checkpoint checked(Checkpoint c, String algorithm, Path f) {
+    if (!c.algorithm().equals(algorithm) || c.round() != roundOf(f)) {
+      throw new TensorFileException(f + " holds " + c.algorithm() + " round " + c.round() + ", not what its name says");
+    }
+    return c;
   }
 
   /**

@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /** Writes metrics.csv row by row (flushed each round, so a long run can be watched) and reads it back. */
 public final class MetricsCsv implements AutoCloseable {
@@ -100,7 +101,7 @@ public final class MetricsCsv implements AutoCloseable {
    */
   public static List<RoundMetrics> read(Path file) {
     try {
-      return rows(file, Files.readAllLines(file, StandardCharsets.UTF_8));
+      return rows(file, Files.readAllLines(file, StandardCharsets.UTF_8), Set.of());
     } catch (IOException e) {
       throw new UncheckedIOException("cannot read " + FileProblems.reading(file, e), e);
     }
@@ -114,8 +115,11 @@ public final class MetricsCsv implements AutoCloseable {
    * checkpoint was unusable), are removed; a last row cut short by a crash during its write is
    * dropped. Rows of other algorithms stay. When rows must go, the file is rewritten atomically
    * (temporary file, fsync, rename), so a crash now leaves the old file or the new one. Returns one
-   * line per change of that kind, for the caller to show; throws IllegalArgumentException when the
-   * file does not start with the header or a complete row is refused as {@link #read} refuses it.
+   * line per change of that kind, for the caller to show. Rows of an algorithm in {@code committed}
+   * that repeat a round or come out of order (a server cut off from its cluster may have run a
+   * round of its own) are written again from the checkpoint too. Throws IllegalArgumentException
+   * when the file does not start with the header or another complete row is refused as
+   * {@link #read} refuses it.
    */
   public static List<String> reconcile(Path file, Map<String, List<RoundMetrics>> committed) {
     List<String> notes = new ArrayList<>();
@@ -131,7 +135,9 @@ public final class MetricsCsv implements AutoCloseable {
         notes.add(file + " ended in a row cut short during its write (a crash, or a full disk); that row is dropped");
       }
       String text = new String(bytes, 0, end, StandardCharsets.UTF_8);
-      List<RoundMetrics> rows = text.isEmpty() ? List.of() : rows(file, text.lines().toList());
+      // The rounds of an algorithm the checkpoints record are checked against them below: rows that
+      // repeat a round (a server cut off from the cluster, which ran a round of its own) are rewritten.
+      List<RoundMetrics> rows = text.isEmpty() ? List.of() : rows(file, text.lines().toList(), committed.keySet());
       // The file's rows by algorithm, in the order the algorithms first appear.
       Map<String, List<RoundMetrics>> groups = new LinkedHashMap<>();
       rows.forEach(m -> groups.computeIfAbsent(m.algorithm(), a -> new ArrayList<>()).add(m));
@@ -139,8 +145,11 @@ public final class MetricsCsv implements AutoCloseable {
       for (Map.Entry<String, List<RoundMetrics>> e : committed.entrySet()) {
         List<RoundMetrics> mine = groups.getOrDefault(e.getKey(), List.of());
         if (!isRoundPrefix(mine, e.getValue())) {
-          notes.add(String.format("%s holds %d %s rows, its checkpoint %d; the rounds past the checkpoint run again, "
-              + "so their rows are removed", file, mine.size(), e.getKey(), e.getValue().size()));
+          notes.add(isInOrder(mine)
+              ? String.format("%s holds %d %s rows, its checkpoint %d; the rounds past the checkpoint run again, "
+                  + "so their rows are removed", file, mine.size(), e.getKey(), e.getValue().size())
+              : String.format("%s holds %s rows that repeat a round or come out of order; they are written again from "
+                  + "its checkpoint, the record", file, e.getKey()));
           rewrite = true;
         }
       }
@@ -165,9 +174,9 @@ public final class MetricsCsv implements AutoCloseable {
    * The rows of {@code file}'s {@code lines}, skipping blank ones, after the header it must start
    * with (after a byte-order mark, if any); IllegalArgumentException naming the line of a row that
    * does not parse, holds a value no run writes ({@link RoundMetrics#parse}), or repeats a round of
-   * its algorithm or comes after a later one.
+   * its algorithm or comes after a later one (but for the algorithms of {@code unchecked}).
    */
-  private static List<RoundMetrics> rows(Path file, List<String> lines) {
+  private static List<RoundMetrics> rows(Path file, List<String> lines, Set<String> unchecked) {
     // A spreadsheet that saved the file may have put a byte-order mark before the header.
     if (!lines.isEmpty() && lines.get(0).startsWith("\uFEFF")) {
       lines = new ArrayList<>(lines);
@@ -189,6 +198,10 @@ public final class MetricsCsv implements AutoCloseable {
       } catch (IllegalArgumentException e) {
         throw new IllegalArgumentException(file + " line " + (i + 1) + ": " + e.getMessage(), e);
       }
+      if (unchecked.contains(m.algorithm())) {
+        rows.add(m);
+        continue;
+      }
       java.util.TreeMap<Integer, Integer> rounds = seen.computeIfAbsent(m.algorithm(), a -> new java.util.TreeMap<>());
       Integer before = rounds.putIfAbsent(m.round(), i + 1);
       if (before != null) {
@@ -203,6 +216,16 @@ public final class MetricsCsv implements AutoCloseable {
       rows.add(m);
     }
     return rows;
+  }
+
+  /** Whether {@code rows} hold each round once, in increasing order. */
+  private static boolean isInOrder(List<RoundMetrics> rows) {
+    for (int i = 1; i < rows.size(); i++) {
+      if (rows.get(i).round() <= rows.get(i - 1).round()) {
+        return false;
+      }
+    }
+    return true;
   }
 
   /** Whether {@code rows} are the first rounds of {@code committed}, round by round. */

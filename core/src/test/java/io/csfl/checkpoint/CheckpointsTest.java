@@ -239,6 +239,51 @@ class CheckpointsTest {
     assertTrue(warnings.stream().allMatch(w -> w.contains(entry1.toString())), warnings.toString());
   }
 
+  /**
+   * History files lost or damaged under every checkpoint cost the clients their held models, not
+   * the run: the newest checkpoint resumes without them, said once, and its clients get the whole
+   * downlink. Before, the run started again from round 1 and its rows were removed.
+   */
+  @Test
+  void withEveryCheckpointsEntriesLostTheNewestResumesWithoutThem() throws IOException {
+    Checkpoints store = new Checkpoints(dir, 3);
+    for (int r = 1; r <= 3; r++) {
+      store.save(checkpoint(r));
+    }
+    // Round 1's checkpoint names entry 0, round 2's entries 0 and 1, round 3's entries 1 and 2.
+    Files.delete(dir.resolve(entryOf(entryFiles(), 0)));
+    Files.delete(dir.resolve(entryOf(entryFiles(), 1)));
+    List<String> warnings = new ArrayList<>();
+    Checkpoint read = store.latest("cs", MLP.spec(), warnings::add).orElseThrow();
+    assertEquals(3, read.round());
+    assertEquals(checkpoint(3).global(), read.global());
+    assertEquals(checkpoint(3).metrics(), read.metrics());
+    assertEquals(List.of("mask/w"), List.copyOf(read.strategyState().tensors().keySet()), "no held entry");
+    assertEquals(4, warnings.size(), warnings.toString());
+    assertTrue(warnings.get(0).startsWith("checkpoint cs-round-000003.safetensors unusable, trying the previous one: "), warnings.get(0));
+    assertTrue(warnings.get(2).startsWith("checkpoint cs-round-000001.safetensors unusable, and it is the oldest: "), warnings.get(2));
+    assertTrue(warnings.get(3).startsWith("cs: resuming from round 3 without the models its clients held (")
+        && warnings.get(3).endsWith("): they get the whole downlink once"), warnings.get(3));
+  }
+
+  /** Checkpoints that are there but all unusable stop the resume: starting again would lose every round without a word. */
+  @Test
+  void checkpointsThatAreAllUnusableAreRefusedNotTakenForNone() throws IOException {
+    Checkpoints store = new Checkpoints(dir, 3);
+    for (int r = 1; r <= 2; r++) {
+      store.save(checkpoint(r));
+      Path file = dir.resolve(String.format("cs-round-%06d.safetensors", r));
+      Files.write(file, java.util.Arrays.copyOf(Files.readAllBytes(file), 1000));
+    }
+    List<String> warnings = new ArrayList<>();
+    IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+        () -> store.latest("cs", MLP.spec(), warnings::add));
+    assertTrue(e.getMessage().startsWith("none of the 2 checkpoint(s) of cs in " + dir + " is usable (the newest: "), e.getMessage());
+    assertTrue(e.getMessage().endsWith("put a good copy back, or move them away to train cs again from round 1"), e.getMessage());
+    assertEquals(2, warnings.size(), warnings.toString());
+    assertTrue(store.latest("fedavg", MLP.spec(), warnings::add).isEmpty(), "no checkpoint at all: a fresh start");
+  }
+
   @Test
   void aSoleWriterDeletesAnEntryNoCheckpointNamesHoweverNew() throws IOException {
     new Checkpoints(dir, 2).save(checkpoint(1));

@@ -86,6 +86,26 @@ class MetricsCsvReconcileTest {
     }
   }
 
+  /**
+   * A server cut off from its cluster may have run a round of its own, so a round of the run can be
+   * in the file twice. The checkpoint is the record: the rows are written again from it, where
+   * they stopped every later resume (and every take-over) of the run.
+   */
+  @Test
+  void rowsThatRepeatARoundAreWrittenAgainFromTheCheckpoint() throws Exception {
+    List<RoundMetrics> rows = Stream.concat(rounds("fedavg", 2).stream(),
+        Stream.of(row("cs", 1, 0.5), row("cs", 2, 0.5), row("cs", 2, 0.9), row("cs", 3, 0.5))).toList();
+    Path file = file(rows, "");
+    List<String> notes = MetricsCsv.reconcile(file, Map.of("cs", rounds("cs", 3)));
+    assertEquals(List.of(file + " holds cs rows that repeat a round or come out of order; they are written again from its checkpoint, the record"),
+        notes);
+    assertEquals(Stream.concat(rounds("fedavg", 2).stream(), rounds("cs", 3).stream()).toList(), MetricsCsv.read(file));
+    // The same rows of an algorithm without a checkpoint to go by are refused, naming the line.
+    Path other = file(Stream.of(row("cs", 1, 0.5), row("stc", 1, 0.5), row("stc", 1, 0.5)).toList(), "");
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> MetricsCsv.reconcile(other, Map.of("cs", rounds("cs", 1))));
+    assertTrue(e.getMessage().endsWith("line 4: round 1 of stc appears twice (also on line 3)"), e.getMessage());
+  }
+
   @Test
   void anAlgorithmWithoutACheckpointLosesItsRowsItRunsAgainFromRoundOne() throws Exception {
     Path file = file(rounds("stc", 2), "");
