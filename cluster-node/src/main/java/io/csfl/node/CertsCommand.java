@@ -172,7 +172,9 @@ final class CertsCommand implements Callable<Integer> {
     try {
       ca = haveCa ? Authority.read(caDir) : Authority.create(caDir, now, caDays, random);
     } catch (IOException | GeneralSecurityException e) {
-      return refuse("cannot " + (haveCa ? "read the CA in " : "create a CA in ") + caDir + ": " + e.getMessage());
+      return refuse("cannot " + (haveCa ? "read the CA in " : "create a CA in ") + caDir + ": " + (e instanceof IOException failed
+          ? (haveCa ? io.csfl.internal.files.FileProblems.reading(caDir, failed) : io.csfl.internal.files.FileProblems.writing(caDir, failed))
+          : e.getMessage()));
     }
     Instant caEnd = ca.cert().getNotAfter().toInstant();
     if (haveCa && now.plus(Duration.ofDays(days)).isAfter(caEnd)) {

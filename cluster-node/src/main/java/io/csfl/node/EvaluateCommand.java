@@ -12,6 +12,7 @@ import io.csfl.nn.Evaluation;
 import io.csfl.nn.Evaluator;
 import io.csfl.tensor.Model;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
@@ -61,9 +62,13 @@ final class EvaluateCommand implements Callable<Integer> {
     Dataset test;
     try {
       FederationOptions.require(evalExamples > 0, "--eval-examples must be positive");
+      FederationOptions.require(!model.toString().isBlank(), "--model must name a file, got an empty path");
       data.checkFlags();
       test = data.load(seed).test();
       Architecture given = modelSpec == null ? null : modelSpec(test);
+      if (!java.nio.file.Files.exists(model)) {
+        throw new IllegalArgumentException(missingModel(model));
+      }
       long bound = largestPreset(test);
       TensorFile read = SafeTensors.read(model, given == null ? bound : Math.max(bound, Checkpoints.maxFileBytes(given.spec())));
       Checkpoints.requireIntact(read, model.toString());
@@ -77,9 +82,9 @@ final class EvaluateCommand implements Callable<Integer> {
         loaded = SafeTensors.toModel(file, architecture.spec(), model.toString());
       } catch (TensorFileException e) {
         // The classes of a CSV file or IDX set are its labels': one that lacks a class builds a smaller last layer.
-        boolean classesFromLabels = data.classes == null && (data.csv() || data.idx());
-        throw classesFromLabels ? new IllegalArgumentException(e.getMessage() + " (the data have " + test.classes()
-            + " classes; for a model of more, give --classes N)", e) : e;
+        int fileClasses = data.classes == null && (data.csv() || data.idx()) ? classesOf(file, architecture, test) : 0;
+        throw fileClasses > test.classes() ? new IllegalArgumentException(e.getMessage() + " (the data have " + test.classes()
+            + " classes, the model " + fileClasses + ": give --classes " + fileClasses + ")", e) : e;
       }
       if (test.size() > evalExamples) {
         test = test.head(evalExamples);
@@ -94,6 +99,37 @@ final class EvaluateCommand implements Callable<Integer> {
     } catch (DataFileException e) {
       spec.commandLine().getErr().println("csfl: " + CsflCommand.oneLine(e.getMessage()));
       return CommandLine.ExitCode.USAGE;
+    }
+  }
+
+  /** Why {@code model} is not there, with the model files of its directory (a run of several algorithms writes one each). */
+  private static String missingModel(Path model) {
+    Path dir = model.toAbsolutePath().getParent();
+    List<String> models = new java.util.ArrayList<>();
+    try (java.util.stream.Stream<Path> files = dir == null ? java.util.stream.Stream.empty() : java.nio.file.Files.list(dir)) {
+      files.map(f -> f.getFileName().toString()).filter(n -> n.startsWith("model") && n.endsWith(".safetensors")).sorted().forEach(models::add);
+    } catch (java.io.IOException | RuntimeException e) {
+      // No directory to look in: the file alone is named.
+    }
+    return model + " does not exist" + (models.isEmpty() ? "" : "; its directory holds " + String.join(", ", models));
+  }
+
+  /**
+   * The classes of the model in {@code file}, when it is {@code architecture} built for more classes
+   * than {@code test} has (a file whose last tensor is the output's bias); 0 otherwise.
+   */
+  private static int classesOf(TensorFile file, Architecture architecture, Dataset test) {
+    List<io.csfl.tensor.TensorSpec> tensors = architecture.spec().tensors();
+    TensorFile.Tensor last = file.tensors().get(tensors.get(tensors.size() - 1).name());
+    if (last == null || last.shape().length != 1 || last.shape()[0] <= test.classes() || last.shape()[0] > Dataset.MAX_CLASSES) {
+      return 0;
+    }
+    int classes = (int) last.shape()[0];
+    try {
+      SafeTensors.toModel(file, Architecture.byName(architecture.name(), test.shape(), classes).spec(), "");
+      return classes;
+    } catch (IllegalArgumentException | TensorFileException e) {
+      return 0;
     }
   }
 

@@ -137,7 +137,7 @@ final class FederationOptions {
   @Option(names = "--over-select", paramLabel = "F", defaultValue = "1", description = "Select this factor (1 to 10) more clients than --per-round and aggregate the first --per-round to finish. Default: ${DEFAULT-VALUE}.")
   double overSelect;
 
-  @Option(names = "--eval-examples", paramLabel = "N", defaultValue = "10000", description = "Evaluate each round on the first N test images (all 10,000 by default; the cnn evaluates slowly). Default: ${DEFAULT-VALUE}.")
+  @Option(names = "--eval-examples", paramLabel = "N", defaultValue = "10000", description = "Evaluate each round on the first N test examples (all 10,000 of Fashion-MNIST by default; the cnn evaluates slowly). Default: ${DEFAULT-VALUE}.")
   int evalExamples;
 
   @Option(names = "--aggregation", converter = NameConverter.class, paramLabel = "SPEC", defaultValue = "mean",
@@ -147,7 +147,7 @@ final class FederationOptions {
   @Option(names = "--clip-norm", paramLabel = "NORM", description = "Scale each client update down to this L2 norm before it is combined (measured from the model the client was sent). Default: no clipping.")
   Double clipNorm;
 
-  @Option(names = "--initial-model", paramLabel = "FILE", description = "A safetensors model (e.g. the model.safetensors of an earlier run) to start from instead of a seeded random one; it must be of the --model architecture.")
+  @Option(names = "--initial-model", paramLabel = "FILE", description = "A safetensors model (e.g. the model.safetensors of an earlier run, or one of its checkpoints) to start from instead of a seeded random one; it must be of the --model architecture.")
   Path initialModel;
 
   @Option(names = "--seed", paramLabel = "N", defaultValue = "1", description = "Seed of the split, the initial model, sampling and shuffling. Default: ${DEFAULT-VALUE}.")
@@ -285,6 +285,7 @@ final class FederationOptions {
     if (!spec.startsWith("@")) {
       return spec;
     }
+    require(spec.length() > 1, flag + " @: name the file of a layer list after '@', e.g. " + flag + " @layers.txt");
     Path file = Path.of(spec.substring(1));
     try {
       long size = java.nio.file.Files.size(file);
@@ -367,12 +368,14 @@ final class FederationOptions {
     }
     io.csfl.tensor.ModelSpec spec = architecture().spec();
     try {
+      // A model file, or a checkpoint (its model, as csfl evaluate reads it), checked against its digest.
       io.csfl.checkpoint.TensorFile file = io.csfl.checkpoint.SafeTensors.read(initialModel,
-          io.csfl.checkpoint.SafeTensors.maxModelFileBytes(spec));
+          Math.max(io.csfl.checkpoint.SafeTensors.maxModelFileBytes(spec), io.csfl.checkpoint.Checkpoints.maxFileBytes(spec)));
+      io.csfl.checkpoint.Checkpoints.requireIntact(file, initialModel.toString());
       // Trained on CSV columns in another order, its weights would read other features than they learned.
       String columns = dataOptions.csv() ? file.meta(DataOptions.COLUMNS_KEY).map(dataOptions::columnsRefusal).orElse(null) : null;
       require(columns == null, columns);
-      Model loaded = io.csfl.checkpoint.SafeTensors.toModel(file, spec, initialModel.toString());
+      Model loaded = io.csfl.checkpoint.SafeTensors.toModel(io.csfl.checkpoint.Checkpoint.modelTensors(file), spec, initialModel.toString());
       zeroHiddenKernel(loaded).ifPresent(kernel -> System.err.println("csfl: WARNING: --initial-model " + initialModel + ": " + kernel
           + " is all zeros, and a hidden layer that starts at zero may never learn (with a zero bias its ReLU outputs 0 and passes"
           + " no gradient); start from a trained model or leave --initial-model out for a seeded one"));

@@ -120,8 +120,9 @@ final class FlagDefaults implements CommandLine.IDefaultValueProvider {
    * substitution with no value are an IllegalArgumentException naming the file.
    */
   static Config parse(Path p, Map<String, String> env) {
-    if (!Files.isRegularFile(p)) {
-      throw new IllegalArgumentException("config file " + p + " does not exist");
+    String notAFile = io.csfl.internal.files.RegularFiles.whyNotAFile(p);
+    if (notAFile != null) {
+      throw new IllegalArgumentException("config file " + p + " " + notAFile);
     }
     try {
       // The absolute path: the includes of a file given without a directory are looked for beside it.

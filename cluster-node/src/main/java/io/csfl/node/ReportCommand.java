@@ -28,8 +28,16 @@ final class ReportCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     Path csv = dir.resolve("metrics.csv");
-    if (!Files.isRegularFile(csv)) {
+    if (!Files.isDirectory(dir)) {
+      throw new CommandLine.ParameterException(spec.commandLine(), dir + (Files.exists(dir) ? " is not a directory" : " does not exist")
+          + ": give the directory of a run, which holds its metrics.csv");
+    }
+    if (!Files.exists(csv)) {
       throw new CommandLine.ParameterException(spec.commandLine(), "no metrics.csv in " + dir);
+    }
+    String notAFile = io.csfl.internal.files.RegularFiles.whyNotAFile(csv);
+    if (notAFile != null) {
+      throw new CommandLine.ParameterException(spec.commandLine(), csv + " " + notAFile);
     }
     if (target != null && !(target > 0 && target <= 1)) {
       throw new CommandLine.ParameterException(spec.commandLine(), "--target must be in (0, 1], got " + target);
@@ -71,7 +79,16 @@ final class ReportCommand implements Callable<Integer> {
     try {
       return MetricsCsv.read(csv).isEmpty() ? csv + " has no rows" : null;
     } catch (IllegalArgumentException | java.io.UncheckedIOException e) {
-      return e.getMessage();
+      return e.getMessage() + (endsInAPartialRow(csv) ? "; the file ends in a row cut short (a crash, or a full disk): "
+          + "'csfl simulate --resume' of the run drops that row" : "");
+    }
+  }
+
+  private static boolean endsInAPartialRow(Path csv) {
+    try {
+      return Files.size(csv) > 0 && !MetricsCsv.endsWithNewline(csv);
+    } catch (IOException e) {
+      return false;
     }
   }
 }

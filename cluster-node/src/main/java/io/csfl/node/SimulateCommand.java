@@ -96,13 +96,46 @@ final class SimulateCommand implements java.util.concurrent.Callable<Integer> {
     if (resume != null) {
       return resumeRun();
     }
+    boolean made = out != null && !out.toString().isBlank() && !java.nio.file.Files.exists(out);
+    boolean started = false;
     try {
-      return start();
+      int code = start();
+      started = code != CommandLine.ExitCode.USAGE;
+      return code;
     } finally {
       // A run that ended before it trained (wrong flags, nothing left to resume) stops the kernels' warm-up.
       federation.stopKernelWarmUp();
       locks.forEach(RunLock::close);
       locks.clear();
+      if (made && !started) {
+        removeUnstarted(out);
+      }
+    }
+  }
+
+  /**
+   * Removes what a refused run made of the --out directory it created (its lock file and an empty
+   * checkpoints directory, then the directory if that left it empty), so that a refusal leaves
+   * nothing behind. A run that wrote its flags started, and keeps its files.
+   */
+  private static void removeUnstarted(Path out) {
+    if (java.nio.file.Files.exists(out.resolve(RUN_FLAGS))) {
+      return;
+    }
+    for (Path p : List.of(out.resolve(RunLock.FILE), out.resolve("checkpoints"), out)) {
+      try {
+        if (!java.nio.file.Files.isDirectory(p) || isEmpty(p)) {
+          java.nio.file.Files.deleteIfExists(p);
+        }
+      } catch (java.io.IOException e) {
+        return; // something else is there: left as it is
+      }
+    }
+  }
+
+  private static boolean isEmpty(Path directory) throws java.io.IOException {
+    try (java.util.stream.Stream<Path> entries = java.nio.file.Files.list(directory)) {
+      return entries.findAny().isEmpty();
     }
   }
 
@@ -193,9 +226,11 @@ final class SimulateCommand implements java.util.concurrent.Callable<Integer> {
       // The checkpoints are the run's own when they are in OUT/checkpoints, another run's in a --checkpoint-dir.
       io.csfl.checkpoint.Checkpoints store = checkpoints();
       boolean checkpointed = !store.isEmpty();
-      FederationOptions.require(!java.nio.file.Files.exists(out.resolve("metrics.csv")) && !java.nio.file.Files.exists(out.resolve(RUN_FLAGS))
-          && !(checkpointed && checkpointDir == null), out + " already holds a run: continue it with --resume " + out
-          + ", or choose a new --out directory");
+      // A run writes its flags first: without them there is no run to continue, only files a run would overwrite.
+      FederationOptions.require(!java.nio.file.Files.exists(out.resolve(RUN_FLAGS)) && !(checkpointed && checkpointDir == null),
+          out + " already holds a run: continue it with --resume " + out + ", or choose a new --out directory");
+      FederationOptions.require(!java.nio.file.Files.exists(out.resolve("metrics.csv")),
+          "--out " + out + " holds metrics.csv, which a run writes: choose a new --out directory");
       FederationOptions.require(!checkpointed, "--checkpoint-dir " + store.directory()
           + " holds another run's checkpoints: choose a new --checkpoint-dir, or continue that run with --resume");
       String written = runFileIn(out);
@@ -409,7 +444,7 @@ final class SimulateCommand implements java.util.concurrent.Callable<Integer> {
     System.out.printf("partition %s: %d clients, examples per client min %d, median %d, max %d%n",
         f.partition, f.clients, sizes[0], sizes[sizes.length / 2], sizes[sizes.length - 1]);
     if (f.evalExamples < data.test().size()) {
-      System.out.printf("evaluation on the first %d of %d test images%n", f.evalExamples, data.test().size());
+      System.out.printf("evaluation on the first %d of %d test examples%n", f.evalExamples, data.test().size());
     }
     System.out.printf("model %s; local training: %d epochs, batch %d, %s lr %s; %d of %d clients per round, %d rounds%n",
         f.architecture(), f.localEpochs, f.batchSize, f.optimizer, f.lr, f.perRound, f.clients, f.rounds);

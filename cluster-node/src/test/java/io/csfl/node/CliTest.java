@@ -95,7 +95,8 @@ class CliTest {
 
   @Test
   void reportOnAMalformedOrMissingMetricsFileIsOneLine() throws Exception {
-    run("report", dir.resolve("nowhere").toString()).isOneLineUsageError("no metrics.csv in");
+    run("report", dir.resolve("nowhere").toString()).isOneLineUsageError(dir.resolve("nowhere") + " does not exist: give the directory of a run");
+    run("report", dir.toString()).isOneLineUsageError("no metrics.csv in " + dir);
     Files.writeString(dir.resolve("metrics.csv"), "algorithm,round\nfoo,bar\n");
     run("report", dir.toString()).isOneLineUsageError("line 1 is not the header");
     Files.writeString(dir.resolve("metrics.csv"), io.csfl.metrics.RoundMetrics.CSV_HEADER + "\n"
@@ -338,6 +339,44 @@ class CliTest {
     Files.writeString(saved.resolve(SimulateCommand.RUN_FLAGS), "[\"--rounds=-1\"]");
     run(env, "simulate", "--resume", saved.toString()).isOneLineUsageError(saved.resolve(SimulateCommand.RUN_FLAGS)
         + ": --rounds must be positive; the saved run cannot be resumed");
+  }
+
+  /** Each refusal names what is wrong with the path it was given, and a refused run leaves no directory behind. */
+  @Test
+  void aRefusalNamesWhatIsWrongWithItsPath() throws Exception {
+    Path file = Files.writeString(dir.resolve("precious.txt"), "mine");
+    Path adir = Files.createDirectories(dir.resolve("adir"));
+    run(Map.of("CSFL_CONFIG", adir.toString()), "simulate").isOneLineUsageError("config file " + adir + " is a directory, not a file");
+    run("report", file.toString()).isOneLineUsageError(file + " is not a directory: give the directory of a run");
+    Files.createDirectories(dir.resolve("run/metrics.csv"));
+    run("report", dir.resolve("run").toString()).isOneLineUsageError(dir.resolve("run/metrics.csv") + " is a directory, not a file");
+    run("evaluate", "--model", "").isOneLineUsageError("--model must name a file, got an empty path");
+    Files.writeString(adir.resolve("model-cs.safetensors"), "");
+    Files.writeString(adir.resolve("model-fedavg.safetensors"), "");
+    run("evaluate", "--model", adir.resolve("model.safetensors").toString(), "--data-dir", SimulateCommandTest.repoData().toString())
+        .isOneLineUsageError(adir.resolve("model.safetensors")
+        + " does not exist; its directory holds model-cs.safetensors, model-fedavg.safetensors");
+    run("simulate", "--model", "@", "--rounds", "1", "--data-dir", SimulateCommandTest.repoData().toString(), "--out", dir.resolve("m").toString())
+        .isOneLineUsageError("--model @: name the file of a layer list after '@'");
+    run("simulate", "--data-dir", file.toString(), "--rounds", "1", "--out", dir.resolve("d").toString())
+        .isOneLineUsageError(file + " (--data-dir): not a directory");
+    // Files a run writes, without a run's flags: no run to continue.
+    Path user = Files.createDirectories(dir.resolve("user"));
+    Files.writeString(user.resolve("metrics.csv"), "my,own\n");
+    run("simulate", "--out", user.toString(), "--rounds", "1", "--data-dir", SimulateCommandTest.repoData().toString()).isOneLineUsageError("--out " + user + " holds metrics.csv, which a run writes");
+    // Refused after the data loaded and the directories were locked: what the run made goes again.
+    Path fresh = dir.resolve("fresh");
+    run("simulate", "--out", fresh.toString(), "--rounds", "1", "--data-dir", SimulateCommandTest.repoData().toString(),
+        "--initial-model", file.toString()).isOneLineUsageError("--initial-model");
+    assertFalse(Files.exists(fresh), "nothing left of the refused run");
+  }
+
+  /** A report of a run that a crash cut short says how to mend it. */
+  @Test
+  void aReportOfARowCutShortSaysTheResumeDropsIt() throws Exception {
+    Files.writeString(dir.resolve("metrics.csv"), io.csfl.metrics.RoundMetrics.CSV_HEADER + "\ncs,1,0.5,1.0,10,10,2,2,5,1,1,9\ncs,2,0.5");
+    run("report", dir.toString()).isOneLineUsageError("line 3: metrics row has 3 fields, expected 12: cs,2,0.5; the file ends in a row cut "
+        + "short (a crash, or a full disk): 'csfl simulate --resume' of the run drops that row");
   }
 
   /** A resume as a default would turn every later simulate into the run it names, or refuse all of them. */

@@ -269,6 +269,22 @@ class DurabilityTest {
     assertEquals(List.of(1, 2), MetricsCsv.read(out.resolve("metrics.csv")).stream().map(RoundMetrics::round).toList());
   }
 
+  /** A checkpoint is a model to start from, as csfl evaluate reads it: its model, checked against its digest. */
+  @Test
+  void aCheckpointIsAnInitialModel() throws Exception {
+    Path checkpoint = full.resolve("checkpoints").resolve(String.format(Locale.ROOT, "cs-round-%06d.safetensors", ROUNDS));
+    Result r = run("simulate", "--algorithm", "fedavg", "--data-dir", SimulateCommandTest.repoData().toString(), "--clients", "4",
+        "--per-round", "2", "--rounds", "1", "--local-epochs", "1", "--eval-examples", EVAL, "--initial-model", checkpoint.toString(),
+        "--out", dir.resolve("from-checkpoint").toString());
+    assertEquals(0, r.exitCode(), r.err());
+    byte[] bytes = Files.readAllBytes(checkpoint);
+    bytes[bytes.length - 3] ^= 0x10;
+    Path altered = Files.write(dir.resolve("altered.safetensors"), bytes);
+    CliTest.run("simulate", "--algorithm", "fedavg", "--data-dir", SimulateCommandTest.repoData().toString(), "--rounds", "1",
+        "--initial-model", altered.toString(), "--out", dir.resolve("from-altered").toString())
+        .isOneLineUsageError(altered + " does not hold what was written there");
+  }
+
   /** A finished run's resume writes its trained model again when the file is gone or damaged: the last checkpoint holds it. */
   @Test
   void aResumedFinishedRunWritesAMissingOrDamagedModelAgain() throws Exception {

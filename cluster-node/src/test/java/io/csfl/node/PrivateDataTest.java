@@ -121,7 +121,7 @@ class PrivateDataTest {
     String model = out.resolve("model.safetensors").toString();
     List<String> evaluate = List.of("evaluate", "--model", model, "--dataset", "csv:" + siteA, "--label-column", "label",
         "--test-file", siteA.toString());
-    CliTest.run(evaluate.toArray(String[]::new)).isOneLineUsageError("(the data have 2 classes; for a model of more, give --classes N)");
+    CliTest.run(evaluate.toArray(String[]::new)).isOneLineUsageError("(the data have 2 classes, the model 3: give --classes 3)");
     List<String> withClasses = new ArrayList<>(evaluate);
     withClasses.addAll(List.of("--classes", "3"));
     CliTest.Result scored = CliTest.run(withClasses.toArray(String[]::new));

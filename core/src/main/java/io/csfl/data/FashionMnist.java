@@ -71,7 +71,8 @@ public final class FashionMnist {
       if (missing.isEmpty()) {
         return loadFrom(dir);
       }
-      tried.add(dir.toAbsolutePath().normalize() + " (" + e.getValue() + "): missing " + String.join(", ", missing));
+      tried.add(dir.toAbsolutePath().normalize() + " (" + e.getValue() + "): "
+          + (Files.exists(dir) && !Files.isDirectory(dir) ? "not a directory" : "missing " + String.join(", ", missing)));
       if (e.getValue().equals("--data-dir") || e.getValue().equals("CSFL_DATA")) {
         break;
       }

@@ -72,7 +72,11 @@ public final class MetricsCsv implements AutoCloseable {
     return new MetricsCsv(w);
   }
 
-  private static boolean endsWithNewline(Path file) throws IOException {
+  /**
+   * Whether the non-empty {@code file} ends with a line break: otherwise its last row was cut short
+   * during its write (a crash, a full disk), which a resume's {@link #reconcile} drops.
+   */
+  public static boolean endsWithNewline(Path file) throws IOException {
     try (java.nio.channels.SeekableByteChannel ch = Files.newByteChannel(file)) {
       java.nio.ByteBuffer last = java.nio.ByteBuffer.allocate(1);
       ch.position(ch.size() - 1).read(last);

@@ -28,8 +28,7 @@ public final class RegularFiles {
       if (!Files.exists(path)) {
         throw new NoSuchFileException(path.toString());
       }
-      throw new FileSystemException(path.toString(), null, Files.isDirectory(path) ? "a directory, not a file"
-          : "not a regular file (a device or a pipe is not read)");
+      throw new FileSystemException(path.toString(), null, notRegular(path));
     }
     long bound = Math.min(maxBytes, Integer.MAX_VALUE - 9);
     try (InputStream in = Files.newInputStream(path)) {
@@ -39,5 +38,20 @@ public final class RegularFiles {
       }
       return bytes;
     }
+  }
+
+  /**
+   * Why {@code path} is no file to read, as the end of a sentence that names it ("does not exist",
+   * "is a directory, not a file"), or null when it is a regular file.
+   */
+  public static String whyNotAFile(Path path) {
+    if (Files.isRegularFile(path)) {
+      return null;
+    }
+    return Files.exists(path) ? "is " + notRegular(path) : "does not exist";
+  }
+
+  private static String notRegular(Path path) {
+    return Files.isDirectory(path) ? "a directory, not a file" : "not a regular file (a device or a pipe is not read)";
   }
 }
