@@ -146,7 +146,12 @@ public final class ClusterConfig {
     return akka.pki.pem.DERPrivateKeyLoader.load(akka.pki.pem.PEMDecoder.decode(Files.readString(file, java.nio.charset.StandardCharsets.US_ASCII)));
   }
 
-  static X509Certificate certificate(Path file) {
+  /**
+   * The X.509 certificate in the PEM (or DER) file {@code file}.
+   *
+   * @throws IllegalArgumentException naming the file, if it holds none or cannot be read
+   */
+  public static X509Certificate certificate(Path file) {
     try (InputStream in = Files.newInputStream(file)) {
       return (X509Certificate) CertificateFactory.getInstance("X.509").generateCertificate(in);
     } catch (IOException | CertificateException | ClassCastException e) {

@@ -15,7 +15,6 @@ import java.security.KeyPairGenerator;
 import java.security.PrivateKey;
 import java.security.PublicKey;
 import java.security.SecureRandom;
-import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
 import java.security.spec.PKCS8EncodedKeySpec;
 import java.time.Duration;
@@ -158,9 +157,9 @@ final class CertsCommand implements Callable<Integer> {
       }
       if (haveCa && Files.exists(cert)) {
         try {
-          node.setValue(new TreeSet<>(CertificateRoles.of(certificate(cert))));
+          node.setValue(new TreeSet<>(CertificateRoles.of(io.csfl.cluster.ClusterConfig.certificate(cert))));
           kept.add(node.getKey());
-        } catch (IOException | GeneralSecurityException e) {
+        } catch (IllegalArgumentException e) {
           return refuse(cert + " cannot be read to keep its roles (" + e.getMessage() + "): give them, as "
               + node.getKey() + ":ROLE+ROLE");
         }
@@ -229,13 +228,6 @@ final class CertsCommand implements Callable<Integer> {
     }
   }
 
-  /** The X.509 certificate in the PEM or DER file {@code file}. */
-  private static X509Certificate certificate(Path file) throws IOException, GeneralSecurityException {
-    try (var in = Files.newInputStream(file)) {
-      return (X509Certificate) CertificateFactory.getInstance("X.509").generateCertificate(in);
-    }
-  }
-
   private int refuse(String problem) {
     spec.commandLine().getErr().println("csfl: " + CsflCommand.oneLine(problem));
     return CommandLine.ExitCode.USAGE;
@@ -264,7 +256,12 @@ final class CertsCommand implements Callable<Integer> {
     }
 
     static Authority read(Path dir) throws IOException, GeneralSecurityException {
-      X509Certificate cert = certificate(dir.resolve(CA_CERT));
+      X509Certificate cert;
+      try {
+        cert = io.csfl.cluster.ClusterConfig.certificate(dir.resolve(CA_CERT));
+      } catch (IllegalArgumentException e) {
+        throw new GeneralSecurityException(e.getMessage(), e);
+      }
       String text = Files.readString(dir.resolve(CA_KEY), StandardCharsets.US_ASCII);
       String body = text.replace("-----BEGIN PRIVATE KEY-----", "").replace("-----END PRIVATE KEY-----", "").replaceAll("\\s", "");
       PrivateKey key;

@@ -41,7 +41,7 @@ import picocli.CommandLine;
  * file given by {@code CSFL_CONFIG}, or by {@code --config FILE} to a command that has that flag.
  * A flag on the command line wins. A command line that asks for help or the version, and a
  * resumed simulation (which runs with the flags it was started with), take neither: nothing
- * there may stop them. {@code --resume} itself comes from the command line only.
+ * there may stop them. {@code simulate --resume} itself comes from the command line only.
  */
 final class FlagDefaults implements CommandLine.IDefaultValueProvider {
   private final Map<String, String> env;
@@ -196,8 +196,10 @@ final class FlagDefaults implements CommandLine.IDefaultValueProvider {
     String fromEnv = env.get(variable(option));
     Config file = file(option.command());
     String key = key(option);
-    if (option.longestName().equals("--resume") && (fromEnv != null && !fromEnv.isBlank() || file.hasPath(key))) {
-      // A resume continues one run: as a default it would turn every later simulate into that run.
+    if (option.longestName().equals("--resume") && option.command().userObject() instanceof SimulateCommand
+        && (fromEnv != null && !fromEnv.isBlank() || file.hasPath(key))) {
+      // simulate's resume continues one run: as a default it would turn every later simulate into that
+      // run. A node's --resume is a switch every server node of a run takes (a container sets it once).
       throw new BadInput(option.command().commandLine(), (fromEnv != null && !fromEnv.isBlank() ? variable(option) + "=" + fromEnv
           : key + " in config file " + configFile.orElseThrow()) + ": --resume is taken from the command line only");
     }

@@ -42,20 +42,21 @@ final class ReportCommand implements Callable<Integer> {
     if (target != null && !(target > 0 && target <= 1)) {
       throw new CommandLine.ParameterException(spec.commandLine(), "--target must be in (0, 1], got " + target);
     }
-    String fault = fault(csv);
-    if (fault != null) {
-      spec.commandLine().getErr().println("csfl: " + CsflCommand.oneLine(fault));
-      return CommandLine.ExitCode.USAGE;
-    }
     RunLock lock;
     try {
-      // A run still writing DIR would replace this report at its end, or find its summary replaced under it.
+      // A run still writing DIR would replace this report at its end, or find its summary replaced
+      // under it; and its metrics.csv, half written, is not what it will be.
       lock = RunLock.acquire(dir, "report");
     } catch (IllegalArgumentException e) {
       spec.commandLine().getErr().println("csfl: " + CsflCommand.oneLine(e.getMessage()));
       return CommandLine.ExitCode.USAGE;
     }
     try (lock) {
+      String fault = fault(csv);
+      if (fault != null) {
+        spec.commandLine().getErr().println("csfl: " + CsflCommand.oneLine(fault));
+        return CommandLine.ExitCode.USAGE;
+      }
       spec.commandLine().getOut().print(Report.render(dir, target == null ? java.util.OptionalDouble.empty() : java.util.OptionalDouble.of(target)));
     } catch (IOException | IllegalArgumentException | java.io.UncheckedIOException e) {
       spec.commandLine().getErr().println("csfl: cannot write the report: " + failure(dir, e));

@@ -44,6 +44,11 @@ final class RunLock implements AutoCloseable {
     return directory;
   }
 
+  /** Whether the operating system's lock is held: not for a run that goes on unlocked (a file system without locks). */
+  boolean isHeld() {
+    return lock != null && lock.isValid();
+  }
+
   /**
    * {@code directory} made if missing, as its real path; {@code flag} names it in the refusal.
    *

@@ -96,7 +96,8 @@ final class SimulateCommand implements java.util.concurrent.Callable<Integer> {
     if (resume != null) {
       return resumeRun();
     }
-    boolean made = out != null && !out.toString().isBlank() && !java.nio.file.Files.exists(out);
+    // Not there at all, not even as a link: a refusal may remove what this process makes of it.
+    boolean made = out != null && !out.toString().isBlank() && java.nio.file.Files.notExists(out, java.nio.file.LinkOption.NOFOLLOW_LINKS);
     boolean started = false;
     try {
       int code = start();
@@ -105,31 +106,39 @@ final class SimulateCommand implements java.util.concurrent.Callable<Integer> {
     } finally {
       // A run that ended before it trained (wrong flags, nothing left to resume) stops the kernels' warm-up.
       federation.stopKernelWarmUp();
-      locks.forEach(RunLock::close);
-      locks.clear();
-      if (made && !started) {
+      // Under the lock: another run that locked the directory meanwhile would have refused this one
+      // before it made anything, and is never undone.
+      if (made && !started && !locks.isEmpty() && locks.get(0).isHeld()) {
         removeUnstarted(out);
       }
+      locks.forEach(RunLock::close);
+      locks.clear();
     }
   }
 
   /**
-   * Removes what a refused run made of the --out directory it created (its lock file and an empty
-   * checkpoints directory, then the directory if that left it empty), so that a refusal leaves
-   * nothing behind. A run that wrote its flags started, and keeps its files.
+   * Removes what a refused run made of the --out directory it created and locked (its lock file
+   * and an empty checkpoints directory, then the directory if that left it empty), so that a
+   * refusal leaves nothing behind. A run that wrote its flags started, and keeps its files;
+   * anything else found there stays, and so does the directory.
    */
   private static void removeUnstarted(Path out) {
     if (java.nio.file.Files.exists(out.resolve(RUN_FLAGS))) {
       return;
     }
-    for (Path p : List.of(out.resolve(RunLock.FILE), out.resolve("checkpoints"), out)) {
-      try {
-        if (!java.nio.file.Files.isDirectory(p) || isEmpty(p)) {
-          java.nio.file.Files.deleteIfExists(p);
-        }
-      } catch (java.io.IOException e) {
-        return; // something else is there: left as it is
+    java.nio.file.LinkOption noLinks = java.nio.file.LinkOption.NOFOLLOW_LINKS;
+    try {
+      Path lock = out.resolve(RunLock.FILE);
+      if (java.nio.file.Files.isRegularFile(lock, noLinks)) {
+        java.nio.file.Files.delete(lock);
       }
+      for (Path dir : List.of(out.resolve("checkpoints"), out)) {
+        if (java.nio.file.Files.isDirectory(dir, noLinks) && isEmpty(dir)) {
+          java.nio.file.Files.delete(dir);
+        }
+      }
+    } catch (java.io.IOException e) {
+      // Something else is there, or came meanwhile: left as it is.
     }
   }
 

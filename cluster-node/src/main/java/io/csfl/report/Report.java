@@ -28,7 +28,7 @@ public final class Report {
    * missing from metrics.csv); the report's own summary has neither.
    */
   public static final List<String> NOTES = List.of("\n## Aborted\n", "\n## Incomplete metrics\n");
-  private static final java.util.regex.Pattern TARGET_LINE = java.util.regex.Pattern.compile("(?m)^Target accuracy: ([0-9.]+)\\.");
+  private static final java.util.regex.Pattern TARGET_LINE = java.util.regex.Pattern.compile("(?m)^Target accuracy: ([0-9.Ee-]+)\\. ");
 
   private Report() {}
 
@@ -44,13 +44,8 @@ public final class Report {
     }
     String earlier = java.nio.file.Files.exists(dir.resolve(SUMMARY)) ? java.nio.file.Files.readString(dir.resolve(SUMMARY)) : "";
     double used = target.orElse(earlierTarget(earlier).orElse(DEFAULT_TARGET));
-    String summary = render(dir, rows, used);
-    String notes = earlier.substring(notesStart(earlier));
-    if (!notes.isEmpty()) {
-      summary += notes;
-      io.csfl.internal.files.AtomicFiles.write(dir.resolve(SUMMARY), summary.getBytes(StandardCharsets.UTF_8), false);
-    }
-    return summary;
+    // One write, the notes with the rest: summary.md is their only record.
+    return render(dir, rows, used, earlier.substring(notesStart(earlier)));
   }
 
   /** The accuracy target a report uses when neither the run nor the user gave one. */
@@ -82,6 +77,11 @@ public final class Report {
    * has just ended: its own record, whole even where metrics.csv could not be written.
    */
   public static String render(Path dir, List<RoundMetrics> rows, double target) throws IOException {
+    return render(dir, rows, target, "");
+  }
+
+  /** As above, with {@code notes} ({@link #NOTES} sections, or nothing) at the summary's end. */
+  private static String render(Path dir, List<RoundMetrics> rows, double target, String notes) throws IOException {
     System.setProperty("java.awt.headless", "true");
     Map<String, List<RoundMetrics>> runs = new LinkedHashMap<>();
     for (RoundMetrics m : rows) {
@@ -95,7 +95,7 @@ public final class Report {
         Charts.cumulativeMegabytes(m -> m.bytesDown() + m.bytesUp()), dir.resolve(ACCURACY_BY_MB));
     Charts.accuracyChart(runs, "Accuracy by uplink traffic", "cumulative MB, up",
         Charts.cumulativeMegabytes(RoundMetrics::bytesUp), dir.resolve(ACCURACY_BY_UPLINK_MB));
-    String summary = summary(runs, target);
+    String summary = summary(runs, target) + notes;
     io.csfl.internal.files.AtomicFiles.write(dir.resolve(SUMMARY), summary.getBytes(StandardCharsets.UTF_8), false);
     return summary;
   }
@@ -106,7 +106,9 @@ public final class Report {
     long fedavg = rows.stream().filter(r -> r.algorithm().equals("fedavg")).mapToLong(AlgorithmSummary::totalBytes).findFirst().orElse(0);
     StringBuilder sb = new StringBuilder();
     sb.append("# Summary\n\n");
-    sb.append(String.format(Locale.ROOT, "Target accuracy: %.2f. Bytes are serialized message sizes; MB = 10^6 bytes.%n%n", target));
+    // Two decimals unless the target has more: read back by a later report, it must stay the run's.
+    String shown = Math.abs(target * 100 - Math.rint(target * 100)) < 1e-9 ? String.format(Locale.ROOT, "%.2f", target) : Double.toString(target);
+    sb.append(String.format(Locale.ROOT, "Target accuracy: %s. Bytes are serialized message sizes; MB = 10^6 bytes.%n%n", shown));
     sb.append("| algorithm | rounds | final acc | best acc | round to target | MB to target | MB down | MB up | MB total | total vs fedavg | client train s | client overhead s |\n");
     sb.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
     for (AlgorithmSummary r : rows) {

@@ -369,6 +369,11 @@ class CliTest {
     run("simulate", "--out", fresh.toString(), "--rounds", "1", "--data-dir", SimulateCommandTest.repoData().toString(),
         "--initial-model", file.toString()).isOneLineUsageError("--initial-model");
     assertFalse(Files.exists(fresh), "nothing left of the refused run");
+    assertEquals("my,own\n", Files.readString(user.resolve("metrics.csv")), "a user's file is left alone");
+    Path existing = Files.createDirectories(dir.resolve("existing"));
+    run("simulate", "--out", existing.toString(), "--rounds", "1", "--data-dir", SimulateCommandTest.repoData().toString(),
+        "--initial-model", file.toString()).isOneLineUsageError("--initial-model");
+    assertTrue(Files.isDirectory(existing), "a directory the user made stays");
   }
 
   /** A report of a run that a crash cut short says how to mend it. */
@@ -390,6 +395,9 @@ class CliTest {
     Path conf = Files.writeString(dir.resolve("c.conf"), "csfl.resume = \"" + saved + "\"\n");
     run(Map.of("CSFL_CONFIG", conf.toString()), "simulate")
         .isOneLineUsageError("csfl.resume in config file " + conf + ": --resume is taken from the command line only");
+    // A node's --resume is a switch every server node of a run takes, and a container sets it once (docker-compose.yml).
+    Result node = run(Map.of("CSFL_RESUME", "true"), "node", "--role", "server", "--port", "70000");
+    node.isOneLineUsageError("--port must be in 0..65535, got 70000");
   }
 
   @Test

@@ -77,10 +77,12 @@ class ReportCommandTest {
     assertTrue(summary.endsWith(note), summary);
     assertTrue(summary.contains("| a\\|b | 1 |"), "a name with '|' stays one cell: " + summary);
 
-    assertEquals(0, CsflCommand.commandLine().execute("report", dir.toString(), "--target", "0.9"));
+    assertEquals(0, CsflCommand.commandLine().execute("report", dir.toString(), "--target", "0.755"));
     summary = Files.readString(dir.resolve(Report.SUMMARY));
-    assertTrue(summary.contains("Target accuracy: 0.90."), summary);
+    assertTrue(summary.contains("Target accuracy: 0.755."), "not rounded: " + summary);
     assertTrue(summary.endsWith(note), "once, at the end: " + summary);
+    assertEquals(0, CsflCommand.commandLine().execute("report", dir.toString()));
+    assertTrue(Files.readString(dir.resolve(Report.SUMMARY)).contains("Target accuracy: 0.755."), "kept as it was");
   }
 
   /** A run still writing its directory would replace the report at its end, or find its summary replaced. */

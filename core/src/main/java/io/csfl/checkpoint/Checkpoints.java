@@ -320,11 +320,14 @@ public final class Checkpoints {
         try {
           whole = withHeldEntries(file, algorithm, spec, f);
         } catch (TensorFileException e) {
+          Checkpoint usable = checked(Checkpoint.fromFile(file, spec, f.toString()), algorithm, f);
           if (withoutHistory == null) {
-            withoutHistory = checked(Checkpoint.fromFile(file, spec, f.toString()), algorithm, f);
+            withoutHistory = usable;
             historyProblem = e.getMessage();
           }
-          throw e;
+          newestProblem = newestProblem == null ? e.getMessage() : newestProblem;
+          warnings.accept("checkpoint " + f.getFileName() + " lacks the models its clients held" + next + e.getMessage());
+          continue;
         }
         return Optional.of(checked(Checkpoint.fromFile(whole, spec, f.toString()), algorithm, f));
       } catch (TensorFileException e) {

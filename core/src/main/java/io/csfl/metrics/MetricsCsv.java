@@ -145,7 +145,8 @@ public final class MetricsCsv implements AutoCloseable {
       // The file's rows by algorithm, in the order the algorithms first appear.
       Map<String, List<RoundMetrics>> groups = new LinkedHashMap<>();
       rows.forEach(m -> groups.computeIfAbsent(m.algorithm(), a -> new ArrayList<>()).add(m));
-      boolean rewrite = torn;
+      // A byte-order mark (a spreadsheet saved the file) is read, but appending wants the header itself first.
+      boolean rewrite = torn || text.startsWith("\uFEFF");
       for (Map.Entry<String, List<RoundMetrics>> e : committed.entrySet()) {
         List<RoundMetrics> mine = groups.getOrDefault(e.getKey(), List.of());
         if (!isRoundPrefix(mine, e.getValue())) {

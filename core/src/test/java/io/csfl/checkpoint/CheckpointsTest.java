@@ -260,8 +260,10 @@ class CheckpointsTest {
     assertEquals(checkpoint(3).metrics(), read.metrics());
     assertEquals(List.of("mask/w"), List.copyOf(read.strategyState().tensors().keySet()), "no held entry");
     assertEquals(4, warnings.size(), warnings.toString());
-    assertTrue(warnings.get(0).startsWith("checkpoint cs-round-000003.safetensors unusable, trying the previous one: "), warnings.get(0));
-    assertTrue(warnings.get(2).startsWith("checkpoint cs-round-000001.safetensors unusable, and it is the oldest: "), warnings.get(2));
+    assertTrue(warnings.get(0).startsWith("checkpoint cs-round-000003.safetensors lacks the models its clients held, trying the previous one: "),
+        warnings.get(0));
+    assertTrue(warnings.get(2).startsWith("checkpoint cs-round-000001.safetensors lacks the models its clients held, and it is the oldest: "),
+        warnings.get(2));
     assertTrue(warnings.get(3).startsWith("cs: resuming from round 3 without the models its clients held (")
         && warnings.get(3).endsWith("): they get the whole downlink once"), warnings.get(3));
   }

@@ -106,6 +106,16 @@ class MetricsCsvReconcileTest {
     assertTrue(e.getMessage().endsWith("line 4: round 1 of stc appears twice (also on line 3)"), e.getMessage());
   }
 
+  /** A file a spreadsheet saved with a byte-order mark is read, and rewritten without it before rows are appended. */
+  @Test
+  void aByteOrderMarkIsReadAndTheFileRewrittenWithoutIt() throws Exception {
+    Path file = file(rounds("cs", 1), "");
+    Files.writeString(file, "\uFEFF" + Files.readString(file));
+    MetricsCsv.reconcile(file, Map.of("cs", rounds("cs", 2)));
+    assertTrue(Files.readString(file).startsWith(RoundMetrics.CSV_HEADER), "the header first");
+    assertEquals(rounds("cs", 2), MetricsCsv.read(file));
+  }
+
   @Test
   void anAlgorithmWithoutACheckpointLosesItsRowsItRunsAgainFromRoundOne() throws Exception {
     Path file = file(rounds("stc", 2), "");
