@@ -400,6 +400,53 @@ class CliTest {
     node.isOneLineUsageError("--port must be in 0..65535, got 70000");
   }
 
+  /**
+   * Every service of docker/docker-compose.yml gives {@code node} its flags as CSFL_* variables:
+   * each must name a flag of node, and node must parse the values of each service (a value a flag
+   * refuses, or a variable refused as a default, would stop that container at its start).
+   */
+  @Test
+  void theComposeFilesVariablesAreFlagsNodeTakes() throws Exception {
+    List<String> lines = Files.readAllLines(SimulateCommandTest.repoData().getParent().getParent().resolve("docker/docker-compose.yml"));
+    java.util.regex.Pattern variable = java.util.regex.Pattern.compile("^\\s+(CSFL_[A-Z_]+):\\s*\"?([^\"#]*?)\"?\\s*$");
+    Map<String, String> federation = new java.util.LinkedHashMap<>();
+    Map<String, Map<String, String>> services = new java.util.LinkedHashMap<>();
+    Map<String, String> current = federation;
+    boolean inServices = false;
+    for (String line : lines) {
+      if (line.equals("services:")) {
+        inServices = true;
+      } else if (inServices && line.matches("^  [a-z-]+:$")) {
+        current = new java.util.LinkedHashMap<>();
+        services.put(line.trim().replace(":", ""), current);
+      } else if (line.matches("^[a-z].*")) {
+        inServices = false;
+      }
+      if (line.contains("<<: *federation")) {
+        current.putAll(federation);
+      }
+      java.util.regex.Matcher m = variable.matcher(line);
+      if (m.matches()) {
+        current.put(m.group(1), m.group(2));
+      }
+    }
+    services.values().removeIf(env -> !env.containsKey("CSFL_ROLE"));
+    assertEquals(List.of("server", "server-standby", "aggregator", "client"), List.copyOf(services.keySet()));
+    CommandLine.Model.CommandSpec node = CsflCommand.commandLine().getSubcommands().get("node").getCommandSpec();
+    services.forEach((service, env) -> {
+      for (String key : env.keySet()) {
+        String flag = "--" + key.substring("CSFL_".length()).toLowerCase(java.util.Locale.ROOT).replace('_', '-');
+        assertTrue(node.findOption(flag) != null, service + ": " + key + " is no flag of node");
+      }
+      CommandLine cl = CsflCommand.commandLine();
+      cl.setDefaultValueProvider(new FlagDefaults(cl, new String[] {"node"}, env));
+      CommandLine.ParseResult parsed = cl.parseArgs("node");
+      NodeCommand command = (NodeCommand) parsed.subcommand().commandSpec().userObject();
+      assertEquals(env.get("CSFL_ROLE"), String.join(",", command.roles), service);
+      assertEquals("true".equals(env.get("CSFL_RESUME")), command.resume, service);
+    });
+  }
+
   @Test
   void certificateLifetimesAreCheckedBeforeAnythingIsWritten() throws Exception {
     Path out = dir.resolve("fed");
