@@ -68,7 +68,8 @@ final class ModelFiles {
     }
     String problem;
     try {
-      Model saved = SafeTensors.toModel(SafeTensors.read(file, Checkpoints.maxFileBytes(last.global().spec())), last.global().spec(), file.toString());
+      ModelSpec spec = last.global().spec();
+      Model saved = SafeTensors.toModel(SafeTensors.read(file, SafeTensors.maxModelFileBytes(spec)), spec, file.toString());
       problem = saved.equals(last.global()) ? null : "does not hold the model of the last checkpoint";
     } catch (RuntimeException e) {
       problem = java.nio.file.Files.exists(file) ? "does not read (" + e.getMessage() + ")" : "is missing";
