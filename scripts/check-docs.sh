@@ -105,8 +105,16 @@ def check_page(path):
         m = EXTERNAL.search(line)
         if m:
             report(path, lineno, f"address outside the repository: '{line.strip()[:80]}'")
-        if FENCE.match(line):
-            fenced = not fenced
+        m = FENCE.match(line)
+        if m:
+            # A fence closes its block only alone on its line: text after it leaves the block open
+            # (and the rest of the page inside it, or outside where it was meant to be code).
+            rest = line[m.end():].lstrip(m.group(1)[0])
+            if fenced and rest.strip():
+                report(path, lineno, "a code fence with text after it does not close the block: put the text on a line of its own")
+            else:
+                fenced = not fenced
+                opened = lineno
             continue
         if fenced:
             continue
@@ -115,6 +123,8 @@ def check_page(path):
             for target in pattern.findall(prose):
                 if not EXTERNAL.search(target):
                     check_target(path, lineno, target)
+    if fenced:
+        report(path, opened, "a code block opened here never closes")
 
 pages = []
 if os.path.isfile(os.path.join(root, "README.md")):

@@ -38,6 +38,9 @@ plant README.md 'See [the guide](docs/guide.md#no-such-part).'; expect FAIL READ
 plant docs/guide.md 'See [Akka](https://doc.akka.io/).';       expect FAIL docs/guide.md:10   "an http link"
 plant docs/guide.md 'Docs live at https://example.org too.';   expect FAIL docs/guide.md:10   "a bare address"
 plant docs/guide.md '[ref]: http://example.org/';              expect FAIL docs/guide.md:10   "a reference-style link"
+plant docs/guide.md '```bash'; printf 'bin/tool\n``` Then it runs.\n```\n' >> "$scratch/tree/docs/guide.md"
+                                                               expect FAIL docs/guide.md:12   "a closing fence with text after it"
+plant docs/guide.md '```bash';                                 expect FAIL docs/guide.md:10   "a code block that never closes"
 clean; head -c 15001 /dev/zero | tr '\0' 'x' >> "$scratch/tree/README.md"
                                                                expect FAIL README.md:1        "a README over 15,000 characters"
 

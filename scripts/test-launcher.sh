@@ -68,7 +68,9 @@ engine yes "$home/bin/csfl" -q simulate --engine=pytorch
 engine yes env CSFL_ENGINE=pytorch "$home/bin/csfl" simulate
 engine yes "$home/bin/csfl" node --config "$fake/engine.conf"
 engine yes env CSFL_CONFIG="$fake/engine.conf" "$home/bin/csfl" node
-engine no "$home/bin/csfl" simulate --engine java
+# An engine of one's own (--engine NAME, found by its ServiceLoader registration) comes from the same variable.
+engine yes "$home/bin/csfl" simulate --engine mine
+engine yes "$home/bin/csfl" simulate --engine java
 # node's --resume takes no value: the flag after it is not a run directory to look into.
 err="$(JAVA_HOME="$fake/jdk17" "$home/bin/csfl" node --resume --role server 2>&1 > /dev/null | grep -v '^csfl: buil' || true)"
 if [ -n "$err" ]; then

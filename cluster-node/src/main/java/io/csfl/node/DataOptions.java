@@ -111,9 +111,36 @@ final class DataOptions {
   /** Column lists longer than this are recorded in a model file by their count and a hash. */
   static final int MAX_COLUMNS_IN_MODEL_FILE = 1 << 16;
 
-  /** What a model file trained on these data records of them: the CSV columns, or nothing for other data. */
+  /** The metadata key of a model file that records whether its CSV features were standardized ({@code true} or {@code false}). */
+  static final String STANDARDIZED_KEY = "csv-standardized";
+
+  /** What a model file trained on these data records of them: the CSV columns and their scaling, or nothing for other data. */
   java.util.Map<String, String> modelMetadata() {
-    return csv() ? java.util.Map.of(COLUMNS_KEY, featureColumns(MAX_COLUMNS_IN_MODEL_FILE)) : java.util.Map.of();
+    return csv() ? java.util.Map.of(COLUMNS_KEY, featureColumns(MAX_COLUMNS_IN_MODEL_FILE), STANDARDIZED_KEY, Boolean.toString(standardize))
+        : java.util.Map.of();
+  }
+
+  /**
+   * Why a model file or checkpoint that recorded {@code file}'s metadata ({@link #modelMetadata()})
+   * cannot be used on these data, or null: a model trained on CSV columns in another order, or on
+   * features scaled otherwise (standardized, or as the file gives them), reads other inputs than
+   * it learned from, and evaluates to an accuracy that means nothing or starts a run from weights
+   * that do not fit. A file without the record (other data, or written before it was kept) is not
+   * checked for it.
+   */
+  String trainedOnRefusal(io.csfl.checkpoint.TensorFile file) {
+    if (!csv()) {
+      return null;
+    }
+    String columns = file.meta(COLUMNS_KEY).map(this::columnsRefusal).orElse(null);
+    if (columns != null) {
+      return columns;
+    }
+    return file.meta(STANDARDIZED_KEY).filter(recorded -> Boolean.parseBoolean(recorded) != standardize)
+        .map(recorded -> Boolean.parseBoolean(recorded)
+            ? "the model was trained on standardized features: give --standardize (with the run's training file, whose statistics scale them)"
+            : "the model was trained on the features as the file gives them, not standardized: leave out --standardize")
+        .orElse(null);
   }
 
   /** {@link #featureColumns()}, or, past {@code maxChars}, the number of columns and a hash of the list. */

@@ -73,9 +73,9 @@ final class EvaluateCommand implements Callable<Integer> {
       TensorFile read = SafeTensors.read(model, given == null ? bound : Math.max(bound, Checkpoints.maxFileBytes(given.spec())));
       Checkpoints.requireIntact(read, model.toString());
       TensorFile file = Checkpoint.modelTensors(read);
-      // A model reads each feature by its place: refused on CSV columns other than those it trained on.
-      String columnsRefusal = data.csv() ? read.meta(DataOptions.COLUMNS_KEY).map(data::columnsRefusal).orElse(null) : null;
-      FederationOptions.require(columnsRefusal == null, model + ": " + columnsRefusal);
+      // A model reads each feature by its place and scale: refused on CSV columns or scaling other than it trained on.
+      String trainedOn = data.trainedOnRefusal(read);
+      FederationOptions.require(trainedOn == null, model + ": " + trainedOn);
       Architecture architecture = given != null ? given
           : Architecture.byName(read.meta("architecture").orElse("mlp"), test.shape(), test.classes());
       try {

@@ -372,9 +372,9 @@ final class FederationOptions {
       io.csfl.checkpoint.TensorFile file = io.csfl.checkpoint.SafeTensors.read(initialModel,
           Math.max(io.csfl.checkpoint.SafeTensors.maxModelFileBytes(spec), io.csfl.checkpoint.Checkpoints.maxFileBytes(spec)));
       io.csfl.checkpoint.Checkpoints.requireIntact(file, initialModel.toString());
-      // Trained on CSV columns in another order, its weights would read other features than they learned.
-      String columns = dataOptions.csv() ? file.meta(DataOptions.COLUMNS_KEY).map(dataOptions::columnsRefusal).orElse(null) : null;
-      require(columns == null, columns);
+      // Trained on CSV columns in another order or scaled otherwise, its weights would read other inputs than they learned from.
+      String trainedOn = dataOptions.trainedOnRefusal(file);
+      require(trainedOn == null, trainedOn);
       Model loaded = io.csfl.checkpoint.SafeTensors.toModel(io.csfl.checkpoint.Checkpoint.modelTensors(file), spec, initialModel.toString());
       zeroHiddenKernel(loaded).ifPresent(kernel -> System.err.println("csfl: WARNING: --initial-model " + initialModel + ": " + kernel
           + " is all zeros, and a hidden layer that starts at zero may never learn (with a zero bias its ReLU outputs 0 and passes"

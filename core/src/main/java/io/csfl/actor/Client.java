@@ -311,6 +311,8 @@ public final class Client extends AbstractBehavior<Client.Command> {
   private int failedRound;
   /** Whether the failure of {@link #failedRound} came from a downlink this client could not use. */
   private boolean failedOnDownlink;
+  /** Whether a failure of the trainer was logged with its stack trace: once per client, not every round. */
+  private boolean traceLogged;
   /** Where a failed transfer of an update is reported; made with the first update. */
   private ActorRef<TransferFailed> uplinkFailures;
   /**
@@ -484,9 +486,20 @@ public final class Client extends AbstractBehavior<Client.Command> {
       rememberUplink(new Uplink(request.round(), request.secret(), request.replyTo()));
       transfers.tell(request.replyTo(), new Trained(request.round(), clientId, request.secret(), result.examples(), update,
           result.meanLoss(), millis(t2 - t1), millis((t1 - t0) + (t3 - t2))), uplinkFailures);
-    } catch (RuntimeException | AssertionError e) {
-      // An application's trainer fails the round, not the client: its assert too (on under test runners).
-      getContext().getLog().warn("client {} failed to train round {}: {}", clientId, request.round(), e.toString());
+    } catch (RuntimeException | Error e) {
+      // An application's trainer fails the round, not the client or the JVM: its assert too (on
+      // under test runners), its own Error, a stack overflow or a missing class or native library.
+      // What leaves no JVM to go on with (out of memory, an internal error) is Akka's fatal error.
+      if (e instanceof VirtualMachineError && !(e instanceof StackOverflowError)) {
+        throw e;
+      }
+      if (e instanceof BadResult || traceLogged) {
+        getContext().getLog().warn("client {} failed to train round {}: {}", clientId, request.round(), e.toString());
+      } else {
+        // Once per client, where the trainer failed: the bug is most likely in an application's own code.
+        traceLogged = true;
+        getContext().getLog().warn("client {} failed to train round {}: {}", clientId, request.round(), e.toString(), e);
+      }
       failedRound = request.round();
       failedOnDownlink = !downlinkUsed;
       request.replyTo().tell(new Failed(request.round(), clientId, request.secret(), e.toString()));
@@ -502,15 +515,24 @@ public final class Client extends AbstractBehavior<Client.Command> {
    */
   private void checkResult(TrainingResult result, Model start) {
     if (result == null || result.model() == null) {
-      throw new IllegalStateException("the trainer returned no model");
+      throw new BadResult("the trainer returned no model");
     }
     if (!result.model().spec().equals(start.spec())) {
-      throw new IllegalStateException("the trainer returned a model of other tensors than it was given: "
+      throw new BadResult("the trainer returned a model of other tensors than it was given: "
           + result.model().spec() + " for " + start.spec());
     }
     if (result.examples() != examples.length) {
-      throw new IllegalStateException("the trainer reports " + result.examples() + " examples per epoch, the client holds "
+      throw new BadResult("the trainer reports " + result.examples() + " examples per epoch, the client holds "
           + examples.length + " (a training result counts each of the client's examples once)");
+    }
+  }
+
+  /** A trainer's result that breaks the contract, found by {@link #checkResult}: its line says all there is. */
+  private static final class BadResult extends IllegalStateException {
+    private static final long serialVersionUID = 1L;
+
+    BadResult(String message) {
+      super(message);
     }
   }
 

@@ -8,6 +8,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -269,13 +270,18 @@ public final class CsvDataset {
     try (Reader in = withoutByteOrderMark(Files.newBufferedReader(file, StandardCharsets.UTF_8));
          CSVParser parser = CSVParser.builder().setReader(in).setFormat(FORMAT).get()) {
       List<String> header = parser.getHeaderNames();
+      // Column positions by name, looked up once per feature: a wide file has as many columns as features.
+      Map<String, Integer> at = new HashMap<>(2 * header.size());
+      for (int i = header.size() - 1; i >= 0; i--) {
+        at.put(header.get(i), i);
+      }
       if (header.isEmpty()) {
         throw new DataFileException(file + " is empty: expected a header line naming the columns");
       }
-      requireColumn(file, header, options.labelColumn(), "label");
-      boolean grouped = like == null ? options.groupColumn() != null : like.groups != null && header.contains(options.groupColumn());
+      requireColumn(file, header, at, options.labelColumn(), "label");
+      boolean grouped = like == null ? options.groupColumn() != null : like.groups != null && at.containsKey(options.groupColumn());
       if (like == null && grouped) {
-        requireColumn(file, header, options.groupColumn(), "group");
+        requireColumn(file, header, at, options.groupColumn(), "group");
       }
       List<String> features;
       if (like == null) {
@@ -285,15 +291,15 @@ public final class CsvDataset {
         }
       } else {
         features = like.featureColumns;
-        List<String> missing = features.stream().filter(c -> !header.contains(c)).toList();
+        List<String> missing = features.stream().filter(c -> !at.containsKey(c)).toList();
         if (!missing.isEmpty()) {
           throw new DataFileException(file + " is missing the feature column" + (missing.size() > 1 ? "s " : " ")
-              + missing + " of the training file " + like.file);
+              + shortList(missing) + " of the training file " + like.file);
         }
       }
-      int[] featureAt = features.stream().mapToInt(header::indexOf).toArray();
-      int labelAt = header.indexOf(options.labelColumn());
-      int groupAt = grouped ? header.indexOf(options.groupColumn()) : -1;
+      int[] featureAt = features.stream().mapToInt(at::get).toArray();
+      int labelAt = at.get(options.labelColumn());
+      int groupAt = grouped ? at.get(options.groupColumn()) : -1;
       Table t = new Table(file, "csv:" + file.getFileName() + (like == null ? "" : " test"), features, grouped);
       for (CSVRecord r : parser) {
         long row = r.getRecordNumber();
@@ -404,10 +410,17 @@ public final class CsvDataset {
         .replaceFirst("\\s*If this is valid then use CSVFormat.*$", "");
   }
 
-  private static void requireColumn(Path file, List<String> header, String column, String role) {
-    if (!header.contains(column)) {
-      throw new DataFileException(file + " has no " + role + " column '" + column + "'; its columns are " + header);
+  private static void requireColumn(Path file, List<String> header, Map<String, Integer> at, String column, String role) {
+    if (!at.containsKey(column)) {
+      throw new DataFileException(file + " has no " + role + " column '" + column + "'; its columns are " + shortList(header));
     }
+  }
+
+  /** Columns listed in a message: all of a short list, the first of a long one and how many there are. */
+  static String shortList(List<String> columns) {
+    int shown = 20;
+    return columns.size() <= shown ? columns.toString()
+        : columns.subList(0, shown).toString().replaceFirst("]$", ", ...] (" + columns.size() + " in all)");
   }
 
   private static float number(Path file, long row, String column, String text) {

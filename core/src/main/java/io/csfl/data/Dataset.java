@@ -102,9 +102,7 @@ public final class Dataset {
     Objects.requireNonNull(name, "name");
     Objects.requireNonNull(shape, "shape");
     Objects.requireNonNull(labels, "labels");
-    if (shape.length == 0 || Arrays.stream(shape).anyMatch(d -> d <= 0) || (long) product(shape) > Integer.MAX_VALUE / 2) {
-      throw new IllegalArgumentException("dataset " + name + ": bad shape " + Arrays.toString(shape));
-    }
+    checkShape(name, shape);
     if (labels.length == 0) {
       throw new IllegalArgumentException("dataset " + name + " has no examples");
     }
@@ -141,6 +139,14 @@ public final class Dataset {
         }
       }
     }
+  }
+
+  /** The features of an example of {@code shape}, refused when a dimension is not positive or they are too many for one array. */
+  private static int checkShape(String name, int[] shape) {
+    if (shape.length == 0 || Arrays.stream(shape).anyMatch(d -> d <= 0) || (long) product(shape) > Integer.MAX_VALUE / 2) {
+      throw new IllegalArgumentException("dataset " + name + ": bad shape " + Arrays.toString(shape));
+    }
+    return product(shape);
   }
 
   static int product(int[] shape) {
@@ -339,9 +345,12 @@ public final class Dataset {
    * largest label unless {@link #classes(int)} says otherwise.
    */
   public static final class Builder {
+    /** The largest array a JVM allocates. */
+    private static final int MAX_ARRAY = Integer.MAX_VALUE - 8;
     private final String name;
     private final int[] shape;
     private final int features;
+    /** Grown as examples arrive, never from the shape alone: a builder of wide examples holds no more than it was given. */
     private float[] values = new float[0];
     private int[] labels = new int[16];
     private int[] groups;
@@ -351,16 +360,16 @@ public final class Dataset {
 
     private Builder(String name, int[] shape) {
       this.name = Objects.requireNonNull(name, "name");
-      if (shape.length == 0 || Arrays.stream(shape).anyMatch(d -> d <= 0)) {
-        throw new IllegalArgumentException("dataset " + name + ": bad shape " + Arrays.toString(shape));
-      }
+      this.features = checkShape(name, Objects.requireNonNull(shape, "shape"));
       this.shape = shape.clone();
-      this.features = product(shape);
-      this.values = new float[16 * features];
     }
 
-    /** Fixes the class count (else one more than the largest label). */
+    /** Fixes the class count (else one more than the largest label); 2 to {@link #MAX_CLASSES}. */
     public Builder classes(int count) {
+      if (count < 2 || count > MAX_CLASSES) {
+        throw new IllegalArgumentException("dataset " + name + ": " + count + (count == 1 ? " class" : " classes")
+            + ", expected 2 to " + MAX_CLASSES);
+      }
       this.classes = count;
       return this;
     }
@@ -396,9 +405,16 @@ public final class Dataset {
         throw new IllegalArgumentException("dataset " + name + ": example " + size + " has " + x.length
             + " features, the shape " + Arrays.toString(shape) + " needs " + features);
       }
+      long needed = (long) (size + 1) * features;
+      if (needed > MAX_ARRAY) {
+        throw new IllegalStateException("dataset " + name + ": " + (size + 1) + " examples of " + features
+            + " features are more values than one dataset holds (" + MAX_ARRAY + ")");
+      }
+      if (needed > values.length) {
+        values = Arrays.copyOf(values, (int) Math.min(MAX_ARRAY, Math.max(needed, 2L * values.length)));
+      }
       if (size == labels.length) {
-        labels = Arrays.copyOf(labels, size * 2);
-        values = Arrays.copyOf(values, size * 2 * features);
+        labels = Arrays.copyOf(labels, (int) Math.min(MAX_ARRAY, 2L * size));
       }
       System.arraycopy(x, 0, values, size * features, features);
       labels[size++] = label;

@@ -15,7 +15,8 @@ import java.util.stream.Stream;
  * {@code idx} (as in some MNIST copies), and a prefix such as EMNIST's {@code emnist-letters-} may
  * come first (one such set per directory). The shape comes from the image files' headers: {@code N x
  * H x W} is grey images {@code [1, H, W]}, {@code N x C x H x W} is {@code [C, H, W]}, {@code N x F}
- * is flat vectors {@code [F]}. The classes are 0 to the largest label of either set, unless given.
+ * is flat vectors {@code [F]}. The classes are 0 to the largest training label, unless given; a test
+ * label past them is refused.
  */
 public final class IdxDataset {
   private IdxDataset() {}
@@ -28,7 +29,7 @@ public final class IdxDataset {
   /**
    * The training and test sets in {@code dir}, of {@code classes} classes: labels 0 to
    * {@code classes - 1}, whether or not each occurs, as for a file set that lacks a class others
-   * have (one site's of a federation); 0 for the largest label plus one.
+   * have (one site's of a federation); 0 for the largest training label plus one.
    *
    * @throws IllegalArgumentException if {@code classes} is neither 0 nor between 2 and {@link Dataset#MAX_CLASSES}
    * @throws DataFileException if a label is past {@code classes}, or a file does not fit
@@ -36,10 +37,20 @@ public final class IdxDataset {
   public static Splits load(Path dir, String name, int classes) {
     requireDirectory(dir, classes);
     IdxReader.IdxArray trainImages = IdxReader.read(find(dir, "train", "images", "3"), 2, 4);
-    IdxReader.IdxArray trainLabels = IdxReader.read(find(dir, "train", "labels", "1"), 1);
+    Path trainLabelFile = find(dir, "train", "labels", "1");
+    IdxReader.IdxArray trainLabels = IdxReader.read(trainLabelFile, 1);
     IdxReader.IdxArray testImages = IdxReader.read(find(dir, "t10k", "images", "3"), 2, 4);
-    IdxReader.IdxArray testLabels = IdxReader.read(find(dir, "t10k", "labels", "1"), 1);
-    int count = classes(dir, classes, Math.max(maxLabel(trainLabels), maxLabel(testLabels)));
+    Path testLabelFile = find(dir, "t10k", "labels", "1");
+    IdxReader.IdxArray testLabels = IdxReader.read(testLabelFile, 1);
+    // The classes come from the training labels alone, as at a site that only trains: a test label
+    // past them would silently grow the model's last layer here and nowhere else.
+    int count = classes(trainLabelFile, classes, maxLabel(trainLabels));
+    int testLargest = maxLabel(testLabels);
+    if (testLargest >= count) {
+      throw new DataFileException(testLabelFile + ": label " + testLargest + " is out of range: " + (classes == 0
+          ? "the training labels are 0 to " + (count - 1) + " (--classes N when the training set lacks a class)"
+          : "the classes are 0 to " + (count - 1)));
+    }
     Dataset train = build(dir, name + "-train", trainImages, trainLabels, count);
     Dataset test = build(dir, name + "-test", testImages, testLabels, count);
     return new Splits(train, test, dir.toString());
@@ -53,8 +64,9 @@ public final class IdxDataset {
   public static Dataset loadTraining(Path dir, String name, int classes) {
     requireDirectory(dir, classes);
     IdxReader.IdxArray images = IdxReader.read(find(dir, "train", "images", "3"), 2, 4);
-    IdxReader.IdxArray labels = IdxReader.read(find(dir, "train", "labels", "1"), 1);
-    return build(dir, name + "-train", images, labels, classes(dir, classes, maxLabel(labels)));
+    Path labelFile = find(dir, "train", "labels", "1");
+    IdxReader.IdxArray labels = IdxReader.read(labelFile, 1);
+    return build(dir, name + "-train", images, labels, classes(labelFile, classes, maxLabel(labels)));
   }
 
   private static void requireDirectory(Path dir, int classes) {
@@ -65,9 +77,9 @@ public final class IdxDataset {
   }
 
   /** {@code classes}, or the {@code largest} label plus one (at least two); a label past given classes is refused. */
-  private static int classes(Path dir, int classes, int largest) {
+  private static int classes(Path labelFile, int classes, int largest) {
     if (classes != 0 && largest >= classes) {
-      throw new DataFileException(dir + ": label " + largest + " is out of range: the classes are 0 to " + (classes - 1));
+      throw new DataFileException(labelFile + ": label " + largest + " is out of range: the classes are 0 to " + (classes - 1));
     }
     return classes != 0 ? classes : Math.max(largest + 1, 2);
   }

@@ -20,7 +20,12 @@ import io.csfl.tensor.ModelSpec;
  *       buffers reused from round to round, but no state that changes a later result;</li>
  *   <li><b>thread use</b>: client actors of one JVM share one trainer and call it at the same
  *       time from the threads of {@code Client.DISPATCHER}; a call may block its thread for as long
- *       as training takes, and must be safe alongside other calls.</li>
+ *       as training takes, and must be safe alongside other calls;</li>
+ *   <li><b>failure</b>: whatever it throws, an exception or an error (a failed assert, a stack
+ *       overflow, a class or native library it cannot load), fails that client's round with the
+ *       throwable's text as the reason, and the client's first such failure is logged with its
+ *       stack trace; the client trains again when next sampled. Only an error that leaves the JVM
+ *       nothing to go on with ({@code OutOfMemoryError}, {@code InternalError}) is not caught.</li>
  * </ul>
  */
 public interface LocalTrainer {

@@ -43,7 +43,7 @@ public interface TrainingEngine {
     }
     List<String> known = new ArrayList<>(List.of(JAVA));
     for (TrainingEngine engine : ServiceLoader.load(TrainingEngine.class)) {
-      if (engine.name().equals(key)) {
+      if (engine.name().equalsIgnoreCase(key)) {
         return engine;
       }
       known.add(engine.name());

@@ -23,8 +23,13 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Supplier;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * What an application that embeds the actors gets wrong is said where it can act on it: at the
@@ -121,24 +126,58 @@ class EmbeddingMisuseTest {
         + otherModel.spec()), aborted.reason());
   }
 
-  /** Fails an assert, as an application's trainer may under a test runner. */
-  private record AssertingTrainer(ModelSpec spec) implements LocalTrainer {
+  /** Throws what it is given to throw, as an application's trainer may: an assert under a test runner, its own error. */
+  private record ThrowingTrainer(ModelSpec spec, Supplier<Throwable> failure) implements LocalTrainer {
     @Override
     public TrainingResult train(Model start, Dataset data, int[] examples, long seed) {
-      throw new AssertionError("expected a non-empty batch");
+      Throwable t = failure.get();
+      if (t instanceof RuntimeException e) {
+        throw e;
+      }
+      throw (Error) t;
     }
   }
 
-  /** A trainer's AssertionError fails the round at the client, with its reason, as an exception does; the client lives on. */
-  @Test
-  void aTrainerThatFailsAnAssertFailsTheRoundNotTheClient() {
+  private static int depth(int n) {
+    return n == Integer.MAX_VALUE ? n : 1 + depth(n + 1);
+  }
+
+  static Stream<Arguments> trainerFailures() {
+    Supplier<Throwable> overflow = () -> {
+      try {
+        return new IllegalStateException("no overflow at depth " + depth(0));
+      } catch (StackOverflowError e) {
+        return e;
+      }
+    };
+    return Stream.of(
+        Arguments.of("java.lang.AssertionError: expected a non-empty batch",
+            (Supplier<Throwable>) () -> new AssertionError("expected a non-empty batch")),
+        Arguments.of("java.lang.Error: the trainer's own error",
+            (Supplier<Throwable>) () -> new Error("the trainer's own error")),
+        Arguments.of("java.lang.NoClassDefFoundError: org/example/Missing",
+            (Supplier<Throwable>) () -> new NoClassDefFoundError("org/example/Missing")),
+        Arguments.of("java.lang.UnsatisfiedLinkError: no torch in java.library.path",
+            (Supplier<Throwable>) () -> new UnsatisfiedLinkError("no torch in java.library.path")),
+        Arguments.of("java.lang.StackOverflowError", overflow));
+  }
+
+  /**
+   * Whatever a trainer throws short of a broken JVM (a failed assert, an error of its own, a stack
+   * overflow, a class or native library it cannot load) fails the round at the client with its
+   * reason, as an exception does; the client lives on, and so does the JVM (Akka would exit it on
+   * an error no one caught).
+   */
+  @ParameterizedTest
+  @MethodSource("trainerFailures")
+  void whatATrainerThrowsFailsTheRoundNotTheClient(String reason, Supplier<Throwable> failure) {
     Server.Settings settings = Server.Settings.builder("fedavg").rounds(3).clientsPerRound(2).minCompleted(2)
         .roundTimeout(Duration.ofSeconds(60)).maxAttempts(2).clientGrace(Duration.ofSeconds(30)).build();
-    TestProbe<Server.Event> events = TestModels.startFedAvg(testKit, "asserting", settings, EVALUATOR, Server.Checkpointer.NONE,
-        new AssertingTrainer(TestModels.mlp().spec()), 2, "");
+    TestProbe<Server.Event> events = TestModels.startFedAvg(testKit, "throwing-" + Integer.toHexString(reason.hashCode()), settings, EVALUATOR,
+        Server.Checkpointer.NONE, new ThrowingTrainer(TestModels.mlp().spec(), failure), 2, "");
     Server.Aborted aborted = events.expectMessageClass(Server.Aborted.class, Duration.ofSeconds(60));
     assertEquals(1, aborted.round());
-    assertTrue(aborted.reason().contains("java.lang.AssertionError: expected a non-empty batch"), aborted.reason());
+    assertTrue(aborted.reason().contains(reason), aborted.reason());
     assertTrue(!aborted.reason().contains("registered"), "the clients are still there: " + aborted.reason());
   }
 

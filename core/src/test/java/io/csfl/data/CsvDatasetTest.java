@@ -152,6 +152,37 @@ class CsvDatasetTest {
     assertBad(file("onlylabel.csv", "y", "1"), ok, new CsvDataset.Options("y", null, false), "no feature columns");
   }
 
+  /**
+   * A wide file's columns are found by name (once each: a header of many thousands of columns
+   * loads in time linear in its width), and a message about them lists the first and counts all.
+   */
+  @Test
+  void aWideFileIsReadByNameAndItsMissingColumnsAreCounted() throws IOException {
+    int columns = 50_000;
+    // The training file names its columns from the last to the first, the test file in order; column fi holds i.
+    StringBuilder trainHeader = new StringBuilder("y");
+    StringBuilder trainRow = new StringBuilder();
+    StringBuilder testHeader = new StringBuilder();
+    StringBuilder testRow = new StringBuilder();
+    for (int i = 0; i < columns; i++) {
+      trainHeader.append(",f").append(columns - 1 - i);
+      trainRow.append(',').append(columns - 1 - i);
+      testHeader.append('f').append(i).append(',');
+      testRow.append(i).append(',');
+    }
+    Path wide = file("wide.csv", trainHeader.toString(), "1" + trainRow, "0" + trainRow);
+    CsvDataset.Options plain = new CsvDataset.Options("y", null, false);
+    Splits s = CsvDataset.load(wide, file("wide-test.csv", testHeader + "y", testRow + "1"), plain);
+    assertEquals(columns, s.test().features());
+    float[] x = new float[columns];
+    s.test().fill(new int[] {0}, 0, 1, x, new int[1]);
+    assertEquals(List.of(columns - 1f, columns - 2f, 0f), List.of(x[0], x[1], x[columns - 1]));
+    DataFileException e = assertThrows(DataFileException.class, () -> CsvDataset.load(wide, file("narrow.csv", "y,f7", "0,1"), plain));
+    assertTrue(e.getMessage().contains("is missing the feature columns [f49999, f49998, ") && e.getMessage().contains(", ...] ("
+        + (columns - 1) + " in all) of the training file"), e.getMessage());
+    assertTrue(e.getMessage().length() < 400, e.getMessage());
+  }
+
   @Test
   void raggedRowsNonNumbersLabelsOutOfRangeAndEmptyGroupsAreEachOneError() throws IOException {
     Path ok = file("ok.csv", "a,y,b", "1,0,2");

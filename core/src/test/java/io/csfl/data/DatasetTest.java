@@ -75,6 +75,44 @@ class DatasetTest {
     assertEquals("dataset e has no examples", assertThrows(IllegalArgumentException.class, () -> Dataset.builder("e", 3).build()).getMessage());
     assertEquals("dataset one: 1 class, expected 2 to 65536",
         assertThrows(IllegalArgumentException.class, () -> Dataset.builder("one", 1).add(new float[1], 0).build()).getMessage());
+    assertEquals("dataset k: 0 classes, expected 2 to 65536",
+        assertThrows(IllegalArgumentException.class, () -> Dataset.builder("k", 1).classes(0)).getMessage());
+    assertThrows(IllegalArgumentException.class, () -> Dataset.builder("k", 1).classes(-3));
+  }
+
+  /**
+   * A builder checks its shape as the factories do, and holds only what it was given: a shape too
+   * large for one array is refused at once (it overflowed to a negative size, or ran out of
+   * memory), and a wide but valid shape allocates nothing before its first example.
+   */
+  @Test
+  void aBuildersShapeIsCheckedAndItsValuesGrowWithItsExamples() {
+    assertEquals("dataset d: bad shape [100000, 100000]",
+        assertThrows(IllegalArgumentException.class, () -> Dataset.builder("d", 100_000, 100_000)).getMessage());
+    assertThrows(IllegalArgumentException.class, () -> Dataset.builder("d", 50_000, 50_000));
+    assertThrows(IllegalArgumentException.class, () -> Dataset.builder("d", 3, 0));
+    // 400M features each: 1.6 GB for the shape's 16 examples the builder allocated up front; now a few bytes until the first.
+    long before = usedHeap();
+    Dataset.Builder wide = Dataset.builder("wide", 20_000, 20_000);
+    assertTrue(usedHeap() - before < 100_000_000L, "a builder allocated " + (usedHeap() - before) + " bytes before any example");
+    float[] x = new float[4];
+    Dataset.Builder small = Dataset.builder("small", 2, 2);
+    for (int i = 0; i < 1000; i++) {
+      x[0] = i;
+      small.add(x, i % 3);
+    }
+    Dataset d = small.build();
+    assertEquals(1000, d.size());
+    float[] read = new float[4];
+    d.fill(new int[] {999}, 0, 1, read, new int[1]);
+    assertEquals(999f, read[0]);
+    assertEquals(2, d.label(998));
+    assertEquals(wide, wide.classes(2));
+  }
+
+  private static long usedHeap() {
+    Runtime r = Runtime.getRuntime();
+    return r.totalMemory() - r.freeMemory();
   }
 
   @Test

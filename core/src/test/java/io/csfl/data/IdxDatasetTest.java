@@ -58,9 +58,20 @@ class IdxDatasetTest {
     // A site's set that lacks classes others have: as many classes as given, and none past them.
     assertEquals(10, IdxDataset.load(dir, "tiny", 10).train().classes());
     assertEquals(10, IdxDataset.load(dir, "tiny", 10).test().classes());
-    assertEquals(dir + ": label 2 is out of range: the classes are 0 to 1",
+    assertEquals(dir.resolve("train-labels-idx1-ubyte") + ": label 2 is out of range: the classes are 0 to 1",
         assertThrows(DataFileException.class, () -> IdxDataset.load(dir, "tiny", 2)).getMessage());
     assertThrows(IllegalArgumentException.class, () -> IdxDataset.load(dir, "tiny", 1));
+
+    // The classes come from the training labels, as at a site that only trains: a test label past
+    // them is refused, naming its file, where it would have grown the model of this site alone.
+    write("test-labels-idx1-ubyte", 0x0801, new int[] {1}, new byte[] {42});
+    assertEquals(dir.resolve("test-labels-idx1-ubyte") + ": label 42 is out of range: the training labels are 0 to 2"
+        + " (--classes N when the training set lacks a class)",
+        assertThrows(DataFileException.class, () -> IdxDataset.load(dir, "tiny")).getMessage());
+    assertEquals(dir.resolve("test-labels-idx1-ubyte") + ": label 42 is out of range: the classes are 0 to 9",
+        assertThrows(DataFileException.class, () -> IdxDataset.load(dir, "tiny", 10)).getMessage());
+    assertEquals(43, IdxDataset.load(dir, "tiny", 43).test().classes());
+    write("test-labels-idx1-ubyte", 0x0801, new int[] {1}, new byte[] {1});
 
     // A site that only trains reads the training files alone; the test files may be missing.
     Files.delete(dir.resolve("test-images-idx2-ubyte"));
