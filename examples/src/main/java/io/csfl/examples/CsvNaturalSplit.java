@@ -81,7 +81,15 @@ public final class CsvNaturalSplit {
       System.err.println("usage: CsvNaturalSplit FILE.csv LAYERS [ROUNDS]   (columns: label, user and numeric features)");
       System.exit(2);
     }
-    Server.Event last = run(Path.of(args[0]), args[1], args.length > 2 ? Integer.parseInt(args[2]) : 10, ConfigFactory.load());
+    Server.Event last;
+    try {
+      last = run(Path.of(args[0]), args[1], args.length > 2 ? Integer.parseInt(args[2]) : 10, ConfigFactory.load());
+    } catch (io.csfl.data.DataFileException | IllegalArgumentException e) {
+      // A file or layer list that does not fit: its one line is all there is to say.
+      System.err.println("CsvNaturalSplit: " + e.getMessage());
+      System.exit(2);
+      return;
+    }
     System.out.println("last event: " + last);
   }
 }

@@ -61,10 +61,22 @@ public final class Federation {
   final int nodes;
 
   private Federation(Builder b) {
-    if (b.trainer == null || b.evaluator == null || b.data == null || b.partitioner == null || b.strategy == null
-        || b.churn == null) {
+    java.util.List<String> missing = new java.util.ArrayList<>();
+    java.util.Map<String, Object> parts = new java.util.LinkedHashMap<>();
+    parts.put("the trainer", b.trainer);
+    parts.put("the evaluator", b.evaluator);
+    parts.put("the data", b.data);
+    parts.put("the partitioner", b.partitioner);
+    parts.put("the algorithm", b.strategy);
+    parts.put("the churn (Churn.none() for none)", b.churn);
+    parts.forEach((part, given) -> {
+      if (given == null) {
+        missing.add(part);
+      }
+    });
+    if (!missing.isEmpty()) {
       throw new IllegalArgumentException("a federation needs a trainer, an evaluator, data with a partitioner, an "
-          + "algorithm and a churn (Churn.none() for none)");
+          + "algorithm and a churn; missing: " + String.join(", ", missing));
     }
     if (b.clients <= 0 || b.clients > b.data.size()) {
       throw new IllegalArgumentException("cannot give " + b.clients + " clients examples from " + b.data.size());

@@ -122,6 +122,9 @@ class FederationTest {
         () -> Blobs.federation(6).data(Blobs.data(240, 1), io.csfl.data.Partitioner.parse("natural")).build());
     assertTrue(noGroups.getMessage().contains("needs groups"), noGroups.getMessage());
     assertFalse(Blobs.federation(6).nodes(3).build().clientsByNode().get("clients-2").isEmpty());
+    // What is missing is named.
+    IllegalArgumentException bare = assertThrows(IllegalArgumentException.class, () -> Federation.builder().clients(2).build());
+    assertTrue(bare.getMessage().endsWith("missing: the trainer, the evaluator, the data, the partitioner"), bare.getMessage());
   }
 
   @Test
