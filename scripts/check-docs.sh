@@ -33,10 +33,34 @@ INLINE_LINK = re.compile(r"!?\[(?:[^\]\\]|\\.)*\]\(\s*<?([^)\s>]*)>?(?:\s+\"[^\"
 REF_DEF = re.compile(r"^\s{0,3}\[[^\]]+\]:\s*<?(\S+?)>?(?:\s+.*)?$")
 HTML_LINK = re.compile(r"<(?:a|img)\b[^>]*?\b(?:href|src)\s*=\s*[\"']([^\"']*)[\"']", re.I)
 CODE_SPAN = re.compile(r"(`+)(?:(?!\1).)+?\1")
-FENCE = re.compile(r"^\s{0,3}(```|~~~)")
+FENCE = re.compile(r"^\s{0,3}(`{3,}|~{3,})(.*)$")
 HEADING = re.compile(r"^\s{0,3}#{1,6}\s+(.*?)\s*#*\s*$")
 
 problems = []
+
+class Fences:
+    """Which lines are inside fenced code, as CommonMark reads them: a block opened by N backticks
+    (or tildes) is closed only by a line of at least N of the same character and nothing else;
+    other fence-like lines inside it are its content. A line that would close it but carries text
+    after the fence closes nothing, which is the mistake to report."""
+
+    def __init__(self):
+        self.opener = None  # the open block's fence, or None outside code
+        self.opened = 0
+
+    def step(self, line, lineno):
+        """Whether the line is a fence or inside code, and whether it is a closer with text after it."""
+        m = FENCE.match(line)
+        if self.opener is None:
+            if m and not (m.group(1)[0] == "`" and "`" in m.group(2)):
+                self.opener, self.opened = m.group(1), lineno
+                return True, False
+            return False, False
+        if m and m.group(1)[0] == self.opener[0] and len(m.group(1)) >= len(self.opener):
+            if m.group(2).strip():
+                return True, True
+            self.opener = None
+        return True, False
 
 def report(path, lineno, message):
     problems.append(f"{os.path.relpath(path, root)}:{lineno}: {message}")
@@ -52,13 +76,13 @@ anchor_cache = {}
 
 def anchors(path):
     if path not in anchor_cache:
-        seen, found, fenced = {}, set(), False
+        seen, found, fences = {}, set(), Fences()
         with open(path, encoding="utf-8") as f:
-            for line in f:
-                if FENCE.match(line):
-                    fenced = not fenced
+            for lineno, line in enumerate(f, 1):
+                code, _ = fences.step(line.rstrip("\n"), lineno)
+                if code:
                     continue
-                m = None if fenced else HEADING.match(line)
+                m = HEADING.match(line)
                 if m:
                     s = slug(m.group(1))
                     n = seen.get(s, 0)
@@ -93,7 +117,7 @@ def check_page(path):
         text = f.read()
     if os.path.relpath(path, root) == "README.md" and len(text) > README_LIMIT:
         report(path, 1, f"README.md has {len(text)} characters; the limit is {README_LIMIT}")
-    fenced = False
+    fences = Fences()
     for lineno, line in enumerate(text.splitlines(), 1):
         for pattern, what in HISTORY:
             m = pattern.search(line)
@@ -105,26 +129,19 @@ def check_page(path):
         m = EXTERNAL.search(line)
         if m:
             report(path, lineno, f"address outside the repository: '{line.strip()[:80]}'")
-        m = FENCE.match(line)
-        if m:
-            # A fence closes its block only alone on its line: text after it leaves the block open
-            # (and the rest of the page inside it, or outside where it was meant to be code).
-            rest = line[m.end():].lstrip(m.group(1)[0])
-            if fenced and rest.strip():
-                report(path, lineno, "a code fence with text after it does not close the block: put the text on a line of its own")
-            else:
-                fenced = not fenced
-                opened = lineno
-            continue
-        if fenced:
+        code, closer_with_text = fences.step(line, lineno)
+        if closer_with_text:
+            # Text after a closing fence leaves the block open: the rest of the page is read as code.
+            report(path, lineno, "a code fence with text after it does not close the block: put the text on a line of its own")
+        if code:
             continue
         prose = CODE_SPAN.sub("", line)
         for pattern in (INLINE_LINK, REF_DEF, HTML_LINK):
             for target in pattern.findall(prose):
                 if not EXTERNAL.search(target):
                     check_target(path, lineno, target)
-    if fenced:
-        report(path, opened, "a code block opened here never closes")
+    if fences.opener is not None:
+        report(path, fences.opened, "a code block opened here never closes")
 
 pages = []
 if os.path.isfile(os.path.join(root, "README.md")):

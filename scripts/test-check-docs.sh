@@ -41,6 +41,10 @@ plant docs/guide.md '[ref]: http://example.org/';              expect FAIL docs/
 plant docs/guide.md '```bash'; printf 'bin/tool\n``` Then it runs.\n```\n' >> "$scratch/tree/docs/guide.md"
                                                                expect FAIL docs/guide.md:12   "a closing fence with text after it"
 plant docs/guide.md '```bash';                                 expect FAIL docs/guide.md:10   "a code block that never closes"
+plant docs/guide.md '````markdown'; printf '```bash\nbin/tool\n``` text inside a longer fence\n````\n' >> "$scratch/tree/docs/guide.md"
+                                                               expect PASS ''                 "fences inside a longer fence are its content"
+plant docs/guide.md '~~~'; printf '```bash\n~~~\n' >> "$scratch/tree/docs/guide.md"
+                                                               expect PASS ''                 "backtick fences inside a tilde block are its content"
 clean; head -c 15001 /dev/zero | tr '\0' 'x' >> "$scratch/tree/README.md"
                                                                expect FAIL README.md:1        "a README over 15,000 characters"
 

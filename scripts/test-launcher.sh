@@ -68,9 +68,14 @@ engine yes "$home/bin/csfl" -q simulate --engine=pytorch
 engine yes env CSFL_ENGINE=pytorch "$home/bin/csfl" simulate
 engine yes "$home/bin/csfl" node --config "$fake/engine.conf"
 engine yes env CSFL_CONFIG="$fake/engine.conf" "$home/bin/csfl" node
-# An engine of one's own (--engine NAME, found by its ServiceLoader registration) comes from the same variable.
+# An engine of one's own (--engine NAME, found by its ServiceLoader registration) comes from the same variable,
+# however the run names it; a run of the Java engine, or of none named, starts with csfl.jar alone.
 engine yes "$home/bin/csfl" simulate --engine mine
-engine yes "$home/bin/csfl" simulate --engine java
+engine yes "$home/bin/csfl" simulate --engine=Mine
+mkdir -p "$fake/run-mine" && printf '["--engine","mine","--rounds","3"]\n' > "$fake/run-mine/run-flags.json"
+engine yes "$home/bin/csfl" simulate --resume "$fake/run-mine"
+engine no "$home/bin/csfl" simulate --engine java
+engine no "$home/bin/csfl" simulate
 # node's --resume takes no value: the flag after it is not a run directory to look into.
 err="$(JAVA_HOME="$fake/jdk17" "$home/bin/csfl" node --resume --role server 2>&1 > /dev/null | grep -v '^csfl: buil' || true)"
 if [ -n "$err" ]; then

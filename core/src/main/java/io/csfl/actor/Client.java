@@ -311,8 +311,6 @@ public final class Client extends AbstractBehavior<Client.Command> {
   private int failedRound;
   /** Whether the failure of {@link #failedRound} came from a downlink this client could not use. */
   private boolean failedOnDownlink;
-  /** Whether a failure of the trainer was logged with its stack trace: once per client, not every round. */
-  private boolean traceLogged;
   /** Where a failed transfer of an update is reported; made with the first update. */
   private ActorRef<TransferFailed> uplinkFailures;
   /**
@@ -476,7 +474,7 @@ public final class Client extends AbstractBehavior<Client.Command> {
       Model start = algorithm.startingModel(request.round(), request.model(), trainer.spec());
       downlinkUsed = true;
       long t1 = System.nanoTime();
-      TrainingResult result = algorithm.train(trainer, start, data, examples, seed * 1_000_003L + request.round());
+      TrainingResult result = trained(start, request.round());
       checkResult(result, start);
       long t2 = System.nanoTime();
       Payload update = algorithm.uplink(request.model(), start, result.model());
@@ -486,25 +484,56 @@ public final class Client extends AbstractBehavior<Client.Command> {
       rememberUplink(new Uplink(request.round(), request.secret(), request.replyTo()));
       transfers.tell(request.replyTo(), new Trained(request.round(), clientId, request.secret(), result.examples(), update,
           result.meanLoss(), millis(t2 - t1), millis((t1 - t0) + (t3 - t2))), uplinkFailures);
-    } catch (RuntimeException | Error e) {
-      // An application's trainer fails the round, not the client or the JVM: its assert too (on
-      // under test runners), its own Error, a stack overflow or a missing class or native library.
-      // What leaves no JVM to go on with (out of memory, an internal error) is Akka's fatal error.
-      if (e instanceof VirtualMachineError && !(e instanceof StackOverflowError)) {
-        throw e;
-      }
-      if (e instanceof BadResult || traceLogged) {
-        getContext().getLog().warn("client {} failed to train round {}: {}", clientId, request.round(), e.toString());
+    } catch (RuntimeException | AssertionError e) {
+      // An application's trainer fails the round, not the client: its assert too (on under test runners).
+      if (e instanceof TrainerFailed failed && TRACED.add(failed.getCause().getClass().getName())) {
+        // Where the trainer failed, once per kind of failure in this JVM: the bug is most likely in an application's own code.
+        getContext().getLog().warn("client {} failed to train round {}: {}", clientId, request.round(), e.toString(), e.getCause());
       } else {
-        // Once per client, where the trainer failed: the bug is most likely in an application's own code.
-        traceLogged = true;
-        getContext().getLog().warn("client {} failed to train round {}: {}", clientId, request.round(), e.toString(), e);
+        getContext().getLog().warn("client {} failed to train round {}: {}", clientId, request.round(), e.toString());
       }
       failedRound = request.round();
       failedOnDownlink = !downlinkUsed;
       request.replyTo().tell(new Failed(request.round(), clientId, request.secret(), e.toString()));
     }
     return this;
+  }
+
+  /**
+   * What the trainer makes of {@code start}. Whatever it throws besides the round's time limit, an
+   * exception or an error (a stack overflow, a class or native library it cannot load, its own),
+   * comes out as {@link TrainerFailed}, which fails the round and not the client, nor the JVM, as
+   * Akka's fatal-error handling would for an error no one caught. What leaves the JVM nothing to go
+   * on with (running out of memory, an internal error) is not caught.
+   */
+  private TrainingResult trained(Model start, int round) {
+    try {
+      return algorithm.train(trainer, start, data, examples, seed * 1_000_003L + round);
+    } catch (io.csfl.nn.TrainingTimeLimitException e) {
+      throw e;
+    } catch (RuntimeException | Error e) {
+      if ((e instanceof VirtualMachineError && !(e instanceof StackOverflowError)) || e instanceof ThreadDeath) {
+        throw e;
+      }
+      throw new TrainerFailed(e);
+    }
+  }
+
+  /** The kinds of trainer failure logged with their stack trace in this JVM: each once, however many clients fail so. */
+  private static final java.util.Set<String> TRACED = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+  /** A trainer's throwable, carried to the round's failure; it reads as the throwable itself. */
+  private static final class TrainerFailed extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    TrainerFailed(Throwable cause) {
+      super(cause.toString(), cause, false, false);
+    }
+
+    @Override
+    public String toString() {
+      return getMessage();
+    }
   }
 
   /**
@@ -515,24 +544,15 @@ public final class Client extends AbstractBehavior<Client.Command> {
    */
   private void checkResult(TrainingResult result, Model start) {
     if (result == null || result.model() == null) {
-      throw new BadResult("the trainer returned no model");
+      throw new IllegalStateException("the trainer returned no model");
     }
     if (!result.model().spec().equals(start.spec())) {
-      throw new BadResult("the trainer returned a model of other tensors than it was given: "
+      throw new IllegalStateException("the trainer returned a model of other tensors than it was given: "
           + result.model().spec() + " for " + start.spec());
     }
     if (result.examples() != examples.length) {
-      throw new BadResult("the trainer reports " + result.examples() + " examples per epoch, the client holds "
+      throw new IllegalStateException("the trainer reports " + result.examples() + " examples per epoch, the client holds "
           + examples.length + " (a training result counts each of the client's examples once)");
-    }
-  }
-
-  /** A trainer's result that breaks the contract, found by {@link #checkResult}: its line says all there is. */
-  private static final class BadResult extends IllegalStateException {
-    private static final long serialVersionUID = 1L;
-
-    BadResult(String message) {
-      super(message);
     }
   }
 

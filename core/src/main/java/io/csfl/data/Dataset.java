@@ -420,6 +420,11 @@ public final class Dataset {
       labels[size++] = label;
     }
 
+    /** The feature values this builder has room for now: what it allocated, for a test. */
+    int valuesHeld() {
+      return values.length;
+    }
+
     /** The dataset; throws IllegalArgumentException as {@link Dataset#ofFloats} does. */
     public Dataset build() {
       int[] l = Arrays.copyOf(labels, size);

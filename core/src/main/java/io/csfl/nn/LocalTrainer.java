@@ -23,9 +23,10 @@ import io.csfl.tensor.ModelSpec;
  *       as training takes, and must be safe alongside other calls;</li>
  *   <li><b>failure</b>: whatever it throws, an exception or an error (a failed assert, a stack
  *       overflow, a class or native library it cannot load), fails that client's round with the
- *       throwable's text as the reason, and the client's first such failure is logged with its
- *       stack trace; the client trains again when next sampled. Only an error that leaves the JVM
- *       nothing to go on with ({@code OutOfMemoryError}, {@code InternalError}) is not caught.</li>
+ *       throwable's text as the reason, and the first failure of each kind (its class) in a JVM is
+ *       logged with its stack trace; the client trains again when next sampled. Only an error that
+ *       leaves the JVM nothing to go on with ({@code OutOfMemoryError}, {@code InternalError}, any
+ *       {@code VirtualMachineError} but a stack overflow) is not caught.</li>
  * </ul>
  */
 public interface LocalTrainer {

@@ -81,9 +81,18 @@ public final class CsvNaturalSplit {
       System.err.println("usage: CsvNaturalSplit FILE.csv LAYERS [ROUNDS]   (columns: label, user and numeric features)");
       System.exit(2);
     }
+    int rounds = 10;
+    if (args.length > 2) {
+      try {
+        rounds = Integer.parseInt(args[2]);
+      } catch (NumberFormatException e) {
+        System.err.println("CsvNaturalSplit: ROUNDS must be a whole number, got '" + args[2] + "'");
+        System.exit(2);
+      }
+    }
     Server.Event last;
     try {
-      last = run(Path.of(args[0]), args[1], args.length > 2 ? Integer.parseInt(args[2]) : 10, ConfigFactory.load());
+      last = run(Path.of(args[0]), args[1], rounds, ConfigFactory.load());
     } catch (io.csfl.data.DataFileException | IllegalArgumentException e) {
       // A file or layer list that does not fit: its one line is all there is to say.
       System.err.println("CsvNaturalSplit: " + e.getMessage());
