@@ -70,13 +70,7 @@ class HealthEndpointsTest {
 
   /** A server and aggregator node that will never train: it waits for 10 clients of {@link ChurnTest#SIGNATURE}. */
   private ActorSystem<Void> serverNode(FederatedStrategy cs, Dataset data, int port, String seed) {
-    Architecture mlp = Architecture.mlp();
-    Server.Settings settings = Server.Settings.builder("cs").rounds(1).clientsPerRound(2)
-        .roundTimeout(Duration.ofSeconds(30)).minClients(10).dataSignature(ChurnTest.SIGNATURE).build();
-    NodePlan serverPlan = new NodePlan(Set.of(NodePlan.SERVER, NodePlan.AGGREGATOR),
-        Optional.of(new NodePlan.AggregatorPart(cs, mlp.initialModel(1), 1)), Optional.empty(),
-        Optional.of(new NodePlan.ServerPart(settings, Evaluator.of(mlp, data), out.resolve("metrics.csv"), rounds -> {})));
-    return start(serverPlan, port, List.of(seed), 0);
+    return start(ChurnTest.waitingServerPlan(cs, data, 10, out.resolve("metrics.csv")), port, List.of(seed), 0);
   }
 
   private static String management(ActorSystem<?> system) throws Exception {

@@ -335,6 +335,23 @@ public final class Client extends AbstractBehavior<Client.Command> {
   }
 
   /**
+   * Published on its node's event stream when a server refused all of a clients host's clients at
+   * once and the host left the receptionist's listing ({@link #host}): none of them will be
+   * trained. Whoever placed those clients on this node can act on it; a node of a shared pool of
+   * clients leaves the cluster, so that the pool's other nodes host them. Local only: never sent
+   * over the network.
+   *
+   * @param host   the host that withdrew
+   * @param reason the server's reason, in one line
+   */
+  public record HostWithdrawn(ActorRef<HostCommand> host, String reason) {
+    public HostWithdrawn {
+      java.util.Objects.requireNonNull(host, "host");
+      java.util.Objects.requireNonNull(reason, "reason");
+    }
+  }
+
+  /**
    * A clients host for {@code clients}, actors on this node: register it under {@link #HOST_KEY} instead of
    * registering each client under {@link #KEY}, and a server learns all of them through one receptionist entry, in
    * batches of {@link #MAX_BATCH}. It answers a server's {@link DescribeHosted} only when the server passes the

@@ -137,10 +137,12 @@ final class ClientsRoster extends AbstractBehavior<Client.HostCommand> {
     }
     getContext().getLog().error("the server at {} refused {} of the {} clients hosted here and will not train them: {}",
         refused.server().path(), refused.refused(), clients.size(), ControlChecks.forLog(refused.reason()));
-    if (refused.refused() >= clients.size() && !withdrawn) {
+    if (refused.refused() > 0 && refused.refused() >= clients.size() && !withdrawn) {
       // None of them takes part: out of the listing, the node's readiness says so, and no server asks again.
       withdrawn = true;
       getContext().getSystem().receptionist().tell(Receptionist.deregister(Client.HOST_KEY, getContext().getSelf()));
+      getContext().getSystem().eventStream().tell(new akka.actor.typed.eventstream.EventStream.Publish<>(
+          new Client.HostWithdrawn(getContext().getSelf(), ControlChecks.forLog(refused.reason()))));
       getContext().getLog().error("none of the {} clients hosted here takes part: the clients host leaves the receptionist's listing "
           + "(the node is not ready); start the node again with the server's flags and data", clients.size());
     }
