@@ -76,6 +76,11 @@ mkdir -p "$fake/run-mine" && printf '["--engine","mine","--rounds","3"]\n' > "$f
 engine yes "$home/bin/csfl" simulate --resume "$fake/run-mine"
 engine no "$home/bin/csfl" simulate --engine java
 engine no "$home/bin/csfl" simulate
+# A config file that may name an engine in a form the launcher does not read gets the class path; one that names java does not.
+printf 'csfl { engine = mine }\n' > "$fake/mine-inline.conf"
+printf 'csfl.engine = "java"  // the default\n' > "$fake/java.conf"
+engine yes "$home/bin/csfl" simulate --config "$fake/mine-inline.conf"
+engine no "$home/bin/csfl" simulate --config "$fake/java.conf"
 # node's --resume takes no value: the flag after it is not a run directory to look into.
 err="$(JAVA_HOME="$fake/jdk17" "$home/bin/csfl" node --resume --role server 2>&1 > /dev/null | grep -v '^csfl: buil' || true)"
 if [ -n "$err" ]; then

@@ -1,13 +1,10 @@
 package io.csfl.cluster;
 
-import akka.actor.CoordinatedShutdown;
 import akka.actor.typed.ActorRef;
 import akka.actor.typed.Behavior;
 import akka.actor.typed.SupervisorStrategy;
 import akka.actor.typed.javadsl.AbstractBehavior;
-import akka.actor.typed.eventstream.EventStream;
 import akka.actor.typed.javadsl.ActorContext;
-import akka.actor.typed.javadsl.Adapter;
 import akka.actor.typed.javadsl.Behaviors;
 import akka.actor.typed.javadsl.Receive;
 import akka.actor.typed.javadsl.TimerScheduler;
@@ -49,21 +46,6 @@ public final class ClientsHost extends AbstractBehavior<ClientsHost.Command> {
 
   private record MembersChanged(ClusterEvent.MemberEvent event) implements Command {}
 
-  /** A clients host of this node withdrew: the server refused all its clients. */
-  private record Withdrawn(Client.HostWithdrawn event) implements Command {}
-
-  /**
-   * Why a node of the shared pool shuts down when the server refused all its clients (its flags or
-   * data differ from the server's): it leaves the cluster, so that the pool's other nodes host its
-   * share, which it would otherwise keep from training; its process exits with code 2, a bad command line.
-   */
-  public static final CoordinatedShutdown.Reason CLIENTS_REFUSED = new CoordinatedShutdown.Reason() {
-    @Override
-    public String toString() {
-      return "the server refused this pool node's clients";
-    }
-  };
-
   /** Membership has been quiet for the settle time: draw the shares. */
   private enum Settled implements Command { INSTANCE }
 
@@ -104,8 +86,6 @@ public final class ClientsHost extends AbstractBehavior<ClientsHost.Command> {
     if (pool.shared()) {
       ActorRef<ClusterEvent.MemberEvent> events = context.messageAdapter(ClusterEvent.MemberEvent.class, MembersChanged::new);
       Cluster.get(context.getSystem()).subscriptions().tell(Subscribe.create(events, ClusterEvent.MemberEvent.class));
-      context.getSystem().eventStream().tell(new EventStream.Subscribe<>(Client.HostWithdrawn.class,
-          context.messageAdapter(Client.HostWithdrawn.class, Withdrawn::new)));
     } else {
       host(IntStream.rangeClosed(pool.from(), pool.to()).boxed().toList());
     }
@@ -125,18 +105,7 @@ public final class ClientsHost extends AbstractBehavior<ClientsHost.Command> {
     return newReceiveBuilder()
         .onMessage(MembersChanged.class, this::onMembersChanged)
         .onMessage(Settled.class, s -> reshare())
-        .onMessage(Withdrawn.class, this::onWithdrawn)
         .build();
-  }
-
-  private Behavior<Command> onWithdrawn(Withdrawn withdrawn) {
-    if (!withdrawn.event().host().equals(roster)) {
-      return this; // a host of an earlier share, or one an application runs beside the pool
-    }
-    getContext().getLog().error("the server refused all {} clients of this pool node ({}): it leaves the cluster, so that the pool's "
-        + "other nodes host them; start it again with the server's flags and data", hosted.size(), withdrawn.event().reason());
-    CoordinatedShutdown.get(Adapter.toClassic(getContext().getSystem())).runAll(CLIENTS_REFUSED);
-    return this;
   }
 
   private Behavior<Command> onMembersChanged(MembersChanged changed) {

@@ -22,8 +22,6 @@ import java.util.concurrent.TimeUnit;
 public final class NodeLifetime {
   /** The exit code of a node that the cluster removed while it was running (downed, for instance as unreachable). */
   public static final int REMOVED_EXIT_CODE = 4;
-  /** The exit code of a pool node that left because the server refused its clients: its flags or data are wrong, as on a bad command line. */
-  public static final int CLIENTS_REFUSED_EXIT_CODE = 2;
   /** How long the last phase of a coordinated shutdown may take before the process exits anyway. */
   static final Duration STOP_GRACE = Duration.ofSeconds(30);
 
@@ -33,8 +31,7 @@ public final class NodeLifetime {
    * Blocks until {@code system} has stopped, or until {@link #STOP_GRACE} after its coordinated
    * shutdown reached its last phase, and returns the process's exit code: 0 for an ordinary end,
    * {@link MetricsSink#ABORTED_EXIT_CODE} when training was aborted, {@link #REMOVED_EXIT_CODE}
-   * when the cluster removed the node, {@link #CLIENTS_REFUSED_EXIT_CODE} when a pool node left
-   * because the server refused its clients. Call it right after the system started.
+   * when the cluster removed the node. Call it right after the system started.
    */
   public static int awaitEnd(ActorSystem<?> system) throws InterruptedException {
     return awaitEnd(system, STOP_GRACE);
@@ -65,9 +62,6 @@ public final class NodeLifetime {
     int code = exitCode(shutdown.getShutdownReason());
     if (code == REMOVED_EXIT_CODE) {
       System.err.println("csfl node: this node was removed from the cluster (downed, for instance as unreachable)");
-    } else if (code == CLIENTS_REFUSED_EXIT_CODE) {
-      System.err.println("csfl node: the server refused this node's clients (the reason is above), and it left the cluster so"
-          + " that the pool's other nodes host them; start it with the server's flags and data");
     }
     return code;
   }
@@ -88,9 +82,6 @@ public final class NodeLifetime {
     }
     if (r.equals(CoordinatedShutdown.clusterDowningReason())) {
       return REMOVED_EXIT_CODE;
-    }
-    if (r.equals(ClientsHost.CLIENTS_REFUSED)) {
-      return CLIENTS_REFUSED_EXIT_CODE;
     }
     return 0;
   }

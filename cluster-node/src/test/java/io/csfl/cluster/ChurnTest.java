@@ -165,19 +165,6 @@ class ChurnTest {
   }
 
   /** A client node hosting clients {@code from..to}, each with 8 examples. */
-  /**
-   * The plan of a server and aggregator node that runs {@code cs} for one round once {@code minClients} clients of
-   * {@link #SIGNATURE} have registered, evaluated on {@code data}, its metrics in {@code metricsCsv}.
-   */
-  static NodePlan waitingServerPlan(FederatedStrategy cs, Dataset data, int minClients, java.nio.file.Path metricsCsv) {
-    Architecture mlp = Architecture.mlp();
-    io.csfl.actor.Server.Settings settings = io.csfl.actor.Server.Settings.builder("cs").rounds(1).clientsPerRound(2)
-        .roundTimeout(Duration.ofSeconds(30)).minClients(minClients).dataSignature(SIGNATURE).build();
-    return new NodePlan(Set.of(NodePlan.SERVER, NodePlan.AGGREGATOR),
-        Optional.of(new NodePlan.AggregatorPart(cs, mlp.initialModel(1), 1)), Optional.empty(),
-        Optional.of(new NodePlan.ServerPart(settings, io.csfl.nn.Evaluator.of(mlp, data), metricsCsv, rounds -> {})));
-  }
-
   static NodePlan clientPlan(FederatedStrategy strategy, Dataset data, String signature, TestTrainer trainer, int from, int to) {
     ClientsHost.ClientPool pool = ClientsHost.ClientPool.fixed(to + 1, from, to, id -> Client.create(ClientsHost.clientId(id), signature,
         strategy.newClient(), trainer, data, new int[] {8 * id, 8 * id + 1, 8 * id + 2, 8 * id + 3, 8 * id + 4, 8 * id + 5, 8 * id + 6, 8 * id + 7}, id));

@@ -44,13 +44,8 @@ class ClientPoolTest {
   }
 
   private ActorSystem<Void> poolNode(ActorSystem<?> joinTo) {
-    return poolNode(joinTo, ChurnTest.SIGNATURE);
-  }
-
-  /** A pool node whose clients describe their data with {@code signature}. */
-  private ActorSystem<Void> poolNode(ActorSystem<?> joinTo, String signature) {
     NetworkTrainer trainer = new NetworkTrainer(Architecture.mlp(), new TrainingConfig(1, 8, OptimizerConfig.sgd(0.1, 0)));
-    ClientsHost.ClientPool pool = ClientsHost.ClientPool.shared(CLIENTS, id -> Client.create(ClientsHost.clientId(id), signature,
+    ClientsHost.ClientPool pool = ClientsHost.ClientPool.shared(CLIENTS, id -> Client.create(ClientsHost.clientId(id), ChurnTest.SIGNATURE,
         new FedAvg().newClient(), trainer, ChurnTest.randomData(CLIENTS, 1), new int[] {id}, id));
     NodePlan plan = new NodePlan(Set.of(NodePlan.CLIENT, ClientsHost.POOL_ROLE), Optional.empty(), Optional.of(pool), Optional.empty());
     ActorSystem<Void> system = ActorSystem.create(NodeGuardian.create(plan), "csfl",
@@ -106,31 +101,6 @@ class ClientPoolTest {
   private static Map<Address, Set<Integer>> withoutEmpty(Map<Address, Set<Integer>> shares) {
     return shares.entrySet().stream().filter(e -> !e.getValue().isEmpty())
         .collect(Collectors.toMap(Map.Entry::getKey, Map.Entry::getValue));
-  }
-
-  /**
-   * A pool node whose clients the server refuses (its flags or data differ from the server's) would
-   * keep its share of the pool's clients from training for as long as it runs: it leaves the
-   * cluster with exit code 2, and the other pool node takes its share, so the server gets every client.
-   */
-  @Test
-  void aPoolNodeWhoseClientsTheServerRefusesLeavesAndTheOthersTakeThemOver() throws Exception {
-    java.nio.file.Path out = java.nio.file.Files.createTempDirectory("pool-refused");
-    NodePlan serverPlan = ChurnTest.waitingServerPlan(new io.csfl.strategy.ComplementSparsification(io.csfl.strategy.CsOptions.defaults()),
-        ChurnTest.randomData(CLIENTS, 1), CLIENTS + 1, out.resolve("metrics.csv"));
-    ActorSystem<Void> server = ActorSystem.create(NodeGuardian.create(serverPlan), "csfl",
-        ClusterConfig.of("csfl", "127.0.0.1", 0, serverPlan.roles(), List.of(), ChurnTest.NODE_CONFIG));
-    systems.add(server);
-    Cluster.get(server).manager().tell(Join.create(server.address()));
-    ActorSystem<Void> good = poolNode(server);
-    ActorSystem<Void> bad = poolNode(server, ChurnTest.SIGNATURE.replace("seed=1", "seed=2"));
-
-    bad.getWhenTerminated().toCompletableFuture().get(120, java.util.concurrent.TimeUnit.SECONDS);
-    assertEquals(NodeLifetime.CLIENTS_REFUSED_EXIT_CODE, NodeLifetime.exitCode(bad), "it left because its clients were refused");
-    assertEquals(Optional.of(ClientsHost.CLIENTS_REFUSED),
-        akka.actor.CoordinatedShutdown.get(akka.actor.typed.javadsl.Adapter.toClassic(bad)).getShutdownReason());
-    awaitShares(sharesOf(good));
-    assertEquals(CLIENTS, described(good).size(), "the good node hosts every client");
   }
 
   @Test

@@ -6,14 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import akka.actor.CoordinatedShutdown;
-import akka.actor.testkit.typed.javadsl.FishingOutcomes;
-import akka.actor.testkit.typed.javadsl.TestProbe;
 import akka.actor.typed.ActorSystem;
 import akka.actor.typed.javadsl.Adapter;
-import akka.actor.typed.receptionist.Receptionist;
 import akka.management.javadsl.AkkaManagement;
 import com.typesafe.config.Config;
-import io.csfl.actor.Client;
 import io.csfl.actor.Server;
 import io.csfl.data.Dataset;
 import io.csfl.nn.Architecture;
@@ -53,11 +49,8 @@ class HealthEndpointsTest {
   Path out;
 
   @AfterEach
-  void stopAll() throws Exception {
+  void stopAll() {
     systems.forEach(ActorSystem::terminate);
-    for (ActorSystem<?> system : systems) {
-      system.getWhenTerminated().toCompletableFuture().get(60, TimeUnit.SECONDS);
-    }
   }
 
   private ActorSystem<Void> start(NodePlan plan, int port, List<String> seeds, int clients) {
@@ -66,11 +59,6 @@ class HealthEndpointsTest {
         ClusterConfig.of("csfl", "127.0.0.1", port, plan.roles(), seeds, config));
     systems.add(system);
     return system;
-  }
-
-  /** A server and aggregator node that will never train: it waits for 10 clients of {@link ChurnTest#SIGNATURE}. */
-  private ActorSystem<Void> serverNode(FederatedStrategy cs, Dataset data, int port, String seed) {
-    return start(ChurnTest.waitingServerPlan(cs, data, 10, out.resolve("metrics.csv")), port, List.of(seed), 0);
   }
 
   private static String management(ActorSystem<?> system) throws Exception {
@@ -114,8 +102,14 @@ class HealthEndpointsTest {
     awaitStatus(clientUri + "/alive", s -> s == 200, "alive while joining");
     assertNotEquals(200, status(clientUri + "/ready"), "not ready before its seed node is up: it is not a member");
 
-    // A server and aggregator node that will never train.
-    ActorSystem<Void> server = serverNode(cs, data, SEED_PORT, seed);
+    // A server and aggregator node that will never train: it waits for 10 clients.
+    Architecture mlp = Architecture.mlp();
+    Server.Settings settings = Server.Settings.builder("cs").rounds(1).clientsPerRound(2)
+        .roundTimeout(Duration.ofSeconds(30)).minClients(10).dataSignature(ChurnTest.SIGNATURE).build();
+    NodePlan serverPlan = new NodePlan(Set.of(NodePlan.SERVER, NodePlan.AGGREGATOR),
+        Optional.of(new NodePlan.AggregatorPart(cs, mlp.initialModel(1), 1)), Optional.empty(),
+        Optional.of(new NodePlan.ServerPart(settings, Evaluator.of(mlp, data), out.resolve("metrics.csv"), rounds -> {})));
+    ActorSystem<Void> server = start(serverPlan, SEED_PORT, List.of(seed), 0);
     String serverUri = management(server);
 
     awaitStatus(serverUri + "/ready", s -> s == 200, "the server and aggregator node turns ready");
@@ -134,40 +128,6 @@ class HealthEndpointsTest {
     client.getWhenTerminated().toCompletableFuture().get(60, TimeUnit.SECONDS);
     assertEquals(Optional.of(CoordinatedShutdown.clusterLeavingReason()),
         CoordinatedShutdown.get(Adapter.toClassic(client)).getShutdownReason(), "it left, it was not downed");
-  }
-
-  /**
-   * Ready means taking part: a client node whose clients the server refused (here, data of another
-   * signature, as other flags or data give) leaves the receptionist's listing and is not ready,
-   * where it used to answer 200 while none of its clients could ever be trained.
-   */
-  @Test
-  void aClientNodeWhoseClientsTheServerRefusedIsNotReady() throws Exception {
-    FederatedStrategy cs = new ComplementSparsification(CsOptions.defaults());
-    Dataset data = ChurnTest.randomData(64, 1);
-    int seedPort = LoopbackPorts.free();
-    String seed = "127.0.0.1:" + seedPort;
-    ActorSystem<Void> server = serverNode(cs, data, seedPort, seed);
-    awaitStatus(management(server) + "/ready", s -> s == 200, "the server and aggregator node turns ready");
-    // Every listing of clients hosts the server's node sees, from before the client node joins.
-    TestProbe<Receptionist.Listing> listings =
-        TestProbe.create(server);
-    server.receptionist().tell(Receptionist.subscribe(Client.HOST_KEY, listings.getRef()));
-
-    ActorSystem<Void> client = start(ChurnTest.clientPlan(cs, data, ChurnTest.SIGNATURE.replace("seed=1", "seed=2"),
-        new ChurnTest.TestTrainer(0, false), 0, 1), 0, List.of(seed), 2);
-    String clientUri = management(client);
-    // Listed once its clients started, then refused by the server and out of the listing again.
-    listings.fishForMessage(Duration.ofSeconds(90), "the client node's host listed",
-        l -> l.getServiceInstances(Client.HOST_KEY).isEmpty() ? FishingOutcomes.continueAndIgnore()
-            : FishingOutcomes.complete());
-    listings.fishForMessage(Duration.ofSeconds(90), "the refused host out of the listing",
-        l -> l.getServiceInstances(Client.HOST_KEY).isEmpty() ? FishingOutcomes.complete()
-            : FishingOutcomes.continueAndIgnore());
-    awaitStatus(clientUri + "/ready", s -> s != 200 && s != -1, "a node none of whose clients takes part is not ready");
-    HttpResponse<String> members = http.send(HttpRequest.newBuilder(URI.create(clientUri + "/cluster/members")).build(),
-        HttpResponse.BodyHandlers.ofString());
-    assertTrue(members.body().contains(client.address().toString()), "still a member, only not ready: " + members.body());
   }
 
   @Test

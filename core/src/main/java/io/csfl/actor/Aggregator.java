@@ -4,7 +4,6 @@ import akka.actor.NoSerializationVerificationNeeded;
 import akka.actor.typed.ActorRef;
 import akka.actor.typed.Behavior;
 import akka.actor.typed.SupervisorStrategy;
-import akka.actor.typed.receptionist.Receptionist;
 import akka.actor.typed.receptionist.ServiceKey;
 import akka.actor.typed.javadsl.AbstractBehavior;
 import akka.actor.typed.javadsl.ActorContext;
@@ -479,10 +478,7 @@ public final class Aggregator extends AbstractBehavior<Aggregator.Command> {
       getContext().getLog().warn("ignored a refusal of this aggregator without its session key");
       return this;
     }
-    getContext().getLog().error("the server refused this aggregator and will not use it: {}; it leaves the receptionist's listing "
-        + "(its node is not ready): start it again with the server's flags", ControlChecks.forLog(refused.reason()));
-    // Never used while listed: out of the listing, its node's readiness says so.
-    getContext().getSystem().receptionist().tell(Receptionist.deregister(KEY, getContext().getSelf()));
+    getContext().getLog().error("the server refused this aggregator and will not use it: {}", ControlChecks.forLog(refused.reason()));
     return this;
   }
 

@@ -335,23 +335,6 @@ public final class Client extends AbstractBehavior<Client.Command> {
   }
 
   /**
-   * Published on its node's event stream when a server refused all of a clients host's clients at
-   * once and the host left the receptionist's listing ({@link #host}): none of them will be
-   * trained. Whoever placed those clients on this node can act on it; a node of a shared pool of
-   * clients leaves the cluster, so that the pool's other nodes host them. Local only: never sent
-   * over the network.
-   *
-   * @param host   the host that withdrew
-   * @param reason the server's reason, in one line
-   */
-  public record HostWithdrawn(ActorRef<HostCommand> host, String reason) {
-    public HostWithdrawn {
-      java.util.Objects.requireNonNull(host, "host");
-      java.util.Objects.requireNonNull(reason, "reason");
-    }
-  }
-
-  /**
    * A clients host for {@code clients}, actors on this node: register it under {@link #HOST_KEY} instead of
    * registering each client under {@link #KEY}, and a server learns all of them through one receptionist entry, in
    * batches of {@link #MAX_BATCH}. It answers a server's {@link DescribeHosted} only when the server passes the
@@ -503,7 +486,7 @@ public final class Client extends AbstractBehavior<Client.Command> {
           result.meanLoss(), millis(t2 - t1), millis((t1 - t0) + (t3 - t2))), uplinkFailures);
     } catch (RuntimeException | AssertionError e) {
       // An application's trainer fails the round, not the client: its assert too (on under test runners).
-      if (e instanceof TrainerFailed failed && TRACED.add(failed.getCause().getClass().getName())) {
+      if (e instanceof TrainerFailed failed && TRACED.add(failed.kind())) {
         // Where the trainer failed, once per kind of failure in this JVM: the bug is most likely in an application's own code.
         getContext().getLog().warn("client {} failed to train round {}: {}", clientId, request.round(), e.toString(), e.getCause());
       } else {
@@ -536,7 +519,7 @@ public final class Client extends AbstractBehavior<Client.Command> {
     }
   }
 
-  /** The kinds of trainer failure logged with their stack trace in this JVM: each once, however many clients fail so. */
+  /** The kinds of trainer failure ({@link TrainerFailed#kind}) logged with their stack trace in this JVM: each once, however many clients fail so. */
   private static final java.util.Set<String> TRACED = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
   /** A trainer's throwable, carried to the round's failure; it reads as the throwable itself. */
@@ -545,6 +528,12 @@ public final class Client extends AbstractBehavior<Client.Command> {
 
     TrainerFailed(Throwable cause) {
       super(cause.toString(), cause, false, false);
+    }
+
+    /** The throwable's class and where it was thrown: two unrelated failures of one class are two kinds. */
+    String kind() {
+      StackTraceElement[] where = getCause().getStackTrace();
+      return getCause().getClass().getName() + (where.length == 0 ? "" : " at " + where[0]);
     }
 
     @Override

@@ -9,7 +9,6 @@ import akka.actor.typed.javadsl.ActorContext;
 import akka.actor.typed.javadsl.Behaviors;
 import akka.actor.typed.javadsl.Receive;
 import akka.actor.typed.javadsl.TimerScheduler;
-import akka.actor.typed.receptionist.Receptionist;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -25,9 +24,7 @@ import java.util.Objects;
  * introduces the server to each client (which takes it as its server, as at a {@link Client.Describe}), collects
  * their descriptions and hands them out in batches. A new server (a failover) is introduced anew. A client that has
  * not answered by {@link #INTRODUCTION_TIMEOUT} (it may be training through a queue of orders) is described after the
- * others once it answers; each batch says how many have not answered, and the server asks for them again. A host whose
- * clients a server refused all at once ({@link Client.ClientsRefused}: flags or data that differ from the server's)
- * leaves the receptionist's listing under {@link Client#HOST_KEY}: its node is then not ready, and no server asks it again.
+ * others once it answers; each batch says how many have not answered, and the server asks for them again.
  */
 final class ClientsRoster extends AbstractBehavior<Client.HostCommand> {
   /**
@@ -74,8 +71,6 @@ final class ClientsRoster extends AbstractBehavior<Client.HostCommand> {
   private final Map<Integer, Client.DescribeHosted> waiting = new LinkedHashMap<>();
   /** Whether a request was refused for want of room during the current introduction: logged once per introduction. */
   private boolean refusedWaiting;
-  /** Whether a server refused all of this host's clients at once, and the host left the listing. */
-  private boolean withdrawn;
 
   private ClientsRoster(ActorContext<Client.HostCommand> context, TimerScheduler<Client.HostCommand> timers,
                         List<ActorRef<Client.Command>> clients, Duration introductionTimeout) {
@@ -137,15 +132,6 @@ final class ClientsRoster extends AbstractBehavior<Client.HostCommand> {
     }
     getContext().getLog().error("the server at {} refused {} of the {} clients hosted here and will not train them: {}",
         refused.server().path(), refused.refused(), clients.size(), ControlChecks.forLog(refused.reason()));
-    if (refused.refused() > 0 && refused.refused() >= clients.size() && !withdrawn) {
-      // None of them takes part: out of the listing, the node's readiness says so, and no server asks again.
-      withdrawn = true;
-      getContext().getSystem().receptionist().tell(Receptionist.deregister(Client.HOST_KEY, getContext().getSelf()));
-      getContext().getSystem().eventStream().tell(new akka.actor.typed.eventstream.EventStream.Publish<>(
-          new Client.HostWithdrawn(getContext().getSelf(), ControlChecks.forLog(refused.reason()))));
-      getContext().getLog().error("none of the {} clients hosted here takes part: the clients host leaves the receptionist's listing "
-          + "(the node is not ready); start the node again with the server's flags and data", clients.size());
-    }
     return this;
   }
 

@@ -1537,8 +1537,7 @@ public final class Server extends AbstractBehavior<Server.Command> {
       return startAttempt();
     }
     return abort(waitingFor == Shortage.AGGREGATOR ? "no aggregator registered within the aggregator grace of " + grace
-            // A refused aggregator leaves the listing (its node is then not ready): its refusal is still why.
-            + (lastAggregatorRefusal == null ? "" : "; the last aggregator refused: " + lastAggregatorRefusal)
+            + (mismatchedAggregators.isEmpty() ? "" : "; the last aggregator refused: " + lastAggregatorRefusal)
         : shortageText() + "; too few came back within the client grace of " + grace
             + (lastClientRefusal == null ? "" : "; the last client refused: " + lastClientRefusal));
   }

@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import akka.actor.testkit.typed.javadsl.ActorTestKit;
 import akka.actor.testkit.typed.javadsl.LoggingTestKit;
-import akka.actor.testkit.typed.javadsl.FishingOutcomes;
 import akka.actor.testkit.typed.javadsl.TestProbe;
 import akka.actor.typed.ActorRef;
 import akka.actor.typed.receptionist.Receptionist;
@@ -225,9 +224,7 @@ class ServerGraceTest {
 
   @Test
   void withOnlyAnAggregatorOfAnotherSignatureTrainingIsAbortedNamingTheRefusal() {
-    Spawned other = aggregator("aggregator-other", "model=mlp server-rate=2.0");
-    TestProbe<Receptionist.Listing> listings = testKit.createTestProbe();
-    testKit.system().receptionist().tell(Receptionist.subscribe(Aggregator.KEY, listings.getRef()));
+    aggregator("aggregator-other", "model=mlp server-rate=2.0");
     start(2, 3, Duration.ofSeconds(1));
 
     Server.Aborted aborted = events.expectMessageClass(Server.Aborted.class, WAIT);
@@ -235,11 +232,6 @@ class ServerGraceTest {
     assertTrue(aborted.reason().startsWith("no aggregator registered within the aggregator grace of 1s; the last aggregator refused: "),
         aborted.reason());
     assertTrue(aborted.reason().endsWith("/user/aggregator-other: " + OTHER_RATE), aborted.reason());
-    // Listed, then refused and out of the listing (its node is then not ready).
-    listings.fishForMessage(WAIT, "the aggregator listed", l -> l.getServiceInstances(Aggregator.KEY).contains(other.ref())
-        ? FishingOutcomes.complete() : FishingOutcomes.continueAndIgnore());
-    listings.fishForMessage(WAIT, "the refused aggregator out of the listing", l -> l.getServiceInstances(Aggregator.KEY).contains(other.ref())
-        ? FishingOutcomes.continueAndIgnore() : FishingOutcomes.complete());
   }
 
   @Test
