@@ -160,6 +160,7 @@ final class NodeCommand implements Callable<Integer> {
       ClusterConfig.checkSettings(overrides.withFallback(ClusterConfig.defaults()));
       // Before either port is tried: the answer does not depend on what else listens there.
       FederationOptions.require(httpPort <= 0 || httpPort != port, "--management-port " + httpPort + " is --port's too: give each its own");
+      resumeWarning(seeds).ifPresent(w -> spec.commandLine().getErr().println("csfl: WARNING: " + w));
       NodeAddress.probe(host, port, overrides);
       // The health endpoint too: a node that started without it would not be found ready.
       if (httpPort > 0) {
@@ -221,6 +222,28 @@ final class NodeCommand implements Callable<Integer> {
     } catch (java.security.GeneralSecurityException | java.io.IOException | RuntimeException e) {
       System.err.println("csfl node: WARNING: no TLS warm-up: " + e);
     }
+  }
+
+  /**
+   * What a --resume of this node is likely to get wrong, in one line, before it starts: on a node
+   * without the server role it does nothing; on a server node that is its own only seed node, the
+   * node founds a cluster of its own when it starts, apart from the clients and aggregator of the
+   * run it continues if they still run (the first seed node listed joins itself when no other answers).
+   */
+  java.util.Optional<String> resumeWarning(List<String> seeds) {
+    if (!resume) {
+      return java.util.Optional.empty();
+    }
+    if (!roles.contains(NodePlan.SERVER)) {
+      return java.util.Optional.of("--resume is for a node with the server role; this node (" + String.join(",", roles) + ") ignores it");
+    }
+    String self = host + ":" + port;
+    if (seeds.stream().allMatch(self::equals)) {
+      return java.util.Optional.of("--resume with this node as its only seed node: if the run's other nodes still run, this node"
+          + " does not join them but founds a cluster of its own, and both wait; give --seed-nodes another of their addresses too"
+          + " (see docs/cluster.md, server failover)");
+    }
+    return java.util.Optional.empty();
   }
 
   /** Checks the federation's flags, which --private-data and the roles change, before the data are read. */
