@@ -160,7 +160,6 @@ final class NodeCommand implements Callable<Integer> {
       ClusterConfig.checkSettings(overrides.withFallback(ClusterConfig.defaults()));
       // Before either port is tried: the answer does not depend on what else listens there.
       FederationOptions.require(httpPort <= 0 || httpPort != port, "--management-port " + httpPort + " is --port's too: give each its own");
-      resumeWarning(seeds).ifPresent(w -> spec.commandLine().getErr().println("csfl: WARNING: " + w));
       NodeAddress.probe(host, port, overrides);
       // The health endpoint too: a node that started without it would not be found ready.
       if (httpPort > 0) {
@@ -192,6 +191,8 @@ final class NodeCommand implements Callable<Integer> {
       System.err.println("csfl: WARNING: --test-fraction holds " + federation.dataOptions.testFraction + " of this site's rows out of"
           + " training, and a node without the server role evaluates nothing; leave it out to train on them all");
     }
+    // Once the flags are accepted: a refusal stays the one line it is.
+    resumeWarning(seeds).ifPresent(w -> System.err.println("csfl: WARNING: " + w));
     if (insecure) {
       System.err.println("csfl: WARNING: --insecure: plain TCP, anyone who reaches " + host + ":" + (port == 0 ? "PORT (the port it binds, below)" : port)
           + " can join this federation");

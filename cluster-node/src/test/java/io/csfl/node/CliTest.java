@@ -157,38 +157,42 @@ class CliTest {
     }
     run("node", "--role", "aggregator", "--insecure", "--port", "25999", "--management-port", "25999")
         .isOneLineUsageError("--management-port 25999 is --port's too");
-  }
-
-  /**
-   * A --resume that cannot do what it says is warned about before the node starts (here, before it
-   * finds its port taken): a server node that is its own only seed would found a cluster apart from
-   * the run's running nodes, and a node without the server role ignores the switch.
-   */
-  @Test
-  void aResumeThatCannotWorkAsMeantIsWarnedAbout() throws Exception {
-    try (ServerSocket taken = new ServerSocket()) {
-      taken.bind(new InetSocketAddress(InetAddress.getByName("127.0.0.1"), 0));
-      String port = String.valueOf(taken.getLocalPort());
-      Path out = dir.resolve("resume-warning");
-      Result soleSeed = run("node", "--role", "server", "--resume", "--insecure", "--host", "127.0.0.1", "--port", port,
-          "--out", out.toString());
-      assertEquals(2, soleSeed.exitCode());
-      assertTrue(soleSeed.err().contains("csfl: WARNING: --resume with this node as its only seed node: if the run's other nodes still"
-          + " run, this node does not join them") && soleSeed.err().contains("is in use"), soleSeed.err());
-      Result client = run("node", "--role", "client", "--client-ids", "0-1", "--resume", "--insecure", "--host", "127.0.0.1",
-          "--port", port);
-      assertTrue(client.err().contains("csfl: WARNING: --resume is for a node with the server role; this node (client) ignores it"),
-          client.err());
-      // With another seed node listed, a resuming server says nothing of it.
-      Result seeded = run("node", "--role", "server", "--resume", "--insecure", "--host", "127.0.0.1", "--port", port,
-          "--seed-nodes", "127.0.0.1:" + port + ",127.0.0.1:1", "--out", out.toString());
-      assertTrue(!seeded.err().contains("WARNING") && seeded.err().contains("is in use"), seeded.err());
-    }
     // A bad management host is named as the flag it came with.
     run("node", "--role", "aggregator", "--insecure", "--port", "0", "--management-port", "25998", "--management-host", "a b")
         .isOneLineUsageError("--management-host 'a b' is not a host name or IP address");
     run("node", "--role", "aggregator", "--insecure", "--port", "0", "--management-port", "25998", "--management-host", "no-such-host.invalid")
         .isOneLineUsageError("--management-host: host no-such-host.invalid does not resolve");
+  }
+
+  /**
+   * A --resume that cannot do what it says is warned about once the node's flags are accepted, before
+   * it starts: a server node that is its own only seed would found a cluster apart from the run's
+   * running nodes, and a node without the server role ignores the switch. A refused command line
+   * stays one line.
+   */
+  @Test
+  void aResumeThatCannotWorkAsMeantIsWarnedAbout() throws Exception {
+    NodeCommand soleSeed = parsedNode("--role", "server", "--resume", "--insecure", "--host", "127.0.0.1", "--port", "25520");
+    assertTrue(soleSeed.resumeWarning(List.of("127.0.0.1:25520")).orElseThrow().startsWith("--resume with this node as its only seed"
+        + " node: if the run's other nodes still run, this node does not join them"));
+    assertTrue(soleSeed.resumeWarning(List.of()).isPresent(), "port 0 without seeds joins itself");
+    assertTrue(soleSeed.resumeWarning(List.of("127.0.0.1:25520", "127.0.0.1:25521")).isEmpty(), "another seed node listed");
+    assertEquals("--resume is for a node with the server role; this node (client) ignores it",
+        parsedNode("--role", "client", "--client-ids", "0-1", "--resume", "--insecure").resumeWarning(List.of("127.0.0.1:25520")).orElseThrow());
+    assertTrue(parsedNode("--role", "server", "--insecure").resumeWarning(List.of("127.0.0.1:25520")).isEmpty(), "no --resume");
+    // A refusal comes alone: the node does not start, so there is nothing to warn of.
+    try (ServerSocket taken = new ServerSocket()) {
+      taken.bind(new InetSocketAddress(InetAddress.getByName("127.0.0.1"), 0));
+      run("node", "--role", "server", "--resume", "--insecure", "--host", "127.0.0.1", "--port", String.valueOf(taken.getLocalPort()),
+          "--out", dir.resolve("resume-refused").toString()).isOneLineUsageError("is in use");
+    }
+  }
+
+  private static NodeCommand parsedNode(String... args) {
+    String[] all = new String[args.length + 1];
+    all[0] = "node";
+    System.arraycopy(args, 0, all, 1, args.length);
+    return CsflCommand.commandLine().parseArgs(all).subcommand().commandSpec().commandLine().getCommand();
   }
 
   @Test
