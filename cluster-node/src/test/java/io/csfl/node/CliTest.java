@@ -172,14 +172,14 @@ class CliTest {
    */
   @Test
   void aResumeThatCannotWorkAsMeantIsWarnedAbout() throws Exception {
-    NodeCommand soleSeed = parsedNode("--role", "server", "--resume", "--insecure", "--host", "127.0.0.1", "--port", "25520");
+    NodeCommand soleSeed = parsedNode("node", "--role", "server", "--resume", "--insecure", "--host", "127.0.0.1", "--port", "25520");
     assertTrue(soleSeed.resumeWarning(List.of("127.0.0.1:25520")).orElseThrow().startsWith("--resume with this node as its only seed"
         + " node: if the run's other nodes still run, this node does not join them"));
     assertTrue(soleSeed.resumeWarning(List.of()).isPresent(), "port 0 without seeds joins itself");
     assertTrue(soleSeed.resumeWarning(List.of("127.0.0.1:25520", "127.0.0.1:25521")).isEmpty(), "another seed node listed");
     assertEquals("--resume is for a node with the server role; this node (client) ignores it",
-        parsedNode("--role", "client", "--client-ids", "0-1", "--resume", "--insecure").resumeWarning(List.of("127.0.0.1:25520")).orElseThrow());
-    assertTrue(parsedNode("--role", "server", "--insecure").resumeWarning(List.of("127.0.0.1:25520")).isEmpty(), "no --resume");
+        parsedNode("node", "--role", "client", "--client-ids", "0-1", "--resume", "--insecure").resumeWarning(List.of("127.0.0.1:25520")).orElseThrow());
+    assertTrue(parsedNode("node", "--role", "server", "--insecure").resumeWarning(List.of("127.0.0.1:25520")).isEmpty(), "no --resume");
     // A refusal comes alone: the node does not start, so there is nothing to warn of.
     try (ServerSocket taken = new ServerSocket()) {
       taken.bind(new InetSocketAddress(InetAddress.getByName("127.0.0.1"), 0));
@@ -188,11 +188,9 @@ class CliTest {
     }
   }
 
-  private static NodeCommand parsedNode(String... args) {
-    String[] all = new String[args.length + 1];
-    all[0] = "node";
-    System.arraycopy(args, 0, all, 1, args.length);
-    return CsflCommand.commandLine().parseArgs(all).subcommand().commandSpec().commandLine().getCommand();
+  /** The {@code node} command {@code args} (from "node" on) parse to, its flags set and nothing run or checked. */
+  static NodeCommand parsedNode(String... args) {
+    return CsflCommand.commandLine().parseArgs(args).subcommand().commandSpec().commandLine().getCommand();
   }
 
   @Test

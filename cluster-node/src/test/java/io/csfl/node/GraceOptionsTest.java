@@ -37,8 +37,7 @@ class GraceOptionsTest {
         "--dataset", "synthetic:0,0", "--model", "logreg", "--port", "0", "--management-port", "off",
         "--out", dir.resolve("out-" + flags.length).toString()));
     args.addAll(java.util.List.of(flags));
-    CommandLine.ParseResult parsed = CsflCommand.commandLine().parseArgs(args.toArray(String[]::new));
-    NodeCommand node = parsed.subcommand().commandSpec().commandLine().getCommand();
+    NodeCommand node = CliTest.parsedNode(args.toArray(String[]::new));
     node.federation.validateWithData();
     return node.plan().server().orElseThrow().settings();
   }

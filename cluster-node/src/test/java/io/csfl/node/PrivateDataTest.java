@@ -18,7 +18,6 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /**
  * {@code csfl node --private-data}: each site trains the clients it hosts on its own file, the
@@ -64,8 +63,7 @@ class PrivateDataTest {
 
   /** A node started with {@code args}, its flags and data checked as the node checks them. */
   private static NodeCommand node(List<String> args) {
-    CommandLine.ParseResult parsed = CsflCommand.commandLine().parseArgs(args.toArray(String[]::new));
-    NodeCommand node = parsed.subcommand().commandSpec().commandLine().getCommand();
+    NodeCommand node = CliTest.parsedNode(args.toArray(String[]::new));
     node.validateFederation();
     node.federation.validateWithData();
     return node;

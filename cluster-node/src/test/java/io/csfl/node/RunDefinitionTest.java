@@ -14,7 +14,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CyclicBarrier;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /** A server node checks at its start that the run in its checkpoint directory was started with its flags. */
 class RunDefinitionTest {
@@ -45,9 +44,7 @@ class RunDefinitionTest {
         args.addAll(List.of(extra[i], extra[i + 1]));
       }
     }
-    CommandLine cl = CsflCommand.commandLine();
-    CommandLine.ParseResult parsed = cl.parseArgs(args.toArray(String[]::new));
-    return parsed.subcommand().commandSpec().commandLine().getCommand();
+    return CliTest.parsedNode(args.toArray(String[]::new));
   }
 
   /** What an aggregator node started with {@link #NODE} and {@code extra} describes itself as. */

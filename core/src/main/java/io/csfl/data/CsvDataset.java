@@ -8,7 +8,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -270,14 +269,11 @@ public final class CsvDataset {
     try (Reader in = withoutByteOrderMark(Files.newBufferedReader(file, StandardCharsets.UTF_8));
          CSVParser parser = CSVParser.builder().setReader(in).setFormat(FORMAT).get()) {
       List<String> header = parser.getHeaderNames();
-      // Column positions by name, looked up once per feature: a wide file has as many columns as features.
-      Map<String, Integer> at = new HashMap<>(2 * header.size());
-      for (int i = header.size() - 1; i >= 0; i--) {
-        at.put(header.get(i), i);
-      }
       if (header.isEmpty()) {
         throw new DataFileException(file + " is empty: expected a header line naming the columns");
       }
+      // Column positions by name (FORMAT refuses a name twice), looked up once per feature: a wide file has as many columns as features.
+      Map<String, Integer> at = parser.getHeaderMap();
       requireColumn(file, header, at, options.labelColumn(), "label");
       boolean grouped = like == null ? options.groupColumn() != null : like.groups != null && at.containsKey(options.groupColumn());
       if (like == null && grouped) {
