@@ -1,14 +1,17 @@
 package io.csfl.cluster;
 
+import akka.actor.Address;
 import akka.actor.typed.ActorRef;
 import akka.actor.typed.Behavior;
 import akka.actor.typed.SupervisorStrategy;
+import akka.actor.typed.eventstream.EventStream;
 import akka.actor.typed.javadsl.AbstractBehavior;
 import akka.actor.typed.javadsl.ActorContext;
 import akka.actor.typed.javadsl.Behaviors;
 import akka.actor.typed.javadsl.Receive;
 import akka.actor.typed.javadsl.TimerScheduler;
 import akka.actor.typed.receptionist.Receptionist;
+import akka.actor.typed.receptionist.ServiceKey;
 import akka.cluster.ClusterEvent;
 import akka.cluster.Member;
 import akka.cluster.MemberStatus;
@@ -19,8 +22,11 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.function.IntFunction;
+import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 
 /**
@@ -37,12 +43,31 @@ import java.util.stream.IntStream;
  * recomputes its share, starts the clients it gained and stops those it lost,
  * so replicas of one service ({@code docker compose --scale}) divide the clients among themselves,
  * and the clients of a crashed node come back on the others.
+ *
+ * <p>A pool node whose clients the server refused (it was started with other training flags or
+ * data than the server's: {@link Client.HostStatus}) registers under {@link #REFUSED_POOL_MEMBER}
+ * and keeps the clients it hosts, so that a new server's handshake can still accept them. The
+ * pool's other nodes leave it out when they draw the shares, so they host its share meanwhile,
+ * and take it back in once a new handshake leaves it unrefused.
  */
 public final class ClientsHost extends AbstractBehavior<ClientsHost.Command> {
   /** The cluster role of client nodes that share the clients among themselves. */
   public static final String POOL_ROLE = "client-pool";
 
   interface Command {}
+
+  /**
+   * A pool node whose clients the server refused registers its {@code ClientsHost} here: the pool's other nodes
+   * leave every member so listed out of the shares. Only a node itself can list it (the receptionist registers local
+   * actors only), so a member can take no node but itself out of the pool.
+   */
+  static final ServiceKey<Command> REFUSED_POOL_MEMBER = ServiceKey.create(Command.class, "csfl-refused-pool-member");
+
+  /** The current clients host's status changed: its clients were refused, or a new handshake started over. */
+  private record StatusChanged(Client.HostStatus status) implements Command {}
+
+  /** The pool members listed as refused changed. */
+  private record RefusedListed(Receptionist.Listing listing) implements Command {}
 
   private record MembersChanged(ClusterEvent.MemberEvent event) implements Command {}
 
@@ -74,6 +99,10 @@ public final class ClientsHost extends AbstractBehavior<ClientsHost.Command> {
   private ActorRef<Client.HostCommand> roster;
   /** The pool's Up members by address, kept from the membership events (the cluster's state view may lag them). */
   private final Map<String, Member> poolMembers = new TreeMap<>();
+  /** The addresses of the pool members listed under {@link #REFUSED_POOL_MEMBER}. */
+  private Set<String> refusedMembers = Set.of();
+  /** Whether this node is listed under {@link #REFUSED_POOL_MEMBER}: the server refused clients of its current host. */
+  private boolean refusedHere;
 
   private ClientsHost(ActorContext<Command> context, TimerScheduler<Command> timers, ClientPool pool) {
     super(context);
@@ -86,6 +115,10 @@ public final class ClientsHost extends AbstractBehavior<ClientsHost.Command> {
     if (pool.shared()) {
       ActorRef<ClusterEvent.MemberEvent> events = context.messageAdapter(ClusterEvent.MemberEvent.class, MembersChanged::new);
       Cluster.get(context.getSystem()).subscriptions().tell(Subscribe.create(events, ClusterEvent.MemberEvent.class));
+      context.getSystem().eventStream().tell(new EventStream.Subscribe<>(Client.HostStatus.class,
+          context.messageAdapter(Client.HostStatus.class, StatusChanged::new)));
+      context.getSystem().receptionist().tell(Receptionist.subscribe(REFUSED_POOL_MEMBER,
+          context.messageAdapter(Receptionist.Listing.class, RefusedListed::new)));
     } else {
       host(IntStream.rangeClosed(pool.from(), pool.to()).boxed().toList());
     }
@@ -105,6 +138,8 @@ public final class ClientsHost extends AbstractBehavior<ClientsHost.Command> {
     return newReceiveBuilder()
         .onMessage(MembersChanged.class, this::onMembersChanged)
         .onMessage(Settled.class, s -> reshare())
+        .onMessage(StatusChanged.class, this::onStatusChanged)
+        .onMessage(RefusedListed.class, this::onRefusedListed)
         .build();
   }
 
@@ -124,13 +159,50 @@ public final class ClientsHost extends AbstractBehavior<ClientsHost.Command> {
     return this;
   }
 
+  private Behavior<Command> onStatusChanged(StatusChanged changed) {
+    Client.HostStatus status = changed.status();
+    if (!status.host().equals(roster) || (status.refused() > 0) == refusedHere) {
+      return this; // an earlier host's, or no change of standing
+    }
+    refusedHere = status.refused() > 0;
+    if (refusedHere) {
+      getContext().getSystem().receptionist().tell(Receptionist.register(REFUSED_POOL_MEMBER, getContext().getSelf()));
+      getContext().getLog().error("the server refused {} of the {} clients this pool node hosts ({}); the pool's other nodes "
+          + "host them while it is refused, and this node is not ready", status.refused(), status.hosted(), status.reason());
+    } else {
+      getContext().getSystem().receptionist().tell(Receptionist.deregister(REFUSED_POOL_MEMBER, getContext().getSelf()));
+      getContext().getLog().info("a new server handshake started over: this pool node takes its share again");
+      timers.startSingleTimer(Settled.INSTANCE, settle);
+    }
+    return this;
+  }
+
+  private Behavior<Command> onRefusedListed(RefusedListed listed) {
+    Set<String> now = listed.listing().getServiceInstances(REFUSED_POOL_MEMBER).stream()
+        .map(ref -> ref.path().address().hasLocalScope() ? getContext().getSystem().address() : ref.path().address())
+        .map(Address::toString).collect(Collectors.toUnmodifiableSet());
+    if (!now.equals(refusedMembers)) {
+      refusedMembers = now;
+      timers.startSingleTimer(Settled.INSTANCE, settle);
+    }
+    return this;
+  }
+
   private Behavior<Command> reshare() {
     String self = Cluster.get(getContext().getSystem()).selfMember().address().toString();
-    if (!poolMembers.containsKey(self)) {
+    // A refused node keeps what it hosts: a new server's handshake may accept those clients.
+    if (!poolMembers.containsKey(self) || refusedHere) {
       return this;
     }
+    Set<String> sharing = new TreeSet<>(poolMembers.keySet());
+    sharing.removeAll(refusedMembers);
+    sharing.add(self); // listed as refused until the receptionist hears that it is not
+    List<Integer> share = ClientShares.of(self, sharing, pool.total());
+    if (roster != null && share.equals(List.copyOf(hosted.keySet()))) {
+      return this; // nothing moves: the server keeps its handshake with the current host
+    }
     generation++;
-    host(ClientShares.of(self, poolMembers.keySet(), pool.total()));
+    host(share);
     return this;
   }
 

@@ -17,16 +17,20 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.function.Function;
 import java.util.function.Supplier;
 import java.util.stream.StreamSupport;
 
 /**
  * The readiness check of a CSFL node, behind Akka Management's {@code /ready}: a node is ready
  * when its member is Up and what its roles call for is in place, as the rest of the federation
- * would find it. An aggregator node is ready once the receptionist lists its aggregator; a client
- * node once it lists the node's clients host, which is registered after all the clients it names
- * have started, and (a pool node) once its view of the pool includes itself; a server node once it runs the server singleton's manager, which starts the
- * server here or hands it over. A node that is joining, rejoining or leaving is not ready.
+ * would find it, and the server has not refused it. An aggregator node is ready once the
+ * receptionist lists its aggregator, while no server has refused that aggregator since one last
+ * prepared it; a client node once it lists the node's clients host, which is registered after all
+ * the clients it names have started, while the server of the host's current handshake refused
+ * none of them, and (a pool node) once its view of the pool includes itself; a server node once it
+ * runs the server singleton's manager, which starts the server here or hands it over. A node that
+ * is joining, rejoining or leaving is not ready.
  *
  * <p>Akka Management creates it by reflection, once per ActorSystem, and calls it per request.
  */
@@ -50,11 +54,14 @@ public final class NodeReadiness implements Supplier<CompletionStage<Boolean>> {
     }
     List<CompletableFuture<Boolean>> parts = new ArrayList<>();
     if (self.hasRole(NodePlan.AGGREGATOR)) {
-      parts.add(localRegistrations(Aggregator.KEY).thenApply(n -> n >= 1));
+      parts.add(allLocal(Aggregator.KEY, aggregator -> AskPattern.<Aggregator.Command, Aggregator.Status>ask(aggregator,
+          Aggregator.GetStatus::new, LOOKUP, system.scheduler()).thenApply(status -> status.refusal().isEmpty())));
     }
-    if (self.hasRole(NodePlan.CLIENT)) {
-      int expected = expectedClients(self);
-      parts.add(localRegistrations(Client.HOST_KEY).thenApply(n -> n >= 1 && expected != Integer.MAX_VALUE));
+    if (self.hasRole(NodePlan.CLIENT) && expectedClients(self) != Integer.MAX_VALUE) {
+      parts.add(allLocal(Client.HOST_KEY, host -> AskPattern.<Client.HostCommand, Client.HostStatus>ask(host,
+          Client.GetHostStatus::new, LOOKUP, system.scheduler()).thenApply(status -> status.refused() == 0)));
+    } else if (self.hasRole(NodePlan.CLIENT)) {
+      parts.add(CompletableFuture.completedFuture(false));
     }
     if (self.hasRole(NodePlan.SERVER)) {
       parts.add(Adapter.toClassic(system).actorSelection("/system/singletonManager" + NodePlan.SERVER_NAME)
@@ -83,14 +90,22 @@ public final class NodeReadiness implements Supplier<CompletionStage<Boolean>> {
     return ClientShares.of(self.address().toString(), pool, configured).size();
   }
 
-  /** How many of {@code key}'s listed services live on this node, as the receptionist sees it now. */
-  private <T> CompletableFuture<Integer> localRegistrations(ServiceKey<T> key) {
+  /**
+   * Whether the receptionist now lists at least one of {@code key}'s services on this node, and {@code fine} holds
+   * for each of them; false if any lookup does not answer in time.
+   */
+  private <T> CompletableFuture<Boolean> allLocal(ServiceKey<T> key, Function<ActorRef<T>, CompletionStage<Boolean>> fine) {
     Address selfAddress = Cluster.get(system).selfMember().address();
     return AskPattern.<Receptionist.Command, Receptionist.Listing>ask(system.receptionist(),
             replyTo -> Receptionist.find(key, replyTo), LOOKUP, system.scheduler())
         .toCompletableFuture()
-        .thenApply(listing -> (int) listing.getServiceInstances(key).stream().map(ActorRef::path)
-            .filter(p -> p.address().hasLocalScope() || p.address().equals(selfAddress)).count())
-        .exceptionally(slow -> 0);
+        .thenCompose(listing -> {
+          List<CompletableFuture<Boolean>> each = listing.getServiceInstances(key).stream()
+              .filter(ref -> ref.path().address().hasLocalScope() || ref.path().address().equals(selfAddress))
+              .map(ref -> fine.apply(ref).toCompletableFuture()).toList();
+          return CompletableFuture.allOf(each.toArray(CompletableFuture[]::new))
+              .thenApply(all -> !each.isEmpty() && each.stream().allMatch(CompletableFuture::join));
+        })
+        .exceptionally(slow -> false);
   }
 }

@@ -12,11 +12,15 @@ import akka.cluster.typed.Cluster;
 import akka.cluster.typed.Join;
 import akka.cluster.typed.Leave;
 import io.csfl.actor.Client;
+import io.csfl.actor.Server;
 import io.csfl.nn.Architecture;
+import io.csfl.nn.Evaluator;
 import io.csfl.nn.NetworkTrainer;
 import io.csfl.nn.OptimizerConfig;
 import io.csfl.nn.TrainingConfig;
 import io.csfl.strategy.FedAvg;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -44,8 +48,13 @@ class ClientPoolTest {
   }
 
   private ActorSystem<Void> poolNode(ActorSystem<?> joinTo) {
+    return poolNode(joinTo, ChurnTest.SIGNATURE);
+  }
+
+  /** A pool node whose clients describe their data with {@code signature}. */
+  private ActorSystem<Void> poolNode(ActorSystem<?> joinTo, String signature) {
     NetworkTrainer trainer = new NetworkTrainer(Architecture.mlp(), new TrainingConfig(1, 8, OptimizerConfig.sgd(0.1, 0)));
-    ClientsHost.ClientPool pool = ClientsHost.ClientPool.shared(CLIENTS, id -> Client.create(ClientsHost.clientId(id), ChurnTest.SIGNATURE,
+    ClientsHost.ClientPool pool = ClientsHost.ClientPool.shared(CLIENTS, id -> Client.create(ClientsHost.clientId(id), signature,
         new FedAvg().newClient(), trainer, ChurnTest.randomData(CLIENTS, 1), new int[] {id}, id));
     NodePlan plan = new NodePlan(Set.of(NodePlan.CLIENT, ClientsHost.POOL_ROLE), Optional.empty(), Optional.of(pool), Optional.empty());
     ActorSystem<Void> system = ActorSystem.create(NodeGuardian.create(plan), "csfl",
@@ -101,6 +110,42 @@ class ClientPoolTest {
   private static Map<Address, Set<Integer>> withoutEmpty(Map<Address, Set<Integer>> shares) {
     return shares.entrySet().stream().filter(e -> !e.getValue().isEmpty())
         .collect(Collectors.toMap(Map.Entry::getKey, Map.Entry::getValue));
+  }
+
+  /**
+   * A pool node whose clients the server refuses (its flags or data differ from the server's) would keep its share
+   * of the pool's clients from training for as long as it runs: the other pool node takes that share over, while
+   * the refused node stays a member, keeps its clients and lists itself as refused.
+   */
+  @Test
+  void thePoolHostsTheShareOfANodeWhoseClientsTheServerRefused() throws Exception {
+    Path out = Files.createTempDirectory("pool-refused");
+    // A server that waits for more clients than there are: it only handshakes.
+    Architecture mlp = Architecture.mlp();
+    Server.Settings settings = Server.Settings.builder("fedavg").rounds(1).clientsPerRound(2).roundTimeout(Duration.ofSeconds(30))
+        .minClients(CLIENTS + 1).dataSignature(ChurnTest.SIGNATURE).build();
+    NodePlan serverPlan = new NodePlan(Set.of(NodePlan.SERVER), Optional.empty(), Optional.empty(), Optional.of(
+        new NodePlan.ServerPart(settings, Evaluator.of(mlp, ChurnTest.randomData(CLIENTS, 1)), out.resolve("metrics.csv"), rounds -> {})));
+    ActorSystem<Void> server = ActorSystem.create(NodeGuardian.create(serverPlan), "csfl",
+        ClusterConfig.of("csfl", "127.0.0.1", 0, serverPlan.roles(), List.of(), ChurnTest.NODE_CONFIG));
+    systems.add(server);
+    Cluster.get(server).manager().tell(Join.create(server.address()));
+    ActorSystem<Void> good = poolNode(server);
+    ActorSystem<Void> refused = poolNode(server, ChurnTest.SIGNATURE.replace("seed=1", "seed=2"));
+
+    awaitShares(sharesOf(good));
+    assertEquals(CLIENTS, described(good).size(), "the accepted node hosts every client");
+    assertEquals(Set.of(refused.address().toString()), refusedMembers(good), "the refused node lists itself as refused");
+    assertTrue(Cluster.get(good).state().getMembers().toString().contains(refused.address().toString()), "still a member");
+  }
+
+  /** The pool members {@code node}'s receptionist lists as refused. */
+  private static Set<String> refusedMembers(ActorSystem<?> node) throws Exception {
+    Receptionist.Listing listing = AskPattern.<Receptionist.Command, Receptionist.Listing>ask(node.receptionist(),
+        replyTo -> Receptionist.find(ClientsHost.REFUSED_POOL_MEMBER, replyTo), Duration.ofSeconds(3), node.scheduler())
+        .toCompletableFuture().get();
+    return listing.getServiceInstances(ClientsHost.REFUSED_POOL_MEMBER).stream().map(r -> r.path().address().toString())
+        .collect(Collectors.toSet());
   }
 
   @Test

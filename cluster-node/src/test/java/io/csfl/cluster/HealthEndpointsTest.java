@@ -6,10 +6,16 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import akka.actor.CoordinatedShutdown;
+import akka.actor.typed.ActorRef;
 import akka.actor.typed.ActorSystem;
 import akka.actor.typed.javadsl.Adapter;
+import akka.actor.typed.javadsl.AskPattern;
+import akka.actor.typed.receptionist.Receptionist;
+import akka.actor.typed.receptionist.ServiceKey;
 import akka.management.javadsl.AkkaManagement;
 import com.typesafe.config.Config;
+import io.csfl.actor.Aggregator;
+import io.csfl.actor.Client;
 import io.csfl.actor.Server;
 import io.csfl.data.Dataset;
 import io.csfl.nn.Architecture;
@@ -128,6 +134,77 @@ class HealthEndpointsTest {
     client.getWhenTerminated().toCompletableFuture().get(60, TimeUnit.SECONDS);
     assertEquals(Optional.of(CoordinatedShutdown.clusterLeavingReason()),
         CoordinatedShutdown.get(Adapter.toClassic(client)).getShutdownReason(), "it left, it was not downed");
+  }
+
+  /**
+   * Ready means registered and not refused: a client node whose clients the server refused (data of another
+   * signature, as other flags or data give) and an aggregator node the server refused (another aggregator signature)
+   * stay members but are not ready, while a client node the server accepted is.
+   */
+  @Test
+  void aNodeTheServerRefusedIsNotReady() throws Exception {
+    FederatedStrategy cs = new ComplementSparsification(CsOptions.defaults());
+    Dataset data = ChurnTest.randomData(64, 1);
+    Architecture mlp = Architecture.mlp();
+    int seedPort = LoopbackPorts.free();
+    String seed = "127.0.0.1:" + seedPort;
+    // A server alone: its first round needs the accepted node's 2 clients and an aggregator of signature "fits".
+    Server.Settings settings = Server.Settings.builder("cs").rounds(1).clientsPerRound(2).roundTimeout(Duration.ofSeconds(30))
+        .minClients(2).dataSignature(ChurnTest.SIGNATURE).aggregatorSignature("fits").build();
+    NodePlan serverPlan = new NodePlan(Set.of(NodePlan.SERVER), Optional.empty(), Optional.empty(),
+        Optional.of(new NodePlan.ServerPart(settings, Evaluator.of(mlp, data), out.resolve("metrics.csv"), rounds -> {})));
+    ActorSystem<Void> server = start(serverPlan, seedPort, List.of(seed), 0);
+    awaitStatus(management(server) + "/ready", s -> s == 200, "the server node turns ready");
+
+    ActorSystem<Void> refusedClients = start(ChurnTest.clientPlan(cs, data, ChurnTest.SIGNATURE.replace("seed=1", "seed=2"),
+        new ChurnTest.TestTrainer(0, false), 2, 3), 0, List.of(seed), 2);
+    String refusedClientsUri = management(refusedClients);
+    ActorSystem<Void> accepted = start(ChurnTest.clientPlan(cs, data, ChurnTest.SIGNATURE, new ChurnTest.TestTrainer(0, false), 0, 1),
+        0, List.of(seed), 2);
+    String acceptedUri = management(accepted);
+    NodePlan otherAggregator = new NodePlan(Set.of(NodePlan.AGGREGATOR),
+        Optional.of(new NodePlan.AggregatorPart(cs, mlp.initialModel(1), 1, "other")), Optional.empty(), Optional.empty());
+    ActorSystem<Void> refusedAggregator = start(otherAggregator, 0, List.of(seed), 0);
+    String refusedAggregatorUri = management(refusedAggregator);
+
+    awaitStatus(acceptedUri + "/ready", s -> s == 200, "the accepted client node turns ready");
+    // Once each refusal has arrived (asked of the refused actors on their own nodes), their nodes are not ready.
+    awaitLocal(refusedClients, Client.HOST_KEY, host -> AskPattern.<Client.HostCommand, Client.HostStatus>ask(host,
+        Client.GetHostStatus::new, Duration.ofSeconds(3), refusedClients.scheduler()).toCompletableFuture().get().refused() == 2);
+    assertNotEquals(200, status(refusedClientsUri + "/ready"), "a client node whose clients the server refused");
+    awaitLocal(refusedAggregator, Aggregator.KEY, aggregator -> !AskPattern.<Aggregator.Command, Aggregator.Status>ask(aggregator,
+        Aggregator.GetStatus::new, Duration.ofSeconds(3), refusedAggregator.scheduler()).toCompletableFuture().get().refusal().isEmpty());
+    assertNotEquals(200, status(refusedAggregatorUri + "/ready"), "an aggregator node the server refused");
+    assertEquals(200, status(acceptedUri + "/ready"), "the accepted node stays ready");
+    HttpResponse<String> members = http.send(HttpRequest.newBuilder(URI.create(acceptedUri + "/cluster/members")).build(),
+        HttpResponse.BodyHandlers.ofString());
+    assertTrue(members.body().contains(refusedClients.address().toString())
+        && members.body().contains(refusedAggregator.address().toString()), "still members, only not ready: " + members.body());
+  }
+
+  /** Something that may fail while it does not hold yet. */
+  private interface Check<T> {
+    boolean holds(T value) throws Exception;
+  }
+
+  /** Waits until {@code node}'s receptionist lists one of {@code key}'s services on that node, for which {@code check} holds. */
+  private static <T> void awaitLocal(ActorSystem<?> node, ServiceKey<T> key, Check<ActorRef<T>> check) throws Exception {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
+    while (System.nanoTime() < deadline) {
+      Receptionist.Listing listing = AskPattern.<Receptionist.Command, Receptionist.Listing>ask(node.receptionist(),
+          replyTo -> Receptionist.find(key, replyTo), Duration.ofSeconds(3), node.scheduler()).toCompletableFuture().get();
+      for (ActorRef<T> ref : listing.getServiceInstances(key)) {
+        try {
+          if (ref.path().address().hasLocalScope() && check.holds(ref)) {
+            return;
+          }
+        } catch (java.util.concurrent.ExecutionException notYet) {
+          // asked while it stopped: look again
+        }
+      }
+      Thread.sleep(200);
+    }
+    throw new AssertionError("no " + key.id() + " on " + node.address() + " came to pass the check");
   }
 
   @Test

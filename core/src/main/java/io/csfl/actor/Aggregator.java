@@ -123,8 +123,8 @@ public final class Aggregator extends AbstractBehavior<Aggregator.Command> {
   /**
    * The server will not use this aggregator, for {@code reason} (its signature differs from the
    * server's): the aggregator logs it at error level, so that the node whose aggregator sits idle
-   * says why. Believed only with the aggregator's session key, which only a server learns; it
-   * changes nothing but the log.
+   * says why, and its node stops being ready ({@link GetStatus}) until a server prepares it for a
+   * round. Believed only with the aggregator's session key, which only a server learns.
    *
    * @param session the aggregator's session key, from its {@link SessionKey}
    * @param reason  why, in one line
@@ -132,6 +132,26 @@ public final class Aggregator extends AbstractBehavior<Aggregator.Command> {
   public record Refused(long session, String reason) implements Command, ControlMessage {
     public Refused {
       java.util.Objects.requireNonNull(reason, "reason");
+    }
+  }
+
+  /**
+   * Asks the aggregator whether a server refused it. Local only: no serializer is bound to it, so no other node can
+   * ask; a node's readiness check asks it.
+   *
+   * @param replyTo where the {@link Status} goes
+   */
+  public record GetStatus(ActorRef<Status> replyTo) implements Command, NoSerializationVerificationNeeded {}
+
+  /**
+   * The answer to {@link GetStatus}.
+   *
+   * @param refusal why the server refused this aggregator ({@link Refused}), or empty when it did not, or prepared it
+   *                for a round since
+   */
+  public record Status(String refusal) implements NoSerializationVerificationNeeded {
+    public Status {
+      java.util.Objects.requireNonNull(refusal, "refusal");
     }
   }
 
@@ -352,6 +372,8 @@ public final class Aggregator extends AbstractBehavior<Aggregator.Command> {
   private Refusals rejections = new Refusals();
   private long serverNanos;
   private ActorRef<Reply> closeReplyTo;
+  /** Why a server refused this aggregator, until one prepares it; empty while none did. */
+  private String refusedFor = "";
 
   private Aggregator(ActorContext<Command> context, TimerScheduler<Command> timers, ServerAlgorithm algorithm, Pruner pruner,
                      String signature) {
@@ -402,6 +424,10 @@ public final class Aggregator extends AbstractBehavior<Aggregator.Command> {
         .onMessage(CloseRound.class, this::onClose)
         .onMessage(AbandonRound.class, this::onAbandon)
         .onMessage(Refused.class, this::onRefused)
+        .onMessage(GetStatus.class, get -> {
+          get.replyTo().tell(new Status(refusedFor));
+          return this;
+        })
         .onMessage(MasksReady.class, this::onMasksReady)
         .onMessage(StragglingUpdates.class, this::onStragglingUpdates)
         .onMessage(TransferLost.class, lost -> {
@@ -478,7 +504,9 @@ public final class Aggregator extends AbstractBehavior<Aggregator.Command> {
       getContext().getLog().warn("ignored a refusal of this aggregator without its session key");
       return this;
     }
-    getContext().getLog().error("the server refused this aggregator and will not use it: {}", ControlChecks.forLog(refused.reason()));
+    String why = ControlChecks.forLog(refused.reason());
+    refusedFor = why.isBlank() ? "no reason given" : why;
+    getContext().getLog().error("the server refused this aggregator and will not use it: {}", refusedFor);
     return this;
   }
 
@@ -508,6 +536,7 @@ public final class Aggregator extends AbstractBehavior<Aggregator.Command> {
 
   private Behavior<Command> prepare(PrepareRound request) {
     timers.cancel(StragglingUpdates.class);
+    refusedFor = ""; // a server (a new one, after a failover) uses this aggregator
     // An earlier attempt at the round may have folded updates (the server gave it up before its close): they go.
     algorithm.abandon(request.round());
     round = request.round();

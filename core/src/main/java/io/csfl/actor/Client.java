@@ -63,7 +63,10 @@ public final class Client extends AbstractBehavior<Client.Command> {
    */
   public interface Command {}
 
-  /** The message a clients host ({@link #host}) takes: the server's handshake {@link DescribeHosted}. */
+  /**
+   * The messages a clients host ({@link #host}) takes: the server's handshake {@link DescribeHosted}, its
+   * {@link ClientsRefused}, and the local {@link GetHostStatus}.
+   */
   public interface HostCommand {}
 
   private static final java.util.regex.Pattern ID = java.util.regex.Pattern.compile("client-(\\d{4,9})");
@@ -127,20 +130,50 @@ public final class Client extends AbstractBehavior<Client.Command> {
 
   /**
    * The server refused {@code refused} of the clients a host described, for {@code reason} (the
-   * first refusal's), and will not train them: the host logs it, so that the node whose clients
-   * sit idle says why (another data set, or other training flags than the server's). Logged only
-   * when the server it names is on the host's own node or on a member with the {@code server}
-   * role; a member that knows that server's address could still name it, which is why it changes
-   * nothing but the log (and the reason is cut and kept to one line).
+   * first refusal's), and will not train them. The host believes it only when it carries the
+   * {@code handshake} of the host's current handshake ({@link Descriptions#handshake}), which only
+   * the server that asked for the descriptions learns: then it logs the refusal, so that the node
+   * whose clients sit idle says why (another data set, or other training flags than the server's),
+   * and its node stops being ready ({@link HostStatus}). A refusal of an earlier handshake, or of
+   * a member that never asked, is logged as ignored.
    *
-   * @param refused how many of the host's clients the server refused
-   * @param reason  why, in one line
-   * @param server  the server that refused them
+   * @param refused   how many of the host's clients the server refused
+   * @param reason    why, in one line
+   * @param server    the server that refused them
+   * @param handshake the handshake of the descriptions it refuses, from their {@link Descriptions}
    */
-  public record ClientsRefused(int refused, String reason, ActorRef<Server.Command> server) implements HostCommand, ControlMessage {
+  public record ClientsRefused(int refused, String reason, ActorRef<Server.Command> server, long handshake)
+      implements HostCommand, ControlMessage {
     public ClientsRefused {
       java.util.Objects.requireNonNull(reason, "reason");
       java.util.Objects.requireNonNull(server, "server");
+    }
+  }
+
+  /**
+   * Asks a clients host how its clients stand with the server of its current handshake. Local only: no serializer
+   * is bound to it, so no other node can ask; a node's readiness check asks it.
+   *
+   * @param replyTo where the {@link HostStatus} goes
+   */
+  public record GetHostStatus(ActorRef<HostStatus> replyTo) implements HostCommand, NoSerializationVerificationNeeded {}
+
+  /**
+   * How a clients host's clients stand with the server of its current handshake: the answer to
+   * {@link GetHostStatus}, and published on the node's event stream whenever a refusal changes it.
+   * A server's new handshake (one that asks for the descriptions from position 0: a new or
+   * restarted server) starts it over with none refused.
+   *
+   * @param host    the clients host
+   * @param hosted  how many clients it hosts
+   * @param refused how many of them that server refused; 0 when it refused none (or has not asked yet)
+   * @param reason  the first refusal's reason, or empty
+   */
+  public record HostStatus(ActorRef<HostCommand> host, int hosted, int refused, String reason)
+      implements NoSerializationVerificationNeeded {
+    public HostStatus {
+      java.util.Objects.requireNonNull(host, "host");
+      java.util.Objects.requireNonNull(reason, "reason");
     }
   }
 
@@ -173,8 +206,11 @@ public final class Client extends AbstractBehavior<Client.Command> {
    * @param unanswered how many of the host's clients have not answered the server's introduction yet
    *                   (busy training, say): the host describes each after the others, from position
    *                   {@code total} on, once it answers, and the server asks for them again
+   * @param handshake  a random number the host draws for each handshake (each request from position 0), which a
+   *                   {@link ClientsRefused} of these clients must carry
    */
-  public record Descriptions(int from, int total, java.util.List<Description> clients, int unanswered) implements ControlMessage {
+  public record Descriptions(int from, int total, java.util.List<Description> clients, int unanswered, long handshake)
+      implements ControlMessage {
     public Descriptions {
       clients = java.util.List.copyOf(clients);
       if (from < 0 || clients.size() > MAX_BATCH || total < from + clients.size() || clients.isEmpty() && from < total
@@ -185,9 +221,9 @@ public final class Client extends AbstractBehavior<Client.Command> {
       }
     }
 
-    /** A batch of a host whose clients have all answered. */
+    /** A batch of a host whose clients have all answered, of handshake 0. */
     public Descriptions(int from, int total, java.util.List<Description> clients) {
-      this(from, total, clients, 0);
+      this(from, total, clients, 0, 0);
     }
   }
 

@@ -4,11 +4,13 @@ import akka.actor.Address;
 import akka.actor.NoSerializationVerificationNeeded;
 import akka.actor.typed.ActorRef;
 import akka.actor.typed.Behavior;
+import akka.actor.typed.eventstream.EventStream;
 import akka.actor.typed.javadsl.AbstractBehavior;
 import akka.actor.typed.javadsl.ActorContext;
 import akka.actor.typed.javadsl.Behaviors;
 import akka.actor.typed.javadsl.Receive;
 import akka.actor.typed.javadsl.TimerScheduler;
+import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -25,6 +27,12 @@ import java.util.Objects;
  * their descriptions and hands them out in batches. A new server (a failover) is introduced anew. A client that has
  * not answered by {@link #INTRODUCTION_TIMEOUT} (it may be training through a queue of orders) is described after the
  * others once it answers; each batch says how many have not answered, and the server asks for them again.
+ *
+ * <p>Each handshake (a request from position 0) draws a random number that its batches carry. A server's
+ * {@link Client.ClientsRefused} counts only with the current one: only the server that asked learns it, so no other
+ * member can make the host (and its node's readiness) say that its clients were refused. The refusals of the current
+ * handshake are the host's {@link Client.HostStatus}, published on the node's event stream as they change; a new
+ * handshake (a new or restarted server) starts it over.
  */
 final class ClientsRoster extends AbstractBehavior<Client.HostCommand> {
   /**
@@ -71,6 +79,12 @@ final class ClientsRoster extends AbstractBehavior<Client.HostCommand> {
   private final Map<Integer, Client.DescribeHosted> waiting = new LinkedHashMap<>();
   /** Whether a request was refused for want of room during the current introduction: logged once per introduction. */
   private boolean refusedWaiting;
+  private final SecureRandom random = new SecureRandom();
+  /** The current handshake's number, which a refusal must carry; 0 before the first handshake. */
+  private long handshake;
+  /** How many clients the server of the current handshake refused, and the first reason; "" while none. */
+  private int refused;
+  private String refusedFor = "";
 
   private ClientsRoster(ActorContext<Client.HostCommand> context, TimerScheduler<Client.HostCommand> timers,
                         List<ActorRef<Client.Command>> clients, Duration introductionTimeout) {
@@ -102,6 +116,10 @@ final class ClientsRoster extends AbstractBehavior<Client.HostCommand> {
         .onMessage(Client.DescribeHosted.class, this::onDescribe)
         .onMessage(Client.ClientsRefused.class, this::onRefused)
         .onMessage(Introduced.class, this::onIntroduced)
+        .onMessage(Client.GetHostStatus.class, get -> {
+          get.replyTo().tell(status());
+          return this;
+        })
         .onMessage(IntroductionOver.class, over -> over.introduction() == introduction && described == null ? complete() : this)
         .build();
   }
@@ -115,6 +133,9 @@ final class ClientsRoster extends AbstractBehavior<Client.HostCommand> {
     Address asker = request.replyTo().path().address();
     if (server == null || !ControlChecks.sameNode(getContext().getSystem(), server, asker)) {
       introduce(asker);
+    }
+    if (request.from() == 0) {
+      newHandshake();
     }
     if (described == null) {
       keepWaiting(request);
@@ -130,9 +151,38 @@ final class ClientsRoster extends AbstractBehavior<Client.HostCommand> {
       getContext().getLog().warn("the clients host ignored a refusal of its clients: {}", refusal);
       return this;
     }
+    if (refused.handshake() != handshake || handshake == 0) {
+      getContext().getLog().warn("the clients host ignored a refusal of its clients by {}: it does not carry the number of "
+          + "the current handshake (an earlier handshake's, or forged)", refused.server().path());
+      return this;
+    }
     getContext().getLog().error("the server at {} refused {} of the {} clients hosted here and will not train them: {}",
         refused.server().path(), refused.refused(), clients.size(), ControlChecks.forLog(refused.reason()));
+    if (refusedFor.isEmpty()) {
+      refusedFor = ControlChecks.forLog(refused.reason());
+    }
+    // Counted per batch; a server that refused more than the host has would count the same clients twice.
+    this.refused = (int) Math.min(clients.size(), (long) this.refused + Math.max(0, refused.refused()));
+    getContext().getSystem().eventStream().tell(new EventStream.Publish<>(status()));
     return this;
+  }
+
+  /** A server asks for the descriptions from the start: its refusals carry a new number, and none counts yet. */
+  private void newHandshake() {
+    long drawn;
+    do {
+      drawn = random.nextLong();
+    } while (drawn == 0 || drawn == handshake);
+    handshake = drawn;
+    if (refused > 0) {
+      refused = 0;
+      refusedFor = "";
+      getContext().getSystem().eventStream().tell(new EventStream.Publish<>(status()));
+    }
+  }
+
+  private Client.HostStatus status() {
+    return new Client.HostStatus(getContext().getSelf(), clients.size(), refused, refusedFor);
   }
 
   /** Keeps {@code request} until the introduction completes, at most {@link #MAX_WAITING} positions of them. */
@@ -192,6 +242,7 @@ final class ClientsRoster extends AbstractBehavior<Client.HostCommand> {
       return;
     }
     int to = Math.min(described.size(), request.from() + Client.MAX_BATCH);
-    request.replyTo().tell(new Client.Descriptions(request.from(), described.size(), described.subList(request.from(), to), unanswered));
+    request.replyTo().tell(new Client.Descriptions(request.from(), described.size(), described.subList(request.from(), to), unanswered,
+        handshake));
   }
 }

@@ -1230,7 +1230,8 @@ public final class Server extends AbstractBehavior<Server.Command> {
     if (refusal != null) {
       getContext().getLog().error("refusing the clients host at {}: {}; its clients from position {} on will not be trained on",
           d.host().path(), refusal, d.from());
-      d.host().tell(new Client.ClientsRefused(Math.max(0, batch.total() - d.from()), ControlChecks.forLog(refusal), getContext().getSelf()));
+      d.host().tell(new Client.ClientsRefused(Math.max(0, batch.total() - d.from()), ControlChecks.forLog(refusal), getContext().getSelf(),
+          batch.handshake()));
       return beginIfWaiting();
     }
     int next = batch.from() + batch.clients().size();
@@ -1286,7 +1287,8 @@ public final class Server extends AbstractBehavior<Server.Command> {
     });
     if (refusedHere > 0) {
       // The host's node logs it too: there the clients sit idle, and its operator looks there first.
-      d.host().tell(new Client.ClientsRefused(refusedHere, ControlChecks.forLog(firstRefusal), getContext().getSelf()));
+      d.host().tell(new Client.ClientsRefused(refusedHere, ControlChecks.forLog(firstRefusal), getContext().getSelf(),
+          batch.handshake()));
     }
     return afterAccepting();
   }

@@ -1,6 +1,7 @@
 package io.csfl.actor;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import akka.actor.testkit.typed.javadsl.ActorTestKit;
@@ -110,21 +111,70 @@ class HostedClientsTest {
     assertEquals("'other' against ''", Server.signatureDifference("a b other", "a b"));
   }
 
+  /** The host's status, asked on its own node (the only place it can be asked from). */
+  private Client.HostStatus statusOf(ActorRef<Client.HostCommand> host) {
+    TestProbe<Client.HostStatus> status = clients.createTestProbe();
+    host.tell(new Client.GetHostStatus(status.getRef()));
+    return status.receiveMessage(WAIT);
+  }
+
+  /**
+   * A refusal counts (it is logged at error level, and the host's status and so its node's readiness show it) only
+   * from a server-role member and with the number of the host's current handshake, which only the server that asked
+   * for the descriptions learns; a new handshake starts over with none refused.
+   */
   @Test
-  void aHostLogsARefusalOnlyFromAServer() {
-    ActorRef<Client.HostCommand> host = clients.spawn(Client.host(List.of(client(clients, 0, SIGNATURE))));
+  void aHostBelievesARefusalOnlyFromTheServerOfItsCurrentHandshake() {
+    ActorRef<Client.HostCommand> host = clients.spawn(Client.host(List.of(client(clients, 0, SIGNATURE), client(clients, 1, SIGNATURE))));
     ActorRef<Client.HostCommand> seenFromStranger = TestClusters.reachedFrom(stranger, clients, host);
+    ActorRef<Client.HostCommand> seenFromHome = TestClusters.reachedFrom(home, clients, host);
     ActorRef<Server.Command> notAServer = stranger.spawn(Behaviors.<Server.Command>ignore());
+    ActorRef<Server.Command> aServer = home.spawn(Behaviors.<Server.Command>ignore());
+    TestProbe<Client.HostStatus> published = clients.createTestProbe();
+    clients.system().eventStream().tell(new akka.actor.typed.eventstream.EventStream.Subscribe<>(Client.HostStatus.class, published.getRef()));
     // A member without the server role cannot make the host say its clients were refused.
     logged(Level.WARN, "the clients host ignored a refusal of its clients", "server role")
         .expect(home.system(), () -> {
-          seenFromStranger.tell(new Client.ClientsRefused(1, "forged", notAServer));
+          seenFromStranger.tell(new Client.ClientsRefused(1, "forged", notAServer, 0));
           return null;
         });
-    logged(Level.ERROR, "refused 1 of the 1 clients hosted here", "their lr").expect(home.system(), () -> {
-      TestClusters.reachedFrom(home, clients, host).tell(new Client.ClientsRefused(1, "their lr", home.spawn(Behaviors.<Server.Command>ignore())));
+    // Nor can a server-role member that does not know the current handshake's number.
+    logged(Level.WARN, "the clients host ignored a refusal of its clients", "current handshake").expect(home.system(), () -> {
+      seenFromHome.tell(new Client.ClientsRefused(1, "guessed", aServer, 0));
       return null;
     });
+    TestProbe<Client.Descriptions> descriptions = home.createTestProbe();
+    seenFromHome.tell(new Client.DescribeHosted(0, descriptions.getRef()));
+    long handshake = descriptions.receiveMessage(WAIT).handshake();
+    logged(Level.WARN, "the clients host ignored a refusal of its clients", "current handshake").expect(home.system(), () -> {
+      seenFromHome.tell(new Client.ClientsRefused(1, "guessed", aServer, handshake + 1));
+      return null;
+    });
+    assertEquals(new Client.HostStatus(host, 2, 0, ""), statusOf(host), "none refused yet");
+    TestProbe<Client.HostStatus> remoteAsker = home.createTestProbe();
+    seenFromHome.tell(new Client.GetHostStatus(remoteAsker.getRef()));
+    remoteAsker.expectNoMessage(Duration.ofSeconds(1)); // no serializer: it never leaves its node
+    published.expectNoMessage(Duration.ofMillis(200));
+
+    logged(Level.ERROR, "refused 1 of the 2 clients hosted here", "their lr").expect(home.system(), () -> {
+      seenFromHome.tell(new Client.ClientsRefused(1, "their lr", aServer, handshake));
+      return null;
+    });
+    assertEquals(new Client.HostStatus(host, 2, 1, "their lr"), published.receiveMessage(WAIT));
+    seenFromHome.tell(new Client.ClientsRefused(5, "their\nlr", aServer, handshake));
+    assertEquals(new Client.HostStatus(host, 2, 2, "their lr"), published.receiveMessage(WAIT), "never more than it hosts");
+    assertEquals(new Client.HostStatus(host, 2, 2, "their lr"), statusOf(host));
+
+    // A new handshake (a restarted server asks from the start) starts over; the old number no longer counts.
+    seenFromHome.tell(new Client.DescribeHosted(0, descriptions.getRef()));
+    long next = descriptions.receiveMessage(WAIT).handshake();
+    assertNotEquals(handshake, next);
+    assertEquals(new Client.HostStatus(host, 2, 0, ""), published.receiveMessage(WAIT));
+    logged(Level.WARN, "the clients host ignored a refusal of its clients", "current handshake").expect(home.system(), () -> {
+      seenFromHome.tell(new Client.ClientsRefused(1, "stale", aServer, handshake));
+      return null;
+    });
+    assertEquals(new Client.HostStatus(host, 2, 0, ""), statusOf(host), "a refusal of the earlier handshake");
   }
 
   @Test
@@ -294,7 +344,7 @@ class HostedClientsTest {
     Client.Description late = new Client.Description(Client.id(1), SIGNATURE, 1, client(clients, 1, SIGNATURE));
     register(clients, Behaviors.receiveMessage(m -> {
       if (m instanceof Client.DescribeHosted d) {
-        d.replyTo().tell(d.from() == 0 ? new Client.Descriptions(0, 1, List.of(first), 1) : new Client.Descriptions(1, 2, List.of(late), 0));
+        d.replyTo().tell(d.from() == 0 ? new Client.Descriptions(0, 1, List.of(first), 1, 0) : new Client.Descriptions(1, 2, List.of(late), 0, 0));
       }
       return Behaviors.same();
     }));
@@ -340,7 +390,7 @@ class HostedClientsTest {
     assertThrows(IllegalArgumentException.class, () -> new Client.Descriptions(0, 5, List.of()), "empty before its total");
     assertThrows(IllegalArgumentException.class, () -> new Client.DescribeHosted(-1, home.createTestProbe(Client.Descriptions.class).getRef()));
     assertEquals(2, new Client.Descriptions(3, 5, two).clients().size());
-    assertThrows(IllegalArgumentException.class, () -> new Client.Descriptions(0, 2, two, -1), "unanswered below 0");
-    assertEquals(3, new Client.Descriptions(5, 5, List.of(), 3).unanswered(), "none described yet of the late ones");
+    assertThrows(IllegalArgumentException.class, () -> new Client.Descriptions(0, 2, two, -1, 0), "unanswered below 0");
+    assertEquals(3, new Client.Descriptions(5, 5, List.of(), 3, 0).unanswered(), "none described yet of the late ones");
   }
 }

@@ -210,6 +210,15 @@ class ServerGraceTest {
     finishFrom(1, 2, clients.get(0).get(0), clients.get(0).get(1));
     assertEquals(List.of(), other.prepared(), "the refused aggregator prepared nothing");
     assertEquals(List.of(1, 2), fits.prepared());
+    // What the node's readiness asks: the refused aggregator says why, the other was used.
+    assertEquals(new Aggregator.Status(OTHER_RATE), statusOf(other));
+    assertEquals(new Aggregator.Status(""), statusOf(fits));
+  }
+
+  private Aggregator.Status statusOf(Spawned aggregator) {
+    TestProbe<Aggregator.Status> status = testKit.createTestProbe();
+    aggregator.ref().tell(new Aggregator.GetStatus(status.getRef()));
+    return status.receiveMessage(WAIT);
   }
 
   @Test
