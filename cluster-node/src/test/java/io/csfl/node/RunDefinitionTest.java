@@ -216,6 +216,8 @@ class RunDefinitionTest {
   @Test
   void aDifferenceInTheDataSaysWhatDiffers() {
     assertEquals("other training data", RunDefinition.dataDifference("a/10/0f clients=4 partition=iid seed=1", "b/10/1e clients=4 partition=iid seed=1"));
+    assertEquals("other training data (the same data set with 10 training examples against 12)",
+        RunDefinition.dataDifference("a/10/0000000f clients=4 partition=iid seed=1", "a/12/0000000f clients=4 partition=iid seed=1"));
     assertEquals("other data schema: classes=3 columns=a,b there, classes=4 columns=b,a here", RunDefinition.dataDifference(
         "private-data shape=2 classes=3 columns=a,b clients=4 seed=1", "private-data shape=2 classes=4 columns=b,a clients=4 seed=1"));
     assertEquals("the run was started with --private-data, this node lacks it",

@@ -1321,9 +1321,15 @@ public final class Server extends AbstractBehavior<Server.Command> {
   static String signatureDifference(String theirs, String ours) {
     List<String> their = List.of(theirs.split(" "));
     List<String> our = List.of(ours.split(" "));
-    String onlyTheirs = their.stream().filter(w -> !our.contains(w)).collect(java.util.stream.Collectors.joining(" "));
-    String onlyOurs = our.stream().filter(w -> !their.contains(w)).collect(java.util.stream.Collectors.joining(" "));
-    return "'" + ControlChecks.forLog(onlyTheirs) + "' against '" + ControlChecks.forLog(onlyOurs) + "'";
+    List<String> onlyTheirs = their.stream().filter(w -> !our.contains(w)).toList();
+    List<String> onlyOurs = our.stream().filter(w -> !their.contains(w)).toList();
+    String difference = "'" + ControlChecks.forLog(String.join(" ", onlyTheirs)) + "' against '"
+        + ControlChecks.forLog(String.join(" ", onlyOurs)) + "'";
+    if (!onlyTheirs.isEmpty() && !onlyOurs.isEmpty()) { // a signature starts with its data's identity, if any
+      String data = io.csfl.data.DataIdentity.difference(onlyTheirs.get(0), onlyOurs.get(0));
+      return data.isEmpty() ? difference : difference + " (" + data + ")";
+    }
+    return difference;
   }
 
   /** Why the handshake's answer is not accepted, or null. */

@@ -109,6 +109,16 @@ class HostedClientsTest {
     assertEquals("'lr=0.05 local-epochs=2' against 'lr=0.01 local-epochs=5'",
         Server.signatureDifference("data/60000/ab clients=30 lr=0.05 local-epochs=2 seed=7", "data/60000/ab clients=30 lr=0.01 local-epochs=5 seed=7"));
     assertEquals("'other' against ''", Server.signatureDifference("a b other", "a b"));
+    // A data word's digest says nothing to an operator: what differs is said in words.
+    assertEquals("'fashion-mnist-train/60000/9bff83c9' against 'fashion-mnist-train/60000/564cf844' (the same data set and "
+            + "example count with other contents: another file, or other preprocessing (standardization, class count))",
+        Server.signatureDifference("fashion-mnist-train/60000/9bff83c9 clients=30", "fashion-mnist-train/60000/564cf844 clients=30"));
+    assertEquals("'a.csv/500/0000abcd' against 'a.csv/499/0000abcd' (the same data set with 500 training examples against 499)",
+        Server.signatureDifference("a.csv/500/0000abcd seed=1", "a.csv/499/0000abcd seed=1"));
+    assertEquals("'a.csv/500/0000abcd' against 'b.csv/500/0000abcd' (another data set)",
+        Server.signatureDifference("a.csv/500/0000abcd", "b.csv/500/0000abcd"));
+    assertEquals("'a.csv/500/0000abcd lr=0.1' against 'b.csv/500/0000abcd lr=0.2' (another data set)",
+        Server.signatureDifference("a.csv/500/0000abcd lr=0.1", "b.csv/500/0000abcd lr=0.2"));
   }
 
   /** The host's status, asked on its own node (the only place it can be asked from). */
