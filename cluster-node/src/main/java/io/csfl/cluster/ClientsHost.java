@@ -178,7 +178,8 @@ public final class ClientsHost extends AbstractBehavior<ClientsHost.Command> {
   }
 
   private Behavior<Command> onRefusedListed(RefusedListed listed) {
-    Set<String> now = listed.listing().getServiceInstances(REFUSED_POOL_MEMBER).stream()
+    // Unreachable ones too: a refused node that is unreachable for a while is still refused.
+    Set<String> now = listed.listing().getAllServiceInstances(REFUSED_POOL_MEMBER).stream()
         .map(ref -> ref.path().address().hasLocalScope() ? getContext().getSystem().address() : ref.path().address())
         .map(Address::toString).collect(Collectors.toUnmodifiableSet());
     if (!now.equals(refusedMembers)) {

@@ -30,6 +30,7 @@ public final class NodeGuardian {
 
   public static Behavior<Void> create(NodePlan plan) {
     return Behaviors.setup(ctx -> {
+      NodeStatus.get(ctx.getSystem()); // listens before the actors whose status it follows start
       plan.aggregator().ifPresent(a -> {
         ActorRef<Aggregator.Command> aggregator = ctx.spawn(Behaviors.supervise(
                 Aggregator.create(a.strategy().newServer(a.initial(), a.rounds()), a.strategy().pruner(), a.signature()))

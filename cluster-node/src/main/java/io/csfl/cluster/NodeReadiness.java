@@ -17,7 +17,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
-import java.util.function.Function;
 import java.util.function.Supplier;
 import java.util.stream.StreamSupport;
 
@@ -27,7 +26,7 @@ import java.util.stream.StreamSupport;
  * would find it, and the server has not refused it. An aggregator node is ready once the
  * receptionist lists its aggregator, while no server has refused that aggregator since one last
  * prepared it; a client node once it lists the node's clients host, which is registered after all
- * the clients it names have started, while the server of the host's current handshake refused
+ * the clients it names have started, while the server whose verdict the host believed last refused
  * none of them, and (a pool node) once its view of the pool includes itself; a server node once it
  * runs the server singleton's manager, which starts the server here or hands it over. A node that
  * is joining, rejoining or leaving is not ready.
@@ -53,15 +52,13 @@ public final class NodeReadiness implements Supplier<CompletionStage<Boolean>> {
       return CompletableFuture.completedFuture(false);
     }
     List<CompletableFuture<Boolean>> parts = new ArrayList<>();
+    NodeStatus status = NodeStatus.get(system);
     if (self.hasRole(NodePlan.AGGREGATOR)) {
-      parts.add(allLocal(Aggregator.KEY, aggregator -> AskPattern.<Aggregator.Command, Aggregator.Status>ask(aggregator,
-          Aggregator.GetStatus::new, LOOKUP, system.scheduler()).thenApply(status -> status.refusal().isEmpty())));
+      parts.add(noneRefused(Aggregator.KEY, status));
     }
-    if (self.hasRole(NodePlan.CLIENT) && expectedClients(self) != Integer.MAX_VALUE) {
-      parts.add(allLocal(Client.HOST_KEY, host -> AskPattern.<Client.HostCommand, Client.HostStatus>ask(host,
-          Client.GetHostStatus::new, LOOKUP, system.scheduler()).thenApply(status -> status.refused() == 0)));
-    } else if (self.hasRole(NodePlan.CLIENT)) {
-      parts.add(CompletableFuture.completedFuture(false));
+    if (self.hasRole(NodePlan.CLIENT)) {
+      parts.add(expectedClients(self) == Integer.MAX_VALUE ? CompletableFuture.completedFuture(false)
+          : noneRefused(Client.HOST_KEY, status));
     }
     if (self.hasRole(NodePlan.SERVER)) {
       parts.add(Adapter.toClassic(system).actorSelection("/system/singletonManager" + NodePlan.SERVER_NAME)
@@ -91,20 +88,18 @@ public final class NodeReadiness implements Supplier<CompletionStage<Boolean>> {
   }
 
   /**
-   * Whether the receptionist now lists at least one of {@code key}'s services on this node, and {@code fine} holds
-   * for each of them; false if any lookup does not answer in time.
+   * Whether the receptionist now lists at least one of {@code key}'s services on this node, and a server refused
+   * none of them ({@link NodeStatus}); false if the receptionist does not answer in time.
    */
-  private <T> CompletableFuture<Boolean> allLocal(ServiceKey<T> key, Function<ActorRef<T>, CompletionStage<Boolean>> fine) {
+  private <T> CompletableFuture<Boolean> noneRefused(ServiceKey<T> key, NodeStatus status) {
     Address selfAddress = Cluster.get(system).selfMember().address();
     return AskPattern.<Receptionist.Command, Receptionist.Listing>ask(system.receptionist(),
             replyTo -> Receptionist.find(key, replyTo), LOOKUP, system.scheduler())
         .toCompletableFuture()
-        .thenCompose(listing -> {
-          List<CompletableFuture<Boolean>> each = listing.getServiceInstances(key).stream()
-              .filter(ref -> ref.path().address().hasLocalScope() || ref.path().address().equals(selfAddress))
-              .map(ref -> fine.apply(ref).toCompletableFuture()).toList();
-          return CompletableFuture.allOf(each.toArray(CompletableFuture[]::new))
-              .thenApply(all -> !each.isEmpty() && each.stream().allMatch(CompletableFuture::join));
+        .thenApply(listing -> {
+          List<ActorRef<T>> local = listing.getServiceInstances(key).stream()
+              .filter(ref -> ref.path().address().hasLocalScope() || ref.path().address().equals(selfAddress)).toList();
+          return !local.isEmpty() && local.stream().noneMatch(status::isRefused);
         })
         .exceptionally(slow -> false);
   }

@@ -4,6 +4,7 @@ import akka.actor.NoSerializationVerificationNeeded;
 import akka.actor.typed.ActorRef;
 import akka.actor.typed.Behavior;
 import akka.actor.typed.SupervisorStrategy;
+import akka.actor.typed.eventstream.EventStream;
 import akka.actor.typed.receptionist.ServiceKey;
 import akka.actor.typed.javadsl.AbstractBehavior;
 import akka.actor.typed.javadsl.ActorContext;
@@ -123,8 +124,8 @@ public final class Aggregator extends AbstractBehavior<Aggregator.Command> {
   /**
    * The server will not use this aggregator, for {@code reason} (its signature differs from the
    * server's): the aggregator logs it at error level, so that the node whose aggregator sits idle
-   * says why, and its node stops being ready ({@link GetStatus}) until a server prepares it for a
-   * round. Believed only with the aggregator's session key, which only a server learns.
+   * says why, and publishes its {@link Status}: its node is not ready until a server prepares it for
+   * a round. Believed only with the aggregator's session key, which only a server learns.
    *
    * @param session the aggregator's session key, from its {@link SessionKey}
    * @param reason  why, in one line
@@ -136,21 +137,16 @@ public final class Aggregator extends AbstractBehavior<Aggregator.Command> {
   }
 
   /**
-   * Asks the aggregator whether a server refused it. Local only: no serializer is bound to it, so no other node can
-   * ask; a node's readiness check asks it.
+   * Whether a server refused an aggregator, published on its node's event stream when a server
+   * refuses it ({@link Refused}) and each time a server prepares it for a round; a node's readiness
+   * check follows it.
    *
-   * @param replyTo where the {@link Status} goes
+   * @param aggregator the aggregator
+   * @param refusal    why the server refused it, or empty when a server prepared it since
    */
-  public record GetStatus(ActorRef<Status> replyTo) implements Command, NoSerializationVerificationNeeded {}
-
-  /**
-   * The answer to {@link GetStatus}.
-   *
-   * @param refusal why the server refused this aggregator ({@link Refused}), or empty when it did not, or prepared it
-   *                for a round since
-   */
-  public record Status(String refusal) implements NoSerializationVerificationNeeded {
+  public record Status(ActorRef<Command> aggregator, String refusal) implements NoSerializationVerificationNeeded {
     public Status {
+      java.util.Objects.requireNonNull(aggregator, "aggregator");
       java.util.Objects.requireNonNull(refusal, "refusal");
     }
   }
@@ -372,8 +368,6 @@ public final class Aggregator extends AbstractBehavior<Aggregator.Command> {
   private Refusals rejections = new Refusals();
   private long serverNanos;
   private ActorRef<Reply> closeReplyTo;
-  /** Why a server refused this aggregator, until one prepares it; empty while none did. */
-  private String refusedFor = "";
 
   private Aggregator(ActorContext<Command> context, TimerScheduler<Command> timers, ServerAlgorithm algorithm, Pruner pruner,
                      String signature) {
@@ -424,10 +418,6 @@ public final class Aggregator extends AbstractBehavior<Aggregator.Command> {
         .onMessage(CloseRound.class, this::onClose)
         .onMessage(AbandonRound.class, this::onAbandon)
         .onMessage(Refused.class, this::onRefused)
-        .onMessage(GetStatus.class, get -> {
-          get.replyTo().tell(new Status(refusedFor));
-          return this;
-        })
         .onMessage(MasksReady.class, this::onMasksReady)
         .onMessage(StragglingUpdates.class, this::onStragglingUpdates)
         .onMessage(TransferLost.class, lost -> {
@@ -505,8 +495,9 @@ public final class Aggregator extends AbstractBehavior<Aggregator.Command> {
       return this;
     }
     String why = ControlChecks.forLog(refused.reason());
-    refusedFor = why.isBlank() ? "no reason given" : why;
-    getContext().getLog().error("the server refused this aggregator and will not use it: {}", refusedFor);
+    getContext().getLog().error("the server refused this aggregator and will not use it: {}", why);
+    getContext().getSystem().eventStream().tell(new EventStream.Publish<>(new Status(getContext().getSelf(),
+        why.isBlank() ? "no reason given" : why)));
     return this;
   }
 
@@ -536,7 +527,8 @@ public final class Aggregator extends AbstractBehavior<Aggregator.Command> {
 
   private Behavior<Command> prepare(PrepareRound request) {
     timers.cancel(StragglingUpdates.class);
-    refusedFor = ""; // a server (a new one, after a failover) uses this aggregator
+    // A server (a new one, after a failover) uses this aggregator, whatever an earlier one made of it.
+    getContext().getSystem().eventStream().tell(new EventStream.Publish<>(new Status(getContext().getSelf(), "")));
     // An earlier attempt at the round may have folded updates (the server gave it up before its close): they go.
     algorithm.abandon(request.round());
     round = request.round();

@@ -64,8 +64,8 @@ public final class Client extends AbstractBehavior<Client.Command> {
   public interface Command {}
 
   /**
-   * The messages a clients host ({@link #host}) takes: the server's handshake {@link DescribeHosted}, its
-   * {@link ClientsRefused}, and the local {@link GetHostStatus}.
+   * The messages a clients host ({@link #host}) takes: the server's handshake {@link DescribeHosted} and its
+   * {@link HostVerdict}.
    */
   public interface HostCommand {}
 
@@ -129,44 +129,36 @@ public final class Client extends AbstractBehavior<Client.Command> {
   }
 
   /**
-   * The server refused {@code refused} of the clients a host described, for {@code reason} (the
-   * first refusal's), and will not train them. The host believes it only when it carries the
-   * {@code handshake} of the host's current handshake ({@link Descriptions#handshake}), which only
-   * the server that asked for the descriptions learns: then it logs the refusal, so that the node
-   * whose clients sit idle says why (another data set, or other training flags than the server's),
-   * and its node stops being ready ({@link HostStatus}). A refusal of an earlier handshake, or of
-   * a member that never asked, is logged as ignored.
+   * The server's verdict on one batch of a host's {@link Descriptions}: it refused {@code refused}
+   * of them (0: it took them all on), the first for {@code reason}. The host believes it only from
+   * a member with the {@code server} role and with the host's {@code key} ({@link
+   * Descriptions#verdictKey}), which only a server that asked for the descriptions learns. It then
+   * logs a refusal at error level, so that the node whose clients sit idle says why (another data
+   * set, or other training flags than the server's), and publishes its {@link HostStatus}: its
+   * node is not ready while the server refuses any of its clients. A verdict of another server (a
+   * failover, or a restarted server) starts the count over.
    *
-   * @param refused   how many of the host's clients the server refused
-   * @param reason    why, in one line
-   * @param server    the server that refused them
-   * @param handshake the handshake of the descriptions it refuses, from their {@link Descriptions}
+   * @param refused how many clients of the batch the server refused
+   * @param reason  why the first was refused, in one line; empty when none was
+   * @param server  the server whose verdict it is
+   * @param key     the host's verdict key, from its {@link Descriptions}
    */
-  public record ClientsRefused(int refused, String reason, ActorRef<Server.Command> server, long handshake)
+  public record HostVerdict(int refused, String reason, ActorRef<Server.Command> server, long key)
       implements HostCommand, ControlMessage {
-    public ClientsRefused {
+    public HostVerdict {
       java.util.Objects.requireNonNull(reason, "reason");
       java.util.Objects.requireNonNull(server, "server");
     }
   }
 
   /**
-   * Asks a clients host how its clients stand with the server of its current handshake. Local only: no serializer
-   * is bound to it, so no other node can ask; a node's readiness check asks it.
-   *
-   * @param replyTo where the {@link HostStatus} goes
-   */
-  public record GetHostStatus(ActorRef<HostStatus> replyTo) implements HostCommand, NoSerializationVerificationNeeded {}
-
-  /**
-   * How a clients host's clients stand with the server of its current handshake: the answer to
-   * {@link GetHostStatus}, and published on the node's event stream whenever a refusal changes it.
-   * A server's new handshake (one that asks for the descriptions from position 0: a new or
-   * restarted server) starts it over with none refused.
+   * How a clients host's clients stand with the server whose verdicts it believed last
+   * ({@link HostVerdict}), published on the host's node's event stream whenever that changes; a
+   * node's readiness check follows it.
    *
    * @param host    the clients host
    * @param hosted  how many clients it hosts
-   * @param refused how many of them that server refused; 0 when it refused none (or has not asked yet)
+   * @param refused how many of them that server refused; 0 when it refused none (or gave no verdict yet)
    * @param reason  the first refusal's reason, or empty
    */
   public record HostStatus(ActorRef<HostCommand> host, int hosted, int refused, String reason)
@@ -180,7 +172,7 @@ public final class Client extends AbstractBehavior<Client.Command> {
   /**
    * The server refused this client at its handshake, for {@code reason}, and will not train it:
    * the client logs it, so that the node where it sits idle says why. Sent to a client listed
-   * under {@link #KEY} (a host's clients hear of it through their host, {@link ClientsRefused}).
+   * under {@link #KEY} (a host's clients hear of it through their host, {@link HostVerdict}).
    * Logged only when the server it names is on the client's node or on a member with the
    * {@code server} role; a member that knows that server's address could still name it, which is
    * why it changes nothing but the log (and the reason is cut and kept to one line).
@@ -206,10 +198,10 @@ public final class Client extends AbstractBehavior<Client.Command> {
    * @param unanswered how many of the host's clients have not answered the server's introduction yet
    *                   (busy training, say): the host describes each after the others, from position
    *                   {@code total} on, once it answers, and the server asks for them again
-   * @param handshake  a random number the host draws for each handshake (each request from position 0), which a
-   *                   {@link ClientsRefused} of these clients must carry
+   * @param verdictKey a random number the host draws when it starts, which the server's {@link HostVerdict} on
+   *                   these clients must carry: only a server the host answered learns it
    */
-  public record Descriptions(int from, int total, java.util.List<Description> clients, int unanswered, long handshake)
+  public record Descriptions(int from, int total, java.util.List<Description> clients, int unanswered, long verdictKey)
       implements ControlMessage {
     public Descriptions {
       clients = java.util.List.copyOf(clients);
@@ -221,7 +213,7 @@ public final class Client extends AbstractBehavior<Client.Command> {
       }
     }
 
-    /** A batch of a host whose clients have all answered, of handshake 0. */
+    /** A batch of a host whose clients have all answered, of verdict key 0. */
     public Descriptions(int from, int total, java.util.List<Description> clients) {
       this(from, total, clients, 0, 0);
     }

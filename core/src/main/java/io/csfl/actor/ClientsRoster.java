@@ -28,11 +28,11 @@ import java.util.Objects;
  * not answered by {@link #INTRODUCTION_TIMEOUT} (it may be training through a queue of orders) is described after the
  * others once it answers; each batch says how many have not answered, and the server asks for them again.
  *
- * <p>Each handshake (a request from position 0) draws a random number that its batches carry. A server's
- * {@link Client.ClientsRefused} counts only with the current one: only the server that asked learns it, so no other
- * member can make the host (and its node's readiness) say that its clients were refused. The refusals of the current
- * handshake are the host's {@link Client.HostStatus}, published on the node's event stream as they change; a new
- * handshake (a new or restarted server) starts it over.
+ * <p>The host draws a random verdict key when it starts and sends it with every batch. A server's
+ * {@link Client.HostVerdict} counts only with it: only a server the host answered learns it, so no other member can
+ * make the host (and its node's readiness) say that its clients were refused, or that they no longer are. The
+ * refusals of the server whose verdict came last are the host's {@link Client.HostStatus}, published on the node's
+ * event stream as they change; a verdict of another server (a failover, or a restarted server) starts them over.
  */
 final class ClientsRoster extends AbstractBehavior<Client.HostCommand> {
   /**
@@ -79,10 +79,11 @@ final class ClientsRoster extends AbstractBehavior<Client.HostCommand> {
   private final Map<Integer, Client.DescribeHosted> waiting = new LinkedHashMap<>();
   /** Whether a request was refused for want of room during the current introduction: logged once per introduction. */
   private boolean refusedWaiting;
-  private final SecureRandom random = new SecureRandom();
-  /** The current handshake's number, which a refusal must carry; 0 before the first handshake. */
-  private long handshake;
-  /** How many clients the server of the current handshake refused, and the first reason; "" while none. */
+  /** What a verdict must carry; sent only to a server that passed the host's check. */
+  private final long verdictKey = nonZero(new SecureRandom());
+  /** The server whose verdicts the status counts, or null before the first. */
+  private ActorRef<Server.Command> judge;
+  /** How many clients that server refused, and the first reason; "" while none. */
   private int refused;
   private String refusedFor = "";
 
@@ -114,12 +115,8 @@ final class ClientsRoster extends AbstractBehavior<Client.HostCommand> {
   public Receive<Client.HostCommand> createReceive() {
     return newReceiveBuilder()
         .onMessage(Client.DescribeHosted.class, this::onDescribe)
-        .onMessage(Client.ClientsRefused.class, this::onRefused)
+        .onMessage(Client.HostVerdict.class, this::onVerdict)
         .onMessage(Introduced.class, this::onIntroduced)
-        .onMessage(Client.GetHostStatus.class, get -> {
-          get.replyTo().tell(status());
-          return this;
-        })
         .onMessage(IntroductionOver.class, over -> over.introduction() == introduction && described == null ? complete() : this)
         .build();
   }
@@ -134,9 +131,6 @@ final class ClientsRoster extends AbstractBehavior<Client.HostCommand> {
     if (server == null || !ControlChecks.sameNode(getContext().getSystem(), server, asker)) {
       introduce(asker);
     }
-    if (request.from() == 0) {
-      newHandshake();
-    }
     if (described == null) {
       keepWaiting(request);
     } else {
@@ -145,40 +139,48 @@ final class ClientsRoster extends AbstractBehavior<Client.HostCommand> {
     return this;
   }
 
-  private Behavior<Client.HostCommand> onRefused(Client.ClientsRefused refused) {
-    String refusal = ControlChecks.notOnMemberWithRole(getContext().getSystem(), refused.server(), ControlChecks.SERVER_ROLE);
+  private Behavior<Client.HostCommand> onVerdict(Client.HostVerdict verdict) {
+    String refusal = ControlChecks.notOnMemberWithRole(getContext().getSystem(), verdict.server(), ControlChecks.SERVER_ROLE);
     if (refusal != null) {
-      getContext().getLog().warn("the clients host ignored a refusal of its clients: {}", refusal);
+      getContext().getLog().warn("the clients host ignored a verdict on its clients: {}", refusal);
       return this;
     }
-    if (refused.handshake() != handshake || handshake == 0) {
-      getContext().getLog().warn("the clients host ignored a refusal of its clients by {}: it does not carry the number of "
-          + "the current handshake (an earlier handshake's, or forged)", refused.server().path());
+    if (verdict.key() != verdictKey) {
+      getContext().getLog().warn("the clients host ignored a verdict on its clients by {}: it does not carry the host's "
+          + "verdict key, which only a server it answered learns", verdict.server().path());
       return this;
     }
-    getContext().getLog().error("the server at {} refused {} of the {} clients hosted here and will not train them: {}",
-        refused.server().path(), refused.refused(), clients.size(), ControlChecks.forLog(refused.reason()));
-    if (refusedFor.isEmpty()) {
-      refusedFor = ControlChecks.forLog(refused.reason());
+    boolean changed = false;
+    if (!verdict.server().equals(judge)) {
+      // Another server (a failover, or a restarted one): its verdicts replace the earlier server's.
+      judge = verdict.server();
+      changed = refused > 0;
+      refused = 0;
+      refusedFor = "";
     }
-    // Counted per batch; a server that refused more than the host has would count the same clients twice.
-    this.refused = (int) Math.min(clients.size(), (long) this.refused + Math.max(0, refused.refused()));
-    getContext().getSystem().eventStream().tell(new EventStream.Publish<>(status()));
+    if (verdict.refused() > 0) {
+      getContext().getLog().error("the server at {} refused {} of the {} clients hosted here and will not train them: {}",
+          verdict.server().path(), verdict.refused(), clients.size(), ControlChecks.forLog(verdict.reason()));
+      if (refusedFor.isEmpty()) {
+        String why = ControlChecks.forLog(verdict.reason());
+        refusedFor = why.isBlank() ? "no reason given" : why;
+      }
+      // Counted per batch; a server that refused more than the host has would count the same clients twice.
+      refused = (int) Math.min(clients.size(), (long) refused + verdict.refused());
+      changed = true;
+    }
+    if (changed) {
+      getContext().getSystem().eventStream().tell(new EventStream.Publish<>(status()));
+    }
     return this;
   }
 
-  /** A server asks for the descriptions from the start: its refusals carry a new number, and none counts yet. */
-  private void newHandshake() {
+  private static long nonZero(SecureRandom random) {
     long drawn;
     do {
       drawn = random.nextLong();
-    } while (drawn == 0 || drawn == handshake);
-    handshake = drawn;
-    if (refused > 0) {
-      refused = 0;
-      refusedFor = "";
-      getContext().getSystem().eventStream().tell(new EventStream.Publish<>(status()));
-    }
+    } while (drawn == 0);
+    return drawn;
   }
 
   private Client.HostStatus status() {
@@ -243,6 +245,6 @@ final class ClientsRoster extends AbstractBehavior<Client.HostCommand> {
     }
     int to = Math.min(described.size(), request.from() + Client.MAX_BATCH);
     request.replyTo().tell(new Client.Descriptions(request.from(), described.size(), described.subList(request.from(), to), unanswered,
-        handshake));
+        verdictKey));
   }
 }

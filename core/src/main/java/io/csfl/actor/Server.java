@@ -769,6 +769,9 @@ public final class Server extends AbstractBehavior<Server.Command> {
   /** The checkpoint this server continues from, or empty for a fresh run. */
   private final Optional<Checkpoint> resumeFrom;
   private final ActorRef<Aggregator.Reply> aggregatorReplies;
+  /** The listed aggregators whose signature was asked for or checked ({@link #probe}), and each open probe by its token. */
+  private final Set<ActorRef<Aggregator.Command>> probedAggregators = new HashSet<>();
+  private final Map<Long, ActorRef<Aggregator.Command>> probes = new HashMap<>();
   private final ActorRef<RoundReport> collectorReports;
   private final Map<String, ActorRef<Client.Command>> clients = new TreeMap<>();
   /**
@@ -1230,8 +1233,8 @@ public final class Server extends AbstractBehavior<Server.Command> {
     if (refusal != null) {
       getContext().getLog().error("refusing the clients host at {}: {}; its clients from position {} on will not be trained on",
           d.host().path(), refusal, d.from());
-      d.host().tell(new Client.ClientsRefused(Math.max(0, batch.total() - d.from()), ControlChecks.forLog(refusal), getContext().getSelf(),
-          batch.handshake()));
+      d.host().tell(new Client.HostVerdict(Math.max(0, batch.total() - d.from()), ControlChecks.forLog(refusal), getContext().getSelf(),
+          batch.verdictKey()));
       return beginIfWaiting();
     }
     int next = batch.from() + batch.clients().size();
@@ -1285,10 +1288,11 @@ public final class Server extends AbstractBehavior<Server.Command> {
             ids.size(), firstAndMore(ids, 5), d.host().path(), reason);
       }
     });
-    if (refusedHere > 0) {
-      // The host's node logs it too: there the clients sit idle, and its operator looks there first.
-      d.host().tell(new Client.ClientsRefused(refusedHere, ControlChecks.forLog(firstRefusal), getContext().getSelf(),
-          batch.handshake()));
+    if (!batch.clients().isEmpty()) {
+      // The host's node logs a refusal too (there the clients sit idle, and its operator looks there first), and is
+      // ready only while this server refuses none of its clients.
+      d.host().tell(new Client.HostVerdict(refusedHere, firstRefusal == null ? "" : ControlChecks.forLog(firstRefusal),
+          getContext().getSelf(), batch.verdictKey()));
     }
     return afterAccepting();
   }
@@ -1412,6 +1416,9 @@ public final class Server extends AbstractBehavior<Server.Command> {
     listedAggregators = allowed;
     stoppedAggregators.retainAll(listedAggregators);
     mismatchedAggregators.retainAll(listedAggregators);
+    probedAggregators.retainAll(listedAggregators);
+    probes.values().retainAll(listedAggregators);
+    listedAggregators.stream().filter(a -> !a.equals(aggregator)).forEach(this::probe);
     if (aggregator != null && !listedAggregators.contains(aggregator)) {
       // Unreachable or gone: the listing says so before death watch does.
       return loseAggregator(aggregator, "is no longer listed");
@@ -1420,6 +1427,36 @@ public final class Server extends AbstractBehavior<Server.Command> {
       return startAttempt();
     }
     return maybeStartByItself();
+  }
+
+  /**
+   * Asks a listed aggregator that this server is not using for its signature, once while it is listed, so that a
+   * standby of other flags is refused (and its node says so, and is not ready) when it registers rather than at a
+   * failover. The ask is a first contact: a {@link Aggregator.PrepareRound} without the session key, which the
+   * aggregator answers with its key and signature alone.
+   */
+  private void probe(ActorRef<Aggregator.Command> listed) {
+    if (settings.aggregatorSignature().isEmpty() || !probedAggregators.add(listed)) {
+      return;
+    }
+    long probe = tokens.nextLong();
+    probes.put(probe, listed);
+    // Its answer comes through the one adapter of aggregator replies (one per message class), told apart by its token.
+    listed.tell(new Aggregator.PrepareRound(Math.max(1, round), probe, 0, List.of(), aggregatorReplies));
+  }
+
+  /** The answer to a {@link #probe} of {@code probed}. */
+  private Behavior<Command> onProbeReply(ActorRef<Aggregator.Command> probed, Aggregator.Reply reply) {
+    if (!(reply instanceof Aggregator.SessionKey key)) {
+      return this;
+    }
+    String mismatch = aggregatorMismatch(key.signature());
+    if (mismatch != null && !probed.equals(aggregator) && mismatchedAggregators.add(probed)) {
+      getContext().getLog().error("refusing the aggregator at {}: {}; it will not be used", probed.path(), mismatch);
+      probed.tell(new Aggregator.Refused(key.session(), mismatch));
+      lastAggregatorRefusal = probed.path() + ": " + mismatch;
+    }
+    return this;
   }
 
   /** Takes any listed aggregator that is not known to have stopped and was not refused; false if there is none. */
@@ -1765,6 +1802,10 @@ public final class Server extends AbstractBehavior<Server.Command> {
   }
 
   private Behavior<Command> onAggregatorReply(AggregatorReply wrapped) {
+    ActorRef<Aggregator.Command> probed = probes.remove(wrapped.reply().token());
+    if (probed != null) {
+      return onProbeReply(probed, wrapped.reply());
+    }
     if (nextRound != 0) {
       return this; // between rounds: a late reply of the round that is done
     }

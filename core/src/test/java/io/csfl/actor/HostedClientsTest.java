@@ -121,20 +121,13 @@ class HostedClientsTest {
         Server.signatureDifference("a.csv/500/0000abcd lr=0.1", "b.csv/500/0000abcd lr=0.2"));
   }
 
-  /** The host's status, asked on its own node (the only place it can be asked from). */
-  private Client.HostStatus statusOf(ActorRef<Client.HostCommand> host) {
-    TestProbe<Client.HostStatus> status = clients.createTestProbe();
-    host.tell(new Client.GetHostStatus(status.getRef()));
-    return status.receiveMessage(WAIT);
-  }
-
   /**
-   * A refusal counts (it is logged at error level, and the host's status and so its node's readiness show it) only
-   * from a server-role member and with the number of the host's current handshake, which only the server that asked
-   * for the descriptions learns; a new handshake starts over with none refused.
+   * A verdict counts (a refusal is logged at error level, and the host's status, which its node's readiness follows,
+   * shows it) only from a server-role member and with the host's verdict key, which only a server the host answered
+   * learns. A request for the descriptions changes nothing; a verdict of another server starts over.
    */
   @Test
-  void aHostBelievesARefusalOnlyFromTheServerOfItsCurrentHandshake() {
+  void aHostBelievesAVerdictOnlyFromAServerItAnswered() {
     ActorRef<Client.HostCommand> host = clients.spawn(Client.host(List.of(client(clients, 0, SIGNATURE), client(clients, 1, SIGNATURE))));
     ActorRef<Client.HostCommand> seenFromStranger = TestClusters.reachedFrom(stranger, clients, host);
     ActorRef<Client.HostCommand> seenFromHome = TestClusters.reachedFrom(home, clients, host);
@@ -143,48 +136,42 @@ class HostedClientsTest {
     TestProbe<Client.HostStatus> published = clients.createTestProbe();
     clients.system().eventStream().tell(new akka.actor.typed.eventstream.EventStream.Subscribe<>(Client.HostStatus.class, published.getRef()));
     // A member without the server role cannot make the host say its clients were refused.
-    logged(Level.WARN, "the clients host ignored a refusal of its clients", "server role")
+    logged(Level.WARN, "the clients host ignored a verdict on its clients", "server role")
         .expect(home.system(), () -> {
-          seenFromStranger.tell(new Client.ClientsRefused(1, "forged", notAServer, 0));
+          seenFromStranger.tell(new Client.HostVerdict(1, "forged", notAServer, 0));
           return null;
         });
-    // Nor can a server-role member that does not know the current handshake's number.
-    logged(Level.WARN, "the clients host ignored a refusal of its clients", "current handshake").expect(home.system(), () -> {
-      seenFromHome.tell(new Client.ClientsRefused(1, "guessed", aServer, 0));
+    // Nor can a server-role member that does not know the host's verdict key.
+    logged(Level.WARN, "the clients host ignored a verdict on its clients", "verdict key").expect(home.system(), () -> {
+      seenFromHome.tell(new Client.HostVerdict(1, "guessed", aServer, 0));
       return null;
     });
     TestProbe<Client.Descriptions> descriptions = home.createTestProbe();
     seenFromHome.tell(new Client.DescribeHosted(0, descriptions.getRef()));
-    long handshake = descriptions.receiveMessage(WAIT).handshake();
-    logged(Level.WARN, "the clients host ignored a refusal of its clients", "current handshake").expect(home.system(), () -> {
-      seenFromHome.tell(new Client.ClientsRefused(1, "guessed", aServer, handshake + 1));
+    long key = descriptions.receiveMessage(WAIT).verdictKey();
+    logged(Level.WARN, "the clients host ignored a verdict on its clients", "verdict key").expect(home.system(), () -> {
+      seenFromHome.tell(new Client.HostVerdict(1, "guessed", aServer, key + 1));
       return null;
     });
-    assertEquals(new Client.HostStatus(host, 2, 0, ""), statusOf(host), "none refused yet");
-    TestProbe<Client.HostStatus> remoteAsker = home.createTestProbe();
-    seenFromHome.tell(new Client.GetHostStatus(remoteAsker.getRef()));
-    remoteAsker.expectNoMessage(Duration.ofSeconds(1)); // no serializer: it never leaves its node
     published.expectNoMessage(Duration.ofMillis(200));
 
     logged(Level.ERROR, "refused 1 of the 2 clients hosted here", "their lr").expect(home.system(), () -> {
-      seenFromHome.tell(new Client.ClientsRefused(1, "their lr", aServer, handshake));
+      seenFromHome.tell(new Client.HostVerdict(1, "their lr", aServer, key));
       return null;
     });
     assertEquals(new Client.HostStatus(host, 2, 1, "their lr"), published.receiveMessage(WAIT));
-    seenFromHome.tell(new Client.ClientsRefused(5, "their\nlr", aServer, handshake));
+    seenFromHome.tell(new Client.HostVerdict(5, "their\nlr", aServer, key));
     assertEquals(new Client.HostStatus(host, 2, 2, "their lr"), published.receiveMessage(WAIT), "never more than it hosts");
-    assertEquals(new Client.HostStatus(host, 2, 2, "their lr"), statusOf(host));
 
-    // A new handshake (a restarted server asks from the start) starts over; the old number no longer counts.
+    // Asking for the descriptions again (anyone can make the host do that) changes nothing, nor the key.
     seenFromHome.tell(new Client.DescribeHosted(0, descriptions.getRef()));
-    long next = descriptions.receiveMessage(WAIT).handshake();
-    assertNotEquals(handshake, next);
+    assertEquals(key, descriptions.receiveMessage(WAIT).verdictKey());
+    seenFromHome.tell(new Client.HostVerdict(0, "", aServer, key));
+    published.expectNoMessage(Duration.ofMillis(500));
+    // Another server's verdict (a failover, or a restarted server) starts over.
+    ActorRef<Server.Command> nextServer = home.spawn(Behaviors.<Server.Command>ignore());
+    seenFromHome.tell(new Client.HostVerdict(0, "", nextServer, key));
     assertEquals(new Client.HostStatus(host, 2, 0, ""), published.receiveMessage(WAIT));
-    logged(Level.WARN, "the clients host ignored a refusal of its clients", "current handshake").expect(home.system(), () -> {
-      seenFromHome.tell(new Client.ClientsRefused(1, "stale", aServer, handshake));
-      return null;
-    });
-    assertEquals(new Client.HostStatus(host, 2, 0, ""), statusOf(host), "a refusal of the earlier handshake");
   }
 
   @Test

@@ -8,6 +8,8 @@ import akka.actor.testkit.typed.javadsl.ActorTestKit;
 import akka.actor.testkit.typed.javadsl.LoggingTestKit;
 import akka.actor.testkit.typed.javadsl.TestProbe;
 import akka.actor.typed.ActorRef;
+import akka.actor.typed.eventstream.EventStream;
+import akka.actor.typed.javadsl.Behaviors;
 import akka.actor.typed.receptionist.Receptionist;
 import io.csfl.metrics.RoundMetrics;
 import io.csfl.nn.Evaluator;
@@ -18,6 +20,8 @@ import io.csfl.tensor.Model;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
@@ -211,14 +215,48 @@ class ServerGraceTest {
     assertEquals(List.of(), other.prepared(), "the refused aggregator prepared nothing");
     assertEquals(List.of(1, 2), fits.prepared());
     // What the node's readiness asks: the refused aggregator says why, the other was used.
-    assertEquals(new Aggregator.Status(OTHER_RATE), statusOf(other));
-    assertEquals(new Aggregator.Status(""), statusOf(fits));
+    awaitStatus(other, OTHER_RATE);
+    awaitStatus(fits, "");
   }
 
-  private Aggregator.Status statusOf(Spawned aggregator) {
-    TestProbe<Aggregator.Status> status = testKit.createTestProbe();
-    aggregator.ref().tell(new Aggregator.GetStatus(status.getRef()));
-    return status.receiveMessage(WAIT);
+  /** The last {@link Aggregator.Status} each aggregator published, as the node's readiness check hears it. */
+  private final Map<ActorRef<Aggregator.Command>, String> statuses = statusesOn(testKit);
+
+  private static Map<ActorRef<Aggregator.Command>, String> statusesOn(ActorTestKit kit) {
+    Map<ActorRef<Aggregator.Command>, String> statuses = new ConcurrentHashMap<>();
+    ActorRef<Aggregator.Status> listener = kit.spawn(Behaviors.receiveMessage(status -> {
+      statuses.put(status.aggregator(), status.refusal());
+      return Behaviors.same();
+    }));
+    kit.system().eventStream().tell(new EventStream.Subscribe<>(Aggregator.Status.class, listener));
+    return statuses;
+  }
+
+  /** Waits until {@code aggregator}'s last published status says {@code refusal} (empty: not refused). */
+  private void awaitStatus(Spawned aggregator, String refusal) {
+    long deadline = System.nanoTime() + WAIT.toNanos();
+    while (!refusal.equals(statuses.get(aggregator.ref())) && System.nanoTime() < deadline) {
+      try {
+        Thread.sleep(20);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        break;
+      }
+    }
+    assertEquals(refusal, statuses.get(aggregator.ref()), "the status " + aggregator.ref().path() + " published last");
+  }
+
+  /** A refusal holds until a server prepares the aggregator for a round (a new server, after a failover, say). */
+  @Test
+  void aRefusedAggregatorCountsAsRefusedUntilAServerPreparesIt() {
+    Spawned refused = aggregator("aggregator-refused", "model=mlp server-rate=2.0");
+    TestProbe<Aggregator.Reply> server = testKit.createTestProbe();
+    long session = TestModels.sessionOf(refused.ref(), server);
+    refused.ref().tell(new Aggregator.Refused(session, "another server-rate"));
+    awaitStatus(refused, "another server-rate");
+    refused.ref().tell(new Aggregator.PrepareRound(1, 7, session, List.of(), server.getRef()));
+    server.expectMessageClass(Aggregator.RoundPrepared.class, WAIT);
+    awaitStatus(refused, "");
   }
 
   @Test
@@ -229,6 +267,25 @@ class ServerGraceTest {
     finishFrom(1, 3, c.get(0), c.get(1));
     assertEquals(List.of(), other.prepared());
     assertEquals(List.of(1, 2, 3), fits.prepared());
+  }
+
+  /**
+   * A standby aggregator of another signature, registered while the run uses one that fits, is refused when it
+   * registers (its node says so and is not ready), not first at the failover that would need it.
+   */
+  @Test
+  void aStandbyAggregatorOfAnotherSignatureIsRefusedWhenItRegisters() {
+    Spawned fits = aggregator("aggregator-fits");
+    List<TestProbe<Client.Command>> c = start(2, 1, Server.Settings.DEFAULT_AGGREGATOR_GRACE);
+    playRound(1, c.get(0), c.get(1));
+    Spawned standby = LoggingTestKit.error("refusing the aggregator at").withMessageContains("aggregator-standby: " + OTHER_RATE).expect(testKit.system(), () ->
+        LoggingTestKit.error("the server refused this aggregator and will not use it: " + OTHER_RATE).expect(testKit.system(), () ->
+            aggregator("aggregator-standby", "model=mlp server-rate=2.0")));
+    finishFrom(2, 2, c.get(0), c.get(1));
+    assertEquals(List.of(1, 2), fits.prepared());
+    awaitStatus(fits, "");
+    awaitStatus(standby, OTHER_RATE);
+    assertEquals(List.of(), standby.prepared());
   }
 
   @Test
