@@ -46,9 +46,9 @@ import java.util.stream.IntStream;
  *
  * <p>A pool node whose clients the server refused (it was started with other training flags or
  * data than the server's: {@link Client.HostStatus}) registers under {@link #REFUSED_POOL_MEMBER}
- * and keeps the clients it hosts, so that a new server's handshake can still accept them. The
- * pool's other nodes leave it out when they draw the shares, so they host its share meanwhile,
- * and take it back in once a new handshake leaves it unrefused.
+ * and keeps the clients it hosts, so that another server (after a failover) can still take them
+ * on. The pool's other nodes leave it out when they draw the shares, so they host its share
+ * meanwhile, and take it back in once another server's verdict leaves it unrefused.
  */
 public final class ClientsHost extends AbstractBehavior<ClientsHost.Command> {
   /** The cluster role of client nodes that share the clients among themselves. */
@@ -63,7 +63,7 @@ public final class ClientsHost extends AbstractBehavior<ClientsHost.Command> {
    */
   static final ServiceKey<Command> REFUSED_POOL_MEMBER = ServiceKey.create(Command.class, "csfl-refused-pool-member");
 
-  /** The current clients host's status changed: its clients were refused, or a new handshake started over. */
+  /** The current clients host's status changed: its clients were refused, or another server's verdict started over. */
   private record StatusChanged(Client.HostStatus status) implements Command {}
 
   /** The pool members listed as refused changed. */
@@ -171,7 +171,7 @@ public final class ClientsHost extends AbstractBehavior<ClientsHost.Command> {
           + "host them while it is refused, and this node is not ready", status.refused(), status.hosted(), status.reason());
     } else {
       getContext().getSystem().receptionist().tell(Receptionist.deregister(REFUSED_POOL_MEMBER, getContext().getSelf()));
-      getContext().getLog().info("a new server handshake started over: this pool node takes its share again");
+      getContext().getLog().info("another server took this pool node's clients on: it takes its share again");
       timers.startSingleTimer(Settled.INSTANCE, settle);
     }
     return this;

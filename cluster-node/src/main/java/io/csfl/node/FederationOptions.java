@@ -593,7 +593,7 @@ final class FederationOptions {
       // How a site shares its data among its clients is its own affair.
       return "private-data " + dataOptions.schema(train) + " clients=" + clients + " seed=" + seed;
     }
-    return io.csfl.data.DataIdentity.of(train) + " clients=" + clients + " partition="
+    return io.csfl.internal.data.DataIdentity.of(train) + " clients=" + clients + " partition="
         + Partitioner.parse(partition).spec() + " seed=" + seed;
   }
 

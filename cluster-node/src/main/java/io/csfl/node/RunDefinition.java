@@ -115,7 +115,7 @@ final class RunDefinition {
       return "the run was started " + (privateThere ? "with" : "without") + " --private-data, this node " + (privateHere ? "has" : "lacks") + " it";
     }
     if (!privateThere) {
-      String how = io.csfl.data.DataIdentity.difference(there.split(" ")[0], here.split(" ")[0]);
+      String how = io.csfl.internal.data.DataIdentity.difference(there.split(" ")[0], here.split(" ")[0]);
       return how.isEmpty() ? "other training data" : "other training data (" + how + ")";
     }
     List<String> thereWords = List.of(there.split(" "));

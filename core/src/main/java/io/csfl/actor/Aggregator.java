@@ -137,12 +137,22 @@ public final class Aggregator extends AbstractBehavior<Aggregator.Command> {
   }
 
   /**
+   * The server checked this aggregator's signature and would use it (a standby, asked when it
+   * registers): a refusal by an earlier server (one started with other flags, say) no longer
+   * holds, and the aggregator publishes its {@link Status} as not refused. Believed only with the
+   * aggregator's session key, which only a server learns.
+   *
+   * @param session the aggregator's session key, from its {@link SessionKey}
+   */
+  public record Accepted(long session) implements Command, ControlMessage {}
+
+  /**
    * Whether a server refused an aggregator, published on its node's event stream when a server
-   * refuses it ({@link Refused}) and each time a server prepares it for a round; a node's readiness
-   * check follows it.
+   * refuses it ({@link Refused}), accepts it ({@link Accepted}) or prepares it for a round; a node's
+   * readiness check follows it.
    *
    * @param aggregator the aggregator
-   * @param refusal    why the server refused it, or empty when a server prepared it since
+   * @param refusal    why the server refused it, or empty when a server accepted or prepared it since
    */
   public record Status(ActorRef<Command> aggregator, String refusal) implements NoSerializationVerificationNeeded {
     public Status {
@@ -418,6 +428,14 @@ public final class Aggregator extends AbstractBehavior<Aggregator.Command> {
         .onMessage(CloseRound.class, this::onClose)
         .onMessage(AbandonRound.class, this::onAbandon)
         .onMessage(Refused.class, this::onRefused)
+        .onMessage(Accepted.class, accepted -> {
+          if (accepted.session() != session) {
+            getContext().getLog().warn("ignored an acceptance of this aggregator without its session key");
+          } else {
+            getContext().getSystem().eventStream().tell(new EventStream.Publish<>(new Status(getContext().getSelf(), "")));
+          }
+          return this;
+        })
         .onMessage(MasksReady.class, this::onMasksReady)
         .onMessage(StragglingUpdates.class, this::onStragglingUpdates)
         .onMessage(TransferLost.class, lost -> {

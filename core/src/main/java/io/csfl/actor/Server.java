@@ -1330,7 +1330,7 @@ public final class Server extends AbstractBehavior<Server.Command> {
     String difference = "'" + ControlChecks.forLog(String.join(" ", onlyTheirs)) + "' against '"
         + ControlChecks.forLog(String.join(" ", onlyOurs)) + "'";
     if (!onlyTheirs.isEmpty() && !onlyOurs.isEmpty()) { // a signature starts with its data's identity, if any
-      String data = io.csfl.data.DataIdentity.difference(onlyTheirs.get(0), onlyOurs.get(0));
+      String data = io.csfl.internal.data.DataIdentity.difference(onlyTheirs.get(0), onlyOurs.get(0));
       return data.isEmpty() ? difference : difference + " (" + data + ")";
     }
     return difference;
@@ -1432,7 +1432,7 @@ public final class Server extends AbstractBehavior<Server.Command> {
   /**
    * Asks a listed aggregator that this server is not using for its signature, once while it is listed, so that a
    * standby of other flags is refused (and its node says so, and is not ready) when it registers rather than at a
-   * failover. The ask is a first contact: a {@link Aggregator.PrepareRound} without the session key, which the
+   * failover, and one that fits is told so (an earlier server may have refused it). The ask is a first contact: a {@link Aggregator.PrepareRound} without the session key, which the
    * aggregator answers with its key and signature alone.
    */
   private void probe(ActorRef<Aggregator.Command> listed) {
@@ -1451,7 +1451,9 @@ public final class Server extends AbstractBehavior<Server.Command> {
       return this;
     }
     String mismatch = aggregatorMismatch(key.signature());
-    if (mismatch != null && !probed.equals(aggregator) && mismatchedAggregators.add(probed)) {
+    if (mismatch == null) {
+      probed.tell(new Aggregator.Accepted(key.session())); // an earlier server's refusal no longer holds
+    } else if (!probed.equals(aggregator) && mismatchedAggregators.add(probed)) {
       getContext().getLog().error("refusing the aggregator at {}: {}; it will not be used", probed.path(), mismatch);
       probed.tell(new Aggregator.Refused(key.session(), mismatch));
       lastAggregatorRefusal = probed.path() + ": " + mismatch;

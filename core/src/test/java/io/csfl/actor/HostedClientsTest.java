@@ -1,7 +1,6 @@
 package io.csfl.actor;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import akka.actor.testkit.typed.javadsl.ActorTestKit;
@@ -167,10 +166,17 @@ class HostedClientsTest {
     seenFromHome.tell(new Client.DescribeHosted(0, descriptions.getRef()));
     assertEquals(key, descriptions.receiveMessage(WAIT).verdictKey());
     seenFromHome.tell(new Client.HostVerdict(0, "", aServer, key));
+    // Taken in order: once the next (ignored) verdict is logged, the one before it has been handled.
+    logged(Level.WARN, "the clients host ignored a verdict on its clients", "verdict key").expect(home.system(), () -> {
+      seenFromHome.tell(new Client.HostVerdict(1, "barrier", aServer, key + 1));
+      return null;
+    });
     published.expectNoMessage(Duration.ofMillis(500));
     // Another server's verdict (a failover, or a restarted server) starts over.
     ActorRef<Server.Command> nextServer = home.spawn(Behaviors.<Server.Command>ignore());
-    seenFromHome.tell(new Client.HostVerdict(0, "", nextServer, key));
+    seenFromHome.tell(new Client.HostVerdict(1, "their momentum", nextServer, key));
+    assertEquals(new Client.HostStatus(host, 2, 1, "their momentum"), published.receiveMessage(WAIT));
+    seenFromHome.tell(new Client.HostVerdict(0, "", home.spawn(Behaviors.<Server.Command>ignore()), key));
     assertEquals(new Client.HostStatus(host, 2, 0, ""), published.receiveMessage(WAIT));
   }
 

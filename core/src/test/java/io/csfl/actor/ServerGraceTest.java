@@ -254,8 +254,20 @@ class ServerGraceTest {
     long session = TestModels.sessionOf(refused.ref(), server);
     refused.ref().tell(new Aggregator.Refused(session, "another server-rate"));
     awaitStatus(refused, "another server-rate");
+    // A first contact (a server's probe) and an acceptance without the key change nothing.
+    assertEquals(session, TestModels.sessionOf(refused.ref(), server));
+    LoggingTestKit.warn("ignored an acceptance of this aggregator without its session key").expect(testKit.system(), () -> {
+      refused.ref().tell(new Aggregator.Accepted(session + 1));
+      return null;
+    });
+    awaitStatus(refused, "another server-rate");
     refused.ref().tell(new Aggregator.PrepareRound(1, 7, session, List.of(), server.getRef()));
     server.expectMessageClass(Aggregator.RoundPrepared.class, WAIT);
+    awaitStatus(refused, "");
+    refused.ref().tell(new Aggregator.Refused(session, "another server-rate"));
+    awaitStatus(refused, "another server-rate");
+    // A server that checked it and would use it (a standby, asked when it registers).
+    refused.ref().tell(new Aggregator.Accepted(session));
     awaitStatus(refused, "");
   }
 

@@ -1,5 +1,6 @@
-package io.csfl.data;
+package io.csfl.internal.data;
 
+import io.csfl.data.Dataset;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
