@@ -142,12 +142,20 @@ public final class Client extends AbstractBehavior<Client.Command> {
    * @param reason  why the first was refused, in one line; empty when none was
    * @param server  the server whose verdict it is
    * @param key     the host's verdict key, from its {@link Descriptions}
+   * @param waiting how many clients of the batch the server takes on only once another actor that holds their id
+   *                (on another host, which a pool node may still be handing them over from) is gone; the host
+   *                logs it, so that its node says why those clients are not trained yet
    */
-  public record HostVerdict(int refused, String reason, ActorRef<Server.Command> server, long key)
+  public record HostVerdict(int refused, String reason, ActorRef<Server.Command> server, long key, int waiting)
       implements HostCommand, ControlMessage {
     public HostVerdict {
       java.util.Objects.requireNonNull(reason, "reason");
       java.util.Objects.requireNonNull(server, "server");
+    }
+
+    /** A verdict with no client waiting for another of its id. */
+    public HostVerdict(int refused, String reason, ActorRef<Server.Command> server, long key) {
+      this(refused, reason, server, key, 0);
     }
   }
 

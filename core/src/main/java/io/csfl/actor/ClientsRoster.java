@@ -150,6 +150,11 @@ final class ClientsRoster extends AbstractBehavior<Client.HostCommand> {
           + "verdict key, which only a server it answered learns", verdict.server().path());
       return this;
     }
+    if (verdict.waiting() > 0) {
+      getContext().getLog().warn("the server at {} takes {} of the {} clients hosted here on only once the actors of the same "
+          + "ids it holds on another host are gone (a pool node handing them over, or a node started with ids another "
+          + "node hosts)", verdict.server().path(), verdict.waiting(), clients.size());
+    }
     boolean changed = false;
     if (!verdict.server().equals(judge)) {
       // Another server (a failover, or a restarted one): its verdicts replace the earlier server's.

@@ -1257,6 +1257,7 @@ public final class Server extends AbstractBehavior<Server.Command> {
       }
     }
     int refusedHere = 0;
+    int waitingHere = 0;
     String firstRefusal = null;
     // One line per reason, not per client: a site whose data differ has all its clients refused alike.
     Map<String, List<String>> refusedFor = new LinkedHashMap<>();
@@ -1272,6 +1273,7 @@ public final class Server extends AbstractBehavior<Server.Command> {
         firstRefusal = firstRefusal != null ? firstRefusal : lastClientRefusal;
       } else if (nameHeldByAnother(c)) {
         handOvers.put(c.clientId(), new HandOver(c, d.host()));
+        waitingHere++;
         getContext().getLog().warn("client {} at {}, described by the clients host at {}: the client of that name at {} is still "
             + "registered; this one is taken on once that one is gone", c.clientId(), c.client().path(), d.host().path(),
             clients.get(c.clientId()).path());
@@ -1292,7 +1294,7 @@ public final class Server extends AbstractBehavior<Server.Command> {
       // The host's node logs a refusal too (there the clients sit idle, and its operator looks there first), and is
       // ready only while this server refuses none of its clients.
       d.host().tell(new Client.HostVerdict(refusedHere, firstRefusal == null ? "" : ControlChecks.forLog(firstRefusal),
-          getContext().getSelf(), batch.verdictKey()));
+          getContext().getSelf(), batch.verdictKey(), waitingHere));
     }
     return afterAccepting();
   }

@@ -328,7 +328,9 @@ class HostedClientsTest {
     // host A's is still there: the server keeps it aside, and takes it on once host A's is gone.
     ActorRef<Client.Command> second = clients.spawn(Client.create(Client.id(1), SIGNATURE, new FedAvg().newClient(),
         TestModels.trainer(), TestModels.dataset(), new int[] {1}, 1), "moved-" + Client.id(1), Client.DISPATCHER);
-    expectAll(List.of(logged(Level.WARN, "client client-0001", "is still registered", "taken on once that one is gone")),
+    // Host B's node says so too: its client is not trained yet.
+    expectAll(List.of(logged(Level.WARN, "client client-0001", "is still registered", "taken on once that one is gone"),
+            logged(Level.WARN, "takes 1 of the 1 clients hosted here on only once the actors of the same ids")),
         () -> register(clients, Client.host(List.of(second))));
     expectAll(List.of(logged(Level.WARN, "took on client client-0001", "moved-client-0001", "is gone")),
         () -> clients.stop(first));
