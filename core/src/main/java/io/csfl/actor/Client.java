@@ -428,6 +428,9 @@ public final class Client extends AbstractBehavior<Client.Command> {
 
   private Behavior<Command> onDescribe(Describe request) {
     String refusal = ControlChecks.notOnMemberWithRole(getContext().getSystem(), request.replyTo(), ControlChecks.SERVER_ROLE);
+    if (refusal == null) {
+      refusal = ControlChecks.notTheNewServer(getContext().getSystem(), server, request.replyTo().path().address());
+    }
     if (refusal != null) {
       getContext().getLog().warn("client {} refused a handshake: {}", clientId, refusal);
       return this;

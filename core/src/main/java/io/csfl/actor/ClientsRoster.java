@@ -123,6 +123,9 @@ final class ClientsRoster extends AbstractBehavior<Client.HostCommand> {
 
   private Behavior<Client.HostCommand> onDescribe(Client.DescribeHosted request) {
     String refusal = ControlChecks.notOnMemberWithRole(getContext().getSystem(), request.replyTo(), ControlChecks.SERVER_ROLE);
+    if (refusal == null) {
+      refusal = ControlChecks.notTheNewServer(getContext().getSystem(), server, request.replyTo().path().address());
+    }
     if (refusal != null) {
       getContext().getLog().warn("the clients host refused a handshake: {}", refusal);
       return this;

@@ -73,6 +73,28 @@ final class ControlChecks {
   }
 
   /**
+   * Why a handshake from {@code asker}'s node may not replace the server of an earlier handshake, at
+   * {@code current}, or null: the new node must be the oldest Up member with the {@code server}
+   * role, where the cluster runs the server singleton (a failover moves it there once the old
+   * server's node leaves or is downed). Otherwise any member could name the address of a standby
+   * server node in a handshake and take the clients from the server that runs. This node's own
+   * actors, and any node outside a cluster, pass.
+   */
+  static String notTheNewServer(ActorSystem<?> system, Address current, Address asker) {
+    if (current == null || sameNode(system, current, asker) || !inCluster(system) || asker.hasLocalScope()
+        || asker.equals(system.address())) {
+      return null;
+    }
+    Member oldest = members(system).filter(m -> m.status() == MemberStatus.up() && m.hasRole(SERVER_ROLE))
+        .reduce((a, b) -> a.isOlderThan(b) ? a : b).orElse(null);
+    if (oldest != null && oldest.address().equals(asker)) {
+      return null;
+    }
+    return "it would replace the server at " + current + " with one at " + asker + ", which is not the oldest Up member "
+        + "with the " + SERVER_ROLE + " role (" + (oldest == null ? "none is Up" : oldest.address()) + "), where the server runs";
+  }
+
+  /**
    * Whether {@code ref}'s node is not (or no longer) a member this node knows of, or one whose
    * certificate this node has not seen yet: a verdict that may change as members join and connect.
    */

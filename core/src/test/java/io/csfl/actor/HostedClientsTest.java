@@ -180,6 +180,48 @@ class HostedClientsTest {
     assertEquals(new Client.HostStatus(host, 2, 0, ""), published.receiveMessage(WAIT));
   }
 
+  /**
+   * Once the server that runs (on the oldest Up member with the server role) has shaken hands with a host and a
+   * client, a handshake from another server-role node (a standby, or an address any member can name) cannot take
+   * them over: they would refuse the running server's orders from then on.
+   */
+  @Test
+  void aServerNodeThatDoesNotRunTheServerCannotTakeTheClientsOver() throws InterruptedException {
+    ActorTestKit standby = ActorTestKit.create("csfl", TestClusters.node(0, "server", ""));
+    try {
+      akka.cluster.typed.Cluster.get(standby.system()).manager().tell(akka.cluster.typed.Join.create(home.system().address()));
+      TestClusters.awaitUp(WAIT, home, clients, stranger, standby);
+      ActorRef<Client.HostCommand> host = clients.spawn(Client.host(List.of(client(clients, 0, SIGNATURE))));
+      ActorRef<Client.Command> single = client(clients, 1, SIGNATURE);
+      TestProbe<Client.Descriptions> fromHome = home.createTestProbe();
+      TestProbe<Client.Description> describedToHome = home.createTestProbe();
+      TestClusters.reachedFrom(home, clients, host).tell(new Client.DescribeHosted(0, fromHome.getRef()));
+      fromHome.receiveMessage(WAIT);
+      TestClusters.reachedFrom(home, clients, single).tell(new Client.Describe(describedToHome.getRef()));
+      describedToHome.receiveMessage(WAIT);
+
+      TestProbe<Client.Descriptions> fromStandby = standby.createTestProbe();
+      TestProbe<Client.Description> describedToStandby = standby.createTestProbe();
+      logged(Level.WARN, "the clients host refused a handshake", "not the oldest Up member with the server role")
+          .expect(home.system(), () -> {
+            TestClusters.reachedFrom(standby, clients, host).tell(new Client.DescribeHosted(0, fromStandby.getRef()));
+            return null;
+          });
+      logged(Level.WARN, "client client-0001 refused a handshake", "not the oldest Up member with the server role")
+          .expect(home.system(), () -> {
+            TestClusters.reachedFrom(standby, clients, single).tell(new Client.Describe(describedToStandby.getRef()));
+            return null;
+          });
+      fromStandby.expectNoMessage(Duration.ofMillis(200));
+      describedToStandby.expectNoMessage(Duration.ofMillis(200));
+      // The running server's node is still answered.
+      TestClusters.reachedFrom(home, clients, host).tell(new Client.DescribeHosted(0, fromHome.getRef()));
+      fromHome.receiveMessage(WAIT);
+    } finally {
+      standby.shutdownTestKit();
+    }
+  }
+
   @Test
   void aListedClientThatTheServerRefusesIsToldOnceWhileListedButNotByAMemberWithoutTheServerRole() {
     ActorRef<Client.Command> other = client(clients, 0, "random/64 other");
