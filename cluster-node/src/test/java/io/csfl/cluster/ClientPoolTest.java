@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import akka.actor.Address;
 import akka.actor.typed.ActorRef;
+import akka.actor.typed.ActorRefResolver;
 import akka.actor.typed.ActorSystem;
 import akka.actor.typed.javadsl.AskPattern;
 import akka.actor.typed.receptionist.Receptionist;
@@ -79,7 +80,7 @@ class ClientPoolTest {
     long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
     while (System.nanoTime() < deadline) {
       shares = systems.stream().filter(n -> !n.getWhenTerminated().toCompletableFuture().isDone() && expected.containsKey(n.address()))
-          .collect(Collectors.toMap(ActorSystem::address, ClientPoolTest::described));
+          .collect(Collectors.toMap(ActorSystem::address, this::described));
       if (withoutEmpty(shares).equals(withoutEmpty(expected))) {
         return;
       }
@@ -88,16 +89,24 @@ class ClientPoolTest {
     assertEquals(withoutEmpty(expected), withoutEmpty(shares), "clients hosted by each pool node");
   }
 
-  /** The clients {@code node}'s registered clients host describes, asked on its own node; empty if it does not answer. */
-  private static Set<Integer> described(ActorSystem<?> node) {
+  /**
+   * The node that asks the clients hosts for their clients, or null for each host's own node: once a host has shaken
+   * hands with a server, it answers only that server's node (or the oldest server-role member).
+   */
+  private ActorSystem<?> askedFrom;
+
+  /** The clients {@code node}'s registered clients host describes, asked from {@link #askedFrom}; empty if it does not answer. */
+  private Set<Integer> described(ActorSystem<?> node) {
+    ActorSystem<?> asker = askedFrom == null ? node : askedFrom;
     try {
       Receptionist.Listing listing = AskPattern.<Receptionist.Command, Receptionist.Listing>ask(node.receptionist(),
           replyTo -> Receptionist.find(Client.HOST_KEY, replyTo), Duration.ofSeconds(3), node.scheduler()).toCompletableFuture().get();
       Set<Integer> ids = new TreeSet<>();
       for (ActorRef<Client.HostCommand> host : listing.getServiceInstances(Client.HOST_KEY)) {
         if (host.path().address().hasLocalScope()) {
-          Client.Descriptions batch = AskPattern.<Client.HostCommand, Client.Descriptions>ask(host,
-              replyTo -> new Client.DescribeHosted(0, replyTo), Duration.ofSeconds(3), node.scheduler()).toCompletableFuture().get();
+          ActorRef<Client.HostCommand> reached = ActorRefResolver.get(asker).resolveActorRef(ActorRefResolver.get(node).toSerializationFormat(host));
+          Client.Descriptions batch = AskPattern.<Client.HostCommand, Client.Descriptions>ask(reached,
+              replyTo -> new Client.DescribeHosted(0, replyTo), Duration.ofSeconds(3), asker.scheduler()).toCompletableFuture().get();
           batch.clients().forEach(c -> ids.add(Client.index(c.clientId()).getAsInt()));
         }
       }
@@ -129,6 +138,7 @@ class ClientPoolTest {
     ActorSystem<Void> server = ActorSystem.create(NodeGuardian.create(serverPlan), "csfl",
         ClusterConfig.of("csfl", "127.0.0.1", 0, serverPlan.roles(), List.of(), ChurnTest.NODE_CONFIG));
     systems.add(server);
+    askedFrom = server;
     Cluster.get(server).manager().tell(Join.create(server.address()));
     ActorSystem<Void> good = poolNode(server);
     ActorSystem<Void> refused = poolNode(server, ChurnTest.SIGNATURE.replace("seed=1", "seed=2"));

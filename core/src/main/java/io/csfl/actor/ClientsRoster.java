@@ -155,8 +155,8 @@ final class ClientsRoster extends AbstractBehavior<Client.HostCommand> {
     }
     if (verdict.waiting() > 0) {
       getContext().getLog().warn("the server at {} takes {} of the {} clients hosted here on only once the actors of the same "
-          + "ids it holds on another host are gone (a pool node handing them over, or a node started with ids another "
-          + "node hosts)", verdict.server().path(), verdict.waiting(), clients.size());
+          + "ids it holds are gone (on another host: a pool node handing them over, or a node started with ids another "
+          + "node hosts; or an earlier incarnation of this node)", verdict.server().path(), verdict.waiting(), clients.size());
     }
     boolean changed = false;
     if (!verdict.server().equals(judge)) {

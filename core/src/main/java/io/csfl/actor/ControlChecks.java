@@ -77,20 +77,23 @@ final class ControlChecks {
    * {@code current}, or null: the new node must be the oldest Up member with the {@code server}
    * role, where the cluster runs the server singleton (a failover moves it there once the old
    * server's node leaves or is downed). Otherwise any member could name the address of a standby
-   * server node in a handshake and take the clients from the server that runs. This node's own
-   * actors, and any node outside a cluster, pass.
+   * server node in a handshake and take the clients from the server that runs, this node's own
+   * address too (a site that runs a standby server beside its clients). Outside a cluster any
+   * node passes. Members of this node's data centre count, as for the singleton.
    */
   static String notTheNewServer(ActorSystem<?> system, Address current, Address asker) {
-    if (current == null || sameNode(system, current, asker) || !inCluster(system) || asker.hasLocalScope()
-        || asker.equals(system.address())) {
+    if (current == null || sameNode(system, current, asker) || !inCluster(system)) {
       return null;
     }
-    Member oldest = members(system).filter(m -> m.status() == MemberStatus.up() && m.hasRole(SERVER_ROLE))
+    Address node = asker.hasLocalScope() ? system.address() : asker;
+    String dataCenter = Cluster.get(system).selfMember().dataCenter();
+    Member oldest = members(system).filter(m -> m.status() == MemberStatus.up() && m.hasRole(SERVER_ROLE)
+            && m.dataCenter().equals(dataCenter))
         .reduce((a, b) -> a.isOlderThan(b) ? a : b).orElse(null);
-    if (oldest != null && oldest.address().equals(asker)) {
+    if (oldest != null && oldest.address().equals(node)) {
       return null;
     }
-    return "it would replace the server at " + current + " with one at " + asker + ", which is not the oldest Up member "
+    return "it would replace the server at " + current + " with one at " + node + ", which is not the oldest Up member "
         + "with the " + SERVER_ROLE + " role (" + (oldest == null ? "none is Up" : oldest.address()) + "), where the server runs";
   }
 

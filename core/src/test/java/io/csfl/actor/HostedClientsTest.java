@@ -187,7 +187,8 @@ class HostedClientsTest {
    */
   @Test
   void aServerNodeThatDoesNotRunTheServerCannotTakeTheClientsOver() throws InterruptedException {
-    ActorTestKit standby = ActorTestKit.create("csfl", TestClusters.node(0, "server", ""));
+    // A site that runs a standby server beside clients of its own.
+    ActorTestKit standby = ActorTestKit.create("csfl", TestClusters.node(0, "server, client", ""));
     try {
       akka.cluster.typed.Cluster.get(standby.system()).manager().tell(akka.cluster.typed.Join.create(home.system().address()));
       TestClusters.awaitUp(WAIT, home, clients, stranger, standby);
@@ -214,6 +215,15 @@ class HostedClientsTest {
           });
       fromStandby.expectNoMessage(Duration.ofMillis(200));
       describedToStandby.expectNoMessage(Duration.ofMillis(200));
+      // Nor can a handshake that names the standby's own node take the clients it hosts.
+      ActorRef<Client.HostCommand> standbyHost = standby.spawn(Client.host(List.of(client(standby, 2, SIGNATURE))));
+      TestClusters.reachedFrom(home, standby, standbyHost).tell(new Client.DescribeHosted(0, fromHome.getRef()));
+      fromHome.receiveMessage(WAIT);
+      logged(Level.WARN, "the clients host refused a handshake", "not the oldest Up member with the server role")
+          .expect(home.system(), () -> {
+            standbyHost.tell(new Client.DescribeHosted(0, fromStandby.getRef()));
+            return null;
+          });
       // The running server's node is still answered.
       TestClusters.reachedFrom(home, clients, host).tell(new Client.DescribeHosted(0, fromHome.getRef()));
       fromHome.receiveMessage(WAIT);
