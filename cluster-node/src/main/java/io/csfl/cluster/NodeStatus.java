@@ -10,7 +10,7 @@ import akka.actor.typed.eventstream.EventStream;
 import akka.actor.typed.javadsl.Behaviors;
 import io.csfl.actor.Aggregator;
 import io.csfl.actor.Client;
-import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
@@ -21,8 +21,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * before it starts them, so that it hears every status they publish.
  */
 final class NodeStatus implements Extension {
-  /** The refused actors, with why. */
-  private final Map<ActorRef<?>, String> refused = new ConcurrentHashMap<>();
+  /** The refused actors. */
+  private final Set<ActorRef<?>> refused = ConcurrentHashMap.newKeySet();
 
   private NodeStatus(ActorSystem<?> system) {
     ActorRef<Object> listener = system.systemActorOf(listen(), "csfl-node-status", Props.empty());
@@ -46,13 +46,13 @@ final class NodeStatus implements Extension {
     if (refusal.isEmpty()) {
       refused.remove(actor);
     } else {
-      refused.put(actor, refusal);
+      refused.add(actor);
     }
   }
 
   /** Whether a server refused {@code actor} (a clients host: any of its clients) and has not taken it on since. */
   boolean isRefused(ActorRef<?> actor) {
-    return refused.containsKey(actor);
+    return refused.contains(actor);
   }
 
   static NodeStatus get(ActorSystem<?> system) {

@@ -355,7 +355,7 @@ public final class Aggregator extends AbstractBehavior<Aggregator.Command> {
   private final ActorRef<PruningStrategy.Command> pruner;
   private final SecureRandom keys = new SecureRandom();
   /** What every prepare and resume must carry; sent only to the server's node. */
-  private final long session = nonZero(keys);
+  private final long session = ControlChecks.nonZeroSecret(keys);
   /** The model every control message's tensors must fit. */
   private final ModelSpec spec;
   /** How this aggregator computes, sent with its session key; empty if it was not told. */
@@ -432,7 +432,7 @@ public final class Aggregator extends AbstractBehavior<Aggregator.Command> {
           if (accepted.session() != session) {
             getContext().getLog().warn("ignored an acceptance of this aggregator without its session key");
           } else {
-            getContext().getSystem().eventStream().tell(new EventStream.Publish<>(new Status(getContext().getSelf(), "")));
+            publishStatus("");
           }
           return this;
         })
@@ -455,14 +455,6 @@ public final class Aggregator extends AbstractBehavior<Aggregator.Command> {
     } else {
       getContext().getLog().warn("refused a {} of round {}: {}", what, round, refusal);
     }
-  }
-
-  private static long nonZero(SecureRandom random) {
-    long value = 0;
-    while (value == 0) {
-      value = random.nextLong();
-    }
-    return value;
   }
 
   private Behavior<Command> onResume(Resume request) {
@@ -512,11 +504,14 @@ public final class Aggregator extends AbstractBehavior<Aggregator.Command> {
       getContext().getLog().warn("ignored a refusal of this aggregator without its session key");
       return this;
     }
-    String why = ControlChecks.forLog(refused.reason());
-    getContext().getLog().error("the server refused this aggregator and will not use it: {}", why);
-    getContext().getSystem().eventStream().tell(new EventStream.Publish<>(new Status(getContext().getSelf(),
-        why.isBlank() ? "no reason given" : why)));
+    getContext().getLog().error("the server refused this aggregator and will not use it: {}", ControlChecks.forLog(refused.reason()));
+    publishStatus(ControlChecks.refusalForStatus(refused.reason()));
     return this;
+  }
+
+  /** Tells this node's readiness check whether a server refused this aggregator ({@code refusal}) or not (empty). */
+  private void publishStatus(String refusal) {
+    getContext().getSystem().eventStream().tell(new EventStream.Publish<>(new Status(getContext().getSelf(), refusal)));
   }
 
   private Behavior<Command> onPrepare(PrepareRound request) {
@@ -546,12 +541,12 @@ public final class Aggregator extends AbstractBehavior<Aggregator.Command> {
   private Behavior<Command> prepare(PrepareRound request) {
     timers.cancel(StragglingUpdates.class);
     // A server (a new one, after a failover) uses this aggregator, whatever an earlier one made of it.
-    getContext().getSystem().eventStream().tell(new EventStream.Publish<>(new Status(getContext().getSelf(), "")));
+    publishStatus("");
     // An earlier attempt at the round may have folded updates (the server gave it up before its close): they go.
     algorithm.abandon(request.round());
     round = request.round();
     token = request.token();
-    key = nonZero(keys);
+    key = ControlChecks.nonZeroSecret(keys);
     closing = false;
     pendingClose = null;
     accepted = 0;

@@ -80,7 +80,7 @@ final class ClientsRoster extends AbstractBehavior<Client.HostCommand> {
   /** Whether a request was refused for want of room during the current introduction: logged once per introduction. */
   private boolean refusedWaiting;
   /** What a verdict must carry; sent only to a server that passed the host's check. */
-  private final long verdictKey = nonZero(new SecureRandom());
+  private final long verdictKey = ControlChecks.nonZeroSecret(new SecureRandom());
   /** The server whose verdicts the status counts, or null before the first. */
   private ActorRef<Server.Command> judge;
   /** How many clients that server refused, and the first reason; "" while none. */
@@ -170,8 +170,7 @@ final class ClientsRoster extends AbstractBehavior<Client.HostCommand> {
       getContext().getLog().error("the server at {} refused {} of the {} clients hosted here and will not train them: {}",
           verdict.server().path(), verdict.refused(), clients.size(), ControlChecks.forLog(verdict.reason()));
       if (refusedFor.isEmpty()) {
-        String why = ControlChecks.forLog(verdict.reason());
-        refusedFor = why.isBlank() ? "no reason given" : why;
+        refusedFor = ControlChecks.refusalForStatus(verdict.reason());
       }
       // Counted per batch; a server that refused more than the host has would count the same clients twice.
       refused = (int) Math.min(clients.size(), (long) refused + verdict.refused());
@@ -181,14 +180,6 @@ final class ClientsRoster extends AbstractBehavior<Client.HostCommand> {
       getContext().getSystem().eventStream().tell(new EventStream.Publish<>(status()));
     }
     return this;
-  }
-
-  private static long nonZero(SecureRandom random) {
-    long drawn;
-    do {
-      drawn = random.nextLong();
-    } while (drawn == 0);
-    return drawn;
   }
 
   private Client.HostStatus status() {

@@ -72,6 +72,24 @@ final class ControlChecks {
     return certified == null ? null : "it is on " + address + ", a member that declares the " + role + " role, but " + certified;
   }
 
+  /** A secret drawn from {@code random}, never 0 (which stands for "none yet" in the messages that carry one). */
+  static long nonZeroSecret(java.security.SecureRandom random) {
+    long value = 0;
+    while (value == 0) {
+      value = random.nextLong();
+    }
+    return value;
+  }
+
+  /**
+   * A peer's refusal reason as a status keeps it ({@link Client.HostStatus}, {@link Aggregator.Status}): fit for a log
+   * line, and never empty, since an empty reason there means "not refused".
+   */
+  static String refusalForStatus(String reason) {
+    String why = forLog(reason);
+    return why.isBlank() ? "no reason given" : why;
+  }
+
   /**
    * Why a handshake from {@code asker}'s node may not replace the server of an earlier handshake, at
    * {@code current}, or null: the new node must be the oldest Up member with the {@code server}

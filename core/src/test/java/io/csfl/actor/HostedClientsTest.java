@@ -135,29 +135,20 @@ class HostedClientsTest {
     TestProbe<Client.HostStatus> published = clients.createTestProbe();
     clients.system().eventStream().tell(new akka.actor.typed.eventstream.EventStream.Subscribe<>(Client.HostStatus.class, published.getRef()));
     // A member without the server role cannot make the host say its clients were refused.
-    logged(Level.WARN, "the clients host ignored a verdict on its clients", "server role")
-        .expect(home.system(), () -> {
-          seenFromStranger.tell(new Client.HostVerdict(1, "forged", notAServer, 0));
-          return null;
-        });
+    expectAll(List.of(logged(Level.WARN, "the clients host ignored a verdict on its clients", "server role")),
+        () -> seenFromStranger.tell(new Client.HostVerdict(1, "forged", notAServer, 0)));
     // Nor can a server-role member that does not know the host's verdict key.
-    logged(Level.WARN, "the clients host ignored a verdict on its clients", "verdict key").expect(home.system(), () -> {
-      seenFromHome.tell(new Client.HostVerdict(1, "guessed", aServer, 0));
-      return null;
-    });
+    expectAll(List.of(logged(Level.WARN, "the clients host ignored a verdict on its clients", "verdict key")),
+        () -> seenFromHome.tell(new Client.HostVerdict(1, "guessed", aServer, 0)));
     TestProbe<Client.Descriptions> descriptions = home.createTestProbe();
     seenFromHome.tell(new Client.DescribeHosted(0, descriptions.getRef()));
     long key = descriptions.receiveMessage(WAIT).verdictKey();
-    logged(Level.WARN, "the clients host ignored a verdict on its clients", "verdict key").expect(home.system(), () -> {
-      seenFromHome.tell(new Client.HostVerdict(1, "guessed", aServer, key + 1));
-      return null;
-    });
+    expectAll(List.of(logged(Level.WARN, "the clients host ignored a verdict on its clients", "verdict key")),
+        () -> seenFromHome.tell(new Client.HostVerdict(1, "guessed", aServer, key + 1)));
     published.expectNoMessage(Duration.ofMillis(200));
 
-    logged(Level.ERROR, "refused 1 of the 2 clients hosted here", "their lr").expect(home.system(), () -> {
-      seenFromHome.tell(new Client.HostVerdict(1, "their lr", aServer, key));
-      return null;
-    });
+    expectAll(List.of(logged(Level.ERROR, "refused 1 of the 2 clients hosted here", "their lr")),
+        () -> seenFromHome.tell(new Client.HostVerdict(1, "their lr", aServer, key)));
     assertEquals(new Client.HostStatus(host, 2, 1, "their lr"), published.receiveMessage(WAIT));
     seenFromHome.tell(new Client.HostVerdict(5, "their\nlr", aServer, key));
     assertEquals(new Client.HostStatus(host, 2, 2, "their lr"), published.receiveMessage(WAIT), "never more than it hosts");
@@ -167,10 +158,8 @@ class HostedClientsTest {
     assertEquals(key, descriptions.receiveMessage(WAIT).verdictKey());
     seenFromHome.tell(new Client.HostVerdict(0, "", aServer, key));
     // Taken in order: once the next (ignored) verdict is logged, the one before it has been handled.
-    logged(Level.WARN, "the clients host ignored a verdict on its clients", "verdict key").expect(home.system(), () -> {
-      seenFromHome.tell(new Client.HostVerdict(1, "barrier", aServer, key + 1));
-      return null;
-    });
+    expectAll(List.of(logged(Level.WARN, "the clients host ignored a verdict on its clients", "verdict key")),
+        () -> seenFromHome.tell(new Client.HostVerdict(1, "barrier", aServer, key + 1)));
     published.expectNoMessage(Duration.ofMillis(500));
     // Another server's verdict (a failover, or a restarted server) starts over.
     ActorRef<Server.Command> nextServer = home.spawn(Behaviors.<Server.Command>ignore());
@@ -203,27 +192,18 @@ class HostedClientsTest {
 
       TestProbe<Client.Descriptions> fromStandby = standby.createTestProbe();
       TestProbe<Client.Description> describedToStandby = standby.createTestProbe();
-      logged(Level.WARN, "the clients host refused a handshake", "not the oldest Up member with the server role")
-          .expect(home.system(), () -> {
-            TestClusters.reachedFrom(standby, clients, host).tell(new Client.DescribeHosted(0, fromStandby.getRef()));
-            return null;
-          });
-      logged(Level.WARN, "client client-0001 refused a handshake", "not the oldest Up member with the server role")
-          .expect(home.system(), () -> {
-            TestClusters.reachedFrom(standby, clients, single).tell(new Client.Describe(describedToStandby.getRef()));
-            return null;
-          });
+      expectAll(List.of(logged(Level.WARN, "the clients host refused a handshake", "not the oldest Up member with the server role")),
+          () -> TestClusters.reachedFrom(standby, clients, host).tell(new Client.DescribeHosted(0, fromStandby.getRef())));
+      expectAll(List.of(logged(Level.WARN, "client client-0001 refused a handshake", "not the oldest Up member with the server role")),
+          () -> TestClusters.reachedFrom(standby, clients, single).tell(new Client.Describe(describedToStandby.getRef())));
       fromStandby.expectNoMessage(Duration.ofMillis(200));
       describedToStandby.expectNoMessage(Duration.ofMillis(200));
       // Nor can a handshake that names the standby's own node take the clients it hosts.
       ActorRef<Client.HostCommand> standbyHost = standby.spawn(Client.host(List.of(client(standby, 2, SIGNATURE))));
       TestClusters.reachedFrom(home, standby, standbyHost).tell(new Client.DescribeHosted(0, fromHome.getRef()));
       fromHome.receiveMessage(WAIT);
-      logged(Level.WARN, "the clients host refused a handshake", "not the oldest Up member with the server role")
-          .expect(home.system(), () -> {
-            standbyHost.tell(new Client.DescribeHosted(0, fromStandby.getRef()));
-            return null;
-          });
+      expectAll(List.of(logged(Level.WARN, "the clients host refused a handshake", "not the oldest Up member with the server role")),
+          () -> standbyHost.tell(new Client.DescribeHosted(0, fromStandby.getRef())));
       // The running server's node is still answered.
       TestClusters.reachedFrom(home, clients, host).tell(new Client.DescribeHosted(0, fromHome.getRef()));
       fromHome.receiveMessage(WAIT);
