@@ -106,7 +106,7 @@ class AggregatorCloseTest {
       return null;
     });
     // The server hears at once, without a model, and can retry at once.
-    Aggregator.AttemptDiscarded discarded = server.expectMessageClass(Aggregator.AttemptDiscarded.class, Duration.ofSeconds(10));
+    Aggregator.AttemptDiscarded discarded = server.expectMessageClass(Aggregator.AttemptDiscarded.class, Duration.ofSeconds(30));
     assertEquals(TOKEN, discarded.token());
     assertEquals(1, discarded.accepted());
     assertTrue(discarded.reason().startsWith("the folded updates do not make a valid model"), discarded.reason());
@@ -116,7 +116,7 @@ class AggregatorCloseTest {
     long retry = server.expectMessageClass(Aggregator.RoundPrepared.class, WAIT).key();
     aggregator.tell(new Aggregator.Fold(1, retry, "client-0001", 10, Payloads.dense(initial)));
     aggregator.tell(new Aggregator.CloseRound(1, retry, 1, server.getRef()));
-    Aggregator.RoundAggregated done = server.expectMessageClass(Aggregator.RoundAggregated.class, Duration.ofSeconds(10));
+    Aggregator.RoundAggregated done = server.expectMessageClass(Aggregator.RoundAggregated.class, Duration.ofSeconds(30));
     assertEquals(1, done.accepted());
     assertEquals(initial, done.global());
   }

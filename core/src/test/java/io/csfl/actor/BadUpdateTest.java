@@ -68,6 +68,6 @@ class BadUpdateTest {
     assertTrue(reasons.stream().anyMatch(r -> r.contains("second reply")), reasons.toString());
     assertTrue(reasons.stream().anyMatch(r -> r.contains("client b") && r.contains("sections")), reasons.toString());
     assertTrue(done.metrics().bytesUp() > 5 * 4 * initial.spec().parameterCount() / 2, "refused updates crossed the wire too and count");
-    events.expectMessageClass(Server.Finished.class);
+    events.expectMessageClass(Server.Finished.class, Duration.ofSeconds(30));
   }
 }

@@ -198,6 +198,6 @@ class EmbeddingMisuseTest {
     Server.Aborted aborted = federation.events().expectMessageClass(Server.Aborted.class, Duration.ofSeconds(60));
     assertEquals(1, aborted.round());
     assertEquals("the server failed: java.lang.AssertionError: expected a writable directory", aborted.reason());
-    testKit.createTestProbe().expectTerminated(federation.server(), Duration.ofSeconds(10));
+    testKit.createTestProbe().expectTerminated(federation.server(), Duration.ofSeconds(30));
   }
 }

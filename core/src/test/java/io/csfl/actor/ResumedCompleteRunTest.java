@@ -41,7 +41,7 @@ class ResumedCompleteRunTest {
     Evaluator evaluator = model -> new io.csfl.nn.Evaluation(0.5, 1.0, 1);
     testKit.spawn(Server.createDiscovering(settings, evaluator, events.getRef(), Server.Checkpointer.NONE, () -> Optional.of(last)));
     // No aggregator and no client registers: the run is over, and says so.
-    Server.Finished finished = events.expectMessageClass(Server.Finished.class, Duration.ofSeconds(10));
+    Server.Finished finished = events.expectMessageClass(Server.Finished.class, Duration.ofSeconds(30));
     assertEquals(rows, finished.rounds());
   }
 }

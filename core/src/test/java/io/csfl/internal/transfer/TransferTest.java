@@ -275,13 +275,13 @@ class TransferTest {
     Courier.Send send = new Courier.Send(42, seenFrom(sender, receiver, recipient.ref()), 4, "", 3,
         List.of(new Chunk(42, 0, new byte[] {1, 2, 3})), "test", failures.ref());
     ActorRef<Outbound.Command> outbound = sender.spawn(Outbound.create(send, courier.ref(), Transfers.get(sender.system()).settings()));
-    courier.expectMessageClass(Courier.Open.class);
+    courier.expectMessageClass(Courier.Open.class, Duration.ofSeconds(30));
 
     TestProbe<Inbound.Command> elsewhere = sender.createTestProbe();
     outbound.tell(new Outbound.Accepted(elsewhere.ref()));
     TestProbe<Inbound.Command> inbound = receiver.createTestProbe();
     outbound.tell(new Outbound.Accepted(seenFrom(sender, receiver, inbound.ref())));
-    Chunk chunk = (Chunk) inbound.receiveMessage(Duration.ofSeconds(10));
+    Chunk chunk = (Chunk) inbound.receiveMessage(Duration.ofSeconds(30));
     assertEquals(42, chunk.transferId());
     elsewhere.expectNoMessage(Duration.ofMillis(300));
   }
@@ -291,8 +291,8 @@ class TransferTest {
     TestProbe<Courier.Command> courier = sender.createTestProbe();
     TestProbe<Inbound.Command> inbound = receiver.createTestProbe();
     Started started = startTwoChunkTransfer(courier, inbound);
-    courier.expectMessageClass(Courier.Open.class);
-    assertEquals(0, ((Chunk) inbound.receiveMessage(Duration.ofSeconds(10))).seq());
+    courier.expectMessageClass(Courier.Open.class, Duration.ofSeconds(30));
+    assertEquals(0, ((Chunk) inbound.receiveMessage(Duration.ofSeconds(30))).seq());
     // The transfer still runs (the first chunk acknowledged again and again, the second never),
     // and the first chunk is no longer held.
     long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
