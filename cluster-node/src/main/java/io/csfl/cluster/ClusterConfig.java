@@ -188,11 +188,14 @@ public final class ClusterConfig {
    * Reads, before the node starts, the CSFL settings of {@code config} (a node's whole
    * configuration) that its actors and extensions read only later, and Akka's log level: a value
    * of the wrong type or out of range is then one line naming the setting, instead of an actor
-   * that fails to start and a node that waits for it (or Akka's stack trace). IllegalArgumentException
-   * says what is wrong.
+   * that fails to start and a node that waits for it (or Akka's stack trace). The same for the
+   * akka.* settings a node's actor system, cluster, remoting, split-brain resolver, singleton and
+   * receptionist read as they start, read here by Akka's own settings classes, as Akka reads them.
+   * IllegalArgumentException says what is wrong.
    */
   public static void checkSettings(Config config) {
     try {
+      checkAkkaSettings(config.resolve());
       io.csfl.internal.transfer.TransferSettings.from(config);
       try {
         io.csfl.internal.wire.WireLimits.ofParameters(config.getLong("csfl.codec.max-parameters"));
@@ -214,9 +217,25 @@ public final class ClusterConfig {
       if (config.hasPath(pool) && config.getInt(pool) <= 0) {
         throw new IllegalArgumentException(pool + " must be positive, got " + config.getInt(pool));
       }
-    } catch (com.typesafe.config.ConfigException | ArithmeticException e) {
+    } catch (com.typesafe.config.ConfigException | ArithmeticException | akka.ConfigurationException e) {
       throw new IllegalArgumentException(e.getMessage());
     }
+  }
+
+  /**
+   * Akka's settings of a node, made from {@code config} by the classes Akka makes them with at its
+   * start. A bad value there fails inside one of Akka's system actors (the cluster daemon, for a
+   * split-brain resolver setting), which Akka logs with a stack trace before it stops the node.
+   * Their constructors check types and ranges (Akka's own require clauses) and keep nothing.
+   */
+  private static void checkAkkaSettings(Config config) {
+    new akka.actor.ActorSystem.Settings(ClusterConfig.class.getClassLoader(), config, "csfl");
+    new akka.cluster.ClusterSettings(config, "csfl");
+    new akka.cluster.sbr.SplitBrainResolverSettings(config);
+    akka.remote.artery.ArterySettings.apply(config.getConfig("akka.remote.artery"));
+    akka.cluster.singleton.ClusterSingletonManagerSettings.create(config.getConfig("akka.cluster.singleton"));
+    akka.cluster.singleton.ClusterSingletonProxySettings.create(config.getConfig("akka.cluster.singleton-proxy"));
+    akka.cluster.typed.internal.receptionist.ClusterReceptionistSettings.apply(config.getConfig("akka.cluster.typed.receptionist"));
   }
 
   private static void notNegative(Config config, String key) {

@@ -330,13 +330,20 @@ class CliTest {
         .isOneLineUsageError("config file " + conf + ": unknown key csfl.roundz");
     // Settings that only the node's actors read are read at its start too: one line, not a node
     // whose actor fails to start while the node waits.
-    for (var bad : Map.of("csfl.client-pool.settle = banana\n", "csfl.client-pool.settle",
-        "csfl.training-dispatcher.thread-pool-executor.fixed-pool-size = -3\n", "fixed-pool-size must be positive, got -3",
-        "csfl.transfer.window = -1\n", "csfl.transfer.window must be positive, got -1",
-        "csfl.rejoin.delay = -5s\n", "csfl.rejoin.delay must not be negative",
-        "csfl.server.start-wait-report = -1s\n", "csfl.server.start-wait-report must not be negative",
-        "csfl.codec.max-parameters = 0\n", "csfl.codec.max-parameters: max parameters must be in 1..",
-        "akka.loglevel = LOUD\n", "akka.loglevel must be one of OFF, ERROR, WARNING, INFO, DEBUG, got LOUD").entrySet()) {
+    for (var bad : List.of(
+        Map.entry("csfl.client-pool.settle = banana\n", "csfl.client-pool.settle"),
+        Map.entry("csfl.training-dispatcher.thread-pool-executor.fixed-pool-size = -3\n", "fixed-pool-size must be positive, got -3"),
+        Map.entry("csfl.transfer.window = -1\n", "csfl.transfer.window must be positive, got -1"),
+        Map.entry("csfl.rejoin.delay = -5s\n", "csfl.rejoin.delay must not be negative"),
+        Map.entry("csfl.server.start-wait-report = -1s\n", "csfl.server.start-wait-report must not be negative"),
+        Map.entry("csfl.codec.max-parameters = 0\n", "csfl.codec.max-parameters: max parameters must be in 1.."),
+        Map.entry("akka.loglevel = LOUD\n", "akka.loglevel must be one of OFF, ERROR, WARNING, INFO, DEBUG, got LOUD"),
+        // Read by Akka's system actors as they start, which Akka logs with a stack trace.
+        Map.entry("akka.cluster.split-brain-resolver.stable-after = banana\n", "Invalid value at 'stable-after'"),
+        Map.entry("akka.cluster.failure-detector.heartbeat-interval = 0s\n", "failure-detector.heartbeat-interval must be > 0"),
+        Map.entry("akka.cluster.singleton.hand-over-retry-interval = banana\n", "Invalid value at 'hand-over-retry-interval'"),
+        Map.entry("akka.cluster.typed.receptionist.pruning-interval = banana\n", "Invalid value at 'pruning-interval'"),
+        Map.entry("akka.remote.artery.advanced.outbound-message-queue-size = -1\n", "outbound-message-queue-size must be more than zero"))) {
       Path file = Files.writeString(dir.resolve("actors.conf"), bad.getKey());
       run("node", "--role", "client", "--insecure", "--port", "0", "--config", file.toString()).isOneLineUsageError(bad.getValue());
     }
