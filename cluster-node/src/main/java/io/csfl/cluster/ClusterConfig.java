@@ -230,9 +230,17 @@ public final class ClusterConfig {
    */
   private static void checkAkkaSettings(Config config) {
     new akka.actor.ActorSystem.Settings(ClusterConfig.class.getClassLoader(), config, "csfl");
-    new akka.cluster.ClusterSettings(config, "csfl");
-    new akka.cluster.sbr.SplitBrainResolverSettings(config);
-    akka.remote.artery.ArterySettings.apply(config.getConfig("akka.remote.artery"));
+    new akka.cluster.ClusterSettings(config, "csfl").MultiDataCenter(); // made when first asked for, as are the parts below
+    akka.cluster.sbr.SplitBrainResolverSettings resolver = new akka.cluster.sbr.SplitBrainResolverSettings(config);
+    switch (resolver.DowningStrategy()) {
+      case "static-quorum" -> resolver.staticQuorumSettings();
+      case "keep-oldest" -> resolver.keepOldestSettings();
+      case "lease-majority" -> resolver.leaseMajoritySettings();
+      case "keep-majority" -> resolver.keepMajorityRole();
+      default -> { } // down-all has no settings of its own
+    }
+    // The canonical and bind addresses are checked by the flags that set them (--host, --port).
+    akka.remote.artery.ArterySettings.apply(config.getConfig("akka.remote.artery")).Advanced().Tcp();
     akka.cluster.singleton.ClusterSingletonManagerSettings.create(config.getConfig("akka.cluster.singleton"));
     akka.cluster.singleton.ClusterSingletonProxySettings.create(config.getConfig("akka.cluster.singleton-proxy"));
     akka.cluster.typed.internal.receptionist.ClusterReceptionistSettings.apply(config.getConfig("akka.cluster.typed.receptionist"));

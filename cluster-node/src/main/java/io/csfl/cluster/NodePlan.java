@@ -51,10 +51,22 @@ public record NodePlan(Set<String> roles, Optional<AggregatorPart> aggregator, O
    * @param checkpointer where the server saves each round's checkpoint (and the model after the last)
    * @param resumeFrom   asked each time the server starts on this node: the checkpoint to continue
    *                     after (the last one the server nodes share), or empty to start at round 1
+   * @param claim        called each time the server starts on this node, before anything is read:
+   *                     claims what the server writes (its directories) for this process, and returns
+   *                     what gives the claim up, which is closed when the server stops on this node.
+   *                     An {@link IllegalStateException} says that another process holds the claim:
+   *                     the server does not start, and tries again after a back-off until the claim
+   *                     succeeds, so that two processes never write one run's files at once
    */
   public record ServerPart(Server.Settings settings, Evaluator evaluator, Path metricsCsv,
                            Consumer<List<RoundMetrics>> onEnd, Server.Checkpointer checkpointer,
-                           Supplier<Optional<Checkpoint>> resumeFrom) {
+                           Supplier<Optional<Checkpoint>> resumeFrom, Supplier<AutoCloseable> claim) {
+    /** A server that claims nothing: the application keeps other processes from its files. */
+    public ServerPart(Server.Settings settings, Evaluator evaluator, Path metricsCsv, Consumer<List<RoundMetrics>> onEnd,
+                      Server.Checkpointer checkpointer, Supplier<Optional<Checkpoint>> resumeFrom) {
+      this(settings, evaluator, metricsCsv, onEnd, checkpointer, resumeFrom, () -> () -> { });
+    }
+
     /** A server that saves nothing and always starts at round 1. */
     public ServerPart(Server.Settings settings, Evaluator evaluator, Path metricsCsv, Consumer<List<RoundMetrics>> onEnd) {
       this(settings, evaluator, metricsCsv, onEnd, Server.Checkpointer.NONE, Optional::empty);

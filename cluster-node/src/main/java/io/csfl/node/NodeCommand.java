@@ -386,9 +386,28 @@ final class NodeCommand implements Callable<Integer> {
           }, ModelFiles.checkpointer(store, federation.rounds, federation.architecture(), federation.dataOptions.modelMetadata(),
               a -> out.resolve("model.safetensors")),
           () -> ModelFiles.resumePoint(store, settings.algorithm(), federation.rounds, federation.architecture(),
-              federation.dataOptions.modelMetadata(), out.resolve("model.safetensors"))));
+              federation.dataOptions.modelMetadata(), out.resolve("model.safetensors")),
+          runClaim(out, store.directory())));
     }
     return new NodePlan(roleSet, aggregator, hosted, server, exitWhenDone);
+  }
+
+  /**
+   * The server's claim on its files while it runs on this node: --out and the checkpoint
+   * directory, locked for this process as a simulation locks them, so that no other csfl process
+   * (a server of another cluster given the same directories, a report) writes them meanwhile.
+   * Another run's lock is an IllegalStateException, which the node's server waits out.
+   */
+  static java.util.function.Supplier<AutoCloseable> runClaim(Path out, Path checkpoints) {
+    return () -> {
+      List<RunLock> locks;
+      try {
+        locks = RunLock.acquireRun(out, "--out", checkpoints);
+      } catch (IllegalArgumentException e) {
+        throw new IllegalStateException(e.getMessage());
+      }
+      return () -> locks.forEach(RunLock::close);
+    };
   }
 
   /**

@@ -81,7 +81,7 @@ final class ReportCommand implements Callable<Integer> {
       return MetricsCsv.read(csv).isEmpty() ? csv + " has no rows" : null;
     } catch (IllegalArgumentException | java.io.UncheckedIOException e) {
       return e.getMessage() + (endsInAPartialRow(csv) ? "; the file ends in a row cut short (a crash, or a full disk): "
-          + "'csfl simulate --resume' of the run drops that row" : "");
+          + "'csfl simulate --resume' of the run drops that row (a cluster's run: a server node started again with --resume)" : "");
     }
   }
 

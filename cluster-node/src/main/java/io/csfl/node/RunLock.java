@@ -7,6 +7,7 @@ import java.nio.channels.FileLock;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -96,6 +97,25 @@ final class RunLock implements AutoCloseable {
     } catch (IOException e) {
       close(channel);
       return unlocked(real, file, "its file system does not lock files (" + e.getMessage() + ")");
+    }
+  }
+
+  /**
+   * Locks a run's directories: {@code out} ({@code outFlag} names it in a refusal), and
+   * {@code checkpoints} when it lies outside it (links resolved). The locks come in that order;
+   * if the second is refused, the first is given up.
+   *
+   * @throws IllegalArgumentException if another run holds either, or one cannot be made
+   */
+  static List<RunLock> acquireRun(Path out, String outFlag, Path checkpoints) {
+    RunLock outLock = acquire(out, outFlag);
+    try {
+      Path checkpointDirectory = realDirectory(checkpoints, "--checkpoint-dir");
+      return checkpointDirectory.startsWith(outLock.directory())
+          ? List.of(outLock) : List.of(outLock, acquire(checkpointDirectory, "--checkpoint-dir"));
+    } catch (RuntimeException e) {
+      outLock.close();
+      throw e;
     }
   }
 

@@ -215,12 +215,8 @@ final class SimulateCommand implements java.util.concurrent.Callable<Integer> {
    * hold no run.
    */
   private void lockRunDirectories() {
-    RunLock outLock = RunLock.acquire(out, resuming ? "--resume" : "--out");
-    locks.add(outLock);
+    locks.addAll(RunLock.acquireRun(out, resuming ? "--resume" : "--out", checkpoints().directory()));
     Path checkpointDirectory = RunLock.realDirectory(checkpoints().directory(), "--checkpoint-dir");
-    if (!checkpointDirectory.startsWith(outLock.directory())) {
-      locks.add(RunLock.acquire(checkpointDirectory, "--checkpoint-dir"));
-    }
     requireNoRunUnlessResuming();
     requireWritable(checkpointDirectory);
     // No other process writes here now: what a killed run's writes left half-done goes at once.

@@ -1,0 +1,100 @@
+package io.csfl.cluster;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import akka.actor.typed.ActorSystem;
+import akka.cluster.typed.Cluster;
+import akka.cluster.typed.Join;
+import io.csfl.actor.Server;
+import io.csfl.data.Dataset;
+import io.csfl.metrics.RoundMetrics;
+import io.csfl.nn.Architecture;
+import io.csfl.nn.Evaluator;
+import io.csfl.strategy.ComplementSparsification;
+import io.csfl.strategy.CsOptions;
+import io.csfl.strategy.FederatedStrategy;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The server starts on a node only once it holds its claim on the run's files
+ * ({@link NodePlan.ServerPart#claim()}): while another process holds it, the node tries again
+ * and writes nothing; the claim is given up when the server stops.
+ */
+class ServerClaimTest {
+  @TempDir
+  Path out;
+
+  @Test
+  void theServerStartsOnceItsClaimIsFreeAndGivesItUpWhenItStops() throws Exception {
+    AtomicBoolean heldElsewhere = new AtomicBoolean(true);
+    AtomicInteger tries = new AtomicInteger();
+    AtomicInteger given = new AtomicInteger();
+    AtomicInteger givenUp = new AtomicInteger();
+    Supplier<AutoCloseable> claim = () -> {
+      tries.incrementAndGet();
+      if (heldElsewhere.get()) {
+        throw new IllegalStateException("held by process 4242");
+      }
+      given.incrementAndGet();
+      return givenUp::incrementAndGet;
+    };
+    FederatedStrategy cs = new ComplementSparsification(CsOptions.defaults());
+    Dataset data = ChurnTest.randomData(64, 1);
+    Architecture mlp = Architecture.mlp();
+    Server.Settings settings = Server.Settings.builder("cs").rounds(1).clientsPerRound(2)
+        .roundTimeout(Duration.ofSeconds(60)).minClients(2).dataSignature(ChurnTest.SIGNATURE).build();
+    CompletableFuture<List<RoundMetrics>> done = new CompletableFuture<>();
+    NodePlan clients = ChurnTest.clientPlan(cs, data, ChurnTest.SIGNATURE, new ChurnTest.TestTrainer(0, false), 0, 1);
+    Set<String> roles = new HashSet<>(clients.roles());
+    roles.addAll(Set.of(NodePlan.SERVER, NodePlan.AGGREGATOR));
+    Path metrics = out.resolve("metrics.csv");
+    NodePlan plan = new NodePlan(roles, Optional.of(new NodePlan.AggregatorPart(cs, mlp.initialModel(1), 1)), clients.clients(),
+        Optional.of(new NodePlan.ServerPart(settings, Evaluator.of(mlp, data), metrics, done::complete,
+            Server.Checkpointer.NONE, Optional::empty, claim)));
+    ActorSystem<Void> node = ActorSystem.create(NodeGuardian.create(plan), "csfl",
+        ClusterConfig.of("csfl", "127.0.0.1", 0, plan.roles(), List.of(), com.typesafe.config.ConfigFactory.empty()));
+    try {
+      Cluster.get(node).manager().tell(Join.create(node.address()));
+      await(() -> tries.get() >= 2, "the server tried its claim again after the first refusal");
+      assertFalse(done.isDone(), "no round while the claim is held elsewhere");
+      assertFalse(Files.exists(metrics), "nothing written while the claim is held elsewhere");
+      assertEquals(0, given.get());
+
+      heldElsewhere.set(false);
+      List<RoundMetrics> rounds = done.get(120, TimeUnit.SECONDS);
+      assertEquals(1, rounds.size());
+      assertEquals(1, given.get(), "claimed once");
+      // The server stops once the run has ended.
+      await(() -> givenUp.get() == 1, "the claim is given up when the server stops");
+    } finally {
+      node.terminate();
+      node.getWhenTerminated().toCompletableFuture().get(60, TimeUnit.SECONDS);
+    }
+    assertEquals(1, givenUp.get(), "given up once");
+    assertEquals(1, given.get(), "not claimed again after the end");
+  }
+
+  private static void await(BooleanSupplier condition, String what) throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+    while (!condition.getAsBoolean()) {
+      assertTrue(System.nanoTime() < deadline, "timed out: " + what);
+      Thread.sleep(50);
+    }
+  }
+}
