@@ -45,6 +45,7 @@ public final class MetricsSink {
           r.rejections().forEach(reason -> System.out.println("    rejected: " + reason));
           return Behaviors.same();
         })
+        .onMessage(ClaimEnded.class, MetricsSink::giveUp)
         .onMessage(Server.Finished.class, f -> end(ctx, log, onEnd, exitWhenDone, ended, null))
         .onMessage(Server.Aborted.class, a -> {
           String reason = "in round " + a.round() + ": " + a.reason();
@@ -69,6 +70,27 @@ public final class MetricsSink {
     onEnd.accept(log.rows());
     ctx.spawnAnonymous(RunEnd.announce(reason != null, reason, ended, exitWhenDone));
     // Alive, so the announcer (a child) can finish; a server that starts here again publishes nothing new.
-    return Behaviors.ignore();
+    return Behaviors.receive(Server.Event.class).onMessage(ClaimEnded.class, MetricsSink::giveUp)
+        .onAnyMessage(e -> Behaviors.same()).build();
+  }
+
+  /**
+   * The server has stopped on this node: its claim on the run's files ({@link NodePlan.ServerPart#claim()})
+   * is given up once this sink has written what the server sent it before, which came first.
+   */
+  record ClaimEnded(AutoCloseable claim) implements Server.Event {}
+
+  private static Behavior<Server.Event> giveUp(ClaimEnded ended) {
+    giveUp(ended.claim());
+    return Behaviors.same();
+  }
+
+  static void giveUp(AutoCloseable claim) {
+    try {
+      claim.close();
+    } catch (Exception e) {
+      // The operating system ends a process's locks when it exits; nothing else is held.
+      org.slf4j.LoggerFactory.getLogger(MetricsSink.class).warn("could not give up the server's claim on its files: {}", e.toString());
+    }
   }
 }

@@ -4,6 +4,9 @@ import akka.actor.typed.ActorRef;
 import akka.actor.typed.Behavior;
 import akka.actor.typed.PostStop;
 import akka.actor.typed.SupervisorStrategy;
+import akka.actor.typed.javadsl.ActorContext;
+import akka.actor.typed.javadsl.StashBuffer;
+import akka.actor.typed.javadsl.TimerScheduler;
 import akka.actor.typed.javadsl.Behaviors;
 import akka.actor.typed.receptionist.Receptionist;
 import akka.cluster.typed.ClusterSingleton;
@@ -60,60 +63,93 @@ public final class NodeGuardian {
    * The server singleton as it starts on this node: once it holds its claim on the run's files
    * ({@link NodePlan.ServerPart#claim()}), after the last checkpoint, with metrics.csv brought in
    * line with it first; or not at all once the run has ended, so that a singleton that moves here
-   * after the end does not train again. While another process holds the claim (a server of another
-   * cluster given the same directories, or this node's predecessor that has not exited yet) the
-   * start is retried with a back-off, and what the server is sent meanwhile waits in the
-   * supervisor's stash; the claim is given up when the server stops here.
+   * after the end does not train again.
    */
   private static Behavior<Server.Command> server(NodePlan.ServerPart s, MetricsLog log, ActorRef<Server.Event> sink,
                                                  AtomicBoolean ended) {
-    AtomicBoolean waiting = new AtomicBoolean();
-    Behavior<Server.Command> claimed = Behaviors.setup(ctx -> {
-      if (ended.get()) {
-        ctx.getLog().info("the run has ended; the server does not start again on this node");
-        return Behaviors.ignore();
-      }
-      AutoCloseable claim;
-      try {
-        claim = s.claim().get();
-      } catch (IllegalStateException e) {
-        if (waiting.compareAndSet(false, true)) {
-          ctx.getLog().warn("the server does not start on this node while another process holds its files ({}); "
-              + "it tries again until they are free", e.getMessage());
-        }
-        throw new ClaimHeld(e.getMessage());
-      }
-      if (waiting.getAndSet(false)) {
-        ctx.getLog().info("the server's files are free; the server starts on this node");
-      }
-      ctx.spawn(releasing(claim), "claim");
-      return Server.createDiscovering(s.settings(), s.evaluator(), sink, s.checkpointer(), () -> {
-        Optional<Checkpoint> from = s.resumeFrom().get();
-        log.startAfter(s.settings().algorithm(), from.map(Checkpoint::metrics).orElse(List.of()));
-        return from;
-      });
-    });
-    return Behaviors.supervise(claimed).onFailure(ClaimHeld.class,
-        SupervisorStrategy.restartWithBackoff(Duration.ofSeconds(1), Duration.ofSeconds(10), 0.2).withLoggingEnabled(false));
+    return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> Behaviors.withStash(CLAIM_STASH,
+        stash -> claiming(new Claiming(ctx, timers, stash, s, log, sink, ended), 0))));
   }
 
-  /** A child of the server that gives its claim up when it stops, which it does when the server stops. */
-  private static Behavior<Void> releasing(AutoCloseable claim) {
-    return Behaviors.receive(Void.class).onSignal(PostStop.class, stop -> {
-      try {
-        claim.close();
-      } catch (Exception e) {
-        // The operating system ends a process's locks when it exits; nothing else is held.
-        org.slf4j.LoggerFactory.getLogger(NodeGuardian.class).warn("could not give up the server's claim on its files: {}", e.toString());
+  /** What a server that waits for its claim keeps. */
+  private record Claiming(ActorContext<Server.Command> ctx, TimerScheduler<Server.Command> timers,
+                          StashBuffer<Server.Command> stash, NodePlan.ServerPart part, MetricsLog log,
+                          ActorRef<Server.Event> sink, AtomicBoolean ended) {}
+
+  /**
+   * Claims the run's files and starts the server, or, while another process holds them (a server
+   * of another cluster given the same directories, or this node's predecessor that has not
+   * exited yet), waits 1 s, then twice as long each time up to 10 s, and tries again; what the
+   * server is sent meanwhile is stashed, and a stop (the singleton's hand-over) stops it. A claim
+   * that fails otherwise (a directory that cannot be written) aborts the run, as a metrics file
+   * that cannot be written would. The claim is given up once the server has stopped and the
+   * node's metrics sink has written what the server sent it.
+   */
+  private static Behavior<Server.Command> claiming(Claiming c, int refusals) {
+    if (c.ended().get()) {
+      c.ctx().getLog().info("the run has ended; the server does not start again on this node");
+      return Behaviors.ignore();
+    }
+    AutoCloseable claim;
+    try {
+      claim = c.part().claim().get();
+    } catch (IllegalStateException e) {
+      if (refusals == 0) {
+        c.ctx().getLog().warn("the server does not start on this node while another process holds its files ({}); "
+            + "it tries again until they are free", e.getMessage());
       }
+      Duration wait = CLAIM_RETRY.multipliedBy(1L << Math.min(refusals, 4));
+      c.timers().startSingleTimer(TryClaim.INSTANCE, wait.compareTo(CLAIM_RETRY_MAX) < 0 ? wait : CLAIM_RETRY_MAX);
+      return Behaviors.receive(Server.Command.class)
+          .onMessageEquals(TryClaim.INSTANCE, () -> claiming(c, refusals + 1))
+          .onAnyMessage(m -> {
+            if (c.stash().isFull()) {
+              c.ctx().getLog().warn("dropped a {} sent to the server while it waits for its files", m.getClass().getSimpleName());
+            } else {
+              c.stash().stash(m);
+            }
+            return Behaviors.same();
+          })
+          .build();
+    } catch (RuntimeException e) {
+      String reason = "the server cannot claim its files: " + e.getMessage();
+      c.ctx().getLog().error(reason);
+      c.sink().tell(new Server.Aborted(c.part().settings().algorithm(), 0, reason));
+      return Behaviors.ignore();
+    }
+    if (refusals > 0) {
+      c.ctx().getLog().info("the server's files are free; the server starts on this node");
+    }
+    try {
+      c.ctx().spawn(releasing(claim, c.sink()), "claim");
+    } catch (RuntimeException e) {
+      MetricsSink.giveUp(claim);
+      throw e;
+    }
+    NodePlan.ServerPart s = c.part();
+    return c.stash().unstashAll(Server.createDiscovering(s.settings(), s.evaluator(), c.sink(), s.checkpointer(), () -> {
+      Optional<Checkpoint> from = s.resumeFrom().get();
+      c.log().startAfter(s.settings().algorithm(), from.map(Checkpoint::metrics).orElse(List.of()));
+      return from;
+    }));
+  }
+
+  /**
+   * A child of the server that, when it stops (which it does when the server stops), hands the
+   * claim to the node's metrics sink, which gives it up after the rows and the report the server
+   * sent it before it stopped, which are in the sink's mailbox already.
+   */
+  private static Behavior<Void> releasing(AutoCloseable claim, ActorRef<Server.Event> sink) {
+    return Behaviors.receive(Void.class).onSignal(PostStop.class, stop -> {
+      sink.tell(new MetricsSink.ClaimEnded(claim));
       return Behaviors.same();
     }).build();
   }
 
-  /** The server's start found its claim held by another process; supervision tries again later. */
-  private static final class ClaimHeld extends RuntimeException {
-    ClaimHeld(String message) {
-      super(message, null, false, false);
-    }
-  }
+  private static final int CLAIM_STASH = 10_000;
+  private static final Duration CLAIM_RETRY = Duration.ofSeconds(1);
+  private static final Duration CLAIM_RETRY_MAX = Duration.ofSeconds(10);
+
+  /** Time to try the claim again. */
+  private enum TryClaim implements Server.Command, akka.actor.NoSerializationVerificationNeeded { INSTANCE }
 }

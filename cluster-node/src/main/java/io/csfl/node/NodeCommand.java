@@ -373,6 +373,7 @@ final class NodeCommand implements Callable<Integer> {
           : out.resolve("checkpoints"), keepCheckpoints);
       FederationOptions.require(resume || !holdsARun(store), out + " already holds a run: continue it with --resume, "
           + "or choose a new --out directory");
+      requireClaimable(out, store.directory());
       RunDefinition.claim(store.directory(), RunDefinition.of(federation, federation.dataSignature(data.train())));
       io.csfl.actor.Server.Settings settings = federation.serverSettings(min, clientSignature, aggregatorSignature, parts).toBuilder()
           .lostClientWait(lostClientWait == null ? Duration.ZERO : lostClientWait).build();
@@ -396,18 +397,32 @@ final class NodeCommand implements Callable<Integer> {
    * The server's claim on its files while it runs on this node: --out and the checkpoint
    * directory, locked for this process as a simulation locks them, so that no other csfl process
    * (a server of another cluster given the same directories, a report) writes them meanwhile.
-   * Another run's lock is an IllegalStateException, which the node's server waits out.
+   * Another run's lock is an IllegalStateException, which the node's server waits out; a
+   * directory that cannot be made or locked is an IllegalArgumentException.
    */
   static java.util.function.Supplier<AutoCloseable> runClaim(Path out, Path checkpoints) {
     return () -> {
       List<RunLock> locks;
       try {
         locks = RunLock.acquireRun(out, "--out", checkpoints);
-      } catch (IllegalArgumentException e) {
+      } catch (RunLock.InUse e) {
         throw new IllegalStateException(e.getMessage());
       }
       return () -> locks.forEach(RunLock::close);
     };
+  }
+
+  /**
+   * At the node's start, whether its server could lock --out and the checkpoint directory:
+   * one that cannot be made or written is refused now, not when the server starts here. Held by
+   * another process is no refusal: the server that runs elsewhere, or ran here before, has them.
+   */
+  private static void requireClaimable(Path out, Path checkpoints) {
+    try {
+      RunLock.acquireRun(out, "--out", checkpoints).forEach(RunLock::close);
+    } catch (RunLock.InUse e) {
+      // Another process's server holds them; this node's server waits for them if it starts here.
+    }
   }
 
   /**

@@ -119,8 +119,15 @@ final class RunLock implements AutoCloseable {
     }
   }
 
-  private static IllegalArgumentException inUse(Path directory, String flag) {
-    return new IllegalArgumentException(flag + " " + directory + " is in use by another csfl run; wait until it ends, or choose another directory");
+  /** Another run holds the lock: what a command refuses, and what a server node waits out. */
+  static final class InUse extends IllegalArgumentException {
+    InUse(String message) {
+      super(message);
+    }
+  }
+
+  private static InUse inUse(Path directory, String flag) {
+    return new InUse(flag + " " + directory + " is in use by another csfl run; wait until it ends, or choose another directory");
   }
 
   /** A lock that holds nothing but this process's claim: the run goes on, said once on stderr. */

@@ -60,12 +60,29 @@ class ServerClaimTest {
     Server.Settings settings = Server.Settings.builder("cs").rounds(1).clientsPerRound(2)
         .roundTimeout(Duration.ofSeconds(60)).minClients(2).dataSignature(ChurnTest.SIGNATURE).build();
     CompletableFuture<List<RoundMetrics>> done = new CompletableFuture<>();
+    AtomicInteger givenUpAtTheReport = new AtomicInteger(-1);
+    // The node's report at the end of the run, which is written into --out: still under the claim.
+    // The report waits a second: a claim given up when the server stops, not after the sink's
+    // writes, would be given up meanwhile (the server stops at once after its last event).
+    java.util.function.Consumer<List<RoundMetrics>> report = rounds -> {
+      long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(1);
+      while (givenUp.get() == 0 && System.nanoTime() < until) {
+        try {
+          Thread.sleep(10);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          break;
+        }
+      }
+      givenUpAtTheReport.set(givenUp.get());
+      done.complete(rounds);
+    };
     NodePlan clients = ChurnTest.clientPlan(cs, data, ChurnTest.SIGNATURE, new ChurnTest.TestTrainer(0, false), 0, 1);
     Set<String> roles = new HashSet<>(clients.roles());
     roles.addAll(Set.of(NodePlan.SERVER, NodePlan.AGGREGATOR));
     Path metrics = out.resolve("metrics.csv");
     NodePlan plan = new NodePlan(roles, Optional.of(new NodePlan.AggregatorPart(cs, mlp.initialModel(1), 1)), clients.clients(),
-        Optional.of(new NodePlan.ServerPart(settings, Evaluator.of(mlp, data), metrics, done::complete,
+        Optional.of(new NodePlan.ServerPart(settings, Evaluator.of(mlp, data), metrics, report,
             Server.Checkpointer.NONE, Optional::empty, claim)));
     ActorSystem<Void> node = ActorSystem.create(NodeGuardian.create(plan), "csfl",
         ClusterConfig.of("csfl", "127.0.0.1", 0, plan.roles(), List.of(), com.typesafe.config.ConfigFactory.empty()));
@@ -80,6 +97,8 @@ class ServerClaimTest {
       List<RoundMetrics> rounds = done.get(120, TimeUnit.SECONDS);
       assertEquals(1, rounds.size());
       assertEquals(1, given.get(), "claimed once");
+      assertEquals(0, givenUpAtTheReport.get(), "the claim is held until the report is written, after the server stopped");
+      assertEquals(1, Files.readAllLines(metrics).size() - 1, "the round's row");
       // The server stops once the run has ended.
       await(() -> givenUp.get() == 1, "the claim is given up when the server stops");
     } finally {

@@ -141,6 +141,9 @@ class CliTest {
         .isOneLineUsageError("--checkpoint-dir " + file + " is not a directory");
     run("node", "--insecure", "--role", "server", "--port", "0", "--checkpoint-dir", file.toString())
         .isOneLineUsageError("--checkpoint-dir " + file + " is not a directory");
+    // A server node's --out that cannot be made is refused at its start, not when the server starts there.
+    run("node", "--insecure", "--role", "server", "--port", "0", "--dataset", "synthetic:1,1", "--model", "logreg",
+        "--out", file.resolve("out").toString()).isOneLineUsageError("--out " + file.resolve("out") + ": cannot write the run's files");
   }
 
   @Test
