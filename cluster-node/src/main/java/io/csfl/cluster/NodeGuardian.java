@@ -88,7 +88,7 @@ public final class NodeGuardian {
   private static Behavior<Server.Command> claiming(Claiming c, int refusals) {
     if (c.ended().get()) {
       c.ctx().getLog().info("the run has ended; the server does not start again on this node");
-      return Behaviors.ignore();
+      return Behaviors.stopped(); // not ignore(), which would keep a hand-over's stop from stopping it
     }
     AutoCloseable claim;
     try {
@@ -114,18 +114,17 @@ public final class NodeGuardian {
     } catch (RuntimeException e) {
       String reason = "the server cannot claim its files: " + e.getMessage();
       c.ctx().getLog().error(reason);
-      c.sink().tell(new Server.Aborted(c.part().settings().algorithm(), 0, reason));
-      return Behaviors.ignore();
+      c.sink().tell(new Server.Aborted(c.part().settings().algorithm(), 1, reason));
+      return Behaviors.stopped();
     }
     if (refusals > 0) {
       c.ctx().getLog().info("the server's files are free; the server starts on this node");
     }
-    try {
-      c.ctx().spawn(releasing(claim, c.sink()), "claim");
-    } catch (RuntimeException e) {
-      MetricsSink.giveUp(claim);
-      throw e;
-    }
+    // Given up once: by the sink after the server's last writes, or when the actor system has
+    // terminated without the sink (a node stopped while its server was still stopping).
+    AutoCloseable once = closingOnce(claim);
+    c.ctx().getSystem().getWhenTerminated().thenRun(() -> MetricsSink.giveUp(once));
+    c.ctx().spawn(releasing(once, c.sink()), "claim");
     NodePlan.ServerPart s = c.part();
     return c.stash().unstashAll(Server.createDiscovering(s.settings(), s.evaluator(), c.sink(), s.checkpointer(), () -> {
       Optional<Checkpoint> from = s.resumeFrom().get();
@@ -144,6 +143,15 @@ public final class NodeGuardian {
       sink.tell(new MetricsSink.ClaimEnded(claim));
       return Behaviors.same();
     }).build();
+  }
+
+  private static AutoCloseable closingOnce(AutoCloseable claim) {
+    AtomicBoolean closed = new AtomicBoolean();
+    return () -> {
+      if (closed.compareAndSet(false, true)) {
+        claim.close();
+      }
+    };
   }
 
   private static final int CLAIM_STASH = 10_000;

@@ -54,11 +54,6 @@ class ServerClaimTest {
       given.incrementAndGet();
       return givenUp::incrementAndGet;
     };
-    FederatedStrategy cs = new ComplementSparsification(CsOptions.defaults());
-    Dataset data = ChurnTest.randomData(64, 1);
-    Architecture mlp = Architecture.mlp();
-    Server.Settings settings = Server.Settings.builder("cs").rounds(1).clientsPerRound(2)
-        .roundTimeout(Duration.ofSeconds(60)).minClients(2).dataSignature(ChurnTest.SIGNATURE).build();
     CompletableFuture<List<RoundMetrics>> done = new CompletableFuture<>();
     AtomicInteger givenUpAtTheReport = new AtomicInteger(-1);
     // The node's report at the end of the run, which is written into --out: still under the claim.
@@ -77,17 +72,9 @@ class ServerClaimTest {
       givenUpAtTheReport.set(givenUp.get());
       done.complete(rounds);
     };
-    NodePlan clients = ChurnTest.clientPlan(cs, data, ChurnTest.SIGNATURE, new ChurnTest.TestTrainer(0, false), 0, 1);
-    Set<String> roles = new HashSet<>(clients.roles());
-    roles.addAll(Set.of(NodePlan.SERVER, NodePlan.AGGREGATOR));
     Path metrics = out.resolve("metrics.csv");
-    NodePlan plan = new NodePlan(roles, Optional.of(new NodePlan.AggregatorPart(cs, mlp.initialModel(1), 1)), clients.clients(),
-        Optional.of(new NodePlan.ServerPart(settings, Evaluator.of(mlp, data), metrics, report,
-            Server.Checkpointer.NONE, Optional::empty, claim)));
-    ActorSystem<Void> node = ActorSystem.create(NodeGuardian.create(plan), "csfl",
-        ClusterConfig.of("csfl", "127.0.0.1", 0, plan.roles(), List.of(), com.typesafe.config.ConfigFactory.empty()));
+    ActorSystem<Void> node = start(claim, report);
     try {
-      Cluster.get(node).manager().tell(Join.create(node.address()));
       await(() -> tries.get() >= 2, "the server tried its claim again after the first refusal");
       assertFalse(done.isDone(), "no round while the claim is held elsewhere");
       assertFalse(Files.exists(metrics), "nothing written while the claim is held elsewhere");
@@ -107,6 +94,44 @@ class ServerClaimTest {
     }
     assertEquals(1, givenUp.get(), "given up once");
     assertEquals(1, given.get(), "not claimed again after the end");
+  }
+
+  /** A node with the server, aggregator and client roles (two clients), whose server needs {@code claim}. */
+  private ActorSystem<Void> start(Supplier<AutoCloseable> claim, java.util.function.Consumer<List<RoundMetrics>> report) {
+    FederatedStrategy cs = new ComplementSparsification(CsOptions.defaults());
+    Dataset data = ChurnTest.randomData(64, 1);
+    Architecture mlp = Architecture.mlp();
+    Server.Settings settings = Server.Settings.builder("cs").rounds(1).clientsPerRound(2)
+        .roundTimeout(Duration.ofSeconds(60)).minClients(2).dataSignature(ChurnTest.SIGNATURE).build();
+    NodePlan clients = ChurnTest.clientPlan(cs, data, ChurnTest.SIGNATURE, new ChurnTest.TestTrainer(0, false), 0, 1);
+    Set<String> roles = new HashSet<>(clients.roles());
+    roles.addAll(Set.of(NodePlan.SERVER, NodePlan.AGGREGATOR));
+    NodePlan plan = new NodePlan(roles, Optional.of(new NodePlan.AggregatorPart(cs, mlp.initialModel(1), 1)), clients.clients(),
+        Optional.of(new NodePlan.ServerPart(settings, Evaluator.of(mlp, data), out.resolve("metrics.csv"), report,
+            Server.Checkpointer.NONE, Optional::empty, claim)));
+    ActorSystem<Void> node = ActorSystem.create(NodeGuardian.create(plan), "csfl",
+        ClusterConfig.of("csfl", "127.0.0.1", 0, plan.roles(), List.of(), com.typesafe.config.ConfigFactory.empty()));
+    Cluster.get(node).manager().tell(Join.create(node.address()));
+    return node;
+  }
+
+  /** A claim that fails for another reason than another process's (a directory that cannot be made) ends the run, aborted. */
+  @Test
+  void aClaimThatCannotBeMadeAbortsTheRun() throws Exception {
+    AtomicInteger tries = new AtomicInteger();
+    CompletableFuture<List<RoundMetrics>> ended = new CompletableFuture<>();
+    ActorSystem<Void> node = start(() -> {
+      tries.incrementAndGet();
+      throw new IllegalArgumentException("--out /nowhere: cannot write the run's files");
+    }, ended::complete);
+    try {
+      assertEquals(List.of(), ended.get(60, TimeUnit.SECONDS), "the run ends without a round");
+      assertEquals(1, tries.get(), "not tried again");
+      assertFalse(Files.exists(out.resolve("metrics.csv")));
+    } finally {
+      node.terminate();
+      node.getWhenTerminated().toCompletableFuture().get(60, TimeUnit.SECONDS);
+    }
   }
 
   private static void await(BooleanSupplier condition, String what) throws InterruptedException {
