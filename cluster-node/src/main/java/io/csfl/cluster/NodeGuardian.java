@@ -65,8 +65,8 @@ public final class NodeGuardian {
    * line with it first; or not at all once the run has ended, so that a singleton that moves here
    * after the end does not train again.
    */
-  private static Behavior<Server.Command> server(NodePlan.ServerPart s, MetricsLog log, ActorRef<Server.Event> sink,
-                                                 AtomicBoolean ended) {
+  static Behavior<Server.Command> server(NodePlan.ServerPart s, MetricsLog log, ActorRef<Server.Event> sink,
+                                         AtomicBoolean ended) {
     return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> Behaviors.withStash(CLAIM_STASH,
         stash -> claiming(new Claiming(ctx, timers, stash, s, log, sink, ended), 0))));
   }

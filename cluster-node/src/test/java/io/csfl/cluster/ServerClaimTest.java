@@ -96,6 +96,40 @@ class ServerClaimTest {
     assertEquals(1, given.get(), "not claimed again after the end");
   }
 
+  /**
+   * A server waiting for its claim stops when the singleton hands over: the singleton stops it
+   * with Akka's poison pill signal, which a waiting server must not keep back (a back-off
+   * supervisor stashes it, and the hand-over stalls).
+   */
+  @Test
+  void aServerWaitingForItsClaimStopsWhenTheSingletonHandsOver() {
+    akka.actor.testkit.typed.javadsl.ActorTestKit kit = akka.actor.testkit.typed.javadsl.ActorTestKit.create();
+    try {
+      AtomicInteger tries = new AtomicInteger();
+      Server.Settings settings = Server.Settings.builder("cs").rounds(1).clientsPerRound(2).build();
+      NodePlan.ServerPart part = new NodePlan.ServerPart(settings, Evaluator.of(Architecture.mlp(), ChurnTest.randomData(8, 1)),
+          out.resolve("metrics.csv"), rounds -> { }, Server.Checkpointer.NONE, Optional::empty, () -> {
+            tries.incrementAndGet();
+            throw new IllegalStateException("held by process 4242");
+          });
+      akka.actor.testkit.typed.javadsl.TestProbe<Server.Event> sink = kit.createTestProbe();
+      // As ClusterSingleton runs it: a poison pill stops it unless its behavior handles the signal.
+      akka.actor.typed.ActorRef<Server.Command> server = kit.spawn(akka.actor.typed.javadsl.Behaviors.intercept(
+          akka.actor.typed.internal.PoisonPillInterceptor::new,
+          NodeGuardian.server(part, new MetricsLog(out.resolve("metrics.csv"), line -> { }), sink.getRef(), new AtomicBoolean())));
+      akka.actor.testkit.typed.javadsl.TestProbe<Void> watcher = kit.createTestProbe();
+      watcher.awaitAssert(Duration.ofSeconds(30), () -> {
+        assertTrue(tries.get() >= 2, "waiting: tried again");
+        return null;
+      });
+      server.unsafeUpcast().tell(akka.actor.typed.internal.PoisonPill$.MODULE$);
+      watcher.expectTerminated(server, Duration.ofSeconds(30));
+      sink.expectNoMessage(Duration.ofMillis(200));
+    } finally {
+      kit.shutdownTestKit();
+    }
+  }
+
   /** A node with the server, aggregator and client roles (two clients), whose server needs {@code claim}. */
   private ActorSystem<Void> start(Supplier<AutoCloseable> claim, java.util.function.Consumer<List<RoundMetrics>> report) {
     FederatedStrategy cs = new ComplementSparsification(CsOptions.defaults());
