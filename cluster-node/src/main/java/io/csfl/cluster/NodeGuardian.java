@@ -112,7 +112,8 @@ public final class NodeGuardian {
           })
           .build();
     } catch (RuntimeException e) {
-      String reason = "the server cannot claim its files: " + e.getMessage();
+      // Round 1 stands for "before the server started here": the checkpoints are not read yet.
+      String reason = "the server could not start on this node, as it cannot claim its files: " + e.getMessage();
       c.ctx().getLog().error(reason);
       c.sink().tell(new Server.Aborted(c.part().settings().algorithm(), 1, reason));
       return Behaviors.stopped();

@@ -130,6 +130,38 @@ class ServerClaimTest {
     }
   }
 
+  /**
+   * A server that does not start on this node (the run has ended; its claim cannot be made, which
+   * aborts the run) stops at once, so that a later hand-over does not wait for it.
+   */
+  @Test
+  void aServerThatDoesNotStartHereStops() {
+    akka.actor.testkit.typed.javadsl.ActorTestKit kit = akka.actor.testkit.typed.javadsl.ActorTestKit.create();
+    try {
+      Server.Settings settings = Server.Settings.builder("cs").rounds(1).clientsPerRound(2).build();
+      Evaluator evaluator = Evaluator.of(Architecture.mlp(), ChurnTest.randomData(8, 1));
+      MetricsLog log = new MetricsLog(out.resolve("metrics.csv"), line -> { });
+      akka.actor.testkit.typed.javadsl.TestProbe<Server.Event> sink = kit.createTestProbe();
+      akka.actor.testkit.typed.javadsl.TestProbe<Void> watcher = kit.createTestProbe();
+
+      NodePlan.ServerPart free = new NodePlan.ServerPart(settings, evaluator, out.resolve("metrics.csv"), rounds -> { },
+          Server.Checkpointer.NONE, Optional::empty, () -> () -> { });
+      akka.actor.typed.ActorRef<Server.Command> afterTheEnd = kit.spawn(NodeGuardian.server(free, log, sink.getRef(), new AtomicBoolean(true)));
+      watcher.expectTerminated(afterTheEnd, Duration.ofSeconds(30));
+
+      NodePlan.ServerPart unwritable = new NodePlan.ServerPart(settings, evaluator, out.resolve("metrics.csv"), rounds -> { },
+          Server.Checkpointer.NONE, Optional::empty, () -> {
+            throw new IllegalArgumentException("--out /nowhere: cannot write the run's files");
+          });
+      akka.actor.typed.ActorRef<Server.Command> aborted = kit.spawn(NodeGuardian.server(unwritable, log, sink.getRef(), new AtomicBoolean()));
+      Server.Aborted abort = sink.expectMessageClass(Server.Aborted.class, Duration.ofSeconds(30));
+      assertTrue(abort.reason().contains("cannot write the run's files"), abort.reason());
+      watcher.expectTerminated(aborted, Duration.ofSeconds(30));
+    } finally {
+      kit.shutdownTestKit();
+    }
+  }
+
   /** A node with the server, aggregator and client roles (two clients), whose server needs {@code claim}. */
   private ActorSystem<Void> start(Supplier<AutoCloseable> claim, java.util.function.Consumer<List<RoundMetrics>> report) {
     FederatedStrategy cs = new ComplementSparsification(CsOptions.defaults());
