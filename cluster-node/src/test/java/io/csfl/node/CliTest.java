@@ -732,6 +732,34 @@ class CliTest {
     NodeCommand.runClaim(out, out.resolve("checkpoints")).get().close();
   }
 
+  /**
+   * Another process's lock, the operating system's, not this JVM's record of its own: a server's
+   * claim waits for it (IllegalStateException), a lock of this process and a report are refused,
+   * and the claim goes ahead once that process has exited.
+   */
+  @Test
+  void anotherProcesssLockIsWaitedForByAServerAndRefusedByARun() throws Exception {
+    Path out = dir.resolve("held-out");
+    Path checkpoints = dir.resolve("held-checkpoints");
+    String javaBin = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    Process holder = new ProcessBuilder(javaBin, "-cp", System.getProperty("java.class.path"), RunLockHolder.class.getName(),
+        out.toString(), checkpoints.toString()).redirectErrorStream(true).start();
+    try {
+      java.io.BufferedReader said = new java.io.BufferedReader(new java.io.InputStreamReader(holder.getInputStream()));
+      assertEquals("locked", said.readLine(), "the holder locked both directories");
+      IllegalStateException held = org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class,
+          () -> NodeCommand.runClaim(out, checkpoints).get());
+      assertTrue(held.getMessage().contains(out + " is in use by another csfl run"), held.getMessage());
+      org.junit.jupiter.api.Assertions.assertThrows(RunLock.InUse.class, () -> RunLock.acquire(checkpoints, "--checkpoint-dir"));
+      Files.writeString(out.resolve("metrics.csv"), io.csfl.metrics.RoundMetrics.CSV_HEADER + "\ncs,1,0.5,1.0,10,10,2,2,5,1,1,9\n");
+      run("report", out.toString()).isOneLineUsageError("report " + out + " is in use by another csfl run");
+    } finally {
+      holder.getOutputStream().close();
+      assertTrue(holder.waitFor(60, java.util.concurrent.TimeUnit.SECONDS), "the holder exits once its input ends");
+    }
+    NodeCommand.runClaim(out, checkpoints).get().close();
+  }
+
   /** What a user put in --out, or another run writing there now, is not overwritten; nor does a run train for nothing. */
   @Test
   void aRunRefusesADirectoryItWouldOverwriteOrThatAnotherRunWrites() throws Exception {
