@@ -97,7 +97,8 @@ class RejoinTest {
     }, runner);
   }
 
-  private static void await(BooleanSupplier condition, String what) throws InterruptedException {
+  /** Waits up to 90 s for {@code condition}, checking every 100 ms; fails naming {@code what}. */
+  static void await(BooleanSupplier condition, String what) throws InterruptedException {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
     while (!condition.getAsBoolean()) {
       if (System.nanoTime() > deadline) {

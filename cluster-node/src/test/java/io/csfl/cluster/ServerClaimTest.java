@@ -26,7 +26,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -75,7 +74,7 @@ class ServerClaimTest {
     Path metrics = out.resolve("metrics.csv");
     ActorSystem<Void> node = start(claim, report);
     try {
-      await(() -> tries.get() >= 2, "the server tried its claim again after the first refusal");
+      RejoinTest.await(() -> tries.get() >= 2, "the server tried its claim again after the first refusal");
       assertFalse(done.isDone(), "no round while the claim is held elsewhere");
       assertFalse(Files.exists(metrics), "nothing written while the claim is held elsewhere");
       assertEquals(0, given.get());
@@ -87,7 +86,7 @@ class ServerClaimTest {
       assertEquals(0, givenUpAtTheReport.get(), "the claim is held until the report is written, after the server stopped");
       assertEquals(1, Files.readAllLines(metrics).size() - 1, "the round's row");
       // The server stops once the run has ended.
-      await(() -> givenUp.get() == 1, "the claim is given up when the server stops");
+      RejoinTest.await(() -> givenUp.get() == 1, "the claim is given up when the server stops");
     } finally {
       node.terminate();
       node.getWhenTerminated().toCompletableFuture().get(60, TimeUnit.SECONDS);
@@ -197,14 +196,6 @@ class ServerClaimTest {
     } finally {
       node.terminate();
       node.getWhenTerminated().toCompletableFuture().get(60, TimeUnit.SECONDS);
-    }
-  }
-
-  private static void await(BooleanSupplier condition, String what) throws InterruptedException {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-    while (!condition.getAsBoolean()) {
-      assertTrue(System.nanoTime() < deadline, "timed out: " + what);
-      Thread.sleep(50);
     }
   }
 }
