@@ -253,14 +253,23 @@ class Network:
 
 
 class Adam:
-    """Keras' Adam as CSFL computes it: p -= lr * sqrt(1 - b2^t) / (1 - b1^t) * m / (sqrt(v) + eps)."""
+    """Keras' Adam as CSFL computes it: p -= lr * sqrt(1 - b2^t) / (1 - b1^t) * m / (sqrt(v) + eps),
+    with moments below 2^-100 in magnitude stored as zero (as CSFL stores them: a moment left to
+    decay into the subnormals stays there, and Intel CPUs compute on subnormals slowly)."""
     B1, B2, EPS = 0.9, 0.999, F32(1e-7)
+    TINY = F32(2.0 ** -100)
 
     def __init__(self, size, lr):
         self.lr, self.t = lr, 0
         self.m = np.zeros(size, dtype=F32)
         self.v = np.zeros(size, dtype=F32)
         self.tmp = np.zeros(size, dtype=F32)
+        self.tiny = np.zeros(size, dtype=bool)
+
+    def flush_tiny(self, x):
+        np.abs(x, out=self.tmp)
+        np.less(self.tmp, self.TINY, out=self.tiny)
+        np.copyto(x, F32(0), where=self.tiny)
 
     def step(self, p, g):
         self.t += 1
@@ -269,10 +278,12 @@ class Adam:
         m *= F32(self.B1)
         np.multiply(g, F32(1 - self.B1), out=tmp)
         m += tmp
+        self.flush_tiny(m)
         v *= F32(self.B2)
         np.multiply(g, g, out=tmp)
         tmp *= F32(1 - self.B2)
         v += tmp
+        self.flush_tiny(v)
         np.sqrt(v, out=tmp)
         tmp += self.EPS
         np.divide(m, tmp, out=tmp)
