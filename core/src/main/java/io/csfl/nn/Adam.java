@@ -52,35 +52,17 @@ final class Adam implements Optimizer {
   }
 
   /**
-   * Moments smaller than this in magnitude are stored as zero ({@link #flushTiny}). Far below
-   * anything that moves a weight: such a moment changes a weight by at most
-   * {@code stepSize * 2^-100 / epsilon}, under 1e-25 at a step size of 0.01.
-   */
-  static final float TINY = 0x1p-100f;
-
-  /**
-   * The update of one tensor from position {@code from} on, with moments below {@link #TINY}
-   * flushed to zero. A weight whose gradient stays zero (one into a unit whose ReLU stays quiet)
-   * has its first moment multiplied by beta1 at every step: after some 800 steps it is subnormal,
-   * and without a flush it stays so for good (0.9 times the smallest subnormal rounds back to it).
-   * Intel CPUs compute on subnormals through a microcode assist: the update of the mlp's 199,210
-   * weights took 1.5 ms per step in that state instead of 0.17 with the flush (AMD's are hardly
-   * slowed). Flushing at 2^-100 rather than at the subnormals' bound keeps the products with the
-   * step size out of their range too.
+   * The update of one tensor from position {@code from} on, each moment stored through
+   * {@link Moments#flushTiny}.
    */
   static void update(float[] p, float[] g, float[] mk, float[] vk, float b1, float b2, float stepSize, float epsilon, int from) {
     for (int i = from; i < p.length; i++) {
       float gi = g[i];
-      float m = flushTiny(b1 * mk[i] + (1 - b1) * gi);
-      float v = flushTiny(b2 * vk[i] + (1 - b2) * gi * gi);
+      float m = Moments.flushTiny(b1 * mk[i] + (1 - b1) * gi);
+      float v = Moments.flushTiny(b2 * vk[i] + (1 - b2) * gi * gi);
       mk[i] = m;
       vk[i] = v;
       p[i] -= stepSize * m / ((float) Math.sqrt(v) + epsilon);
     }
-  }
-
-  /** {@code x}, or +0 when {@code |x| < }{@link #TINY}. */
-  static float flushTiny(float x) {
-    return Math.abs(x) < TINY ? 0f : x;
   }
 }

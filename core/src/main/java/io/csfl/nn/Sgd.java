@@ -1,6 +1,6 @@
 package io.csfl.nn;
 
-/** Stochastic gradient descent with optional (heavy-ball) momentum. */
+/** Stochastic gradient descent with optional (heavy-ball) momentum, its velocities stored through {@link Moments#flushTiny}. */
 final class Sgd implements ClearingOptimizer {
   private final float lr;
   private final float momentum;
@@ -43,7 +43,7 @@ final class Sgd implements ClearingOptimizer {
       float[] g = grads[t];
       float[] v = velocity[t];
       for (int i = 0; i < p.length; i++) {
-        v[i] = momentum * v[i] - lr * g[i];
+        v[i] = Moments.flushTiny(momentum * v[i] - lr * g[i]);
         p[i] += v[i];
         if (clear) {
           g[i] = 0f;

@@ -30,8 +30,8 @@ final class VectorAdam {
     Adam.update(p, g, m, v, b1, b2, stepSize, epsilon, i);
   }
 
-  /** {@link Adam#flushTiny} lane by lane. */
+  /** {@link Moments#flushTiny} lane by lane. */
   private static FloatVector flushTiny(FloatVector x) {
-    return x.blend(0f, x.abs().lt(Adam.TINY));
+    return x.blend(0f, x.abs().lt(Moments.TINY));
   }
 }

@@ -38,7 +38,7 @@ class AdamTest {
   /**
    * A weight whose gradient stops being non-zero has its first moment decay by beta1 per step; it
    * must reach zero, in both updates, instead of sinking into the subnormals (where it would stay,
-   * and Intel CPUs compute slowly), and a moment that starts below {@link Adam#TINY} is zero at once.
+   * and Intel CPUs compute slowly), and a moment that starts below {@link Moments#TINY} is zero at once.
    */
   @Test
   void tinyMomentsAreFlushedToZeroInBothUpdates() {
@@ -56,7 +56,7 @@ class AdamTest {
       java.util.Arrays.fill(g, 0f);
       int steps = 0;
       while (m[0] != 0f && steps < 10_000) {
-        assertTrue(Math.abs(m[0]) >= Adam.TINY, "step " + steps + ": first moment " + m[0] + " below the flush, vector " + vector);
+        assertTrue(Math.abs(m[0]) >= Moments.TINY, "step " + steps + ": first moment " + m[0] + " below the flush, vector " + vector);
         update(vector, p, g, m, v);
         steps++;
       }
