@@ -8,9 +8,9 @@ package io.csfl.nn;
  * multiplied by a decay factor (Adam's beta1 of 0.9, a momentum) at every step. After some 800
  * steps it is subnormal, and without a flush it stays so for good: 0.9 times the smallest
  * subnormal float rounds back to it. Intel CPUs compute on subnormals through a microcode assist,
- * many times slower: Adam's update of the mlp's 199,210 weights took 1.5 ms per step in that state
- * instead of 0.17 with the flush (AMD's CPUs are hardly slowed). Flushing at 2^-100 rather than at
- * the subnormals' bound keeps the state's products (with Adam's step size) out of their range too.
+ * many times slower: on an Intel Xeon, Adam's update of the mlp's 199,210 weights took 1.5 ms per
+ * step in that state instead of 0.17 with the flush. Flushing at 2^-100 rather than at the
+ * subnormals' bound keeps the state's products (with Adam's step size) out of their range too.
  */
 final class Moments {
   /**

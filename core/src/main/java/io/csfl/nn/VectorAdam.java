@@ -6,8 +6,8 @@ import jdk.incubator.vector.VectorSpecies;
 /**
  * SIMD form of {@link Adam}'s update of one tensor: the same float operations in the same order
  * (no fused multiply-add; a float square root is correctly rounded, as is the double one the
- * scalar loop rounds back to float; tiny moments flushed to zero alike), so the result is the scalar loop's to the bit. Loaded only
- * when the JVM has the incubator module.
+ * scalar loop rounds back to float; tiny moments flushed to zero alike), so the result is the
+ * scalar loop's to the bit. Loaded only when the JVM has the incubator module.
  */
 final class VectorAdam {
   private static final VectorSpecies<Float> S = VectorGemm.S;
