@@ -28,6 +28,10 @@ final class RunLock implements AutoCloseable {
    * it, so a refused second channel would free the first.
    */
   private static final Set<Path> HELD = ConcurrentHashMap.newKeySet();
+  /** Turns at locking a lock file that keeps being removed or replaced, before giving up as if it were held. */
+  private static final int ATTEMPTS = 5;
+  /** What {@link #fileKey} gives where the file system names no file keys: the lock is taken as it is. */
+  private static final Object FILE_KEYS_UNKNOWN = new Object();
   private final Path directory;
   private final Path file;
   private final FileChannel channel;
@@ -71,32 +75,69 @@ final class RunLock implements AutoCloseable {
    * @throws IllegalArgumentException if another run holds it, or it cannot be made
    */
   static RunLock acquire(Path directory, String flag) {
+    return acquire(directory, flag, () -> {});
+  }
+
+  /**
+   * {@link #acquire(Path, String)}, running {@code opened} between opening the lock file and locking
+   * it, where another process may remove or replace it: for tests of that race.
+   */
+  static RunLock acquire(Path directory, String flag, Runnable opened) {
     Path real = realDirectory(directory, flag);
     Path file = real.resolve(FILE);
     if (!HELD.add(file)) {
       throw inUse(directory, flag);
     }
-    FileChannel channel;
-    try {
-      channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-    } catch (java.nio.file.AccessDeniedException e) {
-      // Not a file system without locks: a directory the run cannot write its files into.
-      HELD.remove(file);
-      throw new IllegalArgumentException(flag + " " + directory + ": cannot write the run's files: " + FileProblems.writing(directory, e));
-    } catch (IOException e) {
-      return unlocked(real, file, "cannot open " + FileProblems.writing(file, e));
-    }
-    try {
-      FileLock lock = channel.tryLock();
-      if (lock == null) {
+    for (int attempt = 1; ; attempt++) {
+      Object before = fileKey(file);
+      FileChannel channel;
+      try {
+        channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+      } catch (java.nio.file.AccessDeniedException e) {
+        // Not a file system without locks: a directory the run cannot write its files into.
+        HELD.remove(file);
+        throw new IllegalArgumentException(flag + " " + directory + ": cannot write the run's files: " + FileProblems.writing(directory, e));
+      } catch (IOException e) {
+        return unlocked(real, file, "cannot open " + FileProblems.writing(file, e));
+      }
+      opened.run();
+      try {
+        FileLock lock = channel.tryLock();
+        if (lock == null) {
+          close(channel);
+          HELD.remove(file);
+          throw inUse(directory, flag);
+        }
+        // A run refused before it started removes the lock file it made, still holding its lock. A
+        // process that opened the file just before then locks a file that is no longer in the
+        // directory, and keeps nobody out. So the lock counts only if the directory's file was the
+        // same before the opening and after the locking; otherwise it is given up and taken again
+        // (the file this process creates is checked on the next turn). The file is compared by what
+        // the file system says of its name, without opening it: closing any other channel of the
+        // locked file would end this process's lock.
+        Object after = fileKey(file);
+        if (after == FILE_KEYS_UNKNOWN || before != null && before.equals(after)) {
+          return new RunLock(real, file, channel, lock);
+        }
+      } catch (IOException e) {
         close(channel);
+        return unlocked(real, file, "its file system does not lock files (" + e.getMessage() + ")");
+      }
+      close(channel);
+      if (attempt == ATTEMPTS) {
         HELD.remove(file);
         throw inUse(directory, flag);
       }
-      return new RunLock(real, file, channel, lock);
+    }
+  }
+
+  /** The identity of the file {@code file} names (device and inode on Unix), null if there is none. */
+  private static Object fileKey(Path file) {
+    try {
+      Object key = Files.readAttributes(file, java.nio.file.attribute.BasicFileAttributes.class).fileKey();
+      return key != null ? key : FILE_KEYS_UNKNOWN;
     } catch (IOException e) {
-      close(channel);
-      return unlocked(real, file, "its file system does not lock files (" + e.getMessage() + ")");
+      return null;
     }
   }
 
