@@ -2,9 +2,8 @@
 # Runs bin/csfl with stand-in JDKs whose java prints its arguments, and checks the flags that depend
 # on the JDK's version (read from its release file): the sun.misc.Unsafe switch from JDK 23 on
 # (unless CSFL_JAVA_OPTS sets it), and a class-data-sharing archive named after the JDK's version;
-# and the collector: serial and no huge pages for simulate unless CSFL_JAVA_OPTS names a collector,
-# the JDK's default with huge pages (where the kernel gives them on request) for node, whatever
-# csfl's own options come before the command; and the PyTorch engine's class path, however the run
+# and the collector: serial for simulate unless CSFL_JAVA_OPTS names a collector, the JDK's default
+# for node, whatever csfl's own options come before the command; no huge pages unless asked for; and the PyTorch engine's class path, however the run
 # asks for the engine (flag in any case, CSFL_ENGINE, a config file's engine key).
 # Needs the jar built (run it after 'mvn install'), as bin/csfl would otherwise build it.
 set -euo pipefail
@@ -47,10 +46,8 @@ check jdk17 "-Xmx2g -XX:+UseZGC -Xlog:gc" "-XX:+UseZGC" "-XX:+UseSerialGC"
 check jdk17 "-XX:+UseTransparentHugePages -XX:+PrintGCDetails" "-XX:+UseSerialGC" ""
 check jdk17 "" "" "-XX:+UseSerialGC" node
 check jdk17 "" "" "-XX:+UseTransparentHugePages"
-if grep -qs '\[madvise\]' /sys/kernel/mm/transparent_hugepage/enabled; then
-  check jdk17 "" "-XX:+UseTransparentHugePages" "" node
-  check jdk17 "-XX:+UseG1GC" "-XX:+UseTransparentHugePages" ""
-fi
+check jdk17 "" "" "-XX:+UseTransparentHugePages" node
+check jdk17 "-XX:+UseG1GC" "" "-XX:+UseTransparentHugePages"
 check jdk17 "" "-XX:+UseSerialGC" "" -q simulate
 # The PyTorch engine's class path, however the run asks for the engine.
 engine() { # what-the-run-must-be-given: the arguments after it, with CSFL_ENGINE_CLASSPATH set

@@ -16,7 +16,7 @@
 # JVMs (scripts/thread-cpu.py, Linux's /proc) and ends with a table of it by thread group:
 # per variant the medians of its runs, and their differences to the first variant's. -l starts
 # the nodes through bin/csfl, as the smoke test does (with the launcher's class-data-sharing
-# archive and huge-page setting), instead of with 'java -jar'.
+# archive), instead of with 'java -jar'.
 set -euo pipefail
 home="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 # shellcheck source=cost-lib.sh
