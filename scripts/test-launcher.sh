@@ -3,8 +3,9 @@
 # on the JDK's version (read from its release file): the sun.misc.Unsafe switch from JDK 23 on
 # (unless CSFL_JAVA_OPTS sets it), and a class-data-sharing archive named after the JDK's version;
 # and the collector: serial for simulate unless CSFL_JAVA_OPTS names a collector, the JDK's default
-# for node, whatever csfl's own options come before the command; no huge pages unless asked for; and the PyTorch engine's class path, however the run
-# asks for the engine (flag in any case, CSFL_ENGINE, a config file's engine key).
+# for node, whatever csfl's own options come before the command; no huge pages unless asked for;
+# and the PyTorch engine's class path, however the run asks for the engine (flag in any case,
+# CSFL_ENGINE, a config file's engine key).
 # Needs the jar built (run it after 'mvn install'), as bin/csfl would otherwise build it.
 set -euo pipefail
 home="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -48,6 +49,7 @@ check jdk17 "" "" "-XX:+UseSerialGC" node
 check jdk17 "" "" "-XX:+UseTransparentHugePages"
 check jdk17 "" "" "-XX:+UseTransparentHugePages" node
 check jdk17 "-XX:+UseG1GC" "" "-XX:+UseTransparentHugePages"
+check jdk17 "-XX:+UseTransparentHugePages" "-XX:+UseTransparentHugePages" "" node
 check jdk17 "" "-XX:+UseSerialGC" "" -q simulate
 # The PyTorch engine's class path, however the run asks for the engine.
 engine() { # what-the-run-must-be-given: the arguments after it, with CSFL_ENGINE_CLASSPATH set

@@ -92,7 +92,18 @@ final class RunLock implements AutoCloseable {
       Object before = fileKey(file);
       FileChannel channel;
       try {
+        if (attempt > 1) {
+          // The refused run that removed the lock file also removes the directory it made, if empty.
+          Files.createDirectories(real);
+        }
         channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+      } catch (java.nio.file.NoSuchFileException e) {
+        // The directory went between its making and the opening: made again on the next turn.
+        if (attempt == ATTEMPTS) {
+          HELD.remove(file);
+          throw new IllegalArgumentException(flag + " " + directory + ": cannot write the run's files: " + FileProblems.writing(directory, e));
+        }
+        continue;
       } catch (java.nio.file.AccessDeniedException e) {
         // Not a file system without locks: a directory the run cannot write its files into.
         HELD.remove(file);

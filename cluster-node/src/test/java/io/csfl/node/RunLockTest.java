@@ -27,23 +27,36 @@ class RunLockTest {
 
   @Test
   void aLockFileRemovedBetweenOpeningAndLockingIsNotTrustedAndTheDirectorysFileIsLockedInstead() throws Exception {
+    assertLockedAfterRemovingOnTheFirstOpening(false);
+  }
+
+  @Test
+  void aRunDirectoryRemovedWithItsLockFileBetweenOpeningAndLockingIsMadeAgainAndLocked() throws Exception {
+    // What a refused run that made the directory leaves of it: nothing.
+    assertLockedAfterRemovingOnTheFirstOpening(true);
+  }
+
+  /**
+   * Locks a run directory whose lock file (and the directory too, if {@code directoryToo}) is
+   * removed between the first opening and locking: the lock is taken again, on the file the
+   * directory holds, and another process is refused.
+   */
+  private void assertLockedAfterRemovingOnTheFirstOpening(boolean directoryToo) throws Exception {
     Path out = Files.createDirectories(dir.resolve("out"));
     Path file = Files.createFile(out.resolve(RunLock.FILE));
     int[] opened = {0};
     try (RunLock lock = RunLock.acquire(out, "--out", () -> {
       if (opened[0]++ == 0) {
         delete(file);
+        if (directoryToo) {
+          delete(out);
+        }
       }
     })) {
       assertTrue(opened[0] > 1, "the lock was taken again, on the file now in the directory");
       assertTrue(lock.isHeld());
       assertTrue(Files.isRegularFile(file), "a lock file is in the directory");
-      // Another process, opening the directory's lock file, finds it locked.
-      Process other = holder(out);
-      String said = new String(other.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-      assertTrue(other.waitFor(60, TimeUnit.SECONDS), "the other process exits");
-      assertNotEquals(0, other.exitValue(), said);
-      assertTrue(said.contains(out + " is in use by another csfl run"), said);
+      assertOtherProcessIsRefused(out);
     }
   }
 
@@ -74,6 +87,17 @@ class RunLockTest {
     }
     // Its lock given up, the directory can be locked again.
     RunLock.acquire(out, "--out").close();
+  }
+
+  /** Another process, opening the directory's lock file, finds it locked. */
+  private static void assertOtherProcessIsRefused(Path out) throws Exception {
+    Process other = holder(out);
+    // A holder that got the lock would hold it until its input ends: it ends at once.
+    other.getOutputStream().close();
+    String said = new String(other.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertTrue(other.waitFor(60, TimeUnit.SECONDS), "the other process exits");
+    assertNotEquals(0, other.exitValue(), said);
+    assertTrue(said.contains(out + " is in use by another csfl run"), said);
   }
 
   /** Another process that locks {@code out} as a run's directory, says so, and holds it until its input ends. */
