@@ -64,7 +64,7 @@ final class RunLock implements AutoCloseable {
       Files.createDirectories(directory);
       return directory.toRealPath();
     } catch (IOException e) {
-      throw new IllegalArgumentException(flag + " " + directory + ": cannot write the run's files: " + FileProblems.writing(directory, e));
+      throw cannotWrite(directory, flag, e);
     }
   }
 
@@ -100,14 +100,12 @@ final class RunLock implements AutoCloseable {
       } catch (java.nio.file.NoSuchFileException e) {
         // The directory went between its making and the opening: made again on the next turn.
         if (attempt == ATTEMPTS) {
-          HELD.remove(file);
-          throw new IllegalArgumentException(flag + " " + directory + ": cannot write the run's files: " + FileProblems.writing(directory, e));
+          throw releasing(file, cannotWrite(directory, flag, e));
         }
         continue;
       } catch (java.nio.file.AccessDeniedException e) {
         // Not a file system without locks: a directory the run cannot write its files into.
-        HELD.remove(file);
-        throw new IllegalArgumentException(flag + " " + directory + ": cannot write the run's files: " + FileProblems.writing(directory, e));
+        throw releasing(file, cannotWrite(directory, flag, e));
       } catch (IOException e) {
         return unlocked(real, file, "cannot open " + FileProblems.writing(file, e));
       }
@@ -116,8 +114,7 @@ final class RunLock implements AutoCloseable {
         FileLock lock = channel.tryLock();
         if (lock == null) {
           close(channel);
-          HELD.remove(file);
-          throw inUse(directory, flag);
+          throw releasing(file, inUse(directory, flag));
         }
         // A run refused before it started removes the lock file it made, still holding its lock. A
         // process that opened the file just before then locks a file that is no longer in the
@@ -136,10 +133,19 @@ final class RunLock implements AutoCloseable {
       }
       close(channel);
       if (attempt == ATTEMPTS) {
-        HELD.remove(file);
-        throw inUse(directory, flag);
+        throw releasing(file, inUse(directory, flag));
       }
     }
+  }
+
+  /** {@code refusal}, this process's claim on {@code file} given up first. */
+  private static IllegalArgumentException releasing(Path file, IllegalArgumentException refusal) {
+    HELD.remove(file);
+    return refusal;
+  }
+
+  private static IllegalArgumentException cannotWrite(Path directory, String flag, IOException e) {
+    return new IllegalArgumentException(flag + " " + directory + ": cannot write the run's files: " + FileProblems.writing(directory, e));
   }
 
   /** The identity of the file {@code file} names (device and inode on Unix), null if there is none. */
